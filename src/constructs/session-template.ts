@@ -1,0 +1,433 @@
+import { ApiObject, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
+import { Labels, MANAGED_BY, checkDnsLabel } from './names.js';
+import { isQuantity } from './quantity.js';
+import { SessionNamespace, SessionNamespaceOptions } from './session-namespace.js';
+import { SessionRole } from './session-role.js';
+import { TemplateChart } from './template-chart.js';
+import { SessionVariables, variable } from './variables.js';
+
+/** The image of the session dashboard: instructions, terminals, and the proxy to the other capabilities. */
+export const DEFAULT_WORKSHOP_IMAGE = 'ghcr.io/cdk8s-workshops/session-dashboard:0.1.0';
+/** The dashboard's port inside the workshop pod. */
+export const DASHBOARD_PORT = 10080;
+/** The user id the workshop pod's containers run as. */
+export const WORKSHOP_UID = 1001;
+
+export interface SessionTemplateOptions extends SessionNamespaceOptions {
+  /**
+   * Features of the session; more can be added with `addCapability()`.
+   * @default - none: the dashboard shows only the instructions
+   */
+  readonly capabilities?: Capability[];
+  /**
+   * Whether the workshop pod gets the session ServiceAccount's token, so that `kubectl` in its terminals works.
+   * @default true
+   */
+  readonly kubernetesAccess?: boolean;
+  /**
+   * Whether the session's ServiceAccount may read (not change, and never read Secrets in) the environment namespace,
+   * where the workshop's shared services run.
+   * @default false
+   */
+  readonly environmentAccess?: boolean;
+  /**
+   * Image of the workshop pod's dashboard container: the learner's tools live in it.
+   * @default DEFAULT_WORKSHOP_IMAGE
+   */
+  readonly workshopImage?: string;
+  /**
+   * Memory of the dashboard container (request and limit).
+   * @default '512Mi'
+   */
+  readonly workshopMemory?: string;
+  /**
+   * CPU limit of the dashboard container (it requests a tenth of this).
+   * @default '500m'
+   */
+  readonly workshopCpu?: string;
+  /**
+   * Extra environment variables of the dashboard container; values may use session variables.
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+}
+
+export interface SessionTemplateProps extends SessionTemplateOptions {
+  /** The workshop's name, for labels and messages. */
+  readonly workshopName: string;
+  /** The workshop's title, shown by the dashboard. */
+  readonly workshopTitle: string;
+}
+
+/** A route as the template records it: where it goes and the host it is served at. */
+export interface BoundRoute extends SessionRoute {
+  /** The host, with session variables. */
+  readonly host: string;
+  /** The URL, with session variables. */
+  readonly url: string;
+}
+
+/** A Secret the runtime copies into the session namespace when the session is created. */
+export interface InjectedSecret {
+  /** The Secret's name in its source namespace (and in the session namespace). */
+  readonly name: string;
+  /** The namespace to copy from; may use variables. */
+  readonly namespace: string;
+}
+
+/**
+ * Everything one session of a workshop is made of, as a cdk8s scope: the session namespace and any secondary
+ * namespaces with their isolation (RBAC, Pod Security, NetworkPolicy, budget), the session ServiceAccount, the
+ * workshop pod that capabilities add to, and whatever per-session objects the author adds as ordinary constructs.
+ *
+ * The scope's default namespace is the session namespace. Session values are typed accessors on `vars`
+ * (`vars.sessionName`…) that render as `$(session_name)`-style variables; the runtime fills them in for every
+ * session.
+ */
+export class SessionTemplate extends TemplateChart {
+  /** Session variables, as placeholders. */
+  public readonly vars = new SessionVariables();
+  /** The session's primary namespace. */
+  public readonly primaryNamespace: SessionNamespace;
+  /** The name of the session's ServiceAccount (a variable). */
+  public readonly serviceAccountName = variable('service_account');
+  public readonly kubernetesAccess: boolean;
+  public readonly environmentAccess: boolean;
+  public readonly workshopName: string;
+
+  private readonly _capabilities: Capability[] = [];
+  private readonly _containers: WorkshopContainer[] = [];
+  private readonly _volumes: WorkshopVolume[] = [];
+  private readonly _tabs: DashboardTab[] = [];
+  private readonly _routes: BoundRoute[] = [];
+  private readonly _env: Record<string, string> = {};
+  private readonly _settings: Record<string, unknown> = {};
+  private readonly _secondary: SessionNamespace[] = [];
+  private readonly _injectedSecrets: InjectedSecret[] = [];
+  private readonly _podLabels: Record<string, string> = {};
+
+  constructor(scope: Construct, id: string, props: SessionTemplateProps) {
+    super(scope, id, {
+      namespace: variable('session_namespace'),
+      labels: {
+        [Labels.MANAGED_BY]: MANAGED_BY,
+        [Labels.COMPONENT]: 'session',
+        [Labels.ENVIRONMENT]: variable('environment_name'),
+        [Labels.SESSION]: variable('session_name'),
+      },
+    });
+    this.workshopName = props.workshopName;
+    this.kubernetesAccess = props.kubernetesAccess ?? true;
+    this.environmentAccess = props.environmentAccess ?? false;
+    const memory = props.workshopMemory ?? '512Mi';
+    const cpu = props.workshopCpu ?? '500m';
+    checkQuantity(this.node.path, 'workshopMemory', memory);
+    checkQuantity(this.node.path, 'workshopCpu', cpu);
+
+    this.primaryNamespace = new SessionNamespace(this, 'Namespace', { ...props, name: variable('session_namespace'), primary: true });
+
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: this.serviceAccountName },
+      automountServiceAccountToken: false,
+    });
+
+    if (this.environmentAccess) {
+      new ApiObject(this, 'EnvironmentAccess', {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: `${variable('session_name')}-environment-view`, namespace: variable('workshop_namespace') },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SessionRole.VIEW.clusterRoleName },
+        subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: variable('session_namespace') }],
+      });
+    }
+
+    // Per-session credentials, kept out of the pod spec.
+    new ApiObject(this, 'SessionSecret', {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'workshop-session' },
+      type: 'Opaque',
+      stringData: { SERVICES_PASSWORD: variable('services_password'), CONFIG_PASSWORD: variable('config_password') },
+    });
+
+    new ApiObject(this, 'DashboardConfig', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'workshop-dashboard' },
+      data: { 'dashboard.json': Lazy.any({ produce: () => JSON.stringify(this.dashboardSettings(props.workshopTitle), null, 2) }) },
+    });
+
+    const selector = { 'app.kubernetes.io/name': 'workshop', [Labels.SESSION]: variable('session_name') };
+    this._containers.push({
+      name: 'dashboard',
+      image: props.workshopImage ?? DEFAULT_WORKSHOP_IMAGE,
+      imagePullPolicy: 'IfNotPresent',
+      ports: [{ name: 'http', containerPort: DASHBOARD_PORT }],
+      envFrom: [{ secretRef: { name: 'workshop-session' } }],
+      resources: { requests: { cpu: cpuRequest(cpu), memory }, limits: { cpu, memory } },
+      readinessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 5 },
+      livenessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 20, failureThreshold: 6 },
+      securityContext: restrictedContainer(),
+      volumeMounts: [
+        { name: 'workshop-home', mountPath: '/home/workshop' },
+        { name: 'workshop-dashboard', mountPath: '/opt/workshop/config', readOnly: true },
+      ],
+    });
+    this._volumes.push(
+      { name: 'workshop-home', emptyDir: {} },
+      { name: 'workshop-dashboard', configMap: { name: 'workshop-dashboard' } },
+    );
+
+    new ApiObject(this, 'Workshop', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'workshop', labels: selector },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels: Lazy.any({ produce: () => ({ ...selector, ...this._podLabels }) }) },
+          spec: {
+            serviceAccountName: this.serviceAccountName,
+            automountServiceAccountToken: this.kubernetesAccess,
+            enableServiceLinks: false,
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' }, fsGroup: WORKSHOP_UID },
+            containers: Lazy.any({ produce: () => this._containers.map((c) => ({ ...c, env: this.containerEnv(c) })) }),
+            volumes: Lazy.any({ produce: () => [...this._volumes] }),
+          },
+        },
+      },
+    });
+
+    new ApiObject(this, 'Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'workshop' },
+      spec: { selector, ports: [{ name: 'http', port: 80, targetPort: DASHBOARD_PORT }] },
+    });
+
+    new ApiObject(this, 'Ingress', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: {
+        name: 'workshop',
+        // terminals and editors hold websockets open for as long as the learner works
+        annotations: {
+          'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+          'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+          'projectcontour.io/websocket-routes': '/',
+          'projectcontour.io/response-timeout': '3600s',
+        },
+      },
+      spec: {
+        rules: Lazy.any({
+          produce: () => [
+            ingressRule(`${this.vars.sessionName}.${this.vars.ingressDomain}`, 'workshop', 80),
+            ...this._routes.map((route) => ingressRule(route.host, route.service ?? 'workshop', route.service ? route.port : 80)),
+          ],
+        }),
+      },
+    });
+
+    for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
+    for (const capability of props.capabilities ?? []) this.addCapability(capability);
+  }
+
+  /** The capabilities added so far. Returns a copy; to add one, use `addCapability()`. */
+  public get capabilities(): Capability[] {
+    return [...this._capabilities];
+  }
+
+  /** Secondary namespaces. Returns a copy; to add one, use `addNamespace()`. */
+  public get secondaryNamespaces(): SessionNamespace[] {
+    return [...this._secondary];
+  }
+
+  /** Secrets copied into the session namespace. Returns a copy; to add one, use `injectSecret()`. */
+  public get injectedSecrets(): InjectedSecret[] {
+    return [...this._injectedSecrets];
+  }
+
+  /** Routes of the session. Returns a copy; to add one, use `addRoute()`. */
+  public get routes(): BoundRoute[] {
+    return [...this._routes];
+  }
+
+  /** The workshop pod's containers. Returns a copy; to add one, use `addContainer()`. */
+  public get containers(): WorkshopContainer[] {
+    return this._containers.map((c) => ({ ...c }));
+  }
+
+  /** The security policy of the primary namespace, where the workshop pod runs. */
+  public get securityPolicy() {
+    return this.primaryNamespace.securityPolicy;
+  }
+
+  /** Adds a capability; throws when one of the same name is already there or the security policy forbids it. */
+  public addCapability(capability: Capability): void {
+    if (this._capabilities.some((c) => c.name === capability.name)) {
+      throw new Error(`${this.node.path}: capability '${capability.name}' is added twice`);
+    }
+    if (!this.securityPolicy.allows(capability.requiredPolicy)) {
+      throw new Error(
+        `${this.node.path}: capability '${capability.name}' needs the '${capability.requiredPolicy.name}' security policy, ` +
+          `but the session namespace enforces '${this.securityPolicy.name}': set securityPolicy: SecurityPolicy.${capability.requiredPolicy.name.toUpperCase()}`,
+      );
+    }
+    this._capabilities.push(capability);
+    this._podLabels[`${Labels.CAPABILITY}.${capability.name}`] = 'true';
+    capability.bind(this);
+  }
+
+  /** True when a capability of this name was added. */
+  public hasCapability(name: string): boolean {
+    return this._capabilities.some((c) => c.name === name);
+  }
+
+  /** Adds a container to the workshop pod. */
+  public addContainer(container: WorkshopContainer): void {
+    if (this._containers.some((c) => c.name === container.name)) {
+      throw new Error(`${this.node.path}: the workshop pod already has a container named '${container.name}'`);
+    }
+    this._containers.push(container);
+  }
+
+  /** Adds a volume to the workshop pod. */
+  public addVolume(volume: WorkshopVolume): void {
+    if (this._volumes.some((v) => v.name === volume.name)) {
+      throw new Error(`${this.node.path}: the workshop pod already has a volume named '${volume.name}'`);
+    }
+    this._volumes.push(volume);
+  }
+
+  /** Mounts a volume of the workshop pod into the dashboard container (where the learner's terminals run). */
+  public addDashboardMount(mount: { name: string; mountPath: string; readOnly?: boolean }): void {
+    this._containers[0].volumeMounts!.push(mount);
+  }
+
+  /** Adds an environment variable to the dashboard container (the learner's terminals see it). */
+  public addEnv(name: string, value: string): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`${this.node.path}: environment variable name '${name}' must be letters, digits and '_', not starting with a digit`);
+    }
+    this._env[name] = value;
+  }
+
+  /** Adds a tab to the session dashboard. */
+  public addDashboardTab(tab: DashboardTab): void {
+    if (this._tabs.some((t) => t.name === tab.name)) {
+      throw new Error(`${this.node.path}: the dashboard already has a tab named '${tab.name}'`);
+    }
+    this._tabs.push({ ...tab });
+  }
+
+  /**
+   * Gives something in the session a host of its own, `<name>-<session>.<ingress domain>`, and returns where it is.
+   * Throws when another route already uses the name.
+   */
+  public addRoute(route: SessionRoute): BoundRoute {
+    checkDnsLabel(this.node.path, 'route name', route.name, 20);
+    if (route.name === 'workshop' || this._routes.some((r) => r.name === route.name)) {
+      throw new Error(`${this.node.path}: ingress host '${route.name}-${variable('session_name')}' collides with another route named '${route.name}'`);
+    }
+    if (!Number.isInteger(route.port) || route.port < 1 || route.port > 65535) {
+      throw new Error(`${this.node.path}: route '${route.name}' port ${route.port} must be a whole number from 1 to 65535`);
+    }
+    const host = this.vars.hostFor(route.name);
+    const bound: BoundRoute = { ...route, host, url: `${this.vars.ingressProtocol}://${host}/` };
+    this._routes.push(bound);
+    return bound;
+  }
+
+  /** Sets a value in the dashboard's settings (`dashboard.json`), under the capability's name. */
+  public setDashboardSetting(key: string, value: unknown): void {
+    this._settings[key] = value;
+  }
+
+  /**
+   * Adds a secondary namespace `<session namespace>-<suffix>` with its own budget, role and policy.
+   * Per-session objects go into it with `metadata.namespace: ns.name`.
+   */
+  public addNamespace(suffix: string, options: SessionNamespaceOptions = {}): SessionNamespace {
+    checkDnsLabel(this.node.path, 'secondary namespace suffix', suffix, 12);
+    if (this._secondary.some((ns) => ns.node.id === `Namespace-${suffix}`)) {
+      throw new Error(`${this.node.path}: secondary namespace '${suffix}' is added twice`);
+    }
+    const ns = new SessionNamespace(this, `Namespace-${suffix}`, {
+      ...options,
+      name: `${variable('session_namespace')}-${suffix}`,
+      primary: false,
+    });
+    this._secondary.push(ns);
+    return ns;
+  }
+
+  /**
+   * Copies a Secret into the session namespace when the session is created.
+   *
+   * @param fromNamespace where it is copied from @default - the environment namespace
+   */
+  public injectSecret(name: string, fromNamespace = variable('workshop_namespace')): void {
+    this._injectedSecrets.push({ name, namespace: fromNamespace });
+  }
+
+  private containerEnv(container: WorkshopContainer) {
+    const base = container.env ?? [];
+    if (container.name !== 'dashboard') return base.length ? base : undefined;
+    const standard: Record<string, string> = {
+      SESSION_NAME: variable('session_name'),
+      SESSION_NAMESPACE: variable('session_namespace'),
+      SESSION_URL: variable('session_url'),
+      SESSION_HOSTNAME: variable('session_hostname'),
+      WORKSHOP_NAME: variable('workshop_name'),
+      WORKSHOP_NAMESPACE: variable('workshop_namespace'),
+      ENVIRONMENT_NAME: variable('environment_name'),
+      TRAINING_PORTAL: variable('training_portal'),
+      PORTAL_API_URL: `http://training-portal.${variable('portal_namespace')}.svc.${variable('cluster_domain')}`,
+      INGRESS_DOMAIN: variable('ingress_domain'),
+      INGRESS_PROTOCOL: variable('ingress_protocol'),
+      DASHBOARD_PORT: String(DASHBOARD_PORT),
+      ...this._env,
+    };
+    return [...Object.entries(standard).map(([name, value]) => ({ name, value })), ...base];
+  }
+
+  private dashboardSettings(title: string) {
+    return {
+      workshop: { name: this.workshopName, title },
+      capabilities: this._capabilities.map((c) => c.name),
+      tabs: this._tabs,
+      routes: this._routes.map((r) => ({ name: r.name, host: r.host, port: r.port, service: r.service, authenticated: r.authenticated ?? true })),
+      settings: this._settings,
+    };
+  }
+}
+
+/** The security context every workshop container gets unless it needs more: passes the `restricted` level. */
+export function restrictedContainer() {
+  return {
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'] },
+    runAsNonRoot: true,
+    runAsUser: WORKSHOP_UID,
+    runAsGroup: WORKSHOP_UID,
+  };
+}
+
+function ingressRule(host: string, service: string, port: number) {
+  return { host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } };
+}
+
+function cpuRequest(limit: string): string {
+  const millis = limit.endsWith('m') ? Number(limit.slice(0, -1)) : Number(limit) * 1000;
+  return Number.isFinite(millis) ? `${Math.max(1, Math.round(millis / 10))}m` : limit;
+}
+
+function checkQuantity(where: string, field: string, value: string): void {
+  if (!isQuantity(value)) throw new Error(`${where}: '${field}' (${JSON.stringify(value)}) must be a Kubernetes quantity such as 500m or 512Mi`);
+}

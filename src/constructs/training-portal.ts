@@ -1,0 +1,477 @@
+import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { Construct } from 'constructs';
+import { checkDuration, formatSeconds } from './duration.js';
+import { apiGroupOf, lookupKind } from './kinds.js';
+import { API_GROUP, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
+import { PolicyRule, SessionRole } from './session-role.js';
+import { resolveWorkshop } from './workshop-template.js';
+import { SecretReference } from './workshop-environment.js';
+import type { Workshop } from './workshop.js';
+
+/** The portal's image; the Dockerfile in this repository builds it. */
+export const DEFAULT_PORTAL_IMAGE = 'ghcr.io/cdk8s-workshops/training-portal:0.1.0';
+
+/** How learners get an account. */
+export enum Registration {
+  /** Learners register with a user name and password in one step (and may sign in with OpenID Connect if set up). */
+  ONE_STEP = 'one-step',
+  /** Learners get an automatic identity without signing in. */
+  ANONYMOUS = 'anonymous',
+}
+
+/** Who may see the catalog. */
+export enum CatalogVisibility {
+  /** Only signed-in users. */
+  PRIVATE = 'private',
+  /** Everyone, including REST clients without a token. */
+  PUBLIC = 'public',
+}
+
+/** Pool and timer settings of a workshop in a portal (Educates' `workshops[]` fields). */
+export interface WorkshopSettings {
+  /** Most sessions at once (allocated and reserved). @default - the portal's `maximumSessions` */
+  readonly capacity?: number;
+  /** Sessions created when the environment starts. @default - `reserved` */
+  readonly initial?: number;
+  /** Ready sessions kept waiting for learners. @default 1 (no more than `capacity`) */
+  readonly reserved?: number;
+  /** Lifetime of a session from allocation. @default - sessions do not expire */
+  readonly expires?: Duration;
+  /** How much one extension adds. @default - no extensions */
+  readonly overtime?: Duration;
+  /** Longest lifetime including extensions. @default - `expires` (no extensions) */
+  readonly deadline?: Duration;
+  /** A session unused this long ends. @default - never */
+  readonly orphaned?: Duration;
+  /** A session the learner never opened within this time after allocation ends. @default - never */
+  readonly overdue?: Duration;
+  /** The environment is recreated after this age. @default - never */
+  readonly refresh?: Duration;
+  /** Extra environment variables of every session's dashboard. @default - none */
+  readonly env?: Record<string, string>;
+}
+
+export interface PortalWorkshopOptions extends WorkshopSettings {
+  /**
+   * The name the portal lists the workshop under, so that one workshop can be listed twice with different settings.
+   * @default - the workshop's name
+   */
+  readonly alias?: string;
+}
+
+/** A workshop as a portal lists it, with its effective settings. */
+export interface PortalWorkshop {
+  readonly workshop: Workshop;
+  /** The name in the catalog and in the environment's name. */
+  readonly alias: string;
+  /** Name of the WorkshopEnvironment and of its namespace: `<portal>-<alias>`. */
+  readonly environmentName: string;
+  readonly capacity: number;
+  readonly initial: number;
+  readonly reserved: number;
+  readonly expiresSeconds: number;
+  readonly overtimeSeconds: number;
+  readonly deadlineSeconds: number;
+  readonly orphanedSeconds: number;
+  readonly overdueSeconds: number;
+  readonly refreshSeconds: number;
+  readonly env: Record<string, string>;
+}
+
+export interface TrainingPortalProps {
+  /** The portal's name: a DNS-1123 label; its namespace is `<name>-ui`. @default - the construct id */
+  readonly name?: string;
+  /** @default 'Workshops' */
+  readonly title?: string;
+  /** A logo for the portal's pages: a data: URI or an https URL. @default - none */
+  readonly logo?: string;
+  /** The domain under which the portal and all sessions get host names. @default 'workshops.127-0-0-1.test' */
+  readonly ingressDomain?: string;
+  /** The portal's own host name. @default - `<name>-ui.<ingressDomain>` */
+  readonly hostname?: string;
+  /** The IngressClass of every Ingress. @default - the cluster's default class */
+  readonly ingressClass?: string;
+  /**
+   * A TLS Secret for `*.<ingressDomain>`; the runtime copies it into every environment and session namespace.
+   * @default - plain http
+   */
+  readonly tlsSecret?: SecretReference;
+  /** @default 'cluster.local' */
+  readonly clusterDomain?: string;
+  /** StorageClass for sessions' volumes. @default - the cluster's default */
+  readonly storageClass?: string;
+  /** Registry that `$(image_repository)` points to. @default 'registry.default.svc.cluster.local' */
+  readonly imageRepository?: string;
+  /** @default DEFAULT_PORTAL_IMAGE */
+  readonly image?: string;
+  /** Portal replicas; any replica serves any request. @default 2 */
+  readonly replicas?: number;
+  /** Most sessions at once across all workshops; 0 for no limit. @default 0 */
+  readonly maximumSessions?: number;
+  /** Most sessions one registered learner may hold at once; 0 for no limit. @default 1 */
+  readonly registeredSessions?: number;
+  /** Most sessions one anonymous learner may hold at once. @default - `registeredSessions` */
+  readonly anonymousSessions?: number;
+  /** @default Registration.ONE_STEP */
+  readonly registration?: Registration;
+  /** @default CatalogVisibility.PRIVATE */
+  readonly catalogVisibility?: CatalogVisibility;
+  /** Defaults for every workshop's settings. @default - Educates' defaults */
+  readonly workshopDefaults?: WorkshopSettings;
+}
+
+/**
+ * A training portal: the catalog learners pick workshops from and the runtime that hands each of them a session.
+ * It synthesizes its namespace, a ServiceAccount with a ClusterRole computed from exactly what its workshops'
+ * sessions contain, its Deployment, Service, Ingress and configuration; `addWorkshop()` lists a workshop, which
+ * gives it a WorkshopEnvironment in this portal.
+ */
+export class TrainingPortal extends Chart {
+  /** True when `x` is a TrainingPortal (also across copies of this library). */
+  public static isTrainingPortal(x: unknown): x is TrainingPortal {
+    return x !== null && typeof x === 'object' && PORTAL_SYMBOL in x;
+  }
+
+  public readonly name: string;
+  /** The portal's namespace. */
+  public readonly portalNamespace: string;
+  public readonly title: string;
+  public readonly ingressDomain: string;
+  public readonly hostname: string;
+  public readonly ingressProtocol: 'http' | 'https';
+  public readonly ingressClass?: string;
+  public readonly tlsSecret?: SecretReference;
+  public readonly clusterDomain: string;
+  public readonly storageClass: string;
+  public readonly imageRepository: string;
+  public readonly maximumSessions: number;
+  private readonly props: TrainingPortalProps;
+  private readonly _workshops: PortalWorkshop[] = [];
+
+  constructor(scope: Construct, id: string, props: TrainingPortalProps = {}) {
+    const name = props.name ?? id;
+    checkDnsLabel(`TrainingPortal '${name}'`, 'name', name, 20);
+    if (name.startsWith('kube-')) throw new Error(`TrainingPortal '${name}': 'name' must not start with 'kube-' (reserved by Kubernetes)`);
+    super(scope, id, { namespace: `${name}-ui`, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.PORTAL]: name } });
+    Object.defineProperty(this, PORTAL_SYMBOL, { value: true });
+    this.props = props;
+    this.name = name;
+    this.portalNamespace = `${name}-ui`;
+    this.title = props.title ?? 'Workshops';
+    this.ingressDomain = props.ingressDomain ?? 'workshops.127-0-0-1.test';
+    if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.ingressDomain)) {
+      throw new Error(`TrainingPortal '${name}': 'ingressDomain' (${JSON.stringify(this.ingressDomain)}) must be a DNS domain such as workshops.example.com`);
+    }
+    this.hostname = props.hostname ?? `${name}-ui.${this.ingressDomain}`;
+    this.ingressClass = props.ingressClass;
+    this.tlsSecret = props.tlsSecret;
+    this.ingressProtocol = props.tlsSecret ? 'https' : 'http';
+    this.clusterDomain = props.clusterDomain ?? 'cluster.local';
+    this.storageClass = props.storageClass ?? '';
+    this.imageRepository = props.imageRepository ?? 'registry.default.svc.cluster.local';
+    const where = `TrainingPortal '${name}'`;
+    this.maximumSessions = count(where, 'maximumSessions', props.maximumSessions ?? 0);
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`TrainingPortal '${name}': 'replicas' (${replicas}) must be a whole number ≥ 1`);
+    const registered = count(where, 'registeredSessions', props.registeredSessions ?? 1);
+    const anonymous = count(where, 'anonymousSessions', props.anonymousSessions ?? registered);
+    this.buildObjects(replicas, registered, anonymous);
+  }
+
+  /** The workshops listed so far with their effective settings. Returns a copy. */
+  public get workshops(): PortalWorkshop[] {
+    return [...this._workshops];
+  }
+
+  /**
+   * Lists a workshop in the portal with its pool and timer settings, applying Educates' defaults: capacity from the
+   * portal maximum, reserved 1 (at most capacity), initial = reserved, deadline = expires. Settings that
+   * contradict each other are errors.
+   */
+  public addWorkshop(workshop: Workshop, options: PortalWorkshopOptions = {}): PortalWorkshop {
+    const alias = options.alias ?? workshop.name;
+    const where = `TrainingPortal '${this.name}' workshop '${alias}'`;
+    checkDnsLabel(where, 'alias', alias, 40);
+    if (this._workshops.some((w) => w.alias === alias)) {
+      throw new Error(`${where}: the portal already lists a workshop as '${alias}': give one of them another 'alias'`);
+    }
+    const environmentName = `${this.name}-${alias}`;
+    if (environmentName.length > 40) {
+      throw new Error(`${where}: environment name '${environmentName}' has ${environmentName.length} characters; ` +
+        `portal name and alias together may have at most 39, so that session host names stay within 63`);
+    }
+    const defaults = this.props.workshopDefaults ?? {};
+    const pick = <K extends keyof WorkshopSettings>(key: K) => options[key] ?? defaults[key];
+
+    const capacity = count(where, 'capacity', pick('capacity') ?? this.maximumSessions);
+    if (capacity === 0) {
+      throw new Error(`${where}: 'capacity' is 0: set it on the workshop, in workshopDefaults, or as the portal's maximumSessions`);
+    }
+    const explicitReserved = pick('reserved');
+    const reserved = explicitReserved === undefined ? Math.min(1, capacity) : count(where, 'reserved', explicitReserved);
+    if (reserved > capacity) throw new Error(`${where}: 'capacity' (${capacity}) must not be below 'reserved' (${reserved})`);
+    const explicitInitial = pick('initial');
+    let initial = explicitInitial === undefined ? reserved : count(where, 'initial', explicitInitial);
+    if (initial > capacity) throw new Error(`${where}: 'capacity' (${capacity}) must not be below 'initial' (${initial})`);
+    if (initial !== 0 && initial < reserved) initial = reserved;
+
+    const seconds = (key: 'expires' | 'overtime' | 'deadline' | 'orphaned' | 'overdue' | 'refresh') => {
+      const value = pick(key);
+      return value === undefined ? 0 : checkDuration(where, key, value);
+    };
+    const expires = seconds('expires');
+    let deadline = seconds('deadline');
+    const overtime = seconds('overtime');
+    if (deadline !== 0 && expires === 0) throw new Error(`${where}: 'deadline' (${formatSeconds(deadline)}) needs 'expires' to be set`);
+    if (deadline !== 0 && expires > deadline) {
+      throw new Error(`${where}: 'expires' (${formatSeconds(expires)}) must not exceed 'deadline' (${formatSeconds(deadline)})`);
+    }
+    if (deadline === 0) deadline = expires;
+    if (overtime !== 0 && deadline === expires) {
+      throw new Error(`${where}: 'overtime' (${formatSeconds(overtime)}) allows extensions, so 'deadline' must be longer than 'expires' (${formatSeconds(expires)})`);
+    }
+    const env = { ...(defaults.env ?? {}), ...(options.env ?? {}) };
+    for (const key of Object.keys(env)) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`${where}: env name '${key}' must be letters, digits and '_', not starting with a digit`);
+    }
+    const entry: PortalWorkshop = {
+      workshop, alias, environmentName, capacity, initial, reserved, env,
+      expiresSeconds: expires, overtimeSeconds: overtime, deadlineSeconds: deadline,
+      orphanedSeconds: seconds('orphaned'), overdueSeconds: seconds('overdue'), refreshSeconds: seconds('refresh'),
+    };
+    this._workshops.push(entry);
+    return entry;
+  }
+
+  /** The values of the environment variables for one of this portal's workshops. */
+  public environmentValues(entry: PortalWorkshop): Record<string, string> {
+    return {
+      workshop_name: entry.workshop.name,
+      workshop_version: entry.workshop.version,
+      workshop_image: entry.workshop.session.containers[0].image ?? '',
+      workshop_image_pull_policy: 'IfNotPresent',
+      environment_name: entry.environmentName,
+      workshop_namespace: entry.environmentName,
+      training_portal: this.name,
+      portal_namespace: this.portalNamespace,
+      platform_arch: 'amd64',
+      image_repository: this.imageRepository,
+      assets_repository: `assets-server.${entry.environmentName}.svc.${this.clusterDomain}`,
+      oci_image_cache: `image-cache.${entry.environmentName}.svc.${this.clusterDomain}`,
+      cluster_domain: this.clusterDomain,
+      ingress_domain: this.ingressDomain,
+      ingress_protocol: this.ingressProtocol,
+      ingress_port: this.ingressProtocol === 'https' ? '443' : '80',
+      ingress_port_suffix: '',
+      ingress_secret: this.tlsSecret?.name ?? '',
+      ingress_class: this.ingressClass ?? '',
+      storage_class: this.storageClass,
+    };
+  }
+
+  private buildObjects(replicas: number, registered: number, anonymous: number): void {
+    const ns = this.portalNamespace;
+    const labels = { 'app.kubernetes.io/name': 'training-portal', [Labels.PORTAL]: this.name };
+    new ApiObject(this, 'Namespace', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: { [Labels.COMPONENT]: 'portal', [Labels.PSA_ENFORCE]: 'restricted', [Labels.PSA_ENFORCE_VERSION]: 'latest' },
+      },
+    });
+    new ApiObject(this, 'ServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'training-portal' },
+      automountServiceAccountToken: false,
+    });
+    const subject = [{ kind: 'ServiceAccount', name: 'training-portal', namespace: ns }];
+    new ApiObject(this, 'ClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
+      rules: Lazy.any({ produce: () => this.clusterRules() }),
+    });
+    new ApiObject(this, 'ClusterRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${MANAGED_BY}-portal-${this.name}` },
+      subjects: subject,
+    });
+    new ApiObject(this, 'Role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'training-portal' },
+      rules: [
+        // leader election of the reconciler among the replicas
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+        // the portal's own state every replica shares: cookie keys, accounts, OAuth clients
+        { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      ],
+    });
+    new ApiObject(this, 'RoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'training-portal' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'training-portal' },
+      subjects: subject,
+    });
+    new ApiObject(this, 'Config', {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'training-portal' },
+      data: {
+        'portal.json': Lazy.any({
+          produce: () => JSON.stringify({
+            name: this.name,
+            title: this.title,
+            logo: this.props.logo,
+            url: `${this.ingressProtocol}://${this.hostname}/`,
+            registration: this.props.registration ?? Registration.ONE_STEP,
+            catalogVisibility: this.props.catalogVisibility ?? CatalogVisibility.PRIVATE,
+            sessions: { maximum: this.maximumSessions, registered, anonymous },
+            ingress: { domain: this.ingressDomain, protocol: this.ingressProtocol, class: this.ingressClass, secret: this.tlsSecret?.name },
+            environments: this._workshops.map((w) => w.environmentName),
+          }, null, 2),
+        }),
+      },
+    });
+    new ApiObject(this, 'Deployment', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'training-portal', labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: labels },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: 'training-portal',
+            automountServiceAccountToken: true,
+            enableServiceLinks: false,
+            securityContext: { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001 },
+            affinity: {
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{
+                  weight: 100,
+                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } },
+                }],
+              },
+            },
+            containers: [{
+              name: 'portal',
+              image: this.props.image ?? DEFAULT_PORTAL_IMAGE,
+              imagePullPolicy: 'IfNotPresent',
+              ports: [{ name: 'http', containerPort: 8080 }],
+              env: [
+                { name: 'PORTAL_NAME', value: this.name },
+                { name: 'PORTAL_NAMESPACE', value: ns },
+                { name: 'PORTAL_CONFIG', value: '/opt/portal/config/portal.json' },
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              ],
+              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 20, failureThreshold: 3 },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+              volumeMounts: [{ name: 'config', mountPath: '/opt/portal/config', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
+            }],
+            volumes: [{ name: 'config', configMap: { name: 'training-portal' } }, { name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+    if (replicas > 1) {
+      new ApiObject(this, 'DisruptionBudget', {
+        apiVersion: 'policy/v1',
+        kind: 'PodDisruptionBudget',
+        metadata: { name: 'training-portal' },
+        spec: { minAvailable: 1, selector: { matchLabels: labels } },
+      });
+    }
+    new ApiObject(this, 'Service', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'training-portal', labels },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+    });
+    new ApiObject(this, 'Ingress', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'training-portal' },
+      spec: {
+        rules: [{
+          host: this.hostname,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'training-portal', port: { number: 80 } } } }] },
+        }],
+      },
+    });
+  }
+
+  /**
+   * What the runtime may do, cluster-wide. Session namespaces are created on demand with names nobody knows in
+   * advance, so these rules cannot be namespaced; they are limited instead to the resources the portal's workshops
+   * actually put in their sessions.
+   */
+  private clusterRules(): PolicyRule[] {
+    const rules: PolicyRule[] = [
+      // its own state: the environments it serves and the sessions it creates, allocates and ends
+      { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [API_GROUP], resources: ['workshopsessions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+      { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
+      // session namespaces: created, watched for deletion, deleted when a session ends
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      // a record of every phase change, visible with kubectl describe
+      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      // readiness of sessions: Starting becomes Ready when every Deployment is Available
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
+      // copying declared Secrets into environments and sessions (reads are limited to the declared names below)
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch', 'delete'] },
+      // RoleBindings of session ServiceAccounts to the session roles, and nothing else
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: SessionRole.bindable().map((r) => r.clusterRoleName) },
+    ];
+    const secretNames = new Set<string>();
+    const byGroup = new Map<string, Set<string>>();
+    let authorRbac = false;
+    for (const entry of this._workshops) {
+      const resolved = resolveWorkshop(entry.workshop);
+      for (const secret of [...entry.workshop.environment.secrets, ...entry.workshop.session.injectedSecrets]) secretNames.add(secret.name);
+      if (this.tlsSecret) secretNames.add(this.tlsSecret.name);
+      for (const object of resolved.sessionObjects) {
+        const info = lookupKind(object.apiVersion, object.kind)!;
+        const group = apiGroupOf(object.apiVersion);
+        if (!byGroup.has(group)) byGroup.set(group, new Set());
+        byGroup.get(group)!.add(info.resource);
+        if (object.kind === 'Role' || object.kind === 'ClusterRole') authorRbac = true;
+        const ref = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
+        if (ref && !SessionRole.bindable().some((r) => r.clusterRoleName === ref.name)) authorRbac = true;
+      }
+    }
+    // whatever the sessions of these workshops contain: applied with server-side apply, deleted when they end
+    for (const [group, resources] of [...byGroup.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      // Secrets are never listed or read cluster-wide: writing them is enough to apply them
+      const readable = [...resources].filter((r) => !(group === '' && r === 'secrets')).sort();
+      if (readable.length) rules.push({ apiGroups: [group], resources: readable, verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] });
+    }
+    if (secretNames.size) {
+      // the declared Secrets, by name, wherever they are copied from
+      rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretNames].sort() });
+    }
+    if (authorRbac) {
+      // authors' own Roles and bindings in sessions: creating them needs these verbs, since the portal does not itself
+      // hold every permission an author's Role may grant
+      rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], verbs: ['bind', 'escalate'] });
+    }
+    return rules;
+  }
+}
+
+const PORTAL_SYMBOL = Symbol.for('cdk8s-workshops.TrainingPortal');
+
+function count(where: string, field: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${where}: '${field}' (${value}) must be a whole number ≥ 0`);
+  return value;
+}
