@@ -23,6 +23,7 @@ export function kubernetesFundamentals(scope: Construct): Workshop {
     content: ContentSource.image('ghcr.io/cdk8s-workshops/k8s-fundamentals-files:1.0.0'),
     budget: Budget.MEDIUM,
     capabilities: [new Terminal({ layout: TerminalLayout.SPLIT }), new Console(), new Editor(), new Examiner()],
+    environmentAccess: true,
     requestParameters: [RequestParameter.generated('WORKSHOP_PASSWORD', '[A-Z0-9]{8}')],
   });
 

@@ -67,7 +67,11 @@ export function workshopEnvironmentCrd(): Manifest {
           } },
         },
       },
-      portal: { type: 'object', required: ['name', 'namespace'], properties: { name: str, namespace: str, alias: str } },
+      portal: {
+        type: 'object',
+        required: ['name', 'namespace', 'ingressDomain', 'ingressProtocol'],
+        properties: { name: str, namespace: str, alias: str, ingressDomain: str, ingressProtocol: { type: 'string', enum: ['http', 'https'] } },
+      },
       pool: {
         type: 'object',
         properties: {

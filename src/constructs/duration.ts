@@ -22,9 +22,9 @@ export function parseDuration(text: string): Duration {
   return match[2] === 'h' ? Duration.hours(amount) : match[2] === 'm' ? Duration.minutes(amount) : Duration.seconds(amount);
 }
 
-/** Formats seconds the short way (`90m`, `2h`, `45s`) for messages. */
+/** Formats seconds the way authors write them (`90m`, `45s`, `48h`) for messages. */
 export function formatSeconds(seconds: number): string {
-  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 3600 === 0 && seconds >= 24 * 3600) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
 }

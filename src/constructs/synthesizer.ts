@@ -142,7 +142,13 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
     },
     spec: {
       workshop: workshop.toCatalogJson(),
-      portal: { name: portal.name, namespace: portal.portalNamespace, alias: entry.alias },
+      portal: {
+        name: portal.name,
+        namespace: portal.portalNamespace,
+        alias: entry.alias,
+        ingressDomain: portal.ingressDomain,
+        ingressProtocol: portal.ingressProtocol,
+      },
       pool: {
         capacity: entry.capacity,
         initial: entry.initial,

@@ -1,0 +1,77 @@
+/**
+ * Creates a session's objects from its environment's blueprint: the primary namespace first (owned by the
+ * WorkshopSession), then the secondary namespaces (owned by the primary), then cluster-scoped objects, then the
+ * namespaced objects a few at a time, then the Secrets the workshop copies in.
+ */
+import { CompiledBlueprint, Manifest, lookupKind } from '../constructs/index.js';
+import { KubeClient } from './kube-client.js';
+import { SessionIdentity, SessionSecrets, sessionValues } from './session-variables.js';
+
+export interface ApplySessionOptions {
+  /** Most requests in flight at once for one session. @default 8 */
+  readonly concurrency?: number;
+}
+
+export interface AppliedSession {
+  readonly sessionName: string;
+  readonly namespaceUid: string;
+  /** Every object applied, in order. */
+  readonly objects: Manifest[];
+}
+
+/** Applies everything of one session; throws on the first object the API server refuses. */
+export async function applySession(
+  client: KubeClient,
+  blueprint: CompiledBlueprint,
+  identity: SessionIdentity,
+  secrets: SessionSecrets,
+  options: ApplySessionOptions = {},
+): Promise<AppliedSession> {
+  const first = blueprint.render(sessionValues(identity, secrets));
+  const sessionName = `${identity.environmentName}-${identity.sessionId}`;
+  const primary = first.find((o) => o.kind === 'Namespace' && o.metadata.name === sessionName);
+  if (!primary) throw new Error(`the blueprint of ${identity.environmentName} has no session namespace`);
+  const applied = await client.apply(primary);
+  const namespaceUid = String(applied.metadata.uid);
+
+  const objects = blueprint.render(sessionValues({ ...identity, sessionNamespaceUid: namespaceUid }, secrets));
+  const rest = objects.filter((o) => !(o.kind === 'Namespace' && o.metadata.name === sessionName));
+  const namespaces = rest.filter((o) => o.kind === 'Namespace');
+  const clusterScoped = rest.filter((o) => o.kind !== 'Namespace' && lookupKind(o.apiVersion, o.kind)?.namespaced === false);
+  const namespaced = rest.filter((o) => lookupKind(o.apiVersion, o.kind)?.namespaced !== false);
+
+  await Promise.all(namespaces.map((o) => client.apply(o)));
+  await Promise.all(clusterScoped.map((o) => client.apply(o)));
+  await inBatches(namespaced, options.concurrency ?? 8, (o) => client.apply(o));
+  await copySecrets(client, blueprint, sessionName);
+  return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...clusterScoped, ...namespaced] };
+}
+
+/** Copies the Secrets a blueprint declares into the session namespace, keeping their type and data. */
+async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, sessionNamespace: string): Promise<void> {
+  for (const ref of blueprint.blueprint.secrets) {
+    const source = await client.get<Manifest & { type?: string; data?: Record<string, string> }>('v1', 'Secret', ref.name, ref.namespace);
+    if (!source) throw new Error(`secret ${ref.namespace}/${ref.name}, which the workshop copies into its sessions, does not exist`);
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ref.name, namespace: sessionNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
+      type: source.type,
+      data: source.data ?? {},
+    });
+  }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+export async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}

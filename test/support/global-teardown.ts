@@ -1,0 +1,6 @@
+import { stopControlPlane } from './control-plane.js';
+
+export default async function globalTeardown(): Promise<void> {
+  const stateDir = process.env.CDK8S_WORKSHOPS_TEST_STATE;
+  if (stateDir) await stopControlPlane({ stateDir, kubeconfigPath: `${stateDir}/kubeconfig`, server: '', token: '' });
+}
