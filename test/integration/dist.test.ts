@@ -1,0 +1,171 @@
+/**
+ * dist/ against a real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler and kwok on
+ * loopback, started by the global setup): everything is accepted under strict server-side apply, sessions rendered
+ * from the blueprints apply and become Available, Pod Security admission and RBAC hold, and deleting a session
+ * namespace leaves nothing of the session behind.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { API_VERSION, CompiledBlueprint, Labels, Manifest } from '../../src/constructs/index.js';
+import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
+import { blueprintOf } from '../support/examples.js';
+
+jest.setTimeout(180_000);
+
+const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+const DIST = path.resolve('dist');
+
+function distObjects(file: string): Manifest[] {
+  return parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((d) => d.toJSON() as Manifest);
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await probe();
+      if (result) return result;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
+
+interface Started { environment: Manifest; sessionName: string; namespace: string }
+
+async function startSession(environmentName: string, id: string): Promise<Started> {
+  const environment = (await client.get(API_VERSION, 'WorkshopEnvironment', environmentName))!;
+  const sessionName = `${environmentName}-${id}`;
+  const session = await client.create<Manifest>({
+    apiVersion: API_VERSION,
+    kind: 'WorkshopSession',
+    metadata: { name: sessionName, labels: { [Labels.ENVIRONMENT]: environmentName } },
+    spec: { environment: environmentName, id },
+  });
+  const portal = (environment.spec as { portal: { ingressDomain: string; ingressProtocol: string } }).portal;
+  await applySession(client, new CompiledBlueprint(blueprintOf(environment)), {
+    environmentName,
+    sessionId: id,
+    workshopSessionUid: String(session.metadata.uid),
+    ingressDomain: portal.ingressDomain,
+    ingressProtocol: portal.ingressProtocol,
+  }, generateSessionSecrets());
+  return { environment, sessionName, namespace: sessionName };
+}
+
+async function accessReview(namespace: string, serviceAccount: string, attributes: Record<string, string>): Promise<boolean> {
+  const review = await client.request<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: `system:serviceaccount:${namespace}:${serviceAccount}`,
+        groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+        resourceAttributes: attributes,
+      },
+    },
+  });
+  return review.status.allowed;
+}
+
+describe('dist/ on a real control plane', () => {
+  const files = ['cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'labs/portal.k8s.yaml',
+    'labs/k8s-fundamentals/environment.k8s.yaml', 'labs/container-builds/environment.k8s.yaml', 'labs/hello-terminal/environment.k8s.yaml'];
+  let fundamentals: Started;
+  let terminal: Started;
+
+  test('every object of dist/ is accepted by strict server-side apply, and the CRDs become Established', async () => {
+    expect(fs.readdirSync(path.join(DIST, 'labs')).length).toBe(4);
+    let applied = 0;
+    for (const file of files) {
+      for (const object of distObjects(file)) {
+        await client.apply(object);
+        applied++;
+      }
+      if (file === 'cluster/crds.k8s.yaml') {
+        for (const crd of distObjects(file)) {
+          await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
+            const live = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+              'apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
+            return live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+          });
+        }
+      }
+    }
+    expect(applied).toBeGreaterThan(20);
+    const environments = await client.list(API_VERSION, 'WorkshopEnvironment');
+    expect(environments.map((e) => e.metadata.name).sort()).toEqual(['labs-container-builds', 'labs-hello-terminal', 'labs-k8s-fundamentals']);
+  });
+
+  test('a field the schema does not know is refused, not dropped', async () => {
+    const [environment] = distObjects('labs/hello-terminal/environment.k8s.yaml').filter((o) => o.kind === 'WorkshopEnvironment');
+    await expect(client.apply({ ...environment, spec: { ...(environment.spec as object), bogus: true } })).rejects.toThrow(/unknown field "spec.bogus"/);
+  });
+
+  test('a session rendered from each blueprint applies cleanly and its Deployments become Available', async () => {
+    fundamentals = await startSession('labs-k8s-fundamentals', 'tst01');
+    terminal = await startSession('labs-hello-terminal', 'tst02');
+    const builds = await startSession('labs-container-builds', 'tst03');
+    for (const started of [fundamentals, terminal, builds]) {
+      const deployments = await waitFor(`Deployments of ${started.namespace}`, async () => {
+        const list = await client.list<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>(
+          'apps/v1', 'Deployment', { namespace: started.namespace });
+        return list.length && list.every((d) => d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) ? list : undefined;
+      });
+      expect(deployments.length).toBeGreaterThan(0);
+    }
+    const pods = await client.list<{ metadata: { name: string }; status: { phase: string } }>('v1', 'Pod', { namespace: builds.namespace });
+    expect(pods.map((p) => p.status.phase).sort()).toEqual(['Running', 'Running']);
+  });
+
+  test('Pod Security admission refuses a privileged pod in a restricted session namespace', async () => {
+    const pod: Manifest = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'escape', namespace: fundamentals.namespace },
+      spec: { containers: [{ name: 'x', image: 'busybox:1.36', securityContext: { privileged: true } }] },
+    };
+    const error = await client.create(pod).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeError);
+    expect((error as KubeError).status).toBe(403);
+    expect((error as KubeError).message).toMatch(/violates PodSecurity "restricted:latest": privileged/);
+  });
+
+  test("the session ServiceAccount may create pods at home, and nothing that crosses the session's walls", async () => {
+    const ns = fundamentals.namespace;
+    const sa = fundamentals.sessionName;
+    expect(await accessReview(ns, sa, { namespace: ns, verb: 'create', resource: 'pods' })).toBe(true);
+    expect(await accessReview(ns, sa, { namespace: ns, verb: 'create', resource: 'deployments', group: 'apps' })).toBe(true);
+    expect(await accessReview(ns, sa, { namespace: terminal.namespace, verb: 'get', resource: 'secrets' })).toBe(false);
+    expect(await accessReview(ns, sa, { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' })).toBe(false);
+    expect(await accessReview(ns, sa, { namespace: ns, verb: 'delete', resource: 'networkpolicies', group: 'networking.k8s.io', name: 'workshop-isolation' })).toBe(false);
+    expect(await accessReview(ns, sa, { namespace: ns, verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(false);
+    expect(await accessReview(ns, sa, { namespace: ns, verb: 'update', resource: 'resourcequotas' })).toBe(false);
+    // environment access is read-only, and never Secrets
+    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'list', resource: 'configmaps' })).toBe(true);
+    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'delete', resource: 'configmaps' })).toBe(false);
+    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'get', resource: 'secrets' })).toBe(false);
+  });
+
+  test('deleting a session namespace removes everything the session owned, including what lies outside it', async () => {
+    const sessionSelector = `${Labels.SESSION}=${fundamentals.sessionName}`;
+    const outside = await client.list('rbac.authorization.k8s.io/v1', 'RoleBinding', { namespace: 'labs-k8s-fundamentals', labelSelector: sessionSelector });
+    expect(outside.map((o) => o.metadata.name)).toEqual([`${fundamentals.sessionName}-environment-view`]);
+    await client.delete('v1', 'Namespace', fundamentals.namespace);
+    await waitFor('the session namespace to be gone', async () => !(await client.get('v1', 'Namespace', fundamentals.namespace)));
+    await waitFor('the environment RoleBinding to be collected', async () =>
+      (await client.list('rbac.authorization.k8s.io/v1', 'RoleBinding', { labelSelector: sessionSelector })).length === 0);
+    for (const [apiVersion, kind] of [['v1', 'Pod'], ['apps/v1', 'Deployment'], ['v1', 'Secret'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'Ingress']]) {
+      expect(await client.list(apiVersion, kind, { labelSelector: sessionSelector })).toEqual([]);
+    }
+  });
+
+  test('deleting the WorkshopSession removes its namespace through ownership', async () => {
+    await client.delete(API_VERSION, 'WorkshopSession', terminal.sessionName);
+    await waitFor('the session namespace to go with its WorkshopSession', async () => !(await client.get('v1', 'Namespace', terminal.namespace)));
+  });
+});
