@@ -11,7 +11,7 @@
  * 3. Peak heap.
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
+import { PerformanceObserver, performance } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { App, Chart, Duration, Size } from 'cdk8s';
@@ -27,7 +27,10 @@ import { generateSessionSecrets, randomPassword, sessionValues } from '../src/ru
 const PORTAL = 'bench';
 const INGRESS_DOMAIN = 'workshops.127-0-0-1.test';
 const SIZES = [10, 100, 400] as const;
-const RUNS: Record<number, number> = { 10: 5, 100: 3, 400: 3 };
+/** Warm-up runs at N=10 before anything is measured (JIT). */
+const WARMUP_RUNS = 3;
+/** Measured rounds; each round synthesizes N=10, 100 and 400 once. */
+const ROUNDS = 7;
 const RENDER_SESSIONS = 2000;
 const RENDER_WARMUP = 300;
 const BASELINE_SESSIONS = 200;
@@ -40,17 +43,18 @@ const TARGET_SPEEDUP = 3;
 // ---------------------------------------------------------------------------------------------------------------
 // helpers
 
-/** A real gc() when the flag can be set at run time (keeps one run's garbage out of the next run's figure). */
-const gc: () => void = (() => {
+/** A real gc() when the flag can be set at run time; used only before a phase's warm-up (see synthOnce). */
+const realGc: (() => void) | undefined = (() => {
   try {
     v8.setFlagsFromString('--expose-gc');
-    const fn = runInNewContext('gc') as (() => void) | undefined;
-    if (typeof fn === 'function') return fn;
+    const fn = runInNewContext('gc') as unknown;
+    return typeof fn === 'function' ? (fn as () => void) : undefined;
   } catch {
-    // fall through
+    return undefined;
   }
-  return () => undefined;
 })();
+const gcAvailable = realGc !== undefined;
+const gc = () => realGc?.();
 
 let peakHeapUsed = 0;
 function sampleHeap(): void {
@@ -158,17 +162,33 @@ interface SynthRun {
   readonly buildMs: number;
   readonly synthMs: number;
   readonly yamlMs: number;
+  /** synthesize + toYaml, wall clock: the figure. */
   readonly totalMs: number;
+  /** Process CPU time (all threads, so it includes V8's helper threads) over the same region. */
+  readonly cpuMs: number;
+  /** Time V8 reported in GC pauses over the same region. */
+  readonly gcMs: number;
   readonly files: number;
   readonly bytes: number;
 }
 
-function synthOnce(n: number): SynthRun {
-  gc();
+let gcPauseMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) gcPauseMs += entry.duration;
+}).observe({ entryTypes: ['gc'] });
+/** Lets pending 'gc' performance entries arrive. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function synthOnce(n: number): Promise<SynthRun> {
   const b0 = performance.now();
   const app = buildApp(n);
   const b1 = performance.now();
   sampleHeap();
+  // No forced gc() here: a forced full GC also flushes compiled code, and the run after it pays for recompiling
+  // (measured: N=10 doubles). Garbage of earlier runs is collected as it would be in any long-lived process.
+  await settle();
+  gcPauseMs = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const files = synthesize(app);
   const t1 = performance.now();
@@ -176,28 +196,50 @@ function synthOnce(n: number): SynthRun {
   let bytes = 0;
   for (const file of files) bytes += toYaml(file).length;
   const t2 = performance.now();
+  const cpu = process.cpuUsage(c0);
   sampleHeap();
+  await settle();
   const expected = 2 + 1 + n;
   if (files.length !== expected) throw new Error(`N=${n}: expected ${expected} files, got ${files.length}`);
-  return { buildMs: b1 - b0, synthMs: t1 - t0, yamlMs: t2 - t1, totalMs: t2 - t0, files: files.length, bytes };
+  return {
+    buildMs: b1 - b0, synthMs: t1 - t0, yamlMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gcPauseMs,
+    files: files.length, bytes,
+  };
 }
 
-function benchSynthesis(): Map<number, SynthRun[]> {
-  console.log('== 1. Synthesis: synthesize(app) + toYaml(every file), in memory (no disk writes) ==');
-  synthOnce(10); // warm-up
-  const results = new Map<number, SynthRun[]>();
+async function benchSynthesis(): Promise<Map<number, SynthRun[]>> {
+  console.log('== 1. Synthesis: synthesize(app) + toYaml(every file), in memory (no disk writes); each app built fresh, building untimed ==');
+  gc();
+  for (let i = 0; i < WARMUP_RUNS; i++) await synthOnce(10);
+  // Rounds of 10, 100, 400 rather than all runs of one size in a row: on a shared machine a slow spell then
+  // spreads over every size instead of landing on one and skewing the growth ratio.
+  const results = new Map<number, SynthRun[]>(SIZES.map((n) => [n, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const n of SIZES) results.get(n)!.push(await synthOnce(n));
+  }
   for (const n of SIZES) {
-    const runs: SynthRun[] = [];
-    for (let r = 0; r < RUNS[n]; r++) runs.push(synthOnce(n));
-    results.set(n, runs);
+    const runs = results.get(n)!;
     const mid = median(runs.map((x) => x.totalMs));
     console.log(
-      `  N=${String(n).padStart(3)}: runs ${runs.map((x) => x.totalMs.toFixed(0)).join('/')} ms; median ${ms(mid)} ` +
-        `(synthesize ${ms(median(runs.map((x) => x.synthMs)))} + toYaml ${ms(median(runs.map((x) => x.yamlMs)))}; ` +
-        `building constructs, untimed: ${ms(median(runs.map((x) => x.buildMs)))}; ${runs[0].files} files, ${(runs[0].bytes / 1024).toFixed(0)} KiB)`,
+      `  N=${String(n).padStart(3)}: runs ${runs.map((x) => x.totalMs.toFixed(0)).join('/')} ms -> median ${ms(mid)} = ` +
+        `synthesize ${ms(median(runs.map((x) => x.synthMs)))} + toYaml ${ms(median(runs.map((x) => x.yamlMs)))} ` +
+        `(${(mid / n).toFixed(2)} ms/environment; GC pauses ${ms(median(runs.map((x) => x.gcMs)))}; CPU ${ms(median(runs.map((x) => x.cpuMs)))}; ` +
+        `build, untimed ${ms(median(runs.map((x) => x.buildMs)))}; ${runs[0].files} files, ${(runs[0].bytes / 1024).toFixed(0)} KiB)`,
     );
   }
   return results;
+}
+
+/** Heap held by a synthesized N=400 app (constructs, files and their YAML all alive), after a full GC. Untimed. */
+function liveHeapAt(n: number): number {
+  const app = buildApp(n);
+  const files = synthesize(app);
+  const yaml = files.map((file) => toYaml(file));
+  gc();
+  const used = process.memoryUsage().heapUsed;
+  sampleHeap();
+  if (yaml.length !== files.length || app.node.children.length === 0) throw new Error('unreachable');
+  return used;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -532,8 +574,8 @@ function benchRender(): RenderResult {
   const blueprintBytes = JSON.stringify(blueprint.objects).length;
   checkRendered(compiled.render(maps[0]), maps[0]);
 
-  for (let i = 0; i < RENDER_WARMUP; i++) compiled.render(maps[i]);
   gc();
+  for (let i = 0; i < RENDER_WARMUP; i++) compiled.render(maps[i]);
   const renderTimes: number[] = [];
   let sink = 0;
   for (let i = RENDER_WARMUP; i < maps.length; i++) {
@@ -552,8 +594,8 @@ function benchRender(): RenderResult {
       `median ${ms(renderMedian, 3)}, p99 ${ms(renderP99, 3)}, total ${ms(renderTimes.reduce((a, b) => a + b, 0))}`,
   );
 
-  for (let i = 0; i < BASELINE_WARMUP; i++) baselineSession(environmentName, maps[i]);
   gc();
+  for (let i = 0; i < BASELINE_WARMUP; i++) baselineSession(environmentName, maps[i]);
   const baselineTimes: number[] = [];
   let yamlBytes = 0;
   for (let i = 0; i < BASELINE_SESSIONS; i++) {
@@ -576,10 +618,12 @@ function benchRender(): RenderResult {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-function main(): void {
+async function main(): Promise<void> {
   const started = performance.now();
   console.log(`cdk8s-workshops synthesis benchmark — node ${process.version}, ${process.platform}/${process.arch}`);
-  const synth = benchSynthesis();
+  console.log(`forced GC before each phase: ${gcAvailable ? 'yes' : 'no'}`);
+  const synth = await benchSynthesis();
+  const liveHeap = gcAvailable ? liveHeapAt(400) : undefined;
   const render = benchRender();
   sampleHeap();
 
@@ -592,12 +636,18 @@ function main(): void {
   console.log(`synth t(10)  = ${ms(t(10))}`);
   console.log(`synth t(100) = ${ms(t(100))}`);
   console.log(`synth t(400) = ${ms(t(400))}`);
+  const cpu = (n: number) => median(synth.get(n)!.map((x) => x.cpuMs));
   console.log(`synth growth t(400)/t(100) = ${growth.toFixed(2)}  target ≤ ${TARGET_GROWTH} (linear = 4.0)  ${verdict(growth <= TARGET_GROWTH)}`);
+  console.log(`  (for information: CPU-time growth ${(cpu(400) / cpu(100)).toFixed(2)}; per environment ${(t(100) / 100).toFixed(2)} ms at N=100, ${(t(400) / 400).toFixed(2)} ms at N=400)`);
   console.log(`render median = ${ms(render.renderMedian, 3)} (p99 ${ms(render.renderP99, 3)})  target ≤ ${TARGET_RENDER_MS} ms  ${verdict(render.renderMedian <= TARGET_RENDER_MS)}`);
   console.log(`baseline (cdk8s App + synthYaml per session) median = ${ms(render.baselineMedian, 3)} (p99 ${ms(render.baselineP99, 3)})`);
   console.log(`render speed-up baseline/render = ${speedup.toFixed(1)}×  target ≥ ${TARGET_SPEEDUP}×  ${verdict(speedup >= TARGET_SPEEDUP)}`);
-  console.log(`peak heap used = ${mib(peakHeapUsed)} (sampled at phase boundaries; max RSS ${mib(rss)})`);
+  console.log(`peak heap used = ${mib(peakHeapUsed)} (process.memoryUsage().heapUsed, sampled around every run; max RSS ${mib(rss)})`);
+  if (liveHeap !== undefined) console.log(`  (for information: live heap after a full GC with the N=400 app, its files and their YAML held = ${mib(liveHeap)})`);
   console.log(`total bench time = ${(((performance.now() - started) / 1000)).toFixed(1)} s`);
 }
 
-main();
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,7 +1,7 @@
 import { App, Duration } from 'cdk8s';
 import {
-  Budget, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Manifest, SecurityPolicy, SessionRole, Slides, Terminal,
-  TerminalLayout, TrainingPortal, Workshop, restrictedContainer, resolveWorkshop, substituteString, substituteVariables, synthesize,
+  Budget, Capability, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Manifest, SecurityPolicy, SessionRole, Slides, Terminal,
+  SessionTemplate, TerminalLayout, TrainingPortal, Workshop, restrictedContainer, resolveWorkshop, substituteString, substituteVariables, synthesize,
 } from '../../src/constructs/index.js';
 
 function sessionObjects(configure: (app: App) => Workshop): Manifest[] {
@@ -138,15 +138,16 @@ describe('SessionTemplate', () => {
   });
 
   test('a custom capability in a few lines', () => {
-    class Jupyter extends Terminal {
-      public readonly name = 'jupyter' as 'terminal';
-      public bind(session: Parameters<Terminal['bind']>[0]) {
+    class Jupyter extends Capability {
+      public readonly name = 'jupyter';
+      public bind(session: SessionTemplate) {
         session.addContainer({ name: 'jupyter', image: 'quay.io/jupyter/base-notebook:2025-01-06', ports: [{ containerPort: 8888 }], securityContext: restrictedContainer() });
         session.addDashboardTab({ name: 'Notebook', url: session.addRoute({ name: 'jupyter', port: 8888 }).url });
       }
     }
     const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', capabilities: [new Jupyter()] }));
     expect((byKind(objects, 'Deployment')[0].spec as any).template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'jupyter']);
+    expect((byKind(objects, 'Ingress')[0].spec as any).rules[1].host).toBe('jupyter-$(session_name).$(ingress_domain)');
   });
 });
 
