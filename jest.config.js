@@ -8,6 +8,8 @@ const common = {
 
 /** @type {import('jest').Config} */
 export default {
+  // integration tests wait for a real control plane (deployments becoming Available, garbage collection)
+  testTimeout: 180_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -45,7 +45,12 @@ mkdir -p "$TMP_BIN"
 ticker=$!
 trap 'kill "$ticker" 2>/dev/null || true' EXIT
 
-export CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=readonly
+export CGO_ENABLED=0 GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false"
+
+# go build, without the hundreds of "go: downloading" lines of a first build.
+go_build() {
+  "$GO" build "$@" 2>&1 | { grep -v '^go: downloading ' || true; } >&2
+}
 
 minor="${KUBE_VERSION#v1.}"
 minor="${minor%%.*}"
@@ -61,7 +66,7 @@ log "[1/2] go build etcd kube-apiserver kube-controller-manager kube-scheduler k
 (
   cd "$CLUSTER_DIR"
   # One go build for all main packages, so shared packages compile once.
-  "$GO" build -trimpath -ldflags "$kube_ldflags" -o "$TMP_BIN/" \
+  go_build -trimpath -ldflags "$kube_ldflags" -o "$TMP_BIN/" \
     go.etcd.io/etcd/server/v3 \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
@@ -76,7 +81,7 @@ t=$SECONDS
 log "[2/2] go build kwok"
 (
   cd "$CLUSTER_DIR/kwok"
-  "$GO" build -trimpath -ldflags "-s -w" -o "$TMP_BIN/" sigs.k8s.io/kwok/cmd/kwok
+  go_build -trimpath -ldflags "-s -w" -o "$TMP_BIN/" sigs.k8s.io/kwok/cmd/kwok
 )
 log "[2/2] done in $((SECONDS - t)) s"
 

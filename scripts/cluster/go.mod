@@ -1,6 +1,7 @@
 // Module used only to build a local Kubernetes control plane (kube-apiserver,
 // kube-controller-manager, kube-scheduler, kubectl, etcd) for integration tests.
-// See README.md. Bump KUBE_VERSION here and every v0.34.N below together.
+// See README.md. To bump: change k8s.io/kubernetes below and every v0.34.N
+// replace together, then run go mod tidy.
 module cdk8s-workshops/scripts/cluster
 
 go 1.25.0

@@ -38,7 +38,8 @@ fi
 bash "$CLUSTER_DIR/down.sh" "$STATE_DIR"
 
 start=$SECONDS
-mkdir -p "$STATE_DIR"/{pki,logs,pids,etcd}
+mkdir -p "$STATE_DIR"/{pki,logs,pids,etcd,flexvolume}
+chmod 700 "$STATE_DIR/etcd" "$STATE_DIR/pki"
 touch "$STATE_DIR/.cdk8s-workshops-cluster"
 PKI="$STATE_DIR/pki"
 LOGS="$STATE_DIR/logs"
@@ -59,8 +60,11 @@ fail() {
 # ---------------------------------------------------------------- ports
 # Ports that something listens on now (IPv4 and IPv6, TCP state 0A = LISTEN).
 listening_ports() {
-  awk 'NR > 1 && $4 == "0A" { split($2, a, ":"); print strtonum("0x" a[2]) }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -un
+  local hex
+  for hex in $(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' \
+    /proc/net/tcp /proc/net/tcp6 2>/dev/null || true); do
+    echo $((16#$hex))
+  done
 }
 TAKEN=" $(listening_ports | tr '\n' ' ') "
 free_port() {
@@ -157,13 +161,13 @@ wait_for() {
 
 log "starting etcd $ETCD_VERSION on 127.0.0.1:$ETCD_PORT"
 run etcd etcd \
-  --name=default \
+  --name=cdk8s-workshops \
   --data-dir="$STATE_DIR/etcd" \
   --listen-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --advertise-client-urls="http://127.0.0.1:$ETCD_PORT" \
   --listen-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-advertise-peer-urls="http://127.0.0.1:$ETCD_PEER_PORT" \
-  --initial-cluster="default=http://127.0.0.1:$ETCD_PEER_PORT" \
+  --initial-cluster="cdk8s-workshops=http://127.0.0.1:$ETCD_PEER_PORT" \
   --initial-cluster-state=new \
   --unsafe-no-fsync=true \
   --quota-backend-bytes=$((2 * 1024 * 1024 * 1024)) \
@@ -211,6 +215,7 @@ run kube-controller-manager kube-controller-manager \
   --cluster-signing-cert-file="$PKI/ca.crt" \
   --cluster-signing-key-file="$PKI/ca.key" \
   --service-cluster-ip-range="$SERVICE_CIDR" \
+  --flex-volume-plugin-dir="$STATE_DIR/flexvolume" \
   --profiling=false \
   --v=1
 run kube-scheduler kube-scheduler \

@@ -157,6 +157,12 @@ export class KubeClient {
     }
   }
 
+  /** Closes idle connections, so that a process can exit. */
+  public async close(): Promise<void> {
+    if (this.connection) (await this.connection).agent.destroy();
+    this.connection = undefined;
+  }
+
   private connect() {
     if (!this.connection) {
       this.connection = (async () => {
