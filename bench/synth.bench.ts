@@ -19,9 +19,9 @@ import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  Budget, CompiledBlueprint, Console, ContentSource, Difficulty, Editor, Manifest, RequestParameter, SessionBlueprint,
-  Terminal, TerminalLayout, TrainingPortal, Workshop, WorkshopApp, synthesize, toYaml,
+  CompiledBlueprint, Manifest, SessionBlueprint, TrainingPortal, Workshop, WorkshopApp, synthesize, toYaml,
 } from '../src/index.js';
+import { kubernetesFundamentals } from '../examples/k8s-fundamentals/workshop.js';
 import { generateSessionSecrets, randomPassword, sessionValues } from '../src/runtime/session-variables.js';
 
 const PORTAL = 'bench';
@@ -78,74 +78,14 @@ const verdict = (ok: boolean) => (ok ? 'PASS' : 'MISS');
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 // ---------------------------------------------------------------------------------------------------------------
-// the workshops: modelled on examples/k8s-fundamentals
+// the workshops: copies of examples/k8s-fundamentals under other names
 
 function workshopName(i: number): string {
   return `w${String(i).padStart(4, '0')}`;
 }
 
 function benchWorkshop(scope: Construct, i: number): Workshop {
-  const name = workshopName(i);
-  const workshop = new Workshop(scope, name, {
-    title: `Bench workshop ${i}`,
-    description: `Deploy, expose, scale and debug an application on Kubernetes (benchmark copy ${i}).`,
-    difficulty: Difficulty.BEGINNER,
-    duration: Duration.minutes(60),
-    tags: ['kubernetes', 'deployments', 'services'],
-    labels: { track: 'platform' },
-    vendor: 'cdk8s-workshops',
-    authors: ['The cdk8s-workshops team'],
-    version: '1.0.0',
-    content: ContentSource.image(`ghcr.io/cdk8s-workshops/bench-files-${i}:1.0.0`),
-    budget: Budget.MEDIUM,
-    capabilities: [new Terminal({ layout: TerminalLayout.SPLIT }), new Console(), new Editor()],
-    environmentAccess: true,
-    requestParameters: [RequestParameter.generated('WORKSHOP_PASSWORD', '[A-Z0-9]{8}')],
-  });
-
-  // shared by every session
-  new kplus.ConfigMap(workshop.environment, 'greeting', {
-    metadata: { name: 'greeting' },
-    data: { message: `Hello from the shared environment of workshop ${i}` },
-  });
-
-  // per session
-  const session = workshop.session;
-  const hello = new kplus.Deployment(session, 'hello', {
-    metadata: { name: 'hello' },
-    replicas: 1,
-    securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
-    containers: [{
-      name: 'hello',
-      image: `ghcr.io/cdk8s-workshops/hello-web:1.0.${i}`,
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      portNumber: 8080,
-      envVariables: { GREETING_FROM: kplus.EnvValue.fromValue(session.vars.sessionName) },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(25), limit: kplus.Cpu.millis(250) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
-      },
-      securityContext: {
-        ensureNonRoot: true,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-    }],
-  });
-  const service = hello.exposeViaService({ name: 'hello', ports: [{ port: 80, targetPort: 8080 }] });
-  new kplus.Ingress(session, 'hello-ingress', {
-    metadata: { name: 'hello' },
-    rules: [{
-      host: session.vars.hostFor('hello'),
-      path: '/',
-      pathType: kplus.HttpIngressPathType.PREFIX,
-      backend: kplus.IngressBackend.fromService(service, { port: 80 }),
-    }],
-  });
-  session.addDashboardTab({ name: 'Hello app', url: `${session.vars.ingressProtocol}://${session.vars.hostFor('hello')}/` });
-  return workshop;
+  return kubernetesFundamentals(scope, workshopName(i));
 }
 
 function buildApp(n: number): WorkshopApp {

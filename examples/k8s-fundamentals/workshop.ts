@@ -9,8 +9,8 @@ import {
  * Kubernetes Fundamentals: each learner gets a namespace with a medium budget, split terminals, the console and
  * an editor, and their own copy of a small web application reachable at `hello-<session>`.
  */
-export function kubernetesFundamentals(scope: Construct): Workshop {
-  const workshop = new Workshop(scope, 'k8s-fundamentals', {
+export function kubernetesFundamentals(scope: Construct, name = 'k8s-fundamentals'): Workshop {
+  const workshop = new Workshop(scope, name, {
     title: 'Kubernetes Fundamentals',
     description: 'Deploy, expose, scale and debug an application on Kubernetes, in a namespace of your own.',
     difficulty: Difficulty.BEGINNER,

@@ -25,7 +25,8 @@ export interface ImageRegistryProps {
 /**
  * A private OCI registry per session at `registry-<session>`, with generated credentials: the learner's terminals
  * get them as `REGISTRY_*` variables and `~/.docker/config.json`, and the session namespace gets them as a
- * `kubernetes.io/dockerconfigjson` Secret named `registry-credentials` for image pulls.
+ * `kubernetes.io/dockerconfigjson` Secret named `registry-credentials`, which the namespace's `default`
+ * ServiceAccount uses to pull images.
  */
 export class ImageRegistry extends Capability {
   public readonly name = 'registry';
@@ -51,6 +52,13 @@ export class ImageRegistry extends Capability {
       metadata: { name: 'registry-credentials' },
       type: 'kubernetes.io/dockerconfigjson',
       stringData: { '.dockerconfigjson': `{"auths":{"${session.vars.registryHost}":{"auth":"${session.vars.registryAuthToken}"}}}` },
+    });
+    // Pods of the namespace's default ServiceAccount pull from the session's registry without further setup.
+    new ApiObject(scope, 'DefaultServiceAccount', {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default' },
+      imagePullSecrets: [{ name: 'registry-credentials' }],
     });
     new ApiObject(scope, 'Deployment', {
       apiVersion: 'apps/v1',
