@@ -151,7 +151,7 @@ export function workshopSessionCrd(): Manifest {
     { name: 'Environment', type: 'string', jsonPath: '.spec.environment' },
     { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
     { name: 'User', type: 'string', jsonPath: '.status.user' },
-    { name: 'Expires', type: 'date', jsonPath: '.status.expiresAt' },
+    { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt' },
     { name: 'Reason', type: 'string', jsonPath: '.status.reason', priority: 1 },
     { name: 'URL', type: 'string', jsonPath: '.status.url', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },

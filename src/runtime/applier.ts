@@ -5,11 +5,14 @@
  */
 import { CompiledBlueprint, Manifest, lookupKind } from '../constructs/index.js';
 import { KubeClient } from './kube-client.js';
+import { Priority } from './pacer.js';
 import { SessionIdentity, SessionSecrets, sessionValues } from './session-variables.js';
 
 export interface ApplySessionOptions {
   /** Most requests in flight at once for one session. @default 8 */
   readonly concurrency?: number;
+  /** @default Priority.BACKGROUND */
+  readonly priority?: Priority;
 }
 
 export interface AppliedSession {
@@ -31,7 +34,8 @@ export async function applySession(
   const sessionName = `${identity.environmentName}-${identity.sessionId}`;
   const primary = first.find((o) => o.kind === 'Namespace' && o.metadata.name === sessionName);
   if (!primary) throw new Error(`the blueprint of ${identity.environmentName} has no session namespace`);
-  const applied = await client.apply(primary);
+  const priority = options.priority;
+  const applied = await client.apply(primary, { priority });
   const namespaceUid = String(applied.metadata.uid);
 
   const objects = blueprint.render(sessionValues({ ...identity, sessionNamespaceUid: namespaceUid }, secrets));
@@ -40,15 +44,15 @@ export async function applySession(
   const clusterScoped = rest.filter((o) => o.kind !== 'Namespace' && lookupKind(o.apiVersion, o.kind)?.namespaced === false);
   const namespaced = rest.filter((o) => lookupKind(o.apiVersion, o.kind)?.namespaced !== false);
 
-  await Promise.all(namespaces.map((o) => client.apply(o)));
-  await Promise.all(clusterScoped.map((o) => client.apply(o)));
-  await inBatches(namespaced, options.concurrency ?? 8, (o) => client.apply(o));
-  await copySecrets(client, blueprint, sessionName);
+  await Promise.all(namespaces.map((o) => client.apply(o, { priority })));
+  await Promise.all(clusterScoped.map((o) => client.apply(o, { priority })));
+  await inBatches(namespaced, options.concurrency ?? 8, (o) => client.apply(o, { priority }));
+  await copySecrets(client, blueprint, sessionName, priority);
   return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...clusterScoped, ...namespaced] };
 }
 
 /** Copies the Secrets a blueprint declares into the session namespace, keeping their type and data. */
-async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, sessionNamespace: string): Promise<void> {
+async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, sessionNamespace: string, priority?: Priority): Promise<void> {
   for (const ref of blueprint.blueprint.secrets) {
     const source = await client.get<Manifest & { type?: string; data?: Record<string, string> }>('v1', 'Secret', ref.name, ref.namespace);
     if (!source) throw new Error(`secret ${ref.namespace}/${ref.name}, which the workshop copies into its sessions, does not exist`);
@@ -58,7 +62,7 @@ async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, ses
       metadata: { name: ref.name, namespace: sessionNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
       type: source.type,
       data: source.data ?? {},
-    });
+    }, { priority });
   }
 }
 

@@ -8,6 +8,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { Manifest, lookupKind } from '../constructs/index.js';
+import { Pacer, Priority } from './pacer.js';
 
 /** The field manager of everything the runtime applies. */
 export const FIELD_MANAGER = 'cdk8s-workshops';
@@ -29,6 +30,28 @@ export interface RequestOptions {
   readonly body?: unknown;
   readonly contentType?: string;
   readonly query?: Record<string, string | number | boolean | undefined>;
+  /** @default Priority.BACKGROUND */
+  readonly priority?: Priority;
+}
+
+export interface KubeClientOptions {
+  /** Paces requests; @default - no pacing */
+  readonly pacer?: Pacer;
+  /** Longest time a request is retried before its error is thrown, in milliseconds. @default 60000 */
+  readonly retryForMs?: number;
+  /** Called after every answer (or failure to get one), e.g. for metrics. */
+  readonly onResponse?: (verb: string, status: number) => void;
+}
+
+/**
+ * Whether an error is worth another try: throttling (429), the server or a proxy failing (5xx), timeouts and
+ * dropped connections. Server-side apply's 500 for an object that does not fit the schema is permanent.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof KubeError)) return false;
+  if (error.status === 0 || error.status === 429) return true;
+  if (error.status >= 500) return !/failed to create typed patch object|field not declared in schema/.test(error.message);
+  return false;
 }
 
 export class KubeClient {
@@ -43,14 +66,59 @@ export class KubeClient {
   public readonly server: string;
   private connection?: Promise<{ agent: https.Agent | http.Agent; headers: Record<string, string> }>;
 
-  constructor(private readonly config: KubeConfig) {
+  constructor(private readonly config: KubeConfig, private readonly options: KubeClientOptions = {}) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
   }
 
-  /** Sends one request and returns the parsed JSON body; throws KubeError on a non-2xx answer. */
+  /** The same cluster and credentials with other options (pacing, retries, metrics). */
+  public withOptions(options: KubeClientOptions): KubeClient {
+    return new KubeClient(this.config, options);
+  }
+
+  /**
+   * Sends a request, paced and retried with exponential backoff (honouring Retry-After) while the error is
+   * retryable; returns the parsed JSON body, or throws KubeError.
+   */
   public async request<T = any>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const deadline = Date.now() + (this.options.retryForMs ?? 60_000);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const once = () => this.requestOnce<T>(method, path, options);
+        return await (this.options.pacer ? this.options.pacer.run(options.priority ?? Priority.BACKGROUND, once) : once());
+      } catch (error) {
+        if (!isRetryable(error) || Date.now() >= deadline) throw error;
+        const backoff = Math.min(5_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2);
+        const retryAfter = (error as KubeError).retryAfterSeconds;
+        const wait = Math.min(retryAfter !== undefined ? retryAfter * 1000 : backoff, Math.max(0, deadline - Date.now()));
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  /** Opens a watch and returns the response stream of JSON lines (not paced, not retried: the caller reconnects). */
+  public async stream(path: string, query: Record<string, string | number | boolean | undefined>): Promise<http.IncomingMessage> {
+    const { agent, headers } = await this.connect();
+    const url = new URL(this.server + path);
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+    const transport = url.protocol === 'https:' ? https : http;
+    return new Promise((resolve, reject) => {
+      const req = transport.request(url, { method: 'GET', agent, headers: { ...headers, Accept: 'application/json' } }, (res) => {
+        if ((res.statusCode ?? 0) >= 300) {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => reject(new KubeError(res.statusCode ?? 0, res.statusMessage ?? 'Error', `watch ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
+          return;
+        }
+        resolve(res);
+      });
+      req.on('error', (error) => reject(new KubeError(0, 'ConnectionError', `watch ${path}: ${error.message}`)));
+      req.end();
+    });
+  }
+
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
     const { agent, headers } = await this.connect();
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
@@ -72,6 +140,7 @@ export class KubeClient {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
+          this.options.onResponse?.(method, status);
           if (status >= 200 && status < 300) {
             resolve((text ? JSON.parse(text) : undefined) as T);
             return;
@@ -91,7 +160,10 @@ export class KubeClient {
         res.on('error', reject);
       });
       req.on('timeout', () => req.destroy(new KubeError(0, 'Timeout', `${method} ${path}: no answer within 30s`)));
-      req.on('error', (error) => reject(error instanceof KubeError ? error : new KubeError(0, 'ConnectionError', `${method} ${path}: ${error.message}`)));
+      req.on('error', (error) => {
+        this.options.onResponse?.(method, 0);
+        reject(error instanceof KubeError ? error : new KubeError(0, 'ConnectionError', `${method} ${path}: ${error.message}`));
+      });
       if (body !== undefined) req.write(body);
       req.end();
     });
@@ -107,7 +179,7 @@ export class KubeClient {
   }
 
   /** Server-side apply of one object, strictly validated; returns the object as stored. */
-  public apply(object: Manifest, options: { fieldManager?: string; force?: boolean; dryRun?: boolean } = {}): Promise<Manifest> {
+  public apply(object: Manifest, options: { fieldManager?: string; force?: boolean; dryRun?: boolean; priority?: Priority } = {}): Promise<Manifest> {
     const path = this.pathFor(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
     return this.request<Manifest>('PATCH', path, {
       body: object,
@@ -118,6 +190,7 @@ export class KubeClient {
         fieldValidation: 'Strict',
         dryRun: options.dryRun ? 'All' : undefined,
       },
+      priority: options.priority,
     });
   }
 

@@ -97,7 +97,7 @@ describe('dist/ on a real control plane', () => {
       }
     }
     expect(applied).toBeGreaterThan(20);
-    const environments = await client.list(API_VERSION, 'WorkshopEnvironment');
+    const environments = await client.list(API_VERSION, 'WorkshopEnvironment', { labelSelector: `${Labels.PORTAL}=labs` });
     expect(environments.map((e) => e.metadata.name).sort()).toEqual(['labs-container-builds', 'labs-hello-terminal', 'labs-k8s-fundamentals']);
   });
 

@@ -1,0 +1,58 @@
+// Runs the session runtime of one portal with its HTTP surface (health, metrics, session operations).
+// Configuration comes from the environment: PORTAL_NAME, PORTAL_NAMESPACE, PORTAL_CONFIG (the portal's
+// portal.json, for its session limits), KUBECONFIG (else in-cluster), PORT, RUNTIME_QPS, RUNTIME_CONCURRENCY,
+// POD_NAME.
+import * as fs from 'node:fs';
+import { runtimeApi } from '../portal/runtime-api.js';
+import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+
+const log = createLogger('runtime');
+const env = (name: string, fallback?: string) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) {
+    log.error(`${name} must be set`);
+    process.exit(2);
+  }
+  return value;
+};
+const number = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) {
+    log.error(`${name} must be a positive number, not '${process.env[name]}'`);
+    process.exit(2);
+  }
+  return value;
+};
+
+const portal = env('PORTAL_NAME');
+const config = process.env.PORTAL_CONFIG ? JSON.parse(fs.readFileSync(process.env.PORTAL_CONFIG, 'utf8')) : {};
+const sessions = config.sessions ?? {};
+const runtime = new SessionRuntime(KubeClient.fromKubeconfig(process.env.KUBECONFIG), {
+  portal,
+  portalNamespace: env('PORTAL_NAMESPACE', `${portal}-ui`),
+  limits: { maximum: sessions.maximum ?? 0, registered: sessions.registered ?? 0, anonymous: sessions.anonymous ?? sessions.registered ?? 0 },
+  identity: process.env.POD_NAME,
+  qps: number('RUNTIME_QPS', 50),
+  concurrency: number('RUNTIME_CONCURRENCY', 32),
+  idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),
+  logger: log,
+});
+const api = runtimeApi(runtime);
+
+async function main() {
+  await runtime.start();
+  const address = await api.listen({ host: process.env.HOST ?? '0.0.0.0', port: Number(process.env.PORT ?? 8080) });
+  log.info({ address }, 'listening');
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, async () => {
+    await api.close();
+    await runtime.stop();
+    process.exit(0);
+  });
+}
+main().catch((error) => {
+  log.error({ err: (error as Error).message }, 'could not start');
+  process.exit(1);
+});

@@ -1,0 +1,181 @@
+/**
+ * Answers a learner's request for a session, on any replica: the learner's existing session if they have one;
+ * else a Ready session from the pool, taken with an optimistic-concurrency update so that two replicas never give
+ * one session to two learners; else a new session within the environment's capacity (the session's name is its
+ * slot, so the API server itself refuses a session beyond capacity); else, at the portal's maximum, the oldest
+ * reserve of another workshop is evicted to make room; else no session is available.
+ */
+import { KubeError } from './kube-client.js';
+import { Logger } from './log.js';
+import { RuntimeMetrics } from './metrics.js';
+import { Priority } from './pacer.js';
+import { ConflictError, SessionStore } from './session-store.js';
+import { WorkshopSession, isAllocated, isLive, isReadyReserve, isReserve, phaseOf } from './session.js';
+import { RuntimeState, WorkshopEnvironment } from './state.js';
+
+export interface AllocationRequest {
+  readonly environment: string;
+  /** The learner's identity. */
+  readonly user: string;
+  readonly anonymous?: boolean;
+  /**
+   * For sessions requested through the API on a learner's behalf: the session ends unless it is opened within this
+   * many seconds. @default - no activation needed
+   */
+  readonly activationSeconds?: number;
+}
+
+export type Refusal = 'unknown-environment' | 'user-limit' | 'no-capacity';
+
+export type AllocationResult =
+  | { readonly session: WorkshopSession; readonly source: 'existing' | 'pool' | 'created' }
+  | { readonly refused: Refusal; readonly message: string };
+
+export class Allocator {
+  constructor(
+    private readonly state: RuntimeState,
+    private readonly store: SessionStore,
+    private readonly metrics: RuntimeMetrics,
+    private readonly log: Logger,
+    /** Wakes the reconciler after a change it should act on at once. */
+    private readonly wake: () => void,
+  ) {}
+
+  public async allocate(request: AllocationRequest): Promise<AllocationResult> {
+    const started = performance.now();
+    const result = await this.decide(request);
+    if ('session' in result) {
+      this.metrics.allocationSeconds.observe({ environment: request.environment, source: result.source }, (performance.now() - started) / 1000);
+      this.log.info({ environment: request.environment, session: result.session.metadata.name, source: result.source }, 'session allocated');
+    } else {
+      this.log.info({ environment: request.environment, refused: result.refused }, 'no session allocated');
+    }
+    return result;
+  }
+
+  private async decide(request: AllocationRequest): Promise<AllocationResult> {
+    const environment = this.state.environment(request.environment);
+    if (!environment) return { refused: 'unknown-environment', message: `no workshop environment '${request.environment}' in this portal` };
+
+    const mine = this.state.liveSessions().filter((s) => s.status?.user === request.user);
+    const existing = mine.find((s) => s.spec.environment === request.environment);
+    if (existing) return { session: existing, source: 'existing' };
+    const cap = request.anonymous ? this.state.limits.anonymous : this.state.limits.registered;
+    if (cap > 0 && mine.length >= cap) {
+      return { refused: 'user-limit', message: `you already have ${mine.length} session(s), the most this portal allows at once` };
+    }
+
+    const fromPool = await this.takeFromPool(environment, request);
+    if (fromPool) return { session: fromPool, source: 'pool' };
+    const created = await this.createForUser(environment, request);
+    if (created) return { session: created, source: 'created' };
+    return { refused: 'no-capacity', message: `no session of '${environment.spec.workshop.title}' is available right now: try again in a few minutes` };
+  }
+
+  private allocationFields(environment: WorkshopEnvironment, request: AllocationRequest, now: number) {
+    const pool = environment.spec.pool;
+    return {
+      user: request.user,
+      anonymous: request.anonymous ?? false,
+      allocatedAt: new Date(now).toISOString(),
+      ...(pool.expiresSeconds > 0 ? {
+        expiresAt: new Date(now + pool.expiresSeconds * 1000).toISOString(),
+        deadlineAt: new Date(now + Math.max(pool.deadlineSeconds, pool.expiresSeconds) * 1000).toISOString(),
+      } : {}),
+      ...(request.activationSeconds ? { activationDeadline: new Date(now + request.activationSeconds * 1000).toISOString() } : {}),
+    };
+  }
+
+  private async takeFromPool(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {
+    const generation = Number(environment.metadata.generation ?? 0);
+    for (let round = 0; round < 3; round++) {
+      const candidates = this.state.sessionsOf(environment.metadata.name)
+        .filter((s) => isReadyReserve(s) && s.spec.blueprintGeneration === generation)
+        .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) || a.metadata.name.localeCompare(b.metadata.name));
+      if (!candidates.length) return undefined;
+      // Start at a different place per request so that concurrent requests on several replicas rarely collide.
+      const offset = Math.floor(Math.random() * Math.min(candidates.length, 8));
+      for (let i = 0; i < candidates.length; i++) {
+        const candidate = candidates[(offset + i) % candidates.length];
+        try {
+          const taken = await this.store.transition(candidate, 'Ready', {
+            via: ['Requested', 'Allocating'],
+            reason: 'Allocated',
+            set: this.allocationFields(environment, request, Date.now()),
+            priority: Priority.INTERACTIVE,
+          });
+          this.state.sessions.observe(taken);
+          this.wake();
+          return taken;
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          // another replica took it first: the next one
+        }
+      }
+    }
+    return undefined;
+  }
+
+  private async createForUser(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {
+    const name = environment.metadata.name;
+    const pool = environment.spec.pool;
+    const limits = this.state.limits;
+    if (limits.maximum > 0 && this.state.liveSessions().length >= limits.maximum && !(await this.evictOneReserve(name))) return undefined;
+    const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
+    for (let slot = 1; slot <= pool.capacity; slot++) {
+      const id = slotId(slot);
+      if (taken.has(id)) continue;
+      try {
+        const session = await this.store.create(
+          { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: Number(environment.metadata.generation ?? 0) },
+          sessionLabels(environment),
+          { phase: 'Requested', requestedAt: new Date().toISOString(), ...this.allocationFields(environment, request, Date.now()) },
+          Priority.INTERACTIVE,
+        );
+        const creating = await this.store.transition(session, 'Creating', { via: ['Allocating'], priority: Priority.INTERACTIVE });
+        this.state.sessions.observe(creating);
+        this.wake();
+        return creating;
+      } catch (error) {
+        if (error instanceof KubeError && error.status === 409) continue;
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /** Ends the oldest unallocated reserve of another workshop, to make room under the portal maximum. */
+  private async evictOneReserve(except: string): Promise<boolean> {
+    const reserves = this.state.liveSessions()
+      .filter((s) => isReserve(s) && s.spec.environment !== except)
+      .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    for (const reserve of reserves) {
+      try {
+        const evicted = await this.store.transition(reserve, 'Terminating', { reason: 'Evicted', set: { terminatingAt: new Date().toISOString() }, priority: Priority.INTERACTIVE });
+        this.state.sessions.observe(evicted);
+        this.metrics.terminations.inc({ environment: reserve.spec.environment, reason: 'Evicted' });
+        return true;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    return false;
+  }
+}
+
+/** The id of a slot: `s001`, `s002`, … */
+export function slotId(slot: number): string {
+  return `s${String(slot).padStart(3, '0')}`;
+}
+
+export function sessionLabels(environment: WorkshopEnvironment): Record<string, string> {
+  return {
+    'training.cdk8s-workshops.dev/portal.name': environment.spec.portal.name,
+    'training.cdk8s-workshops.dev/workshop.name': environment.spec.workshop.name,
+  };
+}
+
+/** Sessions a learner holds (for the portal's pages and the REST API). */
+export function sessionsOfUser(state: RuntimeState, user: string): WorkshopSession[] {
+  return state.liveSessions().filter((s) => isAllocated(s) && s.status?.user === user && isLive(s) && phaseOf(s) !== 'Terminating');
+}

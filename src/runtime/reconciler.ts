@@ -1,0 +1,380 @@
+/**
+ * The reconciler, run by the leader replica: it keeps every environment's pool of ready sessions, takes sessions
+ * through their phases (Creating → Starting → Ready, Active ⇄ Idle, Expired → Terminating → gone), enforces the
+ * timers, recycles reserves when a blueprint changes, and cleans up. It acts on watch events and on a one-second
+ * tick for timers; everything it knows is in the caches, so a restart (or a new leader) resumes where the last
+ * one stopped.
+ */
+import { API_VERSION, SessionPhase } from '../constructs/index.js';
+import { slotId, sessionLabels } from './allocator.js';
+import { applySession } from './applier.js';
+import { KubeClient, KubeError, isRetryable } from './kube-client.js';
+import { Logger } from './log.js';
+import { RuntimeMetrics } from './metrics.js';
+import { Priority } from './pacer.js';
+import { ConflictError, SessionStore } from './session-store.js';
+import { EndReason, WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
+import { RuntimeState, WorkshopEnvironment } from './state.js';
+
+export interface ReconcilerOptions {
+  /** Sessions created at once. @default 10 */
+  readonly creationConcurrency?: number;
+  /** Reserves the reconciler starts creating per pass, so a refill does not flood the API server. @default 5 */
+  readonly refillBatch?: number;
+  /** An active session with no activity for this long becomes Idle. @default 60 */
+  readonly idleAfterSeconds?: number;
+  /** A session that does not reach Ready within this time fails. @default 600 */
+  readonly startupTimeoutSeconds?: number;
+  /** How long a Failed session is kept for inspection before it is deleted. @default 600 */
+  readonly failedRetentionSeconds?: number;
+  /** Timer resolution. @default 1000 */
+  readonly tickMs?: number;
+}
+
+interface Backoff {
+  failures: number;
+  until: number;
+}
+
+export class Reconciler {
+  private readonly options: Required<ReconcilerOptions>;
+  private running = false;
+  private timer?: NodeJS.Timeout;
+  private scheduled?: NodeJS.Timeout;
+  private passing = false;
+  private again = false;
+  private readonly applying = new Set<string>();
+  private readonly queue: string[] = [];
+  private readonly deleting = new Map<string, number>();
+  private readonly backoff = new Map<string, Backoff>();
+
+  constructor(
+    private readonly state: RuntimeState,
+    private readonly store: SessionStore,
+    private readonly client: KubeClient,
+    private readonly metrics: RuntimeMetrics,
+    private readonly log: Logger,
+    options: ReconcilerOptions = {},
+  ) {
+    this.options = {
+      creationConcurrency: options.creationConcurrency ?? 10,
+      refillBatch: options.refillBatch ?? 5,
+      idleAfterSeconds: options.idleAfterSeconds ?? 60,
+      startupTimeoutSeconds: options.startupTimeoutSeconds ?? 600,
+      failedRetentionSeconds: options.failedRetentionSeconds ?? 600,
+      tickMs: options.tickMs ?? 1000,
+    };
+  }
+
+  public start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.log.info('reconciler started (leading)');
+    const tick = () => {
+      this.wake();
+      this.timer = setTimeout(tick, this.options.tickMs);
+    };
+    tick();
+  }
+
+  public stop(): void {
+    this.running = false;
+    clearTimeout(this.timer);
+    clearTimeout(this.scheduled);
+    this.log.info('reconciler stopped');
+  }
+
+  /** Asks for a pass soon (coalescing bursts of watch events). */
+  public wake(): void {
+    if (!this.running || this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = undefined;
+      void this.pass();
+    }, 10);
+  }
+
+  private async pass(): Promise<void> {
+    if (this.passing) {
+      this.again = true;
+      return;
+    }
+    this.passing = true;
+    try {
+      const now = Date.now();
+      for (const environment of this.state.environments.list()) await this.reconcileEnvironment(environment, now);
+      await this.trimToPortalMaximum();
+      for (const session of this.state.sessions.list()) await this.reconcileSession(session, now);
+      this.pump();
+    } catch (error) {
+      this.log.warn({ err: (error as Error).message }, 'reconcile pass failed; retrying on the next tick');
+    } finally {
+      this.passing = false;
+      if (this.again) {
+        this.again = false;
+        this.wake();
+      }
+    }
+  }
+
+  private async reconcileEnvironment(environment: WorkshopEnvironment, now: number): Promise<void> {
+    const name = environment.metadata.name;
+    const pool = environment.spec.pool;
+    const generation = Number(environment.metadata.generation ?? 0);
+    const sessions = this.state.sessionsOf(name);
+    const live = sessions.filter(isLive);
+
+    // A changed blueprint: reserves nobody has are recycled; allocated sessions finish on the old one.
+    for (const session of live.filter((s) => isReserve(s) && s.spec.blueprintGeneration < generation)) {
+      await this.end(session, 'Recycled');
+    }
+    // Refresh: reserves older than the refresh age are replaced by fresh ones.
+    if (pool.refreshSeconds > 0) {
+      for (const session of live.filter((s) => isReserve(s) && now - Date.parse(String(s.metadata.creationTimestamp)) > pool.refreshSeconds * 1000)) {
+        await this.end(session, 'Recycled');
+      }
+    }
+
+    const current = this.state.sessionsOf(name).filter(isLive);
+    // Capacity lowered: unallocated reserves above it go first.
+    if (current.length > pool.capacity) {
+      const excess = current.filter(isReserve).slice(0, current.length - pool.capacity);
+      for (const session of excess) await this.end(session, 'Trimmed');
+    }
+
+    const initialized = environment.status?.initialized === true;
+    // `initial: 0`: nothing until the first learner asks; then the reserve is kept topped up.
+    if (!initialized && pool.initial === 0 && sessions.length === 0) return;
+    const available = current.filter((s) => isReserve(s) && s.spec.blueprintGeneration === generation).length;
+    const target = initialized ? pool.reserved : Math.max(pool.initial, pool.reserved);
+    let room = pool.capacity - current.length;
+    if (this.state.limits.maximum > 0) room = Math.min(room, this.state.limits.maximum - this.state.liveSessions().length);
+    let wanted = Math.min(target - available, room, this.options.refillBatch);
+    const paused = this.backoff.get(name);
+    if (paused && paused.until > now) return;
+    // A learner's request goes before a refill: while learners' sessions wait to be created, refill nothing.
+    if (this.queue.some((s) => this.state.sessions.get(s)?.status?.user)) wanted = 0;
+
+    let created = 0;
+    if (wanted > 0) {
+      const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
+      for (let slot = 1; slot <= pool.capacity && wanted > 0; slot++) {
+        const id = slotId(slot);
+        if (taken.has(id)) continue;
+        try {
+          const session = await this.store.create(
+            { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: generation },
+            sessionLabels(environment),
+            { phase: 'Creating' },
+          );
+          this.state.sessions.observe(session);
+          wanted--;
+          created++;
+        } catch (error) {
+          if (error instanceof KubeError && error.status === 409) continue;
+          throw error;
+        }
+      }
+    }
+    const done = available + created >= target || created >= room;
+    if (!initialized && done) {
+      try {
+        const updated = await this.client.request<WorkshopEnvironment>('PATCH', `${this.client.pathFor(API_VERSION, 'WorkshopEnvironment', name)}/status`, {
+          body: { status: { phase: 'Running', initialized: true } },
+          contentType: 'application/merge-patch+json',
+        });
+        this.state.environments.observe(updated);
+      } catch (error) {
+        this.log.warn({ environment: name, err: (error as Error).message }, 'could not record the environment as initialized');
+      }
+    }
+  }
+
+  /** Above the portal's maximum (after it was lowered, or a race between replicas): the oldest reserves go. */
+  private async trimToPortalMaximum(): Promise<void> {
+    const maximum = this.state.limits.maximum;
+    if (maximum <= 0) return;
+    const live = this.state.liveSessions();
+    if (live.length <= maximum) return;
+    const reserves = live.filter(isReserve).sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    for (const session of reserves.slice(0, live.length - maximum)) await this.end(session, 'Trimmed');
+  }
+
+  private async reconcileSession(session: WorkshopSession, now: number): Promise<void> {
+    const environment = this.state.environment(session.spec.environment);
+    const phase = phaseOf(session);
+    const status = session.status ?? { phase };
+    const pool = environment?.spec.pool;
+    const age = (time?: string) => (time ? now - Date.parse(time) : 0);
+    const created = String(session.metadata.creationTimestamp);
+    try {
+      if (!environment && !['Terminating', 'Failed'].includes(phase)) {
+        await this.end(session, 'Recycled', 'its workshop environment was removed');
+        return;
+      }
+      switch (phase) {
+        case 'Requested':
+        case 'Allocating':
+          // a replica stopped between creating the session and handing it over: carry on
+          await this.store.transition(session, 'Creating');
+          return;
+        case 'Creating':
+          if (!this.applying.has(session.metadata.name) && !this.queue.includes(session.metadata.name)) this.queue.push(session.metadata.name);
+          return;
+        case 'Starting':
+          if (this.state.deploymentsAvailable(session, environment!)) {
+            const readyAt = new Date(now).toISOString();
+            const set: Record<string, string> = { readyAt, url: `${environment!.spec.portal.ingressProtocol}://${session.metadata.name}.${environment!.spec.portal.ingressDomain}` };
+            if (status.user && pool!.expiresSeconds > 0) {
+              // an on-demand session's time starts when it is ready, not when it was asked for
+              set.expiresAt = new Date(now + pool!.expiresSeconds * 1000).toISOString();
+              set.deadlineAt = new Date(now + Math.max(pool!.deadlineSeconds, pool!.expiresSeconds) * 1000).toISOString();
+            }
+            const ready = await this.store.transition(session, 'Ready', { set });
+            this.state.sessions.observe(ready);
+            this.metrics.timeToReadySeconds.observe({ environment: session.spec.environment }, age(created) / 1000);
+            this.backoff.delete(session.spec.environment);
+          } else if (age(created) > this.options.startupTimeoutSeconds * 1000) {
+            await this.fail(session, 'StartupTimeout', `not Ready within ${this.options.startupTimeoutSeconds}s`);
+          }
+          return;
+        case 'Ready':
+        case 'Active':
+        case 'Idle':
+          if (!status.user) return;
+          if (status.expiresAt && age(status.expiresAt) >= 0) {
+            const expired = await this.store.transition(session, 'Expired', { reason: 'Expired' });
+            await this.end(expired, 'Expired');
+            return;
+          }
+          if (phase === 'Ready' && !status.activatedAt) {
+            if (status.activationDeadline && age(status.activationDeadline) >= 0) return void (await this.end(session, 'NotActivated'));
+            // overdue counts from when the learner could first open it: allocation of a ready session, or readiness
+            const openable = Math.max(Date.parse(status.readyAt ?? '') || 0, Date.parse(status.allocatedAt ?? '') || 0);
+            if (pool!.overdueSeconds > 0 && openable && now - openable > pool!.overdueSeconds * 1000) return void (await this.end(session, 'Overdue'));
+            return;
+          }
+          if (phase === 'Active' && age(status.lastActivityAt) > this.options.idleAfterSeconds * 1000) {
+            this.state.sessions.observe(await this.store.transition(session, 'Idle'));
+            return;
+          }
+          if (phase === 'Idle' && pool!.orphanedSeconds > 0 && age(status.lastActivityAt) > pool!.orphanedSeconds * 1000) {
+            await this.end(session, 'Orphaned');
+          }
+          return;
+        case 'Expired':
+          await this.end(session, (status.reason as EndReason) ?? 'Expired');
+          return;
+        case 'Terminating':
+          await this.cleanUp(session, true, now);
+          return;
+        case 'Failed':
+          await this.cleanUp(session, age(status.history?.at(-1)?.time) > this.options.failedRetentionSeconds * 1000, now);
+          return;
+        default:
+          return;
+      }
+    } catch (error) {
+      if (error instanceof ConflictError) {
+        this.again = true;
+        return;
+      }
+      this.log.warn({ session: session.metadata.name, phase, err: (error as Error).message }, 'could not reconcile session');
+    }
+  }
+
+  /** Moves a session to Terminating with a reason (any phase but the ending ones). */
+  private async end(session: WorkshopSession, reason: EndReason, message?: string): Promise<void> {
+    const phase = phaseOf(session);
+    if (phase === 'Terminating' || phase === 'Failed') return;
+    const ended = await this.store.transition(session, 'Terminating', { reason, message, set: { terminatingAt: new Date().toISOString() } });
+    this.state.sessions.observe(ended);
+    this.metrics.terminations.inc({ environment: session.spec.environment, reason });
+    this.log.info({ session: session.metadata.name, reason }, 'session ending');
+  }
+
+  private async fail(session: WorkshopSession, reason: string, message: string): Promise<void> {
+    const failed = await this.store.transition(session, 'Failed', { reason, message });
+    this.state.sessions.observe(failed);
+    this.metrics.failures.inc({ environment: session.spec.environment, reason });
+    this.log.warn({ session: session.metadata.name, reason, message }, 'session failed');
+    const known = this.backoff.get(session.spec.environment) ?? { failures: 0, until: 0 };
+    known.failures++;
+    // Repeated failures pause the environment's refills (doubling up to five minutes) instead of hammering the API.
+    known.until = Date.now() + Math.min(300_000, 5_000 * 2 ** (known.failures - 1));
+    this.backoff.set(session.spec.environment, known);
+  }
+
+  /** Deletes the session's namespace; once it is gone, the WorkshopSession too (when `removeSession`). */
+  private async cleanUp(session: WorkshopSession, removeSession: boolean, now: number): Promise<void> {
+    const name = session.metadata.name;
+    const namespace = this.state.namespaces.get(name);
+    if (namespace) {
+      const last = this.deleting.get(name) ?? 0;
+      if (!namespace.metadata.deletionTimestamp && now - last > 15_000) {
+        this.deleting.set(name, now);
+        await this.client.delete('v1', 'Namespace', name);
+      }
+      return;
+    }
+    if (this.applying.has(name)) return;
+    if (removeSession) {
+      this.deleting.delete(name);
+      await this.store.delete(session);
+    }
+  }
+
+  /** Starts creations from the queue up to the concurrency bound, learners' sessions first. */
+  private pump(): void {
+    this.queue.sort((a, b) => rank(this.state.sessions.get(a)) - rank(this.state.sessions.get(b)));
+    while (this.running && this.applying.size < this.options.creationConcurrency && this.queue.length) {
+      const name = this.queue.shift()!;
+      const session = this.state.sessions.get(name);
+      if (!session || phaseOf(session) !== 'Creating') continue;
+      this.applying.add(name);
+      void this.create(session).finally(() => {
+        this.applying.delete(name);
+        this.wake();
+      });
+    }
+  }
+
+  private async create(session: WorkshopSession): Promise<void> {
+    const environment = this.state.environment(session.spec.environment);
+    if (!environment) return;
+    const priority = session.status?.user ? Priority.INTERACTIVE : Priority.BACKGROUND;
+    try {
+      const secrets = await this.store.secretsFor(session);
+      const client = this.client;
+      await applySession(client, this.state.blueprint(environment).blueprint, {
+        environmentName: environment.metadata.name,
+        sessionId: session.spec.id,
+        workshopSessionUid: String(session.metadata.uid),
+        ingressDomain: environment.spec.portal.ingressDomain,
+        ingressProtocol: environment.spec.portal.ingressProtocol,
+      }, secrets, { priority });
+      const latest = this.state.sessions.get(session.metadata.name) ?? session;
+      if (phaseOf(latest) !== 'Creating') return;
+      this.state.sessions.observe(await this.store.transition(latest, 'Starting', { priority }));
+    } catch (error) {
+      const latest = this.state.sessions.get(session.metadata.name);
+      if (!latest || phaseOf(latest) !== 'Creating') return;
+      if (error instanceof ConflictError) return;
+      if (isRetryable(error)) {
+        this.log.warn({ session: session.metadata.name, err: (error as Error).message }, 'creating the session failed for now; trying again');
+        return;
+      }
+      try {
+        await this.fail(latest, 'Failed', (error as Error).message.slice(0, 1000));
+      } catch {
+        // the next pass sees it still Creating and tries again
+      }
+    }
+  }
+}
+
+function rank(session?: WorkshopSession): number {
+  if (!session) return 3;
+  return session.status?.user ? 0 : 1;
+}
+
+export type { SessionPhase };

@@ -1,0 +1,169 @@
+/**
+ * The session runtime of one portal: caches of its environments and sessions, the allocator any replica serves
+ * learners with, and the reconciler the elected leader runs. It keeps no state of its own: everything it needs
+ * is in the cluster, so a replica can be killed at any moment and another (or the same, restarted) carries on.
+ */
+import { hostname } from 'node:os';
+import { MANAGED_BY, SessionPhase } from '../constructs/index.js';
+import { AllocationRequest, AllocationResult, Allocator } from './allocator.js';
+import { KubeClient } from './kube-client.js';
+import { LeaderElection } from './leader.js';
+import { Logger, createLogger } from './log.js';
+import { RuntimeMetrics } from './metrics.js';
+import { Pacer, PacerOptions, Priority } from './pacer.js';
+import { Reconciler, ReconcilerOptions } from './reconciler.js';
+import { ConflictError, SessionStore } from './session-store.js';
+import { EndReason, WorkshopSession, extension, phaseOf } from './session.js';
+import { PortalLimits, RuntimeState } from './state.js';
+
+export interface SessionRuntimeOptions extends ReconcilerOptions, PacerOptions {
+  /** The portal whose environments this runtime serves. */
+  readonly portal: string;
+  /** The portal's namespace (its Lease and session secrets live there). */
+  readonly portalNamespace: string;
+  readonly limits: PortalLimits;
+  /** This replica's name. @default - the host name */
+  readonly identity?: string;
+  /** @default 15 */
+  readonly leaseDurationSeconds?: number;
+  readonly logger?: Logger;
+}
+
+export class SessionRuntime {
+  public readonly state: RuntimeState;
+  public readonly metrics: RuntimeMetrics;
+  public readonly allocator: Allocator;
+  public readonly leader: LeaderElection;
+  public readonly pacer: Pacer;
+  private readonly store: SessionStore;
+  private readonly reconciler: Reconciler;
+  private readonly log: Logger;
+
+  constructor(client: KubeClient, public readonly options: SessionRuntimeOptions) {
+    this.log = options.logger ?? createLogger('runtime');
+    this.metrics = new RuntimeMetrics(() => this.countSessions());
+    this.pacer = new Pacer(options);
+    const paced = client.withOptions({ pacer: this.pacer, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
+    this.state = new RuntimeState(paced, options.portal, options.limits);
+    this.store = new SessionStore(paced, options.portalNamespace, (session, from, to) => {
+      this.log.info({ session: session.metadata.name, from, to, reason: session.status?.reason }, 'session phase');
+    });
+    this.reconciler = new Reconciler(this.state, this.store, paced, this.metrics, this.log, options);
+    this.allocator = new Allocator(this.state, this.store, this.metrics, this.log, () => this.reconciler.wake());
+    this.leader = new LeaderElection(paced, {
+      namespace: options.portalNamespace,
+      name: `${MANAGED_BY}-${options.portal}-reconciler`,
+      identity: options.identity ?? hostname(),
+      leaseDurationSeconds: options.leaseDurationSeconds,
+    });
+    this.leader.on('started', () => this.reconciler.start());
+    this.leader.on('stopped', () => this.reconciler.stop());
+    this.leader.on('error', (error: Error) => this.log.warn({ err: error.message }, 'leader election: could not renew the lease'));
+    for (const informer of [this.state.sessions, this.state.environments, this.state.deployments, this.state.namespaces]) {
+      informer.on('change', () => this.reconciler.wake());
+    }
+  }
+
+  /** Fills the caches, then campaigns for leadership. */
+  public async start(): Promise<void> {
+    await this.state.start();
+    this.leader.start();
+    this.log.info({ portal: this.options.portal }, 'runtime started');
+  }
+
+  public async stop(): Promise<void> {
+    this.reconciler.stop();
+    await this.leader.stop();
+    this.state.stop();
+    await this.state.client.close();
+  }
+
+  /** Whether the caches are filled (for readiness probes). */
+  public get ready(): boolean {
+    return this.state.sessions.hasSynced && this.state.environments.hasSynced;
+  }
+
+  public allocate(request: AllocationRequest): Promise<AllocationResult> {
+    return this.allocator.allocate(request);
+  }
+
+  public session(name: string): WorkshopSession | undefined {
+    return this.state.sessions.get(name);
+  }
+
+  /**
+   * Records that the learner used the session: the first time it becomes Active; an Idle session becomes Active
+   * again. Frequent reports are written at most every 15 seconds.
+   */
+  public async reportActivity(name: string): Promise<WorkshopSession | undefined> {
+    return this.retryOnConflict(name, async (session) => {
+      const phase = phaseOf(session);
+      const now = new Date().toISOString();
+      if (!session.status?.user || !['Ready', 'Active', 'Idle'].includes(phase)) return session;
+      if (phase === 'Active' && Date.now() - Date.parse(session.status.lastActivityAt ?? '0') < 15_000) return session;
+      const set = { lastActivityAt: now, ...(session.status.activatedAt ? {} : { activatedAt: now }) };
+      return phase === 'Active'
+        ? this.store.update(session, set, Priority.INTERACTIVE)
+        : this.store.transition(session, 'Active', { set, priority: Priority.INTERACTIVE });
+    });
+  }
+
+  /** Extends a session by its overtime if the rules allow it; returns why not otherwise. */
+  public async extend(name: string): Promise<{ session: WorkshopSession } | { refused: string }> {
+    let refused = '';
+    const session = await this.retryOnConflict(name, async (current) => {
+      const environment = this.state.environment(current.spec.environment);
+      if (!environment) {
+        refused = 'the workshop environment is gone';
+        return current;
+      }
+      const result = extension(current, environment.spec.pool, Date.now());
+      if ('refused' in result) {
+        refused = result.refused;
+        return current;
+      }
+      refused = '';
+      return this.store.update(current, { expiresAt: result.expiresAt, extensions: (current.status?.extensions ?? 0) + 1 }, Priority.INTERACTIVE);
+    });
+    if (!session) return { refused: 'no such session' };
+    return refused ? { refused } : { session };
+  }
+
+  /** Ends a session (by its learner or an admin). */
+  public async terminate(name: string, reason: EndReason): Promise<WorkshopSession | undefined> {
+    return this.retryOnConflict(name, async (session) => {
+      if (['Terminating', 'Failed'].includes(phaseOf(session))) return session;
+      return this.store.transition(session, 'Terminating', { reason, set: { terminatingAt: new Date().toISOString() }, priority: Priority.INTERACTIVE });
+    });
+  }
+
+  private async retryOnConflict(name: string, change: (session: WorkshopSession) => Promise<WorkshopSession>): Promise<WorkshopSession | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const session = attempt === 0
+        ? this.state.sessions.get(name)
+        : await this.state.client.get<WorkshopSession>(this.state.sessions.apiVersion, 'WorkshopSession', name, undefined);
+      if (!session) return undefined;
+      try {
+        const updated = await change(session);
+        this.state.sessions.observe(updated);
+        this.reconciler.wake();
+        return updated;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
+    }
+    throw new Error(`session ${name} kept changing; try again`);
+  }
+
+  private countSessions(): Array<{ environment: string; phase: SessionPhase; count: number }> {
+    const counts = new Map<string, number>();
+    for (const session of this.state.sessions.list()) {
+      const key = `${session.spec.environment}\u0000${phaseOf(session)}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+    return [...counts.entries()].map(([key, count]) => {
+      const [environment, phase] = key.split('\u0000');
+      return { environment, phase: phase as SessionPhase, count };
+    });
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Reads and writes WorkshopSession objects. Every change of a session's status is an optimistic-concurrency
+ * update (it carries the resourceVersion it was computed from), so two runtime replicas can never both win the
+ * same change: the second gets a conflict and must look again.
+ */
+import { API_VERSION, Labels, MANAGED_BY, SessionPhase } from '../constructs/index.js';
+import { KubeClient, KubeError } from './kube-client.js';
+import { Priority } from './pacer.js';
+import { SessionSecrets, generateSessionSecrets } from './session-variables.js';
+import { SessionStatus, WorkshopSession, WorkshopSessionSpec, phaseOf } from './session.js';
+
+/** Thrown when a status update lost a race; the caller re-reads and decides again. */
+export class ConflictError extends Error {
+  constructor(public readonly sessionName: string) {
+    super(`session ${sessionName} changed meanwhile`);
+    this.name = 'ConflictError';
+  }
+}
+
+export interface TransitionOptions {
+  readonly reason?: string;
+  readonly message?: string;
+  /** Other status fields to set in the same update. */
+  readonly set?: Partial<SessionStatus>;
+  /** Phases passed through on the way, recorded in the history at the same time (e.g. Requested, Allocating). */
+  readonly via?: SessionPhase[];
+  readonly priority?: Priority;
+}
+
+export class SessionStore {
+  constructor(
+    private readonly client: KubeClient,
+    /** The portal's namespace, where session secrets are kept. */
+    private readonly portalNamespace: string,
+    private readonly onTransition?: (session: WorkshopSession, from: SessionPhase | undefined, to: SessionPhase) => void,
+  ) {}
+
+  /**
+   * Creates a WorkshopSession named `<environment>-<id>`; the name is the slot, so the API server refuses a second
+   * session with the same id (KubeError 409).
+   */
+  public async create(spec: WorkshopSessionSpec, labels: Record<string, string>, status: SessionStatus, priority = Priority.BACKGROUND): Promise<WorkshopSession> {
+    const name = `${spec.environment}-${spec.id}`;
+    const created = await this.client.request<WorkshopSession>('POST', this.client.pathFor(API_VERSION, 'WorkshopSession'), {
+      body: {
+        apiVersion: API_VERSION,
+        kind: 'WorkshopSession',
+        metadata: {
+          name,
+          labels: {
+            ...labels,
+            [Labels.MANAGED_BY]: MANAGED_BY,
+            [Labels.COMPONENT]: 'session',
+            [Labels.ENVIRONMENT]: spec.environment,
+            [Labels.SESSION]: name,
+          },
+        },
+        spec,
+      },
+      priority,
+    });
+    const withStatus = await this.writeStatus(created, { ...status, history: [{ phase: status.phase, time: now(), reason: status.reason }] }, priority);
+    this.onTransition?.(withStatus, undefined, status.phase);
+    void this.event(withStatus, status.phase, status.reason);
+    return withStatus;
+  }
+
+  /** Moves a session to `phase` (recording the change with its time and reason); throws ConflictError on a race. */
+  public async transition(session: WorkshopSession, phase: SessionPhase, options: TransitionOptions = {}): Promise<WorkshopSession> {
+    const from = session.status?.phase;
+    const history = [...(session.status?.history ?? [])];
+    for (const step of options.via ?? []) history.push({ phase: step, time: now() });
+    if (from !== phase || options.reason || options.via?.length) history.push({ phase, time: now(), ...(options.reason ? { reason: options.reason } : {}) });
+    const status: SessionStatus = {
+      ...(session.status ?? { phase }),
+      ...options.set,
+      phase,
+      history: history.slice(-30),
+    };
+    if (options.reason !== undefined) status.reason = options.reason;
+    if (options.message !== undefined) status.message = options.message;
+    const updated = await this.writeStatus(session, status, options.priority ?? Priority.BACKGROUND);
+    if (from !== phase) {
+      this.onTransition?.(updated, from, phase);
+      void this.event(updated, phase, options.reason, options.message);
+    }
+    return updated;
+  }
+
+  /** Changes status fields without a phase change (activity, extensions). */
+  public update(session: WorkshopSession, set: Partial<SessionStatus>, priority = Priority.BACKGROUND): Promise<WorkshopSession> {
+    return this.writeStatus(session, { ...(session.status ?? { phase: phaseOf(session) }), ...set }, priority);
+  }
+
+  /** Deletes the WorkshopSession (its namespace and secrets go with it by ownership). */
+  public async delete(session: WorkshopSession): Promise<void> {
+    await this.client.delete(API_VERSION, 'WorkshopSession', session.metadata.name);
+  }
+
+  /** The session's generated secrets: read back if they exist (after a restart), else generated and stored. */
+  public async secretsFor(session: WorkshopSession): Promise<SessionSecrets> {
+    const name = `session-${session.metadata.name}`;
+    const existing = await this.client.get<{ data?: Record<string, string> }>('v1', 'Secret', name, this.portalNamespace);
+    if (existing?.data?.secrets) return JSON.parse(Buffer.from(existing.data.secrets, 'base64').toString('utf8')) as SessionSecrets;
+    const secrets = generateSessionSecrets();
+    try {
+      await this.client.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name,
+          namespace: this.portalNamespace,
+          labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.SESSION]: session.metadata.name },
+          ownerReferences: [{ apiVersion: API_VERSION, kind: 'WorkshopSession', name: session.metadata.name, uid: session.metadata.uid }],
+        },
+        type: 'Opaque',
+        data: { secrets: Buffer.from(JSON.stringify(secrets)).toString('base64') },
+      });
+      return secrets;
+    } catch (error) {
+      if (error instanceof KubeError && error.status === 409) return this.secretsFor(session);
+      throw error;
+    }
+  }
+
+  private async writeStatus(session: WorkshopSession, status: SessionStatus, priority: Priority): Promise<WorkshopSession> {
+    try {
+      return await this.client.request<WorkshopSession>('PUT', `${this.client.pathFor(API_VERSION, 'WorkshopSession', session.metadata.name)}/status`, {
+        body: { ...session, status },
+        priority,
+      });
+    } catch (error) {
+      if (error instanceof KubeError && (error.status === 409 || error.status === 404)) throw new ConflictError(session.metadata.name);
+      throw error;
+    }
+  }
+
+  /** Records a phase change as a Kubernetes Event on the WorkshopSession (best effort). */
+  private async event(session: WorkshopSession, phase: SessionPhase, reason?: string, message?: string): Promise<void> {
+    const time = now();
+    try {
+      await this.client.request('POST', '/api/v1/namespaces/default/events', {
+        body: {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { generateName: `${session.metadata.name}.`, namespace: 'default' },
+          involvedObject: { apiVersion: API_VERSION, kind: 'WorkshopSession', name: session.metadata.name, uid: session.metadata.uid },
+          reason: phase,
+          message: message ?? (reason ? `${phase}: ${reason}` : phase),
+          type: phase === 'Failed' ? 'Warning' : 'Normal',
+          source: { component: MANAGED_BY },
+          reportingComponent: MANAGED_BY,
+          firstTimestamp: time,
+          lastTimestamp: time,
+          count: 1,
+        },
+      });
+    } catch {
+      // an event is a courtesy; the status already holds the change
+    }
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
+}

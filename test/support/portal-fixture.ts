@@ -1,0 +1,67 @@
+/**
+ * A portal of small workshops deployed to the test control plane, for runtime tests: synthesized with the
+ * library like any author's portal (so the tests exercise real blueprints), then applied.
+ */
+import { App, Duration } from 'cdk8s';
+import { Manifest, Terminal, TrainingPortal, Workshop, WorkshopSettings, synthesize } from '../../src/constructs/index.js';
+import { KubeClient, SessionRuntime, SessionRuntimeOptions, createLogger } from '../../src/runtime/index.js';
+
+export interface FixtureWorkshop extends WorkshopSettings {
+  readonly name: string;
+}
+
+export interface Fixture {
+  readonly portal: string;
+  readonly files: Array<{ path: string; objects: Manifest[] }>;
+  environment(workshop: string): string;
+}
+
+/** Synthesizes a portal of minimal workshops (a terminal each) with the given pool settings. */
+export function synthPortal(portal: string, workshops: FixtureWorkshop[], limits: { maximum?: number; registered?: number } = {}, variant = ''): Fixture {
+  const app = new App({ outdir: '/nonexistent' });
+  const p = new TrainingPortal(app, portal, { maximumSessions: limits.maximum ?? 0, registeredSessions: limits.registered ?? 0 });
+  for (const { name, ...settings } of workshops) {
+    const w = new Workshop(app, name, { title: `Workshop ${name}`, description: 'A test workshop', capabilities: [new Terminal()], env: variant ? { VARIANT: variant } : undefined });
+    p.addWorkshop(w, { capacity: 10, ...settings });
+  }
+  return { portal, files: synthesize(app), environment: (workshop) => `${portal}-${workshop}` };
+}
+
+/** Applies every object of a fixture (CRDs and cluster roles included; applying twice is harmless). */
+export async function applyFixture(client: KubeClient, fixture: Fixture): Promise<void> {
+  for (const file of fixture.files) {
+    for (const object of file.objects) await client.apply(object);
+    if (file.path.includes('crds')) await new Promise((r) => setTimeout(r, 1500));
+  }
+}
+
+/** A runtime for a fixture, with fast timers. */
+export function runtimeFor(client: KubeClient, fixture: Fixture, options: Partial<SessionRuntimeOptions> = {}): SessionRuntime {
+  return new SessionRuntime(client, {
+    portal: fixture.portal,
+    portalNamespace: `${fixture.portal}-ui`,
+    limits: { maximum: 0, registered: 0, anonymous: 0 },
+    tickMs: 200,
+    idleAfterSeconds: 2,
+    leaseDurationSeconds: 4,
+    logger: createLogger('test', process.env.LOG_LEVEL ?? 'silent'),
+    ...options,
+  });
+}
+
+export const seconds = Duration.seconds;
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await probe();
+      if (result) return result;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
