@@ -1,7 +1,7 @@
 // Runs the session runtime of one portal with its HTTP surface (health, metrics, session operations).
 // Configuration comes from the environment: PORTAL_NAME, PORTAL_NAMESPACE, PORTAL_CONFIG (the portal's
 // portal.json, for its session limits), KUBECONFIG (else in-cluster), PORT, RUNTIME_QPS, RUNTIME_CONCURRENCY,
-// POD_NAME.
+// RUNTIME_LEASE_SECONDS (the leader's lease, default 15), POD_NAME.
 import * as fs from 'node:fs';
 import { runtimeApi } from '../portal/runtime-api.js';
 import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
@@ -35,6 +35,7 @@ const runtime = new SessionRuntime(KubeClient.fromKubeconfig(process.env.KUBECON
   qps: number('RUNTIME_QPS', 50),
   concurrency: number('RUNTIME_CONCURRENCY', 32),
   idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),
+  leaseDurationSeconds: number('RUNTIME_LEASE_SECONDS', 15),
   logger: log,
 });
 const api = runtimeApi(runtime);

@@ -129,13 +129,13 @@ export class Allocator {
         const session = await this.store.create(
           { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: Number(environment.metadata.generation ?? 0) },
           sessionLabels(environment),
-          { phase: 'Requested', requestedAt: new Date().toISOString(), ...this.allocationFields(environment, request, Date.now()) },
+          { phase: 'Creating', requestedAt: new Date().toISOString(), ...this.allocationFields(environment, request, Date.now()) },
           Priority.INTERACTIVE,
+          ['Requested', 'Allocating'],
         );
-        const creating = await this.store.transition(session, 'Creating', { via: ['Allocating'], priority: Priority.INTERACTIVE });
-        this.state.sessions.observe(creating);
+        this.state.sessions.observe(session);
         this.wake();
-        return creating;
+        return session;
       } catch (error) {
         if (error instanceof KubeError && error.status === 409) continue;
         throw error;

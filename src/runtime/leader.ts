@@ -30,6 +30,7 @@ interface Lease {
 /** Emits 'started' when this replica becomes the leader and 'stopped' when it no longer is. */
 export class LeaderElection extends EventEmitter {
   private leading = false;
+  private stopped = false;
   private timer?: NodeJS.Timeout;
   private renewedAt = 0;
   private readonly duration: number;
@@ -44,6 +45,7 @@ export class LeaderElection extends EventEmitter {
   }
 
   public start(): void {
+    this.stopped = false;
     const tick = async () => {
       try {
         await this.tryAcquireOrRenew();
@@ -51,6 +53,8 @@ export class LeaderElection extends EventEmitter {
         // an API error is a failed renewal
         this.emit('error', error);
       }
+      // stop() was called while this round was under way: it must neither lead nor schedule another round
+      if (this.stopped) return this.setLeading(false);
       if (this.leading && Date.now() - this.renewedAt > (this.duration * 1000) / 2) this.setLeading(false);
       this.timer = setTimeout(tick, this.options.retryPeriodMs ?? 2000);
     };
@@ -59,6 +63,7 @@ export class LeaderElection extends EventEmitter {
 
   /** Stops campaigning and gives the lease up so that another replica takes over at once. */
   public async stop(): Promise<void> {
+    this.stopped = true;
     clearTimeout(this.timer);
     if (this.leading) {
       this.setLeading(false);

@@ -81,6 +81,10 @@ export class Reconciler {
     this.running = false;
     clearTimeout(this.timer);
     clearTimeout(this.scheduled);
+    // forget the cancelled pass: wake() schedules nothing while one is pending, so after a stop() and start()
+    // (leadership lost and regained) the reconciler would otherwise never run again
+    this.timer = undefined;
+    this.scheduled = undefined;
     this.log.info('reconciler stopped');
   }
 
@@ -214,8 +218,9 @@ export class Reconciler {
       switch (phase) {
         case 'Requested':
         case 'Allocating':
-          // a replica stopped between creating the session and handing it over: carry on
-          await this.store.transition(session, 'Creating');
+          // A replica stopped between creating the session and recording its phase: carry on. (Until then the
+          // replica that created it is still writing; the grace period keeps the two from colliding.)
+          if (age(created) > 10_000) await this.store.transition(session, 'Creating');
           return;
         case 'Creating':
           if (!this.applying.has(session.metadata.name) && !this.queue.includes(session.metadata.name)) this.queue.push(session.metadata.name);

@@ -3,6 +3,7 @@
  * update (it carries the resourceVersion it was computed from), so two runtime replicas can never both win the
  * same change: the second gets a conflict and must look again.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, Labels, MANAGED_BY, SessionPhase } from '../constructs/index.js';
 import { KubeClient, KubeError } from './kube-client.js';
 import { Priority } from './pacer.js';
@@ -39,7 +40,13 @@ export class SessionStore {
    * Creates a WorkshopSession named `<environment>-<id>`; the name is the slot, so the API server refuses a second
    * session with the same id (KubeError 409).
    */
-  public async create(spec: WorkshopSessionSpec, labels: Record<string, string>, status: SessionStatus, priority = Priority.BACKGROUND): Promise<WorkshopSession> {
+  public async create(
+    spec: WorkshopSessionSpec,
+    labels: Record<string, string>,
+    status: SessionStatus,
+    priority = Priority.BACKGROUND,
+    via: SessionPhase[] = [],
+  ): Promise<WorkshopSession> {
     const name = `${spec.environment}-${spec.id}`;
     const created = await this.client.request<WorkshopSession>('POST', this.client.pathFor(API_VERSION, 'WorkshopSession'), {
       body: {
@@ -59,8 +66,11 @@ export class SessionStore {
       },
       priority,
     });
-    const withStatus = await this.writeStatus(created, { ...status, history: [{ phase: status.phase, time: now(), reason: status.reason }] }, priority);
+    const time = now();
+    const history = [...via.map((phase) => ({ phase, time })), { phase: status.phase, time, ...(status.reason ? { reason: status.reason } : {}) }];
+    const withStatus = await this.writeStatus(created, { ...status, history }, priority);
     this.onTransition?.(withStatus, undefined, status.phase);
+    for (const phase of via) void this.event(withStatus, phase);
     void this.event(withStatus, status.phase, status.reason);
     return withStatus;
   }
@@ -80,7 +90,8 @@ export class SessionStore {
     if (options.reason !== undefined) status.reason = options.reason;
     if (options.message !== undefined) status.message = options.message;
     const updated = await this.writeStatus(session, status, options.priority ?? Priority.BACKGROUND);
-    if (from !== phase) {
+    for (const step of options.via ?? []) void this.event(updated, step);
+    if (from !== phase || options.via?.length) {
       this.onTransition?.(updated, from, phase);
       void this.event(updated, phase, options.reason, options.message);
     }
@@ -130,6 +141,14 @@ export class SessionStore {
         priority,
       });
     } catch (error) {
+      if (error instanceof KubeError && error.status === 409) {
+        // The client retries a write whose answer was lost (a dropped connection, a 5xx) with the same
+        // resourceVersion, and that retry conflicts with the write itself: if the stored status is exactly the one
+        // written, the write landed. (Reporting it as a lost race would make the allocator hand the learner a
+        // second session.)
+        const current = await this.client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', session.metadata.name).catch(() => undefined);
+        if (current && current.metadata.uid === session.metadata.uid && isDeepStrictEqual(current.status, JSON.parse(JSON.stringify(status)))) return current;
+      }
       if (error instanceof KubeError && (error.status === 409 || error.status === 404)) throw new ConflictError(session.metadata.name);
       throw error;
     }

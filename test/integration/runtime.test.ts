@@ -4,6 +4,7 @@
  */
 import { API_VERSION, Labels } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
+import { runtimeApi } from '../../src/portal/runtime-api.js';
 import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
@@ -153,6 +154,54 @@ describe('timers', () => {
     }, 20_000);
     expect(ended.status!.reason).toBe('Overdue');
     expect(Date.now() - allocatedAt).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe('activation', () => {
+  test('a session allocated through the API ends as NotActivated unless it is opened in time', async () => {
+    const result = await runtime.allocate({ environment: fixture.environment('expiry'), user: 'judy', activationSeconds: 1 });
+    if (!('session' in result)) throw new Error(result.refused);
+    const ended = await waitFor('not activated', () => {
+      const s = runtime.session(result.session.metadata.name);
+      return s && phaseOf(s) === 'Terminating' ? s : undefined;
+    }, 20_000);
+    expect(ended.status!.reason).toBe('NotActivated');
+  });
+
+  test('opened in time, it becomes Active and stays', async () => {
+    const result = await runtime.allocate({ environment: fixture.environment('idle'), user: 'kim', activationSeconds: 2 });
+    if (!('session' in result)) throw new Error(result.refused);
+    const active = await runtime.reportActivity(result.session.metadata.name);
+    expect(active!.status).toMatchObject({ phase: 'Active', user: 'kim' });
+    expect(active!.status!.activatedAt).toBeDefined();
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(phaseOf(runtime.session(result.session.metadata.name)!)).not.toBe('Terminating');
+  });
+});
+
+describe('HTTP surface', () => {
+  test('metrics, readiness, and JSON errors that name the problem', async () => {
+    const api = runtimeApi(runtime);
+    const base = await api.listen({ host: '127.0.0.1', port: 0 });
+    try {
+      const post = (url: string, body?: unknown) => fetch(base + url, {
+        method: 'POST', ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+      });
+      expect((await fetch(`${base}/readyz`)).status).toBe(200);
+      const metrics = await (await fetch(`${base}/metrics`)).text();
+      expect(metrics).toMatch(/workshops_sessions\{environment="rt-pool",phase="Ready"\} [1-9]/);
+      expect(metrics).toMatch(/workshops_allocation_seconds_count\{environment="rt-pool",source="pool"\} [1-9]/);
+      expect(metrics).toMatch(/workshops_session_ready_seconds_count\{environment="rt-pool"\} [1-9]/);
+      expect(metrics).toMatch(/workshops_api_requests_total\{verb="PUT",code="200"\} [1-9]/);
+      expect(metrics).toMatch(/workshops_session_terminations_total\{environment="rt-expiry",reason="Expired"\} 1/);
+      const bad = await post('/runtime/allocate', { environment: 'rt-pool' });
+      expect([bad.status, await bad.json()]).toEqual([400, { error: 'bad-request', message: "body must have required property 'user'" }]);
+      const unknown = await post('/runtime/allocate', { environment: 'rt-nope', user: 'x' });
+      expect([unknown.status, ((await unknown.json()) as { error: string }).error]).toEqual([404, 'unknown-environment']);
+      expect((await post('/runtime/sessions/rt-nope-s001/extend')).status).toBe(404);
+    } finally {
+      await api.close();
+    }
   });
 });
 

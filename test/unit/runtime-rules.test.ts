@@ -1,0 +1,117 @@
+import * as http from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, KubeError, Pacer, Priority, WorkshopSession, extension, extensionRules, isRetryable } from '../../src/runtime/index.js';
+
+const pool = { capacity: 5, initial: 1, reserved: 1, expiresSeconds: 3600, overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 0, overdueSeconds: 0, refreshSeconds: 0 };
+
+function session(status: Partial<WorkshopSession['status']>): WorkshopSession {
+  return {
+    apiVersion: 'x', kind: 'WorkshopSession', metadata: { name: 's' },
+    spec: { environment: 'e', workshop: 'w', portal: 'p', id: 's001', blueprintGeneration: 1 },
+    status: { phase: 'Active', user: 'u', ...status },
+  } as WorkshopSession;
+}
+
+describe("extension rules (Educates')", () => {
+  const start = Date.parse('2026-01-01T10:00:00Z');
+  const at = (minutes: number) => start + minutes * 60_000;
+  const running = session({ allocatedAt: new Date(start).toISOString(), expiresAt: new Date(at(60)).toISOString(), deadlineAt: new Date(at(90)).toISOString() });
+
+  test('threshold and duration', () => {
+    expect(extensionRules(pool)).toEqual({ thresholdSeconds: 900, durationSeconds: 900 });
+    expect(extensionRules({ ...pool, overtimeSeconds: 0 })).toEqual({ thresholdSeconds: 900, durationSeconds: 900 });
+    expect(extensionRules({ ...pool, expiresSeconds: 600, overtimeSeconds: 60 })).toEqual({ thresholdSeconds: 300, durationSeconds: 300 });
+  });
+
+  test('allowed only in the last minutes, and never past the deadline', () => {
+    expect(extension(running, pool, at(30))).toEqual({ refused: 'the session can be extended only in its last minutes' });
+    expect(extension(running, pool, at(50))).toEqual({ expiresAt: new Date(at(75)).toISOString() });
+    const late = session({ ...running.status, expiresAt: new Date(at(85)).toISOString() });
+    expect(extension(late, pool, at(80))).toEqual({ expiresAt: new Date(at(90)).toISOString() });
+    const atDeadline = session({ ...running.status, expiresAt: new Date(at(90)).toISOString() });
+    expect(extension(atDeadline, pool, at(89))).toEqual({ refused: 'the session has reached its deadline' });
+    expect(extension(session({ phase: 'Terminating' }), pool, at(50))).toEqual({ refused: 'the session is not running' });
+    expect(extension(session({ expiresAt: undefined }), pool, at(50))).toEqual({ refused: 'the session does not expire' });
+  });
+});
+
+describe('Pacer', () => {
+  test('never runs more than its concurrency at once, and serves learners before background work', async () => {
+    const pacer = new Pacer({ qps: 1000, burst: 1000, concurrency: 2 });
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const job = (name: string) => async () => {
+      running++;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 20));
+      order.push(name);
+      running--;
+    };
+    await Promise.all([
+      pacer.run(Priority.BACKGROUND, job('b1')), pacer.run(Priority.BACKGROUND, job('b2')), pacer.run(Priority.BACKGROUND, job('b3')),
+      pacer.run(Priority.BACKGROUND, job('b4')), pacer.run(Priority.INTERACTIVE, job('learner')),
+    ]);
+    expect(most).toBe(2);
+    expect(order.indexOf('learner')).toBeLessThan(order.indexOf('b3'));
+  });
+
+  test('keeps to its rate after the burst', async () => {
+    const pacer = new Pacer({ qps: 20, burst: 1, concurrency: 10 });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 5 }, () => pacer.run(Priority.BACKGROUND, async () => undefined)));
+    // 1 at once, then 4 more at 20/s: at least 4 × 50 ms (behaviour, with slack for timers)
+    expect(performance.now() - started).toBeGreaterThanOrEqual(180);
+  });
+});
+
+describe('KubeClient retries (against an in-process stub: error paths only)', () => {
+  let server: http.Server;
+  let answers: Array<(res: http.ServerResponse) => void>;
+  let calls = 0;
+  let client: KubeClient;
+
+  beforeAll(async () => {
+    server = http.createServer((_req, res) => {
+      calls++;
+      (answers.shift() ?? ((r: http.ServerResponse) => r.end('{"ok":true}')))(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const config = new KubeConfig();
+    config.loadFromOptions({
+      clusters: [{ name: 'stub', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 't' }],
+      contexts: [{ name: 'c', cluster: 'stub', user: 'u' }],
+      currentContext: 'c',
+    });
+    client = new KubeClient(config, { retryForMs: 5_000 });
+  });
+  afterAll(async () => {
+    await client.close();
+    server.close();
+  });
+  beforeEach(() => {
+    calls = 0;
+  });
+
+  test('retries 429 (honouring Retry-After), 503 and dropped connections, then succeeds', async () => {
+    answers = [
+      (res) => res.writeHead(429, { 'Retry-After': '0' }).end('{"reason":"TooManyRequests","message":"slow down"}'),
+      (res) => res.writeHead(503).end('{"reason":"ServiceUnavailable","message":"etcd"}'),
+      (res) => res.socket?.destroy(),
+    ];
+    await expect(client.request('GET', '/api/v1/namespaces')).resolves.toEqual({ ok: true });
+    expect(calls).toBe(4);
+  });
+
+  test('does not retry what cannot succeed: 404, 422, and apply of a field the schema lacks', async () => {
+    answers = [(res) => res.writeHead(404).end('{"reason":"NotFound","message":"nope"}')];
+    await expect(client.request('GET', '/x')).rejects.toMatchObject({ status: 404, reason: 'NotFound' });
+    answers = [(res) => res.writeHead(500).end('{"reason":"InternalError","message":"failed to create typed patch object: .spec.bogus: field not declared in schema"}')];
+    await expect(client.request('PATCH', '/y')).rejects.toBeInstanceOf(KubeError);
+    expect(calls).toBe(2);
+    expect(isRetryable(new KubeError(422, 'Invalid', 'bad'))).toBe(false);
+    expect(isRetryable(new KubeError(0, 'Timeout', 'slow'))).toBe(true);
+  });
+});
