@@ -32,6 +32,13 @@ export type AllocationResult =
   | { readonly refused: Refusal; readonly message: string };
 
 export class Allocator {
+  /**
+   * Sessions that a request of this replica is taking from the pool or creating right now: concurrent requests
+   * here skip them instead of all racing for the same reserve or slot (which made a burst of n requests cost
+   * O(n²) conflicting API calls). Other replicas are still kept apart by the API server (conflicts, 409s).
+   */
+  private readonly claimed = new Set<string>();
+
   constructor(
     private readonly state: RuntimeState,
     private readonly store: SessionStore,
@@ -96,7 +103,10 @@ export class Allocator {
       // Start at a different place per request so that concurrent requests on several replicas rarely collide.
       const offset = Math.floor(Math.random() * Math.min(candidates.length, 8));
       for (let i = 0; i < candidates.length; i++) {
-        const candidate = candidates[(offset + i) % candidates.length];
+        // the cached copy, which may be newer than this round's list (taken meanwhile by another request)
+        const candidate = this.state.sessions.get(candidates[(offset + i) % candidates.length].metadata.name);
+        if (!candidate || !isReadyReserve(candidate) || this.claimed.has(candidate.metadata.name)) continue;
+        this.claimed.add(candidate.metadata.name);
         try {
           const taken = await this.store.transition(candidate, 'Ready', {
             via: ['Requested', 'Allocating'],
@@ -110,6 +120,8 @@ export class Allocator {
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
           // another replica took it first: the next one
+        } finally {
+          this.claimed.delete(candidate.metadata.name);
         }
       }
     }
@@ -124,7 +136,9 @@ export class Allocator {
     const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
     for (let slot = 1; slot <= pool.capacity; slot++) {
       const id = slotId(slot);
-      if (taken.has(id)) continue;
+      const slotName = `${name}-${id}`;
+      if (taken.has(id) || this.claimed.has(slotName) || this.state.sessions.get(slotName)) continue;
+      this.claimed.add(slotName);
       try {
         const session = await this.store.create(
           { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: Number(environment.metadata.generation ?? 0) },
@@ -139,6 +153,8 @@ export class Allocator {
       } catch (error) {
         if (error instanceof KubeError && error.status === 409) continue;
         throw error;
+      } finally {
+        this.claimed.delete(slotName);
       }
     }
     return undefined;

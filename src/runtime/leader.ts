@@ -13,7 +13,7 @@ export interface LeaderElectionOptions {
   readonly identity: string;
   /** @default 15 */
   readonly leaseDurationSeconds?: number;
-  /** @default 2000 */
+  /** @default - 2000, or a fifth of a shorter lease */
   readonly retryPeriodMs?: number;
 }
 
@@ -32,12 +32,19 @@ export class LeaderElection extends EventEmitter {
   private leading = false;
   private stopped = false;
   private timer?: NodeJS.Timeout;
+  private watchdog?: NodeJS.Timeout;
   private renewedAt = 0;
   private readonly duration: number;
+  private readonly retryPeriodMs: number;
+  /** A leader that has not renewed for this long stops leading. */
+  private readonly renewDeadlineMs: number;
 
   constructor(private readonly client: KubeClient, private readonly options: LeaderElectionOptions) {
     super();
     this.duration = options.leaseDurationSeconds ?? 15;
+    // as client-go does (15 s lease, 10 s to renew, a try every 2 s), scaled to shorter leases
+    this.retryPeriodMs = options.retryPeriodMs ?? Math.min(2000, (this.duration * 1000) / 5);
+    this.renewDeadlineMs = (this.duration * 1000 * 2) / 3;
   }
 
   public get isLeader(): boolean {
@@ -46,6 +53,11 @@ export class LeaderElection extends EventEmitter {
 
   public start(): void {
     this.stopped = false;
+    // Independent of renewals in flight: a leader that has not renewed for half its lease stops leading, so it
+    // is no longer leading when another replica may take the lease over.
+    this.watchdog = setInterval(() => {
+      if (this.leading && Date.now() - this.renewedAt > this.renewDeadlineMs) this.setLeading(false);
+    }, 250);
     const tick = async () => {
       try {
         await this.tryAcquireOrRenew();
@@ -53,10 +65,10 @@ export class LeaderElection extends EventEmitter {
         // an API error is a failed renewal
         this.emit('error', error);
       }
-      // stop() was called while this round was under way: it must neither lead nor schedule another round
-      if (this.stopped) return this.setLeading(false);
-      if (this.leading && Date.now() - this.renewedAt > (this.duration * 1000) / 2) this.setLeading(false);
-      this.timer = setTimeout(tick, this.options.retryPeriodMs ?? 2000);
+      // stop() was called while this round was under way: no other round
+      if (this.stopped) return;
+      if (this.leading && Date.now() - this.renewedAt > this.renewDeadlineMs) this.setLeading(false);
+      this.timer = setTimeout(tick, this.retryPeriodMs);
     };
     void tick();
   }
@@ -65,6 +77,7 @@ export class LeaderElection extends EventEmitter {
   public async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     if (this.leading) {
       this.setLeading(false);
       try {
@@ -134,7 +147,8 @@ export class LeaderElection extends EventEmitter {
   }
 
   private setLeading(leading: boolean): void {
-    if (leading === this.leading) return;
+    // a round still under way when stop() was called does not make a stopped replica lead again
+    if (leading === this.leading || (leading && this.stopped)) return;
     this.leading = leading;
     this.emit(leading ? 'started' : 'stopped');
   }

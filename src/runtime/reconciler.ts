@@ -39,6 +39,8 @@ interface Backoff {
 export class Reconciler {
   private readonly options: Required<ReconcilerOptions>;
   private running = false;
+  /** Aborted when this replica stops leading: creations under way stop between requests. */
+  private leadership = new AbortController();
   private timer?: NodeJS.Timeout;
   private scheduled?: NodeJS.Timeout;
   private passing = false;
@@ -69,6 +71,7 @@ export class Reconciler {
   public start(): void {
     if (this.running) return;
     this.running = true;
+    this.leadership = new AbortController();
     this.log.info('reconciler started (leading)');
     const tick = () => {
       this.wake();
@@ -79,6 +82,7 @@ export class Reconciler {
 
   public stop(): void {
     this.running = false;
+    this.leadership.abort();
     clearTimeout(this.timer);
     clearTimeout(this.scheduled);
     // forget the cancelled pass: wake() schedules nothing while one is pending, so after a stop() and start()
@@ -163,7 +167,9 @@ export class Reconciler {
       const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
       for (let slot = 1; slot <= pool.capacity && wanted > 0; slot++) {
         const id = slotId(slot);
-        if (taken.has(id)) continue;
+        // also the cache as it is now: `taken` is from before the awaits of this loop, and sessions the allocator
+        // created meanwhile would each cost a conflicting POST (one per slot of a burst of on-demand sessions)
+        if (taken.has(id) || this.state.sessions.get(`${name}-${id}`)) continue;
         try {
           const session = await this.store.create(
             { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: generation },
@@ -347,6 +353,7 @@ export class Reconciler {
     const environment = this.state.environment(session.spec.environment);
     if (!environment) return;
     const priority = session.status?.user ? Priority.INTERACTIVE : Priority.BACKGROUND;
+    const signal = this.leadership.signal;
     try {
       const secrets = await this.store.secretsFor(session);
       const client = this.client;
@@ -356,11 +363,13 @@ export class Reconciler {
         workshopSessionUid: String(session.metadata.uid),
         ingressDomain: environment.spec.portal.ingressDomain,
         ingressProtocol: environment.spec.portal.ingressProtocol,
-      }, secrets, { priority });
+      }, secrets, { priority, signal });
       const latest = this.state.sessions.get(session.metadata.name) ?? session;
       if (phaseOf(latest) !== 'Creating') return;
       this.state.sessions.observe(await this.store.transition(latest, 'Starting', { priority }));
     } catch (error) {
+      // this replica stopped leading meanwhile (perhaps to lead again): the leader of now carries on
+      if (signal.aborted) return;
       const latest = this.state.sessions.get(session.metadata.name);
       if (!latest || phaseOf(latest) !== 'Creating') return;
       if (error instanceof ConflictError) return;

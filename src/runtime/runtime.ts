@@ -50,11 +50,14 @@ export class SessionRuntime {
     });
     this.reconciler = new Reconciler(this.state, this.store, paced, this.metrics, this.log, options);
     this.allocator = new Allocator(this.state, this.store, this.metrics, this.log, () => this.reconciler.wake());
-    this.leader = new LeaderElection(paced, {
+    // The lease is renewed outside the pacer's queue, and a renewal gives up well within the lease.
+    const leaseSeconds = options.leaseDurationSeconds ?? 15;
+    const leaseClient = client.withOptions({ retryForMs: (leaseSeconds * 1000) / 4, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
+    this.leader = new LeaderElection(leaseClient, {
       namespace: options.portalNamespace,
       name: `${MANAGED_BY}-${options.portal}-reconciler`,
       identity: options.identity ?? hostname(),
-      leaseDurationSeconds: options.leaseDurationSeconds,
+      leaseDurationSeconds: leaseSeconds,
     });
     this.leader.on('started', () => this.reconciler.start());
     this.leader.on('stopped', () => this.reconciler.stop());
