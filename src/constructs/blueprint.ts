@@ -25,11 +25,14 @@ export function blueprintVariables(blueprint: SessionBlueprint): string[] {
  * string replacement and one JSON.parse instead of a walk over every object.
  */
 export class CompiledBlueprint {
+  /** The variables the blueprint refers to. */
+  public readonly variables: ReadonlySet<string>;
   private readonly text: string;
   private readonly needsWalk: boolean;
 
   constructor(public readonly blueprint: SessionBlueprint) {
     this.text = JSON.stringify(blueprint.objects);
+    this.variables = new Set(blueprintVariables(blueprint));
     // `$(base64(...))` applies to whole values only: those blueprints take the slower, exact path.
     this.needsWalk = this.text.includes('$(base64(');
   }

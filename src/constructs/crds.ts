@@ -141,6 +141,7 @@ export function workshopSessionCrd(): Manifest {
       allocatedAt: { type: 'string', format: 'date-time' },
       expiresAt: { type: 'string', format: 'date-time' },
       lastActivityAt: { type: 'string', format: 'date-time' },
+      requestApplied: { type: 'boolean' },
       history: {
         type: 'array',
         items: { type: 'object', required: ['phase', 'time'], properties: { phase: str, time: { type: 'string', format: 'date-time' }, reason: str } },

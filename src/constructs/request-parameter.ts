@@ -44,3 +44,60 @@ function checkPattern(name: string, pattern: string): void {
     at = TOKEN.lastIndex;
   }
 }
+
+/**
+ * A value drawn from a pattern of the kind `RequestParameter.generated` accepts.
+ *
+ * @param random returns a whole number in [0, n) (a cryptographic source in the runtime)
+ */
+export function generateFromPattern(pattern: string, random: (n: number) => number): string {
+  checkPattern('pattern', pattern);
+  let out = '';
+  TOKEN.lastIndex = 0;
+  let at = 0;
+  while (at < pattern.length) {
+    TOKEN.lastIndex = at;
+    const match = TOKEN.exec(pattern)!;
+    at = TOKEN.lastIndex;
+    const token = match[0];
+    let alphabet: string;
+    let counts: string | undefined;
+    if (token.startsWith('[')) {
+      alphabet = expandClass(match[2]);
+      counts = match[3];
+    } else if (token.startsWith('\\')) {
+      alphabet = token[1] === 'd' ? DIGITS : WORD;
+      counts = token.slice(2) || undefined;
+    } else {
+      out += token;
+      continue;
+    }
+    const [min, max] = counts ? counts.slice(1, -1).split(',').map(Number) : [1];
+    const length = max === undefined ? min : min + random(max - min + 1);
+    for (let i = 0; i < length; i++) out += alphabet[random(alphabet.length)];
+  }
+  return out;
+}
+
+const DIGITS = '0123456789';
+const WORD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_';
+
+function expandClass(body: string): string {
+  let chars = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === '\\') {
+      const next = body[++i];
+      chars += next === 'd' ? DIGITS : next === 'w' ? WORD : next;
+      continue;
+    }
+    if (body[i + 1] === '-' && i + 2 < body.length) {
+      const end = body[i + 2];
+      for (let code = c.charCodeAt(0); code <= end.charCodeAt(0); code++) chars += String.fromCharCode(code);
+      i += 2;
+      continue;
+    }
+    chars += c;
+  }
+  return [...new Set(chars)].join('');
+}

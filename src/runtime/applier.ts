@@ -34,7 +34,7 @@ export async function applySession(
 ): Promise<AppliedSession> {
   // The values once per session: they include a bcrypt hash (~50-250 ms of CPU on the event loop); only the
   // namespace's uid changes between the two renders.
-  const values = sessionValues(identity, secrets);
+  const values = sessionValues(identity, secrets, blueprint.variables);
   const first = blueprint.render(values);
   const sessionName = `${identity.environmentName}-${identity.sessionId}`;
   const primary = first.find((o) => o.kind === 'Namespace' && o.metadata.name === sessionName);
@@ -63,19 +63,22 @@ export async function applySession(
   return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...clusterScoped, ...namespaced] };
 }
 
-/** Copies the Secrets a blueprint declares into the session namespace, keeping their type and data. */
+/** Copies the Secrets a blueprint declares into the session namespace. */
 async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, sessionNamespace: string, priority?: Priority): Promise<void> {
-  for (const ref of blueprint.blueprint.secrets) {
-    const source = await client.get<Manifest & { type?: string; data?: Record<string, string> }>('v1', 'Secret', ref.name, ref.namespace);
-    if (!source) throw new Error(`secret ${ref.namespace}/${ref.name}, which the workshop copies into its sessions, does not exist`);
-    await client.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: ref.name, namespace: sessionNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
-      type: source.type,
-      data: source.data ?? {},
-    }, { priority });
-  }
+  for (const ref of blueprint.blueprint.secrets) await copySecret(client, ref, sessionNamespace, priority);
+}
+
+/** Copies one Secret into another namespace, keeping its type and data; throws when the source is missing. */
+export async function copySecret(client: KubeClient, ref: { name: string; namespace: string }, targetNamespace: string, priority?: Priority): Promise<void> {
+  const source = await client.get<Manifest & { type?: string; data?: Record<string, string> }>('v1', 'Secret', ref.name, ref.namespace);
+  if (!source) throw new Error(`secret ${ref.namespace}/${ref.name}, which the workshop copies into ${targetNamespace}, does not exist`);
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: ref.name, namespace: targetNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
+    type: source.type,
+    data: source.data ?? {},
+  }, { priority });
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

@@ -7,7 +7,9 @@
  */
 import { API_VERSION, SessionPhase } from '../constructs/index.js';
 import { slotId, sessionLabels } from './allocator.js';
-import { applySession } from './applier.js';
+import { randomInt } from 'node:crypto';
+import { generateFromPattern } from '../constructs/index.js';
+import { applySession, copySecret } from './applier.js';
 import { KubeClient, KubeError, isRetryable } from './kube-client.js';
 import { Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -49,6 +51,8 @@ export class Reconciler {
   private readonly queue: string[] = [];
   private readonly deleting = new Map<string, number>();
   private readonly backoff = new Map<string, Backoff>();
+  /** Environments (name@generation) whose declared Secrets have been copied in. */
+  private readonly copied = new Set<string>();
 
   constructor(
     private readonly state: RuntimeState,
@@ -139,6 +143,18 @@ export class Reconciler {
     if (pool.refreshSeconds > 0) {
       for (const session of live.filter((s) => isReserve(s) && now - Date.parse(String(s.metadata.creationTimestamp)) > pool.refreshSeconds * 1000)) {
         await this.end(session, 'Recycled');
+      }
+    }
+
+    // The Secrets the workshop copies into its environment, once per generation (the sessions copy from there).
+    const copyKey = `${name}@${generation}`;
+    if (!this.copied.has(copyKey)) {
+      try {
+        for (const ref of environment.spec.environment?.secrets ?? []) await copySecret(this.client, ref, name);
+        this.copied.add(copyKey);
+      } catch (error) {
+        this.log.warn({ environment: name, err: (error as Error).message }, 'could not copy the environment\'s secrets; its sessions wait');
+        return;
       }
     }
 
@@ -257,6 +273,10 @@ export class Reconciler {
             await this.end(expired, 'Expired');
             return;
           }
+          if (!status.requestApplied) {
+            await this.applyRequest(session, environment!);
+            return;
+          }
           if (phase === 'Ready' && !status.activatedAt) {
             if (status.activationDeadline && age(status.activationDeadline) >= 0) return void (await this.end(session, 'NotActivated'));
             // overdue counts from when the learner could first open it: allocation of a ready session, or readiness
@@ -291,6 +311,26 @@ export class Reconciler {
       }
       this.log.warn({ session: session.metadata.name, phase, err: (error as Error).message }, 'could not reconcile session');
     }
+  }
+
+  /**
+   * Puts the learner's request into the session namespace as the Secret `workshop-request`: the workshop's request
+   * parameters (fixed, or generated from their patterns) and the learner's name, for per-session objects and the
+   * dashboard to read.
+   */
+  private async applyRequest(session: WorkshopSession, environment: WorkshopEnvironment): Promise<void> {
+    const values: Record<string, string> = { username: session.status!.user! };
+    for (const parameter of environment.spec.request?.parameters ?? []) {
+      values[parameter.name] = parameter.generate ? generateFromPattern(parameter.generate.pattern, (n) => randomInt(n)) : (parameter.value ?? '');
+    }
+    await this.client.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'workshop-request', namespace: session.metadata.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
+      type: 'Opaque',
+      stringData: values,
+    }, { priority: Priority.INTERACTIVE });
+    this.state.sessions.observe(await this.store.update(session, { requestApplied: true }));
   }
 
   /** Moves a session to Terminating with a reason (any phase but the ending ones). */

@@ -70,8 +70,7 @@ export class SessionStore {
     const history = [...via.map((phase) => ({ phase, time })), { phase: status.phase, time, ...(status.reason ? { reason: status.reason } : {}) }];
     const withStatus = await this.writeStatus(created, { ...status, history }, priority);
     this.onTransition?.(withStatus, undefined, status.phase);
-    for (const phase of via) void this.event(withStatus, phase);
-    void this.event(withStatus, status.phase, status.reason);
+    void this.event(withStatus, [...via, status.phase], status.reason);
     return withStatus;
   }
 
@@ -90,10 +89,9 @@ export class SessionStore {
     if (options.reason !== undefined) status.reason = options.reason;
     if (options.message !== undefined) status.message = options.message;
     const updated = await this.writeStatus(session, status, options.priority ?? Priority.BACKGROUND);
-    for (const step of options.via ?? []) void this.event(updated, step);
     if (from !== phase || options.via?.length) {
       this.onTransition?.(updated, from, phase);
-      void this.event(updated, phase, options.reason, options.message);
+      void this.event(updated, [...(options.via ?? []), phase], options.reason, options.message);
     }
     return updated;
   }
@@ -154,9 +152,15 @@ export class SessionStore {
     }
   }
 
-  /** Records a phase change as a Kubernetes Event on the WorkshopSession (best effort). */
-  private async event(session: WorkshopSession, phase: SessionPhase, reason?: string, message?: string): Promise<void> {
+  /**
+   * Records a phase change as a Kubernetes Event on the WorkshopSession (best effort, at background priority):
+   * one Event per status write, naming every phase it passed through (`Requested → Allocating → Ready`), so that
+   * an allocation costs the API server one Event rather than three.
+   */
+  private async event(session: WorkshopSession, phases: SessionPhase[], reason?: string, message?: string): Promise<void> {
     const time = now();
+    const phase = phases[phases.length - 1];
+    const path = phases.join(' → ');
     try {
       await this.client.request('POST', '/api/v1/namespaces/default/events', {
         body: {
@@ -165,7 +169,7 @@ export class SessionStore {
           metadata: { generateName: `${session.metadata.name}.`, namespace: 'default' },
           involvedObject: { apiVersion: API_VERSION, kind: 'WorkshopSession', name: session.metadata.name, uid: session.metadata.uid },
           reason: phase,
-          message: message ?? (reason ? `${phase}: ${reason}` : phase),
+          message: [path, reason, message].filter(Boolean).join(': '),
           type: phase === 'Failed' ? 'Warning' : 'Normal',
           source: { component: MANAGED_BY },
           reportingComponent: MANAGED_BY,
@@ -173,6 +177,7 @@ export class SessionStore {
           lastTimestamp: time,
           count: 1,
         },
+        priority: Priority.BACKGROUND,
       });
     } catch {
       // an event is a courtesy; the status already holds the change

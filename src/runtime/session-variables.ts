@@ -56,14 +56,16 @@ export function generateSessionSecrets(): SessionSecrets {
   };
 }
 
-/** Every session variable's value, for rendering the session's blueprint. */
-export function sessionValues(identity: SessionIdentity, secrets: SessionSecrets): Record<string, string> {
+/** Every session variable's value, for rendering the session's blueprint (`needed`: skip costly values nobody uses). */
+export function sessionValues(identity: SessionIdentity, secrets: SessionSecrets, needed?: ReadonlySet<string>): Record<string, string> {
   const name = `${identity.environmentName}-${identity.sessionId}`;
   const hostname = `${name}.${identity.ingressDomain}`;
   const registryHost = `registry-${name}.${identity.ingressDomain}`;
   const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
-  // bcrypt cost 10 takes ~50 ms in JS; it runs once per session, off the allocation path.
-  const htpasswd = `${name}:${bcrypt.hashSync(secrets.registry_password, bcrypt.genSaltSync(10))}`;
+  // bcrypt at cost 10 takes 100+ ms of the event loop in JS: only for blueprints that use it (per-session registries).
+  const htpasswd = !needed || needed.has('registry_htpasswd')
+    ? `${name}:${bcrypt.hashSync(secrets.registry_password, bcrypt.genSaltSync(10))}`
+    : '';
   return {
     session_id: identity.sessionId,
     session_name: name,

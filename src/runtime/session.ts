@@ -35,6 +35,8 @@ export interface SessionStatus {
   lastActivityAt?: string;
   extensions?: number;
   terminatingAt?: string;
+  /** Whether the request Secret (parameters and learner) is in the session namespace. */
+  requestApplied?: boolean;
   history?: PhaseChange[];
 }
 

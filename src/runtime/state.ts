@@ -13,6 +13,7 @@ export interface WorkshopEnvironmentSpec {
   portal: { name: string; namespace: string; alias?: string; ingressDomain: string; ingressProtocol: string };
   pool: PoolSettings;
   request?: { parameters?: Array<{ name: string; value?: string; generate?: { pattern: string } }> };
+  environment?: { secrets?: Array<{ name: string; namespace: string }> };
   session: SessionBlueprint & { variables?: string[] };
 }
 

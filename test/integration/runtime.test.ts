@@ -2,7 +2,7 @@
  * The session runtime on the real control plane: pools, allocation, capacity, caps, eviction, timers, blueprint
  * updates and clean termination, each observed through the WorkshopSession objects and the cluster itself.
  */
-import { API_VERSION, Labels } from '../../src/constructs/index.js';
+import { API_VERSION, Labels, RequestParameter } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
 import { runtimeApi } from '../../src/portal/runtime-api.js';
 import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
@@ -10,7 +10,11 @@ import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
 const WORKSHOPS = [
-  { name: 'pool', capacity: 6, initial: 3, reserved: 2 },
+  {
+    name: 'pool', capacity: 6, initial: 3, reserved: 2,
+    secrets: [{ namespace: 'default', name: 'rt-shared-token' }],
+    parameters: [RequestParameter.fixed('GREETING', 'hello'), RequestParameter.generated('PASSWORD', '[A-Z0-9]{10}')],
+  },
   { name: 'ondemand', capacity: 2, initial: 0, reserved: 0 },
   { name: 'expiry', capacity: 3, reserved: 1, expires: seconds(6), overtime: seconds(5), deadline: seconds(9) },
   { name: 'idle', capacity: 3, reserved: 1, orphaned: seconds(3) },
@@ -42,6 +46,7 @@ async function gone(name: string) {
 }
 
 beforeAll(async () => {
+  await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rt-shared-token', namespace: 'default' }, type: 'Opaque', stringData: { token: 's3cret' } });
   fixture = synthPortal('rt', WORKSHOPS, { registered: 3 });
   await applyFixture(client, fixture);
   runtime = runtimeFor(client, fixture, { limits: { maximum: 0, registered: 3, anonymous: 1 } });
@@ -78,6 +83,20 @@ describe('pools', () => {
     await allocate('pool', 'bob');
     await waitFor('the pool back at 2 reserves', () => sessionsOf('pool').filter((s) => !s.status?.user && phaseOf(s) === 'Ready').length === 2);
     expect(sessionsOf('pool').length).toBe(4);
+  });
+
+  test("the workshop's secrets are copied into the environment and every session; a learner's request lands in the session", async () => {
+    const session = sessionsOf('pool').find((s) => s.status?.user === 'alice')!;
+    const decode = (secret?: { data?: Record<string, string> }, key = 'token') => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString();
+    expect(decode(await client.get('v1', 'Secret', 'rt-shared-token', fixture.environment('pool')))).toBe('s3cret');
+    expect(decode(await client.get('v1', 'Secret', 'rt-shared-token', session.metadata.name))).toBe('s3cret');
+    const request = await waitFor('the request secret', () => client.get<{ data?: Record<string, string> }>('v1', 'Secret', 'workshop-request', session.metadata.name));
+    expect(decode(request, 'username')).toBe('alice');
+    expect(decode(request, 'GREETING')).toBe('hello');
+    expect(decode(request, 'PASSWORD')).toMatch(/^[A-Z0-9]{10}$/);
+    // reserves nobody has yet carry no request
+    const reserve = sessionsOf('pool').find((s) => !s.status?.user && phaseOf(s) === 'Ready')!;
+    expect(await client.get('v1', 'Secret', 'workshop-request', reserve.metadata.name)).toBeUndefined();
   });
 
   test('a learner who already has a session gets it back', async () => {

@@ -3,11 +3,16 @@
  * library like any author's portal (so the tests exercise real blueprints), then applied.
  */
 import { App, Duration } from 'cdk8s';
-import { Manifest, Terminal, TrainingPortal, Workshop, WorkshopSettings, synthesize } from '../../src/constructs/index.js';
+import {
+  Manifest, RequestParameter, SecretReference, Terminal, TrainingPortal, Workshop, WorkshopSettings, synthesize,
+} from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, SessionRuntimeOptions, createLogger } from '../../src/runtime/index.js';
 
 export interface FixtureWorkshop extends WorkshopSettings {
   readonly name: string;
+  /** Secrets copied into the environment, and from there into every session. */
+  readonly secrets?: SecretReference[];
+  readonly parameters?: RequestParameter[];
 }
 
 export interface Fixture {
@@ -20,8 +25,12 @@ export interface Fixture {
 export function synthPortal(portal: string, workshops: FixtureWorkshop[], limits: { maximum?: number; registered?: number } = {}, variant = ''): Fixture {
   const app = new App({ outdir: '/nonexistent' });
   const p = new TrainingPortal(app, portal, { maximumSessions: limits.maximum ?? 0, registeredSessions: limits.registered ?? 0 });
-  for (const { name, ...settings } of workshops) {
-    const w = new Workshop(app, name, { title: `Workshop ${name}`, description: 'A test workshop', capabilities: [new Terminal()], env: variant ? { VARIANT: variant } : undefined });
+  for (const { name, secrets, parameters, ...settings } of workshops) {
+    const w = new Workshop(app, name, {
+      title: `Workshop ${name}`, description: 'A test workshop', capabilities: [new Terminal()], env: variant ? { VARIANT: variant } : undefined,
+      environmentSecrets: secrets, requestParameters: parameters,
+    });
+    for (const secret of secrets ?? []) w.session.injectSecret(secret.name);
     p.addWorkshop(w, { capacity: 10, ...settings });
   }
   return { portal, files: synthesize(app), environment: (workshop) => `${portal}-${workshop}` };

@@ -115,3 +115,14 @@ describe('KubeClient retries (against an in-process stub: error paths only)', ()
     expect(isRetryable(new KubeError(0, 'Timeout', 'slow'))).toBe(true);
   });
 });
+
+describe('request parameters generated from patterns', () => {
+  test('classes, counts and literals', async () => {
+    const { generateFromPattern } = await import('../../src/constructs/index.js');
+    let i = 0;
+    const cycle = (n: number) => i++ % n;
+    expect(generateFromPattern('[A-C]{5}', cycle)).toBe('ABCAB');
+    expect(generateFromPattern('id-\\d{3}', () => 7)).toBe('id-777');
+    for (let k = 0; k < 50; k++) expect(generateFromPattern('[a-f0-9]{2,4}x', (n) => Math.floor(Math.random() * n))).toMatch(/^[a-f0-9]{2,4}x$/);
+  });
+});
