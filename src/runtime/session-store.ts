@@ -144,8 +144,16 @@ export class SessionStore {
         // resourceVersion, and that retry conflicts with the write itself: if the stored status is exactly the one
         // written, the write landed. (Reporting it as a lost race would make the allocator hand the learner a
         // second session.)
+        // The history is append-only and every write adds to it or changes nothing else than fields a later write
+        // may change again (the leader records the request right after an allocation), so the mark of a landed
+        // write is its last history entry, or, for writes that add none, the whole status.
         const current = await this.client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', session.metadata.name).catch(() => undefined);
-        if (current && current.metadata.uid === session.metadata.uid && isDeepStrictEqual(current.status, JSON.parse(JSON.stringify(status)))) return current;
+        const mark = status.history?.length && status.history.length > (session.status?.history?.length ?? 0) ? status.history.at(-1) : undefined;
+        // Two replicas may write the same entry in the same millisecond: the learner written must match too.
+        const landed = current && current.metadata.uid === session.metadata.uid && (mark
+          ? current.status?.user === status.user && (current.status?.history ?? []).some((entry) => isDeepStrictEqual(entry, JSON.parse(JSON.stringify(mark))))
+          : isDeepStrictEqual(current.status, JSON.parse(JSON.stringify(status))));
+        if (landed) return current;
       }
       if (error instanceof KubeError && (error.status === 409 || error.status === 404)) throw new ConflictError(session.metadata.name);
       throw error;
