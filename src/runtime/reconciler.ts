@@ -171,7 +171,11 @@ export class Reconciler {
     const available = current.filter((s) => isReserve(s) && s.spec.blueprintGeneration === generation).length;
     const target = initialized ? pool.reserved : Math.max(pool.initial, pool.reserved);
     let room = pool.capacity - current.length;
-    if (this.state.limits.maximum > 0) room = Math.min(room, this.state.limits.maximum - this.state.liveSessions().length);
+    if (this.state.limits.maximum > 0) {
+      // A reserve evicted for a learner leaves room that is the learner's, not a refill's: it counts until gone.
+      const evicting = this.state.sessions.list().filter((s) => s.status?.reason === 'Evicted').length;
+      room = Math.min(room, this.state.limits.maximum - this.state.liveSessions().length - evicting);
+    }
     let wanted = Math.min(target - available, room, this.options.refillBatch);
     const paused = this.backoff.get(name);
     if (paused && paused.until > now) return;

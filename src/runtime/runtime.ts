@@ -37,6 +37,7 @@ export class SessionRuntime {
   public readonly pacer: Pacer;
   private readonly store: SessionStore;
   private readonly reconciler: Reconciler;
+  private readonly leaseClient: KubeClient;
   private readonly log: Logger;
 
   constructor(client: KubeClient, public readonly options: SessionRuntimeOptions) {
@@ -52,7 +53,7 @@ export class SessionRuntime {
     this.allocator = new Allocator(this.state, this.store, this.metrics, this.log, () => this.reconciler.wake());
     // The lease is renewed outside the pacer's queue, and a renewal gives up well within the lease.
     const leaseSeconds = options.leaseDurationSeconds ?? 15;
-    const leaseClient = client.withOptions({ retryForMs: (leaseSeconds * 1000) / 4, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
+    const leaseClient = this.leaseClient = client.withOptions({ retryForMs: (leaseSeconds * 1000) / 4, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
     this.leader = new LeaderElection(leaseClient, {
       namespace: options.portalNamespace,
       name: `${MANAGED_BY}-${options.portal}-reconciler`,
@@ -79,6 +80,7 @@ export class SessionRuntime {
     await this.leader.stop();
     this.state.stop();
     await this.state.client.close();
+    await this.leaseClient.close();
   }
 
   /** Whether the caches are filled (for readiness probes). */
