@@ -10,6 +10,7 @@ import { parseAllDocuments } from 'yaml';
 import { API_VERSION, CompiledBlueprint, Labels, Manifest } from '../../src/constructs/index.js';
 import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
 import { blueprintOf } from '../support/examples.js';
+import { waitFor } from '../support/portal-fixture.js';
 
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
@@ -17,21 +18,6 @@ const DIST = path.resolve('dist');
 
 function distObjects(file: string): Manifest[] {
   return parseAllDocuments(fs.readFileSync(path.join(DIST, file), 'utf8')).map((d) => d.toJSON() as Manifest);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const result = await probe();
-      if (result) return result;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
 }
 
 interface Started { environment: Manifest; sessionName: string; namespace: string }
