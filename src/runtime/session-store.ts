@@ -106,11 +106,12 @@ export class SessionStore {
     await this.client.delete(API_VERSION, 'WorkshopSession', session.metadata.name);
   }
 
-  /** The session's generated secrets: read back if they exist (after a restart), else generated and stored. */
-  public async secretsFor(session: WorkshopSession): Promise<SessionSecrets> {
+  /**
+   * The session's generated secrets: created on first use (one request), read back after a restart. A Secret
+   * left by an earlier session in the same slot (owned by another WorkshopSession, not yet collected) is replaced.
+   */
+  public async secretsFor(session: WorkshopSession, attempt = 0): Promise<SessionSecrets> {
     const name = `session-${session.metadata.name}`;
-    const existing = await this.client.get<{ data?: Record<string, string> }>('v1', 'Secret', name, this.portalNamespace);
-    if (existing?.data?.secrets) return JSON.parse(Buffer.from(existing.data.secrets, 'base64').toString('utf8')) as SessionSecrets;
     const secrets = generateSessionSecrets();
     try {
       await this.client.create({
@@ -127,9 +128,15 @@ export class SessionStore {
       });
       return secrets;
     } catch (error) {
-      if (error instanceof KubeError && error.status === 409) return this.secretsFor(session);
-      throw error;
+      if (!(error instanceof KubeError && error.status === 409) || attempt >= 3) throw error;
     }
+    const existing = await this.client.get<{ metadata: { ownerReferences?: Array<{ uid?: string }> }; data?: Record<string, string> }>(
+      'v1', 'Secret', name, this.portalNamespace);
+    if (existing?.data?.secrets && existing.metadata.ownerReferences?.some((owner) => owner.uid === session.metadata.uid)) {
+      return JSON.parse(Buffer.from(existing.data.secrets, 'base64').toString('utf8')) as SessionSecrets;
+    }
+    if (existing) await this.client.delete('v1', 'Secret', name, this.portalNamespace);
+    return this.secretsFor(session, attempt + 1);
   }
 
   private async writeStatus(session: WorkshopSession, status: SessionStatus, priority: Priority): Promise<WorkshopSession> {
