@@ -2,7 +2,7 @@ import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
 import { Labels, MANAGED_BY, checkDnsLabel } from './names.js';
-import { isQuantity } from './quantity.js';
+import { isQuantity, parseQuantity } from './quantity.js';
 import { SessionNamespace, SessionNamespaceOptions } from './session-namespace.js';
 import { SessionRole } from './session-role.js';
 import { TemplateChart } from './template-chart.js';
@@ -423,9 +423,9 @@ function ingressRule(host: string, service: string, port: number) {
   return { host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } };
 }
 
+/** A tenth of a CPU limit, as a request (at least 1m). */
 function cpuRequest(limit: string): string {
-  const millis = limit.endsWith('m') ? Number(limit.slice(0, -1)) : Number(limit) * 1000;
-  return Number.isFinite(millis) ? `${Math.max(1, Math.round(millis / 10))}m` : limit;
+  return `${Math.max(1, Math.round(parseQuantity(limit) * 100))}m`;
 }
 
 function checkQuantity(where: string, field: string, value: string): void {

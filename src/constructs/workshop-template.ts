@@ -5,7 +5,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Manifest, describeManifest } from './manifest.js';
 import { lookupKind } from './kinds.js';
-import { podSecurityViolations, podSpecOf as anyPodSpecOf } from './pod-security.js';
+import { podSecurityViolations, podSpecOf } from './pod-security.js';
 import { SecurityPolicy } from './security-policy.js';
 import { formatCpu, formatMemory, parseQuantity } from './quantity.js';
 import { ALL_VARIABLES, variable } from './variables.js';
@@ -116,19 +116,13 @@ function checkIngressHosts(objects: Manifest[], where: string): string[] {
   return problems;
 }
 
-interface PodSpecLike {
-  containers?: Array<{ name: string; resources?: { limits?: Record<string, string> } }>;
-  initContainers?: unknown[];
-}
-
-function podSpecOf(object: Manifest): { spec: PodSpecLike; replicas: number } | undefined {
-  const spec = object.spec as Record<string, any> | undefined;
+/** The pod template of a long-running workload and how many pods it makes (what the budget's quota counts). */
+function podsOf(object: Manifest): { spec: { containers?: Array<{ name: string; resources?: { limits?: Record<string, string> } }> }; replicas: number } | undefined {
+  if (!['Pod', 'Deployment', 'StatefulSet', 'ReplicaSet'].includes(object.kind)) return undefined;
+  const spec = podSpecOf(object);
   if (!spec) return undefined;
-  if (object.kind === 'Pod') return { spec, replicas: 1 };
-  if (['Deployment', 'StatefulSet', 'ReplicaSet'].includes(object.kind) && spec.template?.spec) {
-    return { spec: spec.template.spec, replicas: typeof spec.replicas === 'number' ? spec.replicas : 1 };
-  }
-  return undefined;
+  const replicas = (object.spec as { replicas?: unknown } | undefined)?.replicas;
+  return { spec, replicas: object.kind !== 'Pod' && typeof replicas === 'number' ? replicas : 1 };
 }
 
 function checkBudget(workshop: Workshop, objects: Manifest[]): string[] {
@@ -142,7 +136,7 @@ function checkBudget(workshop: Workshop, objects: Manifest[]): string[] {
   const total = { cpu: 0, memory: 0 };
   const where = `Workshop '${workshop.name}'`;
   for (const object of objects.filter((o) => o.metadata.namespace === primary.name)) {
-    const pod = podSpecOf(object);
+    const pod = podsOf(object);
     if (!pod) continue;
     for (const container of pod.spec.containers ?? []) {
       const limits = container.resources?.limits ?? {};
@@ -175,7 +169,7 @@ function checkPodSecurity(workshop: Workshop, environmentObjects: Manifest[], se
   ]);
   const problems: string[] = [];
   for (const object of [...environmentObjects, ...sessionObjects]) {
-    const pod = anyPodSpecOf(object);
+    const pod = podSpecOf(object);
     const policy = object.metadata.namespace ? policies.get(object.metadata.namespace) : undefined;
     if (!pod || !policy) continue;
     const violations = podSecurityViolations(pod, policy);

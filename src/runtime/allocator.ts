@@ -5,12 +5,12 @@
  * slot, so the API server itself refuses a session beyond capacity); else, at the portal's maximum, the oldest
  * reserve of another workshop is evicted to make room; else no session is available.
  */
-import { KubeError } from './kube-client.js';
 import { Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
 import { ConflictError, SessionStore } from './session-store.js';
-import { WorkshopSession, isAllocated, isLive, isReadyReserve, isReserve, phaseOf } from './session.js';
+import { createInFreeSlot } from './slots.js';
+import { WorkshopSession, isReadyReserve, isReserve } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
 
 export interface AllocationRequest {
@@ -129,35 +129,17 @@ export class Allocator {
   }
 
   private async createForUser(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {
-    const name = environment.metadata.name;
-    const pool = environment.spec.pool;
     const limits = this.state.limits;
-    if (limits.maximum > 0 && this.state.liveSessions().length >= limits.maximum && !(await this.evictOneReserve(name))) return undefined;
-    const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
-    for (let slot = 1; slot <= pool.capacity; slot++) {
-      const id = slotId(slot);
-      const slotName = `${name}-${id}`;
-      if (taken.has(id) || this.claimed.has(slotName) || this.state.sessions.get(slotName)) continue;
-      this.claimed.add(slotName);
-      try {
-        const session = await this.store.create(
-          { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: Number(environment.metadata.generation ?? 0) },
-          sessionLabels(environment),
-          { phase: 'Creating', requestedAt: new Date().toISOString(), ...this.allocationFields(environment, request, Date.now()) },
-          Priority.INTERACTIVE,
-          ['Requested', 'Allocating'],
-        );
-        this.state.sessions.observe(session);
-        this.wake();
-        return session;
-      } catch (error) {
-        if (error instanceof KubeError && error.status === 409) continue;
-        throw error;
-      } finally {
-        this.claimed.delete(slotName);
-      }
-    }
-    return undefined;
+    if (limits.maximum > 0 && this.state.liveSessions().length >= limits.maximum && !(await this.evictOneReserve(environment.metadata.name))) return undefined;
+    const session = await createInFreeSlot(
+      this.state,
+      this.store,
+      environment,
+      { phase: 'Creating', requestedAt: new Date().toISOString(), ...this.allocationFields(environment, request, Date.now()) },
+      { priority: Priority.INTERACTIVE, via: ['Requested', 'Allocating'], claims: this.claimed },
+    );
+    if (session) this.wake();
+    return session;
   }
 
   /** Ends the oldest unallocated reserve of another workshop, to make room under the portal maximum. */
@@ -177,21 +159,4 @@ export class Allocator {
     }
     return false;
   }
-}
-
-/** The id of a slot: `s001`, `s002`, … */
-export function slotId(slot: number): string {
-  return `s${String(slot).padStart(3, '0')}`;
-}
-
-export function sessionLabels(environment: WorkshopEnvironment): Record<string, string> {
-  return {
-    'training.cdk8s-workshops.dev/portal.name': environment.spec.portal.name,
-    'training.cdk8s-workshops.dev/workshop.name': environment.spec.workshop.name,
-  };
-}
-
-/** Sessions a learner holds (for the portal's pages and the REST API). */
-export function sessionsOfUser(state: RuntimeState, user: string): WorkshopSession[] {
-  return state.liveSessions().filter((s) => isAllocated(s) && s.status?.user === user && isLive(s) && phaseOf(s) !== 'Terminating');
 }

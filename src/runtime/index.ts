@@ -11,4 +11,5 @@ export * from './runtime.js';
 export * from './session-store.js';
 export * from './session-variables.js';
 export * from './session.js';
+export * from './slots.js';
 export * from './state.js';

@@ -4,7 +4,7 @@
  * as they happen instead of polling per session.
  */
 import { EventEmitter } from 'node:events';
-import { Manifest, lookupKind } from '../constructs/index.js';
+import { Manifest } from '../constructs/index.js';
 import { KubeClient, KubeError } from './kube-client.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -67,9 +67,7 @@ export class Informer<T extends Manifest = Manifest> extends EventEmitter {
   }
 
   private collectionPath(): string {
-    const namespaced = lookupKind(this.apiVersion, this.kind)?.namespaced;
-    const path = this.client.pathFor(this.apiVersion, this.kind, undefined, this.options.namespace);
-    return namespaced && !this.options.namespace ? path.replace('/namespaces/default', '') : path;
+    return this.client.collectionPath(this.apiVersion, this.kind, this.options.namespace);
   }
 
   private async relist(): Promise<void> {

@@ -204,12 +204,15 @@ export class KubeClient {
     }
   }
 
+  /** The REST path of a kind's collection: in one namespace, or across all of them when `namespace` is omitted. */
+  public collectionPath(apiVersion: string, kind: string, namespace?: string): string {
+    const all = lookupKind(apiVersion, kind)?.namespaced && !namespace;
+    return all ? this.pathFor(apiVersion, kind).replace('/namespaces/default', '') : this.pathFor(apiVersion, kind, undefined, namespace);
+  }
+
   /** Lists objects of a kind, optionally in one namespace and by label selector. */
   public async list<T = Manifest>(apiVersion: string, kind: string, options: { namespace?: string; labelSelector?: string } = {}): Promise<T[]> {
-    const info = lookupKind(apiVersion, kind);
-    const path = info?.namespaced && !options.namespace
-      ? this.pathFor(apiVersion, kind).replace(/\/namespaces\/default/, '')
-      : this.pathFor(apiVersion, kind, undefined, options.namespace);
+    const path = this.collectionPath(apiVersion, kind, options.namespace);
     const result = await this.request<{ items: T[] }>('GET', path, { query: { labelSelector: options.labelSelector } });
     return result.items;
   }

@@ -6,11 +6,11 @@
  * one stopped.
  */
 import { API_VERSION, SessionPhase } from '../constructs/index.js';
-import { slotId, sessionLabels } from './allocator.js';
+import { createInFreeSlot } from './slots.js';
 import { randomInt } from 'node:crypto';
 import { generateFromPattern } from '../constructs/index.js';
 import { applySession, copySecret } from './applier.js';
-import { KubeClient, KubeError, isRetryable } from './kube-client.js';
+import { KubeClient, isRetryable } from './kube-client.js';
 import { Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
@@ -183,27 +183,8 @@ export class Reconciler {
     if (this.queue.some((s) => this.state.sessions.get(s)?.status?.user)) wanted = 0;
 
     let created = 0;
-    if (wanted > 0) {
-      const taken = new Set(this.state.sessionsOf(name).map((s) => s.spec.id));
-      for (let slot = 1; slot <= pool.capacity && wanted > 0; slot++) {
-        const id = slotId(slot);
-        // also the cache as it is now: `taken` is from before the awaits of this loop, and sessions the allocator
-        // created meanwhile would each cost a conflicting POST (one per slot of a burst of on-demand sessions)
-        if (taken.has(id) || this.state.sessions.get(`${name}-${id}`)) continue;
-        try {
-          const session = await this.store.create(
-            { environment: name, workshop: environment.spec.workshop.name, portal: environment.spec.portal.name, id, blueprintGeneration: generation },
-            sessionLabels(environment),
-            { phase: 'Creating' },
-          );
-          this.state.sessions.observe(session);
-          wanted--;
-          created++;
-        } catch (error) {
-          if (error instanceof KubeError && error.status === 409) continue;
-          throw error;
-        }
-      }
+    for (; created < wanted; created++) {
+      if (!(await createInFreeSlot(this.state, this.store, environment, { phase: 'Creating' }))) break;
     }
     const done = available + created >= target || created >= room;
     if (!initialized && done) {

@@ -2,7 +2,7 @@
  * The values of a session's variables: names and hosts derived from the session name, and the secrets generated
  * for it (passwords, an SSH key pair, registry credentials with their htpasswd line).
  */
-import { generateKeyPairSync, randomBytes, randomInt } from 'node:crypto';
+import { generateKeyPairSync, randomInt } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
 /** What the runtime knows about a session before its objects exist. */
@@ -94,7 +94,3 @@ export function sessionValues(identity: SessionIdentity, secrets: SessionSecrets
   };
 }
 
-/** A fresh random token, for places that need one without a human typing it. */
-export function randomToken(bytes = 24): string {
-  return randomBytes(bytes).toString('base64url');
-}

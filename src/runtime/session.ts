@@ -67,8 +67,6 @@ export interface PoolSettings {
 export const PREPARING: ReadonlySet<SessionPhase> = new Set(['Requested', 'Allocating', 'Creating', 'Starting']);
 /** Phases of a session that holds resources and counts towards capacity. */
 export const LIVE: ReadonlySet<SessionPhase> = new Set(['Requested', 'Allocating', 'Creating', 'Starting', 'Ready', 'Active', 'Idle']);
-/** Phases of a session on its way out. */
-export const ENDING: ReadonlySet<SessionPhase> = new Set(['Expired', 'Terminating', 'Failed']);
 
 export function phaseOf(session: WorkshopSession): SessionPhase {
   return session.status?.phase ?? 'Requested';
@@ -86,14 +84,6 @@ export function isReserve(session: WorkshopSession): boolean {
 /** A reserve a learner can have right now. */
 export function isReadyReserve(session: WorkshopSession): boolean {
   return isReserve(session) && phaseOf(session) === 'Ready';
-}
-
-export function isAllocated(session: WorkshopSession): boolean {
-  return isLive(session) && !!session.status?.user;
-}
-
-export function ageOf(session: WorkshopSession, now: number): number {
-  return now - Date.parse(String(session.metadata.creationTimestamp ?? new Date(now).toISOString()));
 }
 
 /**
