@@ -59,6 +59,11 @@ export interface SessionTemplateProps extends SessionTemplateOptions {
   readonly workshopName: string;
   /** The workshop's title, shown by the dashboard. */
   readonly workshopTitle: string;
+  /**
+   * Where the dashboard fetches the instructions from when the session starts (`content` in `dashboard.json`).
+   * @default - embedded in the workshop image
+   */
+  readonly workshopContent?: Record<string, unknown>;
 }
 
 /** A route as the template records it: where it goes and the host it is served at. */
@@ -96,6 +101,8 @@ export class SessionTemplate extends TemplateChart {
   public readonly kubernetesAccess: boolean;
   public readonly environmentAccess: boolean;
   public readonly workshopName: string;
+  /** Where the dashboard fetches the instructions from (a ContentSource as JSON; empty: in the image). */
+  public readonly workshopContent: Record<string, unknown>;
 
   private readonly _capabilities: Capability[] = [];
   private readonly _containers: WorkshopContainer[] = [];
@@ -119,6 +126,7 @@ export class SessionTemplate extends TemplateChart {
       },
     });
     this.workshopName = props.workshopName;
+    this.workshopContent = props.workshopContent ?? {};
     this.kubernetesAccess = props.kubernetesAccess ?? true;
     this.environmentAccess = props.environmentAccess ?? false;
     const memory = props.workshopMemory ?? '512Mi';
@@ -400,6 +408,7 @@ export class SessionTemplate extends TemplateChart {
   private dashboardSettings(title: string) {
     return {
       workshop: { name: this.workshopName, title },
+      content: this.workshopContent,
       capabilities: this._capabilities.map((c) => c.name),
       tabs: this._tabs,
       routes: this._routes.map((r) => ({ name: r.name, host: r.host, port: r.port, service: r.service, authenticated: r.authenticated ?? true })),

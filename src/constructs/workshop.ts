@@ -99,7 +99,7 @@ export class Workshop extends Construct {
     this.version = props.version ?? 'latest';
     this.content = props.content ?? ContentSource.embedded();
     this.environment = new WorkshopEnvironment(this, 'Environment', props);
-    this.session = new SessionTemplate(this, 'Session', { ...props, workshopName: this.name, workshopTitle: props.title });
+    this.session = new SessionTemplate(this, 'Session', { ...props, workshopName: this.name, workshopTitle: props.title, workshopContent: this.content.toJson() });
     for (const parameter of props.requestParameters ?? []) this.addRequestParameter(parameter);
   }
 
