@@ -1,0 +1,23 @@
+/**
+ * Static assets of the portal: the style sheet and the small scripts that enhance pages. They are strings in
+ * the code (no files to find at run time in the image) and cacheable for an hour.
+ */
+import { FastifyInstance } from 'fastify';
+import { PORTAL_CSS } from './styles.js';
+
+const assets = new Map<string, { type: string; body: string }>([
+  ['/static/portal.css', { type: 'text/css; charset=utf-8', body: PORTAL_CSS }],
+]);
+
+/** Adds a script or style the pages can reference (each page module registers its own enhancement). */
+export function addStaticAsset(path: string, type: string, body: string): void {
+  assets.set(path, { type, body });
+}
+
+export function registerStatic(app: FastifyInstance): void {
+  app.get<{ Params: { file: string } }>('/static/:file', async (request, reply) => {
+    const asset = assets.get(`/static/${request.params.file}`);
+    if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
+    return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
+  });
+}
