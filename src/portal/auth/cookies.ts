@@ -1,0 +1,56 @@
+/**
+ * The browser's session, kept entirely in one signed cookie (`<portal>-session`): who is signed in, whether the
+ * event access code was entered, and a random id that CSRF tokens are bound to. No replica keeps session state,
+ * so any replica serves any request. The cookie is signed, not encrypted: it carries nothing the browser's user
+ * may not see (their own name and email). Signing out removes the cookie; a copy taken before stays valid until
+ * it expires, which is why the lifetime is bounded.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { KeyRing } from './keys.js';
+import type { Identity } from './types.js';
+
+export interface CookieSession {
+  /** Random id the CSRF token is derived from; new at every sign-in, so a token from before does not carry over. */
+  sid: string;
+  identity?: Identity;
+  /** The event access code was entered. */
+  access?: boolean;
+  /** Expiry in seconds since the epoch. */
+  exp: number;
+}
+
+export interface CookieSettings {
+  readonly name: string;
+  readonly secure: boolean;
+  readonly maxAgeSeconds: number;
+}
+
+const PURPOSE = 'session-cookie';
+
+export function newSession(maxAgeSeconds: number, keep: Partial<CookieSession> = {}): CookieSession {
+  return { ...keep, sid: randomBytes(18).toString('base64url'), exp: Math.floor(Date.now() / 1000) + maxAgeSeconds };
+}
+
+/** The session in the request's cookie, if it is signed by the portal and not expired. */
+export function readSession(request: FastifyRequest, keys: KeyRing, settings: CookieSettings): CookieSession | undefined {
+  const raw = request.cookies?.[settings.name];
+  if (!raw) return undefined;
+  const result = keys.verify<CookieSession>(PURPOSE, raw);
+  if (!('payload' in result) || typeof result.payload.sid !== 'string') return undefined;
+  return result.payload;
+}
+
+export function writeSession(reply: FastifyReply, keys: KeyRing, settings: CookieSettings, session: CookieSession): void {
+  const maxAge = Math.max(0, session.exp - Math.floor(Date.now() / 1000));
+  reply.setCookie(settings.name, keys.sign(PURPOSE, session as unknown as Record<string, unknown> & { exp: number }), cookieOptions(settings, maxAge));
+}
+
+export function clearSession(reply: FastifyReply, settings: CookieSettings): void {
+  reply.clearCookie(settings.name, cookieOptions(settings, 0));
+}
+
+/** HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Secure unless turned off for http. */
+export function cookieOptions(settings: { secure: boolean }, maxAgeSeconds: number) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: settings.secure, maxAge: maxAgeSeconds };
+}

@@ -1,0 +1,99 @@
+/**
+ * Authentication and access for the portal: `registerAuth(app, options)` adds `request.identity` (from the signed
+ * session cookie or an OAuth2 Bearer token), the account, OIDC, access-code and OAuth2 routes, and returns the
+ * helpers the portal's own routes use (require*, CSRF, rate limits, signing in and out).
+ *
+ * State lives in the cluster, never in a replica: signing keys and accounts in Secrets, token revocations and
+ * used authorization codes in a ConfigMap; everything else is in signed cookies and tokens.
+ */
+import formbody from '@fastify/formbody';
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { registerAccessCode } from './access-code.js';
+import { registerAccountRoutes, text } from './account-routes.js';
+import { AccountStore } from './accounts.js';
+import { AuthContext } from './context.js';
+import { checkCsrfToken } from './csrf.js';
+import { loadKeyRing } from './keys.js';
+import type { AuthHandle, AuthOptions } from './types.js';
+
+export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
+export { AccountStore, validateRegistration } from './accounts.js';
+export { KeyRing, loadKeyRing, rotateKeys, keysSecretName } from './keys.js';
+export { hashPassword, verifyPassword } from './passwords.js';
+export { RateLimiter } from './rate-limit.js';
+
+export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<AuthHandle> {
+  if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
+  if (!app.hasContentTypeParser('application/x-www-form-urlencoded')) await app.register(formbody, { bodyLimit: 64 * 1024 });
+  const keys = await loadKeyRing(options.client, options.portalNamespace, options.portalName);
+  const ctx = new AuthContext(options, keys);
+  const accounts = new AccountStore(options.client, options.portalNamespace, options.portalName);
+
+  app.decorateRequest('identity', null);
+  app.addHook('onRequest', async (request) => {
+    request.identity = ctx.state(request).session?.identity ?? null;
+  });
+  app.addHook('onSend', async (request, reply) => {
+    ctx.flush(request, reply);
+  });
+
+  const verifyCsrf = async (request: FastifyRequest, reply: FastifyReply) => {
+    const token = text(request.body, '_csrf') || String(request.headers['x-csrf-token'] ?? '');
+    if (checkCsrfToken(keys, ctx.state(request).session?.sid, token)) return;
+    return ctx.refuse(request, reply, 403, 'csrf_failed', 'The form has expired',
+      'The form was sent without a valid CSRF token (the page was open too long, or you signed in or out meanwhile). Go back, reload the page and submit it again.');
+  };
+
+  const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.identity) return;
+    if (ctx.wantsHtml(request)) {
+      if (ctx.registration === 'anonymous') {
+        ctx.signInAnonymous(request);
+        return;
+      }
+      return reply.redirect(`/accounts/login/?next=${encodeURIComponent(request.url)}`, 302);
+    }
+    const why = ctx.state(request).tokenError;
+    reply.header('WWW-Authenticate', why ? `Bearer error="invalid_token"` : 'Bearer');
+    return reply.code(401).header('Cache-Control', 'no-store').send({
+      error: 'unauthorized',
+      message: why ?? 'sign in, or send an OAuth2 access token in the Authorization: Bearer header',
+    });
+  };
+
+  const requireStaff = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.identity) return requireUser(request, reply);
+    if (request.identity.kind !== 'admin') {
+      return ctx.refuse(request, reply, 403, 'forbidden', 'Administrators only', 'This page is for the portal\'s administrators.');
+    }
+  };
+
+  const requireRobot = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.identity) {
+      const why = ctx.state(request).tokenError;
+      reply.header('WWW-Authenticate', why ? `Bearer error="invalid_token"` : 'Bearer');
+      return reply.code(401).header('Cache-Control', 'no-store').send({ error: 'unauthorized', message: why ?? 'send a robot\'s OAuth2 access token in the Authorization: Bearer header' });
+    }
+    if (request.identity.kind !== 'robot') {
+      return reply.code(403).header('Cache-Control', 'no-store').send({ error: 'forbidden', message: 'only the portal\'s robot clients may use this endpoint' });
+    }
+  };
+
+  registerAccountRoutes(app, ctx, accounts, verifyCsrf);
+  registerAccessCode(app, ctx, verifyCsrf);
+
+  return {
+    requireUser,
+    requireStaff,
+    requireRobot,
+    verifyCsrf,
+    csrfToken: (request) => ctx.csrfToken(request),
+    csrfField: (request) => `<input type="hidden" name="_csrf" value="${ctx.csrfToken(request)}">`,
+    rateLimit: (name, limits) => ctx.limiter(name, limits, (request) => text(request.body, 'username').slice(0, 64)),
+    signInAnonymous: (request) => ctx.signInAnonymous(request),
+    signIn: (request, _reply, identity) => ctx.signIn(request, identity),
+    signOut: (request, reply) => ctx.signOut(request, reply),
+    wantsHtml: (request) => ctx.wantsHtml(request),
+  };
+}

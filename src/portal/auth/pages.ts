@@ -1,0 +1,110 @@
+/**
+ * The pages of signing in: sign-in, registration, the event access code, sign-out confirmation, and the pages that
+ * say no (forbidden, too many attempts, expired form). Pure functions from what to show to HTML; every value from
+ * the request is escaped. They are drawn in the portal's layout, like every other portal page.
+ */
+import type { FieldError } from './accounts.js';
+import type { Identity } from './types.js';
+
+export interface PageFrame {
+  readonly identity?: Identity | null;
+  readonly csrfToken?: string;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+export function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
+}
+
+function hidden(name: string, value: string | undefined): string {
+  return value ? `<input type="hidden" name="${name}" value="${escapeHtml(value)}">` : '';
+}
+
+/** Until the portal's layout is in place: a plain document with the same parts. */
+function frame(title: string, f: PageFrame, body: string, notice?: { kind: string; text: string }): string {
+  const who = f.identity ? `<span class="who">${escapeHtml(f.identity.name || f.identity.username)}</span>` : '<a href="/accounts/login/">Sign in</a>';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/static/portal.css"></head>
+<body><header class="site-header"><a class="brand" href="/">Workshops</a> <nav>${who}</nav></header>
+<main id="main">${notice ? `<div class="notice notice-${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${escapeHtml(notice.text)}</div>` : ''}
+${body}</main></body></html>
+`;
+}
+
+function field(name: string, label: string, type: string, options: { value?: string; errors?: readonly FieldError[]; autocomplete: string; required?: boolean }): string {
+  const error = options.errors?.find((e) => e.field === name);
+  const id = `f-${name}`;
+  return `<p class="field${error ? ' has-error' : ''}"><label for="${id}">${escapeHtml(label)}</label>
+<input id="${id}" name="${name}" type="${type}" autocomplete="${options.autocomplete}"${options.required === false ? '' : ' required'}${options.value !== undefined ? ` value="${escapeHtml(options.value)}"` : ''}${error ? ` aria-invalid="true" aria-describedby="${id}-error"` : ''}>
+${error ? `<span class="field-error" id="${id}-error">${escapeHtml(error.message)}</span>` : ''}</p>`;
+}
+
+export interface LoginPage extends PageFrame {
+  readonly next?: string;
+  readonly username?: string;
+  readonly error?: string;
+  readonly notice?: string;
+  /** Link to the registration page (one-step registration only). */
+  readonly canRegister: boolean;
+  /** Label of the OpenID Connect button, when configured. */
+  readonly oidcName?: string;
+}
+
+export function loginPage(p: LoginPage): string {
+  const next = p.next ? `?next=${encodeURIComponent(p.next)}` : '';
+  const body = `<h1>Sign in</h1>
+<form method="post" action="/accounts/login/" class="stack">
+${hidden('_csrf', p.csrfToken)}${hidden('next', p.next)}
+${field('username', 'Username', 'text', { value: p.username ?? '', autocomplete: 'username' })}
+${field('password', 'Password', 'password', { autocomplete: 'current-password' })}
+<p><button type="submit">Sign in</button></p>
+</form>
+${p.oidcName ? `<p><a class="button" href="/accounts/oidc/login/${next}">Sign in with ${escapeHtml(p.oidcName)}</a></p>` : ''}
+${p.canRegister ? `<p>No account yet? <a href="/accounts/register/${next}">Register</a></p>` : ''}`;
+  return frame('Sign in', p, body, p.error ? { kind: 'error', text: p.error } : p.notice ? { kind: 'info', text: p.notice } : undefined);
+}
+
+export interface RegisterPage extends PageFrame {
+  readonly next?: string;
+  readonly values?: { username?: string; email?: string };
+  readonly errors?: readonly FieldError[];
+}
+
+export function registerPage(p: RegisterPage): string {
+  const errors = p.errors ?? [];
+  const body = `<h1>Register</h1>
+<form method="post" action="/accounts/register/" class="stack" novalidate>
+${hidden('_csrf', p.csrfToken)}${hidden('next', p.next)}
+${field('username', 'Username', 'text', { value: p.values?.username ?? '', errors, autocomplete: 'username' })}
+${field('email', 'Email', 'email', { value: p.values?.email ?? '', errors, autocomplete: 'email' })}
+${field('password', 'Password', 'password', { errors, autocomplete: 'new-password' })}
+${field('confirm', 'Confirm password', 'password', { errors, autocomplete: 'new-password' })}
+<p><button type="submit">Register</button></p>
+</form>
+<p>Have an account? <a href="/accounts/login/${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">Sign in</a></p>`;
+  return frame('Register', p, body, errors.length ? { kind: 'error', text: `Please correct ${errors.length === 1 ? 'the field' : `${errors.length} fields`} below.` } : undefined);
+}
+
+export function accessCodePage(p: PageFrame & { next?: string; error?: string }): string {
+  const body = `<h1>Event access code</h1>
+<p>This event is open to participants only. Enter the access code you were given.</p>
+<form method="post" action="/workshops/access/" class="stack">
+${hidden('_csrf', p.csrfToken)}${hidden('next', p.next)}
+${field('code', 'Access code', 'password', { autocomplete: 'off' })}
+<p><button type="submit">Continue</button></p>
+</form>`;
+  return frame('Access code', p, body, p.error ? { kind: 'error', text: p.error } : undefined);
+}
+
+export function logoutPage(p: PageFrame): string {
+  const body = `<h1>Sign out</h1>
+<form method="post" action="/accounts/logout/">${hidden('_csrf', p.csrfToken)}<p><button type="submit">Sign out</button></p></form>`;
+  return frame('Sign out', p, body);
+}
+
+/** A page that refuses something, in words the reader can act on. */
+export function messagePage(p: PageFrame & { title: string; message: string; link?: { href: string; text: string } }): string {
+  const body = `<h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.message)}</p>${p.link ? `<p><a href="${escapeHtml(p.link.href)}">${escapeHtml(p.link.text)}</a></p>` : ''}`;
+  return frame(p.title, p, body);
+}
