@@ -17,6 +17,8 @@ interface RequestState {
   dirty: boolean;
   /** Why a Bearer token was refused (shown in the 401). */
   tokenError?: string;
+  /** The client and scope of the Bearer token that authenticated the request. */
+  token?: { clientId: string; scope: string };
 }
 
 export class AuthContext {

@@ -15,6 +15,8 @@ import { AccountStore } from './accounts.js';
 import { AuthContext } from './context.js';
 import { checkCsrfToken } from './csrf.js';
 import { loadKeyRing } from './keys.js';
+import { OAuth2Server } from './oauth2.js';
+import { TokenStore } from './token-store.js';
 import type { AuthHandle, AuthOptions } from './types.js';
 
 export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
@@ -31,8 +33,12 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const accounts = new AccountStore(options.client, options.portalNamespace, options.portalName);
 
   app.decorateRequest('identity', null);
+  const tokens = new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs);
+  const oauth2 = new OAuth2Server(ctx, tokens);
   app.addHook('onRequest', async (request) => {
     request.identity = ctx.state(request).session?.identity ?? null;
+    // an API client's token counts over any cookie the same client may carry
+    await oauth2.authenticateBearer(request);
   });
   app.addHook('onSend', async (request, reply) => {
     ctx.flush(request, reply);
@@ -82,6 +88,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
 
   registerAccountRoutes(app, ctx, accounts, verifyCsrf);
   registerAccessCode(app, ctx, verifyCsrf);
+  oauth2.register(app);
 
   return {
     requireUser,
@@ -95,5 +102,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     signIn: (request, _reply, identity) => ctx.signIn(request, identity),
     signOut: (request, reply) => ctx.signOut(request, reply),
     wantsHtml: (request) => ctx.wantsHtml(request),
+    tokenOf: (request) => ctx.state(request).token,
   };
 }

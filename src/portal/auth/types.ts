@@ -52,8 +52,11 @@ export interface AuthOptions {
   readonly devDashboardOrigins?: readonly string[];
   /** Whether `identity` may open `session`'s dashboard. @default - every session is 'unknown' */
   readonly sessionAccess?: (session: string, identity: Identity) => SessionAccess | Promise<SessionAccess>;
-  /** The origins (scheme://host[:port]) of a session's dashboard and ingresses. @default - none */
-  readonly sessionOrigins?: (session: string) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * The origins (scheme://host[:port]) of a session's dashboard and ingresses; undefined for an unknown or ended
+   * session. @default - none (only devDashboardOrigins)
+   */
+  readonly sessionOrigins?: (session: string) => readonly string[] | undefined | Promise<readonly string[] | undefined>;
   /** The session's OAuth2 client secret (its CONFIG_PASSWORD); undefined when the session is unknown. */
   readonly sessionClientSecret?: (session: string) => string | undefined | Promise<string | undefined>;
   /** How long a browser stays signed in, in seconds. @default 86400 */
@@ -89,6 +92,8 @@ export interface AuthHandle {
   /** Signs the browser in as `identity` (e.g. after the portal's own activation of an API-allocated session). */
   signIn(request: FastifyRequest, reply: FastifyReply, identity: Identity): void;
   signOut(request: FastifyRequest, reply: FastifyReply): void;
+  /** The OAuth2 client and scope of the Bearer token the request was authenticated with, if any. */
+  tokenOf(request: FastifyRequest): { clientId: string; scope: string } | undefined;
   /** Whether the request came from a browser that wants an HTML page (rather than an API client). */
   wantsHtml(request: FastifyRequest): boolean;
 }
