@@ -1,0 +1,130 @@
+import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import tar from 'tar-stream';
+import { OciError } from './errors.js';
+
+/** A bound on what one layer may expand to, so a crafted "gzip bomb" fills an error message rather than the disk. */
+export const MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Extracts a gzip-compressed tar into `dir`, which must be a new, empty directory (pullContent stages into one).
+ * Only regular files, directories and symbolic links are accepted, and nothing may land or point outside `dir`:
+ * absolute names, `..` segments, hard links, devices and FIFOs are refused, nothing is ever written through a
+ * symbolic link, and a link's target must stay inside (see `checkLinkTarget`). Modes come back as the packer wrote
+ * them, 0755 for directories and executables and 0644 otherwise (set-id and sticky bits are dropped); owners are the
+ * extracting user. Returns the number of files and links.
+ *
+ * @param what names the layer in error messages, e.g. "layer of ghcr.io/acme/files:1.0"
+ */
+export async function extractLayer(layer: Buffer, dir: string, what: string): Promise<number> {
+  const extract = tar.extract();
+  const gunzip = createGunzip();
+  const source = Readable.from([layer]);
+  source.on('error', (e) => extract.destroy(e));
+  gunzip.on('error', (e) => extract.destroy(new OciError(`${what} is not a valid gzip stream (${e.message})`)));
+  source.pipe(gunzip).pipe(extract);
+
+  const links = new Set<string>();
+  let files = 0;
+  let bytes = 0;
+  const refuse = (name: string, why: string) => new OciError(`${what} has an unsafe entry '${name}': ${why}; refusing to extract it`);
+
+  try {
+    for await (const entry of extract) {
+      const { header } = entry;
+      const rawName = header.name;
+      const path = entryPath(rawName);
+      if (typeof path !== 'string') throw refuse(rawName, path.why);
+
+      // Never write through a link created earlier (a link `a` -> somewhere, then a file `a/x`).
+      const segments = path.split('/');
+      for (let i = 1; i <= segments.length; i += 1) {
+        const prefix = segments.slice(0, i).join('/');
+        if (links.has(prefix) && (i < segments.length || header.type === 'directory')) {
+          throw refuse(rawName, `it goes through the symbolic link '${prefix}'`);
+        }
+      }
+      const target = join(dir, ...segments);
+
+      switch (header.type) {
+        case 'directory':
+          await mkdir(target, { recursive: true });
+          await chmod(target, 0o755);
+          break;
+        case 'file':
+        case 'contiguous-file': {
+          bytes += header.size ?? 0;
+          if (bytes > MAX_EXTRACTED_BYTES) throw new OciError(`${what} expands to more than ${MAX_EXTRACTED_BYTES} bytes; refusing to extract it`);
+          const chunks: Buffer[] = [];
+          for await (const chunk of entry) chunks.push(chunk as Buffer);
+          await mkdir(join(target, '..'), { recursive: true });
+          await replaceable(target, links.has(path));
+          await writeFile(target, Buffer.concat(chunks), { flag: 'wx' });
+          await chmod(target, (header.mode ?? 0) & 0o111 ? 0o755 : 0o644);
+          links.delete(path);
+          files += 1;
+          break;
+        }
+        case 'symlink': {
+          const why = checkLinkTarget(path, header.linkname ?? '');
+          if (why) throw refuse(rawName, why);
+          await mkdir(join(target, '..'), { recursive: true });
+          await replaceable(target, true);
+          await symlink(header.linkname as string, target);
+          links.add(path);
+          files += 1;
+          break;
+        }
+        case 'link':
+          throw refuse(rawName, 'hard links are not accepted in workshop content');
+        default:
+          throw refuse(rawName, `entries of type '${header.type}' are not accepted in workshop content (files, directories and symbolic links are)`);
+      }
+      entry.resume();
+    }
+  } catch (error) {
+    extract.destroy();
+    if (error instanceof OciError) throw error;
+    throw new OciError(`${what} is not a valid tar.gz layer (${(error as Error).message})`);
+  }
+  return files;
+}
+
+/** A later entry of the same name replaces an earlier file or link, as tar does; a directory is never replaced. */
+async function replaceable(target: string, mayExist: boolean): Promise<void> {
+  if (mayExist) await rm(target, { force: true });
+}
+
+/** The entry's name as '/'-separated segments, or why it is refused. */
+function entryPath(name: string): string | { why: string } {
+  if (name.includes('\0')) return { why: 'its name contains a NUL byte' };
+  if (name.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(name)) return { why: 'absolute paths are not allowed' };
+  const segments = name.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..')) return { why: "'..' would leave the destination" };
+  if (segments.length === 0) return { why: 'it has no name' };
+  return segments.join('/');
+}
+
+/**
+ * Why a link target is refused, or undefined when it is safe. A safe target is relative and in normal form: some
+ * '..' that stay within the link's own directory depth, then plain names. Resolution then starts from a real
+ * directory inside the destination (links are never written through) and only goes down, through names that are
+ * files, directories or links checked the same way, so it cannot leave the destination. A lexical check alone would
+ * not do: with `s -> .`, the target `s/s/..` looks inside but is the parent of the destination.
+ */
+export function checkLinkTarget(linkPath: string, linkTarget: string): string | undefined {
+  if (linkTarget === '') return 'its link target is empty';
+  if (linkTarget.startsWith('/')) return `its link target '${linkTarget}' is absolute and would point outside the destination`;
+  const depth = linkPath.split('/').length - 1;
+  // '.' segments change nothing, neither lexically nor when resolved
+  const parts = linkTarget.split('/').filter((s) => s !== '' && s !== '.');
+  let ups = 0;
+  while (ups < parts.length && parts[ups] === '..') ups += 1;
+  if (ups > depth) return `its link target '${linkTarget}' points outside the destination`;
+  if (parts.slice(ups).includes('..')) {
+    return `its link target '${linkTarget}' is not in normal form ('..' only at the start)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,79 @@
+import { OciError } from './errors.js';
+import { extractLayer } from './extract.js';
+import { installAtomically } from './install.js';
+import { Descriptor } from './manifest.js';
+import {
+  DOCKER_LAYER_TAR_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_TAR_GZIP, OCI_MANIFEST,
+} from './media-types.js';
+import { formatReference, manifestKey, parseReference } from './reference.js';
+import { ManifestFetched, RegistryClient, RegistryCredentials } from './registry-client.js';
+
+export interface PullOptions extends RegistryCredentials {
+  /** What to pull: `host[:port]/path[:tag|@sha256:…]`. */
+  readonly ref: string;
+  /** The directory that receives the content; replaced as a whole (see installAtomically). */
+  readonly dest: string;
+}
+
+export interface PullResult {
+  /** The manifest digest pulled: compare it with resolveDigest() later to see whether the tag moved. */
+  readonly digest: string;
+  /** Files and symbolic links extracted. */
+  readonly files: number;
+}
+
+/**
+ * Pulls published content into `dest`: the manifest, checked against its digest; its single tar+gzip layer, checked
+ * against the digest and size the manifest gives; then a safe extraction into a staging directory that replaces
+ * `dest` in one rename. Content pushed as a plain one-layer image (Educates' imgpkg `-files` images) is accepted too.
+ */
+export async function pullContent(opts: PullOptions): Promise<PullResult> {
+  const ref = parseReference(opts.ref);
+  const refText = formatReference(ref);
+  const client = new RegistryClient(ref, opts, 'pull');
+  const manifest = await client.getManifest(manifestKey(ref));
+  const layer = contentLayer(manifest, refText);
+  const bytes = await client.getBlob(layer.digest, layer.size, 'content layer');
+  const files = await installAtomically(opts.dest, (staging) => extractLayer(bytes, staging, `layer of ${refText}`));
+  return { digest: manifest.digest, files };
+}
+
+/**
+ * The digest `ref` points at now, from one HEAD request: cheap enough for a running session to poll and see
+ * whether the content was published again.
+ */
+export async function resolveDigest(ref: string, credentials: RegistryCredentials = {}): Promise<string> {
+  const parsed = parseReference(ref);
+  if (parsed.digest) return parsed.digest;
+  return new RegistryClient(parsed, credentials, 'pull').headManifest(manifestKey(parsed));
+}
+
+/** The layer to extract, after checking that the manifest is one this module can read. */
+function contentLayer(manifest: ManifestFetched, refText: string): Descriptor {
+  let parsed: { schemaVersion?: unknown; mediaType?: unknown; layers?: unknown };
+  try {
+    parsed = JSON.parse(manifest.bytes.toString('utf8'));
+  } catch {
+    throw new OciError(`manifest of ${refText} is not JSON`);
+  }
+  const mediaType = typeof parsed.mediaType === 'string' ? parsed.mediaType : manifest.mediaType;
+  if (mediaType === OCI_INDEX || mediaType === DOCKER_MANIFEST_LIST) {
+    throw new OciError(`${refText} is an image index (one image per platform), not workshop content: publish the content with 'workshops publish'`);
+  }
+  if ((mediaType !== OCI_MANIFEST && mediaType !== DOCKER_MANIFEST) || parsed.schemaVersion !== 2) {
+    throw new OciError(`${refText} has a manifest of type '${mediaType || 'unknown'}'; expected ${OCI_MANIFEST}`);
+  }
+  const layers = Array.isArray(parsed.layers) ? (parsed.layers as Descriptor[]) : [];
+  const tarGzip = layers.filter((l) => l && (l.mediaType === OCI_LAYER_TAR_GZIP || l.mediaType === DOCKER_LAYER_TAR_GZIP));
+  if (layers.length !== 1 || tarGzip.length !== 1) {
+    throw new OciError(
+      `${refText} has ${layers.length} layer(s) of types ${layers.map((l) => l?.mediaType).join(', ') || 'none'}; ` +
+        `workshop content is one ${OCI_LAYER_TAR_GZIP} layer`,
+    );
+  }
+  const [layer] = tarGzip;
+  if (typeof layer.digest !== 'string' || !/^sha256:[a-f0-9]{64}$/.test(layer.digest) || !Number.isSafeInteger(layer.size) || layer.size < 0) {
+    throw new OciError(`${refText} names its layer with an invalid digest or size`);
+  }
+  return layer;
+}
