@@ -1,0 +1,51 @@
+/**
+ * The Educates importer: Educates `Workshop` and `TrainingPortal` resources in, a TypeScript module that builds the
+ * equivalent with cdk8s-workshops out, with everything that could not be carried over listed.
+ */
+import { identifierFor } from './code.js';
+import { emitModule } from './emit.js';
+import { defaultPortal, mapPortal } from './map-portal.js';
+import { mapWorkshop } from './map-workshop.js';
+import type { PortalModel, WorkshopModel } from './model.js';
+import { EducatesResource, parseResources } from './parse.js';
+import { Report } from './report.js';
+import type { ImportOptions, ImportResult } from './types.js';
+
+export type { ImportOptions, ImportResult, UnsupportedField } from './types.js';
+export { EDUCATES_API_VERSION } from './parse.js';
+
+/**
+ * Turns Educates resources into a cdk8s-workshops module. Deterministic: the same input gives the same text.
+ * Throws an Error naming the document, field and value when the input is not Educates YAML.
+ */
+export function importEducates(options: ImportOptions): ImportResult {
+  const resources: EducatesResource[] = [
+    ...parseResources(options.workshopYaml, 'workshopYaml'),
+    ...(options.portalYaml !== undefined ? parseResources(options.portalYaml, 'portalYaml') : []),
+  ];
+  const workshopResources = resources.filter((r) => r.kind === 'Workshop');
+  if (!workshopResources.length) throw new Error('workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)');
+  const names = new Set<string>();
+  for (const resource of resources) {
+    if (names.has(resource.label)) throw new Error(`${resource.label} appears twice in the input`);
+    names.add(resource.label);
+  }
+
+  const report = new Report();
+  const variables = new Set<string>();
+  const variableFor = (base: string) => {
+    let name = base;
+    for (let n = 2; variables.has(name); n++) name = `${base}${n}`;
+    variables.add(name);
+    return name;
+  };
+  const workshops: WorkshopModel[] = workshopResources.map((resource) => mapWorkshop(resource, report, variableFor(identifierFor(resource.name))));
+  const portalResources = resources.filter((r) => r.kind === 'TrainingPortal');
+  const portals: PortalModel[] = portalResources.length
+    ? portalResources.map((resource) => mapPortal(resource, report, variableFor(portalResources.length === 1 ? 'portal' : `${identifierFor(resource.name)}Portal`), workshops))
+    : [defaultPortal(workshops, variableFor('portal'))];
+  const listed = new Set(portals.flatMap((p) => p.entries.map((e) => e.workshop)));
+  const unlisted = workshops.filter((w) => !listed.has(w.variable)).map((w) => w.name);
+  const unsupported = report.entries;
+  return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, unlisted }), unsupported };
+}

@@ -1,0 +1,117 @@
+import { ContentSource } from '../constructs/index.js';
+import { Code, factory } from './code.js';
+import { Fields } from './fields.js';
+import { variablesProblem } from './values.js';
+
+export interface MappedContent {
+  /** `ContentSource.image(...)` or `.git(...)`, or undefined for content in the image. */
+  content?: Code;
+  /** A workshop image other than Educates' base image. */
+  workshopImage?: string;
+}
+
+/** Educates' short names of its own workshop images. */
+const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$/;
+
+/**
+ * Maps where the workshop comes from: `spec.workshop.files` (vendir items: the first image or git item becomes
+ * the content source), `spec.workshop.image`, and their deprecated forms `spec.content.image` / `.files`.
+ */
+export function mapContent(spec: Fields): MappedContent {
+  const result: MappedContent = {};
+  const workshop = spec.child('workshop');
+  const legacy = spec.child('content');
+  const image = workshop?.string('image');
+  const legacyImage = legacy?.string('image');
+  const chosenImage = image ?? legacyImage;
+  if (image !== undefined && legacyImage !== undefined) {
+    legacy!.report.unsupported(legacy!.resource, legacy!.pathOf('image'), legacyImage, 'spec.workshop.image takes its place');
+  }
+  if (chosenImage !== undefined) {
+    const field = image !== undefined ? 'spec.workshop.image' : 'spec.content.image';
+    const problem = variablesProblem(chosenImage);
+    if (problem) spec.report.unsupported(spec.resource, field, chosenImage, problem);
+    else if (/^base-environment(:.*)?$/.test(chosenImage)) {
+      // Educates' base image: the library's default dashboard image plays its part
+    } else if (EDUCATES_IMAGES.test(chosenImage)) {
+      spec.report.unsupported(spec.resource, field, chosenImage,
+        "an Educates image: the session runs the cdk8s-workshops dashboard image; build one FROM it with the tools you need and set workshopImage");
+    } else {
+      result.workshopImage = chosenImage;
+    }
+  }
+
+  for (const item of workshop?.children('files') ?? []) {
+    if (result.content) {
+      item.unsupportedAll('cdk8s-workshops takes the content from one source; merge the others into it');
+      continue;
+    }
+    result.content = mapFilesItem(item);
+  }
+  workshop?.unsupported('packages', 'cdk8s-workshops installs no packages into sessions: add them to the workshop image');
+  workshop?.finish();
+
+  const files = legacy?.string('files');
+  if (files !== undefined) {
+    const github = /^(?:https:\/\/)?(github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?\/?(?:\?ref=([\w./-]+))?$/.exec(files);
+    if (result.content) legacy!.report.unsupported(legacy!.resource, legacy!.pathOf('files'), files, 'spec.workshop.files takes its place');
+    else if (github) result.content = factory('ContentSource', 'git', [`https://${github[1]}`, github[2] ?? 'main']);
+    else legacy!.report.unsupported(legacy!.resource, legacy!.pathOf('files'), files, 'only github.com/<org>/<repo>?ref=<ref> carries over (as a Git content source)');
+  }
+  legacy?.finish();
+  spec.unsupported('publish', '`workshops publish` takes the image reference on its command line');
+  return result;
+}
+
+/** One vendir content item as a content source, or undefined (reported) when it cannot be one. */
+function mapFilesItem(item: Fields): Code | undefined {
+  const target = item.string('path');
+  if (target !== undefined && target !== '.' && target !== './') {
+    item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
+  }
+  for (const key of ['includePaths', 'excludePaths', 'legalPaths']) item.unsupported(key, 'the whole content source is fetched; it has no path filters');
+  const newRoot = item.string('newRootPath');
+  let code: Code | undefined;
+  if (item.has('image')) {
+    const image = item.child('image')!;
+    const url = image.string('url');
+    image.finish();
+    const ref = url && !/:[\w][\w.-]*$|@sha256:/.test(url.split('/').pop() ?? '') ? `${url}:latest` : url;
+    code = attempt(item, 'image', () => {
+      if (!ref) throw new Error('an image item needs a url');
+      const problem = variablesProblem(ref);
+      if (problem) throw new Error(problem);
+      if (ref.includes('$(')) throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
+      ContentSource.image(ref);
+      return factory('ContentSource', 'image', [ref]);
+    });
+    if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root');
+  } else if (item.has('git')) {
+    const git = item.child('git')!;
+    const url = git.string('url');
+    const ref = (git.string('ref') ?? 'origin/main').replace(/^origin\//, '');
+    git.finish();
+    code = attempt(item, 'git', () => {
+      if (!url) throw new Error('a git item needs a url');
+      ContentSource.git(url, ref, newRoot ?? '.');
+      return factory('ContentSource', 'git', newRoot ? [url, ref, newRoot] : [url, ref]);
+    });
+  } else {
+    const kind = Object.keys(item.value).find((k) => !['path', 'includePaths', 'excludePaths', 'legalPaths', 'newRootPath'].includes(k));
+    item.report.unsupported(item.resource, kind ? item.pathOf(kind) : item.path, kind ? item.value[kind] : item.value,
+      'only image and git content sources carry over: publish the files as an OCI image (`workshops publish`) or put them in Git');
+    for (const key of Object.keys(item.value)) item.take(key);
+    return undefined;
+  }
+  item.finish();
+  return code;
+}
+
+function attempt(item: Fields, key: string, make: () => Code): Code | undefined {
+  try {
+    return make();
+  } catch (error) {
+    item.report.unsupported(item.resource, item.pathOf(key), item.value[key], (error as Error).message);
+    return undefined;
+  }
+}

@@ -1,0 +1,192 @@
+import { SecurityPolicy } from '../constructs/index.js';
+import { podSecurityViolations, podSpecOf } from '../constructs/pod-security.js';
+import { Commented, duration, lib } from './code.js';
+import { Fields } from './fields.js';
+import { fitBudget } from './fit-budget.js';
+import { mapApplications } from './map-applications.js';
+import { mapContent } from './map-content.js';
+import { NamespaceSettings, budgetCode, namespaceOptions, readNamespaceSettings, readPolicy, readSecondaryNamespaces } from './map-namespaces.js';
+import { mapObjects } from './map-objects.js';
+import { mapRequest } from './map-request.js';
+import { mapDashboards, mapEnv, mapIngresses, mapResources, reportUnsupportedSessionFields } from './map-session.js';
+import type { WorkshopModel } from './model.js';
+import type { EducatesResource } from './parse.js';
+import { Report } from './report.js';
+import { durationSeconds } from './values.js';
+
+const DIFFICULTIES = ['beginner', 'intermediate', 'advanced', 'extreme'];
+
+/** Maps one Educates Workshop resource to the Workshop the generated module builds. */
+export function mapWorkshop(resource: EducatesResource, report: Report, variable: string): WorkshopModel {
+  const metadata = new Fields(resource.document.metadata as Record<string, unknown>, 'metadata', resource.label, report);
+  readMetadata(metadata);
+  const root = new Fields(resource.document, '', resource.label, report);
+  root.take('apiVersion');
+  root.take('kind');
+  root.take('metadata');
+  const spec = root.child('spec') ?? new Fields({}, 'spec', resource.label, report);
+  root.finish();
+
+  const props: Record<string, unknown> = {};
+  const model: WorkshopModel = { name: resource.name, variable, props, statements: [], kinds: [] };
+  for (const field of ['title', 'description'] as const) {
+    const value = spec.string(field);
+    if (!value?.trim()) throw new Error(`${resource.label}: 'spec.${field}' is missing: Educates and cdk8s-workshops both require it`);
+    props[field] = value;
+  }
+  const difficulty = spec.string('difficulty');
+  if (difficulty !== undefined) {
+    if (DIFFICULTIES.includes(difficulty)) props.difficulty = lib('Difficulty', `Difficulty.${difficulty.toUpperCase()}`);
+    else report.unsupported(resource.label, 'spec.difficulty', difficulty, `not a difficulty: allowed are ${DIFFICULTIES.join(', ')}`);
+  }
+  const durationText = spec.string('duration');
+  if (durationText !== undefined) {
+    const seconds = durationSeconds(durationText);
+    if (seconds) {
+      props.duration = duration(seconds);
+      (model as { durationSeconds?: number }).durationSeconds = seconds;
+    } else {
+      report.unsupported(resource.label, 'spec.duration', durationText, 'not a duration such as 45m or 1h');
+    }
+  }
+  props.tags = spec.strings('tags');
+  props.labels = readLabels(spec);
+  const logo = spec.string('logo');
+  if (logo !== undefined) {
+    if (/^(data:image\/[a-z+.-]+;base64,|https:\/\/)/.test(logo)) props.logo = logo;
+    else report.unsupported(resource.label, 'spec.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
+  }
+  props.url = spec.string('url');
+  props.vendor = spec.string('vendor');
+  props.authors = spec.strings('authors');
+  props.version = spec.string('version');
+  const content = mapContent(spec);
+  props.content = content.content;
+  props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
+    'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');
+  spec.unsupported('images', 'not used by Educates either');
+
+  const session = spec.child('session') ?? new Fields({}, 'spec.session', resource.label, report);
+  const namespaces = session.child('namespaces') ?? new Fields({}, 'spec.session.namespaces', resource.label, report);
+  const settings: NamespaceSettings = readNamespaceSettings(namespaces);
+  let kubernetesAccess = true;
+  const security = namespaces.child('security');
+  if (security) {
+    settings.policy = readPolicy(security);
+    const token = security.child('token');
+    if (token?.boolean('enabled') === false) kubernetesAccess = false;
+    token?.finish();
+    security.unsupported('rules', "cdk8s-workshops has no Kyverno rules: sessions are isolated by RBAC, Pod Security and a NetworkPolicy");
+    security.finish();
+  }
+  const secondary = readSecondaryNamespaces(namespaces, variable);
+  namespaces.finish();
+  const sessionNamespaces = ['$(session_namespace)', ...secondary.map((s) => `$(session_namespace)-${s.suffix}`)];
+  for (const ns of secondary) model.statements.push({ code: ns.code });
+
+  const memory = mapResources(session);
+  const env = mapEnv(session);
+  const applications = mapApplications(session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report), kubernetesAccess);
+  const usedTabs = applications.capabilities.flatMap((c) => c.tabs);
+  mapIngresses(session, model, []);
+  mapDashboards(session, model, usedTabs);
+  mapObjects(session, 'session', model, sessionNamespaces);
+  reportUnsupportedSessionFields(session);
+  session.finish();
+
+  let policyNote: string | undefined;
+  if (applications.docker && settings.policy !== 'privileged') {
+    policyNote = 'Docker-in-docker runs privileged; Educates relaxes the policy for it too';
+    settings.policy = 'privileged';
+  }
+  const fit = fitBudget(settings, applications.capabilities.map((c) => c.instance), { workshopMemory: memory, kubernetesAccess });
+  const editor = applications.capabilities.some((c) => c.instance.name === 'editor');
+  props.workshopMemory = memory && editor
+    ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own')
+    : memory;
+  props.kubernetesAccess = kubernetesAccess ? undefined : false;
+  const options = namespaceOptions(settings);
+  const budget = budgetCode(settings);
+  props.budget = budget && fit.comment ? new Commented(budget, fit.comment) : budget;
+  props.role = options.role;
+  props.securityPolicy = options.securityPolicy && policyNote ? new Commented(options.securityPolicy, policyNote) : options.securityPolicy;
+
+  const environment = spec.child('environment');
+  if (environment) {
+    props.environmentSecrets = readSecrets(environment);
+    mapObjects(environment, 'environment', model, sessionNamespaces);
+    props.environmentSecurityPolicy = environmentPolicy(environment.value.objects);
+    environment.unsupported('assets', 'cdk8s-workshops has no assets server: serve files from an environment Deployment (environment.objects)');
+    environment.unsupported('images', 'cdk8s-workshops has no image cache per environment');
+    environment.unsupported('variables', 'cdk8s-workshops defines no extra environment variables');
+    environment.finish();
+  }
+  props.env = env;
+  props.capabilities = applications.capabilities.map((c) => c.code);
+  props.requestParameters = mapRequest(spec.child('request'));
+  spec.finish();
+  return model;
+}
+
+function readMetadata(metadata: Fields): void {
+  metadata.take('name');
+  const annotations = { ...((metadata.take('annotations') ?? {}) as Record<string, string>) };
+  delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
+  if (Object.keys(annotations).length) {
+    metadata.report.unsupported(metadata.resource, 'metadata.annotations', annotations, 'annotations of the Educates resource have no place in the library');
+  }
+  metadata.unsupported('labels', 'labels of the Educates resource have no place in the library: use spec.labels for catalog labels');
+  metadata.finish();
+}
+
+function readLabels(spec: Fields): Record<string, string> | undefined {
+  const labels: Record<string, string> = {};
+  for (const label of spec.children('labels')) {
+    const name = label.string('name') ?? '';
+    const value = label.string('value') ?? '';
+    label.finish();
+    if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(name) || value.length > 63) {
+      label.report.unsupported(label.resource, label.path, label.value, 'not a valid label: a name of letters, digits, -, _, . and /, and a value of at most 63 characters');
+      continue;
+    }
+    labels[name] = value;
+  }
+  return Object.keys(labels).length ? labels : undefined;
+}
+
+function readSecrets(environment: Fields): unknown[] | undefined {
+  const secrets: unknown[] = [];
+  for (const secret of environment.children('secrets')) {
+    const name = secret.string('name');
+    const namespace = secret.string('namespace');
+    secret.unsupported('labels', 'the copy of the Secret keeps the labels of the original');
+    secret.finish();
+    const dns = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+    if (!name || !namespace || !dns.test(name) || !dns.test(namespace)) {
+      secret.report.unsupported(secret.resource, secret.path, secret.value, 'a secret reference needs a name and a namespace, both DNS-1123 names');
+      continue;
+    }
+    secrets.push({ namespace, name });
+  }
+  return secrets.length ? secrets : undefined;
+}
+
+/** The strictest Pod Security level the environment's objects still pass, when it is not `restricted`. */
+function environmentPolicy(objects: unknown): unknown {
+  if (!Array.isArray(objects) || objects.length === 0) return undefined;
+  let needed = SecurityPolicy.RESTRICTED;
+  for (const object of objects) {
+    const pod = object && typeof object === 'object' ? podSpecOf(object as Record<string, unknown>) : undefined;
+    if (!pod) continue;
+    for (const policy of [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED]) {
+      if (podSecurityViolations(pod, policy).length === 0) {
+        if (!policy.allows(needed)) break;
+        needed = policy;
+        break;
+      }
+    }
+  }
+  if (needed === SecurityPolicy.RESTRICTED) return undefined;
+  return new Commented(lib('SecurityPolicy', `SecurityPolicy.${needed.name.toUpperCase()}`),
+    "The environment's objects need it");
+}

@@ -1,0 +1,24 @@
+import type { UnsupportedField } from './types.js';
+
+const MAX_VALUE_LENGTH = 200;
+
+/** Collects what an import cannot carry over, attributed to the resource being read. */
+export class Report {
+  private readonly _entries: UnsupportedField[] = [];
+
+  /** The entries so far. Returns a copy. */
+  public get entries(): UnsupportedField[] {
+    return [...this._entries];
+  }
+
+  /** Records that `field` of `resource` is not carried over. */
+  public unsupported(resource: string, field: string, value: unknown, reason: string): void {
+    this._entries.push({ resource, field, ...(value === undefined ? {} : { value: showValue(value) }), reason });
+  }
+}
+
+/** A value as a short JSON text (plain strings stay unquoted). */
+export function showValue(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+}

@@ -1,0 +1,28 @@
+/** What the caller passes to `importEducates`. */
+export interface ImportOptions {
+  /** One or more Educates `Workshop` resources (multi-document YAML; a `TrainingPortal` may be among them). */
+  readonly workshopYaml: string;
+  /** An Educates `TrainingPortal` resource listing the workshops. @default - a portal like `educates deploy-workshop` makes */
+  readonly portalYaml?: string;
+  /** Where the YAML came from (a file name or URL), for the generated module's header. @default - not mentioned */
+  readonly sourceName?: string;
+}
+
+/** A field of the input that the generated module does not carry over, and why. */
+export interface UnsupportedField {
+  /** Dotted path inside its resource, e.g. `spec.session.applications.vcluster` or `spec.session.objects[2]`. */
+  readonly field: string;
+  /** The value, as JSON (shortened when long). */
+  readonly value?: string;
+  /** Why it is not carried over, and what to do instead when there is something. */
+  readonly reason: string;
+  /** The resource the field belongs to, e.g. `Workshop lab-k8s-fundamentals` or `TrainingPortal labs`. */
+  readonly resource: string;
+}
+
+export interface ImportResult {
+  /** A TypeScript module that builds the equivalent workshops and portal with 'cdk8s-workshops' and synthesizes them. */
+  readonly source: string;
+  /** Every field that was not carried over, in input order. */
+  readonly unsupported: UnsupportedField[];
+}

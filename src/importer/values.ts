@@ -1,0 +1,31 @@
+import { ALL_VARIABLES, isQuantity } from '../constructs/index.js';
+
+/** Seconds of an Educates duration (`90m`, `1h`, `30s`, or plain seconds), or undefined when it is not one. */
+export function durationSeconds(text: string | number): number | undefined {
+  const match = /^(\d+)(s|m|h)?$/.exec(String(text).trim());
+  if (!match) return undefined;
+  const amount = Number(match[1]);
+  return match[2] === 'h' ? amount * 3600 : match[2] === 'm' ? amount * 60 : amount;
+}
+
+/** True when the text is a Kubernetes quantity such as `500m` or `2Gi`. */
+export function quantity(text: string): boolean {
+  return isQuantity(text);
+}
+
+/** The `$(name)` variables used anywhere in a value that the library does not define. */
+export function unknownVariables(value: unknown): string[] {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const unknown = new Set<string>();
+  for (const match of text.matchAll(/\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g)) {
+    if (!ALL_VARIABLES.has(match[1]) && match[1] !== 'base64') unknown.add(match[1]);
+  }
+  return [...unknown];
+}
+
+/** The reason for an unsupported value that uses variables the library does not have, or undefined. */
+export function variablesProblem(value: unknown): string | undefined {
+  const unknown = unknownVariables(value);
+  if (!unknown.length) return undefined;
+  return `uses ${unknown.map((v) => `$(${v})`).join(', ')}, which cdk8s-workshops does not define`;
+}

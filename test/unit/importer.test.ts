@@ -1,0 +1,225 @@
+/**
+ * The Educates importer on realistic workshop definitions (test/fixtures/educates): what each Educates field becomes
+ * in the generated module, the exact list of what is not carried over, and the errors for input that is not
+ * Educates YAML. The integration test runs the generated modules and applies what they synthesize.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { importEducates, UnsupportedField } from '../../src/importer/index.js';
+
+const FIXTURES = path.resolve('test/fixtures/educates');
+const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+const fields = (unsupported: UnsupportedField[]) => unsupported.map((u) => `${u.resource}: ${u.field}`);
+
+describe('importEducates maps Educates workshops to cdk8s-workshops code', () => {
+  test('a Hugo lab: descriptive fields, image content, split terminals, editor, console, medium budget, route, tab and env', () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('hugo-lab.yaml'), sourceName: 'hugo-lab.yaml' });
+    expect(unsupported).toEqual([]);
+    expect(source).toContain(' * Everything in the input was carried over.');
+    expect(source).toContain("const labK8sFundamentals = new Workshop(app, 'lab-k8s-fundamentals', {");
+    for (const line of [
+      "  title: 'Kubernetes Fundamentals',",
+      '  difficulty: Difficulty.BEGINNER,',
+      '  duration: Duration.hours(1),',
+      "  tags: ['kubernetes', 'deployments'],",
+      "  labels: { track: 'platform' },",
+      "  vendor: 'educates.dev',",
+      "  authors: ['Graham Dumpleton'],",
+      "  content: ContentSource.image('ghcr.io/educates/lab-k8s-fundamentals-files:5.0'),",
+      "  workshopMemory: '1Gi',",
+      "  budget: Budget.MEDIUM.withOverrides({ quotaCpu: '3250m', quotaMemory: '3840Mi' }),",
+      "  env: { APP_URL: '$(ingress_protocol)://app-$(session_name).$(ingress_domain)' },",
+      '  capabilities: [new Terminal({ layout: TerminalLayout.SPLIT }), new Console(), new Editor()],',
+      "labK8sFundamentals.session.addRoute({ name: 'app', port: 8080 });",
+      "labK8sFundamentals.session.addDashboardTab({ name: 'App', url: '$(ingress_protocol)://app-$(session_name).$(ingress_domain)/' });",
+    ]) expect(source).toContain(line);
+    // base-environment is Educates' own image: the library's dashboard image takes its place
+    expect(source).not.toContain('workshopImage');
+    // restricted is the default on both sides
+    expect(source).not.toContain('securityPolicy');
+    // no TrainingPortal given: listed as `educates deploy-workshop` would, with the duration as expiry
+    expect(source).toContain("const portal = new TrainingPortal(app, 'workshops', { maximumSessions: 5 });");
+    expect(source).toMatch(/portal\.addWorkshop\(labK8sFundamentals, \{\n {2}reserved: 0,\n {2}expires: Duration\.hours\(1\),/);
+  });
+
+  test('container builds: docker makes the namespace privileged, registry, files, edit role, routes to a Service and without login, session objects verbatim', () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('container-builds.yaml') });
+    expect(unsupported).toEqual([]);
+    for (const line of [
+      "  content: ContentSource.git('https://github.com/educates/lab-container-builds.git', 'main', 'workshop'),",
+      "  budget: Budget.LARGE.withOverrides({ quotaCpu: '6', quotaMemory: '6400Mi' }),",
+      '  role: SessionRole.EDIT,',
+      '  // Docker-in-docker runs privileged; Educates relaxes the policy for it too',
+      '  securityPolicy: SecurityPolicy.PRIVILEGED,',
+      "    new FileServer({ directory: 'exercises', uploads: false }),",
+      "    new Docker({ memory: '1Gi', storage: '10Gi' }),",
+      "    new ImageRegistry({ storage: '2Gi' }),",
+      "labContainerBuilds.session.addRoute({ name: 'web', port: 8080, service: 'web' });",
+      "labContainerBuilds.session.addRoute({ name: 'hooks', port: 9000, authenticated: false });",
+      "new ApiObject(labContainerBuilds.session, 'ConfigMap-build-settings', {",
+      "  data: { registry: '$(registry_host)', session: '$(session_name)' },",
+      "            image: '$(registry_host)/web:latest',",
+      "new ApiObject(labContainerBuilds.session, 'ClusterRoleBinding-session_name-node-reader', {",
+      "  subjects: [{ kind: 'ServiceAccount', namespace: '$(session_namespace)', name: '$(service_account)' }],",
+    ]) expect(source).toContain(line);
+    expect(source).toContain("import { ApiObject, Duration } from 'cdk8s';");
+  });
+
+  test('shared services: environment objects and secrets, limits as budget overrides, a secondary namespace, a SecretCopier, tabs, request parameters', () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('shared-services.yaml') });
+    expect(unsupported).toEqual([]);
+    for (const line of [
+      "  version: '2.1',",
+      "  workshopImage: 'ghcr.io/acme/lab-shared-database-image:2.1',",
+      "    containerMaxCpu: '750m',",
+      "    containerDefaultMemory: '384Mi',",
+      "  environmentSecrets: [{ namespace: 'acme-shared', name: 'database-credentials' }],",
+      '  capabilities: [new Terminal({ layout: TerminalLayout.LOWER }), new Slides(), new Examiner()],',
+      "    RequestParameter.fixed('DATABASE_USER', 'learner'),",
+      "    RequestParameter.generated('DATABASE_PASSWORD', '[a-z0-9]{12}'),",
+      "labSharedDatabase.session.addNamespace('db', { budget: Budget.SMALL, role: SessionRole.VIEW });",
+      "labSharedDatabase.session.addDashboardTab({ name: 'Database', url: 'terminal:database' });",
+      "labSharedDatabase.session.injectSecret('database-credentials', '$(workshop_namespace)');",
+      "  metadata: { name: 'queries', namespace: '$(session_namespace)-db' },",
+      "new ApiObject(labSharedDatabase.environment, 'ConfigMap-database-settings', {",
+      "  data: { host: 'database.$(workshop_namespace).svc.$(cluster_domain)', portal: '$(training_portal)' },",
+    ]) expect(source).toContain(line);
+    // the SecretCopier itself is Educates' operator's resource: it became injectSecret, not an object
+    expect(source).not.toContain('SecretCopier');
+  });
+
+  test('a workshop full of Educates-only features: every one is listed, with the reason, and the rest still maps', () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('unsupported-features.yaml') });
+    const w = 'Workshop lab-virtual-clusters';
+    expect(fields(unsupported)).toEqual([
+      'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline', 'spec.workshop.files[1].includePaths',
+      'spec.workshop.files[1].image', 'spec.workshop.packages', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
+      'spec.session.resources.storage', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.applications.console.vendor',
+      'spec.session.applications.vcluster', 'spec.session.applications.webdav', 'spec.session.ingresses[0]',
+      'spec.session.ingresses[1].path', 'spec.session.ingresses[1].headers', 'spec.session.objects[1]', 'spec.session.patches',
+      'spec.environment.assets', 'spec.request.objects', 'spec.spec-typo',
+    ].map((f) => `${w}: ${f}`));
+    const reason = (field: string) => unsupported.find((u) => u.field === field)?.reason;
+    expect(reason('spec.session.applications.vcluster')).toBe('cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
+    expect(reason('spec.session.env[0]')).toBe('uses $(vcluster_secret), which cdk8s-workshops does not define');
+    expect(reason('spec.workshop.files[1].image')).toBe('a content source is a full image reference, without variables: write out $(image_repository)');
+    expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
+    expect(unsupported.find((u) => u.field === 'spec.session.applications.vcluster')?.value).toBe('{"enabled":true,"version":"1.33"}');
+    // what remains maps: baseline policy, terminal and console, the docs route, the kapp App with its kind registered
+    expect(source).toContain('  securityPolicy: SecurityPolicy.BASELINE,');
+    expect(source).toContain('  capabilities: [new Terminal(), new Console()],');
+    expect(source).toContain("labVirtualClusters.session.addRoute({ name: 'docs', port: 8000 });");
+    expect(source).toContain("registerKind('kappctrl.k14s.io/v1alpha1', 'App', { resource: 'apps', namespaced: true });");
+    // and the header lists what was left out
+    expect(source).toContain(' * Not carried over (23):');
+    expect(source).toContain(' * - Workshop lab-virtual-clusters: spec.session.applications.webdav: cdk8s-workshops has no WebDAV server;');
+  });
+
+  test('a TrainingPortal with three workshops: limits, registration, catalog, defaults and per-workshop settings as Educates computes them', () => {
+    const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
+    const { source, unsupported } = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml') });
+    expect(unsupported).toEqual([
+      { resource: 'TrainingPortal labs', field: 'spec.portal.password', value: 'let-me-in', reason: 'cdk8s-workshops has no event access code yet' },
+      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].labels', value: '[{"name":"level","value":"advanced"}]',
+        reason: "the library has no catalog labels per portal entry: use the workshop's labels" },
+      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].overtime', value: '900s',
+        reason: 'has no effect: deadline equals expires, so sessions cannot be extended' },
+    ]);
+    expect(source).toContain([
+      "const portal = new TrainingPortal(app, 'labs', {",
+      "  title: 'Educates Labs',",
+      '  maximumSessions: 20,',
+      '  registeredSessions: 2,',
+      '  anonymousSessions: 1,',
+      '  registration: Registration.ANONYMOUS,',
+      '  catalogVisibility: CatalogVisibility.PUBLIC,',
+      '  workshopDefaults: {',
+      '    reserved: 1,',
+      '    orphaned: Duration.minutes(5),',
+      '    overdue: Duration.minutes(2),',
+      "    env: { PORTAL_EVENT: 'spring-2026' },",
+      '  },',
+      '});',
+      'portal.addWorkshop(labK8sFundamentals, {',
+      '  capacity: 10,',
+      '  initial: 3,',
+      '  expires: Duration.hours(1),',
+      '  overtime: Duration.minutes(15),',
+      '  deadline: Duration.minutes(90),',
+      '});',
+      'portal.addWorkshop(labContainerBuilds, {',
+      '  capacity: 4,',
+      // Educates clamps reserved (6) to the capacity
+      '  reserved: 4,',
+      '  expires: Duration.hours(1),',
+      '  overtime: Duration.minutes(15),',
+      '  deadline: Duration.minutes(90),',
+      '  refresh: Duration.hours(24),',
+      "  env: { REGISTRY_MIRROR: 'mirror.gcr.io' },",
+      '});',
+      // deadline (20m) below expires (30m) means no extensions in Educates: deadline = expires, overtime unused
+      "portal.addWorkshop(labSharedDatabase, { alias: 'database', capacity: 5, expires: Duration.minutes(30) });",
+    ].join('\n'));
+  });
+
+  test('the whole generated module for three workshops and a portal (snapshot: readable, stable)', () => {
+    const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
+    const first = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml'), sourceName: 'labs/' });
+    const second = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml'), sourceName: 'labs/' });
+    expect(second.source).toBe(first.source);
+    expect(first.source).toMatchSnapshot();
+  });
+
+  test('a TrainingPortal in the same YAML as the workshops is read too', () => {
+    const { source } = importEducates({ workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('portal.yaml').replace(/  - name: lab-container-builds[\s\S]*$/, '')}` });
+    expect(source).toContain("const portal = new TrainingPortal(app, 'labs', {");
+    expect(source).toContain('portal.addWorkshop(labK8sFundamentals, {');
+  });
+
+  test('a workshop no portal lists is built but says it synthesizes nothing', () => {
+    const { source } = importEducates({
+      workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('container-builds.yaml')}`,
+      portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  portal: {sessions: {maximum: 3}}\n  workshops: [{name: lab-k8s-fundamentals}]\n',
+    });
+    expect(source).toContain("// Educates Workshop 'lab-container-builds' (no portal lists it, so nothing is synthesized for it)");
+  });
+});
+
+describe('importEducates refuses input that is not Educates YAML, naming the document, field and value', () => {
+  const minimal = 'apiVersion: training.educates.dev/v1beta1\nkind: Workshop\nmetadata:\n  name: lab\nspec:\n  title: T\n  description: D\n';
+
+  test('not YAML', () => {
+    expect(() => importEducates({ workshopYaml: 'kind: [Workshop' })).toThrow(/^workshopYaml is not valid YAML: /);
+  });
+  test('not a mapping', () => {
+    expect(() => importEducates({ workshopYaml: '- a\n- b\n' })).toThrow('workshopYaml must be a Kubernetes resource (a mapping with apiVersion, kind and metadata), not ["a","b"]');
+  });
+  test('a wrong kind', () => {
+    expect(() => importEducates({ workshopYaml: `${minimal}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n` }))
+      .toThrow('workshopYaml document 2: \'kind\' ("ConfigMap") must be Workshop or TrainingPortal');
+  });
+  test('a wrong apiVersion', () => {
+    expect(() => importEducates({ workshopYaml: minimal.replace('training.educates.dev/v1beta1', 'training.eduk8s.io/v1alpha2') }))
+      .toThrow('workshopYaml: \'apiVersion\' ("training.eduk8s.io/v1alpha2") of the Workshop must be training.educates.dev/v1beta1');
+  });
+  test('a missing name', () => {
+    expect(() => importEducates({ workshopYaml: minimal.replace('  name: lab\n', '  labels: {}\n') }))
+      .toThrow("workshopYaml: 'metadata.name' (undefined) of the Workshop is missing: every resource needs a name");
+  });
+  test('a missing title', () => {
+    expect(() => importEducates({ workshopYaml: minimal.replace('  title: T\n', '') }))
+      .toThrow("Workshop lab: 'spec.title' is missing: Educates and cdk8s-workshops both require it");
+  });
+  test('a field of the wrong type', () => {
+    expect(() => importEducates({ workshopYaml: `${minimal}  tags: kubernetes\n` })).toThrow("Workshop lab: 'spec.tags' (\"kubernetes\") must be a list");
+  });
+  test('no workshop at all', () => {
+    expect(() => importEducates({ workshopYaml: '' })).toThrow('workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)');
+  });
+  test('a portal listing a workshop the input does not have', () => {
+    expect(() => importEducates({
+      workshopYaml: minimal,
+      portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  workshops: [{name: lab-missing}]\n',
+    })).toThrow("TrainingPortal labs: 'spec.workshops[0].name' (\"lab-missing\") names no Workshop of the input: the input has lab");
+  });
+});
