@@ -33,7 +33,7 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, ac
   const registerLimit = ctx.limiter('registration', { max: 5, windowSeconds: 600 }, () => '');
   const canRegister = ctx.registration === 'one-step';
   const login = (request: FastifyRequest, extra: { next?: string; username?: string; error?: string; notice?: string } = {}) =>
-    loginPage({ identity: request.identity, csrfToken: ctx.csrfToken(request), canRegister, oidcName: options.oidc ? options.oidc.name ?? 'single sign-on' : undefined, ...extra });
+    loginPage({ identity: request.identity, csrfToken: ctx.csrfToken(request), canRegister, oidcName: options.oidc && canRegister ? options.oidc.name ?? 'single sign-on' : undefined, ...extra });
 
   app.get('/accounts/login/', async (request, reply) => {
     const next = ctx.safeNext((request.query as Form).next);

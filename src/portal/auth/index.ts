@@ -16,6 +16,7 @@ import { AuthContext } from './context.js';
 import { checkCsrfToken } from './csrf.js';
 import { loadKeyRing } from './keys.js';
 import { OAuth2Server } from './oauth2.js';
+import { registerOidc } from './oidc.js';
 import { TokenStore } from './token-store.js';
 import type { AuthHandle, AuthOptions } from './types.js';
 
@@ -89,6 +90,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   registerAccountRoutes(app, ctx, accounts, verifyCsrf);
   registerAccessCode(app, ctx, verifyCsrf);
   oauth2.register(app);
+  registerOidc(app, ctx);
 
   return {
     requireUser,
