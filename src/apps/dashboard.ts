@@ -1,0 +1,56 @@
+/**
+ * The session dashboard process in the workshop pod: reads the pod's environment (see containerEnv() in
+ * src/constructs/session-template.ts) and the session's dashboard.json, and starts the dashboard.
+ */
+import * as fs from 'node:fs';
+import { startDashboard } from '../dashboard/index.js';
+
+const CONFIG_FILE = process.env.DASHBOARD_CONFIG ?? '/opt/workshop/config/dashboard.json';
+
+function env(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`dashboard: environment variable ${name} is not set; the workshop pod sets it from the session (see session-template.ts)`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const protocol = process.env.INGRESS_PROTOCOL ?? 'https';
+const portalUrl = process.env.PORTAL_URL ?? `${protocol}://${env('TRAINING_PORTAL')}-ui.${env('INGRESS_DOMAIN')}`;
+const homeDir = process.env.HOME ?? '/home/workshop';
+
+// Instructions and tools see the same session values the learner's shell has.
+const variables: Record<string, string> = {};
+for (const [name, variable] of Object.entries({
+  SESSION_NAME: 'session_name', SESSION_NAMESPACE: 'session_namespace', SESSION_URL: 'session_url',
+  SESSION_HOSTNAME: 'session_hostname', WORKSHOP_NAME: 'workshop_name', WORKSHOP_NAMESPACE: 'workshop_namespace',
+  ENVIRONMENT_NAME: 'environment_name', TRAINING_PORTAL: 'training_portal', INGRESS_DOMAIN: 'ingress_domain',
+  INGRESS_PROTOCOL: 'ingress_protocol', SERVICES_PASSWORD: 'services_password',
+})) {
+  if (process.env[name]) variables[variable] = process.env[name]!;
+}
+variables.home_directory = homeDir;
+
+const dashboard = await startDashboard({
+  sessionName: env('SESSION_NAME'),
+  portalUrl,
+  portalApiUrl: env('PORTAL_API_URL'),
+  clientSecret: env('CONFIG_PASSWORD'),
+  // Content baked into the image lives here; pulled content is unpacked below it.
+  workshopDir: process.env.WORKSHOP_DIR ?? '/opt/workshop/content',
+  configFile: fs.existsSync(CONFIG_FILE) ? CONFIG_FILE : undefined,
+  port: Number(process.env.DASHBOARD_PORT ?? 10080),
+  variables,
+  homeDir,
+  insecureCookies: protocol !== 'https',
+  contentPollSeconds: process.env.CONTENT_POLL_SECONDS ? Number(process.env.CONTENT_POLL_SECONDS) : undefined,
+  insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',
+  logLevel: process.env.LOG_LEVEL,
+});
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => {
+    void dashboard.close().finally(() => process.exit(0));
+  });
+}

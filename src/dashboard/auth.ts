@@ -1,0 +1,202 @@
+/**
+ * Who may use the dashboard: the session's owner (or portal staff), proven by the portal's OAuth2
+ * authorization-code flow, then remembered in a signed cookie. The cookie key is derived from the session's
+ * CONFIG_PASSWORD, so a restarted dashboard still recognises learners who signed in before.
+ *
+ * The portal itself is the other caller: it uses HTTP Basic `<session>:<CONFIG_PASSWORD>`.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Signer, fastifyCookie } from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { errorPage } from './page.js';
+import { PortalClient, PortalError } from './portal-client.js';
+
+/** The person using the dashboard, as the portal vouched for them. */
+export interface Learner {
+  readonly user: string;
+  readonly owner: string;
+  readonly staff: boolean;
+  /** The portal access token, for the learner's own schedule and extensions. */
+  readonly token: string;
+  /** When the sign-in lapses (epoch ms): then the learner goes through the portal again, usually unnoticed. */
+  readonly expires: number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    learner?: Learner;
+  }
+}
+
+export interface AuthOptions {
+  readonly sessionName: string;
+  /** Browser-facing origin of the portal. */
+  readonly portalUrl: string;
+  readonly clientSecret: string;
+  readonly portal: PortalClient;
+  readonly secureCookies: boolean;
+}
+
+/** A signed-in learner stays signed in at most this long, whatever the token's lifetime. */
+const MAX_SIGN_IN_SECONDS = 12 * 3600;
+/** How long a learner has to come back from the portal. */
+const FLOW_SECONDS = 600;
+
+export class DashboardAuth {
+  private readonly cookieName: string;
+  private readonly nonceCookie: string;
+  private readonly signer: Signer;
+  private readonly basic: Buffer;
+
+  constructor(private readonly options: AuthOptions) {
+    // Several dashboards (and the portal) may share a host name in development: cookies do not separate ports.
+    this.cookieName = `dashboard-${options.sessionName}`;
+    this.nonceCookie = `dashboard-${options.sessionName}-flow`;
+    this.signer = new Signer(deriveKey(options.clientSecret, 'cookie'));
+    this.basic = Buffer.from(`Basic ${Buffer.from(`${options.sessionName}:${options.clientSecret}`).toString('base64')}`);
+  }
+
+  /** Adds cookie handling and the OAuth2 callback to the app. */
+  public async register(app: FastifyInstance): Promise<void> {
+    await app.register(fastifyCookie, { secret: this.signer });
+    app.get('/oauth_callback', (request, reply) => this.callback(request, reply));
+  }
+
+  /** preHandler: lets the session's owner through; sends anyone else through the portal (or answers 401). */
+  public readonly requireLearner = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const learner = this.learnerFromHeaders(request.headers);
+    if (learner) {
+      request.learner = learner;
+      return;
+    }
+    const navigation = (request.method === 'GET' || request.method === 'HEAD') && !request.ws && !isScripted(request);
+    if (!navigation) {
+      await reply.code(401).send({ error: 'unauthenticated', message: 'sign in to the workshop portal and open the session from there' });
+      return;
+    }
+    await this.startFlow(request, reply, request.url);
+  };
+
+  /** The learner of a request's cookie, or null (used for upgrades that bypass fastify's hooks, too). */
+  public learnerFromHeaders(headers: IncomingHttpHeaders): Learner | null {
+    const raw = headers.cookie ? fastifyCookie.parse(headers.cookie)[this.cookieName] : undefined;
+    if (!raw) return null;
+    const unsigned = this.signer.unsign(raw);
+    if (!unsigned.valid || !unsigned.value) return null;
+    try {
+      const learner = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString()) as Learner;
+      return learner.expires > Date.now() ? learner : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** True when the request carries the portal's Basic credentials for this session. */
+  public isPortal(headers: IncomingHttpHeaders): boolean {
+    const given = Buffer.from(String(headers.authorization ?? ''));
+    return given.length === this.basic.length && timingSafeEqual(given, this.basic);
+  }
+
+  /** preHandler for what only the portal (or tooling holding CONFIG_PASSWORD) may call. */
+  public readonly requirePortal = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    if (this.isPortal(request.headers)) return;
+    await reply
+      .code(401)
+      .header('www-authenticate', 'Basic realm="workshop session"')
+      .send({ error: 'unauthenticated', message: `this endpoint needs HTTP Basic credentials ${this.options.sessionName}:<CONFIG_PASSWORD>` });
+  };
+
+  /** Step 1: off to the portal, remembering where the learner wanted to go. */
+  private async startFlow(request: FastifyRequest, reply: FastifyReply, next: string): Promise<void> {
+    // One nonce per browser for every flow in progress: a page and its iframes may all start a flow at once.
+    let nonce = request.cookies[this.nonceCookie];
+    if (!nonce || !/^[A-Za-z0-9_-]{20,}$/.test(nonce)) {
+      nonce = randomBytes(18).toString('base64url');
+      reply.setCookie(this.nonceCookie, nonce, { ...this.cookieOptions(), maxAge: FLOW_SECONDS });
+    }
+    const state = this.signer.sign(Buffer.from(JSON.stringify({ nonce, next, expires: Date.now() + FLOW_SECONDS * 1000 })).toString('base64url'));
+    const authorize = new URL('/oauth2/authorize/', this.options.portalUrl);
+    authorize.search = new URLSearchParams({
+      response_type: 'code',
+      client_id: this.options.sessionName,
+      redirect_uri: this.redirectUri(request),
+      state,
+    }).toString();
+    await reply.redirect(authorize.toString(), 302);
+  }
+
+  /** Steps 3 and 4: the portal sent the learner back with a code. */
+  private async callback(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = request.query as Record<string, string | undefined>;
+    if (query.error) {
+      return this.refuse(reply, 403, 'Sign-in was refused', `The workshop portal refused the sign-in (${query.error}).`);
+    }
+    const flow = this.readState(query.state, request.cookies[this.nonceCookie]);
+    if (!flow || !query.code) {
+      // An old bookmark or a replayed link: start again rather than show an error the learner cannot act on.
+      return this.startFlow(request, reply, flow?.next ?? '/');
+    }
+    let learner: Learner;
+    try {
+      const token = await this.options.portal.exchangeCode(query.code, this.redirectUri(request));
+      const who = await this.options.portal.authorize(token.accessToken);
+      const lifetime = Math.min(token.expiresIn, MAX_SIGN_IN_SECONDS);
+      learner = { ...who, token: token.accessToken, expires: Date.now() + lifetime * 1000 };
+    } catch (error) {
+      const status = error instanceof PortalError ? error.status : 0;
+      if (status === 403) {
+        return this.refuse(reply, 403, 'Not your session', 'This workshop session belongs to someone else. Open your own session from the workshop portal.');
+      }
+      if (status === 400 || status === 401) return this.startFlow(request, reply, flow.next);
+      request.log.warn({ status, message: (error as Error).message }, 'sign-in through the portal failed');
+      return this.refuse(reply, 502, 'The workshop portal cannot be reached', 'Signing in needs the workshop portal, which did not answer. Reload the page in a moment.');
+    }
+    const value = this.signer.sign(Buffer.from(JSON.stringify(learner)).toString('base64url'));
+    reply.setCookie(this.cookieName, value, { ...this.cookieOptions(), maxAge: Math.floor((learner.expires - Date.now()) / 1000) });
+    reply.clearCookie(this.nonceCookie, this.cookieOptions());
+    await reply.redirect(safeNext(flow.next), 302);
+  }
+
+  private readState(state: string | undefined, nonce: string | undefined): { next: string } | null {
+    if (!state || !nonce) return null;
+    const unsigned = this.signer.unsign(state);
+    if (!unsigned.valid || !unsigned.value) return null;
+    try {
+      const flow = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString()) as { nonce: string; next: string; expires: number };
+      return flow.nonce === nonce && flow.expires > Date.now() ? { next: flow.next } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Where the portal sends the learner back to: this very host (the session's, or one of its routes'). */
+  private redirectUri(request: FastifyRequest): string {
+    return `${request.protocol}://${request.host}/oauth_callback`;
+  }
+
+  private cookieOptions() {
+    return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: this.options.secureCookies };
+  }
+
+  private async refuse(reply: FastifyReply, status: number, title: string, message: string): Promise<void> {
+    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, message, this.options.portalUrl));
+  }
+}
+
+/** A key of its own for each use, so that a cookie signature is never useful as anything else. */
+export function deriveKey(secret: string, purpose: string): string {
+  return createHmac('sha256', secret).update(`cdk8s-workshops dashboard ${purpose}`).digest('base64url');
+}
+
+/** Requests made by the page's scripts (fetch, EventSource) get a 401 to act on, not a redirect they cannot follow. */
+function isScripted(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  // Browsers mark fetch() and XHR with Sec-Fetch-Dest: empty; navigations say document or iframe.
+  return accept.includes('application/json') || accept.includes('text/event-stream') || request.headers['sec-fetch-dest'] === 'empty';
+}
+
+/** Only paths of this host: the state is signed, but a redirect elsewhere must never be possible. */
+function safeNext(next: string): string {
+  return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}

@@ -1,0 +1,126 @@
+/**
+ * The session's dashboard settings: `dashboard.json`, written by the session template into the
+ * `workshop-dashboard` ConfigMap (variables already filled in by the runtime). Read once at start: a session keeps
+ * the settings it started with, even when the workshop's definition changes later.
+ */
+import * as fs from 'node:fs/promises';
+
+export interface DashboardTabConfig {
+  readonly name: string;
+  /** `terminal:<id>`, a path served by the dashboard (`/files/`), or a URL (often a route's host). */
+  readonly url: string;
+}
+
+export interface DashboardRouteConfig {
+  readonly name: string;
+  /** `<name>-<session>.<ingress domain>` */
+  readonly host: string;
+  readonly port: number;
+  /** When set, the ingress sends the route's traffic to that Service, not through the dashboard. */
+  readonly service?: string;
+  readonly authenticated: boolean;
+}
+
+export interface DashboardConfig {
+  readonly workshop: { readonly name: string; readonly title: string };
+  /** A ContentSource as JSON: `{image:{ref}}`, `{git:{url,ref,path}}`, or `{}` (content in the image). */
+  readonly content: { readonly image?: { readonly ref: string }; readonly git?: Record<string, string> };
+  readonly capabilities: readonly string[];
+  readonly tabs: readonly DashboardTabConfig[];
+  readonly routes: readonly DashboardRouteConfig[];
+  readonly settings: Readonly<Record<string, unknown>>;
+}
+
+/** The settings of a dashboard started without a dashboard.json (local development): one terminal. */
+export function defaultConfig(title = 'Workshop'): DashboardConfig {
+  return {
+    workshop: { name: 'workshop', title },
+    content: {},
+    capabilities: ['terminal'],
+    tabs: [{ name: 'Terminal', url: 'terminal:1' }],
+    routes: [],
+    settings: { terminal: { layout: 'default', sessions: ['1'] } },
+  };
+}
+
+/** Reads and checks `dashboard.json`; errors name the file, the field and what is allowed. */
+export async function readConfig(file: string): Promise<DashboardConfig> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new Error(`dashboard settings ${file} cannot be read: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`dashboard settings ${file} is not JSON: ${(error as Error).message}`);
+  }
+  return parseConfig(raw, file);
+}
+
+export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardConfig {
+  const fail = (field: string, value: unknown, allowed: string): never => {
+    throw new Error(`${where}: '${field}' (${JSON.stringify(value)}) must be ${allowed}`);
+  };
+  if (!isObject(raw)) return fail('(root)', raw, 'an object');
+  const workshop = raw.workshop;
+  if (!isObject(workshop) || typeof workshop.name !== 'string' || typeof workshop.title !== 'string') {
+    return fail('workshop', workshop, 'an object with a name and a title');
+  }
+  const content = raw.content ?? {};
+  if (!isObject(content)) return fail('content', content, 'a content source: {image:{ref}}, {git:{…}} or {}');
+  if (content.image !== undefined && !(isObject(content.image) && typeof content.image.ref === 'string' && content.image.ref)) {
+    fail('content.image', content.image, 'an object with a ref such as registry.example.com/acme/workshop-files:1.0');
+  }
+  const capabilities = raw.capabilities ?? [];
+  if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string')) fail('capabilities', capabilities, 'a list of names');
+  const tabs = raw.tabs ?? [];
+  if (!Array.isArray(tabs)) return fail('tabs', tabs, 'a list of {name, url}');
+  tabs.forEach((tab, i) => {
+    if (!isObject(tab) || typeof tab.name !== 'string' || typeof tab.url !== 'string') fail(`tabs[${i}]`, tab, 'an object with a name and a url');
+  });
+  const routes = raw.routes ?? [];
+  if (!Array.isArray(routes)) return fail('routes', routes, 'a list of {name, host, port}');
+  routes.forEach((route, i) => {
+    if (!isObject(route) || typeof route.name !== 'string' || typeof route.host !== 'string') {
+      fail(`routes[${i}]`, route, 'an object with a name, a host and a port');
+    }
+    const r = route as Record<string, unknown>;
+    if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) fail(`routes[${i}].port`, r.port, 'a whole number from 1 to 65535');
+  });
+  const settings = raw.settings ?? {};
+  if (!isObject(settings)) return fail('settings', settings, 'an object');
+  return {
+    workshop: { name: workshop.name, title: workshop.title },
+    content: content as DashboardConfig['content'],
+    capabilities: capabilities as string[],
+    tabs: tabs as DashboardTabConfig[],
+    routes: (routes as Array<Record<string, unknown>>).map((r) => ({
+      name: r.name as string,
+      host: (r.host as string).toLowerCase(),
+      port: r.port as number,
+      service: typeof r.service === 'string' ? r.service : undefined,
+      authenticated: r.authenticated !== false,
+    })),
+    settings,
+  };
+}
+
+/** The terminal sessions the layout shows (`settings.terminal.sessions`), or none. */
+export function terminalSessions(config: DashboardConfig): string[] {
+  const terminal = config.settings.terminal;
+  if (!isObject(terminal) || !Array.isArray(terminal.sessions)) return config.capabilities.includes('terminal') ? ['1'] : [];
+  return terminal.sessions.filter((s): s is string => typeof s === 'string');
+}
+
+/** The terminal layout name (`default`, `split`, `split/2`, `lower`, `none`). */
+export function terminalLayout(config: DashboardConfig): string {
+  const terminal = config.settings.terminal;
+  return isObject(terminal) && typeof terminal.layout === 'string' ? terminal.layout : 'default';
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

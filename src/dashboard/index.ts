@@ -1,0 +1,4 @@
+export { startDashboard } from './server.js';
+export type { Dashboard, DashboardOptions } from './server.js';
+export { parseConfig, readConfig } from './config.js';
+export type { DashboardConfig, DashboardRouteConfig, DashboardTabConfig } from './config.js';

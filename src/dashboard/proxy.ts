@@ -1,0 +1,127 @@
+/**
+ * The session's routes (capability ports such as the editor or the console, and the author's own): requests to
+ * `<route>-<session>.<domain>` or to `/proxy/<route>/…` go to the port inside the workshop pod, WebSockets
+ * included, once the learner is known (unless the route says it checks its own credentials).
+ *
+ * It works on Node's raw requests, before fastify: a proxied body must stream through untouched, and fastify
+ * would already have read it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { createProxyServer } from 'http-proxy-3';
+import type { DashboardRouteConfig } from './config.js';
+
+export interface RouteProxyOptions {
+  readonly routes: readonly DashboardRouteConfig[];
+  /** True when the request carries a signed-in learner. */
+  readonly isSignedIn: (request: IncomingMessage) => boolean;
+  /** Cookies of the dashboard itself, never passed on to the routes' applications. */
+  readonly privateCookie: (name: string) => boolean;
+}
+
+interface Target {
+  readonly route: DashboardRouteConfig;
+  /** The path to ask the target for. */
+  readonly path: string;
+}
+
+const PROXY_PREFIX = /^\/proxy\/([a-z0-9-]+)(\/.*)?$/;
+
+export class RouteProxy {
+  private readonly proxy = createProxyServer({ xfwd: true, ws: true });
+  private readonly byHost = new Map<string, DashboardRouteConfig>();
+  private readonly byName = new Map<string, DashboardRouteConfig>();
+
+  constructor(private readonly options: RouteProxyOptions) {
+    for (const route of options.routes) {
+      this.byHost.set(route.host, route);
+      this.byName.set(route.name, route);
+    }
+    // A route whose application is not (yet) listening: a clear 502 instead of a hung request.
+    this.proxy.on('error', (error, _req, res) => {
+      const message = `the application behind this route is not answering (${(error as NodeJS.ErrnoException).code ?? error.message})`;
+      if (isResponse(res)) {
+        if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'bad_gateway', message }));
+      } else {
+        res.destroy();
+      }
+    });
+  }
+
+  /** True when the host is one of the session's routes (its requests are not the dashboard's). */
+  public isRouteHost(host: string | undefined): boolean {
+    return this.byHost.has(hostName(host));
+  }
+
+  /** Proxies the request if it is for a route the caller may use; false leaves it to the dashboard. */
+  public handle(request: IncomingMessage, response: ServerResponse): boolean {
+    const target = this.targetOf(request);
+    if (!target) return false;
+    this.prepare(request, target);
+    this.proxy.web(request, response, { target: this.origin(target.route) });
+    return true;
+  }
+
+  /** Same for WebSocket upgrades; a refused upgrade is answered here, since nothing else can answer it. */
+  public upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+    const wanted = this.routeOf(request);
+    if (!wanted) return false;
+    if (wanted.route.authenticated && !this.options.isSignedIn(request)) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nsign in to the workshop session first\n');
+      return true;
+    }
+    this.prepare(request, wanted);
+    this.proxy.ws(request, socket, head, { target: this.origin(wanted.route) });
+    return true;
+  }
+
+  /** The route a request is for and may reach now; unauthenticated ones are left to the dashboard's sign-in. */
+  private targetOf(request: IncomingMessage): Target | null {
+    const wanted = this.routeOf(request);
+    if (!wanted) return null;
+    if (wanted.route.authenticated && !this.options.isSignedIn(request)) return null;
+    return wanted;
+  }
+
+  private routeOf(request: IncomingMessage): Target | null {
+    const url = request.url ?? '/';
+    const byHost = this.byHost.get(hostName(request.headers.host));
+    if (byHost) {
+      // The route's own host signs learners in like the dashboard does: the callback is the dashboard's.
+      return url.startsWith('/oauth_callback') ? null : { route: byHost, path: url };
+    }
+    const match = PROXY_PREFIX.exec(url.split('?')[0]);
+    const route = match ? this.byName.get(match[1]) : undefined;
+    if (!match || !route) return null;
+    const query = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+    return { route, path: `${match[2] ?? '/'}${query}` };
+  }
+
+  private prepare(request: IncomingMessage, target: Target): void {
+    if (request.url !== target.path) request.headers['x-forwarded-prefix'] = `/proxy/${target.route.name}`;
+    request.url = target.path;
+    const cookie = request.headers.cookie;
+    if (cookie) {
+      const kept = cookie.split(';').filter((part) => !this.options.privateCookie(part.split('=')[0].trim()));
+      if (kept.length) request.headers.cookie = kept.join(';');
+      else delete request.headers.cookie;
+    }
+  }
+
+  private origin(route: DashboardRouteConfig): string {
+    return `http://${route.service ?? '127.0.0.1'}:${route.port}`;
+  }
+
+  public close(): void {
+    this.proxy.close();
+  }
+}
+
+function hostName(host: string | undefined): string {
+  return (host ?? '').replace(/:\d+$/, '').toLowerCase();
+}
+
+function isResponse(value: unknown): value is ServerResponse {
+  return typeof (value as ServerResponse)?.writeHead === 'function';
+}

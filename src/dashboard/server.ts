@@ -1,0 +1,307 @@
+/**
+ * The session dashboard's HTTP server: wires the learner's page, sign-in, terminals, route proxy, content
+ * updates, activity and examiner checks together. Each concern lives in its own file; this one only decides which
+ * request goes where, and in which order things start and stop.
+ */
+import { EventEmitter } from 'node:events';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import fastifyWebsocket from '@fastify/websocket';
+import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
+import { loadContent, renderPage } from '../content/index.js';
+import { Activity } from './activity.js';
+import { registerAssets } from './assets.js';
+import { DashboardAuth } from './auth.js';
+import { DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
+import { ContentSync } from './content-sync.js';
+import { TEST_NAME, runTest } from './examiner.js';
+import { RenderedInstructions, renderDashboard, renderInstructions } from './page.js';
+import { PortalClient, PortalError } from './portal-client.js';
+import { RouteProxy } from './proxy.js';
+import { serveFile } from './static-files.js';
+import { TERMINAL_ID, Terminals } from './terminals.js';
+
+export interface DashboardOptions {
+  /** The session's name: the OAuth2 client id at the portal. */
+  readonly sessionName: string;
+  /** The portal's origin as the learner's browser reaches it. */
+  readonly portalUrl: string;
+  /** The portal's API as the dashboard reaches it (inside the cluster). */
+  readonly portalApiUrl: string;
+  /** The session's CONFIG_PASSWORD: the OAuth2 client secret, and the key the dashboard's cookies are signed with. */
+  readonly clientSecret: string;
+  /** The workshop content (embedded), or where content pulled from a registry is unpacked. */
+  readonly workshopDir: string;
+  /** dashboard.json. @default - one terminal and the instructions */
+  readonly configFile?: string;
+  /** @default '0.0.0.0' */
+  readonly host?: string;
+  /** @default 10080 (0 picks a free port) */
+  readonly port?: number;
+  /** Values for `{{< param NAME >}}` in the instructions; session_name is always set. */
+  readonly variables?: Record<string, string>;
+  /** @default $SHELL, else /bin/bash */
+  readonly shell?: string;
+  /** Where terminals start, and the root of file downloads. @default the user's home directory */
+  readonly homeDir?: string;
+  /** Cookies without `Secure`, for plain-HTTP development and tests. @default false */
+  readonly insecureCookies?: boolean;
+  /** Seconds between checks for newly published content (image content only); 0 turns it off. @default 30 */
+  readonly contentPollSeconds?: number;
+  /** Pull content over plain HTTP (a local registry). @default false */
+  readonly insecureRegistry?: boolean;
+  /** Least time between two activity reports to the portal. @default 15000 */
+  readonly activityIntervalMs?: number;
+  /** pino level of the dashboard's log. @default 'info' */
+  readonly logLevel?: string;
+}
+
+export interface Dashboard {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<Dashboard> {
+  required(options, ['sessionName', 'portalUrl', 'portalApiUrl', 'clientSecret', 'workshopDir']);
+  const config: DashboardConfig = options.configFile ? await readConfig(options.configFile) : defaultConfig();
+  const sessionName = options.sessionName;
+  const homeDir = options.homeDir ?? os.homedir();
+  const variables = { ...options.variables, session_name: sessionName };
+
+  const portal = new PortalClient(options.portalApiUrl, sessionName, options.clientSecret);
+  const auth = new DashboardAuth({
+    sessionName,
+    portalUrl: options.portalUrl,
+    clientSecret: options.clientSecret,
+    portal,
+    secureCookies: !options.insecureCookies,
+  });
+
+  // The learner's shells see the session's environment, except the secret that would let them act as the dashboard.
+  const shellEnv: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && name !== 'CONFIG_PASSWORD') shellEnv[name] = value;
+  shellEnv.HOME = homeDir;
+
+  const proxy = new RouteProxy({
+    routes: config.routes,
+    isSignedIn: (request) => auth.learnerFromHeaders(request.headers) !== null,
+    privateCookie: (name) => name.startsWith(`dashboard-${sessionName}`),
+  });
+
+  const upgrades = new EventEmitter();
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
+    trustProxy: true,
+    // Route traffic streams straight through to its application, before fastify reads any body.
+    serverFactory: (handler) => {
+      const server = http.createServer((req, res) => {
+        if (!proxy.handle(req, res)) handler(req, res);
+      });
+      server.on('upgrade', (req, socket, head) => {
+        if (!proxy.upgrade(req, socket, head)) upgrades.emit('upgrade', req, socket, head);
+      });
+      return server;
+    },
+  });
+  const log = app.log;
+
+  const activity = new Activity({
+    intervalMs: options.activityIntervalMs,
+    report: async () => {
+      try {
+        await portal.reportActivity();
+      } catch (error) {
+        log.warn({ status: (error as PortalError).status, message: (error as Error).message }, 'cannot report activity to the portal');
+      }
+    },
+  });
+
+  const sync = new ContentSync({
+    source: config.content,
+    workshopDir: options.workshopDir,
+    pollSeconds: options.contentPollSeconds,
+    insecureRegistry: options.insecureRegistry,
+    log,
+  });
+  await sync.start();
+  let content = await loadContent(sync.dir);
+  const listeners = new Set<http.ServerResponse>();
+  sync.on('change', (dir) => {
+    loadContent(dir)
+      .then((loaded) => {
+        content = loaded;
+        for (const res of listeners) res.write(`event: content\ndata: ${JSON.stringify({ pages: loaded.pages.length })}\n\n`);
+      })
+      .catch((error) => log.warn({ message: (error as Error).message }, 'cannot read the updated workshop content'));
+  });
+
+  const terminals = new Terminals({ shell: options.shell ?? process.env.SHELL ?? '/bin/bash', cwd: homeDir, env: shellEnv, onInput: () => activity.touch() });
+
+  await auth.register(app);
+  await app.register(fastifyWebsocket, { options: { server: upgrades as unknown as http.Server, maxPayload: 1024 * 1024 } });
+  registerAssets(app);
+  const learner = { preHandler: auth.requireLearner };
+  const portalOnly = { preHandler: auth.requirePortal };
+
+  // A route's own host that reached the dashboard: the learner is not signed in there yet (else it was proxied).
+  app.addHook('onRequest', async (request, reply) => {
+    if (!proxy.isRouteHost(request.headers.host) || request.url.startsWith('/oauth_callback') || request.url.startsWith('/assets/')) return;
+    await auth.requireLearner(request, reply);
+    if (!reply.sent) await reply.code(404).send({ error: 'not_found', message: 'nothing is served here' });
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // --- for the portal (and `workshops update`), with the session's CONFIG_PASSWORD
+  app.get('/session/activity', portalOnly, async () => activity.snapshot());
+  app.post('/workshop/update', portalOnly, async (_request, reply) => {
+    try {
+      const updated = await sync.update();
+      return { updated, digest: sync.contentDigest ?? null };
+    } catch (error) {
+      return reply.code(502).send({ error: 'update_failed', message: (error as Error).message });
+    }
+  });
+
+  // --- the learner's page
+  const instructions = async (pagePath: string): Promise<RenderedInstructions | null> => {
+    const current = content;
+    if (!current.pages.length) {
+      return { path: '', title: config.workshop.title, html: '<p>This workshop has no instructions yet.</p>' };
+    }
+    const page = pagePath ? current.pages.find((p) => p.path === pagePath) : current.pages[0];
+    if (!page) return null;
+    const rendered = await renderPage(current, page.path, variables);
+    return { path: page.path, title: rendered.title, html: rendered.html, prev: rendered.prev, next: rendered.next };
+  };
+  const showPage = async (request: FastifyRequest, reply: FastifyReply, pagePath: string) => {
+    const page = await instructions(pagePath);
+    if (!page) return reply.redirect('/', 302);
+    activity.viewed();
+    const requestHost = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+    return reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, requestHost }));
+  };
+  app.get('/', learner, (request, reply) => showPage(request, reply, ''));
+  app.get('/page/*', learner, (request, reply) => showPage(request, reply, pageParam(request)));
+  app.get('/workshop/pages/*', learner, async (request, reply) => {
+    const page = await instructions(pageParam(request));
+    if (!page) return reply.code(404).send({ error: 'not_found', message: `the workshop has no page '${pageParam(request)}'` });
+    return { path: page.path, title: page.title, article: renderInstructions(page) };
+  });
+  app.get('/events', learner, (request, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+    res.write(': connected\n\n');
+    listeners.add(res);
+    // Proxies close quiet connections: a comment now and then keeps the stream open.
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 25_000);
+    request.raw.on('close', () => {
+      clearInterval(keepAlive);
+      listeners.delete(res);
+    });
+  });
+
+  // --- terminals
+  app.get('/terminal/session/:id', { websocket: true, preHandler: auth.requireLearner }, (socket, request) => {
+    const id = (request.params as { id: string }).id;
+    if (!TERMINAL_ID.test(id)) return socket.close(1008, 'terminal session ids are 1 to 32 letters, digits, - or _');
+    if (!terminals.attach(id, socket)) socket.close(1013, 'too many terminal sessions');
+  });
+
+  // --- the session, on the learner's behalf
+  app.get('/session/whoami', learner, async (request) => ({ user: request.learner!.user, owner: request.learner!.owner, staff: request.learner!.staff }));
+  app.post('/session/view', learner, async () => {
+    activity.viewed();
+    return { ok: true };
+  });
+  for (const what of ['schedule', 'extend'] as const) {
+    app.get(`/session/${what}`, learner, async (request, reply) => {
+      try {
+        return await portal[what](request.learner!.token);
+      } catch (error) {
+        const status = error instanceof PortalError && error.status >= 400 && error.status < 500 ? error.status : 502;
+        return reply.code(status).send({ error: what === 'extend' ? 'extend_failed' : 'schedule_unavailable', message: (error as Error).message });
+      }
+    });
+  }
+
+  // --- examiner checks
+  const examiner = isObject(config.settings.examiner) ? config.settings.examiner : {};
+  app.post('/examiner/test/:name', learner, async (request, reply) => {
+    const name = (request.params as { name: string }).name;
+    if (!TEST_NAME.test(name)) return reply.code(400).send({ error: 'bad_request', message: `test name '${name}' must be letters, digits, '.', '-' or '_'` });
+    const body = (isObject(request.body) ? request.body : {}) as { args?: unknown; timeout?: unknown };
+    const args = Array.isArray(body.args) ? body.args.map(String) : [];
+    const timeout = typeof body.timeout === 'number' && body.timeout > 0 ? body.timeout : undefined;
+    activity.touch();
+    try {
+      return await runTest(sync.dir, name, args, {
+        testsDirectory: typeof examiner.testsDirectory === 'string' ? examiner.testsDirectory : undefined,
+        timeoutSeconds: typeof examiner.timeoutSeconds === 'number' ? examiner.timeoutSeconds : undefined,
+        cwd: homeDir,
+        env: shellEnv,
+      }, timeout);
+    } catch (error) {
+      return reply.code(404).send({ error: 'not_found', message: (error as Error).message });
+    }
+  });
+
+  // --- files: downloads from the home directory, slides and static files of the content
+  const files = isObject(config.settings.files) ? config.settings.files : null;
+  if (files || config.capabilities.includes('files')) {
+    const root = path.resolve(homeDir, typeof files?.directory === 'string' ? files.directory : '.');
+    app.get('/files/*', learner, (request, reply) => serveFile(reply, root, wildcard(request), { prefix: '/files/', listings: true, download: true }));
+  }
+  const slides = isObject(config.settings.slides) ? config.settings.slides : null;
+  if (slides || config.capabilities.includes('slides')) {
+    const dir = typeof slides?.directory === 'string' ? slides.directory : 'workshop/slides';
+    app.get('/slides/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, dir), wildcard(request), { prefix: '/slides/' }));
+  }
+  app.get('/workshop/static/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, 'workshop/static'), wildcard(request), { prefix: '/workshop/static/' }));
+
+  // Reached only when the learner is not signed in (signed-in requests to known routes never get here).
+  app.all('/proxy/*', learner, async (request, reply) => reply.code(404).send({ error: 'not_found', message: `the session has no route '${wildcard(request).split('/')[0]}'` }));
+
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    const message = status >= 500 ? 'the dashboard failed to answer; see its log' : (error as Error).message;
+    void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad_request', message });
+  });
+
+  const address = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 10080 });
+  log.info({ session: sessionName, workshop: config.workshop.name, content: sync.dir }, 'dashboard ready');
+  return {
+    url: address.replace('://0.0.0.0', '://127.0.0.1'),
+    async close() {
+      activity.stop();
+      sync.stop();
+      terminals.closeAll();
+      for (const res of listeners) res.end();
+      listeners.clear();
+      proxy.close();
+      await app.close();
+    },
+  };
+}
+
+function pageParam(request: FastifyRequest): string {
+  return decodeURIComponent(wildcard(request)).replace(/\/+$/, '');
+}
+
+function wildcard(request: FastifyRequest): string {
+  return (request.params as { '*': string })['*'] ?? '';
+}
+
+function required(options: DashboardOptions, fields: Array<keyof DashboardOptions>): void {
+  for (const field of fields) {
+    if (typeof options[field] !== 'string' || !options[field]) {
+      throw new Error(`startDashboard: '${field}' (${JSON.stringify(options[field])}) must be a non-empty string`);
+    }
+  }
+}
