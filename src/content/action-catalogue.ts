@@ -75,7 +75,7 @@ const ACTIONS: readonly ActionSpec[] = [
     face: (args) => ({ title: `Switch to terminal ${terminal(args)}` }),
   },
   {
-    name: 'workshop:copy', icon: '⧉', prefix: 'Copy', required: ['text'], fields: { text: 'text' },
+    name: 'workshop:copy', icon: '❐', prefix: 'Copy', required: ['text'], fields: { text: 'text' },
     face: (args) => ({ title: 'Copy to the clipboard', body: text(args.text) }),
   },
   {

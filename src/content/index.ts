@@ -15,3 +15,5 @@ export { watchContent } from './watch-content.js';
 export { SAMPLE_VARIABLES, sampleVariables } from './sample-variables.js';
 export { ACTION_NAMES } from './action-catalogue.js';
 export { BASE_URL_VARIABLE } from './shortcodes.js';
+export type { Preview, PreviewOptions } from './preview/server.js';
+export { startPreview } from './preview/server.js';

@@ -6,6 +6,7 @@ import MarkdownIt from 'markdown-it';
 import type { RendererRule } from 'markdown-it';
 import { readActionBlock } from './action-block.js';
 import { actionHtml } from './action-html.js';
+import { escapeHtml } from './html.js';
 import type { ContentProblem } from './problems.js';
 import { expandShortcodes, restoreIntoHtml } from './shortcodes.js';
 
@@ -52,7 +53,7 @@ function createMarkdown(): MarkdownIt {
     const block = readActionBlock(token.info, token.content, { file: env.file, line }, env.values);
     if (!block) return plainFence(tokens, index, options, env, self);
     env.problems.push(...block.problems);
-    if (!block.call) return invalidActionHtml(plainFence(tokens, index, options, env, self));
+    if (!block.call) return invalidActionHtml(token.info.trim().split(/\s+/)[0], plainFence(tokens, index, options, env, self));
     trackSection(block.call.spec.name, block.call.args, line, env);
     return actionHtml(block.call);
   };
@@ -60,9 +61,9 @@ function createMarkdown(): MarkdownIt {
   return md;
 }
 
-/** An action that cannot work is shown as its source, marked, so the author sees what to fix. */
-function invalidActionHtml(codeBlock: string): string {
-  return `<div class="action-invalid">${codeBlock}</div>\n`;
+/** An action that cannot work is shown as its source, labelled, so the author sees what to fix and learners are not misled. */
+function invalidActionHtml(name: string, codeBlock: string): string {
+  return `<div class="action-invalid"><p class="action-invalid-label">${escapeHtml(name)} (cannot run: see the problems of this page)</p>${codeBlock}</div>\n`;
 }
 
 /** Pairs section:begin with section:end (by name, for nested sections) and reports strays. */

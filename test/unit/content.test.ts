@@ -215,7 +215,10 @@ describe('clickable actions', () => {
   test('an action that cannot work is shown as its source, marked invalid, without data-action', () => {
     const { html } = render('```terminal:execute\nsession: 2\n```\n');
 
-    expect(html).toBe('<div class="action-invalid"><pre><code class="language-terminal:execute">session: 2\n</code></pre>\n</div>\n');
+    expect(html).toBe(
+      '<div class="action-invalid"><p class="action-invalid-label">terminal:execute (cannot run: see the problems of this page)</p>' +
+        '<pre><code class="language-terminal:execute">session: 2\n</code></pre>\n</div>\n',
+    );
   });
 
   test.each([
