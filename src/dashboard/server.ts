@@ -151,10 +151,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (!reply.sent) await reply.code(404).send({ error: 'not_found', message: 'nothing is served here' });
   });
 
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  // Probes and the portal's polling come every few seconds: logging each would drown the learner's requests.
+  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
 
   // --- for the portal (and `workshops update`), with the session's CONFIG_PASSWORD
-  app.get('/session/activity', portalOnly, async () => activity.snapshot());
+  app.get('/session/activity', { ...portalOnly, logLevel: 'warn' }, async () => activity.snapshot());
   app.post('/workshop/update', portalOnly, async (_request, reply) => {
     try {
       const updated = await sync.update();
