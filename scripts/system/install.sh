@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests drive for real: Chromium (the browser tests, through playwright-core)
-# and docker-registry (the OCI registry that content is published to). Idempotent: does nothing when both are
+# and docker-registry (the OCI registry that content is published to), plus openssl (a certificate for the registry
+# token service of the OCI tests). Idempotent: does nothing when all are
 # there. Needs root (or sudo) on a machine that lacks them; says so plainly otherwise.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)   # the OCI tests sign registry tokens with a throw-away certificate
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

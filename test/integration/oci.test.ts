@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { createServer, request as httpRequest, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -325,6 +327,110 @@ describe('a registry with htpasswd authentication', () => {
       .toBe(`pull from ${target} denied: check username/password or token`);
     expect(existsSync(dest)).toBe(false);
   });
+});
+
+describe('a registry with Bearer token authentication (Docker token protocol)', () => {
+  let secured: TestRegistry;
+  beforeAll(async () => {
+    secured = await startRegistry({ auth: { username: 'ci-bot', password: 's3cret-token' }, scheme: 'token' });
+  });
+  afterAll(async () => {
+    await secured?.stop();
+  });
+
+  test('the right credentials get one pull,push token for a publish, and a pull token to pull', async () => {
+    const source = await workshopTree();
+    const target = `${secured.host}/team/token-files:1.0`;
+    const published = await publishContent({ dir: source, ref: target, username: 'ci-bot', password: 's3cret-token' });
+    expect(secured.tokenRequests).toEqual([{ scope: 'repository:team/token-files:pull,push', granted: true }]);
+    const dest = join(await newDir('token-pulled'), 'content');
+    expect((await pullContent({ ref: target, dest, username: 'ci-bot', password: 's3cret-token' })).digest).toBe(published.digest);
+    expect(secured.tokenRequests[1]).toEqual({ scope: 'repository:team/token-files:pull', granted: true });
+    expect(await snapshot(dest)).toEqual(expectedAfterPull(await snapshot(source)));
+  });
+
+  test('credentials the token service refuses are denied', async () => {
+    const target = `${secured.host}/team/token-files:1.0`;
+    expect((await errorOf(publishContent({ dir: await workshopTree(), ref: target, username: 'ci-bot', password: 'expired' }))).message)
+      .toBe(`push to ${target} denied: check username/password or token`);
+    expect((await errorOf(resolveDigest(target))).message).toBe(`pull from ${target} denied: check username/password or token`);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// a flaky registry
+
+/**
+ * A proxy in front of the registry that fails the first request of each kind it is told to (503, or a connection
+ * dropped before answering), or every request; it forwards the Host header so the registry's upload URLs point back
+ * at the proxy.
+ */
+async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: number) => '503' | 'drop' | undefined) {
+  const seen = new Map<string, number>();
+  const faults: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const kind = `${req.method} ${path.replace(/\/(blobs\/uploads\/)[^/]+$/, '/$1<id>').replace(/sha256:[a-f0-9]{64}/, '<digest>').replace(/^\/v2\/[^]*?\/(blobs|manifests)/, '/v2/<repo>/$1')}`;
+    const count = (seen.get(kind) ?? 0) + 1;
+    seen.set(kind, count);
+    const fault = fail(kind, count);
+    if (fault) {
+      faults.push(`${fault} ${kind}`);
+      req.resume();
+      if (fault === 'drop') req.socket.destroy();
+      else res.writeHead(503, { 'content-type': 'application/json' }).end('{"errors":[{"code":"UNAVAILABLE","message":"try later"}]}');
+      return;
+    }
+    const upstream = httpRequest(`${target.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    faults,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+test('GIVEN a registry that fails each kind of request once (503 or a dropped connection) WHEN publishing and pulling THEN both succeed', async () => {
+  const failOnce = ['HEAD /v2/<repo>/blobs/<digest>', 'POST /v2/<repo>/blobs/uploads/', 'PATCH /v2/<repo>/blobs/uploads/<id>',
+    'PUT /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/blobs/<digest>'];
+  const proxy = await flakyProxy(registry, (kind, seen) => (failOnce.includes(kind) && seen === 1 ? (kind.startsWith('P') ? 'drop' : '503') : undefined));
+  try {
+    const source = await workshopTree();
+    await writeFile(join(source, 'exercises/big.bin'), randomBytes(6 * 1024 * 1024)); // two PATCH chunks
+    const published = await publishContent({ dir: source, ref: `${proxy.host}/acme/flaky:1.0`, insecure: true });
+    const dest = join(await newDir('flaky-pulled'), 'content');
+    const pulled = await pullContent({ ref: `${proxy.host}/acme/flaky:1.0`, dest, insecure: true });
+    expect(pulled.digest).toBe(published.digest);
+    expect(await snapshot(dest)).toEqual(expectedAfterPull(await snapshot(source)));
+    expect(proxy.faults.sort()).toEqual([
+      '503 GET /v2/<repo>/blobs/<digest>', '503 GET /v2/<repo>/manifests/1.0', '503 HEAD /v2/<repo>/blobs/<digest>',
+      'drop PATCH /v2/<repo>/blobs/uploads/<id>', 'drop POST /v2/<repo>/blobs/uploads/', 'drop PUT /v2/<repo>/manifests/1.0',
+    ]);
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('GIVEN a registry that always answers 503 THEN publishing gives up after a bounded number of attempts, quoting the registry', async () => {
+  const proxy = await flakyProxy(registry, () => '503');
+  try {
+    const started = Date.now();
+    const error = await errorOf(publishContent({ dir: await workshopTree(), ref: `${proxy.host}/acme/down:1.0` }));
+    expect(error.message).toBe(`registry ${proxy.host} answered 503 Service Unavailable to HEAD /v2/acme/down/blobs/${EMPTY_CONFIG.digest}`);
+    expect(proxy.faults.length).toBe(4);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    await proxy.close();
+  }
 });
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,22 +1,31 @@
 /**
  * A real OCI registry for tests and benchmarks: Debian's /usr/bin/docker-registry (distribution 2.8) on
- * 127.0.0.1:<free port>, storing into a temp dir, with optional htpasswd authentication. Fails loudly when the
- * binary is missing (scripts/system/install.sh installs it) or when it does not answer in time.
+ * 127.0.0.1:<free port>, storing into a temp dir, with optional authentication: htpasswd (the registry answers
+ * `WWW-Authenticate: Basic`) or Docker's token protocol (it answers `WWW-Authenticate: Bearer realm=…`, and a small
+ * token service started here issues RS256 JWTs signed with a throw-away certificate made by openssl). Fails loudly
+ * when the binary is missing (scripts/system/install.sh installs it) or when it does not answer in time.
  */
-import { spawn, ChildProcess } from 'node:child_process';
+import { spawn, ChildProcess, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, Server } from 'node:http';
 import { createServer, AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { X509Certificate, createSign, randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
 export const REGISTRY_BINARY = process.env.CDK8S_WORKSHOPS_REGISTRY_BINARY ?? '/usr/bin/docker-registry';
 
 export interface RegistryOptions {
-  /** HTTP Basic authentication with one htpasswd user. @default - anonymous push and pull */
+  /** One user who may push and pull. @default - anonymous push and pull */
   readonly auth?: { readonly username: string; readonly password: string };
+  /**
+   * How the registry asks for the credentials: 'basic' (htpasswd) or 'token' (a Bearer challenge naming the token
+   * service started alongside; the token service checks the user with HTTP Basic).
+   * @default 'basic'
+   */
+  readonly scheme?: 'basic' | 'token';
 }
 
 export interface TestRegistry {
@@ -25,6 +34,8 @@ export interface TestRegistry {
   readonly url: string;
   /** The storage directory (to inspect or corrupt blobs in tests). */
   readonly storageDir: string;
+  /** Token requests the token service answered (scheme 'token'): their scope and whether they were granted. */
+  readonly tokenRequests: Array<{ scope: string; granted: boolean }>;
   stop(): Promise<void>;
 }
 
@@ -60,7 +71,36 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     `  addr: ${host}`,
     `  secret: ${randomBytes(16).toString('hex')}`,
   ];
-  if (opts.auth) {
+  const tokenRequests: Array<{ scope: string; granted: boolean }> = [];
+  let tokenServer: Server | undefined;
+  if (opts.auth && opts.scheme === 'token') {
+    const service = 'cdk8s-workshops-test';
+    const issuer = 'cdk8s-workshops-test-issuer';
+    const { certPath, sign } = await tokenSigner(dir);
+    const auth = opts.auth;
+    tokenServer = createHttpServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://token');
+      const scope = url.searchParams.get('scope') ?? '';
+      const expected = `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+      const granted = req.headers.authorization === expected && url.searchParams.get('service') === service;
+      tokenRequests.push({ scope, granted });
+      if (!granted) {
+        res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify({ details: 'wrong credentials' }));
+        return;
+      }
+      const [type, name, actions] = scope.split(':');
+      const now = Math.floor(Date.now() / 1000);
+      const token = sign({
+        iss: issuer, sub: auth.username, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'),
+        access: type === 'repository' ? [{ type, name, actions: (actions ?? '').split(',').filter(Boolean) }] : [],
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
+    });
+    await new Promise<void>((resolve, reject) => tokenServer!.listen(0, '127.0.0.1', resolve).on('error', reject));
+    const tokenPort = (tokenServer.address() as AddressInfo).port;
+    lines.push('auth:', '  token:', `    realm: http://127.0.0.1:${tokenPort}/token`, `    service: ${service}`, `    issuer: ${issuer}`,
+      `    rootcertbundle: ${certPath}`);
+  } else if (opts.auth) {
     const htpasswd = join(dir, 'htpasswd');
     // distribution reads bcrypt hashes only; bcryptjs writes $2b$, which Go's bcrypt accepts
     await writeFile(htpasswd, `${opts.auth.username}:${bcrypt.hashSync(opts.auth.password, 4)}\n`);
@@ -82,6 +122,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
+    tokenServer?.close();
     await rm(dir, { recursive: true, force: true });
     throw error;
   }
@@ -89,9 +130,13 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     host,
     url,
     storageDir,
+    tokenRequests,
     async stop() {
+      tokenServer?.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      clearTimeout(timer);
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGKILL');
         await exited;
@@ -115,4 +160,29 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
     if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${url}/v2/ within 15 s: ${stderr().trim()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * A throw-away RSA key and self-signed certificate (openssl) for the token service. distribution 2.8 verifies a
+ * token's signature with the certificate chain in its `x5c` header, anchored in `rootcertbundle`.
+ */
+async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims: object): string }> {
+  const keyPath = join(dir, 'token.key');
+  const certPath = join(dir, 'token.crt');
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1',
+      '-subj', '/CN=cdk8s-workshops-test-token-issuer'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(`openssl could not make the token certificate (is openssl installed?): ${(error as Error).message}`);
+  }
+  const key = await readFile(keyPath, 'utf8');
+  const der = new X509Certificate(await readFile(certPath)).raw.toString('base64');
+  const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
+  return {
+    certPath,
+    sign(claims: object): string {
+      const signingInput = `${b64url(JSON.stringify({ typ: 'JWT', alg: 'RS256', x5c: [der] }))}.${b64url(JSON.stringify(claims))}`;
+      return `${signingInput}.${createSign('RSA-SHA256').update(signingInput).sign(key).toString('base64url')}`;
+    },
+  };
 }
