@@ -20,7 +20,15 @@ export type ObjectScope = 'session' | 'environment';
  */
 export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopModel, sessionNamespaces: string[]): void {
   const ids = new Set<string>();
-  (parent.list('objects') ?? []).forEach((item, index) => {
+  const items = parent.list('objects') ?? [];
+  if (scope === 'session') {
+    // secondary namespaces declared as Namespace objects count wherever they appear in the list
+    for (const item of items as Json[]) {
+      const name = (item?.metadata as Json | undefined)?.name;
+      if (item?.kind === 'Namespace' && typeof name === 'string' && secondarySuffix(name) && !sessionNamespaces.includes(name)) sessionNamespaces.push(name);
+    }
+  }
+  items.forEach((item, index) => {
     const path = `${parent.pathOf('objects')}[${index}]`;
     const unsupported = (reason: string) => parent.report.unsupported(parent.resource, path, item, reason);
     const object = item as Json;
@@ -45,7 +53,6 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
       const suffix = secondarySuffix(name);
       if (suffix) {
         model.statements.push({ code: addNamespaceCode(model.variable, suffix, namespaceFromAnnotations(object, path, parent)) });
-        sessionNamespaces.push(name);
         return;
       }
     }

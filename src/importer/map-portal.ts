@@ -157,7 +157,7 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
       env: entry.settings.env,
     };
     let comment: string | undefined;
-    const alias = entry.alias ?? entry.workshop.name;
+    const alias = entry.alias ?? entry.workshop.libraryName;
     if (`${resource.name}-${alias}`.length > MAX_ENVIRONMENT_NAME) {
       options.alias = `w${String(index + 1).padStart(2, '0')}`;
       comment = `'${resource.name}-${alias}' is too long for an environment name; Educates numbers environments the same way`;

@@ -15,6 +15,8 @@ import { Report } from './report.js';
 import { durationSeconds } from './values.js';
 
 const DIFFICULTIES = ['beginner', 'intermediate', 'advanced', 'extreme'];
+/** The longest workshop name the library accepts. */
+const MAX_NAME = 40;
 
 /** Maps one Educates Workshop resource to the Workshop the generated module builds. */
 export function mapWorkshop(resource: EducatesResource, report: Report, variable: string): WorkshopModel {
@@ -28,7 +30,13 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   root.finish();
 
   const props: Record<string, unknown> = {};
-  const model: WorkshopModel = { name: resource.name, variable, props, statements: [], kinds: [] };
+  const model: WorkshopModel = { name: resource.name, libraryName: resource.name, variable, props, statements: [], kinds: [] };
+  if (resource.name.length > MAX_NAME) {
+    model.libraryName = resource.name.slice(0, MAX_NAME).replace(/-+$/, '');
+    props.name = model.libraryName;
+    report.unsupported(resource.label, 'metadata.name', resource.name,
+      `a workshop name has at most ${MAX_NAME} characters in cdk8s-workshops (it prefixes session host names): shortened to '${model.libraryName}'`);
+  }
   for (const field of ['title', 'description'] as const) {
     const value = spec.string(field);
     if (!value?.trim()) throw new Error(`${resource.label}: 'spec.${field}' is missing: Educates and cdk8s-workshops both require it`);
@@ -44,7 +52,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
     const seconds = durationSeconds(durationText);
     if (seconds) {
       props.duration = duration(seconds);
-      (model as { durationSeconds?: number }).durationSeconds = seconds;
+      model.durationSeconds = seconds;
     } else {
       report.unsupported(resource.label, 'spec.duration', durationText, 'not a duration such as 45m or 1h');
     }
@@ -122,7 +130,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
     environment.finish();
   }
   props.env = env;
-  props.capabilities = applications.capabilities.map((c) => c.code);
+  props.capabilities = applications.capabilities.length ? applications.capabilities.map((c) => c.code) : undefined;
   props.requestParameters = mapRequest(spec.child('request'));
   spec.finish();
   return model;
@@ -173,20 +181,18 @@ function readSecrets(environment: Fields): unknown[] | undefined {
 
 /** The strictest Pod Security level the environment's objects still pass, when it is not `restricted`. */
 function environmentPolicy(objects: unknown): unknown {
-  if (!Array.isArray(objects) || objects.length === 0) return undefined;
+  if (!Array.isArray(objects)) return undefined;
   let needed = SecurityPolicy.RESTRICTED;
-  for (const object of objects) {
-    const pod = object && typeof object === 'object' ? podSpecOf(object as Record<string, unknown>) : undefined;
+  const needing: string[] = [];
+  for (const object of objects as Array<Record<string, any>>) {
+    const pod = object && typeof object === 'object' ? podSpecOf(object) : undefined;
     if (!pod) continue;
-    for (const policy of [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED]) {
-      if (podSecurityViolations(pod, policy).length === 0) {
-        if (!policy.allows(needed)) break;
-        needed = policy;
-        break;
-      }
-    }
+    const passes = [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED].find((p) => podSecurityViolations(pod, p).length === 0)!;
+    if (passes === SecurityPolicy.RESTRICTED) continue;
+    needing.push(`${object.kind} '${object.metadata?.name}'`);
+    if (passes.allows(needed)) needed = passes;
   }
   if (needed === SecurityPolicy.RESTRICTED) return undefined;
   return new Commented(lib('SecurityPolicy', `SecurityPolicy.${needed.name.toUpperCase()}`),
-    "The environment's objects need it");
+    `The environment's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`);
 }

@@ -8,8 +8,10 @@ export interface Statement {
 
 /** A workshop as the generated module builds it. */
 export interface WorkshopModel {
-  /** The Educates name, also the construct id (and so the library's workshop name). */
+  /** The Educates name, also the construct id. */
   readonly name: string;
+  /** The library's name of the workshop: the Educates name, shortened when it is longer than the library allows. */
+  libraryName: string;
   /** The TypeScript variable holding it. */
   variable: string;
   /** The props of `new Workshop(app, name, props)`, in the order they are printed. */
@@ -19,7 +21,7 @@ export interface WorkshopModel {
   /** Kinds the library does not know, registered before anything is built. */
   readonly kinds: Code[];
   /** The workshop's `duration` in seconds, for a default portal's `expires`. */
-  readonly durationSeconds?: number;
+  durationSeconds?: number;
 }
 
 /** A workshop listed in a portal. */

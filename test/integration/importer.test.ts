@@ -190,11 +190,18 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     const shared = labs.files.get('labs/database/environment.k8s.yaml')!;
     expect(find(shared, 'ConfigMap', 'database-settings', 'labs-database').data).toEqual({ host: 'database.labs-database.svc.cluster.local', portal: 'labs' });
     find(shared, 'Service', 'database', 'labs-database');
+    // the shared database runs as root, so the environment namespace enforces baseline rather than restricted
+    expect(find(shared, 'Deployment', 'database', 'labs-database').spec.template.spec.containers[0].image).toBe('postgres:17');
+    expect(find(shared, 'Namespace', 'labs-database').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     const objects = sessionObjects(environment);
     const secondary = find(objects, 'Namespace', '$(session_namespace)-db');
     expect(secondary.metadata.annotations['training.cdk8s-workshops.dev/budget']).toBe('small');
     expect(find(objects, 'RoleBinding', 'workshop-session-role', '$(session_namespace)-db').roleRef.name).toBe(SessionRole.VIEW.clusterRoleName);
     expect(find(objects, 'ConfigMap', 'queries', '$(session_namespace)-db').data).toEqual({ 'first.sql': 'SELECT 1;' });
+    // a Namespace of session.objects configured by Educates' annotations
+    expect(find(objects, 'Namespace', '$(session_namespace)-cache').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(find(objects, 'RoleBinding', 'workshop-session-role', '$(session_namespace)-cache').roleRef.name).toBe(SessionRole.EDIT.clusterRoleName);
+    expect(find(objects, 'LimitRange', 'resource-limits', '$(session_namespace)-cache').spec.limits[1].max).toEqual({ cpu: '1', memory: '512Mi' });
     const limits = find(objects, 'LimitRange', 'resource-limits', '$(session_namespace)').spec.limits.find((l: Json) => l.type === 'Container');
     expect(limits.max.cpu).toBe('750m');
     expect(limits.default.memory).toBe('384Mi');
@@ -237,6 +244,7 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     const binding = await client.get<Json>('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', `${builds}-node-reader`);
     expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', namespace: builds, name: builds }]);
     expect((await client.get<Json>('v1', 'Namespace', `${database}-db`))!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect((await client.get<Json>('v1', 'Namespace', `${database}-cache`))!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     expect(await client.get<Json>('v1', 'ConfigMap', 'queries', `${database}-db`)).toBeTruthy();
     expect((await client.get<Json>('v1', 'Secret', 'database-credentials', database))!.data).toEqual({ password: 'cA==' });
     await waitFor(`the workshop pod of ${fundamentals} to be Available`, async () => {

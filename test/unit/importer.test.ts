@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { stringify } from 'yaml';
 import { importEducates, UnsupportedField } from '../../src/importer/index.js';
 
 const FIXTURES = path.resolve('test/fixtures/educates');
@@ -182,6 +183,107 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  portal: {sessions: {maximum: 3}}\n  workshops: [{name: lab-k8s-fundamentals}]\n',
     });
     expect(source).toContain("// Educates Workshop 'lab-container-builds' (no portal lists it, so nothing is synthesized for it)");
+  });
+});
+
+/** Imports one Workshop named `lab` with the given spec fields (besides title and description). */
+function importSpec(spec: Record<string, unknown>, name = 'lab') {
+  const workshopYaml = stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name }, spec: { title: 'T', description: 'D', ...spec } });
+  return importEducates({ workshopYaml });
+}
+const reasons = (unsupported: UnsupportedField[]) => Object.fromEntries(unsupported.map((u) => [u.field, u.reason]));
+
+describe('importEducates on single features', () => {
+  test('files and uploads become one FileServer; uploads alone say that downloads come with them', () => {
+    expect(importSpec({ session: { applications: { files: { enabled: true, directory: 'downloads' }, uploads: { enabled: true, directory: 'incoming' } } } }).source)
+      .toContain("capabilities: [new Terminal(), new FileServer({ directory: 'downloads', uploadDirectory: 'incoming' })],");
+    expect(importSpec({ session: { applications: { uploads: { enabled: true } } } }).source).toContain([
+      '  capabilities: [',
+      '    new Terminal(),',
+      '    // Educates had uploads only; the files capability also serves downloads of the home directory',
+      '    new FileServer(),',
+      '  ],',
+    ].join('\n'));
+  });
+
+  test('a terminal switched off is left out, and so is everything of an application that is off', () => {
+    const { source, unsupported } = importSpec({ session: { applications: { terminal: { enabled: false, layout: 'split' }, vcluster: { enabled: false, version: '1.33' } } } });
+    expect(source).not.toContain('capabilities');
+    expect(unsupported).toEqual([]);
+  });
+
+  test('no Kubernetes access: kubernetesAccess false, and the console (which needs it) is reported', () => {
+    const { source, unsupported } = importSpec({ session: { namespaces: { security: { token: { enabled: false } } }, applications: { console: { enabled: true } } } });
+    expect(source).toContain("new Workshop(app, 'lab', { title: 'T', description: 'D', kubernetesAccess: false, capabilities: [new Terminal()] });");
+    expect(source).not.toContain('new Console()');
+    expect(reasons(unsupported)).toEqual({
+      'spec.session.applications.console': 'the console shows the cluster as the session ServiceAccount, and security.token.enabled is false',
+    });
+  });
+
+  test('budgets: custom, limits without a named budget, an unknown name; roles custom and cluster-admin; legacy policy names', () => {
+    const custom = importSpec({ session: { namespaces: { budget: 'custom', role: 'custom', limits: { max: { cpu: '1' } }, security: { policy: 'anyuid' } } } });
+    expect(custom.source).toContain('  budget: Budget.CUSTOM,\n  role: SessionRole.CUSTOM,\n  securityPolicy: SecurityPolicy.BASELINE,');
+    expect(reasons(custom.unsupported)).toEqual({ 'spec.session.namespaces.limits': "Educates applies limits only on top of a named budget, and 'custom' is set" });
+    const odd = importSpec({ session: { namespaces: { budget: 'huge', role: 'cluster-admin', security: { policy: 'nonroot' } } } });
+    expect(odd.source).toContain("new Workshop(app, 'lab', { title: 'T', description: 'D', capabilities: [new Terminal()] });");
+    expect(reasons(odd.unsupported)).toEqual({
+      'spec.session.namespaces.budget': 'not a budget: allowed are small, medium, large, x-large, xx-large, xxx-large, custom',
+      'spec.session.namespaces.role': "sessions never get cluster-admin in cdk8s-workshops; they get 'admin' in their own namespaces",
+    });
+  });
+
+  test('docker with an explicit restricted policy: privileged, as Educates does for docker', () => {
+    const { source } = importSpec({ session: { namespaces: { security: { policy: 'restricted' } }, applications: { docker: { enabled: true } } } });
+    expect(source).toContain('  // Docker-in-docker runs privileged; Educates relaxes the policy for it too\n  securityPolicy: SecurityPolicy.PRIVILEGED,');
+    expect(source).toContain('new Docker()');
+  });
+
+  test('the deprecated content fields: content.image as the workshop image, content.files from GitHub as a Git source', () => {
+    const { source, unsupported } = importSpec({ content: { image: 'quay.io/acme/lab-image:1.0', files: 'github.com/acme/lab-basics?ref=v2' } });
+    expect(source).toContain("  content: ContentSource.git('https://github.com/acme/lab-basics', 'v2'),");
+    expect(source).toContain("  workshopImage: 'quay.io/acme/lab-image:1.0',");
+    expect(unsupported).toEqual([]);
+    expect(reasons(importSpec({ content: { files: 'https://example.com/lab.tar.gz' } }).unsupported)).toEqual({
+      'spec.content.files': 'only github.com/<org>/<repo>?ref=<ref> carries over (as a Git content source)',
+    });
+  });
+
+  test('a workshop name longer than the library allows is shortened, and says so', () => {
+    const long = 'lab-an-unusually-long-workshop-name-that-goes-on-and-on';
+    const { source, unsupported } = importSpec({}, long);
+    expect(source).toContain(`const labAnUnusuallyLongWorkshopNameThatGoesOnAndOn = new Workshop(app, '${long}', {\n  name: 'lab-an-unusually-long-workshop-name-that',`);
+    expect(reasons(unsupported)['metadata.name']).toBe(
+      "a workshop name has at most 40 characters in cdk8s-workshops (it prefixes session host names): shortened to 'lab-an-unusually-long-workshop-name-that'");
+  });
+
+  test('what the library would refuse is reported instead of breaking synthesis', () => {
+    const { source, unsupported } = importSpec({
+      session: {
+        applications: { editor: { enabled: true } },
+        ingresses: [{ name: 'console', port: 8080 }, { name: 'a-route-name-far-too-long', port: 80 }],
+        dashboards: [{ name: 'Editor', url: '/editor/' }, { name: 'Token', url: 'https://x.test/?t=$(kubernetes_token)' }, { name: 'Blank' }],
+        objects: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default' }, data: {} },
+          { apiVersion: 'secrets.educates.dev/v1beta1', kind: 'SecretInjector', metadata: { name: '$(session_name)-pull' }, spec: {} },
+          { apiVersion: 'v1', kind: 'ConfigMap' },
+        ],
+      },
+      request: { parameters: [{ name: 'PIN', generate: 'expression', from: '[^a]{4}' }, { name: 'bad-name', value: 'x' }] },
+    });
+    expect(reasons(unsupported)).toEqual({
+      'spec.session.ingresses[0]': "the host name 'console-$(session_name)' is already used by the session (reserved)",
+      'spec.session.ingresses[1]': 'a route name must be a DNS label of at most 20 characters',
+      'spec.session.dashboards[0]': "a capability already adds the tab 'Editor'",
+      'spec.session.dashboards[1].url': 'uses $(kubernetes_token), which cdk8s-workshops does not define',
+      'spec.session.dashboards[2]': 'a tab needs a name and a URL (the dashboard orders its own tabs)',
+      'spec.session.objects[0]': "placed in namespace 'default', outside the session's namespaces, so its name must contain $(session_name) to be unique per session",
+      'spec.session.objects[1]': 'SecretInjector is a resource of the Educates operator, which cdk8s-workshops does not run',
+      'spec.session.objects[2]': 'an object needs apiVersion, kind and metadata.name',
+      'spec.request.parameters[0]': "request parameter 'PIN': pattern '[^a]{4}' is not supported at position 0: use literals, [A-Z0-9]-style classes, \\d, \\w and {n} or {n,m} counts",
+      'spec.request.parameters[1]': "request parameter name 'bad-name' must start with a letter or '_' and contain only letters, digits and '_'",
+    });
+    expect(source).not.toMatch(/addRoute|addDashboardTab|ApiObject|requestParameters/);
   });
 });
 
