@@ -67,7 +67,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const config: DashboardConfig = options.configFile ? await readConfig(options.configFile) : defaultConfig();
   const sessionName = options.sessionName;
   const homeDir = options.homeDir ?? os.homedir();
-  const variables = { ...options.variables, session_name: sessionName };
+  // {{< baseurl >}} in the instructions points at workshop/static, which the dashboard serves below this path.
+  const variables = { baseurl: '/workshop/static', ...options.variables, session_name: sessionName };
 
   const portal = new PortalClient(options.portalApiUrl, sessionName, options.clientSecret);
   const auth = new DashboardAuth({
@@ -184,6 +185,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
+      // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
+      .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
       .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, requestHost }));
   };
   app.get('/', learner, (request, reply) => showPage(request, reply, ''));

@@ -112,8 +112,10 @@ beforeAll(async () => {
     activityIntervalMs: 200,
     logLevel: 'warn',
   });
-  portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
-  browser = await launchBrowser();
+  const port = new URL(dashboard.url).port;
+  portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin, `http://app-${SESSION}.workshops.test:${port}`] });
+  // Session routes have host names of their own; the browser reaches them on loopback.
+  browser = await launchBrowser({ args: ['--host-resolver-rules=MAP *.workshops.test 127.0.0.1'] });
 });
 
 afterAll(async () => {
@@ -318,6 +320,20 @@ describe('the session dashboard', () => {
       ws.on('error', () => resolve(-1));
     });
     expect(refused).toBe(401);
+  });
+
+  test("a route's own host name signs the owner in through the portal and reaches the application", async () => {
+    const routeUrl = `http://app-${SESSION}.workshops.test:${new URL(dashboard.url).port}/through-host?y=2`;
+    const owner = await signedIn('alice');
+    await owner.page.goto(routeUrl);
+    expect(owner.page.url()).toBe(routeUrl);
+    expect(JSON.parse(await owner.page.locator('body').innerText())).toMatchObject({ path: '/through-host?y=2' });
+    await owner.context.close();
+
+    const stranger = await signedIn('mallory');
+    const refused = await stranger.page.goto(routeUrl);
+    expect(refused!.status()).toBe(403);
+    await stranger.context.close();
   });
 
   test('the files tab lists and downloads files of the home directory', async () => {

@@ -7,7 +7,11 @@ import { Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+/**
+ * @param options.args extra Chromium switches, e.g. `--host-resolver-rules=MAP *.workshops.test 127.0.0.1` to
+ *   reach made-up session host names on loopback
+ */
+export async function launchBrowser(options: { args?: string[] } = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM}: run 'bash scripts/system/install.sh' (apt-get install chromium)`);
   }
@@ -15,6 +19,6 @@ export async function launchBrowser(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     // --no-sandbox: the tests run as root in CI, where Chromium's sandbox refuses to start.
-    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu'],
+    args: ['--no-sandbox', '--disable-dev-shm-usage', '--disable-gpu', ...(options.args ?? [])],
   });
 }
