@@ -43,7 +43,13 @@ export async function installAtomically<T>(dest: string, fill: (staging: string)
     await rm(staging, { recursive: true, force: true });
     throw installError(dest, error as NodeJS.ErrnoException);
   }
-  await rename(staging, target);
+  try {
+    await rename(staging, target);
+  } catch (error) {
+    await rename(old, target).catch(() => undefined); // put the previous tree back rather than leave nothing
+    await rm(staging, { recursive: true, force: true });
+    throw installError(dest, error as NodeJS.ErrnoException);
+  }
   await rm(old, { recursive: true, force: true });
   return result;
 }

@@ -1,4 +1,4 @@
-import { lstat, readFile, readdir, realpath } from 'node:fs/promises';
+import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -64,26 +64,24 @@ async function collect(root: string, include: IncludeSet): Promise<Entry[]> {
   const entries: Entry[] = [];
 
   async function walk(dirRel: string): Promise<boolean> {
-    const names = (await readdir(dirRel === '' ? root : join(root, dirRel))).sort();
+    const names = (await readable(dirRel || '.', () => readdir(dirRel === '' ? root : join(root, dirRel)))).sort();
     let holdsSomething = false;
     for (const name of names) {
       const rel = dirRel === '' ? name : `${dirRel}/${name}`;
       const absolute = join(root, rel);
-      const stat = await lstat(absolute);
-      if (stat.isDirectory()) {
+      const info = await readable(rel, () => lstat(absolute));
+      if (info.isDirectory()) {
         if (!include.mayContain(rel) && !include.matches(rel)) continue;
-        const index = entries.length;
-        const below = await walk(rel);
-        if (below || include.matches(rel)) {
-          entries.splice(index, 0, { path: rel, type: 'directory', absolute, executable: true });
+        if ((await walk(rel)) || include.matches(rel)) {
+          entries.push({ path: rel, type: 'directory', absolute, executable: true });
           holdsSomething = true;
         }
       } else if (!include.matches(rel)) {
         continue;
-      } else if (stat.isFile()) {
-        entries.push({ path: rel, type: 'file', absolute, executable: (stat.mode & 0o111) !== 0 });
+      } else if (info.isFile()) {
+        entries.push({ path: rel, type: 'file', absolute, executable: (info.mode & 0o111) !== 0 });
         holdsSomething = true;
-      } else if (stat.isSymbolicLink()) {
+      } else if (info.isSymbolicLink()) {
         let resolved: string;
         try {
           resolved = await realpath(absolute);
@@ -101,8 +99,8 @@ async function collect(root: string, include: IncludeSet): Promise<Entry[]> {
   }
 
   await walk('');
-  // The walk already visits names in sorted order; sorting the full paths as well makes the order independent of
-  // how a directory's own name compares with its siblings' names that share its prefix ('a-b' vs 'a/b').
+  // Sorted by full path (code units): a directory comes before what it holds, and the order does not depend on
+  // the file system's listing order.
   return entries.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
@@ -115,12 +113,9 @@ async function collect(root: string, include: IncludeSet): Promise<Entry[]> {
  */
 export async function packContent(dir: string, opts: PackOptions = {}): Promise<PackedContent> {
   const root = resolve(dir);
-  let rootStat;
-  try {
-    rootStat = await lstat(root);
-  } catch {
-    throw new OciError(`content directory '${dir}' does not exist`);
-  }
+  // stat, not lstat: the directory given may itself be a link to the workshop
+  const rootStat = await stat(root).catch(() => undefined);
+  if (!rootStat) throw new OciError(`content directory '${dir}' does not exist`);
   if (!rootStat.isDirectory()) throw new OciError(`content directory '${dir}' is not a directory`);
 
   const include = new IncludeSet(opts.include ?? DEFAULT_INCLUDE);
@@ -150,7 +145,7 @@ export async function packContent(dir: string, opts: PackOptions = {}): Promise<
       } else if (entry.type === 'symlink') {
         await addEntry(pack, { ...common, name: entry.path, type: 'symlink', mode: 0o777, linkname: entry.linkTarget });
       } else {
-        const data = await readFile(entry.absolute);
+        const data = await readable(entry.path, () => readFile(entry.absolute));
         await addEntry(pack, { ...common, name: entry.path, type: 'file', mode: entry.executable ? 0o755 : 0o644, size: data.length }, data);
       }
     }
@@ -167,6 +162,16 @@ export async function packContent(dir: string, opts: PackOptions = {}): Promise<
   // the same wherever the content is packed.
   layer[9] = 0xff;
   return { layer, digest: sha256Digest(layer), files };
+}
+
+/** A file system call whose failure (a file unreadable or removed during the walk) names the path, without a stack. */
+async function readable<T>(path: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new OciError(`cannot read '${path}' of the content directory (${code})`);
+  }
 }
 
 function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }, data?: Buffer): Promise<void> {

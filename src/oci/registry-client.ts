@@ -62,7 +62,7 @@ interface RequestOptions {
 
 /** A failure worth trying again (5xx, 429, dropped connection), as opposed to an answer. */
 class TransientError extends Error {
-  constructor(readonly userMessage: string) {
+  constructor(readonly userMessage: string, readonly retryAfterMs?: number) {
     super(userMessage);
   }
 }
@@ -104,6 +104,7 @@ export class RegistryClient {
 
   async blobExists(digest: string): Promise<boolean> {
     const res = await this.request('HEAD', `${this.repoPath}/blobs/${digest}`, { ok: [200, 404] });
+    await discard(res);
     return res.status === 200;
   }
 
@@ -132,15 +133,16 @@ export class RegistryClient {
     const total = data.length;
     onProgress?.(0, total);
     const started = await this.request('POST', `${this.repoPath}/blobs/uploads/`, { ok: [202], retry: false });
+    await discard(started);
     let location = this.uploadLocation(started);
     const octets = { 'content-type': 'application/octet-stream' };
 
     if (total <= CHUNK_BYTES) {
       const url = new URL(location);
       url.searchParams.set('digest', digest);
-      await this.request('PUT', url, {
+      await discard(await this.request('PUT', url, {
         headers: { ...octets, 'content-length': String(total) }, body: data, ok: [201], retry: false, timeoutMs: TRANSFER_TIMEOUT_MS,
-      });
+      }));
       onProgress?.(total, total);
       return;
     }
@@ -152,12 +154,13 @@ export class RegistryClient {
         headers: { ...octets, 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
         body: chunk, ok: [202], retry: false, timeoutMs: TRANSFER_TIMEOUT_MS,
       });
+      await discard(res);
       location = this.uploadLocation(res);
       onProgress?.(offset + chunk.length, total);
     }
     const url = new URL(location);
     url.searchParams.set('digest', digest);
-    await this.request('PUT', url, { headers: { 'content-length': '0' }, ok: [201], retry: false });
+    await discard(await this.request('PUT', url, { headers: { 'content-length': '0' }, ok: [201], retry: false }));
   }
 
   /** The upload session URL of a 202 answer; registries may answer with a path or an absolute URL. */
@@ -171,6 +174,7 @@ export class RegistryClient {
   async getBlob(digest: string, size: number, what: string): Promise<Buffer> {
     const res = await this.request('GET', `${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
     if (res.status === 404) {
+      await discard(res);
       throw new OciError(`${what} of ${this.refText} (${digest}) is missing from the registry: publish the content again`);
     }
     const bytes = Buffer.from(await res.arrayBuffer());
@@ -193,6 +197,7 @@ export class RegistryClient {
     const res = await this.request('PUT', `${this.repoPath}/manifests/${tag}`, {
       headers: { 'content-type': mediaType, 'content-length': String(bytes.length) }, body: bytes, ok: [201, 200],
     });
+    await discard(res);
     const answered = res.headers.get('docker-content-digest');
     if (answered && answered !== digest) {
       throw new OciError(`registry ${this.ref.registry} stored the manifest of ${this.refText} as ${answered}, not ${digest}: it rewrote the manifest`);
@@ -203,7 +208,10 @@ export class RegistryClient {
   /** Fetches a manifest by tag or digest; throws "not found" when the registry has no such tag. */
   async getManifest(key: string): Promise<ManifestFetched> {
     const res = await this.request('GET', `${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] });
-    if (res.status === 404) throw this.notFound();
+    if (res.status === 404) {
+      await discard(res);
+      throw this.notFound();
+    }
     const bytes = Buffer.from(await res.arrayBuffer());
     const digest = sha256Digest(bytes);
     const answered = res.headers.get('docker-content-digest');
@@ -220,6 +228,7 @@ export class RegistryClient {
   /** The digest a tag points at, from a HEAD request (no body transferred); falls back to GET if not announced. */
   async headManifest(key: string): Promise<string> {
     const res = await this.request('HEAD', `${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] });
+    await discard(res);
     if (res.status === 404) throw this.notFound();
     const digest = res.headers.get('docker-content-digest');
     if (digest && /^sha256:[a-f0-9]{64}$/.test(digest)) return digest;
@@ -254,16 +263,13 @@ export class RegistryClient {
         const detail = await errorDetail(res);
         if (res.status === 401 || res.status === 403) throw this.denied();
         const message = `registry ${this.ref.registry} answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''} to ${method} ${url.pathname}${detail ? `: ${detail}` : ''}`;
-        if (RETRYABLE_STATUS.has(res.status)) {
-          throw Object.assign(new TransientError(message), { retryAfterMs: retryAfterMs(res.headers.get('retry-after')) });
-        }
+        if (RETRYABLE_STATUS.has(res.status)) throw new TransientError(message, retryAfterMs(res.headers.get('retry-after')));
         throw new OciError(message);
       } catch (error) {
         if (!(error instanceof TransientError) || opts.retry === false) throw error;
         if (attempt >= ATTEMPTS) throw toOciError(error);
         const backoff = FIRST_DELAY_MS * 2 ** (attempt - 1);
-        const hinted = (error as TransientError & { retryAfterMs?: number }).retryAfterMs;
-        await sleep(Math.min(Math.max(backoff, hinted ?? 0), MAX_DELAY_MS));
+        await sleep(Math.min(Math.max(backoff, error.retryAfterMs ?? 0), MAX_DELAY_MS));
       }
     }
   }
@@ -336,6 +342,11 @@ export class RegistryClient {
     if (!token) throw new OciError(`token service ${url.host} of registry ${this.ref.registry} answered without a token`);
     return `Bearer ${token}`;
   }
+}
+
+/** Reads and drops a body nobody needs, so that the connection goes back to the pool. */
+async function discard(res: Response): Promise<void> {
+  await res.arrayBuffer().catch(() => undefined);
 }
 
 /** The registry's own explanation (distribution's `{"errors":[{"code","message"}]}`), when there is one. */

@@ -217,6 +217,10 @@ test('GIVEN the same tree with other timestamps and permissions WHEN packed THEN
   const second = await packContent(source);
   expect(second.digest).toBe(first.digest);
   expect(second.layer.equals(first.layer)).toBe(true);
+  // the same tree reached through a link, from another working directory
+  const viaLink = join(await newDir('link'), 'tree');
+  await symlink(source, viaLink);
+  expect((await packContent(viaLink)).digest).toBe(first.digest);
   // owners and times are normalised in the tar itself
   const listing = execFileSync('tar', ['--numeric-owner', '-tvzf', '-'], { input: first.layer }).toString().trim().split('\n');
   expect(listing.every((line) => / 0\/0 /.test(line) && line.includes('1970-01-01'))).toBe(true);
