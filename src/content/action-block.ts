@@ -5,9 +5,9 @@
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { ACTION_NAMES, COMMON_FIELDS, actionSpec, legacyAction, type ActionSpec, type FieldKind } from './action-catalogue.js';
 import { closestName, didYouMean } from './did-you-mean.js';
-import { describe } from './front-matter.js';
 import type { ContentProblem } from './problems.js';
 import { restoreIntoText, restoreIntoValue } from './shortcodes.js';
+import { describeValue, yamlErrorMessage } from './yaml-messages.js';
 
 export interface ActionCall {
   readonly spec: ActionSpec;
@@ -52,7 +52,7 @@ function readFields(spec: ActionSpec, body: string, at: BlockLocation, values: r
     const error = document.errors[0];
     // An unterminated value is reported at the end of the input; point at the last line the author wrote instead.
     const lastLine = at.line + body.replace(/\n$/, '').split('\n').length;
-    return { problems: [problem(Math.min(bodyLine(error.pos[0]), lastLine), `the block is not valid YAML: ${error.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}`)] };
+    return { problems: [problem(Math.min(bodyLine(error.pos[0]), lastLine), `the block is not valid YAML: ${yamlErrorMessage(error)}`)] };
   }
   const parsed = document.toJS({ maxAliasCount: 100 }) as unknown;
   if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
@@ -82,7 +82,7 @@ function* checkFields(
       continue;
     }
     const expected = mismatch(kind, value);
-    if (expected !== undefined) yield problem(lineOf(key), `'${key}' must be ${expected}, got ${describe(value)}`);
+    if (expected !== undefined) yield problem(lineOf(key), `'${key}' must be ${expected}, got ${describeValue(value)}`);
   }
 }
 

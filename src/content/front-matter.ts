@@ -4,6 +4,7 @@
  */
 import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
 import type { ContentProblem } from './problems.js';
+import { describeValue, yamlErrorMessage } from './yaml-messages.js';
 
 export interface FrontMatter {
   /** The page's title, when the front matter has one. */
@@ -58,7 +59,7 @@ function parseFields(yamlText: string, file: string): { frontMatter: FrontMatter
 
   if (document.errors.length > 0) {
     const error = document.errors[0];
-    const problem = { file, line: lineOf(error.pos[0]), message: `front matter is not valid YAML: ${firstSentence(error.message)}` };
+    const problem = { file, line: lineOf(error.pos[0]), message: `front matter is not valid YAML: ${yamlErrorMessage(error)}` };
     return { frontMatter: { fields: {} }, problems: [problem], readable: false };
   }
   const contents = document.contents;
@@ -71,8 +72,8 @@ function parseFields(yamlText: string, file: string): { frontMatter: FrontMatter
   const fields = document.toJS() as Record<string, unknown>;
   const problems: ContentProblem[] = [];
   const fieldLine = (key: string) => lineOf(rangeStart(findPair(contents.items, key)?.key));
-  const title = readTitle(fields.title, () => problems.push({ file, line: fieldLine('title'), message: `'title' must be text, got ${describe(fields.title)}` }));
-  const weight = readWeight(fields.weight, () => problems.push({ file, line: fieldLine('weight'), message: `'weight' must be a whole number, got ${describe(fields.weight)}` }));
+  const title = readTitle(fields.title, () => problems.push({ file, line: fieldLine('title'), message: `'title' must be text, got ${describeValue(fields.title)}` }));
+  const weight = readWeight(fields.weight, () => problems.push({ file, line: fieldLine('weight'), message: `'weight' must be a whole number, got ${describeValue(fields.weight)}` }));
   return { frontMatter: { title, weight, fields }, problems, readable: true };
 }
 
@@ -97,17 +98,4 @@ function findPair(items: readonly Pair<unknown, unknown>[], key: string): Pair<u
 
 function rangeStart(node: unknown): number | undefined {
   return (node as { range?: [number, number, number] } | undefined)?.range?.[0];
-}
-
-/** yaml's messages end with "at line N, column M:" and a code frame; the problem already carries the line. */
-function firstSentence(message: string): string {
-  return message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
-}
-
-/** A short description of a YAML value for messages: its text for scalars, its kind otherwise. */
-export function describe(value: unknown): string {
-  if (Array.isArray(value)) return 'a list';
-  if (value === null) return 'nothing';
-  if (typeof value === 'object') return 'a mapping';
-  return `'${String(value)}'`;
 }

@@ -17,3 +17,4 @@ export { ACTION_NAMES } from './action-catalogue.js';
 export { BASE_URL_VARIABLE } from './shortcodes.js';
 export type { Preview, PreviewOptions } from './preview/server.js';
 export { startPreview } from './preview/server.js';
+export { ACTION_STYLES } from './action-styles.js';

@@ -67,7 +67,7 @@ class ReadingOrder {
 
   private addSection(node: DirectoryNode, parent: string | undefined): void {
     const name = path.posix.basename(node.relative);
-    const title = this.titleOf(node.index, name, 'section');
+    const title = this.titleOf(node.index, titleFromName(name), 'section');
     if (!node.index) {
       this.problems.push({ file: `${CONTENT_DIR}/${node.relative}`, line: 1, message: `section '${node.relative}' has no _index.md: it is titled '${title}' and placed after the weighted pages` });
     }
@@ -90,11 +90,10 @@ class ReadingOrder {
     this.pages.push(definedOnly({ path: urlPath, title, weight: page.source.frontMatter.weight ?? 0, file: page.file, section }));
   }
 
-  /** The front-matter title, or a fallback that is reported so the author can set it. */
-  private titleOf(file: SourceFile | undefined, fallback: string, what: 'page' | 'section'): string {
+  /** The front-matter title, or `readable` (derived from a name) reported so that the author sets one. */
+  private titleOf(file: SourceFile | undefined, readable: string, what: 'page' | 'section'): string {
     const title = file?.source.frontMatter.title;
     if (title !== undefined) return title;
-    const readable = titleFromName(fallback);
     // Not reported when the front matter is unreadable or has a title of the wrong kind: that is reported already.
     const titleMissing = file && file.source.readable && !('title' in file.source.frontMatter.fields);
     if (file && titleMissing && !this.titleReported.has(file.file)) {
@@ -105,10 +104,10 @@ class ReadingOrder {
   }
 }
 
-/** Pages and subsections of a directory, by weight (unset last, as in Hugo) then name. */
+/** Pages and subsections of a directory, by weight (unset last, as in Hugo) then name; drafts left out, as Hugo does. */
 function entriesOf(node: DirectoryNode): Entry[] {
   const entries: Entry[] = [
-    ...node.pages.map((page): Entry => ({ kind: 'page', weight: page.source.frontMatter.weight, name: path.posix.basename(page.relative), page })),
+    ...node.pages.filter((page) => page.source.frontMatter.fields.draft !== true).map((page): Entry => ({ kind: 'page', weight: page.source.frontMatter.weight, name: path.posix.basename(page.relative), page })),
     ...node.children.map((child): Entry => ({ kind: 'section', weight: child.index?.source.frontMatter.weight, name: path.posix.basename(child.relative), node: child })),
   ];
   return entries.sort(compareEntries);

@@ -73,6 +73,28 @@ describe('loadContent', () => {
     expect(content.sections).toEqual([{ path: 'part', title: 'Part one', weight: 5, file: 'workshop/content/part/_index.md' }]);
   });
 
+  test('drafts are left out, as Hugo leaves them out of a published site', async () => {
+    const dir = await workshopWith({
+      'workshop/content/a.md': '---\ntitle: A\nweight: 1\n---\n',
+      'workshop/content/b.md': '---\ntitle: B\nweight: 2\ndraft: true\n---\n',
+    });
+
+    expect((await loadContent(dir)).pages.map((page) => page.path)).toEqual(['a']);
+  });
+
+  test('nested sections keep their parent', async () => {
+    const dir = await workshopWith({
+      'workshop/content/part/_index.md': '---\ntitle: Part\nweight: 1\n---\nIntro',
+      'workshop/content/part/sub/_index.md': '---\ntitle: Sub\nweight: 1\n---\n',
+      'workshop/content/part/sub/x.md': '---\ntitle: X\n---\n',
+    });
+
+    const content = await loadContent(dir);
+
+    expect(content.pages.map((page) => [page.path, page.section])).toEqual([['part', 'part'], ['part/sub/x', 'part/sub']]);
+    expect(content.sections.map((section) => [section.path, section.parent])).toEqual([['part', undefined], ['part/sub', 'part']]);
+  });
+
   test('a workshop without workshop/content is one problem, not an exception', async () => {
     const dir = await workshopWith({ 'README.md': 'nothing' });
 

@@ -1,13 +1,14 @@
-/** The preview's style sheet: readable type, a sidebar table of contents, and actions styled like the dashboard's. */
+/** The preview's style sheet: readable type, a sidebar table of contents, and the actions' own styles. */
+import { ACTION_STYLES } from '../action-styles.js';
+
 export const PREVIEW_STYLES = `
 :root { --ink: #1f2328; --muted: #59636e; --line: #d1d9e0; --paper: #ffffff; --wash: #f6f8fa; --accent: #0b5cad;
-  --terminal: #1a7f37; --copy: #8250df; --dashboard: #0b5cad; --editor: #bc4c00; --files: #57606a; --examiner: #9a6700;
   --warn-ink: #6b2c00; --warn-wash: #fff4e5; --warn-line: #d4a72c; }
 * { box-sizing: border-box; }
 html { font-size: 100%; }
 body { margin: 0; color: var(--ink); background: var(--paper); font: 1rem/1.6 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", sans-serif; }
 a { color: var(--accent); }
-a:focus-visible, [data-action]:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
+a:focus-visible, summary:focus-visible { outline: 3px solid var(--accent); outline-offset: 2px; }
 code, pre { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consolas, monospace; font-size: 0.9em; }
 .skip-link { position: absolute; left: -10000px; }
 .skip-link:focus { left: 1rem; top: 0.5rem; z-index: 10; background: var(--paper); padding: 0.25rem 0.5rem; }
@@ -37,23 +38,6 @@ main { padding: 1.5rem 2rem 3rem; max-width: 52rem; }
 .problem-list { margin: 0.25rem 0; padding-left: 1.2rem; }
 .problem-location { font-weight: 600; }
 .problems details { margin-top: 0.4rem; }
-.action { position: relative; border: 1px solid var(--line); border-left: 4px solid var(--kind, var(--accent)); border-radius: 6px; margin: 1rem 0; background: var(--paper); cursor: pointer; }
-.action:hover { box-shadow: 0 1px 4px rgba(31, 35, 40, 0.15); }
-.action-heading { padding: 0.4rem 0.75rem; font-size: 0.9rem; background: var(--wash); border-radius: 6px 6px 0 0; }
-.action-icon { color: var(--kind, var(--accent)); display: inline-block; min-width: 1.5em; text-align: center; margin-right: 0.2rem; }
-.action-prefix { font-weight: 600; }
-.action .action-body { margin: 0; border: 0; border-top: 1px solid var(--line); border-radius: 0 0 6px 6px; background: #0d1117; color: #e6edf3; }
-.action-terminal { --kind: var(--terminal); }
-.action-workshop { --kind: var(--copy); }
-.action-dashboard { --kind: var(--dashboard); }
-.action-editor { --kind: var(--editor); }
-.action-files { --kind: var(--files); }
-.action-examiner { --kind: var(--examiner); }
-.action-section { --kind: var(--muted); }
-.action-done .action-heading::after { content: "✓ done"; float: right; color: var(--terminal); font-size: 0.8rem; }
-.action-invalid { margin: 1rem 0; }
-.action-invalid pre { border: 1px dashed var(--warn-line); background: var(--warn-wash); margin-top: 0; border-radius: 0 0 6px 6px; }
-.action-invalid-label { margin: 0; padding: 0.3rem 0.75rem; font-size: 0.85rem; color: var(--warn-ink); background: var(--warn-wash); border: 1px dashed var(--warn-line); border-bottom: 0; border-radius: 6px 6px 0 0; }
 .pager { display: flex; justify-content: space-between; gap: 1rem; margin-top: 2.5rem; border-top: 1px solid var(--line); padding-top: 1rem; }
 .pager a { display: flex; flex-direction: column; text-decoration: none; padding: 0.5rem 0.75rem; border: 1px solid var(--line); border-radius: 6px; max-width: 48%; }
 .pager-next { margin-left: auto; text-align: right; }
@@ -61,5 +45,4 @@ main { padding: 1.5rem 2rem 3rem; max-width: 52rem; }
 .pager-title { font-weight: 600; }
 .toast { position: fixed; bottom: 1.5rem; left: 50%; transform: translateX(-50%); background: #24292f; color: #fff; padding: 0.6rem 1rem; border-radius: 8px; max-width: min(40rem, 90vw); box-shadow: 0 4px 12px rgba(0, 0, 0, 0.25); font-size: 0.9rem; }
 @media (max-width: 48rem) { .layout { grid-template-columns: 1fr; } .toc { border-right: 0; border-bottom: 1px solid var(--line); } main { padding: 1rem; } }
-@media (prefers-reduced-motion: no-preference) { .action { transition: box-shadow 120ms ease; } }
-`;
+${ACTION_STYLES}`;
