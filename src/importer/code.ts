@@ -87,7 +87,7 @@ export function identifierFor(name: string): string {
 }
 
 const RESERVED = new Set([
-  'app', 'portal', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
+  'app', 'portal', 'registerKind', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
   'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null',
   'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let', 'static',
   'yield', 'await', 'implements', 'interface', 'package', 'private', 'protected', 'public',

@@ -1,9 +1,8 @@
 import {
-  Capability, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Slides, Terminal, TerminalLayout,
+  Capability, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Slides, Terminal, TerminalLayout, isQuantity,
 } from '../constructs/index.js';
 import { Commented, construct, lib } from './code.js';
 import { Fields } from './fields.js';
-import { quantity } from './values.js';
 
 /** A capability of the generated workshop: the code that makes it, and an instance for checks at import time. */
 export interface MappedCapability {
@@ -154,7 +153,7 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
 
 function quantityField(app: Fields, key: string): string | undefined {
   const value = app.string(key);
-  if (value === undefined || quantity(value)) return value;
+  if (value === undefined || isQuantity(value)) return value;
   app.report.unsupported(app.resource, app.pathOf(key), value, 'not a Kubernetes quantity such as 768Mi or 5Gi');
   return undefined;
 }

@@ -1,7 +1,6 @@
-import type { BudgetOverrides } from '../constructs/index.js';
+import { BudgetOverrides, isQuantity } from '../constructs/index.js';
 import { Code, Literal, call, lib } from './code.js';
 import { Fields } from './fields.js';
-import { quantity } from './values.js';
 
 /** How one session namespace is set up: the Educates settings, as the library names them. */
 export interface NamespaceSettings {
@@ -77,7 +76,7 @@ function readLimits(limits: Fields): BudgetOverrides {
     for (const [resource, override] of Object.entries(names)) {
       const value = entry.string(resource);
       if (value === undefined) continue;
-      if (quantity(value)) overrides[override] = value;
+      if (isQuantity(value)) overrides[override] = value;
       else entry.report.unsupported(entry.resource, entry.pathOf(resource), value, 'not a Kubernetes quantity such as 500m or 1Gi');
     }
     entry.finish();

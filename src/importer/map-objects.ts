@@ -1,9 +1,9 @@
-import { lookupKind } from '../constructs/index.js';
+import { isQuantity, lookupKind } from '../constructs/index.js';
 import { Code, Literal, call } from './code.js';
 import { Fields } from './fields.js';
 import { NamespaceSettings, addNamespaceCode, secondarySuffix } from './map-namespaces.js';
 import type { WorkshopModel } from './model.js';
-import { quantity, variablesProblem } from './values.js';
+import { variablesProblem } from './values.js';
 
 type Json = Record<string, unknown>;
 
@@ -121,7 +121,7 @@ function namespaceFromAnnotations(object: Json, path: string, parent: Fields): N
   for (const [key, override] of Object.entries(limits)) {
     const value = take(key);
     if (value === undefined) continue;
-    if (quantity(value) && settings.budget && settings.budget !== 'custom') (settings.overrides as Record<string, string>)[override] = value;
+    if (isQuantity(value) && settings.budget && settings.budget !== 'custom') (settings.overrides as Record<string, string>)[override] = value;
     else annotations[ANNOTATION + key] = value;
   }
   const rest: Json = { ...object, metadata: { ...metadata, annotations } };

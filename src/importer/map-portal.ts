@@ -1,4 +1,4 @@
-import { duration, lib } from './code.js';
+import { Commented, duration, lib } from './code.js';
 import { Fields } from './fields.js';
 import type { PortalEntryModel, PortalModel, WorkshopModel } from './model.js';
 import type { EducatesResource } from './parse.js';
@@ -64,8 +64,8 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
   const sessions = portal.child('sessions');
   const maximum = sessions?.integer('maximum') ?? 0;
   props.maximumSessions = maximum || undefined;
-  // Educates' default is no limit per learner; the library's is one session
-  props.registeredSessions = sessions?.integer('registered') ?? 0;
+  const registered = sessions?.integer('registered');
+  props.registeredSessions = registered ?? new Commented(0, "Educates' default: no limit per learner (the library's default is one session)");
   props.anonymousSessions = sessions?.integer('anonymous');
   sessions?.finish();
   const registration = portal.child('registration');

@@ -1,7 +1,8 @@
+import { isQuantity } from '../constructs/index.js';
 import { call } from './code.js';
 import { Fields } from './fields.js';
 import type { WorkshopModel } from './model.js';
-import { quantity, variablesProblem } from './values.js';
+import { variablesProblem } from './values.js';
 
 /** Host names the library's session already uses (the dashboard itself, and routes of capabilities). */
 const RESERVED_ROUTES = ['workshop', 'console', 'editor', 'git', 'registry'];
@@ -110,7 +111,7 @@ export function mapResources(session: Fields): string | undefined {
   resources.unsupported('volume', "the learner's home is the pod's own storage (an emptyDir)");
   resources.finish();
   if (memory === undefined) return undefined;
-  if (!quantity(memory)) {
+  if (!isQuantity(memory)) {
     resources.report.unsupported(resources.resource, resources.pathOf('memory'), memory, 'not a Kubernetes quantity such as 1Gi');
     return undefined;
   }

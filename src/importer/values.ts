@@ -1,4 +1,4 @@
-import { ALL_VARIABLES, isQuantity } from '../constructs/index.js';
+import { ALL_VARIABLES } from '../constructs/index.js';
 
 /** Seconds of an Educates duration (`90m`, `1h`, `30s`, or plain seconds), or undefined when it is not one. */
 export function durationSeconds(text: string | number): number | undefined {
@@ -6,11 +6,6 @@ export function durationSeconds(text: string | number): number | undefined {
   if (!match) return undefined;
   const amount = Number(match[1]);
   return match[2] === 'h' ? amount * 3600 : match[2] === 'm' ? amount * 60 : amount;
-}
-
-/** True when the text is a Kubernetes quantity such as `500m` or `2Gi`. */
-export function quantity(text: string): boolean {
-  return isQuantity(text);
 }
 
 /** The `$(name)` variables used anywhere in a value that the library does not define. */

@@ -183,6 +183,14 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  portal: {sessions: {maximum: 3}}\n  workshops: [{name: lab-k8s-fundamentals}]\n',
     });
     expect(source).toContain("// Educates Workshop 'lab-container-builds' (no portal lists it, so nothing is synthesized for it)");
+    // Educates has no per-learner limit unless one is set; the library's default is one session
+    expect(source).toContain([
+      "const portal = new TrainingPortal(app, 'labs', {",
+      '  maximumSessions: 3,',
+      "  // Educates' default: no limit per learner (the library's default is one session)",
+      '  registeredSessions: 0,',
+      '});',
+    ].join('\n'));
   });
 });
 
