@@ -188,6 +188,31 @@ describe('the session dashboard', () => {
     await context.close();
   });
 
+  test('a restarted dashboard keeps the learner signed in (its cookie key comes from CONFIG_PASSWORD)', async () => {
+    const { context, page } = await signedIn('alice');
+    await page.goto(dashboard.url);
+    const cookie = (await context.cookies(dashboard.url)).find((c) => c.name === `dashboard-${SESSION}`)!;
+    await context.close();
+    const restarted = await startDashboard({
+      sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'), configFile: path.join(workDir, 'dashboard.json'), host: '127.0.0.1', port: 0,
+      homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+    });
+    try {
+      const headers = { cookie: `${cookie.name}=${cookie.value}` };
+      expect((await fetch(restarted.url, { headers, redirect: 'manual' })).status).toBe(200);
+      // A cookie signed with another session's password means nothing here.
+      const other = await startDashboard({
+        sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: 'a-different-config-password',
+        workshopDir: path.join(workDir, 'content'), host: '127.0.0.1', port: 0, homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+      });
+      expect((await fetch(other.url, { headers, redirect: 'manual' })).status).toBe(302);
+      await other.close();
+    } finally {
+      await restarted.close();
+    }
+  });
+
   test('a command typed into the browser terminal runs and its output appears', async () => {
     const { context, page } = await signedIn('alice');
     await page.goto(dashboard.url);
