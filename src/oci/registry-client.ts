@@ -172,12 +172,10 @@ export class RegistryClient {
 
   /** Downloads a blob and checks it against its digest and size. */
   async getBlob(digest: string, size: number, what: string): Promise<Buffer> {
-    const res = await this.request('GET', `${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
+    const { res, body: bytes } = await this.download(`${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
     if (res.status === 404) {
-      await discard(res);
       throw new OciError(`${what} of ${this.refText} (${digest}) is missing from the registry: publish the content again`);
     }
-    const bytes = Buffer.from(await res.arrayBuffer());
     const actual = sha256Digest(bytes);
     if (actual !== digest || bytes.length !== size) {
       throw new OciError(
@@ -207,12 +205,8 @@ export class RegistryClient {
 
   /** Fetches a manifest by tag or digest; throws "not found" when the registry has no such tag. */
   async getManifest(key: string): Promise<ManifestFetched> {
-    const res = await this.request('GET', `${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] });
-    if (res.status === 404) {
-      await discard(res);
-      throw this.notFound();
-    }
-    const bytes = Buffer.from(await res.arrayBuffer());
+    const { res, body: bytes } = await this.download(`${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] });
+    if (res.status === 404) throw this.notFound();
     const digest = sha256Digest(bytes);
     const answered = res.headers.get('docker-content-digest');
     if ((key.startsWith('sha256:') && key !== digest) || (answered && answered !== digest)) {
@@ -241,6 +235,20 @@ export class RegistryClient {
 
   // ------------------------------------------------------------------------------------------------------------
   // transport
+
+  /** A GET and its whole body; a body cut off part-way is fetched again, like a failed request. */
+  private async download(path: string, opts: RequestOptions): Promise<{ res: Response; body: Buffer }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const res = await this.request('GET', path, opts);
+      try {
+        return { res, body: Buffer.from(await res.arrayBuffer()) };
+      } catch (error) {
+        const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'no data in time' : 'connection closed';
+        if (attempt >= ATTEMPTS) throw new OciError(`cannot reach registry ${this.ref.registry}: the download of ${path} was cut off (${reason})`);
+        await sleep(FIRST_DELAY_MS * 2 ** (attempt - 1));
+      }
+    }
+  }
 
   /**
    * One request to the registry, with authentication and retries. Answers with a status in `ok` are returned;

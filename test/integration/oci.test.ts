@@ -365,11 +365,11 @@ describe('a registry with Bearer token authentication (Docker token protocol)', 
 // a flaky registry
 
 /**
- * A proxy in front of the registry that fails the first request of each kind it is told to (503, or a connection
- * dropped before answering), or every request; it forwards the Host header so the registry's upload URLs point back
- * at the proxy.
+ * A proxy in front of the registry that fails the requests it is told to: 503, a connection dropped before
+ * answering, or an answer cut off after half its body. It forwards the Host header so the registry's upload URLs
+ * point back at the proxy.
  */
-async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: number) => '503' | 'drop' | undefined) {
+async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: number) => '503' | 'drop' | 'cut' | undefined) {
   const seen = new Map<string, number>();
   const faults: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -378,7 +378,7 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
     const count = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, count);
     const fault = fail(kind, count);
-    if (fault) {
+    if (fault && fault !== 'cut') {
       faults.push(`${fault} ${kind}`);
       req.resume();
       if (fault === 'drop') req.socket.destroy();
@@ -387,7 +387,21 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
     }
     const upstream = httpRequest(`${target.url}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
+      if (fault !== 'cut') {
+        answer.pipe(res);
+        return;
+      }
+      faults.push(`cut ${kind}`);
+      const half = Number(answer.headers['content-length'] ?? 0) / 2;
+      let sent = 0;
+      answer.on('data', (chunk: Buffer) => {
+        if (sent < half) res.write(chunk.subarray(0, Math.max(0, Math.min(chunk.length, half - sent))));
+        sent += chunk.length;
+        if (sent >= half) {
+          answer.destroy();
+          res.socket?.destroy();
+        }
+      });
     });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
@@ -403,10 +417,14 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
   };
 }
 
-test('GIVEN a registry that fails each kind of request once (503 or a dropped connection) WHEN publishing and pulling THEN both succeed', async () => {
+test('GIVEN a registry that fails each kind of request once (503, a dropped connection, a download cut off) WHEN publishing and pulling THEN both succeed', async () => {
   const failOnce = ['HEAD /v2/<repo>/blobs/<digest>', 'POST /v2/<repo>/blobs/uploads/', 'PATCH /v2/<repo>/blobs/uploads/<id>',
     'PUT /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/blobs/<digest>'];
-  const proxy = await flakyProxy(registry, (kind, seen) => (failOnce.includes(kind) && seen === 1 ? (kind.startsWith('P') ? 'drop' : '503') : undefined));
+  const proxy = await flakyProxy(registry, (kind, seen) => {
+    if (!failOnce.includes(kind)) return undefined;
+    if (kind === 'GET /v2/<repo>/blobs/<digest>') return seen <= 2 ? (seen === 1 ? '503' : 'cut') : undefined;
+    return seen === 1 ? (kind.startsWith('P') ? 'drop' : '503') : undefined;
+  });
   try {
     const source = await workshopTree();
     await writeFile(join(source, 'exercises/big.bin'), randomBytes(6 * 1024 * 1024)); // two PATCH chunks
@@ -416,7 +434,7 @@ test('GIVEN a registry that fails each kind of request once (503 or a dropped co
     expect(pulled.digest).toBe(published.digest);
     expect(await snapshot(dest)).toEqual(expectedAfterPull(await snapshot(source)));
     expect(proxy.faults.sort()).toEqual([
-      '503 GET /v2/<repo>/blobs/<digest>', '503 GET /v2/<repo>/manifests/1.0', '503 HEAD /v2/<repo>/blobs/<digest>',
+      '503 GET /v2/<repo>/blobs/<digest>', '503 GET /v2/<repo>/manifests/1.0', '503 HEAD /v2/<repo>/blobs/<digest>', 'cut GET /v2/<repo>/blobs/<digest>',
       'drop PATCH /v2/<repo>/blobs/uploads/<id>', 'drop POST /v2/<repo>/blobs/uploads/', 'drop PUT /v2/<repo>/manifests/1.0',
     ]);
   } finally {
