@@ -78,7 +78,7 @@ test('a learner registers, signs out and signs in again; an unauthenticated visi
   await page.fill('#f-email', 'not-an-email');
   await page.fill('#f-password', 'short');
   await page.fill('#f-confirm', 'short');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await page.textContent('#f-email-error')).toBe('Email must be an address such as ada@example.com.');
   expect(await page.textContent('#f-password-error')).toBe('Password must have at least 8 characters.');
   expect(await page.inputValue('#f-username')).toBe(username);
@@ -86,7 +86,7 @@ test('a learner registers, signs out and signs in again; an unauthenticated visi
   await page.fill('#f-email', `${username}@example.com`);
   await page.fill('#f-password', 'analytical engine');
   await page.fill('#f-confirm', 'analytical engine');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(new URL(page.url()).pathname).toBe('/private/');
   expect(await whoIs(page)).toBe(username);
 
@@ -97,10 +97,10 @@ test('a learner registers, signs out and signs in again; an unauthenticated visi
   await page.goto(`${plain}/private/`);
   await page.fill('#f-username', username);
   await page.fill('#f-password', 'wrong password');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await page.textContent('[role=alert]')).toBe('The username or password is not right.');
   await page.fill('#f-password', 'analytical engine');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(new URL(page.url()).pathname).toBe('/private/');
   expect(await whoIs(page)).toBe(username);
   const cookie = (await page.context().cookies()).find((c) => c.name === 'pab-session')!;
@@ -137,16 +137,16 @@ test('the event access code: every page leads to it until it is entered; a wrong
   await page.goto(`${gated}/private/`);
   expect(new URL(page.url()).pathname).toBe('/workshops/access/');
   await page.fill('#f-code', 'guess');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await page.textContent('[role=alert]')).toBe('The access code is not right.');
   await page.fill('#f-code', 'event-2026');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   // through the gate, on to signing in, and back where the learner started
   expect(new URL(page.url()).pathname).toBe('/accounts/login/');
   expect(new URL(page.url()).searchParams.get('next')).toBe('/private/');
   await page.fill('#f-username', 'admin');
   await page.fill('#f-password', 'admin-password-1');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await whoIs(page)).toBe('admin');
   await page.context().close();
 });
@@ -175,11 +175,11 @@ test('registration disabled: learners cannot register or sign in, the admin can'
   expect(await page.locator('text=Register').count()).toBe(0);
   await page.fill('#f-username', 'someone');
   await page.fill('#f-password', 'some password');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await page.textContent('[role=alert]')).toBe('Only the administrator can sign in to this portal.');
   await page.fill('#f-username', 'admin');
   await page.fill('#f-password', 'admin-password-1');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   expect(await whoIs(page)).toBe('admin');
   await page.context().close();
 });

@@ -176,3 +176,85 @@ export async function signedUp(r: Replica): Promise<Jar> {
   if (response.status !== 303) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
   return browser;
 }
+
+describe('rate limits', () => {
+  test('sign-in attempts beyond the limit get 429 with Retry-After: a page for browsers, JSON for API clients', async () => {
+    const limited = await replica({ rateLimits: { signIn: { max: 3, windowSeconds: 30 } } });
+    const browser = new Jar(limited.url);
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const form = await browser.form('/accounts/login/');
+      statuses.push((await browser.post('/accounts/login/', { ...form, username: 'admin', password: `guess-${i}` })).status);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    const form = await browser.form('/accounts/login/');
+    const page = await browser.post('/accounts/login/', { ...form, username: 'admin', password: 'admin-password-1' });
+    expect(page.status).toBe(429);
+    expect(Number(page.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(page.headers.get('retry-after'))).toBeLessThanOrEqual(30);
+    expect(await page.text()).toMatch(/Too many sign-in attempts from your address\. Try again in \d+ seconds?\./);
+    const api = await browser.post('/accounts/login/', { ...form, username: 'admin', password: 'x' }, { accept: 'application/json' });
+    expect(api.status).toBe(429);
+    expect(await api.json()).toEqual({ error: 'too_many_requests', message: expect.stringMatching(/^Too many sign-in attempts from your address\. Try again in \d+ seconds?\.$/) });
+    // another user name from the same address still has its own attempts
+    expect((await browser.post('/accounts/login/', { ...form, username: 'someone-else', password: 'x' })).status).toBe(401);
+  });
+
+  test('the token endpoint is limited per address and client', async () => {
+    const limited = await replica({ rateLimits: { token: { max: 2, windowSeconds: 30 } } });
+    const post = () => fetch(`${limited.url}/oauth2/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=c1&client_secret=x' });
+    expect([(await post()).status, (await post()).status]).toEqual([401, 401]);
+    const refused = await post();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toMatch(/^\d+$/);
+  });
+});
+
+describe('access code', () => {
+  test('the code in the link (?password=&redirect_url=) opens the gate; API requests are not gated', async () => {
+    const gated = await replica({ accessCode: 'open sesame' });
+    const browser = new Jar(gated.url);
+    expect((await browser.get('/')).headers.get('location')).toBe('/workshops/access/');
+    expect((await fetch(`${gated.url}/`)).status).toBe(200);
+    const wrong = await browser.get('/workshops/access/?password=nope&redirect_url=%2Fprivate%2F');
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).toContain('The access code is not right.');
+    const right = await browser.get('/workshops/access/?password=open%20sesame&redirect_url=%2Fprivate%2F');
+    expect(right.status).toBe(303);
+    expect(right.headers.get('location')).toBe('/private/');
+    expect((await browser.get('/')).status).toBe(200);
+    // the flag survives signing in and out
+    const login = await browser.form('/accounts/login/');
+    await browser.post('/accounts/login/', { ...login, username: 'admin', password: 'admin-password-1' });
+    const logout = await browser.form('/accounts/logout/');
+    await browser.post('/accounts/logout/', logout);
+    expect((await browser.get('/')).status).toBe(200);
+  });
+
+  test('an empty code is asked for by name', async () => {
+    const gated = await replica({ accessCode: 'open sesame' });
+    const browser = new Jar(gated.url);
+    const form = await browser.form('/workshops/access/');
+    const response = await browser.post('/workshops/access/', { ...form, code: '' });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('Access code is required.');
+  });
+});
+
+describe('key rotation', () => {
+  test('GIVEN a rotated key WHEN a replica started afterwards signs with it THEN the older replicas accept its cookies, and cookies from before still work', async () => {
+    const { rotateKeys } = await import('../../src/portal/auth/index.js');
+    const before = await signedUp(a);
+    const newKey = await rotateKeys(client, NAMESPACE, PORTAL);
+    const c = await replica();
+    const after = await signedUp(c);
+    const cookie = after.cookies.get(`${PORTAL}-session`)!;
+    expect(cookie.split('.')[1]).toBe(newKey);
+    for (const r of [a, b, c]) {
+      after.base = r.url;
+      before.base = r.url;
+      expect([r.url, (await after.get('/private/')).status]).toEqual([r.url, 200]);
+      expect([r.url, (await before.get('/private/')).status]).toEqual([r.url, 200]);
+    }
+  });
+});

@@ -16,13 +16,13 @@ const OPEN_PREFIXES = ['/workshops/access/', '/accounts/login/', '/accounts/logo
 export function registerAccessCode(app: FastifyInstance, ctx: AuthContext, verifyCsrf: preHandlerAsyncHookHandler): void {
   const code = ctx.options.accessCode;
   if (!code) return;
-  const limit = ctx.limiter('access code', { max: 10, windowSeconds: 60 }, () => '');
+  const limit = ctx.limiter('access code', ctx.options.rateLimits?.accessCode ?? { max: 10, windowSeconds: 60 }, () => '');
 
   app.addHook('preHandler', async (request, reply) => {
     if (!['GET', 'HEAD'].includes(request.method) || !ctx.wantsHtml(request)) return;
     if (OPEN_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
     if (ctx.state(request).session?.access || request.identity?.kind === 'admin' || request.identity?.kind === 'robot') return;
-    return reply.redirect(`/workshops/access/?next=${encodeURIComponent(request.url)}`, 302);
+    return reply.redirect(ctx.withNext('/workshops/access/', request.url), 302);
   });
 
   const page = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, error?: string) =>

@@ -29,8 +29,8 @@ export function secretEquals(a: string, b: string): boolean {
 export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, accounts: AccountStore, verifyCsrf: preHandlerAsyncHookHandler): void {
   const { options } = ctx;
   const reserved = [options.admin?.username, ...(options.robots ?? []).map((r) => r.username)].filter((u): u is string => !!u);
-  const signInLimit = ctx.limiter('sign-in', { max: 10, windowSeconds: 60 }, (request) => text(request.body, 'username').slice(0, 64));
-  const registerLimit = ctx.limiter('registration', { max: 5, windowSeconds: 600 }, () => '');
+  const signInLimit = ctx.limiter('sign-in', options.rateLimits?.signIn ?? { max: 10, windowSeconds: 60 }, (request) => text(request.body, 'username').slice(0, 64));
+  const registerLimit = ctx.limiter('registration', options.rateLimits?.registration ?? { max: 5, windowSeconds: 600 }, () => '');
   const canRegister = ctx.registration === 'one-step';
   const login = (request: FastifyRequest, extra: { next?: string; username?: string; error?: string; notice?: string } = {}) =>
     loginPage({ identity: request.identity, csrfToken: ctx.csrfToken(request), canRegister, oidcName: options.oidc && canRegister ? options.oidc.name ?? 'single sign-on' : undefined, ...extra });

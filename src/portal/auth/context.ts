@@ -108,6 +108,11 @@ export class AuthContext {
     return /[\u0000-\u001f]/.test(value) ? '/' : value;
   }
 
+  /** `page?next=<url>`, leaving out a next too long to come back (safeNext would refuse it anyway). */
+  public withNext(page: string, url: string): string {
+    return url.length > 2048 || url === '/' ? page : `${page}?next=${encodeURIComponent(url)}`;
+  }
+
   public html(reply: FastifyReply, status: number, page: string): FastifyReply {
     return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
   }

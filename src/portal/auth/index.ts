@@ -36,7 +36,15 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   app.decorateRequest('identity', null);
   const tokens = new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs);
   const oauth2 = new OAuth2Server(ctx, tokens);
+  // every replica picks up a rotated key list within five minutes even if no token signed with it comes along
+  const reloading = setInterval(() => void keys.reload().catch(() => undefined), 300_000);
+  reloading.unref();
+  app.addHook('onClose', async () => clearInterval(reloading));
+
   app.addHook('onRequest', async (request) => {
+    await keys.ensureKeyOf(request.cookies[ctx.cookie.name]);
+    const authorization = request.headers.authorization;
+    if (typeof authorization === 'string' && /^bearer /i.test(authorization)) await keys.ensureKeyOf(authorization.slice(7).trim());
     request.identity = ctx.state(request).session?.identity ?? null;
     // an API client's token counts over any cookie the same client may carry
     await oauth2.authenticateBearer(request);
@@ -59,7 +67,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
         ctx.signInAnonymous(request);
         return;
       }
-      return reply.redirect(`/accounts/login/?next=${encodeURIComponent(request.url)}`, 302);
+      return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
     }
     const why = ctx.state(request).tokenError;
     reply.header('WWW-Authenticate', why ? `Bearer error="invalid_token"` : 'Bearer');

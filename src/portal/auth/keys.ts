@@ -66,11 +66,7 @@ export class KeyRing {
     if (parts.length !== 3 || !parts.every((p) => /^[A-Za-z0-9_-]+$/.test(p))) return { failure: 'malformed' };
     const [body, kid, sig] = parts;
     const key = this.keys.find((k) => k.id === kid);
-    if (!key) {
-      // a key newer than ours: another replica rotated; pick up the new list for the next request
-      void this.reloadSoon();
-      return { failure: 'signature' };
-    }
+    if (!key) return { failure: 'signature' };
     if (!safeEqual(this.mac(purpose, `${body}.${kid}`, key), Buffer.from(sig, 'base64url'))) return { failure: 'signature' };
     let payload: T;
     try {
@@ -92,9 +88,15 @@ export class KeyRing {
 
   private lastReload = 0;
 
-  private async reloadSoon(): Promise<void> {
-    // at most one reload per 10 s, so that forged key ids cannot make us hammer the API server
-    if (Date.now() - this.lastReload < 10_000) return;
+  /**
+   * Before verifying a token signed with a key this replica does not know (a replica started after a rotation
+   * signs with the new key), re-reads the list; at most once per 10 s, so that made-up key ids cannot make the
+   * portal hammer the API server.
+   */
+  public async ensureKeyOf(token: unknown): Promise<void> {
+    if (typeof token !== 'string' || token.length > MAX_TOKEN_LENGTH) return;
+    const kid = token.split('.')[1];
+    if (!kid || this.keys.some((k) => k.id === kid) || Date.now() - this.lastReload < 10_000) return;
     this.lastReload = Date.now();
     await this.reload().catch(() => undefined);
   }

@@ -65,7 +65,7 @@ export class OAuth2Server {
   }
 
   public register(app: FastifyInstance): void {
-    const limit = this.ctx.limiter('token', { max: 30, windowSeconds: 60 }, (request) => {
+    const limit = this.ctx.limiter('token', this.ctx.options.rateLimits?.token ?? { max: 30, windowSeconds: 60 }, (request) => {
       const body = request.body as Record<string, unknown> | undefined;
       return String((typeof body?.username === 'string' && body.username) || (typeof body?.client_id === 'string' && body.client_id) || '').slice(0, 64);
     });
@@ -109,6 +109,7 @@ export class OAuth2Server {
       }
       case 'authorization_code': {
         if (client.kind !== 'session') throw new Refusal('unauthorized_client', 'This client may not use the authorization_code grant.');
+        await keys.ensureKeyOf(parameter(body, 'code', true));
         const code = verifyCode(keys, parameter(body, 'code', true));
         if ('failure' in code) throw new Refusal('invalid_grant', code.failure === 'expired' ? 'The authorization code has expired.' : 'The authorization code is not valid.');
         const claims = code.payload;
@@ -123,6 +124,7 @@ export class OAuth2Server {
         return issueTokens(keys, claims.sub, client.id, true);
       }
       case 'refresh_token': {
+        await keys.ensureKeyOf(parameter(body, 'refresh_token', true));
         const refresh = verifyRefresh(keys, parameter(body, 'refresh_token', true));
         if ('failure' in refresh) throw new Refusal('invalid_grant', refresh.failure === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.');
         const claims = refresh.payload;
@@ -224,7 +226,7 @@ export class OAuth2Server {
     if (challenge && text(query, 'code_challenge_method') !== 'S256') return bad('The link to the workshop session is broken: only the S256 code_challenge_method is supported.');
     if (state.length > 1024 || challenge.length > 256) return bad('The link to the workshop session is broken: state or code_challenge is too long.');
 
-    if (!request.identity) return reply.redirect(`/accounts/login/?next=${encodeURIComponent(request.url)}`, 302);
+    if (!request.identity) return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
     const access = options.sessionAccess ? await options.sessionAccess(session, request.identity) : 'unknown';
     if (access === 'unknown') return this.unknown(request, reply);
     if (access !== 'owner' && access !== 'staff') {

@@ -3,6 +3,7 @@
  * say no (forbidden, too many attempts, expired form). Pure functions from what to show to HTML; every value from
  * the request is escaped. They are drawn in the portal's layout, like every other portal page.
  */
+import { Notice, escapeHtml, renderPage } from '../web/layout.js';
 import type { FieldError } from './accounts.js';
 import type { Identity } from './types.js';
 
@@ -11,25 +12,12 @@ export interface PageFrame {
   readonly csrfToken?: string;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export function escapeHtml(value: unknown): string {
-  return String(value ?? '').replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
-
 function hidden(name: string, value: string | undefined): string {
   return value ? `<input type="hidden" name="${name}" value="${escapeHtml(value)}">` : '';
 }
 
-/** Until the portal's layout is in place: a plain document with the same parts. */
-function frame(title: string, f: PageFrame, body: string, notice?: { kind: string; text: string }): string {
-  const who = f.identity ? `<span class="who">${escapeHtml(f.identity.name || f.identity.username)}</span>` : '<a href="/accounts/login/">Sign in</a>';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/static/portal.css"></head>
-<body><header class="site-header"><a class="brand" href="/">Workshops</a> <nav>${who}</nav></header>
-<main id="main">${notice ? `<div class="notice notice-${notice.kind}" role="${notice.kind === 'error' ? 'alert' : 'status'}">${escapeHtml(notice.text)}</div>` : ''}
-${body}</main></body></html>
-`;
+function frame(title: string, f: PageFrame, body: string, notice?: Notice): string {
+  return renderPage({ title, identity: f.identity, csrfToken: f.csrfToken, body, notice });
 }
 
 function field(name: string, label: string, type: string, options: { value?: string; errors?: readonly FieldError[]; autocomplete: string; required?: boolean }): string {

@@ -63,6 +63,11 @@ export interface AuthOptions {
   readonly cookieMaxAgeSeconds?: number;
   /** How long a replica trusts its copy of the revocation list for Bearer requests, in ms. @default 2000 */
   readonly revocationCacheMs?: number;
+  /**
+   * Limits per client address and user name (per replica): sign-in, registration, access code, token endpoint.
+   * @default signIn 10/60 s, registration 5/600 s, accessCode 10/60 s, token 30/60 s
+   */
+  readonly rateLimits?: Partial<Record<'signIn' | 'registration' | 'accessCode' | 'token', RateLimitOptions>>;
   readonly logger?: Logger;
 }
 
