@@ -90,6 +90,8 @@ export function parseReference(ref: string): OciReference {
   if (path.length > 255) throw invalid(ref, 'the repository path is longer than 255 characters');
 
   if (tag === undefined && digest === undefined) tag = 'latest';
+  // Docker Hub keeps official images under library/: docker.io/alpine is docker.io/library/alpine
+  if (isDockerHub(registry) && !path.includes('/')) path = `library/${path}`;
   return { registry, repository: path, ...(tag !== undefined ? { tag } : {}), ...(digest !== undefined ? { digest } : {}) };
 }
 
@@ -103,6 +105,16 @@ export function formatReference(ref: OciReference, digest = ref.digest): string 
 /** What the registry API calls the manifest to fetch: the digest when pinned, else the tag. */
 export function manifestKey(ref: OciReference): string {
   return ref.digest ?? ref.tag ?? 'latest';
+}
+
+/** Docker Hub, whose references say docker.io while its API answers elsewhere (see apiHost). */
+function isDockerHub(registry: string): boolean {
+  return registry === 'docker.io' || registry === 'index.docker.io';
+}
+
+/** The host that serves the distribution API of a registry: the registry itself, except for Docker Hub. */
+export function apiHost(registry: string): string {
+  return isDockerHub(registry) ? 'registry-1.docker.io' : registry;
 }
 
 /**

@@ -3,7 +3,7 @@ import { basicAuthorization, parseChallenge, tokenFromResponse, tokenUrl } from 
 import { sha256Digest } from './digest.js';
 import { OciError } from './errors.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { OciReference, formatReference, isLoopbackRegistry } from './reference.js';
+import { OciReference, apiHost, formatReference, isLoopbackRegistry } from './reference.js';
 
 export interface RegistryCredentials {
   /** Username for the registry (with `password`: HTTP Basic, or the credentials of a Bearer token request). */
@@ -83,7 +83,7 @@ export class RegistryClient {
     private readonly access: 'pull' | 'push',
   ) {
     const scheme = credentials.insecure || isLoopbackRegistry(ref.registry) ? 'http' : 'https';
-    this.origin = `${scheme}://${ref.registry}`;
+    this.origin = `${scheme}://${apiHost(ref.registry)}`;
   }
 
   private get repoPath(): string {
@@ -300,7 +300,7 @@ export class RegistryClient {
   }
 
   private connectionError(error: unknown, url: URL): Error {
-    const where = url.host === this.ref.registry ? `registry ${this.ref.registry}` : `${url.host} (for registry ${this.ref.registry})`;
+    const where = url.host === apiHost(this.ref.registry) ? `registry ${this.ref.registry}` : `${url.host} (for registry ${this.ref.registry})`;
     if (error instanceof DOMException && error.name === 'TimeoutError') {
       return new TransientError(`cannot reach ${where}: no answer in time`);
     }

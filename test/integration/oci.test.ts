@@ -478,6 +478,7 @@ test('references in every allowed form parse', () => {
   expect(parseReference('localhost:5001/files:v1.2.3-rc.1')).toEqual({ registry: 'localhost:5001', repository: 'files', tag: 'v1.2.3-rc.1' });
   const digest = `sha256:${'a'.repeat(64)}`;
   expect(parseReference(`registry.example.com/a/b/c@${digest}`)).toEqual({ registry: 'registry.example.com', repository: 'a/b/c', digest });
+  expect(parseReference('docker.io/alpine:3')).toEqual({ registry: 'docker.io', repository: 'library/alpine', tag: '3' });
   expect(parseReference(`[::1]:5000/a_b/c__d/e-f:1@${digest}`)).toEqual({ registry: '[::1]:5000', repository: 'a_b/c__d/e-f', tag: '1', digest });
 });
 
