@@ -1,12 +1,14 @@
 /**
- * The page's own script and style sheet (src/dashboard/assets, served as written) and xterm.js with its fit
- * add-on, straight from node_modules so that their versions are the ones package-lock.json pins.
+ * The page's own script and style sheet (src/dashboard/assets, served as written), the content module's styles
+ * for action blocks, and xterm.js with its fit add-on, straight from node_modules so that their versions are the
+ * ones package-lock.json pins.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { ACTION_STYLES } from '../content/index.js';
 
 const require = createRequire(import.meta.url);
 
@@ -27,8 +29,11 @@ export function registerAssets(app: FastifyInstance): void {
   for (const [name, { file }] of Object.entries(FILES)) {
     if (!fs.existsSync(file)) throw new Error(`dashboard asset ${name} is missing at ${file}: is the package installed completely?`);
   }
+  // The instructions' action blocks look the same here as in the author's preview.
+  cache.set('actions.css', Buffer.from(ACTION_STYLES));
   app.get('/assets/*', async (request, reply) => {
     const name = (request.params as { '*': string })['*'];
+    if (name === 'actions.css') return reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(cache.get(name));
     const asset = FILES[name];
     if (!asset) return reply.code(404).send({ error: 'not_found', message: `no asset named '${name}'` });
     let body = cache.get(name);

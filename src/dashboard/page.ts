@@ -55,6 +55,7 @@ export function renderDashboard(model: PageModel): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
 <link rel="stylesheet" href="/assets/xterm/xterm.css">
+<link rel="stylesheet" href="/assets/actions.css">
 <link rel="stylesheet" href="/assets/dashboard.css">
 </head>
 <body>

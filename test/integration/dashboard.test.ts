@@ -55,6 +55,10 @@ text: kubectl get pods
 \`\`\`examiner:execute-test
 name: home-exists
 \`\`\`
+
+\`\`\`dashboard:open-dashboard
+name: App
+\`\`\`
 `);
   fs.writeFileSync(path.join(dir, 'workshop/content/02-more.md'), '---\ntitle: More\nweight: 2\n---\n\nThe second page.\n');
   fs.writeFileSync(path.join(dir, 'workshop/examiner/tests/home-exists'), '#!/bin/sh\ntest -d "$HOME"\n', { mode: 0o755 });
@@ -272,6 +276,17 @@ describe('the session dashboard', () => {
     await waitFor('the check to finish', async () => ['done', 'failed'].includes((await action.getAttribute('data-state')) ?? ''));
     expect(await action.getAttribute('data-state')).toBe('done');
     await expect(action.locator('.action-status').innerText()).resolves.toBe('Passed');
+    await context.close();
+  });
+
+  test('dashboard:open-dashboard switches to the tab, which shows its route through the dashboard', async () => {
+    const { context, page } = await signedIn('alice');
+    await page.goto(dashboard.url);
+    await page.locator('[data-action="dashboard:open-dashboard"]').click();
+    await waitFor('the App tab to open', async () => (await page.locator('[role="tab"][data-tab="App"]').getAttribute('aria-selected')) === 'true');
+    expect(await page.locator('#panel-t0').isHidden()).toBe(true);
+    const frame = page.frameLocator('#panel-t1 iframe');
+    await waitFor('the route in the frame', async () => JSON.parse(await frame.locator('body').innerText()).path === '/');
     await context.close();
   });
 

@@ -36,6 +36,38 @@
     return tabButtons.filter(function (b) { return b.getAttribute('data-tab').toLowerCase() === wanted; })[0];
   }
 
+  /** A tab made by an action (dashboard:create-dashboard): an iframe on the URL, next to the others. */
+  function addFrameTab(name, url) {
+    var list = document.querySelector('.tabs');
+    var panels = document.querySelector('.panels');
+    if (!list || !panels) throw new Error('this workshop has no tabs');
+    var id = 'x' + tabButtons.length + '-' + Date.now();
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'tab';
+    button.id = 'tab-' + id;
+    button.setAttribute('role', 'tab');
+    button.setAttribute('data-tab', name);
+    button.setAttribute('aria-controls', 'panel-' + id);
+    button.textContent = name;
+    var panel = document.createElement('div');
+    panel.className = 'panel';
+    panel.id = 'panel-' + id;
+    panel.setAttribute('role', 'tabpanel');
+    panel.setAttribute('aria-labelledby', button.id);
+    panel.hidden = true;
+    var frame = document.createElement('iframe');
+    frame.className = 'frame';
+    frame.title = name;
+    frame.setAttribute('data-src', url);
+    panel.appendChild(frame);
+    list.appendChild(button);
+    panels.appendChild(panel);
+    tabButtons.push(button);
+    wireTab(button);
+    return button;
+  }
+
   function terminalTab() {
     return tabButtons.filter(function (b) {
       var panel = document.getElementById(b.getAttribute('aria-controls'));
@@ -43,9 +75,11 @@
     })[0];
   }
 
-  tabButtons.forEach(function (button, i) {
+  /** Click to open; arrow keys move along the tabs (the WAI-ARIA tabs pattern). */
+  function wireTab(button) {
     button.addEventListener('click', function () { openTab(button); });
     button.addEventListener('keydown', function (event) {
+      var i = tabButtons.indexOf(button);
       var next = event.key === 'ArrowRight' ? i + 1 : event.key === 'ArrowLeft' ? i - 1 : null;
       if (next === null) return;
       var target = tabButtons[(next + tabButtons.length) % tabButtons.length];
@@ -53,7 +87,8 @@
       target.focus();
       event.preventDefault();
     });
-  });
+  }
+  tabButtons.forEach(wireTab);
 
   // ---------------------------------------------------------------- terminals
 
@@ -211,6 +246,17 @@
       var entry = showTerminal(args.session);
       if (entry) entry.term.clear();
     },
+    'terminal:interrupt-all': function () {
+      openTab(terminalTab());
+      Object.keys(terminals).forEach(function (id) { typeInto(terminals[id], '\u0003'); });
+    },
+    'terminal:clear-all': function () {
+      openTab(terminalTab());
+      Object.keys(terminals).forEach(function (id) { terminals[id].term.clear(); });
+    },
+    'terminal:select': function (args) {
+      if (!showTerminal(args.session)) throw new Error('this workshop has no terminal');
+    },
     'workshop:copy': function (args) { return copyText(String(args.text || '')); },
     'workshop:copy-and-edit': function (args) { return copyText(String(args.text || '')); },
     'dashboard:open-dashboard': function (args) {
@@ -231,6 +277,35 @@
         node.hidden = !open;
       }
     },
+    'dashboard:create-dashboard': function (args) {
+      var existing = tabNamed(args.name);
+      if (existing) return openTab(existing);
+      var url = String(args.url || '');
+      if (/^terminal:/.test(url)) {
+        showTerminal(url.slice('terminal:'.length));
+        return;
+      }
+      return openTab(addFrameTab(String(args.name), url));
+    },
+    'dashboard:delete-dashboard': function (args) {
+      var button = tabNamed(args.name);
+      if (!button) throw new Error('there is no tab named "' + args.name + '"');
+      var panel = document.getElementById(button.getAttribute('aria-controls'));
+      if (panel && panel.querySelector('.terminals')) throw new Error('the terminals stay');
+      tabButtons.splice(tabButtons.indexOf(button), 1);
+      button.parentNode.removeChild(button);
+      if (panel) panel.parentNode.removeChild(panel);
+      openTab(tabButtons[0]);
+    },
+    'files:download-file': function (args) {
+      var link = document.createElement('a');
+      link.href = '/files/' + String(args.path || '').split('/').map(encodeURIComponent).join('/');
+      link.download = String(args.download || String(args.path || '').split('/').pop());
+      document.body.appendChild(link);
+      link.click();
+      document.body.removeChild(link);
+    },
+    'section:heading': function () {},
     'dashboard:open-url': function (args) { window.open(String(args.url), '_blank', 'noopener'); },
     'editor:open-file': function () {
       // Best effort: the editor is another application; bring it forward so the learner can open the file.
@@ -269,6 +344,7 @@
 
   var labels = {
     'workshop:copy': 'Copied', 'workshop:copy-and-edit': 'Copied', 'examiner:execute-test': 'Passed', 'section:begin': '',
+    'section:heading': '', 'files:download-file': 'Downloading',
   };
 
   function runAction(element) {
