@@ -6,6 +6,7 @@ import MarkdownIt from 'markdown-it';
 import type { RendererRule } from 'markdown-it';
 import { readActionBlock } from './action-block.js';
 import { actionHtml } from './action-html.js';
+import { headingIds } from './heading-ids.js';
 import { escapeHtml } from './html.js';
 import type { ContentProblem } from './problems.js';
 import { expandShortcodes, restoreIntoHtml } from './shortcodes.js';
@@ -46,6 +47,7 @@ export function renderMarkdown(source: MarkdownSource): RenderedMarkdown {
 
 function createMarkdown(): MarkdownIt {
   const md = new MarkdownIt({ html: true, linkify: false, typographer: false });
+  headingIds(md);
   const plainFence = md.renderer.rules.fence!;
   const fence: RendererRule = (tokens, index, options, env: RenderEnv, self) => {
     const token = tokens[index];

@@ -3,9 +3,11 @@
  * never leave workshop/static. (test/integration/preview.test.ts drives the whole preview in Chromium.)
  */
 import { promises as fs } from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { loadContent, renderPage, sampleVariables, type WorkshopContent } from '../../src/content/index.js';
+import { loadContent, renderPage, sampleVariables, startPreview, type WorkshopContent } from '../../src/content/index.js';
+import { isLoopback } from '../../src/content/preview/local-only.js';
 import { navigationHtml, pageUrl } from '../../src/content/preview/navigation.js';
 import { pageDocument } from '../../src/content/preview/page-view.js';
 import { readStaticFile } from '../../src/content/preview/static-files.js';
@@ -83,5 +85,39 @@ describe('static files', () => {
     expect(await readStaticFile(staticDir, '/img/../../secret.txt')).toBeUndefined();
     expect(await readStaticFile(staticDir, '/img')).toBeUndefined();
     expect(await readStaticFile(staticDir, '/a\0b')).toBeUndefined();
+  });
+});
+
+describe('a preview bound to loopback', () => {
+  test('answers to localhost names only (DNS rebinding)', async () => {
+    const dir = await workshopWith({ 'workshop/content/_index.md': '---\ntitle: Home\n---\nHi' });
+    const preview = await startPreview({ workshopDir: dir });
+    try {
+      const { port } = new URL(preview.url);
+      const statusFor = (host: string) =>
+        new Promise<number>((resolve, reject) => {
+          http.get({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          }).on('error', reject);
+        });
+
+      expect(await statusFor(`127.0.0.1:${port}`)).toBe(200);
+      expect(await statusFor(`localhost:${port}`)).toBe(200);
+      expect(await statusFor(`[::1]:${port}`)).toBe(200);
+      expect(await statusFor(`evil.example:${port}`)).toBe(403);
+    } finally {
+      await preview.close();
+    }
+  });
+
+  test.each([
+    ['127.0.0.1', true],
+    ['::1', true],
+    ['localhost', true],
+    ['0.0.0.0', false],
+    ['192.168.1.4', false],
+  ])('%s is loopback: %s', (address, loopback) => {
+    expect(isLoopback(address)).toBe(loopback);
   });
 });

@@ -348,6 +348,12 @@ describe('renderPage', () => {
     expect([last.prev, last.next]).toEqual(['03-actions', undefined]);
   });
 
+  test('headings get ids as Hugo makes them, unique within the page', () => {
+    const { html } = render('# Getting started\n\n## Getting started\n\n## Step 1: `kubectl` & you\n');
+
+    expect(html).toBe('<h1 id="getting-started">Getting started</h1>\n<h2 id="getting-started-1">Getting started</h2>\n<h2 id="step-1-kubectl--you">Step 1: <code>kubectl</code> &amp; you</h2>\n');
+  });
+
   test('raw HTML from the author is kept', () => {
     expect(render('<details><summary>More</summary>\n\nHidden text\n\n</details>\n').html).toBe('<details><summary>More</summary>\n<p>Hidden text</p>\n</details>\n');
   });

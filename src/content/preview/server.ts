@@ -14,6 +14,7 @@ import { sampleVariables } from '../sample-variables.js';
 import { BASE_URL_VARIABLE } from '../shortcodes.js';
 import { watchContent } from '../watch-content.js';
 import { LiveReloadHub } from './live-reload.js';
+import { isLoopback, isLoopbackHostHeader } from './local-only.js';
 import { pageDocument } from './page-view.js';
 import { readStaticFile } from './static-files.js';
 
@@ -42,7 +43,11 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   const hub = new LiveReloadHub();
   const stopWatching = watchContent(workshopDir, (files) => void site.reload().then((generation) => hub.announceChange(generation, files)));
 
+  const localOnly = isLoopback(opts.host ?? '127.0.0.1');
   const server = http.createServer((request, response) => {
+    if (localOnly && !safeIsLoopbackHostHeader(request.headers.host)) {
+      return sendText(response, 403, 'This preview listens on a loopback address and answers only to localhost or 127.0.0.1.');
+    }
     handle(site, hub, request, response).catch(() => sendText(response, 500, 'The preview could not show this page; see the terminal where it runs.'));
   });
   await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
@@ -174,6 +179,14 @@ function sendText(response: http.ServerResponse, status: number, text: string): 
   if (response.headersSent) return void response.end();
   response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${text}\n`);
+}
+
+function safeIsLoopbackHostHeader(host: string | undefined): boolean {
+  try {
+    return isLoopbackHostHeader(host);
+  } catch {
+    return false; // not even a valid host name
+  }
 }
 
 function listen(server: http.Server, host: string, port: number): Promise<void> {
