@@ -8,6 +8,11 @@ import { hashPassword, verifyPassword } from '../../src/portal/auth/passwords.js
 import { checkCsrfToken, csrfTokenFor } from '../../src/portal/auth/csrf.js';
 import { RateLimiter } from '../../src/portal/auth/rate-limit.js';
 import { validateRegistration } from '../../src/portal/auth/accounts.js';
+import { issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from '../../src/portal/auth/tokens.js';
+import { TokenStore } from '../../src/portal/auth/token-store.js';
+import { AuthContext } from '../../src/portal/auth/context.js';
+import { accessCodePage, loginPage, messagePage, registerPage } from '../../src/portal/auth/pages.js';
+import { KubeClient, KubeError } from '../../src/runtime/index.js';
 
 const key = (id: string) => ({ id, secret: randomBytes(32) });
 const inSeconds = (s: number) => Math.floor(Date.now() / 1000) + s;
@@ -129,5 +134,145 @@ describe('registration', () => {
         { field: 'email', message: 'Email must be an address such as ada@example.com.' },
         { field: 'password', message: 'Password must have at most 256 characters.' },
       ]);
+  });
+});
+
+describe('OAuth2 tokens', () => {
+  const ring = new KeyRing([key('k1')]);
+  const ada = { id: 'ada', username: 'ada', kind: 'registered' as const };
+
+  test('issued like Educates: 10 h Bearer tokens of scope user:info, with a refresh token only when asked', () => {
+    const withRefresh = issueTokens(ring, ada, 'robot', true);
+    expect(withRefresh).toEqual({ access_token: expect.any(String), expires_in: 36000, token_type: 'Bearer', scope: 'user:info', refresh_token: expect.any(String) });
+    expect(issueTokens(ring, ada, 'robot', false)).not.toHaveProperty('refresh_token');
+    const access = verifyAccess(ring, withRefresh.access_token);
+    expect(access).toEqual({ payload: { jti: expect.any(String), fam: expect.any(String), cid: 'robot', sub: ada, scope: 'user:info', exp: expect.any(Number) } });
+    const refresh = verifyRefresh(ring, withRefresh.refresh_token);
+    expect('payload' in refresh && 'payload' in access && refresh.payload.fam === access.payload.fam).toBe(true);
+  });
+
+  test('each kind of value is refused where another kind is expected', () => {
+    const tokens = issueTokens(ring, ada, 'robot', true);
+    const code = issueCode(ring, ada, 's1', 'http://x/oauth_callback');
+    expect(verifyRefresh(ring, tokens.access_token)).toEqual({ failure: 'signature' });
+    expect(verifyAccess(ring, tokens.refresh_token)).toEqual({ failure: 'signature' });
+    expect(verifyAccess(ring, code)).toEqual({ failure: 'signature' });
+    expect(verifyCode(ring, tokens.access_token)).toEqual({ failure: 'signature' });
+  });
+
+  test('only the identity\'s own fields go into a token', () => {
+    const sneaky = { ...ada, isAdmin: true, password: 'x' } as unknown as typeof ada;
+    const claims = verifyAccess(ring, issueTokens(ring, sneaky, 'robot', false).access_token);
+    expect('payload' in claims && claims.payload.sub).toEqual(ada);
+  });
+
+  test('codes expire after 60 s, access tokens after 10 h', () => {
+    const code = issueCode(ring, ada, 's1', 'http://x/oauth_callback');
+    const access = issueTokens(ring, ada, 'robot', false).access_token;
+    const realNow = Date.now;
+    const now = realNow();
+    const at = (ms: number) => { Date.now = () => now + ms; };
+    try {
+      at(59_000);
+      expect('payload' in verifyCode(ring, code)).toBe(true);
+      at(61_000);
+      expect(verifyCode(ring, code)).toEqual({ failure: 'expired' });
+      at(35_990_000);
+      expect('payload' in verifyAccess(ring, access)).toBe(true);
+      at(36_001_000);
+      expect(verifyAccess(ring, access)).toEqual({ failure: 'expired' });
+    } finally {
+      Date.now = realNow;
+    }
+  });
+});
+
+describe('token store error paths', () => {
+  /** An API server stand-in for the paths a real one rarely takes: conflicts and outages. */
+  function fakeClient(behaviour: { conflicts?: number; down?: boolean }) {
+    let data: Record<string, string> = {};
+    let version = 1;
+    let conflicts = behaviour.conflicts ?? 0;
+    const client = {
+      down: behaviour.down ?? false,
+      pathFor: () => '/api/v1/namespaces/p-ui/configmaps/p-portal-tokens',
+      get: async () => {
+        if (client.down) throw new KubeError(0, 'ConnectionError', 'GET: connect ECONNREFUSED');
+        return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p-portal-tokens', namespace: 'p-ui', resourceVersion: String(version) }, data: { ...data } };
+      },
+      create: async () => ({}),
+      request: async (_method: string, _path: string, options: { body: { metadata: { resourceVersion: string }; data: Record<string, string> } }) => {
+        if (client.down) throw new KubeError(0, 'ConnectionError', 'PUT: connect ECONNREFUSED');
+        if (conflicts > 0 || options.body.metadata.resourceVersion !== String(version)) {
+          conflicts--;
+          version++;
+          throw new KubeError(409, 'Conflict', 'the object has been modified');
+        }
+        data = options.body.data;
+        version++;
+        return { ...options.body, metadata: { ...options.body.metadata, resourceVersion: String(version) } };
+      },
+    };
+    return client;
+  }
+  const later = () => Date.now() / 1000 + 60;
+
+  test('a write that loses races is retried, and a single-use value is used once only', async () => {
+    const client = fakeClient({ conflicts: 3 });
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
+    await expect(store.record([['code', 'c1', later()]], true)).resolves.toBe(true);
+    await expect(store.record([['code', 'c1', later()]], true)).resolves.toBe(false);
+    await expect(store.has([['code', 'c1']])).resolves.toBe(true);
+  });
+
+  test('expired entries are pruned at the next write', async () => {
+    const client = fakeClient({});
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
+    await store.record([['revoked', 'old', Date.now() / 1000 - 1]]);
+    await store.record([['revoked', 'new', later()]]);
+    expect(Object.keys((await client.get()).data)).toEqual(['revoked.new']);
+  });
+
+  test('with the API server down, Bearer checks use the last list read; fresh checks and a replica that never read fail', async () => {
+    const client = fakeClient({});
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
+    await store.record([['revoked', 'r1', later()]]);
+    client.down = true;
+    await expect(store.has([['revoked', 'r1']])).resolves.toBe(true);
+    await expect(store.has([['revoked', 'r2']])).resolves.toBe(false);
+    await expect(store.has([['revoked', 'r1']], true)).rejects.toThrow('ECONNREFUSED');
+    const newcomer = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
+    await expect(newcomer.has([['revoked', 'r1']])).rejects.toThrow('ECONNREFUSED');
+  });
+});
+
+describe('pages and redirects', () => {
+  const ctx = new AuthContext({ client: {} as KubeClient, portalName: 'p', portalNamespace: 'p-ui', publicUrl: 'http://p' }, new KeyRing([key('k1')]));
+
+  test('next is kept only when it is a path of this site', () => {
+    expect(ctx.safeNext('/workshops/catalog/?a=1')).toBe('/workshops/catalog/?a=1');
+    for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', 'evil', '', undefined, 42, ['/x'], '/\u0000x', `/${'x'.repeat(3000)}`]) {
+      expect(ctx.safeNext(bad)).toBe('/');
+    }
+    expect(ctx.withNext('/accounts/login/', '/private/?x=1')).toBe('/accounts/login/?next=%2Fprivate%2F%3Fx%3D1');
+    expect(ctx.withNext('/accounts/login/', `/${'x'.repeat(3000)}`)).toBe('/accounts/login/');
+  });
+
+  test('values from the request are escaped in every page', () => {
+    const hostile = '"><script>alert(1)</script>';
+    const html = [
+      loginPage({ canRegister: true, next: hostile, username: hostile, error: hostile, oidcName: hostile }),
+      registerPage({ next: hostile, values: { username: hostile, email: hostile }, errors: [{ field: 'username', message: hostile }] }),
+      accessCodePage({ next: hostile, error: hostile }),
+      messagePage({ title: hostile, message: hostile, link: { href: hostile, text: hostile } }),
+    ].join('\n');
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  test('a registration error is tied to its field for screen readers', () => {
+    const html = registerPage({ errors: [{ field: 'email', message: 'Email is required.' }] });
+    expect(html).toContain('<input id="f-email" name="email" type="email" autocomplete="email" required value="" aria-invalid="true" aria-describedby="f-email-error">');
+    expect(html).toContain('<span class="field-error" id="f-email-error">Email is required.</span>');
   });
 });

@@ -61,7 +61,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, ac
       return secretEquals(password, options.admin.password) ? { id: username, username, kind: 'admin' } : undefined;
     }
     if (ctx.registration === 'disabled' || reserved.includes(username)) return undefined;
-    const account = await accounts.find(username);
+    // user names are registered in lower case; a learner typing "Ada" means "ada"
+    const account = await accounts.find(username.toLowerCase());
     // without an account the decoy is hashed anyway, so the answer takes as long as for a wrong password
     const ok = await verifyPassword(password, account?.passwordHash ?? await decoyHash());
     return account && ok ? { id: account.username, username: account.username, email: account.email || undefined, kind: 'registered' } : undefined;
