@@ -1,14 +1,17 @@
 import { ContentSource } from '../constructs/index.js';
-import { Code, factory } from './code.js';
+import { Code, Commented, factory } from './code.js';
 import { Fields } from './fields.js';
 import { variablesProblem } from './values.js';
 
 export interface MappedContent {
-  /** `ContentSource.image(...)` or `.git(...)`, or undefined for content in the image. */
-  content?: Code;
+  /** `ContentSource.image(...)` or `.git(...)` (perhaps with a comment), or undefined for content in the image. */
+  content?: Code | Commented;
   /** A workshop image other than Educates' base image. */
   workshopImage?: string;
 }
+
+/** Where `$(image_repository)` points unless a portal says otherwise, in Educates (local) and in the library alike. */
+const DEFAULT_IMAGE_REPOSITORY = 'registry.default.svc.cluster.local';
 
 /** Educates' short names of its own workshop images. */
 const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$/;
@@ -17,7 +20,7 @@ const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$
  * Maps where the workshop comes from: `spec.workshop.files` (vendir items: the first image or git item becomes
  * the content source), `spec.workshop.image`, and their deprecated forms `spec.content.image` / `.files`.
  */
-export function mapContent(spec: Fields): MappedContent {
+export function mapContent(spec: Fields, version: string): MappedContent {
   const result: MappedContent = {};
   const workshop = spec.child('workshop');
   const legacy = spec.child('content');
@@ -46,7 +49,7 @@ export function mapContent(spec: Fields): MappedContent {
       item.unsupportedAll('cdk8s-workshops takes the content from one source; merge the others into it');
       continue;
     }
-    result.content = mapFilesItem(item);
+    result.content = mapFilesItem(item, version);
   }
   workshop?.unsupported('packages', 'cdk8s-workshops installs no packages into sessions: add them to the workshop image');
   workshop?.finish();
@@ -64,26 +67,30 @@ export function mapContent(spec: Fields): MappedContent {
 }
 
 /** One vendir content item as a content source, or undefined (reported) when it cannot be one. */
-function mapFilesItem(item: Fields): Code | undefined {
+function mapFilesItem(item: Fields, version: string): Code | Commented | undefined {
   const target = item.string('path');
   if (target !== undefined && target !== '.' && target !== './') {
     item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
   }
   for (const key of ['includePaths', 'excludePaths', 'legalPaths']) item.unsupported(key, 'the whole content source is fetched; it has no path filters');
   const newRoot = item.string('newRootPath');
-  let code: Code | undefined;
+  let code: Code | Commented | undefined;
   if (item.has('image')) {
     const image = item.child('image')!;
     const url = image.string('url');
     image.finish();
-    const ref = url && !/:[\w][\w.-]*$|@sha256:/.test(url.split('/').pop() ?? '') ? `${url}:latest` : url;
+    // Educates' own templates publish to $(image_repository)/<name>-files:$(workshop_version)
+    const filled = url?.replace('$(image_repository)', DEFAULT_IMAGE_REPOSITORY).replace('$(workshop_version)', version);
+    const ref = filled && !/:[\w][\w.-]*$|@sha256:/.test(filled.split('/').pop() ?? '') ? `${filled}:latest` : filled;
     code = attempt(item, 'image', () => {
       if (!ref) throw new Error('an image item needs a url');
       const problem = variablesProblem(ref);
       if (problem) throw new Error(problem);
       if (ref.includes('$(')) throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
       ContentSource.image(ref);
-      return factory('ContentSource', 'image', [ref]);
+      const source = factory('ContentSource', 'image', [ref]);
+      return filled === url ? source : new Commented(source, `Educates wrote ${url}: filled in with the registry a portal uses ` +
+        `by default (its imageRepository) and the workshop's version; change it if you publish elsewhere`);
     });
     if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root');
   } else if (item.has('git')) {
@@ -107,7 +114,7 @@ function mapFilesItem(item: Fields): Code | undefined {
   return code;
 }
 
-function attempt(item: Fields, key: string, make: () => Code): Code | undefined {
+function attempt(item: Fields, key: string, make: () => Code | Commented): Code | Commented | undefined {
   try {
     return make();
   } catch (error) {

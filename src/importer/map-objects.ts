@@ -1,5 +1,5 @@
 import { isQuantity, lookupKind } from '../constructs/index.js';
-import { Code, Literal, call } from './code.js';
+import { Code, Commented, Literal, call } from './code.js';
 import { Fields } from './fields.js';
 import { NamespaceSettings, addNamespaceCode, secondarySuffix } from './map-namespaces.js';
 import type { WorkshopModel } from './model.js';
@@ -43,7 +43,11 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
     if (group.endsWith('educates.dev')) {
       const injected = scope === 'session' && kind === 'SecretCopier' ? secretCopierInjections(object) : undefined;
-      if (!injected) return unsupported(`${kind} is a resource of the Educates operator, which cdk8s-workshops does not run`);
+      if (!injected) {
+        return unsupported(kind === 'SecretCopier'
+          ? 'only a SecretCopier that copies Secrets into $(session_namespace) under their own names carries over (as session.injectSecret)'
+          : `${kind} is a resource of the Educates operator, which cdk8s-workshops does not run`);
+      }
       for (const [secretName, namespace] of injected) {
         model.statements.push({ code: call(`${model.variable}.session.injectSecret`, [secretName, namespace]) });
       }
@@ -71,10 +75,24 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
       }
     }
     const id = uniqueId(`${kind}-${name}`.replace(/\$\(([a-z_]+)\)/g, '$1'), ids);
+    const literal = scope === 'session' ? moveSessionServiceAccount(object) : object;
     model.statements.push({
-      code: new Code([`new ApiObject(${model.variable}.${scope}, '${id}', `, new Literal(object), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
+      code: new Code([`new ApiObject(${model.variable}.${scope}, '${id}', `, new Literal(literal), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
     });
   });
+}
+
+/**
+ * Educates keeps a session's ServiceAccount in the environment namespace, so its bindings name it with
+ * `namespace: $(workshop_namespace)`; here it lives in the session namespace. Rewrites those subjects, with a comment.
+ */
+function moveSessionServiceAccount(object: Json): Json {
+  if (!['RoleBinding', 'ClusterRoleBinding'].includes(object.kind as string) || !Array.isArray(object.subjects)) return object;
+  const subjects = (object.subjects as Json[]).map((subject) =>
+    subject.kind === 'ServiceAccount' && subject.name === '$(service_account)' && subject.namespace === '$(workshop_namespace)'
+      ? { ...subject, namespace: new Commented('$(session_namespace)', "Educates' session ServiceAccount is in $(workshop_namespace); here it is in the session namespace") }
+      : subject);
+  return { ...object, subjects };
 }
 
 /** The Secrets a SecretCopier copies into the session namespace, when that is all it does. */

@@ -68,7 +68,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   props.vendor = spec.string('vendor');
   props.authors = spec.strings('authors');
   props.version = spec.string('version');
-  const content = mapContent(spec);
+  const content = mapContent(spec, (props.version as string | undefined) ?? 'latest');
   props.content = content.content;
   props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
     'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');

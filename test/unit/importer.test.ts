@@ -61,8 +61,16 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       "  data: { registry: '$(registry_host)', session: '$(session_name)' },",
       "            image: '$(registry_host)/web:latest',",
       "new ApiObject(labContainerBuilds.session, 'ClusterRoleBinding-session_name-node-reader', {",
-      "  subjects: [{ kind: 'ServiceAccount', namespace: '$(session_namespace)', name: '$(service_account)' }],",
     ]) expect(source).toContain(line);
+    // Educates binds the session ServiceAccount in the environment namespace; here it lives in the session namespace
+    expect(source).toContain([
+      '    {',
+      "      kind: 'ServiceAccount',",
+      "      // Educates' session ServiceAccount is in $(workshop_namespace); here it is in the session namespace",
+      "      namespace: '$(session_namespace)',",
+      "      name: '$(service_account)',",
+      '    },',
+    ].join('\n'));
     expect(source).toContain("import { ApiObject, Duration } from 'cdk8s';");
   });
 
@@ -94,7 +102,7 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const w = 'Workshop lab-virtual-clusters';
     expect(fields(unsupported)).toEqual([
       'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline', 'spec.workshop.files[1].includePaths',
-      'spec.workshop.files[1].image', 'spec.workshop.packages', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
+      'spec.workshop.packages', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
       'spec.session.resources.storage', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.applications.console.vendor',
       'spec.session.applications.vcluster', 'spec.session.applications.webdav', 'spec.session.ingresses[0]',
       'spec.session.ingresses[1].path', 'spec.session.ingresses[1].headers', 'spec.session.objects[1]', 'spec.session.patches',
@@ -103,7 +111,12 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const reason = (field: string) => unsupported.find((u) => u.field === field)?.reason;
     expect(reason('spec.session.applications.vcluster')).toBe('cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
     expect(reason('spec.session.env[0]')).toBe('uses $(vcluster_secret), which cdk8s-workshops does not define');
-    expect(reason('spec.workshop.files[1].image')).toBe('a content source is a full image reference, without variables: write out $(image_repository)');
+    // Educates' usual $(image_repository)/<name>-files:<version> is filled in with the default registry, and says so
+    expect(source).toContain([
+      '  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the registry a portal uses by',
+      "  // default (its imageRepository) and the workshop's version; change it if you publish elsewhere",
+      "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest'),",
+    ].join('\n'));
     expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
     expect(unsupported.find((u) => u.field === 'spec.session.applications.vcluster')?.value).toBe('{"enabled":true,"version":"1.33"}');
     // what remains maps: baseline policy, terminal and console, the docs route, the kapp App with its kind registered
@@ -112,7 +125,7 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(source).toContain("labVirtualClusters.session.addRoute({ name: 'docs', port: 8000 });");
     expect(source).toContain("registerKind('kappctrl.k14s.io/v1alpha1', 'App', { resource: 'apps', namespaced: true });");
     // and the header lists what was left out
-    expect(source).toContain(' * Not carried over (23):');
+    expect(source).toContain(' * Not carried over (22):');
     expect(source).toContain(' * - Workshop lab-virtual-clusters: spec.session.applications.webdav: cdk8s-workshops has no WebDAV server;');
   });
 
