@@ -454,6 +454,39 @@ describe('watchContent', () => {
   });
 });
 
+describe('watchContent when workshop/ is replaced', () => {
+  test('a workshop/ swapped in by rename is reported, and edits inside the new one are seen', async () => {
+    const dir = await workshopWith({ 'workshop/content/_index.md': '---\ntitle: Old\n---\n', 'workshop.next/content/_index.md': '---\ntitle: New\n---\n' });
+    const reports: string[][] = [];
+    const stop = watchContent(dir, (files) => reports.push(files));
+    try {
+      await fs.rename(path.join(dir, 'workshop'), path.join(dir, 'workshop.old'));
+      await fs.rename(path.join(dir, 'workshop.next'), path.join(dir, 'workshop'));
+      await waitUntil(() => reports.flat().includes('workshop'));
+
+      reports.length = 0;
+      await fs.writeFile(path.join(dir, 'workshop/content/_index.md'), '---\ntitle: Newer\n---\n');
+      await waitUntil(() => reports.flat().includes('workshop/content/_index.md'));
+    } finally {
+      stop();
+    }
+  });
+
+  test('files outside workshop/ are not reported', async () => {
+    const dir = await workshopWith({ 'workshop/content/_index.md': 'x', 'exercises/a.txt': 'a' });
+    const reports: string[][] = [];
+    const stop = watchContent(dir, (files) => reports.push(files));
+    try {
+      await fs.writeFile(path.join(dir, 'exercises/a.txt'), 'b');
+      await fs.writeFile(path.join(dir, 'README.md'), 'c');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(reports).toEqual([]);
+    } finally {
+      stop();
+    }
+  });
+});
+
 async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
