@@ -5,7 +5,8 @@
  * an event, while tokens are already proof of who is asking.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { secretEquals, text } from './account-routes.js';
+import { text } from './forms.js';
+import { secretEquals } from './keys.js';
 import type { AuthContext } from './context.js';
 import { accessCodePage } from './pages.js';
 

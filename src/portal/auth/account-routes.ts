@@ -6,25 +6,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AccountStore, FieldError, PASSWORD_MAX, validateRegistration } from './accounts.js';
 import type { AuthContext } from './context.js';
-import { safeEqual } from './keys.js';
+import { secretEquals } from './keys.js';
+import { text } from './forms.js';
 import { loginPage, logoutPage, registerPage } from './pages.js';
 import { decoyHash, verifyPassword } from './passwords.js';
 import type { Identity } from './types.js';
-import { createHash } from 'node:crypto';
 
 type Form = Record<string, unknown>;
-
-/** A form field as text; anything else (missing, repeated, a number) counts as empty. */
-export function text(form: unknown, key: string): string {
-  const value = form && typeof form === 'object' ? (form as Form)[key] : undefined;
-  return typeof value === 'string' ? value : '';
-}
-
-/** Compares secrets in constant time whatever their lengths (by comparing their hashes). */
-export function secretEquals(a: string, b: string): boolean {
-  const hash = (s: string) => createHash('sha256').update(s).digest();
-  return safeEqual(hash(a), hash(b));
-}
 
 export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, accounts: AccountStore, verifyCsrf: preHandlerAsyncHookHandler): void {
   const { options } = ctx;

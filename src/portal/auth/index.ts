@@ -8,12 +8,13 @@
  */
 import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { registerAccessCode } from './access-code.js';
-import { registerAccountRoutes, text } from './account-routes.js';
+import { registerAccountRoutes } from './account-routes.js';
 import { AccountStore } from './accounts.js';
 import { AuthContext } from './context.js';
-import { checkCsrfToken } from './csrf.js';
+import { text } from './forms.js';
+import { createGuards } from './guards.js';
 import { loadKeyRing } from './keys.js';
 import { OAuth2Server } from './oauth2.js';
 import { registerOidc } from './oidc.js';
@@ -32,10 +33,9 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const keys = await loadKeyRing(options.client, options.portalNamespace, options.portalName);
   const ctx = new AuthContext(options, keys);
   const accounts = new AccountStore(options.client, options.portalNamespace, options.portalName);
+  const oauth2 = new OAuth2Server(ctx, new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs));
 
   app.decorateRequest('identity', null);
-  const tokens = new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs);
-  const oauth2 = new OAuth2Server(ctx, tokens);
   // every replica picks up a rotated key list within five minutes even if no token signed with it comes along
   const reloading = setInterval(() => void keys.reload().catch(() => undefined), 300_000);
   reloading.unref();
@@ -53,47 +53,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     ctx.flush(request, reply);
   });
 
-  const verifyCsrf = async (request: FastifyRequest, reply: FastifyReply) => {
-    const token = text(request.body, '_csrf') || String(request.headers['x-csrf-token'] ?? '');
-    if (checkCsrfToken(keys, ctx.state(request).session?.sid, token)) return;
-    return ctx.refuse(request, reply, 403, 'csrf_failed', 'The form has expired',
-      'The form was sent without a valid CSRF token (the page was open too long, or you signed in or out meanwhile). Go back, reload the page and submit it again.');
-  };
-
-  const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (request.identity) return;
-    if (ctx.wantsHtml(request)) {
-      if (ctx.registration === 'anonymous') {
-        ctx.signInAnonymous(request);
-        return;
-      }
-      return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
-    }
-    const why = ctx.state(request).tokenError;
-    reply.header('WWW-Authenticate', why ? `Bearer error="invalid_token"` : 'Bearer');
-    return reply.code(401).header('Cache-Control', 'no-store').send({
-      error: 'unauthorized',
-      message: why ?? 'sign in, or send an OAuth2 access token in the Authorization: Bearer header',
-    });
-  };
-
-  const requireStaff = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.identity) return requireUser(request, reply);
-    if (request.identity.kind !== 'admin') {
-      return ctx.refuse(request, reply, 403, 'forbidden', 'Administrators only', 'This page is for the portal\'s administrators.');
-    }
-  };
-
-  const requireRobot = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.identity) {
-      const why = ctx.state(request).tokenError;
-      reply.header('WWW-Authenticate', why ? `Bearer error="invalid_token"` : 'Bearer');
-      return reply.code(401).header('Cache-Control', 'no-store').send({ error: 'unauthorized', message: why ?? 'send a robot\'s OAuth2 access token in the Authorization: Bearer header' });
-    }
-    if (request.identity.kind !== 'robot') {
-      return reply.code(403).header('Cache-Control', 'no-store').send({ error: 'forbidden', message: 'only the portal\'s robot clients may use this endpoint' });
-    }
-  };
+  const { verifyCsrf, requireUser, requireStaff, requireRobot } = createGuards(ctx);
 
   registerAccountRoutes(app, ctx, accounts, verifyCsrf);
   registerAccessCode(app, ctx, verifyCsrf);

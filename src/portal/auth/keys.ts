@@ -6,7 +6,7 @@
  * Everything the portal signs (cookies, access and refresh tokens, authorization codes, CSRF tokens) is bound to a
  * purpose, so that a value made for one use is refused for another.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Labels, MANAGED_BY } from '../../constructs/index.js';
 import { KubeClient, KubeError } from '../../runtime/index.js';
 
@@ -104,6 +104,12 @@ export class KeyRing {
 
 export function safeEqual(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Compares secrets in constant time whatever their lengths (by comparing their hashes). */
+export function secretEquals(a: string, b: string): boolean {
+  const hash = (s: string) => createHash('sha256').update(s).digest();
+  return safeEqual(hash(a), hash(b));
 }
 
 export function keysSecretName(portal: string): string {

@@ -8,7 +8,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { secretEquals, text } from './account-routes.js';
+import { text } from './forms.js';
+import { secretEquals } from './keys.js';
 import type { AuthContext } from './context.js';
 import type { TokenStore } from './token-store.js';
 import { AccessClaims, issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from './tokens.js';

@@ -6,7 +6,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { text } from './account-routes.js';
+import { text } from './forms.js';
 import type { AuthContext } from './context.js';
 import { cookieOptions } from './cookies.js';
 import { messagePage } from './pages.js';
