@@ -26,7 +26,7 @@ export function serveCommand(): Command {
       if (!fs.existsSync(path.join(workshopDir, 'workshop', 'content'))) {
         throw new CliError(`${dir} has no workshop/content/ folder: run this in a workshop folder, or name one`);
       }
-      const { startPreview } = await import('../../content/index.js');
+      const { loadContent, startPreview } = await import('../../content/index.js');
       let preview: Awaited<ReturnType<typeof startPreview>>;
       try {
         preview = await startPreview({ workshopDir, host: options.host, port: options.port });
@@ -36,7 +36,10 @@ export function serveCommand(): Command {
         if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new CliError(`cannot listen on ${options.host}:${options.port} (${code})`);
         throw error;
       }
-      process.stdout.write(`previewing ${path.relative(process.cwd(), workshopDir) || '.'} at ${preview.url}\n(reloads on save; Ctrl-C stops)\n`);
+      // Without a workshop/content/_index.md the site has no home page: point at the first page instead.
+      const { pages } = await loadContent(workshopDir);
+      const first = pages.some((p) => p.path === '') || !pages.length ? '' : `${pages[0].path.split('/').map(encodeURIComponent).join('/')}/`;
+      process.stdout.write(`previewing ${path.relative(process.cwd(), workshopDir) || '.'} at ${new URL(first, preview.url)}\n(reloads on save; Ctrl-C stops)\n`);
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));
