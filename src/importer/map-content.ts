@@ -72,7 +72,7 @@ function mapFilesItem(item: Fields, version: string): Code | Commented | undefin
   if (target !== undefined && target !== '.' && target !== './') {
     item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
   }
-  for (const key of ['includePaths', 'excludePaths', 'legalPaths']) item.unsupported(key, 'the whole content source is fetched; it has no path filters');
+  for (const key of ['includePaths', 'excludePaths', 'legalPaths']) item.unsupported(key, 'a content source is fetched whole, without path filters: publish only what the session needs');
   const newRoot = item.string('newRootPath');
   let code: Code | Commented | undefined;
   if (item.has('image')) {

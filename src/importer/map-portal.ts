@@ -41,70 +41,7 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
   }
 
   const props: Record<string, unknown> = {};
-  const portal = spec.child('portal') ?? new Fields({}, 'spec.portal', resource.label, report);
-  props.title = portal.string('title');
-  const logo = portal.string('logo');
-  if (logo !== undefined && /^(data:image\/[a-z+.-]+;base64,|https:\/\/)/.test(logo)) props.logo = logo;
-  else if (logo !== undefined) report.unsupported(resource.label, 'spec.portal.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
-  const ingress = portal.child('ingress');
-  if (ingress) {
-    const hostname = ingress.string('hostname');
-    if (hostname?.includes('.')) props.hostname = hostname;
-    else if (hostname) report.unsupported(resource.label, 'spec.portal.ingress.hostname', hostname, 'the portal host name must be a full domain name; by default it is <portal>-ui.<ingress domain>');
-    const tls = ingress.child('tlsCertificateRef');
-    if (tls) {
-      const name = tls.string('name');
-      const namespace = tls.string('namespace');
-      tls.finish();
-      if (name && namespace) props.tlsSecret = { namespace, name };
-      else report.unsupported(resource.label, tls.path, tls.value, 'a TLS secret reference needs a name and a namespace');
-    }
-    ingress.finish();
-  }
-  const sessions = portal.child('sessions');
-  const maximum = sessions?.integer('maximum') ?? 0;
-  props.maximumSessions = maximum || undefined;
-  const registered = sessions?.integer('registered');
-  props.registeredSessions = registered ?? new Commented(0, "Educates' default: no limit per learner (the library's default is one session)");
-  props.anonymousSessions = sessions?.integer('anonymous');
-  sessions?.finish();
-  const registration = portal.child('registration');
-  if (registration) {
-    const type = registration.string('type');
-    if (type === 'anonymous') props.registration = lib('Registration', 'Registration.ANONYMOUS');
-    else if (type !== undefined && type !== 'one-step') report.unsupported(resource.label, registration.pathOf('type'), type, 'allowed are one-step and anonymous');
-    if (registration.boolean('enabled') === false) {
-      report.unsupported(resource.label, registration.pathOf('enabled'), false, 'learners can always register; use an identity provider to restrict who may');
-    }
-    registration.finish();
-  }
-  const catalog = portal.child('catalog');
-  if (catalog) {
-    const visibility = catalog.string('visibility');
-    if (visibility === 'public') props.catalogVisibility = lib('CatalogVisibility', 'CatalogVisibility.PUBLIC');
-    else if (visibility !== undefined && visibility !== 'private') report.unsupported(resource.label, catalog.pathOf('visibility'), visibility, 'allowed are private and public');
-    catalog.finish();
-  }
-  // the deprecated top-level settings are defaults that portal.workshop.defaults overrides
-  const deprecated = readSettings(portal, ['capacity', 'initial', 'reserved', 'expires', 'orphaned']);
-  const workshopSection = portal.child('workshop');
-  const defaultsFields = workshopSection?.child('defaults');
-  const explicitDefaults = defaultsFields ? readSettings(defaultsFields) : { seconds: {} };
-  defaultsFields?.finish();
-  workshopSection?.finish();
-  const defaults: Settings = {
-    capacity: explicitDefaults.capacity ?? deprecated.capacity,
-    initial: explicitDefaults.initial ?? deprecated.initial,
-    reserved: explicitDefaults.reserved ?? deprecated.reserved,
-    seconds: { ...deprecated.seconds, ...explicitDefaults.seconds },
-    env: explicitDefaults.env,
-  };
-  for (const [key, reason] of Object.entries({
-    labels: 'the library has no portal labels', password: 'cdk8s-workshops has no event access code yet', index: 'the portal is its own catalog',
-    theme: 'the portal has one look', cookies: 'the portal sets its own cookies', credentials: 'the portal generates its admin credentials',
-    clients: 'the portal generates its OAuth clients', updates: 'Argo CD applies changed workshops; running sessions finish on the old one',
-  })) portal.unsupported(key, reason);
-  portal.finish();
+  const { maximum, defaults } = readPortalSection(spec.child('portal') ?? new Fields({}, 'spec.portal', resource.label, report), props);
   spec.unsupported('analytics', 'cdk8s-workshops sends no analytics to third parties');
 
   const entries: Array<{ workshop: WorkshopModel; alias?: string; settings: Settings; path: string }> = [];
@@ -165,6 +102,75 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
     model.entries.push({ workshop: entry.workshop.variable, options: compact(options) ?? {}, comment });
   });
   return model;
+}
+
+/** `spec.portal`: title, logo, host, TLS, session limits, registration, catalog and the workshop defaults. */
+function readPortalSection(portal: Fields, props: Record<string, unknown>): { maximum: number; defaults: Settings } {
+  const report = portal.report;
+  props.title = portal.string('title');
+  const logo = portal.string('logo');
+  if (logo !== undefined && /^(data:image\/[a-z+.-]+;base64,|https:\/\/)/.test(logo)) props.logo = logo;
+  else if (logo !== undefined) report.unsupported(portal.resource, 'spec.portal.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
+  const ingress = portal.child('ingress');
+  if (ingress) {
+    const hostname = ingress.string('hostname');
+    if (hostname?.includes('.')) props.hostname = hostname;
+    else if (hostname) report.unsupported(portal.resource, 'spec.portal.ingress.hostname', hostname, 'the portal host name must be a full domain name; by default it is <portal>-ui.<ingress domain>');
+    const tls = ingress.child('tlsCertificateRef');
+    if (tls) {
+      const name = tls.string('name');
+      const namespace = tls.string('namespace');
+      tls.finish();
+      if (name && namespace) props.tlsSecret = { namespace, name };
+      else report.unsupported(portal.resource, tls.path, tls.value, 'a TLS secret reference needs a name and a namespace');
+    }
+    ingress.finish();
+  }
+  const sessions = portal.child('sessions');
+  const maximum = sessions?.integer('maximum') ?? 0;
+  props.maximumSessions = maximum || undefined;
+  const registered = sessions?.integer('registered');
+  props.registeredSessions = registered ?? new Commented(0, "Educates' default: no limit per learner (the library's default is one session)");
+  props.anonymousSessions = sessions?.integer('anonymous');
+  sessions?.finish();
+  const registration = portal.child('registration');
+  if (registration) {
+    const type = registration.string('type');
+    if (type === 'anonymous') props.registration = lib('Registration', 'Registration.ANONYMOUS');
+    else if (type !== undefined && type !== 'one-step') report.unsupported(portal.resource, registration.pathOf('type'), type, 'allowed are one-step and anonymous');
+    if (registration.boolean('enabled') === false) {
+      report.unsupported(portal.resource, registration.pathOf('enabled'), false, 'learners can always register; use an identity provider to restrict who may');
+    }
+    registration.finish();
+  }
+  const catalog = portal.child('catalog');
+  if (catalog) {
+    const visibility = catalog.string('visibility');
+    if (visibility === 'public') props.catalogVisibility = lib('CatalogVisibility', 'CatalogVisibility.PUBLIC');
+    else if (visibility !== undefined && visibility !== 'private') report.unsupported(portal.resource, catalog.pathOf('visibility'), visibility, 'allowed are private and public');
+    catalog.finish();
+  }
+  // the deprecated top-level settings are defaults that portal.workshop.defaults overrides
+  const deprecated = readSettings(portal, ['capacity', 'initial', 'reserved', 'expires', 'orphaned']);
+  const workshopSection = portal.child('workshop');
+  const defaultsFields = workshopSection?.child('defaults');
+  const explicitDefaults = defaultsFields ? readSettings(defaultsFields) : { seconds: {} };
+  defaultsFields?.finish();
+  workshopSection?.finish();
+  const defaults: Settings = {
+    capacity: explicitDefaults.capacity ?? deprecated.capacity,
+    initial: explicitDefaults.initial ?? deprecated.initial,
+    reserved: explicitDefaults.reserved ?? deprecated.reserved,
+    seconds: { ...deprecated.seconds, ...explicitDefaults.seconds },
+    env: explicitDefaults.env,
+  };
+  for (const [key, reason] of Object.entries({
+    labels: 'the library has no portal labels', password: 'cdk8s-workshops has no event access code yet', index: 'the portal is its own catalog',
+    theme: 'the portal has one look', cookies: 'the portal sets its own cookies', credentials: 'the portal generates its admin credentials',
+    clients: 'the portal generates its OAuth clients', updates: 'Argo CD applies changed workshops; running sessions finish on the old one',
+  })) portal.unsupported(key, reason);
+  portal.finish();
+  return { maximum, defaults };
 }
 
 /** A portal for workshops given without one, set up as `educates deploy-workshop` sets up its `educates-cli` portal. */

@@ -5,7 +5,7 @@ import { Fields } from './fields.js';
 import { fitBudget } from './fit-budget.js';
 import { mapApplications } from './map-applications.js';
 import { mapContent } from './map-content.js';
-import { NamespaceSettings, budgetCode, namespaceOptions, readNamespaceSettings, readPolicy, readSecondaryNamespaces } from './map-namespaces.js';
+import { NamespaceSettings, namespaceOptions, readNamespaceSettings, readPolicy, readSecondaryNamespaces } from './map-namespaces.js';
 import { mapObjects } from './map-objects.js';
 import { mapRequest } from './map-request.js';
 import { mapDashboards, mapEnv, mapIngresses, mapResources, reportUnsupportedSessionFields } from './map-session.js';
@@ -23,9 +23,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   const metadata = new Fields(resource.document.metadata as Record<string, unknown>, 'metadata', resource.label, report);
   readMetadata(metadata);
   const root = new Fields(resource.document, '', resource.label, report);
-  root.take('apiVersion');
-  root.take('kind');
-  root.take('metadata');
+  for (const key of ['apiVersion', 'kind', 'metadata']) root.take(key);
   const spec = root.child('spec') ?? new Fields({}, 'spec', resource.label, report);
   root.finish();
 
@@ -37,15 +35,62 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
     report.unsupported(resource.label, 'metadata.name', resource.name,
       `a workshop name has at most ${MAX_NAME} characters in cdk8s-workshops (it prefixes session host names): shortened to '${model.libraryName}'`);
   }
+  readCatalogEntry(spec, model);
+  const content = mapContent(spec, (props.version as string | undefined) ?? 'latest');
+  props.content = content.content;
+  props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
+    'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');
+  spec.unsupported('images', 'not used by Educates either');
+
+  const session = spec.child('session') ?? new Fields({}, 'spec.session', resource.label, report);
+  const isolation = readIsolation(session, model);
+  const memory = mapResources(session);
+  const env = mapEnv(session);
+  const applications = mapApplications(session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report), isolation.kubernetesAccess);
+  mapIngresses(session, model, []);
+  mapDashboards(session, model, applications.capabilities.flatMap((c) => c.tabs));
+  mapObjects(session, 'session', model, isolation.sessionNamespaces);
+  reportUnsupportedSessionFields(session);
+  session.finish();
+
+  const settings = isolation.settings;
+  let policyNote: string | undefined;
+  if (applications.docker && settings.policy !== 'privileged') {
+    policyNote = 'Docker-in-docker runs privileged; Educates relaxes the policy for it too';
+    settings.policy = 'privileged';
+  }
+  const fit = fitBudget(settings, applications.capabilities.map((c) => c.instance), { workshopMemory: memory, kubernetesAccess: isolation.kubernetesAccess });
+  const editor = applications.capabilities.some((c) => c.instance.name === 'editor');
+  props.workshopMemory = memory && editor
+    ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own')
+    : memory;
+  props.kubernetesAccess = isolation.kubernetesAccess ? undefined : false;
+  const options = namespaceOptions(settings);
+  props.budget = options.budget && fit.comment ? new Commented(options.budget, fit.comment) : options.budget;
+  props.role = options.role;
+  props.securityPolicy = options.securityPolicy && policyNote ? new Commented(options.securityPolicy, policyNote) : options.securityPolicy;
+
+  const environment = spec.child('environment');
+  if (environment) readEnvironment(environment, model, isolation.sessionNamespaces);
+  props.env = env;
+  props.capabilities = applications.capabilities.length ? applications.capabilities.map((c) => c.code) : undefined;
+  props.requestParameters = mapRequest(spec.child('request'));
+  spec.finish();
+  return model;
+}
+
+/** The catalog fields: title, description, difficulty, duration, tags, labels, logo, url, vendor, authors, version. */
+function readCatalogEntry(spec: Fields, model: WorkshopModel): void {
+  const props = model.props;
   for (const field of ['title', 'description'] as const) {
     const value = spec.string(field);
-    if (!value?.trim()) throw new Error(`${resource.label}: 'spec.${field}' is missing: Educates and cdk8s-workshops both require it`);
+    if (!value?.trim()) throw new Error(`${spec.resource}: 'spec.${field}' is missing: Educates and cdk8s-workshops both require it`);
     props[field] = value;
   }
   const difficulty = spec.string('difficulty');
   if (difficulty !== undefined) {
     if (DIFFICULTIES.includes(difficulty)) props.difficulty = lib('Difficulty', `Difficulty.${difficulty.toUpperCase()}`);
-    else report.unsupported(resource.label, 'spec.difficulty', difficulty, `not a difficulty: allowed are ${DIFFICULTIES.join(', ')}`);
+    else spec.report.unsupported(spec.resource, 'spec.difficulty', difficulty, `not a difficulty: allowed are ${DIFFICULTIES.join(', ')}`);
   }
   const durationText = spec.string('duration');
   if (durationText !== undefined) {
@@ -54,7 +99,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
       props.duration = duration(seconds);
       model.durationSeconds = seconds;
     } else {
-      report.unsupported(resource.label, 'spec.duration', durationText, 'not a duration such as 45m or 1h');
+      spec.report.unsupported(spec.resource, 'spec.duration', durationText, 'not a duration such as 45m or 1h');
     }
   }
   props.tags = spec.strings('tags');
@@ -62,21 +107,18 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   const logo = spec.string('logo');
   if (logo !== undefined) {
     if (/^(data:image\/[a-z+.-]+;base64,|https:\/\/)/.test(logo)) props.logo = logo;
-    else report.unsupported(resource.label, 'spec.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
+    else spec.report.unsupported(spec.resource, 'spec.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
   }
   props.url = spec.string('url');
   props.vendor = spec.string('vendor');
   props.authors = spec.strings('authors');
   props.version = spec.string('version');
-  const content = mapContent(spec, (props.version as string | undefined) ?? 'latest');
-  props.content = content.content;
-  props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
-    'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');
-  spec.unsupported('images', 'not used by Educates either');
+}
 
-  const session = spec.child('session') ?? new Fields({}, 'spec.session', resource.label, report);
-  const namespaces = session.child('namespaces') ?? new Fields({}, 'spec.session.namespaces', resource.label, report);
-  const settings: NamespaceSettings = readNamespaceSettings(namespaces);
+/** `spec.session.namespaces`: budget, limits, role, security policy, token, rules, and secondary namespaces. */
+function readIsolation(session: Fields, model: WorkshopModel): { settings: NamespaceSettings; kubernetesAccess: boolean; sessionNamespaces: string[] } {
+  const namespaces = session.child('namespaces') ?? new Fields({}, 'spec.session.namespaces', session.resource, session.report);
+  const settings = readNamespaceSettings(namespaces);
   let kubernetesAccess = true;
   const security = namespaces.child('security');
   if (security) {
@@ -84,56 +126,24 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
     const token = security.child('token');
     if (token?.boolean('enabled') === false) kubernetesAccess = false;
     token?.finish();
-    security.unsupported('rules', "cdk8s-workshops has no Kyverno rules: sessions are isolated by RBAC, Pod Security and a NetworkPolicy");
+    security.unsupported('rules', 'cdk8s-workshops has no Kyverno rules: sessions are isolated by RBAC, Pod Security and a NetworkPolicy');
     security.finish();
   }
-  const secondary = readSecondaryNamespaces(namespaces, variable);
+  const secondary = readSecondaryNamespaces(namespaces, model.variable);
   namespaces.finish();
-  const sessionNamespaces = ['$(session_namespace)', ...secondary.map((s) => `$(session_namespace)-${s.suffix}`)];
   for (const ns of secondary) model.statements.push({ code: ns.code });
+  return { settings, kubernetesAccess, sessionNamespaces: ['$(session_namespace)', ...secondary.map((s) => `$(session_namespace)-${s.suffix}`)] };
+}
 
-  const memory = mapResources(session);
-  const env = mapEnv(session);
-  const applications = mapApplications(session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report), kubernetesAccess);
-  const usedTabs = applications.capabilities.flatMap((c) => c.tabs);
-  mapIngresses(session, model, []);
-  mapDashboards(session, model, usedTabs);
-  mapObjects(session, 'session', model, sessionNamespaces);
-  reportUnsupportedSessionFields(session);
-  session.finish();
-
-  let policyNote: string | undefined;
-  if (applications.docker && settings.policy !== 'privileged') {
-    policyNote = 'Docker-in-docker runs privileged; Educates relaxes the policy for it too';
-    settings.policy = 'privileged';
-  }
-  const fit = fitBudget(settings, applications.capabilities.map((c) => c.instance), { workshopMemory: memory, kubernetesAccess });
-  const editor = applications.capabilities.some((c) => c.instance.name === 'editor');
-  props.workshopMemory = memory && editor
-    ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own')
-    : memory;
-  props.kubernetesAccess = kubernetesAccess ? undefined : false;
-  const options = namespaceOptions(settings);
-  const budget = budgetCode(settings);
-  props.budget = budget && fit.comment ? new Commented(budget, fit.comment) : budget;
-  props.role = options.role;
-  props.securityPolicy = options.securityPolicy && policyNote ? new Commented(options.securityPolicy, policyNote) : options.securityPolicy;
-
-  const environment = spec.child('environment');
-  if (environment) {
-    props.environmentSecrets = readSecrets(environment);
-    mapObjects(environment, 'environment', model, sessionNamespaces);
-    props.environmentSecurityPolicy = environmentPolicy(environment.value.objects);
-    environment.unsupported('assets', 'cdk8s-workshops has no assets server: serve files from an environment Deployment (environment.objects)');
-    environment.unsupported('images', 'cdk8s-workshops has no image cache per environment');
-    environment.unsupported('variables', 'cdk8s-workshops defines no extra environment variables');
-    environment.finish();
-  }
-  props.env = env;
-  props.capabilities = applications.capabilities.length ? applications.capabilities.map((c) => c.code) : undefined;
-  props.requestParameters = mapRequest(spec.child('request'));
-  spec.finish();
-  return model;
+/** `spec.environment`: copied secrets and shared objects (and the Pod Security level those need). */
+function readEnvironment(environment: Fields, model: WorkshopModel, sessionNamespaces: string[]): void {
+  model.props.environmentSecrets = readSecrets(environment);
+  mapObjects(environment, 'environment', model, sessionNamespaces);
+  model.props.environmentSecurityPolicy = environmentPolicy(environment.value.objects);
+  environment.unsupported('assets', 'cdk8s-workshops has no assets server: serve files from an environment Deployment (environment.objects)');
+  environment.unsupported('images', 'cdk8s-workshops has no image cache per environment');
+  environment.unsupported('variables', 'cdk8s-workshops defines no extra environment variables');
+  environment.finish();
 }
 
 function readMetadata(metadata: Fields): void {

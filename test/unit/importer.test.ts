@@ -215,6 +215,41 @@ function importSpec(spec: Record<string, unknown>, name = 'lab') {
 const reasons = (unsupported: UnsupportedField[]) => Object.fromEntries(unsupported.map((u) => [u.field, u.reason]));
 
 describe('importEducates on single features', () => {
+  test('portal: deprecated top-level settings as defaults, host name and TLS secret, settings that have no equivalent, capacity 0', () => {
+    const portalYaml = stringify({
+      apiVersion: 'training.educates.dev/v1beta1', kind: 'TrainingPortal', metadata: { name: 'event' },
+      spec: {
+        portal: {
+          capacity: 3, expires: '20m', ingress: { hostname: 'event.labs.example.com', tlsCertificateRef: { name: 'wildcard', namespace: 'certs' } },
+          registration: { type: 'one-step', enabled: false }, catalog: { visibility: 'private' }, credentials: { admin: { username: 'boss' } },
+        },
+        analytics: { google: { trackingId: 'G-1' } },
+        workshops: [{ name: 'lab' }],
+      },
+    });
+    const workshopYaml = stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name: 'lab' }, spec: { title: 'T', description: 'D' } });
+    const { source, unsupported } = importEducates({ workshopYaml, portalYaml });
+    expect(source).toContain([
+      "const portal = new TrainingPortal(app, 'event', {",
+      "  hostname: 'event.labs.example.com',",
+      "  tlsSecret: { namespace: 'certs', name: 'wildcard' },",
+      "  // Educates' default: no limit per learner (the library's default is one session)",
+      '  registeredSessions: 0,',
+      '  workshopDefaults: { capacity: 3, expires: Duration.minutes(20) },',
+      '});',
+      'portal.addWorkshop(lab);',
+    ].join('\n'));
+    expect(reasons(unsupported)).toEqual({
+      'spec.portal.registration.enabled': 'learners can always register; use an identity provider to restrict who may',
+      'spec.portal.credentials': 'the portal generates its admin credentials',
+      'spec.analytics': 'cdk8s-workshops sends no analytics to third parties',
+    });
+    const none = importEducates({ workshopYaml, portalYaml: portalYaml.replace('capacity: 3', 'title: Event') });
+    expect(reasons(none.unsupported)['spec.workshops[0].capacity'])
+      .toBe('Educates gives a workshop no sessions when neither capacity nor sessions.maximum is set; imported with capacity 1');
+    expect(none.source).toContain('portal.addWorkshop(lab, { capacity: 1 });');
+  });
+
   test('files and uploads become one FileServer; uploads alone say that downloads come with them', () => {
     expect(importSpec({ session: { applications: { files: { enabled: true, directory: 'downloads' }, uploads: { enabled: true, directory: 'incoming' } } } }).source)
       .toContain("capabilities: [new Terminal(), new FileServer({ directory: 'downloads', uploadDirectory: 'incoming' })],");
