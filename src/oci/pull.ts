@@ -40,7 +40,8 @@ export async function pullContent(opts: PullOptions): Promise<PullResult> {
 
 /**
  * The digest `ref` points at now, from one HEAD request: cheap enough for a running session to poll and see
- * whether the content was published again.
+ * whether the content was published again (Docker Hub does not count HEAD requests against its pull limits).
+ * A reference that pins a digest answers with that digest without asking the registry.
  */
 export async function resolveDigest(ref: string, credentials: RegistryCredentials = {}): Promise<string> {
   const parsed = parseReference(ref);

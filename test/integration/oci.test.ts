@@ -482,7 +482,7 @@ test('references in every allowed form parse', () => {
   expect(parseReference(`[::1]:5000/a_b/c__d/e-f:1@${digest}`)).toEqual({ registry: '[::1]:5000', repository: 'a_b/c__d/e-f', tag: '1', digest });
 });
 
-test('publishing to a digest, or a directory without content, is refused', async () => {
+test('publishing to a digest, a directory without content, a bad annotation or a bad SOURCE_DATE_EPOCH is refused', async () => {
   const digest = `sha256:${'0'.repeat(64)}`;
   expect((await errorOf(publishContent({ dir: work, ref: `${ref('acme/x')}@${digest}` }))).message)
     .toBe(`cannot publish to '${ref('acme/x')}@${digest}': a digest names content that exists already; publish to a tag, e.g. ${ref('acme/x')}:1.0`);
@@ -491,6 +491,16 @@ test('publishing to a digest, or a directory without content, is refused', async
   expect((await errorOf(publishContent({ dir: empty, ref: ref('acme/x:1') }))).message)
     .toBe(`nothing to pack in '${empty}': no file matches workshop/**, exercises/**, README.md`);
   expect((await errorOf(packContent(join(work, 'no-such-dir')))).message).toBe(`content directory '${join(work, 'no-such-dir')}' does not exist`);
+  const source = await workshopTree();
+  expect((await errorOf(publishContent({ dir: source, ref: ref('acme/x:1'), annotations: { 'has space': 'x' } }))).message)
+    .toBe("annotation key 'has space' must be letters, digits, '.', '_', '-' or '/' (reverse-DNS, e.g. org.example.course)");
+  process.env.SOURCE_DATE_EPOCH = 'yesterday';
+  try {
+    expect((await errorOf(packContent(source))).message)
+      .toBe("SOURCE_DATE_EPOCH 'yesterday' must be a whole number of seconds since 1970-01-01 (e.g. $(git log -1 --format=%ct))");
+  } finally {
+    delete process.env.SOURCE_DATE_EPOCH;
+  }
 });
 
 test('an include list replaces the default selection', async () => {
