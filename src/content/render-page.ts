@@ -37,15 +37,34 @@ export async function renderPage(content: WorkshopContent, path: string, variabl
   };
 }
 
-async function renderPageFile(content: WorkshopContent, page: ContentPage, variables: Record<string, string>) {
-  let source: string;
-  try {
-    source = await fs.readFile(path.join(content.dir, page.file), 'utf8');
-  } catch {
-    // Deleted since the content was loaded: say so on the page rather than fail the request.
-    return { title: page.title, html: '', problems: [{ file: page.file, line: 1, message: 'the file no longer exists' }] };
-  }
+async function renderPageFile(content: WorkshopContent, page: ContentPage, variables: Record<string, string>): Promise<PageBody> {
+  const source = await readPageSource(content, page);
+  // Deleted since the content was loaded: say so on the page rather than fail the request.
+  if (source === undefined) return { title: page.title, html: '', problems: [{ file: page.file, line: 1, message: FILE_GONE }] };
+  return renderPageSource(page, source, variables);
+}
+
+/** The problem of a page whose file was deleted after the content was loaded. */
+export const FILE_GONE = 'the file no longer exists';
+
+/** A page's title, body and problems, rendered from its source text (front matter and Markdown). */
+export interface PageBody {
+  title: string;
+  html: string;
+  problems: ContentProblem[];
+}
+
+export function renderPageSource(page: ContentPage, source: string, variables: Readonly<Record<string, string>>): PageBody {
   const split = splitFrontMatter(source, page.file);
   const rendered = renderMarkdown({ text: split.body, file: page.file, firstLine: split.bodyStartLine, variables });
   return { title: split.frontMatter.title ?? page.title, html: rendered.html, problems: [...split.problems, ...rendered.problems] };
+}
+
+/** The page's current text, or undefined when the file is gone. */
+export async function readPageSource(content: WorkshopContent, page: ContentPage): Promise<string | undefined> {
+  try {
+    return await fs.readFile(path.join(content.dir, page.file), 'utf8');
+  } catch {
+    return undefined;
+  }
 }

@@ -11,6 +11,7 @@ import { isLoopback } from '../../src/content/preview/local-only.js';
 import { navigationHtml, pageUrl } from '../../src/content/preview/navigation.js';
 import { pageDocument } from '../../src/content/preview/page-view.js';
 import { readStaticFile } from '../../src/content/preview/static-files.js';
+import { WorkshopProblems } from '../../src/content/preview/workshop-problems.js';
 
 async function workshopWith(files: Record<string, string>): Promise<string> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'content-preview-test-'));
@@ -119,5 +120,23 @@ describe('a preview bound to loopback', () => {
     ['192.168.1.4', false],
   ])('%s is loopback: %s', (address, loopback) => {
     expect(isLoopback(address)).toBe(loopback);
+  });
+});
+
+describe('problems of every page (remembered per file text)', () => {
+  test('follow edits, and forget deleted pages', async () => {
+    const dir = await workshopWith({
+      'workshop/content/a.md': '---\ntitle: A\nweight: 1\n---\n{{< param nope >}}\n',
+      'workshop/content/b.md': '---\ntitle: B\nweight: 2\n---\nFine\n',
+    });
+    const problems = new WorkshopProblems(sampleVariables());
+
+    expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/a.md:5']);
+
+    await fs.writeFile(path.join(dir, 'workshop/content/b.md'), '---\ntitle: B\nweight: 2\n---\n\n```terminal:execute\n```\n');
+    expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/a.md:5', 'workshop/content/b.md:6']);
+
+    await fs.rm(path.join(dir, 'workshop/content/a.md'));
+    expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/b.md:6']);
   });
 });

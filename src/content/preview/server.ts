@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { loadContent } from '../load-content.js';
 import type { WorkshopContent } from '../model.js';
-import { sortProblems, type ContentProblem } from '../problems.js';
+import type { ContentProblem } from '../problems.js';
 import { renderPage, type RenderedPage } from '../render-page.js';
 import { sampleVariables } from '../sample-variables.js';
 import { BASE_URL_VARIABLE } from '../shortcodes.js';
@@ -17,6 +17,7 @@ import { LiveReloadHub } from './live-reload.js';
 import { isLoopback, isLoopbackHostHeader } from './local-only.js';
 import { pageDocument } from './page-view.js';
 import { readStaticFile } from './static-files.js';
+import { WorkshopProblems } from './workshop-problems.js';
 
 export interface PreviewOptions {
   workshopDir: string;
@@ -40,6 +41,8 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   // Static files sit at the site root, as in Hugo, so the base URL is empty unless the author says otherwise.
   const variables = { [BASE_URL_VARIABLE]: '', ...sampleVariables(opts.variables) };
   const site = new PreviewSite(workshopDir, variables, await loadContent(workshopDir));
+  // Rendering every page once up front, so the first page view does not wait for it.
+  site.problems().catch(() => undefined);
   const hub = new LiveReloadHub();
   const stopWatching = watchContent(workshopDir, (files) => void site.reload().then((generation) => hub.announceChange(generation, files)));
 
@@ -72,12 +75,15 @@ class PreviewSite {
   private generation = 0;
   private reloading: Promise<number> = Promise.resolve(0);
   private allProblems?: Promise<ContentProblem[]>;
+  private readonly problemsOfPages: WorkshopProblems;
 
   public constructor(
     private readonly workshopDir: string,
     public readonly variables: Record<string, string>,
     public content: WorkshopContent,
-  ) {}
+  ) {
+    this.problemsOfPages = new WorkshopProblems(variables);
+  }
 
   /**
    * Reloads after a change; resolves to the new generation once it is in place, so pages are told to fetch only
@@ -102,15 +108,8 @@ class PreviewSite {
 
   /** Every page's problems (for the banner's "elsewhere" list and the flags in the table of contents). */
   public problems(): Promise<ContentProblem[]> {
-    this.allProblems ??= this.collectProblems();
+    this.allProblems ??= this.problemsOfPages.of(this.content);
     return this.allProblems;
-  }
-
-  private async collectProblems(): Promise<ContentProblem[]> {
-    const content = this.content;
-    const problems = [...content.problems];
-    for (const page of content.pages) problems.push(...(await renderPage(content, page.path, this.variables)).problems);
-    return sortProblems(problems);
   }
 }
 
