@@ -483,14 +483,16 @@
       .then(function (answer) {
         if (!answer.ok) throw new Error(answer.body.message || 'the session cannot be extended');
         applySchedule(answer.body);
+        // The portal answers 200 with extended: false when its rules allow no more time.
+        if (answer.body.extended === false) throw new Error(answer.body.message || 'The session cannot be extended any further.');
         say('The session was extended.');
       })
       .catch(function (error) { say(error.message); })
       .then(function () { extendButton.disabled = false; });
   });
 
+  // The portal's page asks for confirmation and ends the session; the dashboard only takes the learner there.
   document.getElementById('end-session').addEventListener('click', function () {
-    if (!window.confirm('End this session? Everything in it is deleted.')) return;
     (window.top || window).location.href = boot.endUrl;
   });
 
