@@ -184,6 +184,23 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(first.source).toMatchSnapshot();
   });
 
+  test('the List that `kubectl get workshops -o yaml` prints, with what the API server adds, reads like the resources', () => {
+    const exported = stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [{
+        apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop',
+        metadata: { name: 'lab', uid: 'u-1', resourceVersion: '42', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z',
+          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
+        spec: { title: 'T', description: 'D' },
+        status: { educates: { phase: 'Ready' } },
+      }],
+    });
+    const { source, unsupported } = importEducates({ workshopYaml: exported });
+    expect(unsupported).toEqual([]);
+    expect(source).toContain("const lab = new Workshop(app, 'lab', { title: 'T', description: 'D', capabilities: [new Terminal()] });");
+  });
+
   test('a TrainingPortal in the same YAML as the workshops is read too', () => {
     const { source } = importEducates({ workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('portal.yaml').replace(/  - name: lab-container-builds[\s\S]*$/, '')}` });
     expect(source).toContain("const portal = new TrainingPortal(app, 'labs', {");
