@@ -27,9 +27,12 @@ export interface BlockLocation {
   readonly line: number;
 }
 
+const ACTION_NAMESPACES: ReadonlySet<string> = new Set(ACTION_NAMES.map((name) => name.split(':')[0]));
+
 /**
- * Reads a fenced block as an action. Returns undefined for ordinary code blocks: info strings without a colon
- * (`yaml`, `console`) that are not one of the older action names.
+ * Reads a fenced block as an action. Returns undefined for ordinary code blocks: languages (`yaml`, `console`), and
+ * info strings with a colon that look like no action (`yaml:deploy.yaml`, a file-name convention of some sites).
+ * A name in an action namespace (`terminal:exec`) or close to an action (`termnal:execute`) is an unknown action.
  */
 export function readActionBlock(info: string, body: string, at: BlockLocation, values: readonly string[]): ActionBlock | undefined {
   const name = info.trim().split(/\s+/)[0] ?? '';
@@ -38,8 +41,10 @@ export function readActionBlock(info: string, body: string, at: BlockLocation, v
   if (!name.includes(':')) return undefined;
 
   const spec = actionSpec(name);
-  if (!spec) return { problems: [{ file: at.file, line: at.line, message: `unknown action '${name}'${didYouMean(name, ACTION_NAMES)}` }] };
-  return readFields(spec, body, at, values);
+  if (spec) return readFields(spec, body, at, values);
+  const meantAsAction = ACTION_NAMESPACES.has(name.split(':')[0]) || closestName(name, ACTION_NAMES) !== undefined;
+  if (!meantAsAction) return undefined;
+  return { problems: [{ file: at.file, line: at.line, message: `unknown action '${name}'${didYouMean(name, ACTION_NAMES)}` }] };
 }
 
 function readFields(spec: ActionSpec, body: string, at: BlockLocation, values: readonly string[]): ActionBlock {

@@ -74,6 +74,7 @@ class ReadingOrder {
     this.sections.push(definedOnly({ path: node.relative, title, weight: node.index?.source.frontMatter.weight ?? 0, file: node.index?.file, parent }));
     // A section's _index.md is a page of its own only when it says something; otherwise it just names the section.
     if (node.index && node.index.source.body.trim() !== '') this.addPage(node.index, node.relative, title);
+    else if (node.index) this.problems.push(...node.index.source.problems);
     this.addEntries(node, node.relative);
   }
 

@@ -95,6 +95,12 @@ describe('loadContent', () => {
     expect(content.sections.map((section) => [section.path, section.parent])).toEqual([['part', undefined], ['part/sub', 'part']]);
   });
 
+  test("problems of a section's _index.md are reported even when it is not a page", async () => {
+    const dir = await workshopWith({ 'workshop/content/part/_index.md': '---\ntitle: Part\nweight: x\n---\n', 'workshop/content/part/a.md': '---\ntitle: A\n---\n' });
+
+    expect((await loadContent(dir)).problems).toEqual([{ file: 'workshop/content/part/_index.md', line: 3, message: "'weight' must be a whole number, got 'x'" }]);
+  });
+
   test('a workshop without workshop/content is one problem, not an exception', async () => {
     const dir = await workshopWith({ 'README.md': 'nothing' });
 
@@ -234,6 +240,13 @@ describe('clickable actions', () => {
     expect(html).toBe('<pre><code class="language-yaml">kind: Pod\n</code></pre>\n<pre><code>plain\n</code></pre>\n');
   });
 
+  test('an info string with a colon that looks like no action is an ordinary code block', () => {
+    expect(render('```yaml:deployment.yaml\nkind: Deployment\n```\n')).toEqual({
+      html: '<pre><code class="language-yaml:deployment.yaml">kind: Deployment\n</code></pre>\n',
+      problems: [],
+    });
+  });
+
   test('an action that cannot work is shown as its source, marked invalid, without data-action', () => {
     const { html } = render('```terminal:execute\nsession: 2\n```\n');
 
@@ -245,7 +258,8 @@ describe('clickable actions', () => {
 
   test.each([
     ['```terminal:exec\ncommand: ls\n```', 1, "unknown action 'terminal:exec' (did you mean 'terminal:execute'?)"],
-    ['```frobnicate:now\n```', 1, "unknown action 'frobnicate:now'"],
+    ['```terminal:frobnicate\n```', 1, "unknown action 'terminal:frobnicate'"],
+    ['```termnal:execute\ncommand: ls\n```', 1, "unknown action 'termnal:execute' (did you mean 'terminal:execute'?)"],
     ['```terminal:execute\nsession: 2\n```', 1, "terminal:execute: missing required field 'command'"],
     ['```editor:insert-lines-before-line\nfile: a\ntext: b\n```', 1, "editor:insert-lines-before-line: missing required field 'line'"],
     ['```dashboard:open-url\n```', 1, "dashboard:open-url: missing required field 'url'"],
