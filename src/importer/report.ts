@@ -17,8 +17,19 @@ export class Report {
   }
 }
 
-/** A value as a short JSON text (plain strings stay unquoted). */
+/** A value as a short JSON text (plain strings stay unquoted), with the contents of Secrets left out. */
 export function showValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : JSON.stringify(value, (_key, v) => redactSecret(v));
   return text.length > MAX_VALUE_LENGTH ? `${text.slice(0, MAX_VALUE_LENGTH - 1)}…` : text;
+}
+
+/** A Secret with its values replaced, so that reports (which the CLI prints) never show them. */
+function redactSecret(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || (value as { kind?: unknown }).kind !== 'Secret') return value;
+  const secret = { ...(value as Record<string, unknown>) };
+  for (const field of ['data', 'stringData']) {
+    const entries = secret[field];
+    if (entries && typeof entries === 'object') secret[field] = Object.fromEntries(Object.keys(entries).map((k) => [k, '(hidden)']));
+  }
+  return secret;
 }

@@ -119,6 +119,9 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     ].join('\n'));
     expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
     expect(unsupported.find((u) => u.field === 'spec.session.applications.vcluster')?.value).toBe('{"enabled":true,"version":"1.33"}');
+    // the report is printed: the contents of a Secret are not
+    expect(unsupported.find((u) => u.field === 'spec.request.objects')?.value)
+      .toBe('[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"$(session_name)-user"},"stringData":{"user":"(hidden)"}}]');
     // what remains maps: baseline policy, terminal and console, the docs route, the kapp App with its kind registered
     expect(source).toContain('  securityPolicy: SecurityPolicy.BASELINE,');
     expect(source).toContain('  capabilities: [new Terminal(), new Console()],');
