@@ -8,6 +8,11 @@ import { buildProgram } from './program.js';
 
 export async function main(argv: readonly string[] = process.argv): Promise<number> {
   const program = buildProgram();
+  // `workshops sessions list | head -1`: a reader that stops early is not an error of ours
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK);
+    throw error;
+  });
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
