@@ -200,6 +200,21 @@ describe('rate limits', () => {
     expect((await browser.post('/accounts/login/', { ...form, username: 'someone-else', password: 'x' })).status).toBe(401);
   });
 
+  test('a room of learners behind one address registers and signs in within a minute without being limited', async () => {
+    const room = await replica();
+    const results = await Promise.all(Array.from({ length: 12 }, async () => {
+      const browser = await signedUp(room);
+      const { identity } = (await (await browser.get('/private/', { accept: 'application/json' })).json()) as { identity: { username: string } };
+      const logout = await browser.form('/accounts/logout/');
+      await browser.post('/accounts/logout/', logout);
+      const login = await browser.form('/accounts/login/');
+      const mistyped = (await browser.post('/accounts/login/', { ...login, username: identity.username, password: 'a typo password' })).status;
+      const again = await browser.form('/accounts/login/');
+      return [mistyped, (await browser.post('/accounts/login/', { ...again, username: identity.username, password: 'a good password' })).status];
+    }));
+    expect(results).toEqual(Array(12).fill([401, 303]));
+  });
+
   test('the token endpoint is limited per address and client', async () => {
     const limited = await replica({ rateLimits: { token: { max: 2, windowSeconds: 30 } } });
     const post = () => fetch(`${limited.url}/oauth2/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=c1&client_secret=x' });
@@ -256,5 +271,55 @@ describe('key rotation', () => {
       expect([r.url, (await after.get('/private/')).status]).toEqual([r.url, 200]);
       expect([r.url, (await before.get('/private/')).status]).toEqual([r.url, 200]);
     }
+  });
+});
+
+describe('odds and ends', () => {
+  test('cookies are Secure unless turned off for plain http', async () => {
+    const secure = await replica({ secureCookies: true });
+    const response = await new Jar(secure.url).get('/accounts/login/');
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${PORTAL}-session=`))!;
+    expect(cookie).toMatch(/; HttpOnly/);
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; SameSite=Lax/);
+    const plain = (await new Jar(a.url).get('/accounts/login/')).headers.getSetCookie().find((c) => c.startsWith(`${PORTAL}-session=`))!;
+    expect(plain).not.toMatch(/Secure/);
+  });
+
+  test('robots cannot sign in to the pages, even with the right password', async () => {
+    const withRobot = await replica({ robots: [{ clientId: 'c', clientSecret: 's', username: 'robot', password: 'robot-password' }] });
+    const browser = new Jar(withRobot.url);
+    const form = await browser.form('/accounts/login/');
+    const response = await browser.post('/accounts/login/', { ...form, username: 'robot', password: 'robot-password' });
+    expect(response.status).toBe(401);
+    const register = await browser.form('/accounts/register/');
+    const taken = await browser.post('/accounts/register/', { ...register, username: 'robot', email: 'r@example.com', password: 'some password', confirm: 'some password' });
+    expect(await taken.text()).toContain('Username &quot;robot&quot; is taken; choose another.');
+  });
+
+  test('a user name typed in capitals signs in to the lower-case account', async () => {
+    const browser = await signedUp(a);
+    const username = String(((await (await browser.get('/private/', { accept: 'application/json' })).json()) as any).identity.username);
+    const other = new Jar(b.url);
+    const form = await other.form('/accounts/login/');
+    expect((await other.post('/accounts/login/', { ...form, username: username.toUpperCase(), password: 'a good password' })).status).toBe(303);
+  });
+
+  test('/accounts/create/ makes a guest on guest portals only', async () => {
+    const guests = await replica({ registration: 'anonymous' });
+    const browser = new Jar(guests.url);
+    const created = await browser.get('/accounts/create/?next=%2Fprivate%2F');
+    expect(created.status).toBe(303);
+    expect(created.headers.get('location')).toBe('/private/');
+    expect(((await (await browser.get('/private/', { accept: 'application/json' })).json()) as any).identity.kind).toBe('anonymous');
+    expect((await new Jar(a.url).get('/accounts/create/')).status).toBe(404);
+  });
+
+  test('OpenID Connect with the provider unreachable: a 503 page that offers the password instead', async () => {
+    const port = await freePort();
+    const sso = await replica({ oidc: { issuer: `http://127.0.0.1:${port}`, clientId: 'x', clientSecret: 'y', name: 'Company SSO' } });
+    const response = await new Jar(sso.url).get('/accounts/oidc/login/');
+    expect(response.status).toBe(503);
+    expect(await response.text()).toContain('Company SSO cannot be reached right now. Try again in a minute, or sign in with a password.');
   });
 });

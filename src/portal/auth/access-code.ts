@@ -17,7 +17,8 @@ const OPEN_PREFIXES = ['/workshops/access/', '/accounts/login/', '/accounts/logo
 export function registerAccessCode(app: FastifyInstance, ctx: AuthContext, verifyCsrf: preHandlerAsyncHookHandler): void {
   const code = ctx.options.accessCode;
   if (!code) return;
-  const limit = ctx.limiter('access code', ctx.options.rateLimits?.accessCode ?? { max: 10, windowSeconds: 60 }, () => '');
+  // per browser (its cookie session) and, with more room, per address: the whole room enters the code at once
+  const limit = ctx.limiter('access code', ctx.options.rateLimits?.accessCode ?? { max: 10, windowSeconds: 60 }, (request) => ctx.state(request).session?.sid ?? '');
 
   app.addHook('preHandler', async (request, reply) => {
     if (!['GET', 'HEAD'].includes(request.method) || !ctx.wantsHtml(request)) return;

@@ -18,7 +18,8 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, ac
   const { options } = ctx;
   const reserved = [options.admin?.username, ...(options.robots ?? []).map((r) => r.username)].filter((u): u is string => !!u);
   const signInLimit = ctx.limiter('sign-in', options.rateLimits?.signIn ?? { max: 10, windowSeconds: 60 }, (request) => text(request.body, 'username').slice(0, 64));
-  const registerLimit = ctx.limiter('registration', options.rateLimits?.registration ?? { max: 5, windowSeconds: 600 }, () => '');
+  // keyed by the user name asked for, so a room of learners behind one address can all register at once
+  const registerLimit = ctx.limiter('registration', options.rateLimits?.registration ?? { max: 5, windowSeconds: 60 }, (request) => text(request.body, 'username').slice(0, 64));
   const canRegister = ctx.registration === 'one-step';
   const login = (request: FastifyRequest, extra: { next?: string; username?: string; error?: string; notice?: string } = {}) =>
     loginPage({ identity: request.identity, csrfToken: ctx.csrfToken(request), canRegister, oidcName: options.oidc && canRegister ? options.oidc.name ?? 'single sign-on' : undefined, ...extra });
@@ -84,6 +85,13 @@ export function registerAccountRoutes(app: FastifyInstance, ctx: AuthContext, ac
     return ctx.refuse(request, reply, 404, 'not_found', 'Registration is closed',
       ctx.registration === 'anonymous' ? 'This portal needs no account: open the workshops directly.' : 'This portal does not take registrations.');
   }
+
+  // Educates' link for a guest account: on guest portals it makes one (if the browser has none) and goes on
+  app.get('/accounts/create/', async (request, reply) => {
+    if (ctx.registration !== 'anonymous') return closed(request, reply);
+    ctx.signInAnonymous(request);
+    return reply.redirect(ctx.safeNext((request.query as Form).next), 303);
+  });
 
   app.get('/accounts/logout/', async (request, reply) => ctx.html(reply, 200, logoutPage({ identity: request.identity, csrfToken: ctx.csrfToken(request) })));
 

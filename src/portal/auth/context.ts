@@ -126,12 +126,13 @@ export class AuthContext {
   }
 
   public limiter(name: string, options: RateLimitOptions, keyOf: (request: FastifyRequest) => string) {
-    // per address and user name, and per address alone with more room (one address guessing many names)
+    // per address and user name, and per address alone with much more room: a whole event's learners often share
+    // one address (conference Wi-Fi behind NAT), while one address guessing many names still gets stopped
     const byName = new RateLimiter();
     const byAddress = new RateLimiter();
     return async (request: FastifyRequest, reply: FastifyReply) => {
       const named = byName.hit(`${request.ip}\u0000${keyOf(request)}`, options.max, options.windowSeconds);
-      const result = named.allowed ? byAddress.hit(request.ip, options.max * 5, options.windowSeconds) : named;
+      const result = named.allowed ? byAddress.hit(request.ip, options.max * 20, options.windowSeconds) : named;
       if (result.allowed) return;
       reply.header('Retry-After', String(result.retryAfterSeconds));
       const wait = `Try again in ${result.retryAfterSeconds} second${result.retryAfterSeconds === 1 ? '' : 's'}.`;

@@ -64,8 +64,9 @@ export interface AuthOptions {
   /** How long a replica trusts its copy of the revocation list for Bearer requests, in ms. @default 2000 */
   readonly revocationCacheMs?: number;
   /**
-   * Limits per client address and user name (per replica): sign-in, registration, access code, token endpoint.
-   * @default signIn 10/60 s, registration 5/600 s, accessCode 10/60 s, token 30/60 s
+   * Limits per client address and user name (per replica), and 20 times as much per address alone: sign-in,
+   * registration, access code, token endpoint.
+   * @default signIn 10/60 s, registration 5/60 s, accessCode 10/60 s, token 30/60 s
    */
   readonly rateLimits?: Partial<Record<'signIn' | 'registration' | 'accessCode' | 'token', RateLimitOptions>>;
   readonly logger?: Logger;
