@@ -53,7 +53,7 @@ async function copyFixture(name: string): Promise<string> {
 test('shows the pages with a labelled table of contents, sample values and previous/next links', async () => {
   await page.goto(preview.url);
 
-  await expect(page.locator('h1').textContent()).resolves.toBe('Good Workshop');
+  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Good Workshop');
   await expect(page.locator('article').textContent()).resolves.toContain('Welcome, lab-s042 is yours.');
   const toc = page.getByRole('navigation', { name: 'Workshop pages' });
   await expect(toc.getByRole('link').allTextContents()).resolves.toEqual(['Good Workshop', 'Introduction', 'Setting up', 'Cluster', 'Tools', 'Every action', 'Without a weight']);
@@ -153,6 +153,6 @@ test('static files are served at the site root; unknown pages are a 404 page wit
   const response = await page.goto(`${preview.url}no-such-page/`);
 
   expect(response?.status()).toBe(404);
-  await expect(page.locator('h1').textContent()).resolves.toBe('Page not found');
+  await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
   await expect(page.getByRole('navigation', { name: 'Workshop pages' }).getByRole('link').count()).resolves.toBe(7);
 });

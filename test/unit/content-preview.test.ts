@@ -41,7 +41,7 @@ describe('table of contents', () => {
 
   test('nests sections, links section pages, marks the current page and flags pages with problems', () => {
     expect(navigationHtml(content, 'part/x', new Set(['03-z']))).toBe(
-      '<nav id="preview-nav" class="toc" aria-label="Workshop pages"><h2 class="toc-heading">Pages</h2><ol>' +
+      '<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p><ol>' +
         '<li><a href="/">Home</a></li>' +
         '<li><a href="/01-a/">A &amp; B</a></li>' +
         '<li class="toc-section"><span class="toc-section-title">Part</span><ol>' +
@@ -68,7 +68,7 @@ describe('page document', () => {
 
     expect(html).toContain('<title>&lt;Home&gt; · &lt;Home&gt; (preview)</title>');
     expect(html).toContain('<nav id="preview-nav" class="toc" aria-label="Workshop pages">');
-    expect(html).toContain('<main id="preview-main">');
+    expect(html).toContain('<main id="preview-main" tabindex="-1"><h1 class="page-title">&lt;Home&gt;</h1><section class="problems"');
     expect(html).toContain('<section class="problems" aria-labelledby="problems-heading"><h2 id="problems-heading">1 problem on this page</h2>');
     expect(html).toContain('<code class="problem-location">workshop/content/_index.md:4</code> unknown variable &#39;nope&#39; in {{&lt; param nope &gt;}}');
     expect(html).toContain("new EventSource('/_preview/events')");

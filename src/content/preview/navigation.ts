@@ -14,7 +14,7 @@ type NavEntry = { kind: 'page'; order: number; page: ContentPage } | { kind: 'se
 
 export function navigationHtml(content: WorkshopContent, currentPath: string | undefined, pagesWithProblems: ReadonlySet<string>): string {
   const list = levelHtml(content, undefined, currentPath, pagesWithProblems);
-  return `<nav id="preview-nav" class="toc" aria-label="Workshop pages"><h2 class="toc-heading">Pages</h2>${list}</nav>`;
+  return `<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p>${list}</nav>`;
 }
 
 function levelHtml(content: WorkshopContent, parent: string | undefined, currentPath: string | undefined, flagged: ReadonlySet<string>): string {

@@ -33,12 +33,12 @@ export function pageDocument(view: PageView): string {
     `<style>${PREVIEW_STYLES}</style>`,
     '</head>',
     '<body>',
-    '<a class="skip-link" href="#page-content">Skip to the instructions</a>',
+    '<a class="skip-link" href="#preview-main">Skip to the instructions</a>',
     `<header class="topbar"><span class="brand">${escapeHtml(view.content.title)}</span><span class="badge">Preview</span>`,
     '<span id="preview-status" class="status" role="status" aria-live="polite"></span></header>',
     '<div class="layout">',
     navigationHtml(view.content, view.currentPath, view.pagesWithProblems),
-    `<main id="preview-main">${mainHtml(view)}</main>`,
+    `<main id="preview-main" tabindex="-1">${mainHtml(view)}</main>`,
     '</div>',
     '<div id="preview-toast" class="toast" role="status" aria-live="polite" hidden></div>',
     `<script>${PREVIEW_SCRIPT}</script>`,
@@ -48,13 +48,15 @@ export function pageDocument(view: PageView): string {
   ].join('\n');
 }
 
+/** The title first (the page's only h1 before its own headings), then the problems, then the instructions. */
 function mainHtml(view: PageView): string {
   if (!view.page) {
-    const body = `<h1>Page not found</h1><p>There is no page at <code>${escapeHtml(view.notFound ?? '')}</code>. Choose one from the list of pages.</p>`;
-    return `${problemsHtml([], view.otherProblems)}<article id="page-content" class="page">${body}</article>`;
+    const body = `<p>There is no page at <code>${escapeHtml(view.notFound ?? '')}</code>. Choose one from the list of pages.</p>`;
+    return `<h1 class="page-title">Page not found</h1>${problemsHtml([], view.otherProblems)}<article id="page-content" class="page">${body}</article>`;
   }
-  const article = `<article id="page-content" class="page"><h1>${escapeHtml(view.page.title)}</h1>${view.page.html}</article>`;
-  return `${problemsHtml(view.page.problems, view.otherProblems)}${article}${pagerHtml(view)}`;
+  const title = `<h1 class="page-title">${escapeHtml(view.page.title)}</h1>`;
+  const article = `<article id="page-content" class="page">${view.page.html}</article>`;
+  return `${title}${problemsHtml(view.page.problems, view.otherProblems)}${article}${pagerHtml(view)}`;
 }
 
 /** The problems banner: this page's problems in full, the rest of the workshop's as a count that expands. */

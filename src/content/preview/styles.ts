@@ -28,7 +28,9 @@ code, pre { font-family: ui-monospace, SFMono-Regular, "SF Mono", Menlo, Consola
 .toc a[aria-current="page"] { background: #ddf4ff; color: #0a3069; font-weight: 600; }
 .toc-flag { color: var(--warn-ink); margin-left: 0.35rem; }
 main { padding: 1.5rem 2rem 3rem; max-width: 52rem; }
-.page h1 { font-size: 1.9rem; line-height: 1.25; margin: 0.2rem 0 1rem; }
+.page-title { font-size: 1.9rem; line-height: 1.25; margin: 0.2rem 0 1rem; }
+.page h1 { font-size: 1.6rem; line-height: 1.25; }
+main:focus { outline: none; }
 .page h2 { font-size: 1.4rem; margin-top: 2rem; }
 .page pre { background: var(--wash); border: 1px solid var(--line); border-radius: 6px; padding: 0.75rem 1rem; overflow-x: auto; }
 .page :not(pre) > code { background: var(--wash); padding: 0.1em 0.35em; border-radius: 4px; }
