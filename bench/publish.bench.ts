@@ -9,7 +9,8 @@
  *           (5 MiB PATCH chunks with progress)
  * 3. publish end to end: publishContent (pack + config + layer + manifest)
  * 4. pull:  pullContent (manifest, blob, digest check, safe extraction, atomic install)
- *                                                 vs. a GET of the same blob with fetch (download only)
+ *                                                 vs. a GET of the same blob with fetch piped into `tar -xzf`
+ *                                                 (and, for information, the GET alone)
  * Rates are MB/s (10^6 bytes) of the tree's bytes for pack and publish, of the layer's bytes for push and pull;
  * figures are medians over the rounds. Bounded: three rounds, and it stops itself after MAX_SECONDS.
  */
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     const publish: number[] = [];
     const pull: number[] = [];
     const rawGet: number[] = [];
+    const rawGetTar: number[] = [];
     let layerBytes = 0;
     let digests = new Set<string>();
 
@@ -149,10 +151,19 @@ async function main(): Promise<void> {
         if (bytes.length !== layerBytes) throw new Error('raw GET: short read');
       });
       rawGet.push(getMs);
+
+      const tarDest = join(work, `tar-${round}`);
+      await mkdir(tarDest);
+      const [, getTarMs] = await timed(async () => {
+        const res = await fetch(`${registry.url}/v2/bench/publish-${round}/blobs/${packed.digest}`);
+        execFileSync('tar', ['-xzf', '-', '-C', tarDest], { input: Buffer.from(await res.arrayBuffer()) });
+      });
+      rawGetTar.push(getTarMs);
       await rm(join(work, `pulled-${round}`), { recursive: true, force: true });
+      await rm(tarDest, { recursive: true, force: true });
 
       console.log(`round ${round}: pack ${packMs.toFixed(0)} ms, tar ${tarMs.toFixed(0)} ms, push ${pushMs.toFixed(0)} ms (${reports} progress reports), ` +
-        `raw PUT ${putMs.toFixed(0)} ms, publish ${publishMs.toFixed(0)} ms (${published.digest.slice(0, 19)}…), pull ${pullMs.toFixed(0)} ms, raw GET ${getMs.toFixed(0)} ms`);
+        `raw PUT ${putMs.toFixed(0)} ms, publish ${publishMs.toFixed(0)} ms (${published.digest.slice(0, 19)}…), pull ${pullMs.toFixed(0)} ms, raw GET ${getMs.toFixed(0)} ms, GET|tar -xz ${getTarMs.toFixed(0)} ms`);
     }
 
     const ratio = (ours: number[], base: number[]) => (median(base) / median(ours)).toFixed(2);
@@ -161,7 +172,8 @@ async function main(): Promise<void> {
     console.log(`pack    ${fmt(mbps(treeBytes, median(pack)))}  (tree bytes)   GNU tar|gzip ${fmt(mbps(treeBytes, median(tarPack)))}   ratio ${ratio(pack, tarPack)}`);
     console.log(`push    ${fmt(mbps(layerBytes, median(push)))}  (layer bytes)  raw POST+PUT ${fmt(mbps(layerBytes, median(rawPut)))}   ratio ${ratio(push, rawPut)}`);
     console.log(`publish ${fmt(mbps(treeBytes, median(publish)))}  (tree bytes, pack + push + manifest, end to end)`);
-    console.log(`pull    ${fmt(mbps(layerBytes, median(pull)))}  (layer bytes)  raw GET      ${fmt(mbps(layerBytes, median(rawGet)))}   ratio ${ratio(pull, rawGet)}`);
+    console.log(`pull    ${fmt(mbps(layerBytes, median(pull)))}  (layer bytes)  GET|tar -xz  ${fmt(mbps(layerBytes, median(rawGetTar)))}   ratio ${ratio(pull, rawGetTar)}` +
+      `   (GET alone ${fmt(mbps(layerBytes, median(rawGet))).trim()})`);
     console.log(`total bench time = ${((performance.now() - started) / 1000).toFixed(1)} s`);
     digests = new Set();
   } finally {
