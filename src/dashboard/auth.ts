@@ -67,6 +67,10 @@ export class DashboardAuth {
   public readonly requireLearner = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const learner = this.learnerFromHeaders(request.headers);
     if (learner) {
+      if ((request.ws || !SAFE_METHODS.has(request.method)) && !isSameOrigin(request.headers)) {
+        await reply.code(403).send({ error: 'forbidden', message: 'requests that act in the session must come from its own pages' });
+        return;
+      }
       request.learner = learner;
       return;
     }
@@ -181,6 +185,26 @@ export class DashboardAuth {
 
   private async refuse(reply: FastifyReply, status: number, title: string, message: string): Promise<void> {
     await reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, message, this.options.portalUrl));
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * True unless a browser says the request comes from a page of another origin. Every session's host is on the same
+ * site, so SameSite cookies alone would let a page of one session (or of its routes) open another session's
+ * terminal in the browser of someone who may use both, such as an instructor. Browsers always send Origin on
+ * WebSocket handshakes and on POSTs; tools that send none are not browsers carrying someone's cookie.
+ */
+export function isSameOrigin(headers: IncomingHttpHeaders): boolean {
+  const origin = headers.origin;
+  if (!origin) return true;
+  const forwarded = String(headers['x-forwarded-host'] ?? '').split(',')[0].trim();
+  const host = (forwarded || String(headers.host ?? '')).toLowerCase();
+  try {
+    return new URL(origin).host.toLowerCase() === host;
+  } catch {
+    return false;
   }
 }
 

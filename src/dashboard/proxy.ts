@@ -9,6 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
+import { isSameOrigin } from './auth.js';
 import type { DashboardRouteConfig } from './config.js';
 
 export interface RouteProxyOptions {
@@ -69,6 +70,11 @@ export class RouteProxy {
     if (!wanted) return false;
     if (wanted.route.authenticated && !this.options.isSignedIn(request)) {
       socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nsign in to the workshop session first\n');
+      return true;
+    }
+    // The learner's cookie opens this socket: only for pages of the session itself (see isSameOrigin).
+    if (wanted.route.authenticated && !isSameOrigin(request.headers)) {
+      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nthis socket opens only from the session\'s own pages\n');
       return true;
     }
     this.prepare(request, wanted);

@@ -223,15 +223,16 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     activity.viewed();
     return { ok: true };
   });
+  // Extending changes the session: a POST, so that a link or an image elsewhere cannot do it.
   for (const what of ['schedule', 'extend'] as const) {
-    app.get(`/session/${what}`, learner, async (request, reply) => {
+    app.route({ method: what === 'extend' ? 'POST' : 'GET', url: `/session/${what}`, preHandler: auth.requireLearner, handler: async (request, reply) => {
       try {
         return await portal[what](request.learner!.token);
       } catch (error) {
         const status = error instanceof PortalError && error.status >= 400 && error.status < 500 ? error.status : 502;
         return reply.code(status).send({ error: what === 'extend' ? 'extend_failed' : 'schedule_unavailable', message: (error as Error).message });
       }
-    });
+    } });
   }
 
   // --- examiner checks

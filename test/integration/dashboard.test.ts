@@ -217,6 +217,30 @@ describe('the session dashboard', () => {
     }
   });
 
+  test("pages of other origins (another session's, say) cannot use the owner's cookie to act in her session", async () => {
+    const { context, page } = await signedIn('alice');
+    await page.goto(dashboard.url);
+    const cookie = (await context.cookies(dashboard.url)).map((c) => `${c.name}=${c.value}`).join('; ');
+    await context.close();
+    const handshake = (url: string, origin: string) => new Promise<number>((resolve) => {
+      const ws = new WebSocket(url, { headers: { cookie, origin } });
+      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.on('open', () => {
+        ws.close();
+        resolve(101);
+      });
+      ws.on('error', () => resolve(-1));
+    });
+    const wsBase = dashboard.url.replace('http', 'ws');
+    const evil = `http://labs-w01-s002.workshops.test`;
+    expect(await handshake(`${wsBase}/terminal/session/1`, evil)).toBe(403);
+    expect(await handshake(`${wsBase}/proxy/app/socket`, evil)).toBe(403);
+    expect(await handshake(`${wsBase}/terminal/session/1`, dashboard.url)).toBe(101);
+    const post = (origin: string) => fetch(`${dashboard.url}/examiner/test/home-exists`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: '{}' });
+    expect((await post(evil)).status).toBe(403);
+    expect((await post(dashboard.url)).status).toBe(200);
+  });
+
   test('a command typed into the browser terminal runs and its output appears', async () => {
     const { context, page } = await signedIn('alice');
     await page.goto(dashboard.url);

@@ -478,7 +478,7 @@
 
   extendButton.addEventListener('click', function () {
     extendButton.disabled = true;
-    fetch('/session/extend', { headers: { accept: 'application/json' } })
+    fetch('/session/extend', { method: 'POST', headers: { accept: 'application/json' } })
       .then(function (response) { return response.json().then(function (body) { return { ok: response.ok, body: body }; }); })
       .then(function (answer) {
         if (!answer.ok) throw new Error(answer.body.message || 'the session cannot be extended');
