@@ -123,6 +123,19 @@ test('OpenID Connect: sign in through the provider\'s own login and consent page
   await page.context().close();
 });
 
+test('OpenID Connect: a learner who cancels at the provider comes back to a page that says so, still signed out', async () => {
+  const page = await fresh();
+  await page.goto(`${sso}/accounts/login/`);
+  await page.click('text=Sign in with Test SSO');
+  await page.click('text=[ Cancel ]');
+  await page.waitForURL((url) => url.toString().startsWith(`${sso}/accounts/oidc/callback/`));
+  expect(await page.textContent('h1')).toBe('Signing in with Test SSO failed');
+  expect(await page.textContent('main')).toContain('Test SSO did not sign you in: End-User aborted interaction');
+  await page.goto(`${sso}/`);
+  expect(await whoIs(page)).toBe('nobody');
+  await page.context().close();
+});
+
 test('OpenID Connect: a callback without the sign-in started here is refused with a readable page', async () => {
   const page = await fresh();
   const response = await page.goto(`${sso}/accounts/oidc/callback/?code=abc&state=xyz`);

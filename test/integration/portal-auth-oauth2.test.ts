@@ -19,7 +19,7 @@ const ROBOT = { clientId: 'robot-client', clientSecret: 'robot-client-secret', u
 const DASHBOARD = 'http://127.0.0.1:9';
 /** The sessions the portal knows, as PORTAL-APP's runtime would answer for them. */
 const SESSIONS: Record<string, { owner: string; secret: string; origins: string[] }> = {
-  'pao-w-s001': { owner: 'owner1', secret: 'config-password-1', origins: ['http://pao-w-s001.workshops.test', 'http://editor-pao-w-s001.workshops.test'] },
+  'pao-w-s001': { owner: 'owner1', secret: 'config-password-1', origins: ['http://pao-w-s001.workshops.test', 'http://editor-pao-w-s001.workshops.test:80/'] },
 };
 const OWNER: Identity = { id: 'owner1', username: 'owner1', kind: 'registered' };
 

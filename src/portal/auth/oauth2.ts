@@ -218,7 +218,7 @@ export class OAuth2Server {
     } catch {
       return bad('The link to the workshop session is broken: redirect_uri must be the session\'s /oauth_callback address.');
     }
-    const allowed = new Set([...origins, ...(options.devDashboardOrigins ?? [])].map((o) => o.replace(/\/+$/, '')));
+    const allowed = new Set([...origins, ...(options.devDashboardOrigins ?? [])].map(originOf));
     if (!['http:', 'https:'].includes(target.protocol) || !allowed.has(target.origin) || target.pathname !== '/oauth_callback' || target.search || target.hash || target.username || target.password) {
       return bad(`The address ${target.origin}${target.pathname} is not one of this session's dashboards.`);
     }
@@ -240,6 +240,15 @@ export class OAuth2Server {
 
   private unknown(request: FastifyRequest, reply: FastifyReply): FastifyReply {
     return this.ctx.refuse(request, reply, 404, 'not_found', 'Session not found', 'This workshop session does not exist or has ended. Start a new one from the workshop catalog.');
+  }
+}
+
+/** An origin as URL.origin spells it (so `http://h:80/` and `http://h` compare equal); unparsable ones match nothing. */
+function originOf(value: string): string {
+  try {
+    return new URL(value).origin;
+  } catch {
+    return '';
   }
 }
 
