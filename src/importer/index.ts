@@ -8,7 +8,7 @@ import { defaultPortal, mapPortal } from './map-portal.js';
 import { mapWorkshop } from './map-workshop.js';
 import type { PortalModel, WorkshopModel } from './model.js';
 import { EducatesResource, parseResources } from './parse.js';
-import { Report } from './report.js';
+import { Report, inDocumentOrder } from './report.js';
 import type { ImportOptions, ImportResult } from './types.js';
 
 export type { ImportOptions, ImportResult, UnsupportedField } from './types.js';
@@ -46,6 +46,6 @@ export function importEducates(options: ImportOptions): ImportResult {
     : [defaultPortal(workshops, variableFor('portal'))];
   const listed = new Set(portals.flatMap((p) => p.entries.map((e) => e.workshop)));
   const unlisted = workshops.filter((w) => !listed.has(w.variable)).map((w) => w.name);
-  const unsupported = report.entries;
+  const unsupported = inDocumentOrder(report.entries, resources);
   return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, unlisted }), unsupported };
 }

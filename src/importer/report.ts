@@ -33,3 +33,31 @@ function redactSecret(value: unknown): unknown {
   }
   return secret;
 }
+
+/**
+ * The entries in the order their fields appear in the input: resources in input order, fields depth-first. A field
+ * the input does not have (a computed value) sorts with its nearest ancestor that it has.
+ */
+export function inDocumentOrder(entries: UnsupportedField[], documents: ReadonlyArray<{ label: string; document: unknown }>): UnsupportedField[] {
+  const positions = new Map<string, number>();
+  let next = 0;
+  const walk = (value: unknown, path: string) => {
+    positions.set(path, next++);
+    if (Array.isArray(value)) value.forEach((item, i) => walk(item, `${path}[${i}]`));
+    else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) walk(item, path.endsWith(':') ? `${path}${key}` : `${path}.${key}`);
+    }
+  };
+  for (const { label, document } of documents) walk(document, `${label}:`);
+  const position = (entry: UnsupportedField) => {
+    for (let path = entry.field; path; path = path.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
+      const found = positions.get(`${entry.resource}:${path}`);
+      if (found !== undefined) return found;
+      if (!/[.[]/.test(path)) break;
+    }
+    return positions.get(`${entry.resource}:`) ?? Number.MAX_SAFE_INTEGER;
+  };
+  return entries.map((entry, index) => ({ entry, index, at: position(entry) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index)
+    .map(({ entry }) => entry);
+}

@@ -23,6 +23,6 @@ export interface UnsupportedField {
 export interface ImportResult {
   /** A TypeScript module that builds the equivalent workshops and portal with 'cdk8s-workshops' and synthesizes them. */
   readonly source: string;
-  /** Every field that was not carried over, in input order. */
+  /** Every field that was not carried over, in the order of the input (resources, then fields depth-first). */
   readonly unsupported: UnsupportedField[];
 }

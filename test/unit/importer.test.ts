@@ -102,11 +102,11 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const w = 'Workshop lab-virtual-clusters';
     expect(fields(unsupported)).toEqual([
       'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline', 'spec.workshop.files[1].includePaths',
-      'spec.workshop.packages', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
-      'spec.session.resources.storage', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.applications.console.vendor',
-      'spec.session.applications.vcluster', 'spec.session.applications.webdav', 'spec.session.ingresses[0]',
-      'spec.session.ingresses[1].path', 'spec.session.ingresses[1].headers', 'spec.session.objects[1]', 'spec.session.patches',
-      'spec.environment.assets', 'spec.request.objects', 'spec.spec-typo',
+      'spec.workshop.packages', 'spec.environment.assets', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
+      'spec.session.resources.storage', 'spec.session.applications.vcluster', 'spec.session.applications.webdav',
+      'spec.session.applications.console.vendor', 'spec.session.ingresses[0]', 'spec.session.ingresses[1].path',
+      'spec.session.ingresses[1].headers', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.patches',
+      'spec.session.objects[1]', 'spec.request.objects', 'spec.spec-typo',
     ].map((f) => `${w}: ${f}`));
     const reason = (field: string) => unsupported.find((u) => u.field === field)?.reason;
     expect(reason('spec.session.applications.vcluster')).toBe('cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
@@ -137,10 +137,11 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const { source, unsupported } = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml') });
     expect(unsupported).toEqual([
       { resource: 'TrainingPortal labs', field: 'spec.portal.password', value: 'let-me-in', reason: 'cdk8s-workshops has no event access code yet' },
-      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].labels', value: '[{"name":"level","value":"advanced"}]',
-        reason: "the library has no catalog labels per portal entry: use the workshop's labels" },
+      // a computed field sorts with the entry it belongs to
       { resource: 'TrainingPortal labs', field: 'spec.workshops[2].overtime', value: '900s',
         reason: 'has no effect: deadline equals expires, so sessions cannot be extended' },
+      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].labels', value: '[{"name":"level","value":"advanced"}]',
+        reason: "the library has no catalog labels per portal entry: use the workshop's labels" },
     ]);
     expect(source).toContain([
       "const portal = new TrainingPortal(app, 'labs', {",
