@@ -180,6 +180,24 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     ].join('\n'));
   });
 
+  test("the documentation's end-to-end example (Workshop and TrainingPortal in one file) carries over but for a path filter", () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('reference-example.yaml') });
+    expect(fields(unsupported)).toEqual(['Workshop lab-k8s-fundamentals: spec.workshop.files[0].includePaths']);
+    expect(source).toContain("  requestParameters: [RequestParameter.generated('WORKSHOP_PASSWORD', '[A-Z0-9]{8}')],");
+    expect(source).toContain([
+      '  workshopDefaults: {',
+      '    reserved: 1,',
+      '    expires: Duration.hours(1),',
+      '    overtime: Duration.minutes(15),',
+      '    deadline: Duration.minutes(90),',
+      '    orphaned: Duration.minutes(5),',
+      '    overdue: Duration.minutes(2),',
+      '  },',
+      '});',
+      'portal.addWorkshop(labK8sFundamentals, { capacity: 10, initial: 3 });',
+    ].join('\n'));
+  });
+
   test('the whole generated module for three workshops and a portal (snapshot: readable, stable)', () => {
     const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
     const first = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml'), sourceName: 'labs/' });
