@@ -180,21 +180,21 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     ].join('\n'));
   });
 
-  test("the documentation's end-to-end example (Workshop and TrainingPortal in one file) carries over but for a path filter", () => {
-    const { source, unsupported } = importEducates({ workshopYaml: fixture('reference-example.yaml') });
-    expect(fields(unsupported)).toEqual(['Workshop lab-k8s-fundamentals: spec.workshop.files[0].includePaths']);
-    expect(source).toContain("  requestParameters: [RequestParameter.generated('WORKSHOP_PASSWORD', '[A-Z0-9]{8}')],");
+  test('a Workshop and its TrainingPortal in one file, as in the end-to-end example of the Educates docs', () => {
+    const { source, unsupported } = importEducates({ workshopYaml: fixture('one-file.yaml') });
+    expect(fields(unsupported)).toEqual(['Workshop lab-cluster-tour: spec.workshop.files[0].includePaths']);
+    expect(source).toContain("  requestParameters: [RequestParameter.generated('TOUR_CODE', '[A-Z]{4}[0-9]{2}')],");
     expect(source).toContain([
       '  workshopDefaults: {',
-      '    reserved: 1,',
-      '    expires: Duration.hours(1),',
-      '    overtime: Duration.minutes(15),',
-      '    deadline: Duration.minutes(90),',
-      '    orphaned: Duration.minutes(5),',
-      '    overdue: Duration.minutes(2),',
+      '    reserved: 2,',
+      '    expires: Duration.minutes(45),',
+      '    overtime: Duration.minutes(10),',
+      '    deadline: Duration.minutes(75),',
+      '    orphaned: Duration.minutes(10),',
+      '    overdue: Duration.minutes(3),',
       '  },',
       '});',
-      'portal.addWorkshop(labK8sFundamentals, { capacity: 10, initial: 3 });',
+      'portal.addWorkshop(labClusterTour, { capacity: 12, initial: 4 });',
     ].join('\n'));
   });
 
