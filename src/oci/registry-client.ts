@@ -12,7 +12,8 @@ export interface RegistryCredentials {
   readonly password?: string;
   /**
    * Plain HTTP instead of HTTPS.
-   * @default - false, except for loopback registries (localhost, 127.0.0.0/8, [::1]), which use HTTP
+   * @default - false, except for loopback registries (localhost, 127.0.0.0/8, [::1]), which are spoken to over
+   * HTTP first and over HTTPS when they answer that they speak only that
    */
   readonly insecure?: boolean;
 }
@@ -74,7 +75,9 @@ class TransientError extends Error {
  * of "denied" errors.
  */
 export class RegistryClient {
-  private readonly origin: string;
+  private origin: string;
+  /** A loopback registry reached over HTTP that may turn out to serve HTTPS (see upgradeToHttps). */
+  private mayUpgrade: boolean;
   private authorization?: string;
 
   constructor(
@@ -82,8 +85,10 @@ export class RegistryClient {
     private readonly credentials: RegistryCredentials,
     private readonly access: 'pull' | 'push',
   ) {
-    const scheme = credentials.insecure || isLoopbackRegistry(ref.registry) ? 'http' : 'https';
+    const loopback = isLoopbackRegistry(ref.registry);
+    const scheme = credentials.insecure || loopback ? 'http' : 'https';
     this.origin = `${scheme}://${apiHost(ref.registry)}`;
+    this.mayUpgrade = loopback && credentials.insecure !== true;
   }
 
   private get repoPath(): string {
@@ -255,11 +260,17 @@ export class RegistryClient {
    * 401/403 become "denied", other answers an error quoting the registry's own message.
    */
   private async request(method: string, path: string | URL, opts: RequestOptions): Promise<Response> {
-    const url = typeof path === 'string' && path.startsWith('/') ? new URL(path, this.origin) : new URL(path);
+    let url = typeof path === 'string' && path.startsWith('/') ? new URL(path, this.origin) : new URL(path);
     let authenticated = false;
     for (let attempt = 1; ; attempt += 1) {
       try {
         const res = await this.send(method, url, opts);
+        if (res.status === 400 && url.origin === this.origin && (await this.upgradeToHttps())) {
+          await discard(res);
+          url = new URL(`${url.pathname}${url.search}`, this.origin);
+          attempt -= 1; // not a failure: the same request, now over HTTPS
+          continue;
+        }
         if (res.status === 401 && !authenticated) {
           authenticated = true;
           await res.arrayBuffer().catch(() => undefined);
@@ -280,6 +291,21 @@ export class RegistryClient {
         await sleep(Math.min(Math.max(backoff, error.retryAfterMs ?? 0), MAX_DELAY_MS));
       }
     }
+  }
+
+  /**
+   * A loopback registry is tried over plain HTTP (what local registries serve); one that serves TLS answers every
+   * plain request with 400 "Client sent an HTTP request to an HTTPS server" (Go's server; a HEAD shows no body, so
+   * /v2/ is asked). Then this client switches to HTTPS for good. True when it switched.
+   */
+  private async upgradeToHttps(): Promise<boolean> {
+    if (!this.mayUpgrade) return false;
+    this.mayUpgrade = false;
+    const probe = await fetch(new URL('/v2/', this.origin), { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) }).catch(() => undefined);
+    const text = probe ? await probe.text().catch(() => '') : '';
+    if (probe?.status !== 400 || !/HTTP request to an HTTPS server/i.test(text)) return false;
+    this.origin = this.origin.replace(/^http:/, 'https:');
+    return true;
   }
 
   /** fetch, with connection failures turned into TransientError or OciError that name the registry. */

@@ -361,6 +361,44 @@ describe('a registry with Bearer token authentication (Docker token protocol)', 
   });
 });
 
+describe('a loopback registry that serves HTTPS', () => {
+  let tlsRegistry: TestRegistry;
+  beforeAll(async () => {
+    tlsRegistry = await startRegistry({ tls: true });
+  });
+  afterAll(async () => {
+    await tlsRegistry?.stop();
+  });
+
+  test('is reached over HTTPS after its first answer, and an untrusted certificate is named as such', async () => {
+    const target = `${tlsRegistry.host}/acme/tls-files:1.0`;
+    expect((await errorOf(pullContent({ ref: target, dest: join(work, 'never') }))).message)
+      .toBe(`cannot reach registry ${tlsRegistry.host}: its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); add its CA with NODE_EXTRA_CA_CERTS`);
+  });
+
+  test('with its CA trusted (NODE_EXTRA_CA_CERTS, read when Node starts), publish and pull work over HTTPS', async () => {
+    // Node reads NODE_EXTRA_CA_CERTS only at start-up, so this runs in a child process
+    const source = await workshopTree();
+    const dest = join(await newDir('tls-pulled'), 'content');
+    const script = join(await newDir('tls-script'), 'round-trip.mts');
+    const oci = join(process.cwd(), 'src/oci/index.ts');
+    await writeFile(script, [
+      `import { publishContent, pullContent, resolveDigest } from ${JSON.stringify(oci)};`,
+      `const ref = ${JSON.stringify(`${tlsRegistry.host}/acme/tls-files:1.0`)};`,
+      `const published = await publishContent({ dir: ${JSON.stringify(source)}, ref });`,
+      `const pulled = await pullContent({ ref, dest: ${JSON.stringify(dest)} });`,
+      'console.log(JSON.stringify({ published: published.digest, pulled: pulled.digest, resolved: await resolveDigest(ref) }));',
+    ].join('\n'));
+    const out = execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), [script], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: tlsRegistry.caFile, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 60_000,
+    });
+    const result = JSON.parse(out.trim().split('\n').pop()!);
+    expect(result.pulled).toBe(result.published);
+    expect(result.resolved).toBe(result.published);
+    expect(await snapshot(dest)).toEqual(expectedAfterPull(await snapshot(source)));
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // a flaky registry
 

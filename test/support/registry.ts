@@ -26,6 +26,8 @@ export interface RegistryOptions {
    * @default 'basic'
    */
   readonly scheme?: 'basic' | 'token';
+  /** Serve HTTPS with a throw-away self-signed certificate for 127.0.0.1 (see `caFile`). @default false */
+  readonly tls?: boolean;
 }
 
 export interface TestRegistry {
@@ -34,6 +36,8 @@ export interface TestRegistry {
   readonly url: string;
   /** The storage directory (to inspect or corrupt blobs in tests). */
   readonly storageDir: string;
+  /** The certificate the registry serves when started with `tls` (to trust it: NODE_EXTRA_CA_CERTS). */
+  readonly caFile?: string;
   /** Token requests the token service answered (scheme 'token'): their scope and whether they were granted. */
   readonly tokenRequests: Array<{ scope: string; granted: boolean }>;
   stop(): Promise<void>;
@@ -106,6 +110,14 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     await writeFile(htpasswd, `${opts.auth.username}:${bcrypt.hashSync(opts.auth.password, 4)}\n`);
     lines.push('auth:', '  htpasswd:', '    realm: cdk8s-workshops-test', `    path: ${htpasswd}`);
   }
+  let caFile: string | undefined;
+  if (opts.tls) {
+    caFile = join(dir, 'tls.crt');
+    const keyFile = join(dir, 'tls.key');
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '1',
+      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    lines.splice(lines.indexOf('http:') + 3, 0, '  tls:', `    certificate: ${caFile}`, `    key: ${keyFile}`);
+  }
   const config = join(dir, 'config.yml');
   await writeFile(config, lines.join('\n') + '\n');
 
@@ -116,9 +128,10 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
 
-  const url = `http://${host}`;
+  const url = `${opts.tls ? 'https' : 'http'}://${host}`;
   try {
-    await waitUntilServing(url, child, () => stderr);
+    // a TLS registry answers plain HTTP with 400, which is enough to know it is serving
+    await waitUntilServing(`http://${host}`, child, () => stderr);
   } catch (error) {
     child.kill('SIGKILL');
     await exited;
@@ -130,6 +143,7 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
     host,
     url,
     storageDir,
+    caFile,
     tokenRequests,
     async stop() {
       tokenServer?.close();
@@ -146,14 +160,14 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   };
 }
 
-/** Polls /v2/ until it answers (200 anonymous, 401 with auth), for at most 15 s. */
+/** Polls /v2/ until it answers (200 anonymous, 401 with auth, 400 from a TLS port), for at most 15 s. */
 async function waitUntilServing(url: string, child: ChildProcess, stderr: () => string): Promise<void> {
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited with code ${child.exitCode}: ${stderr().trim()}`);
     try {
       const res = await fetch(`${url}/v2/`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200 || res.status === 401) return;
+      if (res.status === 200 || res.status === 401 || res.status === 400) return;
     } catch {
       // not listening yet
     }
@@ -169,12 +183,8 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
 async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims: object): string }> {
   const keyPath = join(dir, 'token.key');
   const certPath = join(dir, 'token.crt');
-  try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1',
-      '-subj', '/CN=cdk8s-workshops-test-token-issuer'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    throw new Error(`openssl could not make the token certificate (is openssl installed?): ${(error as Error).message}`);
-  }
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1',
+    '-subj', '/CN=cdk8s-workshops-test-token-issuer']);
   const key = await readFile(keyPath, 'utf8');
   const der = new X509Certificate(await readFile(certPath)).raw.toString('base64');
   const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
@@ -185,4 +195,12 @@ async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims
       return `${signingInput}.${createSign('RSA-SHA256').update(signingInput).sign(key).toString('base64url')}`;
     },
   };
+}
+
+function openssl(args: string[]): void {
+  try {
+    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (error) {
+    throw new Error(`openssl ${args[0]} failed (is openssl installed? scripts/system/install.sh): ${(error as Error).message}`);
+  }
 }
