@@ -5,9 +5,6 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-// oidc-provider ships no type declarations; the test uses a handful of its options only
-// @ts-expect-error -- untyped module
-import Provider from 'oidc-provider';
 
 export interface TestUser {
   readonly login: string;
@@ -35,6 +32,10 @@ export async function startOidcProvider(opts: { redirectUris: string[]; users: T
   const [warn, info] = [console.warn, console.info];
   console.warn = quiet(warn);
   console.info = quiet(info);
+  // imported here, after the console is quieted: it warns at import that it prefers Node.js 22 (it runs on 20)
+  // oidc-provider ships no type declarations; the test uses a handful of its options only
+  // @ts-expect-error -- untyped module
+  const { default: Provider } = await import('oidc-provider');
   const provider = new Provider(issuer, {
     clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, grant_types: ['authorization_code'], response_types: ['code'] }],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
