@@ -3,7 +3,7 @@
  * pages and REST API are built on (allocate, activity, extend, terminate). Errors are JSON with a status that
  * says what went wrong; nothing here ever returns a session's secrets.
  */
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify, { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { SessionRuntime, WorkshopSession } from '../runtime/index.js';
 
 /** What the API shows of a session. */
@@ -26,9 +26,25 @@ export function sessionView(session: WorkshopSession) {
   };
 }
 
+/** A standalone server of the runtime's surface (the runtime without the portal, and its tests). */
 export function runtimeApi(runtime: SessionRuntime): FastifyInstance {
   const app = Fastify({ logger: false });
+  registerRuntimeRoutes(app, runtime);
+  app.setErrorHandler((error, _request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    // validation errors name the field; anything else is reported without internals
+    if (status < 500) return reply.code(status).send({ error: 'bad-request', message: (error as Error).message });
+    return reply.code(500).send({ error: 'internal', message: 'the request could not be completed; it is safe to retry' });
+  });
+  return app;
+}
 
+/**
+ * Adds the runtime's routes to a server. `guard` runs before every /runtime/* route: the portal keeps them to
+ * staff and robots, since they act on any learner's session.
+ */
+export function registerRuntimeRoutes(app: FastifyInstance, runtime: SessionRuntime, guard?: preHandlerAsyncHookHandler): void {
+  const preHandler = guard ? [guard] : [];
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => (runtime.ready ? { ready: true } : reply.code(503).send({ ready: false })));
   app.get('/metrics', async (_request, reply) => {
@@ -37,6 +53,7 @@ export function runtimeApi(runtime: SessionRuntime): FastifyInstance {
   });
 
   app.post<{ Body: { environment?: unknown; user?: unknown; anonymous?: unknown; activationSeconds?: unknown } }>('/runtime/allocate', {
+    preHandler,
     schema: {
       body: {
         type: 'object',
@@ -60,32 +77,24 @@ export function runtimeApi(runtime: SessionRuntime): FastifyInstance {
     return { source: result.source, session: sessionView(result.session) };
   });
 
-  app.get<{ Params: { name: string } }>('/runtime/sessions/:name', async (request, reply) => {
+  app.get<{ Params: { name: string } }>('/runtime/sessions/:name', { preHandler }, async (request, reply) => {
     const session = runtime.session(request.params.name);
     return session ? sessionView(session) : reply.code(404).send({ error: 'not-found', message: `no session '${request.params.name}'` });
   });
 
-  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/activity', async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/activity', { preHandler }, async (request, reply) => {
     const session = await runtime.reportActivity(request.params.name);
     return session ? sessionView(session) : reply.code(404).send({ error: 'not-found', message: `no session '${request.params.name}'` });
   });
 
-  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/extend', async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/extend', { preHandler }, async (request, reply) => {
     const result = await runtime.extend(request.params.name);
     if ('refused' in result) return reply.code(result.refused === 'no such session' ? 404 : 409).send({ error: 'not-extended', message: result.refused });
     return sessionView(result.session);
   });
 
-  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/terminate', async (request, reply) => {
+  app.post<{ Params: { name: string } }>('/runtime/sessions/:name/terminate', { preHandler }, async (request, reply) => {
     const session = await runtime.terminate(request.params.name, 'TerminatedByAdmin');
     return session ? sessionView(session) : reply.code(404).send({ error: 'not-found', message: `no session '${request.params.name}'` });
   });
-
-  app.setErrorHandler((error, _request, reply) => {
-    const status = (error as { statusCode?: number }).statusCode ?? 500;
-    // validation errors name the field; anything else is reported without internals
-    if (status < 500) return reply.code(status).send({ error: 'bad-request', message: (error as Error).message });
-    return reply.code(500).send({ error: 'internal', message: 'the request could not be completed; it is safe to retry' });
-  });
-  return app;
 }

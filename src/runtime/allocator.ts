@@ -10,7 +10,7 @@ import { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
 import { ConflictError, SessionStore } from './session-store.js';
 import { createInFreeSlot } from './slots.js';
-import { WorkshopSession, isReadyReserve, isReserve } from './session.js';
+import { SessionRequest, WorkshopSession, isReadyReserve, isReserve } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
 
 export interface AllocationRequest {
@@ -23,6 +23,10 @@ export interface AllocationRequest {
    * many seconds. @default - no activation needed
    */
   readonly activationSeconds?: number;
+  /** What a REST client supplied with the request (parameters, the learner's details, return and webhook URLs). */
+  readonly request?: SessionRequest;
+  /** SHA-256 (hex) of the token that activates the session (with `activationSeconds`). */
+  readonly activationTokenHash?: string;
 }
 
 export type Refusal = 'unknown-environment' | 'user-limit' | 'no-capacity';
@@ -66,7 +70,7 @@ export class Allocator {
 
     const mine = this.state.liveSessions().filter((s) => s.status?.user === request.user);
     const existing = mine.find((s) => s.spec.environment === request.environment);
-    if (existing) return { session: existing, source: 'existing' };
+    if (existing) return { session: await this.rearm(existing, request), source: 'existing' };
     const cap = request.anonymous ? this.state.limits.anonymous : this.state.limits.registered;
     if (cap > 0 && mine.length >= cap) {
       return { refused: 'user-limit', message: `you already have ${mine.length} session(s), the most this portal allows at once` };
@@ -90,7 +94,29 @@ export class Allocator {
         deadlineAt: new Date(now + Math.max(pool.deadlineSeconds, pool.expiresSeconds) * 1000).toISOString(),
       } : {}),
       ...(request.activationSeconds ? { activationDeadline: new Date(now + request.activationSeconds * 1000).toISOString() } : {}),
+      ...(request.request ? { request: request.request } : {}),
+      ...(request.activationTokenHash ? { activationTokenHash: request.activationTokenHash } : {}),
     };
+  }
+
+  /**
+   * A new REST request for a learner's existing REST-requested session re-arms it (as Educates does): the new
+   * activation token replaces the old one, and if it was never opened its activation time starts again.
+   */
+  private async rearm(session: WorkshopSession, request: AllocationRequest): Promise<WorkshopSession> {
+    if (!request.activationTokenHash || !session.status?.request) return session;
+    try {
+      const rearmed = await this.store.update(session, {
+        activationTokenHash: request.activationTokenHash,
+        ...(request.activationSeconds && !session.status.activatedAt
+          ? { activationDeadline: new Date(Date.now() + request.activationSeconds * 1000).toISOString() } : {}),
+      }, Priority.INTERACTIVE);
+      this.state.sessions.observe(rearmed);
+      return rearmed;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return this.state.sessions.get(session.metadata.name) ?? session;
+    }
   }
 
   private async takeFromPool(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {

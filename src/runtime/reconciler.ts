@@ -305,8 +305,11 @@ export class Reconciler {
    */
   private async applyRequest(session: WorkshopSession, environment: WorkshopEnvironment): Promise<void> {
     const values: Record<string, string> = { username: session.status!.user! };
+    // a REST client's values win over the declared defaults, for the declared parameters only (as in Educates)
+    const supplied = session.status!.request?.parameters ?? {};
     for (const parameter of environment.spec.request?.parameters ?? []) {
-      values[parameter.name] = parameter.generate ? generateFromPattern(parameter.generate.pattern, (n) => randomInt(n)) : (parameter.value ?? '');
+      values[parameter.name] = Object.hasOwn(supplied, parameter.name) ? supplied[parameter.name]
+        : parameter.generate ? generateFromPattern(parameter.generate.pattern, (n) => randomInt(n)) : (parameter.value ?? '');
     }
     await this.client.apply({
       apiVersion: 'v1',

@@ -13,6 +13,7 @@ import { RuntimeMetrics } from './metrics.js';
 import { Pacer, PacerOptions, Priority } from './pacer.js';
 import { Reconciler, ReconcilerOptions } from './reconciler.js';
 import { ConflictError, SessionStore } from './session-store.js';
+import { SessionSecrets } from './session-variables.js';
 import { EndReason, WorkshopSession, extension, phaseOf } from './session.js';
 import { PortalLimits, RuntimeState } from './state.js';
 
@@ -111,6 +112,27 @@ export class SessionRuntime {
         ? this.store.update(session, set, Priority.INTERACTIVE)
         : this.store.transition(session, 'Active', { set, priority: Priority.INTERACTIVE });
     });
+  }
+
+  /**
+   * Marks a session as opened by its learner (the REST API's activation link): it no longer ends for want of
+   * activation or for being overdue. It becomes Active when its dashboard first reports activity.
+   */
+  public async activate(name: string): Promise<WorkshopSession | undefined> {
+    return this.retryOnConflict(name, async (session) => {
+      const status = session.status;
+      if (!status?.user || ['Expired', 'Terminating', 'Failed'].includes(phaseOf(session))) return session;
+      if (status.activatedAt && !status.activationTokenHash) return session;
+      // the token is single use: it goes with the activation
+      const { activationDeadline: _deadline, activationTokenHash: _hash, ...rest } = status;
+      return this.store.replaceStatus(session, { ...rest, activatedAt: status.activatedAt ?? new Date().toISOString() }, Priority.INTERACTIVE);
+    });
+  }
+
+  /** The session's generated secrets (its CONFIG_PASSWORD among them), created on first use. */
+  public async secretsFor(name: string): Promise<SessionSecrets | undefined> {
+    const session = this.state.sessions.get(name);
+    return session ? this.store.secretsFor(session) : undefined;
   }
 
   /** Extends a session by its overtime if the rules allow it; returns why not otherwise. */

@@ -101,6 +101,11 @@ export class SessionStore {
     return this.writeStatus(session, { ...(session.status ?? { phase: phaseOf(session) }), ...set }, priority);
   }
 
+  /** Writes a whole new status without a phase change (to drop fields, which `update` cannot). */
+  public replaceStatus(session: WorkshopSession, status: SessionStatus, priority = Priority.BACKGROUND): Promise<WorkshopSession> {
+    return this.writeStatus(session, status, priority);
+  }
+
   /** Deletes the WorkshopSession (its namespace and secrets go with it by ownership). */
   public async delete(session: WorkshopSession): Promise<void> {
     await this.client.delete(API_VERSION, 'WorkshopSession', session.metadata.name);

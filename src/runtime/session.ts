@@ -37,7 +37,27 @@ export interface SessionStatus {
   terminatingAt?: string;
   /** Whether the request Secret (parameters and learner) is in the session namespace. */
   requestApplied?: boolean;
+  /** What the client that asked for the session on the learner's behalf supplied (REST API requests). */
+  request?: SessionRequest;
+  /**
+   * SHA-256 (hex) of the one-time token that activates a session requested through the REST API; only the hash is
+   * kept, so reading the WorkshopSession does not let anyone open the session as its learner.
+   */
+  activationTokenHash?: string;
   history?: PhaseChange[];
+}
+
+/** A REST client's request for a learner's session (Educates' `request/` query and body). */
+export interface SessionRequest {
+  /** Values for the workshop's declared request parameters; undeclared names are ignored. */
+  parameters?: Record<string, string>;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  /** Where the learner returns to when the session ends. */
+  indexUrl?: string;
+  /** A webhook for this session's analytics events. */
+  analyticsUrl?: string;
 }
 
 export interface WorkshopSessionSpec {

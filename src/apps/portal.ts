@@ -1,0 +1,98 @@
+// The training portal process (what the TrainingPortal Deployment runs): the session runtime, the portal's pages,
+// REST API and admin, on one port. Configuration from the environment:
+//   PORTAL_NAME, PORTAL_NAMESPACE (default <name>-ui), PORTAL_CONFIG (portal.json), PORTAL_URL (browser-facing URL;
+//   default portal.json's url), KUBECONFIG (else in-cluster), HOST, PORT (8080), POD_NAME,
+//   ADMIN_USERNAME/ADMIN_PASSWORD and ROBOT_CLIENT_ID/ROBOT_CLIENT_SECRET/ROBOT_USERNAME/ROBOT_PASSWORD (default:
+//   generated once into the Secret PORTAL_CREDENTIALS_SECRET, default training-portal-credentials),
+//   OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET/OIDC_NAME, PORTAL_DEV_DASHBOARD_ORIGINS (comma-separated),
+//   SECURE_COOKIES (default true), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
+//   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
+import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
+import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+
+const log = createLogger('portal', process.env.LOG_LEVEL);
+
+function fail(message: string): never {
+  log.error(message);
+  process.exit(2);
+}
+const number = (name: string, fallback: number) => {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number, not '${process.env[name]}'`);
+  return value;
+};
+const flag = (name: string, fallback: boolean) => {
+  const value = process.env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!['true', 'false', '1', '0'].includes(value)) fail(`${name} must be true or false, not '${value}'`);
+  return value === 'true' || value === '1';
+};
+
+async function main() {
+  const portalName = process.env.PORTAL_NAME ?? fail('PORTAL_NAME must be set');
+  const portalNamespace = process.env.PORTAL_NAMESPACE ?? `${portalName}-ui`;
+  const config: PortalConfig = process.env.PORTAL_CONFIG ? readPortalConfig(process.env.PORTAL_CONFIG) : { name: portalName };
+  const publicUrl = process.env.PORTAL_URL ?? config.url ?? fail('PORTAL_URL must be set (or portal.json must have a url)');
+  const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+
+  const stored = await ensurePortalCredentials(client, portalNamespace, process.env.PORTAL_CREDENTIALS_SECRET ?? CREDENTIALS_SECRET);
+  const admin = process.env.ADMIN_PASSWORD
+    ? { username: process.env.ADMIN_USERNAME ?? 'educates', password: process.env.ADMIN_PASSWORD } : stored.admin;
+  const robot = process.env.ROBOT_CLIENT_SECRET
+    ? {
+      clientId: process.env.ROBOT_CLIENT_ID ?? fail('ROBOT_CLIENT_ID must be set with ROBOT_CLIENT_SECRET'),
+      clientSecret: process.env.ROBOT_CLIENT_SECRET,
+      username: process.env.ROBOT_USERNAME ?? 'robot@educates',
+      password: process.env.ROBOT_PASSWORD ?? fail('ROBOT_PASSWORD must be set with ROBOT_CLIENT_SECRET'),
+    } : stored.robot;
+  const oidc = process.env.OIDC_ISSUER
+    ? {
+      issuer: process.env.OIDC_ISSUER,
+      clientId: process.env.OIDC_CLIENT_ID ?? fail('OIDC_CLIENT_ID must be set with OIDC_ISSUER'),
+      clientSecret: process.env.OIDC_CLIENT_SECRET ?? fail('OIDC_CLIENT_SECRET must be set with OIDC_ISSUER'),
+      name: process.env.OIDC_NAME,
+    } : undefined;
+
+  const runtime = new SessionRuntime(client, {
+    portal: portalName,
+    portalNamespace,
+    limits: limitsOf(config),
+    identity: process.env.POD_NAME,
+    qps: number('RUNTIME_QPS', 50),
+    concurrency: number('RUNTIME_CONCURRENCY', 32),
+    idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),
+    leaseDurationSeconds: number('RUNTIME_LEASE_SECONDS', 15),
+    logger: log,
+  });
+  await runtime.start();
+  const portal = await createPortal({
+    runtime,
+    client,
+    config,
+    portalName,
+    portalNamespace,
+    publicUrl,
+    secureCookies: flag('SECURE_COOKIES', true),
+    admin,
+    robots: [robot],
+    oidc,
+    devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
+    logger: log,
+  });
+  const address = await portal.listen(process.env.HOST ?? '0.0.0.0', Number(process.env.PORT ?? 8080));
+  log.info({ address, portal: portalName }, 'portal listening');
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, async () => {
+      await portal.close();
+      await runtime.stop();
+      process.exit(0);
+    });
+  }
+}
+
+main().catch((error) => {
+  log.error({ err: (error as Error).message }, 'could not start');
+  process.exit(1);
+});

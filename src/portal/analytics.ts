@@ -1,0 +1,208 @@
+/**
+ * Educates' analytics webhook: every portal event is POSTed as JSON
+ * `{portal{name,uid,generation,url}, event{name,timestamp,user,session,environment,workshop,data}}` to the
+ * portal's webhook and to the session's own `analytics_url` (given with its REST request).
+ *
+ * Session events are derived from the WorkshopSession watch, which every replica has; only the leader sends
+ * those, so that two replicas never report one change twice. Events of a request (a dashboard's event, a new
+ * REST user) are sent by the replica that served it. Delivery is in the background with bounded retries and a
+ * bounded queue: a slow or broken webhook never holds up a learner.
+ */
+import { Logger, SessionRuntime, WorkshopSession, phaseOf } from '../runtime/index.js';
+import { PortalInfo } from './views.js';
+
+export interface AnalyticsEvent {
+  readonly name: string;
+  readonly user?: string | null;
+  readonly session?: string | null;
+  readonly environment?: string | null;
+  readonly workshop?: string | null;
+  readonly data?: Record<string, unknown>;
+}
+
+export interface AnalyticsOptions {
+  /** The portal-wide webhook. @default - none */
+  readonly webhookUrl?: string;
+  /** Attempts per delivery. @default 4 */
+  readonly attempts?: number;
+  /** Delay before the first retry, doubled for each further one, in ms. @default 500 */
+  readonly retryDelayMs?: number;
+  /** Longest wait for one POST, in ms. @default 5000 */
+  readonly timeoutMs?: number;
+  /** Most deliveries waiting; beyond that the oldest events are dropped (and logged). @default 1000 */
+  readonly maxQueue?: number;
+}
+
+/** The end reasons of a session and the event Educates names for them. */
+const END_EVENTS: Record<string, string> = {
+  TerminatedByUser: 'Session/Terminate',
+  TerminatedByAdmin: 'Session/Terminate',
+  Expired: 'Session/Expired',
+  NotActivated: 'Session/Expired',
+  Overdue: 'Session/Expired',
+  StartupTimeout: 'Session/Expired',
+  Orphaned: 'Session/Orphaned',
+  Evicted: 'Session/Stopping',
+  Recycled: 'Session/Stopping',
+  Trimmed: 'Session/Stopping',
+  Failed: 'Session/Stopping',
+};
+
+interface Delivery {
+  readonly url: string;
+  readonly body: string;
+  attempt: number;
+}
+
+export class Analytics {
+  private readonly queue: Delivery[] = [];
+  private sending = 0;
+  private readonly seen = new Map<string, { user?: string; phase: string; expiresAt?: string; extensions: number; analyticsUrl?: string }>();
+  private readonly listener = (type: string, session: WorkshopSession) => this.observe(type, session);
+  private stopped = false;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly portal: () => PortalInfo,
+    private readonly log: Logger,
+    private readonly options: AnalyticsOptions = {},
+  ) {}
+
+  /** Starts deriving session events from the watch. Sessions already known are taken as they are (no replay). */
+  public start(): void {
+    for (const session of this.runtime.state.sessions.list()) this.remember(session);
+    this.runtime.state.sessions.on('change', this.listener);
+  }
+
+  public stop(): void {
+    this.stopped = true;
+    this.runtime.state.sessions.off('change', this.listener);
+  }
+
+  /** Whether anything would receive events of this session. */
+  public get enabled(): boolean {
+    return Boolean(this.options.webhookUrl);
+  }
+
+  /** Sends an event to the portal's webhook and, if given, a session's own webhook. */
+  public emit(event: AnalyticsEvent, sessionWebhook?: string): void {
+    const urls = [this.options.webhookUrl, sessionWebhook].filter((u): u is string => Boolean(u));
+    if (!urls.length || this.stopped) return;
+    const { name, uid, generation, url } = this.portal();
+    const body = JSON.stringify({
+      portal: { name, uid, generation, url },
+      event: {
+        name: event.name,
+        timestamp: new Date().toISOString(),
+        user: event.user ?? null,
+        session: event.session ?? null,
+        environment: event.environment ?? null,
+        workshop: event.workshop ?? null,
+        data: event.data ?? {},
+      },
+    });
+    for (const target of new Set(urls)) this.enqueue({ url: target, body, attempt: 0 });
+  }
+
+  /** Sends an event about a session (its user, environment, workshop and webhook filled in). */
+  public emitForSession(name: string, session: WorkshopSession, data: Record<string, unknown> = {}): void {
+    this.emit({
+      name,
+      user: session.status?.user,
+      session: session.metadata.name,
+      environment: session.spec.environment,
+      workshop: session.spec.workshop,
+      data,
+    }, session.status?.request?.analyticsUrl);
+  }
+
+  private remember(session: WorkshopSession) {
+    const entry = {
+      user: session.status?.user,
+      phase: phaseOf(session),
+      expiresAt: session.status?.expiresAt,
+      extensions: session.status?.extensions ?? 0,
+      analyticsUrl: session.status?.request?.analyticsUrl,
+    };
+    this.seen.set(session.metadata.name, entry);
+    return entry;
+  }
+
+  private observe(type: string, session: WorkshopSession): void {
+    const before = this.seen.get(session.metadata.name);
+    if (type === 'DELETED') {
+      this.seen.delete(session.metadata.name);
+      if (session.status?.user) this.leaderEmits('Session/Deleted', session);
+      return;
+    }
+    const now = this.remember(session);
+    if (!before) {
+      this.leaderEmits('Session/Created', session);
+      if (now.user) this.leaderEmits('Session/Started', session);
+      return;
+    }
+    if (!before.user && now.user) this.leaderEmits('Session/Started', session);
+    if (now.extensions > before.extensions) this.leaderEmits('Session/Extended', session, { expires: now.expiresAt });
+    if (before.phase !== now.phase && now.phase === 'Terminating') {
+      const reason = session.status?.reason ?? '';
+      this.leaderEmits(END_EVENTS[reason] ?? 'Session/Stopping', session, { reason });
+    }
+  }
+
+  private leaderEmits(name: string, session: WorkshopSession, data: Record<string, unknown> = {}): void {
+    if (this.runtime.leader.isLeader) this.emitForSession(name, session, data);
+  }
+
+  private enqueue(delivery: Delivery): void {
+    const max = this.options.maxQueue ?? 1000;
+    if (this.queue.length >= max) {
+      const dropped = this.queue.shift()!;
+      this.log.warn({ url: redact(dropped.url) }, 'analytics queue full: dropped the oldest event');
+    }
+    this.queue.push(delivery);
+    this.pump();
+  }
+
+  /** At most four deliveries at once; each retried with backoff, then given up (and logged). */
+  private pump(): void {
+    while (this.sending < 4 && this.queue.length && !this.stopped) {
+      const delivery = this.queue.shift()!;
+      this.sending++;
+      void this.deliver(delivery).finally(() => {
+        this.sending--;
+        this.pump();
+      });
+    }
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    const attempts = this.options.attempts ?? 4;
+    for (; delivery.attempt < attempts && !this.stopped; delivery.attempt++) {
+      try {
+        const response = await fetch(delivery.url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: delivery.body,
+          signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000),
+        });
+        await response.arrayBuffer().catch(() => undefined);
+        // a client error will not go away by sending the same event again
+        if (response.ok || (response.status >= 400 && response.status < 500 && response.status !== 429)) return;
+      } catch {
+        // unreachable or timed out: try again
+      }
+      await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** delivery.attempt));
+    }
+    if (!this.stopped) this.log.warn({ url: redact(delivery.url), attempts }, 'analytics webhook did not take an event; dropped it');
+  }
+}
+
+/** A webhook URL without credentials or query (which may carry a token), for logs. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'an invalid URL';
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * What every route module of the portal is given: the runtime, the configuration, authentication's helpers,
+ * analytics, and the lookups several modules share (the portal as its API describes it, sessions' config
+ * passwords).
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { KubeClient, Logger, SessionRuntime } from '../runtime/index.js';
+import type { Analytics } from './analytics.js';
+import type { AuthHandle } from './auth/index.js';
+import { PortalConfig } from './config.js';
+import { PortalInfo } from './views.js';
+
+export interface PortalContext {
+  readonly runtime: SessionRuntime;
+  readonly client: KubeClient;
+  readonly config: PortalConfig;
+  readonly auth: AuthHandle;
+  readonly analytics: Analytics;
+  readonly log: Logger;
+  /** The browser-facing origin, without a trailing slash. */
+  readonly publicUrl: string;
+  readonly info: () => PortalInfo;
+  /** Names of the admin and robot accounts: a REST request may not ask for a session on their behalf. */
+  readonly reservedUsers: ReadonlySet<string>;
+  /** Limit of session requests per client address and user. */
+  readonly sessionRequestLimit: { readonly max: number; readonly windowSeconds: number };
+  /** Whether `password` is the session's CONFIG_PASSWORD. */
+  checkSessionPassword(session: string, password: string): Promise<boolean>;
+}
+
+/**
+ * Sessions' config passwords, read once per session (they never change for a session) and forgotten when the
+ * session goes, so that a dashboard's activity report costs no API request.
+ */
+export class SessionPasswords {
+  private readonly known = new Map<string, { uid: string; password: string }>();
+
+  constructor(private readonly runtime: SessionRuntime) {}
+
+  public async check(name: string, password: string): Promise<boolean> {
+    const session = this.runtime.session(name);
+    if (!session || !password) return false;
+    let entry = this.known.get(name);
+    if (!entry || entry.uid !== session.metadata.uid) {
+      const secrets = await this.runtime.secretsFor(name);
+      if (!secrets) return false;
+      entry = { uid: String(session.metadata.uid), password: secrets.config_password };
+      this.known.set(name, entry);
+      if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value!);
+    }
+    return safeEqual(entry.password, password);
+  }
+}
+
+/** Compares two secrets in time independent of where they differ. */
+export function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

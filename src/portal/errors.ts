@@ -1,0 +1,47 @@
+/**
+ * How the portal says no: API clients get JSON `{error, message}` with the status that says what went wrong;
+ * browsers get a page in the portal's layout. Nothing ever shows a stack trace or an internal message: unexpected
+ * errors are logged and answered with a generic 500.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Logger } from '../runtime/index.js';
+import { escapeHtml, renderPage } from './web/layout.js';
+
+export function apiError(reply: FastifyReply, status: number, error: string, message: string) {
+  return reply.code(status).header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send({ error, message });
+}
+
+/** A page that explains a refusal or a problem, with a way back. */
+export function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+  const body = `<h1>${escapeHtml(title)}</h1>
+<div class="panel"><p>${escapeHtml(message)}</p>
+<p><a class="button secondary" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8')
+    .send(renderPage({ title, identity: request.identity, body }));
+}
+
+/** Whether the client wants a page rather than JSON (browsers send Accept: text/html). */
+export function wantsHtml(request: FastifyRequest): boolean {
+  const accept = String(request.headers.accept ?? '');
+  return accept.includes('text/html');
+}
+
+export function installErrorHandlers(app: FastifyInstance, log: Logger): void {
+  app.setNotFoundHandler((request, reply) => {
+    if (wantsHtml(request)) return errorPage(request, reply, 404, 'Page not found', 'There is nothing at this address.');
+    return apiError(reply, 404, 'not-found', `no such endpoint: ${request.method} ${request.url.split('?')[0]}`);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const status = (error as { statusCode?: number }).statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      // fastify's own client errors (validation, a malformed body, a body too large) name the problem
+      const message = (error as Error).message.replace(/^body\//, 'body.').slice(0, 500);
+      if (wantsHtml(request)) return errorPage(request, reply, status, 'The request was not understood', message);
+      return apiError(reply, status, status === 413 ? 'too-large' : status === 429 ? 'too-many-requests' : 'bad-request', message);
+    }
+    log.error({ err: (error as Error).message, method: request.method, url: request.url.split('?')[0] }, 'request failed');
+    const message = 'the request could not be completed; it is safe to retry';
+    if (wantsHtml(request)) return errorPage(request, reply, 500, 'Something went wrong', `Sorry: ${message}.`);
+    return apiError(reply, 500, 'internal', message);
+  });
+}

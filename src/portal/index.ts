@@ -1,0 +1,188 @@
+/**
+ * The training portal: one HTTP server that any number of replicas run side by side, all state being in the
+ * cluster. It puts together the runtime's operations surface (/healthz, /readyz, /metrics, /runtime/* for staff
+ * and robots), authentication (PORTAL-AUTH's registerAuth), the learner's pages (catalog, session), Educates'
+ * REST API, the admin pages, the OpenAPI document and the analytics webhook.
+ */
+import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KubeClient, Logger, SessionRuntime, createLogger, isLive } from '../runtime/index.js';
+import { accessTo } from './access.js';
+import { Analytics } from './analytics.js';
+import { registerCatalogApi } from './api/catalog.js';
+import { registerEnvironmentApi } from './api/environment.js';
+import { registerSessionApi } from './api/session.js';
+import { RobotClient, registerAuth } from './auth/index.js';
+import { PortalConfig } from './config.js';
+import { PortalContext, SessionPasswords } from './context.js';
+import { apiError, installErrorHandlers } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { registerRuntimeRoutes } from './runtime-api.js';
+import { PortalInfo } from './views.js';
+import { registerAdminPages } from './web/admin.js';
+import { registerCatalogPages } from './web/catalog.js';
+import { setPortalTitle } from './web/layout.js';
+import { registerSessionPages } from './web/session-page.js';
+import { registerStatic } from './web/static.js';
+
+export interface PortalOptions {
+  readonly runtime: SessionRuntime;
+  readonly client: KubeClient;
+  /** The portal's portal.json. */
+  readonly config: PortalConfig;
+  readonly portalName: string;
+  readonly portalNamespace: string;
+  /** The browser-facing URL, e.g. https://labs-ui.example.com. */
+  readonly publicUrl: string;
+  /** @default true */
+  readonly secureCookies?: boolean;
+  readonly admin?: { readonly username: string; readonly password: string };
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string; readonly name?: string };
+  readonly robots?: readonly RobotClient[];
+  /** Origins a dashboard may also have (local development and tests). */
+  readonly devDashboardOrigins?: readonly string[];
+  /** @default - portal.json's analytics.webhook.url */
+  readonly analyticsWebhook?: string;
+  /** Session requests (Start, REST request/) per client and user. @default 30 per 60 s */
+  readonly sessionRequestLimit?: { readonly max: number; readonly windowSeconds: number };
+  /** Trust X-Forwarded-* from the ingress in front (client addresses for rate limits). @default true */
+  readonly trustProxy?: boolean;
+  readonly logger?: Logger;
+}
+
+export interface Portal {
+  readonly app: FastifyInstance;
+  /** Where it listens, once listening. */
+  readonly url?: string;
+  /** Every route the server has (HEAD included), in registration order. */
+  readonly routes: ReadonlyArray<{ readonly method: string; readonly url: string }>;
+  listen(host: string, port: number): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function createPortal(options: PortalOptions): Promise<Portal> {
+  const log = options.logger ?? createLogger('portal');
+  const { runtime, config } = options;
+  const publicUrl = options.publicUrl.replace(/\/+$/, '');
+  setPortalTitle(config.title ?? 'Workshops');
+  const app = Fastify({ logger: false, trustProxy: options.trustProxy ?? true, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
+  installErrorHandlers(app, log);
+  // every route, as registered (for the OpenAPI check and for operators' curiosity)
+  const routes: Array<{ method: string; url: string }> = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url });
+  });
+
+  const info = await portalInfo(options, publicUrl);
+  const analytics = new Analytics(runtime, () => info, log, { webhookUrl: options.analyticsWebhook ?? config.analytics?.webhook?.url });
+  const passwords = new SessionPasswords(runtime);
+
+  const auth = await registerAuth(app, {
+    client: options.client,
+    portalName: options.portalName,
+    portalNamespace: options.portalNamespace,
+    publicUrl,
+    registration: config.registration,
+    accessCode: config.password,
+    secureCookies: options.secureCookies,
+    admin: options.admin,
+    oidc: options.oidc,
+    robots: options.robots,
+    devDashboardOrigins: options.devDashboardOrigins,
+    logger: log,
+    sessionAccess: (name, identity) => {
+      const session = runtime.session(name);
+      if (!session || !isLive(session)) return 'unknown';
+      const access = accessTo(identity, session);
+      return access === 'owner' ? 'owner' : access === 'staff' ? 'staff' : 'denied';
+    },
+    sessionOrigins: (name) => sessionOrigins(runtime, name),
+    sessionClientSecret: async (name) => {
+      const session = runtime.session(name);
+      return session && isLive(session) ? (await runtime.secretsFor(name))?.config_password : undefined;
+    },
+  });
+
+  const ctx: PortalContext = {
+    runtime,
+    client: options.client,
+    config,
+    auth,
+    analytics,
+    log,
+    publicUrl,
+    info: () => info,
+    reservedUsers: new Set([options.admin?.username, ...(options.robots ?? []).map((r) => r.username)].filter((u): u is string => Boolean(u))),
+    sessionRequestLimit: options.sessionRequestLimit ?? { max: 30, windowSeconds: 60 },
+    checkSessionPassword: (session, password) => passwords.check(session, password),
+  };
+
+  registerRuntimeRoutes(app, runtime, staffOrRobot);
+  registerStatic(app);
+  registerCatalogPages(app, ctx);
+  registerSessionPages(app, ctx);
+  registerAdminPages(app, ctx);
+  registerCatalogApi(app, ctx);
+  registerEnvironmentApi(app, ctx);
+  registerSessionApi(app, ctx);
+  app.get('/openapi.json', async () => openApiDocument(publicUrl));
+
+  analytics.start();
+  let url: string | undefined;
+  return {
+    app,
+    routes,
+    get url() {
+      return url;
+    },
+    async listen(host: string, port: number) {
+      const address = await app.listen({ host, port });
+      url = address.replace('[::1]', '127.0.0.1');
+      return url;
+    },
+    async close() {
+      analytics.stop();
+      await app.close();
+    },
+  };
+}
+
+/** /runtime/* acts on any learner's session: the staff and robots only. */
+async function staffOrRobot(request: FastifyRequest, reply: FastifyReply) {
+  if (!request.identity) {
+    reply.header('WWW-Authenticate', 'Bearer');
+    return apiError(reply, 401, 'unauthorized', 'sign in as the admin, or send a robot\'s OAuth2 access token');
+  }
+  if (request.identity.kind !== 'admin' && request.identity.kind !== 'robot') return apiError(reply, 403, 'forbidden', 'the runtime API is for the staff and robots');
+}
+
+/** The origins of a session's dashboard and of the ingresses of its blueprint (where the OAuth2 flow may return). */
+function sessionOrigins(runtime: SessionRuntime, name: string): string[] | undefined {
+  const session = runtime.session(name);
+  if (!session || !isLive(session)) return undefined;
+  const environment = runtime.state.environment(session.spec.environment);
+  const origins = new Set<string>();
+  const protocol = environment?.spec.portal.ingressProtocol ?? 'http';
+  if (session.status?.url) origins.add(new URL(session.status.url).origin);
+  else if (environment) origins.add(`${protocol}://${name}.${environment.spec.portal.ingressDomain}`);
+  for (const object of environment?.spec.session.objects ?? []) {
+    if (object.kind !== 'Ingress') continue;
+    for (const rule of ((object as { spec?: { rules?: Array<{ host?: string }> } }).spec?.rules ?? [])) {
+      if (rule.host) origins.add(`${protocol}://${rule.host.split('$(session_name)').join(name).split('$(session_namespace)').join(name)}`);
+    }
+  }
+  return [...origins];
+}
+
+/**
+ * The portal as Educates' API names it. There is no TrainingPortal object in the cluster (the portal is plain
+ * YAML), so its uid is that of its namespace, which lives as long as the portal does; generation 1.
+ */
+async function portalInfo(options: PortalOptions, publicUrl: string): Promise<PortalInfo> {
+  const namespace = await options.client.get<{ metadata: { uid?: string } }>('v1', 'Namespace', options.portalNamespace).catch(() => undefined);
+  return { name: options.portalName, uid: namespace?.metadata.uid ?? '', generation: 1, url: publicUrl, labels: options.config.labels ?? {} };
+}
+
+export type { PortalConfig } from './config.js';
+export { readPortalConfig, checkPortalConfig, limitsOf } from './config.js';
+export { ensurePortalCredentials, CREDENTIALS_SECRET } from './credentials.js';
+export type { PortalCredentials } from './credentials.js';

@@ -1,0 +1,88 @@
+/**
+ * Two portal replicas against the same cluster behave as one portal: a session allocated through one is the
+ * learner's on the other, a sign-in on one is valid on the other, robots' tokens work on both, and the analytics
+ * webhook gets each session event once (only the leader sends what it derives from the watch).
+ */
+import * as http from 'node:http';
+import { KubeClient, phaseOf } from '../../src/runtime/index.js';
+import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { HttpClient, robotToken } from '../support/portal-http.js';
+import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+
+const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+let fixture: Fixture;
+let a: TestPortal;
+let b: TestPortal;
+let webhook: http.Server;
+const events: Array<{ event: { name: string; session: string | null } }> = [];
+
+beforeAll(async () => {
+  webhook = http.createServer((request, response) => {
+    let data = '';
+    request.on('data', (c) => (data += c));
+    request.on('end', () => {
+      events.push(JSON.parse(data));
+      response.end();
+    });
+  });
+  await new Promise<void>((r) => webhook.listen(0, '127.0.0.1', () => r()));
+  const analyticsWebhook = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/`;
+  fixture = synthPortal('prep', [{ name: 'w', capacity: 4, reserved: 1, expires: seconds(120) }]);
+  await applyFixture(client, fixture);
+  a = await startTestPortal(client, fixture, { analyticsWebhook }, { identity: 'replica-a' });
+  b = await startTestPortal(client, fixture, { analyticsWebhook }, { identity: 'replica-b' });
+  await waitFor('a leader', () => a.runtime.leader.isLeader || b.runtime.leader.isLeader);
+  await waitFor('a ready reserve', () => b.runtime.state.sessionsOf(fixture.environment('w')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user));
+});
+
+afterAll(async () => {
+  await a?.stop();
+  await b?.stop();
+  await client.close();
+  await new Promise((r) => webhook?.close(r));
+});
+
+test('a learner registered and started on replica A has the same session on replica B', async () => {
+  const onA = new HttpClient(a.url);
+  const registered = await onA.request('POST', '/accounts/register/', {
+    body: { _csrf: await onA.csrf('/accounts/register/'), username: 'learner-ann', email: 'ann@example.com', password: 'a-long-password-ann', confirm: 'a-long-password-ann' },
+    headers: { accept: 'text/html' },
+  });
+  expect([302, 303]).toContain(registered.status);
+  const started = await onA.submit(`/workshops/environment/${fixture.environment('w')}/`);
+  expect(started.status).toBe(303);
+  const name = /\/workshops\/session\/([^/]+)\//.exec(started.location!)![1];
+
+  // the same browser (its cookies) on replica B
+  const onB = new HttpClient(b.url);
+  onA.copyCookiesTo(onB);
+  await waitFor('B to see the allocation', () => b.runtime.session(name)?.status?.user === 'learner-ann');
+  const page = await onB.get(`/workshops/session/${name}/`, { accept: 'text/html' });
+  expect(page.status).toBe(200);
+  expect(page.text).toContain('Your session is ready');
+  // starting again on B finds the same session, not a second one
+  const again = await onB.submit(`/workshops/environment/${fixture.environment('w')}/`);
+  expect(again.location).toBe(`/workshops/session/${name}/?enter=1`);
+  expect(b.runtime.state.sessionsOf(fixture.environment('w')).filter((s) => s.status?.user === 'learner-ann')).toHaveLength(1);
+});
+
+test('the admin\'s sign-in on A is valid on B, and a robot token from B works on A', async () => {
+  const onA = new HttpClient(a.url);
+  await onA.signIn(ADMIN.username, ADMIN.password);
+  const onB = new HttpClient(b.url);
+  onA.copyCookiesTo(onB);
+  const admin = await onB.get('/admin/', { accept: 'text/html' });
+  expect(admin.status).toBe(200);
+  expect(admin.text).toContain('Administration');
+  const token = await robotToken(b.url, ROBOT);
+  const status = await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/status/`, { headers: { authorization: `Bearer ${token}` } });
+  expect(status.status).toBe(200);
+});
+
+test('each session event reaches the webhook once, though both replicas watch the sessions', async () => {
+  const robot = await robotToken(a.url, ROBOT);
+  const answer = await (await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=bob`, { headers: { authorization: `Bearer ${robot}` } })).json() as { name: string };
+  await waitFor('Session/Started of bob\'s session', () => events.some((e) => e.event.name === 'Session/Started' && e.event.session === answer.name));
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(events.filter((e) => e.event.name === 'Session/Started' && e.event.session === answer.name)).toHaveLength(1);
+});
