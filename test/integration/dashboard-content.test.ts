@@ -96,6 +96,7 @@ test('content pulled from a registry is shown, and new content published to the 
   await page.keyboard.type('echo before-$((2*21))\n');
   await waitFor('the terminal output', async () => (await terminalText(page)).includes('before-42'));
   await page.evaluate('window.__samePage = true');
+  await page.locator('body[data-live="true"]').waitFor();
 
   // The author publishes again to the same tag: the dashboard notices on its own.
   writeVersion(path.join(workDir, 'source'), 'two');

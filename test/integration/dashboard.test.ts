@@ -251,6 +251,26 @@ describe('the session dashboard', () => {
     await context.close();
   });
 
+  test("the shell sees the browser terminal's size, and a new size when the window changes", async () => {
+    const { context, page } = await signedIn('alice');
+    await page.setViewportSize({ width: 1200, height: 800 });
+    await page.goto(dashboard.url);
+    await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor();
+    const size = async () => page.evaluate("[window.dashboard.terminals['1'].term.rows, window.dashboard.terminals['1'].term.cols].join('x')") as Promise<string>;
+    const shellSize = async (marker: string) => {
+      await page.locator('.terminal[data-terminal="1"]').click();
+      await page.keyboard.type(`echo ${marker}=$(stty size | tr ' ' x)\n`);
+      // The command line shows `${marker}=$(stty …`; only the output has digits after the marker.
+      return waitFor(`the shell's size (${marker})`, async () => new RegExp(`${marker}=(\\d+x\\d+)`).exec(await terminalText(page))?.[1]);
+    };
+    const before = await size();
+    expect(await shellSize('SIZEA')).toBe(before);
+    await page.setViewportSize({ width: 900, height: 600 });
+    await waitFor('xterm to fit the smaller window', async () => (await size()) !== before);
+    expect(await shellSize('SIZEB')).toBe(await size());
+    await context.close();
+  });
+
   test('clicking a terminal:execute action runs it in the terminal', async () => {
     const { context, page } = await signedIn('alice');
     await page.goto(dashboard.url);
@@ -409,6 +429,18 @@ describe('the session dashboard', () => {
     const text = await page.evaluate(async () => (await fetch('/files/notes.txt')).text());
     expect(text).toBe('my notes\n');
     expect(await page.evaluate(async () => (await fetch('/files/..%2f..%2fetc/passwd')).status)).toBe(404);
+    await context.close();
+  });
+
+  test('an edit of the content on disk shows in the open page without a reload', async () => {
+    const { context, page } = await signedIn('alice');
+    await page.goto(`${dashboard.url}/page/02-more`);
+    await expect(page.locator('.page-body').innerText()).resolves.toContain('The second page.');
+    await page.evaluate('window.__samePage = true');
+    await page.locator('body[data-live="true"]').waitFor();
+    fs.writeFileSync(path.join(workDir, 'content/workshop/content/02-more.md'), '---\ntitle: More\nweight: 2\n---\n\nThe second page, edited.\n');
+    await waitFor('the edit to show', async () => (await page.locator('.page-body').innerText()).includes('The second page, edited.'));
+    expect(await page.evaluate('window.__samePage')).toBe(true);
     await context.close();
   });
 });

@@ -439,6 +439,9 @@
 
   if (window.EventSource) {
     var events = new EventSource('/events');
+    // Marks the page as following content changes (tests wait for it; styles may show it).
+    events.addEventListener('open', function () { document.body.setAttribute('data-live', 'true'); });
+    events.addEventListener('error', function () { document.body.setAttribute('data-live', 'false'); });
     events.addEventListener('content', function () {
       // New instructions: the page re-reads them in place; the terminals keep running.
       loadPage(currentPage, false).then(function () { say('The instructions were updated.'); }).catch(function () {});
