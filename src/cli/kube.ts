@@ -25,22 +25,36 @@ export async function connect(kubeconfig?: string): Promise<KubeClient> {
   return client.withOptions({ retryForMs: 15_000 });
 }
 
-/** What the library knows about a kind, else what the API server's discovery says (then remembered). */
-export async function resolveKind(client: KubeClient, apiVersion: string, kind: string): Promise<KindInfo> {
+/**
+ * What the library knows about a kind, else what the API server's discovery says (then remembered); `waitMs` is how
+ * long to keep asking when the kind comes from a CRD applied a moment ago.
+ */
+export async function resolveKind(client: KubeClient, apiVersion: string, kind: string, waitMs = 0): Promise<KindInfo> {
   const known = lookupKind(apiVersion, kind);
   if (known) return known;
   const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
-  let list: { resources?: Array<{ name: string; kind: string; namespaced: boolean }> };
-  try {
-    list = await client.request('GET', path);
-  } catch {
-    throw new CliError(`the cluster does not serve ${apiVersion}: is the CustomResourceDefinition for ${kind} installed?`);
+  // Discovery lags a CRD that has just become Established by a moment: look again for a while before giving up.
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let resources: Array<{ name: string; kind: string; namespaced: boolean }> | undefined;
+    try {
+      resources = (await client.request<{ resources?: typeof resources }>('GET', path)).resources;
+    } catch {
+      resources = undefined;
+    }
+    const resource = resources?.find((r) => r.kind === kind && !r.name.includes('/'));
+    if (resource) {
+      const info = { resource: resource.name, namespaced: resource.namespaced };
+      registerKind(apiVersion, kind, info);
+      return info;
+    }
+    if (Date.now() >= deadline) {
+      throw new CliError(resources
+        ? `the cluster serves ${apiVersion} but no kind ${kind}`
+        : `the cluster does not serve ${apiVersion}: is the CustomResourceDefinition for ${kind} installed?`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  const resource = list.resources?.find((r) => r.kind === kind && !r.name.includes('/'));
-  if (!resource) throw new CliError(`the cluster serves ${apiVersion} but no kind ${kind}`);
-  const info = { resource: resource.name, namespaced: resource.namespaced };
-  registerKind(apiVersion, kind, info);
-  return info;
 }
 
 /** The server's own words from a KubeError ("PATCH /apis/...: 422 Invalid: <message>" → "Invalid: <message>"). */

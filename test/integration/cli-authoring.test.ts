@@ -7,7 +7,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { App } from 'cdk8s';
+import { ContentSource, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
 import { pullContent } from '../../src/oci/index.js';
+import { KubeClient } from '../../src/runtime/index.js';
+import { applyFixture, runtimeFor, waitFor } from '../support/portal-fixture.js';
 import { TestRegistry, startRegistry } from '../support/registry.js';
 
 const ROOT = path.resolve('.');
@@ -132,6 +136,41 @@ describe('workshops publish and update', () => {
     const dest = path.join(tmp('cli-pull-'), 'content');
     expect((await pullContent({ ref, dest })).digest).toBe(after);
     expect(fs.readFileSync(path.join(dest, 'workshop', 'content', '01-next.md'), 'utf8')).toContain('A new paragraph.');
+  });
+
+  test('update --session tells whether a running session follows the tag', async () => {
+    const ref = `${registry.host}/followed-files:latest`;
+    const app = new App({ outdir: '/nonexistent' });
+    const portal = new TrainingPortal(app, 'clu', { maximumSessions: 4 });
+    const follows = new Workshop(app, 'follows', { title: 'Follows', description: 'x', capabilities: [new Terminal()], content: ContentSource.image(ref) });
+    const pinned = new Workshop(app, 'pinned', {
+      title: 'Pinned', description: 'x', capabilities: [new Terminal()],
+      content: ContentSource.image(`${registry.host}/followed-files@sha256:${'0'.repeat(64)}`),
+    });
+    portal.addWorkshop(follows, { capacity: 1, reserved: 1 });
+    portal.addWorkshop(pinned, { capacity: 1, reserved: 1 });
+    const fixture = { portal: 'clu', files: synthesize(app), environment: (w: string) => `clu-${w}` };
+    const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+    await applyFixture(client, fixture);
+    const runtime = runtimeFor(client, fixture);
+    try {
+      await runtime.start();
+      const reserve = (workshop: string) => waitFor(`a session of ${workshop}`, () => runtime.state.sessionsOf(fixture.environment(workshop))[0], 90_000);
+      const [following, pinnedSession] = [(await reserve('follows')).metadata.name, (await reserve('pinned')).metadata.name];
+      const dir = path.join(ROOT, 'examples', 'hello-terminal');
+
+      const yes = await workshops(['update', dir, '--image', ref, '--session', following]);
+      expect(yes.stderr).not.toMatch(/error/);
+      expect(yes.code).toBe(0);
+      expect(yes.stdout).toMatch(new RegExp(`\\nsession ${following} \\(\\w+\\) follows ${ref}: its dashboard switches to the new content at its next check of the tag`));
+
+      const no = await workshops(['update', dir, '--image', ref, '--session', pinnedSession]);
+      expect(no.code).toBe(1);
+      expect(no.stdout).toMatch(new RegExp(`\\nsession ${pinnedSession} \\(\\w+\\) is pinned to ${registry.host}/followed-files@sha256:0+: it keeps that content\\n$`));
+    } finally {
+      await runtime.stop();
+      await client.close();
+    }
   });
 
   test('credentials come from the environment; a refused login is one line without the password', async () => {

@@ -202,6 +202,26 @@ describe('deploy and sessions on the local control plane', () => {
     expect(run.stderr).toMatch(/workshops: error: 1 of 1 objects were not applied\n$/);
   });
 
+  test("an author's own CRD and an object of its kind: the CRD is Established first, the kind found by discovery", async () => {
+    const dist = tmp('cli-deploy-crd-');
+    fs.mkdirSync(path.join(dist, 'cluster'));
+    fs.writeFileSync(path.join(dist, 'cluster', 'widgets.k8s.yaml'), [
+      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata:', '  name: widgets.cli.example.com', 'spec:',
+      '  group: cli.example.com', '  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }', '  scope: Namespaced',
+      '  versions:', '    - name: v1', '      served: true', '      storage: true', '      schema:', '        openAPIV3Schema:',
+      '          type: object', '          properties:', '            spec: { type: object, properties: { size: { type: integer } } }', '',
+    ].join('\n'));
+    fs.writeFileSync(path.join(dist, 'widget.k8s.yaml'), [
+      'apiVersion: cli.example.com/v1', 'kind: Widget', 'metadata:', '  name: w1', '  namespace: default', 'spec:', '  size: 3', '',
+    ].join('\n'));
+    const run = await workshops(['deploy', '--dist', dist, '--kubeconfig', KUBECONFIG]);
+    expect(run.stdout).not.toContain('failed');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^applied 2 objects .*: 2 created, 0 configured, 0 unchanged\n/);
+    const widget = await client.request<{ spec: { size: number } }>('GET', '/apis/cli.example.com/v1/namespaces/default/widgets/w1');
+    expect(widget.spec.size).toBe(3);
+  });
+
   test('sessions list shows the sessions a runtime made; terminate moves one to Terminating', async () => {
     fixture = synthPortal('clip', [{ name: 'lab', capacity: 3, reserved: 1 }]);
     await applyFixture(client, fixture);

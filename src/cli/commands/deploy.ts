@@ -59,7 +59,7 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
           await waitEstablished(client, crd, options.crdTimeoutMs ?? 60_000);
           established.add(crd);
         }
-        const outcome = await applyOne(client, object);
+        const outcome = await applyOne(client, object, crd ? 15_000 : 0);
         result.applied.push({ file, object, outcome });
       } catch (error) {
         if (object.kind === 'CustomResourceDefinition') failedCrds.add(object.metadata.name);
@@ -75,10 +75,23 @@ export async function deploy(options: DeployOptions): Promise<DeployResult> {
   return result;
 }
 
-async function applyOne(client: KubeClient, object: Manifest): Promise<ApplyOutcome> {
-  await resolveKind(client, object.apiVersion, object.kind);
-  const before = await client.get(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
-  const after = await client.apply(object);
+/** Applies one object; for a kind whose CRD was just Established, a 404 (not served yet) is tried again for `waitMs`. */
+async function applyOne(client: KubeClient, object: Manifest, waitMs: number): Promise<ApplyOutcome> {
+  await resolveKind(client, object.apiVersion, object.kind, waitMs);
+  const deadline = Date.now() + waitMs;
+  const { KubeError } = await import('../../runtime/kube-client.js');
+  let before: Manifest | undefined;
+  let after: Manifest;
+  for (;;) {
+    try {
+      before = await client.get(object.apiVersion, object.kind, object.metadata.name, object.metadata.namespace);
+      after = await client.apply(object);
+      break;
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 404 && error.reason === 'NotFound' && Date.now() < deadline)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
   if (!before) return 'created';
   return (before.metadata as { resourceVersion?: string }).resourceVersion === (after.metadata as { resourceVersion?: string }).resourceVersion
     ? 'unchanged' : 'configured';
