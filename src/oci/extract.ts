@@ -27,6 +27,13 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
   source.pipe(gunzip).pipe(extract);
 
   const links = new Set<string>();
+  // directories made so far: a layer lists hundreds of files per directory, one mkdir each would be wasted
+  const made = new Set<string>([dir]);
+  const ensureDir = async (path: string) => {
+    if (made.has(path)) return;
+    await mkdir(path, { recursive: true });
+    made.add(path);
+  };
   let files = 0;
   let bytes = 0;
   const refuse = (name: string, why: string) => new OciError(`${what} has an unsafe entry '${name}': ${why}; refusing to extract it`);
@@ -50,7 +57,7 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
 
       switch (header.type) {
         case 'directory':
-          await mkdir(target, { recursive: true });
+          await ensureDir(target);
           await chmod(target, 0o755);
           break;
         case 'file':
@@ -59,7 +66,7 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
           if (bytes > MAX_EXTRACTED_BYTES) throw new OciError(`${what} expands to more than ${MAX_EXTRACTED_BYTES} bytes; refusing to extract it`);
           const chunks: Buffer[] = [];
           for await (const chunk of entry) chunks.push(chunk as Buffer);
-          await mkdir(join(target, '..'), { recursive: true });
+          await ensureDir(join(target, '..'));
           await replaceable(target, links.has(path));
           await writeFile(target, Buffer.concat(chunks), { flag: 'wx' });
           await chmod(target, (header.mode ?? 0) & 0o111 ? 0o755 : 0o644);
@@ -70,7 +77,7 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
         case 'symlink': {
           const why = checkLinkTarget(path, header.linkname ?? '');
           if (why) throw refuse(rawName, why);
-          await mkdir(join(target, '..'), { recursive: true });
+          await ensureDir(join(target, '..'));
           await replaceable(target, true);
           await symlink(header.linkname as string, target);
           links.add(path);
