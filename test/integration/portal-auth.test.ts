@@ -24,6 +24,7 @@ async function replica(options: Partial<AuthOptions> = {}, portalName = PORTAL):
     admin: { username: 'admin', password: 'admin-password-1' }, ...options,
   });
   app.get('/private/', { preHandler: auth.requireUser }, async (request) => ({ identity: request.identity }));
+  app.post('/private/', { preHandler: [auth.requireUser, auth.verifyCsrf] }, async (request) => ({ posted: true, identity: request.identity }));
   app.get('/staff/', { preHandler: auth.requireStaff }, async (request) => ({ identity: request.identity }));
   app.get('/robot/', { preHandler: auth.requireRobot }, async (request) => ({ identity: request.identity }));
   app.get('/', async (request) => ({ home: true, identity: request.identity }));
@@ -98,6 +99,18 @@ describe('who may pass', () => {
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toBe('Bearer');
     expect(await api.json()).toEqual({ error: 'unauthorized', message: 'sign in, or send an OAuth2 access token in the Authorization: Bearer header' });
+  });
+
+  test('a form sent after the session ended goes to sign in (303) without next; signed in, the same form passes', async () => {
+    const browser = new Jar(a.url);
+    const form = await browser.form('/accounts/login/');
+    const response = await browser.post('/private/', form);
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/accounts/login/');
+    await browser.post('/accounts/login/', { ...form, username: 'admin', password: 'admin-password-1' });
+    const signedIn = await browser.form('/accounts/logout/');
+    const posted = await browser.post('/private/', signedIn, { accept: 'application/json' });
+    expect(await posted.json()).toEqual({ posted: true, identity: { id: 'admin', username: 'admin', kind: 'admin' } });
   });
 
   test('after signing in, the browser returns to the page it first asked for', async () => {

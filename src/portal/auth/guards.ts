@@ -30,7 +30,9 @@ export function createGuards(ctx: AuthContext) {
         ctx.signInAnonymous(request);
         return;
       }
-      return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
+      // only a GET can be repeated after signing in; a form sent after the session ended starts over from sign-in
+      if (['GET', 'HEAD'].includes(request.method)) return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
+      return reply.redirect('/accounts/login/', 303);
     }
     return unauthorized(request, reply, 'sign in, or send an OAuth2 access token in the Authorization: Bearer header');
   };
