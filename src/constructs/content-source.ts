@@ -11,6 +11,12 @@ export class ContentSource {
     if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(ref)) {
       throw new Error(`ContentSource.image: '${ref}' is not an OCI reference with a tag or digest (example: ghcr.io/acme/workshop-files:1.0)`);
     }
+    // Like the puller, require a registry host, so content is never fetched from (or published to) Docker Hub by
+    // accident: the first part of the name must look like a host (a dot, a port, or localhost).
+    const host = ref.split('/')[0];
+    if (!ref.includes('/') || !(host.includes('.') || host.includes(':') || host === 'localhost')) {
+      throw new Error(`ContentSource.image: '${ref}' has no registry host; write it in full, e.g. ghcr.io/${ref} or docker.io/${ref}`);
+    }
     return new ContentSource({ image: { ref } });
   }
 

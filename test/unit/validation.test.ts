@@ -151,6 +151,8 @@ describe('author mistakes are errors at synth time that name the place, the fiel
 
   test('content sources and request parameters', () => {
     expect(() => ContentSource.image('Not An Image')).toThrow("ContentSource.image: 'Not An Image' is not an OCI reference with a tag or digest");
+    expect(() => ContentSource.image('acme/files:1.0')).toThrow("ContentSource.image: 'acme/files:1.0' has no registry host; write it in full, e.g. ghcr.io/acme/files:1.0 or docker.io/acme/files:1.0");
+    expect(ContentSource.image('localhost:5000/files:1.0').toJson()).toEqual({ image: { ref: 'localhost:5000/files:1.0' } });
     expect(() => ContentSource.git('ftp://x', 'main')).toThrow("ContentSource.git: 'ftp://x' is not a Git URL");
     expect(() => RequestParameter.generated('P', '(a|b)+')).toThrow("request parameter 'P': pattern '(a|b)+' is not supported at position 0");
     expect(() => RequestParameter.fixed('1X', 'v')).toThrow("request parameter name '1X' must start with a letter");
