@@ -15,6 +15,8 @@ interface Settings {
   reserved?: number;
   seconds: Partial<Record<DurationField, number>>;
   env?: Record<string, string>;
+  /** `registry` as `host[/namespace]` (what `$(image_repository)` becomes), with where it was written. */
+  registry?: { value: string; path: string; raw: unknown };
 }
 
 /** Longest environment name the library accepts (`<portal>-<alias>`). */
@@ -58,6 +60,16 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
     entries.push({ workshop, alias, settings, path: entry.path });
   }
   spec.finish();
+  // $(image_repository) is one value per portal here: the defaults' registry, or one that every listed workshop shares
+  const registries = entries.length ? entries.map((e) => e.settings.registry ?? defaults.registry) : [defaults.registry];
+  const registry = registries[0];
+  if (registry && registries.every((r) => r?.value === registry.value)) {
+    props.imageRepository = registry.value;
+  } else {
+    for (const r of new Set([defaults.registry, ...entries.map((e) => e.settings.registry)])) {
+      if (r) report.unsupported(resource.label, r.path, r.raw, '$(image_repository) is one registry per portal (imageRepository): list these workshops in portals of their own');
+    }
+  }
 
   // A duration shared by every listed workshop stays a portal default; any other is written per workshop.
   const effective = entries.map((e) => effectiveSettings(e.settings, defaults, maximum, (field, value, reason) =>
@@ -163,6 +175,7 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
     reserved: explicitDefaults.reserved ?? deprecated.reserved,
     seconds: { ...deprecated.seconds, ...explicitDefaults.seconds },
     env: explicitDefaults.env,
+    registry: explicitDefaults.registry,
   };
   for (const [key, reason] of Object.entries({
     labels: 'the library has no portal labels', password: 'cdk8s-workshops has no event access code yet', index: 'the portal is its own catalog',
@@ -217,7 +230,14 @@ function readSettings(fields: Fields, only?: string[]): Settings {
   }
   if (Object.keys(env).length) settings.env = env;
   fields.unsupported('labels', 'the library has no catalog labels per portal entry: use the workshop\'s labels');
-  fields.unsupported('registry', 'the portal sets $(image_repository) for all its workshops (imageRepository)');
+  const registry = fields.child('registry');
+  if (registry) {
+    const host = registry.string('host');
+    const namespace = registry.string('namespace');
+    registry.finish();
+    if (host) settings.registry = { value: namespace ? `${host}/${namespace}` : host, path: registry.path, raw: registry.value };
+    else registry.report.unsupported(registry.resource, registry.path, registry.value, 'a registry needs a host');
+  }
   return settings;
 }
 

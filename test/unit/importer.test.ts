@@ -289,6 +289,20 @@ describe('importEducates on single features', () => {
     expect(none.source).toContain('portal.addWorkshop(lab, { capacity: 1 });');
   });
 
+  test("portal: a registry shared by the portal's workshops becomes its imageRepository; different ones are reported", () => {
+    const workshopYaml = ['a', 'b'].map((name) => stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name }, spec: { title: 'T', description: 'D' } })).join('---\n');
+    const portal = (workshops: unknown[]) => stringify({
+      apiVersion: 'training.educates.dev/v1beta1', kind: 'TrainingPortal', metadata: { name: 'p' },
+      spec: { portal: { sessions: { maximum: 4, registered: 1 }, workshop: { defaults: { registry: { host: 'registry.example.com', namespace: 'labs' } } } }, workshops },
+    });
+    const shared = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b' }]) });
+    expect(shared.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1, imageRepository: 'registry.example.com/labs' });");
+    expect(shared.unsupported).toEqual([]);
+    const different = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b', registry: { host: 'other.example.com' } }]) });
+    expect(different.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1 });");
+    expect(fields(different.unsupported)).toEqual(['TrainingPortal p: spec.portal.workshop.defaults.registry', 'TrainingPortal p: spec.workshops[1].registry']);
+  });
+
   test('files and uploads become one FileServer; uploads alone say that downloads come with them', () => {
     expect(importSpec({ session: { applications: { files: { enabled: true, directory: 'downloads' }, uploads: { enabled: true, directory: 'incoming' } } } }).source)
       .toContain("capabilities: [new Terminal(), new FileServer({ directory: 'downloads', uploadDirectory: 'incoming' })],");
