@@ -66,6 +66,7 @@ export class ContentSync extends EventEmitter {
       throw new Error(`dashboard.json: content from Git (${JSON.stringify(this.options.source.git)}) is not supported yet: publish the content as an OCI artifact (workshops publish) or bake it into the image`);
     }
     if (this.options.source.image) {
+      this.removeLeftovers();
       await this.pull();
       const seconds = this.options.pollSeconds ?? 30;
       if (seconds > 0) {
@@ -141,6 +142,17 @@ export class ContentSync extends EventEmitter {
     this.watch();
     this.emit('change', dir);
     return true;
+  }
+
+  /** Versions and half-done pulls of an earlier run (a restarted process): only names this class makes. */
+  private removeLeftovers(): void {
+    const base = this.options.workshopDir;
+    if (!fs.existsSync(base)) return;
+    for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
+      if (entry.isDirectory() && (/^[0-9a-f]{16}$/.test(entry.name) || entry.name.replace(/^\.+/, '').startsWith('incoming-'))) {
+        fs.rmSync(path.join(base, entry.name), { recursive: true, force: true });
+      }
+    }
   }
 
   private credentials() {
