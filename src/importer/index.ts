@@ -5,7 +5,7 @@
 import { identifierFor } from './code.js';
 import { emitModule } from './emit.js';
 import { defaultPortal, mapPortal } from './map-portal.js';
-import { mapWorkshop } from './map-workshop.js';
+import { DEFAULT_IMAGE_REPOSITORY, mapWorkshop } from './map-workshop.js';
 import type { PortalModel, WorkshopModel } from './model.js';
 import { EducatesResource, parseResources } from './parse.js';
 import { Report, inDocumentOrder } from './report.js';
@@ -31,6 +31,22 @@ export function importEducates(options: ImportOptions): ImportResult {
     names.add(resource.label);
   }
 
+  const portalResources = resources.filter((r) => r.kind === 'TrainingPortal');
+  let built = build(workshopResources, portalResources, DEFAULT_IMAGE_REPOSITORY);
+  // content published to $(image_repository) is filled in with the portal's registry when it has its own
+  const repositories = [...new Set(built.portals.map((p) => p.props.imageRepository))];
+  if (repositories.length === 1 && typeof repositories[0] === 'string' && repositories[0] !== DEFAULT_IMAGE_REPOSITORY) {
+    built = build(workshopResources, portalResources, repositories[0]);
+  }
+  const { workshops, portals, report } = built;
+  const listed = new Set(portals.flatMap((p) => p.entries.map((e) => e.workshop)));
+  const unlisted = workshops.filter((w) => !listed.has(w.variable)).map((w) => w.name);
+  const unsupported = inDocumentOrder(report.entries, resources);
+  return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, unlisted }), unsupported };
+}
+
+/** Maps the resources with `$(image_repository)` standing for `imageRepository`. */
+function build(workshopResources: EducatesResource[], portalResources: EducatesResource[], imageRepository: string) {
   const report = new Report();
   const variables = new Set<string>();
   const variableFor = (base: string) => {
@@ -39,13 +55,10 @@ export function importEducates(options: ImportOptions): ImportResult {
     variables.add(name);
     return name;
   };
-  const workshops: WorkshopModel[] = workshopResources.map((resource) => mapWorkshop(resource, report, variableFor(identifierFor(resource.name))));
-  const portalResources = resources.filter((r) => r.kind === 'TrainingPortal');
+  const workshops: WorkshopModel[] = workshopResources.map((resource) =>
+    mapWorkshop(resource, report, variableFor(identifierFor(resource.name)), imageRepository));
   const portals: PortalModel[] = portalResources.length
     ? portalResources.map((resource) => mapPortal(resource, report, variableFor(portalResources.length === 1 ? 'portal' : `${identifierFor(resource.name)}Portal`), workshops))
     : [defaultPortal(workshops, variableFor('portal'))];
-  const listed = new Set(portals.flatMap((p) => p.entries.map((e) => e.workshop)));
-  const unlisted = workshops.filter((w) => !listed.has(w.variable)).map((w) => w.name);
-  const unsupported = inDocumentOrder(report.entries, resources);
-  return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, unlisted }), unsupported };
+  return { workshops, portals, report };
 }

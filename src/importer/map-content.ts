@@ -10,9 +10,6 @@ export interface MappedContent {
   workshopImage?: string;
 }
 
-/** Where `$(image_repository)` points unless a portal says otherwise, in Educates (local) and in the library alike. */
-const DEFAULT_IMAGE_REPOSITORY = 'registry.default.svc.cluster.local';
-
 /** Educates' short names of its own workshop images. */
 const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$/;
 
@@ -20,7 +17,7 @@ const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$
  * Maps where the workshop comes from: `spec.workshop.files` (vendir items: the first image or git item becomes
  * the content source), `spec.workshop.image`, and their deprecated forms `spec.content.image` / `.files`.
  */
-export function mapContent(spec: Fields, version: string): MappedContent {
+export function mapContent(spec: Fields, version: string, imageRepository: string): MappedContent {
   const result: MappedContent = {};
   const workshop = spec.child('workshop');
   const legacy = spec.child('content');
@@ -49,7 +46,7 @@ export function mapContent(spec: Fields, version: string): MappedContent {
       item.unsupportedAll('cdk8s-workshops takes the content from one source; merge the others into it');
       continue;
     }
-    result.content = mapFilesItem(item, version);
+    result.content = mapFilesItem(item, version, imageRepository);
   }
   workshop?.unsupported('packages', 'cdk8s-workshops installs no packages into sessions: add them to the workshop image');
   workshop?.finish();
@@ -67,7 +64,7 @@ export function mapContent(spec: Fields, version: string): MappedContent {
 }
 
 /** One vendir content item as a content source, or undefined (reported) when it cannot be one. */
-function mapFilesItem(item: Fields, version: string): Code | Commented | undefined {
+function mapFilesItem(item: Fields, version: string, imageRepository: string): Code | Commented | undefined {
   const target = item.string('path');
   if (target !== undefined && target !== '.' && target !== './') {
     item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
@@ -80,7 +77,7 @@ function mapFilesItem(item: Fields, version: string): Code | Commented | undefin
     const url = image.string('url');
     image.finish();
     // Educates' own templates publish to $(image_repository)/<name>-files:$(workshop_version)
-    const filled = url?.replace('$(image_repository)', DEFAULT_IMAGE_REPOSITORY).replace('$(workshop_version)', version);
+    const filled = url?.replace('$(image_repository)', imageRepository).replace('$(workshop_version)', version);
     const ref = filled && !/:[\w][\w.-]*$|@sha256:/.test(filled.split('/').pop() ?? '') ? `${filled}:latest` : filled;
     code = attempt(item, 'image', () => {
       if (!ref) throw new Error('an image item needs a url');
@@ -89,8 +86,8 @@ function mapFilesItem(item: Fields, version: string): Code | Commented | undefin
       if (ref.includes('$(')) throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
       ContentSource.image(ref);
       const source = factory('ContentSource', 'image', [ref]);
-      return filled === url ? source : new Commented(source, `Educates wrote ${url}: filled in with the registry a portal uses ` +
-        `by default (its imageRepository) and the workshop's version; change it if you publish elsewhere`);
+      return filled === url ? source : new Commented(source, `Educates wrote ${url}: filled in with the portal's image ` +
+        `repository (${imageRepository}) and the workshop's version; change it if you publish elsewhere`);
     });
     if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root');
   } else if (item.has('git')) {

@@ -15,11 +15,13 @@ import { Report } from './report.js';
 import { durationSeconds } from './values.js';
 
 const DIFFICULTIES = ['beginner', 'intermediate', 'advanced', 'extreme'];
+/** Where `$(image_repository)` points unless a portal says otherwise, in Educates (local) and in the library alike. */
+export const DEFAULT_IMAGE_REPOSITORY = 'registry.default.svc.cluster.local';
 /** The longest workshop name the library accepts. */
 const MAX_NAME = 40;
 
 /** Maps one Educates Workshop resource to the Workshop the generated module builds. */
-export function mapWorkshop(resource: EducatesResource, report: Report, variable: string): WorkshopModel {
+export function mapWorkshop(resource: EducatesResource, report: Report, variable: string, imageRepository = DEFAULT_IMAGE_REPOSITORY): WorkshopModel {
   const metadata = new Fields(resource.document.metadata as Record<string, unknown>, 'metadata', resource.label, report);
   readMetadata(metadata);
   const root = new Fields(resource.document, '', resource.label, report);
@@ -36,7 +38,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
       `a workshop name has at most ${MAX_NAME} characters in cdk8s-workshops (it prefixes session host names): shortened to '${model.libraryName}'`);
   }
   readCatalogEntry(spec, model);
-  const content = mapContent(spec, (props.version as string | undefined) ?? 'latest');
+  const content = mapContent(spec, (props.version as string | undefined) ?? 'latest', imageRepository);
   props.content = content.content;
   props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
     'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');

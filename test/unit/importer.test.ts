@@ -113,8 +113,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(reason('spec.session.env[0]')).toBe('uses $(vcluster_secret), which cdk8s-workshops does not define');
     // Educates' usual $(image_repository)/<name>-files:<version> is filled in with the default registry, and says so
     expect(source).toContain([
-      '  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the registry a portal uses by',
-      "  // default (its imageRepository) and the workshop's version; change it if you publish elsewhere",
+      "  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the portal's image repository",
+      "  // (registry.default.svc.cluster.local) and the workshop's version; change it if you publish elsewhere",
       "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest'),",
     ].join('\n'));
     expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
@@ -290,7 +290,10 @@ describe('importEducates on single features', () => {
   });
 
   test("portal: a registry shared by the portal's workshops becomes its imageRepository; different ones are reported", () => {
-    const workshopYaml = ['a', 'b'].map((name) => stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name }, spec: { title: 'T', description: 'D' } })).join('---\n');
+    const workshopYaml = ['a', 'b'].map((name) => stringify({
+      apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name },
+      spec: { title: 'T', description: 'D', version: '1.0', workshop: { files: [{ image: { url: `$(image_repository)/${name}-files:$(workshop_version)` } }] } },
+    })).join('---\n');
     const portal = (workshops: unknown[]) => stringify({
       apiVersion: 'training.educates.dev/v1beta1', kind: 'TrainingPortal', metadata: { name: 'p' },
       spec: { portal: { sessions: { maximum: 4, registered: 1 }, workshop: { defaults: { registry: { host: 'registry.example.com', namespace: 'labs' } } } }, workshops },
@@ -298,6 +301,8 @@ describe('importEducates on single features', () => {
     const shared = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b' }]) });
     expect(shared.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1, imageRepository: 'registry.example.com/labs' });");
     expect(shared.unsupported).toEqual([]);
+    // and the content the workshops publish to $(image_repository) is looked for there
+    expect(shared.source).toContain("  content: ContentSource.image('registry.example.com/labs/a-files:1.0'),");
     const different = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b', registry: { host: 'other.example.com' } }]) });
     expect(different.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1 });");
     expect(fields(different.unsupported)).toEqual(['TrainingPortal p: spec.portal.workshop.defaults.registry', 'TrainingPortal p: spec.workshops[1].registry']);
