@@ -44,8 +44,12 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 /** A scratch folder inside the repository (tmp/ is ignored by git), where 'cdk8s' and 'cdk8s-workshops' resolve. */
 const scratch = (prefix: string) => {
   fs.mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
-  return fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
+  const dir = fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
+  scratchDirs.push(dir);
+  return dir;
 };
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 describe('workshops new', () => {
   // npm install links this checkout (whose `prepare` builds lib/) and takes cdk8s, tsx and TypeScript from the npm cache

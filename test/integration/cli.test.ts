@@ -41,8 +41,12 @@ const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 /** A scratch folder inside the repository (tmp/ is ignored by git), where 'cdk8s' resolves to its node_modules. */
 const scratch = (prefix: string) => {
   fs.mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
-  return fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
+  const dir = fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
+  scratchDirs.push(dir);
+  return dir;
 };
+const scratchDirs: string[] = [];
+afterAll(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
 
 /** A workshop project whose app fails synthesis and whose content has mistakes. */
 function brokenProject(): string {

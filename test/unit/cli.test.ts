@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { CliError, debugEnabled, describeError } from '../../src/cli/errors.js';
 import { scaffold } from '../../src/cli/commands/new.js';
 import { synthesisMessages } from '../../src/cli/commands/validate.js';
+import { pinnedReference, registryCredentials } from '../../src/cli/commands/publish.js';
 import { serverMessage } from '../../src/cli/kube.js';
 import { Progress, formatBytes } from '../../src/cli/progress.js';
 import { findWorkshopDirs } from '../../src/cli/project.js';
@@ -107,5 +108,21 @@ describe('validate', () => {
     ].join('\n');
     expect(synthesisMessages(output)).toEqual(["TrainingPortal 'p' workshop 'w': 'capacity' is 0", 'and a second line']);
     expect(synthesisMessages("synthesis failed:\nWorkshop 'a': x\nWorkshop 'b': y\n")).toEqual(["Workshop 'a': x", "Workshop 'b': y"]);
+  });
+});
+
+describe('publish and update', () => {
+  test('credentials: options win over the environment, and a user without a password is refused', () => {
+    expect(registryCredentials({}, { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' })).toEqual({ username: 'ada', password: 'pw', insecure: undefined });
+    expect(registryCredentials({ username: 'bob', password: 'x', insecure: true }, { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' }))
+      .toEqual({ username: 'bob', password: 'x', insecure: true });
+    expect(() => registryCredentials({ username: 'bob' }, {})).toThrow(/give both a registry username and a password/);
+  });
+
+  test('the pinned reference drops the tag, keeps a registry port', () => {
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(pinnedReference('127.0.0.1:5001/lab-files:latest', digest)).toBe(`127.0.0.1:5001/lab-files@${digest}`);
+    expect(pinnedReference('ghcr.io/acme/lab-files:1.0', digest)).toBe(`ghcr.io/acme/lab-files@${digest}`);
+    expect(pinnedReference('127.0.0.1:5001/lab-files', digest)).toBe(`127.0.0.1:5001/lab-files@${digest}`);
   });
 });
