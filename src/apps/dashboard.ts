@@ -46,6 +46,8 @@ const dashboard = await startDashboard({
   insecureCookies: protocol !== 'https',
   contentPollSeconds: process.env.CONTENT_POLL_SECONDS ? Number(process.env.CONTENT_POLL_SECONDS) : undefined,
   insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',
+  registryUsername: process.env.CONTENT_REGISTRY_USERNAME,
+  registryPassword: process.env.CONTENT_REGISTRY_PASSWORD,
   logLevel: process.env.LOG_LEVEL,
 });
 

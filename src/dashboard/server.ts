@@ -51,6 +51,9 @@ export interface DashboardOptions {
   readonly contentPollSeconds?: number;
   /** Pull content over plain HTTP (a local registry). @default false */
   readonly insecureRegistry?: boolean;
+  /** Credentials for a private content registry. @default - anonymous */
+  readonly registryUsername?: string;
+  readonly registryPassword?: string;
   /** Least time between two activity reports to the portal. @default 15000 */
   readonly activityIntervalMs?: number;
   /** pino level of the dashboard's log. @default 'info' */
@@ -123,6 +126,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     workshopDir: options.workshopDir,
     pollSeconds: options.contentPollSeconds,
     insecureRegistry: options.insecureRegistry,
+    registryUsername: options.registryUsername,
+    registryPassword: options.registryPassword,
     log,
   });
   await sync.start();
@@ -279,7 +284,18 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad_request', message });
   });
 
-  const address = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 10080 });
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host ?? '0.0.0.0', port: options.port ?? 10080 });
+  } catch (error) {
+    // A port in use, say: nothing may keep running behind a dashboard that never started.
+    activity.stop();
+    sync.stop();
+    terminals.closeAll();
+    proxy.close();
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   log.info({ session: sessionName, workshop: config.workshop.name, content: sync.dir }, 'dashboard ready');
   return {
     url: address.replace('://0.0.0.0', '://127.0.0.1'),

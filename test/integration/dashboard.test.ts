@@ -138,6 +138,14 @@ describe('the session dashboard', () => {
     expect(await response.json()).toEqual({ status: 'ok' });
   });
 
+  test('fails loudly when it cannot start: a port in use, a broken dashboard.json', async () => {
+    const base = { sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD, workshopDir: path.join(workDir, 'content'), host: '127.0.0.1', logLevel: 'silent' };
+    await expect(startDashboard({ ...base, port: Number(new URL(dashboard.url).port) })).rejects.toThrow(/EADDRINUSE|address already in use/);
+    const broken = path.join(workDir, 'broken.json');
+    fs.writeFileSync(broken, JSON.stringify({ workshop: { name: 'x', title: 'X' }, routes: [{ name: 'a', host: 'a-x.example.com', port: 0 }] }));
+    await expect(startDashboard({ ...base, port: 0, configFile: broken })).rejects.toThrow(`${broken}: 'routes[0].port' (0) must be a whole number from 1 to 65535`);
+  });
+
   test('a request without sign-in is redirected to the portal', async () => {
     const response = await fetch(`${dashboard.url}/page/02-more`, { redirect: 'manual' });
     expect(response.status).toBe(302);
