@@ -23,6 +23,11 @@ async function learnerContext(options: { javaScriptEnabled?: boolean } = {}): Pr
     dashboards.push(route.request().url());
     return route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Dashboard</title><h1>Dashboard stand-in</h1>' });
   });
+  // a learning platform that sends learners to the portal and gets them back
+  await context.route(/^https:\/\/lms\.example\.com\//, (route) => {
+    const link = new URL(route.request().url()).searchParams.get('link');
+    return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>LMS</title>${link ? `<a href="${link}">Start the lab</a>` : ''}` });
+  });
   return { context, page: await context.newPage(), dashboards };
 }
 
@@ -72,7 +77,8 @@ describe('learner', () => {
     expect(phaseOf(session)).toBe('Ready');
     expect(session.status!.user).toMatch(/^anon@pweb:/);
     expect(learner.dashboards[0]).toBe(`${session.status!.url}/`);
-    expect(page.url()).toBe(`${session.status!.url}/`);
+    await page.waitForURL(`${session.status!.url}/`);
+    await expect(page.locator('h1').textContent()).resolves.toBe('Dashboard stand-in');
     expect(stepsSeen.size).toBeGreaterThan(0);
     for (const step of stepsSeen) expect(['Allocating a session', 'Creating its namespace and objects', 'Starting its services']).toContain(step);
   });
@@ -99,6 +105,14 @@ describe('learner', () => {
     expect(api).toBe(403);
     const extend = await other.page.evaluate(async (name) => (await fetch(`/workshops/session/${name}/extend/`, { method: 'POST', body: new URLSearchParams({ _csrf: 'x' }) })).status, sessionName);
     expect(extend).toBe(403);
+    // nor end it, even with a valid form token of their own
+    const end = await other.page.evaluate(async (name) => {
+      const catalog = await (await fetch('/workshops/catalog/')).text();
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(catalog)![1];
+      return (await fetch(`/workshops/session/${name}/delete/`, { method: 'POST', body: new URLSearchParams({ _csrf: csrf }) })).status;
+    }, sessionName);
+    expect(end).toBe(403);
+    expect(phaseOf(t.runtime.session(sessionName)!)).toBe('Ready');
     await other.context.close();
   });
 
@@ -145,6 +159,7 @@ describe('learner', () => {
     await waitFor('the dashboard', () => plain.dashboards.length > 0, 30_000);
     const session = mineIn('pooled').find((s) => plain.dashboards[0] === `${s.status?.url}/`);
     expect(session).toBeDefined();
+    await plain.page.waitForURL(plain.dashboards[0]);
     // the learner ends it from the session page: back to the catalog with Educates' notification
     await plain.page.goto(`${t.url}/workshops/session/${session!.metadata.name}/`);
     await plain.page.getByRole('button', { name: 'End session', exact: true }).click();
@@ -153,6 +168,27 @@ describe('learner', () => {
     await waitFor('the session ending', () => !t.runtime.session(session!.metadata.name) || phaseOf(t.runtime.session(session!.metadata.name)!) === 'Terminating');
     expect(t.runtime.session(session!.metadata.name)?.status?.reason ?? 'TerminatedByUser').toBe('TerminatedByUser');
     await plain.context.close();
+  });
+
+  test('Educates\' anonymous entry: /create/ gives a guest a session at once, and ending it returns to the index URL', async () => {
+    const guest = await learnerContext();
+    // the learner follows the platform's link (Playwright does not intercept the redirects of a goto's own chain)
+    const create = `${t.url}/workshops/environment/${fixture.environment('pooled')}/create/?index_url=${encodeURIComponent('https://lms.example.com/course')}`;
+    await guest.page.goto(`https://lms.example.com/start?link=${encodeURIComponent(create)}`);
+    await guest.page.getByRole('link', { name: 'Start the lab' }).click();
+    await waitFor('the dashboard', () => guest.dashboards.length > 0, 30_000);
+    const session = mineIn('pooled').find((s) => guest.dashboards[0] === `${s.status?.url}/`)!;
+    await guest.page.waitForURL(guest.dashboards[0]);
+    expect(session.status!.user).toMatch(/^anon@pweb:/);
+    await guest.page.goto(`${t.url}/workshops/session/${session.metadata.name}/`);
+    // the navigation target (the browser's own redirect to the stand-in host is not intercepted)
+    const [ended] = await Promise.all([
+      guest.page.waitForResponse((r) => r.url().endsWith(`/workshops/session/${session.metadata.name}/delete/`)),
+      guest.page.getByRole('button', { name: 'End session', exact: true }).click(),
+    ]);
+    expect(ended.status()).toBe(303);
+    expect(ended.headers().location).toBe('https://lms.example.com/course?notification=session-deleted');
+    await guest.context.close();
   });
 
   test('Educates\' notifications and the refusal pages', async () => {

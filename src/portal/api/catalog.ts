@@ -10,8 +10,39 @@ import { ENVIRONMENT_STATES, EnvironmentState, environmentState, environmentView
 
 type Query = Record<string, string | string[] | undefined>;
 
+/**
+ * Catalog answers are the same for every client until an environment or session changes (or a second passes, for
+ * the countdowns in robots' session lists), so each distinct query is computed and serialized once per change:
+ * a catalog polled by many browsers costs a lookup, not a walk over every session.
+ */
+class AnswerCache {
+  private version = 0;
+  private readonly answers = new Map<string, { version: number; at: number; body: string }>();
+
+  constructor(ctx: PortalContext) {
+    const bump = () => {
+      this.version++;
+    };
+    ctx.runtime.state.sessions.on('change', bump);
+    ctx.runtime.state.environments.on('change', bump);
+  }
+
+  public get(key: string, compute: () => unknown): string {
+    const now = Date.now();
+    const known = this.answers.get(key);
+    if (known && known.version === this.version && now - known.at < 1000) return known.body;
+    const body = JSON.stringify(compute());
+    // bounded: query strings are chosen by clients
+    if (this.answers.size >= 256) this.answers.clear();
+    this.answers.set(key, { version: this.version, at: now, body });
+    return body;
+  }
+}
+
 export function registerCatalogApi(app: FastifyInstance, ctx: PortalContext): void {
   const mayRead = (request: FastifyRequest) => ctx.config.catalogVisibility === 'public' || Boolean(request.identity);
+  const cache = new AnswerCache(ctx);
+  const send = (reply: import('fastify').FastifyReply, body: string) => reply.type('application/json; charset=utf-8').send(body);
 
   app.get('/workshops/catalog/environments/', async (request, reply) => {
     if (!mayRead(request)) return unauthorized(reply);
@@ -19,24 +50,29 @@ export function registerCatalogApi(app: FastifyInstance, ctx: PortalContext): vo
     const robot = request.identity?.kind === 'robot';
     const filter = parseFilter(query, robot);
     if ('error' in filter) return apiError(reply, 400, 'bad-request', filter.error);
-    const environments = sortedEnvironments(ctx.runtime)
-      .filter((e) => filter.states.includes(environmentState(e)))
-      .filter((e) => matchesWorkshop(e.spec.workshop as Record<string, unknown>, filter));
-    return {
-      portal: portalView(ctx.runtime, ctx.info()),
-      environments: environments.map((e) => environmentView(ctx.runtime, e, robot && filter.sessions)),
-    };
+    const key = JSON.stringify([filter, robot && filter.sessions]);
+    return send(reply, cache.get(key, () => {
+      const environments = sortedEnvironments(ctx.runtime)
+        .filter((e) => filter.states.includes(environmentState(e)))
+        .filter((e) => matchesWorkshop(e.spec.workshop as Record<string, unknown>, filter));
+      return {
+        portal: portalView(ctx.runtime, ctx.info()),
+        environments: environments.map((e) => environmentView(ctx.runtime, e, robot && filter.sessions)),
+      };
+    }));
   });
 
   app.get('/workshops/catalog/workshops/', async (request, reply) => {
     if (!mayRead(request)) return unauthorized(reply);
-    const workshops = sortedEnvironments(ctx.runtime)
-      .filter((e) => environmentState(e) === 'RUNNING')
-      .map((e) => {
-        const { workshop, sessions: _sessions, ...environment } = environmentView(ctx.runtime, e, false);
-        return { ...workshop, environment: { name: environment.name, state: environment.state, duration: environment.duration, capacity: environment.capacity, reserved: environment.reserved, allocated: environment.allocated, available: environment.available } };
-      });
-    return { portal: portalView(ctx.runtime, ctx.info()), workshops };
+    return send(reply, cache.get('workshops', () => {
+      const workshops = sortedEnvironments(ctx.runtime)
+        .filter((e) => environmentState(e) === 'RUNNING')
+        .map((e) => {
+          const { workshop, sessions: _sessions, ...environment } = environmentView(ctx.runtime, e, false);
+          return { ...workshop, environment: { name: environment.name, state: environment.state, duration: environment.duration, capacity: environment.capacity, reserved: environment.reserved, allocated: environment.allocated, available: environment.available } };
+        });
+      return { portal: portalView(ctx.runtime, ctx.info()), workshops };
+    }));
   });
 
   function unauthorized(reply: import('fastify').FastifyReply) {
