@@ -9,10 +9,9 @@
  *    (the portal's own cost) and once with a robot's Bearer token (adding the token check of PORTAL-AUTH).
  *    Target p99 < 50 ms.
  * 2. Allocation: GET /workshops/environment/<env>/request/ for 200 distinct learners (the first 120 from the pool,
- *    the rest created on demand; each answer is a session and its activation link). Every allocation costs at
- *    least two API-server writes (the session's status and its Event), which the runtime paces at QPS, so the burst
- *    cannot finish before 200 × 2 ÷ QPS seconds; the target is that the portal adds at most a second to that floor:
- *    p99 < floor + 1 s.
+ *    the rest created on demand; each answer is a session and its activation link). Every allocation writes to the
+ *    API server (the session's status, its Event; a new session more), paced by the runtime at QPS 200 here.
+ *    Target: a learner who asks together with 99 others has an answer within 2 s (p99 < 2000 ms).
  *
  * Each figure is printed with its target and PASS or MISS. Every wait is bounded; the cluster is stopped at the end.
  */
@@ -34,10 +33,8 @@ const LEARNERS = 200;
 const RESERVES = 120;
 const TARGET_CATALOG_P99_MS = 50;
 const QPS = 200;
-/** API-server writes an allocation from the pool costs at least: the status update and its Event. */
-const WRITES_PER_ALLOCATION = 2;
+const TARGET_ALLOCATION_P99_MS = 2000;
 const RESERVES_TIMEOUT_MS = 240_000;
-const TARGET_OVER_FLOOR_MS = 1000;
 const ROBOT = { clientId: 'bench-robot', clientSecret: 'bench-robot-secret', username: 'robot@educates', password: 'bench-robot-password' };
 
 interface Result {
@@ -112,9 +109,7 @@ async function main() {
     });
     const allocated = runtime.state.sessionsOf(env).filter((s) => s.status?.user?.startsWith('learner-')).length;
     line('allocation p50', `${allocation.latency.p50} ms`, '', true);
-    const floorMs = (LEARNERS * WRITES_PER_ALLOCATION * 1000) / QPS;
-    line('allocation pacing floor', `${floorMs} ms (${LEARNERS}×${WRITES_PER_ALLOCATION} writes at QPS ${QPS})`, '', true);
-    line('allocation p99', `${allocation.latency.p99} ms`, `< ${floorMs + TARGET_OVER_FLOOR_MS} ms`, allocation.latency.p99 < floorMs + TARGET_OVER_FLOOR_MS);
+    line('allocation p99', `${allocation.latency.p99} ms`, `< ${TARGET_ALLOCATION_P99_MS} ms`, allocation.latency.p99 < TARGET_ALLOCATION_P99_MS);
     line('allocation throughput', `${Math.round(LEARNERS / Math.max(allocation.duration, 0.001))} sessions/s`, '', true);
     line('learners with a session', `${allocated} of ${LEARNERS} (${allocation.non2xx} non-2xx)`, `${LEARNERS}`, allocated === LEARNERS && allocation.non2xx === 0);
     await portal.close();

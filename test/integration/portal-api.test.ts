@@ -320,6 +320,15 @@ describe('errors of request/', () => {
     conforms('GET', '/workshops/environment/{env}/request/', second);
     const named = await request(`index_url=https://x.example/&user=full-3&session=${first.json().name}`);
     expect(named.status).toBe(503);
+    // a learner pressing Start on the full workshop goes back to the catalog with Educates' notification
+    const learner = new HttpClient(t.url);
+    const registered = await learner.request('POST', '/accounts/register/', { body: { _csrf: await learner.csrf('/accounts/register/'), username: 'learner-full', password: 'a-long-password-f', confirm: 'a-long-password-f', email: 'f@example.com' }, headers: { accept: 'text/html' } });
+    expect([302, 303]).toContain(registered.status);
+    const start = await learner.submit(`/workshops/environment/${env()}/`);
+    expect(start.status).toBe(303);
+    expect(start.location).toBe('/workshops/catalog/?notification=session-unavailable');
+    const catalog = await learner.get(start.location!, { accept: 'text/html' });
+    expect(catalog.text).toContain('No session of that workshop is available right now');
   });
 
   test('429 beyond the session request limit', async () => {
