@@ -112,7 +112,8 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
 
   beforeAll(async () => {
     const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
-    labs = await importAndSynth('labs', { workshopYaml, portalYaml: fixture('portal.yaml'), sourceName: 'labs' });
+    labs = await importAndSynth('labs', { workshopYaml, // The portal is renamed so that it does not take over the examples' portal 'labs' in the shared test cluster.
+    portalYaml: fixture('portal.yaml').replace(/^  name: labs$/m, '  name: implabs'), sourceName: 'labs' });
     unsupported = await importAndSynth('unsupported', { workshopYaml: fixture('unsupported-features.yaml') });
   });
   afterAll(() => client.close());
@@ -127,8 +128,8 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
 
   test('the files of an Argo CD layout: cluster, the portal, one environment per listed workshop', () => {
     expect([...labs.files.keys()].sort()).toEqual([
-      'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'labs/database/environment.k8s.yaml',
-      'labs/lab-container-builds/environment.k8s.yaml', 'labs/lab-k8s-fundamentals/environment.k8s.yaml', 'labs/portal.k8s.yaml',
+      'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'implabs/database/environment.k8s.yaml',
+      'implabs/lab-container-builds/environment.k8s.yaml', 'implabs/lab-k8s-fundamentals/environment.k8s.yaml', 'implabs/portal.k8s.yaml',
     ]);
     expect([...unsupported.files.keys()].sort()).toEqual([
       'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'workshops/lab-virtual-clusters/environment.k8s.yaml', 'workshops/portal.k8s.yaml',
@@ -136,7 +137,7 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   });
 
   test('Hugo lab: the medium budget (raised by the workshop pod), admin binding, restricted namespace, terminal, editor, console, route and tab', () => {
-    const objects = sessionObjects(environmentOf(labs, 'labs/lab-k8s-fundamentals/environment.k8s.yaml'));
+    const objects = sessionObjects(environmentOf(labs, 'implabs/lab-k8s-fundamentals/environment.k8s.yaml'));
     const namespace = find(objects, 'Namespace', '$(session_namespace)');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(find(objects, 'ResourceQuota', 'compute-resources').spec).toEqual({ hard: { 'limits.cpu': '3250m', 'limits.memory': '3840Mi' }, scopes: ['NotTerminating'] });
@@ -159,7 +160,7 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   });
 
   test('container builds: privileged namespace, edit binding, docker and registry, the session objects with their variables, routes', () => {
-    const objects = sessionObjects(environmentOf(labs, 'labs/lab-container-builds/environment.k8s.yaml'));
+    const objects = sessionObjects(environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml'));
     expect(find(objects, 'Namespace', '$(session_namespace)').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.EDIT.clusterRoleName);
     const pod = find(objects, 'Deployment', 'workshop').spec.template.spec;
@@ -182,17 +183,17 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   });
 
   test('shared services: environment objects with environment values filled in, copied secrets, request parameters, secondary namespace', () => {
-    const environment = environmentOf(labs, 'labs/database/environment.k8s.yaml');
+    const environment = environmentOf(labs, 'implabs/database/environment.k8s.yaml');
     const spec = environment.spec as Json;
     expect(spec.request.parameters).toEqual([{ name: 'DATABASE_USER', value: 'learner' }, { name: 'DATABASE_PASSWORD', generate: { pattern: '[a-z0-9]{12}' } }]);
     expect(spec.environment.secrets).toEqual([{ name: 'database-credentials', namespace: 'acme-shared' }]);
-    expect(spec.session.secrets).toEqual([{ name: 'database-credentials', namespace: 'labs-database' }]);
-    const shared = labs.files.get('labs/database/environment.k8s.yaml')!;
-    expect(find(shared, 'ConfigMap', 'database-settings', 'labs-database').data).toEqual({ host: 'database.labs-database.svc.cluster.local', portal: 'labs' });
-    find(shared, 'Service', 'database', 'labs-database');
+    expect(spec.session.secrets).toEqual([{ name: 'database-credentials', namespace: 'implabs-database' }]);
+    const shared = labs.files.get('implabs/database/environment.k8s.yaml')!;
+    expect(find(shared, 'ConfigMap', 'database-settings', 'implabs-database').data).toEqual({ host: 'database.implabs-database.svc.cluster.local', portal: 'implabs' });
+    find(shared, 'Service', 'database', 'implabs-database');
     // the shared database runs as root, so the environment namespace enforces baseline rather than restricted
-    expect(find(shared, 'Deployment', 'database', 'labs-database').spec.template.spec.containers[0].image).toBe('postgres:17');
-    expect(find(shared, 'Namespace', 'labs-database').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    expect(find(shared, 'Deployment', 'database', 'implabs-database').spec.template.spec.containers[0].image).toBe('postgres:17');
+    expect(find(shared, 'Namespace', 'implabs-database').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     const objects = sessionObjects(environment);
     const secondary = find(objects, 'Namespace', '$(session_namespace)-db');
     expect(secondary.metadata.annotations['training.cdk8s-workshops.dev/budget']).toBe('small');
@@ -209,33 +210,33 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   });
 
   test("the portal's settings: session limits, registration, catalog, and each workshop's pool and timers as Educates computed them", () => {
-    const config = JSON.parse(find(labs.files.get('labs/portal.k8s.yaml')!, 'ConfigMap', 'training-portal').data['portal.json']);
-    expect(config).toMatchObject({ name: 'labs', title: 'Educates Labs', registration: 'anonymous', catalogVisibility: 'public',
+    const config = JSON.parse(find(labs.files.get('implabs/portal.k8s.yaml')!, 'ConfigMap', 'training-portal').data['portal.json']);
+    expect(config).toMatchObject({ name: 'implabs', title: 'Educates Labs', registration: 'anonymous', catalogVisibility: 'public',
       sessions: { maximum: 20, registered: 2, anonymous: 1 } });
     const pool = (file: string) => (environmentOf(labs, file).spec as Json).pool;
-    expect(pool('labs/lab-k8s-fundamentals/environment.k8s.yaml')).toEqual({ capacity: 10, initial: 3, reserved: 1, expiresSeconds: 3600,
+    expect(pool('implabs/lab-k8s-fundamentals/environment.k8s.yaml')).toEqual({ capacity: 10, initial: 3, reserved: 1, expiresSeconds: 3600,
       overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 0 });
-    expect(pool('labs/lab-container-builds/environment.k8s.yaml')).toEqual({ capacity: 4, initial: 4, reserved: 4, expiresSeconds: 3600,
+    expect(pool('implabs/lab-container-builds/environment.k8s.yaml')).toEqual({ capacity: 4, initial: 4, reserved: 4, expiresSeconds: 3600,
       overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 86400 });
-    expect(pool('labs/database/environment.k8s.yaml')).toEqual({ capacity: 5, initial: 1, reserved: 1, expiresSeconds: 1800,
+    expect(pool('implabs/database/environment.k8s.yaml')).toEqual({ capacity: 5, initial: 1, reserved: 1, expiresSeconds: 1800,
       overtimeSeconds: 0, deadlineSeconds: 1800, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 0 });
-    expect((environmentOf(labs, 'labs/lab-container-builds/environment.k8s.yaml').spec as Json).env)
+    expect((environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml').spec as Json).env)
       .toEqual([{ name: 'PORTAL_EVENT', value: 'spring-2026' }, { name: 'REGISTRY_MIRROR', value: 'mirror.gcr.io' }]);
   });
 
   test('every synthesized object is accepted by strict server-side apply', async () => {
     expect(await applyDist(labs)).toBeGreaterThan(20);
     expect(await applyDist(unsupported)).toBeGreaterThan(10);
-    const environments = await client.list<Manifest>('training.cdk8s-workshops.dev/v1alpha1', 'WorkshopEnvironment', { labelSelector: `${Labels.PORTAL}=labs` });
-    expect(environments.map((e) => e.metadata.name).sort()).toEqual(['labs-database', 'labs-lab-container-builds', 'labs-lab-k8s-fundamentals']);
+    const environments = await client.list<Manifest>('training.cdk8s-workshops.dev/v1alpha1', 'WorkshopEnvironment', { labelSelector: `${Labels.PORTAL}=implabs` });
+    expect(environments.map((e) => e.metadata.name).sort()).toEqual(['implabs-database', 'implabs-lab-container-builds', 'implabs-lab-k8s-fundamentals']);
   });
 
   test('sessions rendered from the imported blueprints apply, with their objects, secondary namespace and copied Secret', async () => {
     // the portal copies environment.secrets into the environment namespace; here the test plays that part
-    await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'database-credentials', namespace: 'labs-database' }, stringData: { password: 'p' } } as Manifest);
-    const fundamentals = await startSession(environmentOf(labs, 'labs/lab-k8s-fundamentals/environment.k8s.yaml'), 'imp01');
-    const builds = await startSession(environmentOf(labs, 'labs/lab-container-builds/environment.k8s.yaml'), 'imp02');
-    const database = await startSession(environmentOf(labs, 'labs/database/environment.k8s.yaml'), 'imp03');
+    await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'database-credentials', namespace: 'implabs-database' }, stringData: { password: 'p' } } as Manifest);
+    const fundamentals = await startSession(environmentOf(labs, 'implabs/lab-k8s-fundamentals/environment.k8s.yaml'), 'imp01');
+    const builds = await startSession(environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml'), 'imp02');
+    const database = await startSession(environmentOf(labs, 'implabs/database/environment.k8s.yaml'), 'imp03');
 
     const quota = await client.get<Json>('v1', 'ResourceQuota', 'compute-resources', fundamentals);
     expect(quota!.spec.hard).toEqual({ 'limits.cpu': '3250m', 'limits.memory': '3840Mi' });
