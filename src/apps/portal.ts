@@ -5,6 +5,7 @@
 //   ADMIN_USERNAME/ADMIN_PASSWORD and ROBOT_CLIENT_ID/ROBOT_CLIENT_SECRET/ROBOT_USERNAME/ROBOT_PASSWORD (default:
 //   generated once into the Secret PORTAL_CREDENTIALS_SECRET, default training-portal-credentials),
 //   OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET/OIDC_NAME, PORTAL_DEV_DASHBOARD_ORIGINS (comma-separated),
+//   PORTAL_DEV_SESSION_URL (local development only: send learners there instead of the session's own address),
 //   SECURE_COOKIES (default true), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
 import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
@@ -33,6 +34,10 @@ async function main() {
   const portalNamespace = process.env.PORTAL_NAMESPACE ?? `${portalName}-ui`;
   const config: PortalConfig = process.env.PORTAL_CONFIG ? readPortalConfig(process.env.PORTAL_CONFIG) : { name: portalName };
   const publicUrl = process.env.PORTAL_URL ?? config.url ?? fail('PORTAL_URL must be set (or portal.json must have a url)');
+  const devSessionUrl = process.env.PORTAL_DEV_SESSION_URL || undefined;
+  if (devSessionUrl && !/^https?:\/\/[^/]/.test(devSessionUrl.split('{session}').join('s'))) {
+    fail(`PORTAL_DEV_SESSION_URL must be an http(s) URL such as http://127.0.0.1:10080, not '${devSessionUrl}'`);
+  }
   const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
   const stored = await ensurePortalCredentials(client, portalNamespace, process.env.PORTAL_CREDENTIALS_SECRET ?? CREDENTIALS_SECRET);
@@ -77,11 +82,15 @@ async function main() {
     robots: [robot],
     oidc,
     devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    devSessionUrl,
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
     logger: log,
   });
   const address = await portal.listen(process.env.HOST ?? '0.0.0.0', Number(process.env.PORT ?? 8080));
   log.info({ address, portal: portalName }, 'portal listening');
+  if (devSessionUrl) {
+    log.warn({ devSessionUrl }, 'PORTAL_DEV_SESSION_URL is set (local development only): learners enter their sessions there, not at the sessions\' own addresses');
+  }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.on(signal, async () => {

@@ -4,7 +4,7 @@
  * passwords).
  */
 import { timingSafeEqual } from 'node:crypto';
-import { KubeClient, Logger, SessionRuntime } from '../runtime/index.js';
+import { KubeClient, Logger, SessionRuntime, WorkshopSession } from '../runtime/index.js';
 import type { Analytics } from './analytics.js';
 import type { AuthHandle } from './auth/index.js';
 import { PortalConfig } from './config.js';
@@ -26,6 +26,8 @@ export interface PortalContext {
   readonly sessionRequestLimit: { readonly max: number; readonly windowSeconds: number };
   /** Whether `password` is the session's CONFIG_PASSWORD. */
   checkSessionPassword(session: string, password: string): Promise<boolean>;
+  /** Where the learner's browser enters the session: its status.url, or the portal's devSessionUrl (local development). */
+  dashboardUrl(session: WorkshopSession): string | undefined;
 }
 
 /**

@@ -40,6 +40,13 @@ export interface PortalOptions {
   readonly robots?: readonly RobotClient[];
   /** Origins a dashboard may also have (local development and tests). */
   readonly devDashboardOrigins?: readonly string[];
+  /**
+   * Local development only: where the learner's browser is sent into a session instead of the session's own
+   * address (status.url), e.g. `http://127.0.0.1:10080` for a dashboard run with `workshops sessions dashboard`;
+   * `{session}` is replaced by the session's name. Its origin may also receive the OAuth2 code.
+   * @default - the session's status.url
+   */
+  readonly devSessionUrl?: string;
   /** @default - portal.json's analytics.webhook.url */
   readonly analyticsWebhook?: string;
   /** Session requests (Start, REST request/) per client and user. @default 30 per 60 s */
@@ -95,7 +102,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
       const access = accessTo(identity, session);
       return access === 'owner' ? 'owner' : access === 'staff' ? 'staff' : 'denied';
     },
-    sessionOrigins: (name) => sessionOrigins(runtime, name),
+    sessionOrigins: (name) => sessionOrigins(runtime, name, options.devSessionUrl),
     sessionClientSecret: async (name) => {
       const session = runtime.session(name);
       return session && isLive(session) ? (await runtime.secretsFor(name))?.config_password : undefined;
@@ -114,6 +121,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     reservedUsers: new Set([options.admin?.username, ...(options.robots ?? []).map((r) => r.username)].filter((u): u is string => Boolean(u))),
     sessionRequestLimit: options.sessionRequestLimit ?? { max: 30, windowSeconds: 60 },
     checkSessionPassword: (session, password) => passwords.check(session, password),
+    dashboardUrl: (session) => (options.devSessionUrl ? devSessionUrlOf(options.devSessionUrl, session.metadata.name) : session.status?.url),
   };
 
   registerRuntimeRoutes(app, runtime, staffOrRobot);
@@ -156,11 +164,12 @@ async function staffOrRobot(request: FastifyRequest, reply: FastifyReply) {
 }
 
 /** The origins of a session's dashboard and of the ingresses of its blueprint (where the OAuth2 flow may return). */
-function sessionOrigins(runtime: SessionRuntime, name: string): string[] | undefined {
+function sessionOrigins(runtime: SessionRuntime, name: string, devSessionUrl?: string): string[] | undefined {
   const session = runtime.session(name);
   if (!session || !isLive(session)) return undefined;
   const environment = runtime.state.environment(session.spec.environment);
   const origins = new Set<string>();
+  if (devSessionUrl) origins.add(new URL(devSessionUrlOf(devSessionUrl, name)).origin);
   const protocol = environment?.spec.portal.ingressProtocol ?? 'http';
   if (session.status?.url) origins.add(new URL(session.status.url).origin);
   else if (environment) origins.add(`${protocol}://${name}.${environment.spec.portal.ingressDomain}`);
@@ -171,6 +180,11 @@ function sessionOrigins(runtime: SessionRuntime, name: string): string[] | undef
     }
   }
   return [...origins];
+}
+
+/** The local-development session URL of a session: the template with `{session}` replaced by its name. */
+export function devSessionUrlOf(template: string, session: string): string {
+  return template.split('{session}').join(session);
 }
 
 /**

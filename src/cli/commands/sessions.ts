@@ -11,6 +11,7 @@ import type { WorkshopEnvironment } from '../../runtime/state.js';
 import { CliError } from '../errors.js';
 import { connect } from '../kube.js';
 import { formatAge, formatTable } from '../table.js';
+import { sessionDashboardCommand } from './session-dashboard.js';
 
 export interface SessionRow {
   name: string;
@@ -89,7 +90,8 @@ export async function terminateSession(name: string, options: { kubeconfig?: str
 }
 
 export function sessionsCommand(): Command {
-  const sessions = new Command('sessions').summary('list sessions, or end one').description('List the WorkshopSessions of the cluster, or end one');
+  const sessions = new Command('sessions').summary('list sessions, end one, or run its dashboard locally')
+    .description("List the WorkshopSessions of the cluster, end one, or run one's dashboard on this machine (local development)");
   sessions.command('list')
     .description('List sessions: name, environment, phase, learner, age and time left')
     .option('--portal <name>', 'only the sessions of this training portal')
@@ -112,5 +114,6 @@ export function sessionsCommand(): Command {
       process.stdout.write(`session ${name}: ${session.status?.phase}${session.status?.reason ? ` (${session.status.reason})` : ''}; ` +
         "the portal's runtime removes its namespace, then the session\n");
     });
+  sessions.addCommand(sessionDashboardCommand());
   return sessions;
 }

@@ -106,9 +106,10 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
   });
 }
 
-/** The session's dashboard URL: its status.url once Ready, else where it will be. */
+/** The session's dashboard URL: its status.url once Ready (or the portal's devSessionUrl), else where it will be. */
 export function sessionUrl(ctx: PortalContext, session: WorkshopSession): string {
-  if (session.status?.url) return session.status.url;
+  const url = ctx.dashboardUrl(session);
+  if (url) return url;
   const portal = ctx.runtime.state.environment(session.spec.environment)?.spec.portal;
   return portal ? `${portal.ingressProtocol}://${session.metadata.name}.${portal.ingressDomain}` : '';
 }

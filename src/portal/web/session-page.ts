@@ -68,9 +68,10 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const phase = phaseOf(session);
     const enter = (request.query as Record<string, unknown>).enter === '1';
     if (!isLive(session)) return endedPage(request, reply, session);
-    if (STEPS[3].phases.includes(phase) && enter && session.status?.url) {
+    const dashboard = ctx.dashboardUrl(session);
+    if (STEPS[3].phases.includes(phase) && enter && dashboard) {
       // the learner asked for the session and it is ready: into the dashboard, which signs them in with the portal
-      return reply.redirect(session.status.url, 303);
+      return reply.redirect(dashboard, 303);
     }
     return html(reply, sessionPage(ctx, request, session, enter));
   });
@@ -160,7 +161,7 @@ export function progress(ctx: PortalContext, session: WorkshopSession) {
     step: currentStep(session),
     ready: STEPS[3].phases.includes(phase),
     ended: !isLive(session),
-    url: session.status?.url ?? null,
+    url: ctx.dashboardUrl(session) ?? null,
     expires: t.expires,
     countdown: t.countdown ?? null,
     extendable: t.extendable,
@@ -190,7 +191,7 @@ function sessionPage(ctx: PortalContext, request: FastifyRequest, session: Works
   const countdown = t.expires ? `<p>Time left: <span class="countdown${t.expiring ? ' expiring' : ''}" data-expires="${escapeHtml(t.expires)}">${clock(t.countdown ?? 0)}</span>
  <span class="muted">(ends at <time datetime="${escapeHtml(t.expires)}">${escapeHtml(t.expires.slice(11, 16))} UTC</time>)</span></p>` : '';
   const controls = ready ? `<div class="row">
-<a class="button" id="enter" href="${escapeHtml(session.status?.url ?? '#')}">Open workshop</a>
+<a class="button" id="enter" href="${escapeHtml(ctx.dashboardUrl(session) ?? '#')}">Open workshop</a>
 ${t.expires ? `<form class="inline" method="post" action="/workshops/session/${name}/extend/">${csrfField(csrf)}<button type="submit" class="secondary"${t.extendable ? '' : ' disabled'}>Extend session</button></form>` : ''}
 <form class="inline" method="post" action="/workshops/session/${name}/delete/">${csrfField(csrf)}<button type="submit" class="danger">End session</button></form>
 </div>` : `<p class="muted">This takes up to a minute. The page updates by itself.</p>

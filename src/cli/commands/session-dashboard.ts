@@ -1,0 +1,235 @@
+/**
+ * `workshops sessions dashboard <session>`: LOCAL DEVELOPMENT ONLY. Runs a session's dashboard as a process on
+ * this machine, for a cluster whose pods run no containers (the kwok control plane of scripts/cluster) or whose
+ * session hosts do not resolve. It takes from the cluster exactly what the workshop pod would get — the
+ * environment of the `dashboard` container of the session's `workshop` Deployment, CONFIG_PASSWORD from the
+ * session's `workshop-session` Secret, and dashboard.json from its `workshop-dashboard` ConfigMap — and starts
+ * the dashboard on 127.0.0.1 against a portal run locally (README "Run the portal locally": its
+ * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { API_VERSION } from '../../constructs/names.js';
+import type { KubeClient } from '../../runtime/kube-client.js';
+import type { WorkshopSession } from '../../runtime/session.js';
+import { CliError } from '../errors.js';
+import { connect } from '../kube.js';
+import { parsePort } from './serve.js';
+
+export interface SessionDashboardOptions {
+  readonly port: number;
+  readonly host: string;
+  /** The portal's origin as the browser reaches it. */
+  readonly portalUrl: string;
+  /** The portal as the dashboard reaches it. @default portalUrl */
+  readonly portalApiUrl?: string;
+  /** A workshop folder to serve instead of the session's content (edits show at once). */
+  readonly content?: string;
+  /** Seconds to wait for the session to exist and be created. */
+  readonly wait: number;
+  readonly kubeconfig?: string;
+  /** Where the session's home and pulled content go. @default <tmp>/workshops-dashboard-<session> */
+  readonly workDir?: string;
+  readonly shell?: string;
+  readonly logLevel?: string;
+}
+
+/** What the session's workshop pod would get from the cluster. */
+export interface SessionPodView {
+  readonly env: Record<string, string>;
+  readonly configPassword: string;
+  readonly dashboardJson: string;
+}
+
+/** The pod's environment variables that become `{{< param … >}}` values of the instructions (as src/apps/dashboard.ts). */
+const VARIABLES: Record<string, string> = {
+  SESSION_NAME: 'session_name', SESSION_NAMESPACE: 'session_namespace', SESSION_URL: 'session_url',
+  SESSION_HOSTNAME: 'session_hostname', WORKSHOP_NAME: 'workshop_name', WORKSHOP_NAMESPACE: 'workshop_namespace',
+  ENVIRONMENT_NAME: 'environment_name', TRAINING_PORTAL: 'training_portal', INGRESS_DOMAIN: 'ingress_domain',
+  INGRESS_PROTOCOL: 'ingress_protocol', SERVICES_PASSWORD: 'services_password',
+};
+
+const ENDED = new Set(['Terminating', 'Failed', 'Expired']);
+
+interface Deployment {
+  spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
+}
+
+/**
+ * Waits until the session exists and its namespace holds the workshop pod's Deployment, Secret and ConfigMap,
+ * then reads them. `onWaiting` is called once if it has to wait.
+ */
+export async function readSessionPod(client: KubeClient, name: string, waitSeconds: number, onWaiting?: (why: string) => void): Promise<SessionPodView> {
+  const deadline = Date.now() + waitSeconds * 1000;
+  let told = false;
+  for (;;) {
+    const session = await client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
+    const phase = session?.status?.phase;
+    if (session && phase && ENDED.has(phase)) {
+      throw new CliError(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
+    }
+    // The session namespace is named after the session.
+    const [deployment, secret, configMap] = session ? await Promise.all([
+      client.get<Deployment>('apps/v1', 'Deployment', 'workshop', name),
+      client.get<{ data?: Record<string, string> }>('v1', 'Secret', 'workshop-session', name),
+      client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', 'workshop-dashboard', name),
+    ]) : [undefined, undefined, undefined];
+    if (deployment && secret?.data?.CONFIG_PASSWORD && configMap?.data?.['dashboard.json']) {
+      const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'dashboard');
+      if (!container) throw new CliError(`session '${name}': its Deployment 'workshop' has no container 'dashboard'; was it made by this version of cdk8s-workshops?`);
+      const env: Record<string, string> = {};
+      for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
+      if (secret.data.SERVICES_PASSWORD) env.SERVICES_PASSWORD = Buffer.from(secret.data.SERVICES_PASSWORD, 'base64').toString('utf8');
+      return { env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
+    }
+    if (Date.now() >= deadline) {
+      throw new CliError(session
+        ? `session '${name}' exists but its namespace has no workshop Deployment, Secret 'workshop-session' and ConfigMap 'workshop-dashboard' yet (phase ${phase ?? 'Requested'}); is the portal running?`
+        : `no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`);
+    }
+    if (!told) {
+      told = true;
+      onWaiting?.(session ? `waiting for session '${name}' to be created (phase ${phase ?? 'Requested'})…`
+        : `waiting for session '${name}': press Start in the portal (Ctrl-C stops)…`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export async function runSessionDashboard(name: string, options: SessionDashboardOptions): Promise<void> {
+  const portalUrl = checkUrl('--portal-url', options.portalUrl);
+  const portalApiUrl = options.portalApiUrl ? checkUrl('--portal-api-url', options.portalApiUrl) : portalUrl;
+  let contentDir: string | undefined;
+  if (options.content) {
+    contentDir = path.resolve(options.content);
+    if (!fs.existsSync(path.join(contentDir, 'workshop', 'content'))) {
+      throw new CliError(`--content ${options.content} has no workshop/content/ folder: name a workshop folder`);
+    }
+  }
+  if (options.port === 10080) process.stderr.write('warning: browsers refuse port 10080 (ERR_UNSAFE_PORT); choose another with --port\n');
+  const client = await connect(options.kubeconfig);
+  let pod: SessionPodView;
+  try {
+    pod = await readSessionPod(client, name, options.wait, (why) => process.stderr.write(`${why}\n`));
+  } finally {
+    await client.close();
+  }
+
+  const { parseConfig, startDashboard } = await import('../../dashboard/index.js');
+  let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap workshop-dashboard`);
+  const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
+  const homeDir = path.join(workDir, 'home');
+  fs.mkdirSync(homeDir, { recursive: true });
+  let workshopDir: string;
+  if (contentDir) {
+    // the author's folder, read in place: edits reach the open page at once
+    config = { ...config, content: {} };
+    workshopDir = contentDir;
+  } else if (config.content.image) {
+    workshopDir = path.join(workDir, 'content');
+    fs.mkdirSync(workshopDir, { recursive: true });
+  } else {
+    throw new CliError(`session '${name}': its content ${config.content.git ? 'comes from git, which the dashboard cannot pull yet' : 'is baked into the dashboard image'}: ` +
+      'pass --content <workshop folder> to serve it from this machine');
+  }
+  const configFile = path.join(workDir, 'dashboard.json');
+  fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+
+  const variables: Record<string, string> = { home_directory: homeDir };
+  for (const [env, variable] of Object.entries(VARIABLES)) if (pod.env[env]) variables[variable] = pod.env[env];
+  // The learner's shells get the pod's environment (never CONFIG_PASSWORD), plus a kubeconfig for this cluster,
+  // since their HOME is a scratch folder.
+  for (const [key, value] of Object.entries(pod.env)) if (key !== 'CONFIG_PASSWORD') process.env[key] = value;
+  const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config');
+  if (fs.existsSync(kubeconfig.split(path.delimiter)[0])) process.env.KUBECONFIG = kubeconfig.split(path.delimiter).map((f) => path.resolve(f)).join(path.delimiter);
+
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    dashboard = await startDashboard({
+      sessionName: name,
+      portalUrl,
+      portalApiUrl,
+      clientSecret: pod.configPassword,
+      workshopDir,
+      configFile,
+      host: options.host,
+      port: options.port,
+      variables,
+      shell: options.shell,
+      homeDir,
+      insecureCookies: !portalUrl.startsWith('https:'),
+      logLevel: options.logLevel ?? 'warn',
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${options.host}:<another>`);
+    throw error;
+  }
+  process.stdout.write(`dashboard of session ${name} at ${dashboard.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
+    `content: ${contentDir ?? config.content.image!.ref}; portal: ${portalUrl}\n` +
+    `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${dashboard.url}; Ctrl-C stops\n`);
+
+  // Runs until Ctrl-C, or until the session ends.
+  const why = await new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    const watch = setInterval(() => {
+      void (async () => {
+        const c = await connect(options.kubeconfig).catch(() => undefined);
+        if (!c) return;
+        try {
+          const session = await c.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
+          if (!session || ENDED.has(session.status?.phase ?? '')) {
+            clearInterval(watch);
+            resolve(`session ${session?.status?.phase ?? 'deleted'}`);
+          }
+        } catch {
+          // the cluster is briefly away: look again next time
+        } finally {
+          await c.close();
+        }
+      })();
+    }, 5_000);
+    watch.unref();
+  });
+  await dashboard.close();
+  process.stderr.write(`dashboard of session ${name} stopped (${why})\n`);
+}
+
+function checkUrl(option: string, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new CliError(`${option} '${value}' is not a URL: give the portal's address, e.g. http://127.0.0.1:8080`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new CliError(`${option} '${value}' must be http:// or https://`);
+  return url.origin;
+}
+
+function parseSeconds(value: string): number {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError('a whole number of seconds');
+  return Number(value);
+}
+
+export function sessionDashboardCommand(): Command {
+  return new Command('dashboard')
+    .summary("run a session's dashboard on this machine (local development)")
+    .description("LOCAL DEVELOPMENT ONLY: run a session's dashboard as a process on this machine, for a cluster whose pods run no " +
+      "containers (the local kwok control plane). It reads what the session's workshop pod would get (its environment, " +
+      "CONFIG_PASSWORD, dashboard.json) from the cluster, pulls the content (or serves --content), signs learners in through " +
+      'the portal at --portal-url, and opens terminals as shells on this machine. Start the portal with ' +
+      'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for the session to be ' +
+      'allocated; stops on Ctrl-C or when the session ends.')
+    .argument('<session>', 'the WorkshopSession, e.g. dev-my-lab-s001 (sessions are numbered from s001 per environment)')
+    .option('-p, --port <port>', 'port to listen on (not 10080, the pod\'s port: browsers refuse it as unsafe)', parsePort, 10082)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--portal-url <url>', 'the portal as the browser reaches it', 'http://127.0.0.1:8080')
+    .option('--portal-api-url <url>', 'the portal as this process reaches it (default: --portal-url)')
+    .option('--content <dir>', "serve this workshop folder's instructions instead of the session's published content")
+    .option('--wait <seconds>', 'how long to wait for the session to be allocated and created', parseSeconds, 600)
+    .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config); also given to the terminals')
+    .action(async (session: string, options: SessionDashboardOptions) => runSessionDashboard(session, options));
+}

@@ -1,0 +1,112 @@
+/**
+ * The local development journey of the README ("Run the portal locally"), in real Chromium: the portal started
+ * with a dev session URL, and `workshops sessions dashboard <session>` (the real bin/workshops.js in a child
+ * process) running the allocated session's dashboard on 127.0.0.1 from what the cluster holds for its workshop pod.
+ * GIVEN both, WHEN a learner starts the workshop from the catalog, THEN she sees it prepared and lands in the
+ * dashboard, a clickable action runs in her terminal, and what she types runs there too.
+ * (portal-web.test.ts covers the portal pages with a stand-in dashboard; dashboard-portal.test.ts the OAuth2 flow
+ * with a dashboard started in-process. This test is the developer's own path between them.)
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { KubeClient } from '../../src/runtime/index.js';
+import { launchBrowser } from '../support/browser.js';
+import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { TestPortal, freePort, startTestPortal } from '../support/portal-server.js';
+
+const ROOT = path.resolve('.');
+const BIN = path.join(ROOT, 'bin', 'workshops.js');
+const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+let fixture: Fixture;
+let portal: TestPortal;
+let browser: Browser;
+let dashboardCli: ChildProcess | undefined;
+let cliOutput = '';
+let workDir: string;
+let dashboardUrl: string;
+
+beforeAll(async () => {
+  workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-test-'));
+  const content = path.join(workDir, 'my-lab/workshop/content');
+  fs.mkdirSync(content, { recursive: true });
+  fs.writeFileSync(path.join(content, '00-overview.md'), [
+    '---', 'title: Overview', 'weight: 1', '---', '',
+    'Your namespace is {{< param session_namespace >}}.', '',
+    '```terminal:execute', 'command: echo "action in $SESSION_NAMESPACE"', '```', '',
+  ].join('\n'));
+
+  fixture = synthPortal('journey', [{ name: 'lab', capacity: 2, initial: 0, reserved: 0, expires: seconds(600) }]);
+  await applyFixture(client, fixture);
+  const port = await freePort();
+  dashboardUrl = `http://127.0.0.1:${port}`;
+  portal = await startTestPortal(client, fixture, {
+    config: { name: 'journey', title: 'Journey Workshops', registration: 'anonymous', catalogVisibility: 'public' },
+    devSessionUrl: dashboardUrl,
+  });
+  await waitFor('the environment to be known', () => portal.runtime.state.environment(fixture.environment('lab')));
+
+  // As the README: the developer starts the dashboard for the first session of the environment before pressing Start.
+  dashboardCli = spawn(process.execPath, [BIN, 'sessions', 'dashboard', `${fixture.environment('lab')}-s001`,
+    '--port', String(port), '--portal-url', portal.url, '--content', path.join(workDir, 'my-lab'), '--wait', '120'], {
+    env: { ...process.env, SHELL: '/bin/sh', TMPDIR: workDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  dashboardCli.stdout!.on('data', (chunk) => { cliOutput += chunk; });
+  dashboardCli.stderr!.on('data', (chunk) => { cliOutput += chunk; });
+  await waitFor('the command to wait for the session', () => cliOutput.includes('press Start in the portal'), 30_000);
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  if (dashboardCli && dashboardCli.exitCode === null) {
+    const exited = new Promise((resolve) => dashboardCli!.once('exit', resolve));
+    dashboardCli.kill('SIGTERM');
+    await exited;
+  }
+  await portal?.stop();
+  await client.close();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+test('a learner starts from the catalog, is sent into the locally run dashboard, runs an action and types in her terminal', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${portal.url}/`);
+  const card = page.locator('li.card', { hasText: 'Workshop lab' });
+  await card.getByRole('button', { name: 'Start workshop' }).click();
+  await page.waitForSelector('ol.steps');
+  await page.waitForURL(`${dashboardUrl}/`, { timeout: 90_000 });
+  const session = `${fixture.environment('lab')}-s001`;
+  expect(cliOutput).toContain(`dashboard of session ${session} at ${dashboardUrl}/`);
+
+  // the instructions carry the session's values, read from the cluster
+  await page.locator('.page-body').getByText(`Your namespace is ${session}.`).waitFor();
+  const terminal = page.locator('.terminal[data-terminal="1"]');
+  await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor({ timeout: 30_000 });
+  const output = () => terminal.locator('.xterm-rows').innerText();
+
+  await page.locator('[data-action="terminal:execute"]').first().click();
+  await waitFor('the action to run', async () => (await output()).includes(`action in ${session}`));
+
+  await terminal.click();
+  await page.keyboard.type('echo typed-$((6*7))\n');
+  await waitFor('what she typed to run', async () => (await output()).includes('typed-42'));
+  await context.close();
+});
+
+test('the command says what to do when the session has ended', async () => {
+  const session = `${fixture.environment('lab')}-s001`;
+  await portal.runtime.terminate(session, 'TerminatedByAdmin');
+  await waitFor('the dashboard command to stop', () => dashboardCli!.exitCode !== null, 30_000);
+  expect(cliOutput).toContain(`dashboard of session ${session} stopped (session `);
+  const again = spawn(process.execPath, [BIN, 'sessions', 'dashboard', session, '--wait', '0'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  again.stderr!.on('data', (chunk) => { stderr += chunk; });
+  const code = await new Promise((resolve) => again.once('exit', resolve));
+  expect(code).toBe(1);
+  expect(stderr).toMatch(new RegExp(`workshops: error: (session '${session}' has ended|no WorkshopSession named '${session}')`));
+});
