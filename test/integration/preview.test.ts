@@ -156,3 +156,17 @@ test('static files are served at the site root; unknown pages are a 404 page wit
   await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Page not found');
   await expect(page.getByRole('navigation', { name: 'Workshop pages' }).getByRole('link').count()).resolves.toBe(7);
 });
+
+test('without an _index.md the site address opens the first page', async () => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'preview-no-index-'));
+  await fs.mkdir(path.join(dir, 'workshop/content'), { recursive: true });
+  await fs.writeFile(path.join(dir, 'workshop/content/01-only.md'), '---\ntitle: Only\n---\n\nHello.\n');
+  const noIndex = await startPreview({ workshopDir: dir, port: 0 });
+  try {
+    const response = await fetch(noIndex.url.replace(/\/?$/, '/'), { redirect: 'manual' });
+    expect([response.status, response.headers.get('location')]).toEqual([302, '/01-only/']);
+  } finally {
+    await noIndex.close();
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+});

@@ -135,6 +135,11 @@ async function handle(site: PreviewSite, hub: LiveReloadHub, request: http.Incom
     return void response.end();
   }
   if (page) return sendPage(site, response, pagePath);
+  if (urlPath === '/' && site.content.pages.length) {
+    // No workshop/content/_index.md: the site's address opens its first page rather than "not found".
+    response.writeHead(302, { location: `/${site.content.pages[0].path.split('/').map(encodeURIComponent).join('/')}/` });
+    return void response.end();
+  }
 
   const file = await readStaticFile(path.join(site.content.dir, 'workshop/static'), urlPath);
   if (file) {
