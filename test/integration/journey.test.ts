@@ -48,8 +48,8 @@ beforeAll(async () => {
   });
   await waitFor('the environment to be known', () => portal.runtime.state.environment(fixture.environment('lab')));
 
-  // As the README: the developer starts the dashboard for the first session of the environment before pressing Start.
-  dashboardCli = spawn(process.execPath, [BIN, 'sessions', 'dashboard', `${fixture.environment('lab')}-s001`,
+  // As the README: the developer starts the dashboard command, which waits for a learner's session, before Start.
+  dashboardCli = spawn(process.execPath, [BIN, 'sessions', 'dashboard', '--portal', 'journey',
     '--port', String(port), '--portal-url', portal.url, '--content', path.join(workDir, 'my-lab'), '--wait', '120'], {
     env: { ...process.env, SHELL: '/bin/sh', TMPDIR: workDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -73,6 +73,10 @@ afterAll(async () => {
 });
 
 test('a learner starts from the catalog, is sent into the locally run dashboard, runs an action and types in her terminal', async () => {
+  // until there is a session, a page on the dashboard's port says what it waits for (not "connection refused")
+  const waiting = await fetch(`${dashboardUrl}/`);
+  expect([waiting.status, await waiting.text()]).toEqual([503, expect.stringContaining('Waiting for your session')]);
+
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${portal.url}/`);
@@ -98,12 +102,14 @@ test('a learner starts from the catalog, is sent into the locally run dashboard,
   await context.close();
 });
 
-test('the command says what to do when the session has ended', async () => {
+test('when the session ends the command waits for the next one; named, it says the session has ended', async () => {
   const session = `${fixture.environment('lab')}-s001`;
+  const before = cliOutput.length;
   await portal.runtime.terminate(session, 'TerminatedByAdmin');
-  await waitFor('the dashboard command to stop', () => dashboardCli!.exitCode !== null, 30_000);
-  expect(cliOutput).toContain(`dashboard of session ${session} stopped (session `);
-  const again = spawn(process.execPath, [BIN, 'sessions', 'dashboard', session, '--wait', '0'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  await waitFor('the dashboard to stop and wait again', () => cliOutput.slice(before).includes("waiting for a learner's session"), 30_000);
+  expect(cliOutput.slice(before)).toContain(`dashboard of session ${session} stopped (session `);
+  expect(dashboardCli!.exitCode).toBeNull();
+  const again = spawn(process.execPath, [BIN, 'sessions', 'dashboard', session, '--wait', '0', '--port', '0'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   again.stderr!.on('data', (chunk) => { stderr += chunk; });
   const code = await new Promise((resolve) => again.once('exit', resolve));

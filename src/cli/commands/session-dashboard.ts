@@ -8,10 +8,11 @@
  * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { API_VERSION } from '../../constructs/names.js';
+import { API_VERSION, Labels } from '../../constructs/names.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import { CliError } from '../errors.js';
@@ -30,6 +31,8 @@ export interface SessionDashboardOptions {
   /** Seconds to wait for the session to exist and be created. */
   readonly wait: number;
   readonly kubeconfig?: string;
+  /** Without a session name: follow the sessions of this portal only. */
+  readonly portal?: string;
   /** Where the session's home and pulled content go. @default <tmp>/workshops-dashboard-<session> */
   readonly workDir?: string;
   readonly shell?: string;
@@ -38,6 +41,8 @@ export interface SessionDashboardOptions {
 
 /** What the session's workshop pod would get from the cluster. */
 export interface SessionPodView {
+  /** The WorkshopSession's uid: a new session of the same name has another. */
+  readonly uid: string;
   readonly env: Record<string, string>;
   readonly configPassword: string;
   readonly dashboardJson: string;
@@ -82,7 +87,7 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
       const env: Record<string, string> = {};
       for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
       if (secret.data.SERVICES_PASSWORD) env.SERVICES_PASSWORD = Buffer.from(secret.data.SERVICES_PASSWORD, 'base64').toString('utf8');
-      return { env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
+      return { uid: String(session!.metadata.uid ?? ''), env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
     }
     if (Date.now() >= deadline) {
       throw new CliError(session
@@ -94,11 +99,15 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
       onWaiting?.(session ? `waiting for session '${name}' to be created (phase ${phase ?? 'Requested'})…`
         : `waiting for session '${name}': press Start in the portal (Ctrl-C stops)…`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
-export async function runSessionDashboard(name: string, options: SessionDashboardOptions): Promise<void> {
+/**
+ * Runs the dashboard of session `name`, until Ctrl-C or the session ends. Without a name it follows the portal:
+ * it serves the most recently allocated session, and when that ends waits for the next one.
+ */
+export async function runSessionDashboard(name: string | undefined, options: SessionDashboardOptions): Promise<void> {
   const portalUrl = checkUrl('--portal-url', options.portalUrl);
   const portalApiUrl = options.portalApiUrl ? checkUrl('--portal-api-url', options.portalApiUrl) : portalUrl;
   let contentDir: string | undefined;
@@ -109,19 +118,93 @@ export async function runSessionDashboard(name: string, options: SessionDashboar
     }
   }
   if (options.port === 10080) process.stderr.write('warning: browsers refuse port 10080 (ERR_UNSAFE_PORT); choose another with --port\n');
-  const client = await connect(options.kubeconfig);
-  let pod: SessionPodView;
-  try {
-    pod = await readSessionPod(client, name, options.wait, (why) => process.stderr.write(`${why}\n`));
-  } finally {
-    await client.close();
+  const say = (why: string) => process.stderr.write(`${why}\n`);
+  for (;;) {
+    // While there is no session to serve, a page on the port waits for it (the portal may send the learner here
+    // before the dashboard is up), rather than the browser's "connection refused".
+    const waiting = await waitingPage(options.host, options.port, name);
+    let session: string;
+    let pod: SessionPodView;
+    try {
+      const client = await connect(options.kubeconfig);
+      try {
+        session = name ?? await nextAllocatedSession(client, options, say);
+        pod = await readSessionPod(client, session, options.wait, say);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await waiting.close();
+    }
+    const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, contentDir });
+    if (name || why.startsWith('SIG')) return;
   }
+}
 
+/**
+ * A page for every request while the dashboard is not running: it says so and reloads once the dashboard answers
+ * /healthz (the page polls, so a moment without any server on the port does not strand the learner on an error).
+ */
+async function waitingPage(host: string, port: number, session?: string): Promise<{ close(): Promise<void> }> {
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waiting for the session</title></head>
+<body style="font: 1rem/1.5 system-ui, sans-serif; margin: 2rem">
+<h1>Waiting for ${session ? `session ${session}` : 'your session'}</h1>
+<p>Local development: <code>workshops sessions dashboard</code> starts this session's dashboard as soon as the cluster has created it. This page opens it then.</p>
+<script>setInterval(() => fetch('/healthz', { cache: 'no-store' }).then((r) => { if (r.ok) location.reload(); }, () => undefined), 500);</script>
+</body></html>`;
+  const server = http.createServer((request, response) => {
+    response.writeHead(503, { 'content-type': request.url === '/healthz' ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
+    response.end(request.url === '/healthz' ? '{"status":"waiting"}' : html);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
+      ? new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`)
+      : error));
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+/** The most recently created session that a learner has (waits for one); `--portal` narrows it to one portal. */
+async function nextAllocatedSession(client: KubeClient, options: SessionDashboardOptions, say: (why: string) => void): Promise<string> {
+  const deadline = Date.now() + options.wait * 1000;
+  let told = false;
+  for (;;) {
+    const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
+      labelSelector: options.portal ? `${Labels.PORTAL}=${options.portal}` : undefined,
+    });
+    const allocated = sessions
+      .filter((s) => s.status?.user && !ENDED.has(s.status.phase ?? ''))
+      .sort((a, b) => String((b.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')
+        .localeCompare(String((a.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')));
+    if (allocated.length) return allocated[0].metadata.name;
+    if (Date.now() >= deadline) throw new CliError(`no session was started${options.portal ? ` in portal '${options.portal}'` : ''} within ${options.wait} s: press Start in the portal`);
+    if (!told) {
+      told = true;
+      say(`waiting for a learner's session${options.portal ? ` in portal '${options.portal}'` : ''}: press Start in the portal (Ctrl-C stops)…`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase). */
+async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }): Promise<string> {
+  const { portalUrl, portalApiUrl, contentDir } = options;
   const { parseConfig, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap workshop-dashboard`);
   const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
   const homeDir = path.join(workDir, 'home');
+  // A new session starts with an empty home, as the pod's emptyDir does (slot names come back after a session
+  // ends); the same session, served again after Ctrl-C, keeps it.
+  const uidFile = path.join(workDir, 'session-uid');
+  if (!fs.existsSync(uidFile) || fs.readFileSync(uidFile, 'utf8') !== pod.uid) fs.rmSync(homeDir, { recursive: true, force: true });
   fs.mkdirSync(homeDir, { recursive: true });
+  fs.writeFileSync(uidFile, pod.uid);
   let workshopDir: string;
   if (contentDir) {
     // the author's folder, read in place: edits reach the open page at once
@@ -172,30 +255,33 @@ export async function runSessionDashboard(name: string, options: SessionDashboar
     `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${dashboard.url}; Ctrl-C stops\n`);
 
   // Runs until Ctrl-C, or until the session ends.
+  let onSignal: ((signal: string) => void) | undefined;
+  let watch: NodeJS.Timeout | undefined;
   const why = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
-    const watch = setInterval(() => {
+    onSignal = resolve;
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    watch = setInterval(() => {
       void (async () => {
         const c = await connect(options.kubeconfig).catch(() => undefined);
         if (!c) return;
         try {
           const session = await c.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
-          if (!session || ENDED.has(session.status?.phase ?? '')) {
-            clearInterval(watch);
-            resolve(`session ${session?.status?.phase ?? 'deleted'}`);
-          }
+          if (!session || ENDED.has(session.status?.phase ?? '')) resolve(`session ${session?.status?.phase ?? 'deleted'}`);
         } catch {
           // the cluster is briefly away: look again next time
         } finally {
           await c.close();
         }
       })();
-    }, 5_000);
-    watch.unref();
+    }, 2_000);
   });
+  clearInterval(watch);
+  process.off('SIGINT', onSignal!);
+  process.off('SIGTERM', onSignal!);
   await dashboard.close();
   process.stderr.write(`dashboard of session ${name} stopped (${why})\n`);
+  return why;
 }
 
 function checkUrl(option: string, value: string): string {
@@ -221,9 +307,10 @@ export function sessionDashboardCommand(): Command {
       "containers (the local kwok control plane). It reads what the session's workshop pod would get (its environment, " +
       "CONFIG_PASSWORD, dashboard.json) from the cluster, pulls the content (or serves --content), signs learners in through " +
       'the portal at --portal-url, and opens terminals as shells on this machine. Start the portal with ' +
-      'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for the session to be ' +
-      'allocated; stops on Ctrl-C or when the session ends.')
-    .argument('<session>', 'the WorkshopSession, e.g. dev-my-lab-s001 (sessions are numbered from s001 per environment)')
+      'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for a session to be ' +
+      'started; with a session name, stops when it ends; without one, then serves the next session. Ctrl-C stops.')
+    .argument('[session]', 'the WorkshopSession, e.g. dev-my-lab-s001; without it, the most recently started session, then the next one when it ends')
+    .option('--portal <name>', 'without a session name: only sessions of this training portal')
     .option('-p, --port <port>', 'port to listen on (not 10080, the pod\'s port: browsers refuse it as unsafe)', parsePort, 10082)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--portal-url <url>', 'the portal as the browser reaches it', 'http://127.0.0.1:8080')
@@ -231,5 +318,5 @@ export function sessionDashboardCommand(): Command {
     .option('--content <dir>', "serve this workshop folder's instructions instead of the session's published content")
     .option('--wait <seconds>', 'how long to wait for the session to be allocated and created', parseSeconds, 600)
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config); also given to the terminals')
-    .action(async (session: string, options: SessionDashboardOptions) => runSessionDashboard(session, options));
+    .action(async (session: string | undefined, options: SessionDashboardOptions) => runSessionDashboard(session, options));
 }
