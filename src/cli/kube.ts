@@ -10,6 +10,14 @@ import { CliError } from './errors.js';
 /** A client for the kubeconfig file (or $KUBECONFIG, ~/.kube/config), after checking the cluster answers. */
 export async function connect(kubeconfig?: string): Promise<KubeClient> {
   const { KubeClient } = await import('../runtime/kube-client.js');
+  if (!kubeconfig && !process.env.KUBECONFIG && !process.env.KUBERNETES_SERVICE_HOST) {
+    const { existsSync } = await import('node:fs');
+    const { homedir } = await import('node:os');
+    if (!existsSync(`${homedir()}/.kube/config`)) {
+      // otherwise client-node falls back to http://localhost:8080 and the error is about that address
+      throw new CliError('no kubeconfig: export KUBECONFIG=<file> (scripts/cluster/up.sh prints the local cluster\'s) or pass --kubeconfig <file>');
+    }
+  }
   let client: KubeClient;
   try {
     client = KubeClient.fromKubeconfig(kubeconfig);

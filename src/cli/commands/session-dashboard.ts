@@ -122,19 +122,19 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
   for (;;) {
     // While there is no session to serve, a page on the port waits for it (the portal may send the learner here
     // before the dashboard is up), rather than the browser's "connection refused".
-    const waiting = await waitingPage(options.host, options.port, name);
+    const client = await connect(options.kubeconfig);
     let session: string;
     let pod: SessionPodView;
     try {
-      const client = await connect(options.kubeconfig);
+      const waiting = await waitingPage(options.host, options.port, name);
       try {
         session = name ?? await nextAllocatedSession(client, options, say);
         pod = await readSessionPod(client, session, options.wait, say);
       } finally {
-        await client.close();
+        await waiting.close();
       }
     } finally {
-      await waiting.close();
+      await client.close();
     }
     const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, contentDir });
     if (name || why.startsWith('SIG')) return;
