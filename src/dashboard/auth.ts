@@ -188,7 +188,8 @@ export class DashboardAuth {
   }
 }
 
-const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** Methods that only read: the others act in the session, and must come from its own pages. */
+export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * True unless a browser says the request comes from a page of another origin. Every session's host is on the same

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { isSameOrigin } from './auth.js';
+import { SAFE_METHODS, isSameOrigin } from './auth.js';
 import type { DashboardRouteConfig } from './config.js';
 
 export interface RouteProxyOptions {
@@ -82,11 +82,16 @@ export class RouteProxy {
     return true;
   }
 
-  /** The route a request is for and may reach now; unauthenticated ones are left to the dashboard's sign-in. */
+  /**
+   * The route a request is for and may reach now; unauthenticated ones are left to the dashboard's sign-in, and
+   * requests that act (not GET, HEAD or OPTIONS) from a page of another origin to its requireLearner, which refuses
+   * them with a 403 as it does for the dashboard's own POSTs (see isSameOrigin).
+   */
   private targetOf(request: IncomingMessage): Target | null {
     const wanted = this.routeOf(request);
     if (!wanted) return null;
     if (wanted.route.authenticated && !this.options.isSignedIn(request)) return null;
+    if (wanted.route.authenticated && !SAFE_METHODS.has(request.method ?? 'GET') && !isSameOrigin(request.headers)) return null;
     return wanted;
   }
 

@@ -247,6 +247,10 @@ describe('the session dashboard', () => {
     const post = (origin: string) => fetch(`${dashboard.url}/examiner/test/home-exists`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: '{}' });
     expect((await post(evil)).status).toBe(403);
     expect((await post(dashboard.url)).status).toBe(200);
+    // The same for what a route's application is asked to do: never proxied from a page of another origin.
+    const routePost = (origin: string) => fetch(`${dashboard.url}/proxy/app/some/path`, { method: 'POST', headers: { cookie, origin }, body: 'x' });
+    expect((await routePost(evil)).status).toBe(403);
+    expect((await routePost(dashboard.url)).status).toBe(200);
   });
 
   test('a command typed into the browser terminal runs and its output appears', async () => {
