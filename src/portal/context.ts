@@ -3,10 +3,9 @@
  * analytics, and the lookups several modules share (the portal as its API describes it, sessions' config
  * passwords).
  */
-import { timingSafeEqual } from 'node:crypto';
 import { KubeClient, Logger, SessionRuntime, WorkshopSession } from '../runtime/index.js';
 import type { Analytics } from './analytics.js';
-import type { AuthHandle } from './auth/index.js';
+import { type AuthHandle, secretEquals } from './auth/index.js';
 import { PortalConfig } from './config.js';
 import { PortalInfo } from './views.js';
 
@@ -50,13 +49,6 @@ export class SessionPasswords {
       this.known.set(name, entry);
       if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value!);
     }
-    return safeEqual(entry.password, password);
+    return secretEquals(entry.password, password);
   }
-}
-
-/** Compares two secrets in time independent of where they differ. */
-export function safeEqual(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

@@ -23,7 +23,7 @@ import type { AuthHandle, AuthOptions } from './types.js';
 
 export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
 export { AccountStore, validateRegistration } from './accounts.js';
-export { KeyRing, loadKeyRing, rotateKeys, keysSecretName } from './keys.js';
+export { KeyRing, loadKeyRing, rotateKeys, keysSecretName, secretEquals } from './keys.js';
 export { hashPassword, verifyPassword } from './passwords.js';
 export { RateLimiter } from './rate-limit.js';
 

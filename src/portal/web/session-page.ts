@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
 import { accessTo } from '../access.js';
+import { secretEquals } from '../auth/index.js';
 import type { PortalContext } from '../context.js';
-import { safeEqual } from '../context.js';
 import { errorPage } from '../errors.js';
 import { timers, workshopView } from '../views.js';
 import { renderCatalog } from './catalog.js';
@@ -115,7 +115,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const indexUrl = typeof query.index_url === 'string' && isHttpUrl(query.index_url) ? query.index_url : undefined;
     const session = ctx.runtime.session(request.params.session);
     const hash = session?.status?.activationTokenHash;
-    if (!session || !isLive(session) || !hash || !token || !safeEqual(hash, createHash('sha256').update(token).digest('hex'))) {
+    if (!session || !isLive(session) || !hash || !token || !secretEquals(hash, createHash('sha256').update(token).digest('hex'))) {
       if (indexUrl) return reply.redirect(withNotification(indexUrl, 'session-invalid'), 303);
       return errorPage(request, reply, 403, 'This link does not open a session', 'The activation link is wrong, was used already, or its session has ended. Ask for a new one where you got it.');
     }
