@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SessionRequest, isLive } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
 import { apiError } from '../errors.js';
+import { isHttpUrl } from '../urls.js';
 import { environmentView, userSessionView } from '../views.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -155,14 +156,4 @@ function parseParameters(body: unknown): { values: Record<string, string> } | { 
     values[name] = value;
   }
   return { values };
-}
-
-function isHttpUrl(value: string): boolean {
-  if (value.length > 2048) return false;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
-  } catch {
-    return false;
-  }
 }

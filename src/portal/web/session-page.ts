@@ -14,6 +14,7 @@ import { accessTo } from '../access.js';
 import { secretEquals } from '../auth/index.js';
 import type { PortalContext } from '../context.js';
 import { errorPage } from '../errors.js';
+import { isHttpUrl } from '../urls.js';
 import { timers, workshopView } from '../views.js';
 import { renderCatalog } from './catalog.js';
 import { Notice, csrfField, escapeHtml, renderPage } from './layout.js';
@@ -255,15 +256,6 @@ function withNotification(url: string, notification: string): string {
   const u = new URL(url);
   u.searchParams.set('notification', notification);
   return u.toString();
-}
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && value.length <= 2048;
-  } catch {
-    return false;
-  }
 }
 
 function clock(seconds: number): string {
