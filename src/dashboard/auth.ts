@@ -9,6 +9,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Signer, fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { basicAuthorization } from '../oci/auth.js';
 import { errorPage } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
 
@@ -54,7 +55,7 @@ export class DashboardAuth {
     this.cookieName = `dashboard-${options.sessionName}`;
     this.nonceCookie = `dashboard-${options.sessionName}-flow`;
     this.signer = new Signer(deriveKey(options.clientSecret, 'cookie'));
-    this.basic = Buffer.from(`Basic ${Buffer.from(`${options.sessionName}:${options.clientSecret}`).toString('base64')}`);
+    this.basic = Buffer.from(basicAuthorization(options.sessionName, options.clientSecret));
   }
 
   /** Adds cookie handling and the OAuth2 callback to the app. */

@@ -2,6 +2,7 @@
  * The dashboard's side of the portal's API (server to server, over PORTAL_API_URL): the OAuth2 code exchange,
  * the owner check, activity reports, and the learner's schedule and extensions.
  */
+import { basicAuthorization } from '../oci/auth.js';
 
 /** What the portal says about the person behind an access token. */
 export interface Authorization {
@@ -33,7 +34,7 @@ export class PortalClient {
     private readonly clientSecret: string,
     private readonly timeoutMs = 10_000,
   ) {
-    this.basic = `Basic ${Buffer.from(`${sessionName}:${clientSecret}`).toString('base64')}`;
+    this.basic = basicAuthorization(sessionName, clientSecret);
   }
 
   /** Step 3: trades an authorization code for an access token. */
