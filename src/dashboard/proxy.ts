@@ -129,7 +129,8 @@ export class RouteProxy {
   }
 }
 
-function hostName(host: string | undefined): string {
+/** A Host header's name, without its port, in lower case. */
+export function hostName(host: string | undefined): string {
   return (host ?? '').replace(/:\d+$/, '').toLowerCase();
 }
 

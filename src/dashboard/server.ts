@@ -18,7 +18,7 @@ import { ContentSync } from './content-sync.js';
 import { TEST_NAME, runTest } from './examiner.js';
 import { RenderedInstructions, renderDashboard, renderInstructions } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
-import { RouteProxy } from './proxy.js';
+import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
 import { TERMINAL_ID, Terminals } from './terminals.js';
 
@@ -186,13 +186,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const page = await instructions(pagePath);
     if (!page) return reply.redirect('/', 302);
     activity.viewed();
-    const requestHost = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
       // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
       .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
-      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, requestHost }));
+      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, requestHost: hostName(request.headers.host) }));
   };
   app.get('/', learner, (request, reply) => showPage(request, reply, ''));
   app.get('/page/*', learner, (request, reply) => showPage(request, reply, pageParam(request)));
