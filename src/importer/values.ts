@@ -1,11 +1,12 @@
-import { ALL_VARIABLES } from '../constructs/index.js';
+import { ALL_VARIABLES, parseDuration } from '../constructs/index.js';
 
 /** Seconds of an Educates duration (`90m`, `1h`, `30s`, or plain seconds), or undefined when it is not one. */
 export function durationSeconds(text: string | number): number | undefined {
-  const match = /^(\d+)(s|m|h)?$/.exec(String(text).trim());
-  if (!match) return undefined;
-  const amount = Number(match[1]);
-  return match[2] === 'h' ? amount * 3600 : match[2] === 'm' ? amount * 60 : amount;
+  try {
+    return parseDuration(String(text)).toSeconds();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `$(name)` variables used anywhere in a value that the library does not define. */
