@@ -11,13 +11,17 @@ export function apiError(reply: FastifyReply, status: number, error: string, mes
   return reply.code(status).header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send({ error, message });
 }
 
+/** Sends a page of the portal; pages show a learner's own state, so no cache keeps them. */
+export function htmlPage(reply: FastifyReply, status: number, page: string) {
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+}
+
 /** A page that explains a refusal or a problem, with a way back. */
 export function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
   const body = `<h1>${escapeHtml(title)}</h1>
 <div class="panel"><p>${escapeHtml(message)}</p>
 <p><a class="button secondary" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8')
-    .send(renderPage({ title, identity: request.identity, body }));
+  return htmlPage(reply, status, renderPage({ title, identity: request.identity, body }));
 }
 
 /** Whether the client wants a page rather than JSON (browsers send Accept: text/html). */

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CookieSession, CookieSettings, newSession, readSession, writeSession, clearSession } from './cookies.js';
+import { htmlPage } from '../errors.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
 import { messagePage } from './pages.js';
@@ -114,7 +115,7 @@ export class AuthContext {
   }
 
   public html(reply: FastifyReply, status: number, page: string): FastifyReply {
-    return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+    return htmlPage(reply, status, page);
   }
 
   /** Refuses a request: a readable page for a browser, JSON {error, message} for an API client. */

@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
+import { htmlPage } from '../errors.js';
 import { environmentState, poolCounts, sortedEnvironments, timers } from '../views.js';
 import { csrfField, escapeHtml, renderPage } from './layout.js';
 
@@ -21,8 +22,7 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
       terminated: { kind: 'success', text: 'The session is ending.' },
       gone: { kind: 'warning', text: 'That session no longer exists.' },
     };
-    return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store')
-      .send(renderPage({ title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice] }));
+    return htmlPage(reply, 200, renderPage({ title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice] }));
   });
 
   const act = (action: 'extend' | 'terminate') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {

@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkshopEnvironment } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
+import { htmlPage } from '../errors.js';
 import { environmentState, poolCounts, sortedEnvironments, workshopView } from '../views.js';
 import { Notice, escapeHtml, renderPage } from './layout.js';
 
@@ -41,8 +42,7 @@ export function renderCatalog(ctx: PortalContext, request: FastifyRequest, reply
   const body = `<h1>Workshops</h1>
 <p class="lead">Choose a workshop: you get a session of your own, in your browser, with everything it needs.</p>
 ${environments.length ? `<ul class="cards">\n${cards}\n</ul>` : '<div class="panel"><p>No workshops are offered right now.</p></div>'}`;
-  return reply.code(status).type('text/html; charset=utf-8').header('Cache-Control', 'no-store')
-    .send(renderPage({ title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice }));
+  return htmlPage(reply, status, renderPage({ title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice }));
 }
 
 function card(ctx: PortalContext, environment: WorkshopEnvironment, csrf: string | undefined, mySession: string | undefined): string {

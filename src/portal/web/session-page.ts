@@ -13,7 +13,7 @@ import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
 import { accessTo } from '../access.js';
 import { secretEquals } from '../auth/index.js';
 import type { PortalContext } from '../context.js';
-import { errorPage } from '../errors.js';
+import { errorPage, htmlPage } from '../errors.js';
 import { isHttpUrl } from '../urls.js';
 import { timers, workshopView } from '../views.js';
 import { renderCatalog } from './catalog.js';
@@ -47,7 +47,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const w = workshopView(environment);
     const body = `<h1>${escapeHtml(w.title)}</h1><div class="panel"><p>${escapeHtml(w.description)}</p>
 <form method="post" action="/workshops/environment/${escapeHtml(environment.metadata.name)}/">${ctx.auth.csrfField(request)}<button type="submit">Start workshop</button></form></div>`;
-    return html(reply, renderPage({ title: w.title, identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
+    return htmlPage(reply, 200, renderPage({ title: w.title, identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
   });
 
   app.post<EnvParams>('/workshops/environment/:env/', { preHandler: [requireUser, verifyCsrf, limit] }, async (request, reply) =>
@@ -74,7 +74,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
       // the learner asked for the session and it is ready: into the dashboard, which signs them in with the portal
       return reply.redirect(dashboard, 303);
     }
-    return html(reply, sessionPage(ctx, request, session, enter));
+    return htmlPage(reply, 200, sessionPage(ctx, request, session, enter));
   });
 
   app.get<SessionParams>('/workshops/session/:session/progress/', { preHandler: requireUser }, async (request, reply) => {
@@ -99,7 +99,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
 <form method="post" action="/workshops/session/${escapeHtml(session.metadata.name)}/delete/">${ctx.auth.csrfField(request)}
 <input type="hidden" name="notification" value="${escapeHtml(notification)}">
 <div class="row"><button type="submit" class="danger">End session</button><a class="button secondary" href="/workshops/session/${escapeHtml(session.metadata.name)}/">Keep it</a></div></form></div>`;
-    return html(reply, renderPage({ title: 'End session', identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
+    return htmlPage(reply, 200, renderPage({ title: 'End session', identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
   });
 
   app.post<SessionParams>('/workshops/session/:session/delete/', { preHandler: [requireUser, verifyCsrf] }, async (request, reply) => {
@@ -227,8 +227,7 @@ function endedPage(request: FastifyRequest, reply: FastifyReply, session: Worksh
   };
   const body = `<h1>${escapeHtml(title)}</h1><div class="panel"><p>${escapeHtml(why[reason] ?? 'It is no longer available.')}</p>
 <p><a class="button" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
-  return reply.code(410).type('text/html; charset=utf-8').header('Cache-Control', 'no-store')
-    .send(renderPage({ title, identity: request.identity, body, notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined }));
+  return htmlPage(reply, 410, renderPage({ title, identity: request.identity, body, notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined }));
 }
 
 function noticeFor(request: FastifyRequest, extendable: boolean): Notice | undefined {
@@ -264,8 +263,4 @@ function clock(seconds: number): string {
   const s = seconds % 60;
   const two = (n: number) => String(n).padStart(2, '0');
   return h ? `${h}:${two(m)}:${two(s)}` : `${two(m)}:${two(s)}`;
-}
-
-function html(reply: FastifyReply, body: string) {
-  return reply.type('text/html; charset=utf-8').header('Cache-Control', 'no-store').send(body);
 }
