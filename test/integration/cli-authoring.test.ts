@@ -5,51 +5,17 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { ContentSource, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
 import { pullContent } from '../../src/oci/index.js';
 import { KubeClient } from '../../src/runtime/index.js';
+import { BIN, ROOT, run, scratchFolders, tmp, workshops } from '../support/cli.js';
 import { applyFixture, runtimeFor, waitFor } from '../support/portal-fixture.js';
 import { TestRegistry, startRegistry } from '../support/registry.js';
 
-const ROOT = path.resolve('.');
-const BIN = path.join(ROOT, 'bin', 'workshops.js');
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', DEBUG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const workshops = (args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => run(process.execPath, [BIN, ...args], options);
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-/** A scratch folder inside the repository (tmp/ is ignored by git), where 'cdk8s' and 'cdk8s-workshops' resolve. */
-const scratch = (prefix: string) => {
-  fs.mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
-  scratchDirs.push(dir);
-  return dir;
-};
-const scratchDirs: string[] = [];
-afterAll(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+/** A scratch folder inside the repository, where 'cdk8s' and 'cdk8s-workshops' resolve. */
+const scratch = scratchFolders();
 
 describe('workshops new', () => {
   // npm install links this checkout (whose `prepare` builds lib/) and takes cdk8s, tsx and TypeScript from the npm cache

@@ -2,51 +2,16 @@
  * The `workshops` CLI as users run it: the real bin/workshops.js (the compiled lib/, built by `pretest`) in a child
  * process, against this repository's examples and the local control plane of the integration tests.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { API_VERSION, Labels } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
+import { ROOT, scratchFolders, tmp, workshops } from '../support/cli.js';
 import { Fixture, applyFixture, runtimeFor, synthPortal, waitFor } from '../support/portal-fixture.js';
 
-const ROOT = path.resolve('.');
-const BIN = path.join(ROOT, 'bin', 'workshops.js');
 const KUBECONFIG = process.env.KUBECONFIG!;
-
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs `workshops <args>` and collects its output. */
-function workshops(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: options.cwd ?? ROOT,
-      env: { ...process.env, NODE_OPTIONS: '', DEBUG: '', ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-const tmp = (prefix: string) => fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-/** A scratch folder inside the repository (tmp/ is ignored by git), where 'cdk8s' resolves to its node_modules. */
-const scratch = (prefix: string) => {
-  fs.mkdirSync(path.join(ROOT, 'tmp'), { recursive: true });
-  const dir = fs.mkdtempSync(path.join(ROOT, 'tmp', prefix));
-  scratchDirs.push(dir);
-  return dir;
-};
-const scratchDirs: string[] = [];
-afterAll(() => scratchDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+/** A scratch folder inside the repository, where 'cdk8s' resolves to its node_modules. */
+const scratch = scratchFolders();
 
 /** A workshop project whose app fails synthesis and whose content has mistakes. */
 function brokenProject(): string {
