@@ -4,8 +4,12 @@
  * tools on the right as tabs (terminals, editor, console, files, the author's own dashboards).
  * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates.
  */
+import { escapeHtml } from '../content/html.js';
 import type { DashboardConfig, DashboardTabConfig } from './config.js';
 import { terminalLayout, terminalSessions } from './config.js';
+
+// The content module's escaping, also for static-files.ts and the unit tests.
+export { escapeHtml };
 
 export interface RenderedInstructions {
   readonly path: string;
@@ -168,10 +172,6 @@ function frameSource(model: PageModel, tab: DashboardTabConfig): string {
   if (!route) return tab.url;
   const sessionHost = route.host.slice(route.name.length + 1);
   return model.requestHost === sessionHost ? tab.url : `/proxy/${route.name}${url.pathname}${url.search}`;
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 /** JSON inside a <script> element: nothing in it may close the element. */
