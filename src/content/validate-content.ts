@@ -1,8 +1,8 @@
 /** Checking every page of a workshop's instructions, for `workshops validate`, CI and the preview. */
 import { ENVIRONMENT_VARIABLES, SESSION_VARIABLES } from '../constructs/variables.js';
 import { loadContent } from './load-content.js';
-import { sortProblems, type ContentProblem } from './problems.js';
-import { renderPage } from './render-page.js';
+import { WorkshopProblems } from './preview/workshop-problems.js';
+import type { ContentProblem } from './problems.js';
 
 /**
  * The variables instructions of a real workshop may use: every session and environment variable, plus the
@@ -17,7 +17,6 @@ export async function validateContent(workshopDir: string, knownVariables: reado
   const content = await loadContent(workshopDir);
   // Values do not matter for checking, only which names exist; placeholders keep any rendering readable.
   const variables = Object.fromEntries(knownVariables.map((name) => [name, `$(${name})`]));
-  const problems = [...content.problems];
-  for (const page of content.pages) problems.push(...(await renderPage(content, page.path, variables)).problems);
-  return sortProblems(problems);
+  // The preview's tally of every page's problems, with nothing to remember between calls.
+  return new WorkshopProblems(variables).of(content);
 }
