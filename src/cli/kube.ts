@@ -7,6 +7,9 @@ import { KindInfo, lookupKind, registerKind } from '../constructs/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
 import { CliError } from './errors.js';
 
+/** The phases of a WorkshopSession that has ended or is ending: it gets no dashboard and no new content. */
+export const ENDED_PHASES: ReadonlySet<string> = new Set(['Terminating', 'Failed', 'Expired']);
+
 /** A client for the kubeconfig file (or $KUBECONFIG, ~/.kube/config), after checking the cluster answers. */
 export async function connect(kubeconfig?: string): Promise<KubeClient> {
   const { KubeClient } = await import('../runtime/kube-client.js');

@@ -16,7 +16,7 @@ import { API_VERSION, Labels } from '../../constructs/names.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import { CliError } from '../errors.js';
-import { connect } from '../kube.js';
+import { ENDED_PHASES, connect } from '../kube.js';
 import { parsePort } from './serve.js';
 
 export interface SessionDashboardOptions {
@@ -56,8 +56,6 @@ const VARIABLES: Record<string, string> = {
   INGRESS_PROTOCOL: 'ingress_protocol', SERVICES_PASSWORD: 'services_password',
 };
 
-const ENDED = new Set(['Terminating', 'Failed', 'Expired']);
-
 interface Deployment {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
 }
@@ -72,7 +70,7 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
   for (;;) {
     const session = await client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
     const phase = session?.status?.phase;
-    if (session && phase && ENDED.has(phase)) {
+    if (session && phase && ENDED_PHASES.has(phase)) {
       throw new CliError(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
     }
     // The session namespace is named after the session.
@@ -179,7 +177,7 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
       labelSelector: options.portal ? `${Labels.PORTAL}=${options.portal}` : undefined,
     });
     const allocated = sessions
-      .filter((s) => s.status?.user && !ENDED.has(s.status.phase ?? ''))
+      .filter((s) => s.status?.user && !ENDED_PHASES.has(s.status.phase ?? ''))
       .sort((a, b) => String((b.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')
         .localeCompare(String((a.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')));
     if (allocated.length) return allocated[0].metadata.name;
@@ -267,7 +265,7 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
         if (!c) return;
         try {
           const session = await c.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
-          if (!session || ENDED.has(session.status?.phase ?? '')) resolve(`session ${session?.status?.phase ?? 'deleted'}`);
+          if (!session || ENDED_PHASES.has(session.status?.phase ?? '')) resolve(`session ${session?.status?.phase ?? 'deleted'}`);
         } catch {
           // the cluster is briefly away: look again next time
         } finally {

@@ -8,7 +8,7 @@ import { API_VERSION } from '../../constructs/names.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import type { WorkshopEnvironment } from '../../runtime/state.js';
 import { CliError } from '../errors.js';
-import { connect } from '../kube.js';
+import { ENDED_PHASES, connect } from '../kube.js';
 import { PublishCommandOptions, printPublished, publishWorkshop } from './publish.js';
 
 /** `registry/repository` and the tag (or digest) of a reference, with the default tag filled in. */
@@ -39,7 +39,7 @@ export async function sessionFollows(name: string, published: string, kubeconfig
     if (used.name !== target.name) return { follows: false, message: `session ${name} (${phase}) uses ${content.image.ref}, not ${published}: this update does not reach it` };
     if (used.digest) return { follows: false, message: `session ${name} (${phase}) is pinned to ${content.image.ref}: it keeps that content` };
     if (used.tag !== target.tag) return { follows: false, message: `session ${name} (${phase}) follows tag '${used.tag}', not '${target.tag}': this update does not reach it` };
-    if (['Terminating', 'Failed', 'Expired'].includes(phase)) return { follows: false, message: `session ${name} is ${phase}: it will not update` };
+    if (ENDED_PHASES.has(phase)) return { follows: false, message: `session ${name} is ${phase}: it will not update` };
     return { follows: true, message: `session ${name} (${phase}) follows ${content.image.ref}: its dashboard switches to the new content at its next check of the tag (every 30 s by default)` };
   } finally {
     await client.close();
