@@ -10,18 +10,10 @@
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
 import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
 import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+import { envReader } from './env.js';
 
 const log = createLogger('portal', process.env.LOG_LEVEL);
-
-function fail(message: string): never {
-  log.error(message);
-  process.exit(2);
-}
-const number = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number, not '${process.env[name]}'`);
-  return value;
-};
+const { fail, runtimeTuning } = envReader(log);
 const flag = (name: string, fallback: boolean) => {
   const value = process.env[name];
   if (value === undefined || value === '') return fallback;
@@ -63,10 +55,7 @@ async function main() {
     portalNamespace,
     limits: limitsOf(config),
     identity: process.env.POD_NAME,
-    qps: number('RUNTIME_QPS', 50),
-    concurrency: number('RUNTIME_CONCURRENCY', 32),
-    idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),
-    leaseDurationSeconds: number('RUNTIME_LEASE_SECONDS', 15),
+    ...runtimeTuning(),
     logger: log,
   });
   await runtime.start();

@@ -3,39 +3,23 @@
 // portal.json, for its session limits), KUBECONFIG (else in-cluster), PORT, RUNTIME_QPS, RUNTIME_CONCURRENCY,
 // RUNTIME_LEASE_SECONDS (the leader's lease, default 15), POD_NAME.
 import * as fs from 'node:fs';
+import { limitsOf } from '../portal/config.js';
 import { runtimeApi } from '../portal/runtime-api.js';
 import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+import { envReader } from './env.js';
 
 const log = createLogger('runtime');
-const env = (name: string, fallback?: string) => {
-  const value = process.env[name] ?? fallback;
-  if (value === undefined) {
-    log.error(`${name} must be set`);
-    process.exit(2);
-  }
-  return value;
-};
-const number = (name: string, fallback: number) => {
-  const value = Number(process.env[name] ?? fallback);
-  if (!Number.isFinite(value) || value <= 0) {
-    log.error(`${name} must be a positive number, not '${process.env[name]}'`);
-    process.exit(2);
-  }
-  return value;
-};
+const { fail, runtimeTuning } = envReader(log);
+const env = (name: string, fallback?: string) => process.env[name] ?? fallback ?? fail(`${name} must be set`);
 
 const portal = env('PORTAL_NAME');
 const config = process.env.PORTAL_CONFIG ? JSON.parse(fs.readFileSync(process.env.PORTAL_CONFIG, 'utf8')) : {};
-const sessions = config.sessions ?? {};
 const runtime = new SessionRuntime(KubeClient.fromKubeconfig(process.env.KUBECONFIG), {
   portal,
   portalNamespace: env('PORTAL_NAMESPACE', `${portal}-ui`),
-  limits: { maximum: sessions.maximum ?? 0, registered: sessions.registered ?? 0, anonymous: sessions.anonymous ?? sessions.registered ?? 0 },
+  limits: limitsOf(config),
   identity: process.env.POD_NAME,
-  qps: number('RUNTIME_QPS', 50),
-  concurrency: number('RUNTIME_CONCURRENCY', 32),
-  idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),
-  leaseDurationSeconds: number('RUNTIME_LEASE_SECONDS', 15),
+  ...runtimeTuning(),
   logger: log,
 });
 const api = runtimeApi(runtime);
