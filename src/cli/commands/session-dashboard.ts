@@ -139,6 +139,11 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
   }
 }
 
+/** The port is taken, both by the waiting page and by the dashboard itself. */
+function portInUse(host: string, port: number): CliError {
+  return new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`);
+}
+
 /**
  * A page for every request while the dashboard is not running: it says so and reloads once the dashboard answers
  * /healthz (the page polls, so a moment without any server on the port does not strand the learner on an error).
@@ -155,9 +160,7 @@ async function waitingPage(host: string, port: number, session?: string): Promis
     response.end(request.url === '/healthz' ? '{"status":"waiting"}' : html);
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE'
-      ? new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`)
-      : error));
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(host, port) : error));
     server.listen(port, host, () => resolve());
   });
   return {
@@ -245,7 +248,7 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
     });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${options.host}:<another>`);
+    if (code === 'EADDRINUSE') throw portInUse(options.host, options.port);
     throw error;
   }
   process.stdout.write(`dashboard of session ${name} at ${dashboard.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
