@@ -264,14 +264,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const files = isObject(config.settings.files) ? config.settings.files : null;
   if (files || config.capabilities.includes('files')) {
     const root = path.resolve(homeDir, typeof files?.directory === 'string' ? files.directory : '.');
-    app.get('/files/*', learner, (request, reply) => serveFile(reply, root, wildcard(request), { prefix: '/files/', listings: true, download: true }));
+    app.get('/files/*', learner, (request, reply) => serveFile(reply, root, encodedWildcard(request, '/files/'), { prefix: '/files/', listings: true, download: true }));
   }
   const slides = isObject(config.settings.slides) ? config.settings.slides : null;
   if (slides || config.capabilities.includes('slides')) {
     const dir = typeof slides?.directory === 'string' ? slides.directory : 'workshop/slides';
-    app.get('/slides/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, dir), wildcard(request), { prefix: '/slides/' }));
+    app.get('/slides/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, dir), encodedWildcard(request, '/slides/'), { prefix: '/slides/' }));
   }
-  app.get('/workshop/static/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, 'workshop/static'), wildcard(request), { prefix: '/workshop/static/' }));
+  app.get('/workshop/static/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, 'workshop/static'), encodedWildcard(request, '/workshop/static/'), { prefix: '/workshop/static/' }));
 
   // Reached only when the learner is not signed in (signed-in requests to known routes never get here).
   app.all('/proxy/*', learner, async (request, reply) => reply.code(404).send({ error: 'not_found', message: `the session has no route '${wildcard(request).split('/')[0]}'` }));
@@ -312,6 +312,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
 
 function pageParam(request: FastifyRequest): string {
   return decodeURIComponent(wildcard(request)).replace(/\/+$/, '');
+}
+
+/**
+ * The request's path after `prefix`, still percent-encoded: serveFile decodes it once, itself (fastify's `*` param
+ * is decoded already, and a second decoding would misread names with a '%' in them).
+ */
+function encodedWildcard(request: FastifyRequest, prefix: string): string {
+  const pathname = request.url.split('?')[0];
+  return pathname.startsWith(prefix) ? pathname.slice(prefix.length) : encodeURI(wildcard(request));
 }
 
 function wildcard(request: FastifyRequest): string {

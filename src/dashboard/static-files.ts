@@ -65,7 +65,8 @@ async function listing(dir: string, relative: string, prefix: string): Promise<s
       return `<li><a href="${escapeHtml(prefix + relative + encodeURIComponent(e.name) + (e.isDirectory() ? '/' : ''))}">${escapeHtml(name)}</a></li>`;
     })
     .join('');
-  const title = `Files: /${relative}`;
+  // `relative` is still percent-encoded (as links need it); inside() decoded it already, so this cannot throw.
+  const title = `Files: /${decodeURIComponent(relative)}`;
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
 <body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${escapeHtml(title)}</h1>
 ${relative ? `<p><a href="../">Up</a></p>` : ''}<ul>${items || '<li>(empty)</li>'}</ul></main></body></html>`;

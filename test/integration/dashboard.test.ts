@@ -441,6 +441,16 @@ describe('the session dashboard', () => {
     const text = await page.evaluate(async () => (await fetch('/files/notes.txt')).text());
     expect(text).toBe('my notes\n');
     expect(await page.evaluate(async () => (await fetch('/files/..%2f..%2fetc/passwd')).status)).toBe(404);
+    // A name with a '%' is decoded once, as the listing's link encodes it once.
+    fs.writeFileSync(path.join(workDir, 'home', '100% done.txt'), 'done\n');
+    try {
+      await page.reload();
+      await page.locator('[role="tab"][data-tab="Files"]').click();
+      const href = await frame.locator('a', { hasText: '100% done.txt' }).getAttribute('href');
+      expect(await page.evaluate(async (url) => (await fetch(url)).text(), href!)).toBe('done\n');
+    } finally {
+      fs.rmSync(path.join(workDir, 'home', '100% done.txt'));
+    }
     await context.close();
   });
 
