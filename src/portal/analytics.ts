@@ -79,11 +79,6 @@ export class Analytics {
     this.runtime.state.sessions.off('change', this.listener);
   }
 
-  /** Whether anything would receive events of this session. */
-  public get enabled(): boolean {
-    return Boolean(this.options.webhookUrl);
-  }
-
   /** Sends an event to the portal's webhook and, if given, a session's own webhook. */
   public emit(event: AnalyticsEvent, sessionWebhook?: string): void {
     const urls = [this.options.webhookUrl, sessionWebhook].filter((u): u is string => Boolean(u));
@@ -191,7 +186,8 @@ export class Analytics {
       } catch {
         // unreachable or timed out: try again
       }
-      await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** delivery.attempt));
+      // no wait after the last attempt: it would only hold one of the four delivery slots
+      if (delivery.attempt + 1 < attempts) await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** delivery.attempt));
     }
     if (!this.stopped) this.log.warn({ url: redact(delivery.url), attempts }, 'analytics webhook did not take an event; dropped it');
   }
