@@ -14,11 +14,10 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
+import { BIN } from '../support/cli.js';
 import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { TestPortal, freePort, startTestPortal } from '../support/portal-server.js';
 
-const ROOT = path.resolve('.');
-const BIN = path.join(ROOT, 'bin', 'workshops.js');
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
 let portal: TestPortal;
