@@ -39,16 +39,23 @@ export class SessionPasswords {
   constructor(private readonly runtime: SessionRuntime) {}
 
   public async check(name: string, password: string): Promise<boolean> {
+    if (!password) return false;
+    const expected = await this.passwordOf(name);
+    return expected !== undefined && secretEquals(expected, password);
+  }
+
+  /** The session's config password (what its dashboard and OAuth2 client authenticate with). */
+  public async passwordOf(name: string): Promise<string | undefined> {
     const session = this.runtime.session(name);
-    if (!session || !password) return false;
+    if (!session) return undefined;
     let entry = this.known.get(name);
     if (!entry || entry.uid !== session.metadata.uid) {
       const secrets = await this.runtime.secretsFor(name);
-      if (!secrets) return false;
+      if (!secrets) return undefined;
       entry = { uid: String(session.metadata.uid), password: secrets.config_password };
       this.known.set(name, entry);
       if (this.known.size > 10_000) this.known.delete(this.known.keys().next().value!);
     }
-    return secretEquals(entry.password, password);
+    return entry.password;
   }
 }

@@ -103,9 +103,10 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
       return access === 'owner' ? 'owner' : access === 'staff' ? 'staff' : 'denied';
     },
     sessionOrigins: (name) => sessionOrigins(runtime, name, options.devSessionUrl),
+    // the same cached lookup as the dashboard's activity reports: a token exchange costs no API request either
     sessionClientSecret: async (name) => {
       const session = runtime.session(name);
-      return session && isLive(session) ? (await runtime.secretsFor(name))?.config_password : undefined;
+      return session && isLive(session) ? passwords.passwordOf(name) : undefined;
     },
   });
 
