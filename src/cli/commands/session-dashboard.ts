@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import { createProxyServer } from 'http-proxy-3';
 import { API_VERSION, Labels } from '../../constructs/names.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
@@ -117,25 +118,26 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
   }
   if (options.port === 10080) process.stderr.write('warning: browsers refuse port 10080 (ERR_UNSAFE_PORT); choose another with --port\n');
   const say = (why: string) => process.stderr.write(`${why}\n`);
-  for (;;) {
-    // While there is no session to serve, a page on the port waits for it (the portal may send the learner here
-    // before the dashboard is up), rather than the browser's "connection refused".
-    const client = await connect(options.kubeconfig);
-    let session: string;
-    let pod: SessionPodView;
-    try {
-      const waiting = await waitingPage(options.host, options.port, name);
+  // One server keeps the port for the whole run: it shows a waiting page while there is no session to serve (the
+  // portal may send the learner here before the dashboard is up) and forwards to the session's dashboard while
+  // there is one. Closing the port between the two left a moment in which the learner's redirect was refused.
+  const door = await frontDoor(options.host, options.port, name);
+  try {
+    for (;;) {
+      const client = await connect(options.kubeconfig);
+      let session: string;
+      let pod: SessionPodView;
       try {
         session = name ?? await nextAllocatedSession(client, options, say);
         pod = await readSessionPod(client, session, options.wait, say);
       } finally {
-        await waiting.close();
+        await client.close();
       }
-    } finally {
-      await client.close();
+      const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, contentDir }, door);
+      if (name || why.startsWith('SIG')) return;
     }
-    const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, contentDir });
-    if (name || why.startsWith('SIG')) return;
+  } finally {
+    await door.close();
   }
 }
 
@@ -144,29 +146,52 @@ function portInUse(host: string, port: number): CliError {
   return new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`);
 }
 
+/** The command's port: a waiting page, or the running dashboard behind it. */
+interface FrontDoor {
+  readonly url: string;
+  /** Sends every request (WebSockets too) to this dashboard; `undefined` brings the waiting page back. */
+  forwardTo(target: string | undefined): void;
+  close(): Promise<void>;
+}
+
 /**
- * A page for every request while the dashboard is not running: it says so and reloads once the dashboard answers
- * /healthz (the page polls, so a moment without any server on the port does not strand the learner on an error).
+ * While no dashboard runs, every request gets a page that says so and reloads once the dashboard answers /healthz.
+ * The Host header is passed on unchanged, so the dashboard builds its sign-in redirect and checks Origin against
+ * the address the learner's browser uses.
  */
-async function waitingPage(host: string, port: number, session?: string): Promise<{ close(): Promise<void> }> {
+async function frontDoor(host: string, port: number, session?: string): Promise<FrontDoor> {
   const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waiting for the session</title></head>
 <body style="font: 1rem/1.5 system-ui, sans-serif; margin: 2rem">
 <h1>Waiting for ${session ? `session ${session}` : 'your session'}</h1>
 <p>Local development: <code>workshops sessions dashboard</code> starts this session's dashboard as soon as the cluster has created it. This page opens it then.</p>
 <script>setInterval(() => fetch('/healthz', { cache: 'no-store' }).then((r) => { if (r.ok) location.reload(); }, () => undefined), 500);</script>
 </body></html>`;
+  const proxy = createProxyServer({ ws: true });
+  let target: string | undefined;
+  proxy.on('error', (_error, _request, res) => {
+    if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
+    else res.destroy();
+  });
   const server = http.createServer((request, response) => {
+    if (target) return proxy.web(request, response, { target });
     response.writeHead(503, { 'content-type': request.url === '/healthz' ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
     response.end(request.url === '/healthz' ? '{"status":"waiting"}' : html);
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (target) proxy.ws(request, socket, head, { target });
+    else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(host, port) : error));
     server.listen(port, host, () => resolve());
   });
   return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    forwardTo: (next) => { target = next; },
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
+      proxy.close();
     }),
   };
 }
@@ -194,7 +219,7 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
 }
 
 /** Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase). */
-async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }): Promise<string> {
+async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }, door: FrontDoor): Promise<string> {
   const { portalUrl, portalApiUrl, contentDir } = options;
   const { parseConfig, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap workshop-dashboard`);
@@ -229,31 +254,26 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config');
   if (fs.existsSync(kubeconfig.split(path.delimiter)[0])) process.env.KUBECONFIG = kubeconfig.split(path.delimiter).map((f) => path.resolve(f)).join(path.delimiter);
 
-  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
-  try {
-    dashboard = await startDashboard({
-      sessionName: name,
-      portalUrl,
-      portalApiUrl,
-      clientSecret: pod.configPassword,
-      workshopDir,
-      configFile,
-      host: options.host,
-      port: options.port,
-      variables,
-      shell: options.shell,
-      homeDir,
-      insecureCookies: !portalUrl.startsWith('https:'),
-      logLevel: options.logLevel ?? 'warn',
-    });
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw portInUse(options.host, options.port);
-    throw error;
-  }
-  process.stdout.write(`dashboard of session ${name} at ${dashboard.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
+  // The dashboard itself listens on a loopback port of its own, behind the command's port.
+  const dashboard = await startDashboard({
+    sessionName: name,
+    portalUrl,
+    portalApiUrl,
+    clientSecret: pod.configPassword,
+    workshopDir,
+    configFile,
+    host: '127.0.0.1',
+    port: 0,
+    variables,
+    shell: options.shell,
+    homeDir,
+    insecureCookies: !portalUrl.startsWith('https:'),
+    logLevel: options.logLevel ?? 'warn',
+  });
+  door.forwardTo(dashboard.url);
+  process.stdout.write(`dashboard of session ${name} at ${door.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
     `content: ${contentDir ?? config.content.image!.ref}; portal: ${portalUrl}\n` +
-    `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${dashboard.url}; Ctrl-C stops\n`);
+    `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${door.url}; Ctrl-C stops\n`);
 
   // Runs until Ctrl-C, or until the session ends.
   let onSignal: ((signal: string) => void) | undefined;
@@ -280,6 +300,7 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
   clearInterval(watch);
   process.off('SIGINT', onSignal!);
   process.off('SIGTERM', onSignal!);
+  door.forwardTo(undefined);
   await dashboard.close();
   process.stderr.write(`dashboard of session ${name} stopped (${why})\n`);
   return why;
