@@ -24,10 +24,9 @@ export function errorPage(request: FastifyRequest, reply: FastifyReply, status: 
   return htmlPage(reply, status, renderPage({ title, identity: request.identity, body }));
 }
 
-/** Whether the client wants a page rather than JSON (browsers send Accept: text/html). */
+/** Whether the client wants a page rather than JSON: browsers navigating ask for text/html; API clients do not. */
 export function wantsHtml(request: FastifyRequest): boolean {
-  const accept = String(request.headers.accept ?? '');
-  return accept.includes('text/html');
+  return /\btext\/html\b/.test(String(request.headers.accept ?? ''));
 }
 
 export function installErrorHandlers(app: FastifyInstance, log: Logger): void {

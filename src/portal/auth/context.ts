@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CookieSession, CookieSettings, newSession, readSession, writeSession, clearSession } from './cookies.js';
-import { htmlPage } from '../errors.js';
+import { htmlPage, wantsHtml } from '../errors.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
 import { messagePage } from './pages.js';
@@ -100,7 +100,7 @@ export class AuthContext {
 
   /** Browsers navigating ask for text/html; API clients (fetch, curl, the dashboard) do not. */
   public wantsHtml(request: FastifyRequest): boolean {
-    return /\btext\/html\b/.test(String(request.headers.accept ?? ''));
+    return wantsHtml(request);
   }
 
   /** A same-site path to return to after signing in; anything else (other hosts, schemes, `//`) becomes '/'. */
