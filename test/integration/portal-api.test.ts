@@ -146,6 +146,10 @@ describe('session requests', () => {
     const old = await fetchAnswer('GET', requested.url, { accept: 'text/html' });
     expect(old.status).toBe(303);
     expect(old.location).toBe('https://lms.example.com/course?notification=session-invalid');
+    // a crafted link cannot make the portal send a browser to another site
+    const elsewhere = `&index_url=${encodeURIComponent('https://elsewhere.example/')}`;
+    expect((await fetchAnswer('GET', `${requested.url.replace(/&index_url=[^&]*/, '')}${elsewhere}`, { accept: 'text/html' })).status).toBe(403);
+    expect((await fetchAnswer('GET', `/workshops/session/papi-nope-s001/activate/?token=x${elsewhere}`, { accept: 'text/html' })).status).toBe(403);
     requested = again.json();
   });
 
@@ -161,6 +165,11 @@ describe('session requests', () => {
     expect(schedule.status).toBe(200);
     conforms('GET', '/workshops/session/{session}/schedule/', schedule);
     expect(schedule.json()).toMatchObject({ status: 'RUNNING', expiring: true, extendable: true });
+    // a link followed from another site carries the cookie, but may not act on the session
+    const crossSite = await browser.get(`/workshops/session/${requested.name}/terminate/`, { accept: 'application/json', 'sec-fetch-site': 'cross-site' });
+    expect(crossSite.status).toBe(403);
+    expect(crossSite.json()).toEqual({ error: 'forbidden', message: 'a page of another site cannot act on a session: use the portal, or an OAuth2 access token' });
+    expect(t.runtime.session(requested.name)!.status!.phase).not.toBe('Terminating');
     // single use
     expect((await new HttpClient(t.url).get(requested.url)).status).toBe(303);
   });

@@ -29,6 +29,13 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
       apiError(reply, 401, 'unauthorized', 'sign in, or send an OAuth2 access token in the Authorization: Bearer header');
       return undefined;
     }
+    // A signed-in browser carries its cookie when a link on another site is followed (SameSite=Lax), and these
+    // endpoints are GETs as in Educates: so a page elsewhere could end or extend a learner's session. Cookie
+    // callers must come from this site; API clients send a Bearer token and are not affected.
+    if (!ctx.auth.tokenOf(request) && request.headers['sec-fetch-site'] === 'cross-site') {
+      apiError(reply, 403, 'forbidden', 'a page of another site cannot act on a session: use the portal, or an OAuth2 access token');
+      return undefined;
+    }
     const session = ctx.runtime.session(name);
     if (!session) {
       apiError(reply, 404, 'not-found', `no session '${name.slice(0, 80)}'`);

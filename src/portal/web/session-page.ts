@@ -117,7 +117,12 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const session = ctx.runtime.session(request.params.session);
     const hash = session?.status?.activationTokenHash;
     if (!session || !isLive(session) || !hash || !token || !secretEquals(hash, createHash('sha256').update(token).digest('hex'))) {
-      if (indexUrl) return reply.redirect(withNotification(indexUrl, 'session-invalid'), 303);
+      // Back only to the site the robot registered with the session: an index_url taken from the link alone would
+      // make the portal an open redirect for anyone who crafts one.
+      const registered = session?.status?.request?.indexUrl;
+      if (indexUrl && registered && new URL(registered).origin === new URL(indexUrl).origin) {
+        return reply.redirect(withNotification(indexUrl, 'session-invalid'), 303);
+      }
       return errorPage(request, reply, 403, 'This link does not open a session', 'The activation link is wrong, was used already, or its session has ended. Ask for a new one where you got it.');
     }
     const status = session.status!;
