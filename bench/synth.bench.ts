@@ -208,8 +208,8 @@ function sessionId(i: number): string {
  * Values maps for `count` sessions, computed before any timing: one real `sessionValues()` (it hashes with bcrypt,
  * deliberately slow), then per session the name replaced throughout and fresh ids and passwords.
  */
-function sessionValueMaps(environmentName: string, count: number): Array<Record<string, string>> {
-  const template = sessionValues(
+async function sessionValueMaps(environmentName: string, count: number): Promise<Array<Record<string, string>>> {
+  const template = await sessionValues(
     { environmentName, sessionId: 'zzzzz', workshopSessionUid: randomUUID(), sessionNamespaceUid: randomUUID(), ingressDomain: INGRESS_DOMAIN, ingressProtocol: 'http' },
     generateSessionSecrets(),
   );
@@ -506,10 +506,10 @@ interface RenderResult {
   readonly baselineP99: number;
 }
 
-function benchRender(): RenderResult {
+async function benchRender(): Promise<RenderResult> {
   console.log('== 2. Session render: CompiledBlueprint.render(values) vs. a fresh cdk8s App + Chart + synthYaml() per session ==');
   const { blueprint, environmentName } = synthesizedBlueprint();
-  const maps = sessionValueMaps(environmentName, RENDER_WARMUP + RENDER_SESSIONS);
+  const maps = await sessionValueMaps(environmentName, RENDER_WARMUP + RENDER_SESSIONS);
   const compiled = new CompiledBlueprint(blueprint);
   const blueprintBytes = JSON.stringify(blueprint.objects).length;
   checkRendered(compiled.render(maps[0]), maps[0]);
@@ -564,7 +564,7 @@ async function main(): Promise<void> {
   console.log(`forced GC before each phase: ${gcAvailable ? 'yes' : 'no'}`);
   const synth = await benchSynthesis();
   const liveHeap = gcAvailable ? liveHeapAt(400) : undefined;
-  const render = benchRender();
+  const render = await benchRender();
   sampleHeap();
 
   const t = (n: number) => median(synth.get(n)!.map((x) => x.totalMs));

@@ -32,9 +32,9 @@ export async function applySession(
   secrets: SessionSecrets,
   options: ApplySessionOptions = {},
 ): Promise<AppliedSession> {
-  // The values once per session: they include a bcrypt hash (~50-250 ms of CPU on the event loop); only the
-  // namespace's uid changes between the two renders.
-  const values = sessionValues(identity, secrets, blueprint.variables);
+  // The values once per session: they include a bcrypt hash (~50-250 ms of CPU); only the namespace's uid changes
+  // between the two renders.
+  const values = await sessionValues(identity, secrets, blueprint.variables);
   const first = blueprint.render(values);
   const sessionName = `${identity.environmentName}-${identity.sessionId}`;
   const primary = first.find((o) => o.kind === 'Namespace' && o.metadata.name === sessionName);

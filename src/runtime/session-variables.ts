@@ -57,14 +57,16 @@ export function generateSessionSecrets(): SessionSecrets {
 }
 
 /** Every session variable's value, for rendering the session's blueprint (`needed`: skip costly values nobody uses). */
-export function sessionValues(identity: SessionIdentity, secrets: SessionSecrets, needed?: ReadonlySet<string>): Record<string, string> {
+export async function sessionValues(identity: SessionIdentity, secrets: SessionSecrets, needed?: ReadonlySet<string>): Promise<Record<string, string>> {
   const name = `${identity.environmentName}-${identity.sessionId}`;
   const hostname = `${name}.${identity.ingressDomain}`;
   const registryHost = `registry-${name}.${identity.ingressDomain}`;
   const basic = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
-  // bcrypt at cost 10 takes 100+ ms of the event loop in JS: only for blueprints that use it (per-session registries).
+  // bcrypt at cost 10 takes 100+ ms of CPU in JS: only for blueprints that use it (per-session registries), and in
+  // bcryptjs' asynchronous form, which hands the event loop back between slices of rounds, so other sessions'
+  // requests and timers are not held up behind one hash.
   const htpasswd = !needed || needed.has('registry_htpasswd')
-    ? `${name}:${bcrypt.hashSync(secrets.registry_password, bcrypt.genSaltSync(10))}`
+    ? `${name}:${await bcrypt.hash(secrets.registry_password, 10)}`
     : '';
   return {
     session_id: identity.sessionId,

@@ -30,9 +30,9 @@ export const FIXED_SECRETS: SessionSecrets = {
 };
 
 /** A session of an environment rendered with fixed values (offline: no UIDs from a cluster). */
-export function renderSample(environment: Manifest, sessionId = 'x7k2p'): Manifest[] {
+export async function renderSample(environment: Manifest, sessionId = 'x7k2p'): Promise<Manifest[]> {
   const spec = environment.spec as { portal: { ingressDomain: string; ingressProtocol: string } };
-  const values = sessionValues({
+  const values = await sessionValues({
     environmentName: environment.metadata.name,
     sessionId,
     workshopSessionUid: '00000000-0000-0000-0000-000000000001',

@@ -47,8 +47,10 @@ describe('dist/', () => {
     ]);
   });
 
-  test('namespaced objects carry a namespace and cluster-scoped ones never do, in dist/ and in rendered sessions', () => {
-    const all = [...files.flatMap((f) => f.objects), ...environments(files).flatMap((e) => renderSample(e))];
+  const renderedSessions = async () => (await Promise.all(environments(files).map((e) => renderSample(e)))).flat();
+
+  test('namespaced objects carry a namespace and cluster-scoped ones never do, in dist/ and in rendered sessions', async () => {
+    const all = [...files.flatMap((f) => f.objects), ...await renderedSessions()];
     for (const object of all) {
       const info = lookupKind(object.apiVersion, object.kind);
       expect({ object: `${object.kind} ${object.metadata.name}`, namespaced: !!object.metadata.namespace })
@@ -68,7 +70,7 @@ describe('dist/', () => {
   });
 
   test('every object, and every object of a rendered session, passes the Kubernetes schemas', async () => {
-    const all = [...files.flatMap((f) => f.objects), ...environments(files).flatMap((e) => renderSample(e))];
+    const all = [...files.flatMap((f) => f.objects), ...await renderedSessions()];
     let checked = 0;
     for (const object of all) {
       const validate = await validatorFor(object.apiVersion, object.kind);
@@ -86,9 +88,9 @@ describe('dist/', () => {
     expect(deployment!({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'x' }, spec: { replicas: 'two' } })).toBe(false);
   });
 
-  test('a rendered session has no variables left', () => {
+  test('a rendered session has no variables left', async () => {
     for (const environment of environments(files)) {
-      expect(JSON.stringify(renderSample(environment))).not.toMatch(/\$\([a-z_]+\)/);
+      expect(JSON.stringify(await renderSample(environment))).not.toMatch(/\$\([a-z_]+\)/);
     }
   });
 });
