@@ -40,6 +40,16 @@ export interface BudgetOverrides {
   readonly secrets?: number;
   /** Most Services in the namespace. */
   readonly services?: number;
+  /** Most pods that have not finished (Pending or Running) in the namespace. */
+  readonly pods?: number;
+  /** Most ConfigMaps in the namespace (Kubernetes puts one, `kube-root-ca.crt`, in every namespace). */
+  readonly configMaps?: number;
+  /** Most Deployments in the namespace. */
+  readonly deployments?: number;
+  /** Most Services of type NodePort; more than 0 needs `AdmissionRule.NODE_PORT_SERVICES` relaxed too. @default 0 */
+  readonly nodePortServices?: number;
+  /** Most Services of type LoadBalancer; more than 0 needs `AdmissionRule.LOAD_BALANCER_SERVICES` relaxed too. @default 0 */
+  readonly loadBalancerServices?: number;
 }
 
 /** The complete figures of a budget, as written into the ResourceQuotas and the LimitRange. */
@@ -47,17 +57,22 @@ export type BudgetFigures = Required<BudgetOverrides>;
 
 /**
  * How much of the cluster one session namespace may use: a LimitRange and three ResourceQuotas sized from one of
- * Educates' named budgets, with any field overridable.
+ * Educates' named budgets, with any field overridable. Beyond Educates' object counts (PersistentVolumeClaims,
+ * ReplicationControllers, Secrets, Services), every budget also counts pods, ConfigMaps and Deployments, and allows
+ * no NodePort or LoadBalancer Services: without them, CPU and memory quotas alone let a learner create about a
+ * thousand 1m pods, and ConfigMaps and Deployments without end.
  *
  * @see https://kubernetes.io/docs/concepts/policy/resource-quotas/
  */
 export class Budget {
-  public static readonly SMALL = Budget.named('small', ['1', '1Gi', '250m', '256Mi', '1Gi', '1Gi', 3, 10, 20, 5]);
-  public static readonly MEDIUM = Budget.named('medium', ['2', '2Gi', '500m', '512Mi', '1Gi', '5Gi', 6, 15, 25, 10]);
-  public static readonly LARGE = Budget.named('large', ['4', '4Gi', '500m', '512Mi', '1Gi', '10Gi', 12, 25, 35, 20]);
-  public static readonly X_LARGE = Budget.named('x-large', ['8', '8Gi', '500m', '512Mi', '1Gi', '20Gi', 18, 35, 45, 30]);
-  public static readonly XX_LARGE = Budget.named('xx-large', ['8', '12Gi', '500m', '512Mi', '1Gi', '20Gi', 24, 45, 55, 40]);
-  public static readonly XXX_LARGE = Budget.named('xxx-large', ['8', '16Gi', '500m', '512Mi', '1Gi', '20Gi', 30, 55, 65, 50]);
+  // Educates' figures; then pods, ConfigMaps and Deployments (ours): pods twice the Services, ConfigMaps as many as
+  // Secrets, Deployments as many as Services
+  public static readonly SMALL = Budget.named('small', ['1', '1Gi', '250m', '256Mi', '1Gi', '1Gi', 3, 10, 20, 5], [10, 20, 5]);
+  public static readonly MEDIUM = Budget.named('medium', ['2', '2Gi', '500m', '512Mi', '1Gi', '5Gi', 6, 15, 25, 10], [20, 25, 10]);
+  public static readonly LARGE = Budget.named('large', ['4', '4Gi', '500m', '512Mi', '1Gi', '10Gi', 12, 25, 35, 20], [40, 35, 20]);
+  public static readonly X_LARGE = Budget.named('x-large', ['8', '8Gi', '500m', '512Mi', '1Gi', '20Gi', 18, 35, 45, 30], [60, 45, 30]);
+  public static readonly XX_LARGE = Budget.named('xx-large', ['8', '12Gi', '500m', '512Mi', '1Gi', '20Gi', 24, 45, 55, 40], [80, 55, 40]);
+  public static readonly XXX_LARGE = Budget.named('xxx-large', ['8', '16Gi', '500m', '512Mi', '1Gi', '20Gi', 30, 55, 65, 50], [100, 65, 50]);
   /** No quota and no limit range: the author supplies their own (Educates' `custom`). */
   public static readonly CUSTOM = new Budget('custom', undefined);
 
@@ -72,7 +87,11 @@ export class Budget {
     return found;
   }
 
-  private static named(name: string, row: [string, string, string, string, string, string, number, number, number, number]): Budget {
+  private static named(
+    name: string,
+    row: [string, string, string, string, string, string, number, number, number, number],
+    [pods, configMaps, deployments]: [number, number, number],
+  ): Budget {
     const [cpu, memory, defaultCpu, defaultMemory, claimMin, claimMax, pvcs, rcs, secrets, services] = row;
     return new Budget(name, {
       quotaCpu: cpu,
@@ -93,6 +112,11 @@ export class Budget {
       replicationControllers: rcs,
       secrets,
       services,
+      pods,
+      configMaps,
+      deployments,
+      nodePortServices: 0,
+      loadBalancerServices: 0,
     });
   }
 

@@ -1,3 +1,4 @@
+export * from './admission-policies.js';
 export * from './app.js';
 export * from './blueprint.js';
 export * from './budget.js';

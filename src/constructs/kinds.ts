@@ -62,4 +62,7 @@ known('scheduling.k8s.io', false, { PriorityClass: 'priorityclasses' });
 known('coordination.k8s.io', true, { Lease: 'leases' });
 known('apiextensions.k8s.io', false, { CustomResourceDefinition: 'customresourcedefinitions' });
 known('admissionregistration.k8s.io', false, { ValidatingWebhookConfiguration: 'validatingwebhookconfigurations', MutatingWebhookConfiguration: 'mutatingwebhookconfigurations' });
+known('admissionregistration.k8s.io', false, {
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies', ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
+});
 known(API_GROUP, false, { WorkshopEnvironment: 'workshopenvironments', WorkshopSession: 'workshopsessions' });

@@ -1,13 +1,18 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { AdmissionRule, INGRESS_DOMAIN_ANNOTATION, exceptionLabels } from './admission-policies.js';
 import { Budget } from './budget.js';
 import { Annotations, API_VERSION, Labels } from './names.js';
 import { SecurityPolicy } from './security-policy.js';
 import { SessionRole } from './session-role.js';
 import { variable } from './variables.js';
 
-/** Cloud metadata endpoints that sessions may not reach unless the author allows it. */
-export const METADATA_CIDRS = ['169.254.169.254/32', 'fd00:ec2::254/128'];
+/**
+ * Cloud metadata endpoints that sessions may not reach unless the author allows it: the link-local instance
+ * metadata service of AWS, GCP, Azure, OpenStack and others (169.254.169.254, and AWS' IPv6 fd00:ec2::254), the
+ * AWS ECS task metadata and credentials endpoint (169.254.170.2) and Alibaba Cloud's (100.100.100.200).
+ */
+export const METADATA_CIDRS = ['169.254.169.254/32', '169.254.170.2/32', '100.100.100.200/32', 'fd00:ec2::254/128'];
 
 export interface SessionNamespaceOptions {
   /**
@@ -21,15 +26,27 @@ export interface SessionNamespaceOptions {
    */
   readonly role?: SessionRole;
   /**
-   * The Pod Security Standard the namespace enforces.
+   * The Pod Security Standard the namespace enforces: `restricted` or `baseline`. Session namespaces are never
+   * `privileged` (the portal's admission policy refuses such a namespace): what needs privileges, such as a docker
+   * daemon, runs in the environment namespace, where learners cannot create pods.
    * @default SecurityPolicy.RESTRICTED
    */
   readonly securityPolicy?: SecurityPolicy;
   /**
-   * Egress destinations (CIDRs) blocked for pods in the namespace; `[]` blocks nothing.
-   * @default - the cloud metadata endpoints 169.254.169.254/32 and fd00:ec2::254/128
+   * Egress destinations (CIDRs) blocked for pods in the namespace; `[]` blocks nothing. Replaces the default list,
+   * so to block more, pass `[...METADATA_CIDRS, '10.0.0.0/8']`.
+   * @default METADATA_CIDRS - the cloud metadata endpoints 169.254.169.254/32, 169.254.170.2/32 (AWS ECS),
+   * 100.100.100.200/32 (Alibaba Cloud) and fd00:ec2::254/128 (AWS IPv6)
    */
   readonly blockedEgressCidrs?: string[];
+  /**
+   * Admission rules relaxed in this namespace, e.g. `[AdmissionRule.NODE_PORT_SERVICES]` for a workshop about
+   * NodePort Services. Each becomes a label `training.cdk8s-workshops.dev/admission-exception.<rule>: "true"` on the
+   * namespace, which that rule's ValidatingAdmissionPolicyBinding does not select; everything else stays refused.
+   * Applies to this namespace only (secondary namespaces take their own).
+   * @default - none: every rule of AdmissionRule.all() holds
+   */
+  readonly admissionExceptions?: AdmissionRule[];
 }
 
 export interface SessionNamespaceProps extends SessionNamespaceOptions {
@@ -51,6 +68,8 @@ export class SessionNamespace extends Construct {
   public readonly role: SessionRole;
   public readonly securityPolicy: SecurityPolicy;
   public readonly blockedEgressCidrs: string[];
+  /** Admission rules relaxed in this namespace. */
+  public readonly admissionExceptions: AdmissionRule[];
   /** The Namespace object. */
   public readonly apiObject: ApiObject;
 
@@ -62,6 +81,26 @@ export class SessionNamespace extends Construct {
     this.securityPolicy = props.securityPolicy ?? SecurityPolicy.RESTRICTED;
     this.blockedEgressCidrs = [...(props.blockedEgressCidrs ?? METADATA_CIDRS)];
     for (const cidr of this.blockedEgressCidrs) checkCidr(this.node.path, cidr);
+    this.admissionExceptions = [...new Set(props.admissionExceptions ?? [])];
+    if (this.securityPolicy === SecurityPolicy.PRIVILEGED) {
+      // checked at synthesis, so that a capability can still move its privileged parts out of the namespace first
+      this.node.addValidation({
+        validate: () => [`session namespace '${this.name}': 'securityPolicy' (${this.securityPolicy.name}) must be restricted or baseline: ` +
+          `learners own their session namespaces, so a privileged one would let them take over the node (run privileged parts in the environment namespace)`],
+      });
+    }
+    const figures = this.budget?.figures;
+    if (figures) {
+      for (const [rule, field, count] of [
+        [AdmissionRule.NODE_PORT_SERVICES, 'nodePortServices', figures.nodePortServices],
+        [AdmissionRule.LOAD_BALANCER_SERVICES, 'loadBalancerServices', figures.loadBalancerServices],
+      ] as const) {
+        if (this.admissionExceptions.includes(rule) && count === 0) {
+          throw new Error(`${this.node.path}: admissionExceptions relaxes '${rule.name}', but budget '${this.budget!.name}' allows 0 of them ` +
+            `(services.${field === 'nodePortServices' ? 'nodeports' : 'loadbalancers'}): override '${field}' in the budget too`);
+        }
+      }
+    }
 
     const owner = props.primary
       ? { apiVersion: API_VERSION, kind: 'WorkshopSession', name: variable('session_name'), uid: variable('workshop_session_uid') }
@@ -77,8 +116,15 @@ export class SessionNamespace extends Construct {
           [Labels.PSA_ENFORCE_VERSION]: 'latest',
           [Labels.PSA_WARN]: this.securityPolicy.name,
           [Labels.PSA_AUDIT]: this.securityPolicy.name,
+          // the portal's admission policy lets a portal write only in its own session namespaces
+          [Labels.PORTAL]: variable('training_portal'),
+          ...exceptionLabels(this.admissionExceptions),
         },
-        annotations: this.budget ? { [Annotations.BUDGET]: this.budget.name } : undefined,
+        annotations: {
+          // the Ingress admission rule reads the domain of the session's hosts from here
+          [INGRESS_DOMAIN_ANNOTATION]: variable('ingress_domain'),
+          ...(this.budget ? { [Annotations.BUDGET]: this.budget.name } : {}),
+        },
         ownerReferences: [{ ...owner, controller: props.primary, blockOwnerDeletion: false }],
       },
     });
@@ -112,7 +158,6 @@ export class SessionNamespace extends Construct {
       },
     });
 
-    const figures = this.budget?.figures;
     if (figures) {
       const compute = { 'limits.cpu': figures.quotaCpu, 'limits.memory': figures.quotaMemory };
       new ApiObject(this, 'LimitRange', {
@@ -143,10 +188,15 @@ export class SessionNamespace extends Construct {
       quota('TimeboundQuota', 'compute-resources-timebound', { hard: compute, scopes: ['Terminating'] });
       quota('ObjectQuota', 'object-counts', {
         hard: {
-          persistentvolumeclaims: String(figures.persistentVolumeClaims),
-          replicationcontrollers: String(figures.replicationControllers),
-          secrets: String(figures.secrets),
-          services: String(figures.services),
+          'configmaps': String(figures.configMaps),
+          'count/deployments.apps': String(figures.deployments),
+          'persistentvolumeclaims': String(figures.persistentVolumeClaims),
+          'pods': String(figures.pods),
+          'replicationcontrollers': String(figures.replicationControllers),
+          'secrets': String(figures.secrets),
+          'services': String(figures.services),
+          'services.loadbalancers': String(figures.loadBalancerServices),
+          'services.nodeports': String(figures.nodePortServices),
         },
       });
     }

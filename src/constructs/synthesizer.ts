@@ -1,5 +1,6 @@
 /**
- * Synthesis of a whole app into the files Argo CD applies: a `cluster/` folder (CRDs, session roles), and a folder
+ * Synthesis of a whole app into the files Argo CD applies: a `cluster/` folder (CRDs, session roles, admission
+ * policies), and a folder
  * per portal with its own objects and a sub-folder per environment (shared objects plus the WorkshopEnvironment
  * that carries the session blueprint). Every object is resolved once, so synthesis grows linearly with the
  * number of environments; the output is byte-for-byte deterministic.
@@ -9,6 +10,7 @@ import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { stringify } from 'yaml';
+import { AdmissionRule, admissionPolicies, admissionProblems } from './admission-policies.js';
 import { SessionBlueprint, blueprintVariables } from './blueprint.js';
 import { workshopEnvironmentCrd, workshopSessionCrd } from './crds.js';
 import { lookupKind } from './kinds.js';
@@ -26,10 +28,15 @@ export interface SynthFile {
   readonly objects: Manifest[];
 }
 
-/** Argo CD sync waves: CRDs, then cluster roles, then namespaces, then the rest, then the environments. */
-const WAVES: Record<string, number> = { CustomResourceDefinition: -20, ClusterRole: -10, Namespace: -5, WorkshopEnvironment: 5 };
+/**
+ * Argo CD sync waves: CRDs, then cluster roles, then the admission policies (in force before any portal can create
+ * a session), then namespaces, then the rest, then the environments.
+ */
+const WAVES: Record<string, number> = {
+  CustomResourceDefinition: -20, ClusterRole: -10, ValidatingAdmissionPolicy: -8, ValidatingAdmissionPolicyBinding: -8, Namespace: -5, WorkshopEnvironment: 5,
+};
 const KIND_ORDER = [
-  'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ServiceAccount', 'Role', 'RoleBinding', 'ResourceQuota',
+  'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ServiceAccount', 'Role', 'RoleBinding', 'ResourceQuota',
   'LimitRange', 'NetworkPolicy', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet',
   'Job', 'CronJob', 'Pod', 'Ingress', 'PodDisruptionBudget',
 ];
@@ -54,6 +61,7 @@ export function synthesize(root: IConstruct): SynthFile[] {
   const files: SynthFile[] = [
     { path: 'cluster/crds.k8s.yaml', objects: [workshopEnvironmentCrd(), workshopSessionCrd()] },
     { path: 'cluster/session-roles.k8s.yaml', objects: SessionRole.bindable().map((r) => r.toClusterRole() as Manifest) },
+    { path: 'cluster/admission-policies.k8s.yaml', objects: admissionPolicies() },
   ];
   const portals = constructs.filter(TrainingPortal.isTrainingPortal);
   const seenPortals = new Set<string>();
@@ -117,6 +125,7 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
   });
   const sessionObjects = substituteVariables(resolved.sessionObjects, values).map((object) => applyIngressSettings(portal, object));
   checkHostLengths(portal, entry, sessionObjects);
+  checkAdmission(portal, entry, sessionObjects);
   const leftover = JSON.stringify(sessionObjects).match(new RegExp(`\\$\\((${ENVIRONMENT_VARIABLES.join('|')})\\)`));
   if (leftover) throw new Error(`Workshop '${workshop.name}': environment variable ${leftover[0]} was not filled in (this is a bug)`);
 
@@ -197,6 +206,21 @@ function checkHostLengths(portal: TrainingPortal, entry: PortalWorkshop, objects
 }
 
 /** Stamps the managed-by label and the sync wave, and puts keys in a canonical order. */
+/** What the session admission policies would refuse in the blueprint (with this portal's domain), as one error. */
+function checkAdmission(portal: TrainingPortal, entry: PortalWorkshop, objects: Manifest[]): void {
+  const session = entry.workshop.session;
+  const namespaces = new Map<string, readonly AdmissionRule[]>(
+    [session.primaryNamespace, ...session.secondaryNamespaces].map((ns) => [ns.name, ns.admissionExceptions]));
+  // the primary namespace is named after the session: a host may spell the session name either way
+  const sameName = objects.map((o) => (o.kind === 'Ingress'
+    ? { ...o, spec: JSON.parse(JSON.stringify(o.spec ?? {}).split(variable('session_namespace')).join(variable('session_name'))) }
+    : o));
+  const problems = admissionProblems(sameName, namespaces, { sessionName: variable('session_name'), ingressDomain: portal.ingressDomain });
+  if (problems.length) {
+    throw new Error(problems.map((problem) => `TrainingPortal '${portal.name}' workshop '${entry.alias}': ${problem}`).join('\n'));
+  }
+}
+
 function finish(object: Manifest, withWave = true): Manifest {
   const wave = withWave ? WAVES[object.kind] : undefined;
   const metadata = { ...object.metadata };

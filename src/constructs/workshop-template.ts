@@ -151,6 +151,19 @@ function checkBudget(workshop: Workshop, objects: Manifest[]): string[] {
       }
     }
   }
+  const inPrimary = objects.filter((o) => o.metadata.namespace === primary.name);
+  const counts: Array<[string, keyof typeof figures, number]> = [
+    ['pods', 'pods', inPrimary.reduce((sum, o) => sum + (podsOf(o)?.replicas ?? 0), 0)],
+    // Kubernetes adds the ConfigMap kube-root-ca.crt to every namespace
+    ['ConfigMaps', 'configMaps', inPrimary.filter((o) => o.kind === 'ConfigMap').length + 1],
+    ['Deployments', 'deployments', inPrimary.filter((o) => o.kind === 'Deployment').length],
+  ];
+  for (const [what, field, needed] of counts) {
+    if (needed > (figures[field] as number)) {
+      problems.push(`${where}: the session needs ${needed} ${what}, more than the ${figures[field]} that budget '${primary.budget!.name}' allows ` +
+        `('${field}'): choose a larger budget or override '${field}'`);
+    }
+  }
   for (const resource of ['cpu', 'memory'] as const) {
     if (total[resource] > quota[resource] + 1e-9) {
       const show = resource === 'cpu' ? formatCpu : formatMemory;
