@@ -49,6 +49,8 @@ const dashboard = await startDashboard({
   registryUsername: process.env.CONTENT_REGISTRY_USERNAME,
   registryPassword: process.env.CONTENT_REGISTRY_PASSWORD,
   logLevel: process.env.LOG_LEVEL,
+  // In the workshop pod (this entry point): exercises, setup.d and the shells' profile, as Educates does.
+  sessionSetup: process.env.WORKSHOP_SESSION_SETUP !== 'false',
 });
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -20,6 +20,7 @@ import { RenderedInstructions, renderDashboard, renderInstructions } from './pag
 import { PortalClient, PortalError } from './portal-client.js';
 import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
+import { runSessionSetup } from './session-setup.js';
 import { TERMINAL_ID, Terminals } from './terminals.js';
 
 export interface DashboardOptions {
@@ -58,6 +59,12 @@ export interface DashboardOptions {
   readonly activityIntervalMs?: number;
   /** pino level of the dashboard's log. @default 'info' */
   readonly logLevel?: string;
+  /**
+   * Run Educates' session set-up (src/dashboard/session-setup.ts: exercises/ into the home, workshop/setup.d/*,
+   * the shells' profile) at start and when new content arrives: in the workshop pod, not on a developer's machine.
+   * @default false
+   */
+  readonly sessionSetup?: boolean;
 }
 
 export interface Dashboard {
@@ -132,6 +139,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   await sync.start();
   let content = await loadContent(sync.dir);
+  if (options.sessionSetup) {
+    const setUp = (dir: string) => runSessionSetup({ contentDir: dir, homeDir, env: shellEnv, log })
+      .catch((error) => log.warn({ message: (error as Error).message }, 'the session set-up failed'));
+    await setUp(sync.dir);
+    sync.on('change', (dir) => void setUp(dir));
+  }
   const listeners = new Set<http.ServerResponse>();
   sync.on('change', (dir) => {
     loadContent(dir)
