@@ -6,7 +6,9 @@ import {
 
 /**
  * Building Container Images: a Docker daemon and a private registry per learner. Docker-in-docker runs
- * privileged, so the session namespace enforces the privileged policy; the budget is large enough for both.
+ * privileged beside the dashboard in the workshop pod, which lives in the environment namespace: that namespace
+ * allows privileged pods (learners cannot create any there), while the learner's own namespace stays restricted.
+ * The budget covers the registry and what the learner runs; the workshop pod does not count against it.
  */
 export function containerBuilds(scope: Construct): Workshop {
   return new Workshop(scope, 'container-builds', {
@@ -18,8 +20,8 @@ export function containerBuilds(scope: Construct): Workshop {
     vendor: 'cdk8s-workshops',
     version: '1.0.0',
     content: ContentSource.git('https://github.com/cdk8s-workshops/container-builds.git', 'v1.0.0', 'workshop'),
-    budget: Budget.LARGE,
-    securityPolicy: SecurityPolicy.PRIVILEGED,
+    budget: Budget.MEDIUM,
+    environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,
     capabilities: [new Terminal(), new Docker(), new ImageRegistry(), new FileServer({ directory: 'exercises' })],
   });
 }

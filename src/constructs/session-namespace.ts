@@ -135,7 +135,8 @@ export class SessionNamespace extends Construct {
         kind: 'RoleBinding',
         metadata: { name: 'workshop-session-role', namespace: this.name },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.role.clusterRoleName },
-        subjects: [{ kind: 'ServiceAccount', name: variable('service_account'), namespace: variable('session_namespace') }],
+        // the session's ServiceAccount lives beside the workshop pod, in the environment namespace
+        subjects: [{ kind: 'ServiceAccount', name: variable('service_account'), namespace: variable('workshop_namespace') }],
       });
     }
 

@@ -117,3 +117,34 @@ export class SessionRole {
     };
   }
 }
+
+/**
+ * The parts of `rule` that no rule of `held` grants, as `verb group/resource[/name]` strings (empty when `held`
+ * covers it all). Kubernetes refuses to let anyone create a Role or ClusterRole with a permission they do not hold
+ * themselves unless they may `escalate`; this is the same comparison, made at synth time.
+ */
+export function uncoveredPermissions(held: PolicyRule[], rule: PolicyRule): string[] {
+  const missing: string[] = [];
+  if (rule.nonResourceURLs?.length) {
+    for (const url of rule.nonResourceURLs) for (const verb of rule.verbs) missing.push(`${verb} ${url}`);
+  }
+  const names = rule.resourceNames?.length ? rule.resourceNames : [undefined];
+  for (const group of rule.apiGroups ?? []) {
+    for (const resource of rule.resources ?? []) {
+      for (const verb of rule.verbs) {
+        for (const name of names) {
+          const granted = held.some((h) =>
+            !h.nonResourceURLs?.length &&
+            matches(h.apiGroups ?? [], group) && matches(h.resources ?? [], resource) && matches(h.verbs, verb) &&
+            (!h.resourceNames?.length || (name !== undefined && h.resourceNames.includes(name))));
+          if (!granted) missing.push(`${verb} ${group || 'core'}/${resource}${name ? `/${name}` : ''}`);
+        }
+      }
+    }
+  }
+  return missing;
+}
+
+function matches(allowed: string[], value: string): boolean {
+  return allowed.includes('*') || allowed.includes(value);
+}

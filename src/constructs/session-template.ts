@@ -1,8 +1,9 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
-import { Labels, MANAGED_BY, checkDnsLabel } from './names.js';
+import { API_VERSION, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
 import { isQuantity, parseQuantity } from './quantity.js';
+import { SecurityPolicy } from './security-policy.js';
 import { SessionNamespace, SessionNamespaceOptions } from './session-namespace.js';
 import { SessionRole } from './session-role.js';
 import { TemplateChart } from './template-chart.js';
@@ -14,6 +15,36 @@ export const DEFAULT_WORKSHOP_IMAGE = 'ghcr.io/cdk8s-workshops/session-dashboard
 export const DASHBOARD_PORT = 10080;
 /** The user id the workshop pod's containers run as. */
 export const WORKSHOP_UID = 1001;
+/** Where the dashboard container finds its configuration (the session's dashboard ConfigMap). */
+export const DASHBOARD_CONFIG_DIR = '/opt/workshop/config';
+
+/**
+ * Names of the workshop pod's objects. They live in the environment namespace, beside those of the environment's
+ * other sessions, so each carries the session's name (as Educates names them).
+ */
+export function workshopPodNames(sessionName: string) {
+  return {
+    /** The Deployment, its Service and its Ingress. */
+    deployment: sessionName,
+    service: sessionName,
+    ingress: sessionName,
+    /** The ServiceAccount the pod runs as, bound into the session namespaces. */
+    serviceAccount: sessionName,
+    /** The Secret with CONFIG_PASSWORD and SERVICES_PASSWORD. */
+    secret: `${sessionName}-session`,
+    /** The ConfigMap with `dashboard.json` (and `kubeconfig`). */
+    configMap: `${sessionName}-dashboard`,
+    /** The NetworkPolicy that admits only the session and non-session namespaces to the pod. */
+    networkPolicy: sessionName,
+  };
+}
+
+/** The RoleBinding in every session namespace that gives the portal what it needs to fill the namespace. */
+export const PORTAL_ACCESS_BINDING = `${MANAGED_BY}-portal`;
+/** Name of the portal's ClusterRole for session namespaces (bound in each by PORTAL_ACCESS_BINDING). */
+export function portalSessionRoleName(portal: string): string {
+  return `${MANAGED_BY}-portal-${portal}-session`;
+}
 
 export interface SessionTemplateOptions extends SessionNamespaceOptions {
   /**
@@ -32,6 +63,12 @@ export interface SessionTemplateOptions extends SessionNamespaceOptions {
    * @default false
    */
   readonly environmentAccess?: boolean;
+  /**
+   * The Pod Security Standard enforced in the environment namespace, where the workshop pod runs (its dashboard,
+   * terminals and capability sidecars such as the Docker daemon). Learners cannot create pods there.
+   * @default SecurityPolicy.RESTRICTED
+   */
+  readonly environmentSecurityPolicy?: SecurityPolicy;
   /**
    * Image of the workshop pod's dashboard container: the learner's tools live in it.
    * @default DEFAULT_WORKSHOP_IMAGE
@@ -87,6 +124,12 @@ export interface InjectedSecret {
  * namespaces with their isolation (RBAC, Pod Security, NetworkPolicy, budget), the session ServiceAccount, the
  * workshop pod that capabilities add to, and whatever per-session objects the author adds as ordinary constructs.
  *
+ * As in Educates, the workshop pod (dashboard, terminals, sidecars), its credentials and the session's
+ * ServiceAccount live in the environment namespace, named after the session and owned by its WorkshopSession; the
+ * ServiceAccount is bound into the session namespaces. The learner owns the session namespaces and nothing else:
+ * they cannot read the dashboard's credentials, replace its image, or run pods where the Docker daemon may be
+ * privileged.
+ *
  * The scope's default namespace is the session namespace. Session values are typed accessors on `vars`
  * (`vars.sessionName`…) that render as `$(session_name)`-style variables; the runtime fills them in for every
  * session.
@@ -100,6 +143,8 @@ export class SessionTemplate extends TemplateChart {
   public readonly serviceAccountName = variable('service_account');
   public readonly kubernetesAccess: boolean;
   public readonly environmentAccess: boolean;
+  /** The Pod Security Standard of the environment namespace, where the workshop pod runs. */
+  public readonly environmentPolicy: SecurityPolicy;
   public readonly workshopName: string;
   /** Where the dashboard fetches the instructions from (a ContentSource as JSON; empty: in the image). */
   public readonly workshopContent: Record<string, unknown>;
@@ -114,6 +159,7 @@ export class SessionTemplate extends TemplateChart {
   private readonly _secondary: SessionNamespace[] = [];
   private readonly _injectedSecrets: InjectedSecret[] = [];
   private readonly _podLabels: Record<string, string> = {};
+  private serviceRoutes?: ApiObject;
 
   constructor(scope: Construct, id: string, props: SessionTemplateProps) {
     super(scope, id, {
@@ -134,30 +180,41 @@ export class SessionTemplate extends TemplateChart {
     checkQuantity(this.node.path, 'workshopMemory', memory);
     checkQuantity(this.node.path, 'workshopCpu', cpu);
 
+    checkSessionPolicy(this.node.path, 'securityPolicy', props.securityPolicy);
     this.primaryNamespace = new SessionNamespace(this, 'Namespace', { ...props, name: variable('session_namespace'), primary: true });
+
+    this.environmentPolicy = props.environmentSecurityPolicy ?? SecurityPolicy.RESTRICTED;
+    const names = workshopPodNames(variable('session_name'));
+    const environmentNamespace = variable('workshop_namespace');
+    // Objects of the session in the environment namespace go when its WorkshopSession goes.
+    const ownedBySession = [{
+      apiVersion: API_VERSION, kind: 'WorkshopSession', name: variable('session_name'), uid: variable('workshop_session_uid'), blockOwnerDeletion: false,
+    }];
+    const inEnvironment = (name: string) => ({ name, namespace: environmentNamespace, ownerReferences: ownedBySession });
 
     new ApiObject(this, 'ServiceAccount', {
       apiVersion: 'v1',
       kind: 'ServiceAccount',
-      metadata: { name: this.serviceAccountName },
+      metadata: inEnvironment(this.serviceAccountName),
       automountServiceAccountToken: false,
     });
+    this.addPortalAccess(this.primaryNamespace);
 
     if (this.environmentAccess) {
       new ApiObject(this, 'EnvironmentAccess', {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'RoleBinding',
-        metadata: { name: `${variable('session_name')}-environment-view`, namespace: variable('workshop_namespace') },
+        metadata: inEnvironment(`${variable('session_name')}-environment-view`),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SessionRole.VIEW.clusterRoleName },
-        subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: variable('session_namespace') }],
+        subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: environmentNamespace }],
       });
     }
 
-    // Per-session credentials, kept out of the pod spec.
+    // Per-session credentials, kept out of the pod spec and out of the learner's namespaces.
     new ApiObject(this, 'SessionSecret', {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'workshop-session' },
+      metadata: inEnvironment(names.secret),
       type: 'Opaque',
       stringData: { SERVICES_PASSWORD: variable('services_password'), CONFIG_PASSWORD: variable('config_password') },
     });
@@ -165,8 +222,13 @@ export class SessionTemplate extends TemplateChart {
     new ApiObject(this, 'DashboardConfig', {
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'workshop-dashboard' },
-      data: { 'dashboard.json': Lazy.any({ produce: () => JSON.stringify(this.dashboardSettings(props.workshopTitle), null, 2) }) },
+      metadata: inEnvironment(names.configMap),
+      data: Lazy.any({
+        produce: () => ({
+          'dashboard.json': JSON.stringify(this.dashboardSettings(props.workshopTitle), null, 2),
+          ...(this.kubernetesAccess ? { kubeconfig: sessionKubeconfig() } : {}),
+        }),
+      }),
     });
 
     const selector = { 'app.kubernetes.io/name': 'workshop', [Labels.SESSION]: variable('session_name') };
@@ -175,25 +237,25 @@ export class SessionTemplate extends TemplateChart {
       image: props.workshopImage ?? DEFAULT_WORKSHOP_IMAGE,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ name: 'http', containerPort: DASHBOARD_PORT }],
-      envFrom: [{ secretRef: { name: 'workshop-session' } }],
+      envFrom: [{ secretRef: { name: names.secret } }],
       resources: { requests: { cpu: cpuRequest(cpu), memory }, limits: { cpu, memory } },
       readinessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 5 },
       livenessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 20, failureThreshold: 6 },
       securityContext: restrictedContainer(),
       volumeMounts: [
         { name: 'workshop-home', mountPath: '/home/workshop' },
-        { name: 'workshop-dashboard', mountPath: '/opt/workshop/config', readOnly: true },
+        { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
       ],
     });
     this._volumes.push(
       { name: 'workshop-home', emptyDir: {} },
-      { name: 'workshop-dashboard', configMap: { name: 'workshop-dashboard' } },
+      { name: 'workshop-dashboard', configMap: { name: names.configMap } },
     );
 
     new ApiObject(this, 'Workshop', {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'workshop', labels: selector },
+      metadata: { ...inEnvironment(names.deployment), labels: selector },
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
@@ -215,33 +277,41 @@ export class SessionTemplate extends TemplateChart {
     new ApiObject(this, 'Service', {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: 'workshop' },
+      metadata: inEnvironment(names.service),
       spec: { selector, ports: [{ name: 'http', port: 80, targetPort: DASHBOARD_PORT }] },
+    });
+
+    // The environment namespace holds every session's workshop pod: only the session's own namespaces and what is
+    // no session nor environment (the ingress controller, the portal) may reach this one.
+    new ApiObject(this, 'WorkshopIsolation', {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: inEnvironment(names.networkPolicy),
+      spec: {
+        podSelector: { matchLabels: selector },
+        policyTypes: ['Ingress'],
+        ingress: [{
+          from: [
+            { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
+            { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
+          ],
+        }],
+      },
     });
 
     new ApiObject(this, 'Ingress', {
       apiVersion: 'networking.k8s.io/v1',
       kind: 'Ingress',
-      metadata: {
-        name: 'workshop',
-        // terminals and editors hold websockets open for as long as the learner works
-        annotations: {
-          'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
-          'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
-          'projectcontour.io/websocket-routes': '/',
-          'projectcontour.io/response-timeout': '3600s',
-        },
-      },
+      metadata: { ...inEnvironment(names.ingress), annotations: { ...WEBSOCKET_TIMEOUTS } },
       spec: {
         rules: Lazy.any({
           produce: () => [
-            ingressRule(`${this.vars.sessionName}.${this.vars.ingressDomain}`, 'workshop', 80),
-            ...this._routes.map((route) => ingressRule(route.host, route.service ?? 'workshop', route.service ? route.port : 80)),
+            ingressRule(`${this.vars.sessionName}.${this.vars.ingressDomain}`, names.service, 80),
+            ...this._routes.filter((route) => !route.service).map((route) => ingressRule(route.host, names.service, 80)),
           ],
         }),
       },
     });
-
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
     for (const capability of props.capabilities ?? []) this.addCapability(capability);
   }
@@ -271,7 +341,7 @@ export class SessionTemplate extends TemplateChart {
     return this._containers.map((c) => ({ ...c }));
   }
 
-  /** The security policy of the primary namespace, where the workshop pod runs. */
+  /** The security policy of the primary namespace. (The workshop pod runs in the environment namespace: see `environmentPolicy`.) */
   public get securityPolicy() {
     return this.primaryNamespace.securityPolicy;
   }
@@ -281,10 +351,11 @@ export class SessionTemplate extends TemplateChart {
     if (this._capabilities.some((c) => c.name === capability.name)) {
       throw new Error(`${this.node.path}: capability '${capability.name}' is added twice`);
     }
-    if (!this.securityPolicy.allows(capability.requiredPolicy)) {
+    if (!this.environmentPolicy.allows(capability.requiredPolicy)) {
       throw new Error(
-        `${this.node.path}: capability '${capability.name}' needs the '${capability.requiredPolicy.name}' security policy, ` +
-          `but the session namespace enforces '${this.securityPolicy.name}': set securityPolicy: SecurityPolicy.${capability.requiredPolicy.name.toUpperCase()}`,
+        `${this.node.path}: capability '${capability.name}' needs the '${capability.requiredPolicy.name}' security policy in the environment namespace, ` +
+          `where the workshop pod runs, but it enforces '${this.environmentPolicy.name}': ` +
+          `set environmentSecurityPolicy: SecurityPolicy.${capability.requiredPolicy.name.toUpperCase()} (learners cannot create pods there)`,
       );
     }
     this._capabilities.push(capability);
@@ -349,6 +420,20 @@ export class SessionTemplate extends TemplateChart {
     const host = this.vars.hostFor(route.name);
     const bound: BoundRoute = { ...route, host, url: `${this.vars.ingressProtocol}://${host}/` };
     this._routes.push(bound);
+    if (route.service && !this.serviceRoutes) {
+      // A route to a Service of the session goes through an Ingress beside that Service (an Ingress reaches only
+      // the Services of its own namespace); the workshop pod's Ingress, in the environment namespace, has the rest.
+      this.serviceRoutes = new ApiObject(this, 'ServiceRoutes', {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'session-routes', annotations: { ...WEBSOCKET_TIMEOUTS } },
+        spec: {
+          rules: Lazy.any({
+            produce: () => this._routes.filter((r) => r.service).map((r) => ingressRule(r.host, r.service!, r.port)),
+          }),
+        },
+      });
+    }
     return bound;
   }
 
@@ -363,6 +448,7 @@ export class SessionTemplate extends TemplateChart {
    */
   public addNamespace(suffix: string, options: SessionNamespaceOptions = {}): SessionNamespace {
     checkDnsLabel(this.node.path, 'secondary namespace suffix', suffix, 12);
+    checkSessionPolicy(`${this.node.path} namespace '${suffix}'`, 'securityPolicy', options.securityPolicy);
     if (this._secondary.some((ns) => ns.node.id === `Namespace-${suffix}`)) {
       throw new Error(`${this.node.path}: secondary namespace '${suffix}' is added twice`);
     }
@@ -372,6 +458,7 @@ export class SessionTemplate extends TemplateChart {
       primary: false,
     });
     this._secondary.push(ns);
+    this.addPortalAccess(ns);
     return ns;
   }
 
@@ -382,6 +469,20 @@ export class SessionTemplate extends TemplateChart {
    */
   public injectSecret(name: string, fromNamespace = variable('workshop_namespace')): void {
     this._injectedSecrets.push({ name, namespace: fromNamespace });
+  }
+
+  /**
+   * Gives the portal, in one session namespace, the rights it needs to fill it: its session ClusterRole, bound by a
+   * RoleBinding the runtime creates right after the namespace. Nothing else gives the portal rights there.
+   */
+  private addPortalAccess(ns: SessionNamespace): void {
+    new ApiObject(ns, 'PortalAccess', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: PORTAL_ACCESS_BINDING, namespace: ns.name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: portalSessionRoleName(variable('training_portal')) },
+      subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: variable('portal_namespace') }],
+    });
   }
 
   private containerEnv(container: WorkshopContainer) {
@@ -400,6 +501,8 @@ export class SessionTemplate extends TemplateChart {
       INGRESS_DOMAIN: variable('ingress_domain'),
       INGRESS_PROTOCOL: variable('ingress_protocol'),
       DASHBOARD_PORT: String(DASHBOARD_PORT),
+      // kubectl and friends work on the session namespace, not on the pod's own (the environment namespace)
+      ...(this.kubernetesAccess ? { KUBECONFIG: `${DASHBOARD_CONFIG_DIR}/kubeconfig` } : {}),
       ...this._env,
     };
     return [...Object.entries(standard).map(([name, value]) => ({ name, value })), ...base];
@@ -426,6 +529,53 @@ export function restrictedContainer() {
     runAsUser: WORKSHOP_UID,
     runAsGroup: WORKSHOP_UID,
   };
+}
+
+/** Terminals and editors hold websockets open for as long as the learner works. */
+const WEBSOCKET_TIMEOUTS = {
+  'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+  'nginx.ingress.kubernetes.io/proxy-send-timeout': '3600',
+  'projectcontour.io/websocket-routes': '/',
+  'projectcontour.io/response-timeout': '3600s',
+};
+
+/**
+ * The kubeconfig of the dashboard container: the pod's own ServiceAccount token, with the session namespace as the
+ * default namespace (the token's namespace is the environment's, where the learner may do nothing).
+ */
+function sessionKubeconfig(): string {
+  const account = '/var/run/secrets/kubernetes.io/serviceaccount';
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: cluster',
+    '  cluster:',
+    `    server: https://kubernetes.default.svc.${variable('cluster_domain')}`,
+    `    certificate-authority: ${account}/ca.crt`,
+    'users:',
+    `- name: ${variable('service_account')}`,
+    '  user:',
+    `    tokenFile: ${account}/token`,
+    'contexts:',
+    '- name: session',
+    '  context:',
+    '    cluster: cluster',
+    `    user: ${variable('service_account')}`,
+    `    namespace: ${variable('session_namespace')}`,
+    'current-context: session',
+    '',
+  ].join('\n');
+}
+
+/** Session namespaces never allow what the `baseline` level refuses: the learner creates pods in them. */
+function checkSessionPolicy(where: string, field: string, policy?: SecurityPolicy): void {
+  if (policy && !SecurityPolicy.BASELINE.allows(policy)) {
+    throw new Error(
+      `${where}: '${field}' (${policy.name}) is not allowed for a session namespace, where the learner creates pods: allowed are restricted, baseline. ` +
+        `Capabilities that need privileged pods (docker) run in the workshop pod in the environment namespace: set environmentSecurityPolicy instead`,
+    );
+  }
 }
 
 function ingressRule(host: string, service: string, port: number) {

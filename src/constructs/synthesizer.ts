@@ -175,7 +175,8 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
       session: { variables: blueprintVariables(blueprint), secrets: blueprint.secrets, objects: blueprint.objects },
     },
   };
-  return [...shared, environment];
+  // the portal's rights in the environment namespace, where it creates each session's workshop pod
+  return [...shared, ...portal.namespaceAccess(entry), environment];
 }
 
 /** Gives every Ingress the portal's IngressClass and TLS, unless the author set them. */
@@ -205,7 +206,6 @@ function checkHostLengths(portal: TrainingPortal, entry: PortalWorkshop, objects
   }
 }
 
-/** Stamps the managed-by label and the sync wave, and puts keys in a canonical order. */
 /** What the session admission policies would refuse in the blueprint (with this portal's domain), as one error. */
 function checkAdmission(portal: TrainingPortal, entry: PortalWorkshop, objects: Manifest[]): void {
   const session = entry.workshop.session;
@@ -216,11 +216,21 @@ function checkAdmission(portal: TrainingPortal, entry: PortalWorkshop, objects: 
     ? { ...o, spec: JSON.parse(JSON.stringify(o.spec ?? {}).split(variable('session_namespace')).join(variable('session_name'))) }
     : o));
   const problems = admissionProblems(sameName, namespaces, { sessionName: variable('session_name'), ingressDomain: portal.ingressDomain });
+  // the portal-scope policy: the portal writes only in its own namespace, its environments' and its sessions'
+  const writable = new Set([...namespaces.keys(), portal.portalNamespace, ...portal.workshops.map((w) => w.environmentName)]);
+  for (const object of objects) {
+    const ns = object.metadata.namespace;
+    if (ns !== undefined && !writable.has(ns)) {
+      problems.push(`${describeManifest(object)} is placed in namespace '${ns}', where admission rule 'portal-scope' lets no portal write: ` +
+        `put it in a session namespace or the environment namespace ($(workshop_namespace))`);
+    }
+  }
   if (problems.length) {
     throw new Error(problems.map((problem) => `TrainingPortal '${portal.name}' workshop '${entry.alias}': ${problem}`).join('\n'));
   }
 }
 
+/** Stamps the managed-by label and the sync wave, and puts keys in a canonical order. */
 function finish(object: Manifest, withWave = true): Manifest {
   const wave = withWave ? WAVES[object.kind] : undefined;
   const metadata = { ...object.metadata };

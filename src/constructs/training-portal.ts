@@ -2,8 +2,11 @@ import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDuration, formatSeconds } from './duration.js';
 import { apiGroupOf, lookupKind } from './kinds.js';
+import { Manifest, describeManifest } from './manifest.js';
 import { API_GROUP, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
-import { PolicyRule, SessionRole } from './session-role.js';
+import { PolicyRule, uncoveredPermissions } from './session-role.js';
+import { portalSessionRoleName } from './session-template.js';
+import { substituteVariables } from './variables.js';
 import { resolveWorkshop } from './workshop-template.js';
 import { SecretReference } from './workshop-environment.js';
 import type { Workshop } from './workshop.js';
@@ -176,6 +179,7 @@ export class TrainingPortal extends Chart {
     const registered = count(where, 'registeredSessions', props.registeredSessions ?? 1);
     const anonymous = count(where, 'anonymousSessions', props.anonymousSessions ?? registered);
     this.buildObjects(replicas, registered, anonymous);
+    this.node.addValidation({ validate: () => this.rbac().problems });
   }
 
   /** The workshops listed so far with their effective settings. Returns a copy. */
@@ -291,7 +295,28 @@ export class TrainingPortal extends Chart {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
       metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
-      rules: Lazy.any({ produce: () => this.clusterRules() }),
+      rules: Lazy.any({ produce: () => this.rbac().cluster }),
+    });
+    // bound in each session namespace by the session's own first RoleBinding (see SessionTemplate), nowhere else
+    new ApiObject(this, 'SessionClusterRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: portalSessionRoleName(this.name) },
+      rules: Lazy.any({ produce: () => this.rbac().session }),
+    });
+    // a record of every phase change, visible with kubectl describe: events of cluster-scoped objects go to `default`
+    new ApiObject(this, 'EventsRole', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: `${MANAGED_BY}-portal-${this.name}-events`, namespace: 'default' },
+      rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }],
+    });
+    new ApiObject(this, 'EventsRoleBinding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: `${MANAGED_BY}-portal-${this.name}-events`, namespace: 'default' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${MANAGED_BY}-portal-${this.name}-events` },
+      subjects: subject,
     });
     new ApiObject(this, 'ClusterRoleBinding', {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -419,59 +444,177 @@ export class TrainingPortal extends Chart {
   }
 
   /**
-   * What the runtime may do, cluster-wide. Session namespaces are created on demand with names nobody knows in
-   * advance, so these rules cannot be namespaced; they are limited instead to the resources the portal's workshops
-   * actually put in their sessions.
+   * The Role and RoleBinding the portal gets in each namespace outside the sessions where its workshop's sessions
+   * put objects (the environment namespace: the workshop pod, its ServiceAccount, Secret and ConfigMap), for the
+   * environment's file. These namespaces are known at synth time, so these rights are not cluster-wide.
    */
-  private clusterRules(): PolicyRule[] {
-    const rules: PolicyRule[] = [
+  public namespaceAccess(entry: PortalWorkshop): Manifest[] {
+    const name = `${MANAGED_BY}-portal-${entry.environmentName}`;
+    return this.rbac().namespaces.filter((n) => n.environment === entry.environmentName).flatMap((n) => [
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
+        rules: n.rules,
+      },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: this.portalNamespace }],
+      },
+    ] as Manifest[]);
+  }
+
+  /**
+   * What the runtime may do, computed from exactly what its workshops' sessions contain:
+   *
+   * - cluster-wide, only what cannot be namespaced: its own custom resources, creating and deleting session
+   *   namespaces (whose names nobody knows in advance), reading Deployments (readiness), creating the first
+   *   RoleBinding of a new session namespace, `bind` on the ClusterRoles the sessions reference by name, reading the
+   *   declared Secrets by name, and the cluster-scoped kinds the sessions contain;
+   * - in each session namespace, through that first RoleBinding, the kinds the sessions put there;
+   * - in the environment namespaces (and any other namespace the sessions use), a Role with the kinds put there.
+   *
+   * Never `escalate`, and never `bind` on a role the sessions do not reference. An author's Role or ClusterRole
+   * that grants what the portal does not hold where it is created is a synth-time problem, as is a binding to
+   * `cluster-admin` or a Role the session does not define.
+   */
+  private rbac(): { cluster: PolicyRule[]; session: PolicyRule[]; namespaces: Array<{ environment: string; namespace: string; rules: PolicyRule[] }>; problems: string[] } {
+    const clusterKinds = new Kinds();
+    const sessionKinds = new Kinds();
+    const namespaceKinds = new Map<string, { environment: string; kinds: Kinds; secretReads: Set<string> }>();
+    const bindable = new Set<string>();
+    const secretNames = new Set<string>();
+    const authorRoles: Array<{ where: string; object: Manifest; place: 'session' | 'cluster' | string }> = [];
+    const problems: string[] = [];
+    if (this.tlsSecret) secretNames.add(this.tlsSecret.name);
+
+    for (const entry of this._workshops) {
+      const where = `TrainingPortal '${this.name}' workshop '${entry.alias}'`;
+      const workshop = entry.workshop;
+      let resolved;
+      try {
+        resolved = resolveWorkshop(workshop);
+      } catch {
+        continue; // the workshop's own problems are reported by synthesis
+      }
+      const values = this.environmentValues(entry);
+      const sessionNamespaces = new Set([workshop.session.primaryNamespace.name, ...workshop.session.secondaryNamespaces.map((n) => n.name)]);
+      const inNamespace = (namespace: string) => {
+        if (!namespaceKinds.has(namespace)) namespaceKinds.set(namespace, { environment: entry.environmentName, kinds: new Kinds(), secretReads: new Set() });
+        return namespaceKinds.get(namespace)!;
+      };
+      // the environment namespace always: the portal copies the environment's Secrets into it
+      inNamespace(entry.environmentName).kinds.add('', 'secrets');
+      for (const secret of workshop.environment.secrets) secretNames.add(secret.name);
+      for (const secret of workshop.session.injectedSecrets.map((s) => substituteVariables(s, values))) {
+        if (secret.namespace === entry.environmentName) inNamespace(secret.namespace).secretReads.add(secret.name);
+        else secretNames.add(secret.name);
+      }
+
+      const objects = substituteVariables(resolved.sessionObjects, values);
+      const defined = new Set(objects.filter((o) => o.kind === 'Role').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
+      for (const object of objects) {
+        const info = lookupKind(object.apiVersion, object.kind)!;
+        const group = apiGroupOf(object.apiVersion);
+        const namespace = object.metadata.namespace;
+        let place: string;
+        if (object.kind === 'Namespace') continue;
+        if (!info.namespaced) {
+          clusterKinds.add(group, info.resource);
+          place = 'cluster';
+        } else if (namespace && sessionNamespaces.has(namespace)) {
+          sessionKinds.add(group, info.resource);
+          place = 'session';
+        } else if (namespace && !namespace.includes('$(')) {
+          inNamespace(namespace).kinds.add(group, info.resource);
+          place = namespace;
+        } else {
+          problems.push(`${where}: ${describeManifest(object)} is in namespace '${namespace}', which is neither a session namespace nor known at synth time, so the portal cannot be given rights there`);
+          continue;
+        }
+        if (object.kind === 'Role' || object.kind === 'ClusterRole') authorRoles.push({ where, object, place });
+        const ref = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
+        if (ref?.kind === 'ClusterRole' && ref.name) {
+          if (ref.name === 'cluster-admin' || ref.name.startsWith('system:')) {
+            problems.push(`${where}: ${describeManifest(object)} binds ClusterRole '${ref.name}', which no session may have: bind a role that grants what the workshop needs`);
+          } else {
+            bindable.add(ref.name);
+          }
+        } else if (ref?.kind === 'Role' && !defined.has(`${namespace}/${ref.name}`)) {
+          problems.push(`${where}: ${describeManifest(object)} binds Role '${ref.name}', which the session does not define in '${namespace}': ` +
+            'the portal binds only Roles the session defines and ClusterRoles by name');
+        }
+      }
+    }
+
+    const CRUD = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
+    const cluster: PolicyRule[] = [
       // its own state: the environments it serves and the sessions it creates, allocates and ends
       { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
-      // session namespaces: created, watched for deletion, deleted when a session ends
-      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
-      // a record of every phase change, visible with kubectl describe
-      { apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      // session namespaces: created (never patched: a namespace's labels are set once), watched, deleted when a session ends
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
       // readiness of sessions: Starting becomes Ready when every Deployment is Available
       { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
-      // copying declared Secrets into environments and sessions (reads are limited to the declared names below)
-      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch', 'delete'] },
-      // RoleBindings of session ServiceAccounts to the session roles, and nothing else
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: SessionRole.bindable().map((r) => r.clusterRoleName) },
+      // the first object of a new session namespace: the RoleBinding that gives the portal the rest there
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] },
     ];
-    const secretNames = new Set<string>();
-    const byGroup = new Map<string, Set<string>>();
-    let authorRbac = false;
-    for (const entry of this._workshops) {
-      const resolved = resolveWorkshop(entry.workshop);
-      for (const secret of [...entry.workshop.environment.secrets, ...entry.workshop.session.injectedSecrets]) secretNames.add(secret.name);
-      if (this.tlsSecret) secretNames.add(this.tlsSecret.name);
-      for (const object of resolved.sessionObjects) {
-        const info = lookupKind(object.apiVersion, object.kind)!;
-        const group = apiGroupOf(object.apiVersion);
-        if (!byGroup.has(group)) byGroup.set(group, new Set());
-        byGroup.get(group)!.add(info.resource);
-        if (object.kind === 'Role' || object.kind === 'ClusterRole') authorRbac = true;
-        const ref = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
-        if (ref && !SessionRole.bindable().some((r) => r.clusterRoleName === ref.name)) authorRbac = true;
-      }
-    }
-    // whatever the sessions of these workshops contain: applied with server-side apply, deleted when they end
-    for (const [group, resources] of [...byGroup.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      // Secrets are never listed or read cluster-wide: writing them is enough to apply them
-      const readable = [...resources].filter((r) => !(group === '' && r === 'secrets')).sort();
-      if (readable.length) rules.push({ apiGroups: [group], resources: readable, verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] });
-    }
+    cluster.push(...clusterKinds.rules(CRUD));
+    // the ClusterRoles the sessions bind by name (the session roles, the portal's own session role, `view`…)
+    bindable.add(portalSessionRoleName(this.name));
+    cluster.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [...bindable].sort() });
     if (secretNames.size) {
       // the declared Secrets, by name, wherever they are copied from
-      rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretNames].sort() });
+      cluster.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretNames].sort() });
     }
-    if (authorRbac) {
-      // authors' own Roles and bindings in sessions: creating them needs these verbs, since the portal does not itself
-      // hold every permission an author's Role may grant
-      rules.push({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'clusterroles'], verbs: ['bind', 'escalate'] });
+
+    // the learner's request and the copied Secrets go into every session namespace
+    sessionKinds.add('', 'secrets');
+    sessionKinds.add('rbac.authorization.k8s.io', 'rolebindings');
+    const session = sessionKinds.rules(CRUD);
+
+    const namespaces = [...namespaceKinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, { environment, kinds, secretReads }]) => {
+      const rules = kinds.rules(CRUD);
+      if (secretReads.size) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretReads].sort() });
+      return { environment, namespace, rules };
+    });
+
+    for (const { where, object, place } of authorRoles) {
+      const held = place === 'cluster' ? cluster
+        : place === 'session' ? [...cluster, ...session]
+          : [...cluster, ...(namespaces.find((n) => n.namespace === place)?.rules ?? [])];
+      for (const rule of (object as { rules?: PolicyRule[] }).rules ?? []) {
+        const missing = uncoveredPermissions(held, rule);
+        if (missing.length) {
+          problems.push(`${where}: ${describeManifest(object)} grants ${JSON.stringify(rule)}, but the portal does not itself hold ${missing.join(', ')} ` +
+            `${place === 'cluster' ? 'cluster-wide' : 'there'} and is never given 'escalate': grant only what the session's objects need, or bind a ClusterRole by name`);
+        }
+      }
+    }
+    return { cluster, session, namespaces, problems };
+  }
+}
+
+/** Resources by API group, turned into rules (Secrets are written, never listed or read). */
+class Kinds {
+  private readonly byGroup = new Map<string, Set<string>>();
+
+  public add(group: string, resource: string): void {
+    if (!this.byGroup.has(group)) this.byGroup.set(group, new Set());
+    this.byGroup.get(group)!.add(resource);
+  }
+
+  public rules(verbs: string[]): PolicyRule[] {
+    const rules: PolicyRule[] = [];
+    for (const [group, resources] of [...this.byGroup.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+      const readable = [...resources].filter((r) => !(group === '' && r === 'secrets')).sort();
+      if (readable.length) rules.push({ apiGroups: [group], resources: readable, verbs: [...verbs] });
+      if (group === '' && resources.has('secrets')) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch', 'delete'] });
     }
     return rules;
   }

@@ -92,7 +92,7 @@ export class SessionVariables {
   public readonly sessionNamespaceUid = variable('session_namespace_uid');
   /** UID of the WorkshopSession object. */
   public readonly workshopSessionUid = variable('workshop_session_uid');
-  /** The session's ServiceAccount, in the session namespace. */
+  /** The session's ServiceAccount, in the environment namespace beside the workshop pod (bound into the session namespaces). */
   public readonly serviceAccount = variable('service_account');
   /** URL of the session dashboard. */
   public readonly sessionUrl = variable('session_url');

@@ -16,7 +16,8 @@ export interface SecretReference {
 
 export interface WorkshopEnvironmentOptions {
   /**
-   * The Pod Security Standard enforced in the environment namespace, where shared services run.
+   * The Pod Security Standard enforced in the environment namespace, where shared services and every session's
+   * workshop pod run (a capability such as Docker may need `privileged`; learners cannot create pods there).
    * @default SecurityPolicy.RESTRICTED
    */
   readonly environmentSecurityPolicy?: SecurityPolicy;
@@ -73,7 +74,12 @@ export class WorkshopEnvironment extends TemplateChart {
         policyTypes: ['Egress'],
         egress: [
           { to: [{ namespaceSelector: {} }] },
-          { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: [METADATA_CIDRS[0]] } }, { ipBlock: { cidr: '::/0', except: [METADATA_CIDRS[1]] } }] },
+          {
+            to: [
+              { ipBlock: { cidr: '0.0.0.0/0', except: METADATA_CIDRS.filter((cidr) => !cidr.includes(':')) } },
+              { ipBlock: { cidr: '::/0', except: METADATA_CIDRS.filter((cidr) => cidr.includes(':')) } },
+            ],
+          },
         ],
       },
     });

@@ -81,7 +81,7 @@ function sessionNamespaces(workshop: Workshop): string[] {
 function checkSessionPlacement(workshop: Workshop, objects: Manifest[]): string[] {
   const problems: string[] = [];
   const namespaces = sessionNamespaces(workshop);
-  const perSession = (name: string) => name.includes(variable('session_name')) || name.includes(variable('session_namespace'));
+  const perSession = (name: string) => ['session_name', 'session_namespace', 'service_account'].some((v) => name.includes(variable(v)));
   for (const object of objects) {
     const inSession = object.metadata.namespace !== undefined && namespaces.includes(object.metadata.namespace);
     const isSessionNamespace = object.kind === 'Namespace' && namespaces.includes(object.metadata.name);

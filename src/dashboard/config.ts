@@ -1,6 +1,6 @@
 /**
- * The session's dashboard settings: `dashboard.json`, written by the session template into the
- * `workshop-dashboard` ConfigMap (variables already filled in by the runtime). Read once at start: a session keeps
+ * The session's dashboard settings: `dashboard.json`, written by the session template into the session's
+ * `<session>-dashboard` ConfigMap in the environment namespace (variables already filled in by the runtime). Read once at start: a session keeps
  * the settings it started with, even when the workshop's definition changes later.
  */
 import * as fs from 'node:fs/promises';

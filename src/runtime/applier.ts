@@ -1,10 +1,11 @@
 /**
  * Creates a session's objects from its environment's blueprint: the primary namespace first (owned by the
- * WorkshopSession), then the secondary namespaces (owned by the primary), then cluster-scoped objects, then the
- * namespaced objects a few at a time, then the Secrets the workshop copies in.
+ * WorkshopSession), then the secondary namespaces (owned by the primary), then in each the RoleBinding that gives
+ * the portal its rights there, then cluster-scoped objects, then the namespaced objects a few at a time (the
+ * workshop pod's among them, in the environment namespace), then the Secrets the workshop copies in.
  */
-import { CompiledBlueprint, Manifest, lookupKind } from '../constructs/index.js';
-import { KubeClient } from './kube-client.js';
+import { CompiledBlueprint, Manifest, PORTAL_ACCESS_BINDING, lookupKind } from '../constructs/index.js';
+import { KubeClient, KubeError } from './kube-client.js';
 import { Priority } from './pacer.js';
 import { SessionIdentity, SessionSecrets, sessionValues } from './session-variables.js';
 
@@ -42,25 +43,58 @@ export async function applySession(
   const priority = options.priority;
   const signal = options.signal;
   signal?.throwIfAborted();
-  const applied = await client.apply(primary, { priority });
+  const applied = await createNamespace(client, primary, priority);
   const namespaceUid = String(applied.metadata.uid);
 
   const objects = blueprint.render({ ...values, session_namespace_uid: namespaceUid });
   const rest = objects.filter((o) => !(o.kind === 'Namespace' && o.metadata.name === sessionName));
   const namespaces = rest.filter((o) => o.kind === 'Namespace');
+  const portalAccess = rest.filter((o) => o.kind === 'RoleBinding' && o.metadata.name === PORTAL_ACCESS_BINDING);
   const clusterScoped = rest.filter((o) => o.kind !== 'Namespace' && lookupKind(o.apiVersion, o.kind)?.namespaced === false);
-  const namespaced = rest.filter((o) => lookupKind(o.apiVersion, o.kind)?.namespaced !== false);
+  const namespaced = rest.filter((o) => lookupKind(o.apiVersion, o.kind)?.namespaced !== false && !portalAccess.includes(o));
 
-  const apply = (o: Manifest) => {
+  await Promise.all(namespaces.map((o) => {
     signal?.throwIfAborted();
-    return client.apply(o, { priority });
+    return createNamespace(client, o, priority);
+  }));
+  // The portal's rights in a session namespace come from a RoleBinding created with it; the API server's
+  // authorizer sees a new binding a moment later, so a refusal in that moment is retried.
+  await Promise.all(portalAccess.map((o) => client.apply(o, { priority })));
+  const granted = Date.now();
+  const apply = async (o: Manifest): Promise<Manifest> => {
+    for (;;) {
+      signal?.throwIfAborted();
+      try {
+        return await client.apply(o, { priority });
+      } catch (error) {
+        if (!(error instanceof KubeError && error.status === 403 && portalAccess.length && Date.now() - granted < RBAC_GRACE_MS)) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
   };
-  await Promise.all(namespaces.map(apply));
   await Promise.all(clusterScoped.map(apply));
   await inBatches(namespaced, options.concurrency ?? 8, apply);
   signal?.throwIfAborted();
   await copySecrets(client, blueprint, sessionName, priority);
-  return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...clusterScoped, ...namespaced] };
+  return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...portalAccess, ...clusterScoped, ...namespaced] };
+}
+
+/** How long after its RoleBinding a refusal in a session namespace is taken for the authorizer not having caught up. */
+const RBAC_GRACE_MS = 10_000;
+
+/**
+ * Creates a namespace, or takes the one a previous attempt created. Created, never patched: the portal may not
+ * patch namespaces, so nobody can use it to change another namespace's labels (its Pod Security level among them).
+ */
+async function createNamespace(client: KubeClient, namespace: Manifest, priority?: Priority): Promise<Manifest> {
+  try {
+    return await client.create<Manifest>(namespace, { priority });
+  } catch (error) {
+    if (!(error instanceof KubeError && error.status === 409)) throw error;
+    const existing = await client.get<Manifest>('v1', 'Namespace', namespace.metadata.name);
+    if (!existing) throw error;
+    return existing;
+  }
 }
 
 /** Copies the Secrets a blueprint declares into the session namespace. */

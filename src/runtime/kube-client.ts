@@ -218,8 +218,8 @@ export class KubeClient {
   }
 
   /** Creates an object (POST); throws KubeError 409 when it exists. */
-  public create<T = Manifest>(object: Manifest): Promise<T> {
-    return this.request<T>('POST', this.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), { body: object });
+  public create<T = Manifest>(object: Manifest, options: { priority?: Priority } = {}): Promise<T> {
+    return this.request<T>('POST', this.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), { body: object, priority: options.priority });
   }
 
   /** Deletes an object with background propagation; true when it existed. */

@@ -1,4 +1,4 @@
-import { App, Duration } from 'cdk8s';
+import { ApiObject, App, Duration } from 'cdk8s';
 import {
   Budget, Capability, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Manifest, SecurityPolicy, SessionRole, Slides, Terminal,
   SessionTemplate, TerminalLayout, TrainingPortal, Workshop, restrictedContainer, resolveWorkshop, substituteString, substituteVariables, synthesize,
@@ -12,21 +12,79 @@ function sessionObjects(configure: (app: App) => Workshop): Manifest[] {
 const byKind = (objects: Manifest[], kind: string) => objects.filter((o) => o.kind === kind);
 
 describe('SessionTemplate', () => {
-  test('defaults: one restricted namespace with the admin role, isolation and the dashboard pod (snapshot)', () => {
+  test('defaults: one restricted namespace with the admin role and isolation; the dashboard pod in the environment namespace (snapshot)', () => {
     // GIVEN / WHEN
     const objects = sessionObjects((app) => new Workshop(app, 'minimal', { title: 'T', description: 'D' }));
     // THEN
     expect(objects).toMatchSnapshot();
-    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
-      'ConfigMap/workshop-dashboard', 'Deployment/workshop', 'Ingress/workshop', 'Namespace/$(session_namespace)', 'NetworkPolicy/workshop-isolation',
-      'RoleBinding/workshop-session-role', 'Secret/workshop-session', 'Service/workshop', 'ServiceAccount/$(service_account)',
+    expect(objects.map((o) => `${o.metadata.namespace ?? '(cluster)'} ${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      '$(session_namespace) NetworkPolicy/workshop-isolation',
+      '$(session_namespace) RoleBinding/cdk8s-workshops-portal',
+      '$(session_namespace) RoleBinding/workshop-session-role',
+      '$(workshop_namespace) ConfigMap/$(session_name)-dashboard',
+      '$(workshop_namespace) Deployment/$(session_name)',
+      '$(workshop_namespace) Ingress/$(session_name)',
+      '$(workshop_namespace) NetworkPolicy/$(session_name)',
+      '$(workshop_namespace) Secret/$(session_name)-session',
+      '$(workshop_namespace) Service/$(session_name)',
+      '$(workshop_namespace) ServiceAccount/$(service_account)',
+      '(cluster) Namespace/$(session_namespace)',
+    ]);
+  });
+
+  test('the session ServiceAccount lives in the environment namespace and is bound into every session namespace; the portal gets its own binding there', () => {
+    const objects = sessionObjects((app) => {
+      const w = new Workshop(app, 'w', { title: 'T', description: 'D' });
+      w.session.addNamespace('extra', { role: SessionRole.EDIT });
+      return w;
+    });
+    const bindings = byKind(objects, 'RoleBinding');
+    expect(bindings.filter((b) => b.metadata.name === 'workshop-session-role').map((b) => [b.metadata.namespace, (b as any).roleRef.name, (b as any).subjects])).toEqual([
+      ['$(session_namespace)', 'cdk8s-workshops-session-admin', [{ kind: 'ServiceAccount', name: '$(service_account)', namespace: '$(workshop_namespace)' }]],
+      ['$(session_namespace)-extra', 'cdk8s-workshops-session-edit', [{ kind: 'ServiceAccount', name: '$(service_account)', namespace: '$(workshop_namespace)' }]],
+    ]);
+    expect(bindings.filter((b) => b.metadata.name === 'cdk8s-workshops-portal').map((b) => [b.metadata.namespace, (b as any).roleRef, (b as any).subjects])).toEqual(
+      ['$(session_namespace)', '$(session_namespace)-extra'].map((ns) => [ns,
+        { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cdk8s-workshops-portal-$(training_portal)-session' },
+        [{ kind: 'ServiceAccount', name: 'training-portal', namespace: '$(portal_namespace)' }]]));
+  });
+
+  test('the workshop pod reads its credentials and settings from objects of its own namespace, and kubectl works on the session namespace', () => {
+    const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', capabilities: [new Terminal()] }));
+    const [deployment] = byKind(objects, 'Deployment');
+    const pod = (deployment.spec as any).template.spec;
+    expect(pod.serviceAccountName).toBe('$(service_account)');
+    const dashboard = pod.containers[0];
+    expect(dashboard.envFrom).toEqual([{ secretRef: { name: '$(session_name)-session' } }]);
+    expect(pod.volumes).toContainEqual({ name: 'workshop-dashboard', configMap: { name: '$(session_name)-dashboard' } });
+    expect(dashboard.env).toContainEqual({ name: 'KUBECONFIG', value: '/opt/workshop/config/kubeconfig' });
+    const config = byKind(objects, 'ConfigMap').find((c) => c.metadata.name === '$(session_name)-dashboard') as any;
+    expect(config.data.kubeconfig).toContain('namespace: $(session_namespace)');
+    expect(config.data.kubeconfig).toContain('tokenFile: /var/run/secrets/kubernetes.io/serviceaccount/token');
+    // without Kubernetes access: no token, no kubeconfig
+    const offline = sessionObjects((app) => new Workshop(app, 'v', { title: 'T', description: 'D', kubernetesAccess: false }));
+    expect((byKind(offline, 'ConfigMap')[0] as any).data.kubeconfig).toBeUndefined();
+    expect((byKind(offline, 'Deployment')[0].spec as any).template.spec.automountServiceAccountToken).toBe(false);
+  });
+
+  test("the workshop pod's NetworkPolicy admits only its own session and non-session, non-environment namespaces", () => {
+    const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D' }));
+    const policy = byKind(objects, 'NetworkPolicy').find((p) => p.metadata.namespace === '$(workshop_namespace)')!;
+    const spec = policy.spec as any;
+    const [deployment] = byKind(objects, 'Deployment');
+    expect(spec.podSelector.matchLabels).toEqual((deployment.spec as any).selector.matchLabels);
+    expect(spec.policyTypes).toEqual(['Ingress']);
+    expect(spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'training.cdk8s-workshops.dev/session.name': '$(session_name)' } } },
+      { namespaceSelector: { matchExpressions: [{ key: 'training.cdk8s-workshops.dev/component', operator: 'NotIn', values: ['session', 'environment'] }] } },
     ]);
   });
 
   test('everything set: budget, secondary namespace, environment access, every capability (snapshot)', () => {
     const objects = sessionObjects((app) => {
       const w = new Workshop(app, 'everything', {
-        title: 'T', description: 'D', budget: Budget.XX_LARGE, role: SessionRole.EDIT, securityPolicy: SecurityPolicy.PRIVILEGED,
+        title: 'T', description: 'D', budget: Budget.XX_LARGE, role: SessionRole.EDIT, securityPolicy: SecurityPolicy.BASELINE,
+        environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,
         environmentAccess: true, blockedEgressCidrs: ['169.254.169.254/32', '10.0.0.0/8'], env: { GREETING: 'hi $(session_name)' },
         capabilities: [new Terminal({ layout: TerminalLayout.SPLIT_2 }), new Editor(), new Console(), new FileServer(), new GitServer(), new Docker(),
           new ImageRegistry(), new Examiner(), new Slides()],
@@ -55,7 +113,7 @@ describe('SessionTemplate', () => {
   });
 
   test('the NetworkPolicy admits the session itself and non-session namespaces, and blocks the metadata endpoints', () => {
-    const [policy] = byKind(sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D' })), 'NetworkPolicy');
+    const policy = byKind(sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D' })), 'NetworkPolicy').find((p) => p.metadata.name === 'workshop-isolation')!;
     const spec = policy.spec as any;
     expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(spec.podSelector).toEqual({});
@@ -64,7 +122,7 @@ describe('SessionTemplate', () => {
       { namespaceSelector: { matchExpressions: [{ key: 'training.cdk8s-workshops.dev/component', operator: 'NotIn', values: ['session'] }] } },
     ]);
     expect(spec.egress[1].to).toEqual([
-      { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } },
+      { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32', '169.254.170.2/32', '100.100.100.200/32'] } },
       { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128'] } },
     ]);
   });
@@ -87,7 +145,10 @@ describe('SessionTemplate', () => {
     expect(quotas.map((q) => [q.metadata.name, (q.spec as any).hard, (q.spec as any).scopes])).toEqual([
       ['compute-resources', { 'limits.cpu': '2', 'limits.memory': '2Gi' }, ['NotTerminating']],
       ['compute-resources-timebound', { 'limits.cpu': '2', 'limits.memory': '2Gi' }, ['Terminating']],
-      ['object-counts', { persistentvolumeclaims: '6', replicationcontrollers: '15', secrets: '25', services: '10' }, undefined],
+      ['object-counts', {
+        configmaps: '25', 'count/deployments.apps': '10', persistentvolumeclaims: '6', pods: '20', replicationcontrollers: '15', secrets: '25', services: '10',
+        'services.loadbalancers': '0', 'services.nodeports': '0',
+      }, undefined],
     ]);
     const [limits] = byKind(objects, 'LimitRange');
     expect((limits.spec as any).limits[1]).toEqual({
@@ -107,7 +168,7 @@ describe('SessionTemplate', () => {
   });
 
   test('Pod Security labels follow the policy', () => {
-    for (const policy of [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED]) {
+    for (const policy of [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE]) {
       const [ns] = byKind(sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', securityPolicy: policy })), 'Namespace');
       expect(ns.metadata.labels).toMatchObject({ 'pod-security.kubernetes.io/enforce': policy.name, 'pod-security.kubernetes.io/enforce-version': 'latest' });
     }
@@ -125,15 +186,36 @@ describe('SessionTemplate', () => {
     expect((ingress.spec as any).rules.map((r: { host: string }) => r.host)).toEqual([
       '$(session_name).$(ingress_domain)', 'editor-$(session_name).$(ingress_domain)', 'console-$(session_name).$(ingress_domain)',
     ]);
+    expect((ingress.spec as any).rules.map((r: any) => r.http.paths[0].backend.service.name)).toEqual(['$(session_name)', '$(session_name)', '$(session_name)']);
     const dashboard = JSON.parse((byKind(objects, 'ConfigMap')[0] as any).data['dashboard.json']);
     expect(dashboard.tabs.map((t: { name: string }) => t.name)).toEqual(['Terminal', 'Editor', 'Console']);
   });
 
-  test('objects outside the session namespace are owned by it', () => {
-    const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', environmentAccess: true }));
-    const binding = objects.find((o) => o.metadata.namespace === '$(workshop_namespace)')!;
-    expect(binding.metadata.ownerReferences).toEqual([
+  test("the workshop pod's objects are owned by the WorkshopSession; an author's objects outside the session by its namespace", () => {
+    const objects = sessionObjects((app) => {
+      const w = new Workshop(app, 'w', { title: 'T', description: 'D', environmentAccess: true });
+      new ApiObject(w.session, 'elsewhere', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: '$(session_name)-notes', namespace: 'default' } });
+      return w;
+    });
+    const inEnvironment = objects.filter((o) => o.metadata.namespace === '$(workshop_namespace)');
+    expect(inEnvironment.map((o) => o.kind).sort()).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'NetworkPolicy', 'RoleBinding', 'Secret', 'Service', 'ServiceAccount']);
+    for (const object of inEnvironment) {
+      expect(object.metadata.ownerReferences).toEqual([
+        { apiVersion: 'training.cdk8s-workshops.dev/v1alpha1', kind: 'WorkshopSession', name: '$(session_name)', uid: '$(workshop_session_uid)', blockOwnerDeletion: false },
+      ]);
+    }
+    expect(objects.find((o) => o.metadata.namespace === 'default')!.metadata.ownerReferences).toEqual([
       { apiVersion: 'v1', kind: 'Namespace', name: '$(session_namespace)', uid: '$(session_namespace_uid)', blockOwnerDeletion: false },
+    ]);
+  });
+
+  test('a route to a Service of the session goes through an Ingress in the session namespace; the others through the workshop pod', () => {
+    const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', capabilities: [new Editor(), new ImageRegistry()] }));
+    const ingresses = byKind(objects, 'Ingress').map((i) => [i.metadata.namespace, i.metadata.name, (i.spec as any).rules.map((r: any) =>
+      `${r.host} -> ${r.http.paths[0].backend.service.name}:${r.http.paths[0].backend.service.port.number}`)]);
+    expect(ingresses).toEqual([
+      ['$(workshop_namespace)', '$(session_name)', ['$(session_name).$(ingress_domain) -> $(session_name):80', 'editor-$(session_name).$(ingress_domain) -> $(session_name):80']],
+      ['$(session_namespace)', 'session-routes', ['registry-$(session_name).$(ingress_domain) -> registry:5000']],
     ]);
   });
 
@@ -165,17 +247,43 @@ describe('TrainingPortal', () => {
     expect(portalFiles().find((f) => f.path === 'labs/portal.k8s.yaml')!.objects).toMatchSnapshot();
   });
 
-  test('its ClusterRole grants what the sessions contain, reads Secrets only by name, and binds only the session roles', () => {
-    const role = portalFiles().flatMap((f) => f.objects).find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs')!;
+  test('its ClusterRole holds only what cannot be namespaced: no Secret or Deployment writes, no namespace patches, bind by name, no escalate', () => {
+    const objects = portalFiles().flatMap((f) => f.objects);
+    const role = objects.find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs')!;
     const rules = role.rules as Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }>;
-    const secretReads = rules.filter((r) => r.resources.includes('secrets') && r.verbs.some((v) => ['get', 'list', 'watch'].includes(v)));
-    expect(secretReads).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['shared-pull-secret', 'wildcard'] }]);
+    const secretRules = rules.filter((r) => r.resources.includes('secrets'));
+    expect(secretRules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['wildcard'] }]);
     expect(rules.find((r) => r.verbs.includes('bind'))).toEqual({
       apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'],
-      resourceNames: ['cdk8s-workshops-session-admin', 'cdk8s-workshops-session-edit', 'cdk8s-workshops-session-view'],
+      resourceNames: ['cdk8s-workshops-portal-labs-session', 'cdk8s-workshops-session-admin'],
     });
     expect(rules.some((r) => r.verbs.includes('escalate') || r.verbs.includes('*') || r.resources.includes('*'))).toBe(false);
-    expect(rules.find((r) => r.apiGroups.includes('apps') && r.verbs.includes('create'))!.resources).toEqual(['deployments']);
+    expect(rules.filter((r) => r.apiGroups.includes('apps'))).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }]);
+    expect(rules.find((r) => r.resources.includes('namespaces'))!.verbs).toEqual(['get', 'list', 'watch', 'create', 'delete']);
+    expect(rules.find((r) => r.resources.includes('rolebindings'))).toEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] });
+
+    // in session namespaces, through the binding every session namespace starts with: what the sessions put there
+    const session = objects.find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs-session')!;
+    expect((session.rules as any[]).map((r) => `${r.apiGroups[0]}:${r.resources.join(',')}:${r.verbs.join(',')}`)).toEqual([
+      ':secrets:create,patch,delete',
+      'networking.k8s.io:networkpolicies:get,list,watch,create,patch,delete',
+      'rbac.authorization.k8s.io:rolebindings:get,list,watch,create,patch,delete',
+    ]);
+
+    // in the environment namespace, a Role of its own: the workshop pods' kinds, and the Secret sessions copy from there
+    const environmentRole = objects.find((o) => o.kind === 'Role' && o.metadata.namespace === 'labs-w')!;
+    expect(environmentRole.rules).toEqual([
+      { apiGroups: [''], resources: ['configmaps', 'serviceaccounts', 'services'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'patch', 'delete'] },
+      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: ['networking.k8s.io'], resources: ['ingresses', 'networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: ['shared-pull-secret'] },
+    ]);
+    const environmentBinding = objects.find((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'labs-w')!;
+    expect(environmentBinding).toMatchObject({
+      roleRef: { kind: 'Role', name: environmentRole.metadata.name },
+      subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: 'labs-ui' }],
+    });
   });
 
   test('Ingresses get the portal class and TLS; the TLS secret is copied into environments and sessions', () => {

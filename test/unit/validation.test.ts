@@ -1,4 +1,4 @@
-import { App, Duration } from 'cdk8s';
+import { App, Duration, Size } from 'cdk8s';
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
@@ -64,10 +64,78 @@ describe('author mistakes are errors at synth time that name the place, the fiel
     expect(lazy.initial).toBe(0);
   });
 
-  test('Docker under the restricted policy', () => {
+  test('Docker without a privileged environment namespace', () => {
     expect(() => workshop(new App(), 'builds', { capabilities: [new Terminal(), new Docker()] })).toThrow(
-      "builds/Session: capability 'docker' needs the 'privileged' security policy, but the session namespace enforces 'restricted': set securityPolicy: SecurityPolicy.PRIVILEGED");
-    expect(() => workshop(new App(), 'builds', { securityPolicy: SecurityPolicy.PRIVILEGED, capabilities: [new Docker()] })).not.toThrow();
+      "builds/Session: capability 'docker' needs the 'privileged' security policy in the environment namespace, where the workshop pod runs, " +
+        "but it enforces 'restricted': set environmentSecurityPolicy: SecurityPolicy.PRIVILEGED (learners cannot create pods there)");
+    expect(() => workshop(new App(), 'builds', { environmentSecurityPolicy: SecurityPolicy.PRIVILEGED, capabilities: [new Docker()] })).not.toThrow();
+  });
+
+  test('a session namespace that would allow what baseline refuses', () => {
+    expect(() => workshop(new App(), 'builds', { securityPolicy: SecurityPolicy.PRIVILEGED })).toThrow(
+      "builds/Session: 'securityPolicy' (privileged) is not allowed for a session namespace, where the learner creates pods: allowed are restricted, baseline. " +
+        'Capabilities that need privileged pods (docker) run in the workshop pod in the environment namespace: set environmentSecurityPolicy instead');
+    const w = workshop(new App(), 'tools');
+    expect(() => w.session.addNamespace('root', { securityPolicy: SecurityPolicy.PRIVILEGED })).toThrow(
+      "tools/Session namespace 'root': 'securityPolicy' (privileged) is not allowed for a session namespace");
+    expect(() => workshop(new App(), 'ok', { securityPolicy: SecurityPolicy.BASELINE })).not.toThrow();
+  });
+
+  test("an author's Role that grants what the portal does not hold, and bindings the portal may not make", () => {
+    const app = new App();
+    const portal = new TrainingPortal(app, 'labs', { maximumSessions: 5 });
+    const x = workshop(app, 'x');
+    new kplus.ConfigMap(x.session, 'cm', { metadata: { name: 'settings' } });
+    // covered: the session has ConfigMaps, so the portal holds ConfigMap rights in its namespaces
+    new ApiObject(x.session, 'reader', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader' },
+      rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+    });
+    new ApiObject(x.session, 'reader-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'reader' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [],
+    });
+    // not covered
+    new ApiObject(x.session, 'exec', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'exec' },
+      rules: [{ apiGroups: [''], resources: ['pods', 'pods/exec'], verbs: ['create'] }],
+    });
+    new ApiObject(x.session, 'nodes', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: '$(session_name)-nodes' },
+      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }],
+    });
+    new ApiObject(x.session, 'root', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'root' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [],
+    });
+    new ApiObject(x.session, 'elsewhere', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'elsewhere' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'someone-elses' }, subjects: [],
+    });
+    portal.addWorkshop(x);
+    expect(() => synthesize(app)).toThrow([
+      "labs: TrainingPortal 'labs' workshop 'x': RoleBinding $(session_namespace)/root binds ClusterRole 'cluster-admin', which no session may have: bind a role that grants what the workshop needs",
+      "labs: TrainingPortal 'labs' workshop 'x': RoleBinding $(session_namespace)/elsewhere binds Role 'someone-elses', which the session does not define in '$(session_namespace)': the portal binds only Roles the session defines and ClusterRoles by name",
+      'labs: TrainingPortal \'labs\' workshop \'x\': Role $(session_namespace)/exec grants {"apiGroups":[""],"resources":["pods","pods/exec"],"verbs":["create"]}, ' +
+        "but the portal does not itself hold create core/pods, create core/pods/exec there and is never given 'escalate': grant only what the session's objects need, or bind a ClusterRole by name",
+      'labs: TrainingPortal \'labs\' workshop \'x\': ClusterRole $(session_name)-nodes grants {"apiGroups":[""],"resources":["nodes"],"verbs":["get"]}, ' +
+        "but the portal does not itself hold get core/nodes cluster-wide and is never given 'escalate': grant only what the session's objects need, or bind a ClusterRole by name",
+    ].join('\n'));
+  });
+
+  test('a RoleBinding to a ClusterRole by name lets the portal bind exactly that one', () => {
+    const app = new App();
+    const portal = new TrainingPortal(app, 'labs', { maximumSessions: 5 });
+    const x = workshop(app, 'x');
+    new ApiObject(x.session, 'viewer', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'viewer' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+      subjects: [{ kind: 'ServiceAccount', name: '$(service_account)', namespace: '$(workshop_namespace)' }],
+    });
+    portal.addWorkshop(x);
+    const role = synthesize(app).flatMap((f) => f.objects).find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs')!;
+    expect((role.rules as Array<{ verbs: string[]; resourceNames?: string[] }>).find((r) => r.verbs.includes('bind'))!.resourceNames)
+      .toEqual(['cdk8s-workshops-portal-labs-session', 'cdk8s-workshops-session-admin', 'view']);
   });
 
   test('a workshop listed twice in a portal', () => {
@@ -135,11 +203,18 @@ describe('author mistakes are errors at synth time that name the place, the fiel
         "container 'main' must set seccompProfile RuntimeDefault (on the container or the pod); container 'main' must drop ALL capabilities");
   });
 
-  test('a budget too small for the capabilities', () => {
+  test("a budget too small for the session's pods; the workshop pod, outside the session namespace, does not count", () => {
+    const fits = new App();
+    workshop(fits, 'x', { budget: Budget.SMALL, capabilities: [new Terminal(), new Editor({ memory: '768Mi' })] });
+    expect(() => synthesize(fits)).not.toThrow();
     const app = new App();
-    workshop(app, 'x', { budget: Budget.SMALL, capabilities: [new Terminal(), new Editor({ memory: '768Mi' })] });
+    const x = workshop(app, 'x', { budget: Budget.SMALL, capabilities: [new Terminal(), new Editor({ memory: '768Mi' })] });
+    new kplus.Deployment(x.session, 'app', {
+      metadata: { name: 'app' }, replicas: 3,
+      containers: [{ image: 'nginx:1.27', resources: { memory: { limit: Size.mebibytes(512) } }, securityContext: { user: 1000 } }],
+    });
     expect(() => synthesize(app)).toThrow(
-      "Workshop 'x': the session's pods need 1280Mi of memory limits, more than the 1Gi quota of budget 'small': choose a larger budget or give the capabilities less");
+      "Workshop 'x': the session's pods need 1536Mi of memory limits, more than the 1Gi quota of budget 'small': choose a larger budget or give the capabilities less");
   });
 
   test('an environment whose session host names would be too long', () => {

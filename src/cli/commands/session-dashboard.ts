@@ -2,8 +2,9 @@
  * `workshops sessions dashboard <session>`: LOCAL DEVELOPMENT ONLY. Runs a session's dashboard as a process on
  * this machine, for a cluster whose pods run no containers (the kwok control plane of scripts/cluster) or whose
  * session hosts do not resolve. It takes from the cluster exactly what the workshop pod would get — the
- * environment of the `dashboard` container of the session's `workshop` Deployment, CONFIG_PASSWORD from the
- * session's `workshop-session` Secret, and dashboard.json from its `workshop-dashboard` ConfigMap — and starts
+ * environment of the `dashboard` container of the session's Deployment `<session>`, CONFIG_PASSWORD from its
+ * Secret `<session>-session`, and dashboard.json from its ConfigMap `<session>-dashboard`, all in the environment
+ * namespace beside the environment's other workshop pods — and starts
  * the dashboard on 127.0.0.1 against a portal run locally (README "Run the portal locally": its
  * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
  */
@@ -14,6 +15,7 @@ import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { createProxyServer } from 'http-proxy-3';
 import { API_VERSION, Labels } from '../../constructs/names.js';
+import { workshopPodNames } from '../../constructs/session-template.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import { CliError } from '../errors.js';
@@ -74,15 +76,17 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
     if (session && phase && ENDED_PHASES.has(phase)) {
       throw new CliError(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
     }
-    // The session namespace is named after the session.
-    const [deployment, secret, configMap] = session ? await Promise.all([
-      client.get<Deployment>('apps/v1', 'Deployment', 'workshop', name),
-      client.get<{ data?: Record<string, string> }>('v1', 'Secret', 'workshop-session', name),
-      client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', 'workshop-dashboard', name),
+    // The workshop pod's objects are in the environment namespace (named as the environment), named after the session.
+    const names = workshopPodNames(name);
+    const namespace = session?.spec?.environment;
+    const [deployment, secret, configMap] = session && namespace ? await Promise.all([
+      client.get<Deployment>('apps/v1', 'Deployment', names.deployment, namespace),
+      client.get<{ data?: Record<string, string> }>('v1', 'Secret', names.secret, namespace),
+      client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', names.configMap, namespace),
     ]) : [undefined, undefined, undefined];
     if (deployment && secret?.data?.CONFIG_PASSWORD && configMap?.data?.['dashboard.json']) {
       const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'dashboard');
-      if (!container) throw new CliError(`session '${name}': its Deployment 'workshop' has no container 'dashboard'; was it made by this version of cdk8s-workshops?`);
+      if (!container) throw new CliError(`session '${name}': its Deployment '${namespace}/${names.deployment}' has no container 'dashboard'; was it made by this version of cdk8s-workshops?`);
       const env: Record<string, string> = {};
       for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
       if (secret.data.SERVICES_PASSWORD) env.SERVICES_PASSWORD = Buffer.from(secret.data.SERVICES_PASSWORD, 'base64').toString('utf8');
@@ -90,7 +94,7 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
     }
     if (Date.now() >= deadline) {
       throw new CliError(session
-        ? `session '${name}' exists but its namespace has no workshop Deployment, Secret 'workshop-session' and ConfigMap 'workshop-dashboard' yet (phase ${phase ?? 'Requested'}); is the portal running?`
+        ? `session '${name}' exists but its environment namespace '${namespace}' has no Deployment '${names.deployment}', Secret '${names.secret}' and ConfigMap '${names.configMap}' yet (phase ${phase ?? 'Requested'}); is the portal running?`
         : `no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`);
     }
     if (!told) {
@@ -222,7 +226,7 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
 async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }, door: FrontDoor): Promise<string> {
   const { portalUrl, portalApiUrl, contentDir } = options;
   const { parseConfig, startDashboard } = await import('../../dashboard/index.js');
-  let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap workshop-dashboard`);
+  let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap ${workshopPodNames(name).configMap}`);
   const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
   const homeDir = path.join(workDir, 'home');
   // A new session starts with an empty home, as the pod's emptyDir does (slot names come back after a session

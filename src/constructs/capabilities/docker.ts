@@ -27,7 +27,9 @@ export interface DockerProps {
 
 /**
  * A Docker daemon for the session (docker-in-docker) whose socket the learner's terminals use. The daemon runs
- * privileged, so the session namespace must enforce the `privileged` security policy.
+ * privileged as a sidecar of the workshop pod, in the environment namespace, which must therefore enforce the
+ * `privileged` security policy (`environmentSecurityPolicy`); learners cannot create pods there, and their own
+ * namespaces stay at `baseline` or stricter.
  */
 export class Docker extends Capability {
   public readonly name = 'docker';
