@@ -14,16 +14,73 @@ import * as path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { BIN } from '../support/cli.js';
+import { BIN, workshops } from '../support/cli.js';
 import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { TestPortal, freePort, startTestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+
+/**
+ * What a child process prints (stdout and stderr together), waited on line by line: the CLI writes its messages
+ * when it gets to them, which may be after the browser already saw what they announce, so a test waits for a line
+ * as for any other event instead of reading what arrived so far.
+ */
+class Output {
+  private text = '';
+  private readonly waiters = new Set<() => void>();
+  private exit: string | undefined;
+
+  constructor(private readonly what: string, child: ChildProcess) {
+    const add = (chunk: Buffer) => {
+      this.text += chunk.toString();
+      this.waiters.forEach((wake) => wake());
+    };
+    child.stdout!.on('data', add);
+    child.stderr!.on('data', add);
+    child.once('close', (code, signal) => {
+      this.exit = signal ? `was ended by ${signal}` : `exited with code ${code}`;
+      this.waiters.forEach((wake) => wake());
+    });
+  }
+
+  /** Where the output ends now: pass it to `line` to wait only for what comes after. */
+  get length(): number {
+    return this.text.length;
+  }
+
+  /**
+   * Resolves with the first complete line after `from` that matches, as soon as it is printed; rejects when the
+   * process ends or `timeoutMs` passes without one, quoting what it printed.
+   */
+  line(pattern: string | RegExp, options: { from?: number; timeoutMs?: number } = {}): Promise<string> {
+    const { from = 0, timeoutMs = 30_000 } = options;
+    const matches = (line: string) => (typeof pattern === 'string' ? line.includes(pattern) : pattern.test(line));
+    const wanted = typeof pattern === 'string' ? JSON.stringify(pattern) : String(pattern);
+    return new Promise((resolve, reject) => {
+      const finish = (error?: Error, line?: string) => {
+        clearTimeout(timer);
+        this.waiters.delete(look);
+        if (error) reject(error);
+        else resolve(line!);
+      };
+      const failure = (why: string) => new Error(`${this.what} ${why} without printing a line with ${wanted}; it printed:\n${this.text.slice(from) || '(nothing)'}`);
+      const look = () => {
+        const complete = this.text.slice(from, this.text.lastIndexOf('\n') + 1);
+        const line = complete.split('\n').find(matches);
+        if (line !== undefined) finish(undefined, line);
+        else if (this.exit) finish(failure(this.exit));
+      };
+      const timer = setTimeout(() => finish(failure(`went on for ${timeoutMs / 1000} s`)), timeoutMs);
+      this.waiters.add(look);
+      look();
+    });
+  }
+}
 let fixture: Fixture;
 let portal: TestPortal;
 let browser: Browser;
 let dashboardCli: ChildProcess | undefined;
-let cliOutput = '';
+let cliOutput: Output;
 let workDir: string;
 let dashboardUrl: string;
 
@@ -53,9 +110,8 @@ beforeAll(async () => {
     env: { ...process.env, SHELL: '/bin/sh', TMPDIR: workDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  dashboardCli.stdout!.on('data', (chunk) => { cliOutput += chunk; });
-  dashboardCli.stderr!.on('data', (chunk) => { cliOutput += chunk; });
-  await waitFor('the command to wait for the session', () => cliOutput.includes('press Start in the portal'), 30_000);
+  cliOutput = new Output('workshops sessions dashboard', dashboardCli);
+  await cliOutput.line('press Start in the portal');
   browser = await launchBrowser();
 });
 
@@ -84,7 +140,7 @@ test('a learner starts from the catalog, is sent into the locally run dashboard,
   await page.waitForSelector('ol.steps');
   await page.waitForURL(`${dashboardUrl}/`, { timeout: 90_000 });
   const session = `${fixture.environment('lab')}-s001`;
-  expect(cliOutput).toContain(`dashboard of session ${session} at ${dashboardUrl}/`);
+  await cliOutput.line(`dashboard of session ${session} at ${dashboardUrl}/`);
 
   // the instructions carry the session's values, read from the cluster
   await page.locator('.page-body').getByText(`Your namespace is ${session}.`).waitFor();
@@ -105,13 +161,11 @@ test('when the session ends the command waits for the next one; named, it says t
   const session = `${fixture.environment('lab')}-s001`;
   const before = cliOutput.length;
   await portal.runtime.terminate(session, 'TerminatedByAdmin');
-  await waitFor('the dashboard to stop and wait again', () => cliOutput.slice(before).includes("waiting for a learner's session"), 30_000);
-  expect(cliOutput.slice(before)).toContain(`dashboard of session ${session} stopped (session `);
+  await cliOutput.line(`dashboard of session ${session} stopped (session `, { from: before });
+  await cliOutput.line("waiting for a learner's session", { from: before });
   expect(dashboardCli!.exitCode).toBeNull();
-  const again = spawn(process.execPath, [BIN, 'sessions', 'dashboard', session, '--wait', '0', '--port', '0'], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  again.stderr!.on('data', (chunk) => { stderr += chunk; });
-  const code = await new Promise((resolve) => again.once('exit', resolve));
-  expect(code).toBe(1);
-  expect(stderr).toMatch(new RegExp(`workshops: error: (session '${session}' has ended|no WorkshopSession named '${session}')`));
+  // run() resolves on 'close', when all of stderr has arrived (on 'exit' the last of it may still be on its way)
+  const again = await workshops(['sessions', 'dashboard', session, '--wait', '0', '--port', '0']);
+  expect(again.code).toBe(1);
+  expect(again.stderr).toMatch(new RegExp(`workshops: error: (session '${session}' has ended|no WorkshopSession named '${session}')`));
 });
