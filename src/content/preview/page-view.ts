@@ -3,6 +3,7 @@
  * to the previous and next pages. Everything reads without JavaScript; the inline script only adds actions'
  * feedback and live reload.
  */
+import { pagePosition } from '../contents.js';
 import { escapeHtml } from '../html.js';
 import type { WorkshopContent } from '../model.js';
 import type { ContentProblem } from '../problems.js';
@@ -79,12 +80,12 @@ function problemListHtml(problems: readonly ContentProblem[]): string {
 }
 
 function pagerHtml(view: PageView): string {
-  const link = (pagePath: string | undefined, rel: 'prev' | 'next') => {
-    if (pagePath === undefined) return '<span></span>';
-    const target = view.content.pages.find((page) => page.path === pagePath);
+  const position = view.page && view.currentPath !== undefined ? pagePosition(view.content, view.currentPath) : undefined;
+  const link = (target: { path: string; title: string } | undefined, rel: 'prev' | 'next') => {
+    if (target === undefined) return '<span></span>';
     const label = rel === 'prev' ? `<span class="pager-label">← Previous</span>` : `<span class="pager-label">Next →</span>`;
-    return `<a rel="${rel}" class="pager-${rel}" href="${escapeHtml(pageUrl(pagePath))}">${label}<span class="pager-title">${escapeHtml(target?.title ?? pagePath)}</span></a>`;
+    return `<a rel="${rel}" class="pager-${rel}" href="${escapeHtml(pageUrl(target.path))}">${label}<span class="pager-title">${escapeHtml(target.title)}</span></a>`;
   };
-  if (view.page?.prev === undefined && view.page?.next === undefined) return '';
-  return `<nav class="pager" aria-label="Previous and next page">${link(view.page?.prev, 'prev')}${link(view.page?.next, 'next')}</nav>`;
+  if (position?.prev === undefined && position?.next === undefined) return '';
+  return `<nav class="pager" aria-label="Previous and next page">${link(position.prev, 'prev')}${link(position.next, 'next')}</nav>`;
 }
