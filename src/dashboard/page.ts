@@ -4,6 +4,7 @@
  * tools on the right as tabs (terminals, editor, console, files, the author's own dashboards).
  * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates.
  */
+import { Contents, contentsHtml, pagePosition } from '../content/contents.js';
 import { escapeHtml } from '../content/html.js';
 import type { DashboardConfig, DashboardTabConfig } from './config.js';
 import { terminalLayout, terminalSessions } from './config.js';
@@ -25,7 +26,9 @@ export interface PageModel {
   readonly portalUrl: string;
   readonly instructions: RenderedInstructions;
   /** The pages in reading order, for the table of contents. */
-  readonly pages: ReadonlyArray<{ path: string; title: string }>;
+  readonly pages: Contents['pages'];
+  /** The sections the pages are in, to nest the table of contents. @default - a flat list */
+  readonly sections?: Contents['sections'];
   /** The host the learner reached the dashboard at (without port): decides how route tabs are addressed. */
   readonly requestHost: string;
 }
@@ -50,8 +53,9 @@ export function renderDashboard(model: PageModel): string {
     terminals,
     layout: terminalLayout(config),
     tabs: tabs.map((t) => ({ id: t.id, name: t.name })),
-    endUrl: new URL(`/workshops/session/${encodeURIComponent(model.sessionName)}/delete/`, model.portalUrl).toString(),
+    endUrl: sessionEndUrl(model.portalUrl, model.sessionName),
   };
+  const contents: Contents = { pages: model.pages, sections: model.sections };
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -75,8 +79,8 @@ export function renderDashboard(model: PageModel): string {
 <div class="notice" id="notice" role="status" aria-live="polite" hidden></div>
 <main class="layout" data-layout="${escapeHtml(boot.layout)}">
   <section class="instructions" id="instructions" aria-labelledby="page-title" tabindex="-1">
-    ${renderContents(model.pages, instructions.path)}
-    <article class="page" id="page">${renderInstructions(instructions)}</article>
+    ${renderContents(contents, instructions.path)}
+    <article class="page" id="page">${renderInstructions(instructions, { contents, endUrl: boot.endUrl })}</article>
   </section>
   <div class="divider" role="separator" aria-orientation="vertical" aria-label="Resize the instructions"></div>
   <section class="workarea" aria-label="Tools">
@@ -92,13 +96,33 @@ export function renderDashboard(model: PageModel): string {
 `;
 }
 
-/** The page's article: what the browser swaps in when the learner moves on or the content changes. */
-export function renderInstructions(page: RenderedInstructions): string {
-  const link = (path: string | undefined, rel: 'prev' | 'next', label: string) =>
-    path === undefined ? '' : `<a class="button pager-${rel}" rel="${rel}" href="${pageHref(path)}" data-page="${escapeHtml(path)}">${label}</a>`;
-  return `<h2 id="page-title" class="page-title">${escapeHtml(page.title)}</h2>
+/** Where the learner ends the session: the portal's page that asks to confirm, then returns to the portal. */
+export function sessionEndUrl(portalUrl: string, sessionName: string): string {
+  return new URL(`/workshops/session/${encodeURIComponent(sessionName)}/delete/`, portalUrl).toString();
+}
+
+/**
+ * The page's article: what the browser swaps in when the learner moves on or the content changes. It says where
+ * the page stands (page N of M), names the pages before and after, and on the last page offers the last step,
+ * finishing the workshop, which ends the session and returns to the portal (`endUrl`).
+ */
+export function renderInstructions(page: RenderedInstructions, navigation: { contents: Contents; endUrl: string }): string {
+  const position = pagePosition(navigation.contents, page.path);
+  const link = (target: { path: string; title: string } | undefined, rel: 'prev' | 'next') => {
+    if (target === undefined) return '';
+    const label = rel === 'prev' ? '← Previous' : 'Next →';
+    return `<a class="pager-${rel}" rel="${rel}" href="${pageHref(target.path)}" data-page="${escapeHtml(target.path)}">` +
+      `<span class="pager-label">${label}</span><span class="pager-title">${escapeHtml(target.title)}</span></a>`;
+  };
+  const where = position && position.count > 1 ? `<p class="page-position">Page ${position.number} of ${position.count}</p>` : '';
+  const finish = position?.next === undefined
+    ? `<section class="finish" aria-labelledby="finish-title"><h3 id="finish-title">${position && position.count > 1 ? 'You have reached the end of the workshop' : 'When you are done'}</h3>
+<p>Finishing the workshop ends your session, deletes what is in it, and takes you back to the workshop portal.</p>
+<a class="button" id="finish-workshop" href="${escapeHtml(navigation.endUrl)}" target="_top">Finish workshop</a></section>`
+    : '';
+  return `${where}<h2 id="page-title" class="page-title">${escapeHtml(page.title)}</h2>
 <div class="page-body">${page.html}</div>
-<nav class="pager" aria-label="Pages">${link(page.prev, 'prev', 'Previous')}${link(page.next, 'next', 'Next')}</nav>`;
+${finish}<nav class="pager" aria-label="Previous and next page">${link(position?.prev, 'prev')}${link(position?.next, 'next')}</nav>`;
 }
 
 /** A page for errors the learner may meet (refused sign-in, portal down): what happened and where to go. */
@@ -113,16 +137,49 @@ export function errorPage(title: string, message: string, portalUrl: string): st
 `;
 }
 
+/**
+ * What a tab shows when the application behind a session route is not answering (the route proxy sends it to
+ * requests that want HTML; scripts still get JSON): which application, why, and what to do. It tries again by
+ * itself, so an application that is still starting appears without the learner doing anything. Styles are inline:
+ * on the route's own host, /assets/ belongs to the application.
+ */
+export function routeDownPage(route: { name: string; port: number; service?: string }, code: string): string {
+  const where = route.service ? `its Service ${route.service}, port ${route.port}` : `port ${route.port} of the session`;
+  const why: Record<string, string> = {
+    ECONNREFUSED: `nothing is listening on ${where}`,
+    ENOTFOUND: `the Service ${route.service ?? ''} does not exist (yet)`,
+    EAI_AGAIN: `the Service ${route.service ?? ''} cannot be looked up right now`,
+    ECONNRESET: `it closed the connection (on ${where})`,
+    ETIMEDOUT: `it did not answer in time (on ${where})`,
+  };
+  const reason = why[code] ?? `it cannot be reached on ${where} (${code})`;
+  const todo = route.service
+    ? `If it does not come up, check its pods in a terminal: <code>kubectl get pods,endpoints</code>.`
+    : `If it does not come up, check in a terminal that it is running and listens on port ${route.port}.`;
+  const title = `The ${route.name} application is not answering`;
+  return `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="5">
+<title>${escapeHtml(title)}</title>
+<style>body{font:1rem/1.5 system-ui,sans-serif;color:#1f2328;background:#f6f8fa;margin:0}main{max-width:34rem;margin:3rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #d1d9e0;border-radius:8px}h1{font-size:1.3rem;margin-top:0}code{font-family:ui-monospace,monospace}.muted{color:#59636e;font-size:.9rem}</style></head>
+<body><main class="route-down" data-route="${escapeHtml(route.name)}"><h1>${escapeHtml(title)}</h1>
+<p>This tab shows the session's <strong>${escapeHtml(route.name)}</strong> application, but ${escapeHtml(reason)}.</p>
+<p>It may still be starting: this page tries again every 5 seconds and shows the application as soon as it answers. ${todo}</p>
+<p class="muted">Error: ${escapeHtml(code)}</p></main></body>
+</html>
+`;
+}
+
 export function pageHref(path: string): string {
   return path ? `/page/${path.split('/').map(encodeURIComponent).join('/')}` : '/';
 }
 
-function renderContents(pages: PageModel['pages'], current: string): string {
-  if (pages.length < 2) return '';
-  const items = pages
-    .map((p) => `<li><a href="${pageHref(p.path)}" data-page="${escapeHtml(p.path)}"${p.path === current ? ' aria-current="page"' : ''}>${escapeHtml(p.title)}</a></li>`)
-    .join('');
-  return `<details class="contents"><summary>Contents</summary><nav aria-label="Contents"><ol>${items}</ol></nav></details>`;
+/** The contents, open beside the page so the learner sees where she is and what comes. */
+function renderContents(contents: Contents, current: string): string {
+  if (contents.pages.length < 2) return '';
+  const list = contentsHtml(contents, (p) =>
+    `<a href="${pageHref(p.path)}" data-page="${escapeHtml(p.path)}"${p.path === current ? ' aria-current="page"' : ''}>${escapeHtml(p.title)}</a>`);
+  return `<details class="contents" open><summary>Contents</summary><nav aria-label="Contents">${list}</nav></details>`;
 }
 
 function renderTabs(tabs: PageTab[], terminals: string[]): string {
@@ -132,12 +189,22 @@ function renderTabs(tabs: PageTab[], terminals: string[]): string {
   const panels = tabs
     .map((tab, i) => {
       const body = tab.kind === 'terminals'
-        ? `<div class="terminals" data-count="${terminals.length}">${terminals.map((id) => `<div class="terminal" data-terminal="${escapeHtml(id)}" role="region" aria-label="Terminal ${escapeHtml(id)}"></div>`).join('')}</div>`
+        ? `<div class="terminals" data-count="${terminals.length}">${terminals.map(terminalPane).join('')}</div>`
         : `<iframe class="frame" title="${escapeHtml(tab.name)}" data-src="${escapeHtml(tab.src!)}" allow="clipboard-read; clipboard-write"></iframe>`;
       return `<div role="tabpanel" class="panel" id="panel-${tab.id}" aria-labelledby="tab-${tab.id}"${i === 0 ? '' : ' hidden'}>${body}</div>`;
     })
     .join('');
   return `<div class="tabs" role="tablist" aria-label="Tools">${buttons}</div><div class="panels">${panels}</div>`;
+}
+
+/**
+ * One terminal under its name, as actions call it ("Run in terminal 2"); the name shows once there are two or more
+ * (assets/dashboard.js adds panes the same way for terminals that actions open).
+ */
+function terminalPane(id: string): string {
+  const name = `Terminal ${escapeHtml(id)}`;
+  return `<section class="terminal-pane" role="region" aria-label="${name}"><h3 class="terminal-label">${name}</h3>` +
+    `<div class="terminal" data-terminal="${escapeHtml(id)}"></div></section>`;
 }
 
 /**

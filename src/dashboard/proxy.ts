@@ -11,6 +11,7 @@ import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
 import { SAFE_METHODS, isSameOrigin } from './auth.js';
 import type { DashboardRouteConfig } from './config.js';
+import { routeDownPage } from './page.js';
 
 export interface RouteProxyOptions {
   readonly routes: readonly DashboardRouteConfig[];
@@ -32,16 +33,26 @@ export class RouteProxy {
   private readonly proxy = createProxyServer({ xfwd: true, ws: true });
   private readonly byHost = new Map<string, DashboardRouteConfig>();
   private readonly byName = new Map<string, DashboardRouteConfig>();
+  /** The route of each request on its way, for the page that says its application is down. */
+  private readonly routeOfRequest = new WeakMap<IncomingMessage, DashboardRouteConfig>();
 
   constructor(private readonly options: RouteProxyOptions) {
     for (const route of options.routes) {
       this.byHost.set(route.host, route);
       this.byName.set(route.name, route);
     }
-    // A route whose application is not (yet) listening: a clear 502 instead of a hung request.
-    this.proxy.on('error', (error, _req, res) => {
-      const message = `the application behind this route is not answering (${(error as NodeJS.ErrnoException).code ?? error.message})`;
+    // A route whose application is not (yet) listening: a clear 502 instead of a hung request; a page (a tab's
+    // frame, an address the learner opened) gets a page that says what is down and what to do.
+    this.proxy.on('error', (error, req, res) => {
+      const code = (error as NodeJS.ErrnoException).code ?? error.message;
+      const message = `the application behind this route is not answering (${code})`;
+      const route = this.routeOfRequest.get(req);
       if (isResponse(res)) {
+        if (!res.headersSent && route && wantsHtml(req)) {
+          res.writeHead(502, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+          res.end(routeDownPage(route, code));
+          return;
+        }
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: 'bad_gateway', message }));
       } else {
@@ -110,6 +121,7 @@ export class RouteProxy {
   }
 
   private prepare(request: IncomingMessage, target: Target): void {
+    this.routeOfRequest.set(request, target.route);
     if (request.url !== target.path) request.headers['x-forwarded-prefix'] = `/proxy/${target.route.name}`;
     request.url = target.path;
     const cookie = request.headers.cookie;
@@ -132,6 +144,11 @@ export class RouteProxy {
 /** A Host header's name, without its port, in lower case. */
 export function hostName(host: string | undefined): string {
   return (host ?? '').replace(/:\d+$/, '').toLowerCase();
+}
+
+/** A browser's page load (a navigation, a frame) rather than a script's request. */
+function wantsHtml(request: IncomingMessage): boolean {
+  return /\btext\/html\b/.test(String(request.headers.accept ?? ''));
 }
 
 function isResponse(value: unknown): value is ServerResponse {

@@ -16,7 +16,7 @@ import { DashboardAuth } from './auth.js';
 import { DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
 import { ContentSync } from './content-sync.js';
 import { TEST_NAME, runTest } from './examiner.js';
-import { RenderedInstructions, renderDashboard, renderInstructions } from './page.js';
+import { RenderedInstructions, renderDashboard, renderInstructions, sessionEndUrl } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
 import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
@@ -204,14 +204,14 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       .header('cache-control', 'no-store')
       // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
       .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
-      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, requestHost: hostName(request.headers.host) }));
+      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, sections: content.sections, requestHost: hostName(request.headers.host) }));
   };
   app.get('/', learner, (request, reply) => showPage(request, reply, ''));
   app.get('/page/*', learner, (request, reply) => showPage(request, reply, pageParam(request)));
   app.get('/workshop/pages/*', learner, async (request, reply) => {
     const page = await instructions(pageParam(request));
     if (!page) return reply.code(404).send({ error: 'not_found', message: `the workshop has no page '${pageParam(request)}'` });
-    return { path: page.path, title: page.title, article: renderInstructions(page) };
+    return { path: page.path, title: page.title, article: renderInstructions(page, { contents: content, endUrl: sessionEndUrl(options.portalUrl, sessionName) }) };
   });
   app.get('/events', learner, (request, reply) => {
     reply.hijack();

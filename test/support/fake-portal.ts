@@ -16,18 +16,32 @@ export interface FakePortalSession {
   readonly origins: string[];
 }
 
+/** What the portal's schedule says of a session (its defaults: running, extendable, 30 minutes left). */
+export interface FakeSchedule {
+  /** Educates' session status: STARTING, WAITING, RUNNING… @default 'running' */
+  readonly status?: string;
+  /** Whether the rules allow extending it now; when false, extend answers `extended: false`. @default true */
+  readonly extendable?: boolean;
+  /** Sets the expiry this many seconds from now. */
+  readonly expiresInSeconds?: number;
+}
+
 export interface FakePortal {
   readonly url: string;
   /** Activity reports received per session. */
   readonly activity: Map<string, number>;
   /** Extensions granted per session. */
   readonly extensions: Map<string, number>;
+  /** Sessions ended through the portal's "End this session?" page. */
+  readonly ended: Set<string>;
   addSession(session: FakePortalSession): void;
+  setSchedule(session: string, schedule: FakeSchedule): void;
   close(): Promise<void>;
 }
 
 export async function startFakePortal(options: { staff?: string[] } = {}): Promise<FakePortal> {
-  const sessions = new Map<string, FakePortalSession & { expires: number }>();
+  const sessions = new Map<string, FakePortalSession & { expires: number; status: string; extendable: boolean }>();
+  const ended = new Set<string>();
   const codes = new Map<string, { session: string; user: string; redirectUri: string; expires: number }>();
   const tokens = new Map<string, string>(); // token -> user
   const activity = new Map<string, number>();
@@ -93,6 +107,22 @@ export async function startFakePortal(options: { staff?: string[] } = {}): Promi
       tokens.set(token, code.user);
       return json(200, { access_token: token, token_type: 'Bearer', expires_in: 36000, scope: 'user:info' });
     }
+    // The portal's own page that ends a session (the dashboard's End session and Finish workshop go there).
+    const end = /^\/workshops\/session\/([^/]+)\/delete\/$/.exec(url.pathname);
+    if (end) {
+      const session = sessions.get(decodeURIComponent(end[1]));
+      if (!session) return html(404, 'No such session');
+      if (req.method === 'POST') {
+        ended.add(session.name);
+        res.writeHead(303, { location: '/workshops/catalog/?notification=session-deleted' });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(`<!doctype html><html lang="en"><head><title>End session</title></head><body><h1>End this session?</h1><form method="post"><button type="submit">End session</button></form></body></html>`);
+      return;
+    }
+    if (url.pathname === '/workshops/catalog/') return html(200, 'Workshops');
     const match = /^\/workshops\/session\/([^/]+)\/(authorize|activity|schedule|extend)\/$/.exec(url.pathname);
     if (match) {
       const session = sessions.get(decodeURIComponent(match[1]));
@@ -107,12 +137,17 @@ export async function startFakePortal(options: { staff?: string[] } = {}): Promi
       if (!who) return json(401, { error: 'unauthenticated', message: 'a Bearer token is needed' });
       if (who !== session.owner && !staff.has(who)) return json(403, { error: 'forbidden', message: 'not the owner of this session' });
       if (match[2] === 'authorize') return json(200, { owner: session.owner, user: who, staff: staff.has(who) });
-      if (match[2] === 'extend') {
+      // as the portal: an extension outside the last minutes is answered 200 with extended: false and why
+      const extending = match[2] === 'extend';
+      if (extending && session.extendable) {
         session.expires += 15 * 60_000;
         extensions.set(session.name, (extensions.get(session.name) ?? 0) + 1);
       }
       const countdown = Math.round((session.expires - Date.now()) / 1000);
-      return json(200, { status: 'running', started: new Date().toISOString(), expires: new Date(session.expires).toISOString(), expiring: false, countdown, extendable: true, ...(match[2] === 'extend' ? { extended: true } : {}) });
+      return json(200, {
+        status: session.status, started: new Date().toISOString(), expires: new Date(session.expires).toISOString(), expiring: false, countdown, extendable: session.extendable,
+        ...(extending ? { extended: session.extendable, ...(session.extendable ? {} : { message: 'the session can be extended only in its last minutes' }) } : {}),
+      });
     }
     html(404, 'Not found');
   });
@@ -122,8 +157,16 @@ export async function startFakePortal(options: { staff?: string[] } = {}): Promi
     url,
     activity,
     extensions,
+    ended,
     addSession(session) {
-      sessions.set(session.name, { ...session, expires: Date.now() + 30 * 60_000 });
+      sessions.set(session.name, { ...session, expires: Date.now() + 30 * 60_000, status: 'running', extendable: true });
+    },
+    setSchedule(name, schedule) {
+      const session = sessions.get(name);
+      if (!session) throw new Error(`the fake portal has no session '${name}'`);
+      if (schedule.status !== undefined) session.status = schedule.status;
+      if (schedule.extendable !== undefined) session.extendable = schedule.extendable;
+      if (schedule.expiresInSeconds !== undefined) session.expires = Date.now() + schedule.expiresInSeconds * 1000;
     },
     close: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

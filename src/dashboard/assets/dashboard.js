@@ -165,13 +165,22 @@
     if (terminals[id]) return terminals[id];
     var holder = document.querySelector('.terminals');
     if (!holder || !/^[A-Za-z0-9_-]{1,32}$/.test(id)) return null;
+    // the same markup as the page's own panes (page.ts terminalPane): the name above, the terminal below
+    var pane = document.createElement('section');
+    pane.className = 'terminal-pane';
+    pane.setAttribute('role', 'region');
+    pane.setAttribute('aria-label', 'Terminal ' + id);
+    var label = document.createElement('h3');
+    label.className = 'terminal-label';
+    label.textContent = 'Terminal ' + id;
     var element = document.createElement('div');
     element.className = 'terminal';
     element.setAttribute('data-terminal', id);
-    element.setAttribute('role', 'region');
-    element.setAttribute('aria-label', 'Terminal ' + id);
-    holder.appendChild(element);
+    pane.appendChild(label);
+    pane.appendChild(element);
+    holder.appendChild(pane);
     holder.setAttribute('data-count', String(holder.children.length));
+    fitAll();
     return createTerminal(element, id);
   }
 
@@ -453,12 +462,27 @@
   var countdown = document.getElementById('countdown');
   var extendButton = document.getElementById('extend');
   var expires = null;
+  var scheduleTimer = null;
 
+  /**
+   * The portal's schedule: the time counts only once the learner has the session (status RUNNING; while it is
+   * still being prepared, or waits for its activation, the portal's expiry is not yet hers, and it is set again
+   * when she gets it). It counts down the seconds the portal says are left, not to its clock time, so a browser
+   * whose clock is off still shows the right time. Extend shows only when the portal's rules allow it now.
+   */
   function applySchedule(schedule) {
     if (!schedule) return;
-    if (schedule.expires) expires = new Date(schedule.expires).getTime();
+    var running = !schedule.status || String(schedule.status).toUpperCase() === 'RUNNING';
+    if (!running) expires = null;
     else if (typeof schedule.countdown === 'number') expires = Date.now() + schedule.countdown * 1000;
-    extendButton.hidden = !schedule.extendable;
+    else if (schedule.expires) expires = new Date(schedule.expires).getTime();
+    else expires = null;
+    countdown.hidden = !expires;
+    extendButton.hidden = !(running && expires && schedule.extendable);
+    document.body.setAttribute('data-session-status', running ? 'running' : String(schedule.status).toLowerCase());
+    // while the session is prepared, look again soon: the time starts when it is the learner's
+    clearTimeout(scheduleTimer);
+    scheduleTimer = setTimeout(refreshSchedule, running ? 60000 : 2000);
     tick();
   }
 
@@ -475,8 +499,15 @@
   function refreshSchedule() {
     fetch('/session/schedule', { headers: { accept: 'application/json' } })
       .then(function (response) { return response.ok ? response.json() : null; })
-      .then(applySchedule)
-      .catch(function () {});
+      .then(function (schedule) {
+        if (schedule) return applySchedule(schedule);
+        clearTimeout(scheduleTimer);
+        scheduleTimer = setTimeout(refreshSchedule, 60000);
+      })
+      .catch(function () {
+        clearTimeout(scheduleTimer);
+        scheduleTimer = setTimeout(refreshSchedule, 60000);
+      });
   }
 
   extendButton.addEventListener('click', function () {
@@ -500,7 +531,6 @@
   });
 
   refreshSchedule();
-  setInterval(refreshSchedule, 60000);
   setInterval(tick, 1000);
 
   // ---------------------------------------------------------------- the rest
