@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { API_VERSION, CompiledBlueprint, Labels, Manifest } from '../../src/constructs/index.js';
+import { API_VERSION, CompiledBlueprint, Labels, Manifest, workshopPodNames } from '../../src/constructs/index.js';
 import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
 import { blueprintOf } from '../support/examples.js';
 import { waitFor } from '../support/portal-fixture.js';
@@ -100,15 +100,26 @@ describe('dist/ on a real control plane', () => {
     terminal = await startSession('labs-hello-terminal', 'tst02');
     const builds = await startSession('labs-container-builds', 'tst03');
     for (const started of [fundamentals, terminal, builds]) {
+      // the session's Deployments: its own in the session namespace, its workshop pod's in the environment namespace
       const deployments = await waitFor(`Deployments of ${started.namespace}`, async () => {
         const list = await client.list<{ metadata: { name: string }; status?: { conditions?: Array<{ type: string; status: string }> } }>(
-          'apps/v1', 'Deployment', { namespace: started.namespace });
+          'apps/v1', 'Deployment', { labelSelector: `${Labels.SESSION}=${started.sessionName}` });
         return list.length && list.every((d) => d.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) ? list : undefined;
       });
-      expect(deployments.length).toBeGreaterThan(0);
+      expect(deployments.map((d) => d.metadata.name)).toContain(workshopPodNames(started.sessionName).deployment);
     }
     const pods = await client.list<{ metadata: { name: string }; status: { phase: string } }>('v1', 'Pod', { namespace: builds.namespace });
-    expect(pods.map((p) => p.status.phase).sort()).toEqual(['Running', 'Running']);
+    expect(pods.map((p) => p.status.phase).sort()).toEqual(['Running']);
+    const workshopPods = await client.list<{ status: { phase: string } }>('v1', 'Pod', {
+      namespace: 'labs-container-builds', labelSelector: `${Labels.SESSION}=${builds.sessionName}` });
+    expect(workshopPods.map((p) => p.status.phase)).toEqual(['Running']);
+  });
+
+  test("Docker's privileged daemon runs in the environment namespace; the session namespace stays restricted", async () => {
+    const environment = await client.get('v1', 'Namespace', 'labs-container-builds');
+    expect(environment!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    const session = await client.get('v1', 'Namespace', 'labs-container-builds-tst03');
+    expect(session!.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test('Pod Security admission refuses a privileged pod in a restricted session namespace', async () => {
@@ -124,37 +135,42 @@ describe('dist/ on a real control plane', () => {
     expect((error as KubeError).message).toMatch(/violates PodSecurity "restricted:latest": privileged/);
   });
 
-  test("the session ServiceAccount may create pods at home, and nothing that crosses the session's walls", async () => {
+  test("the session ServiceAccount (in the environment namespace) may create pods at home, and nothing that crosses the session's walls", async () => {
     const ns = fundamentals.namespace;
+    const home = 'labs-k8s-fundamentals';
     const sa = fundamentals.sessionName;
-    expect(await accessReview(ns, sa, { namespace: ns, verb: 'create', resource: 'pods' })).toBe(true);
-    expect(await accessReview(ns, sa, { namespace: ns, verb: 'create', resource: 'deployments', group: 'apps' })).toBe(true);
-    expect(await accessReview(ns, sa, { namespace: terminal.namespace, verb: 'get', resource: 'secrets' })).toBe(false);
-    expect(await accessReview(ns, sa, { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' })).toBe(false);
-    expect(await accessReview(ns, sa, { namespace: ns, verb: 'delete', resource: 'networkpolicies', group: 'networking.k8s.io', name: 'workshop-isolation' })).toBe(false);
-    expect(await accessReview(ns, sa, { namespace: ns, verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(false);
-    expect(await accessReview(ns, sa, { namespace: ns, verb: 'update', resource: 'resourcequotas' })).toBe(false);
-    // environment access is read-only, and never Secrets
-    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'list', resource: 'configmaps' })).toBe(true);
-    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'delete', resource: 'configmaps' })).toBe(false);
-    expect(await accessReview(ns, sa, { namespace: 'labs-k8s-fundamentals', verb: 'get', resource: 'secrets' })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: ns, verb: 'create', resource: 'pods' })).toBe(true);
+    expect(await accessReview(home, sa, { namespace: ns, verb: 'create', resource: 'deployments', group: 'apps' })).toBe(true);
+    expect(await accessReview(home, sa, { namespace: terminal.namespace, verb: 'get', resource: 'secrets' })).toBe(false);
+    expect(await accessReview(home, sa, { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: ns, verb: 'delete', resource: 'networkpolicies', group: 'networking.k8s.io', name: 'workshop-isolation' })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: ns, verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: ns, verb: 'update', resource: 'resourcequotas' })).toBe(false);
+    // environment access is read-only, and never Secrets: not the workshop pod's either
+    expect(await accessReview(home, sa, { namespace: home, verb: 'list', resource: 'configmaps' })).toBe(true);
+    expect(await accessReview(home, sa, { namespace: home, verb: 'delete', resource: 'configmaps' })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: home, verb: 'get', resource: 'secrets', name: workshopPodNames(sa).secret })).toBe(false);
+    expect(await accessReview(home, sa, { namespace: home, verb: 'patch', resource: 'deployments', group: 'apps', name: workshopPodNames(sa).deployment })).toBe(false);
   });
 
-  test('deleting a session namespace removes everything the session owned, including what lies outside it', async () => {
+  test("deleting a session's WorkshopSession removes its namespace and, through ownership, its workshop pod in the environment namespace", async () => {
     const sessionSelector = `${Labels.SESSION}=${fundamentals.sessionName}`;
     const outside = await client.list('rbac.authorization.k8s.io/v1', 'RoleBinding', { namespace: 'labs-k8s-fundamentals', labelSelector: sessionSelector });
     expect(outside.map((o) => o.metadata.name)).toEqual([`${fundamentals.sessionName}-environment-view`]);
-    await client.delete('v1', 'Namespace', fundamentals.namespace);
+    await client.delete(API_VERSION, 'WorkshopSession', fundamentals.sessionName);
     await waitFor('the session namespace to be gone', async () => !(await client.get('v1', 'Namespace', fundamentals.namespace)));
-    await waitFor('the environment RoleBinding to be collected', async () =>
-      (await client.list('rbac.authorization.k8s.io/v1', 'RoleBinding', { labelSelector: sessionSelector })).length === 0);
-    for (const [apiVersion, kind] of [['v1', 'Pod'], ['apps/v1', 'Deployment'], ['v1', 'Secret'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'Ingress']]) {
-      expect(await client.list(apiVersion, kind, { labelSelector: sessionSelector })).toEqual([]);
+    for (const [apiVersion, kind] of [['v1', 'Pod'], ['apps/v1', 'Deployment'], ['v1', 'Secret'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'Ingress'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ServiceAccount'], ['networking.k8s.io/v1', 'NetworkPolicy']]) {
+      await waitFor(`no ${kind} of the session left`, async () => (await client.list(apiVersion, kind, { labelSelector: sessionSelector })).length === 0);
     }
   });
 
-  test('deleting the WorkshopSession removes its namespace through ownership', async () => {
+  test('deleting a session namespace alone leaves the workshop pod to its WorkshopSession', async () => {
+    await client.delete('v1', 'Namespace', terminal.namespace);
+    await waitFor('the session namespace to be gone', async () => !(await client.get('v1', 'Namespace', terminal.namespace)));
+    expect(await client.get('apps/v1', 'Deployment', workshopPodNames(terminal.sessionName).deployment, 'labs-hello-terminal')).toBeDefined();
     await client.delete(API_VERSION, 'WorkshopSession', terminal.sessionName);
-    await waitFor('the session namespace to go with its WorkshopSession', async () => !(await client.get('v1', 'Namespace', terminal.namespace)));
+    await waitFor('the workshop pod to go with its WorkshopSession', async () =>
+      !(await client.get('apps/v1', 'Deployment', workshopPodNames(terminal.sessionName).deployment, 'labs-hello-terminal')));
   });
 });

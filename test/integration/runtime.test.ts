@@ -2,7 +2,7 @@
  * The session runtime on the real control plane: pools, allocation, capacity, caps, eviction, timers, blueprint
  * updates and clean termination, each observed through the WorkshopSession objects and the cluster itself.
  */
-import { API_VERSION, Labels, RequestParameter } from '../../src/constructs/index.js';
+import { API_VERSION, Labels, RequestParameter, workshopPodNames } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
 import { runtimeApi } from '../../src/portal/runtime-api.js';
 import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
@@ -247,8 +247,9 @@ describe('updates and termination', () => {
     const still = runtime.session(mine.metadata.name)!;
     expect(['Ready', 'Active', 'Idle']).toContain(phaseOf(still));
     expect(still.spec.blueprintGeneration).toBe(before);
+    // the workshop pod lives in the environment namespace, named after its session
     const envNames = async (session: string) => (await client.get<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } } }>(
-      'apps/v1', 'Deployment', 'workshop', session))!.spec.template.spec.containers[0].env.map((e) => e.name);
+      'apps/v1', 'Deployment', workshopPodNames(session).deployment, fixture.environment('update')))!.spec.template.spec.containers[0].env.map((e) => e.name);
     expect(await envNames(fresh[0].metadata.name)).toContain('VARIANT');
     expect(await envNames(mine.metadata.name)).not.toContain('VARIANT');
   });
@@ -261,9 +262,10 @@ describe('updates and termination', () => {
     expect(ended!.status).toMatchObject({ phase: 'Terminating', reason: 'TerminatedByUser' });
     await gone(name);
     const selector = `${Labels.SESSION}=${name}`;
+    // what lay in the environment namespace (the workshop pod) is collected once its WorkshopSession is gone
     for (const [apiVersion, kind] of [['v1', 'Secret'], ['v1', 'Pod'], ['apps/v1', 'Deployment'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'Ingress'],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ServiceAccount']]) {
-      expect({ kind, left: (await client.list(apiVersion, kind, { labelSelector: selector })).map((o) => o.metadata.name) }).toEqual({ kind, left: [] });
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ServiceAccount'], ['networking.k8s.io/v1', 'NetworkPolicy']]) {
+      await waitFor(`no ${kind} of ${name} left`, async () => (await client.list(apiVersion, kind, { labelSelector: selector })).length === 0);
     }
     expect(await client.get('v1', 'Secret', `session-${name}`, 'rt-ui')).toBeUndefined();
   });
