@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Activity } from '../../src/dashboard/activity.js';
 import { parseConfig, terminalSessions } from '../../src/dashboard/config.js';
-import { escapeHtml, renderDashboard } from '../../src/dashboard/page.js';
+import { escapeHtml, renderDashboard, renderInstructions, routeDownPage } from '../../src/dashboard/page.js';
 import { inside } from '../../src/dashboard/static-files.js';
 
 const CONFIG = {
@@ -56,6 +56,35 @@ describe('the learner page', () => {
   test("addresses a route's tab at its host through the session's host, and through /proxy/ elsewhere", () => {
     expect(renderDashboard(model('s1.example.com'))).toContain('data-src="https://console-s1.example.com/"');
     expect(renderDashboard(model('127.0.0.1'))).toContain('data-src="/proxy/console/"');
+  });
+
+  test('says where a page stands, names its neighbours, nests the contents by section, and offers Finish on the last page', () => {
+    const contents = {
+      pages: [{ path: '', title: 'Start' }, { path: 'setup', title: 'Setup', section: 'setup' }, { path: 'setup/tools', title: 'Tools <&>', section: 'setup' }],
+      sections: [{ path: 'setup', title: 'Setup' }],
+    };
+    const endUrl = 'https://labs-ui.example.com/workshops/session/s1/delete/';
+    const middle = renderInstructions({ path: 'setup', title: 'Setup', html: '' }, { contents, endUrl });
+    expect(middle).toContain('<p class="page-position">Page 2 of 3</p>');
+    expect(middle).toContain('<a class="pager-prev" rel="prev" href="/" data-page=""><span class="pager-label">← Previous</span><span class="pager-title">Start</span></a>');
+    expect(middle).toContain('<span class="pager-title">Tools &lt;&amp;&gt;</span>');
+    expect(middle).not.toContain('Finish workshop');
+    const last = renderInstructions({ path: 'setup/tools', title: 'Tools', html: '' }, { contents, endUrl });
+    expect(last).toContain(`<a class="button" id="finish-workshop" href="${endUrl}" target="_top">Finish workshop</a>`);
+    expect(last).not.toContain('rel="next"');
+
+    const page = renderDashboard({ ...model('s1.example.com'), ...contents, instructions: { path: 'setup', title: 'Setup', html: '' } });
+    expect(page).toContain('<details class="contents" open>');
+    expect(page).toMatch(/<li class="toc-section"><a href="\/page\/setup" data-page="setup" aria-current="page">Setup<\/a><ol><li><a href="\/page\/setup\/tools"/);
+  });
+
+  test('a route whose application is down gets a page naming it, why, and what to do, escaped', () => {
+    const page = routeDownPage({ name: 'console', port: 10083 }, 'ECONNREFUSED');
+    expect(page).toContain('<h1>The console application is not answering</h1>');
+    expect(page).toContain('nothing is listening on port 10083 of the session');
+    expect(page).toContain('<meta http-equiv="refresh" content="5">');
+    expect(routeDownPage({ name: 'app', port: 80, service: 'web' }, 'ENOTFOUND')).toContain('the Service web does not exist (yet)');
+    expect(routeDownPage({ name: 'app', port: 80 }, '<x>')).toContain('(&lt;x&gt;)');
   });
 
   test('escapes HTML', () => {
