@@ -31,6 +31,14 @@ const R = `${RELAXED}-rrrrr`;
 const BARE = `${PORTAL}-bare-sssss`;
 const VICTIM = `${PORTAL}-victim`;
 const PORTAL_ADMIN_BINDING = `${PORTAL}-test-portal-cluster-admin`;
+const PROBE = `${PORTAL}-probe`;
+const PROBE_BINDING = `${PORTAL}-test-probe-cluster-admin`;
+
+const clusterAdmin = (name: string, namespace: string): Manifest => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+  subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace }],
+} as Manifest);
 
 function fixture(): SynthFile[] {
   const app = new App({ outdir: '/nonexistent' });
@@ -48,7 +56,8 @@ function distObjects(file: string): Manifest[] {
   return parseAllDocuments(fs.readFileSync(path.join(path.resolve('dist'), file), 'utf8')).map((d) => d.toJSON() as Manifest);
 }
 
-async function startSession(environmentName: string, id: string): Promise<void> {
+/** Creates a session as the runtime does, its objects applied by `client` (the admin, or the portal's ServiceAccount). */
+async function startSession(environmentName: string, id: string, client = admin): Promise<void> {
   const environment = (await admin.get(API_VERSION, 'WorkshopEnvironment', environmentName))!;
   const session = await admin.create<Manifest>({
     apiVersion: API_VERSION,
@@ -56,7 +65,7 @@ async function startSession(environmentName: string, id: string): Promise<void> 
     metadata: { name: `${environmentName}-${id}`, labels: { [Labels.ENVIRONMENT]: environmentName } },
     spec: { environment: environmentName, id },
   });
-  await applySession(admin, new CompiledBlueprint(blueprintOf(environment)), {
+  await applySession(client, new CompiledBlueprint(blueprintOf(environment)), {
     environmentName, sessionId: id, workshopSessionUid: String(session.metadata.uid), ingressDomain: DOMAIN, ingressProtocol: 'http',
   }, generateSessionSecrets());
 }
@@ -176,21 +185,28 @@ beforeAll(async () => {
   learner = await learnerOf(A);
   relaxedLearner = await learnerOf(R);
 
-  // the portal's ServiceAccount with every RBAC right, so that what it is refused is refused by the policy alone
-  await admin.apply({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: PORTAL_ADMIN_BINDING },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: `${PORTAL}-ui` }],
-  } as Manifest);
-  portal = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(`${PORTAL}-ui`, 'training-portal'));
+  // the runtime's writes for a whole session, as the portal's ServiceAccount with its synthesized RBAC, pass the policies
+  // (first, a probe: another ServiceAccount named training-portal, with cluster-admin, shows when the policy is in force)
+  await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: PROBE } });
+  await admin.apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'training-portal', namespace: PROBE } });
+  await admin.apply(clusterAdmin(PROBE_BINDING, PROBE));
+  const probe = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(PROBE, 'training-portal'));
   await waitFor('the portal policy in force', async () =>
+    (await attempt(probe, { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kube-system') }))?.includes('[portal-scope]'), 30_000);
+  await probe.close();
+  portal = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(`${PORTAL}-ui`, 'training-portal'));
+  await startSession(GUARDED, 'ppppp', portal);
+
+  // then the portal's ServiceAccount with every RBAC right, so that what it is refused is refused by the policy alone
+  await admin.apply(clusterAdmin(PORTAL_ADMIN_BINDING, `${PORTAL}-ui`));
+  await waitFor('the portal with cluster-admin', async () =>
     (await attempt(portal, { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('kube-system') }))?.includes('[portal-scope]'), 30_000);
 });
 
 afterAll(async () => {
   // the cluster is shared with other test files: leave no policy, binding or grant behind
   for (const object of admissionPolicies()) await admin.delete(object.apiVersion, object.kind, object.metadata.name).catch(() => undefined);
-  await admin.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', PORTAL_ADMIN_BINDING).catch(() => undefined);
+  for (const binding of [PORTAL_ADMIN_BINDING, PROBE_BINDING]) await admin.delete('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', binding).catch(() => undefined);
   for (const client of [learner, relaxedLearner, portal, admin]) await client?.close();
 });
 
@@ -320,6 +336,10 @@ describe("the portal's ServiceAccount stays in its own namespaces, even with clu
   const namespace = (name: string, labels: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
   const sessionLabels = (portalName: string, enforce: string) => ({
     [Labels.COMPONENT]: 'session', [Labels.PORTAL]: portalName, 'pod-security.kubernetes.io/enforce': enforce,
+  });
+
+  test("everything the runtime writes for a session passes: a whole session was applied with the portal's own token and RBAC", async () => {
+    expect((await admin.get('v1', 'Namespace', `${GUARDED}-ppppp`))!.metadata.labels).toMatchObject({ [Labels.PORTAL]: PORTAL });
   });
 
   test('it writes in its own namespace, its environments and its sessions', async () => {
