@@ -74,6 +74,11 @@ interface RuleDefinition {
 export class AdmissionRule {
   /** Ingress hosts must be `<session>.<domain>` or `<name>-<session>.<domain>`; no defaultBackend (it takes every host). */
   public static readonly INGRESS_HOSTS = new AdmissionRule('ingress-hosts', ingressHosts);
+  /**
+   * No configuration snippets in Ingress annotations (`nginx.ingress.kubernetes.io/*-snippet`, `nginx.org/*-snippets`):
+   * they put the learner's text into the ingress controller's configuration, which can read its credentials.
+   */
+  public static readonly INGRESS_SNIPPETS = new AdmissionRule('ingress-snippets', ingressSnippets);
   /** No Services of type NodePort (a port on every node, outside the session's isolation). */
   public static readonly NODE_PORT_SERVICES = new AdmissionRule('node-port-services', () => serviceType('NodePort',
     'opens a port on every node of the cluster; use a ClusterIP Service and an Ingress'));
@@ -99,7 +104,7 @@ export class AdmissionRule {
   /** Every rule, in a fixed order. */
   public static all(): AdmissionRule[] {
     return [
-      AdmissionRule.INGRESS_HOSTS, AdmissionRule.NODE_PORT_SERVICES, AdmissionRule.LOAD_BALANCER_SERVICES, AdmissionRule.EXTERNAL_NAME_SERVICES,
+      AdmissionRule.INGRESS_HOSTS, AdmissionRule.INGRESS_SNIPPETS, AdmissionRule.NODE_PORT_SERVICES, AdmissionRule.LOAD_BALANCER_SERVICES, AdmissionRule.EXTERNAL_NAME_SERVICES,
       AdmissionRule.EXTERNAL_IPS, AdmissionRule.HAND_WRITTEN_ENDPOINTS, AdmissionRule.HOST_PATH_VOLUMES, AdmissionRule.HOST_NAMESPACES,
       AdmissionRule.HOST_PORTS, AdmissionRule.RUNTIME_SOCKET_MOUNTS,
     ];
@@ -284,6 +289,21 @@ function ingressHosts(): RuleDefinition {
       if (spec.defaultBackend) problems.push('an Ingress may not set defaultBackend: it would take the requests for every host of the ingress controller');
       return problems;
     },
+  };
+}
+
+const SNIPPET_PREFIXES = ['nginx.ingress.kubernetes.io/', 'nginx.org/'];
+const isSnippet = (key: string) => SNIPPET_PREFIXES.some((p) => key.startsWith(p)) && (key.endsWith('-snippet') || key.endsWith('-snippets'));
+
+function ingressSnippets(): RuleDefinition {
+  const why = "puts text into the ingress controller's own configuration";
+  const celIsSnippet = `(${SNIPPET_PREFIXES.map((p) => `k.startsWith(${lit(p)})`).join(' || ')}) && (k.endsWith("-snippet") || k.endsWith("-snippets"))`;
+  return {
+    resourceRules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'] }],
+    variables: [{ name: 'snippets', expression: `has(object.metadata.annotations) ? object.metadata.annotations.filter(k, ${celIsSnippet}) : []` }],
+    validations: [{ expression: 'size(variables.snippets) == 0', messageExpression: `"Ingress annotation " + variables.snippets[0] + " ${why}"` }],
+    check: (object) => (object.kind === 'Ingress' ? Object.keys(object.metadata?.annotations ?? {}).filter(isSnippet).sort()
+      .map((key) => `Ingress annotation ${key} ${why}`) : []),
   };
 }
 

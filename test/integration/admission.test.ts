@@ -128,6 +128,7 @@ const socketVolume = { name: 'docker', hostPath: { path: '/var/run/docker.sock' 
 function samples(namespace: string, relaxed: string): Array<[string, Manifest]> {
   return [
     ['ingress-hosts', ingress(namespace, { rules: [hostRule(`x.${DOMAIN}`)] })],
+    ['ingress-snippets', { ...ingress(namespace, { rules: [hostRule(`${namespace}.${DOMAIN}`)] }), metadata: { ...meta(namespace), annotations: { 'nginx.org/server-snippets': 'x' } } }],
     ['node-port-services', service(namespace, { type: 'NodePort' })],
     ['load-balancer-services', service(namespace, { type: 'LoadBalancer' })],
     ['external-name-services', { apiVersion: 'v1', kind: 'Service', metadata: meta(namespace), spec: { type: 'ExternalName', externalName: 'example.com' } }],
@@ -226,6 +227,13 @@ describe('a learner cannot take over traffic', () => {
       .toContain('an Ingress may not set defaultBackend');
     expect(await refusedBy('ingress-hosts', learner, ingress(A, { rules: [hostRule(`${A}.${DOMAIN}`)], tls: [{ hosts: [`${B}.${DOMAIN}`] }] })))
       .toContain(`Ingress TLS host '${B}.${DOMAIN}'`);
+  });
+
+  test("configuration snippets for the ingress controller are refused", async () => {
+    const snippet = ingress(A, { rules: [hostRule(`${A}.${DOMAIN}`)] });
+    snippet.metadata.annotations = { 'nginx.ingress.kubernetes.io/server-snippet': 'location /x { return 200 "$hostname"; }' };
+    expect(await refusedBy('ingress-snippets', learner, snippet))
+      .toContain("Ingress annotation nginx.ingress.kubernetes.io/server-snippet puts text into the ingress controller's own configuration");
   });
 
   test('NodePort, LoadBalancer, externalIPs and ExternalName Services are refused', async () => {

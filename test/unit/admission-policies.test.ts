@@ -152,8 +152,14 @@ describe('the TypeScript twins of the rules', () => {
     ]);
     expect(AdmissionRule.HOST_NAMESPACES.violations({ kind: 'CronJob', spec: { jobTemplate: { spec: { template: { spec: { hostPID: true, containers: [] } } } } } }, context))
       .toEqual(["cdk8s-workshops [host-namespaces]: hostPID must not be true: pods in session namespaces may not share the node's network, processes or IPC"]);
+    expect(AdmissionRule.INGRESS_SNIPPETS.violations({ kind: 'Ingress', metadata: { annotations: {
+      'nginx.ingress.kubernetes.io/configuration-snippet': 'x', 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600', 'nginx.org/location-snippets': 'y',
+    } } }, context)).toEqual([
+      "cdk8s-workshops [ingress-snippets]: Ingress annotation nginx.ingress.kubernetes.io/configuration-snippet puts text into the ingress controller's own configuration",
+      "cdk8s-workshops [ingress-snippets]: Ingress annotation nginx.org/location-snippets puts text into the ingress controller's own configuration",
+    ]);
     expect(AdmissionRule.fromName('host-ports')).toBe(AdmissionRule.HOST_PORTS);
-    expect(() => AdmissionRule.fromName('everything')).toThrow("unknown admission rule 'everything': allowed are ingress-hosts, node-port-services");
+    expect(() => AdmissionRule.fromName('everything')).toThrow("unknown admission rule 'everything': allowed are ingress-hosts, ingress-snippets, node-port-services");
   });
 });
 
