@@ -191,7 +191,12 @@ export function openApiDocument(serverUrl = '/') {
           responses: { 200: json({ type: 'object', properties: { ready: { const: true } } }, 'Ready.'), 503: json({ type: 'object', properties: { ready: { const: false } } }, 'Not yet.') },
         },
       },
-      '/metrics': { get: { tags: ['operations'], summary: 'Prometheus metrics', responses: { 200: { description: 'Metrics in the Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      '/metrics': {
+        get: {
+          tags: ['operations'], summary: 'Prometheus metrics (staff and robots; Prometheus scrapes with the robot\'s client_credentials)', security: bearer,
+          responses: { 200: { description: 'Metrics in the Prometheus text format.', content: { 'text/plain': { schema: { type: 'string' } } } }, 401: error('Not authenticated.'), 403: error('Not staff or robot.') },
+        },
+      },
       '/openapi.json': { get: { tags: ['operations'], summary: 'This document', responses: { 200: json({ type: 'object' }, 'The OpenAPI document.') } } },
       '/static/{file}': {
         get: {
@@ -307,10 +312,10 @@ export function openApiDocument(serverUrl = '/') {
       },
       '/workshops/session/{session}/schedule/': { get: { tags: ['session'], summary: 'Timers of a session', security: dashboard, parameters: [SESSION], responses: { 200: json(ref('Schedule'), 'The timers.'), ...sessionErrors } } },
       '/workshops/session/{session}/extend/': {
-        get: { tags: ['session'], summary: 'Extend a session if the rules allow it', security: dashboard, parameters: [SESSION], responses: { 200: json(ref('Extension'), 'The timers, and whether it was extended.'), ...sessionErrors } },
+        get: { tags: ['session'], summary: 'Extend a session if the rules allow it (token or dashboard credentials; a cookie alone is refused: browsers POST the form)', security: [{ bearer: [] }, { sessionBasic: [] }], parameters: [SESSION], responses: { 200: json(ref('Extension'), 'The timers, and whether it was extended.'), ...sessionErrors } },
         post: { tags: ['web'], summary: 'Extend a session (form)', parameters: [SESSION], requestBody: formBody, responses: { 303: redirect('Back to the session page with the result.'), 302: redirect('To sign in.'), 403: page('Another learner\'s session, or an invalid form token.') } },
       },
-      '/workshops/session/{session}/terminate/': { get: { tags: ['session'], summary: 'End a session', security: bearer, parameters: [SESSION], responses: { 200: json(ref('Termination'), 'Ending.'), 400: error('Not allocated to a learner.'), ...sessionErrors } } },
+      '/workshops/session/{session}/terminate/': { get: { tags: ['session'], summary: 'End a session (token only; browsers POST /workshops/session/{session}/delete/)', security: robotOnly, parameters: [SESSION], responses: { 200: json(ref('Termination'), 'Ending.'), 400: error('Not allocated to a learner.'), ...sessionErrors } } },
       '/workshops/session/{session}/config/': { get: { tags: ['session'], summary: 'The session\'s URL and config password', security: bearer, parameters: [SESSION], responses: { 200: json(ref('SessionConfig'), 'URL and password.'), ...sessionErrors } } },
       '/workshops/session/{session}/authorize/': { get: { tags: ['session'], summary: 'Whether the token\'s user may use the session (dashboards)', security: bearer, parameters: [SESSION], responses: { 200: json(ref('Authorization'), 'Owner, user, staff.'), ...sessionErrors } } },
       '/workshops/session/{session}/event/': {

@@ -40,14 +40,16 @@ export function runtimeApi(runtime: SessionRuntime): FastifyInstance {
 }
 
 /**
- * Adds the runtime's routes to a server. `guard` runs before every /runtime/* route: the portal keeps them to
- * staff and robots, since they act on any learner's session.
+ * Adds the runtime's routes to a server. `guard` runs before /metrics and every /runtime/* route: the portal keeps
+ * them to staff and robots, since they act on any learner's session and describe the whole portal.
  */
 export function registerRuntimeRoutes(app: FastifyInstance, runtime: SessionRuntime, guard?: preHandlerAsyncHookHandler): void {
   const preHandler = guard ? [guard] : [];
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_request, reply) => (runtime.ready ? { ready: true } : reply.code(503).send({ ready: false })));
-  app.get('/metrics', async (_request, reply) => {
+  // what the portal runs and how busy it is tells an attacker too much: staff and robots only, like /runtime/*
+  // (Prometheus scrapes with the robot client through its oauth2 client_credentials setting)
+  app.get('/metrics', { preHandler }, async (_request, reply) => {
     reply.header('Content-Type', runtime.metrics.registry.contentType);
     return runtime.metrics.registry.metrics();
   });

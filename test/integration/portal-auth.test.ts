@@ -239,11 +239,13 @@ describe('rate limits', () => {
 });
 
 describe('access code', () => {
-  test('the code in the link (?password=&redirect_url=) opens the gate; API requests are not gated', async () => {
+  test('the code in the link (?password=&redirect_url=) opens the gate; requests without a token asking for JSON are gated too', async () => {
     const gated = await replica({ accessCode: 'open sesame' });
     const browser = new Jar(gated.url);
     expect((await browser.get('/')).headers.get('location')).toBe('/workshops/access/');
-    expect((await fetch(`${gated.url}/`)).status).toBe(200);
+    const api = await fetch(`${gated.url}/`);
+    expect(api.status).toBe(403);
+    expect((await api.json() as { error: string }).error).toBe('access_code_required');
     const wrong = await browser.get('/workshops/access/?password=nope&redirect_url=%2Fprivate%2F');
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('The access code is not right.');
@@ -288,13 +290,15 @@ describe('key rotation', () => {
 });
 
 describe('odds and ends', () => {
-  test('cookies are Secure unless turned off for plain http', async () => {
+  test('cookies are Secure and __Host- prefixed unless turned off for plain http', async () => {
     const secure = await replica({ secureCookies: true });
     const response = await new Jar(secure.url).get('/accounts/login/');
-    const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`${PORTAL}-session=`))!;
+    const cookie = response.headers.getSetCookie().find((c) => c.startsWith(`__Host-${PORTAL}-session=`))!;
     expect(cookie).toMatch(/; HttpOnly/);
     expect(cookie).toMatch(/; Secure/);
     expect(cookie).toMatch(/; SameSite=Lax/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/domain=/i);
     const plain = (await new Jar(a.url).get('/accounts/login/')).headers.getSetCookie().find((c) => c.startsWith(`${PORTAL}-session=`))!;
     expect(plain).not.toMatch(/Secure/);
   });

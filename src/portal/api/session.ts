@@ -14,7 +14,7 @@ type Params = { Params: { session: string } };
 
 export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): void {
   /** The session and the caller's access to it, or the reply already sent (401, 403, 404). */
-  const authorized = async (request: FastifyRequest<Params>, reply: FastifyReply, allowDashboard = false)
+  const authorized = async (request: FastifyRequest<Params>, reply: FastifyReply, allowDashboard = false, acting = false)
     : Promise<{ session: WorkshopSession; access: SessionAccess | 'dashboard' } | undefined> => {
     const name = request.params.session;
     const basic = allowDashboard ? basicCredentials(request) : undefined;
@@ -36,6 +36,13 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
       apiError(reply, 403, 'forbidden', 'a page of another site cannot act on a session: use the portal, or an OAuth2 access token');
       return undefined;
     }
+    // Sec-Fetch-Site does not stop a page of the same site (every learner's app is one: <session>-x.<domain>), and
+    // an <img> sends the cookie: so the GETs that act (Educates' shape) are for token holders only. Browsers use the
+    // portal's own buttons, POST forms with a CSRF token (/workshops/session/<s>/extend/ and …/delete/).
+    if (acting && !ctx.auth.tokenOf(request)) {
+      apiError(reply, 403, 'forbidden', `GET ${request.url.split('?')[0]} acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`);
+      return undefined;
+    }
     const session = ctx.runtime.session(name);
     if (!session) {
       apiError(reply, 404, 'not-found', `no session '${name.slice(0, 80)}'`);
@@ -55,7 +62,7 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
   });
 
   app.get<Params>('/workshops/session/:session/extend/', async (request, reply) => {
-    const found = await authorized(request, reply, true);
+    const found = await authorized(request, reply, true, true);
     if (!found) return;
     const result = await ctx.runtime.extend(found.session.metadata.name);
     const session = 'session' in result ? result.session : ctx.runtime.session(found.session.metadata.name) ?? found.session;
@@ -63,7 +70,7 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
   });
 
   app.get<Params>('/workshops/session/:session/terminate/', async (request, reply) => {
-    const found = await authorized(request, reply);
+    const found = await authorized(request, reply, false, true);
     if (!found) return;
     if (!found.session.status?.user) return apiError(reply, 400, 'bad-request', `session '${found.session.metadata.name}' is not allocated to a learner`);
     const ended = await ctx.runtime.terminate(found.session.metadata.name, found.access === 'owner' ? 'TerminatedByUser' : 'TerminatedByAdmin');

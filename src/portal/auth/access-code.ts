@@ -1,8 +1,9 @@
 /**
- * The event access code (Educates' portal password): until a visitor enters it, pages send them to
- * /workshops/access/. Entering it sets a flag in their cookie session, so any replica lets them through, and it
- * survives signing in and out. API clients with tokens are not gated: the code keeps strangers off the pages of
- * an event, while tokens are already proof of who is asking.
+ * The event access code (Educates' portal password): until a visitor enters it, nothing behind it answers, whatever
+ * the request asks for: pages send browsers to /workshops/access/, anything else gets a 403. Entering it sets a
+ * flag in the visitor's cookie session, so any replica lets them through, and it survives signing in and out.
+ * API clients with tokens are not gated: the code keeps strangers out of an event, while tokens are already proof
+ * of who is asking; neither is a session dashboard authenticating with its own credentials.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { text } from './forms.js';
@@ -10,9 +11,12 @@ import { secretEquals } from './keys.js';
 import type { AuthContext } from './context.js';
 import { accessCodePage } from './pages.js';
 
-/** Paths a visitor needs before having the code: the form itself, the admin's sign-in, assets and probes. */
+/** Paths a visitor needs before having the code: the form itself, the admin's sign-in, OAuth2 clients, assets, probes. */
 const OPEN_PREFIXES = ['/workshops/access/', '/accounts/login/', '/accounts/logout/', '/accounts/oidc/', '/oauth2/token/',
-  '/oauth2/revoke-token/', '/static/', '/healthz', '/readyz', '/metrics', '/favicon.ico'];
+  '/oauth2/revoke-token/', '/static/', '/healthz', '/readyz', '/favicon.ico', '/openapi.json'];
+
+/** A session dashboard's own calls (HTTP Basic `<session>:<CONFIG_PASSWORD>`, checked by their handlers). */
+const DASHBOARD_CALL = /^\/workshops\/session\/[^/]+\/(activity|schedule|extend|event)\/$/;
 
 export function registerAccessCode(app: FastifyInstance, ctx: AuthContext, verifyCsrf: preHandlerAsyncHookHandler): void {
   const code = ctx.options.accessCode;
@@ -21,10 +25,19 @@ export function registerAccessCode(app: FastifyInstance, ctx: AuthContext, verif
   const limit = ctx.limiter('access code', ctx.options.rateLimits?.accessCode ?? { max: 10, windowSeconds: 60 }, (request) => ctx.state(request).session?.sid ?? '');
 
   app.addHook('preHandler', async (request, reply) => {
-    if (!['GET', 'HEAD'].includes(request.method) || !ctx.wantsHtml(request)) return;
-    if (OPEN_PREFIXES.some((prefix) => request.url.startsWith(prefix))) return;
+    const path = request.url.split('?')[0];
+    if (OPEN_PREFIXES.some((prefix) => path.startsWith(prefix))) return;
     if (ctx.state(request).session?.access || request.identity?.kind === 'admin' || request.identity?.kind === 'robot') return;
-    return reply.redirect(ctx.withNext('/workshops/access/', request.url), 302);
+    if (ctx.state(request).token) return;
+    if (/^basic /i.test(String(request.headers.authorization ?? '')) && DASHBOARD_CALL.test(path)) return;
+    if (ctx.wantsHtml(request)) {
+      if (['GET', 'HEAD'].includes(request.method)) return reply.redirect(ctx.withNext('/workshops/access/', request.url), 302);
+      return reply.redirect('/workshops/access/', 303);
+    }
+    return reply.code(403).header('Cache-Control', 'no-store').send({
+      error: 'access_code_required',
+      message: 'this event needs its access code: enter it at /workshops/access/ (the cookie it sets lets you in), or send an OAuth2 access token',
+    });
   });
 
   const page = (request: FastifyRequest, reply: FastifyReply, status: number, next: string, error?: string) =>

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CookieSession, CookieSettings, newSession, readSession, writeSession, clearSession } from './cookies.js';
+import { CookieSession, CookieSettings, cookieName, newSession, readSession, writeSession, clearSession } from './cookies.js';
 import { htmlPage, wantsHtml } from '../errors.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
@@ -28,7 +28,8 @@ export class AuthContext {
   private readonly states = new WeakMap<FastifyRequest, RequestState>();
 
   constructor(public readonly options: AuthOptions, public readonly keys: KeyRing) {
-    this.cookie = { name: `${options.portalName}-session`, secure: options.secureCookies ?? true, maxAgeSeconds: options.cookieMaxAgeSeconds ?? 86_400 };
+    const secure = options.secureCookies ?? true;
+    this.cookie = { name: cookieName(`${options.portalName}-session`, secure), secure, maxAgeSeconds: options.cookieMaxAgeSeconds ?? 86_400 };
     this.registration = options.registration ?? 'one-step';
   }
 

@@ -50,6 +50,16 @@ export function clearSession(reply: FastifyReply, settings: CookieSettings): voi
   reply.clearCookie(settings.name, cookieOptions(settings, 0));
 }
 
+/**
+ * Over https a cookie's name carries the `__Host-` prefix: browsers then take it only with Secure, Path=/ and no
+ * Domain, so a sibling host (a learner's app at `x-<session>.<domain>`) cannot plant a Domain cookie of that name
+ * that the portal would read (a session fixation, or a CSRF id of the attacker's choosing). Plain http (local
+ * development, tests) cannot have the prefix and keeps the bare name.
+ */
+export function cookieName(name: string, secure: boolean): string {
+  return secure ? `__Host-${name}` : name;
+}
+
 /** HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Secure unless turned off for http. */
 export function cookieOptions(settings: { secure: boolean }, maxAgeSeconds: number) {
   return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: settings.secure, maxAge: maxAgeSeconds };

@@ -37,8 +37,14 @@ export function createGuards(ctx: AuthContext) {
     return unauthorized(request, reply, 'sign in, or send an OAuth2 access token in the Authorization: Bearer header');
   };
 
+  // Never through requireUser: on a guest portal that would sign the visitor in as a guest, and the caller's page
+  // would then be rendered for whoever asked (every session, learner and timer of the admin page).
   const requireStaff = async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.identity) return requireUser(request, reply);
+    if (!request.identity) {
+      if (!ctx.wantsHtml(request)) return unauthorized(request, reply, 'sign in as the admin, or send an OAuth2 access token in the Authorization: Bearer header');
+      if (['GET', 'HEAD'].includes(request.method)) return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
+      return reply.redirect('/accounts/login/', 303);
+    }
     if (request.identity.kind !== 'admin') {
       return ctx.refuse(request, reply, 403, 'forbidden', 'Administrators only', 'This page is for the portal\'s administrators.');
     }

@@ -8,7 +8,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
 import { text } from './forms.js';
 import type { AuthContext } from './context.js';
-import { cookieOptions } from './cookies.js';
+import { cookieName as secureCookieName, cookieOptions } from './cookies.js';
 import { messagePage } from './pages.js';
 import type { Identity } from './types.js';
 
@@ -28,7 +28,9 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
   const settings = ctx.options.oidc;
   if (!settings || ctx.registration !== 'one-step') return;
   const provider = settings.name ?? 'single sign-on';
-  const cookieName = `${ctx.options.portalName}-oidc`;
+  // `__Host-` cookies must have Path=/: the transaction cookie then goes to every path, over https only
+  const cookieName = secureCookieName(`${ctx.options.portalName}-oidc`, ctx.cookie.secure);
+  const cookiePath = ctx.cookie.secure ? '/' : COOKIE_PATH;
   const redirectUri = new URL('/accounts/oidc/callback/', ctx.options.publicUrl).toString();
   const issuer = new URL(settings.issuer);
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -62,7 +64,7 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
       next: ctx.safeNext(text(request.query, 'next')),
       exp: Math.floor(Date.now() / 1000) + TRANSACTION_SECONDS,
     };
-    reply.setCookie(cookieName, ctx.keys.sign(PURPOSE, { ...transaction }), { ...cookieOptions(ctx.cookie, TRANSACTION_SECONDS), path: COOKIE_PATH });
+    reply.setCookie(cookieName, ctx.keys.sign(PURPOSE, { ...transaction }), { ...cookieOptions(ctx.cookie, TRANSACTION_SECONDS), path: cookiePath });
     const target = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: 'openid email profile',
@@ -76,7 +78,7 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
 
   app.get('/accounts/oidc/callback/', async (request, reply) => {
     const verified = ctx.keys.verify<Transaction>(PURPOSE, request.cookies[cookieName]);
-    reply.clearCookie(cookieName, { ...cookieOptions(ctx.cookie, 0), path: COOKIE_PATH });
+    reply.clearCookie(cookieName, { ...cookieOptions(ctx.cookie, 0), path: cookiePath });
     if (!('payload' in verified)) {
       return fail(request, reply, 400, 'The sign-in took longer than 10 minutes, or was started in another browser. Start again from the sign-in page.');
     }

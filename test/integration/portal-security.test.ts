@@ -1,0 +1,208 @@
+/**
+ * Attacks on the real portal (issue "Security", items 0, 8, 9, 11, 12), each performed as an attacker would and
+ * refused: guests reading the admin page, the event access code skipped by asking for JSON, a same-site <img>
+ * ending a session, a sibling host's cookie taken for the portal's, and /metrics read by anyone.
+ */
+import { App } from 'cdk8s';
+import { Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
+import { KubeClient, phaseOf } from '../../src/runtime/index.js';
+import { Fixture, applyFixture, waitFor } from '../support/portal-fixture.js';
+import { Answer, HttpClient, robotToken } from '../support/portal-http.js';
+import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+
+const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+
+/** A portal of one workshop whose sessions have a route of their own, `app-<session>.<domain>`, as authors add them. */
+function fixtureOf(portal: string): Fixture {
+  const app = new App({ outdir: '/nonexistent' });
+  const p = new TrainingPortal(app, portal, {});
+  const w = new Workshop(app, 'w', { title: 'Workshop w', description: 'A test workshop', capabilities: [new Terminal()] });
+  w.session.addRoute({ name: 'app', port: 8080, service: 'app' });
+  p.addWorkshop(w, { capacity: 20, reserved: 1 });
+  return { portal, files: synthesize(app), environment: (workshop) => `${portal}-${workshop}` };
+}
+
+let open: Fixture;
+let coded: Fixture;
+/** A guest portal (anonymous registration, public catalog), plain-http cookies, no trusted proxies. */
+let guests: TestPortal;
+/** An event with an access code and Secure cookies. */
+let event: TestPortal;
+const ACCESS_CODE = 'event-code-4711';
+
+beforeAll(async () => {
+  open = fixtureOf('psec');
+  coded = fixtureOf('pcode');
+  await applyFixture(client, open);
+  await applyFixture(client, coded);
+  guests = await startTestPortal(client, open, {
+    config: { name: 'psec', title: 'Guests', registration: 'anonymous', catalogVisibility: 'public' },
+  });
+  event = await startTestPortal(client, coded, {
+    config: { name: 'pcode', title: 'Event', registration: 'anonymous', catalogVisibility: 'public', password: ACCESS_CODE },
+    secureCookies: true,
+  });
+  await waitFor('a ready reserve on both portals', () => [guests, event].every((t) => t.runtime.state.liveSessions().some((s) => phaseOf(s) === 'Ready')));
+}, 120_000);
+
+afterAll(async () => {
+  await guests?.stop();
+  await event?.stop();
+  await client.close();
+});
+
+/** A guest of the portal with a session of its own (Educates' anonymous entry). */
+async function guestWithSession(t: TestPortal, headers: Record<string, string> = {}): Promise<{ browser: HttpClient; session: string }> {
+  const browser = new HttpClient(t.url, { accept: 'text/html', ...headers });
+  const created = await browser.get(`/workshops/environment/${t === guests ? open.environment('w') : coded.environment('w')}/create/`);
+  expect(created.status).toBe(303);
+  const session = /\/workshops\/session\/([^/]+)\//.exec(created.location ?? '')![1];
+  return { browser, session };
+}
+
+async function signedInAdmin(t: TestPortal): Promise<HttpClient> {
+  const admin = new HttpClient(t.url);
+  await admin.signIn(ADMIN.username, ADMIN.password);
+  return admin;
+}
+
+const live = (t: TestPortal, session: string) => {
+  const s = t.runtime.session(session);
+  return Boolean(s && !['Terminating', 'Terminated'].includes(phaseOf(s)));
+};
+
+describe('0: staff routes on a guest portal', () => {
+  test('every /admin/* route, asked without a cookie as a page or as anything, is refused: no guest is made, nothing is shown or done', async () => {
+    const { session } = await guestWithSession(guests);
+    const staffRoutes = guests.portal.routes.filter((r) => r.url.startsWith('/admin'));
+    expect(staffRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /admin/', 'POST /admin/sessions/:session/terminate/', 'POST /admin/sessions/:session/extend/']));
+    for (const route of staffRoutes) {
+      for (const accept of ['text/html', '*/*', 'application/json']) {
+        const path = route.url.replace(':session', session);
+        const answer = await new HttpClient(guests.url).request(route.method, path, { headers: { accept }, ...(route.method === 'POST' ? { body: { _csrf: 'x' } } : {}) });
+        const what = `${route.method} ${path} (${accept})`;
+        expect([what, [302, 303, 401].includes(answer.status)]).toEqual([what, true]);
+        if (answer.status !== 401) expect([what, answer.location]).toEqual([what, expect.stringMatching(/^\/accounts\/login\//)]);
+        expect([what, answer.headers.getSetCookie()]).toEqual([what, []]);
+        expect(answer.text).not.toContain('Administration');
+        expect(answer.text).not.toContain(session);
+      }
+    }
+    expect(live(guests, session)).toBe(true);
+  });
+
+  test('a guest who has signed in (cookie) gets a 403 on every staff route', async () => {
+    const { browser, session } = await guestWithSession(guests);
+    for (const accept of ['text/html', '*/*']) {
+      expect((await browser.get('/admin/', { accept })).status).toBe(403);
+      const csrf = await browser.csrf(`/workshops/session/${session}/delete/`);
+      expect((await browser.request('POST', `/admin/sessions/${session}/terminate/`, { body: { _csrf: csrf }, headers: { accept } })).status).toBe(403);
+    }
+    expect(live(guests, session)).toBe(true);
+  });
+});
+
+describe('8: the event access code', () => {
+  test('nothing it protects answers without it, whatever the Accept header; a token holder and, after the code, the visitor get in', async () => {
+    const env = coded.environment('w');
+    const allocated = () => event.runtime.state.sessionsOf(env).filter((s) => s.status?.user).length;
+    const before = allocated();
+    const attempts: Array<[string, string]> = [
+      ['GET', `/workshops/environment/${env}/create/`], ['POST', `/workshops/environment/${env}/`], ['GET', '/workshops/catalog/environments/'],
+      ['GET', '/workshops/catalog/workshops/'], ['GET', '/workshops/catalog/'], ['GET', '/'], ['POST', '/accounts/register/'], ['GET', '/accounts/create/'],
+      ['GET', `/workshops/environment/${env}/`], ['GET', `/oauth2/authorize/?response_type=code&client_id=${env}-s001&redirect_uri=x`],
+    ];
+    for (const [method, path] of attempts) {
+      for (const accept of ['*/*', 'application/json', '']) {
+        const stranger = new HttpClient(event.url);
+        const answer = await stranger.request(method, path, { headers: accept ? { accept } : {}, ...(method === 'POST' ? { body: { username: 'x', password: 'y' } } : {}) });
+        expect([method, path, accept, answer.status]).toEqual([method, path, accept, 403]);
+        expect(answer.json()).toEqual({ error: 'access_code_required', message: expect.stringContaining('/workshops/access/') });
+      }
+      const page = await new HttpClient(event.url).request(method, path, { headers: { accept: 'text/html' } });
+      expect([method, path, page.status, page.location]).toEqual([method, path, method === 'GET' ? 302 : 303, expect.stringMatching(/^\/workshops\/access\//)]);
+    }
+    expect(allocated()).toBe(before);
+
+    // a robot's token is proof enough
+    const token = await robotToken(event.url, ROBOT);
+    expect((await new HttpClient(event.url, { authorization: `Bearer ${token}` }).get('/workshops/catalog/environments/', { accept: '*/*' })).status).toBe(200);
+    // with the code, the visitor starts a session asking for anything
+    const visitor = new HttpClient(event.url);
+    const _csrf = await visitor.csrf('/workshops/access/');
+    expect((await visitor.request('POST', '/workshops/access/', { body: { _csrf, code: ACCESS_CODE }, headers: { accept: 'text/html' } })).status).toBe(303);
+    const created = await visitor.get(`/workshops/environment/${env}/create/`, { accept: '*/*' });
+    expect(created.status).toBe(303);
+    expect(allocated()).toBe(before + 1);
+  });
+});
+
+describe('9: GETs that act on a session', () => {
+  test('the owner\'s cookie cannot end or extend the session through a GET, same-site or not (an <img> on a learner\'s app)', async () => {
+    const { browser, session } = await guestWithSession(guests);
+    await waitFor('the session Ready', () => ['Ready', 'Active'].includes(phaseOf(guests.runtime.session(session)!)));
+    const expires = guests.runtime.session(session)!.status?.expiresAt;
+    const shapes: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-site', 'sec-fetch-dest': 'image', accept: 'image/avif,image/webp,*/*' }, { accept: '*/*' }, { accept: 'application/json' }];
+    for (const headers of shapes) {
+      for (const action of ['terminate', 'extend']) {
+        const answer = await browser.get(`/workshops/session/${session}/${action}/`, headers);
+        expect([action, headers, answer.status]).toEqual([action, headers, 403]);
+        expect(answer.json().message).toBe(`GET /workshops/session/${session}/${action}/ acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`);
+      }
+    }
+    expect(live(guests, session)).toBe(true);
+    expect(guests.runtime.session(session)!.status?.expiresAt).toBe(expires);
+    // reading is still fine with the cookie; the portal's own form (POST + CSRF) ends it
+    expect((await browser.get(`/workshops/session/${session}/schedule/`, { accept: 'application/json' })).status).toBe(200);
+    const _csrf = await browser.csrf(`/workshops/session/${session}/delete/`);
+    expect((await browser.request('POST', `/workshops/session/${session}/delete/`, { body: { _csrf }, headers: { accept: 'text/html' } })).status).toBe(303);
+    await waitFor('the session ending', () => !live(guests, session));
+  });
+
+  test('a robot\'s Bearer GET (Educates\' shape) still acts', async () => {
+    const { session } = await guestWithSession(guests);
+    const answer = await new HttpClient(guests.url, { authorization: `Bearer ${await robotToken(guests.url, ROBOT)}` }).get(`/workshops/session/${session}/terminate/`, { accept: 'application/json' });
+    expect(answer.status).toBe(200);
+    await waitFor('the session ending', () => !live(guests, session));
+  });
+});
+
+describe('11: cookies over https', () => {
+  const attributes = (answer: Answer, name: string) => answer.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+
+  test('the session cookie is __Host- prefixed (Secure, Path=/, no Domain); a bare-named cookie a sibling host plants is not read', async () => {
+    const attacker = new HttpClient(event.url);
+    const page = await attacker.get('/workshops/access/', { accept: 'text/html' });
+    const cookie = attributes(page, '__Host-pcode-session')!;
+    expect(cookie).toMatch(/; Secure/);
+    expect(cookie).toMatch(/; Path=\//);
+    expect(cookie).not.toMatch(/domain=/i);
+    // the attacker enters the code and plants its own signed session under the bare name, as a Domain cookie of a
+    // sibling host would arrive: the portal does not take it for its own
+    const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
+    await attacker.request('POST', '/workshops/access/', { body: { _csrf, code: ACCESS_CODE }, headers: { accept: 'text/html' } });
+    const value = attacker.cookieHeader().split('; ').find((c) => c.startsWith('__Host-pcode-session='))!.split('=').slice(1).join('=');
+    expect((await attacker.get('/workshops/catalog/workshops/', { accept: 'application/json' })).status).toBe(200);
+    const victim = await fetch(`${event.url}/workshops/catalog/workshops/`, { headers: { accept: 'application/json', cookie: `pcode-session=${value}` } });
+    expect(victim.status).toBe(403);
+  });
+
+  test('over plain http the cookie keeps its bare name and is not Secure', async () => {
+    const answer = await new HttpClient(guests.url).get('/accounts/login/', { accept: 'text/html' });
+    const cookie = attributes(answer, 'psec-session')!;
+    expect(cookie).toBeDefined();
+    expect(cookie).not.toMatch(/Secure/);
+  });
+});
+
+describe('12: /metrics', () => {
+  test('is for the staff and robots only', async () => {
+    expect((await fetch(`${guests.url}/metrics`)).status).toBe(401);
+    const { browser } = await guestWithSession(guests);
+    expect((await browser.get('/metrics', { accept: '*/*' })).status).toBe(403);
+    const scraped = await fetch(`${guests.url}/metrics`, { headers: { authorization: `Bearer ${await robotToken(guests.url, ROBOT)}` } });
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('# TYPE');
+    expect((await (await signedInAdmin(guests)).get('/metrics', { accept: '*/*' })).status).toBe(200);
+  });
+});
