@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { deployCommand } from './commands/deploy.js';
+import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
 import { newCommand } from './commands/new.js';
 import { publishCommand } from './commands/publish.js';
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
 Exit codes: 0 ok, 1 failure, 2 usage error.
 A local loop: workshops new my-lab → workshops serve → workshops validate → workshops publish → workshops deploy.`);
   for (const command of [newCommand(), synthCommand(), validateCommand(), serveCommand(), publishCommand(), updateCommand(),
-    deployCommand(), sessionsCommand(), importCommand()]) {
+    deployCommand(), sessionsCommand(), importCommand(), imagesCommand()]) {
     program.addCommand(command);
   }
   configure(program);
