@@ -98,6 +98,12 @@ export class AdmissionRule {
   public static readonly HOST_NAMESPACES = new AdmissionRule('host-namespaces', hostNamespaces);
   /** No hostPort on any container of pods and pod templates. */
   public static readonly HOST_PORTS = new AdmissionRule('host-ports', hostPorts);
+  /**
+   * Labels the portal selects on (`training.cdk8s-workshops.dev/*`, `app.kubernetes.io/managed-by: cdk8s-workshops`)
+   * are the portal's: others may not add or change them on objects in session namespaces, so that no cache or
+   * readiness check of the portal can be fed by a learner. (Blueprint objects are the portal's writes: unaffected.)
+   */
+  public static readonly WORKSHOP_LABELS = new AdmissionRule('workshop-labels', workshopLabels);
   /** No mounts of container runtime sockets (docker.sock, containerd.sock, crio.sock …), even where hostPath is relaxed. */
   public static readonly RUNTIME_SOCKET_MOUNTS = new AdmissionRule('runtime-socket-mounts', runtimeSockets);
 
@@ -106,7 +112,7 @@ export class AdmissionRule {
     return [
       AdmissionRule.INGRESS_HOSTS, AdmissionRule.INGRESS_SNIPPETS, AdmissionRule.NODE_PORT_SERVICES, AdmissionRule.LOAD_BALANCER_SERVICES, AdmissionRule.EXTERNAL_NAME_SERVICES,
       AdmissionRule.EXTERNAL_IPS, AdmissionRule.HAND_WRITTEN_ENDPOINTS, AdmissionRule.HOST_PATH_VOLUMES, AdmissionRule.HOST_NAMESPACES,
-      AdmissionRule.HOST_PORTS, AdmissionRule.RUNTIME_SOCKET_MOUNTS,
+      AdmissionRule.HOST_PORTS, AdmissionRule.RUNTIME_SOCKET_MOUNTS, AdmissionRule.WORKSHOP_LABELS,
     ];
   }
 
@@ -444,6 +450,28 @@ export function reachesSocket(hostPath: { path: string; type?: string }): boolea
   const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
   return RUNTIME_SOCKETS.some((s) => s === trimmed || s.startsWith(`${trimmed}/`)) || path.includes('//') || path.includes('/./') ||
     path.includes('/../') || path.endsWith('/.') || path.endsWith('/..') || hostPath.type === 'Socket';
+}
+
+function workshopLabels(): RuleDefinition {
+  const ours = `k.startsWith(${lit(LABEL_PREFIX)}) || (k == ${lit(Labels.MANAGED_BY)} && object.metadata.labels[k] == ${lit(MANAGED_BY)})`;
+  const unchanged = `oldObject != null && has(oldObject.metadata.labels) && k in oldObject.metadata.labels && oldObject.metadata.labels[k] == object.metadata.labels[k]`;
+  return {
+    resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
+    // the portals, the cluster's controllers (which copy labels from templates) and cluster administrators may
+    matchConditions: [{
+      name: 'not-the-portal-or-the-cluster',
+      expression: `!(request.userInfo.username.startsWith("system:serviceaccount:") && request.userInfo.username.endsWith(${lit(`:${PORTAL_SERVICE_ACCOUNT}`)})) && ` +
+        `request.userInfo.username != "system:kube-controller-manager" && !request.userInfo.username.startsWith("system:serviceaccount:kube-system:") && ` +
+        `!(has(request.userInfo.groups) && "system:masters" in request.userInfo.groups)`,
+    }],
+    variables: [{ name: 'added', expression: `has(object.metadata.labels) ? object.metadata.labels.filter(k, (${ours}) && !(${unchanged})) : []` }],
+    validations: [{
+      expression: 'size(variables.added) == 0',
+      messageExpression: `"label " + variables.added[0] + " is the portal's to set: objects written in a session may not add or change it"`,
+    }],
+    // blueprint objects are written by the portal, which the policy does not hold to this rule
+    check: () => [],
+  };
 }
 
 // ---- the portal ----

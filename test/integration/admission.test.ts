@@ -137,6 +137,7 @@ function samples(namespace: string, relaxed: string): Array<[string, Manifest]> 
     ['host-path-volumes', pod(namespace, podSpec({ volumes: [{ name: 'root', hostPath: { path: '/etc' } }] }))],
     ['host-namespaces', pod(namespace, podSpec({ hostIPC: true }))],
     ['host-ports', pod(namespace, podSpec({ containers: [container({ ports: [{ containerPort: 80, hostPort: 80 }] })] }))],
+    ['workshop-labels', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...meta(relaxed), labels: { [Labels.COMPONENT]: 'session' } } } as Manifest],
     ['runtime-socket-mounts', deployment(relaxed, podSpec({ volumes: [{ name: 'sock', hostPath: { path: '/run/containerd', type: 'Directory' } }] }))],
   ];
 }
@@ -179,12 +180,15 @@ beforeAll(async () => {
   await startSession(GUARDED, 'aaaaa');
   await startSession(GUARDED, 'bbbbb');
   await startSession(RELAXED, 'rrrrr');
-  await waitFor('every session policy in force', async () => {
-    for (const [rule, object] of samples(BARE, R)) if (!(await attempt(admin, object))?.includes(`[${rule}]`)) return false;
-    return true;
-  }, 30_000);
   learner = await learnerOf(A);
   relaxedLearner = await learnerOf(R);
+  await waitFor('every session policy in force', async () => {
+    for (const [rule, object] of samples(BARE, R)) {
+      // (administrators may set the portal's labels: that rule is probed as the learner)
+      if (!(await attempt(rule === 'workshop-labels' ? relaxedLearner : admin, object))?.includes(`[${rule}]`)) return false;
+    }
+    return true;
+  }, 30_000);
 
   // the runtime's writes for a whole session, as the portal's ServiceAccount with its synthesized RBAC, pass the policies
   // (first, a probe: another ServiceAccount named training-portal, with cluster-admin, shows when the policy is in force)
@@ -260,6 +264,22 @@ describe('a learner cannot take over traffic', () => {
     expect(await attempt(learner, service(A, { selector: { app: 'web' } }))).toBeUndefined();
     expect(await attempt(learner, ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`), hostRule(`${A}.${DOMAIN}`)], tls: [{ hosts: [`app-${A}.${DOMAIN}`] }] })))
       .toBeUndefined();
+  });
+});
+
+describe("a learner cannot feed the portal's caches", () => {
+  test("objects may not carry the labels the portal selects on, unless the portal wrote them", async () => {
+    const labelled = (labels: Record<string, string>): Manifest => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { ...meta(A), labels } });
+    expect(await refusedBy('workshop-labels', learner, labelled({ [Labels.COMPONENT]: 'session', [Labels.MANAGED_BY]: 'cdk8s-workshops' })))
+      .toMatch(/label (training.cdk8s-workshops.dev\/component|app.kubernetes.io\/managed-by) is the portal's to set/);
+    await refusedBy('workshop-labels', learner, { ...deployment(A, podSpec()), metadata: { ...meta(A), labels: { [Labels.SESSION]: B } } });
+    expect(await attempt(learner, labelled({ [Labels.MANAGED_BY]: 'helm', app: 'web' }))).toBeUndefined();
+    // the learner may still change an object of the blueprint that carries them, as long as they stay as they are
+    const patch = (body: unknown) => learner.request('PATCH', learner.pathFor('rbac.authorization.k8s.io/v1', 'RoleBinding', 'workshop-session-role', A), {
+      body, contentType: 'application/merge-patch+json', query: { dryRun: 'All' },
+    }).then(() => undefined, (error: Error) => error.message);
+    expect(await patch({ metadata: { annotations: { note: 'mine' } } })).toBeUndefined();
+    expect(await patch({ metadata: { labels: { [Labels.SESSION]: B } } })).toContain(`cdk8s-workshops [workshop-labels]: label ${Labels.SESSION} is the portal's to set`);
   });
 });
 
