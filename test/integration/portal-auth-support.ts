@@ -11,7 +11,10 @@ import { synthPortal } from '../support/portal-fixture.js';
 export async function preparePortalNamespace(admin: KubeClient, portal: string): Promise<void> {
   const fixture = synthPortal(portal, [{ name: 'w' }]);
   const kinds = ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding'];
-  const objects = fixture.files.flatMap((f) => f.objects).filter((o) => kinds.includes(o.kind) && (o.kind !== 'Namespace' || o.metadata.name === `${portal}-ui`));
+  // only the portal namespace's own: the Roles the portal holds in its environments' namespaces need those to exist
+  const inPortalNamespace = (o: { kind: string; metadata: { name?: string; namespace?: string } }) =>
+    o.kind === 'Namespace' ? o.metadata.name === `${portal}-ui` : o.metadata.namespace === `${portal}-ui`;
+  const objects = fixture.files.flatMap((f) => f.objects).filter((o) => kinds.includes(o.kind) && inPortalNamespace(o));
   for (const kind of kinds) for (const object of objects.filter((o) => o.kind === kind)) await admin.apply(object);
 }
 
