@@ -164,22 +164,18 @@ async function staffOrRobot(request: FastifyRequest, reply: FastifyReply) {
   if (request.identity.kind !== 'admin' && request.identity.kind !== 'robot') return apiError(reply, 403, 'forbidden', 'the runtime API is for the staff and robots');
 }
 
-/** The origins of a session's dashboard and of the ingresses of its blueprint (where the OAuth2 flow may return). */
+/**
+ * Where a session's OAuth2 flow may return: its dashboard's own host `<session>.<ingress domain>` (and the
+ * local-development URL), never the other Ingress hosts of its blueprint. Those serve whatever the learner puts
+ * behind them (the learner may replace the objects of the session), so a code sent there would be the learner's.
+ */
 function sessionOrigins(runtime: SessionRuntime, name: string, devSessionUrl?: string): string[] | undefined {
   const session = runtime.session(name);
   if (!session || !isLive(session)) return undefined;
   const environment = runtime.state.environment(session.spec.environment);
   const origins = new Set<string>();
   if (devSessionUrl) origins.add(new URL(devSessionUrlOf(devSessionUrl, name)).origin);
-  const protocol = environment?.spec.portal.ingressProtocol ?? 'http';
-  if (session.status?.url) origins.add(new URL(session.status.url).origin);
-  else if (environment) origins.add(`${protocol}://${name}.${environment.spec.portal.ingressDomain}`);
-  for (const object of environment?.spec.session.objects ?? []) {
-    if (object.kind !== 'Ingress') continue;
-    for (const rule of ((object as { spec?: { rules?: Array<{ host?: string }> } }).spec?.rules ?? [])) {
-      if (rule.host) origins.add(`${protocol}://${rule.host.split('$(session_name)').join(name).split('$(session_namespace)').join(name)}`);
-    }
-  }
+  if (environment) origins.add(new URL(`${environment.spec.portal.ingressProtocol ?? 'http'}://${name}.${environment.spec.portal.ingressDomain}`).origin);
   return [...origins];
 }
 

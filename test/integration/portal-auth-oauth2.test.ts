@@ -16,6 +16,7 @@ let client: KubeClient;
 const apps: FastifyInstance[] = [];
 
 const ROBOT = { clientId: 'robot-client', clientSecret: 'robot-client-secret', username: 'robot@pao', password: 'robot-password' };
+const OTHER_ROBOT = { clientId: 'other-robot', clientSecret: 'other-secret', username: 'other@pao', password: 'other-password' };
 const DASHBOARD = 'http://127.0.0.1:9';
 /** The sessions the portal knows, as PORTAL-APP's runtime would answer for them. */
 const SESSIONS: Record<string, { owner: string; secret: string; origins: string[] }> = {
@@ -24,7 +25,7 @@ const SESSIONS: Record<string, { owner: string; secret: string; origins: string[
 const OWNER: Identity = { id: 'owner1', username: 'owner1', kind: 'registered' };
 
 const options: Partial<AuthOptions> = {
-  robots: [ROBOT],
+  robots: [ROBOT, OTHER_ROBOT],
   devDashboardOrigins: [DASHBOARD],
   sessionAccess: (session, identity) => {
     const s = SESSIONS[session];
@@ -48,6 +49,8 @@ async function replica(): Promise<Replica> {
   });
   app.get('/api/me/', { preHandler: auth.requireUser }, async (request) => ({ identity: request.identity, token: auth.tokenOf(request) }));
   app.get('/api/robot/', { preHandler: auth.requireRobot }, async (request) => ({ identity: request.identity }));
+  // what a session dashboard calls with the token it got through the authorization-code flow
+  app.get('/workshops/session/:session/authorize/', { preHandler: auth.requireUser }, async (request) => ({ identity: request.identity, token: auth.tokenOf(request) }));
   app.post('/test/sign-in-as/', async (request, reply) => {
     // stands in for whatever signed the learner in (registration, OIDC): the portal's own signIn
     auth.signIn(request, reply, request.body as Identity);
@@ -187,10 +190,12 @@ describe('refusals of the token endpoint', () => {
     expect(await response.json()).toEqual({ error: 'invalid_request', error_description: "The 'grant_type' parameter must be given once, as text." });
   });
 
-  test('a refresh token of another client is refused', async () => {
+  test('a refresh token of another client is refused; a session client may not refresh at all', async () => {
     const issued = await robotToken(a);
     const response = await token(a, { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token }, { authorization: basic('pao-w-s001', 'config-password-1') });
-    expect(response.body).toEqual({ error: 'invalid_grant', error_description: 'The refresh token was issued to another client.' });
+    expect(response.body).toEqual({ error: 'unauthorized_client', error_description: 'This client may not use the refresh_token grant.' });
+    const other = await token(a, { grant_type: 'refresh_token', refresh_token: issued.body.refresh_token }, { authorization: basic(OTHER_ROBOT.clientId, OTHER_ROBOT.clientSecret) });
+    expect(other.body).toEqual({ error: 'invalid_grant', error_description: 'The refresh token was issued to another client.' });
   });
 
   test('Bearer tokens that are made up, tampered with or of the wrong kind give 401 with the reason', async () => {
@@ -227,11 +232,15 @@ describe('the session dashboard flow', () => {
   const exchange = (r: Replica, code: string, extra: Record<string, string> = {}) =>
     token(r, { grant_type: 'authorization_code', code, redirect_uri: callback, client_id: SESSION, client_secret: 'config-password-1', ...extra });
 
-  test('GIVEN the owner signed in WHEN the dashboard sends them to authorize THEN a code comes back, which the other replica exchanges for the owner\'s token', async () => {
+  test('GIVEN the owner signed in WHEN the dashboard sends them to authorize THEN a code comes back, which the other replica exchanges for the owner\'s token, good for that session\'s dashboard calls only', async () => {
     const code = await codeFor(await signedIn(a, OWNER));
     const issued = await exchange(b, code);
-    expect(issued.body).toEqual({ access_token: expect.any(String), expires_in: 36000, token_type: 'Bearer', scope: 'user:info', refresh_token: expect.any(String) });
-    expect(await (await me(a, issued.body.access_token)).json()).toEqual({ identity: OWNER, token: { clientId: SESSION, scope: 'user:info' } });
+    expect(issued.body).toEqual({ access_token: expect.any(String), expires_in: 36000, token_type: 'Bearer', scope: 'user:info' });
+    const own = await fetch(`${a.url}/workshops/session/${SESSION}/authorize/`, { headers: { authorization: `Bearer ${issued.body.access_token}` } });
+    expect(await own.json()).toEqual({ identity: OWNER, token: { clientId: SESSION, scope: 'user:info' } });
+    const elsewhere = await me(a, issued.body.access_token);
+    expect(elsewhere.status).toBe(401);
+    expect(await elsewhere.json()).toEqual({ error: 'unauthorized', message: `the access token was issued to the dashboard of session ${SESSION}: it is good only for that session's sign-in, schedule and extension` });
     // used once on B, refused on A
     expect((await exchange(a, code)).body).toEqual({ error: 'invalid_grant', error_description: 'The authorization code was already used.' });
   });

@@ -1,6 +1,7 @@
 /**
- * Attacks on the real portal (issue "Security", items 0, 8, 9, 11, 12), each performed as an attacker would and
- * refused: guests reading the admin page, the event access code skipped by asking for JSON, a same-site <img>
+ * Attacks on the real portal (issue "Security", items 0, 3, 8, 9, 11, 12), each performed as an attacker would and
+ * refused: guests reading the admin page, a learner stealing an admin's token through the session's OAuth2
+ * client, a session token used elsewhere, the event access code skipped by asking for JSON, a same-site <img>
  * ending a session, a sibling host's cookie taken for the portal's, and /metrics read by anyone.
  */
 import { App } from 'cdk8s';
@@ -11,6 +12,7 @@ import { Answer, HttpClient, robotToken } from '../support/portal-http.js';
 import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
+const DOMAIN = 'workshops.127-0-0-1.test';
 
 /** A portal of one workshop whose sessions have a route of their own, `app-<session>.<domain>`, as authors add them. */
 function fixtureOf(portal: string): Fixture {
@@ -99,6 +101,71 @@ describe('0: staff routes on a guest portal', () => {
       expect((await browser.request('POST', `/admin/sessions/${session}/terminate/`, { body: { _csrf: csrf }, headers: { accept } })).status).toBe(403);
     }
     expect(live(guests, session)).toBe(true);
+  });
+});
+
+describe('3: the session\'s OAuth2 client', () => {
+  test('the blueprint has a route host the learner controls, and authorize will not send an admin\'s code there', async () => {
+    const environment = guests.runtime.state.environment(open.environment('w'))!;
+    const hosts = environment.spec.session.objects.filter((o) => o.kind === 'Ingress')
+      .flatMap((o) => ((o as { spec?: { rules?: Array<{ host?: string }> } }).spec?.rules ?? []).map((r) => r.host));
+    expect(hosts).toContain(`app-$(session_name).${DOMAIN}`);
+
+    const { session } = await guestWithSession(guests);
+    const admin = await signedInAdmin(guests);
+    for (const target of [`http://app-${session}.${DOMAIN}/oauth_callback`, `http://evil-${session}.${DOMAIN}/oauth_callback`, `https://${session}.${DOMAIN}.evil.example/oauth_callback`]) {
+      const bounced = await admin.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: target, state: 's' })}`, { accept: 'text/html' });
+      expect([target, bounced.status, bounced.location]).toEqual([target, 400, null]);
+      expect(bounced.text).toContain('is not one of this session&#39;s dashboards.');
+    }
+  });
+
+  test('a code from the dashboard\'s own host, swapped by the learner who knows CONFIG_PASSWORD, gives a token good only for that session\'s dashboard calls, and no refresh token', async () => {
+    const { session } = await guestWithSession(guests);
+    const other = (await guestWithSession(guests)).session;
+    const admin = await signedInAdmin(guests);
+    const callback = `http://${session}.${DOMAIN}/oauth_callback`;
+    const authorized = await admin.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback, state: 's' })}`, { accept: 'text/html' });
+    expect(authorized.status).toBe(302);
+    const code = new URL(authorized.location!).searchParams.get('code')!;
+    const password = (await guests.runtime.secretsFor(session))!.config_password;
+    const exchanged = await fetch(`${guests.url}/oauth2/token/`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback, client_id: session, client_secret: password }).toString(),
+    });
+    const tokens = await exchanged.json() as Record<string, string>;
+    expect(exchanged.status).toBe(200);
+    expect(tokens.refresh_token).toBeUndefined();
+    const bearer = new HttpClient(guests.url, { authorization: `Bearer ${tokens.access_token}` });
+
+    // what the dashboard does with it
+    expect((await bearer.get(`/workshops/session/${session}/authorize/`, { accept: 'application/json' })).json()).toEqual({ owner: expect.any(String), user: ADMIN.username, staff: true });
+    expect((await bearer.get(`/workshops/session/${session}/schedule/`, { accept: 'application/json' })).status).toBe(200);
+    // what an admin's token would open anywhere else
+    const elsewhere: Array<[string, string]> = [
+      ['GET', '/admin/'], ['GET', `/runtime/sessions/${other}`], ['GET', '/metrics'],
+      ['GET', `/workshops/session/${other}/config/`], ['GET', `/workshops/session/${other}/authorize/`], ['GET', `/workshops/session/${session}/config/`],
+      ['GET', `/workshops/session/${session}/terminate/`], ['GET', `/workshops/session/${other}/terminate/`], ['POST', `/runtime/sessions/${other}/terminate`],
+    ];
+    for (const [method, path] of elsewhere) {
+      for (const accept of ['application/json', 'text/html']) {
+        const answer = await bearer.request(method, path, { headers: { accept } });
+        expect([method, path, accept, answer.status]).toEqual([method, path, accept, accept === 'text/html' && answer.status === 302 ? 302 : 401]);
+      }
+    }
+    expect((await bearer.get('/admin/', { accept: 'application/json' })).json().message)
+      .toBe(`the access token was issued to the dashboard of session ${session}: it is good only for that session's sign-in, schedule and extension`);
+    // the public catalog answers as to anyone: no sessions, which only robots see
+    expect((await bearer.get('/workshops/catalog/environments/?sessions=true', { accept: 'application/json' })).json().environments[0].sessions).toBeUndefined();
+    expect(live(guests, other)).toBe(true);
+    expect(live(guests, session)).toBe(true);
+
+    // a session client may not refresh (old refresh tokens from before included)
+    const refresh = await fetch(`${guests.url}/oauth2/token/`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x.y.z', client_id: session, client_secret: password }).toString(),
+    });
+    expect(await refresh.json()).toEqual({ error: 'unauthorized_client', error_description: 'This client may not use the refresh_token grant.' });
   });
 });
 

@@ -24,6 +24,11 @@ class Refusal {
 const SESSION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const MAX_PARAMETER = 4096;
 
+/** What a token issued to a session client may be used for, on that session only (the dashboard's calls). */
+const SESSION_TOKEN_ROUTES = ['authorize', 'schedule', 'extend'];
+
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0];
+
 type Client = { kind: 'robot'; id: string; robot: RobotClient } | { kind: 'session'; id: string };
 
 /** One text parameter of a form or JSON body; refused when repeated, not text, or absurdly long. */
@@ -52,8 +57,19 @@ export class OAuth2Server {
       request.identity = null;
       return;
     }
+    if (!this.isRobot(claims.cid) && !SESSION_TOKEN_ROUTES.some((what) => request.method === 'GET' && pathOf(request) === `/workshops/session/${claims.cid}/${what}/`)) {
+      // A session client's token was handed to a dashboard that runs beside the learner's shell: it signs a
+      // person in to that dashboard and nothing else, whoever it was issued for (an admin opening the session).
+      this.ctx.state(request).tokenError = `the access token was issued to the dashboard of session ${claims.cid}: it is good only for that session's sign-in, schedule and extension`;
+      request.identity = null;
+      return;
+    }
     this.ctx.state(request).token = { clientId: claims.cid, scope: claims.scope };
     request.identity = claims.sub;
+  }
+
+  private isRobot(clientId: string): boolean {
+    return (this.ctx.options.robots ?? []).some((r) => r.clientId === clientId);
   }
 
   /** The claims of an access token, or why it is refused. */
@@ -122,9 +138,11 @@ export class OAuth2Server {
         }
         // the single use is decided by the API server, so a code replayed to another replica fails there too
         if (!(await this.store.record([['code', claims.jti, claims.exp]], true))) throw new Refusal('invalid_grant', 'The authorization code was already used.');
-        return issueTokens(keys, claims.sub, client.id, true);
+        // no refresh token: a dashboard signs its visitor in once, and nothing it holds may outlive that
+        return issueTokens(keys, claims.sub, client.id, false);
       }
       case 'refresh_token': {
+        if (client.kind !== 'robot') throw new Refusal('unauthorized_client', 'This client may not use the refresh_token grant.');
         await keys.ensureKeyOf(parameter(body, 'refresh_token', true));
         const refresh = verifyRefresh(keys, parameter(body, 'refresh_token', true));
         if ('failure' in refresh) throw new Refusal('invalid_grant', refresh.failure === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.');
