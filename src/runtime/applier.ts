@@ -16,6 +16,11 @@ export interface ApplySessionOptions {
   readonly priority?: Priority;
   /** Stops the work between requests (the replica stopped leading). */
   readonly signal?: AbortSignal;
+  /**
+   * How long after the portal's RoleBinding in a session namespace a refusal (403) is taken for the API server's
+   * authorizer not having seen the binding yet, and retried. @default 10000
+   */
+  readonly rbacGraceMs?: number;
 }
 
 export interface AppliedSession {
@@ -61,13 +66,14 @@ export async function applySession(
   // authorizer sees a new binding a moment later, so a refusal in that moment is retried.
   await Promise.all(portalAccess.map((o) => client.apply(o, { priority })));
   const granted = Date.now();
+  const grace = options.rbacGraceMs ?? 10_000;
   const apply = async (o: Manifest): Promise<Manifest> => {
     for (;;) {
       signal?.throwIfAborted();
       try {
         return await client.apply(o, { priority });
       } catch (error) {
-        if (!(error instanceof KubeError && error.status === 403 && portalAccess.length && Date.now() - granted < RBAC_GRACE_MS)) throw error;
+        if (!(error instanceof KubeError && error.status === 403 && portalAccess.length && Date.now() - granted < grace)) throw error;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -78,9 +84,6 @@ export async function applySession(
   await copySecrets(client, blueprint, sessionName, priority);
   return { sessionName, namespaceUid, objects: [primary, ...namespaces, ...portalAccess, ...clusterScoped, ...namespaced] };
 }
-
-/** How long after its RoleBinding a refusal in a session namespace is taken for the authorizer not having caught up. */
-const RBAC_GRACE_MS = 10_000;
 
 /**
  * Creates a namespace, or takes the one a previous attempt created. Created, never patched: the portal may not
