@@ -11,6 +11,7 @@ async function validatorFor(apiVersion: string, kind: string): Promise<((o: unkn
   const prefix: Record<string, string> = {
     '': 'IoK8sApiCoreV', apps: 'IoK8sApiAppsV', 'networking.k8s.io': 'IoK8sApiNetworkingV', 'rbac.authorization.k8s.io': 'IoK8sApiRbacV',
     policy: 'IoK8sApiPolicyV', 'apiextensions.k8s.io': 'IoK8sApiextensionsApiserverPkgApisApiextensionsV',
+    'admissionregistration.k8s.io': 'IoK8sApiAdmissionregistrationV',
   };
   if (!(group in prefix)) return undefined;
   const id = `${prefix[group]}${version.slice(1)}${kind}`;
@@ -38,6 +39,7 @@ describe('dist/', () => {
 
   test('lays out a cluster folder, a portal folder and a folder per environment', () => {
     expect(files.map((f) => f.path).sort()).toEqual([
+      'cluster/admission-policies.k8s.yaml',
       'cluster/crds.k8s.yaml',
       'cluster/session-roles.k8s.yaml',
       'labs/container-builds/environment.k8s.yaml',
