@@ -251,6 +251,14 @@ describe('what the portal may not do', () => {
       subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: 'rbac-ui' }],
     };
     expect((await refusal(dryRunCreate(examples.client, root))).message).toMatch(/forbidden/);
+    // nor can it hand itself its session-namespace role anywhere else (RBAC lets it create the first RoleBinding of a
+    // namespace it does not know yet; the portal-scope admission policy keeps that to its sessions)
+    const foothold = {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'foothold', namespace: 'kube-system' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cdk8s-workshops-portal-rbac-session' },
+      subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: 'rbac-ui' }],
+    };
+    expect([403, 422]).toContain((await refusal(dryRunCreate(examples.client, foothold))).status);
   }, 120_000);
 });
 
@@ -280,6 +288,7 @@ describe('what a learner may not do, and what they still may', () => {
         expect(await can(me, { namespace: environment, verb: 'create', resource })).toBe(false);
       }
       expect(await can(me, { namespace: environment, verb: 'create', resource: 'rolebindings', group: 'rbac.authorization.k8s.io' })).toBe(false);
+      expect(await can(me, { namespace: environment, verb: 'create', resource: 'pods', subresource: 'exec' })).toBe(false);
     }
     // environment access (k8s-fundamentals) reads, never Secrets
     expect(await can(learner(fundamentals), { namespace: 'rbac-k8s-fundamentals', verb: 'list', resource: 'configmaps' })).toBe(true);
