@@ -6,7 +6,8 @@
 //   generated once into the Secret PORTAL_CREDENTIALS_SECRET, default training-portal-credentials),
 //   OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET/OIDC_NAME, PORTAL_DEV_DASHBOARD_ORIGINS (comma-separated),
 //   PORTAL_DEV_SESSION_URL (local development only: send learners there instead of the session's own address),
-//   SECURE_COOKIES (default true), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
+//   SECURE_COOKIES (default true), PORTAL_TRUSTED_PROXIES (comma-separated addresses/CIDRs of the ingress hops whose
+//   X-Forwarded-For is believed; default none), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
 import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
 import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
@@ -72,6 +73,7 @@ async function main() {
     oidc,
     devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     devSessionUrl,
+    trustedProxies: (process.env.PORTAL_TRUSTED_PROXIES ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
     logger: log,
   });

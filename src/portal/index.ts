@@ -4,6 +4,7 @@
  * and robots), authentication (PORTAL-AUTH's registerAuth), the learner's pages (catalog, session), Educates'
  * REST API, the admin pages, the OpenAPI document and the analytics webhook.
  */
+import * as net from 'node:net';
 import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { KubeClient, Logger, SessionRuntime, createLogger, isLive } from '../runtime/index.js';
 import { accessTo } from './access.js';
@@ -51,8 +52,14 @@ export interface PortalOptions {
   readonly analyticsWebhook?: string;
   /** Session requests (Start, REST request/) per client and user. @default 30 per 60 s */
   readonly sessionRequestLimit?: { readonly max: number; readonly windowSeconds: number };
-  /** Trust X-Forwarded-* from the ingress in front (client addresses for rate limits). @default true */
-  readonly trustProxy?: boolean;
+  /**
+   * Addresses or CIDRs of the proxies in front (the ingress controller's pods) whose X-Forwarded-For is believed:
+   * the client's address, which rate limits count by, is the rightmost one not in this list. Anyone else's
+   * X-Forwarded-For is ignored, since a client writes what it likes there. Trust only hops that nobody else can
+   * reach the portal through (the portal namespace's NetworkPolicy admits only the ingress controller).
+   * @default - none: the connection's own address
+   */
+  readonly trustedProxies?: readonly string[];
   readonly logger?: Logger;
 }
 
@@ -71,7 +78,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   const { runtime, config } = options;
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   setPortalTitle(config.title ?? 'Workshops');
-  const app = Fastify({ logger: false, trustProxy: options.trustProxy ?? true, bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
+  const app = Fastify({ logger: false, trustProxy: trustedProxies(options.trustedProxies), bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
   installErrorHandlers(app, log);
   // every route, as registered (for the OpenAPI check and for operators' curiosity)
   const routes: Array<{ method: string; url: string }> = [];
@@ -153,6 +160,20 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
       await app.close();
     },
   };
+}
+
+/** Fastify's trustProxy for a list of hops; each must be an IP address or CIDR (the error names the bad one). */
+export function trustedProxies(hops: readonly string[] | undefined): string[] | false {
+  const list = (hops ?? []).map((h) => h.trim()).filter(Boolean);
+  for (const hop of list) {
+    const [address, bits, extra] = hop.split('/');
+    const family = net.isIP(address);
+    const width = family === 4 ? 32 : 128;
+    if (!family || extra !== undefined || (bits !== undefined && !(/^\d{1,3}$/.test(bits) && Number(bits) <= width))) {
+      throw new Error(`trusted proxy '${hop}' must be an IP address or a CIDR such as 10.0.0.0/8 or fd00::/8`);
+    }
+  }
+  return list.length ? list : false;
 }
 
 /** /runtime/* acts on any learner's session: the staff and robots only. */

@@ -1,8 +1,9 @@
 /**
- * Attacks on the real portal (issue "Security", items 0, 3, 8, 9, 11, 12), each performed as an attacker would and
+ * Attacks on the real portal (issue "Security", items 0, 3, 7–9, 11, 12), each performed as an attacker would and
  * refused: guests reading the admin page, a learner stealing an admin's token through the session's OAuth2
- * client, a session token used elsewhere, the event access code skipped by asking for JSON, a same-site <img>
- * ending a session, a sibling host's cookie taken for the portal's, and /metrics read by anyone.
+ * client, a session token used elsewhere, spoofed X-Forwarded-For escaping the rate limits, the event access code
+ * skipped by asking for JSON, a same-site <img> ending a session, a sibling host's cookie taken for the portal's,
+ * and /metrics read by anyone.
  */
 import { App } from 'cdk8s';
 import { Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
@@ -28,7 +29,7 @@ let open: Fixture;
 let coded: Fixture;
 /** A guest portal (anonymous registration, public catalog), plain-http cookies, no trusted proxies. */
 let guests: TestPortal;
-/** An event with an access code and Secure cookies. */
+/** An event with an access code, Secure cookies, and the loopback address as its trusted proxy. */
 let event: TestPortal;
 const ACCESS_CODE = 'event-code-4711';
 
@@ -43,6 +44,7 @@ beforeAll(async () => {
   event = await startTestPortal(client, coded, {
     config: { name: 'pcode', title: 'Event', registration: 'anonymous', catalogVisibility: 'public', password: ACCESS_CODE },
     secureCookies: true,
+    trustedProxies: ['127.0.0.1'],
   });
   await waitFor('a ready reserve on both portals', () => [guests, event].every((t) => t.runtime.state.liveSessions().some((s) => phaseOf(s) === 'Ready')));
 }, 120_000);
@@ -166,6 +168,35 @@ describe('3: the session\'s OAuth2 client', () => {
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x.y.z', client_id: session, client_secret: password }).toString(),
     });
     expect(await refresh.json()).toEqual({ error: 'unauthorized_client', error_description: 'This client may not use the refresh_token grant.' });
+  });
+});
+
+describe('7: rate limits and X-Forwarded-For', () => {
+  async function signInAttempts(t: TestPortal, forwardedFor: (i: number) => string | undefined, count: number): Promise<number[]> {
+    const browser = new HttpClient(t.url);
+    const _csrf = await browser.csrf('/accounts/login/');
+    const statuses: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const xff = forwardedFor(i);
+      const answer = await browser.request('POST', '/accounts/login/', {
+        body: { _csrf, username: 'victim-admin', password: `guess-${i}` }, headers: { accept: 'text/html', ...(xff ? { 'x-forwarded-for': xff } : {}) },
+      });
+      statuses.push(answer.status);
+    }
+    return statuses;
+  }
+
+  test('without trusted proxies, a new X-Forwarded-For at every guess does not escape the limit (10 a minute)', async () => {
+    const statuses = await signInAttempts(guests, (i) => `198.51.100.${i + 1}`, 12);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+  });
+
+  test('behind a trusted proxy, the client is the rightmost untrusted address: entries the client prepends change nothing', async () => {
+    const statuses = await signInAttempts(event, (i) => `198.51.100.${i + 1}, 203.0.113.7`, 12);
+    expect(statuses.slice(10)).toEqual([429, 429]);
+    // another client behind the same proxy has its own count
+    expect(await signInAttempts(event, () => '203.0.113.8', 1)).toEqual([401]);
   });
 });
 
