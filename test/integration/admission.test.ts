@@ -12,7 +12,7 @@ import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
   API_VERSION, AdmissionRule, Budget, CompiledBlueprint, INGRESS_DOMAIN_ANNOTATION, Labels, Manifest, SynthFile, TrainingPortal, Workshop,
-  admissionPolicies, synthesize,
+  admissionPolicies, isSessionHost, reachesSocket, synthesize,
 } from '../../src/constructs/index.js';
 import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
 import { blueprintOf } from '../support/examples.js';
@@ -264,6 +264,28 @@ describe('a learner cannot take over traffic', () => {
     expect(await attempt(learner, service(A, { selector: { app: 'web' } }))).toBeUndefined();
     expect(await attempt(learner, ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`), hostRule(`${A}.${DOMAIN}`)], tls: [{ hosts: [`app-${A}.${DOMAIN}`] }] })))
       .toBeUndefined();
+  });
+});
+
+describe('the synth-time twins decide as the API server does', () => {
+  test('session hosts', async () => {
+    const hosts = [`${A}.${DOMAIN}`, `a-${A}.${DOMAIN}`, `a-b-${A}.${DOMAIN}`, `x.${A}.${DOMAIN}`, `-${A}.${DOMAIN}`, `a${A}.${DOMAIN}`,
+      `a-${A}.${DOMAIN}.evil.test`, `${A}.${DOMAIN}x`, `a-${B}.${DOMAIN}`, `${PORTAL}-ui.${DOMAIN}`, `a--${A}.${DOMAIN}`, `*.${DOMAIN}`];
+    for (const host of hosts) {
+      const refusal = await attempt(learner, ingress(A, { rules: [hostRule(host)] }));
+      // (a host that is no DNS name at all is refused by the API's validation before any policy)
+      expect({ host, admitted: refusal === undefined })
+        .toEqual({ host, admitted: isSessionHost(host, { sessionName: A, ingressDomain: DOMAIN }) });
+    }
+  });
+
+  test('runtime socket paths (where hostPath is relaxed)', async () => {
+    const paths = ['/var/run/docker.sock', '/var/run', '/var/run/', '/run', '/', '/run/containerd/containerd.sock', '/var//run/docker.sock',
+      '/var/run/./crio', '/var/lib/../run', '/var/log', '/var/run-x', '/etc/containerd', '/run/k3s'];
+    for (const hostPath of [...paths.map((path) => ({ path })), { path: '/opt/agent.sock', type: 'Socket' }]) {
+      const refusal = await attempt(relaxedLearner, deployment(R, podSpec({ volumes: [{ name: 'v', hostPath }] })));
+      expect({ hostPath, admitted: refusal === undefined }).toEqual({ hostPath, admitted: !reachesSocket(hostPath) });
+    }
   });
 });
 
