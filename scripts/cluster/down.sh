@@ -32,6 +32,11 @@ ours() {
     tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qF -- "$STATE_DIR"
 }
 
+# The real node first (node-up.sh), while the apiserver still runs.
+if [ -d "$STATE_DIR/node" ]; then
+  bash "$CLUSTER_DIR/node-down.sh" "$STATE_DIR"
+fi
+
 pids=()
 # Stop in reverse start order, etcd last.
 for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do

@@ -5,6 +5,11 @@
 # Running+Ready without containers).
 #
 #   scripts/cluster/up.sh [STATE_DIR]      (default /tmp/cdk8s-workshops-cluster)
+#   scripts/cluster/up.sh --real-node [STATE_DIR]   (or CDK8S_WORKSHOPS_REAL_NODE=1)
+#
+# --real-node also starts a real node beside the kwok nodes (node-up.sh; needs
+# root): the Service range is then 198.19.0.0/16 (routed on this machine only)
+# instead of loopback, so that pods can use it.
 #
 # Builds the binaries first if needed (build.sh). Any cluster still running in
 # STATE_DIR is stopped first. Writes STATE_DIR/kubeconfig, STATE_DIR/env
@@ -13,7 +18,17 @@
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-STATE_DIR="${1:-$DEFAULT_STATE_DIR}"
+REAL_NODE=0
+[ "${CDK8S_WORKSHOPS_REAL_NODE:-}" = 1 ] && REAL_NODE=1
+args=()
+for a in "$@"; do
+  case "$a" in
+    --real-node) REAL_NODE=1 ;;
+    -*) die "unknown option $a (usage: up.sh [--real-node] [STATE_DIR])" ;;
+    *) args+=("$a") ;;
+  esac
+done
+STATE_DIR="${args[0]:-$DEFAULT_STATE_DIR}"
 mkdir -p "$(dirname "$STATE_DIR")"
 STATE_DIR="$(cd "$(dirname "$STATE_DIR")" && pwd)/$(basename "$STATE_DIR")"
 
@@ -24,8 +39,17 @@ SERVICE_CIDR="127.77.0.0/16"
 POD_CIDR="127.78.0.0/16"
 NODE_IP="127.0.0.1"
 NODES="kwok-node-1 kwok-node-2"
+SANS="IP:127.0.0.1"
+if [ "$REAL_NODE" = 1 ]; then
+  . "$CLUSTER_DIR/node-common.sh"
+  [ "$(id -u)" = 0 ] || die "--real-node needs root (network interfaces, iptables, mounts, cgroups)"
+  # Pods cannot use loopback Service IPs; this range is routed to a local bridge (node-common.sh).
+  SERVICE_CIDR="$REAL_NODE_SERVICE_CIDR"
+  SANS+=",IP:$REAL_NODE_IP"
+fi
 
 bash "$CLUSTER_DIR/build.sh"
+[ "$REAL_NODE" = 0 ] || bash "$CLUSTER_DIR/node-build.sh"
 
 if ! command -v openssl >/dev/null 2>&1; then
   log "installing openssl (apt-get)"
@@ -98,14 +122,27 @@ log "generating certificates and keys in $PKI"
 basicConstraints=CA:FALSE
 keyUsage=critical,digitalSignature,keyEncipherment
 extendedKeyUsage=serverAuth
-subjectAltName=IP:127.0.0.1,IP:${SERVICE_CIDR%0/*}1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=$SANS,IP:${SERVICE_CIDR%0/*}1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 EOF
   openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
     -out apiserver.crt -days 3650 -extfile apiserver.ext 2>/dev/null
   openssl genrsa -out sa.key 2048 2>/dev/null
   openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+  if [ "$REAL_NODE" = 1 ]; then
+    # the apiserver's client certificate for the kubelet (logs, exec, port-forward)
+    openssl req -newkey rsa:2048 -nodes -keyout kubelet-client.key -out kubelet-client.csr \
+      -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" 2>/dev/null
+    printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' >kubelet-client.ext
+    openssl x509 -req -in kubelet-client.csr -CA ca.crt -CAkey ca.key -CAcreateserial \
+      -out kubelet-client.crt -days 3650 -extfile kubelet-client.ext 2>/dev/null
+  fi
   chmod 600 ./*.key
 ) || fail "openssl failed"
+KUBELET_CLIENT_FLAGS=()
+if [ "$REAL_NODE" = 1 ]; then
+  touch "$STATE_DIR/.real-node"
+  KUBELET_CLIENT_FLAGS=(--kubelet-client-certificate="$PKI/kubelet-client.crt" --kubelet-client-key="$PKI/kubelet-client.key")
+fi
 TOKEN="$(openssl rand -hex 32)"
 printf '%s,admin,admin,"system:masters"\n' "$TOKEN" >"$PKI/tokens.csv"
 chmod 600 "$PKI/tokens.csv"
@@ -193,6 +230,7 @@ run kube-apiserver kube-apiserver \
   --service-cluster-ip-range="$SERVICE_CIDR" \
   --endpoint-reconciler-type=none \
   --kubelet-preferred-address-types=InternalIP \
+  ${KUBELET_CLIENT_FLAGS[@]+"${KUBELET_CLIENT_FLAGS[@]}"} \
   --profiling=false \
   --v=1
 kc_ready() { [ "$(kc get --raw /readyz 2>/dev/null)" = ok ]; }
@@ -270,4 +308,7 @@ for n in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
 done
 
 log "control plane up in $((SECONDS - start)) s: $SERVER (logs: $LOGS)"
+if [ "$REAL_NODE" = 1 ]; then
+  bash "$CLUSTER_DIR/node-up.sh" "$STATE_DIR" || fail "the real node did not start"
+fi
 echo "$KUBECONFIG_FILE"

@@ -1,0 +1,104 @@
+/**
+ * The real node of the test cluster (scripts/cluster/node-up.sh): `real-node-1`, a kubelet with containerd, runc,
+ * CNI bridge, kube-proxy, CoreDNS and kube-router's NetworkPolicy firewall, beside the kwok nodes.
+ *
+ * `useRealNode()` takes the integration suite's cluster when it was started with one (global setup with
+ * CDK8S_WORKSHOPS_REAL_NODE=1), and otherwise starts a cluster of its own with `up.sh --real-node` in a private
+ * state directory, stopped again by `release()`. Needs root; one real node per machine.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT, Run, run } from './cli.js';
+
+export const REAL_NODE_NAME = 'real-node-1';
+export const REAL_NODE_LABEL = 'cdk8s-workshops.dev/real-node';
+/** The image the real-node tests run: `nettest serve|get|resolve|connect|whoami` (scripts/cluster/node/tools). */
+export const NETTEST_IMAGE = 'cdk8s-workshops.local/nettest:v1';
+/** What a pod needs to run on the real node (the test setup's choice, never the constructs'). */
+export const REAL_NODE_PLACEMENT = {
+  nodeSelector: { [REAL_NODE_LABEL]: 'true' },
+  tolerations: [{ key: REAL_NODE_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+};
+
+const SCRIPTS = path.join(ROOT, 'scripts', 'cluster');
+const PRIVATE_STATE_DIR = '/tmp/cdk8s-workshops-real-node-test';
+
+export interface RealNode {
+  readonly stateDir: string;
+  readonly kubeconfig: string;
+  /** Whether this helper started the cluster (and so stops it). */
+  readonly own: boolean;
+  /** Runs the cluster's kubectl with the admin kubeconfig. */
+  kubectl(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<Run>;
+  release(): Promise<void>;
+}
+
+function envOf(stateDir: string): Record<string, string> {
+  const text = fs.readFileSync(path.join(stateDir, 'env'), 'utf8');
+  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
+
+function hasRealNode(stateDir: string | undefined): stateDir is string {
+  return !!stateDir && fs.existsSync(path.join(stateDir, '.real-node')) && fs.existsSync(path.join(stateDir, 'node'));
+}
+
+async function script(name: string, args: string[]): Promise<string> {
+  const result = await run('bash', [path.join(SCRIPTS, name), ...args], { timeoutMs: 30 * 60_000 });
+  if (result.code !== 0) {
+    throw new Error(`scripts/cluster/${name} ${args.join(' ')} failed (exit code ${result.code}):\n${result.stderr.slice(-4000)}`);
+  }
+  return result.stdout;
+}
+
+function nodeFor(stateDir: string, own: boolean): RealNode {
+  const env = envOf(stateDir);
+  const kubeconfig = env.KUBECONFIG;
+  const kubectlBin = path.join(env.KUBE_BIN_DIR, 'kubectl');
+  return {
+    stateDir,
+    kubeconfig,
+    own,
+    kubectl: (args, options = {}) => kubectl(kubectlBin, kubeconfig, args, options),
+    release: async () => {
+      if (own) await script('down.sh', [stateDir]);
+    },
+  };
+}
+
+function kubectl(bin: string, kubeconfig: string, args: string[], options: { input?: string; timeoutMs?: number }): Promise<Run> {
+  if (options.input === undefined) {
+    return run(bin, ['--kubeconfig', kubeconfig, ...args], { timeoutMs: options.timeoutMs ?? 60_000 });
+  }
+  // run() has no stdin: hand the input over as a file
+  const dir = fs.mkdtempSync('/tmp/real-node-input-');
+  const file = path.join(dir, 'input.json');
+  fs.writeFileSync(file, options.input);
+  return run(bin, ['--kubeconfig', kubeconfig, ...args.map((a) => (a === '-' ? file : a))], { timeoutMs: options.timeoutMs ?? 60_000 })
+    .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+}
+
+/** The suite's cluster if it has the real node, else a private cluster with one (started here). */
+export async function useRealNode(): Promise<RealNode> {
+  const suite = process.env.CDK8S_WORKSHOPS_TEST_STATE;
+  if (hasRealNode(suite)) return nodeFor(suite, false);
+  if (process.getuid?.() !== 0) throw new Error('the real node needs root (scripts/cluster/README.md, "Real node")');
+  const out = await script('up.sh', ['--real-node', PRIVATE_STATE_DIR]);
+  const kubeconfig = out.trim().split('\n').pop()!;
+  return nodeFor(path.dirname(kubeconfig), true);
+}
+
+/** Polls `probe` until it returns a truthy value (200 ms apart); the last error is in the timeout's message. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const result = await probe();
+      if (result) return result;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}
