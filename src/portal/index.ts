@@ -12,7 +12,7 @@ import { Analytics } from './analytics.js';
 import { registerCatalogApi } from './api/catalog.js';
 import { registerEnvironmentApi } from './api/environment.js';
 import { registerSessionApi } from './api/session.js';
-import { RobotClient, registerAuth } from './auth/index.js';
+import { AuthOptions, RobotClient, TokenStoreLimits, registerAuth } from './auth/index.js';
 import { PortalConfig } from './config.js';
 import { PortalContext, SessionPasswords } from './context.js';
 import { apiError, installErrorHandlers } from './errors.js';
@@ -50,6 +50,10 @@ export interface PortalOptions {
   readonly devSessionUrl?: string;
   /** @default - portal.json's analytics.webhook.url */
   readonly analyticsWebhook?: string;
+  /** Limits of sign-in, registration, access code and token requests. @default see AuthOptions.rateLimits */
+  readonly rateLimits?: AuthOptions['rateLimits'];
+  /** Bounds of the revoked/used-token ConfigMap. @default 500 live entries per OAuth2 client, 10000 in all */
+  readonly tokenStoreLimits?: TokenStoreLimits;
   /** Session requests (Start, REST request/) per client and user. @default 30 per 60 s */
   readonly sessionRequestLimit?: { readonly max: number; readonly windowSeconds: number };
   /**
@@ -102,6 +106,8 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     oidc: options.oidc,
     robots: options.robots,
     devDashboardOrigins: options.devDashboardOrigins,
+    rateLimits: options.rateLimits,
+    tokenStoreLimits: options.tokenStoreLimits,
     logger: log,
     sessionAccess: (name, identity) => {
       const session = runtime.session(name);

@@ -1,9 +1,9 @@
 /**
- * Attacks on the real portal (issue "Security", items 0, 3, 7–9, 11, 12), each performed as an attacker would and
+ * Attacks on the real portal (issue "Security", items 0, 3, 6–9, 11, 12), each performed as an attacker would and
  * refused: guests reading the admin page, a learner stealing an admin's token through the session's OAuth2
- * client, a session token used elsewhere, spoofed X-Forwarded-For escaping the rate limits, the event access code
- * skipped by asking for JSON, a same-site <img> ending a session, a sibling host's cookie taken for the portal's,
- * and /metrics read by anyone.
+ * client, a session token used elsewhere, the token ConfigMap grown without bound, spoofed X-Forwarded-For
+ * escaping the rate limits, the event access code skipped by asking for JSON, a same-site <img> ending a session,
+ * a sibling host's cookie taken for the portal's, and /metrics read by anyone.
  */
 import { App } from 'cdk8s';
 import { Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
@@ -40,6 +40,8 @@ beforeAll(async () => {
   await applyFixture(client, coded);
   guests = await startTestPortal(client, open, {
     config: { name: 'psec', title: 'Guests', registration: 'anonymous', catalogVisibility: 'public' },
+    rateLimits: { token: { max: 10_000, windowSeconds: 60 } },
+    tokenStoreLimits: { perClient: 20, total: 100 },
   });
   event = await startTestPortal(client, coded, {
     config: { name: 'pcode', title: 'Event', registration: 'anonymous', catalogVisibility: 'public', password: ACCESS_CODE },
@@ -168,6 +170,60 @@ describe('3: the session\'s OAuth2 client', () => {
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x.y.z', client_id: session, client_secret: password }).toString(),
     });
     expect(await refresh.json()).toEqual({ error: 'unauthorized_client', error_description: 'This client may not use the refresh_token grant.' });
+  });
+});
+
+describe('6: the revoked/used-token ConfigMap', () => {
+  const entries = async () => {
+    const map = await client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', 'psec-portal-tokens', 'psec-ui');
+    return map?.data ?? {};
+  };
+  const form = (fields: Record<string, string>) => fetch(`${guests.url}/oauth2/token/`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: ROBOT.clientId, client_secret: ROBOT.clientSecret, ...fields }).toString(),
+  }).then(async (r) => ({ status: r.status, body: await r.json() as Record<string, string> }));
+  const passwordGrant = () => form({ grant_type: 'password', username: ROBOT.username, password: ROBOT.password });
+
+  test('many refreshes and grants of one client keep it bounded; replays stay refused; code exchanges keep working', async () => {
+    const first = await passwordGrant();
+    let current = first.body.refresh_token;
+    for (let i = 0; i < 60; i++) {
+      const next = await form({ grant_type: 'refresh_token', refresh_token: current });
+      expect(next.status).toBe(200);
+      current = next.body.refresh_token;
+    }
+    // one grant refreshed 60 times: one entry
+    expect(Object.keys(await entries()).length).toBeLessThanOrEqual(3);
+    // 60 grants refreshed once each: the client's entries fold at 20
+    const replays: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const grant = await passwordGrant();
+      replays.push(grant.body.refresh_token);
+      expect((await form({ grant_type: 'refresh_token', refresh_token: grant.body.refresh_token })).status).toBe(200);
+    }
+    const data = await entries();
+    expect(Object.keys(data).length).toBeLessThanOrEqual(22);
+    expect(Buffer.byteLength(JSON.stringify(data))).toBeLessThan(3000);
+    // nothing used comes back: the first grant's used refresh token, and every early grant's, are still refused
+    for (const used of [first.body.refresh_token, replays[0], replays[30]]) {
+      expect((await form({ grant_type: 'refresh_token', refresh_token: used })).body.error).toBe('invalid_grant');
+    }
+    // past the fold, the client's older tokens are void (it signs in again); a fresh grant works, and so does a
+    // session dashboard's code exchange
+    const fresh = await passwordGrant();
+    expect((await form({ grant_type: 'refresh_token', refresh_token: fresh.body.refresh_token })).status).toBe(200);
+    const { session, browser } = await guestWithSession(guests);
+    const callback = `http://${session}.${DOMAIN}/oauth_callback`;
+    const authorized = await browser.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback })}`);
+    expect(authorized.status).toBe(302);
+    const exchanged = await fetch(`${guests.url}/oauth2/token/`, {
+      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code', code: new URL(authorized.location!).searchParams.get('code')!, redirect_uri: callback,
+        client_id: session, client_secret: (await guests.runtime.secretsFor(session))!.config_password,
+      }).toString(),
+    });
+    expect(exchanged.status).toBe(200);
   });
 });
 

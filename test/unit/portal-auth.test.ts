@@ -9,7 +9,7 @@ import { checkCsrfToken, csrfTokenFor } from '../../src/portal/auth/csrf.js';
 import { RateLimiter } from '../../src/portal/auth/rate-limit.js';
 import { validateRegistration } from '../../src/portal/auth/accounts.js';
 import { issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from '../../src/portal/auth/tokens.js';
-import { TokenStore } from '../../src/portal/auth/token-store.js';
+import { StoredToken, TokenStore, clientKey } from '../../src/portal/auth/token-store.js';
 import { AuthContext } from '../../src/portal/auth/context.js';
 import { accessCodePage, loginPage, messagePage, registerPage } from '../../src/portal/auth/pages.js';
 import { KubeClient, KubeError } from '../../src/runtime/index.js';
@@ -146,7 +146,7 @@ describe('OAuth2 tokens', () => {
     expect(withRefresh).toEqual({ access_token: expect.any(String), expires_in: 36000, token_type: 'Bearer', scope: 'user:info', refresh_token: expect.any(String) });
     expect(issueTokens(ring, ada, 'robot', false)).not.toHaveProperty('refresh_token');
     const access = verifyAccess(ring, withRefresh.access_token);
-    expect(access).toEqual({ payload: { jti: expect.any(String), fam: expect.any(String), cid: 'robot', sub: ada, scope: 'user:info', exp: expect.any(Number) } });
+    expect(access).toEqual({ payload: { jti: expect.any(String), fam: expect.any(String), cid: 'robot', sub: ada, scope: 'user:info', exp: expect.any(Number), iat: expect.any(Number) } });
     const refresh = verifyRefresh(ring, withRefresh.refresh_token);
     expect('payload' in refresh && 'payload' in access && refresh.payload.fam === access.payload.fam).toBe(true);
   });
@@ -216,33 +216,81 @@ describe('token store error paths', () => {
     return client;
   }
   const later = () => Date.now() / 1000 + 60;
+  const token = (jti: string, extra: Partial<StoredToken> = {}): StoredToken & { fam: string } =>
+    ({ cid: 'client-a', jti, fam: `fam-${jti}`, exp: later(), iat: Date.now(), ...extra });
 
   test('a write that loses races is retried, and a single-use value is used once only', async () => {
     const client = fakeClient({ conflicts: 3 });
     const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
-    await expect(store.record([['code', 'c1', later()]], true)).resolves.toBe(true);
-    await expect(store.record([['code', 'c1', later()]], true)).resolves.toBe(false);
-    await expect(store.has([['code', 'c1']])).resolves.toBe(true);
+    await expect(store.useCode(token('c1'))).resolves.toBe(true);
+    await expect(store.useCode(token('c1'))).resolves.toBe(false);
+    // the same id of another client is another value
+    await expect(store.useCode(token('c1', { cid: 'client-b' }))).resolves.toBe(true);
   });
 
   test('expired entries are pruned at the next write', async () => {
     const client = fakeClient({});
     const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
-    await store.record([['revoked', 'old', Date.now() / 1000 - 1]]);
-    await store.record([['revoked', 'new', later()]]);
-    expect(Object.keys((await client.get()).data)).toEqual(['revoked.new']);
+    await store.revokeAccess(token('old', { exp: Date.now() / 1000 - 1 }));
+    await store.revokeAccess(token('new'));
+    expect(Object.keys((await client.get()).data)).toEqual([`revoked.${clientKey('client-a')}.new`]);
   });
 
   test('with the API server down, Bearer checks use the last list read; fresh checks and a replica that never read fail', async () => {
     const client = fakeClient({});
     const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
-    await store.record([['revoked', 'r1', later()]]);
+    await store.revokeAccess(token('r1'));
     client.down = true;
-    await expect(store.has([['revoked', 'r1']])).resolves.toBe(true);
-    await expect(store.has([['revoked', 'r2']])).resolves.toBe(false);
-    await expect(store.has([['revoked', 'r1']], true)).rejects.toThrow('ECONNREFUSED');
+    await expect(store.isRevoked(token('r1'))).resolves.toBe(true);
+    await expect(store.isRevoked(token('r2'))).resolves.toBe(false);
+    await expect(store.isRevoked(token('r1'), true)).rejects.toThrow('ECONNREFUSED');
     const newcomer = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
-    await expect(newcomer.has([['revoked', 'r1']])).rejects.toThrow('ECONNREFUSED');
+    await expect(newcomer.isRevoked(token('r1'))).rejects.toThrow('ECONNREFUSED');
+  });
+
+  test('a grant refreshed many times takes one entry; a refresh token used twice revokes its grant', async () => {
+    const client = fakeClient({});
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0);
+    for (let gen = 0; gen < 50; gen++) await expect(store.useRefresh(token(`j${gen}`, { fam: 'g', gen }))).resolves.toBe('ok');
+    expect(Object.keys((await client.get()).data)).toEqual([`refresh.${clientKey('client-a')}.g`]);
+    await expect(store.useRefresh(token('j10', { fam: 'g', gen: 10 }))).resolves.toBe('used');
+    await expect(store.useRefresh(token('j50', { fam: 'g', gen: 50 }))).resolves.toBe('revoked');
+    await expect(store.isRevoked(token('a', { fam: 'g' }))).resolves.toBe(true);
+  });
+
+  test('past its cap a client\'s entries fold into one that voids everything it was issued before, and nothing comes back', async () => {
+    const client = fakeClient({});
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0, { perClient: 5, total: 8 });
+    const first = token('code-0', { iat: Date.now() - 5 });
+    await store.useCode(first);
+    for (let i = 1; i <= 20; i++) await store.useCode(token(`code-${i}`, { iat: Date.now() - 1 }));
+    await store.useCode(token('other', { cid: 'client-b' }));
+    const keys = Object.keys((await client.get()).data);
+    expect(keys.length).toBeLessThanOrEqual(8);
+    expect(keys.filter((k) => k.includes(clientKey('client-a'))).length).toBeLessThanOrEqual(6);
+    await expect(store.useCode(first)).resolves.toBe(false);
+    await expect(store.isRevoked(token('older', { iat: Date.now() - 10_000 }))).resolves.toBe(true);
+    await expect(store.isRevoked(token('newer', { iat: Date.now() + 1 }))).resolves.toBe(false);
+    // other clients are not touched while the whole is under its cap
+    await expect(store.useCode(token('other', { cid: 'client-b' }))).resolves.toBe(false);
+    await expect(store.isRevoked(token('b-older', { cid: 'client-b', iat: Date.now() - 10_000 }))).resolves.toBe(false);
+  });
+
+  test('past the total cap the biggest clients fold first', async () => {
+    const client = fakeClient({});
+    const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0, { perClient: 10, total: 12 });
+    for (let i = 0; i < 9; i++) await store.revokeAccess(token(`a${i}`, { cid: 'big' }));
+    for (let i = 0; i < 3; i++) await store.revokeAccess(token(`b${i}`, { cid: 'small' }));
+    await store.revokeAccess(token('c0', { cid: 'third' }));
+    const keys = Object.keys((await client.get()).data);
+    expect(keys.length).toBeLessThanOrEqual(12);
+    expect(keys).toContain(`client.${clientKey('big')}`);
+    expect(keys.filter((k) => k.includes(clientKey('small'))).length).toBe(3);
+  });
+
+  test('limits that cannot work are refused', () => {
+    expect(() => new TokenStore({} as KubeClient, 'p-ui', 'p', 0, { perClient: 100, total: 10 }))
+      .toThrow('token store limits: perClient (100) must be at least 2 and total (10) at least perClient');
   });
 });
 

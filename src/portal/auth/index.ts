@@ -19,8 +19,10 @@ import { loadKeyRing } from './keys.js';
 import { OAuth2Server } from './oauth2.js';
 import { registerOidc } from './oidc.js';
 import { TokenStore } from './token-store.js';
+import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS } from './tokens.js';
 import type { AuthHandle, AuthOptions } from './types.js';
 
+export type { TokenStoreLimits } from './token-store.js';
 export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
 export { AccountStore, validateRegistration } from './accounts.js';
 export { KeyRing, loadKeyRing, rotateKeys, keysSecretName, secretEquals } from './keys.js';
@@ -33,7 +35,10 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const keys = await loadKeyRing(options.client, options.portalNamespace, options.portalName);
   const ctx = new AuthContext(options, keys);
   const accounts = new AccountStore(options.client, options.portalNamespace, options.portalName);
-  const oauth2 = new OAuth2Server(ctx, new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs));
+  // robots' grants live as long as their refresh tokens; sessions' clients get access tokens only
+  const lifetimeOf = (clientId: string) => ((options.robots ?? []).some((r) => r.clientId === clientId) ? REFRESH_TOKEN_SECONDS : ACCESS_TOKEN_SECONDS);
+  const store = new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs, options.tokenStoreLimits, lifetimeOf);
+  const oauth2 = new OAuth2Server(ctx, store);
 
   app.decorateRequest('identity', null);
   // every replica picks up a rotated key list within five minutes even if no token signed with it comes along

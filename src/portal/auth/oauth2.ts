@@ -76,8 +76,7 @@ export class OAuth2Server {
   private async validAccessToken(token: string, fresh: boolean): Promise<AccessClaims | string> {
     const result = verifyAccess(this.ctx.keys, token);
     if ('failure' in result) return result.failure === 'expired' ? 'the access token has expired' : 'the access token is not valid';
-    const { jti, fam } = result.payload;
-    if (await this.store.has([['revoked', jti], ['family', fam]], fresh)) return 'the access token was revoked';
+    if (await this.store.isRevoked(result.payload, fresh)) return 'the access token was revoked';
     return result.payload;
   }
 
@@ -137,7 +136,7 @@ export class OAuth2Server {
           if (createHash('sha256').update(verifier).digest('base64url') !== claims.pkce) throw new Refusal('invalid_grant', 'The code_verifier does not match the code_challenge.');
         }
         // the single use is decided by the API server, so a code replayed to another replica fails there too
-        if (!(await this.store.record([['code', claims.jti, claims.exp]], true))) throw new Refusal('invalid_grant', 'The authorization code was already used.');
+        if (!(await this.store.useCode(claims))) throw new Refusal('invalid_grant', 'The authorization code was already used.');
         // no refresh token: a dashboard signs its visitor in once, and nothing it holds may outlive that
         return issueTokens(keys, claims.sub, client.id, false);
       }
@@ -148,13 +147,11 @@ export class OAuth2Server {
         if ('failure' in refresh) throw new Refusal('invalid_grant', refresh.failure === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.');
         const claims = refresh.payload;
         if (claims.cid !== client.id) throw new Refusal('invalid_grant', 'The refresh token was issued to another client.');
-        if (await this.store.has([['family', claims.fam]], true)) throw new Refusal('invalid_grant', 'The refresh token was revoked.');
-        if (!(await this.store.record([['refresh', claims.jti, claims.exp]], true))) {
-          // a refresh token used twice was copied: end its whole grant (RFC 6819 §5.2.2.3)
-          await this.store.record([['family', claims.fam, claims.exp]]);
-          throw new Refusal('invalid_grant', 'The refresh token was already used; every token of its grant is now revoked.');
-        }
-        return issueTokens(keys, claims.sub, client.id, true, claims.fam);
+        // a refresh token used twice was copied: the store ends its whole grant (RFC 6819 §5.2.2.3)
+        const use = await this.store.useRefresh(claims);
+        if (use === 'revoked') throw new Refusal('invalid_grant', 'The refresh token was revoked.');
+        if (use === 'used') throw new Refusal('invalid_grant', 'The refresh token was already used; every token of its grant is now revoked.');
+        return issueTokens(keys, claims.sub, client.id, true, claims.fam, (claims.gen ?? 0) + 1);
       }
       default:
         throw new Refusal('unsupported_grant_type', `The grant_type '${grant.slice(0, 64)}' is not supported: use password, client_credentials, authorization_code or refresh_token.`);
@@ -204,13 +201,13 @@ export class OAuth2Server {
     const token = parameter(request.body, 'token', true)!;
     const access = verifyAccess(this.ctx.keys, token);
     if ('payload' in access && access.payload.cid === client.id) {
-      await this.store.record([['revoked', access.payload.jti, access.payload.exp]]);
+      await this.store.revokeAccess(access.payload);
       return;
     }
     const refresh = verifyRefresh(this.ctx.keys, token);
     if ('payload' in refresh && refresh.payload.cid === client.id) {
       // a refresh token stands for its grant: every access token issued with it ends too
-      await this.store.record([['family', refresh.payload.fam, refresh.payload.exp]]);
+      await this.store.revokeFamily(refresh.payload);
     }
   }
 

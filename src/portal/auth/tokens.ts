@@ -22,9 +22,14 @@ export interface AccessClaims {
   sub: Identity;
   scope: string;
   exp: number;
+  /** Issued at, ms since the epoch (a client's tokens from before a moment can be voided together). */
+  iat?: number;
 }
 
-export type RefreshClaims = AccessClaims;
+export interface RefreshClaims extends AccessClaims {
+  /** The place in its grant's rotation: 0 for the first refresh token, one more at each refresh. */
+  gen?: number;
+}
 
 export interface CodeClaims {
   jti: string;
@@ -34,6 +39,7 @@ export interface CodeClaims {
   /** PKCE (S256) challenge, when the client sent one. */
   pkce?: string;
   exp: number;
+  iat?: number;
 }
 
 const ACCESS = 'oauth2-access';
@@ -60,16 +66,19 @@ export interface IssuedTokens {
   refresh_token?: string;
 }
 
-export function issueTokens(keys: KeyRing, identity: Identity, clientId: string, withRefresh: boolean, family = newId()): IssuedTokens {
+export function issueTokens(keys: KeyRing, identity: Identity, clientId: string, withRefresh: boolean, family = newId(), generation = 0): IssuedTokens {
   const sub = subject(identity);
-  const access = keys.sign(ACCESS, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(ACCESS_TOKEN_SECONDS) });
+  const iat = Date.now();
+  const access = keys.sign(ACCESS, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(ACCESS_TOKEN_SECONDS), iat });
   const tokens: IssuedTokens = { access_token: access, expires_in: ACCESS_TOKEN_SECONDS, token_type: 'Bearer', scope: SCOPE };
-  if (withRefresh) tokens.refresh_token = keys.sign(REFRESH, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(REFRESH_TOKEN_SECONDS) });
+  if (withRefresh) {
+    tokens.refresh_token = keys.sign(REFRESH, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(REFRESH_TOKEN_SECONDS), iat, gen: generation });
+  }
   return tokens;
 }
 
 export function issueCode(keys: KeyRing, identity: Identity, clientId: string, redirectUri: string, pkce?: string): string {
-  return keys.sign(CODE, { jti: newId(), cid: clientId, ruri: redirectUri, sub: subject(identity), ...(pkce ? { pkce } : {}), exp: inSeconds(CODE_SECONDS) });
+  return keys.sign(CODE, { jti: newId(), cid: clientId, ruri: redirectUri, sub: subject(identity), ...(pkce ? { pkce } : {}), exp: inSeconds(CODE_SECONDS), iat: Date.now() });
 }
 
 export const verifyAccess = (keys: KeyRing, token: unknown) => keys.verify<AccessClaims>(ACCESS, token);

@@ -5,6 +5,7 @@
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { KubeClient } from '../../runtime/index.js';
 import type { Logger } from '../../runtime/log.js';
+import type { TokenStoreLimits } from './token-store.js';
 
 export type IdentityKind = 'anonymous' | 'registered' | 'oidc' | 'admin' | 'robot';
 
@@ -63,6 +64,8 @@ export interface AuthOptions {
   readonly cookieMaxAgeSeconds?: number;
   /** How long a replica trusts its copy of the revocation list for Bearer requests, in ms. @default 2000 */
   readonly revocationCacheMs?: number;
+  /** Bounds of the revoked/used-token ConfigMap. @default 500 live entries per client, 10000 in all */
+  readonly tokenStoreLimits?: TokenStoreLimits;
   /**
    * Limits per client address and user name (per replica), and 20 times as much per address alone: sign-in,
    * registration, access code, token endpoint.
