@@ -316,7 +316,7 @@ export function openApiDocument(serverUrl = '/') {
         post: { tags: ['web'], summary: 'Extend a session (form)', parameters: [SESSION], requestBody: formBody, responses: { 303: redirect('Back to the session page with the result.'), 302: redirect('To sign in.'), 403: page('Another learner\'s session, or an invalid form token.') } },
       },
       '/workshops/session/{session}/terminate/': { get: { tags: ['session'], summary: 'End a session (token only; browsers POST /workshops/session/{session}/delete/)', security: robotOnly, parameters: [SESSION], responses: { 200: json(ref('Termination'), 'Ending.'), 400: error('Not allocated to a learner.'), ...sessionErrors } } },
-      '/workshops/session/{session}/config/': { get: { tags: ['session'], summary: 'The session\'s URL and config password', security: bearer, parameters: [SESSION], responses: { 200: json(ref('SessionConfig'), 'URL and password.'), ...sessionErrors } } },
+      '/workshops/session/{session}/config/': { get: { tags: ['session'], summary: 'The session\'s URL and config password (staff and robots; never its learner)', security: bearer, parameters: [SESSION], responses: { 200: json(ref('SessionConfig'), 'URL and password.'), ...sessionErrors } } },
       '/workshops/session/{session}/authorize/': { get: { tags: ['session'], summary: 'Whether the token\'s user may use the session (dashboards)', security: bearer, parameters: [SESSION], responses: { 200: json(ref('Authorization'), 'Owner, user, staff.'), ...sessionErrors } } },
       '/workshops/session/{session}/event/': {
         post: {

@@ -164,6 +164,11 @@ describe('3: the session\'s OAuth2 client', () => {
     expect(live(guests, other)).toBe(true);
     expect(live(guests, session)).toBe(true);
 
+    // nor does the learner get the session's client secret from the portal, even for their own session
+    const learner = await guestWithSession(guests);
+    const config = await learner.browser.get(`/workshops/session/${learner.session}/config/`, { accept: 'application/json' });
+    expect([config.status, config.json()]).toEqual([403, { error: 'forbidden', message: 'the session\'s config password is for the portal\'s staff and robots only' }]);
+
     // a session client may not refresh (old refresh tokens from before included)
     const refresh = await fetch(`${guests.url}/oauth2/token/`, {
       method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },

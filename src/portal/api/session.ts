@@ -81,6 +81,11 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
   app.get<Params>('/workshops/session/:session/config/', async (request, reply) => {
     const found = await authorized(request, reply);
     if (!found) return;
+    // CONFIG_PASSWORD is the dashboard's credential at the portal (its OAuth2 client secret): in a learner's hands
+    // it signs the dashboard's requests, so the learner is never given it, not even for their own session
+    if (request.identity!.kind !== 'admin' && request.identity!.kind !== 'robot') {
+      return apiError(reply, 403, 'forbidden', 'the session\'s config password is for the portal\'s staff and robots only');
+    }
     const secrets = await ctx.runtime.secretsFor(found.session.metadata.name);
     if (!secrets) return apiError(reply, 404, 'not-found', `no session '${found.session.metadata.name}'`);
     reply.header('Cache-Control', 'no-store');
