@@ -144,29 +144,7 @@ phase "4/6 containerd $(containerd --version | awk '{print $3}') + runc + CNI"
 CONTAINERD_SOCK="$NODE_DIR/containerd/containerd.sock"
 # Registries pulled over plain http (REGISTRY=host:port[,host:port...]); every other registry resolves to a
 # closed loopback port, so a pod naming an image from the internet fails to pull instead of reaching out.
-IFS=',' read -r -a registries <<<"${REGISTRY:-}"
-for r in "${registries[@]}"; do
-  [ -n "$r" ] || continue
-  case "$r" in
-    127.* | localhost:* | "[::1]":*) ;;
-    *) fail "REGISTRY=$r: only loopback registries (127.x.x.x:port, localhost:port) are allowed" ;;
-  esac
-  mkdir -p "$NODE_DIR/certs.d/$r"
-  cat >"$NODE_DIR/certs.d/$r/hosts.toml" <<EOF
-server = "http://$r"
-
-[host."http://$r"]
-  capabilities = ["pull", "resolve"]
-EOF
-done
-mkdir -p "$NODE_DIR/certs.d/_default"
-cat >"$NODE_DIR/certs.d/_default/hosts.toml" <<EOF
-# any registry not configured here: a closed loopback port
-server = "http://127.0.0.1:9"
-
-[host."http://127.0.0.1:9"]
-  capabilities = ["pull", "resolve"]
-EOF
+bash "$CLUSTER_DIR/node-registry.sh" "$STATE_DIR" ${REGISTRY:+"$REGISTRY"} || fail "REGISTRY=${REGISTRY:-} refused"
 cat >"$NODE_DIR/cni/net.d/10-$CNI_NETWORK.conflist" <<EOF
 {
   "cniVersion": "0.4.0",

@@ -6,9 +6,11 @@
  * namespace can.
  */
 import { randomBytes } from 'node:crypto';
+import { TestRegistry, startRegistry } from '../support/registry.js';
 import { NETTEST_IMAGE, REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_PLACEMENT, RealNode, eventually, useRealNode } from '../support/real-node.js';
 
 let node: RealNode;
+let registry: TestRegistry | undefined;
 const suffix = randomBytes(3).toString('hex');
 const NS_A = `rn-a-${suffix}`;
 const NS_B = `rn-b-${suffix}`;
@@ -73,6 +75,7 @@ beforeAll(async () => {
 }, 30 * 60_000);
 
 afterAll(async () => {
+  await registry?.stop();
   if (!node) return;
   if (node.own) await node.release();
   else await node.kubectl(['delete', 'namespace', NS_A, NS_B, '--wait=false']);
@@ -154,4 +157,28 @@ test('NetworkPolicy is enforced: a namespace that admits only its own pods refus
   // deleting the policies opens B again
   await k('-n', NS_B, 'delete', 'networkpolicy', '--all');
   await eventually('A to reach B again once the policies are gone', async () => (await nettest(NS_A, 'client', 'connect', target)).code === 0);
+});
+
+test('containerd pulls from a loopback registry over plain http, and from no other registry', async () => {
+  registry = await startRegistry();
+  await node.addRegistry(registry.host);
+  const reference = `${registry.host}/cdk8s-workshops/nettest:v1`;
+  await node.pushImage(NETTEST_IMAGE, reference);
+  const pulled = pod(NS_A, 'pulled', ['serve', '8080']);
+  pulled.spec.containers[0] = { ...pulled.spec.containers[0], image: reference, imagePullPolicy: 'Always' };
+  await apply(pulled);
+  await k('-n', NS_A, 'wait', '--for=condition=Ready', 'pod/pulled', '--timeout=120s');
+  const status = JSON.parse(await k('-n', NS_A, 'get', 'pod', 'pulled', '-o', 'json')).status.containerStatuses[0];
+  expect(status.imageID).toMatch(new RegExp(`^${registry.host.replace(/\./g, '\\.')}/cdk8s-workshops/nettest@sha256:`));
+
+  // a registry that is not configured is never contacted: containerd is pointed at a closed loopback port
+  const elsewhere = pod(NS_A, 'elsewhere', ['serve', '8080']);
+  elsewhere.spec.containers[0] = { ...elsewhere.spec.containers[0], image: 'registry.invalid/cdk8s-workshops/nettest:v1', imagePullPolicy: 'Always' };
+  await apply(elsewhere);
+  const message = await eventually('the pull from an unconfigured registry to fail', async () => {
+    const p = JSON.parse(await k('-n', NS_A, 'get', 'pod', 'elsewhere', '-o', 'json'));
+    const waiting = p.status.containerStatuses?.[0]?.state?.waiting;
+    return waiting?.reason === 'ErrImagePull' ? waiting.message as string : undefined;
+  });
+  expect(message).toContain('127.0.0.1:9');
 });

@@ -30,6 +30,13 @@ export interface RealNode {
   readonly own: boolean;
   /** Runs the cluster's kubectl with the admin kubeconfig. */
   kubectl(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<Run>;
+  /** Lets containerd pull from a loopback registry (`127.0.0.1:<port>`) over plain http (node-registry.sh). */
+  addRegistry(host: string): Promise<void>;
+  /**
+   * Pushes an image of the node's containerd (e.g. NETTEST_IMAGE) to `reference` over plain http, then forgets
+   * `reference` locally, so that a pod naming it makes containerd fetch it from the registry.
+   */
+  pushImage(local: string, reference: string): Promise<void>;
   release(): Promise<void>;
 }
 
@@ -59,6 +66,16 @@ function nodeFor(stateDir: string, own: boolean): RealNode {
     kubeconfig,
     own,
     kubectl: (args, options = {}) => kubectl(kubectlBin, kubeconfig, args, options),
+    addRegistry: async (host) => {
+      await script('node-registry.sh', [stateDir, host]);
+    },
+    pushImage: async (local, reference) => {
+      const ctr = (...args: string[]) => run('ctr', ['--address', path.join(stateDir, 'node', 'containerd', 'containerd.sock'), '--namespace', 'k8s.io', ...args]);
+      for (const args of [['images', 'tag', '--force', local, reference], ['images', 'push', '--plain-http', reference], ['images', 'rm', reference]]) {
+        const result = await ctr(...args);
+        if (result.code !== 0) throw new Error(`ctr ${args.join(' ')}: ${result.stderr.trim()}`);
+      }
+    },
     release: async () => {
       if (own) await script('down.sh', [stateDir]);
     },
