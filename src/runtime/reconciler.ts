@@ -343,7 +343,11 @@ export class Reconciler {
     this.backoff.set(session.spec.environment, known);
   }
 
-  /** Deletes the session's namespace; once it is gone, the WorkshopSession too (when `removeSession`). */
+  /**
+   * Deletes the session's namespace and its Deployments outside it (the workshop pod, in the environment
+   * namespace); once the namespace is gone, the WorkshopSession too (when `removeSession`), and with it, by
+   * ownership, the rest of what it had in the environment namespace.
+   */
   private async cleanUp(session: WorkshopSession, removeSession: boolean, now: number): Promise<void> {
     const name = session.metadata.name;
     const namespace = this.state.namespaces.get(name);
@@ -352,6 +356,8 @@ export class Reconciler {
       if (!namespace.metadata.deletionTimestamp && now - last > 15_000) {
         this.deleting.set(name, now);
         await this.client.delete('v1', 'Namespace', name);
+        // a Failed session is kept a while for inspection, but its workshop pod stops now, as its namespace does
+        for (const deployment of this.state.deploymentsOutside(session)) await this.client.delete('apps/v1', 'Deployment', deployment.name, deployment.namespace);
       }
       return;
     }

@@ -87,6 +87,17 @@ export class RuntimeState {
     });
   }
 
+  /** The session's Deployments that live outside its namespaces (its workshop pod's, in the environment namespace), as cached. */
+  public deploymentsOutside(session: WorkshopSession): Array<{ namespace: string; name: string }> {
+    const environment = this.environment(session.spec.environment);
+    if (!environment) return [];
+    const name = session.metadata.name;
+    return this.blueprint(environment).deployments
+      .filter((d) => !d.namespace.includes('$(session_namespace)'))
+      .map((d) => ({ namespace: d.namespace, name: d.name.split('$(session_name)').join(name) }))
+      .filter((d) => this.deployments.get(d.name, d.namespace));
+  }
+
   public sessionsOf(environment: string): WorkshopSession[] {
     return this.sessions.list().filter((s) => s.spec.environment === environment);
   }

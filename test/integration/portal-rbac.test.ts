@@ -9,13 +9,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
 import { containerBuilds } from '../../examples/container-builds/workshop.js';
 import { helloTerminal } from '../../examples/hello-terminal/workshop.js';
 import { kubernetesFundamentals } from '../../examples/k8s-fundamentals/workshop.js';
-import { API_VERSION, Manifest, Registration, SynthFile, TrainingPortal, synthesize, workshopPodNames } from '../../src/constructs/index.js';
+import { API_VERSION, Manifest, Registration, SynthFile, Terminal, TrainingPortal, Workshop, synthesize, workshopPodNames } from '../../src/constructs/index.js';
 import { importEducates } from '../../src/importer/index.js';
-import { KubeClient, KubeError, SessionRuntime, WorkshopSession, createLogger, phaseOf } from '../../src/runtime/index.js';
+import { KubeClient, KubeError, SessionRuntime, SessionRuntimeOptions, WorkshopSession, createLogger, phaseOf } from '../../src/runtime/index.js';
 import { serviceAccountKubeconfig } from '../support/identities.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -118,7 +119,7 @@ async function applyFiles(files: SynthFile[]): Promise<void> {
 }
 
 /** A runtime authenticated as the portal's ServiceAccount. */
-async function runtimeAs(portal: string): Promise<{ runtime: SessionRuntime; client: KubeClient }> {
+async function runtimeAs(portal: string, options: Partial<SessionRuntimeOptions> = {}): Promise<{ runtime: SessionRuntime; client: KubeClient }> {
   const client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(`${portal}-ui`, 'training-portal'));
   const runtime = new SessionRuntime(client, {
     portal,
@@ -128,6 +129,7 @@ async function runtimeAs(portal: string): Promise<{ runtime: SessionRuntime; cli
     idleAfterSeconds: 60,
     leaseDurationSeconds: 4,
     logger: createLogger('portal-rbac', process.env.LOG_LEVEL ?? 'silent'),
+    ...options,
   });
   await runtime.start();
   return { runtime, client };
@@ -364,5 +366,41 @@ describe('what a learner may not do, and what they still may', () => {
     } finally {
       await client.close();
     }
+  }, 120_000);
+});
+
+describe('a session that fails', () => {
+  let failing: { runtime: SessionRuntime; client: KubeClient };
+  afterAll(async () => {
+    await failing?.runtime.stop();
+  });
+
+  test('is kept for inspection, but its workshop pod stops with its namespace', async () => {
+    // GIVEN a workshop whose own Deployment can never become Available (no node matches it)
+    const app = new App({ outdir: '/nonexistent' });
+    const portal = new TrainingPortal(app, 'rbacfail', { maximumSessions: 2 });
+    const workshop = new Workshop(app, 'stuck', { title: 'Stuck', description: 'Never ready', capabilities: [new Terminal()] });
+    new kplus.Deployment(workshop.session, 'unschedulable', {
+      metadata: { name: 'unschedulable' },
+      securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
+      containers: [{
+        image: 'nginx:1.27',
+        securityContext: {
+          ensureNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
+      }],
+    }).scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is('no-such-node', 'anywhere')));
+    portal.addWorkshop(workshop, { capacity: 1, reserved: 1 });
+    await applyFiles(synthesize(app));
+    // WHEN the runtime, as the portal, gives up on it
+    failing = await runtimeAs('rbacfail', { startupTimeoutSeconds: 3 });
+    const failed = await waitFor('the session to fail', () => failing.runtime.state.sessionsOf('rbacfail-stuck').find((s) => phaseOf(s) === 'Failed'), 60_000);
+    expect(failed.status!.reason).toBe('StartupTimeout');
+    // THEN its namespace and its workshop pod go; the WorkshopSession stays for inspection
+    await waitFor('the namespace to go', async () => !(await admin.get('v1', 'Namespace', failed.metadata.name)), 60_000);
+    await waitFor('the workshop pod to go', async () =>
+      !(await admin.get('apps/v1', 'Deployment', workshopPodNames(failed.metadata.name).deployment, 'rbacfail-stuck')), 30_000);
+    expect(await admin.get(API_VERSION, 'WorkshopSession', failed.metadata.name)).toBeDefined();
   }, 120_000);
 });
