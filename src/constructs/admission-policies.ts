@@ -28,10 +28,17 @@ export interface AdmissionContext {
   readonly sessionName: string;
   /** The portal's ingress domain. */
   readonly ingressDomain: string;
+  /** Hosts of the session served from outside its namespaces (the workshop pod's), which its Ingresses may not use. */
+  readonly reservedHosts?: readonly string[];
 }
 
 /** The namespace annotation that carries the ingress domain to the Ingress rule. */
 export const INGRESS_DOMAIN_ANNOTATION = `${LABEL_PREFIX}ingress-domain`;
+/**
+ * The namespace annotation listing (comma-separated) the session's hosts that Ingresses outside its namespaces serve,
+ * such as the session dashboard's `<session>.<domain>`: an Ingress in the session may not add paths to them.
+ */
+export const RESERVED_HOSTS_ANNOTATION = `${LABEL_PREFIX}reserved-hosts`;
 /** The ServiceAccount name every portal runs as; the portal policy matches it in any namespace. */
 export const PORTAL_SERVICE_ACCOUNT = 'training-portal';
 /** Host paths of container runtime sockets (Docker, containerd, CRI-O, cri-dockerd, k3s). */
@@ -247,6 +254,8 @@ export function isSessionHost(host: string, context: AdmissionContext): boolean 
   return host.endsWith(`-${own}`) && new RegExp(DNS_LABEL).test(host.slice(0, host.length - own.length - 1));
 }
 
+const TAKEN = "is served by the session's workshop pod: an Ingress in the session may not take paths of it; use a host of its own";
+
 function ingressHosts(): RuleDefinition {
   const hostsText = `variables.session + "." + variables.domain + ", <name>-" + variables.session + "." + variables.domain`;
   return {
@@ -255,6 +264,11 @@ function ingressHosts(): RuleDefinition {
       { name: 'session', expression: nsLabel(Labels.SESSION) },
       { name: 'domain', expression: nsAnnotation(INGRESS_DOMAIN_ANNOTATION) },
       { name: 'badHosts', expression: `has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : "").filter(h, !${celOwnHost('h')}) : []` },
+      { name: 'reserved', expression: `(${nsAnnotation(RESERVED_HOSTS_ANNOTATION)}).split(",")` },
+      {
+        name: 'takenHosts',
+        expression: `has(object.spec.rules) ? object.spec.rules.filter(r, has(r.host) && r.host != "" && r.host in variables.reserved).map(r, r.host) : []`,
+      },
       {
         name: 'badTlsHosts',
         expression: `has(object.spec.tls) ? object.spec.tls.filter(t, has(t.hosts) && t.hosts.exists(h, !${celOwnHost('h')})).map(t, t.hosts.filter(h, !${celOwnHost('h')})[0]) : []`,
@@ -268,6 +282,10 @@ function ingressHosts(): RuleDefinition {
       {
         expression: 'size(variables.badHosts) == 0',
         messageExpression: `"Ingress host '" + (variables.badHosts[0] == "" ? "(none)" : variables.badHosts[0]) + "' is not one of this session's hosts (" + ${hostsText} + ")"`,
+      },
+      {
+        expression: 'size(variables.takenHosts) == 0',
+        messageExpression: `"Ingress host '" + variables.takenHosts[0] + "' ${TAKEN}"`,
       },
       {
         expression: 'size(variables.badTlsHosts) == 0',
@@ -286,6 +304,7 @@ function ingressHosts(): RuleDefinition {
       for (const rule of spec.rules ?? []) {
         const host: string = rule.host ?? '';
         if (!isSessionHost(host, context)) problems.push(`Ingress host '${host || '(none)'}' is not one of this session's hosts (${hosts})`);
+        else if (context.reservedHosts?.includes(host)) problems.push(`Ingress host '${host}' ${TAKEN}`);
       }
       for (const tls of spec.tls ?? []) {
         for (const host of tls.hosts ?? []) {

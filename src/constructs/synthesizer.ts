@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { stringify } from 'yaml';
-import { AdmissionRule, admissionPolicies, admissionProblems } from './admission-policies.js';
+import { AdmissionRule, RESERVED_HOSTS_ANNOTATION, admissionPolicies, admissionProblems } from './admission-policies.js';
 import { SessionBlueprint, blueprintVariables } from './blueprint.js';
 import { workshopEnvironmentCrd, workshopSessionCrd } from './crds.js';
 import { lookupKind } from './kinds.js';
@@ -215,7 +215,17 @@ function checkAdmission(portal: TrainingPortal, entry: PortalWorkshop, objects: 
   const sameName = objects.map((o) => (o.kind === 'Ingress'
     ? { ...o, spec: JSON.parse(JSON.stringify(o.spec ?? {}).split(variable('session_namespace')).join(variable('session_name'))) }
     : o));
-  const problems = admissionProblems(sameName, namespaces, { sessionName: variable('session_name'), ingressDomain: portal.ingressDomain });
+  // hosts served by Ingresses outside the session's namespaces (the workshop pod's) are not the learner's to add paths to
+  const reserved = [...new Set(sameName
+    .filter((o) => o.kind === 'Ingress' && o.metadata.namespace !== undefined && !namespaces.has(o.metadata.namespace))
+    .flatMap((o) => ((o.spec as { rules?: Array<{ host?: string }> }).rules ?? []).map((r) => r.host ?? ''))
+    .filter((host) => host !== ''))].sort();
+  for (const ns of objects.filter((o) => o.kind === 'Namespace' && namespaces.has(o.metadata.name))) {
+    ns.metadata.annotations = { ...ns.metadata.annotations, [RESERVED_HOSTS_ANNOTATION]: reserved.join(',') };
+  }
+  const problems = admissionProblems(sameName, namespaces, {
+    sessionName: variable('session_name'), ingressDomain: portal.ingressDomain, reservedHosts: reserved,
+  });
   // the portal-scope policy: the portal writes only in its own namespace, its environments' and its sessions'
   const writable = new Set([...namespaces.keys(), portal.portalNamespace, ...portal.workshops.map((w) => w.environmentName)]);
   for (const object of objects) {

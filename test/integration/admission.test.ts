@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  API_VERSION, AdmissionRule, Budget, CompiledBlueprint, INGRESS_DOMAIN_ANNOTATION, Labels, Manifest, SynthFile, TrainingPortal, Workshop,
+  API_VERSION, AdmissionRule, Budget, CompiledBlueprint, INGRESS_DOMAIN_ANNOTATION, Labels, RESERVED_HOSTS_ANNOTATION, Manifest, SynthFile, TrainingPortal, Workshop,
   admissionPolicies, isSessionHost, reachesSocket, synthesize,
 } from '../../src/constructs/index.js';
 import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
@@ -229,12 +229,18 @@ describe('a learner cannot take over traffic', () => {
     expect(await refusedBy('ingress-hosts', learner, ingress(A, { rules: [hostRule()] }))).toContain("Ingress host '(none)'");
     expect(await refusedBy('ingress-hosts', learner, ingress(A, { defaultBackend: backend })))
       .toContain('an Ingress may not set defaultBackend');
-    expect(await refusedBy('ingress-hosts', learner, ingress(A, { rules: [hostRule(`${A}.${DOMAIN}`)], tls: [{ hosts: [`${B}.${DOMAIN}`] }] })))
+    expect(await refusedBy('ingress-hosts', learner, ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`)], tls: [{ hosts: [`${B}.${DOMAIN}`] }] })))
       .toContain(`Ingress TLS host '${B}.${DOMAIN}'`);
   });
 
+  test("the session's own dashboard host is the workshop pod's: no Ingress in the session may take a path of it", async () => {
+    const taken = { ...ingress(A, { rules: [{ host: `${A}.${DOMAIN}`, http: { paths: [{ path: '/oauth2', pathType: 'Prefix', backend }] } }] }) };
+    expect(await refusedBy('ingress-hosts', learner, taken))
+      .toContain(`Ingress host '${A}.${DOMAIN}' is served by the session's workshop pod: an Ingress in the session may not take paths of it`);
+  });
+
   test("configuration snippets for the ingress controller are refused", async () => {
-    const snippet = ingress(A, { rules: [hostRule(`${A}.${DOMAIN}`)] });
+    const snippet = ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`)] });
     snippet.metadata.annotations = { 'nginx.ingress.kubernetes.io/server-snippet': 'location /x { return 200 "$hostname"; }' };
     expect(await refusedBy('ingress-snippets', learner, snippet))
       .toContain("Ingress annotation nginx.ingress.kubernetes.io/server-snippet puts text into the ingress controller's own configuration");
@@ -262,7 +268,7 @@ describe('a learner cannot take over traffic', () => {
   test('what a learner legitimately makes is admitted: a Deployment, a ClusterIP Service, Ingresses on the own hosts', async () => {
     expect(await attempt(learner, deployment(A, podSpec(), 'web'))).toBeUndefined();
     expect(await attempt(learner, service(A, { selector: { app: 'web' } }))).toBeUndefined();
-    expect(await attempt(learner, ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`), hostRule(`${A}.${DOMAIN}`)], tls: [{ hosts: [`app-${A}.${DOMAIN}`] }] })))
+    expect(await attempt(learner, ingress(A, { rules: [hostRule(`app-${A}.${DOMAIN}`), hostRule(`api-${A}.${DOMAIN}`)], tls: [{ hosts: [`app-${A}.${DOMAIN}`] }] })))
       .toBeUndefined();
   });
 });
@@ -271,12 +277,17 @@ describe('the synth-time twins decide as the API server does', () => {
   test('session hosts', async () => {
     const hosts = [`${A}.${DOMAIN}`, `a-${A}.${DOMAIN}`, `a-b-${A}.${DOMAIN}`, `x.${A}.${DOMAIN}`, `-${A}.${DOMAIN}`, `a${A}.${DOMAIN}`,
       `a-${A}.${DOMAIN}.evil.test`, `${A}.${DOMAIN}x`, `a-${B}.${DOMAIN}`, `${PORTAL}-ui.${DOMAIN}`, `a--${A}.${DOMAIN}`, `*.${DOMAIN}`];
+    // the reserved hosts as the live namespace carries them
+    const reservedHosts = (await admin.get('v1', 'Namespace', A))!.metadata.annotations![RESERVED_HOSTS_ANNOTATION].split(',');
+    expect(reservedHosts).toEqual([`${A}.${DOMAIN}`]);
     for (const host of hosts) {
-      const refusal = await attempt(learner, ingress(A, { rules: [hostRule(host)] }));
+      const object = ingress(A, { rules: [hostRule(host)] });
+      const refusal = await attempt(learner, object);
       // (a host that is no DNS name at all is refused by the API's validation before any policy)
       expect({ host, admitted: refusal === undefined })
-        .toEqual({ host, admitted: isSessionHost(host, { sessionName: A, ingressDomain: DOMAIN }) });
+        .toEqual({ host, admitted: AdmissionRule.INGRESS_HOSTS.violations(object, { sessionName: A, ingressDomain: DOMAIN, reservedHosts }).length === 0 });
     }
+    expect(isSessionHost(`${A}.${DOMAIN}`, { sessionName: A, ingressDomain: DOMAIN })).toBe(true);
   });
 
   test('runtime socket paths (where hostPath is relaxed)', async () => {
@@ -347,7 +358,7 @@ describe('a learner cannot reach the node', () => {
     await refusedBy('runtime-socket-mounts', relaxedLearner, deployment(R, podSpec({ volumes: [{ name: 'run', hostPath: { path: '/var/run/' } }] })));
     // the other rules still hold there
     await refusedBy('load-balancer-services', relaxedLearner, service(R, { type: 'LoadBalancer' }));
-    await refusedBy('ingress-hosts', relaxedLearner, ingress(R, { rules: [hostRule(`${A}.${DOMAIN}`)] }));
+    await refusedBy('ingress-hosts', relaxedLearner, ingress(R, { rules: [hostRule(`app-${A}.${DOMAIN}`)] }));
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { ApiObject, App, Chart } from 'cdk8s';
 import {
-  AdmissionRule, Budget, INGRESS_DOMAIN_ANNOTATION, METADATA_CIDRS, Manifest, PORTAL_SCOPE_POLICY, SecurityPolicy, TrainingPortal, Workshop, WorkshopProps,
+  AdmissionRule, Editor, RESERVED_HOSTS_ANNOTATION, Budget, INGRESS_DOMAIN_ANNOTATION, METADATA_CIDRS, Manifest, PORTAL_SCOPE_POLICY, SecurityPolicy, TrainingPortal, Workshop, WorkshopProps,
   SessionNamespace, admissionPolicies, admissionProblems, isSessionHost, reachesSocket, resolveWorkshop, synthesize,
 } from '../../src/constructs/index.js';
 
@@ -170,6 +170,16 @@ describe('synthesis refuses blueprints the policies would refuse, naming the obj
         "(cdk8s-workshops [ingress-hosts]: Ingress host 'x.$(session_name).workshops.example.com' is not one of this session's hosts " +
         '($(session_name).workshops.example.com, <name>-$(session_name).workshops.example.com)); relax it for this namespace with ' +
         'admissionExceptions: [AdmissionRule.INGRESS_HOSTS] if the workshop really needs it');
+  });
+
+  test("the workshop pod's hosts are reserved: the namespace lists them, and the session's own Ingresses may not use them", () => {
+    const files = synthWith({ capabilities: [new Editor()] })();
+    const environment = files.flatMap((f) => f.objects).find((o) => o.kind === 'WorkshopEnvironment')!;
+    const ns = (environment.spec as any).session.objects.find((o: Manifest) => o.kind === 'Namespace') as Manifest;
+    expect(ns.metadata.annotations![RESERVED_HOSTS_ANNOTATION]).toBe('$(session_name).workshops.example.com,editor-$(session_name).workshops.example.com');
+    expect(synthWith({ capabilities: [new Editor()] }, (w) => new ApiObject(w.session, 'steal', ingressTo('editor-$(session_name).workshops.example.com')))).toThrow(
+      "Ingress $(session_namespace)/app would be refused by admission rule 'ingress-hosts' (cdk8s-workshops [ingress-hosts]: Ingress host " +
+        "'editor-$(session_name).workshops.example.com' is served by the session's workshop pod: an Ingress in the session may not take paths of it; use a host of its own)");
   });
 
   test('hosts spelled with $(session_namespace) or the literal domain are the session\'s own', () => {
