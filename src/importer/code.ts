@@ -12,12 +12,24 @@ export interface ImportedName {
   readonly name: string;
 }
 
+/**
+ * Text parts of Code are written by this importer, never taken from the input: names, dots, calls, commas. Anything
+ * else (a quote, a space before an identifier, a line break) means a value of the input went around `Literal`.
+ */
+const CODE_TEXT = /^(new )?[A-Za-z0-9_$.(), ]*$/;
+
 /** A TypeScript expression: literal text parts and values to print as literals, in order. */
 export class Code {
   constructor(
     public readonly parts: ReadonlyArray<string | Literal>,
     public readonly imports: readonly ImportedName[] = [],
-  ) {}
+  ) {
+    for (const part of parts) {
+      if (typeof part === 'string' && !CODE_TEXT.test(part)) {
+        throw new Error(`internal error of the importer: ${JSON.stringify(part)} is not code the importer writes; values go in a Literal`);
+      }
+    }
+  }
 }
 
 /** A value with a comment printed on the line above it (forces the enclosing object onto several lines). */
@@ -78,12 +90,18 @@ export function importsOf(value: unknown, into: ImportedName[] = []): ImportedNa
   return into;
 }
 
-/** A TypeScript identifier from a Kubernetes name: `lab-k8s-basics` → `labK8sBasics`. */
+/**
+ * A TypeScript identifier from a Kubernetes name: `lab-k8s-basics` → `labK8sBasics`. Only ASCII letters and digits
+ * of the name are kept, the first letter is lower case (so it never shadows an imported class), and names the module
+ * uses or that strict mode reserves get a suffix.
+ */
 export function identifierFor(name: string): string {
   const words = name.split(/[^A-Za-z0-9]+/).filter(Boolean);
   const camel = words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase())).join('');
   const safe = /^[0-9]/.test(camel) ? `w${camel}` : camel || 'item';
-  return RESERVED.has(safe) ? `${safe}Workshop` : safe;
+  const identifier = RESERVED.has(safe) ? `${safe}Workshop` : safe;
+  if (!/^[a-z][A-Za-z0-9]*$/.test(identifier)) throw new Error(`internal error of the importer: ${JSON.stringify(identifier)} is not a safe identifier`);
+  return identifier;
 }
 
 const RESERVED = new Set([
@@ -91,4 +109,6 @@ const RESERVED = new Set([
   'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null',
   'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let', 'static',
   'yield', 'await', 'implements', 'interface', 'package', 'private', 'protected', 'public',
+  // strict mode refuses these as names; the others would shadow globals the module or a reader relies on
+  'eval', 'arguments', 'undefined', 'globalThis', 'process', 'require', 'module', 'exports', 'console',
 ]);

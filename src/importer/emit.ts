@@ -1,5 +1,5 @@
 import { ImportedName, importsOf } from './code.js';
-import { printLiteral, quote, wrap } from './literal.js';
+import { commentText, printLiteral, quote } from './literal.js';
 import type { PortalModel, Statement, WorkshopModel } from './model.js';
 import type { UnsupportedField } from './types.js';
 
@@ -25,14 +25,14 @@ export function emitModule(module: ModuleModel): string {
   }
   body.push('const app = new WorkshopApp();', '');
   for (const workshop of module.workshops) {
-    body.push(`// Educates Workshop '${workshop.name}'${module.unlisted.includes(workshop.name) ? ' (no portal lists it, so nothing is synthesized for it)' : ''}`);
+    body.push(...comment(`Educates Workshop '${workshop.name}'${module.unlisted.includes(workshop.name) ? ' (no portal lists it, so nothing is synthesized for it)' : ''}`, ''));
     body.push(`const ${workshop.variable} = new Workshop(app, ${quote(workshop.name)}, ${printLiteral(workshop.props)});`);
     for (const statement of workshop.statements) body.push(...printStatement(statement));
     body.push('');
   }
   for (const portal of module.portals) {
     if (portal.comment) body.push(...comment(portal.comment, ''));
-    else body.push(`// Educates TrainingPortal '${portal.name}'`);
+    else body.push(...comment(`Educates TrainingPortal '${portal.name}'`, ''));
     const props = Object.fromEntries(Object.entries(portal.props).filter(([, v]) => v !== undefined));
     body.push(`const ${portal.variable} = new TrainingPortal(app, ${quote(portal.name)}${Object.keys(props).length ? `, ${printLiteral(props)}` : ''});`);
     for (const entry of portal.entries) {
@@ -55,7 +55,7 @@ export function emitModule(module: ModuleModel): string {
 
 function header(module: ModuleModel): string[] {
   const lines = [
-    ...wrap(`Imported from Educates resources${module.sourceName ? ` (${module.sourceName})` : ''} by \`workshops import\` of cdk8s-workshops. ` +
+    ...commentText(`Imported from Educates resources${module.sourceName ? ` (${module.sourceName})` : ''} by \`workshops import\` of cdk8s-workshops. ` +
       'It builds the same workshops and portal with the library; `npx tsx <this file>` synthesizes them into dist/ ' +
       '(or the directory in CDK8S_OUTDIR).', WIDTH - 3),
     '',
@@ -63,13 +63,14 @@ function header(module: ModuleModel): string[] {
   if (module.unsupported.length) {
     lines.push(`Not carried over (${module.unsupported.length}):`);
     for (const entry of module.unsupported) {
-      const [first, ...rest] = wrap(`- ${entry.resource}: ${entry.field}: ${entry.reason}`, WIDTH - 3);
+      const [first, ...rest] = commentText(`- ${entry.resource}: ${entry.field}: ${entry.reason}`, WIDTH - 3);
       lines.push(first, ...rest.map((line) => `  ${line}`));
     }
   } else {
     lines.push('Everything in the input was carried over.');
   }
-  return ['/**', ...lines.map((line) => (line ? ` * ${line.replace(/\*\//g, '* /')}` : ' *')), ' */'];
+  // every line comes from commentText: nothing in it can end the block
+  return ['/**', ...lines.map((line) => (line ? ` * ${line}` : ' *')), ' */'];
 }
 
 function importLines(imports: ImportedName[]): string[] {
@@ -101,5 +102,5 @@ function printStatement(statement: Statement): string[] {
 }
 
 function comment(text: string, indent: string): string[] {
-  return wrap(text, WIDTH - indent.length - 3).map((line) => `${indent}// ${line}`);
+  return commentText(text, WIDTH - indent.length - 3).map((line) => `${indent}// ${line}`);
 }

@@ -48,7 +48,7 @@ function printObject(object: Record<string, unknown>, indent: string): string {
 
 function commentLines(value: unknown, indent: string): string {
   if (!(value instanceof Commented)) return '';
-  return wrap(value.comment, WIDTH - indent.length - 3).map((line) => `${indent}// ${line}\n`).join('');
+  return commentText(value.comment, WIDTH - indent.length - 3).map((line) => `${indent}// ${line}\n`).join('');
 }
 
 /** Splits text into lines of at most `width` characters at spaces (keeping its own line breaks). */
@@ -74,12 +74,39 @@ function fits(text: string, indent: string): boolean {
 }
 
 function key(name: string): string {
+  if (name === '__proto__') return `[${quote(name)}]`; // written plainly or quoted, it would set the prototype
   return /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? name : quote(name);
 }
 
-/** A string as a single-quoted TypeScript literal. */
+/**
+ * Characters that change how source text reads although a string may hold them: U+2028 and U+2029 end a line for
+ * TypeScript (inside a `//` comment or a string literal), and the bidirectional controls reorder what a reviewer
+ * sees (Trojan Source).
+ */
+const SOURCE_HAZARDS = /[\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+function unicodeEscape(char: string): string {
+  return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * A string as a single-quoted TypeScript literal: the one way a value of the input reaches generated code. JSON's
+ * escaping (quotes, backslashes, control characters, lone surrogates), with double quotes unescaped and single ones
+ * escaped for the house style, and the source hazards escaped too.
+ */
 export function quote(text: string): string {
-  const escaped = text.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')
-    .replace(/[\u0000-\u001f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `'${escaped}'`;
+  const json = JSON.stringify(String(text)).slice(1, -1);
+  const single = json.replace(/\\[\s\S]|'/g, (m) => (m === "'" ? "\\'" : m === '\\"' ? '"' : m));
+  return `'${single.replace(SOURCE_HAZARDS, unicodeEscape)}'`;
+}
+
+/**
+ * Text for comments of the generated module, wrapped to `width`: each line is safe in a `//` comment and inside a
+ * `/* … *\/` block. Line breaks of the text start new lines; other line terminators become spaces, source
+ * hazards are shown escaped, and `*\/` is broken up.
+ */
+export function commentText(text: string, width: number): string[] {
+  return wrap(String(text).replace(/\r\n?/g, '\n'), width).map((line) =>
+    line.replace(/[\r\u0085\u2028\u2029]/g, ' ').replace(SOURCE_HAZARDS, unicodeEscape).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, unicodeEscape)
+      .replace(/\*\//g, '* /'));
 }

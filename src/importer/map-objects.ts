@@ -63,7 +63,7 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     let known = lookupKind(apiVersion, kind);
     if (!known) {
       const guess = { resource: plural(kind), namespaced: !kind.startsWith('Cluster') };
-      model.kinds.push(new Code([`registerKind(${JSON.stringify(apiVersion).replace(/"/g, "'")}, '${kind}', `, new Literal(guess), ')'],
+      model.kinds.push(new Code(['registerKind(', new Literal(apiVersion), ', ', new Literal(kind), ', ', new Literal(guess), ')'],
         [{ module: 'cdk8s-workshops', name: 'registerKind' }]));
       known = guess;
     }
@@ -77,7 +77,7 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     const id = uniqueId(`${kind}-${name}`.replace(/\$\(([a-z_]+)\)/g, '$1'), ids);
     const literal = scope === 'session' ? moveSessionServiceAccount(object) : object;
     model.statements.push({
-      code: new Code([`new ApiObject(${model.variable}.${scope}, '${id}', `, new Literal(literal), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
+      code: new Code([`new ApiObject(${model.variable}.${scope}, `, new Literal(id), ', ', new Literal(literal), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
     });
   });
 }
@@ -166,8 +166,10 @@ function plural(kind: string): string {
   return `${lower}s`;
 }
 
-function uniqueId(base: string, ids: Set<string>): string {
-  let id = base.replace(/[^A-Za-z0-9_.-]+/g, '-');
+/** A construct id from the kind and name, unique within the list: letters, digits, `_`, `.` and `-` only. */
+function uniqueId(text: string, ids: Set<string>): string {
+  const base = text.replace(/[^A-Za-z0-9_.-]+/g, '-');
+  let id = base;
   for (let n = 2; ids.has(id); n++) id = `${base}-${n}`;
   ids.add(id);
   return id;

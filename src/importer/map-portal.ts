@@ -3,7 +3,7 @@ import { Fields } from './fields.js';
 import type { PortalEntryModel, PortalModel, WorkshopModel } from './model.js';
 import type { EducatesResource } from './parse.js';
 import { Report } from './report.js';
-import { durationSeconds, variablesProblem } from './values.js';
+import { durationSeconds, setOwn, variablesProblem } from './values.js';
 
 const DURATIONS = ['expires', 'overtime', 'deadline', 'orphaned', 'overdue', 'refresh'] as const;
 type DurationField = (typeof DURATIONS)[number];
@@ -226,7 +226,7 @@ function readSettings(fields: Fields, only?: string[]): Settings {
     entry.finish();
     const problem = !name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'an environment variable name is letters, digits and _' : variablesProblem(value);
     if (problem) entry.report.unsupported(entry.resource, entry.path, entry.value, problem);
-    else env[name!] = value;
+    else setOwn(env, name!, value);
   }
   if (Object.keys(env).length) settings.env = env;
   fields.unsupported('labels', 'the library has no catalog labels per portal entry: use the workshop\'s labels');

@@ -2,7 +2,7 @@ import { isQuantity } from '../constructs/index.js';
 import { call } from './code.js';
 import { Fields } from './fields.js';
 import type { WorkshopModel } from './model.js';
-import { variablesProblem } from './values.js';
+import { setOwn, variablesProblem } from './values.js';
 
 /** Host names the library's session already uses (the dashboard itself, and routes of capabilities). */
 const RESERVED_ROUTES = ['workshop', 'console', 'editor', 'git', 'registry'];
@@ -97,7 +97,7 @@ export function mapEnv(session: Fields): Record<string, string> | undefined {
       entry.report.unsupported(entry.resource, entry.path, entry.value, problem);
       continue;
     }
-    env[name!] = value;
+    setOwn(env, name!, value);
   }
   return Object.keys(env).length ? env : undefined;
 }

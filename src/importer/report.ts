@@ -13,8 +13,20 @@ export class Report {
 
   /** Records that `field` of `resource` is not carried over. */
   public unsupported(resource: string, field: string, value: unknown, reason: string): void {
-    this._entries.push({ resource, field, ...(value === undefined ? {} : { value: showValue(value) }), reason });
+    this._entries.push({
+      resource: printable(resource), field: printable(field), ...(value === undefined ? {} : { value: printable(showValue(value)) }), reason: printable(reason),
+    });
   }
+}
+
+/**
+ * Text of the input made safe to print on a terminal (`workshops import` writes the report to stderr): control
+ * characters (escape sequences among them), line and paragraph separators and bidirectional controls are shown as
+ * `\uXXXX` instead.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** A value as a short JSON text (plain strings stay unquoted), with the contents of Secrets left out. */
@@ -50,10 +62,13 @@ export function inDocumentOrder(entries: UnsupportedField[], documents: Readonly
   };
   for (const { label, document } of documents) walk(document, `${label}:`);
   const position = (entry: UnsupportedField) => {
-    for (let path = entry.field; path; path = path.replace(/(\.[^.[\]]*|\[\d+\])$/, '')) {
+    for (let path = entry.field; path;) {
       const found = positions.get(`${entry.resource}:${path}`);
       if (found !== undefined) return found;
-      if (!/[.[]/.test(path)) break;
+      const parent = path.replace(/(\.[^.[\]]*|\[\d+\])$/, '');
+      // a key of the input may hold '.' or '[' itself: stop where the path no longer shortens
+      if (parent === path) break;
+      path = parent;
     }
     return positions.get(`${entry.resource}:`) ?? Number.MAX_SAFE_INTEGER;
   };

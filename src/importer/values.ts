@@ -25,3 +25,8 @@ export function variablesProblem(value: unknown): string | undefined {
   if (!unknown.length) return undefined;
   return `uses ${unknown.map((v) => `$(${v})`).join(', ')}, which cdk8s-workshops does not define`;
 }
+
+/** Sets a key of a record made from the input as an own property, even `__proto__` (which `=` would not). */
+export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+}
