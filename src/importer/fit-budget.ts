@@ -1,6 +1,6 @@
 import { App } from 'cdk8s';
 import {
-  Budget, BudgetOverrides, Capability, SecurityPolicy, Workshop, chartObjects, formatCpu, formatMemory, parseQuantity,
+  Budget, BudgetOverrides, Capability, SecurityPolicy, Workshop, chartObjects, formatCpu, formatMemory, parseQuantity, variable,
 } from '../constructs/index.js';
 import type { NamespaceSettings } from './map-namespaces.js';
 
@@ -12,11 +12,12 @@ export interface BudgetFit {
 }
 
 /**
- * In Educates the workshop pod runs in the environment's namespace and the whole budget of the session namespace is
- * the learner's. Here the workshop pod (and the pods capabilities add, such as the registry) run in the session
- * namespace and count against its quota. So that the learner keeps the room the Educates budget gave, the quota
- * is raised by what those pods use, and the per-pod and per-container maximums are raised where they would
- * refuse them. The figures come from the library itself: a throw-away workshop with the same capabilities.
+ * In Educates the whole budget of the session namespace is the learner's: the workshop pod runs in the
+ * environment's namespace. Here too — but a capability may still add pods to the session namespace (the pods of the
+ * library placed in a session namespace, not in `$(workshop_namespace)`). So that the learner keeps the room the
+ * Educates budget gave, the quota is raised by what those pods use, and the per-pod and per-container maximums are
+ * raised where they would refuse them. The figures come from the library itself: a throw-away workshop with the same
+ * capabilities. Nothing changes when no pod of the library runs in the session namespace.
  */
 export function fitBudget(settings: NamespaceSettings, capabilities: Capability[], options: { workshopMemory?: string; kubernetesAccess: boolean }): BudgetFit {
   if (!settings.budget || settings.budget === 'custom') return {};
@@ -27,14 +28,17 @@ export function fitBudget(settings: NamespaceSettings, capabilities: Capability[
     capabilities,
     workshopMemory: options.workshopMemory,
     kubernetesAccess: options.kubernetesAccess,
-    securityPolicy: SecurityPolicy.PRIVILEGED,
+    environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,
   });
   const defaults = { cpu: parseQuantity(figures.containerDefaultCpu), memory: parseQuantity(figures.containerDefaultMemory) };
   const total = { cpu: 0, memory: 0 };
   const largestPod = { cpu: 0, memory: 0 };
   const largestContainer = { cpu: 0, memory: 0 };
+  let counted = 0;
   for (const object of chartObjects(scratch.session, 'scratch') as Json[]) {
     if (!['Deployment', 'StatefulSet', 'Pod'].includes(object.kind)) continue;
+    if (object.metadata?.namespace === variable('workshop_namespace')) continue;
+    counted++;
     const spec = object.kind === 'Pod' ? object.spec : object.spec?.template?.spec;
     const replicas = object.kind === 'Pod' ? 1 : (object.spec?.replicas ?? 1);
     const pod = { cpu: 0, memory: 0 };
@@ -51,6 +55,7 @@ export function fitBudget(settings: NamespaceSettings, capabilities: Capability[
       largestPod[resource] = Math.max(largestPod[resource], pod[resource]);
     }
   }
+  if (!counted) return {};
   const overrides: Record<string, unknown> = { ...settings.overrides };
   const raise = (field: keyof BudgetOverrides, resource: 'cpu' | 'memory', needed: number) => {
     const current = parseQuantity(figures[field] as string);
@@ -64,9 +69,8 @@ export function fitBudget(settings: NamespaceSettings, capabilities: Capability[
   raise('containerMaxMemory', 'memory', largestContainer.memory);
   settings.overrides = overrides as BudgetOverrides;
   return {
-    comment: `Educates runs the workshop pod outside the session namespace; here it and the capabilities' pods run inside ` +
-      `it and use ${show('cpu', total.cpu)} CPU and ${show('memory', total.memory)} of memory, so the quota is raised by that ` +
-      `much and the learner keeps the room of the '${settings.budget}' budget.`,
+    comment: `The capabilities' pods in the session namespace use ${show('cpu', total.cpu)} CPU and ${show('memory', total.memory)} of memory ` +
+      `(in Educates they ran beside the workshop container), so the quota is raised by that much and the learner keeps the room of the '${settings.budget}' budget.`,
   };
 }
 

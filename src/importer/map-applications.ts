@@ -14,7 +14,7 @@ export interface MappedCapability {
 
 export interface MappedApplications {
   readonly capabilities: MappedCapability[];
-  /** True when docker-in-docker is on: the session namespace must then be privileged. */
+  /** True when docker-in-docker is on: the environment namespace (where the workshop pods run) must then be privileged. */
   readonly docker: boolean;
 }
 

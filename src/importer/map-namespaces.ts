@@ -51,10 +51,20 @@ export function readNamespaceSettings(fields: Fields): NamespaceSettings {
   return settings;
 }
 
-/** Reads `security.policy`: Educates' names, with the legacy ones it still accepts, as Pod Security levels. */
+/**
+ * Reads `security.policy`: Educates' names, with the legacy ones it still accepts, as Pod Security levels. A session
+ * namespace is never more than `baseline` here (the learner creates pods in it): `privileged` is reported and
+ * imported as `baseline`.
+ */
 export function readPolicy(security: Fields): string | undefined {
   const policy = security.string('policy');
   if (policy === undefined) return undefined;
+  if (POLICIES[policy] === 'privileged') {
+    security.report.unsupported(security.resource, security.pathOf('policy'), policy,
+      "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it (privileged pods would own the node): imported as baseline; " +
+      'run what needs privileges in the environment namespace (environment.objects)');
+    return 'baseline';
+  }
   if (POLICIES[policy]) return POLICIES[policy];
   security.report.unsupported(security.resource, security.pathOf('policy'), policy, 'not a security policy: allowed are restricted, baseline, privileged');
   return undefined;

@@ -1,5 +1,5 @@
 import { isQuantity, lookupKind } from '../constructs/index.js';
-import { Code, Commented, Literal, call } from './code.js';
+import { Code, Literal, call } from './code.js';
 import { Fields } from './fields.js';
 import { NamespaceSettings, addNamespaceCode, secondarySuffix } from './map-namespaces.js';
 import type { WorkshopModel } from './model.js';
@@ -75,24 +75,11 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
       }
     }
     const id = uniqueId(`${kind}-${name}`.replace(/\$\(([a-z_]+)\)/g, '$1'), ids);
-    const literal = scope === 'session' ? moveSessionServiceAccount(object) : object;
+    // kept as written: the session's ServiceAccount is in $(workshop_namespace) here too, as Educates' bindings say
     model.statements.push({
-      code: new Code([`new ApiObject(${model.variable}.${scope}, `, new Literal(id), ', ', new Literal(literal), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
+      code: new Code([`new ApiObject(${model.variable}.${scope}, `, new Literal(id), ', ', new Literal(object), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
     });
   });
-}
-
-/**
- * Educates keeps a session's ServiceAccount in the environment namespace, so its bindings name it with
- * `namespace: $(workshop_namespace)`; here it lives in the session namespace. Rewrites those subjects, with a comment.
- */
-function moveSessionServiceAccount(object: Json): Json {
-  if (!['RoleBinding', 'ClusterRoleBinding'].includes(object.kind as string) || !Array.isArray(object.subjects)) return object;
-  const subjects = (object.subjects as Json[]).map((subject) =>
-    subject.kind === 'ServiceAccount' && subject.name === '$(service_account)' && subject.namespace === '$(workshop_namespace)'
-      ? { ...subject, namespace: new Commented('$(session_namespace)', "Educates' session ServiceAccount is in $(workshop_namespace); here it is in the session namespace") }
-      : subject);
-  return { ...object, subjects };
 }
 
 /** The Secrets a SecretCopier copies into the session namespace, when that is all it does. */
@@ -129,7 +116,8 @@ function namespaceFromAnnotations(object: Json, path: string, parent: Fields): N
   if (role && ['admin', 'edit', 'view', 'custom'].includes(role)) settings.role = role;
   else if (role) annotations[ANNOTATION + 'role'] = role;
   const policy = take('policy') ?? take('security.policy');
-  if (policy && ['restricted', 'baseline', 'privileged'].includes(policy)) settings.policy = policy;
+  // a session namespace is at most baseline (the learner creates pods in it): privileged stays reported
+  if (policy && ['restricted', 'baseline'].includes(policy)) settings.policy = policy;
   else if (policy) annotations[ANNOTATION + 'policy'] = policy;
   const limits: Record<string, string> = {
     'limits.min.cpu': 'containerMinCpu', 'limits.min.memory': 'containerMinMemory', 'limits.max.cpu': 'containerMaxCpu',

@@ -56,11 +56,6 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   session.finish();
 
   const settings = isolation.settings;
-  let policyNote: string | undefined;
-  if (applications.docker && settings.policy !== 'privileged') {
-    policyNote = 'Docker-in-docker runs privileged; Educates relaxes the policy for it too';
-    settings.policy = 'privileged';
-  }
   const fit = fitBudget(settings, applications.capabilities.map((c) => c.instance), { workshopMemory: memory, kubernetesAccess: isolation.kubernetesAccess });
   const editor = applications.capabilities.some((c) => c.instance.name === 'editor');
   props.workshopMemory = memory && editor
@@ -70,10 +65,11 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   const options = namespaceOptions(settings);
   props.budget = options.budget && fit.comment ? new Commented(options.budget, fit.comment) : options.budget;
   props.role = options.role;
-  props.securityPolicy = options.securityPolicy && policyNote ? new Commented(options.securityPolicy, policyNote) : options.securityPolicy;
+  props.securityPolicy = options.securityPolicy;
 
   const environment = spec.child('environment');
   if (environment) readEnvironment(environment, model, isolation.sessionNamespaces);
+  props.environmentSecurityPolicy = environmentPolicy(environment?.value.objects, applications.docker);
   props.env = env;
   props.capabilities = applications.capabilities.length ? applications.capabilities.map((c) => c.code) : undefined;
   props.requestParameters = mapRequest(spec.child('request'));
@@ -141,7 +137,6 @@ function readIsolation(session: Fields, model: WorkshopModel): { settings: Names
 function readEnvironment(environment: Fields, model: WorkshopModel, sessionNamespaces: string[]): void {
   model.props.environmentSecrets = readSecrets(environment);
   mapObjects(environment, 'environment', model, sessionNamespaces);
-  model.props.environmentSecurityPolicy = environmentPolicy(environment.value.objects);
   environment.unsupported('assets', 'cdk8s-workshops has no assets server: serve files from an environment Deployment (environment.objects)');
   environment.unsupported('images', 'cdk8s-workshops has no image cache per environment');
   environment.unsupported('variables', 'cdk8s-workshops defines no extra environment variables');
@@ -191,12 +186,15 @@ function readSecrets(environment: Fields): unknown[] | undefined {
   return secrets.length ? secrets : undefined;
 }
 
-/** The strictest Pod Security level the environment's objects still pass, when it is not `restricted`. */
-function environmentPolicy(objects: unknown): unknown {
-  if (!Array.isArray(objects)) return undefined;
+/**
+ * The strictest Pod Security level of the environment namespace that its objects and the workshop pods still pass,
+ * when it is not `restricted`. The workshop pods run there (as in Educates), so docker-in-docker makes it privileged;
+ * learners cannot create pods there, and their session namespaces keep their own level.
+ */
+function environmentPolicy(objects: unknown, docker: boolean): unknown {
   let needed = SecurityPolicy.RESTRICTED;
   const needing: string[] = [];
-  for (const object of objects as Array<Record<string, any>>) {
+  for (const object of (Array.isArray(objects) ? objects : []) as Array<Record<string, any>>) {
     const pod = object && typeof object === 'object' ? podSpecOf(object) : undefined;
     if (!pod) continue;
     const passes = [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED].find((p) => podSecurityViolations(pod, p).length === 0)!;
@@ -204,7 +202,10 @@ function environmentPolicy(objects: unknown): unknown {
     needing.push(`${object.kind} '${object.metadata?.name}'`);
     if (passes.allows(needed)) needed = passes;
   }
-  if (needed === SecurityPolicy.RESTRICTED) return undefined;
-  return new Commented(lib('SecurityPolicy', `SecurityPolicy.${needed.name.toUpperCase()}`),
-    `The environment's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`);
+  if (needed === SecurityPolicy.RESTRICTED && !docker) return undefined;
+  const reasons = [
+    ...(needing.length ? [`The environment's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`] : []),
+    ...(docker ? ['Docker-in-docker runs privileged beside the workshop container, which runs in the environment namespace as in Educates; learners cannot create pods there'] : []),
+  ];
+  return new Commented(lib('SecurityPolicy', `SecurityPolicy.${(docker ? SecurityPolicy.PRIVILEGED : needed).name.toUpperCase()}`), reasons.join('. '));
 }

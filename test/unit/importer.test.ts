@@ -28,7 +28,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       "  authors: ['Graham Dumpleton'],",
       "  content: ContentSource.image('ghcr.io/educates/lab-k8s-fundamentals-files:5.0'),",
       "  workshopMemory: '1Gi',",
-      "  budget: Budget.MEDIUM.withOverrides({ quotaCpu: '3250m', quotaMemory: '3840Mi' }),",
+      // the workshop pod runs in the environment namespace, as in Educates: the learner's budget is the learner's
+      '  budget: Budget.MEDIUM,',
       "  env: { APP_URL: '$(ingress_protocol)://app-$(session_name).$(ingress_domain)' },",
       '  capabilities: [new Terminal({ layout: TerminalLayout.SPLIT }), new Console(), new Editor()],',
       "labK8sFundamentals.session.addRoute({ name: 'app', port: 8080 });",
@@ -43,15 +44,17 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(source).toMatch(/portal\.addWorkshop\(labK8sFundamentals, \{\n {2}reserved: 0,\n {2}expires: Duration\.hours\(1\),/);
   });
 
-  test('container builds: docker makes the namespace privileged, registry, files, edit role, routes to a Service and without login, session objects verbatim', () => {
+  test('container builds: docker makes the environment namespace privileged, registry, files, edit role, routes to a Service and without login, session objects verbatim', () => {
     const { source, unsupported } = importEducates({ workshopYaml: fixture('container-builds.yaml') });
     expect(unsupported).toEqual([]);
     for (const line of [
       "  content: ContentSource.git('https://github.com/educates/lab-container-builds.git', 'main', 'workshop'),",
-      "  budget: Budget.LARGE.withOverrides({ quotaCpu: '6', quotaMemory: '6400Mi' }),",
+      // the session registry's pod is in the session namespace (the workshop pod is not): the quota grows by what it uses
+      "  budget: Budget.LARGE.withOverrides({ quotaCpu: '4500m', quotaMemory: '4864Mi' }),",
       '  role: SessionRole.EDIT,',
-      '  // Docker-in-docker runs privileged; Educates relaxes the policy for it too',
-      '  securityPolicy: SecurityPolicy.PRIVILEGED,',
+      '  // Docker-in-docker runs privileged beside the workshop container, which runs in the environment namespace as in',
+      '  // Educates; learners cannot create pods there',
+      '  environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,',
       "    new FileServer({ directory: 'exercises', uploads: false }),",
       "    new Docker({ memory: '1Gi', storage: '10Gi' }),",
       "    new ImageRegistry({ storage: '2Gi' }),",
@@ -62,15 +65,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       "            image: '$(registry_host)/web:latest',",
       "new ApiObject(labContainerBuilds.session, 'ClusterRoleBinding-session_name-node-reader', {",
     ]) expect(source).toContain(line);
-    // Educates binds the session ServiceAccount in the environment namespace; here it lives in the session namespace
-    expect(source).toContain([
-      '    {',
-      "      kind: 'ServiceAccount',",
-      "      // Educates' session ServiceAccount is in $(workshop_namespace); here it is in the session namespace",
-      "      namespace: '$(session_namespace)',",
-      "      name: '$(service_account)',",
-      '    },',
-    ].join('\n'));
+    // the session ServiceAccount is in the environment namespace, in Educates and here alike: bindings stay as written
+    expect(source).toContain("subjects: [{ kind: 'ServiceAccount', namespace: '$(workshop_namespace)', name: '$(service_account)' }],");
     expect(source).toContain("import { ApiObject, Duration } from 'cdk8s';");
   });
 
@@ -80,8 +76,7 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     for (const line of [
       "  version: '2.1',",
       "  workshopImage: 'ghcr.io/acme/lab-shared-database-image:2.1',",
-      "    containerMaxCpu: '750m',",
-      "    containerDefaultMemory: '384Mi',",
+      "  budget: Budget.SMALL.withOverrides({ containerMaxCpu: '750m', containerDefaultMemory: '384Mi' }),",
       "  environmentSecrets: [{ namespace: 'acme-shared', name: 'database-credentials' }],",
       '  capabilities: [new Terminal({ layout: TerminalLayout.LOWER }), new Slides(), new Examiner()],',
       "    RequestParameter.fixed('DATABASE_USER', 'learner'),",
@@ -347,10 +342,20 @@ describe('importEducates on single features', () => {
     });
   });
 
-  test('docker with an explicit restricted policy: privileged, as Educates does for docker', () => {
+  test('docker with an explicit restricted policy: the environment namespace is privileged, the session namespace stays restricted', () => {
     const { source } = importSpec({ session: { namespaces: { security: { policy: 'restricted' } }, applications: { docker: { enabled: true } } } });
-    expect(source).toContain('  // Docker-in-docker runs privileged; Educates relaxes the policy for it too\n  securityPolicy: SecurityPolicy.PRIVILEGED,');
+    expect(source).toContain('  environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,');
+    expect(source).not.toContain('  securityPolicy:');
     expect(source).toContain('new Docker()');
+  });
+
+  test('a privileged session namespace is imported as baseline, and says why', () => {
+    const { source, unsupported } = importSpec({ session: { namespaces: { security: { policy: 'privileged' } } } });
+    expect(source).toContain('  securityPolicy: SecurityPolicy.BASELINE,');
+    expect(reasons(unsupported)).toEqual({
+      'spec.session.namespaces.security.policy': "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it " +
+        '(privileged pods would own the node): imported as baseline; run what needs privileges in the environment namespace (environment.objects)',
+    });
   });
 
   test('the deprecated content fields: content.image as the workshop image, content.files from GitHub as a Git source', () => {
