@@ -1,12 +1,12 @@
-import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { chmod, mkdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import tar from 'tar-stream';
 import { OciError } from './errors.js';
-
-/** A bound on what one layer may expand to, so a crafted "gzip bomb" fills an error message rather than the disk. */
-export const MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
+import { DEFAULT_PULL_LIMITS, PullLimits } from './limits.js';
 
 /**
  * Extracts a gzip-compressed tar into `dir`, which must be a new, empty directory (pullContent stages into one).
@@ -16,12 +16,23 @@ export const MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
  * them, 0755 for directories and executables and 0644 otherwise (set-id and sticky bits are dropped); owners are the
  * extracting user. Returns the number of files and links.
  *
+ * Nothing is held in memory whole: the layer is read as a stream and each file is written as its bytes arrive. A
+ * crafted "gzip bomb" fills an error message rather than the disk: the layer may expand to at most
+ * `limits.extractedBytes` bytes of files in at most `limits.entries` entries, checked before each entry is written
+ * (from its header) and while it is written.
+ *
+ * @param layer the gzip-compressed tar: a stream (a file being read) or bytes
  * @param what names the layer in error messages, e.g. "layer of ghcr.io/acme/files:1.0"
  */
-export async function extractLayer(layer: Buffer, dir: string, what: string): Promise<number> {
+export async function extractLayer(
+  layer: Readable | Buffer,
+  dir: string,
+  what: string,
+  limits: Pick<PullLimits, 'extractedBytes' | 'entries'> = DEFAULT_PULL_LIMITS,
+): Promise<number> {
   const extract = tar.extract();
   const gunzip = createGunzip();
-  const source = Readable.from([layer]);
+  const source = Buffer.isBuffer(layer) ? Readable.from([layer]) : layer;
   source.on('error', (e) => extract.destroy(e));
   gunzip.on('error', (e) => extract.destroy(new OciError(`${what} is not a valid gzip stream (${e.message})`)));
   source.pipe(gunzip).pipe(extract);
@@ -35,13 +46,20 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
     made.add(path);
   };
   let files = 0;
+  let entries = 0;
   let bytes = 0;
   const refuse = (name: string, why: string) => new OciError(`${what} has an unsafe entry '${name}': ${why}; refusing to extract it`);
+  const tooLarge = (name: string, value: number) => new OciError(
+    `${what} expands to more than the limit of ${limits.extractedBytes} bytes (${value} bytes with '${name}'); refusing to extract it`);
 
   try {
     for await (const entry of extract) {
       const { header } = entry;
       const rawName = header.name;
+      entries += 1;
+      if (entries > limits.entries) {
+        throw new OciError(`${what} has more than the limit of ${limits.entries} entries (entry ${entries} is '${rawName}'); refusing to extract it`);
+      }
       const path = entryPath(rawName);
       if (typeof path !== 'string') throw refuse(rawName, path.why);
 
@@ -62,13 +80,17 @@ export async function extractLayer(layer: Buffer, dir: string, what: string): Pr
           break;
         case 'file':
         case 'contiguous-file': {
-          bytes += header.size ?? 0;
-          if (bytes > MAX_EXTRACTED_BYTES) throw new OciError(`${what} expands to more than ${MAX_EXTRACTED_BYTES} bytes; refusing to extract it`);
-          const chunks: Buffer[] = [];
-          for await (const chunk of entry) chunks.push(chunk as Buffer);
+          if (bytes + (header.size ?? 0) > limits.extractedBytes) throw tooLarge(rawName, bytes + (header.size ?? 0));
           await ensureDir(join(target, '..'));
           await replaceable(target, links.has(path));
-          await writeFile(target, Buffer.concat(chunks), { flag: 'wx' });
+          // the header's size is checked above; the bytes are counted again as they are written
+          const count = new Transform({
+            transform(chunk: Buffer, _encoding, done) {
+              bytes += chunk.length;
+              done(bytes > limits.extractedBytes ? tooLarge(rawName, bytes) : null, chunk);
+            },
+          });
+          await pipeline(entry, count, createWriteStream(target, { flags: 'wx' }));
           await chmod(target, (header.mode ?? 0) & 0o111 ? 0o755 : 0o644);
           links.delete(path);
           files += 1;

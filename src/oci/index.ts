@@ -6,6 +6,8 @@ export { publishContent } from './publish.js';
 export type { PublishOptions, PublishResult } from './publish.js';
 export { pullContent, resolveDigest } from './pull.js';
 export type { PullOptions, PullResult } from './pull.js';
+export { DEFAULT_PULL_LIMITS } from './limits.js';
+export type { PullLimits } from './limits.js';
 export { formatReference, parseReference } from './reference.js';
 export type { OciReference } from './reference.js';
 export type { RegistryCredentials } from './registry-client.js';

@@ -1,6 +1,9 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { OciError } from './errors.js';
 import { extractLayer } from './extract.js';
 import { installAtomically } from './install.js';
+import { DEFAULT_PULL_LIMITS, PullLimits } from './limits.js';
 import { Descriptor } from './manifest.js';
 import {
   DOCKER_LAYER_TAR_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_TAR_GZIP, OCI_MANIFEST,
@@ -13,6 +16,8 @@ export interface PullOptions extends RegistryCredentials {
   readonly ref: string;
   /** The directory that receives the content; replaced as a whole (see installAtomically). */
   readonly dest: string;
+  /** Bounds on what the registry may send. @default DEFAULT_PULL_LIMITS */
+  readonly limits?: Partial<PullLimits>;
 }
 
 export interface PullResult {
@@ -23,18 +28,31 @@ export interface PullResult {
 }
 
 /**
- * Pulls published content into `dest`: the manifest, checked against its digest; its single tar+gzip layer, checked
- * against the digest and size the manifest gives; then a safe extraction into a staging directory that replaces
- * `dest` in one rename. Content pushed as a plain one-layer image (Educates' imgpkg `-files` images) is accepted too.
+ * Pulls published content into `dest`: the manifest, checked against its digest; its single tar+gzip layer,
+ * streamed to a file next to `dest` and checked against the digest and size the manifest gives; then a safe, streamed
+ * extraction into a staging directory that replaces `dest` in one rename. Every step has a bound (`limits`) checked
+ * while the bytes arrive. Content pushed as a plain one-layer image (Educates' imgpkg `-files` images) is accepted too.
  */
 export async function pullContent(opts: PullOptions): Promise<PullResult> {
+  const limits: PullLimits = { ...DEFAULT_PULL_LIMITS, ...opts.limits };
   const ref = parseReference(opts.ref);
   const refText = formatReference(ref);
   const client = new RegistryClient(ref, opts, 'pull');
-  const manifest = await client.getManifest(manifestKey(ref));
+  const manifest = await client.getManifest(manifestKey(ref), limits.manifestBytes);
   const layer = contentLayer(manifest, refText);
-  const bytes = await client.getBlob(layer.digest, layer.size, 'content layer');
-  const files = await installAtomically(opts.dest, (staging) => extractLayer(bytes, staging, `layer of ${refText}`));
+  if (layer.size > limits.layerBytes) {
+    throw new OciError(`content layer of ${refText} is ${layer.size} bytes (as its manifest declares), more than the limit of ${limits.layerBytes} bytes; refusing it`);
+  }
+  const files = await installAtomically(opts.dest, async (staging) => {
+    // the layer is verified whole before a byte of it is extracted
+    const blob = `${staging}.layer`;
+    try {
+      await client.downloadBlob(layer.digest, layer.size, 'content layer', blob);
+      return await extractLayer(createReadStream(blob), staging, `layer of ${refText}`, limits);
+    } finally {
+      await rm(blob, { force: true });
+    }
+  });
   return { digest: manifest.digest, files };
 }
 

@@ -1,7 +1,11 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { basicAuthorization, parseChallenge, tokenFromResponse, tokenUrl } from './auth.js';
 import { sha256Digest } from './digest.js';
 import { OciError } from './errors.js';
+import { DEFAULT_PULL_LIMITS, SMALL_BODY_BYTES, readLimited, readSome } from './limits.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { OciReference, apiHost, formatReference, isLoopbackRegistry } from './reference.js';
 
@@ -29,6 +33,8 @@ const MAX_DELAY_MS = 5_000;
 /** Whole blob uploads started again after a transient failure part-way (an upload session cannot be resumed). */
 const UPLOAD_ATTEMPTS = 3;
 const METADATA_TIMEOUT_MS = 30_000;
+/** A token service's answer is a small JSON object. */
+const TOKEN_RESPONSE_BYTES = 1024 * 1024;
 const TRANSFER_TIMEOUT_MS = 10 * 60_000;
 
 const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -175,20 +181,55 @@ export class RegistryClient {
     return new URL(location, this.origin).toString();
   }
 
-  /** Downloads a blob and checks it against its digest and size. */
-  async getBlob(digest: string, size: number, what: string): Promise<Buffer> {
-    const { res, body: bytes } = await this.download(`${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
-    if (res.status === 404) {
-      throw new OciError(`${what} of ${this.refText} (${digest}) is missing from the registry: publish the content again`);
+  /**
+   * Streams a blob into `file`, checking it against its size while it arrives (a registry that sends more than the
+   * manifest declares is cut off at the first byte too many) and against its digest at the end. Nothing of the blob
+   * is held in memory. A download cut off part-way starts again, like a failed request.
+   */
+  async downloadBlob(digest: string, size: number, what: string, file: string): Promise<void> {
+    const larger = (value: string) => new OciError(
+      `${what} of ${this.refText} (${digest}) is larger than its manifest declares (${size} bytes): ${value}; refusing it`);
+    for (let attempt = 1; ; attempt += 1) {
+      const res = await this.request('GET', `${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
+      if (res.status === 404) {
+        await discard(res);
+        throw new OciError(`${what} of ${this.refText} (${digest}) is missing from the registry: publish the content again`);
+      }
+      const announced = res.headers.get('content-length');
+      if (announced !== null && Number(announced) > size) {
+        await res.body?.cancel().catch(() => undefined);
+        throw larger(`the registry announces ${announced} bytes (Content-Length)`);
+      }
+      const hash = createHash('sha256');
+      let bytes = 0;
+      const out = createWriteStream(file);
+      try {
+        for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+          bytes += chunk.length;
+          if (bytes > size) throw larger(`more than ${size} bytes arrived`);
+          hash.update(chunk);
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
+        out.end();
+        await once(out, 'finish');
+      } catch (error) {
+        out.destroy();
+        await res.body?.cancel().catch(() => undefined);
+        if (error instanceof OciError) throw error;
+        const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'no data in time' : 'connection closed';
+        if (attempt >= ATTEMPTS) throw new OciError(`cannot reach registry ${this.ref.registry}: the download of ${what} ${digest} was cut off (${reason})`);
+        await sleep(FIRST_DELAY_MS * 2 ** (attempt - 1));
+        continue;
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== digest || bytes !== size) {
+        throw new OciError(
+          `${what} of ${this.refText} does not match its digest: expected ${digest} (${size} bytes), got ${actual} (${bytes} bytes); ` +
+            'the registry or a proxy altered it',
+        );
+      }
+      return;
     }
-    const actual = sha256Digest(bytes);
-    if (actual !== digest || bytes.length !== size) {
-      throw new OciError(
-        `${what} of ${this.refText} does not match its digest: expected ${digest} (${size} bytes), got ${actual} (${bytes.length} bytes); ` +
-          'the registry or a proxy altered it',
-      );
-    }
-    return bytes;
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -208,9 +249,13 @@ export class RegistryClient {
     return digest;
   }
 
-  /** Fetches a manifest by tag or digest; throws "not found" when the registry has no such tag. */
-  async getManifest(key: string): Promise<ManifestFetched> {
-    const { res, body: bytes } = await this.download(`${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] });
+  /**
+   * Fetches a manifest by tag or digest; throws "not found" when the registry has no such tag, and refuses one
+   * larger than `limit` bytes as soon as that shows (Content-Length, or the bytes read).
+   */
+  async getManifest(key: string, limit = DEFAULT_PULL_LIMITS.manifestBytes): Promise<ManifestFetched> {
+    const tooLarge = (value: string) => new OciError(`manifest of ${this.refText} is larger than the limit of ${limit} bytes: ${value}; refusing it`);
+    const { res, body: bytes } = await this.download(`${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] }, limit, tooLarge);
     if (res.status === 404) throw this.notFound();
     const digest = sha256Digest(bytes);
     const answered = res.headers.get('docker-content-digest');
@@ -241,13 +286,17 @@ export class RegistryClient {
   // ------------------------------------------------------------------------------------------------------------
   // transport
 
-  /** A GET and its whole body; a body cut off part-way is fetched again, like a failed request. */
-  private async download(path: string, opts: RequestOptions): Promise<{ res: Response; body: Buffer }> {
+  /**
+   * A GET and its whole body, at most `limit` bytes; a body cut off part-way is fetched again, like a failed
+   * request. Only for small things (manifests): blobs are streamed (downloadBlob).
+   */
+  private async download(path: string, opts: RequestOptions, limit: number, tooLarge: (value: string) => OciError): Promise<{ res: Response; body: Buffer }> {
     for (let attempt = 1; ; attempt += 1) {
       const res = await this.request('GET', path, opts);
       try {
-        return { res, body: Buffer.from(await res.arrayBuffer()) };
+        return { res, body: await readLimited(res, limit, tooLarge) };
       } catch (error) {
+        if (error instanceof OciError) throw error;
         const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'no data in time' : 'connection closed';
         if (attempt >= ATTEMPTS) throw new OciError(`cannot reach registry ${this.ref.registry}: the download of ${path} was cut off (${reason})`);
         await sleep(FIRST_DELAY_MS * 2 ** (attempt - 1));
@@ -273,7 +322,7 @@ export class RegistryClient {
         }
         if (res.status === 401 && !authenticated) {
           authenticated = true;
-          await res.arrayBuffer().catch(() => undefined);
+          await discard(res);
           this.authorization = await this.negotiate(res.headers.get('www-authenticate'));
           attempt -= 1; // a challenge is not a failure
           continue;
@@ -302,7 +351,7 @@ export class RegistryClient {
     if (!this.mayUpgrade) return false;
     this.mayUpgrade = false;
     const probe = await fetch(new URL('/v2/', this.origin), { signal: AbortSignal.timeout(METADATA_TIMEOUT_MS) }).catch(() => undefined);
-    const text = probe ? await probe.text().catch(() => '') : '';
+    const text = probe ? await readSome(probe) : '';
     if (probe?.status !== 400 || !/HTTP request to an HTTPS server/i.test(text)) return false;
     this.origin = this.origin.replace(/^http:/, 'https:');
     return true;
@@ -372,20 +421,28 @@ export class RegistryClient {
     }
     if (res.status === 401 || res.status === 403) throw this.denied();
     if (!res.ok) throw new OciError(`token service ${url.host} of registry ${this.ref.registry} answered ${res.status}`);
-    const token = tokenFromResponse(await res.json().catch(() => undefined));
+    let answer: unknown;
+    try {
+      const body = await readLimited(res, TOKEN_RESPONSE_BYTES, (value) => new OciError(
+        `token service ${url.host} of registry ${this.ref.registry} answered with more than ${TOKEN_RESPONSE_BYTES} bytes: ${value}`));
+      answer = JSON.parse(body.toString('utf8'));
+    } catch (error) {
+      if (error instanceof OciError) throw error;
+    }
+    const token = tokenFromResponse(answer);
     if (!token) throw new OciError(`token service ${url.host} of registry ${this.ref.registry} answered without a token`);
     return `Bearer ${token}`;
   }
 }
 
-/** Reads and drops a body nobody needs, so that the connection goes back to the pool. */
+/** Reads and drops a body nobody needs (a small one, so that the connection goes back to the pool). */
 async function discard(res: Response): Promise<void> {
-  await res.arrayBuffer().catch(() => undefined);
+  await readSome(res, SMALL_BODY_BYTES);
 }
 
 /** The registry's own explanation (distribution's `{"errors":[{"code","message"}]}`), when there is one. */
 async function errorDetail(res: Response): Promise<string> {
-  const text = await res.text().catch(() => '');
+  const text = await readSome(res);
   try {
     const errors = (JSON.parse(text) as { errors?: Array<{ code?: string; message?: string }> }).errors ?? [];
     return errors.map((e) => [e.code, e.message].filter(Boolean).join(' ')).join('; ');
