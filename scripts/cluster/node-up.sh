@@ -253,9 +253,9 @@ EOF
 }
 client_cert kubelet "system:node:$NODE_NAME" system:nodes
 client_cert kube-proxy system:kube-proxy
-# CoreDNS and kube-router read the whole cluster: they use the admin credentials (a copy in NODE_DIR, so that
-# their command lines name NODE_DIR, which is how node-down.sh knows them).
-install -m 600 "$ADMIN_KUBECONFIG" "$NODE_DIR/admin.kubeconfig"
+# CoreDNS and kube-router only read (ClusterRoles below).
+client_cert coredns cdkw:coredns
+client_cert kube-router cdkw:kube-router
 
 # The pods' cgroups live under CGROUP_ROOT in every cgroup v1 hierarchy (cgroupfs driver).
 for h in /sys/fs/cgroup/*/; do
@@ -339,6 +339,33 @@ run apiserver-forward socat -L"$NODE_DIR/apiserver-forward.lock" \
 # The apiserver runs with --endpoint-reconciler-type=none, so the `kubernetes` Service's endpoint is written
 # here; CoreDNS runs on the host behind the kube-dns Service.
 cat >"$NODE_DIR/services.yaml" <<EOF
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "cdkw:coredns"}
+rules:
+- {apiGroups: [""], resources: [endpoints, services, pods, namespaces], verbs: [list, watch]}
+- {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "cdkw:coredns"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "cdkw:coredns"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "cdkw:coredns"}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: "cdkw:kube-router"}
+rules:
+- {apiGroups: [""], resources: [pods, namespaces, nodes, services, endpoints], verbs: [get, list, watch]}
+- {apiGroups: [networking.k8s.io], resources: [networkpolicies], verbs: [get, list, watch]}
+- {apiGroups: [discovery.k8s.io], resources: [endpointslices], verbs: [get, list, watch]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "cdkw:kube-router"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "cdkw:kube-router"}
+subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "cdkw:kube-router"}]
+---
 apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
@@ -382,7 +409,7 @@ ports:
 - {name: dns, port: 53, protocol: UDP}
 - {name: dns-tcp, port: 53, protocol: TCP}
 EOF
-kc apply -f "$NODE_DIR/services.yaml" >/dev/null || fail "could not create the kubernetes/kube-dns endpoints"
+kc apply -f "$NODE_DIR/services.yaml" >/dev/null || fail "could not create the node's RBAC, the kubernetes/kube-dns endpoints"
 
 READY_PORT="$(
   p=0
@@ -398,7 +425,7 @@ cat >"$NODE_DIR/Corefile" <<EOF
     errors
     ready 127.0.0.1:$READY_PORT
     kubernetes cluster.local in-addr.arpa ip6.arpa {
-        kubeconfig $NODE_DIR/admin.kubeconfig cdk8s-workshops
+        kubeconfig $NODE_DIR/coredns.kubeconfig coredns
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
         ttl 5
@@ -410,7 +437,7 @@ EOF
 run coredns "$NODE_BIN_DIR/coredns" -conf "$NODE_DIR/Corefile"
 
 run kube-router "$NODE_BIN_DIR/kube-router" \
-  --kubeconfig="$NODE_DIR/admin.kubeconfig" \
+  --kubeconfig="$NODE_DIR/kube-router.kubeconfig" \
   --hostname-override="$NODE_NAME" \
   --run-firewall=true --run-router=false --run-service-proxy=false --run-loadbalancer=false \
   --enable-cni=false --enable-ipv6=false \
