@@ -2,3 +2,4 @@ export { startDashboard } from './server.js';
 export type { Dashboard, DashboardOptions } from './server.js';
 export { parseConfig, readConfig } from './config.js';
 export type { DashboardConfig, DashboardRouteConfig, DashboardTabConfig } from './config.js';
+export { DASHBOARD_SECRETS, learnerEnvironment } from './learner-environment.js';

@@ -22,6 +22,7 @@ import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
 import { runSessionSetup } from './session-setup.js';
 import { TERMINAL_ID, Terminals } from './terminals.js';
+import { learnerEnvironment } from './learner-environment.js';
 
 export interface DashboardOptions {
   /** The session's name: the OAuth2 client id at the portal. */
@@ -89,9 +90,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     secureCookies: !options.insecureCookies,
   });
 
-  // The learner's shells see the session's environment, except the secret that would let them act as the dashboard.
-  const shellEnv: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && name !== 'CONFIG_PASSWORD') shellEnv[name] = value;
+  // The learner's shells see the session's environment, except the dashboard's own secrets.
+  const shellEnv = learnerEnvironment(process.env);
   shellEnv.HOME = homeDir;
 
   const proxy = new RouteProxy({

@@ -225,6 +225,54 @@ describe('the session dashboard', () => {
     }
   });
 
+  test("the learner's shell does not see the dashboard's own secrets (CONFIG_PASSWORD, the content registry's credentials)", async () => {
+    const { context, page } = await signedIn('alice');
+    await page.goto(dashboard.url);
+    const cookie = (await context.cookies(dashboard.url)).find((c) => c.name === `dashboard-${SESSION}`)!;
+    await context.close();
+    // GIVEN a dashboard started as the workshop pod starts it: its secrets in its environment
+    const secrets = {
+      CONFIG_PASSWORD, CONTENT_REGISTRY_USERNAME: 'author-of-the-content', CONTENT_REGISTRY_PASSWORD: 'content-registry-password-0123',
+    };
+    const learnerValues = { SERVICES_PASSWORD: 'services-password-for-the-learner', REGISTRY_PASSWORD: 'session-registry-password' };
+    const saved = { ...process.env };
+    Object.assign(process.env, secrets, learnerValues);
+    let withSecrets: Awaited<ReturnType<typeof startDashboard>>;
+    try {
+      withSecrets = await startDashboard({
+        sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
+        workshopDir: path.join(workDir, 'content'), configFile: path.join(workDir, 'dashboard.json'), host: '127.0.0.1', port: 0,
+        homeDir: path.join(workDir, 'home'), shell: '/bin/sh', insecureCookies: true, logLevel: 'warn',
+      });
+    } finally {
+      for (const name of [...Object.keys(secrets), ...Object.keys(learnerValues)]) {
+        if (saved[name] === undefined) delete process.env[name];
+        else process.env[name] = saved[name];
+      }
+    }
+    try {
+      // WHEN the learner runs `env` in her terminal
+      const ws = new WebSocket(`${withSecrets.url.replace('http', 'ws')}/terminal/session/1`, {
+        headers: { cookie: `${cookie.name}=${cookie.value}`, origin: withSecrets.url },
+      });
+      let output = '';
+      ws.on('message', (data) => (output += String(data)));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ type: 'input', data: "env; echo 'END''-OF-ENV'\n" }));
+      await waitFor('the environment to be printed', async () => output.includes('END-OF-ENV'));
+      ws.close();
+      // THEN the session's values are there and the dashboard's secrets are not
+      expect(output).toContain('SERVICES_PASSWORD=services-password-for-the-learner');
+      expect(output).toContain('REGISTRY_PASSWORD=session-registry-password');
+      for (const [name, value] of Object.entries(secrets)) {
+        expect(output).not.toContain(`${name}=`);
+        expect(output).not.toContain(value);
+      }
+    } finally {
+      await withSecrets.close();
+    }
+  });
+
   test("pages of other origins (another session's, say) cannot use the owner's cookie to act in her session", async () => {
     const { context, page } = await signedIn('alice');
     await page.goto(dashboard.url);

@@ -225,7 +225,7 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
 /** Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase). */
 async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }, door: FrontDoor): Promise<string> {
   const { portalUrl, portalApiUrl, contentDir } = options;
-  const { parseConfig, startDashboard } = await import('../../dashboard/index.js');
+  const { learnerEnvironment, parseConfig, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap ${workshopPodNames(name).configMap}`);
   const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
   const homeDir = path.join(workDir, 'home');
@@ -252,9 +252,9 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
 
   const variables: Record<string, string> = { home_directory: homeDir };
   for (const [env, variable] of Object.entries(VARIABLES)) if (pod.env[env]) variables[variable] = pod.env[env];
-  // The learner's shells get the pod's environment (never CONFIG_PASSWORD), plus a kubeconfig for this cluster,
-  // since their HOME is a scratch folder.
-  for (const [key, value] of Object.entries(pod.env)) if (key !== 'CONFIG_PASSWORD') process.env[key] = value;
+  // The learner's shells get the pod's environment (never the dashboard's own secrets), plus a kubeconfig for this
+  // cluster, since their HOME is a scratch folder.
+  Object.assign(process.env, learnerEnvironment(pod.env));
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config');
   if (fs.existsSync(kubeconfig.split(path.delimiter)[0])) process.env.KUBECONFIG = kubeconfig.split(path.delimiter).map((f) => path.resolve(f)).join(path.delimiter);
 
