@@ -1,9 +1,10 @@
 /**
  * What a learner may create in a session namespace beyond what RBAC and Pod Security decide, enforced by the API
  * server itself with ValidatingAdmissionPolicies (GA since Kubernetes 1.30), the part Kyverno's rules play in
- * Educates: Ingress hosts only under the session's own names; no NodePort, LoadBalancer, ExternalName Services or
- * externalIPs; no hand-written Endpoints; no hostPath volumes, host namespaces, host ports or container runtime
- * sockets. One policy per rule, each bound to session namespaces by label, so that an author can relax a single rule
+ * Educates: Ingress hosts only under the session's own names and no nginx configuration snippets; no NodePort,
+ * LoadBalancer, ExternalName Services or externalIPs; no hand-written Endpoints; no hostPath volumes, host namespaces,
+ * host ports or container runtime sockets in pods and pod templates; and the labels the portal selects on stay the
+ * portal's. One policy per rule, each bound to session namespaces by label, so that an author can relax a single rule
  * for one workshop (`admissionExceptions`), visibly: the exception is a label on the session namespace that the
  * rule's binding does not select.
  *
@@ -50,9 +51,10 @@ export const RUNTIME_SOCKETS = [
 
 const PREFIX = 'cdk8s-workshops';
 const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
-const POD_KINDS = ['Pod', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+const POD_KINDS = ['Pod', 'ReplicationController', 'Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob'];
+// (a ReplicationController without a template never reaches admission: validation requires one)
 const POD_RESOURCES = [
-  { apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] },
+  { apiGroups: [''], apiVersions: ['v1'], resources: ['pods', 'replicationcontrollers'] },
   { apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'] },
   { apiGroups: ['batch'], apiVersions: ['v1'], resources: ['jobs', 'cronjobs'] },
 ];

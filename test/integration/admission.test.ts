@@ -336,6 +336,11 @@ describe('a learner cannot reach the node', () => {
       spec: { schedule: '0 * * * *', jobTemplate: { spec: { template: { spec: podSpec({ restartPolicy: 'Never', hostPID: true }) } } } },
     } as Manifest;
     expect(await refusedBy('host-namespaces', learner, cronJob)).toContain('hostPID must not be true');
+    const controller = {
+      apiVersion: 'v1', kind: 'ReplicationController', metadata: meta(A),
+      spec: { replicas: 1, selector: { app: 'rc' }, template: { metadata: { labels: { app: 'rc' } }, spec: podSpec({ hostIPC: true }) } },
+    } as Manifest;
+    expect(await refusedBy('host-namespaces', learner, controller)).toContain('hostIPC must not be true');
   });
 
   test('where no Pod Security level is enforced, the policies alone refuse each pod form', async () => {
