@@ -121,6 +121,11 @@ phase "3/6 network ($NODE_BRIDGE $REAL_NODE_IP/32, pods $POD_BRIDGE $POD_SUBNET,
 for key in net.ipv4.ip_forward net.bridge.bridge-nf-call-iptables; do
   echo "$key=$(sysctl -n "$key")" >>"$NODE_DIR/sysctl.saved"
 done
+# leftovers of a real node whose state directory is gone (a crashed run): the names are fixed
+for br in "$POD_BRIDGE" "$NODE_BRIDGE"; do ip link del "$br" 2>/dev/null || true; done
+while iptables -w -t mangle -D POSTROUTING -j "$GUARD_CHAIN" 2>/dev/null; do :; done
+while iptables -w -t mangle -D FORWARD -i cdkw+ ! -o cdkw+ -j DROP 2>/dev/null; do :; done
+iptables -w -t mangle -F "$GUARD_CHAIN" 2>/dev/null && iptables -w -t mangle -X "$GUARD_CHAIN"
 ip link add "$NODE_BRIDGE" type bridge
 ip addr add "$REAL_NODE_IP/32" dev "$NODE_BRIDGE"
 ip link set "$NODE_BRIDGE" up
