@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # What `npm test` needs before the suite runs, each step cached and timed: the compiled library, the Debian
-# packages the tests drive, and the binaries built from Go modules (control plane).
+# packages the tests drive, and the binaries built from Go modules (control plane, real node, ingress controller, images).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 phase() { bash scripts/ci/phase.sh "$@"; }
 phase "build lib/" npm run build --silent
 phase "Debian packages" bash scripts/system/install.sh
 phase "control plane build" bash scripts/cluster/build.sh
+# the real node (kubelet, kube-proxy, CoreDNS, kube-router) for the tests that need containers to run
+phase "real node build" bash scripts/cluster/node-build.sh
