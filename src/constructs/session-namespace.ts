@@ -59,7 +59,8 @@ export interface SessionNamespaceProps extends SessionNamespaceOptions {
 /**
  * One namespace of a session with everything that isolates it: Pod Security labels, a RoleBinding of the session's
  * ServiceAccount, a NetworkPolicy that admits no traffic from other sessions and blocks the metadata endpoints,
- * and the budget's LimitRange and ResourceQuotas.
+ * the budget's LimitRange and ResourceQuotas, and the labels and annotations the admission policies of
+ * `dist/cluster` read (portal, ingress domain, relaxed rules; see admission-policies.ts).
  */
 export class SessionNamespace extends Construct {
   /** The namespace's name (with session variables). */
