@@ -5,6 +5,8 @@
 #   portal     images/portal/Dockerfile       -> cdk8s-workshops/training-portal
 #   dashboard  images/dashboard/Dockerfile    -> cdk8s-workshops/session-dashboard (+ kubectl, git, docker CLI)
 #   hello-web  images/hello-web/Dockerfile    -> cdk8s-workshops/hello-web (the k8s-fundamentals example's app)
+#   docker-daemon, registry  images/<name>/Dockerfile -> cdk8s-workshops/<name> (for the Docker and ImageRegistry
+#              capabilities, from Debian's docker.io and docker-registry)
 # Each image is cached by a hash of its inputs as an OCI archive under ~/.cache/cdk8s-workshops/images-<name>-<hash>
 # (image.oci.tar); a second run with the same inputs does nothing. push.sh pushes the archives to a registry.
 # Prints the time of each phase. Needs root (mmdebstrap, buildah's overlay storage). The RUN steps reach the
@@ -103,7 +105,7 @@ build_one() { # build_one <name> <hash>
       cp "$KUBECTL" "$kubectl_dir/kubectl"
       build_dockerfile dashboard "$hash" "$REPO_ROOT/images/dashboard/Dockerfile" "$REPO_ROOT" --build-context "kubectl=$kubectl_dir"
       rm -rf "$kubectl_dir" ;;
-    hello-web) build_dockerfile hello-web "$hash" "$REPO_ROOT/images/hello-web/Dockerfile" "$REPO_ROOT/images/hello-web" ;;
+    hello-web | docker-daemon | registry) build_dockerfile "$name" "$hash" "$REPO_ROOT/images/$name/Dockerfile" "$REPO_ROOT/images/$name" ;;
   esac
 }
 

@@ -11,16 +11,19 @@ die() { log "ERROR: $*"; exit 1; }
 CACHE_ROOT="${CDK8S_WORKSHOPS_CACHE:-$HOME/.cache/cdk8s-workshops}"
 
 # The images this project builds, in build order (the base first: the others are FROM it).
-IMAGES="base portal dashboard hello-web"
+IMAGES="base portal dashboard hello-web docker-daemon registry"
 # Where each goes in a registry: <registry>/<repository>:<tag>. The portal's and dashboard's repositories are the
 # ones DEFAULT_PORTAL_IMAGE and DEFAULT_WORKSHOP_IMAGE name (src/constructs); hello-web is the image the
-# k8s-fundamentals example runs, at the tag it names.
+# k8s-fundamentals example runs, at the tag it names; docker-daemon and registry are what the Docker and
+# ImageRegistry capabilities can run instead of Docker Hub's docker:dind and registry:2 (their `image` props).
 repository_of() {
   case "$1" in
     base) echo cdk8s-workshops/base ;;
     portal) echo cdk8s-workshops/training-portal ;;
     dashboard) echo cdk8s-workshops/session-dashboard ;;
     hello-web) echo cdk8s-workshops/hello-web ;;
+    docker-daemon) echo cdk8s-workshops/docker-daemon ;;
+    registry) echo cdk8s-workshops/registry ;;
     *) die "unknown image '$1' (known: $IMAGES)" ;;
   esac
 }
@@ -86,7 +89,7 @@ image_hash() { # image_hash <name>
     base) echo "$BASE_HASH" ;;
     portal) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/portal "${context[@]}")" | sha256sum | cut -c1-12 ;;
     dashboard) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/dashboard "${context[@]}")-$(sha256sum <"$(find_kubectl)" | cut -c1-12)" | sha256sum | cut -c1-12 ;;
-    hello-web) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/hello-web)" | sha256sum | cut -c1-12 ;;
+    hello-web | docker-daemon | registry) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh "images/$1")" | sha256sum | cut -c1-12 ;;
     *) die "unknown image '$1' (known: $IMAGES)" ;;
   esac
 }

@@ -4,6 +4,8 @@
 #   REGISTRY/cdk8s-workshops/training-portal:TAG     (TrainingPortal's image)
 #   REGISTRY/cdk8s-workshops/session-dashboard:TAG   (SessionTemplate's workshopImage)
 #   REGISTRY/cdk8s-workshops/hello-web:<its VERSION> (the k8s-fundamentals example's application)
+#   REGISTRY/cdk8s-workshops/docker-daemon:TAG       (the Docker capability's `image`)
+#   REGISTRY/cdk8s-workshops/registry:TAG            (the ImageRegistry capability's `image`)
 # and the portal also as REGISTRY/cdk8s-workshops/portal:TAG (the name the team's contract first gave it).
 # TAG defaults to the project's version (package.json). OCI manifests and layers, which containerd, Docker and
 # Kubernetes nodes pull. TLS is not verified when PUSH_TLS_VERIFY=false, or when REGISTRY is on loopback
@@ -27,10 +29,10 @@ creds=()
 [ -n "${REGISTRY_USERNAME:-}" ] && creds=(--dest-creds "$REGISTRY_USERNAME:${REGISTRY_PASSWORD:-}")
 
 # The archives of the current inputs (a no-op when all are cached).
-bash "$IMAGES_SCRIPTS/build.sh" portal dashboard hello-web
+bash "$IMAGES_SCRIPTS/build.sh" portal dashboard hello-web docker-daemon registry
 
 total_start=$(date +%s)
-for name in portal dashboard hello-web; do
+for name in portal dashboard hello-web docker-daemon registry; do
   start=$(date +%s)
   image_tag="$tag"
   [ "$name" = hello-web ] && image_tag="$(default_tag_of hello-web)"

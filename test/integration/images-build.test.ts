@@ -4,7 +4,8 @@
  * (scripts/images/push.sh, Debian's docker-registry), read back through the registry API as a node would pull
  * them, and run with podman (runc, cgroupfs) from what was pulled: the portal under its read-only root file system
  * answers /readyz, the dashboard carries node, kubectl of the cluster's minor version, git and the docker CLI and
- * runs Educates' session set-up, and hello-web answers its greeting.
+ * runs Educates' session set-up, hello-web answers its greeting, and the Docker and ImageRegistry capabilities'
+ * images (Debian's dockerd and docker-registry) serve the dashboard's docker CLI and a push with credentials.
  */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -54,23 +55,30 @@ async function podman(args: string[]): Promise<{ stdout: string; stderr: string 
   return exec('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, maxBuffer: 16 * 1024 * 1024 });
 }
 
-/** `podman run --rm` of a pulled image: what the command printed. */
+/** `podman run --rm` of a pulled image (host network unless `extra` says otherwise): what the command printed. */
 async function runIn(image: string, command: string[], extra: string[] = []): Promise<string> {
-  return (await podman(['run', '--rm', '--network=host', ...extra, image, ...command])).stdout;
+  const network = extra.some((a) => a.startsWith('--network=')) ? [] : ['--network=host'];
+  return (await podman(['run', '--rm', ...network, ...extra, image, ...command])).stdout;
 }
 
-/** Starts a container in the background (removed in afterAll). */
-async function start(name: string, image: string, args: string[]): Promise<void> {
+/** Starts a container in the background (removed in afterAll); host network unless `args` says otherwise. */
+async function start(name: string, image: string, args: string[], command: string[] = []): Promise<void> {
   const full = `images-test-${process.pid}-${name}`;
   containers.push(full);
-  await podman(['run', '-d', '--name', full, '--network=host', ...args, image]);
+  const network = args.some((a) => a.startsWith('--network=')) ? [] : ['--network=host'];
+  await podman(['run', '-d', '--name', full, ...network, ...args, image, ...command]);
 }
 
 /** Waits for a container's HTTP endpoint to answer 200; on time-out the error carries the container's log. */
 async function waitAnswering(container: string, url: string, timeoutMs: number): Promise<void> {
+  await waitContainer(container, `to answer ${url}`, async () => (await answers(url))?.status === 200, timeoutMs);
+}
+
+/** Waits for a condition on a container; on time-out the error carries the container's log. */
+async function waitContainer(container: string, what: string, probe: () => Promise<boolean> | boolean, timeoutMs: number): Promise<void> {
   const full = `images-test-${process.pid}-${container}`;
   try {
-    await waitFor(`${container} to answer ${url}`, async () => (await answers(url))?.status === 200, timeoutMs);
+    await waitFor(`${container} ${what}`, probe, timeoutMs);
   } catch (error) {
     const logs = await podman(['logs', '--tail', '40', full]).catch((e: Error) => ({ stdout: '', stderr: e.message }));
     throw new Error(`${(error as Error).message}\n--- podman logs ${full}:\n${logs.stdout}${logs.stderr}`);
@@ -116,7 +124,7 @@ beforeAll(async () => {
   const out = await script('push.sh', [registry.host, TAG]);
   process.stderr.write(`[images-build test] push.sh took ${Math.round((Date.now() - pushStarted) / 1000)}s\n`);
   pushed = new Map(out.trim().split('\n').map((line) => line.split('@') as [string, string]));
-  for (const name of ['training-portal', 'portal', 'session-dashboard']) expect(pushed.get(image(name))).toMatch(/^sha256:[0-9a-f]{64}$/);
+  for (const name of ['training-portal', 'portal', 'session-dashboard', 'docker-daemon', 'registry']) expect(pushed.get(image(name))).toMatch(/^sha256:[0-9a-f]{64}$/);
   expect(pushed.get(image('hello-web', '1.0.0'))).toMatch(/^sha256:[0-9a-f]{64}$/);
   // everything below runs what a node pulls from the registry, not what the build left in storage
   for (const ref of pushed.keys()) await podman(['pull', '--quiet', '--tls-verify=false', ref]);
@@ -139,7 +147,7 @@ describe('what the registry serves', () => {
       execFile('bash', [path.join(ROOT, 'scripts/images/build.sh')], { cwd: ROOT }, (error, _out, err) => (error ? reject(error) : resolve(err)));
     });
     process.stderr.write(`[images-build test] warm build.sh took ${Math.round((Date.now() - started) / 1000)}s\n`);
-    for (const name of ['base', 'portal', 'dashboard', 'hello-web']) expect(log).toMatch(new RegExp(`\\] ${name}: cached \\(`));
+    for (const name of ['base', 'portal', 'dashboard', 'hello-web', 'docker-daemon', 'registry']) expect(log).toMatch(new RegExp(`\\] ${name}: cached \\(`));
     expect(log).not.toMatch(/image: started/);
   });
 
@@ -275,6 +283,50 @@ describe('the images run (podman, runc)', () => {
     await waitAnswering('hello-web', `http://127.0.0.1:${port}/healthz`, 60_000);
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toMatch(/^Hello from imgtest-w1-s001 \(pod /);
     expect((await fetch(`http://127.0.0.1:${port}/`, { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('the capabilities\' images', () => {
+  test('the docker daemon image serves the dashboard\'s docker CLI through the socket group 1001, which builds an image', async () => {
+    // privileged like the Docker capability's sidecar, without a network (no bridge or iptables rule on this machine)
+    const socket = fs.mkdtempSync(path.join(scratch, 'docker-socket-'));
+    const data = fs.mkdtempSync(path.join(scratch, 'docker-data-'));
+    fs.chmodSync(socket, 0o755); // the learner (1001) reaches the socket, whose group dockerd sets to 1001
+    await start('docker-daemon', image('docker-daemon'), ['--network=none', '--privileged', '-v', `${socket}:/var/run/docker`, '-v', `${data}:/var/lib/docker`],
+      ['dockerd', '--host=unix:///var/run/docker/docker.sock', '--mtu=1400', '--group=1001']); // the Docker capability's arguments
+    await waitContainer('docker-daemon', 'to make its socket', () => fs.existsSync(path.join(socket, 'docker.sock')), 60_000);
+    const learner = ['--network=none', '-v', `${socket}:/var/run/docker:ro`, '-e', 'DOCKER_HOST=unix:///var/run/docker/docker.sock'];
+    let answer = '';
+    await waitContainer('docker-daemon', 'to answer the docker CLI', async () => {
+      answer = await runIn(image('session-dashboard'), ['docker', 'version', '--format', '{{.Server.Version}}'], learner).catch((e: Error) => e.message);
+      return answer.startsWith('20.10.');
+    }, 60_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- the docker CLI's last answer: ${answer}`);
+    });
+    const built = await runIn(image('session-dashboard'), ['bash', '-c',
+      'mkdir /tmp/b && cd /tmp/b && echo hi > hello.txt && printf "FROM scratch\\nCOPY hello.txt /\\n" > Dockerfile && DOCKER_BUILDKIT=0 docker build -q -t learner/hello:1 . >/dev/null && docker image ls --format "{{.Repository}}:{{.Tag}}"'], learner);
+    expect(built.trim()).toBe('learner/hello:1');
+  });
+
+  test('the registry image asks for the capability\'s htpasswd credentials and takes a push with them', async () => {
+    const auth = fs.mkdtempSync(path.join(scratch, 'registry-auth-'));
+    fs.chmodSync(auth, 0o755);
+    const bcrypt = (await import('bcryptjs')).default;
+    fs.writeFileSync(path.join(auth, 'htpasswd'), `learner:${bcrypt.hashSync('s3cret-pw', 4)}\n`, { mode: 0o644 });
+    const storage = fs.mkdtempSync(path.join(scratch, 'registry-data-'));
+    fs.chownSync(storage, 1000, 1000); // the emptyDir the capability mounts, writable by the registry's user
+    const port = await freePort();
+    await start('registry', image('registry'), ['--read-only', '-v', `${storage}:/var/lib/registry`, '-v', `${auth}:/auth:ro`,
+      '-e', 'REGISTRY_AUTH=htpasswd', '-e', 'REGISTRY_AUTH_HTPASSWD_REALM=Workshop session registry', '-e', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd',
+      '-e', 'REGISTRY_STORAGE_DELETE_ENABLED=true', '-e', `REGISTRY_HTTP_ADDR=127.0.0.1:${port}`]);
+    await waitFor('the session registry to answer', async () => (await answers(`http://127.0.0.1:${port}/v2/`))?.status === 401, 60_000);
+    const basic = `Basic ${Buffer.from('learner:s3cret-pw').toString('base64')}`;
+    expect((await fetch(`http://127.0.0.1:${port}/v2/`, { headers: { authorization: basic } })).status).toBe(200);
+    expect((await fetch(`http://127.0.0.1:${port}/v2/`, { headers: { authorization: `Basic ${Buffer.from('learner:wrong').toString('base64')}` } })).status).toBe(401);
+    await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'learner:s3cret-pw',
+      `docker://${image('hello-web', '1.0.0')}`, `docker://127.0.0.1:${port}/learner/hello-web:1`]);
+    const tags = await fetch(`http://127.0.0.1:${port}/v2/learner/hello-web/tags/list`, { headers: { authorization: basic } });
+    expect(await tags.json()).toEqual({ name: 'learner/hello-web', tags: ['1'] });
   });
 });
 

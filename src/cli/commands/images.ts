@@ -15,7 +15,7 @@ import { packageRoot, packageVersion } from '../package-info.js';
 /** host[:port][/path]: where images go, e.g. `127.0.0.1:5000` or `registry.example.com/team`. */
 const REGISTRY = /^[A-Za-z0-9.-]+(:[0-9]+)?(\/[a-z0-9._/-]+)?$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-export const IMAGE_NAMES = ['portal', 'dashboard', 'hello-web'] as const;
+export const IMAGE_NAMES = ['portal', 'dashboard', 'hello-web', 'docker-daemon', 'registry'] as const;
 
 export function checkRegistry(registry: string): string {
   const value = registry.replace(/^(https?|docker):\/\//, '').replace(/\/+$/, '');
@@ -39,7 +39,8 @@ export function imageSettings(registry: string, tag: string): { portal: string; 
     dashboard,
     text: 'point the constructs at these images:\n' +
       `  new TrainingPortal(app, 'labs', { image: '${portal}', ... })\n` +
-      `  new Workshop(app, 'my-lab', { workshopImage: '${dashboard}', ... })   (SessionTemplate's workshopImage)\n`,
+      `  new Workshop(app, 'my-lab', { workshopImage: '${dashboard}', ... })   (SessionTemplate's workshopImage)\n` +
+      `  new Docker({ image: '${registry}/cdk8s-workshops/docker-daemon:${tag}' }), new ImageRegistry({ image: '${registry}/cdk8s-workshops/registry:${tag}' })\n`,
   };
 }
 
