@@ -352,9 +352,10 @@ async function benchBurst(runtime: SessionRuntime, fixture: Fixture): Promise<Bu
   // when each session's Deployment was first seen Available (the runtime's own Deployment informer)
   const availableAt = new Map<string, number>();
   const onDeployment = (_type: string, object: Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }) => {
-    const ns = object.metadata.namespace;
-    if (!ns || !ns.startsWith(`${environment}-`) || availableAt.has(ns)) return;
-    if (object.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) availableAt.set(ns, Date.now());
+    // the workshop pod's Deployment lives in the environment namespace and is named after its session
+    const session = object.metadata.namespace === environment ? object.metadata.name : undefined;
+    if (!session || !session.startsWith(`${environment}-`) || availableAt.has(session)) return;
+    if (object.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')) availableAt.set(session, Date.now());
   };
   runtime.state.deployments.on('change', onDeployment);
   let leaderLosses = 0;

@@ -471,8 +471,7 @@ export class TrainingPortal extends Chart {
    * What the runtime may do, computed from exactly what its workshops' sessions contain:
    *
    * - cluster-wide, only what cannot be namespaced: its own custom resources, creating and deleting session
-   *   namespaces (whose names nobody knows in advance), reading Deployments (readiness), creating the first
-   *   RoleBinding of a new session namespace, `bind` on the ClusterRoles the sessions reference by name, reading the
+   *   namespaces (whose names nobody knows in advance), creating the first RoleBinding of a new session namespace, `bind` on the ClusterRoles the sessions reference by name, reading the
    *   declared Secrets by name, and the cluster-scoped kinds the sessions contain;
    * - in each session namespace, through that first RoleBinding, the kinds the sessions put there;
    * - in the environment namespaces (and any other namespace the sessions use), a Role with the kinds put there.
@@ -559,8 +558,6 @@ export class TrainingPortal extends Chart {
       { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
       // session namespaces: created (never patched: a namespace's labels are set once), watched, deleted when a session ends
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-      // readiness of sessions: Starting becomes Ready when every Deployment is Available
-      { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] },
       // the first object of a new session namespace: the RoleBinding that gives the portal the rest there
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] },
     ];

@@ -7,6 +7,7 @@
  */
 import { API_VERSION, SessionPhase } from '../constructs/index.js';
 import { createInFreeSlot } from './slots.js';
+import { reportEnvironmentReadiness } from './environment-conditions.js';
 import { randomInt } from 'node:crypto';
 import { generateFromPattern } from '../constructs/index.js';
 import { applySession, copySecret } from './applier.js';
@@ -113,6 +114,8 @@ export class Reconciler {
     this.passing = true;
     try {
       const now = Date.now();
+      await this.state.watchOutsideDeployments().catch((error: Error) =>
+        this.log.warn({ err: error.message }, 'cannot watch the Deployments of an environment namespace yet; its sessions wait'));
       for (const environment of this.state.environments.list()) await this.reconcileEnvironment(environment, now);
       await this.trimToPortalMaximum();
       for (const session of this.state.sessions.list()) await this.reconcileSession(session, now);
@@ -131,6 +134,7 @@ export class Reconciler {
   private async reconcileEnvironment(environment: WorkshopEnvironment, now: number): Promise<void> {
     const name = environment.metadata.name;
     const pool = environment.spec.pool;
+    await reportEnvironmentReadiness(this.client, this.state, environment, this.backoff.get(name)?.until, now);
     const generation = Number(environment.metadata.generation ?? 0);
     const sessions = this.state.sessionsOf(name);
     const live = sessions.filter(isLive);
@@ -233,7 +237,9 @@ export class Reconciler {
           if (!this.applying.has(session.metadata.name) && !this.queue.includes(session.metadata.name)) this.queue.push(session.metadata.name);
           return;
         case 'Starting':
+          await this.state.checkSessionDeployments(session, environment!, now);
           if (this.state.deploymentsAvailable(session, environment!)) {
+            this.state.forgetSessionChecks(session.metadata.name);
             const readyAt = new Date(now).toISOString();
             const set: Record<string, string> = { readyAt, url: `${environment!.spec.portal.ingressProtocol}://${session.metadata.name}.${environment!.spec.portal.ingressDomain}` };
             if (status.user && pool!.expiresSeconds > 0) {
@@ -246,6 +252,7 @@ export class Reconciler {
             this.metrics.timeToReadySeconds.observe({ environment: session.spec.environment }, age(created) / 1000);
             this.backoff.delete(session.spec.environment);
           } else if (age(created) > this.options.startupTimeoutSeconds * 1000) {
+            this.state.forgetSessionChecks(session.metadata.name);
             await this.fail(session, 'StartupTimeout', `not Ready within ${this.options.startupTimeoutSeconds}s`);
           }
           return;

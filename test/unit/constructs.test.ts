@@ -258,7 +258,8 @@ describe('TrainingPortal', () => {
       resourceNames: ['cdk8s-workshops-portal-labs-session', 'cdk8s-workshops-session-admin'],
     });
     expect(rules.some((r) => r.verbs.includes('escalate') || r.verbs.includes('*') || r.resources.includes('*'))).toBe(false);
-    expect(rules.filter((r) => r.apiGroups.includes('apps'))).toEqual([{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch'] }]);
+    // not even reading Deployments: the runtime watches those of its environment namespaces and reads a session's by name
+    expect(rules.filter((r) => r.apiGroups.includes('apps'))).toEqual([]);
     expect(rules.find((r) => r.resources.includes('namespaces'))!.verbs).toEqual(['get', 'list', 'watch', 'create', 'delete']);
     expect(rules.find((r) => r.resources.includes('rolebindings'))).toEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] });
 
