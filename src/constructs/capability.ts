@@ -57,7 +57,8 @@ export abstract class Capability {
   public abstract readonly name: string;
 
   /**
-   * The most restrictive Pod Security level under which this capability's pods still run.
+   * The most restrictive Pod Security level under which this capability's containers still run. They join the
+   * workshop pod, in the environment namespace, so this is checked against `environmentSecurityPolicy`.
    * @default SecurityPolicy.RESTRICTED
    */
   public readonly requiredPolicy: SecurityPolicy = SecurityPolicy.RESTRICTED;
