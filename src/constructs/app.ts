@@ -1,16 +1,27 @@
 import { App, AppProps } from 'cdk8s';
+import { ArgoCdOptions, argoCdFiles } from './argocd.js';
 import { synthesize, writeFiles } from './synthesizer.js';
+
+/** Options of a `WorkshopApp`: cdk8s' own, plus the opt-in Argo CD output. */
+export interface WorkshopAppProps extends AppProps {
+  /** Also write `argocd/` (an app-of-apps, its AppProject and health checks) for Argo CD to sync dist/ from git. */
+  readonly argocd?: ArgoCdOptions;
+}
 
 /**
  * The app to put workshops and portals in. `synth()` writes the project's layout (a folder per portal and per
  * environment, ready for Argo CD) into the output directory instead of cdk8s' file per chart.
  */
 export class WorkshopApp extends App {
-  constructor(props: AppProps = {}) {
+  private readonly argocd?: ArgoCdOptions;
+
+  constructor(props: WorkshopAppProps = {}) {
     super(props);
+    this.argocd = props.argocd;
   }
 
   public synth(): void {
-    writeFiles(this.outdir, synthesize(this));
+    const files = synthesize(this);
+    writeFiles(this.outdir, this.argocd ? [...files, ...argoCdFiles(files, this.argocd)] : files);
   }
 }

@@ -1,5 +1,6 @@
 export * from './admission-policies.js';
 export * from './app.js';
+export * from './argocd.js';
 export * from './blueprint.js';
 export * from './budget.js';
 export * from './capabilities/index.js';

@@ -1,0 +1,170 @@
+/**
+ * dist/argocd/: the app-of-apps, the AppProject and the health checks synthesized for the examples, and the Ready
+ * condition the runtime reports for Argo CD to read.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ARGOCD_HEALTH_CHECKS, Manifest, WorkshopApp, argoCdFiles, toYaml } from '../../src/constructs/index.js';
+import { readyCondition } from '../../src/runtime/environment-conditions.js';
+import { WorkshopSession } from '../../src/runtime/session.js';
+import { WorkshopEnvironment } from '../../src/runtime/state.js';
+import { defineExamples } from '../../examples/index.js';
+import { synthExamples } from '../support/examples.js';
+
+const REPO = 'https://git.example.com/platform/workshops.git';
+
+describe('argoCdFiles', () => {
+  const dist = synthExamples();
+  const files = argoCdFiles(dist, { repoURL: REPO, targetRevision: 'main' });
+  const byPath = Object.fromEntries(files.map((f) => [f.path, f.objects]));
+
+  test('writes the project, the child Applications, and the bootstrap files', () => {
+    expect(files.map((f) => f.path)).toEqual([
+      'argocd/project.k8s.yaml',
+      'argocd/applications.k8s.yaml',
+      'argocd/bootstrap/root.k8s.yaml',
+      'argocd/bootstrap/argocd-cm-health.k8s.yaml',
+    ]);
+  });
+
+  test('one Application for dist/cluster (wave -1), one per portal (wave 0, recursive), all automated with prune', () => {
+    const apps = byPath['argocd/applications.k8s.yaml'];
+    expect(apps.map((a) => [a.metadata.name, a.metadata.annotations?.['argocd.argoproj.io/sync-wave']])).toEqual([
+      ['workshops-cluster', '-1'], ['workshops-labs', '0'],
+    ]);
+    const [cluster, labs] = apps as Array<Manifest & { spec: Record<string, any> }>;
+    expect(cluster.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/cluster', directory: {} });
+    expect(cluster.spec.destination).toEqual({ server: 'https://kubernetes.default.svc' });
+    expect(labs.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/labs', directory: { recurse: true } });
+    expect(labs.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'labs-ui' });
+    for (const app of apps as Array<Manifest & { spec: Record<string, any> }>) {
+      expect(app.metadata.namespace).toBe('argocd');
+      expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
+      expect(app.spec.project).toBe('workshops');
+      expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
+      expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'PruneLast=true']);
+    }
+  });
+
+  test('the root Application syncs dist/argocd without recursing (not bootstrap/, not itself)', () => {
+    const [root] = byPath['argocd/bootstrap/root.k8s.yaml'] as Array<Manifest & { spec: Record<string, any> }>;
+    expect(root.metadata.name).toBe('workshops-root');
+    expect(root.metadata.finalizers).toBeUndefined();
+    expect(root.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/argocd', directory: { recurse: false } });
+    expect(root.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'argocd' });
+  });
+
+  test('the AppProject allows exactly the kinds and namespaces of dist/', () => {
+    const [project] = byPath['argocd/project.k8s.yaml'] as Array<Manifest & { spec: Record<string, any> }>;
+    expect(project.spec.sourceRepos).toEqual([REPO]);
+    expect(project.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual(
+      ['', 'argocd', 'default', 'labs-container-builds', 'labs-hello-terminal', 'labs-k8s-fundamentals', 'labs-ui']);
+    const kinds = (list: Array<{ group: string; kind: string }>) => list.map((k) => `${k.group}/${k.kind}`);
+    expect(kinds(project.spec.clusterResourceWhitelist)).toEqual([
+      '/Namespace', 'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+      'apiextensions.k8s.io/CustomResourceDefinition', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+      'training.cdk8s-workshops.dev/WorkshopEnvironment',
+    ]);
+    expect(kinds(project.spec.namespaceResourceWhitelist)).toEqual([
+      '/ConfigMap', '/Service', '/ServiceAccount', 'apps/Deployment', 'argoproj.io/AppProject', 'argoproj.io/Application',
+      'networking.k8s.io/Ingress', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget',
+      'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding',
+    ]);
+    // every object of dist/ is allowed by it
+    const allowedKinds = new Set([...kinds(project.spec.clusterResourceWhitelist), ...kinds(project.spec.namespaceResourceWhitelist)]);
+    const namespaces = new Set(project.spec.destinations.map((d: { namespace: string }) => d.namespace));
+    for (const object of dist.flatMap((f) => f.objects)) {
+      const group = object.apiVersion.includes('/') ? object.apiVersion.split('/')[0] : '';
+      expect(allowedKinds.has(`${group}/${object.kind}`)).toBe(true);
+      expect(namespaces.has(object.metadata.namespace ?? '')).toBe(true);
+    }
+  });
+
+  test('ships the health checks as argocd-cm keys', () => {
+    const [cm] = byPath['argocd/bootstrap/argocd-cm-health.k8s.yaml'];
+    expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd', labels: { 'app.kubernetes.io/part-of': 'argocd' } });
+    expect(Object.keys(cm.data as object)).toEqual([
+      'resource.customizations.health.training.cdk8s-workshops.dev_WorkshopEnvironment',
+      'resource.customizations.health.training.cdk8s-workshops.dev_WorkshopSession',
+      'resource.customizations.health.argoproj.io_Application',
+    ]);
+    expect(cm.data).toEqual(ARGOCD_HEALTH_CHECKS);
+    const environment = ARGOCD_HEALTH_CHECKS['resource.customizations.health.training.cdk8s-workshops.dev_WorkshopEnvironment'];
+    expect(environment).toContain('c.type == "Ready"');
+    expect(environment).toContain('c.observedGeneration < generation');
+    expect(environment).toContain('c.reason == "BlueprintInvalid" or c.reason == "RefillsPaused"');
+  });
+
+  test('is deterministic, and options change names, namespace and path', () => {
+    expect(argoCdFiles(synthExamples(), { repoURL: REPO, targetRevision: 'main' }).map(toYaml)).toEqual(files.map(toYaml));
+    const other = argoCdFiles(dist, { repoURL: 'git@github.com:acme/labs.git', path: './deploy/dist/', namespace: 'gitops', project: 'labs-prod' });
+    const apps = other.find((f) => f.path === 'argocd/applications.k8s.yaml')!.objects as Array<Manifest & { spec: Record<string, any> }>;
+    expect(apps.map((a) => [a.metadata.name, a.metadata.namespace, a.spec.source.path, a.spec.source.targetRevision, a.spec.project])).toEqual([
+      ['labs-prod-cluster', 'gitops', 'deploy/dist/cluster', 'HEAD', 'labs-prod'],
+      ['labs-prod-labs', 'gitops', 'deploy/dist/labs', 'HEAD', 'labs-prod'],
+    ]);
+  });
+
+  test('refuses options it cannot honour, naming the field and the value', () => {
+    expect(() => argoCdFiles(dist, { repoURL: 'dist' })).toThrow("WorkshopApp argocd: repoURL 'dist' is not a git URL: use https://, http://, ssh://, git:// or user@host:path");
+    expect(() => argoCdFiles(dist, { repoURL: REPO, path: '../x' })).toThrow("WorkshopApp argocd: path '../x' must be a relative folder inside the repository");
+    expect(() => argoCdFiles(dist, { repoURL: REPO, namespace: 'Argo_CD' })).toThrow(/namespace.*Argo_CD/);
+  });
+
+  test('WorkshopApp({ argocd }) writes argocd/ beside the rest; without it, nothing of Argo CD', () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-synth-'));
+    try {
+      const app = new WorkshopApp({ outdir: out, argocd: { repoURL: REPO } });
+      defineExamples(app);
+      app.synth();
+      expect(fs.readFileSync(path.join(out, 'argocd/bootstrap/root.k8s.yaml'), 'utf8')).toContain('path: dist/argocd');
+      const plain = new WorkshopApp({ outdir: out });
+      defineExamples(plain);
+      plain.synth();
+      expect(fs.existsSync(path.join(out, 'argocd'))).toBe(false);
+      expect(fs.existsSync(path.join(out, 'cluster/crds.k8s.yaml'))).toBe(true);
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the Ready condition of a WorkshopEnvironment', () => {
+  const environment = (pool: Partial<WorkshopEnvironment['spec']['pool']>, generation = 2, initialized = true): WorkshopEnvironment => ({
+    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1', kind: 'WorkshopEnvironment',
+    metadata: { name: 'labs-w', generation },
+    spec: { pool: { capacity: 10, initial: 0, reserved: 2, ...pool } } as WorkshopEnvironment['spec'],
+    status: { initialized },
+  });
+  const session = (name: string, phase: string, generation = 2, user?: string): WorkshopSession => ({
+    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1', kind: 'WorkshopSession',
+    metadata: { name }, spec: { environment: 'labs-w', id: name, blueprintGeneration: generation },
+    status: { phase, ...(user ? { user } : {}) },
+  } as unknown as WorkshopSession);
+  const now = Date.parse('2026-12-06T08:00:00Z');
+
+  test('PoolFilling until the reserves on the current blueprint are Ready, then PoolReady', () => {
+    expect(readyCondition(environment({}), { sessions: [session('a', 'Ready'), session('b', 'Starting')], now })).toEqual({
+      type: 'Ready', status: 'False', reason: 'PoolFilling', message: '1 of 2 reserve sessions Ready', observedGeneration: 2,
+    });
+    expect(readyCondition(environment({}), { sessions: [session('a', 'Ready'), session('b', 'Ready')], now })).toEqual({
+      type: 'Ready', status: 'True', reason: 'PoolReady', message: '2 of 2 reserve sessions Ready (capacity 10)', observedGeneration: 2,
+    });
+  });
+
+  test('reserves of an older blueprint do not count; learners\' sessions take room', () => {
+    expect(readyCondition(environment({}), { sessions: [session('a', 'Ready', 1), session('b', 'Ready')], now }).reason).toBe('PoolFilling');
+    const full = environment({ capacity: 2 });
+    expect(readyCondition(full, { sessions: [session('a', 'Active', 2, 'ann'), session('b', 'Ready')], now })).toMatchObject({ status: 'True', reason: 'PoolReady' });
+  });
+
+  test('OnDemand before anyone asks when initial is 0; RefillsPaused and BlueprintInvalid win', () => {
+    expect(readyCondition(environment({ reserved: 0 }, 1, false), { sessions: [], now })).toMatchObject({ status: 'True', reason: 'OnDemand' });
+    expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, now })).toEqual({
+      type: 'Ready', status: 'False', reason: 'RefillsPaused', message: 'sessions failed repeatedly; refills resume at 2026-12-06T08:00:05.000Z', observedGeneration: 2,
+    });
+    expect(readyCondition(environment({}), { sessions: [], pausedUntil: now - 1, now }).reason).toBe('PoolFilling');
+    expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, blueprintError: 'bad', now })).toMatchObject({ status: 'False', reason: 'BlueprintInvalid', message: 'bad' });
+  });
+});
