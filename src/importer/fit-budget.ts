@@ -13,8 +13,8 @@ export interface BudgetFit {
 
 /**
  * In Educates the whole budget of the session namespace is the learner's: the workshop pod runs in the
- * environment's namespace. Here too — but a capability may still add pods to the session namespace (the pods of the
- * library placed in a session namespace, not in `$(workshop_namespace)`). So that the learner keeps the room the
+ * environment's namespace. Here too — but a capability may still add pods to the session namespace (the session
+ * registry, say). So that the learner keeps the room the
  * Educates budget gave, the quota is raised by what those pods use, and the per-pod and per-container maximums are
  * raised where they would refuse them. The figures come from the library itself: a throw-away workshop with the same
  * capabilities. Nothing changes when no pod of the library runs in the session namespace.
@@ -37,7 +37,9 @@ export function fitBudget(settings: NamespaceSettings, capabilities: Capability[
   let counted = 0;
   for (const object of chartObjects(scratch.session, 'scratch') as Json[]) {
     if (!['Deployment', 'StatefulSet', 'Pod'].includes(object.kind)) continue;
-    if (object.metadata?.namespace === variable('workshop_namespace')) continue;
+    // only what lands in a session namespace counts (the library's default namespace there is the session's)
+    const namespace: string | undefined = object.metadata?.namespace;
+    if (namespace !== undefined && !namespace.startsWith(variable('session_namespace'))) continue;
     counted++;
     const spec = object.kind === 'Pod' ? object.spec : object.spec?.template?.spec;
     const replicas = object.kind === 'Pod' ? 1 : (object.spec?.replicas ?? 1);

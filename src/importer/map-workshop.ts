@@ -62,10 +62,11 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
     ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own')
     : memory;
   props.kubernetesAccess = isolation.kubernetesAccess ? undefined : false;
+  const raised = raiseSessionPolicy(settings, session.value.objects, applications.docker);
   const options = namespaceOptions(settings);
   props.budget = options.budget && fit.comment ? new Commented(options.budget, fit.comment) : options.budget;
   props.role = options.role;
-  props.securityPolicy = options.securityPolicy;
+  props.securityPolicy = options.securityPolicy && raised ? new Commented(options.securityPolicy, raised) : options.securityPolicy;
 
   const environment = spec.child('environment');
   if (environment) readEnvironment(environment, model, isolation.sessionNamespaces);
@@ -184,6 +185,27 @@ function readSecrets(environment: Fields): unknown[] | undefined {
     secrets.push({ namespace, name });
   }
   return secrets.length ? secrets : undefined;
+}
+
+/**
+ * Raises the primary session namespace from `restricted` to `baseline` (never further: the learner creates pods
+ * there) when its objects need it, or when docker is on: Educates relaxes the session namespace for docker so that
+ * the images the learner builds run as they are. Returns why, for a comment, when it raised it.
+ */
+function raiseSessionPolicy(settings: NamespaceSettings, objects: unknown, docker: boolean): string | undefined {
+  if (settings.policy && settings.policy !== 'restricted') return undefined;
+  const needing: string[] = [];
+  for (const object of (Array.isArray(objects) ? objects : []) as Array<Record<string, any>>) {
+    const namespace = object?.metadata?.namespace;
+    const pod = object && typeof object === 'object' && (namespace === undefined || namespace === '$(session_namespace)') ? podSpecOf(object) : undefined;
+    if (pod && podSecurityViolations(pod, SecurityPolicy.RESTRICTED).length) needing.push(`${object.kind} '${object.metadata?.name}'`);
+  }
+  if (!needing.length && !docker) return undefined;
+  settings.policy = 'baseline';
+  return [
+    ...(needing.length ? [`The session's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`] : []),
+    ...(docker ? ["Educates relaxes the session namespace for docker so that built images run as they are; 'baseline' is the most a session namespace allows here"] : []),
+  ].join('. ');
 }
 
 /**

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { CompiledBlueprint, Labels, Manifest, SessionRole } from '../../src/constructs/index.js';
+import { Budget, CompiledBlueprint, Labels, Manifest, SessionRole } from '../../src/constructs/index.js';
 import { importEducates } from '../../src/importer/index.js';
 import { KubeClient, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
 import { blueprintOf } from '../support/examples.js';
@@ -128,42 +128,48 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
 
   test('the files of an Argo CD layout: cluster, the portal, one environment per listed workshop', () => {
     expect([...labs.files.keys()].sort()).toEqual([
-      'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'implabs/database/environment.k8s.yaml',
-      'implabs/lab-container-builds/environment.k8s.yaml', 'implabs/lab-k8s-fundamentals/environment.k8s.yaml', 'implabs/portal.k8s.yaml',
+      'cluster/admission-policies.k8s.yaml', 'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml',
+      'implabs/database/environment.k8s.yaml', 'implabs/lab-container-builds/environment.k8s.yaml', 'implabs/lab-k8s-fundamentals/environment.k8s.yaml', 'implabs/portal.k8s.yaml',
     ]);
     expect([...unsupported.files.keys()].sort()).toEqual([
-      'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml', 'workshops/lab-virtual-clusters/environment.k8s.yaml', 'workshops/portal.k8s.yaml',
+      'cluster/admission-policies.k8s.yaml', 'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml',
+      'workshops/lab-virtual-clusters/environment.k8s.yaml', 'workshops/portal.k8s.yaml',
     ]);
   });
 
-  test('Hugo lab: the medium budget (raised by the workshop pod), admin binding, restricted namespace, terminal, editor, console, route and tab', () => {
+  test('Hugo lab: the medium budget (the workshop pod is in the environment namespace), admin binding, restricted namespace, terminal, editor, console, route and tab', () => {
     const objects = sessionObjects(environmentOf(labs, 'implabs/lab-k8s-fundamentals/environment.k8s.yaml'));
     const namespace = find(objects, 'Namespace', '$(session_namespace)');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
-    expect(find(objects, 'ResourceQuota', 'compute-resources').spec).toEqual({ hard: { 'limits.cpu': '3250m', 'limits.memory': '3840Mi' }, scopes: ['NotTerminating'] });
-    expect(find(objects, 'ResourceQuota', 'object-counts').spec.hard).toEqual({ persistentvolumeclaims: '6', replicationcontrollers: '15', secrets: '25', services: '10' });
+    const medium = Budget.MEDIUM.figures!;
+    expect(find(objects, 'ResourceQuota', 'compute-resources').spec).toEqual({ hard: { 'limits.cpu': medium.quotaCpu, 'limits.memory': medium.quotaMemory }, scopes: ['NotTerminating'] });
+    expect(find(objects, 'ResourceQuota', 'object-counts').spec.hard).toMatchObject({ persistentvolumeclaims: '6', replicationcontrollers: '15', secrets: '25', services: '10' });
     const containerLimits = find(objects, 'LimitRange', 'resource-limits').spec.limits.find((l: Json) => l.type === 'Container');
     expect(containerLimits).toEqual({ type: 'Container', min: { cpu: '1m', memory: '1M' }, max: { cpu: '2', memory: '2Gi' },
       default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '50m', memory: '128Mi' } });
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.ADMIN.clusterRoleName);
-    const pod = find(objects, 'Deployment', 'workshop').spec.template.spec;
+    const pod = find(objects, 'Deployment', '$(session_name)').spec.template.spec;
     expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'console', 'editor']);
     expect(pod.containers[0].resources.limits.memory).toBe('1Gi');
     expect(pod.containers[0].env).toContainEqual({ name: 'APP_URL', value: 'http://app-$(session_name).workshops.127-0-0-1.test' });
-    const hosts = find(objects, 'Ingress', 'workshop').spec.rules.map((r: Json) => r.host);
+    const hosts = find(objects, 'Ingress', '$(session_name)').spec.rules.map((r: Json) => r.host);
     expect(hosts).toEqual(['$(session_name).workshops.127-0-0-1.test', 'console-$(session_name).workshops.127-0-0-1.test',
       'editor-$(session_name).workshops.127-0-0-1.test', 'app-$(session_name).workshops.127-0-0-1.test']);
-    const dashboard = JSON.parse(find(objects, 'ConfigMap', 'workshop-dashboard').data['dashboard.json']);
+    const dashboard = JSON.parse(find(objects, 'ConfigMap', '$(session_name)-dashboard').data['dashboard.json']);
     expect(dashboard.content).toEqual({ image: { ref: 'ghcr.io/educates/lab-k8s-fundamentals-files:5.0' } });
     expect(dashboard.settings.terminal).toEqual({ layout: 'split', sessions: ['1', '2'] });
     expect(dashboard.tabs.map((t: Json) => t.name)).toEqual(['Terminal', 'Console', 'Editor', 'App']);
   });
 
-  test('container builds: privileged namespace, edit binding, docker and registry, the session objects with their variables, routes', () => {
+  test('container builds: privileged environment namespace, baseline session namespace, edit binding, docker and registry, the session objects with their variables, routes', () => {
     const objects = sessionObjects(environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml'));
-    expect(find(objects, 'Namespace', '$(session_namespace)').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
+    // docker-in-docker runs beside the workshop container in the environment namespace, where learners create no pods;
+    // the session namespace is relaxed to baseline at most, so that the images the learner builds run
+    expect(find(objects, 'Namespace', '$(session_namespace)').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
+    const shared = labs.files.get('implabs/lab-container-builds/environment.k8s.yaml')!;
+    expect(find(shared, 'Namespace', 'implabs-lab-container-builds').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.EDIT.clusterRoleName);
-    const pod = find(objects, 'Deployment', 'workshop').spec.template.spec;
+    const pod = find(objects, 'Deployment', '$(session_name)').spec.template.spec;
     expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'docker']);
     expect(pod.containers[1].resources.limits.memory).toBe('1Gi');
     expect(pod.volumes).toContainEqual({ name: 'docker-data', emptyDir: { sizeLimit: '10Gi' } });
@@ -172,11 +178,13 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].image).toBe('$(registry_host)/web:latest');
     const binding = find(objects, 'ClusterRoleBinding', '$(session_name)-node-reader');
     expect(binding.metadata.namespace).toBeUndefined();
-    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', namespace: '$(session_namespace)', name: '$(service_account)' }]);
-    const rules = find(objects, 'Ingress', 'workshop').spec.rules;
+    // as Educates writes it: the session ServiceAccount is in the environment namespace (filled in at synthesis)
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', namespace: 'implabs-lab-container-builds', name: '$(service_account)' }]);
+    // a route to a Service of the session namespace has its Ingress there; the workshop pod's Ingress has the others
+    const rules = find(objects, 'Ingress', 'session-routes').spec.rules;
     const web = rules.find((r: Json) => r.host.startsWith('web-'));
     expect(web.http.paths[0].backend.service).toEqual({ name: 'web', port: { number: 8080 } });
-    const dashboard = JSON.parse(find(objects, 'ConfigMap', 'workshop-dashboard').data['dashboard.json']);
+    const dashboard = JSON.parse(find(objects, 'ConfigMap', '$(session_name)-dashboard').data['dashboard.json']);
     expect(dashboard.content).toEqual({ git: { url: 'https://github.com/educates/lab-container-builds.git', ref: 'main', path: 'workshop' } });
     expect(dashboard.routes.find((r: Json) => r.name === 'hooks')).toMatchObject({ port: 9000, authenticated: false });
     expect(dashboard.settings.files).toEqual({ directory: 'exercises', uploads: false, uploadDirectory: 'uploads' });
@@ -206,7 +214,8 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     const limits = find(objects, 'LimitRange', 'resource-limits', '$(session_namespace)').spec.limits.find((l: Json) => l.type === 'Container');
     expect(limits.max.cpu).toBe('750m');
     expect(limits.default.memory).toBe('384Mi');
-    expect(find(objects, 'ResourceQuota', 'compute-resources', '$(session_namespace)').spec.hard).toEqual({ 'limits.cpu': '1500m', 'limits.memory': '1536Mi' });
+    const small = Budget.SMALL.figures!;
+    expect(find(objects, 'ResourceQuota', 'compute-resources', '$(session_namespace)').spec.hard).toEqual({ 'limits.cpu': small.quotaCpu, 'limits.memory': small.quotaMemory });
   });
 
   test("the portal's settings: session limits, registration, catalog, and each workshop's pool and timers as Educates computed them", () => {
@@ -239,17 +248,17 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     const database = await startSession(environmentOf(labs, 'implabs/database/environment.k8s.yaml'), 'imp03');
 
     const quota = await client.get<Json>('v1', 'ResourceQuota', 'compute-resources', fundamentals);
-    expect(quota!.spec.hard).toEqual({ 'limits.cpu': '3250m', 'limits.memory': '3840Mi' });
+    expect(quota!.spec.hard).toEqual({ 'limits.cpu': Budget.MEDIUM.figures!.quotaCpu, 'limits.memory': Budget.MEDIUM.figures!.quotaMemory });
     const settings = await client.get<Json>('v1', 'ConfigMap', 'build-settings', builds);
     expect(settings!.data).toEqual({ registry: `registry-${builds}.workshops.127-0-0-1.test`, session: builds });
     const binding = await client.get<Json>('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', `${builds}-node-reader`);
-    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', namespace: builds, name: builds }]);
+    expect(binding!.subjects).toEqual([{ kind: 'ServiceAccount', namespace: 'implabs-lab-container-builds', name: builds }]);
     expect((await client.get<Json>('v1', 'Namespace', `${database}-db`))!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect((await client.get<Json>('v1', 'Namespace', `${database}-cache`))!.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     expect(await client.get<Json>('v1', 'ConfigMap', 'queries', `${database}-db`)).toBeTruthy();
     expect((await client.get<Json>('v1', 'Secret', 'database-credentials', database))!.data).toEqual({ password: 'cA==' });
     await waitFor(`the workshop pod of ${fundamentals} to be Available`, async () => {
-      const deployment = await client.get<Json>('apps/v1', 'Deployment', 'workshop', fundamentals);
+      const deployment = await client.get<Json>('apps/v1', 'Deployment', fundamentals, 'implabs-lab-k8s-fundamentals');
       return deployment?.status?.conditions?.some((c: Json) => c.type === 'Available' && c.status === 'True');
     });
   });
