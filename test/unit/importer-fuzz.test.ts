@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import ts from 'typescript';
 import { parseAllDocuments, stringify } from 'yaml';
 import { importEducates } from '../../src/importer/index.js';
+import { quote } from '../../src/importer/literal.js';
 
 const FIXTURES = path.resolve('test/fixtures/educates');
 const MARKER = 'PWNED';
@@ -244,6 +245,16 @@ describe('the attacks of issue 10 item 5, one by one', () => {
     visit(ts.createSourceFile('imported.ts', source, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS));
     return values;
   };
+
+  test('quote() gives back every hostile text unchanged when TypeScript reads the literal, on one line', () => {
+    for (const text of [...PAYLOADS, 'a\\"b', "a\\'b", '\u2028\u2029\ud800x\udc00', '\u0000\u001f\u007f', 'é😀']) {
+      const literal = quote(text);
+      expect(literal).not.toMatch(/[\n\r\u2028\u2029]/);
+      const file = ts.createSourceFile('q.ts', `const x = ${literal};`, ts.ScriptTarget.ES2022, true);
+      const declaration = (file.statements[0] as ts.VariableStatement).declarationList.declarations[0];
+      expect((declaration.initializer as ts.StringLiteral).text).toBe(text);
+    }
+  });
 
   test("an unknown kind and apiVersion with quotes and line breaks are string literals of registerKind, values unchanged", () => {
     const apiVersion = `x.example.com/v1', 'y'); ${MARKER}(); ('`;
