@@ -114,7 +114,10 @@ export async function extractLayer(
       entry.resume();
     }
   } catch (error) {
+    // stop reading the layer too: a paused file stream would keep its descriptor open
     extract.destroy();
+    gunzip.destroy();
+    source.destroy();
     if (error instanceof OciError) throw error;
     throw new OciError(`${what} is not a valid tar.gz layer (${(error as Error).message})`);
   }
