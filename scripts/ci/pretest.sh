@@ -9,3 +9,5 @@ phase "Debian packages" bash scripts/system/install.sh
 phase "control plane build" bash scripts/cluster/build.sh
 # the real node (kubelet, kube-proxy, CoreDNS, kube-router) for the tests that need containers to run
 phase "real node build" bash scripts/cluster/node-build.sh
+# the ingress controller (Traefik) that routes the portal and session hosts in the tests
+phase "Traefik build" bash scripts/ingress/build.sh

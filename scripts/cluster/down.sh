@@ -32,7 +32,14 @@ ours() {
     tr '\0' '\n' <"/proc/$pid/cmdline" | grep -qF -- "$STATE_DIR"
 }
 
-# The real node first (node-up.sh), while the apiserver still runs.
+# Ingress controllers started for this cluster (scripts/ingress/up.sh [--name N]), then the real node
+# (node-up.sh), while the apiserver still runs.
+for dir in "$STATE_DIR"/ingress "$STATE_DIR"/ingress-*; do
+  [ -d "$dir" ] || continue
+  name="${dir##*/ingress}"; name="${name#-}"
+  bash "$CLUSTER_DIR/../ingress/down.sh" ${name:+--name "$name"} "$STATE_DIR"
+done
+
 if [ -d "$STATE_DIR/node" ]; then
   bash "$CLUSTER_DIR/node-down.sh" "$STATE_DIR"
 fi
