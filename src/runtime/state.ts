@@ -80,6 +80,11 @@ export class OutsideDeployments extends EventEmitter {
     return this.informers.get(namespace)?.get(name, namespace);
   }
 
+  /** The namespaces watched, sorted. */
+  public get namespaces(): string[] {
+    return [...this.informers.keys()].sort();
+  }
+
   public stop(): void {
     this.stopped = true;
     for (const informer of this.informers.values()) informer.stop();

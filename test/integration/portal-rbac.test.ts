@@ -264,6 +264,23 @@ describe('what the portal may not do', () => {
   }, 120_000);
 });
 
+describe("the portal's caches", () => {
+  test("hold only the environment namespaces' Deployments, never what a learner writes", async () => {
+    const session = await readySession(examples.runtime, 'rbac-k8s-fundamentals');
+    const client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(session.spec.environment, session.metadata.name));
+    try {
+      // a learner's own Deployment (admission refuses it the project's labels; the cache would not hold it even with them)
+      await client.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'decoy', namespace: session.metadata.name, labels: { app: 'decoy' } },
+        spec: { selector: { matchLabels: { app: 'decoy' } }, template: { metadata: { labels: { app: 'decoy' } }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{ name: 'x', image: 'nginx:1.27', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } } } });
+    } finally {
+      await client.close();
+    }
+    expect(examples.runtime.state.deployments.namespaces).toEqual([...ENVIRONMENTS].sort());
+    expect(examples.runtime.state.deployments.get('decoy', session.metadata.name)).toBeUndefined();
+  });
+});
+
 describe('what a learner may not do, and what they still may', () => {
   let builds: WorkshopSession;
   let fundamentals: WorkshopSession;
