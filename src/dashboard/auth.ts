@@ -3,6 +3,13 @@
  * authorization-code flow, then remembered in a signed cookie. The cookie key is derived from the session's
  * CONFIG_PASSWORD, so a restarted dashboard still recognises learners who signed in before.
  *
+ * The portal sends codes only to the session's own host `<session>.<domain>` (never to a route's host, which may
+ * serve what the learner puts there). So a route host the dashboard proxies with sign-in (`<name>-<session>.<domain>`)
+ * signs its visitor in through the session's own host: the browser goes to `/oauth_handoff` there, signs in as
+ * usual, and comes back with a ticket (signed, bound to the route's host, good for a minute, taken once) that
+ * `/oauth_ticket` on the route's host turns into that host's own cookie. Neither the ticket nor that cookie carries
+ * the learner's portal token: a route's host has no use for it.
+ *
  * The portal itself is the other caller: it uses HTTP Basic `<session>:<CONFIG_PASSWORD>`.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
@@ -10,6 +17,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { Signer, fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { basicAuthorization } from '../oci/auth.js';
+import type { DashboardRouteConfig } from './config.js';
 import { errorPage } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
 
@@ -22,6 +30,8 @@ export interface Learner {
   readonly token: string;
   /** When the sign-in lapses (epoch ms): then the learner goes through the portal again, usually unnoticed. */
   readonly expires: number;
+  /** Set on a route host's cookie (which has no token): the only host name the cookie is good for. */
+  readonly host?: string;
 }
 
 declare module 'fastify' {
@@ -37,18 +47,31 @@ export interface AuthOptions {
   readonly clientSecret: string;
   readonly portal: PortalClient;
   readonly secureCookies: boolean;
+  /** The session's routes: those proxied by the dashboard with sign-in get their visitors signed in. @default none */
+  readonly routes?: readonly DashboardRouteConfig[];
 }
 
 /** A signed-in learner stays signed in at most this long, whatever the token's lifetime. */
 const MAX_SIGN_IN_SECONDS = 12 * 3600;
 /** How long a learner has to come back from the portal. */
 const FLOW_SECONDS = 600;
+/** How long a route host's sign-in ticket is good for: the browser takes it straight from one redirect to the next. */
+const TICKET_SECONDS = 60;
+/** Longest `next` path a hand-over carries. */
+const MAX_NEXT = 2048;
 
 export class DashboardAuth {
   private readonly cookieName: string;
   private readonly nonceCookie: string;
   private readonly signer: Signer;
   private readonly basic: Buffer;
+  private readonly ticketSigner: Signer;
+  /** Host name of each route the dashboard signs visitors in to -> the session's own host name. */
+  private readonly signInHosts = new Map<string, string>();
+  /** Every route host of the session (some cannot sign anyone in: their Ingress bypasses the dashboard). */
+  private readonly routeHosts = new Set<string>();
+  /** Tickets taken (id -> expiry, epoch ms), so that each signs a browser in once. */
+  private readonly usedTickets = new Map<string, number>();
 
   constructor(private readonly options: AuthOptions) {
     // Several dashboards (and the portal) may share a host name in development: cookies do not separate ports.
@@ -56,12 +79,21 @@ export class DashboardAuth {
     this.nonceCookie = `dashboard-${options.sessionName}-flow`;
     this.signer = new Signer(deriveKey(options.clientSecret, 'cookie'));
     this.basic = Buffer.from(basicAuthorization(options.sessionName, options.clientSecret));
+    this.ticketSigner = new Signer(deriveKey(options.clientSecret, 'route ticket'));
+    for (const route of options.routes ?? []) {
+      this.routeHosts.add(route.host);
+      // `<name>-<session>.<domain>`: the session's own host is `<session>.<domain>`.
+      const main = route.host.startsWith(`${route.name}-`) ? route.host.slice(route.name.length + 1) : '';
+      if (route.authenticated && !route.service && main.startsWith(`${options.sessionName}.`)) this.signInHosts.set(route.host, main);
+    }
   }
 
   /** Adds cookie handling and the OAuth2 callback to the app. */
   public async register(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie, { secret: this.signer });
     app.get('/oauth_callback', (request, reply) => this.callback(request, reply));
+    app.get('/oauth_handoff', (request, reply) => this.handoff(request, reply));
+    app.get('/oauth_ticket', (request, reply) => this.takeTicket(request, reply));
   }
 
   /** preHandler: lets the session's owner through; sends anyone else through the portal (or answers 401). */
@@ -80,6 +112,11 @@ export class DashboardAuth {
       await reply.code(401).send({ error: 'unauthenticated', message: 'sign in to the workshop portal and open the session from there' });
       return;
     }
+    const host = hostNameOf(request.headers.host);
+    if (this.routeHosts.has(host)) {
+      await this.toHandoff(request, reply, host);
+      return;
+    }
     await this.startFlow(request, reply, request.url);
   };
 
@@ -91,6 +128,7 @@ export class DashboardAuth {
     if (!unsigned.valid || !unsigned.value) return null;
     try {
       const learner = JSON.parse(Buffer.from(unsigned.value, 'base64url').toString()) as Learner;
+      if (learner.host !== undefined && learner.host !== hostNameOf(headers.host)) return null;
       return learner.expires > Date.now() ? learner : null;
     } catch {
       return null;
@@ -163,6 +201,82 @@ export class DashboardAuth {
     await reply.redirect(safeNext(flow.next), 302);
   }
 
+  /** On a route host without sign-in: off to the session's own host, which signs the learner in for this host. */
+  private async toHandoff(request: FastifyRequest, reply: FastifyReply, host: string, next = request.url): Promise<void> {
+    const main = this.signInHosts.get(host);
+    if (!main) {
+      return this.refuse(reply, 403, 'No sign-in here', `The session's route ${host} is not served through the session's dashboard, so the dashboard cannot sign anyone in to it.`);
+    }
+    const hostHeader = String(request.headers.host).toLowerCase();
+    const handoff = new URL(`${request.protocol}://${main}${portOf(hostHeader)}/oauth_handoff`);
+    handoff.search = new URLSearchParams({ host: hostHeader, next: isLocalPath(next) ? next : '/' }).toString();
+    await reply.header('cache-control', 'no-store').redirect(handoff.toString(), 302);
+  }
+
+  /**
+   * On the session's own host: `?host=<route host>&next=<path>`. Signs the learner in here if need be (the usual
+   * flow), then sends the browser to the route's host with a ticket for that host and this learner.
+   */
+  private async handoff(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const query = request.query as Record<string, unknown>;
+    const host = typeof query.host === 'string' ? query.host.toLowerCase() : '';
+    const next = typeof query.next === 'string' ? query.next : '';
+    if (!this.signInHosts.has(hostNameOf(host)) || portOf(host) !== portOf(String(request.headers.host)) || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(host)) {
+      const allowed = [...this.signInHosts.keys()].join(', ') || 'none';
+      return this.refuse(reply, 400, 'Cannot sign in there', `host (${JSON.stringify(String(query.host ?? ''))}) must be one of this session's routes that sign visitors in (${allowed}), on the port of ${String(request.headers.host)}.`);
+    }
+    if (!isLocalPath(next)) {
+      return this.refuse(reply, 400, 'Cannot sign in there', `next (${JSON.stringify(String(query.next ?? '').slice(0, 200))}) must be a path of the route's own host: starting with one '/', printable characters only.`);
+    }
+    await this.requireLearner(request, reply);
+    if (reply.sent || !request.learner) return;
+    const learner = request.learner;
+    const claims: TicketClaims = {
+      host: hostNameOf(host), user: learner.user, owner: learner.owner, staff: learner.staff, next,
+      id: randomBytes(12).toString('base64url'), until: Date.now() + TICKET_SECONDS * 1000, signedInUntil: learner.expires,
+    };
+    const target = new URL(`${request.protocol}://${host}/oauth_ticket`);
+    target.search = new URLSearchParams({ t: this.ticketSigner.sign(Buffer.from(JSON.stringify(claims)).toString('base64url')) }).toString();
+    await reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(target.toString(), 302);
+  }
+
+  /** On a route host: a ticket from the session's own host becomes this host's cookie. */
+  private async takeTicket(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
+    const host = hostNameOf(request.headers.host);
+    if (!this.signInHosts.has(host)) {
+      return this.refuse(reply, 400, 'Sign-in ticket refused', `Tickets are taken only on this session's routes that sign visitors in, not on ${host}.`);
+    }
+    const t = (request.query as Record<string, unknown>).t;
+    const unsigned = typeof t === 'string' && t.length < 4096 ? this.ticketSigner.unsign(t) : null;
+    let claims: TicketClaims | null = null;
+    try {
+      claims = unsigned?.valid && unsigned.value ? (JSON.parse(Buffer.from(unsigned.value, 'base64url').toString()) as TicketClaims) : null;
+    } catch {
+      claims = null;
+    }
+    if (!claims || typeof claims.id !== 'string' || typeof claims.until !== 'number' || typeof claims.user !== 'string' || !isLocalPath(claims.next)) {
+      return this.refuse(reply, 403, 'Sign-in ticket refused', 'The sign-in ticket is not one this session issued. Open the session from the workshop portal.');
+    }
+    if (claims.host !== host) {
+      return this.refuse(reply, 403, 'Sign-in ticket refused', `The sign-in ticket is for ${claims.host}, not for ${host}.`);
+    }
+    const now = Date.now();
+    for (const [id, until] of this.usedTickets) if (until <= now) this.usedTickets.delete(id);
+    if (claims.until <= now || this.usedTickets.has(claims.id) || this.usedTickets.size >= 10_000) {
+      // An old link or a reload: start again, which (signed in on the session's host) is one more redirect.
+      return this.toHandoff(request, reply, host, claims.next);
+    }
+    this.usedTickets.set(claims.id, claims.until);
+    const learner: Learner = {
+      user: claims.user, owner: claims.owner, staff: claims.staff, token: '', host,
+      expires: Math.min(claims.signedInUntil, now + MAX_SIGN_IN_SECONDS * 1000),
+    };
+    const value = this.signer.sign(Buffer.from(JSON.stringify(learner)).toString('base64url'));
+    reply.setCookie(this.cookieName, value, { ...this.cookieOptions(), maxAge: Math.max(0, Math.floor((learner.expires - now) / 1000)) });
+    await reply.redirect(claims.next, 302);
+  }
+
   private readState(state: string | undefined, nonce: string | undefined): { next: string } | null {
     if (!state || !nonce) return null;
     const unsigned = this.signer.unsign(state);
@@ -220,6 +334,45 @@ function isScripted(request: FastifyRequest): boolean {
   const accept = String(request.headers.accept ?? '');
   // Browsers mark fetch() and XHR with Sec-Fetch-Dest: empty; navigations say document or iframe.
   return accept.includes('application/json') || accept.includes('text/event-stream') || request.headers['sec-fetch-dest'] === 'empty';
+}
+
+/** The path where a route's host takes its sign-in ticket (the dashboard's, not the route application's). */
+export function isTicketPath(url: string): boolean {
+  return url === '/oauth_ticket' || url.startsWith('/oauth_ticket?');
+}
+
+/** What a route host's sign-in ticket says (signed with a key of its own). */
+interface TicketClaims {
+  /** The route host name the ticket is good for. */
+  readonly host: string;
+  readonly user: string;
+  readonly owner: string;
+  readonly staff: boolean;
+  /** Where the browser goes once signed in: a path of that host. */
+  readonly next: string;
+  readonly id: string;
+  /** Epoch ms: the ticket is refused from then on. */
+  readonly until: number;
+  /** Epoch ms: when the sign-in it carries lapses. */
+  readonly signedInUntil: number;
+}
+
+/** A Host header's name, without its port, in lower case. */
+function hostNameOf(host: string | undefined): string {
+  return (host ?? '').replace(/:\d+$/, '').toLowerCase();
+}
+
+/** A Host header's `:port`, or '' when it has none. */
+function portOf(host: string): string {
+  return /:\d+$/.exec(host)?.[0] ?? '';
+}
+
+/**
+ * A path of the same host and nothing else: one leading '/', then printable ASCII without spaces or backslashes
+ * (browsers read `/\\host` and `/<tab>/host` as another host), and not too long.
+ */
+export function isLocalPath(next: unknown): next is string {
+  return typeof next === 'string' && next.length <= MAX_NEXT && /^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(next);
 }
 
 /** Only paths of this host: the state is signed, but a redirect elsewhere must never be possible. */

@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { createProxyServer } from 'http-proxy-3';
-import { SAFE_METHODS, isSameOrigin } from './auth.js';
+import { SAFE_METHODS, isSameOrigin, isTicketPath } from './auth.js';
 import type { DashboardRouteConfig } from './config.js';
 import { routeDownPage } from './page.js';
 
@@ -110,8 +110,8 @@ export class RouteProxy {
     const url = request.url ?? '/';
     const byHost = this.byHost.get(hostName(request.headers.host));
     if (byHost) {
-      // The route's own host signs learners in like the dashboard does: the callback is the dashboard's.
-      return url.startsWith('/oauth_callback') ? null : { route: byHost, path: url };
+      // The route's own host takes the tickets of the session's host (see auth.ts): /oauth_ticket is the dashboard's.
+      return byHost.authenticated && isTicketPath(url) ? null : { route: byHost, path: url };
     }
     const match = PROXY_PREFIX.exec(url.split('?')[0]);
     const route = match ? this.byName.get(match[1]) : undefined;

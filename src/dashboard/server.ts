@@ -12,7 +12,7 @@ import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
 import { loadContent, renderPage } from '../content/index.js';
 import { Activity } from './activity.js';
 import { registerAssets } from './assets.js';
-import { DashboardAuth } from './auth.js';
+import { DashboardAuth, isTicketPath } from './auth.js';
 import { DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
 import { ContentSync } from './content-sync.js';
 import { TEST_NAME, runTest } from './examiner.js';
@@ -88,6 +88,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     clientSecret: options.clientSecret,
     portal,
     secureCookies: !options.insecureCookies,
+    routes: config.routes,
   });
 
   // The learner's shells see the session's environment, except the dashboard's own secrets.
@@ -163,9 +164,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const learner = { preHandler: auth.requireLearner };
   const portalOnly = { preHandler: auth.requirePortal };
 
-  // A route's own host that reached the dashboard: the learner is not signed in there yet (else it was proxied).
+  // A route's own host that reached the dashboard: the learner is not signed in there yet (else it was proxied), and
+  // is sent to the session's own host to sign in, coming back with a ticket for /oauth_ticket (see auth.ts).
   app.addHook('onRequest', async (request, reply) => {
-    if (!proxy.isRouteHost(request.headers.host) || request.url.startsWith('/oauth_callback') || request.url.startsWith('/assets/')) return;
+    if (!proxy.isRouteHost(request.headers.host) || isTicketPath(request.url) || request.url.startsWith('/assets/')) return;
     await auth.requireLearner(request, reply);
     if (!reply.sent) await reply.code(404).send({ error: 'not_found', message: 'nothing is served here' });
   });

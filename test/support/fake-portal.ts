@@ -12,7 +12,12 @@ export interface FakePortalSession {
   readonly name: string;
   readonly owner: string;
   readonly configPassword: string;
-  /** Origins the dashboard is reached at (for redirect_uri). */
+  /**
+   * Development origins of the session's dashboard (as the portal's devSessionUrl and devDashboardOrigins), such
+   * as http://127.0.0.1:<port>. As the real portal (src/portal/auth/oauth2.ts, issue 10 item 3), redirect_uri may
+   * be only on these or on the session's own host `<session>.<ingress domain>` (any port here: tests run the
+   * "ingress" on a free port); a listed origin on another host of the ingress domain (a route's) is refused.
+   */
   readonly origins: string[];
 }
 
@@ -39,7 +44,15 @@ export interface FakePortal {
   close(): Promise<void>;
 }
 
-export async function startFakePortal(options: { staff?: string[] } = {}): Promise<FakePortal> {
+export interface FakePortalOptions {
+  /** Users who are portal staff: they may open every session. */
+  readonly staff?: string[];
+  /** The ingress domain of the sessions' hosts. @default 'workshops.test' (tests map it to loopback) */
+  readonly ingressDomain?: string;
+}
+
+export async function startFakePortal(options: FakePortalOptions = {}): Promise<FakePortal> {
+  const ingressDomain = (options.ingressDomain ?? 'workshops.test').toLowerCase();
   const sessions = new Map<string, FakePortalSession & { expires: number; status: string; extendable: boolean }>();
   const ended = new Set<string>();
   const codes = new Map<string, { session: string; user: string; redirectUri: string; expires: number }>();
@@ -71,13 +84,9 @@ export async function startFakePortal(options: { staff?: string[] } = {}): Promi
       const session = sessions.get(url.searchParams.get('client_id') ?? '');
       if (!session) return html(404, 'No such session');
       const redirectUri = url.searchParams.get('redirect_uri') ?? '';
-      let origin = '';
-      try {
-        origin = new URL(redirectUri).origin;
-      } catch {
-        // answered below
+      if (!isDashboardCallback(redirectUri, session, ingressDomain)) {
+        return html(400, `The address ${redirectUri.split('?')[0]} is not one of this session's dashboards`);
       }
-      if (!session.origins.includes(origin) || !redirectUri.endsWith('/oauth_callback')) return html(400, 'redirect_uri is not an origin of the session');
       if (!user) {
         res.writeHead(302, { location: `/accounts/login/?next=${encodeURIComponent(req.url ?? '/')}` });
         res.end();
@@ -173,6 +182,31 @@ export async function startFakePortal(options: { staff?: string[] } = {}): Promi
       server.close(() => resolve());
     }),
   };
+}
+
+/**
+ * What the real portal accepts as redirect_uri: `/oauth_callback` (no query, fragment or user info) on the session's
+ * own host or one of its development origins; never on another host of the ingress domain, such as a route's
+ * `<name>-<session>.<domain>`, whose Ingress may send the code to what the learner runs.
+ */
+function isDashboardCallback(redirectUri: string, session: FakePortalSession, ingressDomain: string): boolean {
+  let target: URL;
+  try {
+    target = new URL(redirectUri);
+  } catch {
+    return false;
+  }
+  if (!['http:', 'https:'].includes(target.protocol) || target.pathname !== '/oauth_callback' || target.search || target.hash || target.username || target.password) return false;
+  const host = target.hostname.toLowerCase();
+  if (host === `${session.name}.${ingressDomain}`) return true;
+  const elsewhereInDomain = host === ingressDomain || host.endsWith(`.${ingressDomain}`);
+  return !elsewhereInDomain && session.origins.some((origin) => {
+    try {
+      return new URL(origin).origin === target.origin;
+    } catch {
+      return false;
+    }
+  });
 }
 
 function body(req: http.IncomingMessage): Promise<string> {
