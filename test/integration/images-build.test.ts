@@ -7,7 +7,7 @@
  * runs Educates' session set-up, hello-web answers its greeting, and the Docker and ImageRegistry capabilities'
  * images (Debian's dockerd and docker-registry) serve the dashboard's docker CLI and a push with credentials.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +16,7 @@ import { KubeClient } from '../../src/runtime/index.js';
 import { applyFixture, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { freePort, startRegistry, TestRegistry } from '../support/registry.js';
 import { workshops } from '../support/cli.js';
+import { buildAndPushImages } from '../support/images.js';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -34,22 +35,6 @@ let pushed: Map<string, string>;
 let scratch: string;
 const containers: string[] = [];
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
-
-/** Runs a script of scripts/images, with its log (phases and times) passed through to the test's output. */
-function script(name: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child: ChildProcess = spawn('bash', [path.join(ROOT, 'scripts/images', name), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d));
-    child.stderr!.on('data', (d: Buffer) => {
-      err += d;
-      process.stderr.write(d);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${name} ${args.join(' ')} exited with ${code}: ${err.slice(-3000)}`))));
-  });
-}
 
 async function podman(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return exec('podman', args, { env: { ...process.env, ...CONTAINERS_ENV }, maxBuffer: 16 * 1024 * 1024 });
@@ -116,16 +101,13 @@ function readableKubeconfig(): string {
 const image = (repository: string, tag = TAG) => `${registry.host}/cdk8s-workshops/${repository}:${tag}`;
 
 beforeAll(async () => {
-  const started = Date.now();
-  await script('build.sh', []);
-  process.stderr.write(`[images-build test] build.sh took ${Math.round((Date.now() - started) / 1000)}s\n`);
   registry = await startRegistry();
-  const pushStarted = Date.now();
-  const out = await script('push.sh', [registry.host, TAG]);
-  process.stderr.write(`[images-build test] push.sh took ${Math.round((Date.now() - pushStarted) / 1000)}s\n`);
-  pushed = new Map(out.trim().split('\n').map((line) => line.split('@') as [string, string]));
-  for (const name of ['training-portal', 'portal', 'session-dashboard', 'docker-daemon', 'registry']) expect(pushed.get(image(name))).toMatch(/^sha256:[0-9a-f]{64}$/);
-  expect(pushed.get(image('hello-web', '1.0.0'))).toMatch(/^sha256:[0-9a-f]{64}$/);
+  const started = Date.now();
+  const images = await buildAndPushImages(registry.host, TAG);
+  process.stderr.write(`[images-build test] build.sh and push.sh took ${Math.round((Date.now() - started) / 1000)}s\n`);
+  pushed = images.digests;
+  expect(pushed.get(image('portal'))).toBe(pushed.get(images.portal));
+  for (const ref of pushed.keys()) expect([ref, pushed.get(ref)]).toEqual([ref, expect.stringMatching(/^sha256:[0-9a-f]{64}$/)]);
   // everything below runs what a node pulls from the registry, not what the build left in storage
   for (const ref of pushed.keys()) await podman(['pull', '--quiet', '--tls-verify=false', ref]);
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'images-build-'));
