@@ -120,6 +120,7 @@ for name in $IMAGES; do
   hash="$(image_hash "$name")"
   dir="$CACHE_ROOT/images-$name-$hash"
   if [ -f "$dir/.complete" ]; then
+    touch "$dir" # in use: prune_old keeps it
     log "$name: cached ($dir)"
     continue
   fi
@@ -128,5 +129,17 @@ for name in $IMAGES; do
   save "$name" "$hash"
   phase_done "$name image"
   log "$name: localhost/$(repository_of "$name"):$hash -> $dir/image.oci.tar"
+done
+# Builds of earlier inputs that nobody used for PRUNE_MINUTES (another checkout may still push its own): their
+# archives and named images go, so the cache does not grow with every edit. Layers the layer cache shares stay.
+PRUNE_MINUTES="${PRUNE_MINUTES:-120}"
+for name in $IMAGES; do
+  current="$CACHE_ROOT/images-$name-$(image_hash "$name")"
+  for old in "$CACHE_ROOT/images-$name-"*; do
+    [ -d "$old" ] && [ "$old" != "$current" ] && [ -n "$(find "$old" -maxdepth 0 -mmin +"$PRUNE_MINUTES")" ] || continue
+    [ -f "$old/local-name" ] && buildah rmi "$(cat "$old/local-name")" >/dev/null 2>&1 || true
+    rm -rf "$old"
+    log "$name: pruned $old (unused for ${PRUNE_MINUTES} min)"
+  done
 done
 log "images built or cached in $(( $(date +%s) - total_start ))s"
