@@ -17,7 +17,7 @@ import { kubernetesFundamentals } from '../../examples/k8s-fundamentals/workshop
 import { API_VERSION, Manifest, Registration, SynthFile, Terminal, TrainingPortal, Workshop, synthesize, workshopPodNames } from '../../src/constructs/index.js';
 import { importEducates } from '../../src/importer/index.js';
 import { KubeClient, KubeError, SessionRuntime, SessionRuntimeOptions, WorkshopSession, createLogger, phaseOf } from '../../src/runtime/index.js';
-import { serviceAccountKubeconfig } from '../support/identities.js';
+import { removeServiceAccountKubeconfigs, serviceAccountKubeconfig } from '../support/identities.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const run = promisify(execFile);
@@ -182,6 +182,7 @@ afterAll(async () => {
   await examples?.runtime.stop();
   await imported?.runtime.stop();
   await admin.close();
+  removeServiceAccountKubeconfigs();
 });
 
 describe('the runtime as the portal ServiceAccount', () => {

@@ -8,10 +8,23 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 /** How long a test token lives; the API server's minimum is 10 minutes. */
 const TOKEN_SECONDS = 3600;
 
+/** One folder per test file for the kubeconfigs it writes (see `removeServiceAccountKubeconfigs`). */
+let folder: string | undefined;
+function kubeconfigFolder(): string {
+  folder ??= fs.mkdtempSync(path.join(os.tmpdir(), 'sa-kubeconfig-'));
+  return folder;
+}
+
+/** Removes every kubeconfig `serviceAccountKubeconfig` wrote in this test file: call it in `afterAll`. */
+export function removeServiceAccountKubeconfigs(): void {
+  if (folder) fs.rmSync(folder, { recursive: true, force: true });
+  folder = undefined;
+}
+
 /**
  * Writes a kubeconfig that authenticates as ServiceAccount `namespace/name` with a token from the TokenRequest API,
- * against the same server and CA as the admin kubeconfig, and returns its path (a file of its own, mode 0600, under
- * the system's temporary folder). The ServiceAccount must exist.
+ * against the same server and CA as the admin kubeconfig, and returns its path (a file of its own, mode 0600, in a
+ * temporary folder that `removeServiceAccountKubeconfigs` removes). The ServiceAccount must exist.
  */
 export async function serviceAccountKubeconfig(
   namespace: string,
@@ -40,8 +53,7 @@ export async function serviceAccountKubeconfig(
   if (cluster.tlsServerName) clusterEntry['tls-server-name'] = cluster.tlsServerName;
 
   const user = `system:serviceaccount:${namespace}:${name}`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sa-kubeconfig-'));
-  const file = path.join(dir, 'kubeconfig');
+  const file = path.join(fs.mkdtempSync(path.join(kubeconfigFolder(), `${namespace}.${name}-`)), 'kubeconfig');
   // JSON is YAML: client-node and kubectl read it as a kubeconfig
   fs.writeFileSync(file, JSON.stringify({
     apiVersion: 'v1',
