@@ -81,8 +81,10 @@ function examplesPortal(): SynthFile[] {
 }
 
 /** The imported module, run with tsx against this repository's sources, and the files it synthesizes. */
+const IMPORT_DIR = path.join(ROOT, '.import-test', 'portal-rbac');
+
 async function importedPortal(): Promise<SynthFile[]> {
-  const dir = path.join(ROOT, '.import-test', 'portal-rbac');
+  const dir = IMPORT_DIR;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const source = importEducates({ workshopYaml: IMPORTED_WORKSHOP, portalYaml: IMPORTED_PORTAL, sourceName: 'portal-rbac' }).source
@@ -183,6 +185,7 @@ afterAll(async () => {
   await imported?.runtime.stop();
   await admin.close();
   removeServiceAccountKubeconfigs();
+  fs.rmSync(IMPORT_DIR, { recursive: true, force: true });
 });
 
 describe('the runtime as the portal ServiceAccount', () => {
