@@ -152,8 +152,14 @@ export class SessionNamespace extends Construct {
           from: [
             // pods of the same session, in any of its namespaces
             { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
-            // everything that is not a session: the portal, the ingress controller, the environment's shared services
-            { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session'] }] } },
+            // the session's own workshop pod, which lives in the environment namespace beside the other sessions'
+            // (so not the whole environment namespace: another learner's terminal is there too)
+            {
+              namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment' } },
+              podSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } },
+            },
+            // everything that is neither a session nor an environment: the portal, the ingress controller
+            { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
           ],
         }],
         egress: egressRules(this.blockedEgressCidrs),

@@ -112,14 +112,19 @@ describe('SessionTemplate', () => {
     expect(view.flatMap((r) => r.resources)).not.toContain('secrets');
   });
 
-  test('the NetworkPolicy admits the session itself and non-session namespaces, and blocks the metadata endpoints', () => {
+  test('the NetworkPolicy admits the session itself, its own workshop pod, and namespaces that are neither sessions nor environments, and blocks the metadata endpoints', () => {
     const policy = byKind(sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D' })), 'NetworkPolicy').find((p) => p.metadata.name === 'workshop-isolation')!;
     const spec = policy.spec as any;
     expect(spec.policyTypes).toEqual(['Ingress', 'Egress']);
     expect(spec.podSelector).toEqual({});
     expect(spec.ingress[0].from).toEqual([
       { namespaceSelector: { matchLabels: { 'training.cdk8s-workshops.dev/session.name': '$(session_name)' } } },
-      { namespaceSelector: { matchExpressions: [{ key: 'training.cdk8s-workshops.dev/component', operator: 'NotIn', values: ['session'] }] } },
+      // the environment namespace holds every session's workshop pod: only this session's may come in
+      {
+        namespaceSelector: { matchLabels: { 'training.cdk8s-workshops.dev/component': 'environment' } },
+        podSelector: { matchLabels: { 'training.cdk8s-workshops.dev/session.name': '$(session_name)' } },
+      },
+      { namespaceSelector: { matchExpressions: [{ key: 'training.cdk8s-workshops.dev/component', operator: 'NotIn', values: ['session', 'environment'] }] } },
     ]);
     expect(spec.egress[1].to).toEqual([
       { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32', '169.254.170.2/32', '100.100.100.200/32'] } },
