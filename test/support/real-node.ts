@@ -99,9 +99,43 @@ export async function useRealNode(): Promise<RealNode> {
   const suite = process.env.CDK8S_WORKSHOPS_TEST_STATE;
   if (hasRealNode(suite)) return nodeFor(suite, false);
   if (process.getuid?.() !== 0) throw new Error('the real node needs root (scripts/cluster/README.md, "Real node")');
-  const out = await script('up.sh', ['--real-node', PRIVATE_STATE_DIR]);
-  const kubeconfig = out.trim().split('\n').pop()!;
-  return nodeFor(path.dirname(kubeconfig), true);
+  // One real node per machine: test files (jest workers) that need a private one take turns.
+  const unlock = await lockPrivateCluster();
+  try {
+    const out = await script('up.sh', ['--real-node', PRIVATE_STATE_DIR]);
+    const kubeconfig = out.trim().split('\n').pop()!;
+    const node = nodeFor(path.dirname(kubeconfig), true);
+    return { ...node, release: () => node.release().finally(unlock) };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+}
+
+const LOCK_FILE = `${PRIVATE_STATE_DIR}.lock`;
+
+/** Waits until no other live process holds LOCK_FILE (a lock left by a dead process is taken over), then holds it. */
+async function lockPrivateCluster(timeoutMs = 60 * 60_000): Promise<() => void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(LOCK_FILE, String(process.pid), { flag: 'wx' });
+      return () => fs.rmSync(LOCK_FILE, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(fs.readFileSync(LOCK_FILE, 'utf8').trim());
+    let alive = false;
+    try {
+      process.kill(holder, 0);
+      alive = true;
+    } catch {
+      // no such process
+    }
+    if (!alive) fs.rmSync(LOCK_FILE, { force: true });
+    else if (Date.now() > deadline) throw new Error(`the private real-node cluster is still held by process ${holder} (${LOCK_FILE}) after ${timeoutMs / 60_000} min`);
+    else await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** Polls `probe` until it returns a truthy value (200 ms apart); the last error is in the timeout's message. */

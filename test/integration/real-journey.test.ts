@@ -1,0 +1,297 @@
+/**
+ * The learner's journey on real pods: dist/ applied to a cluster with a real node (kubelet + containerd), the images
+ * built from images/ with buildah and pulled by containerd from a loopback registry, the portal running as the
+ * Deployment the TrainingPortal synthesizes under its own ServiceAccount, reached through Traefik.
+ * The test setup (test/support/real-cluster.ts) only points the images at the loopback registry and steers the pods
+ * to the real node; what the constructs synthesize for users is applied as it is.
+ *
+ * Run it with the real node in the suite's cluster: CDK8S_WORKSHOPS_REAL_NODE=1 (needs root; scripts/cluster/README.md).
+ */
+import * as http from 'node:http';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchBrowser } from '../support/browser.js';
+import { RealCluster, distObjects, realDist, startRealCluster } from '../support/real-cluster.js';
+import { NETTEST_IMAGE, REAL_NODE_NAME, REAL_NODE_PLACEMENT, eventually } from '../support/real-node.js';
+import { workshops } from '../support/cli.js';
+
+const PORTAL_NAMESPACE = 'labs-ui';
+const DOMAIN = 'workshops.127-0-0-1.test';
+const PORTAL_HOST = `${PORTAL_NAMESPACE}.${DOMAIN}`;
+const ENVIRONMENT = 'labs-hello-terminal';
+const CONTENT_REPOSITORY = 'cdk8s-workshops/hello-terminal-files:1.0.0';
+
+let cluster: RealCluster;
+let browser: Browser | undefined;
+
+type Json = Record<string, any>;
+
+async function k(...args: string[]): Promise<string> {
+  const result = await cluster.node.kubectl(args, { timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr.trim()}`);
+  return result.stdout;
+}
+async function getJson(...args: string[]): Promise<Json> {
+  return JSON.parse(await k(...args, '-o', 'json'));
+}
+async function apply(objects: Json[]): Promise<void> {
+  const result = await cluster.node.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }), timeoutMs: 120_000 });
+  if (result.code !== 0) throw new Error(`kubectl apply of dist/: ${result.stderr.trim()}`);
+}
+
+/** GET through Traefik with the given Host: status and body. */
+function viaIngress(host: string, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: cluster.ingressPort, path: urlPath, headers: { host }, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET http://${host}${urlPath} through Traefik timed out`)));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Why pods matching `selector` in `namespace` are not Ready yet: phases, waiting reasons and recent events. */
+async function podTrouble(namespace: string, selector: string): Promise<string> {
+  const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
+  const lines = pods.map((p) => `${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}: ${p.status.phase} ${
+    (p.status.containerStatuses ?? []).map((c: Json) => JSON.stringify(c.state)).join(' ')} ${
+    (p.status.conditions ?? []).filter((c: Json) => c.status !== 'True').map((c: Json) => `${c.type}: ${c.message ?? c.reason ?? ''}`).join('; ')}`);
+  const events = await k('-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp');
+  return `${lines.join('\n') || '(no pods)'}\nevents:\n${events.split('\n').slice(-15).join('\n')}`;
+}
+
+/** Waits until the pods matching `selector` are all Ready (at least one); on time-out says why, naming the pods. */
+async function podsReady(what: string, namespace: string, selector: string, timeoutMs: number): Promise<Json[]> {
+  try {
+    return await eventually(what, async () => {
+      const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
+      const ready = pods.length > 0 && pods.every((p) => (p.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True'));
+      return ready ? pods : undefined;
+    }, timeoutMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${await podTrouble(namespace, selector).catch((e) => `(${e.message})`)}`);
+  }
+}
+
+beforeAll(async () => {
+  cluster = await startRealCluster();
+  // the example's content, published as users publish it (workshops publish), pulled by its dashboards
+  const published = await workshops(['publish', 'examples/hello-terminal', '--image', `${cluster.registry.host}/${CONTENT_REPOSITORY}`]);
+  if (published.code !== 0) throw new Error(`workshops publish examples/hello-terminal: ${published.stderr.trim()}`);
+
+  const objects = realDist(distObjects(), {
+    registry: cluster.registry.host,
+    activeEnvironments: [ENVIRONMENT],
+    content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT_REPOSITORY}` },
+  });
+  const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+  await apply(crds);
+  await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
+  await apply(objects.filter((o) => o.kind !== 'CustomResourceDefinition'));
+}, 60 * 60_000);
+
+afterAll(async () => {
+  for (const learner of learners) await learner.context.close().catch(() => undefined);
+  await browser?.close();
+  if (!cluster) return;
+  console.log(`real journey timings (s): ${JSON.stringify(cluster.timings)}`);
+  if (!cluster.node.own) {
+    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'workshopenvironments.training.cdk8s-workshops.dev', '--all']);
+    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', PORTAL_NAMESPACE, 'labs-k8s-fundamentals', 'labs-container-builds', ENVIRONMENT]);
+  }
+  await cluster.release();
+}, 10 * 60_000);
+
+test('the portal runs as the synthesized Deployment on the real node, under its own ServiceAccount, and answers through Traefik', async () => {
+  const started = Date.now();
+  const pods = await podsReady('the portal pods to be Ready', PORTAL_NAMESPACE, `app.kubernetes.io/name=training-portal`, 10 * 60_000);
+  console.log(`portal pods Ready ${((Date.now() - started) / 1000).toFixed(1)} s after dist/ was applied`);
+  for (const pod of pods) {
+    expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+    expect(pod.spec.serviceAccountName).toBe('training-portal');
+    expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/training-portal:0.1.0`);
+  }
+  // the process in the pod holds the token of its own ServiceAccount, not an admin's credentials
+  const subject = await k('-n', PORTAL_NAMESPACE, 'exec', pods[0].metadata.name, '--', 'node', '-e',
+    "const t=require('fs').readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token','utf8');" +
+    "console.log(JSON.parse(Buffer.from(t.split('.')[1],'base64url')).sub)");
+  expect(subject.trim()).toBe(`system:serviceaccount:${PORTAL_NAMESPACE}:training-portal`);
+  // and with it, the portal wrote its credentials Secret (the ServiceAccount's Role allows exactly that)
+  await getJson('-n', PORTAL_NAMESPACE, 'get', 'secret', 'training-portal-credentials');
+
+  const health = await eventually(`http://${PORTAL_HOST}/healthz through Traefik`, async () => {
+    const r = await viaIngress(PORTAL_HOST, '/healthz');
+    return r.status === 200 ? r : undefined;
+  }, 60_000);
+  expect(health.status).toBe(200);
+  const catalog = await viaIngress(PORTAL_HOST, '/');
+  expect(catalog.status).toBeLessThan(500);
+});
+
+/** The session's dashboard pod: the workshop Deployment's pod in the environment namespace. */
+const dashboardSelector = (session: string) => `app.kubernetes.io/name=workshop,training.cdk8s-workshops.dev/session.name=${session}`;
+const sessionHost = (session: string) => `${session}.${DOMAIN}`;
+
+test('the reserved session\'s dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed', async () => {
+  const session = `${ENVIRONMENT}-s001`;
+  const [pod] = await podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
+  expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+  expect(pod.spec.serviceAccountName).toBe(session);
+  expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/session-dashboard:0.1.0`);
+  const logs = await k('-n', ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'dashboard');
+  expect(logs).toContain(`"ref":"${cluster.podRegistry}/${CONTENT_REPOSITORY}"`);
+  expect(logs).toContain('workshop content pulled');
+  // through Traefik, the session host answers with the dashboard's own sign-in through the portal
+  const answer = await eventually(`http://${sessionHost(session)}/ through Traefik`, async () => {
+    const r = await viaIngress(sessionHost(session), '/');
+    return r.status === 302 ? r : undefined;
+  }, 60_000);
+  expect(answer.status).toBe(302);
+});
+
+/** A learner in Chromium: the portal and session hosts resolve to Traefik's loopback port. */
+interface Learner { context: BrowserContext; page: Page; session: string; secondsToDashboard: number }
+const learners: Learner[] = [];
+
+/** Register (the anonymous portal makes the visitor a guest) → Start → the progress page → the session's dashboard. */
+async function startLearner(): Promise<Learner> {
+  browser ??= await launchBrowser({ args: [`--host-resolver-rules=MAP *.${DOMAIN} 127.0.0.1:${cluster.ingressPort}`] });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`http://${PORTAL_HOST}/`);
+  expect(new URL(page.url()).pathname).toBe('/workshops/catalog/');
+  const card = page.locator('li.card', { hasText: 'Hello, Terminal' });
+  const started = Date.now();
+  await card.getByRole('button', { name: 'Start workshop' }).click();
+  // the progress page, unless the session was ready at once (a reserved one) and the portal sent her on directly
+  const sessionUrl = new RegExp(`^http://(${ENVIRONMENT}-s\\d+)\\.${DOMAIN.replace(/\./g, '\\.')}/$`);
+  await Promise.race([page.waitForSelector('ol.steps', { timeout: 60_000 }), page.waitForURL(sessionUrl, { timeout: 60_000 })]);
+  await page.waitForURL(sessionUrl, { timeout: 10 * 60_000 });
+  await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor({ timeout: 120_000 });
+  const secondsToDashboard = (Date.now() - started) / 1000;
+  const session = sessionUrl.exec(page.url())![1];
+  const learner = { context, page, session, secondsToDashboard };
+  learners.push(learner);
+  return learner;
+}
+
+/** Types a command into the learner's terminal and waits for `expected` in what it shows. */
+async function inTerminal(page: Page, command: string, expected: string | RegExp): Promise<string> {
+  const rows = page.locator('.terminal[data-terminal="1"] .xterm-rows');
+  await page.locator('.terminal[data-terminal="1"]').click();
+  await page.keyboard.type(`clear; ${command}\n`);
+  return eventually(`'${command}' to show ${expected}`, async () => {
+    const text = await rows.innerText();
+    return (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) ? text : undefined;
+  }, 60_000);
+}
+
+/** A nettest server pod in a session namespace (created by the admin, on the real node). */
+function webPod(namespace: string) {
+  return {
+    apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name: 'web', labels: { app: 'web' } },
+    spec: {
+      ...REAL_NODE_PLACEMENT,
+      terminationGracePeriodSeconds: 1,
+      securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'main', image: NETTEST_IMAGE, imagePullPolicy: 'Never', args: ['serve', '8080'],
+        resources: { limits: { cpu: '50m', memory: '32Mi' }, requests: { cpu: '10m', memory: '16Mi' } },
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  };
+}
+
+describe('in Chromium, through Traefik', () => {
+  let a: Learner;
+  let b: Learner;
+
+  test('two learners register, press Start, see the progress page and land in their own session\'s dashboard pod', async () => {
+    a = await startLearner();
+    b = await startLearner();
+    console.log(`Start → dashboard terminal connected: learner 1 ${a.secondsToDashboard.toFixed(1)} s (session ${a.session}), learner 2 ${b.secondsToDashboard.toFixed(1)} s (session ${b.session})`);
+    expect(a.session).not.toBe(b.session);
+    for (const learner of [a, b]) {
+      const [pod] = await podsReady(`the dashboard pod of ${learner.session}`, ENVIRONMENT, dashboardSelector(learner.session), 60_000);
+      expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+      // the instructions came from the registry artifact, with the session's values
+      await learner.page.locator('.page-body').getByText('This is the session dashboard').waitFor();
+    }
+  });
+
+  test('a terminal:execute action runs in the pod; kubectl sees her namespace and is refused another session\'s Secrets', async () => {
+    await apply([webPod(a.session)]);
+    await k('-n', a.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
+
+    await a.page.locator('.terminal[data-terminal="1"]').click();
+    await a.page.keyboard.type('clear\n');
+    await a.page.locator('[data-action="terminal:execute"]').first().click();
+    const rows = a.page.locator('.terminal[data-terminal="1"] .xterm-rows');
+    await eventually('the action\'s output in the terminal', async () => (await rows.innerText()).replace(/\n/g, '').includes(`Hello from session ${a.session}`));
+    // the shell runs in the dashboard pod, not on this machine
+    const pod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0];
+    expect(await inTerminal(a.page, 'hostname', pod.metadata.name.slice(0, 20))).toContain(pod.metadata.name.slice(0, 20));
+
+    const pods = await inTerminal(a.page, 'kubectl get pods', /web\s+1\/1\s+Running/);
+    expect(pods).toMatch(/NAME\s+READY\s+STATUS/);
+    const refused = await inTerminal(a.page, `kubectl get secrets -n ${b.session}`, 'Error from server (Forbidden)');
+    expect(refused).toContain('Error from server (Forbidden): secrets is forbidden');
+  });
+
+  test('a pod of one session cannot open a TCP connection to a pod of another session, and reaches its own', async () => {
+    await apply([webPod(b.session)]);
+    await k('-n', b.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
+    const ip = async (namespace: string, selector: string) => (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items[0].status.podIP as string;
+    const ownWeb = await ip(a.session, 'app=web');
+    const otherWeb = await ip(b.session, 'app=web');
+    const otherDashboard = await ip(ENVIRONMENT, dashboardSelector(b.session));
+    const dashboardPod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0].metadata.name as string;
+    const curl = async (url: string) => {
+      const r = await cluster.node.kubectl(['-n', ENVIRONMENT, 'exec', dashboardPod, '-c', 'dashboard', '--', 'curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url], { timeoutMs: 30_000 });
+      return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
+    };
+    const nettest = async (namespace: string, target: string) => {
+      const r = await cluster.node.kubectl(['-n', namespace, 'exec', 'web', '--', '/nettest', 'connect', target], { timeoutMs: 30_000 });
+      return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
+    };
+    // her own: from her terminal's pod and from her namespace
+    expect(await curl(`http://${ownWeb}:8080/`)).toMatchObject({ code: 0, out: '200' });
+    // the other session's pods: from her terminal's pod (the environment namespace holds every session's) …
+    const fromTerminal = await curl(`http://${otherWeb}:8080/`);
+    expect(fromTerminal.code).not.toBe(0);
+    expect(fromTerminal.err).toMatch(/Couldn't connect|timed out|refused/i);
+    expect((await curl(`http://${otherDashboard}:10080/healthz`)).code).not.toBe(0);
+    // … and from a pod of her session namespace
+    const fromNamespace = await nettest(a.session, `${otherWeb}:8080`);
+    expect(fromNamespace.code).not.toBe(0);
+    expect(fromNamespace.err).toMatch(/refused|timeout|unreachable/i);
+    expect((await nettest(a.session, `${otherDashboard}:10080`)).code).not.toBe(0);
+    // while the other session reaches its own pod
+    expect(await nettest(b.session, `${otherWeb}:8080`)).toMatchObject({ code: 0, out: 'connected' });
+  });
+
+  test('End session: the session namespace and everything the session owns are gone', async () => {
+    const session = a.session;
+    const uid = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).metadata.uid as string;
+    const page = a.page;
+    await page.goto(`http://${PORTAL_HOST}/workshops/session/${session}/`);
+    await page.getByRole('button', { name: 'End session', exact: true }).first().click();
+    const confirm = page.getByRole('button', { name: 'End session', exact: true });
+    if (await confirm.count() > 0 && new URL(page.url()).pathname.endsWith('/delete/')) await confirm.click();
+    await eventually(`namespace ${session} to be gone`, async () => {
+      const r = await cluster.node.kubectl(['get', 'namespace', session]);
+      return r.code !== 0 && r.stderr.includes('NotFound');
+    }, 5 * 60_000);
+    await eventually(`what ${session} owns in ${ENVIRONMENT} to be gone`, async () => {
+      const left = (await getJson('-n', ENVIRONMENT, 'get', 'deployments,services,ingresses,configmaps,secrets,serviceaccounts,networkpolicies,pods')).items as Json[];
+      const owned = left.filter((o) => (o.metadata.ownerReferences ?? []).some((r: Json) => r.uid === uid) || o.metadata.labels?.['training.cdk8s-workshops.dev/session.name'] === session);
+      return owned.length === 0;
+    }, 5 * 60_000);
+    const r = await cluster.node.kubectl(['get', 'workshopsessions.training.cdk8s-workshops.dev', session]);
+    expect(r.stderr).toContain('NotFound');
+    // the other learner's session is untouched
+    expect((await getJson('get', 'namespace', b.session)).status.phase).toBe('Active');
+  });
+});

@@ -1,0 +1,192 @@
+/**
+ * Everything the learner's journey on real pods needs, around the real node of test/support/real-node.ts:
+ * - a loopback docker-registry (test/support/registry.ts) that the node's containerd pulls from over plain http, and a
+ *   TCP forward from the node's address to it, so that pods (whose loopback is their own) reach it as well;
+ * - the project's images built by scripts/images/build.sh and pushed there by scripts/images/push.sh;
+ * - Traefik (scripts/ingress/up.sh --name …) on a loopback port, routing the cluster's Ingresses;
+ * - dist/ as a user applies it, except where the TEST SETUP has to steer it (`realDist`): images from the loopback
+ *   registry, pods on the real node (REAL_NODE_PLACEMENT), what the constructs synthesize for users left as it is.
+ *
+ * One real node per machine: the suite's cluster is used when it has one (CDK8S_WORKSHOPS_REAL_NODE=1 in the
+ * environment of jest, the usual way to run this); else useRealNode() starts a private one, and files that do so
+ * take turns through its lock file (see real-node.ts).
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT, run } from './cli.js';
+import { REAL_NODE_PLACEMENT, RealNode, useRealNode } from './real-node.js';
+import { TestRegistry, startRegistry } from './registry.js';
+
+/** The node's address on its bridge: what pods reach the host on (scripts/cluster/README.md, "How it is wired"). */
+export const NODE_IP = '198.18.0.1';
+/** Where dist/ points its images; the test setup rewrites this prefix to the loopback registry. */
+const PUBLISHED_REGISTRY = 'ghcr.io/';
+
+type Json = Record<string, any>;
+
+export interface RealCluster {
+  readonly node: RealNode;
+  readonly registry: TestRegistry;
+  /** `198.18.0.1:<port>`: the same registry as pods reach it. */
+  readonly podRegistry: string;
+  /** Traefik's http port on 127.0.0.1. */
+  readonly ingressPort: number;
+  /** Seconds each preparation step took, for the report. */
+  readonly timings: Record<string, number>;
+  release(): Promise<void>;
+}
+
+async function script(file: string, args: string[], timeoutMs: number): Promise<string> {
+  const result = await run('bash', [path.join(ROOT, file), ...args], { timeoutMs });
+  if (result.code !== 0) {
+    throw new Error(`${file} ${args.join(' ')} failed (exit code ${result.code}):\n${result.stderr.slice(-4000)}`);
+  }
+  return result.stdout;
+}
+
+/** A TCP forward from `host:0` to `target` (host:port); resolves with the port it listens on. */
+async function forward(host: string, target: string): Promise<{ port: number; close(): Promise<void> }> {
+  const [targetHost, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((incoming) => {
+    const outgoing = net.connect(targetPort, targetHost);
+    for (const s of [incoming, outgoing]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => s.destroy());
+    }
+    incoming.pipe(outgoing).pipe(incoming);
+  });
+  await new Promise<void>((resolve, reject) => server.listen(0, host, resolve).on('error', reject));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    close: () => new Promise((resolve) => {
+      sockets.forEach((s) => s.destroy());
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/**
+ * The real node, a registry it pulls from with the project's images in it, and Traefik. Each step fails loudly,
+ * naming the component. `release()` undoes what this started (and the node, if it was started here).
+ */
+export async function startRealCluster(): Promise<RealCluster> {
+  const timings: Record<string, number> = {};
+  const timed = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
+    const start = Date.now();
+    try {
+      return await step();
+    } finally {
+      timings[what] = Math.round((Date.now() - start) / 100) / 10;
+    }
+  };
+  const undo: Array<() => Promise<unknown>> = [];
+  const release = async () => {
+    for (const step of undo.reverse()) await step().catch((error) => console.error(`real cluster clean-up: ${(error as Error).message}`));
+  };
+  try {
+    const node = await timed('real node', () => useRealNode());
+    undo.push(() => node.release());
+    const registry = await startRegistry();
+    undo.push(() => registry.stop());
+    await node.addRegistry(registry.host);
+    const podForward = await forward(NODE_IP, registry.host);
+    undo.push(() => podForward.close());
+    // build (a no-op when cached) and push; the tag is the project's version, as dist/ names it
+    await timed('images build and push', () => script('scripts/images/push.sh', [registry.host], 60 * 60_000));
+    const ingressPort = await timed('ingress up', async () => {
+      // up.sh picks a port no socket listens on; on a busy machine a client socket may still hold it: try again
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const out = await script('scripts/ingress/up.sh', ['--name', 'real-journey', node.stateDir], 30 * 60_000);
+          return Number(out.trim().split('\n').pop());
+        } catch (error) {
+          if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
+        }
+      }
+    });
+    undo.push(() => script('scripts/ingress/down.sh', ['--name', 'real-journey', node.stateDir], 60_000));
+    if (!Number.isInteger(ingressPort) || ingressPort <= 0) throw new Error(`scripts/ingress/up.sh printed no port (got ${ingressPort})`);
+    return { node, registry, podRegistry: `${NODE_IP}:${podForward.port}`, ingressPort, timings, release };
+  } catch (error) {
+    await release();
+    throw error;
+  }
+}
+
+/** Every object of dist/: the cluster-wide objects, the portal, and each workshop environment of `labs`. */
+export function distObjects(): Json[] {
+  const files = [
+    ...fs.readdirSync(path.join(ROOT, 'dist/cluster')).sort().map((f) => path.join('dist/cluster', f)),
+    'dist/labs/portal.k8s.yaml',
+    ...fs.readdirSync(path.join(ROOT, 'dist/labs')).sort()
+      .filter((d) => fs.statSync(path.join(ROOT, 'dist/labs', d)).isDirectory())
+      .flatMap((d) => fs.readdirSync(path.join(ROOT, 'dist/labs', d)).sort().map((f) => path.join('dist/labs', d, f))),
+  ].filter((f) => f.endsWith('.yaml'));
+  return files.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(ROOT, f), 'utf8')).map((d) => d.toJSON()).filter(Boolean));
+}
+
+export interface RealDistOptions {
+  /** `127.0.0.1:<port>`: what containerd pulls the images from. */
+  readonly registry: string;
+  /** The environments that keep their synthesized pool; the others get `initial: 0, reserved: 0`. */
+  readonly activeEnvironments: readonly string[];
+  /** Per environment: the content artifact its dashboards pull (a registry pods reach, over plain http). */
+  readonly content?: Readonly<Record<string, string>>;
+}
+
+/** The pod spec of a workload object, if it has one. */
+function podSpecOf(object: Json): Json | undefined {
+  if (object.kind === 'Pod') return object.spec;
+  return object.spec?.template?.spec;
+}
+
+/**
+ * What the test setup changes in dist/ before applying it, and nothing else: image references from the published
+ * registry to the loopback one; every pod (the portal's, and those the session templates create) on the real node;
+ * the pools of environments the test does not use emptied (their console and editor images are not built here);
+ * the content source of the environments named in `content`. Returns new objects; dist/ is not touched.
+ */
+export function realDist(objects: Json[], options: RealDistOptions): Json[] {
+  const rewriteImages = (value: unknown): unknown => {
+    if (typeof value === 'string') return value.startsWith(PUBLISHED_REGISTRY) ? `${options.registry}/${value.slice(PUBLISHED_REGISTRY.length)}` : value;
+    if (Array.isArray(value)) return value.map(rewriteImages);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteImages(v)]));
+    return value;
+  };
+  const place = (object: Json) => {
+    const spec = podSpecOf(object);
+    if (!spec?.containers) return;
+    spec.nodeSelector = { ...spec.nodeSelector, ...REAL_NODE_PLACEMENT.nodeSelector };
+    spec.tolerations = [...(spec.tolerations ?? []), ...REAL_NODE_PLACEMENT.tolerations];
+  };
+  return objects.map((original) => {
+    const object = rewriteImages(structuredClone(original)) as Json;
+    place(object);
+    if (object.kind === 'WorkshopEnvironment') {
+      const name = object.metadata.name as string;
+      const nested = [...(object.spec.session?.objects ?? []), ...(object.spec.environment?.objects ?? [])] as Json[];
+      nested.forEach(place);
+      if (!options.activeEnvironments.includes(name)) object.spec.pool = { ...object.spec.pool, initial: 0, reserved: 0 };
+      const content = options.content?.[name];
+      if (content) {
+        object.spec.workshop.content = { image: { ref: content } };
+        for (const nestedObject of nested) {
+          if (nestedObject.kind === 'ConfigMap' && nestedObject.data?.['dashboard.json']) {
+            const dashboard = JSON.parse(nestedObject.data['dashboard.json']);
+            dashboard.content = { image: { ref: content } };
+            nestedObject.data['dashboard.json'] = JSON.stringify(dashboard, null, 2);
+          }
+          const spec = podSpecOf(nestedObject);
+          const dashboardContainer = spec?.containers?.find((c: Json) => c.name === 'dashboard');
+          // the pods' registry is plain http and not on their loopback
+          if (dashboardContainer) dashboardContainer.env = [...(dashboardContainer.env ?? []), { name: 'CONTENT_REGISTRY_INSECURE', value: 'true' }];
+        }
+      }
+    }
+    return object;
+  });
+}
