@@ -33,7 +33,7 @@ describe('workshops new', () => {
 
     const synth = await run('npm', ['run', 'synth'], { cwd: dir, timeoutMs: 180_000 });
     expect(synth.code).toBe(0);
-    expect(synth.stdout).toMatch(/synthesized 4 files with \d+ objects into dist\//);
+    expect(synth.stdout).toMatch(/synthesized 5 files with \d+ objects into dist\//);
     expect(fs.readFileSync(path.join(dir, 'dist', 'dev', 'my-lab', 'environment.k8s.yaml'), 'utf8')).toContain('title: My Lab');
 
     const tested = await run('npm', ['test'], { cwd: dir, timeoutMs: 180_000 });

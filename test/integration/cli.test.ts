@@ -91,7 +91,7 @@ describe('synth and validate on the examples', () => {
     const out = tmp('cli-synth-');
     const run = await workshops(['synth', '--out', out]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^synthesized 6 files with \\d+ objects into ${out}/`));
+    expect(run.stdout).toMatch(new RegExp(`^synthesized 7 files with \\d+ objects into ${out}/`));
     expect(run.stdout).toMatch(/WorkshopEnvironment\s+3\n/);
     expect(run.stdout).toMatch(/CustomResourceDefinition\s+2\n/);
     // the same bytes as the committed dist/

@@ -253,9 +253,11 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
   const variables: Record<string, string> = { home_directory: homeDir };
   for (const [env, variable] of Object.entries(VARIABLES)) if (pod.env[env]) variables[variable] = pod.env[env];
   // The learner's shells get the pod's environment (never the dashboard's own secrets), plus a kubeconfig for this
-  // cluster, since their HOME is a scratch folder.
-  Object.assign(process.env, learnerEnvironment(pod.env));
+  // cluster, since their HOME is a scratch folder. The kubeconfig is this machine's, resolved before the pod's
+  // environment is copied in: the pod's KUBECONFIG names a file that exists only inside the workshop pod.
   const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config');
+  const { KUBECONFIG: _podKubeconfig, ...podEnv } = learnerEnvironment(pod.env);
+  Object.assign(process.env, podEnv);
   if (fs.existsSync(kubeconfig.split(path.delimiter)[0])) process.env.KUBECONFIG = kubeconfig.split(path.delimiter).map((f) => path.resolve(f)).join(path.delimiter);
 
   // The dashboard itself listens on a loopback port of its own, behind the command's port.
