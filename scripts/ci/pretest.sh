@@ -11,3 +11,5 @@ phase "control plane build" bash scripts/cluster/build.sh
 phase "real node build" bash scripts/cluster/node-build.sh
 # the ingress controller (Traefik) that routes the portal and session hosts in the tests
 phase "Traefik build" bash scripts/ingress/build.sh
+# the images of the portal, the session dashboard and the examples, built from images/ with buildah
+phase "images build" bash scripts/images/build.sh
