@@ -1,11 +1,19 @@
 import { App, AppProps } from 'cdk8s';
 import { ArgoCdOptions, argoCdFiles } from './argocd.js';
+import { IMAGE_REGISTRY_CONTEXT, checkImageRegistry } from './images.js';
 import { synthesize, writeFiles } from './synthesizer.js';
 
 /** Options of a `WorkshopApp`: cdk8s' own, plus the opt-in Argo CD output. */
 export interface WorkshopAppProps extends AppProps {
   /** Also write `argocd/` (an app-of-apps, its AppProject and health checks) for Argo CD to sync dist/ from git. */
   readonly argocd?: ArgoCdOptions;
+  /**
+   * The registry every image this project builds is pulled from (the portal, the session dashboard, and the Docker
+   * and ImageRegistry capabilities' daemons), e.g. `registry.example.com/workshops` after
+   * `workshops images push --registry registry.example.com/workshops`. An image set on a construct still wins.
+   * @default - the portal and dashboard from ghcr.io, the capabilities' upstream images from Docker Hub
+   */
+  readonly imageRegistry?: string;
 }
 
 /**
@@ -18,6 +26,7 @@ export class WorkshopApp extends App {
   constructor(props: WorkshopAppProps = {}) {
     super(props);
     this.argocd = props.argocd;
+    if (props.imageRegistry !== undefined) this.node.setContext(IMAGE_REGISTRY_CONTEXT, checkImageRegistry(props.imageRegistry));
   }
 
   public synth(): void {

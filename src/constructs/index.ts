@@ -8,6 +8,7 @@ export * from './capability.js';
 export * from './content-source.js';
 export * from './crds.js';
 export * from './duration.js';
+export * from './images.js';
 export * from './kinds.js';
 export * from './manifest.js';
 export * from './names.js';

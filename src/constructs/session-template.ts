@@ -1,6 +1,7 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
+import { projectImage } from './images.js';
 import { API_VERSION, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import { SecurityPolicy } from './security-policy.js';
@@ -71,7 +72,7 @@ export interface SessionTemplateOptions extends SessionNamespaceOptions {
   readonly environmentSecurityPolicy?: SecurityPolicy;
   /**
    * Image of the workshop pod's dashboard container: the learner's tools live in it.
-   * @default DEFAULT_WORKSHOP_IMAGE
+   * @default - `<imageRegistry>/cdk8s-workshops/session-dashboard:<version>` (WorkshopApp's `imageRegistry`), else DEFAULT_WORKSHOP_IMAGE
    */
   readonly workshopImage?: string;
   /**
@@ -234,7 +235,7 @@ export class SessionTemplate extends TemplateChart {
     const selector = { 'app.kubernetes.io/name': 'workshop', [Labels.SESSION]: variable('session_name') };
     this._containers.push({
       name: 'dashboard',
-      image: props.workshopImage ?? DEFAULT_WORKSHOP_IMAGE,
+      image: props.workshopImage ?? projectImage(this, 'session-dashboard'),
       imagePullPolicy: 'IfNotPresent',
       ports: [{ name: 'http', containerPort: DASHBOARD_PORT }],
       envFrom: [{ secretRef: { name: names.secret } }],

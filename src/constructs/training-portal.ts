@@ -1,6 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { checkDuration, formatSeconds } from './duration.js';
+import { projectImage } from './images.js';
 import { apiGroupOf, lookupKind } from './kinds.js';
 import { Manifest, describeManifest } from './manifest.js';
 import { API_GROUP, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
@@ -105,7 +106,7 @@ export interface TrainingPortalProps {
   readonly storageClass?: string;
   /** Registry that `$(image_repository)` points to. @default 'registry.default.svc.cluster.local' */
   readonly imageRepository?: string;
-  /** @default DEFAULT_PORTAL_IMAGE */
+  /** @default - `<imageRegistry>/cdk8s-workshops/training-portal:<version>` (WorkshopApp's `imageRegistry`), else DEFAULT_PORTAL_IMAGE */
   readonly image?: string;
   /** Portal replicas; any replica serves any request. @default 2 */
   readonly replicas?: number;
@@ -388,7 +389,7 @@ export class TrainingPortal extends Chart {
             },
             containers: [{
               name: 'portal',
-              image: this.props.image ?? DEFAULT_PORTAL_IMAGE,
+              image: this.props.image ?? projectImage(this, 'training-portal'),
               imagePullPolicy: 'IfNotPresent',
               // images/portal/Dockerfile: the portal process (runtime, pages, REST API, admin) on port 8080
               command: ['node', '/app/lib/apps/portal.js'],

@@ -1,4 +1,5 @@
 import { Capability } from '../capability.js';
+import { projectImage } from '../images.js';
 import { SecurityPolicy } from '../security-policy.js';
 import type { SessionTemplate } from '../session-template.js';
 
@@ -43,7 +44,7 @@ export class Docker extends Capability {
     const memory = this.props.memory ?? '768Mi';
     session.addContainer({
       name: 'docker',
-      image: this.props.image ?? 'docker:27.5.1-dind',
+      image: this.props.image ?? projectImage(session, 'docker-daemon', 'docker:27.5.1-dind'),
       imagePullPolicy: 'IfNotPresent',
       args: ['dockerd', '--host=unix:///var/run/docker/docker.sock', `--mtu=${this.props.mtu ?? 1400}`, '--group=1001'],
       env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],

@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Capability } from '../capability.js';
+import { projectImage } from '../images.js';
 import { Labels } from '../names.js';
 import { SessionTemplate, restrictedContainer } from '../session-template.js';
 
@@ -76,7 +77,7 @@ export class ImageRegistry extends Capability {
             securityContext: { seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
             containers: [{
               name: 'registry',
-              image: this.props.image ?? 'registry:2.8.3',
+              image: this.props.image ?? projectImage(scope, 'registry', 'registry:2.8.3'),
               imagePullPolicy: 'IfNotPresent',
               ports: [{ name: 'registry', containerPort: 5000 }],
               env: [
