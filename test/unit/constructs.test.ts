@@ -252,6 +252,39 @@ describe('TrainingPortal', () => {
     expect(portalFiles().find((f) => f.path === 'labs/portal.k8s.yaml')!.objects).toMatchSnapshot();
   });
 
+  test('a NetworkPolicy lets the ingress controller and its environments\' workshop pods reach the portal, and no session namespace', () => {
+    const policy = portalFiles().flatMap((f) => f.objects).find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'labs-ui')!;
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'training-portal', 'training.cdk8s-workshops.dev/portal.name': 'labs' } },
+      policyTypes: ['Ingress'],
+      ingress: [{
+        from: [
+          { namespaceSelector: { matchExpressions: [{ key: 'training.cdk8s-workshops.dev/component', operator: 'NotIn', values: ['session', 'environment'] }] } },
+          { namespaceSelector: { matchLabels: { 'training.cdk8s-workshops.dev/component': 'environment', 'training.cdk8s-workshops.dev/portal.name': 'labs' } } },
+        ],
+        ports: [{ protocol: 'TCP', port: 8080 }],
+      }],
+    });
+  });
+
+  test('allowedNamespaces names who else may connect; trustedProxies reach the portal as PORTAL_TRUSTED_PROXIES; bad hops name the field', () => {
+    const app = new App();
+    new TrainingPortal(app, 'labs', { allowedNamespaces: ['traefik', 'monitoring'], trustedProxies: ['10.244.0.0/16', 'fd00::1'] });
+    const objects = synthesize(app).flatMap((f) => f.objects);
+    const policy = objects.find((o) => o.kind === 'NetworkPolicy' && o.metadata.namespace === 'labs-ui')!;
+    expect((policy.spec as { ingress: { from: unknown[] }[] }).ingress[0].from.slice(0, 2)).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } } },
+    ]);
+    const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'training-portal')!;
+    const env = (deployment as unknown as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } }).spec.template.spec.containers[0].env;
+    expect(env.find((e) => e.name === 'PORTAL_TRUSTED_PROXIES')).toEqual({ name: 'PORTAL_TRUSTED_PROXIES', value: '10.244.0.0/16,fd00::1' });
+    expect(() => new TrainingPortal(new App(), 'p', { trustedProxies: ['10.0.0.0/33'] }))
+      .toThrow(`TrainingPortal 'p': 'trustedProxies[0]' ("10.0.0.0/33") must be an IP address or CIDR such as 10.0.0.7 or 10.244.0.0/16`);
+    expect(() => new TrainingPortal(new App(), 'p', { trustedProxies: ['ingress.example.com'] }))
+      .toThrow(`TrainingPortal 'p': 'trustedProxies[0]' ("ingress.example.com") must be an IP address or CIDR such as 10.0.0.7 or 10.244.0.0/16`);
+  });
+
   test('its ClusterRole holds only what cannot be namespaced: no Secret or Deployment writes, no namespace patches, bind by name, no escalate', () => {
     const objects = portalFiles().flatMap((f) => f.objects);
     const role = objects.find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs')!;
