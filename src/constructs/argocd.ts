@@ -11,6 +11,7 @@
  * - `bootstrap/argocd-cm-health.k8s.yaml`: the `argocd-cm` keys with the health checks; merge them into Argo CD's own
  *   ConfigMap with `kubectl apply --server-side` (only these keys change).
  */
+import { registerKind } from './kinds.js';
 import { Manifest } from './manifest.js';
 import { API_GROUP, Annotations, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
 import type { SynthFile } from './synthesizer.js';
@@ -32,6 +33,9 @@ export interface ArgoCdOptions {
 }
 
 const ARGO_API = 'argoproj.io/v1alpha1';
+// the kinds this file synthesizes, for the clients that apply and read them
+registerKind(ARGO_API, 'Application', { resource: 'applications', namespaced: true });
+registerKind(ARGO_API, 'AppProject', { resource: 'appprojects', namespaced: true });
 /** Code-point order: the same on every machine, whatever its locale. */
 const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 /** Child Applications delete what they deployed when they are deleted (a portal removed from git is pruned). */
@@ -176,10 +180,10 @@ function childApplication(folder: string, files: readonly SynthFile[], opts: Res
     throw new Error(`dist/${folder}: has namespaced objects but no Namespace labelled ${Labels.COMPONENT}=portal to deploy the Argo CD Application to`);
   }
   const wave = folder === 'cluster' ? '-1' : '0';
-  return application(`${opts.project}-${folder}`, opts, `${opts.path}/${folder}`, folder === 'cluster' ? {} : { recurse: true }, namespace, wave, true);
+  return application(`${opts.project}-${folder}`, opts, `${opts.path}/${folder}`, folder === 'cluster' ? undefined : { recurse: true }, namespace, wave, true);
 }
 
-function application(name: string, opts: Resolved, path: string, directory: Record<string, unknown>, namespace: string,
+function application(name: string, opts: Resolved, path: string, directory: Record<string, unknown> | undefined, namespace: string,
   wave: string | undefined, child: boolean): Manifest {
   const annotations: Record<string, string> = {};
   if (wave !== undefined) annotations[Annotations.SYNC_WAVE] = wave;
@@ -195,7 +199,8 @@ function application(name: string, opts: Resolved, path: string, directory: Reco
     },
     spec: {
       project: opts.project,
-      source: { repoURL: opts.repoURL, targetRevision: opts.targetRevision, path, directory },
+      // no `directory: {}`: Argo CD drops an empty one from the live Application, and the root would see drift
+      source: { repoURL: opts.repoURL, targetRevision: opts.targetRevision, path, ...(directory ? { directory } : {}) },
       destination: { server: opts.server, ...(namespace ? { namespace } : {}) },
       syncPolicy: {
         automated: { prune: true, selfHeal: true },

@@ -34,7 +34,7 @@ describe('argoCdFiles', () => {
       ['workshops-cluster', '-1'], ['workshops-labs', '0'],
     ]);
     const [cluster, labs] = apps as Array<Manifest & { spec: Record<string, any> }>;
-    expect(cluster.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/cluster', directory: {} });
+    expect(cluster.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/cluster' });
     expect(cluster.spec.destination).toEqual({ server: 'https://kubernetes.default.svc' });
     expect(labs.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/labs', directory: { recurse: true } });
     expect(labs.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: 'labs-ui' });
