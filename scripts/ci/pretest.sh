@@ -13,3 +13,5 @@ phase "real node build" bash scripts/cluster/node-build.sh
 phase "Traefik build" bash scripts/ingress/build.sh
 # the images of the portal, the session dashboard and the examples, built from images/ with buildah
 phase "images build" bash scripts/images/build.sh
+# Argo CD (application controller + repo server) for the GitOps test, from the Go module proxy
+phase "argocd build" bash scripts/argocd/build.sh
