@@ -19,6 +19,9 @@ const DOMAIN = 'workshops.127-0-0-1.test';
 const PORTAL_HOST = `${PORTAL_NAMESPACE}.${DOMAIN}`;
 const ENVIRONMENT = 'labs-hello-terminal';
 const CONTENT_REPOSITORY = 'cdk8s-workshops/hello-terminal-files:1.0.0';
+/** The example with the Docker and ImageRegistry capabilities: docker-in-docker beside the dashboard, a registry per session. */
+const BUILDS_ENVIRONMENT = 'labs-container-builds';
+const BUILDS_CONTENT_REPOSITORY = 'cdk8s-workshops/container-builds-files:1.0.0';
 
 let cluster: RealCluster;
 let browser: Browser | undefined;
@@ -77,13 +80,24 @@ async function podsReady(what: string, namespace: string, selector: string, time
 beforeAll(async () => {
   cluster = await startRealCluster();
   // the example's content, published as users publish it (workshops publish), pulled by its dashboards
-  const published = await workshops(['publish', 'examples/hello-terminal', '--image', `${cluster.registry.host}/${CONTENT_REPOSITORY}`]);
-  if (published.code !== 0) throw new Error(`workshops publish examples/hello-terminal: ${published.stderr.trim()}`);
+  for (const [example, repository] of [['hello-terminal', CONTENT_REPOSITORY], ['container-builds', BUILDS_CONTENT_REPOSITORY]]) {
+    const published = await workshops(['publish', `examples/${example}`, '--image', `${cluster.registry.host}/${repository}`]);
+    if (published.code !== 0) throw new Error(`workshops publish examples/${example}: ${published.stderr.trim()}`);
+  }
 
   const objects = realDist(distObjects(), {
     registry: cluster.registry.host,
-    activeEnvironments: [ENVIRONMENT],
-    content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT_REPOSITORY}` },
+    activeEnvironments: [ENVIRONMENT, BUILDS_ENVIRONMENT],
+    // container-builds names its content by a Git URL, which dashboards do not pull yet: its published artifact instead
+    content: {
+      [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT_REPOSITORY}`,
+      [BUILDS_ENVIRONMENT]: `${cluster.podRegistry}/${BUILDS_CONTENT_REPOSITORY}`,
+    },
+    // Docker Hub's images of the Docker and ImageRegistry capabilities: the ones scripts/images builds from Debian
+    images: {
+      'docker:27.5.1-dind': `${cluster.registry.host}/cdk8s-workshops/docker-daemon:0.1.0`,
+      'registry:2.8.3': `${cluster.registry.host}/cdk8s-workshops/registry:0.1.0`,
+    },
   });
   const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
   await apply(crds);
@@ -98,7 +112,7 @@ afterAll(async () => {
   console.log(`real journey timings (s): ${JSON.stringify(cluster.timings)}`);
   if (!cluster.node.own) {
     await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'workshopenvironments.training.cdk8s-workshops.dev', '--all']);
-    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', PORTAL_NAMESPACE, 'labs-k8s-fundamentals', 'labs-container-builds', ENVIRONMENT]);
+    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', PORTAL_NAMESPACE, 'labs-k8s-fundamentals', BUILDS_ENVIRONMENT, ENVIRONMENT]);
   }
   await cluster.release();
 }, 10 * 60_000);
@@ -148,6 +162,30 @@ test('the reserved session\'s dashboard pod becomes Ready on the real node with 
     return r.status === 302 ? r : undefined;
   }, 60_000);
   expect(answer.status).toBe(302);
+  console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s (the node's first pull of the dashboard image)`);
+});
+
+/** Seconds from a WorkshopSession's Creating to its Ready, from its status history. */
+async function secondsToReady(session: string): Promise<string> {
+  const history = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status.history as Array<{ phase: string; time: string }>;
+  const at = (phase: string) => Date.parse(history.find((h) => h.phase === phase)!.time);
+  return ((at('Ready') - at('Creating')) / 1000).toFixed(1);
+}
+
+test('container-builds reaches Ready on the real node: docker-in-docker beside the dashboard builds an image, and the session has its registry', async () => {
+  const session = `${BUILDS_ENVIRONMENT}-s001`;
+  const [pod] = await podsReady(`the dashboard pod of ${session} (dashboard + docker daemon) to be Ready`, BUILDS_ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
+  expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+  expect(pod.spec.containers.map((c: Json) => c.name).sort()).toEqual(['dashboard', 'docker']);
+  await eventually(`${session} to be Ready`, async () => (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.phase === 'Ready', 5 * 60_000);
+  const [registryPod] = await podsReady(`the registry of ${session}`, session, 'app.kubernetes.io/name=registry', 5 * 60_000);
+  expect(registryPod.spec.nodeName).toBe(REAL_NODE_NAME);
+  // the learner's docker CLI talks to the daemon in the sidecar, which builds
+  const build = await cluster.node.kubectl(['-n', BUILDS_ENVIRONMENT, 'exec', pod.metadata.name, '-c', 'dashboard', '--', 'bash', '-c',
+    'cd "$(mktemp -d)" && echo hi >f && printf "FROM scratch\nCOPY f /f\n" >Dockerfile && docker build -q -t real-journey/t:1 .'], { timeoutMs: 120_000 });
+  expect(build).toMatchObject({ code: 0 });
+  expect(build.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
+  console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s`);
 });
 
 /** A learner in Chromium: the portal and session hosts resolve to Traefik's loopback port. */

@@ -136,6 +136,11 @@ export interface RealDistOptions {
   readonly activeEnvironments: readonly string[];
   /** Per environment: the content artifact its dashboards pull (a registry pods reach, over plain http). */
   readonly content?: Readonly<Record<string, string>>;
+  /**
+   * Images of other registries replaced by ones built here, e.g. Docker Hub's `docker:…-dind` by
+   * `<registry>/cdk8s-workshops/docker-daemon` (what a user does with the capability's `image` prop).
+   */
+  readonly images?: Readonly<Record<string, string>>;
 }
 
 /** The pod spec of a workload object, if it has one. */
@@ -146,13 +151,16 @@ function podSpecOf(object: Json): Json | undefined {
 
 /**
  * What the test setup changes in dist/ before applying it, and nothing else: image references from the published
- * registry to the loopback one; every pod (the portal's, and those the session templates create) on the real node;
+ * registry to the loopback one (and `images`); every pod (the portal's, and those the session templates create) on the real node;
  * the pools of environments the test does not use emptied (their console and editor images are not built here);
  * the content source of the environments named in `content`. Returns new objects; dist/ is not touched.
  */
 export function realDist(objects: Json[], options: RealDistOptions): Json[] {
   const rewriteImages = (value: unknown): unknown => {
-    if (typeof value === 'string') return value.startsWith(PUBLISHED_REGISTRY) ? `${options.registry}/${value.slice(PUBLISHED_REGISTRY.length)}` : value;
+    if (typeof value === 'string') {
+      if (options.images?.[value]) return options.images[value];
+      return value.startsWith(PUBLISHED_REGISTRY) ? `${options.registry}/${value.slice(PUBLISHED_REGISTRY.length)}` : value;
+    }
     if (Array.isArray(value)) return value.map(rewriteImages);
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewriteImages(v)]));
     return value;
