@@ -7,8 +7,11 @@
 //   OIDC_ISSUER/OIDC_CLIENT_ID/OIDC_CLIENT_SECRET/OIDC_NAME, PORTAL_DEV_DASHBOARD_ORIGINS (comma-separated),
 //   PORTAL_DEV_SESSION_URL (local development only: send learners there instead of the session's own address),
 //   SECURE_COOKIES (default true), PORTAL_TRUSTED_PROXIES (comma-separated addresses/CIDRs of the ingress hops whose
-//   X-Forwarded-For is believed; default none), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
+//   X-Forwarded-For is believed; default none), PORTAL_ACCESS_CODE (the event access code; overrides portal.json's
+//   password), PORTAL_FRAME_ANCESTORS (comma-separated origins that may frame the portal), PORTAL_INDEX_URL (where
+//   learners go when their session ends), PORTAL_THEME_CSS (path of a style sheet the pages link), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
+import * as fs from 'node:fs';
 import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
 import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
 import { envReader } from './env.js';
@@ -30,6 +33,18 @@ async function main() {
   const devSessionUrl = process.env.PORTAL_DEV_SESSION_URL || undefined;
   if (devSessionUrl && !/^https?:\/\/[^/]/.test(devSessionUrl.split('{session}').join('s'))) {
     fail(`PORTAL_DEV_SESSION_URL must be an http(s) URL such as http://127.0.0.1:10080, not '${devSessionUrl}'`);
+  }
+  const accessCode = process.env.PORTAL_ACCESS_CODE;
+  if (accessCode !== undefined && !accessCode.trim()) fail('PORTAL_ACCESS_CODE is set but empty: give the Secret key a code, or unset it');
+  const indexUrl = process.env.PORTAL_INDEX_URL || undefined;
+  if (indexUrl && !/^https?:\/\/[^/]/.test(indexUrl)) fail(`PORTAL_INDEX_URL must be an http(s) URL, not '${indexUrl}'`);
+  let themeCss: string | undefined;
+  if (process.env.PORTAL_THEME_CSS) {
+    try {
+      themeCss = fs.readFileSync(process.env.PORTAL_THEME_CSS, 'utf8');
+    } catch (error) {
+      fail(`PORTAL_THEME_CSS (${process.env.PORTAL_THEME_CSS}) cannot be read: ${(error as Error).message}`);
+    }
   }
   const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
@@ -75,6 +90,10 @@ async function main() {
     devSessionUrl,
     trustedProxies: (process.env.PORTAL_TRUSTED_PROXIES ?? '').split(',').map((o) => o.trim()).filter(Boolean),
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
+    accessCode,
+    frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    indexUrl,
+    themeCss,
     logger: log,
   });
   const address = await portal.listen(process.env.HOST ?? '0.0.0.0', Number(process.env.PORT ?? 8080));

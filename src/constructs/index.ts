@@ -12,6 +12,7 @@ export * from './images.js';
 export * from './kinds.js';
 export * from './manifest.js';
 export * from './names.js';
+export * from './portal-settings.js';
 export * from './quantity.js';
 export * from './request-parameter.js';
 export * from './security-policy.js';

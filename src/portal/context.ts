@@ -23,6 +23,8 @@ export interface PortalContext {
   readonly reservedUsers: ReadonlySet<string>;
   /** Limit of session requests per client address and user. */
   readonly sessionRequestLimit: { readonly max: number; readonly windowSeconds: number };
+  /** Where learners go when their session ends, unless a REST client gave its own index_url. @default - the catalog */
+  readonly indexUrl?: string;
   /** Whether `password` is the session's CONFIG_PASSWORD. */
   checkSessionPassword(session: string, password: string): Promise<boolean>;
   /** Where the learner's browser enters the session: its status.url, or the portal's devSessionUrl (local development). */

@@ -21,7 +21,7 @@ import { registerRuntimeRoutes } from './runtime-api.js';
 import { PortalInfo } from './views.js';
 import { registerAdminPages } from './web/admin.js';
 import { registerCatalogPages } from './web/catalog.js';
-import { setPortalTitle } from './web/layout.js';
+import { setPortalTheme, setPortalTitle } from './web/layout.js';
 import { registerSessionPages } from './web/session-page.js';
 import { registerStatic } from './web/static.js';
 
@@ -64,6 +64,17 @@ export interface PortalOptions {
    * @default - none: the connection's own address
    */
   readonly trustedProxies?: readonly string[];
+  /** The event access code (from a Secret); it overrides portal.json's `password`. @default - portal.json's password */
+  readonly accessCode?: string;
+  /**
+   * Origins that may show the portal in a frame: `Content-Security-Policy: frame-ancestors 'self' <origins>`.
+   * @default - none: `frame-ancestors 'self'` and `X-Frame-Options: SAMEORIGIN`
+   */
+  readonly frameAncestors?: readonly string[];
+  /** Where learners go when their session ends, unless a REST client gave its own index_url. @default - the catalog */
+  readonly indexUrl?: string;
+  /** A style sheet every page links after the portal's own, served as /static/theme.css. @default - none */
+  readonly themeCss?: string;
   readonly logger?: Logger;
 }
 
@@ -82,8 +93,15 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   const { runtime, config } = options;
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   setPortalTitle(config.title ?? 'Workshops');
+  setPortalTheme({ logo: config.logo, stylesheet: options.themeCss !== undefined });
+  const frameAncestors = frameAncestorsPolicy(options.frameAncestors);
   const app = Fastify({ logger: false, trustProxy: trustedProxies(options.trustedProxies), bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
   installErrorHandlers(app, log);
+  // who may frame the portal's pages: the portal itself, and the origins the operator named (an LMS embedding it)
+  app.addHook('onSend', async (_request, reply) => {
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', frameAncestors.csp);
+    if (frameAncestors.xFrameOptions) reply.header('x-frame-options', frameAncestors.xFrameOptions);
+  });
   // every route, as registered (for the OpenAPI check and for operators' curiosity)
   const routes: Array<{ method: string; url: string }> = [];
   app.addHook('onRoute', (route) => {
@@ -100,7 +118,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     portalNamespace: options.portalNamespace,
     publicUrl,
     registration: config.registration,
-    accessCode: config.password,
+    accessCode: options.accessCode ?? config.password,
     secureCookies: options.secureCookies,
     admin: options.admin,
     oidc: options.oidc,
@@ -134,12 +152,13 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     info: () => info,
     reservedUsers: new Set([options.admin?.username, ...(options.robots ?? []).map((r) => r.username)].filter((u): u is string => Boolean(u))),
     sessionRequestLimit: options.sessionRequestLimit ?? { max: 30, windowSeconds: 60 },
+    indexUrl: options.indexUrl,
     checkSessionPassword: (session, password) => passwords.check(session, password),
     dashboardUrl: (session) => (options.devSessionUrl ? devSessionUrlOf(options.devSessionUrl, session.metadata.name) : session.status?.url),
   };
 
   registerRuntimeRoutes(app, runtime, staffOrRobot);
-  registerStatic(app);
+  registerStatic(app, options.themeCss);
   registerCatalogPages(app, ctx);
   registerSessionPages(app, ctx);
   registerAdminPages(app, ctx);
@@ -166,6 +185,18 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
       await app.close();
     },
   };
+}
+
+/** The frame-ancestors policy for the given origins (each checked: scheme://host[:port], no other CSP syntax). */
+export function frameAncestorsPolicy(origins: readonly string[] | undefined): { csp: string; xFrameOptions?: string } {
+  const list = (origins ?? []).map((o) => o.trim()).filter(Boolean);
+  for (const origin of list) {
+    if (!/^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:[0-9]{1,5})?$/.test(origin)) {
+      throw new Error(`frame ancestor '${origin}' must be an origin such as https://lms.example.com or https://*.example.com`);
+    }
+  }
+  // X-Frame-Options cannot name other origins: browsers that know frame-ancestors ignore it anyway
+  return list.length ? { csp: `frame-ancestors 'self' ${list.join(' ')}` } : { csp: "frame-ancestors 'self'", xFrameOptions: 'SAMEORIGIN' };
 }
 
 /** Fastify's trustProxy for a list of hops; each must be an IP address or CIDR (the error names the bad one). */

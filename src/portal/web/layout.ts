@@ -46,7 +46,20 @@ export const CSRF_FIELD = '_csrf';
 /** URL of the portal's style sheet (served by the portal, see web/static.ts). */
 export const STYLESHEET_URL = '/static/portal.css';
 
+/** URL of the operator's theme style sheet, linked after the portal's own when the portal has one. */
+export const THEME_STYLESHEET_URL = '/static/theme.css';
+
 let defaultPortalTitle = 'Workshops';
+let theme: { logo?: string; stylesheet: boolean } = { stylesheet: false };
+
+/** The portal's logo (a data:image URI or an https URL; anything else is not shown) and whether a theme style sheet is linked. */
+export function setPortalTheme(options: { logo?: string; stylesheet: boolean }): void {
+  theme = { logo: options.logo && isSafeImage(options.logo) ? options.logo : undefined, stylesheet: options.stylesheet };
+}
+
+function isSafeImage(url: string): boolean {
+  return /^data:image\/(png|jpeg|gif|svg\+xml|webp);base64,[A-Za-z0-9+/=]+$/.test(url) || /^https:\/\/[^\s"'<>]+$/.test(url);
+}
 
 /** The name shown in every page header; set once at start from the portal's configuration. */
 export function setPortalTitle(title: string): void {
@@ -77,13 +90,13 @@ export function renderPage(options: PageOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} · ${escapeHtml(portalTitle)}</title>
 <link rel="stylesheet" href="${STYLESHEET_URL}">
-${options.head ?? ''}${scripts}
+${theme.stylesheet ? `<link rel="stylesheet" href="${THEME_STYLESHEET_URL}">\n` : ''}${options.head ?? ''}${scripts}
 </head>
 <body>
 <a class="skip-link" href="#main">Skip to content</a>
 <header class="site-header" role="banner">
 <div class="bar">
-<a class="brand" href="/">${escapeHtml(portalTitle)}</a>
+<a class="brand" href="/">${theme.logo ? `<img class="portal-logo" src="${escapeHtml(theme.logo)}" alt="" height="32"> ` : ''}${escapeHtml(portalTitle)}</a>
 <nav aria-label="Main">${navigation(options.identity, options.csrfToken)}</nav>
 </div>
 </header>

@@ -107,7 +107,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     if (!session) return reply;
     const access = accessTo(request.identity, session);
     if (isLive(session)) await ctx.runtime.terminate(session.metadata.name, access === 'owner' ? 'TerminatedByUser' : 'TerminatedByAdmin');
-    return reply.redirect(returnUrl(session, notificationOf(request) || 'session-deleted'), 303);
+    return reply.redirect(returnUrl(session, notificationOf(request) || 'session-deleted', ctx.indexUrl), 303);
   });
 
   app.get<SessionParams>('/workshops/session/:session/activate/', async (request, reply) => {
@@ -244,9 +244,9 @@ function noticeFor(request: FastifyRequest, extendable: boolean): Notice | undef
   return undefined;
 }
 
-/** Where the learner goes when the session ends: the REST client's index URL, else the catalog. */
-function returnUrl(session: WorkshopSession, notification: string): string {
-  const index = session.status?.request?.indexUrl;
+/** Where the learner goes when the session ends: the REST client's index URL, else the portal's, else the catalog. */
+function returnUrl(session: WorkshopSession, notification: string, portalIndexUrl?: string): string {
+  const index = session.status?.request?.indexUrl ?? portalIndexUrl;
   return index && isHttpUrl(index) ? withNotification(index, notification) : `/workshops/catalog/?notification=${notification}`;
 }
 

@@ -3,6 +3,7 @@
  * the code (no files to find at run time in the image) and cacheable for an hour.
  */
 import { FastifyInstance } from 'fastify';
+import { THEME_STYLESHEET_URL } from './layout.js';
 import { PORTAL_CSS } from './styles.js';
 
 const assets = new Map<string, { type: string; body: string }>([
@@ -14,9 +15,12 @@ export function addStaticAsset(path: string, type: string, body: string): void {
   assets.set(path, { type, body });
 }
 
-export function registerStatic(app: FastifyInstance): void {
+/** Serves the assets, and the operator's theme style sheet at /static/theme.css when there is one. */
+export function registerStatic(app: FastifyInstance, themeCss?: string): void {
+  const theme = themeCss === undefined ? undefined : { type: 'text/css; charset=utf-8', body: themeCss };
   app.get<{ Params: { file: string } }>('/static/:file', async (request, reply) => {
-    const asset = assets.get(`/static/${request.params.file}`);
+    const path = `/static/${request.params.file}`;
+    const asset = path === THEME_STYLESHEET_URL ? theme : assets.get(path);
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
   });
