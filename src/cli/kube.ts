@@ -10,9 +10,21 @@ import { CliError } from './errors.js';
 /** The phases of a WorkshopSession that has ended or is ending: it gets no dashboard and no new content. */
 export const ENDED_PHASES: ReadonlySet<string> = new Set(['Terminating', 'Failed', 'Expired']);
 
-/** A client for the kubeconfig file (or $KUBECONFIG, ~/.kube/config), after checking the cluster answers. */
-export async function connect(kubeconfig?: string): Promise<KubeClient> {
+/** The kubeconfig context chosen with `--context` (set once per run, before the command's action). */
+let chosenContext: string | undefined;
+
+/** Chooses the kubeconfig context every later connect() uses (the `--context` option of every cluster command). */
+export function useContext(name: string | undefined): void {
+  chosenContext = name;
+}
+
+/**
+ * A client for the kubeconfig file (or $KUBECONFIG, ~/.kube/config) and its current context (or `context`, else the
+ * one chosen with `--context`), after checking the cluster answers.
+ */
+export async function connect(kubeconfig?: string, context = chosenContext): Promise<KubeClient> {
   const { KubeClient } = await import('../runtime/kube-client.js');
+  const { KubeConfig } = await import('@kubernetes/client-node');
   if (!kubeconfig && !process.env.KUBECONFIG && !process.env.KUBERNETES_SERVICE_HOST) {
     const { existsSync } = await import('node:fs');
     const { homedir } = await import('node:os');
@@ -22,9 +34,21 @@ export async function connect(kubeconfig?: string): Promise<KubeClient> {
     }
   }
   let client: KubeClient;
+  const source = kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config';
   try {
-    client = KubeClient.fromKubeconfig(kubeconfig);
+    const config = new KubeConfig();
+    if (kubeconfig) config.loadFromFile(kubeconfig);
+    else config.loadFromDefault();
+    if (context !== undefined) {
+      if (!config.getContextObject(context)) {
+        const known = config.getContexts().map((c) => c.name);
+        throw new CliError(`--context '${context}': the kubeconfig ${source} has no such context (it has: ${known.join(', ') || 'none'})`);
+      }
+      config.setCurrentContext(context);
+    }
+    client = new KubeClient(config);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`cannot use the kubeconfig ${kubeconfig ?? process.env.KUBECONFIG ?? '~/.kube/config'}: ${(error as Error).message}`);
   }
   try {

@@ -3,6 +3,7 @@
  * (the Kubernetes client, the content renderer, the OCI client) only when it runs, so `--help` and `new` start fast.
  */
 import { Command } from 'commander';
+import { addContextOptions } from './commands/context.js';
 import { deployCommand } from './commands/deploy.js';
 import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
@@ -27,6 +28,7 @@ A local loop: workshops new my-lab → workshops serve → workshops validate �
     deployCommand(), sessionsCommand(), importCommand(), imagesCommand()]) {
     program.addCommand(command);
   }
+  addContextOptions(program);
   configure(program);
   return program;
 }
