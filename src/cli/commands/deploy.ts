@@ -137,8 +137,17 @@ export function deployCommand(): Command {
     .description('Apply the synthesized YAML to the cluster of the current kubeconfig (strict server-side apply, CRDs first), ' +
       'like Argo CD would; prints what was created, configured or unchanged per kind')
     .option('--dist <dir>', 'folder of synthesized YAML', 'dist')
+    .option('--dry-run', 'only ask the API server to judge every object (server-side dry run, strict): nothing is changed; exit 1 on any refusal')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
-    .action(async (options: { dist: string; kubeconfig?: string }) => {
+    .action(async (options: { dist: string; dryRun?: boolean; kubeconfig?: string }) => {
+      if (options.dryRun) {
+        const { dryRun, printDryRun } = await import('./deploy-dry-run.js');
+        const result = await dryRun({ dist: path.resolve(options.dist), kubeconfig: options.kubeconfig });
+        printDryRun(result);
+        const total = result.checked.length + result.refused.length + result.unchecked.length;
+        if (result.refused.length) throw new CliError(`${result.refused.length} of ${total} objects were refused by the server (dry run: nothing was changed)`);
+        return;
+      }
       const started = Date.now();
       const result = await deploy({ dist: path.resolve(options.dist), kubeconfig: options.kubeconfig });
       printDeploySummary(result, (Date.now() - started) / 1000);
