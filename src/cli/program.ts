@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { addContextOptions } from './commands/context.js';
+import { deleteCommand } from './commands/delete.js';
 import { deployCommand } from './commands/deploy.js';
 import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
@@ -25,7 +26,8 @@ export function buildProgram(): Command {
 Exit codes: 0 ok, 1 failure, 2 usage error.
 A local loop: workshops new my-lab → workshops serve → workshops validate → workshops publish → workshops deploy.`);
   for (const command of [newCommand(), synthCommand(), validateCommand(), serveCommand(), publishCommand(), updateCommand(),
-    deployCommand(), sessionsCommand(), importCommand(), imagesCommand()]) {
+    deployCommand(), sessionsCommand(), importCommand(), imagesCommand(),
+    deleteCommand()]) {
     program.addCommand(command);
   }
   addContextOptions(program);
