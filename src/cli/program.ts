@@ -9,6 +9,7 @@ import { deployCommand } from './commands/deploy.js';
 import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
 import { newCommand } from './commands/new.js';
+import { browseCommand, portalCommand } from './commands/portal.js';
 import { publishCommand } from './commands/publish.js';
 import { serveCommand } from './commands/serve.js';
 import { sessionsCommand } from './commands/sessions.js';
@@ -27,7 +28,7 @@ Exit codes: 0 ok, 1 failure, 2 usage error.
 A local loop: workshops new my-lab → workshops serve → workshops validate → workshops publish → workshops deploy.`);
   for (const command of [newCommand(), synthCommand(), validateCommand(), serveCommand(), publishCommand(), updateCommand(),
     deployCommand(), sessionsCommand(), importCommand(), imagesCommand(),
-    deleteCommand()]) {
+    deleteCommand(), portalCommand(), browseCommand()]) {
     program.addCommand(command);
   }
   addContextOptions(program);
