@@ -12,6 +12,7 @@ import { CliError } from '../errors.js';
 import { connect } from '../kube.js';
 import { formatAge, formatTable } from '../table.js';
 import { sessionDashboardCommand } from './session-dashboard.js';
+import { sessionRequestCommands } from './session-requests.js';
 
 export interface SessionRow {
   name: string;
@@ -115,5 +116,6 @@ export function sessionsCommand(): Command {
         "the portal's runtime removes its namespace, then the session\n");
     });
   sessions.addCommand(sessionDashboardCommand());
+  for (const command of sessionRequestCommands()) sessions.addCommand(command);
   return sessions;
 }
