@@ -207,7 +207,9 @@ function application(name: string, opts: Resolved, path: string, directory: Reco
         // server-side apply: WorkshopEnvironments carry whole session blueprints, too big for the
         // last-applied-configuration annotation of client-side apply (256 KiB)
         syncOptions: ['ServerSideApply=true', 'PruneLast=true'],
-        retry: { limit: 10, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },
+        // refresh: a retry takes the newest commit, so a fix pushed after a refused commit is not stuck behind the
+        // retries of the refused one (Argo CD >= 3.1; older versions drop the field)
+        retry: { limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },
       },
     },
   };

@@ -4,7 +4,7 @@
  * the examples' dist/ plus the dist/argocd/ the library synthesizes are committed to git, the root Application is
  * applied, and Argo CD deploys the rest. Then the session runtime runs sessions while every Application stays
  * Synced (no drift, no self-heal syncs), and a workshop change committed to git reaches new reserves while an
- * allocated session keeps its blueprint.
+ * allocated session keeps its blueprint. A kind the AppProject does not allow is refused with a clear sync error.
  *
  * What plays a part here that a real cluster has: kwok makes pods Ready, and the test publishes the portal
  * Ingress' address in its status as an ingress controller would (Argo CD reports an Ingress Healthy only then).
@@ -33,7 +33,7 @@ interface AppStatus {
   health?: { status?: string; message?: string };
   reconciledAt?: string;
   history?: Array<{ id: number; revision: string; deployStartedAt?: string }>;
-  operationState?: { phase?: string; startedAt?: string; finishedAt?: string; message?: string; syncResult?: { revision?: string } };
+  operationState?: { phase?: string; startedAt?: string; finishedAt?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> } };
   resources?: Array<{ kind: string; name: string; namespace?: string; status?: string; health?: { status?: string } }>;
   conditions?: Array<{ type: string; message: string }>;
 }
@@ -272,5 +272,31 @@ describe('Argo CD syncs dist/ from git', () => {
     for (const name of APPS) await refresh(name);
     await waitAllSyncedAndHealthy('every Application Synced and Healthy on the new commit', undefined, 600_000);
     await runtime!.terminate(heldName, 'TerminatedByUser');
+  }, 1_800_000);
+
+  test('a kind the AppProject does not allow is refused with a clear sync error; the next good commit heals', async () => {
+    const good = synthDist((portal) => {
+      const entry = portal.workshops.find((w) => w.alias === 'hello-terminal')!;
+      new kplus.ConfigMap(entry.workshop.session, 'gitops-marker', { metadata: { name: 'gitops-marker' }, data: { revision: 'two' } });
+    });
+    // someone commits a Secret into the portal's folder by hand: dist/ has no Secret, so the project allows none
+    const smuggled: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'smuggled', namespace: 'labs-ui' }, stringData: { token: 'x' } };
+    const bad = [...good, { path: 'labs/smuggled.k8s.yaml', objects: [smuggled] }];
+    const badRevision = await commitDist(bad, 'labs: a hand-written Secret');
+    await refresh('workshops-labs');
+    const refused = await waitFor('workshops-labs refusing the Secret', async () => {
+      const app = await application('workshops-labs');
+      const operation = app?.status?.operationState;
+      const messages = [operation?.message ?? '', ...(app?.status?.conditions ?? []).map((c) => c.message),
+        ...(operation?.syncResult?.resources ?? []).map((r) => `${r.kind} ${r.namespace}/${r.name}: ${r.message ?? ''}`)].join('\n');
+      return app?.status?.sync?.revision === badRevision && /Secret/.test(messages) && /not permitted/.test(messages) ? messages : undefined;
+    }, 300_000);
+    expect(refused).toContain('Secret labs-ui/smuggled: resource :Secret is not permitted in project workshops');
+    expect(await client.get('v1', 'Secret', 'smuggled', 'labs-ui')).toBeUndefined();
+
+    const fixed = await commitDist(good, 'labs: remove the hand-written Secret');
+    await refresh('workshops-labs');
+    await waitAllSyncedAndHealthy('every Application Synced and Healthy after the fix', undefined, 600_000);
+    expect((await application('workshops-labs'))?.status?.sync?.revision).toBe(fixed);
   }, 1_800_000);
 });

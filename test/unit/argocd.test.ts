@@ -44,6 +44,7 @@ describe('argoCdFiles', () => {
       expect(app.spec.project).toBe('workshops');
       expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
       expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'PruneLast=true']);
+      expect(app.spec.syncPolicy.retry).toEqual({ limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } });
     }
   });
 
