@@ -4,7 +4,8 @@
  * process runs with exactly its Deployment's env (secretKeyRefs resolved from the cluster) and ConfigMap files. In
  * Chromium: the access code from the Secret gates the catalog, the theme's style sheet is linked and applies, an
  * allowed origin can frame the portal and another cannot, OIDC sign-in works with the client secret from the
- * Secret, and ending a session sends the learner to the index URL.
+ * Secret, ending a session sends the learner to the index URL and reaches the analytics webhook, and the
+ * portal labels are in the catalog API.
  */
 import * as http from 'node:http';
 import { App } from 'cdk8s';
@@ -29,13 +30,27 @@ let portal: RunningPortal;
 let browser: Browser;
 let objects: Manifest[];
 let signedIn: BrowserContext | undefined;
+const webhook: Array<{ path: string; body: { portal: { name: string; labels?: unknown }; event: { name: string; user?: string } } }> = [];
+const LOGO = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
 
 beforeAll(async () => {
   const port = await freePort();
   // the learning platform that embeds the portal, and a stranger's site, on loopback (Chromium maps their names):
   // every page of theirs frames the portal
-  site = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' })
-    .end(`<!doctype html><title>Site</title><iframe id="portal" src="http://127.0.0.1:${port}/workshops/access/"></iframe>`));
+  // and the analytics collector the portal POSTs its events to
+  site = http.createServer((req, res) => {
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        webhook.push({ path: req.url!, body: JSON.parse(body) });
+        res.writeHead(204).end();
+      });
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html' })
+      .end(`<!doctype html><title>Site</title><iframe id="portal" src="http://127.0.0.1:${port}/workshops/access/"></iframe>`);
+  });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
   sitePort = (site.address() as { port: number }).port;
   LMS = `http://lms.example.test:${sitePort}`;
@@ -56,6 +71,8 @@ beforeAll(async () => {
     frameAncestors: [LMS],
     indexUrl: INDEX_URL,
     labels: { event: 'kubecon' },
+    logo: LOGO,
+    analyticsWebhookUrl: `http://127.0.0.1:${sitePort}/hook`,
   });
   p.addWorkshop(new Workshop(app, 'lab', { title: 'Lab', description: 'A test workshop', capabilities: [new Terminal()] }), { capacity: 3, reserved: 0, initial: 0 });
   const files = synthesize(app);
@@ -105,13 +122,18 @@ test('the access code from the Secret gates the catalog; a wrong code is refused
   expect(wrong!.status()).toBe(401);
   await page.goto(`${portal.url}/workshops/access/?password=${ACCESS_CODE}&next=/workshops/catalog/`);
   expect(new URL(page.url()).pathname).toBe('/workshops/catalog/');
+  // the portal's labels, in the catalog API
+  const catalog = await page.request.get(`${portal.url}/workshops/catalog/environments/`, { headers: { accept: 'application/json' } });
+  expect(catalog.status()).toBe(200);
+  expect((await catalog.json()).portal.labels).toEqual({ event: 'kubecon' });
   await c.close();
 });
 
-test('the theme style sheet is served, linked by every page, and applies', async () => {
+test('the theme style sheet is served, linked by every page, and applies; the logo is in the header', async () => {
   const c = await context();
   const page = await c.newPage();
   await page.goto(`${portal.url}/workshops/access/`);
+  expect(await page.getAttribute('header .brand img', 'src')).toBe(LOGO);
   expect(await page.locator('link[rel=stylesheet]').evaluateAll((links) => links.map((l) => l.getAttribute('href')))).toEqual(['/static/portal.css', '/static/theme.css']);
   expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(16, 32, 48)');
   const css = await page.request.get(`${portal.url}/static/theme.css`);
@@ -161,7 +183,7 @@ test('OpenID Connect with the issuer, client id and the client secret from the S
   signedIn = c;
 });
 
-test('ending a session sends the learner to the portal\'s index URL', async () => {
+test('ending a session sends the learner to the portal\'s index URL, and the analytics webhook hears of it', async () => {
   // Grace, signed in through the provider above, starts the workshop and ends her session
   const c = signedIn!;
   const page = await c.newPage();
@@ -175,5 +197,8 @@ test('ending a session sends the learner to the portal\'s index URL', async () =
   await page.click('main button.danger');
   await page.waitForURL((url) => url.toString().startsWith(INDEX_URL));
   expect(page.url()).toBe(`${INDEX_URL}?notification=session-deleted`);
+  // the analytics webhook heard of it
+  await waitFor(`Session/Terminate at the webhook (heard: ${webhook.map((w) => w.body.event.name)})`, () => webhook.some((w) => w.body.event.name === 'Session/Terminate'), 15_000);
+  expect(webhook.every((w) => w.path === '/hook' && w.body.portal.name === 'pset')).toBe(true);
   await c.close();
 });
