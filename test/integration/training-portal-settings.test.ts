@@ -74,7 +74,8 @@ beforeAll(async () => {
     logo: LOGO,
     analyticsWebhookUrl: `http://127.0.0.1:${sitePort}/hook`,
   });
-  p.addWorkshop(new Workshop(app, 'lab', { title: 'Lab', description: 'A test workshop', capabilities: [new Terminal()] }), { capacity: 3, reserved: 0, initial: 0 });
+  p.addWorkshop(new Workshop(app, 'lab', { title: 'Lab', description: 'A test workshop', capabilities: [new Terminal()], labels: { track: 'kubernetes' } }), { capacity: 3, reserved: 0, initial: 0 });
+  p.addWorkshop(new Workshop(app, 'other', { title: 'Other', description: 'Another test workshop', capabilities: [new Terminal()] }), { capacity: 3, reserved: 0, initial: 0 });
   const files = synthesize(app);
   objects = files.flatMap((f) => f.objects);
   await applyFixture(client, { portal: 'pset', files, environment: (w) => `pset-${w}` });
@@ -126,6 +127,26 @@ test('the access code from the Secret gates the catalog; a wrong code is refused
   const catalog = await page.request.get(`${portal.url}/workshops/catalog/environments/`, { headers: { accept: 'application/json' } });
   expect(catalog.status()).toBe(200);
   expect((await catalog.json()).portal.labels).toEqual({ event: 'kubecon' });
+  await c.close();
+});
+
+test('catalog filters: ?labels[key]=value lists only the workshops so labelled, on the page and in the API', async () => {
+  const c = await context();
+  const page = await c.newPage();
+  await page.goto(`${portal.url}/workshops/access/?password=${ACCESS_CODE}&next=/workshops/catalog/`);
+  const titles = () => page.locator('li.card h2').allTextContents();
+  await waitFor('both workshops in the catalog', async () => {
+    await page.reload();
+    return (await titles()).length === 2;
+  }, 30_000);
+  expect((await titles()).sort()).toEqual(['Lab', 'Other']);
+  await page.goto(`${portal.url}/workshops/catalog/?labels[track]=kubernetes`);
+  expect(await titles()).toEqual(['Lab']);
+  expect(await page.textContent('p.filter')).toContain('track=kubernetes');
+  await page.goto(`${portal.url}/workshops/catalog/?labels[track]=databases`);
+  expect(await titles()).toEqual([]);
+  const api = await page.request.get(`${portal.url}/workshops/catalog/environments/?labels[track]=kubernetes`, { headers: { accept: 'application/json' } });
+  expect((await api.json()).environments.map((e: { name: string }) => e.name)).toEqual(['pset-lab']);
   await c.close();
 });
 

@@ -34,14 +34,20 @@ export function renderCatalog(ctx: PortalContext, request: FastifyRequest, reply
   const notification = String((request.query as Record<string, unknown>).notification ?? '');
   const notice = noticeOverride ?? NOTIFICATIONS[notification];
   const csrf = request.identity || ctx.config.registration === 'anonymous' ? ctx.auth.csrfToken(request) : undefined;
-  const environments = sortedEnvironments(ctx.runtime).filter((e) => environmentState(e) === 'RUNNING');
+  // Educates' catalog filter, as the catalog API takes it: ?labels[key]=value (all must match)
+  const wanted = Object.entries(request.query as Record<string, unknown>).flatMap(([key, value]) => {
+    const match = /^labels\[(.+)\]$/.exec(key);
+    return match ? [value].flat().map((v) => [match[1], String(v ?? '')] as [string, string]) : [];
+  });
+  const environments = sortedEnvironments(ctx.runtime).filter((e) => environmentState(e) === 'RUNNING')
+    .filter((e) => wanted.every(([key, value]) => workshopView(e).labels[key] === value));
   const mine = new Map(ctx.runtime.state.liveSessions()
     .filter((s) => request.identity && s.status?.user === request.identity.id)
     .map((s) => [s.spec.environment, s.metadata.name]));
   const cards = environments.map((e) => card(ctx, e, csrf, mine.get(e.metadata.name))).join('\n');
   const body = `<h1>Workshops</h1>
 <p class="lead">Choose a workshop: you get a session of your own, in your browser, with everything it needs.</p>
-${environments.length ? `<ul class="cards">\n${cards}\n</ul>` : '<div class="panel"><p>No workshops are offered right now.</p></div>'}`;
+${wanted.length ? `<p class="filter">Showing workshops labelled ${wanted.map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`).join(', ')}. <a href="/workshops/catalog/">Show all</a></p>\n` : ''}${environments.length ? `<ul class="cards">\n${cards}\n</ul>` : '<div class="panel"><p>No workshops are offered right now.</p></div>'}`;
   return htmlPage(reply, status, renderPage({ title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice }));
 }
 
