@@ -4,6 +4,7 @@
  * environment and portal.json fields. Secrets are referenced, never synthesized: the access code and the OIDC
  * client secret reach the pod through `valueFrom.secretKeyRef` on a Secret in the portal's namespace.
  */
+import { createHash } from 'node:crypto';
 import { isDnsSubdomain } from './names.js';
 
 /** A key of a Secret in the portal's namespace (`<portal>-ui`), created by whoever deploys the portal. */
@@ -69,6 +70,11 @@ export interface PortalSettings {
   readonly config: Record<string, unknown>;
   /** Extra files in the portal's ConfigMap (mounted next to portal.json). */
   readonly files: Record<string, string>;
+  /**
+   * Pod template annotations: a digest of the extra files, so that changing the theme rolls the portal's pods
+   * (they read the files once, at start).
+   */
+  readonly podAnnotations: Record<string, string>;
 }
 
 /** Where the portal's ConfigMap is mounted in its pod. */
@@ -132,7 +138,10 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
     httpUrl(where, 'indexUrl', props.indexUrl);
     env.push({ name: 'PORTAL_INDEX_URL', value: props.indexUrl });
   }
-  return { env, config, files };
+  const podAnnotations: Record<string, string> = Object.keys(files).length
+    ? { 'training.cdk8s-workshops.dev/theme-digest': createHash('sha256').update(JSON.stringify(Object.entries(files).sort())).digest('hex').slice(0, 16) }
+    : {};
+  return { env, config, files, podAnnotations };
 }
 
 function secretKey(where: string, field: string, ref: SecretKeyReference): { name: string; key: string } {

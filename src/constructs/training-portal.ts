@@ -398,7 +398,7 @@ export class TrainingPortal extends Chart {
         selector: { matchLabels: labels },
         strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
         template: {
-          metadata: { labels },
+          metadata: { labels, ...(Object.keys(this.settings.podAnnotations).length ? { annotations: this.settings.podAnnotations } : {}) },
           spec: {
             serviceAccountName: 'training-portal',
             automountServiceAccountToken: true,

@@ -54,6 +54,19 @@ describe('TrainingPortal settings', () => {
     expect(Object.keys(config.labels)).toEqual(['cost-center', 'event']);
   });
 
+  test('the theme\'s digest is a pod template annotation, so a new style sheet rolls the portal', () => {
+    const annotations = (props: TrainingPortalProps) => (portal(props).objects.find((o) => o.kind === 'Deployment')! as unknown as {
+      spec: { template: { metadata: { annotations?: Record<string, string> } } };
+    }).spec.template.metadata.annotations;
+    const a = annotations({ theme: { css: 'body { color: red; }' } })!['training.cdk8s-workshops.dev/theme-digest'];
+    const b = annotations({ theme: { css: 'body { color: blue; }' } })!['training.cdk8s-workshops.dev/theme-digest'];
+    expect(a).toMatch(/^[0-9a-f]{16}$/);
+    expect(b).toMatch(/^[0-9a-f]{16}$/);
+    expect(a).not.toBe(b);
+    expect(annotations({ theme: { css: 'body { color: red; }' } })!['training.cdk8s-workshops.dev/theme-digest']).toBe(a);
+    expect(annotations({})).toBeUndefined();
+  });
+
   test('without settings nothing is added (the portal keeps its defaults)', () => {
     const { env, data, config } = portal({});
     expect(env.map((e) => e.name)).toEqual([
