@@ -88,7 +88,12 @@ export async function startRealCluster(): Promise<RealCluster> {
     for (const step of undo.reverse()) await step().catch((error) => console.error(`real cluster clean-up: ${(error as Error).message}`));
   };
   try {
-    const node = await timed('real node', () => useRealNode());
+    // up.sh --real-node sometimes gives up on CoreDNS becoming ready (seen 2 times in 5 starts on a loaded
+    // 2-core machine, scripts/cluster/node-up.sh): one more try, said out loud
+    const node = await timed('real node', () => useRealNode().catch((error) => {
+      console.warn(`the real node did not start, trying once more: ${(error as Error).message.split('\n')[0]}`);
+      return useRealNode();
+    }));
     undo.push(() => node.release());
     const registry = await startRegistry();
     undo.push(() => registry.stop());
@@ -96,7 +101,17 @@ export async function startRealCluster(): Promise<RealCluster> {
     const podForward = await forward(NODE_IP, registry.host);
     undo.push(() => podForward.close());
     // build (a no-op when cached) and push; the tag is the project's version, as dist/ names it
-    await timed('images build and push', () => script('scripts/images/push.sh', [registry.host], 60 * 60_000));
+    await timed('images build and push', async () => {
+      // push.sh takes the inputs' hash again after building: a source edited meanwhile (a shared work tree) names
+      // an archive not built yet, and the next run builds it
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await script('scripts/images/push.sh', [registry.host], 60 * 60_000);
+        } catch (error) {
+          if (attempt >= 3 || !/Invalid source name oci-archive/.test((error as Error).message)) throw error;
+        }
+      }
+    });
     const ingressPort = await timed('ingress up', async () => {
       // up.sh picks a port no socket listens on; on a busy machine a client socket may still hold it: try again
       for (let attempt = 1; ; attempt++) {
@@ -141,6 +156,8 @@ export interface RealDistOptions {
    * `<registry>/cdk8s-workshops/docker-daemon` (what a user does with the capability's `image` prop).
    */
   readonly images?: Readonly<Record<string, string>>;
+  /** Put the pods on the real node. @default true (false: they land on the kwok nodes, for a kwok-only figure) */
+  readonly realNode?: boolean;
 }
 
 /** The pod spec of a workload object, if it has one. */
@@ -167,7 +184,7 @@ export function realDist(objects: Json[], options: RealDistOptions): Json[] {
   };
   const place = (object: Json) => {
     const spec = podSpecOf(object);
-    if (!spec?.containers) return;
+    if (!spec?.containers || options.realNode === false) return;
     spec.nodeSelector = { ...spec.nodeSelector, ...REAL_NODE_PLACEMENT.nodeSelector };
     spec.tolerations = [...(spec.tolerations ?? []), ...REAL_NODE_PLACEMENT.tolerations];
   };
