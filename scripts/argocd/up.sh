@@ -79,29 +79,12 @@ mkdir -p "$DIR/logs" "$DIR/redis" "$DIR/git" "$DIR/tmp" "$DIR/tls" "$DIR/ssh" "$
 NAMESPACE=argocd
 
 # ---------------------------------------------------------------- ports
-listening_ports() {
-  local hex
-  for hex in $(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null || true); do
-    echo $((16#$hex))
-  done
-}
-USED=" $(listening_ports | tr '\n' ' ') "
-pick_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    case "$USED" in *" $p "*) continue ;; esac
-    USED+="$p "
-    echo "$p"
-    return
-  done
-}
-REDIS_PORT="$(pick_port)"
-GIT_PORT="$(pick_port)"
-REPO_PORT="$(pick_port)"
-REPO_METRICS_PORT="$(pick_port)"
-CONTROLLER_METRICS_PORT="$(pick_port)"
+. "$(dirname "${BASH_SOURCE[0]}")/../shared/ports.sh"
+free_port REDIS_PORT
+free_port GIT_PORT
+free_port REPO_PORT
+free_port REPO_METRICS_PORT
+free_port CONTROLLER_METRICS_PORT
 
 # Starts a process in its own session, its output in DIR/logs/NAME.log, its pid in DIR/NAME.pid.
 run() {

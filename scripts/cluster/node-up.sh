@@ -416,14 +416,8 @@ ports:
 EOF
 kc apply -f "$NODE_DIR/services.yaml" >/dev/null || fail "could not create the node's RBAC, the kubernetes/kube-dns endpoints"
 
-READY_PORT="$(
-  p=0
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || break
-  done
-  echo "$p"
-)"
+. "$(dirname "${BASH_SOURCE[0]}")/../shared/ports.sh"
+free_port READY_PORT
 cat >"$NODE_DIR/Corefile" <<EOF
 .:53 {
     bind $REAL_NODE_IP

@@ -82,28 +82,10 @@ fail() {
 }
 
 # ---------------------------------------------------------------- ports
-# Ports that something listens on now (IPv4 and IPv6, TCP state 0A = LISTEN).
-listening_ports() {
-  local hex
-  for hex in $(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null || true); do
-    echo $((16#$hex))
-  done
-}
-TAKEN=" $(listening_ports | tr '\n' ' ') "
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    case "$TAKEN" in *" $p "*) continue ;; esac
-    TAKEN+="$p "
-    echo "$p"
-    return
-  done
-}
-ETCD_PORT="$(free_port)"
-ETCD_PEER_PORT="$(free_port)"
-API_PORT="$(free_port)"
+. "$(dirname "${BASH_SOURCE[0]}")/../shared/ports.sh"
+free_port ETCD_PORT
+free_port ETCD_PEER_PORT
+free_port API_PORT
 
 # ---------------------------------------------------------------- PKI
 # A cluster CA (serves as --client-ca-file, CSR signer and root CA published to

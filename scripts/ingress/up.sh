@@ -75,28 +75,11 @@ mkdir -p "$DIR"
 start=$SECONDS
 
 # ---------------------------------------------------------------- ports
-listening_ports() {
-  local hex
-  for hex in $(awk 'FNR > 1 && $4 == "0A" { split($2, a, ":"); print a[2] }' \
-    /proc/net/tcp /proc/net/tcp6 2>/dev/null || true); do
-    echo $((16#$hex))
-  done
-}
-USED=" $(listening_ports | tr '\n' ' ') "
-pick_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    case "$USED" in *" $p "*) continue ;; esac
-    USED+="$p "
-    echo "$p"
-    return
-  done
-}
-HTTP_PORT="$(pick_port)"
-ADMIN_PORT="$(pick_port)"
+. "$(dirname "${BASH_SOURCE[0]}")/../shared/ports.sh"
+free_port HTTP_PORT
+free_port ADMIN_PORT
 HTTPS_PORT=""
-[ "$websecure" = 0 ] || HTTPS_PORT="$(pick_port)"
+[ "$websecure" = 0 ] || free_port HTTPS_PORT
 
 # ---------------------------------------------------------------- IngressClass
 # Created when missing, never rewritten (another Traefik of the same cluster may
