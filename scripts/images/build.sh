@@ -7,6 +7,8 @@
 #   hello-web  images/hello-web/Dockerfile    -> cdk8s-workshops/hello-web (the k8s-fundamentals example's app)
 #   docker-daemon, registry  images/<name>/Dockerfile -> cdk8s-workshops/<name> (for the Docker and ImageRegistry
 #              capabilities, from Debian's docker.io and docker-registry)
+#   any other name in common.sh's IMAGES: images/<name>/Dockerfile with context images/<name> -> cdk8s-workshops/<name>
+#              (named contexts from images/<name>/build-contexts, NAME=PATH lines)
 # Each image is cached by a hash of its inputs as an OCI archive under ~/.cache/cdk8s-workshops/images-<name>-<hash>
 # (image.oci.tar); a second run with the same inputs does nothing. push.sh pushes the archives to a registry.
 # Prints the time of each phase. Needs root (mmdebstrap, buildah's overlay storage). The RUN steps reach the
@@ -105,7 +107,12 @@ build_one() { # build_one <name> <hash>
       cp "$KUBECTL" "$kubectl_dir/kubectl"
       build_dockerfile dashboard "$hash" "$REPO_ROOT/images/dashboard/Dockerfile" "$REPO_ROOT" --build-context "kubectl=$kubectl_dir"
       rm -rf "$kubectl_dir" ;;
-    hello-web | docker-daemon | registry) build_dockerfile "$name" "$hash" "$REPO_ROOT/images/$name/Dockerfile" "$REPO_ROOT/images/$name" ;;
+    *)
+      # any other image of IMAGES: images/<name>/Dockerfile, context images/<name>, plus its named contexts
+      local contexts=() line lines
+      lines="$(build_contexts_of "$name")" || exit 1
+      while IFS= read -r line; do [ -n "$line" ] && contexts+=(--build-context "${line%%=*}=$REPO_ROOT/${line#*=}"); done <<<"$lines"
+      build_dockerfile "$name" "$hash" "$REPO_ROOT/images/$name/Dockerfile" "$REPO_ROOT/images/$name" "${contexts[@]}" ;;
   esac
 }
 

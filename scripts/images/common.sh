@@ -24,8 +24,28 @@ repository_of() {
     hello-web) echo cdk8s-workshops/hello-web ;;
     docker-daemon) echo cdk8s-workshops/docker-daemon ;;
     registry) echo cdk8s-workshops/registry ;;
-    *) die "unknown image '$1' (known: $IMAGES)" ;;
+    *) generic_image "$1" && echo "cdk8s-workshops/$1" ;;
   esac
+}
+# Any other image listed in IMAGES is built from images/<name>/Dockerfile with images/<name> as its context, and
+# pushed as cdk8s-workshops/<name>. Adding an image is one word in IMAGES and a directory.
+generic_image() { # generic_image <name>: succeeds for a listed image with a Dockerfile, dies otherwise
+  printf '%s\n' $IMAGES | grep -qx -- "$1" || die "unknown image '$1' (known: $IMAGES)"
+  [ -f "$REPO_ROOT/images/$1/Dockerfile" ] || die "image '$1' is listed in IMAGES but images/$1/Dockerfile is missing"
+}
+# Named build contexts of a generic image besides its own directory (Docker: --build-context NAME=DIR): the lines
+# `NAME=PATH` (PATH relative to the repository root) of images/<name>/build-contexts, if there is one. They count
+# in the image's hash.
+build_contexts_of() { # build_contexts_of <name>: prints NAME=PATH lines
+  local file="$REPO_ROOT/images/$1/build-contexts" line
+  [ -f "$file" ] || return 0
+  while IFS= read -r line; do
+    case "$line" in '' | '#'*) continue ;; esac
+    [[ "$line" =~ ^[a-z0-9][a-z0-9_-]*=[A-Za-z0-9._/-]+$ ]] && [[ "$line" != *..* ]] ||
+      die "images/$1/build-contexts: '$line' is not NAME=PATH (a path inside the repository)"
+    [ -e "$REPO_ROOT/${line#*=}" ] || die "images/$1/build-contexts: ${line#*=} does not exist"
+    echo "$line"
+  done <"$file"
 }
 # The tag an image is pushed with when push.sh gets none: the project's version, or the example's own.
 PROJECT_VERSION="$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$REPO_ROOT/package.json" | head -1)"
@@ -89,8 +109,12 @@ image_hash() { # image_hash <name>
     base) echo "$BASE_HASH" ;;
     portal) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/portal "${context[@]}")" | sha256sum | cut -c1-12 ;;
     dashboard) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/dashboard "${context[@]}")-$(sha256sum <"$(find_kubectl)" | cut -c1-12)" | sha256sum | cut -c1-12 ;;
-    hello-web | docker-daemon | registry) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh "images/$1")" | sha256sum | cut -c1-12 ;;
-    *) die "unknown image '$1' (known: $IMAGES)" ;;
+    *)
+      generic_image "$1"
+      local extra=() line lines
+      lines="$(build_contexts_of "$1")" || exit 1
+      while IFS= read -r line; do [ -n "$line" ] && extra+=("${line#*=}"); done <<<"$lines"
+      echo "$BASE_HASH-$(hash_paths scripts/images/build.sh "images/$1" "${extra[@]}")" | sha256sum | cut -c1-12 ;;
   esac
 }
 cache_dir_of() { echo "$CACHE_ROOT/images-$1-$(image_hash "$1")"; }

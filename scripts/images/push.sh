@@ -6,6 +6,7 @@
 #   REGISTRY/cdk8s-workshops/hello-web:<its VERSION> (the k8s-fundamentals example's application)
 #   REGISTRY/cdk8s-workshops/docker-daemon:TAG       (the Docker capability's `image`)
 #   REGISTRY/cdk8s-workshops/registry:TAG            (the ImageRegistry capability's `image`)
+#   REGISTRY/cdk8s-workshops/<name>:TAG              (every other image of common.sh's IMAGES)
 # and the portal also as REGISTRY/cdk8s-workshops/portal:TAG (the name the team's contract first gave it).
 # TAG defaults to the project's version (package.json). OCI manifests and layers, which containerd, Docker and
 # Kubernetes nodes pull. TLS is not verified when PUSH_TLS_VERIFY=false, or when REGISTRY is on loopback
@@ -29,10 +30,12 @@ creds=()
 [ -n "${REGISTRY_USERNAME:-}" ] && creds=(--dest-creds "$REGISTRY_USERNAME:${REGISTRY_PASSWORD:-}")
 
 # The archives of the current inputs (a no-op when all are cached).
-bash "$IMAGES_SCRIPTS/build.sh" portal dashboard hello-web docker-daemon registry
+# Every image of IMAGES but the base (which only the others are built FROM).
+read -r -a pushed <<<"${IMAGES/base /}"
+bash "$IMAGES_SCRIPTS/build.sh" "${pushed[@]}"
 
 total_start=$(date +%s)
-for name in portal dashboard hello-web docker-daemon registry; do
+for name in "${pushed[@]}"; do
   start=$(date +%s)
   image_tag="$tag"
   [ "$name" = hello-web ] && image_tag="$(default_tag_of hello-web)"
