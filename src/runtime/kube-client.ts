@@ -2,11 +2,15 @@
  * A small Kubernetes client that speaks the API on the wire: server-side apply as `application/apply-patch+yaml`
  * with `fieldValidation=Strict`, so that no field is dropped on the way (client-node's generic object API
  * serializes through typed models and loses fields it does not know). Credentials come from a kubeconfig, read
- * with @kubernetes/client-node.
+ * with @kubernetes/client-node, and are read again as client-go does (see Credentials): a projected
+ * ServiceAccount token rotates, an exec plugin's token expires.
  */
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
+import { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+import { parse as parseYaml } from 'yaml';
 import { Manifest, lookupKind } from '../constructs/index.js';
 import { Pacer, Priority } from './pacer.js';
 
@@ -43,6 +47,171 @@ export interface KubeClientOptions {
   readonly onResponse?: (verb: string, status: number) => void;
 }
 
+export interface CredentialOptions {
+  /**
+   * A file holding the bearer token (a projected ServiceAccount token, kubectl's `tokenFile`); read again every
+   * `refreshMs` and after a 401. @default - the kubeconfig's (in-cluster: the ServiceAccount token file)
+   */
+  readonly tokenFile?: string;
+  /** How long a token read from a file (or any credential without an expiry of its own) is used before it is read again, in milliseconds. @default 60000 */
+  readonly refreshMs?: number;
+}
+
+/** What a request is sent with: headers and TLS material, and a generation number that changes with them. */
+interface Resolved {
+  readonly headers: Record<string, string>;
+  readonly tls: { ca?: Buffer; cert?: Buffer | string; key?: Buffer | string; rejectUnauthorized?: boolean; servername?: string };
+  /** The TLS material as a string: a connection pool is kept while it stays the same. */
+  readonly tlsKey: string;
+  readonly generation: number;
+  /** When these credentials are read again (Infinity: never, static ones). */
+  readonly staleAt: number;
+}
+
+/** An exec plugin's answer (client.authentication.k8s.io ExecCredential). */
+interface ExecCredential {
+  status?: { token?: string; clientCertificateData?: string; clientKeyData?: string; expirationTimestamp?: string };
+}
+
+/**
+ * The credentials of one kubeconfig user, shared by every client made from it (`withOptions`). As client-go does:
+ * a token file is read again every minute, an exec plugin runs again shortly before the expiry it gave, and any
+ * of them (other auth providers too) is read again at once after the API server answers 401. Concurrent 401s
+ * cause one re-read. When a re-read fails, the credentials in hand are kept (the next 401 tries again).
+ */
+export class Credentials {
+  /** How many times the credentials were read (for tests and diagnostics). */
+  public reads = 0;
+  private pending?: Promise<Resolved>;
+  private last?: Resolved;
+  private generation = 0;
+  private readonly refreshMs: number;
+
+  constructor(private readonly config: KubeConfig, private readonly options: CredentialOptions = {}) {
+    this.refreshMs = options.refreshMs ?? 60_000;
+  }
+
+  public get(): Promise<Resolved> {
+    if (this.last && performance.now() < this.last.staleAt) return Promise.resolve(this.last);
+    this.pending ??= this.read().then(
+      (resolved) => (this.last = resolved),
+      (error: unknown) => {
+        if (!this.last) throw error;
+        // keep the credentials in hand; read again a little later
+        this.last = { ...this.last, staleAt: performance.now() + Math.min(this.refreshMs, 5_000) };
+        return this.last;
+      },
+    ).finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  /** The credentials of this generation were refused (401): the next get() reads them again (once for many callers). */
+  public invalidate(generation: number): void {
+    if (this.last?.generation === generation && !this.pending) this.last = { ...this.last, staleAt: 0 };
+  }
+
+  private async read(): Promise<Resolved> {
+    this.reads++;
+    const cluster = this.config.getCurrentCluster();
+    const user = this.config.getCurrentUser();
+    if (!cluster) throw new Error('the kubeconfig has no current cluster');
+    const tls: Resolved['tls'] = {
+      ca: fileOrData(cluster.caFile, cluster.caData),
+      cert: fileOrData(user?.certFile, user?.certData),
+      key: fileOrData(user?.keyFile, user?.keyData),
+      ...(cluster.skipTLSVerify ? { rejectUnauthorized: false } : {}),
+      ...(cluster.tlsServerName ? { servername: cluster.tlsServerName } : {}),
+    };
+    const headers: Record<string, string> = {};
+    let staleAt = performance.now() + this.refreshMs;
+    const tokenFile = this.options.tokenFile ?? user?.authProvider?.config?.tokenFile as string | undefined;
+    if (user?.exec) {
+      const credential = await runExecPlugin(user, cluster);
+      const status = credential.status ?? {};
+      if (status.token) headers.Authorization = `Bearer ${status.token}`;
+      if (status.clientCertificateData) tls.cert = status.clientCertificateData;
+      if (status.clientKeyData) tls.key = status.clientKeyData;
+      const expires = status.expirationTimestamp ? Date.parse(status.expirationTimestamp) : NaN;
+      // no expiry given: used until the API server refuses it (as client-go does)
+      staleAt = Number.isFinite(expires) ? performance.now() + Math.max(0, expires - Date.now() - 5_000) : Infinity;
+    } else if (tokenFile) {
+      const token = readFileSync(tokenFile, 'utf8').trim();
+      if (!token) throw new Error(`the token file ${tokenFile} is empty`);
+      headers.Authorization = `Bearer ${token}`;
+    } else {
+      // a static token, basic auth, or another auth provider (which keeps its own cache): as client-node applies it
+      const options: https.RequestOptions = {};
+      await this.config.applyToHTTPSOptions(options);
+      for (const [key, value] of Object.entries(options.headers ?? {})) if (typeof value === 'string') headers[key] = value;
+      if (options.auth) headers.Authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
+      if (!user?.authProvider) staleAt = Infinity;
+    }
+    if (user?.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
+    const tlsKey = JSON.stringify([tls.ca?.toString('base64'), String(tls.cert ?? ''), String(tls.key ?? ''), tls.rejectUnauthorized, tls.servername]);
+    return { headers, tls, tlsKey, staleAt, generation: ++this.generation };
+  }
+}
+
+function fileOrData(file?: string | null, data?: string | null): Buffer | undefined {
+  if (file) return readFileSync(file);
+  if (data) return Buffer.from(data, 'base64');
+  return undefined;
+}
+
+/** Runs a kubeconfig user's exec plugin (the client.authentication.k8s.io protocol) and parses its ExecCredential. */
+function runExecPlugin(user: User, cluster: Cluster): Promise<ExecCredential> {
+  const exec = user.exec as { command: string; args?: string[]; env?: Array<{ name: string; value: string }>; apiVersion?: string; provideClusterInfo?: boolean };
+  if (!exec.command) throw new Error(`the kubeconfig user ${user.name} has an exec plugin without a command`);
+  const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1';
+  const info = {
+    apiVersion,
+    kind: 'ExecCredential',
+    spec: {
+      interactive: false,
+      ...(exec.provideClusterInfo ? { cluster: { server: cluster.server, 'insecure-skip-tls-verify': cluster.skipTLSVerify, ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}) } } : {}),
+    },
+  };
+  const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
+  for (const { name, value } of exec.env ?? []) env[name] = value;
+  return new Promise((resolve, reject) => {
+    const child = spawn(exec.command, exec.args ?? [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`the exec plugin ${exec.command} of kubeconfig user ${user.name} could not run: ${error.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code !== 0) {
+        reject(new Error(`the exec plugin ${exec.command} of kubeconfig user ${user.name} exited with ${signal ?? code}: ${err.trim().slice(0, 500)}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(out) as ExecCredential);
+      } catch {
+        reject(new Error(`the exec plugin ${exec.command} of kubeconfig user ${user.name} printed no ExecCredential JSON: ${out.slice(0, 200)}`));
+      }
+    });
+  });
+}
+
+/** kubectl's `tokenFile` of the current user of a kubeconfig file (client-node does not read that field). */
+function tokenFileOf(path: string, config: KubeConfig): string | undefined {
+  try {
+    const raw = parseYaml(readFileSync(path, 'utf8')) as { users?: Array<{ name?: string; user?: { tokenFile?: string } }> };
+    const name = config.getCurrentUser()?.name;
+    const file = raw.users?.find((u) => u.name === name)?.user?.tokenFile;
+    if (!file) return undefined;
+    return file.startsWith('/') ? file : `${path.replace(/[^/]*$/, '')}${file}`;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whether an error is worth another try: throttling (429), the server or a proxy failing (5xx), timeouts and
  * dropped connections. Server-side apply's 500 for an object that does not fit the schema is permanent.
@@ -56,25 +225,32 @@ export function isRetryable(error: unknown): boolean {
 
 export class KubeClient {
   /** A client for the current context of a kubeconfig file (or the default kubeconfig, or in-cluster). */
-  public static fromKubeconfig(path?: string): KubeClient {
+  public static fromKubeconfig(path?: string, credentialOptions: CredentialOptions = {}): KubeClient {
     const config = new KubeConfig();
     if (path) config.loadFromFile(path);
     else config.loadFromDefault();
-    return new KubeClient(config);
+    const file = path ?? process.env.KUBECONFIG?.split(':')[0];
+    const tokenFile = credentialOptions.tokenFile ?? (file ? tokenFileOf(file, config) : undefined);
+    return new KubeClient(config, {}, new Credentials(config, { ...credentialOptions, tokenFile }));
   }
 
   public readonly server: string;
-  private connection?: Promise<{ agent: https.Agent | http.Agent; headers: Record<string, string> }>;
+  /** The pool of connections, made again only when the TLS material changes (a rotated client certificate). */
+  private agent?: { agent: https.Agent | http.Agent; tlsKey: string };
+  /** Connection pools made so far (for tests: a rotated token keeps the pool). */
+  public pools = 0;
+  public readonly credentials: Credentials;
 
-  constructor(private readonly config: KubeConfig, private readonly options: KubeClientOptions = {}) {
+  constructor(private readonly config: KubeConfig, private readonly options: KubeClientOptions = {}, credentials?: Credentials) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
+    this.credentials = credentials ?? new Credentials(config);
   }
 
-  /** The same cluster and credentials with other options (pacing, retries, metrics). */
+  /** The same cluster and credentials (shared, read again together) with other options (pacing, retries, metrics). */
   public withOptions(options: KubeClientOptions): KubeClient {
-    return new KubeClient(this.config, options);
+    return new KubeClient(this.config, options, this.credentials);
   }
 
   /**
@@ -85,7 +261,7 @@ export class KubeClient {
     const deadline = Date.now() + (this.options.retryForMs ?? 60_000);
     for (let attempt = 0; ; attempt++) {
       try {
-        const once = () => this.requestOnce<T>(method, path, options);
+        const once = () => this.authenticated((connection) => this.requestOnce<T>(method, path, options, connection));
         return await (this.options.pacer ? this.options.pacer.run(options.priority ?? Priority.BACKGROUND, once) : once());
       } catch (error) {
         if (!isRetryable(error) || Date.now() >= deadline) throw error;
@@ -97,9 +273,29 @@ export class KubeClient {
     }
   }
 
+  /**
+   * Runs one attempt with the current credentials; when the API server answers 401, reads the credentials again
+   * (a rotated token file, an expired exec token) and, if they changed, tries once more.
+   */
+  private async authenticated<T>(attempt: (connection: Connection) => Promise<T>): Promise<T> {
+    const connection = await this.connect();
+    try {
+      return await attempt(connection);
+    } catch (error) {
+      if (!(error instanceof KubeError && error.status === 401)) throw error;
+      this.credentials.invalidate(connection.generation);
+      const again = await this.connect();
+      if (again.generation === connection.generation) throw error;
+      return attempt(again);
+    }
+  }
+
   /** Opens a watch and returns the response stream of JSON lines (not paced, not retried: the caller reconnects). */
-  public async stream(path: string, query: Record<string, string | number | boolean | undefined>): Promise<http.IncomingMessage> {
-    const { agent, headers } = await this.connect();
+  public stream(path: string, query: Record<string, string | number | boolean | undefined>): Promise<http.IncomingMessage> {
+    return this.authenticated((connection) => this.streamOnce(path, query, connection));
+  }
+
+  private async streamOnce(path: string, query: Record<string, string | number | boolean | undefined>, { agent, headers }: Connection): Promise<http.IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     const transport = url.protocol === 'https:' ? https : http;
@@ -118,8 +314,7 @@ export class KubeClient {
     });
   }
 
-  private async requestOnce<T>(method: string, path: string, options: RequestOptions): Promise<T> {
-    const { agent, headers } = await this.connect();
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions, { agent, headers }: Connection): Promise<T> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
@@ -235,25 +430,33 @@ export class KubeClient {
 
   /** Closes idle connections, so that a process can exit. */
   public async close(): Promise<void> {
-    if (this.connection) (await this.connection).agent.destroy();
-    this.connection = undefined;
+    this.agent?.agent.destroy();
+    this.agent = undefined;
   }
 
-  private connect() {
-    if (!this.connection) {
-      this.connection = (async () => {
-        const options: https.RequestOptions = {};
-        await this.config.applyToHTTPSOptions(options);
-        const agentOptions = { keepAlive: true, maxSockets: 64 };
-        const agent = this.server.startsWith('https:')
-          ? new https.Agent({ ...agentOptions, ca: options.ca, cert: options.cert, key: options.key, rejectUnauthorized: options.rejectUnauthorized })
-          : new http.Agent(agentOptions);
-        const headers: Record<string, string> = {};
-        for (const [key, value] of Object.entries(options.headers ?? {})) if (typeof value === 'string') headers[key] = value;
-        if (options.auth) headers.Authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
-        return { agent, headers };
-      })();
+  /** The credentials in force and the pool of connections, kept while the TLS material stays the same. */
+  private async connect(): Promise<Connection> {
+    const resolved = await this.credentials.get();
+    if (!this.agent || this.agent.tlsKey !== resolved.tlsKey) {
+      const old = this.agent?.agent;
+      const agentOptions = { keepAlive: true, maxSockets: 64 };
+      const { ca, cert, key, rejectUnauthorized, servername } = resolved.tls;
+      const agent = this.server.startsWith('https:')
+        ? new https.Agent({ ...agentOptions, ca, cert, key, rejectUnauthorized, servername })
+        : new http.Agent(agentOptions);
+      this.agent = { agent, tlsKey: resolved.tlsKey };
+      this.pools++;
+      // connections made with the old client certificate: idle ones close now, busy ones (watches) when they end
+      if (old) {
+        for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+      }
     }
-    return this.connection;
+    return { agent: this.agent.agent, headers: resolved.headers, generation: resolved.generation };
   }
+}
+
+interface Connection {
+  readonly agent: https.Agent | http.Agent;
+  readonly headers: Record<string, string>;
+  readonly generation: number;
 }
