@@ -3,12 +3,20 @@
  * `{portal{name,uid,generation,url}, event{name,timestamp,user,session,environment,workshop,data}}` to the
  * portal's webhook and to the session's own `analytics_url` (given with its REST request).
  *
- * Session events are derived from the WorkshopSession watch, which every replica has; only the leader sends
- * those, so that two replicas never report one change twice. Events of a request (a dashboard's event, a new
- * REST user) are sent by the replica that served it. Delivery is in the background with bounded retries and a
- * bounded queue: a slow or broken webhook never holds up a learner.
+ * Events derived from watches (sessions, environments, local accounts), which every replica has, are sent by the
+ * leader only, so that two replicas never report one change twice:
+ * - `Session/Created`, `Session/Pending` (given to a learner while still being made), `Session/Started` (the
+ *   learner's and running), `Session/Extended`, `Session/Inactive` (Active → Idle), the end events
+ *   (`Session/Terminate|Expired|Orphaned|Stopping`), `Session/Vanished` (deleted without the portal ending it:
+ *   someone removed it by hand) and `Session/Deleted`;
+ * - `Environment/Created`, `Environment/Terminate` (marked for deletion), `Environment/Deleted`;
+ * - `User/Create` and `User/Delete` of local accounts (one Secret each, see auth/accounts.ts).
+ * Events of a request (a dashboard's event, a new REST user) are sent by the replica that served it, which is one.
+ * Delivery is in the background with bounded retries and a bounded queue: a slow or broken webhook never holds
+ * up a learner.
  */
-import { Logger, SessionRuntime, WorkshopSession, phaseOf } from '../runtime/index.js';
+import { Labels, Manifest } from '../constructs/index.js';
+import { Informer, Logger, SessionRuntime, WorkshopEnvironment, WorkshopSession, phaseOf } from '../runtime/index.js';
 import { PortalInfo } from './views.js';
 
 export interface AnalyticsEvent {
@@ -31,7 +39,17 @@ export interface AnalyticsOptions {
   readonly timeoutMs?: number;
   /** Most deliveries waiting; beyond that the oldest events are dropped (and logged). @default 1000 */
   readonly maxQueue?: number;
+  /**
+   * The portal's namespace and name, to watch its local accounts for `User/Create|Delete`.
+   * @default - no account events (only REST-created users')
+   */
+  readonly accounts?: { readonly namespace: string; readonly portal: string };
 }
+
+/** Phases in which a session can be used. */
+const RUNNING = new Set(['Ready', 'Active', 'Idle']);
+/** Phases a session ends through when the portal ends it. */
+const ENDING = new Set(['Expired', 'Terminating']);
 
 /** The end reasons of a session and the event Educates names for them. */
 const END_EVENTS: Record<string, string> = {
@@ -48,6 +66,20 @@ const END_EVENTS: Record<string, string> = {
   Failed: 'Session/Stopping',
 };
 
+interface SeenSession {
+  user?: string;
+  phase: string;
+  expiresAt?: string;
+  extensions: number;
+  analyticsUrl?: string;
+  /** Session/Started was due (the learner's, running). */
+  started: boolean;
+  /** The portal ended it (Expired or Terminating seen). */
+  ending: boolean;
+  /** Session/Vanished was due. */
+  vanished: boolean;
+}
+
 interface Delivery {
   readonly url: string;
   readonly body: string;
@@ -57,8 +89,11 @@ interface Delivery {
 export class Analytics {
   private readonly queue: Delivery[] = [];
   private sending = 0;
-  private readonly seen = new Map<string, { user?: string; phase: string; expiresAt?: string; extensions: number; analyticsUrl?: string }>();
+  private readonly seen = new Map<string, SeenSession>();
   private readonly listener = (type: string, session: WorkshopSession) => this.observe(type, session);
+  private readonly environmentListener = (type: string, environment: WorkshopEnvironment) => this.observeEnvironment(type, environment);
+  private readonly terminatingEnvironments = new Set<string>();
+  private accounts?: Informer;
   private stopped = false;
 
   constructor(
@@ -70,13 +105,25 @@ export class Analytics {
 
   /** Starts deriving session events from the watch. Sessions already known are taken as they are (no replay). */
   public start(): void {
-    for (const session of this.runtime.state.sessions.list()) this.remember(session);
+    for (const session of this.runtime.state.sessions.list()) this.remember(session, undefined);
     this.runtime.state.sessions.on('change', this.listener);
+    for (const environment of this.runtime.state.environments.list()) {
+      if (environment.metadata.deletionTimestamp) this.terminatingEnvironments.add(environment.metadata.name);
+    }
+    this.runtime.state.environments.on('change', this.environmentListener);
+    if (this.options.accounts) void this.watchAccounts(this.options.accounts);
   }
 
   public stop(): void {
     this.stopped = true;
     this.runtime.state.sessions.off('change', this.listener);
+    this.runtime.state.environments.off('change', this.environmentListener);
+    this.accounts?.stop();
+  }
+
+  /** Events waiting or being delivered. */
+  public get pending(): number {
+    return this.queue.length + this.sending;
   }
 
   /** Sends an event to the portal's webhook and, if given, a session's own webhook. */
@@ -111,13 +158,18 @@ export class Analytics {
     }, session.status?.request?.analyticsUrl);
   }
 
-  private remember(session: WorkshopSession) {
-    const entry = {
-      user: session.status?.user,
-      phase: phaseOf(session),
+  private remember(session: WorkshopSession, before: SeenSession | undefined): SeenSession {
+    const phase = phaseOf(session);
+    const user = session.status?.user;
+    const entry: SeenSession = {
+      user,
+      phase,
       expiresAt: session.status?.expiresAt,
       extensions: session.status?.extensions ?? 0,
       analyticsUrl: session.status?.request?.analyticsUrl,
+      started: Boolean(before?.started || (user && RUNNING.has(phase))),
+      ending: Boolean(before?.ending || ENDING.has(phase)),
+      vanished: Boolean(before?.vanished),
     };
     this.seen.set(session.metadata.name, entry);
     return entry;
@@ -127,21 +179,68 @@ export class Analytics {
     const before = this.seen.get(session.metadata.name);
     if (type === 'DELETED') {
       this.seen.delete(session.metadata.name);
+      if (!before?.ending && !before?.vanished && !ENDING.has(phaseOf(session))) this.leaderEmits('Session/Vanished', session, { phase: phaseOf(session) });
       if (session.status?.user) this.leaderEmits('Session/Deleted', session);
       return;
     }
-    const now = this.remember(session);
+    const now = this.remember(session, before);
+    // marked for deletion while the portal had not ended it: removed from outside (kubectl delete, a namespace gone)
+    if (session.metadata.deletionTimestamp && !now.ending && !now.vanished) {
+      now.vanished = true;
+      this.leaderEmits('Session/Vanished', session, { phase: now.phase });
+    }
     if (!before) {
       this.leaderEmits('Session/Created', session);
-      if (now.user) this.leaderEmits('Session/Started', session);
+      if (now.user && !now.started) this.leaderEmits('Session/Pending', session, { phase: now.phase });
+      if (now.started) this.leaderEmits('Session/Started', session);
       return;
     }
-    if (!before.user && now.user) this.leaderEmits('Session/Started', session);
+    if (!before.user && now.user && !now.started) this.leaderEmits('Session/Pending', session, { phase: now.phase });
+    if (!before.started && now.started) this.leaderEmits('Session/Started', session);
     if (now.extensions > before.extensions) this.leaderEmits('Session/Extended', session, { expires: now.expiresAt });
+    if (before.phase !== now.phase && now.phase === 'Idle') this.leaderEmits('Session/Inactive', session);
     if (before.phase !== now.phase && now.phase === 'Terminating') {
       const reason = session.status?.reason ?? '';
       this.leaderEmits(END_EVENTS[reason] ?? 'Session/Stopping', session, { reason });
     }
+  }
+
+  private observeEnvironment(type: string, environment: WorkshopEnvironment): void {
+    const name = environment.metadata.name;
+    const event = (eventName: string) => {
+      if (this.runtime.leader.isLeader) this.emit({ name: eventName, environment: name, workshop: environment.spec?.workshop?.name ?? null });
+    };
+    if (type === 'ADDED') event('Environment/Created');
+    if (type !== 'DELETED' && environment.metadata.deletionTimestamp && !this.terminatingEnvironments.has(name)) {
+      this.terminatingEnvironments.add(name);
+      event('Environment/Terminate');
+    }
+    if (type === 'DELETED') {
+      this.terminatingEnvironments.delete(name);
+      event('Environment/Deleted');
+    }
+  }
+
+  /** Local accounts: listed first (no replay of the ones there), then each new or deleted one is an event. */
+  private async watchAccounts(accounts: { namespace: string; portal: string }): Promise<void> {
+    const informer = new Informer(this.runtime.state.client, 'v1', 'Secret', {
+      namespace: accounts.namespace,
+      labelSelector: `${Labels.PORTAL}=${accounts.portal},${Labels.COMPONENT}=portal-account`,
+    });
+    this.accounts = informer;
+    try {
+      await informer.start();
+    } catch (error) {
+      this.log.warn({ message: (error as Error).message }, 'cannot watch the portal\'s accounts: no User/Create|Delete events for them');
+      informer.stop();
+      return;
+    }
+    if (this.stopped) return informer.stop();
+    informer.on('change', (type: string, secret: Manifest & { data?: Record<string, string> }) => {
+      if ((type !== 'ADDED' && type !== 'DELETED') || !this.runtime.leader.isLeader) return;
+      const user = Buffer.from(secret.data?.username ?? '', 'base64').toString('utf8') || null;
+      this.emit({ name: type === 'ADDED' ? 'User/Create' : 'User/Delete', user });
+    });
   }
 
   private leaderEmits(name: string, session: WorkshopSession, data: Record<string, unknown> = {}): void {

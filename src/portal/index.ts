@@ -84,6 +84,8 @@ export interface Portal {
   readonly url?: string;
   /** Every route the server has (HEAD included), in registration order. */
   readonly routes: ReadonlyArray<{ readonly method: string; readonly url: string }>;
+  /** The analytics webhook's sender (tests wait for its queue to drain). */
+  readonly analytics: Analytics;
   listen(host: string, port: number): Promise<string>;
   close(): Promise<void>;
 }
@@ -109,7 +111,10 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   });
 
   const info = await portalInfo(options, publicUrl);
-  const analytics = new Analytics(runtime, () => info, log, { webhookUrl: options.analyticsWebhook ?? config.analytics?.webhook?.url });
+  const analytics = new Analytics(runtime, () => info, log, {
+    webhookUrl: options.analyticsWebhook ?? config.analytics?.webhook?.url,
+    accounts: { namespace: options.portalNamespace, portal: options.portalName },
+  });
   const passwords = new SessionPasswords(runtime);
 
   const auth = await registerAuth(app, {
@@ -172,6 +177,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   return {
     app,
     routes,
+    analytics,
     get url() {
       return url;
     },
