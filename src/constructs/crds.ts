@@ -87,6 +87,7 @@ export function workshopEnvironmentCrd(): Manifest {
             type: 'array',
             items: { type: 'object', required: ['name'], properties: { name: str, value: str, generate: { type: 'object', required: ['pattern'], properties: { pattern: str } } } },
           },
+          objects: { type: 'array', items: preserve },
         },
       },
       environment: { type: 'object', properties: { secrets: secretRefs } },

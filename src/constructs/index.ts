@@ -15,6 +15,7 @@ export * from './names.js';
 export * from './portal-settings.js';
 export * from './quantity.js';
 export * from './request-parameter.js';
+export * from './request-template.js';
 export * from './security-policy.js';
 export * from './session-namespace.js';
 export * from './session-role.js';

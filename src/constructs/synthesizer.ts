@@ -124,9 +124,10 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
     return applyIngressSettings(portal, object);
   });
   const sessionObjects = substituteVariables(resolved.sessionObjects, values).map((object) => applyIngressSettings(portal, object));
-  checkHostLengths(portal, entry, sessionObjects);
-  checkAdmission(portal, entry, sessionObjects);
-  const leftover = JSON.stringify(sessionObjects).match(new RegExp(`\\$\\((${ENVIRONMENT_VARIABLES.join('|')})\\)`));
+  const requestObjects = substituteVariables(resolved.requestObjects, values).map((object) => applyIngressSettings(portal, object));
+  checkHostLengths(portal, entry, [...sessionObjects, ...requestObjects]);
+  checkAdmission(portal, entry, [...sessionObjects, ...requestObjects]);
+  const leftover = JSON.stringify([...sessionObjects, ...requestObjects]).match(new RegExp(`\\$\\((${ENVIRONMENT_VARIABLES.join('|')})\\)`));
   if (leftover) throw new Error(`Workshop '${workshop.name}': environment variable ${leftover[0]} was not filled in (this is a bug)`);
 
   const secrets = [...workshop.session.injectedSecrets.map((s) => substituteVariables(s, values))];
@@ -170,7 +171,10 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
         refreshSeconds: entry.refreshSeconds,
       },
       env: Object.entries(entry.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
-      request: { parameters: workshop.requestParameters.map((p) => p.toJson()) },
+      request: {
+        parameters: workshop.requestParameters.map((p) => p.toJson()),
+        ...(requestObjects.length ? { objects: sortManifests(requestObjects.map((o) => finish(o, false))) } : {}),
+      },
       environment: { secrets: environmentSecrets },
       session: { variables: blueprintVariables(blueprint), secrets: blueprint.secrets, objects: blueprint.objects },
     },

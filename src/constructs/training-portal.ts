@@ -565,7 +565,8 @@ export class TrainingPortal extends Chart {
         else secretNames.add(secret.name);
       }
 
-      const objects = substituteVariables(resolved.sessionObjects, values);
+      // what the portal creates for a session: its objects, and those of a learner's request when it is allocated
+      const objects = substituteVariables([...resolved.sessionObjects, ...resolved.requestObjects], values);
       const defined = new Set(objects.filter((o) => o.kind === 'Role').map((o) => `${o.metadata.namespace}/${o.metadata.name}`));
       for (const object of objects) {
         const info = lookupKind(object.apiVersion, object.kind)!;

@@ -16,6 +16,11 @@ export interface ResolvedWorkshop {
   readonly environmentObjects: Manifest[];
   /** Objects of the session scope, with environment and session variables in them. */
   readonly sessionObjects: Manifest[];
+  /**
+   * Objects of the request scope, created when a session is allocated: environment and session variables and the
+   * request parameters in them.
+   */
+  readonly requestObjects: Manifest[];
 }
 
 const cache = new WeakMap<Workshop, ResolvedWorkshop>();
@@ -27,17 +32,21 @@ export function resolveWorkshop(workshop: Workshop): ResolvedWorkshop {
   const where = `Workshop '${workshop.name}'`;
   const environmentObjects = chartObjects(workshop.environment, where);
   const sessionObjects = chartObjects(workshop.session, where);
+  const requestObjects = chartObjects(workshop.request, where);
+  const perSession = [...sessionObjects, ...requestObjects];
   const problems = [
     ...checkVariables(environmentObjects, `${where} environment`),
     ...checkVariables(sessionObjects, `${where} session`),
-    ...checkSessionPlacement(workshop, sessionObjects),
-    ...checkIngressHosts(sessionObjects, where),
-    ...checkBudget(workshop, sessionObjects),
-    ...checkPodSecurity(workshop, environmentObjects, sessionObjects),
+    ...checkRequestObjects(workshop, sessionObjects, requestObjects),
+    ...checkSessionPlacement(workshop, perSession),
+    ...checkIngressHosts(perSession, where),
+    ...checkBudget(workshop, perSession),
+    ...checkPodSecurity(workshop, environmentObjects, perSession),
   ];
   if (problems.length) throw new Error(problems.join('\n'));
   addSessionOwnership(workshop, sessionObjects);
-  const resolved = { environmentObjects, sessionObjects };
+  addSessionOwnership(workshop, requestObjects);
+  const resolved = { environmentObjects, sessionObjects, requestObjects };
   cache.set(workshop, resolved);
   return resolved;
 }
@@ -70,6 +79,36 @@ function checkVariables(objects: Manifest[], where: string): string[] {
         problems.push(`${where}: ${describeManifest(object)} uses unknown variable $(${match[1]})` + (close ? ` (did you mean $(${close})?)` : ''));
       }
     }
+  }
+  return [...new Set(problems)];
+}
+
+/**
+ * Request objects: the variables they may use (those of a session, and the workshop's request parameters, whose
+ * names must not hide a variable), no namespaces (a session's namespaces exist before it is allocated), and no
+ * object that a session object already is.
+ */
+function checkRequestObjects(workshop: Workshop, sessionObjects: Manifest[], requestObjects: Manifest[]): string[] {
+  const where = `Workshop '${workshop.name}' request`;
+  const problems: string[] = [];
+  const parameters = new Set(workshop.requestParameters.map((p) => p.name));
+  for (const name of parameters) {
+    if (ALL_VARIABLES.has(name)) problems.push(`${where}: request parameter '${name}' has the name of a session variable: rename it, so that $(${name}) in request objects is not ambiguous`);
+  }
+  const key = (o: Manifest) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  const inSession = new Set(sessionObjects.map(key));
+  for (const object of requestObjects) {
+    for (const match of JSON.stringify(object).matchAll(/\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g)) {
+      const name = match[1];
+      if (ALL_VARIABLES.has(name) || parameters.has(name) || name === 'base64') continue;
+      const close = [...parameters, ...ALL_VARIABLES].find((known) => editDistance(known, name) <= 2);
+      problems.push(`${where}: ${describeManifest(object)} uses $(${name}), which is neither a session variable nor a request parameter of the workshop` +
+        (close ? ` (did you mean $(${close})?)` : ` (its parameters: ${[...parameters].join(', ') || 'none'})`));
+    }
+    if (object.kind === 'Namespace') {
+      problems.push(`${where}: ${describeManifest(object)} is a namespace, which a session has before it is allocated: add it with session.addNamespace()`);
+    }
+    if (inSession.has(key(object))) problems.push(`${where}: ${describeManifest(object)} is also a session object: give it another name`);
   }
   return [...new Set(problems)];
 }

@@ -1,9 +1,10 @@
-import { Duration } from 'cdk8s';
+import { ApiObject, ApiObjectProps, Duration } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ContentSource } from './content-source.js';
 import { checkDuration } from './duration.js';
 import { checkDnsLabel } from './names.js';
 import { RequestParameter } from './request-parameter.js';
+import { RequestTemplate } from './request-template.js';
 import { SessionTemplate, SessionTemplateOptions } from './session-template.js';
 import { WorkshopEnvironment, WorkshopEnvironmentOptions } from './workshop-environment.js';
 
@@ -47,6 +48,12 @@ export interface WorkshopProps extends SessionTemplateOptions, WorkshopEnvironme
   readonly content?: ContentSource;
   /** Values a session receives when it is allocated. @default - none */
   readonly requestParameters?: RequestParameter[];
+  /**
+   * Objects created when a session is allocated to a learner, with the request parameters filled in (Educates'
+   * `request.objects`): each is added to the `request` scope as it is written, `$(variables)` and all.
+   * @default - none
+   */
+  readonly requestObjects?: ApiObjectProps[];
 }
 
 /**
@@ -71,6 +78,8 @@ export class Workshop extends Construct {
   public readonly environment: WorkshopEnvironment;
   /** Per-session objects of the workshop: add them to this scope. */
   public readonly session: SessionTemplate;
+  /** Objects created when a session is allocated to a learner: add them to this scope. */
+  public readonly request: RequestTemplate;
   private readonly props: WorkshopProps;
   private readonly _parameters: RequestParameter[] = [];
 
@@ -100,7 +109,9 @@ export class Workshop extends Construct {
     this.content = props.content ?? ContentSource.embedded();
     this.environment = new WorkshopEnvironment(this, 'Environment', props);
     this.session = new SessionTemplate(this, 'Session', { ...props, workshopName: this.name, workshopTitle: props.title, workshopContent: this.content.toJson() });
+    this.request = new RequestTemplate(this, 'Request');
     for (const parameter of props.requestParameters ?? []) this.addRequestParameter(parameter);
+    (props.requestObjects ?? []).forEach((object, index) => new ApiObject(this.request, `${object.kind}-${index}`, object));
   }
 
   /** Request parameters. Returns a copy; to add one, use `addRequestParameter()`. */
