@@ -1,4 +1,4 @@
-import type { V1Container, V1Volume } from '@kubernetes/client-node';
+import type { Container, Volume } from './pod-spec.js';
 import { SecurityPolicy } from './security-policy.js';
 import type { SessionTemplate } from './session-template.js';
 
@@ -32,9 +32,9 @@ export interface SessionRoute {
 }
 
 /** A container of the session's workshop pod, in Kubernetes' JSON shape. */
-export type WorkshopContainer = V1Container;
+export type WorkshopContainer = Container;
 /** A volume of the session's workshop pod. */
-export type WorkshopVolume = V1Volume;
+export type WorkshopVolume = Volume;
 
 /**
  * A feature a session can have: terminals, an editor, a console, a registry… A capability adds what it needs to the

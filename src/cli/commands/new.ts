@@ -33,7 +33,7 @@ export function scaffold(dir: string, options: NewOptions = {}): string[] {
   const title = options.title ?? name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
   const own = packageJson();
   const versions: Record<string, string> = { ...own.devDependencies, ...own.dependencies };
-  const values: Record<string, string> = { name, title, libraryPath: packageRoot() };
+  const values: Record<string, string> = { name, title, libraryPath: packageRoot(), ...librarySource(own) };
   const template = path.join(packageRoot(), 'templates', 'new-workshop');
   const written: string[] = [];
   const copy = (sub: string) => {
@@ -54,18 +54,46 @@ export function scaffold(dir: string, options: NewOptions = {}): string[] {
   return written.sort();
 }
 
+/**
+ * Where the new project gets the library from. Run from a checkout of this repository (package `cdk8s-workshops`
+ * with its sources beside it), the project links that checkout, which also brings the CLI. Run from the installed
+ * `@cdk8s-workshops/platform` package, it depends on the published `cdk8s-workshops` constructs of the same
+ * version, and on the platform package as a development dependency for the `workshops` CLI.
+ */
+function librarySource(own: { name: string; version: string }): Record<string, string> {
+  const root = packageRoot();
+  if (own.name === 'cdk8s-workshops' && fs.existsSync(path.join(root, 'src', 'constructs'))) {
+    return {
+      librarySpec: `file:${root}`,
+      platformDependency: '',
+      dependencyNote: 'cdk8s-workshops is linked from the checkout this project was created from, by absolute path: ' +
+        `\`"cdk8s-workshops": "file:${root}"\` in \`package.json\`. If you move that checkout, or share this project, ` +
+        'change the path (or point it at the tarballs `npm run packages` makes in the checkout).',
+    };
+  }
+  return {
+    librarySpec: `^${own.version}`,
+    platformDependency: `"${own.name}": ${JSON.stringify(`^${own.version}`)},\n    `,
+    dependencyNote: `The constructs come from the \`cdk8s-workshops\` package, the \`workshops\` CLI from \`${own.name}\` ` +
+      '(a development dependency: nothing of it is needed to synthesize).',
+  };
+}
+
+/** Values put into a file as they are: whole lines of JSON or Markdown that the template leaves a place for. */
+const RAW = new Set(['platformDependency', 'dependencyNote']);
+
 /** Replaces {{name}}, {{title}}, {{libraryPath}} and {{version:<package>}}, escaped for the file's kind of text. */
 function fill(text: string, file: string, values: Record<string, string>, versions: Record<string, string>): string {
   const escape = file.endsWith('.json') ? (v: string) => JSON.stringify(v).slice(1, -1)
     : file.endsWith('.ts') ? (v: string) => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
       : (v: string) => v;
-  return text.replace(/\{\{(name|title|libraryPath|version:[@\w/.-]+)\}\}/g, (_, key: string) => {
+  return text.replace(/\{\{(name|title|libraryPath|librarySpec|platformDependency|dependencyNote|version:[@\w/.-]+)\}\}/g, (_, key: string) => {
     if (key.startsWith('version:')) {
       const version = versions[key.slice('version:'.length)];
       if (!version) throw new Error(`template ${file}: this package has no dependency ${key.slice(8)}`);
       return version;
     }
-    return escape(values[key]);
+    return RAW.has(key) ? values[key] : escape(values[key]);
   });
 }
 
