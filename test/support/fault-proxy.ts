@@ -10,7 +10,10 @@
  * - `dropAfter`: the request is forwarded and executed, then the connection is destroyed instead of answering
  *   (the client cannot know whether its write happened);
  * - `watchDrop`: a watch is dropped when it connects;
- * - `watchCut`: a watch that was streaming is cut after 1–6 seconds (the client must reconnect and resume).
+ * - `watchCut`: a watch that was streaming is cut after 1–6 seconds (the client must reconnect and resume);
+ * - `watchGone` (only when `choose` picks it): a watch is answered with an ERROR event 410 Gone (the
+ *   resourceVersion is too old: the client must list again), without reaching the API server;
+ * - `watchGarbage` (only when `choose` picks it): a line that is not JSON is sent before the watch's own stream.
  *
  * The kind of each fault is taken in turn (the draw decides only whether a request meets one), so that every kind
  * occurs once a few faults have.
@@ -26,7 +29,7 @@ import * as path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 
-export type FaultKind = 'status500' | 'status429' | 'dropBefore' | 'dropAfter' | 'watchDrop' | 'watchCut';
+export type FaultKind = 'status500' | 'status429' | 'dropBefore' | 'dropAfter' | 'watchDrop' | 'watchCut' | 'watchGone' | 'watchGarbage';
 
 /** The faults of ordinary (non-watch) requests, taken in turn so that each kind occurs once faults occur at all. */
 const REQUEST_FAULTS: FaultKind[] = ['status500', 'status429', 'dropBefore', 'dropAfter'];
@@ -104,7 +107,7 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
   const watchRandom = seededRandom((options.seed ?? 1) ^ 0x5bd1e995);
   const rate = options.rate ?? 0.05;
   const watchRate = options.watchRate ?? 0.5;
-  const faults: Record<FaultKind, number> = { status500: 0, status429: 0, dropBefore: 0, dropAfter: 0, watchDrop: 0, watchCut: 0 };
+  const faults: Record<FaultKind, number> = { status500: 0, status429: 0, dropBefore: 0, dropAfter: 0, watchDrop: 0, watchCut: 0, watchGone: 0, watchGarbage: 0 };
   const requests = { total: 0, watches: 0, byMethod: {} as Record<string, number> };
   const sockets = new Set<import('node:net').Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -167,6 +170,13 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       res.end(body);
       return;
     }
+    if (fault === 'watchGone') {
+      count(fault);
+      req.resume();
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'fault proxy: too old resource version' } })}\n`);
+      return;
+    }
     if (fault === 'dropBefore' || fault === 'watchDrop') {
       count(fault);
       req.socket.destroy();
@@ -195,6 +205,10 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       for (const [key, value] of Object.entries(upstreamResponse.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
       res.writeHead(upstreamResponse.statusCode ?? 502, headers);
       if (watch) res.flushHeaders();
+      if (fault === 'watchGarbage' && (upstreamResponse.statusCode ?? 0) < 300) {
+        count(fault);
+        res.write('{"type":"MODIFIED","object":{"metadata":\n');
+      }
       upstreamResponse.pipe(res);
       upstreamResponse.on('error', () => res.destroy());
       if (fault === 'watchCut' && (upstreamResponse.statusCode ?? 0) < 300) {
