@@ -5,6 +5,7 @@
  * slot, so the API server itself refuses a session beyond capacity); else, at the portal's maximum, the oldest
  * reserve of another workshop is evicted to make room; else no session is available.
  */
+import { isDraining } from './drain.js';
 import { Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
@@ -71,6 +72,8 @@ export class Allocator {
     const mine = this.state.liveSessions().filter((s) => s.status?.user === request.user);
     const existing = mine.find((s) => s.spec.environment === request.environment);
     if (existing) return { session: await this.rearm(existing, request), source: 'existing' };
+    // a learner keeps the session she has in an environment being removed (drain.ts), but gets no new one there
+    if (isDraining(environment)) return { refused: 'unknown-environment', message: `workshop environment '${request.environment}' is being removed: it takes no new sessions` };
     const cap = request.anonymous ? this.state.limits.anonymous : this.state.limits.registered;
     if (cap > 0 && mine.length >= cap) {
       return { refused: 'user-limit', message: `you already have ${mine.length} session(s), the most this portal allows at once` };

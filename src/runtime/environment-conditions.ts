@@ -6,10 +6,13 @@
  * - `True`, reason `OnDemand`: `initial: 0` and nobody has asked yet, so there is nothing to make;
  * - `False`, reason `PoolFilling`: reserves are being made (also after a blueprint change recycled the old ones);
  * - `False`, reason `RefillsPaused`: sessions failed repeatedly and refills wait (the message says until when);
- * - `False`, reason `BlueprintInvalid`: the session blueprint cannot be compiled (the message says why).
+ * - `False`, reason `BlueprintInvalid`: the session blueprint cannot be compiled (the message says why);
+ * - `False`, reason `Draining`: the environment is being deleted and waits for its learners' sessions to end (see
+ *   drain.ts; the message says how many and when the last one ends at the latest).
  * `observedGeneration` is the environment's generation the condition was computed for. Written only when it changes.
  */
 import { API_VERSION } from '../constructs/index.js';
+import { Drainer, isDraining } from './drain.js';
 import { KubeClient } from './kube-client.js';
 import { WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
@@ -17,7 +20,7 @@ import { RuntimeState, WorkshopEnvironment } from './state.js';
 export interface EnvironmentCondition {
   type: 'Ready';
   status: 'True' | 'False';
-  reason: 'PoolReady' | 'OnDemand' | 'PoolFilling' | 'RefillsPaused' | 'BlueprintInvalid';
+  reason: 'PoolReady' | 'OnDemand' | 'PoolFilling' | 'RefillsPaused' | 'BlueprintInvalid' | 'Draining';
   message: string;
   observedGeneration: number;
   lastTransitionTime: string;
@@ -37,6 +40,13 @@ export interface ReadinessInput {
 export function readyCondition(environment: WorkshopEnvironment, input: ReadinessInput): Omit<EnvironmentCondition, 'lastTransitionTime'> {
   const generation = Number(environment.metadata.generation ?? 0);
   const base = { type: 'Ready' as const, observedGeneration: generation };
+  if (isDraining(environment)) {
+    const { count, lastEnd } = Drainer.waitingFor(input.sessions);
+    const message = count === 0 ? 'being removed: no learner\'s session left; it goes once every session is cleaned up'
+      : `being removed: takes no new sessions; waits for ${count} learner${count === 1 ? '\'s session' : 's\' sessions'} to end` +
+        (lastEnd ? ` (the last by ${lastEnd})` : '');
+    return { ...base, status: 'False', reason: 'Draining', message };
+  }
   if (input.blueprintError) return { ...base, status: 'False', reason: 'BlueprintInvalid', message: input.blueprintError };
   if (input.pausedUntil !== undefined && input.pausedUntil > input.now) {
     return { ...base, status: 'False', reason: 'RefillsPaused', message: `sessions failed repeatedly; refills resume at ${new Date(input.pausedUntil).toISOString()}` };

@@ -8,6 +8,7 @@
 import { API_VERSION, SessionPhase } from '../constructs/index.js';
 import { createInFreeSlot } from './slots.js';
 import { reportEnvironmentReadiness } from './environment-conditions.js';
+import { Drainer } from './drain.js';
 import { randomInt } from 'node:crypto';
 import { generateFromPattern } from '../constructs/index.js';
 import { applySession, copySecret } from './applier.js';
@@ -54,6 +55,7 @@ export class Reconciler {
   private readonly backoff = new Map<string, Backoff>();
   /** Environments (name@generation) whose declared Secrets have been copied in. */
   private readonly copied = new Set<string>();
+  private readonly drainer: Drainer;
 
   constructor(
     private readonly state: RuntimeState,
@@ -71,6 +73,7 @@ export class Reconciler {
       failedRetentionSeconds: options.failedRetentionSeconds ?? 600,
       tickMs: options.tickMs ?? 1000,
     };
+    this.drainer = new Drainer(client, state, store, log);
   }
 
   public start(): void {
@@ -135,6 +138,8 @@ export class Reconciler {
     const name = environment.metadata.name;
     const pool = environment.spec.pool;
     await reportEnvironmentReadiness(this.client, this.state, environment, this.backoff.get(name)?.until, now);
+    // held by a finalizer; once deleted it makes nothing and waits for its learners' sessions to end (drain.ts)
+    if (await this.drainer.reconcile(environment, (s, reason, message) => this.end(s, reason, message))) return;
     const generation = Number(environment.metadata.generation ?? 0);
     const sessions = this.state.sessionsOf(name);
     const live = sessions.filter(isLive);
