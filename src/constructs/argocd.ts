@@ -205,8 +205,11 @@ function application(name: string, opts: Resolved, path: string, directory: Reco
       syncPolicy: {
         automated: { prune: true, selfHeal: true },
         // server-side apply: WorkshopEnvironments carry whole session blueprints, too big for the
-        // last-applied-configuration annotation of client-side apply (256 KiB)
-        syncOptions: ['ServerSideApply=true', 'PruneLast=true'],
+        // last-applied-configuration annotation of client-side apply (256 KiB). No PruneLast: it would prune
+        // everything in one wave, an environment's namespace with the environment; without it Argo CD prunes in
+        // the reverse order of the waves and waits for each pruned object to be gone, so a removed environment
+        // drains (its learners' sessions end, runtime/drain.ts) before its namespace is deleted
+        syncOptions: ['ServerSideApply=true'],
         // refresh: a retry takes the newest commit, so a fix pushed after a refused commit is not stuck behind the
         // retries of the refused one (Argo CD >= 3.1; older versions drop the field)
         retry: { limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },

@@ -43,7 +43,7 @@ describe('argoCdFiles', () => {
       expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
       expect(app.spec.project).toBe('workshops');
       expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-      expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'PruneLast=true']);
+      expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
       expect(app.spec.syncPolicy.retry).toEqual({ limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } });
     }
   });
@@ -167,5 +167,20 @@ describe('the Ready condition of a WorkshopEnvironment', () => {
     });
     expect(readyCondition(environment({}), { sessions: [], pausedUntil: now - 1, now }).reason).toBe('PoolFilling');
     expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, blueprintError: 'bad', now })).toMatchObject({ status: 'False', reason: 'BlueprintInvalid', message: 'bad' });
+  });
+
+  test('Draining once deleted: how many learners it waits for and until when; nothing else counts', () => {
+    const deleted = { ...environment({}), metadata: { name: 'labs-w', generation: 3, deletionTimestamp: '2026-12-06T07:59:00Z' } };
+    const held = (name: string, phase: string, deadlineAt: string) =>
+      ({ ...session(name, phase, 2, name), status: { phase, user: name, deadlineAt } } as unknown as WorkshopSession);
+    expect(readyCondition(deleted, {
+      sessions: [held('ann', 'Active', '2026-12-06T08:20:00.000Z'), held('bob', 'Idle', '2026-12-06T08:10:00.000Z'),
+        held('cyd', 'Terminating', '2026-12-06T08:30:00.000Z'), session('r', 'Ready')],
+      blueprintError: 'bad', now,
+    })).toEqual({
+      type: 'Ready', status: 'False', reason: 'Draining', observedGeneration: 3,
+      message: 'being removed: takes no new sessions; waits for 2 learners\' sessions to end (the last by 2026-12-06T08:20:00.000Z)',
+    });
+    expect(readyCondition(deleted, { sessions: [], now }).message).toBe('being removed: no learner\'s session left; it goes once every session is cleaned up');
   });
 });
