@@ -18,6 +18,11 @@ export function useContext(name: string | undefined): void {
   chosenContext = name;
 }
 
+/** The context chosen with `--context`, if any. */
+export function contextChoice(): string | undefined {
+  return chosenContext;
+}
+
 /**
  * A client for the kubeconfig file (or $KUBECONFIG, ~/.kube/config) and its current context (or `context`, else the
  * one chosen with `--context`), after checking the cluster answers.

@@ -9,17 +9,16 @@
  * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { createProxyServer } from 'http-proxy-3';
 import { API_VERSION, Labels } from '../../constructs/names.js';
 import { workshopPodNames } from '../../constructs/session-template.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import { CliError } from '../errors.js';
-import { ENDED_PHASES, connect } from '../kube.js';
+import { FrontDoor, frontDoor } from '../dev-front-door.js';
+import { ENDED_PHASES, connect, contextChoice } from '../kube.js';
 import { parsePort } from './serve.js';
 
 export interface SessionDashboardOptions {
@@ -46,6 +45,8 @@ export interface SessionDashboardOptions {
 export interface SessionPodView {
   /** The WorkshopSession's uid: a new session of the same name has another. */
   readonly uid: string;
+  /** The session's workshop (the name `--content <folder of workshops>` looks up). */
+  readonly workshop: string;
   readonly env: Record<string, string>;
   readonly configPassword: string;
   readonly dashboardJson: string;
@@ -74,7 +75,7 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
     const session = await client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
     const phase = session?.status?.phase;
     if (session && phase && ENDED_PHASES.has(phase)) {
-      throw new CliError(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
+      throw new SessionEnded(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
     }
     // The workshop pod's objects are in the environment namespace (named as the environment), named after the session.
     const names = workshopPodNames(name);
@@ -90,12 +91,11 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
       const env: Record<string, string> = {};
       for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
       if (secret.data.SERVICES_PASSWORD) env.SERVICES_PASSWORD = Buffer.from(secret.data.SERVICES_PASSWORD, 'base64').toString('utf8');
-      return { uid: String(session!.metadata.uid ?? ''), env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
+      return { uid: String(session!.metadata.uid ?? ''), workshop: session!.spec.workshop, env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
     }
     if (Date.now() >= deadline) {
-      throw new CliError(session
-        ? `session '${name}' exists but its environment namespace '${namespace}' has no Deployment '${names.deployment}', Secret '${names.secret}' and ConfigMap '${names.configMap}' yet (phase ${phase ?? 'Requested'}); is the portal running?`
-        : `no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`);
+      if (!session) throw new SessionEnded(`no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`);
+      throw new CliError(`session '${name}' exists but its environment namespace '${namespace}' has no Deployment '${names.deployment}', Secret '${names.secret}' and ConfigMap '${names.configMap}' yet (phase ${phase ?? 'Requested'}); is the portal running?`);
     }
     if (!told) {
       told = true;
@@ -106,103 +106,96 @@ export async function readSessionPod(client: KubeClient, name: string, waitSecon
   }
 }
 
+/** Where `--content` points: one workshop folder for every session, or a folder of workshop folders by name. */
+export type ContentChoice = { readonly kind: 'one'; readonly dir: string } | { readonly kind: 'by-workshop'; readonly root: string; readonly workshops: readonly string[] };
+
+/** Reads `--content <dir>`: a workshop folder (it has workshop/content/), or a folder of them (e.g. examples/). */
+export function contentChoice(option: string): ContentChoice {
+  const dir = path.resolve(option);
+  if (fs.existsSync(path.join(dir, 'workshop', 'content'))) return { kind: 'one', dir };
+  const workshops = fs.existsSync(dir) && fs.statSync(dir).isDirectory()
+    ? fs.readdirSync(dir).filter((entry) => fs.existsSync(path.join(dir, entry, 'workshop', 'content'))).sort() : [];
+  if (!workshops.length) {
+    throw new CliError(`--content ${option} has no workshop/content/ folder, nor folders <workshop>/workshop/content/: name a workshop folder, or a folder of them such as examples/`);
+  }
+  return { kind: 'by-workshop', root: dir, workshops };
+}
+
+/** The folder that serves a session of `workshop`. */
+export function contentFor(choice: ContentChoice, workshop: string): string {
+  if (choice.kind === 'one') return choice.dir;
+  if (choice.workshops.includes(workshop)) return path.join(choice.root, workshop);
+  throw new CliError(`--content ${choice.root} has no folder for workshop '${workshop}' (it has: ${choice.workshops.join(', ')}): ` +
+    `add ${path.join(choice.root, workshop, 'workshop', 'content')}/`);
+}
+
+/** A session that has ended or is gone: nothing to retry; followed sessions move on to the next one. */
+export class SessionEnded extends CliError {}
+
+/** Seconds before the next attempt to start a session's dashboard after `failures` failures in a row. */
+export function retryDelaySeconds(failures: number): number {
+  return Math.min(10, 2 ** Math.max(0, failures - 1));
+}
+
 /**
  * Runs the dashboard of session `name`, until Ctrl-C or the session ends. Without a name it follows the portal:
- * it serves the most recently allocated session, and when that ends waits for the next one.
+ * it serves the most recently allocated session, and when that ends waits for the next one. The port stays open
+ * throughout: when starting a session's dashboard fails (content that cannot be pulled, the cluster away) the
+ * waiting page says why, and the command tries again (after 1, 2, 4, 8, then every 10 s) until it works or the
+ * session ends.
  */
 export async function runSessionDashboard(name: string | undefined, options: SessionDashboardOptions): Promise<void> {
   const portalUrl = checkUrl('--portal-url', options.portalUrl);
   const portalApiUrl = options.portalApiUrl ? checkUrl('--portal-api-url', options.portalApiUrl) : portalUrl;
-  let contentDir: string | undefined;
-  if (options.content) {
-    contentDir = path.resolve(options.content);
-    if (!fs.existsSync(path.join(contentDir, 'workshop', 'content'))) {
-      throw new CliError(`--content ${options.content} has no workshop/content/ folder: name a workshop folder`);
-    }
-  }
+  const content = options.content ? contentChoice(options.content) : undefined;
   if (options.port === 10080) process.stderr.write('warning: browsers refuse port 10080 (ERR_UNSAFE_PORT); choose another with --port\n');
   const say = (why: string) => process.stderr.write(`${why}\n`);
   // One server keeps the port for the whole run: it shows a waiting page while there is no session to serve (the
   // portal may send the learner here before the dashboard is up) and forwards to the session's dashboard while
   // there is one. Closing the port between the two left a moment in which the learner's redirect was refused.
-  const door = await frontDoor(options.host, options.port, name);
+  const door = await frontDoor({ host: options.host, port: options.port, portalUrl, session: name });
+  let failed: { session: string; failures: number } | undefined;
   try {
     for (;;) {
-      const client = await connect(options.kubeconfig);
-      let session: string;
-      let pod: SessionPodView;
+      let session = name;
       try {
-        session = name ?? await nextAllocatedSession(client, options, say);
-        pod = await readSessionPod(client, session, options.wait, say);
-      } finally {
-        await client.close();
+        const client = await connect(options.kubeconfig);
+        let pod: SessionPodView;
+        try {
+          session = name ?? await nextAllocatedSession(client, options, say, door);
+          if (failed?.session !== session) door.show({ status: 'starting', session });
+          pod = await readSessionPod(client, session, options.wait, say);
+        } finally {
+          await client.close();
+        }
+        const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, content }, door, () => { failed = undefined; });
+        if (name || why.startsWith('SIG')) return;
+      } catch (error) {
+        if (!(error instanceof Error)) throw error;
+        if (error instanceof SessionEnded) {
+          if (name) throw error;
+          failed = undefined;
+          door.show({ status: 'waiting' });
+          continue;
+        }
+        const failures = failed && failed.session === (session ?? '') ? failed.failures + 1 : 1;
+        failed = { session: session ?? '', failures };
+        const delay = retryDelaySeconds(failures);
+        say(`error: ${session ? `session ${session}: ` : ''}${error.message} (attempt ${failures}; trying again in ${delay} s; the learner's page shows this)`);
+        door.show({ status: 'failed', session, error: error.message, failures, retryAt: new Date(Date.now() + delay * 1000).toISOString() });
+        await new Promise((resolve) => setTimeout(resolve, delay * 1000));
       }
-      const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, contentDir }, door);
-      if (name || why.startsWith('SIG')) return;
     }
   } finally {
     await door.close();
   }
 }
 
-/** The port is taken, both by the waiting page and by the dashboard itself. */
-function portInUse(host: string, port: number): CliError {
-  return new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`);
-}
-
-/** The command's port: a waiting page, or the running dashboard behind it. */
-interface FrontDoor {
-  readonly url: string;
-  /** Sends every request (WebSockets too) to this dashboard; `undefined` brings the waiting page back. */
-  forwardTo(target: string | undefined): void;
-  close(): Promise<void>;
-}
-
 /**
- * While no dashboard runs, every request gets a page that says so and reloads once the dashboard answers /healthz.
- * The Host header is passed on unchanged, so the dashboard builds its sign-in redirect and checks Origin against
- * the address the learner's browser uses.
+ * The most recently created session that a learner has; `--portal` narrows it to one portal. Waits for one as long
+ * as it takes (the port stays open, showing the waiting page).
  */
-async function frontDoor(host: string, port: number, session?: string): Promise<FrontDoor> {
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Waiting for the session</title></head>
-<body style="font: 1rem/1.5 system-ui, sans-serif; margin: 2rem">
-<h1>Waiting for ${session ? `session ${session}` : 'your session'}</h1>
-<p>Local development: <code>workshops sessions dashboard</code> starts this session's dashboard as soon as the cluster has created it. This page opens it then.</p>
-<script>setInterval(() => fetch('/healthz', { cache: 'no-store' }).then((r) => { if (r.ok) location.reload(); }, () => undefined), 500);</script>
-</body></html>`;
-  const proxy = createProxyServer({ ws: true });
-  let target: string | undefined;
-  proxy.on('error', (_error, _request, res) => {
-    if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
-    else res.destroy();
-  });
-  const server = http.createServer((request, response) => {
-    if (target) return proxy.web(request, response, { target });
-    response.writeHead(503, { 'content-type': request.url === '/healthz' ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
-    response.end(request.url === '/healthz' ? '{"status":"waiting"}' : html);
-  });
-  server.on('upgrade', (request, socket, head) => {
-    if (target) proxy.ws(request, socket, head, { target });
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(host, port) : error));
-    server.listen(port, host, () => resolve());
-  });
-  return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
-    forwardTo: (next) => { target = next; },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      proxy.close();
-    }),
-  };
-}
-
-/** The most recently created session that a learner has (waits for one); `--portal` narrows it to one portal. */
-async function nextAllocatedSession(client: KubeClient, options: SessionDashboardOptions, say: (why: string) => void): Promise<string> {
-  const deadline = Date.now() + options.wait * 1000;
+async function nextAllocatedSession(client: KubeClient, options: SessionDashboardOptions, say: (why: string) => void, door: FrontDoor): Promise<string> {
   let told = false;
   for (;;) {
     const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
@@ -213,20 +206,47 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
       .sort((a, b) => String((b.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')
         .localeCompare(String((a.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')));
     if (allocated.length) return allocated[0].metadata.name;
-    if (Date.now() >= deadline) throw new CliError(`no session was started${options.portal ? ` in portal '${options.portal}'` : ''} within ${options.wait} s: press Start in the portal`);
     if (!told) {
       told = true;
+      door.show({ status: 'waiting' });
       say(`waiting for a learner's session${options.portal ? ` in portal '${options.portal}'` : ''}: press Start in the portal (Ctrl-C stops)…`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
 
-/** Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase). */
-async function serveSession(name: string, pod: SessionPodView, options: SessionDashboardOptions & { portalApiUrl: string; contentDir?: string }, door: FrontDoor): Promise<string> {
-  const { portalUrl, portalApiUrl, contentDir } = options;
+/**
+ * A copy of the developer's kubeconfig (its current context, or --context) whose context is set to the session's
+ * namespace, for the learner's shells: `kubectl get pods` there means the session's namespace, as in the pod.
+ */
+async function sessionKubeconfig(kubeconfig: string | undefined, namespace: string, file: string): Promise<string | undefined> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const config = new KubeConfig();
+  if (kubeconfig) config.loadFromFile(kubeconfig);
+  else if (process.env.KUBECONFIG || fs.existsSync(path.join(os.homedir(), '.kube', 'config'))) config.loadFromDefault();
+  else return undefined;
+  const context = contextChoice() ?? config.getCurrentContext();
+  if (!config.getContextObject(context)) return undefined;
+  const session = new KubeConfig();
+  session.loadFromOptions({
+    clusters: config.clusters,
+    users: config.users,
+    contexts: config.contexts.map((c) => (c.name === context ? { ...c, namespace } : c)),
+    currentContext: context,
+  });
+  fs.writeFileSync(file, session.exportConfig(), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase);
+ * `onServing` is called once it answers.
+ */
+async function serveSession(name: string, pod: SessionPodView, options: Omit<SessionDashboardOptions, 'content'> & { portalApiUrl: string; content?: ContentChoice }, door: FrontDoor, onServing: () => void): Promise<string> {
+  const { portalUrl, portalApiUrl } = options;
   const { learnerEnvironment, parseConfig, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap ${workshopPodNames(name).configMap}`);
+  const contentDir = options.content ? contentFor(options.content, pod.workshop) : undefined;
   const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
   const homeDir = path.join(workDir, 'home');
   // A new session starts with an empty home, as the pod's emptyDir does (slot names come back after a session
@@ -244,8 +264,8 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
     workshopDir = path.join(workDir, 'content');
     fs.mkdirSync(workshopDir, { recursive: true });
   } else {
-    throw new CliError(`session '${name}': its content ${config.content.git ? 'comes from git, which the dashboard cannot pull yet' : 'is baked into the dashboard image'}: ` +
-      'pass --content <workshop folder> to serve it from this machine');
+    throw new CliError(`workshop '${pod.workshop}': its content ${config.content.git ? 'comes from git, which the dashboard cannot pull yet' : 'is baked into the dashboard image'}: ` +
+      'pass --content <workshop folder> (or a folder of workshop folders, such as examples/) to serve it from this machine');
   }
   const configFile = path.join(workDir, 'dashboard.json');
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -253,30 +273,45 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
   const variables: Record<string, string> = { home_directory: homeDir };
   for (const [env, variable] of Object.entries(VARIABLES)) if (pod.env[env]) variables[variable] = pod.env[env];
   // The learner's shells get the pod's environment (never the dashboard's own secrets), plus a kubeconfig for this
-  // cluster, since their HOME is a scratch folder. The kubeconfig is this machine's, resolved before the pod's
-  // environment is copied in: the pod's KUBECONFIG names a file that exists only inside the workshop pod.
-  const kubeconfig = options.kubeconfig ?? process.env.KUBECONFIG ?? path.join(os.homedir(), '.kube', 'config');
+  // cluster, since their HOME is a scratch folder: this machine's (the pod's KUBECONFIG names a file that exists
+  // only inside the workshop pod), with its context set to the session's namespace.
+  const namespace = pod.env.SESSION_NAMESPACE ?? name;
   const { KUBECONFIG: _podKubeconfig, ...podEnv } = learnerEnvironment(pod.env);
+  const before = { ...process.env };
   Object.assign(process.env, podEnv);
-  if (fs.existsSync(kubeconfig.split(path.delimiter)[0])) process.env.KUBECONFIG = kubeconfig.split(path.delimiter).map((f) => path.resolve(f)).join(path.delimiter);
+  const kubeconfig = await sessionKubeconfig(options.kubeconfig, namespace, path.join(workDir, 'kubeconfig'));
+  if (kubeconfig) process.env.KUBECONFIG = kubeconfig;
+  const restoreEnvironment = () => {
+    for (const key of Object.keys(process.env)) if (!(key in before)) delete process.env[key];
+    Object.assign(process.env, before);
+  };
 
   // The dashboard itself listens on a loopback port of its own, behind the command's port.
-  const dashboard = await startDashboard({
-    sessionName: name,
-    portalUrl,
-    portalApiUrl,
-    clientSecret: pod.configPassword,
-    workshopDir,
-    configFile,
-    host: '127.0.0.1',
-    port: 0,
-    variables,
-    shell: options.shell,
-    homeDir,
-    insecureCookies: !portalUrl.startsWith('https:'),
-    logLevel: options.logLevel ?? 'warn',
-  });
-  door.forwardTo(dashboard.url);
+  let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+  try {
+    dashboard = await startDashboard({
+      sessionName: name,
+      portalUrl,
+      portalApiUrl,
+      clientSecret: pod.configPassword,
+      workshopDir,
+      configFile,
+      host: '127.0.0.1',
+      port: 0,
+      variables,
+      shell: options.shell,
+      homeDir,
+      insecureCookies: !portalUrl.startsWith('https:'),
+      logLevel: options.logLevel ?? 'warn',
+    });
+  } catch (error) {
+    restoreEnvironment();
+    const message = (error as Error).message;
+    throw new CliError(contentDir || !config.content.image ? message
+      : `${message} (content ${config.content.image.ref}; or serve the workshop's folder with --content <dir>)`);
+  }
+  door.forwardTo(dashboard.url, { homeDir, namespace: kubeconfig ? namespace : undefined });
+  onServing();
   process.stdout.write(`dashboard of session ${name} at ${door.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
     `content: ${contentDir ?? config.content.image!.ref}; portal: ${portalUrl}\n` +
     `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${door.url}; Ctrl-C stops\n`);
@@ -308,6 +343,7 @@ async function serveSession(name: string, pod: SessionPodView, options: SessionD
   process.off('SIGTERM', onSignal!);
   door.forwardTo(undefined);
   await dashboard.close();
+  restoreEnvironment();
   process.stderr.write(`dashboard of session ${name} stopped (${why})\n`);
   return why;
 }
@@ -336,15 +372,17 @@ export function sessionDashboardCommand(): Command {
       "CONFIG_PASSWORD, dashboard.json) from the cluster, pulls the content (or serves --content), signs learners in through " +
       'the portal at --portal-url, and opens terminals as shells on this machine. Start the portal with ' +
       'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for a session to be ' +
-      'started; with a session name, stops when it ends; without one, then serves the next session. Ctrl-C stops.')
+      'started; with a session name, stops when it ends; without one, then serves the next session. The port stays open: ' +
+      'until the dashboard runs it shows a waiting page, and what went wrong if starting it failed (retried). Ctrl-C stops.')
     .argument('[session]', 'the WorkshopSession, e.g. dev-my-lab-s001; without it, the most recently started session, then the next one when it ends')
     .option('--portal <name>', 'without a session name: only sessions of this training portal')
     .option('-p, --port <port>', 'port to listen on (not 10080, the pod\'s port: browsers refuse it as unsafe)', parsePort, 10082)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--portal-url <url>', 'the portal as the browser reaches it', 'http://127.0.0.1:8080')
     .option('--portal-api-url <url>', 'the portal as this process reaches it (default: --portal-url)')
-    .option('--content <dir>', "serve this workshop folder's instructions instead of the session's published content")
-    .option('--wait <seconds>', 'how long to wait for the session to be allocated and created', parseSeconds, 600)
+    .option('--content <dir>', "serve this workshop folder's instructions instead of the session's published content; " +
+      'a folder of workshop folders (such as examples/) serves each session the folder named as its workshop')
+    .option('--wait <seconds>', 'with a session name: how long to wait for it to be created (without one, the command waits for learners until Ctrl-C)', parseSeconds, 600)
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config); also given to the terminals')
     .action(async (session: string | undefined, options: SessionDashboardOptions) => runSessionDashboard(session, options));
 }

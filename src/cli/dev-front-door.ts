@@ -1,0 +1,236 @@
+/**
+ * The port of `workshops sessions dashboard` (local development). It is held for the whole run: while no dashboard
+ * runs it answers with a waiting page in the portal's style that says what the command is doing, and what went
+ * wrong when starting the session's dashboard failed (it does not spin for ever: after a few failures it says so
+ * and what to do); while a dashboard runs it forwards every request (WebSockets too) to it, and marks the
+ * dashboard's page with a "local development" banner, since its terminals are shells on this machine.
+ *
+ * The Host header is passed on unchanged, so the dashboard builds its sign-in redirect and checks Origin against
+ * the address the learner's browser uses.
+ */
+import * as http from 'node:http';
+import { createProxyServer } from 'http-proxy-3';
+import { CliError } from './errors.js';
+
+/** What the waiting page shows (and /healthz answers with, as JSON, while no dashboard runs). */
+export interface DoorState {
+  /** waiting: for a learner's session; starting: its dashboard; failed: starting it failed (it is retried). */
+  readonly status: 'waiting' | 'starting' | 'failed';
+  readonly session?: string;
+  readonly workshop?: string;
+  /** What went wrong, in one line. */
+  readonly error?: string;
+  /** How many times in a row starting this session's dashboard failed. */
+  readonly failures?: number;
+  /** When the next attempt is made (ISO time). */
+  readonly retryAt?: string;
+}
+
+/** After this many failures in a row the waiting page stops its spinner and says that it needs the developer. */
+export const FAILURES_SHOWN_AS_STUCK = 3;
+
+/** The banner the dashboard's page gets: who runs the terminals and in which namespace. */
+export interface LocalBanner {
+  readonly homeDir: string;
+  readonly namespace?: string;
+}
+
+export interface FrontDoor {
+  readonly url: string;
+  /** Sends every request to this dashboard with this banner; `undefined` brings the waiting page back. */
+  forwardTo(target: string | undefined, banner?: LocalBanner): void;
+  /** What the waiting page says now. */
+  show(state: DoorState): void;
+  close(): Promise<void>;
+}
+
+export interface FrontDoorOptions {
+  readonly host: string;
+  readonly port: number;
+  /** The portal's origin as the browser reaches it: the waiting page uses its style sheet and links back to it. */
+  readonly portalUrl: string;
+  /** A named session (the page names it); otherwise "your session". */
+  readonly session?: string;
+}
+
+const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The waiting page: the portal's style sheet, a header like the portal's, and the steps the command goes through. */
+export function waitingPage(portalUrl: string, session?: string): string {
+  const who = session ? `session ${escape(session)}` : 'your session';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Waiting for ${who} · Local development</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${escape(portalUrl)}/static/portal.css">
+<style>
+.step.failed { color: var(--danger, #b42318); font-weight: 600; }
+.step.failed::before { border-color: var(--danger, #b42318); background: var(--danger, #b42318); animation: none; }
+#problem code { white-space: pre-wrap; word-break: break-word; }
+</style>
+</head>
+<body>
+<header class="site-header" role="banner"><div class="bar">
+<a class="brand" href="${escape(portalUrl)}/">Workshops</a>
+<nav aria-label="Main"><a href="${escape(portalUrl)}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
+</div></header>
+<main id="main" tabindex="-1">
+<h1 id="title">Waiting for ${who}</h1>
+<section class="panel" id="door" aria-labelledby="title" data-state="waiting">
+<ol class="steps" aria-live="polite">
+<li class="step current" data-step="session">The portal gives you a session</li>
+<li class="step" data-step="dashboard">Its dashboard starts on this machine</li>
+</ol>
+<div class="notice notice-error" id="problem" role="alert" hidden></div>
+<p class="muted" id="about">Local development: <code>workshops sessions dashboard</code> runs the session's dashboard as a
+process on this machine and opens it here as soon as it is up.</p>
+</section>
+</main>
+<script>
+(() => {
+  const door = document.getElementById('door');
+  const problem = document.getElementById('problem');
+  const title = document.getElementById('title');
+  const steps = { session: document.querySelector('[data-step=session]'), dashboard: document.querySelector('[data-step=dashboard]') };
+  const stuckAfter = ${FAILURES_SHOWN_AS_STUCK};
+  let unreachable = 0;
+  const set = (step, state) => { steps[step].className = 'step ' + state; };
+  const say = (html) => { problem.hidden = !html; problem.innerHTML = html || ''; };
+  const text = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
+  const poll = async () => {
+    let next = 150;
+    try {
+      const response = await fetch('/healthz', { cache: 'no-store' });
+      if (response.ok) { location.reload(); return; }
+      unreachable = 0;
+      const s = await response.json();
+      door.dataset.state = s.status;
+      if (s.status === 'waiting') { set('session', 'current'); set('dashboard', 'todo'); say(''); }
+      else if (s.status === 'starting') { set('session', 'done'); set('dashboard', 'current'); say(''); }
+      else if (s.status === 'failed') {
+        set('session', 'done');
+        const stuck = s.failures >= stuckAfter;
+        set('dashboard', stuck ? 'failed' : 'current');
+        if (stuck) title.textContent = 'Your session\\u2019s dashboard did not start';
+        const retry = s.retryAt ? Math.max(0, Math.round((Date.parse(s.retryAt) - Date.now()) / 1000)) : 0;
+        say('<p><strong>Starting the dashboard of ' + text(s.session) + ' failed' + (s.failures > 1 ? ' ' + s.failures + ' times in a row' : '') + ':</strong></p>'
+          + '<p><code>' + text(s.error) + '</code></p>'
+          + '<p>' + (stuck ? 'This needs the developer: fix it (the command\\u2019s output says the same), and this page opens the dashboard once it starts. ' : '')
+          + 'The command tries again' + (retry ? ' in ' + retry + ' s' : ' now') + '.</p>');
+        next = 1000;
+      }
+    } catch (e) {
+      unreachable += 1;
+      if (unreachable >= 3) {
+        door.dataset.state = 'unreachable';
+        set('dashboard', 'failed');
+        title.textContent = 'The local dashboard command is not running';
+        say('<p><code>workshops sessions dashboard</code> does not answer on this port any more. Start it again; this page opens the dashboard once it is up.</p>');
+      }
+      next = 1000;
+    }
+    setTimeout(poll, next);
+  };
+  poll();
+})();
+</script>
+</body>
+</html>
+`;
+}
+
+/** The banner put at the top of the dashboard's own page. */
+export function bannerHtml(banner: LocalBanner): string {
+  return `<div id="local-dev-banner" role="note" style="position:fixed;left:.5rem;bottom:.5rem;z-index:2147483647;max-width:calc(100vw - 1rem);` +
+    'padding:.25rem .75rem;border-radius:999px;background:#9a6700;color:#fff;font:600 .8rem/1.4 system-ui,sans-serif;' +
+    'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">' +
+    `Local development: terminals are shells on this machine (home ${escape(banner.homeDir)})` +
+    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>`;
+}
+
+function injectBanner(html: string, banner: LocalBanner): string {
+  const body = /<body[^>]*>/i.exec(html);
+  if (!body) return html;
+  const at = body.index + body[0].length;
+  return `${html.slice(0, at)}\n${bannerHtml(banner)}${html.slice(at)}`;
+}
+
+function portInUse(host: string, port: number): CliError {
+  return new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`);
+}
+
+export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
+  const { host, port } = options;
+  const html = waitingPage(options.portalUrl, options.session);
+  // selfHandleResponse: the dashboard's top-level page is answered here, with the banner added
+  const proxy = createProxyServer({ ws: true, selfHandleResponse: true });
+  let target: string | undefined;
+  let banner: LocalBanner | undefined;
+  let state: DoorState = { status: 'waiting', session: options.session };
+  proxy.on('proxyReq', (proxyReq) => {
+    // the banner goes into the page's text: ask for it uncompressed
+    proxyReq.removeHeader('accept-encoding');
+  });
+  proxy.on('proxyRes', (proxyRes, request, response) => {
+    const res = response as http.ServerResponse;
+    const type = String(proxyRes.headers['content-type'] ?? '');
+    const dest = String(request.headers['sec-fetch-dest'] ?? 'document');
+    const path = String(request.url ?? '/');
+    if (banner && request.method === 'GET' && type.startsWith('text/html') && !proxyRes.headers['content-encoding'] &&
+        dest === 'document' && !path.startsWith('/proxy/')) {
+      const chunks: Buffer[] = [];
+      proxyRes.on('data', (c: Buffer) => chunks.push(c));
+      proxyRes.on('end', () => {
+        const body = injectBanner(Buffer.concat(chunks).toString('utf8'), banner!);
+        const headers = { ...proxyRes.headers };
+        delete headers['content-length'];
+        delete headers['transfer-encoding'];
+        res.writeHead(proxyRes.statusCode ?? 200, headers);
+        res.end(body);
+      });
+      proxyRes.on('error', () => res.destroy());
+      return;
+    }
+    res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage ?? '', proxyRes.headers);
+    proxyRes.pipe(res);
+  });
+  proxy.on('error', (_error, _request, res) => {
+    if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
+    else res.destroy();
+  });
+  const server = http.createServer((request, response) => {
+    if (target) return proxy.web(request, response, { target });
+    if (request.url === '/favicon.ico') return response.writeHead(204).end();
+    const healthz = request.url?.split('?')[0] === '/healthz';
+    response.writeHead(503, { 'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
+    response.end(healthz ? JSON.stringify(state) : html);
+  });
+  server.on('upgrade', (request, socket, head) => {
+    if (target) proxy.ws(request, socket, head, { target });
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? portInUse(host, port) : error));
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`,
+    forwardTo: (next, nextBanner) => {
+      target = next;
+      banner = nextBanner;
+    },
+    show: (next) => {
+      state = next;
+    },
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+      proxy.close();
+    }),
+  };
+}
