@@ -19,6 +19,7 @@ import { Priority } from './pacer.js';
 import { ConflictError, SessionStore } from './session-store.js';
 import { EndReason, WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
+import { routeServed } from './route-readiness.js';
 
 export interface ReconcilerOptions {
   /** Sessions created at once. @default 10 */
@@ -243,7 +244,8 @@ export class Reconciler {
           return;
         case 'Starting':
           await this.state.checkSessionDeployments(session, environment!, now);
-          if (this.state.deploymentsAvailable(session, environment!)) {
+          // Ready once its Deployments are Available and the ingress serves its host (route-readiness.ts)
+          if (this.state.deploymentsAvailable(session, environment!) && routeServed(`${session.metadata.name}.${environment!.spec.portal.ingressDomain}`)) {
             this.state.forgetSessionChecks(session.metadata.name);
             const readyAt = new Date(now).toISOString();
             const set: Record<string, string> = { readyAt, url: `${environment!.spec.portal.ingressProtocol}://${session.metadata.name}.${environment!.spec.portal.ingressDomain}` };
