@@ -43,6 +43,9 @@ const dashboard = await startDashboard({
   port: Number(process.env.DASHBOARD_PORT ?? 10080),
   variables,
   homeDir,
+  // In the workshop pod the learner's side runs in its own container (src/apps/session-agent.ts), reached here
+  agentSocket: process.env.WORKSHOP_AGENT_SOCKET || undefined,
+  pulledContentDir: process.env.WORKSHOP_PULLED_DIR || undefined,
   insecureCookies: protocol !== 'https',
   contentPollSeconds: process.env.CONTENT_POLL_SECONDS ? Number(process.env.CONTENT_POLL_SECONDS) : undefined,
   insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',

@@ -15,13 +15,14 @@ import { registerAssets } from './assets.js';
 import { DashboardAuth, isTicketPath } from './auth.js';
 import { DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
 import { ContentSync } from './content-sync.js';
-import { TEST_NAME, runTest } from './examiner.js';
+import { AgentError, SessionAgent, connectAgent, createLocalAgent } from './agent/index.js';
+import { serveAgentFile } from './agent-files.js';
+import { TEST_NAME } from './examiner.js';
 import { RenderedInstructions, renderDashboard, renderInstructions, sessionEndUrl } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
 import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
-import { runSessionSetup } from './session-setup.js';
-import { TERMINAL_ID, Terminals } from './terminals.js';
+import { TERMINAL_ID } from './terminals.js';
 import { learnerEnvironment } from './learner-environment.js';
 
 export interface DashboardOptions {
@@ -45,8 +46,18 @@ export interface DashboardOptions {
   readonly variables?: Record<string, string>;
   /** @default $SHELL, else /bin/bash */
   readonly shell?: string;
-  /** Where terminals start, and the root of file downloads. @default the user's home directory */
+  /** Where terminals start, and the root of file downloads. @default the user's home directory (the agent's, with agentSocket) */
   readonly homeDir?: string;
+  /**
+   * The session agent's Unix socket (src/dashboard/agent/): in the workshop pod, the learner's terminals, commands,
+   * set-up and files run in the learner's own container, reached there. @default - the agent runs in this process
+   */
+  readonly agentSocket?: string;
+  /**
+   * Where content pulled from a registry is unpacked: in the workshop pod, a volume the learner's container reads
+   * at the same path. @default workshopDir
+   */
+  readonly pulledContentDir?: string;
   /** Cookies without `Secure`, for plain-HTTP development and tests. @default false */
   readonly insecureCookies?: boolean;
   /** Seconds between checks for newly published content (image content only); 0 turns it off. @default 30 */
@@ -70,6 +81,8 @@ export interface DashboardOptions {
 
 export interface Dashboard {
   readonly url: string;
+  /** The learner's side: terminals, commands, home-directory files (src/dashboard/agent/api.ts). */
+  readonly agent: SessionAgent;
   close(): Promise<void>;
 }
 
@@ -77,7 +90,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   required(options, ['sessionName', 'portalUrl', 'portalApiUrl', 'clientSecret', 'workshopDir']);
   const config: DashboardConfig = options.configFile ? await readConfig(options.configFile) : defaultConfig();
   const sessionName = options.sessionName;
-  const homeDir = options.homeDir ?? os.homedir();
   // {{< baseurl >}} in the instructions points at workshop/static, which the dashboard serves below this path.
   const variables = { baseurl: '/workshop/static', ...options.variables, session_name: sessionName };
 
@@ -91,9 +103,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     routes: config.routes,
   });
 
-  // The learner's shells see the session's environment, except the dashboard's own secrets.
-  const shellEnv = learnerEnvironment(process.env);
-  shellEnv.HOME = homeDir;
 
   const proxy = new RouteProxy({
     routes: config.routes,
@@ -129,19 +138,37 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
   });
 
+  // The learner's side: in the pod, a process in the learner's own container; here, when there is none.
+  const agent: SessionAgent = options.agentSocket
+    ? await connectAgent({ socketPath: options.agentSocket, homeDir: options.homeDir, onInput: () => activity.touch() })
+    : createLocalAgent({
+      homeDir: options.homeDir ?? os.homedir(),
+      // The learner's shells see the session's environment, except the dashboard's own secrets.
+      env: learnerEnvironment(process.env),
+      shell: options.shell ?? process.env.SHELL ?? '/bin/bash',
+      onInput: () => activity.touch(),
+      log,
+    });
+
+  const pulled = Boolean(config.content.image || config.content.git);
   const sync = new ContentSync({
     source: config.content,
-    workshopDir: options.workshopDir,
+    workshopDir: pulled && options.pulledContentDir ? options.pulledContentDir : options.workshopDir,
     pollSeconds: options.contentPollSeconds,
     insecureRegistry: options.insecureRegistry,
     registryUsername: options.registryUsername,
     registryPassword: options.registryPassword,
     log,
   });
-  await sync.start();
+  try {
+    await sync.start();
+  } catch (error) {
+    await agent.close();
+    throw error;
+  }
   let content = await loadContent(sync.dir);
   if (options.sessionSetup) {
-    const setUp = (dir: string) => runSessionSetup({ contentDir: dir, homeDir, env: shellEnv, log })
+    const setUp = (dir: string) => agent.sessionSetup(dir)
       .catch((error) => log.warn({ message: (error as Error).message }, 'the session set-up failed'));
     await setUp(sync.dir);
     sync.on('change', (dir) => void setUp(dir));
@@ -155,8 +182,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       })
       .catch((error) => log.warn({ message: (error as Error).message }, 'cannot read the updated workshop content'));
   });
-
-  const terminals = new Terminals({ shell: options.shell ?? process.env.SHELL ?? '/bin/bash', cwd: homeDir, env: shellEnv, onInput: () => activity.touch() });
 
   await auth.register(app);
   await app.register(fastifyWebsocket, { options: { server: upgrades as unknown as http.Server, maxPayload: 1024 * 1024 } });
@@ -233,7 +258,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   app.get('/terminal/session/:id', { websocket: true, preHandler: auth.requireLearner }, (socket, request) => {
     const id = (request.params as { id: string }).id;
     if (!TERMINAL_ID.test(id)) return socket.close(1008, 'terminal session ids are 1 to 32 letters, digits, - or _');
-    if (!terminals.attach(id, socket)) socket.close(1013, 'too many terminal sessions');
+    void agent.attachTerminal(id, socket);
   });
 
   // --- the session, on the learner's behalf
@@ -264,22 +289,28 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const timeout = typeof body.timeout === 'number' && body.timeout > 0 ? body.timeout : undefined;
     activity.touch();
     try {
-      return await runTest(sync.dir, name, args, {
+      // the agent's answer is the learner's own: only these three fields, of these types, go back to the page
+      const result = await agent.runTest({
+        contentDir: sync.dir,
+        name,
+        args,
         testsDirectory: typeof examiner.testsDirectory === 'string' ? examiner.testsDirectory : undefined,
         timeoutSeconds: typeof examiner.timeoutSeconds === 'number' ? examiner.timeoutSeconds : undefined,
-        cwd: homeDir,
-        env: shellEnv,
-      }, timeout);
+        requestedTimeoutSeconds: timeout,
+      });
+      return { success: result.success === true, output: String(result.output ?? ''), timedOut: result.timedOut === true };
     } catch (error) {
-      return reply.code(404).send({ error: 'not_found', message: (error as Error).message });
+      const status = error instanceof AgentError && error.code === 'not_found' ? 404 : 502;
+      return reply.code(status).send({ error: status === 404 ? 'not_found' : 'agent_failed', message: (error as Error).message });
     }
   });
 
   // --- files: downloads from the home directory, slides and static files of the content
   const files = isObject(config.settings.files) ? config.settings.files : null;
   if (files || config.capabilities.includes('files')) {
-    const root = path.resolve(homeDir, typeof files?.directory === 'string' ? files.directory : '.');
-    app.get('/files/*', learner, (request, reply) => serveFile(reply, root, encodedWildcard(request, '/files/'), { prefix: '/files/', listings: true, download: true }));
+    // read by the agent, as the learner: the dashboard's own files are never reachable through a link in the home
+    const root = typeof files?.directory === 'string' ? files.directory : '.';
+    app.get('/files/*', learner, (request, reply) => serveAgentFile(reply, agent, root, encodedWildcard(request, '/files/'), { prefix: '/files/' }));
   }
   const slides = isObject(config.settings.slides) ? config.settings.slides : null;
   if (slides || config.capabilities.includes('slides')) {
@@ -305,7 +336,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     // A port in use, say: nothing may keep running behind a dashboard that never started.
     activity.stop();
     sync.stop();
-    terminals.closeAll();
+    await agent.close();
     proxy.close();
     await app.close().catch(() => undefined);
     throw error;
@@ -313,10 +344,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   log.info({ session: sessionName, workshop: config.workshop.name, content: sync.dir }, 'dashboard ready');
   return {
     url: address.replace('://0.0.0.0', '://127.0.0.1'),
+    agent,
     async close() {
       activity.stop();
       sync.stop();
-      terminals.closeAll();
+      await agent.close();
       for (const res of listeners) res.end();
       listeners.clear();
       proxy.close();

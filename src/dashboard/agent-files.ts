@@ -1,0 +1,68 @@
+/**
+ * Downloads from the learner's home (`/files/`, the `files` capability), read through the session agent: in the
+ * workshop pod the home is in the learner's container, not the dashboard's, and a link the learner plants there is
+ * followed (or refused) as the learner, never with the dashboard's rights. Same answers as static-files.ts's
+ * `serveFile` with listings and downloads.
+ */
+import * as path from 'node:path';
+import type { FastifyReply } from 'fastify';
+import { AgentError, AgentFileInfo, SessionAgent } from './agent/api.js';
+import { escapeHtml } from './page.js';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif', '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.yaml': 'text/plain; charset=utf-8',
+  '.yml': 'text/plain; charset=utf-8', '.pdf': 'application/pdf',
+};
+
+/**
+ * Serves `relative` (still percent-encoded, as in the URL) below `root` (relative to the home) of the learner's
+ * home: a directory as a listing, a file as a download.
+ */
+export async function serveAgentFile(reply: FastifyReply, agent: SessionAgent, root: string, relative: string, options: { prefix: string }): Promise<FastifyReply> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(relative);
+  } catch {
+    decoded = '\0';
+  }
+  const notFound = () => reply.code(404).send({ error: 'not_found', message: `'${relative || '/'}' does not exist here` });
+  const rootPath = path.posix.normalize(`${root}/`);
+  const file = path.posix.normalize(`${rootPath}./${decoded}`);
+  // stays below the root (the agent keeps everything inside the home in any case)
+  const below = rootPath === './' || file.startsWith(rootPath) || `${file}/` === rootPath;
+  if (decoded.includes('\0') || file === '..' || file.startsWith('../') || !below) return notFound();
+  let info: AgentFileInfo | null;
+  try {
+    info = await agent.stat(file);
+  } catch (error) {
+    if (error instanceof AgentError && error.code !== 'unavailable') return notFound();
+    throw error;
+  }
+  if (!info) return notFound();
+  if (info.type === 'directory') {
+    if (!relative.endsWith('/') && relative !== '') return reply.redirect(`${options.prefix}${relative}/`, 302);
+    const entries = (await agent.list(file)).filter((e) => !e.name.startsWith('.'));
+    return reply.type('text/html; charset=utf-8').send(listing(entries, relative, options.prefix));
+  }
+  if (info.type !== 'file') return reply.code(404).send({ error: 'not_found', message: `'${relative}' is not a file` });
+  const stream = await agent.readFile(file);
+  reply.type(TYPES[path.posix.extname(file).toLowerCase()] ?? 'application/octet-stream').header('content-length', info.size).header('x-content-type-options', 'nosniff');
+  reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(path.posix.basename(file))}`);
+  return reply.send(stream);
+}
+
+function listing(entries: AgentFileInfo[], relative: string, prefix: string): string {
+  const sorted = [...entries].sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
+  const items = sorted
+    .map((e) => {
+      const dir = e.type === 'directory';
+      return `<li><a href="${escapeHtml(prefix + relative + encodeURIComponent(e.name) + (dir ? '/' : ''))}">${escapeHtml(dir ? `${e.name}/` : e.name)}</a></li>`;
+    })
+    .join('');
+  const title = `Files: /${decodeURIComponent(relative)}`;
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${escapeHtml(title)}</h1>
+${relative ? `<p><a href="../">Up</a></p>` : ''}<ul>${items || '<li>(empty)</li>'}</ul></main></body></html>`;
+}
