@@ -20,7 +20,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
   CompiledBlueprint, Manifest, SessionBlueprint, TrainingPortal, Workshop, WorkshopApp, synthesize, toYaml,
-} from '../src/index.js';
+} from '../src/constructs/index.js';
 import { kubernetesFundamentals } from '../examples/k8s-fundamentals/workshop.js';
 import { generateSessionSecrets, randomPassword, sessionValues } from '../src/runtime/session-variables.js';
 
