@@ -403,7 +403,8 @@ describe('the runtime under faults', () => {
     // the proxy really did get in the way, in every way it can, and leadership was lost and regained
     expect(targeted).toEqual({ statusAnswers: 0, leaseAnswers: 0 });
     expect({ lost: leadership.includes('stopped'), leading: leadership.at(-1) }).toEqual({ lost: true, leading: 'started' });
-    for (const kind of Object.keys(proxy.faults) as Array<keyof FaultProxy['faults']>) {
+    // every kind the proxy draws at random (those only a test picks are not drawn)
+    for (const kind of (Object.keys(proxy.faults) as Array<keyof FaultProxy['faults']>).filter((k) => k !== 'watchGone' && k !== 'watchGarbage')) {
       expect({ kind, injected: proxy.faults[kind] > 0, context: context() }).toEqual({ kind, injected: true, context: context() });
     }
     console.info(`flaky API server: ${summary}; allocation errors seen by learners: ${errors.length}; leadership: ${leadership.join(' ')}`);
