@@ -1,13 +1,45 @@
+import type { SecretReference } from './workshop-environment.js';
+
+/** What every fetched content source may also say: which files to keep, and the credentials to fetch with. */
+export interface ContentSourceOptions {
+  /**
+   * Globs of the files to keep, relative to the content's root (`**` any number of folders, `*` and `?` within
+   * one; a leading '/' is allowed, as Educates writes them, e.g. `/workshop/**`).
+   * @default - every file
+   */
+  readonly includePaths?: string[];
+  /** Globs of files (or whole folders) to leave out, applied after `includePaths`. @default - none */
+  readonly excludePaths?: string[];
+  /**
+   * A Secret with `username` and `password` (a token) for the registry, Git server or web server, copied into the
+   * environment namespace and given to the session dashboard's own container only (never to the learner's). Its
+   * values are never synthesized.
+   * @default - anonymous
+   */
+  readonly credentials?: SecretReference;
+}
+
+export interface GitContentOptions extends ContentSourceOptions {
+  /** The folder inside the repository that holds the workshop. @default '.' */
+  readonly path?: string;
+}
+
+export interface HttpContentOptions extends ContentSourceOptions {
+  /** The folder inside the archive that holds the workshop (e.g. the top folder of a GitHub archive). @default '.' */
+  readonly path?: string;
+}
+
 /**
  * Where a workshop's instructions and files come from.
  */
 export class ContentSource {
   /**
-   * Content published as an OCI artifact (see `workshops publish`), pulled when a session starts.
+   * Content published as an OCI artifact (see `workshops publish`), pulled when a session starts and pulled again
+   * when the tag moves.
    *
    * @param ref an image reference with a tag or digest, e.g. `ghcr.io/acme/k8s-basics-files:1.2`
    */
-  public static image(ref: string): ContentSource {
+  public static image(ref: string, options: ContentSourceOptions = {}): ContentSource {
     if (!/^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/.test(ref)) {
       throw new Error(`ContentSource.image: '${ref}' is not an OCI reference with a tag or digest (example: ghcr.io/acme/workshop-files:1.0)`);
     }
@@ -17,25 +49,40 @@ export class ContentSource {
     if (!ref.includes('/') || !(host.includes('.') || host.includes(':') || host === 'localhost')) {
       throw new Error(`ContentSource.image: '${ref}' has no registry host; write it in full, e.g. ghcr.io/${ref} or docker.io/${ref}`);
     }
-    return new ContentSource({ image: { ref } });
+    return new ContentSource({ image: { ref, ...common('ContentSource.image', options) } }, options.credentials);
   }
 
   /**
-   * Content in a Git repository.
+   * Content in a Git repository, cloned (shallow, at `ref`) when a session starts; when `ref` is a branch, the
+   * session follows it as it moves.
    *
-   * @param url an https or ssh URL of the repository
+   * @param url an https or ssh URL of the repository (plain http:// and git:// only on loopback, for tests)
    * @param ref a branch, tag or commit @default 'main'
-   * @param path the folder inside the repository that holds the workshop @default '.'
+   * @param pathOrOptions the folder inside the repository that holds the workshop (@default '.'), or options
    */
-  public static git(url: string, ref = 'main', path = '.'): ContentSource {
-    if (!/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(url)) {
-      throw new Error(`ContentSource.git: '${url}' is not a Git URL (https://…, ssh://… or git@host:path)`);
+  public static git(url: string, ref = 'main', pathOrOptions: string | GitContentOptions = '.'): ContentSource {
+    const options: GitContentOptions = typeof pathOrOptions === 'string' ? { path: pathOrOptions } : pathOrOptions;
+    const path = options.path ?? '.';
+    if (!/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(url) && !isLoopbackUrl(url, ['http:', 'git:'])) {
+      throw new Error(`ContentSource.git: '${url}' is not a Git URL (https://…, ssh://… or git@host:path; http:// and git:// only on loopback)`);
     }
-    if (!ref || /\s/.test(ref)) throw new Error(`ContentSource.git: ref ${JSON.stringify(ref)} must be a branch, tag or commit`);
-    if (path.startsWith('/') || path.split('/').includes('..')) {
-      throw new Error(`ContentSource.git: path '${path}' must be relative to the repository and stay inside it`);
+    if (!ref || /\s/.test(ref) || ref.startsWith('-')) throw new Error(`ContentSource.git: ref ${JSON.stringify(ref)} must be a branch, tag or commit`);
+    checkPath('ContentSource.git', path);
+    return new ContentSource({ git: { url, ref, path, ...common('ContentSource.git', options) } }, options.credentials);
+  }
+
+  /**
+   * Content in a tar.gz archive on a web server, downloaded when a session starts (and again when it changes).
+   *
+   * @param url an https URL (plain http:// only on loopback, for tests)
+   */
+  public static http(url: string, options: HttpContentOptions = {}): ContentSource {
+    if (!/^https:\/\/[^\s/]+\/?[^\s]*$/.test(url) && !isLoopbackUrl(url, ['http:'])) {
+      throw new Error(`ContentSource.http: '${url}' is not an https URL of a tar.gz archive (http:// only on loopback)`);
     }
-    return new ContentSource({ git: { url, ref, path } });
+    const path = options.path ?? '.';
+    checkPath('ContentSource.http', path);
+    return new ContentSource({ http: { url, path, ...common('ContentSource.http', options) } }, options.credentials);
   }
 
   /** Content inside the workshop image itself (the default). */
@@ -43,10 +90,56 @@ export class ContentSource {
     return new ContentSource({});
   }
 
-  private constructor(private readonly spec: Record<string, unknown>) {}
+  private constructor(
+    private readonly spec: Record<string, unknown>,
+    /** The Secret the session dashboard fetches with, if any. */
+    public readonly credentials?: SecretReference,
+  ) {}
 
-  /** The `content` field of the WorkshopEnvironment resource. */
+  /** The `content` field of the WorkshopEnvironment resource (and of the dashboard's settings). */
   public toJson(): Record<string, unknown> {
     return JSON.parse(JSON.stringify(this.spec));
+  }
+}
+
+function common(where: string, options: ContentSourceOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of ['includePaths', 'excludePaths'] as const) {
+    const globs = options[field];
+    if (globs === undefined) continue;
+    if (!Array.isArray(globs) || globs.length === 0) throw new Error(`${where}: '${field}' must be a non-empty list of globs such as /workshop/**, or left out`);
+    for (const glob of globs) {
+      const parts = String(glob).replace(/^\/+/, '').replace(/\/+$/, '').split('/');
+      if (typeof glob !== 'string' || glob.trim() === '' || parts.includes('..') || parts.includes('')) {
+        throw new Error(`${where}: '${field}' glob ${JSON.stringify(glob)} must be a path inside the content such as /workshop/** (no '..', no empty segments)`);
+      }
+    }
+    out[field] = [...globs];
+  }
+  const secret = options.credentials;
+  if (secret !== undefined) {
+    for (const key of ['name', 'namespace'] as const) {
+      if (typeof secret[key] !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secret[key])) {
+        throw new Error(`${where}: credentials.${key} ${JSON.stringify(secret[key])} must be a DNS-1123 name (the Secret with 'username' and 'password')`);
+      }
+    }
+    out.credentials = { secret: secret.name };
+  }
+  return out;
+}
+
+function checkPath(where: string, path: string): void {
+  if (path.startsWith('/') || path.split('/').includes('..')) {
+    throw new Error(`${where}: path '${path}' must be relative to the content's root and stay inside it`);
+  }
+}
+
+function isLoopbackUrl(url: string, protocols: string[]): boolean {
+  try {
+    const parsed = new URL(url);
+    const host = parsed.hostname.replace(/^\[|\]$/g, '');
+    return protocols.includes(parsed.protocol) && (host === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(host) || host === '::1');
+  } catch {
+    return false;
   }
 }

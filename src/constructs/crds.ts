@@ -7,6 +7,12 @@ import { API_GROUP, Labels, MANAGED_BY } from './names.js';
 import { Manifest } from './manifest.js';
 
 const preserve = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+/** What every content source may carry besides where it is (see ContentSource). */
+const contentFilters = {
+  includePaths: { type: 'array', items: { type: 'string' } },
+  excludePaths: { type: 'array', items: { type: 'string' } },
+  credentials: { type: 'object', required: ['secret'], properties: { secret: { type: 'string' } } },
+};
 const str = { type: 'string' };
 const int = (minimum = 0) => ({ type: 'integer', minimum });
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
@@ -62,8 +68,9 @@ export function workshopEnvironmentCrd(): Manifest {
           authors: { type: 'array', items: str },
           labels: stringMap,
           content: { type: 'object', properties: {
-            image: { type: 'object', required: ['ref'], properties: { ref: str } },
-            git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str } },
+            image: { type: 'object', required: ['ref'], properties: { ref: str, ...contentFilters } },
+            git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str, ...contentFilters } },
+            http: { type: 'object', required: ['url'], properties: { url: str, path: str, ...contentFilters } },
           } },
         },
       },

@@ -110,6 +110,21 @@ export class Workshop extends Construct {
     this.environment = new WorkshopEnvironment(this, 'Environment', props);
     this.session = new SessionTemplate(this, 'Session', { ...props, workshopName: this.name, workshopTitle: props.title, workshopContent: this.content.toJson() });
     this.request = new RequestTemplate(this, 'Request');
+    const credentials = this.content.credentials;
+    if (credentials) {
+      // copied into the environment namespace, and read by the dashboard's own container only (never the learner's)
+      const copied = this.environment.secrets.find((s) => s.name === credentials.name);
+      if (copied && copied.namespace !== credentials.namespace) {
+        throw new Error(`Workshop '${this.name}': content credentials '${credentials.namespace}/${credentials.name}' collide with environment secret '${copied.namespace}/${copied.name}' of the same name`);
+      }
+      if (!copied) this.environment.addSecret(credentials);
+      const session = this.session as SessionTemplate & { addDashboardSecretEnv?: (name: string, secret: string, key: string) => void };
+      if (typeof session.addDashboardSecretEnv !== 'function') {
+        throw new Error(`Workshop '${this.name}': content credentials need SessionTemplate.addDashboardSecretEnv, which this version lacks`);
+      }
+      session.addDashboardSecretEnv('CONTENT_REGISTRY_USERNAME', credentials.name, 'username');
+      session.addDashboardSecretEnv('CONTENT_REGISTRY_PASSWORD', credentials.name, 'password');
+    }
     for (const parameter of props.requestParameters ?? []) this.addRequestParameter(parameter);
     (props.requestObjects ?? []).forEach((object, index) => new ApiObject(this.request, `${object.kind}-${index}`, object));
   }

@@ -21,10 +21,23 @@ export interface DashboardRouteConfig {
   readonly authenticated: boolean;
 }
 
+/** What every fetched content source may carry: path filters, and whether it needs credentials. */
+export interface ContentFilterConfig {
+  readonly includePaths?: readonly string[];
+  readonly excludePaths?: readonly string[];
+  readonly credentials?: { readonly secret: string };
+}
+
+export interface ContentSourceConfig {
+  readonly image?: { readonly ref: string } & ContentFilterConfig;
+  readonly git?: { readonly url: string; readonly ref?: string; readonly path?: string } & ContentFilterConfig;
+  readonly http?: { readonly url: string; readonly path?: string } & ContentFilterConfig;
+}
+
 export interface DashboardConfig {
   readonly workshop: { readonly name: string; readonly title: string };
-  /** A ContentSource as JSON: `{image:{ref}}`, `{git:{url,ref,path}}`, or `{}` (content in the image). */
-  readonly content: { readonly image?: { readonly ref: string }; readonly git?: Record<string, string> };
+  /** A ContentSource as JSON: `{image:{ref}}`, `{git:{url,ref,path}}`, `{http:{url,path}}`, or `{}` (content in the image). */
+  readonly content: ContentSourceConfig;
   readonly capabilities: readonly string[];
   readonly tabs: readonly DashboardTabConfig[];
   readonly routes: readonly DashboardRouteConfig[];
@@ -73,6 +86,21 @@ export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardCo
   if (!isObject(content)) return fail('content', content, 'a content source: {image:{ref}}, {git:{…}} or {}');
   if (content.image !== undefined && !(isObject(content.image) && typeof content.image.ref === 'string' && content.image.ref)) {
     fail('content.image', content.image, 'an object with a ref such as registry.example.com/acme/workshop-files:1.0');
+  }
+  if (content.git !== undefined && !(isObject(content.git) && typeof content.git.url === 'string' && content.git.url)) {
+    fail('content.git', content.git, 'an object with a url (and a ref and path) such as {"url":"https://github.com/acme/lab.git","ref":"main"}');
+  }
+  if (content.http !== undefined && !(isObject(content.http) && typeof content.http.url === 'string' && content.http.url)) {
+    fail('content.http', content.http, 'an object with the url of a tar.gz archive');
+  }
+  const kinds = ['image', 'git', 'http'].filter((k) => content[k] !== undefined);
+  if (kinds.length > 1) fail('content', content, 'one content source: image, git or http, not several');
+  for (const kind of kinds) {
+    const source = content[kind] as Record<string, unknown>;
+    for (const field of ['includePaths', 'excludePaths']) {
+      const globs = source[field];
+      if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string' && g))) fail(`content.${kind}.${field}`, globs, 'a list of globs such as /workshop/**');
+    }
   }
   const capabilities = raw.capabilities ?? [];
   if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string')) fail('capabilities', capabilities, 'a list of names');

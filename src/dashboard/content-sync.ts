@@ -1,9 +1,11 @@
 /**
- * Keeps the session's workshop content current while the session runs. Content published as an OCI artifact is
- * pulled at start; then the tag is checked every few seconds and pulled again when it moved (or at once when
- * POST /workshop/update asks). Every pull lands in a directory of its own and becomes current only when
- * complete, so a learner never reads a half-unpacked page. Edits in place (an author working inside a session)
- * are picked up by watching the current directory.
+ * Keeps the session's workshop content current while the session runs. Content from an OCI artifact, a Git
+ * repository or a tar.gz archive on a web server is fetched at start; then the source is checked every few seconds
+ * (a tag's digest, a branch's commit, the archive's ETag) and fetched again when it moved (or at once when
+ * POST /workshop/update asks). A tag pinned to a digest, a Git tag or a commit never moves and is not checked.
+ * Every fetch lands in a directory of its own, filtered by the source's include/exclude paths, and becomes current
+ * only when complete, so a learner never reads a half-unpacked page. Edits in place (an author working inside a
+ * session) are picked up by watching the current directory.
  *
  * Listeners of 'change' get the new directory; the dashboard re-reads the instructions from it.
  */
@@ -11,21 +13,26 @@ import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { watchContent } from '../content/index.js';
+import { checkLinkTarget } from '../oci/extract.js';
 import { pullContent, resolveDigest } from '../oci/index.js';
-import type { DashboardConfig } from './config.js';
+import type { ContentSourceConfig, DashboardConfig } from './config.js';
+import { applyPathFilters, PathFilters } from './content-sources/filter.js';
+import { checkoutGit, ResolvedRef, resolveGitRef } from './content-sources/git.js';
+import { downloadArchive, HttpValidators } from './content-sources/http.js';
 
 export interface ContentSyncOptions {
   /** The content source of dashboard.json. */
   readonly source: DashboardConfig['content'];
   /**
-   * For embedded content: the workshop directory itself. For pulled content: where the pulls are unpacked,
-   * each in a subdirectory named after its digest.
+   * For embedded content: the workshop directory itself. For fetched content: where the fetches are unpacked,
+   * each in a subdirectory named after its version.
    */
   readonly workshopDir: string;
-  /** Seconds between checks of the tag; 0 turns checking off. @default 30 */
+  /** Seconds between checks of the source; 0 turns checking off. @default 30 */
   readonly pollSeconds?: number;
   /** Plain HTTP to the registry (local registries in development and tests). */
   readonly insecureRegistry?: boolean;
+  /** Credentials of the content source: the registry, the Git server (a token as password) or the web server. */
   readonly registryUsername?: string;
   readonly registryPassword?: string;
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
@@ -35,19 +42,38 @@ export declare interface ContentSync {
   on(event: 'change', listener: (dir: string) => void): this;
 }
 
+/** One kind of source: how to tell cheaply whether it moved, and how to fetch a version into a new directory. */
+interface Fetcher {
+  /** For logs: the reference, URL or repository. */
+  readonly what: string;
+  readonly filters: PathFilters;
+  /** Whether the source can move at all (checked after the first fetch). */
+  follows(): boolean;
+  /** True when the source may hold something else than `version`. */
+  moved(version: string | undefined): Promise<boolean>;
+  /** Fetches into `dest` (which does not exist yet); undefined when the server says nothing changed. */
+  fetch(dest: string): Promise<{ version: string; files: number } | undefined>;
+}
+
 export class ContentSync extends EventEmitter {
   private current: string;
-  private digest: string | undefined;
+  private version: string | undefined;
   private poller: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   /** Checks run one after another, so an explicit update always sees what was published before it was asked for. */
   private checks: Promise<unknown> = Promise.resolve();
   private busy = false;
   private stopped = false;
+  private readonly fetcher: Fetcher | undefined;
 
   constructor(private readonly options: ContentSyncOptions) {
     super();
     this.current = options.workshopDir;
+    this.fetcher = makeFetcher(options.source, {
+      insecure: options.insecureRegistry,
+      username: options.registryUsername,
+      password: options.registryPassword,
+    });
   }
 
   /** The directory the instructions are read from now. */
@@ -55,21 +81,18 @@ export class ContentSync extends EventEmitter {
     return this.current;
   }
 
-  /** The digest of the content in use, when it was pulled. */
+  /** The version of the content in use (an OCI digest, a Git commit, an archive's sha256), when it was fetched. */
   public get contentDigest(): string | undefined {
-    return this.digest;
+    return this.version;
   }
 
-  /** Pulls the content if it is published as an artifact (failing loudly: a session without content is useless), then watches. */
+  /** Fetches the content if it comes from elsewhere (failing loudly: a session without content is useless), then watches. */
   public async start(): Promise<void> {
-    if (this.options.source.git) {
-      throw new Error(`dashboard.json: content from Git (${JSON.stringify(this.options.source.git)}) is not supported yet: publish the content as an OCI artifact (workshops publish) or bake it into the image`);
-    }
-    if (this.options.source.image) {
+    if (this.fetcher) {
       this.removeLeftovers();
       await this.pull();
       const seconds = this.options.pollSeconds ?? 30;
-      if (seconds > 0) {
+      if (seconds > 0 && this.fetcher.follows()) {
         this.poller = setInterval(() => {
           if (!this.busy) this.update().catch(() => undefined);
         }, seconds * 1000);
@@ -79,9 +102,9 @@ export class ContentSync extends EventEmitter {
     this.watch();
   }
 
-  /** Pulls again if the tag moved; true when the content changed. */
+  /** Fetches again if the source moved; true when the content changed. */
   public update(): Promise<boolean> {
-    if (!this.options.source.image) return Promise.resolve(false);
+    if (!this.fetcher) return Promise.resolve(false);
     const check = this.checks.catch(() => undefined).then(async () => {
       this.busy = true;
       try {
@@ -101,41 +124,45 @@ export class ContentSync extends EventEmitter {
   }
 
   private async pullIfMoved(): Promise<boolean> {
-    const ref = this.options.source.image!.ref;
+    const fetcher = this.fetcher!;
     try {
-      const digest = await resolveDigest(ref, this.credentials());
-      if (digest === this.digest) return false;
+      if (!(await fetcher.moved(this.version))) return false;
     } catch (error) {
-      this.options.log?.warn({ ref, message: (error as Error).message }, 'cannot check the workshop content for updates');
+      this.options.log?.warn({ source: fetcher.what, message: (error as Error).message }, 'cannot check the workshop content for updates');
       throw error;
     }
     return this.pull();
   }
 
   private async pull(): Promise<boolean> {
-    const ref = this.options.source.image!.ref;
-    // pullContent fills its own staging directory and renames it into place; this one is then renamed after
-    // the digest, so each version keeps a directory of its own while the previous one may still be read.
+    const fetcher = this.fetcher!;
+    // Each version gets a directory of its own, renamed into place when complete, while the previous one may
+    // still be read.
     const staging = path.join(this.options.workshopDir, `.incoming-${process.pid}-${Date.now()}`);
-    let result: { digest: string; files: number };
+    let result: { version: string; files: number } | undefined;
     try {
-      result = await pullContent({ ref, dest: staging, ...this.credentials() });
+      fs.mkdirSync(this.options.workshopDir, { recursive: true });
+      result = await fetcher.fetch(staging);
+      if (result && !this.stopped && result.version !== this.version) {
+        const removed = applyPathFilters(staging, fetcher.filters);
+        result = { version: result.version, files: result.files - removed };
+      }
     } catch (error) {
       fs.rmSync(staging, { recursive: true, force: true });
       throw error;
     }
-    if (this.stopped || result.digest === this.digest) {
+    if (!result || this.stopped || result.version === this.version) {
       fs.rmSync(staging, { recursive: true, force: true });
       return false;
     }
-    const dir = path.join(this.options.workshopDir, result.digest.replace(/^sha256:/, '').slice(0, 16));
+    const dir = path.join(this.options.workshopDir, versionDirName(result.version));
     fs.rmSync(dir, { recursive: true, force: true });
     fs.renameSync(staging, dir);
     const previous = this.current;
     this.current = dir;
-    this.digest = result.digest;
-    this.options.log?.info({ ref, digest: result.digest, files: result.files }, 'workshop content pulled');
-    if (previous !== this.options.workshopDir) {
+    this.version = result.version;
+    this.options.log?.info({ source: fetcher.what, version: result.version, files: result.files }, 'workshop content fetched');
+    if (previous !== this.options.workshopDir && previous !== dir) {
       // Readers of the old directory are done by now (pages are read whole); keep the disk tidy.
       fs.rmSync(previous, { recursive: true, force: true });
     }
@@ -144,19 +171,15 @@ export class ContentSync extends EventEmitter {
     return true;
   }
 
-  /** Versions and half-done pulls of an earlier run (a restarted process): only names this class makes. */
+  /** Versions and half-done fetches of an earlier run (a restarted process): only names this class makes. */
   private removeLeftovers(): void {
     const base = this.options.workshopDir;
     if (!fs.existsSync(base)) return;
     for (const entry of fs.readdirSync(base, { withFileTypes: true })) {
-      if (entry.isDirectory() && (/^[0-9a-f]{16}$/.test(entry.name) || entry.name.replace(/^\.+/, '').startsWith('incoming-'))) {
+      if (/^[0-9a-f]{16}$/.test(entry.name) || entry.name.replace(/^\.+/, '').startsWith('incoming-')) {
         fs.rmSync(path.join(base, entry.name), { recursive: true, force: true });
       }
     }
-  }
-
-  private credentials() {
-    return { insecure: this.options.insecureRegistry, username: this.options.registryUsername, password: this.options.registryPassword };
   }
 
   /** Edits in place (an author working inside the session) show up too. */
@@ -173,4 +196,114 @@ export class ContentSync extends EventEmitter {
       this.options.log?.warn({ dir: this.current, message: (error as Error).message }, 'cannot watch the workshop content for edits');
     }
   }
+}
+
+/** The directory of a version: 16 hex characters of its digest or commit. */
+function versionDirName(version: string): string {
+  return version.replace(/^sha256:/, '').slice(0, 16);
+}
+
+interface Credentials {
+  readonly insecure?: boolean;
+  readonly username?: string;
+  readonly password?: string;
+}
+
+function makeFetcher(source: ContentSourceConfig, credentials: Credentials): Fetcher | undefined {
+  if (source.image) {
+    const { ref } = source.image;
+    return {
+      what: ref,
+      filters: source.image,
+      follows: () => !ref.includes('@sha256:'),
+      moved: async (version) => (await resolveDigest(ref, credentials)) !== version,
+      fetch: async (dest) => {
+        const pulled = await pullContent({ ref, dest, ...credentials });
+        return { version: pulled.digest, files: pulled.files };
+      },
+    };
+  }
+  if (source.git) {
+    const { url, ref = 'main', path: inside = '.' } = source.git;
+    let resolved: ResolvedRef | undefined;
+    return {
+      what: `${url}#${ref}`,
+      filters: source.git,
+      follows: () => resolved?.moves ?? false,
+      moved: async (version) => {
+        resolved = await resolveGitRef(url, ref, credentials);
+        return resolved.commit !== version;
+      },
+      fetch: async (dest) => {
+        resolved ??= await resolveGitRef(url, ref, credentials);
+        const raw = `${dest}.checkout`;
+        try {
+          const commit = await checkoutGit(url, resolved, raw, credentials);
+          return { version: commit, files: takeFolder(raw, inside, dest, `${url} at ${ref}`) };
+        } finally {
+          fs.rmSync(raw, { recursive: true, force: true });
+        }
+      },
+    };
+  }
+  if (source.http) {
+    const { url, path: inside = '.' } = source.http;
+    let validators: HttpValidators | undefined;
+    return {
+      what: url,
+      filters: source.http,
+      follows: () => true,
+      // the conditional download itself tells (one 304 when nothing changed)
+      moved: async () => true,
+      fetch: async (dest) => {
+        const raw = `${dest}.archive`;
+        try {
+          fs.mkdirSync(raw);
+          const download = await downloadArchive(url, raw, { auth: credentials, validators });
+          if (!download.changed) return undefined;
+          validators = download.validators;
+          return { version: download.digest, files: takeFolder(raw, inside, dest, url) };
+        } finally {
+          fs.rmSync(raw, { recursive: true, force: true });
+        }
+      },
+    };
+  }
+  return undefined;
+}
+
+/** Moves the folder `inside` of `raw` (the whole of it for '.') to `dest`; returns the files it holds. */
+function takeFolder(raw: string, inside: string, dest: string, what: string): number {
+  const segments = inside.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.includes('..') || inside.startsWith('/')) throw new Error(`content path '${inside}' must stay inside ${what}`);
+  for (let i = 1; i <= segments.length; i++) {
+    // never through a link: the folder must be a real one inside the checkout
+    const stat = fs.lstatSync(path.join(raw, ...segments.slice(0, i)), { throwIfNoEntry: false });
+    if (!stat?.isDirectory()) throw new Error(`${what} has no folder '${inside}'`);
+  }
+  fs.renameSync(path.join(raw, ...segments), dest);
+  return checkTree(dest, '', what);
+}
+
+/**
+ * Counts the files of a checkout and refuses links that leave it, as the OCI extractor does: a page linked to
+ * /proc/self/environ would otherwise show the dashboard's own credentials to the learner.
+ */
+function checkTree(root: string, relative: string, what: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
+    const child = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      n += checkTree(root, child, what);
+      continue;
+    }
+    if (entry.isSymbolicLink()) {
+      const why = checkLinkTarget(child, fs.readlinkSync(path.join(root, child)));
+      if (why) throw new Error(`${what} has an unsafe entry '${child}': ${why}; refusing it`);
+    } else if (!entry.isFile()) {
+      throw new Error(`${what} has an entry '${child}' that is neither a file, a folder nor a link; refusing it`);
+    }
+    n += 1;
+  }
+  return n;
 }
