@@ -607,6 +607,12 @@ export class TrainingPortal extends Chart {
       // its own state: the environments it serves and the sessions it creates, allocates and ends
       { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
+      // the drain finalizer (src/runtime/drain.ts) on its own environments only, by name: an environment deleted
+      // from git drains its learners' sessions before it goes
+      ...(this._workshops.length ? [{
+        apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['patch', 'update'],
+        resourceNames: this._workshops.map((w) => w.environmentName).sort(),
+      }] : []),
       { apiGroups: [API_GROUP], resources: ['workshopsessions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
       // session namespaces: created (never patched: a namespace's labels are set once), watched, deleted when a session ends

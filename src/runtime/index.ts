@@ -1,5 +1,6 @@
 export * from './allocator.js';
 export * from './applier.js';
+export * from './drain.js';
 export * from './informer.js';
 export * from './kube-client.js';
 export * from './leader.js';
