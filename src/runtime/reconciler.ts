@@ -12,6 +12,7 @@ import { Drainer } from './drain.js';
 import { randomInt } from 'node:crypto';
 import { generateFromPattern } from '../constructs/index.js';
 import { applySession, copySecret } from './applier.js';
+import { applyRequestObjects } from './request-objects.js';
 import { KubeClient, isRetryable } from './kube-client.js';
 import { Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -332,6 +333,8 @@ export class Reconciler {
       type: 'Opaque',
       stringData: values,
     }, { priority: Priority.INTERACTIVE });
+    // the environment's request.objects, with this request's parameters (Educates' WorkshopAllocation)
+    await applyRequestObjects(this.client, session, environment, values, { secrets: () => this.store.secretsFor(session) });
     this.state.sessions.observe(await this.store.update(session, { requestApplied: true }));
   }
 
