@@ -119,7 +119,7 @@ class LocalAgent implements SessionAgent {
 
   public async stat(file: string): Promise<AgentFileInfo | null> {
     const target = this.resolve(file);
-    const stat = await fs.promises.lstat(target).catch(() => null);
+    const stat = await fs.promises.stat(target).catch(() => null);
     return stat ? this.info(target, stat) : null;
   }
 
@@ -132,8 +132,11 @@ class LocalAgent implements SessionAgent {
     const entries: AgentFileInfo[] = [];
     for (const name of names) {
       const child = path.join(target, name);
-      const childStat = await fs.promises.lstat(child).catch(() => null);
-      if (childStat) entries.push(this.info(child, childStat));
+      const link = await fs.promises.lstat(child).catch(() => null);
+      if (!link) continue;
+      // a link shows as what it points at when that is inside the home, else as a link
+      const followed = link.isSymbolicLink() && this.within(child) ? await fs.promises.stat(child).catch(() => null) : null;
+      entries.push(this.info(child, followed ?? link));
     }
     return entries;
   }
@@ -143,9 +146,7 @@ class LocalAgent implements SessionAgent {
     const stat = await fs.promises.stat(target).catch(() => null);
     if (!stat) throw new AgentError('not_found', `'${file}' does not exist in the home directory`);
     if (!stat.isFile()) throw new AgentError('not_a_file', `'${file}' is not a file`);
-    // O_NOFOLLOW: the last component cannot be swapped for a link between the check above and the open
-    const handle = await fs.promises.open(target, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
-    return handle.createReadStream();
+    return fs.createReadStream(target);
   }
 
   public async writeFile(file: string, data: Uint8Array | Readable, options: AgentWriteOptions = {}): Promise<AgentFileInfo> {
@@ -204,23 +205,29 @@ class LocalAgent implements SessionAgent {
 
   /**
    * The absolute path of `file` inside the home, or AgentError 'outside_home': lexically (`..`, absolute paths
-   * elsewhere) and through links (the real path of the deepest existing ancestor must be inside the home too).
+   * elsewhere) and through links (the real path of the target, or of its deepest existing ancestor, must be inside
+   * the home too). Not a security boundary (the agent runs as the learner): it keeps callers to the home.
    */
   private resolve(file: string): string {
     if (typeof file !== 'string' || file.includes('\0')) throw new AgentError('bad_request', `path ${JSON.stringify(file)} must be a string without NUL`);
     const target = path.resolve(this.homeDir, file);
     if (!isInside(this.homeDir, target)) throw new AgentError('outside_home', `'${file}' is outside the home directory ${this.homeDir}`);
+    if (!this.within(target)) throw new AgentError('outside_home', `'${file}' leads outside the home directory ${this.homeDir} through a symbolic link`);
+    return target;
+  }
+
+  /** Whether the real path of `target` (or of its deepest existing ancestor; a dangling link's own folder) is inside the home. */
+  private within(target: string): boolean {
     const realHome = fs.realpathSync(this.homeDir);
-    // the deepest ancestor (or the target itself, unless it is a link: links are never followed at the end) that exists
     let probe = target;
     for (;;) {
-      const stat = fs.lstatSync(probe, { throwIfNoEntry: false });
-      if (stat && !(probe === target && stat.isSymbolicLink())) break;
-      if (probe === this.homeDir) break;
-      probe = path.dirname(probe);
+      try {
+        return isInside(realHome, fs.realpathSync(probe));
+      } catch {
+        if (probe === this.homeDir || probe === path.dirname(probe)) return false;
+        probe = path.dirname(probe);
+      }
     }
-    if (!isInside(realHome, fs.realpathSync(probe))) throw new AgentError('outside_home', `'${file}' leads outside the home directory ${this.homeDir} through a symbolic link`);
-    return target;
   }
 
   private info(target: string, stat: fs.Stats): AgentFileInfo {
