@@ -14,10 +14,18 @@ import { SessionVariables, variable } from './variables.js';
 export const DEFAULT_WORKSHOP_IMAGE = 'ghcr.io/cdk8s-workshops/session-dashboard:0.1.0';
 /** The dashboard's port inside the workshop pod. */
 export const DASHBOARD_PORT = 10080;
-/** The user id the workshop pod's containers run as. */
+/** The learner's user id: the `workshop` container (terminals, set-up, examiner tests) and the home volume's group. */
 export const WORKSHOP_UID = 1001;
-/** Where the dashboard container finds its configuration (the session's dashboard ConfigMap). */
+/** The dashboard process's user id (container `dashboard`): not the learner's, so the learner can neither signal it nor read its /proc. */
+export const DASHBOARD_UID = 1002;
+/** Where the dashboard and workshop containers find the session's ConfigMap (dashboard.json, kubeconfig). */
 export const DASHBOARD_CONFIG_DIR = '/opt/workshop/config';
+/** The session agent's socket (src/dashboard/agent/), on a volume the dashboard and workshop containers share. */
+export const AGENT_SOCKET_PATH = '/var/run/workshop-agent/agent.sock';
+/** Where the dashboard unpacks pulled content, read-only for the learner's container at the same path. */
+export const PULLED_CONTENT_DIR = '/opt/workshop/pulled';
+/** Where the learner's container has the session ServiceAccount's token (the only container that has it). */
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /**
  * Names of the workshop pod's objects. They live in the environment namespace, beside those of the environment's
@@ -76,17 +84,17 @@ export interface SessionTemplateOptions extends SessionNamespaceOptions {
    */
   readonly workshopImage?: string;
   /**
-   * Memory of the dashboard container (request and limit).
+   * Memory of the learner's `workshop` container, where the terminals' tools run (request and limit).
    * @default '512Mi'
    */
   readonly workshopMemory?: string;
   /**
-   * CPU limit of the dashboard container (it requests a tenth of this).
+   * CPU limit of the learner's `workshop` container (it requests a tenth of this).
    * @default '500m'
    */
   readonly workshopCpu?: string;
   /**
-   * Extra environment variables of the dashboard container; values may use session variables.
+   * Extra environment variables of the learner's terminals (the `workshop` and `dashboard` containers); values may use session variables.
    * @default - none
    */
   readonly env?: Record<string, string>;
@@ -152,6 +160,10 @@ export class SessionTemplate extends TemplateChart {
 
   private readonly _capabilities: Capability[] = [];
   private readonly _containers: WorkshopContainer[] = [];
+  /** Extra mounts of the dashboard container and of the learner's container (capabilities add them). */
+  private readonly _dashboardMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> = [];
+  private readonly _learnerMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> = [];
+  private readonly _dashboardEnv: Array<{ name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }> = [];
   private readonly _volumes: WorkshopVolume[] = [];
   private readonly _tabs: DashboardTab[] = [];
   private readonly _routes: BoundRoute[] = [];
@@ -233,25 +245,69 @@ export class SessionTemplate extends TemplateChart {
     });
 
     const selector = { 'app.kubernetes.io/name': 'workshop', [Labels.SESSION]: variable('session_name') };
+    const image = props.workshopImage ?? projectImage(this, 'session-dashboard');
+    // The dashboard (the session's credentials, the portal, the page) and the learner (terminals, set-up, examiner
+    // tests, the ServiceAccount's token) in two containers under two user ids, with no shared process namespace:
+    // the learner cannot see, signal or read the dashboard's process, and the dashboard holds no cluster token.
+    // They meet on the agent's socket (src/dashboard/agent/).
     this._containers.push({
       name: 'dashboard',
-      image: props.workshopImage ?? projectImage(this, 'session-dashboard'),
+      image,
       imagePullPolicy: 'IfNotPresent',
       ports: [{ name: 'http', containerPort: DASHBOARD_PORT }],
       envFrom: [{ secretRef: { name: names.secret } }],
-      resources: { requests: { cpu: cpuRequest(cpu), memory }, limits: { cpu, memory } },
+      resources: { requests: { cpu: '25m', memory: '128Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
       readinessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 5 },
       livenessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 20, failureThreshold: 6 },
+      securityContext: { ...restrictedContainer(), runAsUser: DASHBOARD_UID, runAsGroup: DASHBOARD_UID },
+      volumeMounts: Lazy.any({
+        produce: () => [
+          { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
+          { name: 'workshop-agent', mountPath: '/var/run/workshop-agent' },
+          { name: 'workshop-content', mountPath: PULLED_CONTENT_DIR },
+          ...this._dashboardMounts,
+        ],
+      }),
+    });
+    this._containers.push({
+      name: 'workshop',
+      image,
+      imagePullPolicy: 'IfNotPresent',
+      command: ['node', '/opt/dashboard/lib/apps/session-agent.js'],
+      workingDir: '/home/workshop',
+      resources: { requests: { cpu: cpuRequest(cpu), memory }, limits: { cpu, memory } },
       securityContext: restrictedContainer(),
-      volumeMounts: [
-        { name: 'workshop-home', mountPath: '/home/workshop' },
-        { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
-      ],
+      volumeMounts: Lazy.any({
+        produce: () => [
+          { name: 'workshop-home', mountPath: '/home/workshop' },
+          { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
+          { name: 'workshop-agent', mountPath: '/var/run/workshop-agent' },
+          { name: 'workshop-content', mountPath: PULLED_CONTENT_DIR, readOnly: true },
+          ...(this.kubernetesAccess ? [{ name: 'workshop-token', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true }] : []),
+          ...this._learnerMounts,
+        ],
+      }),
     });
     this._volumes.push(
       { name: 'workshop-home', emptyDir: {} },
       { name: 'workshop-dashboard', configMap: { name: names.configMap } },
+      { name: 'workshop-agent', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+      { name: 'workshop-content', emptyDir: {} },
     );
+    if (this.kubernetesAccess) {
+      // What the ServiceAccount admission would mount into every container, mounted into the learner's only.
+      this._volumes.push({
+        name: 'workshop-token',
+        projected: {
+          defaultMode: 0o444,
+          sources: [
+            { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            { downwardAPI: { items: [{ path: 'namespace', fieldRef: { fieldPath: 'metadata.namespace' } }] } },
+          ],
+        },
+      });
+    }
 
     new ApiObject(this, 'Workshop', {
       apiVersion: 'apps/v1',
@@ -265,7 +321,8 @@ export class SessionTemplate extends TemplateChart {
           metadata: { labels: Lazy.any({ produce: () => ({ ...selector, ...this._podLabels }) }) },
           spec: {
             serviceAccountName: this.serviceAccountName,
-            automountServiceAccountToken: this.kubernetesAccess,
+            // the token goes into the learner's container only (the `workshop-token` volume), never the dashboard's
+            automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { seccompProfile: { type: 'RuntimeDefault' }, fsGroup: WORKSHOP_UID },
             containers: Lazy.any({ produce: () => this._containers.map((c) => ({ ...c, env: this.containerEnv(c) })) }),
@@ -385,12 +442,29 @@ export class SessionTemplate extends TemplateChart {
     this._volumes.push(volume);
   }
 
-  /** Mounts a volume of the workshop pod into the dashboard container (where the learner's terminals run). */
+  /** Mounts a volume of the workshop pod into the dashboard container (the dashboard process, not the learner's). */
   public addDashboardMount(mount: { name: string; mountPath: string; readOnly?: boolean }): void {
-    this._containers[0].volumeMounts!.push(mount);
+    this._dashboardMounts.push({ ...mount });
   }
 
-  /** Adds an environment variable to the dashboard container (the learner's terminals see it). */
+  /** Mounts a volume of the workshop pod into the learner's container `workshop` (terminals, set-up, examiner tests). */
+  public addLearnerMount(mount: { name: string; mountPath: string; readOnly?: boolean }): void {
+    this._learnerMounts.push({ ...mount });
+  }
+
+  /**
+   * An environment variable of the dashboard container only (never the learner's), from a Secret of the
+   * environment namespace: e.g. the content source's credentials.
+   */
+  public addDashboardSecretEnv(name: string, secretName: string, key: string): void {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new Error(`${this.node.path}: environment variable name '${name}' must be letters, digits and '_', not starting with a digit`);
+    }
+    if (this._dashboardEnv.some((e) => e.name === name)) throw new Error(`${this.node.path}: dashboard secret variable '${name}' is added twice`);
+    this._dashboardEnv.push({ name, valueFrom: { secretKeyRef: { name: secretName, key } } });
+  }
+
+  /** Adds an environment variable to the learner's terminals (the `workshop` container; the `dashboard` container too). */
   public addEnv(name: string, value: string): void {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new Error(`${this.node.path}: environment variable name '${name}' must be letters, digits and '_', not starting with a digit`);
@@ -488,7 +562,8 @@ export class SessionTemplate extends TemplateChart {
 
   private containerEnv(container: WorkshopContainer) {
     const base = container.env ?? [];
-    if (container.name !== 'dashboard') return base.length ? base : undefined;
+    if (container.name !== 'dashboard' && container.name !== 'workshop') return base.length ? base : undefined;
+    const dashboard = container.name === 'dashboard';
     const standard: Record<string, string> = {
       SESSION_NAME: variable('session_name'),
       SESSION_NAMESPACE: variable('session_namespace'),
@@ -504,9 +579,11 @@ export class SessionTemplate extends TemplateChart {
       DASHBOARD_PORT: String(DASHBOARD_PORT),
       // kubectl and friends work on the session namespace, not on the pod's own (the environment namespace)
       ...(this.kubernetesAccess ? { KUBECONFIG: `${DASHBOARD_CONFIG_DIR}/kubeconfig` } : {}),
+      WORKSHOP_AGENT_SOCKET: AGENT_SOCKET_PATH,
+      ...(dashboard ? { WORKSHOP_PULLED_DIR: PULLED_CONTENT_DIR } : {}),
       ...this._env,
     };
-    return [...Object.entries(standard).map(([name, value]) => ({ name, value })), ...base];
+    return [...Object.entries(standard).map(([name, value]) => ({ name, value })), ...(dashboard ? this._dashboardEnv : []), ...base];
   }
 
   private dashboardSettings(title: string) {

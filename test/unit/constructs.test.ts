@@ -183,7 +183,7 @@ describe('SessionTemplate', () => {
     const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', capabilities: [new Terminal(), new Editor(), new Console()] }));
     const [deployment] = byKind(objects, 'Deployment');
     const pod = (deployment.spec as any).template;
-    expect(pod.spec.containers.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'editor', 'console']);
+    expect(pod.spec.containers.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'workshop', 'editor', 'console']);
     const [service] = byKind(objects, 'Service');
     expect(pod.metadata.labels).toMatchObject((service.spec as any).selector);
     expect((deployment.spec as any).selector.matchLabels).toEqual((service.spec as any).selector);
@@ -233,7 +233,7 @@ describe('SessionTemplate', () => {
       }
     }
     const objects = sessionObjects((app) => new Workshop(app, 'w', { title: 'T', description: 'D', capabilities: [new Jupyter()] }));
-    expect((byKind(objects, 'Deployment')[0].spec as any).template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'jupyter']);
+    expect((byKind(objects, 'Deployment')[0].spec as any).template.spec.containers.map((c: { name: string }) => c.name)).toEqual(['dashboard', 'workshop', 'jupyter']);
     expect((byKind(objects, 'Ingress')[0].spec as any).rules[1].host).toBe('jupyter-$(session_name).$(ingress_domain)');
   });
 });

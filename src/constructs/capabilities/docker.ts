@@ -59,7 +59,7 @@ export class Docker extends Capability {
     });
     session.addVolume({ name: 'docker-socket', emptyDir: {} });
     session.addVolume({ name: 'docker-data', emptyDir: { sizeLimit: this.props.storage ?? '5Gi' } });
-    session.addDashboardMount({ name: 'docker-socket', mountPath: '/var/run/docker', readOnly: true });
+    session.addLearnerMount({ name: 'docker-socket', mountPath: '/var/run/docker', readOnly: true });
     session.addEnv('DOCKER_HOST', 'unix:///var/run/docker/docker.sock');
   }
 }

@@ -24,7 +24,8 @@ export interface TerminalProps {
 }
 
 /**
- * Browser terminals in the session dashboard: real shells in the dashboard container, connected to xterm.js over a
+ * Browser terminals in the session dashboard: real shells in the learner's `workshop` container (run by the session
+ * agent, under the learner's uid, apart from the dashboard process), connected to xterm.js over a
  * WebSocket. Commands run with the session's tools and its ServiceAccount's access.
  */
 export class Terminal extends Capability {
