@@ -37,11 +37,13 @@ export function renderRequestObjects(objects: Manifest[], session: Readonly<Reco
       if (next === result) break;
       result = next;
     }
-    // one pass, left to right: a parameter's value is never searched for variables
-    result = result.replace(REFERENCE, (whole, name: string) => (Object.hasOwn(parameters, name) ? parameters[name] : whole));
+    // one pass, left to right: a parameter's value is never searched for variables (nor for `$(base64(`)
+    const put = (t: string) => t.replace(REFERENCE, (whole, name: string) => (Object.hasOwn(parameters, name) ? parameters[name] : whole));
     const b64 = BASE64.exec(result);
-    if (b64 && !b64[1].includes('$(')) result = Buffer.from(b64[1], 'utf8').toString('base64');
-    return result;
+    if (b64 && !b64[1].replace(REFERENCE, (whole, name: string) => (Object.hasOwn(parameters, name) ? '' : whole)).includes('$(')) {
+      return Buffer.from(put(b64[1]), 'utf8').toString('base64');
+    }
+    return put(result);
   };
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return fill(value);
