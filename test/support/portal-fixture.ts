@@ -40,7 +40,14 @@ export function synthPortal(portal: string, workshops: FixtureWorkshop[], limits
 export async function applyFixture(client: KubeClient, fixture: Fixture): Promise<void> {
   for (const file of fixture.files) {
     for (const object of file.objects) await client.apply(object);
-    if (file.path.includes('crds')) await new Promise((r) => setTimeout(r, 1500));
+    // objects of a CRD can be applied once the API server serves it
+    for (const crd of file.objects.filter((o) => o.kind === 'CustomResourceDefinition')) {
+      await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
+        const live = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
+          'apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
+        return live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
+      });
+    }
   }
 }
 
