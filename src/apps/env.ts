@@ -12,8 +12,14 @@ export function envReader(log: Logger) {
     if (!Number.isFinite(value) || value <= 0) fail(`${name} must be a positive number, not '${process.env[name]}'`);
     return value;
   };
-  /** The runtime's tuning (RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_IDLE_AFTER_SECONDS, RUNTIME_LEASE_SECONDS). */
+  const pacing = () => {
+    const value = process.env.RUNTIME_PACING ?? 'adaptive';
+    if (value !== 'adaptive' && value !== 'fixed') fail(`RUNTIME_PACING must be 'adaptive' or 'fixed', not '${value}'`);
+    return value as 'adaptive' | 'fixed';
+  };
+  /** The runtime's tuning (RUNTIME_PACING, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_IDLE_AFTER_SECONDS, RUNTIME_LEASE_SECONDS). */
   const runtimeTuning = () => ({
+    pacing: pacing(),
     qps: number('RUNTIME_QPS', 50),
     concurrency: number('RUNTIME_CONCURRENCY', 32),
     idleAfterSeconds: number('RUNTIME_IDLE_AFTER_SECONDS', 60),

@@ -439,7 +439,8 @@ export class KubeClient {
     const resolved = await this.credentials.get();
     if (!this.agent || this.agent.tlsKey !== resolved.tlsKey) {
       const old = this.agent?.agent;
-      const agentOptions = { keepAlive: true, maxSockets: 64 };
+      // room for the paced lane, the learners' lane (see Pacer) and the watches
+      const agentOptions = { keepAlive: true, maxSockets: 128 };
       const { ca, cert, key, rejectUnauthorized, servername } = resolved.tls;
       const agent = this.server.startsWith('https:')
         ? new https.Agent({ ...agentOptions, ca, cert, key, rejectUnauthorized, servername })

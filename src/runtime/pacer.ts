@@ -1,68 +1,176 @@
 /**
- * Client-side pacing of API requests: a token bucket for queries per second and a bound on requests in flight,
- * with a priority lane so that a learner's request is never queued behind pool refills.
+ * Client-side pacing of API requests, in lanes:
+ *
+ * - INTERACTIVE requests (a learner waits for this very answer: the allocation's status write, activity, an
+ *   extension) have a lane of their own, bounded only by `interactiveConcurrency`: they never wait for a rate
+ *   budget, nor behind pool refills.
+ * - LEARNER work (creating the session a learner waits for) and BACKGROUND work (refills, timers, cleanup, Events)
+ *   share the paced lane, LEARNER first.
+ *
+ * The paced lane is `adaptive` by default: it finds what the API server can take, as client-go's flow control and
+ * the server's API Priority and Fairness intend, instead of a fixed rate. A concurrency limit grows while answers
+ * come as fast as the fastest of the last minute (up to `concurrency`), shrinks when their latency grows to twice
+ * that (the server queues: it is saturated, or shared with others), is halved on a 429 and the lane pauses for the
+ * Retry-After the server (APF) gave. `fixed` pacing is a token bucket at `qps` (burst `burst`) with at most
+ * `concurrency` requests in flight: a hard cap, when a cluster's operator wants one.
  */
 
 export enum Priority {
-  /** A learner is waiting. */
+  /** A learner waits for this very answer: a lane of its own, never held for the rate. */
   INTERACTIVE = 0,
-  /** Background work: pool refills, timers, cleanup. */
-  BACKGROUND = 1,
+  /** Work for a learner who is waiting for a session (creating it): paced, ahead of background work. */
+  LEARNER = 1,
+  /** Background work: pool refills, timers, cleanup, Events. */
+  BACKGROUND = 2,
 }
 
+export type Pacing = 'adaptive' | 'fixed';
+
 export interface PacerOptions {
-  /** Sustained requests per second. @default 50 */
+  /** @default 'adaptive' */
+  readonly pacing?: Pacing;
+  /** `fixed`: sustained requests per second of the paced lane. @default 50 */
   readonly qps?: number;
-  /** Requests allowed at once above the sustained rate. @default 2 × qps */
+  /** `fixed`: requests allowed at once above the sustained rate. @default 2 × qps */
   readonly burst?: number;
-  /** Requests in flight at once. @default 32 */
+  /** Paced requests in flight at once (`adaptive`: the most its limit grows to). @default 32 */
   readonly concurrency?: number;
+  /** Learner-facing (INTERACTIVE) requests in flight at once, beside the paced ones. @default 64 */
+  readonly interactiveConcurrency?: number;
+  /** `adaptive`: the limit it starts from. @default 8 */
+  readonly initialConcurrency?: number;
 }
 
 interface Waiter {
-  readonly priority: Priority;
   readonly resolve: () => void;
 }
 
+/** `adaptive`: the latency, relative to the fastest of late, at which the server is taken to be queueing. */
+const TOLERANCE = 2;
+const MIN_LIMIT = 2;
+/** The fastest latency is remembered for one to two of these. */
+const BASELINE_WINDOW_MS = 30_000;
+/** The longest pause a Retry-After causes the paced lane. */
+const MAX_PAUSE_MS = 5_000;
+
 export class Pacer {
+  public readonly pacing: Pacing;
   public readonly qps: number;
   private readonly burst: number;
   private readonly concurrency: number;
+  private readonly interactiveConcurrency: number;
   private tokens: number;
   private refilledAt = performance.now();
   private inFlight = 0;
-  private readonly queues: Waiter[][] = [[], []];
+  private interactiveInFlight = 0;
+  private readonly queues: Waiter[][] = [[], [], []];
   private timer?: NodeJS.Timeout;
+  private pausedUntil = 0;
+
+  // adaptive state
+  private limit: number;
+  private windowSum = 0;
+  private windowCount = 0;
+  private recentRtt = 0;
+  private fastest = Infinity;
+  private fastestBefore = Infinity;
+  private fastestSince = performance.now();
+  private lastDecrease = 0;
+
+  /** 429 answers seen (every lane). */
+  public throttled = 0;
+  /** Requests that completed (every lane). */
+  public completed = 0;
 
   constructor(options: PacerOptions = {}) {
+    this.pacing = options.pacing ?? 'adaptive';
     this.qps = options.qps ?? 50;
     this.burst = options.burst ?? Math.max(1, Math.round(this.qps * 2));
     this.concurrency = options.concurrency ?? 32;
+    this.interactiveConcurrency = options.interactiveConcurrency ?? 64;
     this.tokens = this.burst;
-    if (!(this.qps > 0) || !(this.concurrency > 0)) throw new Error(`pacer: qps (${this.qps}) and concurrency (${this.concurrency}) must be above zero`);
+    if (!['adaptive', 'fixed'].includes(this.pacing)) throw new Error(`pacer: pacing must be 'adaptive' or 'fixed', not '${String(this.pacing)}'`);
+    if (!(this.qps > 0) || !(this.concurrency > 0) || !(this.interactiveConcurrency > 0)) {
+      throw new Error(`pacer: qps (${this.qps}), concurrency (${this.concurrency}) and interactiveConcurrency (${this.interactiveConcurrency}) must be above zero`);
+    }
+    this.limit = Math.min(this.concurrency, Math.max(MIN_LIMIT, options.initialConcurrency ?? 8));
   }
 
-  /** Runs `work` when the rate and the concurrency bound allow it. */
+  /** Runs `work` when its lane allows it; its answer (latency, 429 with Retry-After) informs the adaptive limit. */
   public async run<T>(priority: Priority, work: () => Promise<T>): Promise<T> {
+    const interactive = priority === Priority.INTERACTIVE;
     await this.acquire(priority);
+    const started = performance.now();
+    let status = 200;
+    let retryAfter: number | undefined;
     try {
       return await work();
+    } catch (error) {
+      const known = error as { status?: unknown; retryAfterSeconds?: unknown };
+      status = typeof known?.status === 'number' ? known.status : 0;
+      retryAfter = typeof known?.retryAfterSeconds === 'number' ? known.retryAfterSeconds : undefined;
+      throw error;
     } finally {
-      this.inFlight--;
+      if (interactive) this.interactiveInFlight--;
+      else this.inFlight--;
+      this.completed++;
+      this.observe(performance.now() - started, status, retryAfter);
       this.dispatch();
     }
   }
 
   /** Requests waiting for their turn. */
   public get waiting(): number {
-    return this.queues[0].length + this.queues[1].length;
+    return this.queues[0].length + this.queues[1].length + this.queues[2].length;
+  }
+
+  /** Paced requests allowed in flight now (`fixed`: the configured concurrency). */
+  public get concurrencyLimit(): number {
+    return this.pacing === 'adaptive' ? Math.floor(this.limit) : this.concurrency;
   }
 
   private acquire(priority: Priority): Promise<void> {
     return new Promise((resolve) => {
-      this.queues[priority].push({ priority, resolve });
+      this.queues[priority].push({ resolve });
       this.dispatch();
     });
+  }
+
+  /** What an answer says about the server: a 429 halves the limit and pauses the paced lane; latency moves the limit. */
+  private observe(rtt: number, status: number, retryAfterSeconds?: number): void {
+    const now = performance.now();
+    if (status === 429) {
+      this.throttled++;
+      const pause = Math.min(MAX_PAUSE_MS, (retryAfterSeconds ?? 1) * 1000) * (0.5 + Math.random() / 2);
+      this.pausedUntil = Math.max(this.pausedUntil, now + pause);
+      // once per round trip: a burst of 429s for the same overload halves once
+      if (this.pacing === 'adaptive' && now - this.lastDecrease > Math.max(100, this.recentRtt)) {
+        this.limit = Math.max(MIN_LIMIT, this.limit / 2);
+        this.lastDecrease = now;
+      }
+      return;
+    }
+    // failures and unanswered requests say nothing about the latency of answers
+    if (this.pacing !== 'adaptive' || status === 0 || status >= 500) return;
+    this.windowSum += rtt;
+    this.windowCount++;
+    if (this.windowCount < Math.max(4, this.limit / 2)) return;
+    const average = this.windowSum / this.windowCount;
+    this.windowSum = 0;
+    this.windowCount = 0;
+    this.recentRtt = this.recentRtt ? (this.recentRtt + average) / 2 : average;
+    if (now - this.fastestSince > BASELINE_WINDOW_MS) {
+      this.fastestBefore = this.fastest;
+      this.fastest = Infinity;
+      this.fastestSince = now;
+    }
+    this.fastest = Math.min(this.fastest, average);
+    const baseline = Math.min(this.fastest, this.fastestBefore);
+    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * baseline) / this.recentRtt));
+    // grow only while there is demand for more (requests waiting, or the limit in use)
+    const busy = this.queues[1].length + this.queues[2].length > 0 || this.inFlight >= this.limit - 1;
+    const next = this.limit * gradient + (busy && gradient === 1 ? Math.sqrt(this.limit) : 0);
+    this.limit = Math.max(MIN_LIMIT, Math.min(this.concurrency, 0.8 * this.limit + 0.2 * next));
   }
 
   private refill(): void {
@@ -72,16 +180,35 @@ export class Pacer {
   }
 
   private dispatch(): void {
-    this.refill();
-    while (this.inFlight < this.concurrency && this.tokens >= 1) {
-      const next = this.queues[0].shift() ?? this.queues[1].shift();
-      if (!next) return;
-      this.tokens -= 1;
-      this.inFlight++;
-      next.resolve();
+    // learners' own requests: their lane, whatever the rest is doing
+    while (this.queues[0].length && this.interactiveInFlight < this.interactiveConcurrency) {
+      this.interactiveInFlight++;
+      this.queues[0].shift()!.resolve();
     }
-    if (this.waiting > 0 && this.inFlight < this.concurrency && !this.timer) {
-      const wait = Math.max(1, ((1 - this.tokens) / this.qps) * 1000);
+    const now = performance.now();
+    let wait = 0;
+    if (now < this.pausedUntil) {
+      wait = this.pausedUntil - now;
+    } else if (this.pacing === 'adaptive') {
+      while (this.inFlight < Math.floor(this.limit)) {
+        const next = this.queues[1].shift() ?? this.queues[2].shift();
+        if (!next) break;
+        this.inFlight++;
+        next.resolve();
+      }
+    } else {
+      this.refill();
+      while (this.inFlight < this.concurrency && this.tokens >= 1) {
+        const next = this.queues[1].shift() ?? this.queues[2].shift();
+        if (!next) break;
+        this.tokens -= 1;
+        this.inFlight++;
+        next.resolve();
+      }
+      if (this.tokens < 1) wait = Math.max(1, ((1 - this.tokens) / this.qps) * 1000);
+    }
+    // a timer only when something can go once time has passed (a pause, tokens); completions dispatch otherwise
+    if (wait > 0 && this.queues[1].length + this.queues[2].length > 0 && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.dispatch();

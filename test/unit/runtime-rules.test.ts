@@ -36,8 +36,8 @@ describe("extension rules (Educates')", () => {
 });
 
 describe('Pacer', () => {
-  test('never runs more than its concurrency at once, and serves learners before background work', async () => {
-    const pacer = new Pacer({ qps: 1000, burst: 1000, concurrency: 2 });
+  test('never runs more paced requests than its concurrency at once, learners\' session work before background work', async () => {
+    const pacer = new Pacer({ pacing: 'fixed', qps: 1000, burst: 1000, concurrency: 2 });
     let running = 0;
     let most = 0;
     const order: string[] = [];
@@ -50,14 +50,14 @@ describe('Pacer', () => {
     };
     await Promise.all([
       pacer.run(Priority.BACKGROUND, job('b1')), pacer.run(Priority.BACKGROUND, job('b2')), pacer.run(Priority.BACKGROUND, job('b3')),
-      pacer.run(Priority.BACKGROUND, job('b4')), pacer.run(Priority.INTERACTIVE, job('learner')),
+      pacer.run(Priority.BACKGROUND, job('b4')), pacer.run(Priority.LEARNER, job('learner')),
     ]);
     expect(most).toBe(2);
     expect(order.indexOf('learner')).toBeLessThan(order.indexOf('b3'));
   });
 
-  test('keeps to its rate after the burst', async () => {
-    const pacer = new Pacer({ qps: 20, burst: 1, concurrency: 10 });
+  test('fixed: keeps to its rate after the burst', async () => {
+    const pacer = new Pacer({ pacing: 'fixed', qps: 20, burst: 1, concurrency: 10 });
     const started = performance.now();
     await Promise.all(Array.from({ length: 5 }, () => pacer.run(Priority.BACKGROUND, async () => undefined)));
     // 1 at once, then 4 more at 20/s: at least 4 × 50 ms (behaviour, with slack for timers)

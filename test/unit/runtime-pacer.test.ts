@@ -1,0 +1,132 @@
+/**
+ * The pacer's lanes and its adaptive limit. The lanes are shown with jobs the test holds open; the adaptive limit
+ * against an in-process API server stand-in with a capacity (the error path: it answers 429 with Retry-After, as
+ * API Priority and Fairness does, when its queue is full), through the real KubeClient.
+ */
+import * as http from 'node:http';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeClient, Pacer, PacerOptions, Priority } from '../../src/runtime/index.js';
+
+/** A job that runs until the test lets it finish. */
+function held() {
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+  return { work: () => done, finish };
+}
+
+test("a learner's request does not wait for the rate budget nor behind background work", async () => {
+  // one token, spent by the first background request; the next would wait a whole second for the next token
+  const pacer = new Pacer({ pacing: 'fixed', qps: 1, burst: 1, concurrency: 1 });
+  const order: string[] = [];
+  const first = held();
+  const background = [
+    pacer.run(Priority.BACKGROUND, first.work).then(() => order.push('background 1')),
+    pacer.run(Priority.BACKGROUND, async () => void order.push('background 2')),
+  ];
+  await pacer.run(Priority.INTERACTIVE, async () => void order.push('learner'));
+  expect(order).toEqual(['learner']);
+  expect(pacer.waiting).toBe(1);
+  first.finish();
+  await Promise.all(background);
+  expect(order).toEqual(['learner', 'background 1', 'background 2']);
+});
+
+test('the learners\' lane has its own bound', async () => {
+  const pacer = new Pacer({ interactiveConcurrency: 2 });
+  const jobs = [held(), held(), held()];
+  let started = 0;
+  const runs = jobs.map((job) => pacer.run(Priority.INTERACTIVE, () => {
+    started++;
+    return job.work();
+  }));
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(started).toBe(2);
+  jobs[0].finish();
+  await runs[0];
+  expect(started).toBe(3);
+  jobs[1].finish();
+  jobs[2].finish();
+  await Promise.all(runs);
+});
+
+/**
+ * An API server stand-in: `workers` requests are served at once (each takes `serviceMs`), up to `queue` more wait,
+ * any beyond that is refused with 429 and Retry-After: 1 (as APF refuses when a priority level's queues are full).
+ */
+async function server(capacity: { workers: number; queue: number }, serviceMs = 4) {
+  let busy = 0;
+  const waiting: Array<() => void> = [];
+  const counts = { served: 0, throttled: 0 };
+  const serve = (res: http.ServerResponse) => {
+    busy++;
+    setTimeout(() => {
+      busy--;
+      counts.served++;
+      res.writeHead(200, { 'Content-Type': 'application/json', 'X-Kubernetes-PF-PriorityLevel-UID': 'pl-1' }).end('{}');
+      const next = waiting.shift();
+      if (next) next();
+    }, serviceMs);
+  };
+  const http1 = http.createServer((req, res) => {
+    req.resume();
+    if (busy < capacity.workers) return serve(res);
+    if (waiting.length < capacity.queue) return void waiting.push(() => serve(res));
+    counts.throttled++;
+    res.writeHead(429, { 'Retry-After': '1', 'X-Kubernetes-PF-PriorityLevel-UID': 'pl-1' })
+      .end('{"kind":"Status","reason":"TooManyRequests","message":"too many requests, please try again later"}');
+  });
+  await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'stub', server: `http://127.0.0.1:${(http1.address() as { port: number }).port}`, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 't' }],
+    contexts: [{ name: 'c', cluster: 'stub', user: 'u' }],
+    currentContext: 'c',
+  });
+  return { config, counts, capacity, close: () => new Promise((resolve) => http1.close(resolve)) };
+}
+
+async function burst(client: KubeClient, requests: number) {
+  await Promise.all(Array.from({ length: requests }, () => client.request('GET', '/api/v1/namespaces', { priority: Priority.BACKGROUND })));
+}
+
+describe('adaptive pacing', () => {
+  const run = async (options: PacerOptions, requests = 600, shared = true) => {
+    const stub = await server({ workers: 6, queue: 12 });
+    const pacer = new Pacer({ concurrency: 64, ...options });
+    const client = new KubeClient(stub.config, { pacer, retryForMs: 120_000 });
+    try {
+      await burst(client, requests);
+      const first = { ...stub.counts, limit: pacer.concurrencyLimit };
+      if (!shared) return { first };
+      // the server is shared now: another client takes most of it
+      stub.capacity.workers = 2;
+      stub.capacity.queue = 4;
+      const before = { ...stub.counts };
+      await burst(client, 300);
+      const second = { served: stub.counts.served - before.served, throttled: stub.counts.throttled - before.throttled, limit: pacer.concurrencyLimit };
+      return { first, second };
+    } finally {
+      await client.close();
+      await stub.close();
+    }
+  };
+
+  test('finds the capacity without a storm of 429s, and backs off when the server is shared', async () => {
+    const adaptive = await run({ pacing: 'adaptive' });
+    if (!adaptive.second) throw new Error('no second phase');
+    // near the server's capacity (6 served + 12 queued) but not beyond it for long: few refusals
+    expect(adaptive.first.served).toBe(600);
+    expect(adaptive.first.throttled).toBeLessThanOrEqual(12);
+    expect(adaptive.first.limit).toBeGreaterThanOrEqual(4);
+    expect(adaptive.first.limit).toBeLessThanOrEqual(18);
+    // the capacity fell to 2 + 4: the limit follows it down
+    expect(adaptive.second.throttled).toBeLessThanOrEqual(12);
+    expect(adaptive.second.limit).toBeLessThanOrEqual(6);
+  });
+
+  test('(for contrast) a fixed pacer above the capacity meets a 429 storm', async () => {
+    const fixed = await run({ pacing: 'fixed', qps: 10_000, concurrency: 32 }, 150, false);
+    expect(fixed.first.throttled).toBeGreaterThan(50);
+  });
+});
