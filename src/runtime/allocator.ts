@@ -108,18 +108,28 @@ export class Allocator {
    */
   private async rearm(session: WorkshopSession, request: AllocationRequest): Promise<WorkshopSession> {
     if (!request.activationTokenHash || !session.status?.request) return session;
-    try {
-      const rearmed = await this.store.update(session, {
-        activationTokenHash: request.activationTokenHash,
-        ...(request.activationSeconds && !session.status.activatedAt
-          ? { activationDeadline: new Date(Date.now() + request.activationSeconds * 1000).toISOString() } : {}),
-      }, Priority.INTERACTIVE);
-      this.state.sessions.observe(rearmed);
-      return rearmed;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return this.state.sessions.get(session.metadata.name) ?? session;
+    // a conflict (the leader or the dashboard wrote meanwhile) is tried again on a fresh copy: giving up would hand
+    // out a link whose token the session does not know
+    let current = session;
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (attempt > 0) {
+        const fresh = await this.store.read(session.metadata.name);
+        if (!fresh || fresh.metadata.uid !== session.metadata.uid || !fresh.status?.request) break;
+        current = fresh;
+      }
+      try {
+        const rearmed = await this.store.update(current, {
+          activationTokenHash: request.activationTokenHash,
+          ...(request.activationSeconds && !current.status?.activatedAt
+            ? { activationDeadline: new Date(Date.now() + request.activationSeconds * 1000).toISOString() } : {}),
+        }, Priority.INTERACTIVE);
+        this.state.sessions.observe(rearmed);
+        return rearmed;
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+      }
     }
+    throw new Error(`session ${session.metadata.name} kept changing while its activation was re-armed; try again`);
   }
 
   private async takeFromPool(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {

@@ -390,9 +390,9 @@ export class KubeClient {
   }
 
   /** Reads one object; undefined when it does not exist. */
-  public async get<T = Manifest>(apiVersion: string, kind: string, name: string, namespace?: string): Promise<T | undefined> {
+  public async get<T = Manifest>(apiVersion: string, kind: string, name: string, namespace?: string, priority?: Priority): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', this.pathFor(apiVersion, kind, name, namespace));
+      return await this.request<T>('GET', this.pathFor(apiVersion, kind, name, namespace), { priority });
     } catch (error) {
       if (error instanceof KubeError && error.status === 404) return undefined;
       throw error;

@@ -403,7 +403,8 @@ export class Reconciler {
   private async create(session: WorkshopSession): Promise<void> {
     const environment = this.state.environment(session.spec.environment);
     if (!environment) return;
-    const priority = session.status?.user ? Priority.INTERACTIVE : Priority.BACKGROUND;
+    // a learner waits for this session: paced, but ahead of refills (her own requests have the interactive lane)
+    const priority = session.status?.user ? Priority.LEARNER : Priority.BACKGROUND;
     const signal = this.leadership.signal;
     try {
       const secrets = await this.store.secretsFor(session);

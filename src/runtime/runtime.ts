@@ -168,7 +168,7 @@ export class SessionRuntime {
     for (let attempt = 0; attempt < 5; attempt++) {
       const session = attempt === 0
         ? this.state.sessions.get(name)
-        : await this.state.client.get<WorkshopSession>(this.state.sessions.apiVersion, 'WorkshopSession', name, undefined);
+        : await this.state.client.get<WorkshopSession>(this.state.sessions.apiVersion, 'WorkshopSession', name, undefined, Priority.INTERACTIVE);
       if (!session) return undefined;
       try {
         const updated = await change(session);

@@ -106,6 +106,11 @@ export class SessionStore {
     return this.writeStatus(session, status, priority);
   }
 
+  /** Reads a session as the API server has it now (not the cache); undefined when it is gone. */
+  public read(name: string): Promise<WorkshopSession | undefined> {
+    return this.client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name, undefined, Priority.INTERACTIVE);
+  }
+
   /** Deletes the WorkshopSession (its namespace and secrets go with it by ownership). */
   public async delete(session: WorkshopSession): Promise<void> {
     await this.client.delete(API_VERSION, 'WorkshopSession', session.metadata.name);

@@ -34,7 +34,8 @@ export interface FreeSlotOptions {
 
 /**
  * Creates a session of the environment in its lowest free slot (free in the cache as it is at each try: sessions
- * created meanwhile are skipped, not raced for); undefined when every slot is taken.
+ * created meanwhile are skipped, not raced for); undefined when every slot is taken. A slot whose namespace is still
+ * there (the previous session's, Terminating) is not free: the new session could not create its namespace (409).
  */
 export async function createInFreeSlot(
   state: RuntimeState,
@@ -47,7 +48,7 @@ export async function createInFreeSlot(
   for (let slot = 1; slot <= environment.spec.pool.capacity; slot++) {
     const id = slotId(slot);
     const slotName = `${name}-${id}`;
-    if (state.sessions.get(slotName) || options.claims?.has(slotName)) continue;
+    if (state.sessions.get(slotName) || state.namespaces.get(slotName) || options.claims?.has(slotName)) continue;
     options.claims?.add(slotName);
     try {
       const session = await store.create(
