@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Logger } from '../runtime/index.js';
-import { escapeHtml, renderPage } from './web/layout.js';
+import { PageLink, problemBody, renderPage } from './web/layout.js';
 
 export function apiError(reply: FastifyReply, status: number, error: string, message: string) {
   return reply.code(status).header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send({ error, message });
@@ -16,12 +16,9 @@ export function htmlPage(reply: FastifyReply, status: number, page: string) {
   return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
 }
 
-/** A page that explains a refusal or a problem, with a way back. */
-export function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
-  const body = `<h1>${escapeHtml(title)}</h1>
-<div class="panel"><p>${escapeHtml(message)}</p>
-<p><a class="button secondary" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
-  return htmlPage(reply, status, renderPage({ title, identity: request.identity, body }));
+/** A page that explains a refusal or a problem, with a way back (the portal's one problem-page style). */
+export function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, links?: readonly PageLink[]) {
+  return htmlPage(reply, status, renderPage({ title, identity: request.identity, body: problemBody(title, message, links) }));
 }
 
 /** Whether the client wants a page rather than JSON: browsers navigating ask for text/html; API clients do not. */

@@ -120,9 +120,10 @@ export class AuthContext {
   }
 
   /** Refuses a request: a readable page for a browser, JSON {error, message} for an API client. */
-  public refuse(request: FastifyRequest, reply: FastifyReply, status: number, error: string, title: string, message: string): FastifyReply {
+  public refuse(request: FastifyRequest, reply: FastifyReply, status: number, error: string, title: string, message: string,
+    links: ReadonlyArray<{ href: string; text: string }> = []): FastifyReply {
     if (this.wantsHtml(request)) {
-      return this.html(reply, status, messagePage({ identity: request.identity, title, message, link: { href: '/', text: 'Back to the workshops' } }));
+      return this.html(reply, status, messagePage({ identity: request.identity, title, message, links: [...links, { href: '/workshops/catalog/', text: 'Back to the workshops' }] }));
     }
     return reply.code(status).header('Cache-Control', 'no-store').send({ error, message });
   }

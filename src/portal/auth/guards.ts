@@ -46,7 +46,8 @@ export function createGuards(ctx: AuthContext) {
       return reply.redirect('/accounts/login/', 303);
     }
     if (request.identity.kind !== 'admin') {
-      return ctx.refuse(request, reply, 403, 'forbidden', 'Administrators only', 'This page is for the portal\'s administrators.');
+      return ctx.refuse(request, reply, 403, 'forbidden', 'Administrators only', 'This page is for the portal\'s administrators.',
+        [{ href: ctx.withNext('/accounts/login/', request.method === 'GET' ? request.url : '/admin/'), text: 'Sign in as an administrator' }]);
     }
   };
 

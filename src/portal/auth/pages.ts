@@ -3,7 +3,7 @@
  * say no (forbidden, too many attempts, expired form). Pure functions from what to show to HTML; every value from
  * the request is escaped. They are drawn in the portal's layout, like every other portal page.
  */
-import { Notice, escapeHtml, renderPage } from '../web/layout.js';
+import { Notice, escapeHtml, problemBody, renderPage } from '../web/layout.js';
 import type { FieldError } from './accounts.js';
 import type { Identity } from './types.js';
 
@@ -92,7 +92,6 @@ export function logoutPage(p: PageFrame): string {
 }
 
 /** A page that refuses something, in words the reader can act on. */
-export function messagePage(p: PageFrame & { title: string; message: string; link?: { href: string; text: string } }): string {
-  const body = `<h1>${escapeHtml(p.title)}</h1><p>${escapeHtml(p.message)}</p>${p.link ? `<p><a href="${escapeHtml(p.link.href)}">${escapeHtml(p.link.text)}</a></p>` : ''}`;
-  return frame(p.title, p, body);
+export function messagePage(p: PageFrame & { title: string; message: string; link?: { href: string; text: string }; links?: ReadonlyArray<{ href: string; text: string }> }): string {
+  return frame(p.title, p, problemBody(p.title, p.message, p.links ?? (p.link ? [p.link] : [])));
 }

@@ -46,6 +46,9 @@ export const CSRF_FIELD = '_csrf';
 /** URL of the portal's style sheet (served by the portal, see web/static.ts). */
 export const STYLESHEET_URL = '/static/portal.css';
 
+/** The portal's icon (an SVG, also answered at /favicon.ico, which browsers ask for on their own). */
+export const FAVICON_URL = '/static/favicon.svg';
+
 /** URL of the operator's theme style sheet, linked after the portal's own when the portal has one. */
 export const THEME_STYLESHEET_URL = '/static/theme.css';
 
@@ -89,6 +92,7 @@ export function renderPage(options: PageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(options.title)} · ${escapeHtml(portalTitle)}</title>
+<link rel="icon" href="${FAVICON_URL}" type="image/svg+xml">
 <link rel="stylesheet" href="${STYLESHEET_URL}">
 ${theme.stylesheet ? `<link rel="stylesheet" href="${THEME_STYLESHEET_URL}">\n` : ''}${options.head ?? ''}${scripts}
 </head>
@@ -109,6 +113,24 @@ ${notice ? renderNotice(notice) : ''}${options.body}
 `;
 }
 
+/** A link or a button-styled link on a problem page. */
+export interface PageLink {
+  readonly href: string;
+  readonly text: string;
+}
+
+/**
+ * The one way every page that says no or reports a problem looks (not found, not yours, administrators only, too
+ * many attempts, a form that expired…): the title, a panel with the message, and its ways on as buttons, the first
+ * one primary.
+ */
+export function problemBody(title: string, message: string, links: readonly PageLink[] = [{ href: '/workshops/catalog/', text: 'Back to the workshops' }]): string {
+  const buttons = links.map((l, i) => `<a class="button${i ? ' secondary' : ''}" href="${escapeHtml(l.href)}">${escapeHtml(l.text)}</a>`).join('\n');
+  return `<h1>${escapeHtml(title)}</h1>
+<div class="panel problem"><p>${escapeHtml(message)}</p>
+${buttons ? `<div class="row">${buttons}</div>` : ''}</div>`;
+}
+
 function renderNotice(notice: Notice): string {
   // errors interrupt a screen reader (alert); anything else is announced politely
   const role = notice.kind === 'error' ? 'alert' : 'status';
@@ -122,6 +144,8 @@ function navigation(identity: LayoutIdentity | null | undefined, csrfToken: stri
     links.push('<a href="/accounts/login/">Sign in</a>');
   } else {
     const who = identity.kind === 'anonymous' ? 'Guest' : identity.name || identity.username;
+    // a guest's sign-in page is the administrators' way in (an anonymous portal has no other accounts)
+    if (identity.kind === 'anonymous') links.push('<a href="/accounts/login/?next=%2Fadmin%2F">Admin sign-in</a>');
     links.push(`<span class="who">${escapeHtml(who)}</span>`);
     links.push(csrfToken
       ? `<form class="inline" method="post" action="/accounts/logout/">${csrfField(csrfToken)}<button type="submit" class="link">Sign out</button></form>`

@@ -3,11 +3,18 @@
  * the code (no files to find at run time in the image) and cacheable for an hour.
  */
 import { FastifyInstance } from 'fastify';
-import { THEME_STYLESHEET_URL } from './layout.js';
+import { FAVICON_URL, THEME_STYLESHEET_URL } from './layout.js';
 import { PORTAL_CSS } from './styles.js';
+
+/** The portal's icon: a terminal prompt on the accent colour. */
+export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+  '<rect width="32" height="32" rx="6" fill="#0b5cad"/>' +
+  '<path d="M8 10l6 6-6 6" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>' +
+  '<path d="M17 22h7" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>';
 
 const assets = new Map<string, { type: string; body: string }>([
   ['/static/portal.css', { type: 'text/css; charset=utf-8', body: PORTAL_CSS }],
+  [FAVICON_URL, { type: 'image/svg+xml', body: FAVICON_SVG }],
 ]);
 
 /** Adds a script or style the pages can reference (each page module registers its own enhancement). */
@@ -24,4 +31,7 @@ export function registerStatic(app: FastifyInstance, themeCss?: string): void {
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
   });
+  // browsers ask for it by themselves, before or without reading the page's <link rel="icon">
+  app.get('/favicon.ico', async (_request, reply) =>
+    reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG));
 }
