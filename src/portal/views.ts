@@ -42,6 +42,40 @@ export function sessionState(session: WorkshopSession): SessionState {
   return 'RUNNING';
 }
 
+/** A refusal of extension() as a page says it: "in its last 5 minutes, from 10:45 UTC" rather than a rule. */
+function extendRefusal(refused: string, session: WorkshopSession, environment: WorkshopEnvironment | undefined, now: number): string {
+  const expiresAt = session.status?.expiresAt;
+  if (environment && expiresAt && /last minutes/.test(refused)) {
+    const { durationSeconds } = extensionRules(environment.spec.pool);
+    const from = Date.parse(expiresAt) - durationSeconds * 1000;
+    const minutes = Math.round(durationSeconds / 60);
+    return from > now ? `Can be extended in its last ${minutes} minutes, from ${new Date(from).toISOString().slice(11, 16)} UTC` : 'Can be extended in its last minutes';
+  }
+  const words: Record<string, string> = {
+    'the session has reached its deadline': 'Cannot be extended: it has reached its deadline',
+    'the session is not running': 'Cannot be extended: it is not running',
+    'the session does not expire': 'Does not expire',
+  };
+  return words[refused] ?? `Cannot be extended: ${refused}`;
+}
+
+/**
+ * A learner as people read it: a guest `anon@<portal>:<uuid>` as "Guest" and the uuid's first 8 characters, an
+ * OpenID Connect user `oidc:<host>:<sub>` as "<sub> (<host>)", a REST client's learner by the name it gave,
+ * an account by its name. The id itself stays available (a page puts it in a title).
+ */
+export function learnerLabel(user: string | undefined, request?: { firstName?: string; lastName?: string; email?: string }): string {
+  if (!user) return '—';
+  const name = [request?.firstName, request?.lastName].filter(Boolean).join(' ');
+  if (name) return request?.email ? `${name} <${request.email}>` : name;
+  if (request?.email) return request.email;
+  const guest = /^anon@[^:]*:([0-9a-f]{8})/i.exec(user);
+  if (guest) return `Guest ${guest[1]}`;
+  const oidc = /^oidc:([^:]+):(.+)$/.exec(user);
+  if (oidc) return `${oidc[2]} (${oidc[1]})`;
+  return user;
+}
+
 /** Timers of a session: when it started and expires, whether it is in its last stretch and may be extended. */
 export function timers(runtime: SessionRuntime, session: WorkshopSession, now = Date.now()) {
   const status = session.status;
@@ -49,8 +83,11 @@ export function timers(runtime: SessionRuntime, session: WorkshopSession, now = 
   const expiresAt = status?.expiresAt;
   const countdown = expiresAt ? Math.max(0, Math.round((Date.parse(expiresAt) - now) / 1000)) : undefined;
   const threshold = environment ? extensionRules(environment.spec.pool).thresholdSeconds : 300;
-  const extendable = environment ? !('refused' in extension(session, environment.spec.pool, now)) : false;
+  const verdict = environment ? extension(session, environment.spec.pool, now) : { refused: 'its environment is gone' };
+  const extendable = !('refused' in verdict);
   return {
+    /** Why Extend is not offered now, in words for the page (undefined when it is). */
+    extendRefusal: 'refused' in verdict ? extendRefusal(verdict.refused, session, environment, now) : undefined,
     started: status?.allocatedAt ?? session.metadata.creationTimestamp ?? null,
     expires: expiresAt ?? null,
     expiring: countdown !== undefined && countdown < threshold,

@@ -1,18 +1,62 @@
 /**
- * The staff's pages (`/admin/`): every environment with its pool counts and state, every session with its phase,
- * learner, age and timers, and buttons (POST forms with CSRF) to extend or end a session. Staff only.
+ * The staff's pages (`/admin/`): every environment with its pool counts and state, every session with its workshop,
+ * phase, learner (readable: "Guest 3f2a9c1b", the id in its title), age and timers, and compact buttons (POST forms
+ * with CSRF) to extend or end a session; a disabled Extend says why. A GET form filters the sessions (text in
+ * name, workshop or learner; which sessions) without JavaScript; with it (/static/admin.js) the tables refresh
+ * themselves every few seconds. Staff only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
 import { htmlPage } from '../errors.js';
-import { environmentState, poolCounts, sortedEnvironments, timers } from '../views.js';
+import { environmentState, learnerLabel, poolCounts, sortedEnvironments, timers, workshopView } from '../views.js';
 import { csrfField, escapeHtml, renderPage } from './layout.js';
+import { addStaticAsset } from './static.js';
 
 type SessionParams = { Params: { session: string } };
 
+/** Which sessions the filter shows. */
+export const SESSION_FILTERS: Record<string, { label: string; keep: (s: WorkshopSession) => boolean }> = {
+  all: { label: 'All sessions', keep: () => true },
+  learners: { label: 'With a learner', keep: (s) => Boolean(s.status?.user) && isLive(s) },
+  reserves: { label: 'Reserves', keep: (s) => !s.status?.user && isLive(s) },
+  ended: { label: 'Ending or ended', keep: (s) => !isLive(s) },
+};
+
+/** Seconds between two refreshes of the admin tables (the script; without it the page stays as loaded). */
+export const ADMIN_REFRESH_SECONDS = 5;
+
+/** Replaces the tables with those of a fresh copy of the page, unless the admin is using a control in them. */
+export const ADMIN_SCRIPT = `(() => {
+  const status = document.getElementById('refreshed');
+  if (!status) return;
+  const every = Number(status.dataset.every) * 1000;
+  const ids = ['summary', 'environments-body', 'sessions-body', 'sessions-count'];
+  const refresh = async () => {
+    const busy = document.activeElement && document.activeElement.closest && document.activeElement.closest('#sessions-body, #environments-body');
+    if (!busy && !document.hidden) {
+      try {
+        const response = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' }, cache: 'no-store' });
+        if (response.ok) {
+          const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
+          for (const id of ids) {
+            const now = document.getElementById(id), next = fresh.getElementById(id);
+            if (now && next) now.replaceWith(next);
+          }
+          status.textContent = 'Updated at ' + new Date().toLocaleTimeString() + '; updates every ' + (every / 1000) + ' s.';
+          status.dataset.updated = String(Date.now());
+        }
+      } catch (e) { /* the next round tries again */ }
+    }
+    setTimeout(refresh, every);
+  };
+  setTimeout(refresh, every);
+})();
+`;
+
 export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): void {
   const { requireStaff, verifyCsrf } = ctx.auth;
+  addStaticAsset('/static/admin.js', 'text/javascript; charset=utf-8', ADMIN_SCRIPT);
 
   app.get('/admin/', { preHandler: requireStaff }, async (request, reply) => {
     const notice = String((request.query as Record<string, unknown>).notice ?? '');
@@ -22,18 +66,26 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
       terminated: { kind: 'success', text: 'The session is ending.' },
       gone: { kind: 'warning', text: 'That session no longer exists.' },
     };
-    return htmlPage(reply, 200, renderPage({ title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice] }));
+    return htmlPage(reply, 200, renderPage({ title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice], scripts: ['/static/admin.js'] }));
   });
 
   const act = (action: 'extend' | 'terminate') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {
     const name = request.params.session;
-    if (!ctx.runtime.session(name)) return reply.redirect('/admin/?notice=gone', 303);
+    // back to the page as the admin had filtered it
+    const back = (notice: string) => {
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const query = new URLSearchParams({ notice });
+      if (typeof body.q === 'string' && body.q) query.set('q', body.q.slice(0, 200));
+      if (typeof body.show === 'string' && body.show in SESSION_FILTERS && body.show !== 'all') query.set('show', body.show);
+      return reply.redirect(`/admin/?${query}`, 303);
+    };
+    if (!ctx.runtime.session(name)) return back('gone');
     if (action === 'extend') {
       const result = await ctx.runtime.extend(name);
-      return reply.redirect(`/admin/?notice=${'session' in result ? 'extended' : 'not-extended'}`, 303);
+      return back('session' in result ? 'extended' : 'not-extended');
     }
     await ctx.runtime.terminate(name, 'TerminatedByAdmin');
-    return reply.redirect('/admin/?notice=terminated', 303);
+    return back('terminated');
   };
   app.post<SessionParams>('/admin/sessions/:session/extend/', { preHandler: [requireStaff, verifyCsrf] }, act('extend'));
   app.post<SessionParams>('/admin/sessions/:session/terminate/', { preHandler: [requireStaff, verifyCsrf] }, act('terminate'));
@@ -42,39 +94,60 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
 function adminBody(ctx: PortalContext, request: FastifyRequest): string {
   const csrf = ctx.auth.csrfToken(request);
   const now = Date.now();
+  const query = request.query as Record<string, unknown>;
+  const q = typeof query.q === 'string' ? query.q.trim().slice(0, 200) : '';
+  const show = typeof query.show === 'string' && query.show in SESSION_FILTERS ? query.show : 'all';
   const environments = sortedEnvironments(ctx.runtime);
+  const titles = new Map(environments.map((e) => [e.metadata.name, workshopView(e).title]));
   const envRows = environments.map((e) => {
     const c = poolCounts(ctx.runtime, e);
     return `<tr><th scope="row">${escapeHtml(e.metadata.name)}</th><td>${escapeHtml(e.spec.workshop.title)}</td><td>${environmentState(e)}</td>
 <td class="num">${c.capacity}</td><td class="num">${c.reserved}</td><td class="num">${c.allocated}</td><td class="num">${c.available}</td><td class="num">${c.ready}</td></tr>`;
   }).join('\n');
-  const sessions = ctx.runtime.state.sessions.list()
+  const all = ctx.runtime.state.sessions.list();
+  const needle = q.toLowerCase();
+  const sessions = all
+    .filter((s) => SESSION_FILTERS[show].keep(s))
+    .filter((s) => !needle || [s.metadata.name, s.spec.workshop, titles.get(s.spec.environment), s.status?.user, learnerLabel(s.status?.user, s.status?.request), s.status?.phase]
+      .some((v) => String(v ?? '').toLowerCase().includes(needle)))
     .sort((a, b) => Number(Boolean(b.status?.user)) - Number(Boolean(a.status?.user)) || a.metadata.name.localeCompare(b.metadata.name));
-  const sessionRows = sessions.map((s) => sessionRow(ctx, s, csrf, now)).join('\n');
+  const filter = { q, show };
+  const sessionRows = sessions.map((s) => sessionRow(ctx, s, csrf, now, titles, filter)).join('\n');
   const limits = ctx.runtime.state.limits;
+  const options = Object.entries(SESSION_FILTERS).map(([value, f]) => `<option value="${value}"${value === show ? ' selected' : ''}>${escapeHtml(f.label)}</option>`).join('');
   return `<h1>Administration</h1>
-<p class="lead">Portal ${escapeHtml(ctx.config.name)}: ${ctx.runtime.state.liveSessions().length} live sessions${limits.maximum ? ` of at most ${limits.maximum}` : ''}; this replica ${ctx.runtime.leader.isLeader ? 'leads' : 'follows'}.</p>
+<p class="lead" id="summary">Portal ${escapeHtml(ctx.config.name)}: ${ctx.runtime.state.liveSessions().length} live sessions${limits.maximum ? ` of at most ${limits.maximum}` : ''}; this replica ${ctx.runtime.leader.isLeader ? 'leads' : 'follows'}.</p>
+<p class="muted" id="refreshed" data-every="${ADMIN_REFRESH_SECONDS}" aria-live="off">Updates every ${ADMIN_REFRESH_SECONDS} s (with JavaScript).</p>
 <h2 id="environments">Environments</h2>
 <div class="table-wrap"><table aria-labelledby="environments"><thead><tr><th scope="col">Environment</th><th scope="col">Workshop</th><th scope="col">State</th>
 <th scope="col" class="num">Capacity</th><th scope="col" class="num">Reserved</th><th scope="col" class="num">Allocated</th><th scope="col" class="num">Available</th><th scope="col" class="num">Ready</th></tr></thead>
-<tbody>${envRows || '<tr><td colspan="8">No environments.</td></tr>'}</tbody></table></div>
+<tbody id="environments-body">${envRows || '<tr><td colspan="8">No environments.</td></tr>'}</tbody></table></div>
 <h2 id="sessions">Sessions</h2>
-<div class="table-wrap"><table aria-labelledby="sessions"><thead><tr><th scope="col">Session</th><th scope="col">Phase</th><th scope="col">Learner</th><th scope="col">Age</th>
+<form class="filters row" method="get" action="/admin/" role="search" aria-label="Filter sessions">
+<label class="inline-label" for="f-q">Search</label><input id="f-q" type="search" name="q" value="${escapeHtml(q)}" placeholder="session, workshop or learner">
+<label class="inline-label" for="f-show">Show</label><select id="f-show" name="show">${options}</select>
+<button type="submit" class="secondary small">Filter</button>${q || show !== 'all' ? ' <a href="/admin/">Clear</a>' : ''}
+</form>
+<p class="muted" id="sessions-count">${sessions.length === all.length ? `${all.length} sessions` : `${sessions.length} of ${all.length} sessions`}</p>
+<div class="table-wrap"><table aria-labelledby="sessions" class="sessions"><thead><tr><th scope="col">Session</th><th scope="col">Workshop</th><th scope="col">Phase</th><th scope="col">Learner</th><th scope="col">Age</th>
 <th scope="col">Expires</th><th scope="col">Deadline</th><th scope="col">Idle</th><th scope="col">Actions</th></tr></thead>
-<tbody>${sessionRows || '<tr><td colspan="8">No sessions.</td></tr>'}</tbody></table></div>`;
+<tbody id="sessions-body">${sessionRows || `<tr><td colspan="9">${all.length ? 'No sessions match.' : 'No sessions.'}</td></tr>`}</tbody></table></div>`;
 }
 
-function sessionRow(ctx: PortalContext, session: WorkshopSession, csrf: string, now: number): string {
+function sessionRow(ctx: PortalContext, session: WorkshopSession, csrf: string, now: number, titles: Map<string, string>, filter: { q: string; show: string }): string {
   const s = session.status;
   const name = escapeHtml(session.metadata.name);
   const t = timers(ctx.runtime, session, now);
   const reason = s?.reason && !isLive(session) ? ` <span class="muted">(${escapeHtml(s.reason)})</span>` : '';
   const idle = s?.lastActivityAt ? ago(now - Date.parse(s.lastActivityAt)) : '—';
-  const actions = isLive(session) && s?.user ? `<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}<button type="submit" class="secondary"${t.extendable ? '' : ' disabled'} aria-label="Extend ${name}">Extend</button></form>
-<form class="inline" method="post" action="/admin/sessions/${name}/terminate/">${csrfField(csrf)}<button type="submit" class="danger" aria-label="Terminate ${name}">Terminate</button></form>` : '';
-  return `<tr data-session="${name}"><th scope="row">${name}</th><td class="phase">${escapeHtml(phaseOf(session))}${reason}</td><td>${escapeHtml(s?.user ?? '—')}</td>
+  const keep = `${filter.q ? `<input type="hidden" name="q" value="${escapeHtml(filter.q)}">` : ''}${filter.show !== 'all' ? `<input type="hidden" name="show" value="${escapeHtml(filter.show)}">` : ''}`;
+  const why = t.extendable ? '' : escapeHtml(t.extendRefusal ?? 'Cannot be extended now');
+  const actions = isLive(session) && s?.user ? `<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}${keep}<button type="submit" class="secondary small"${t.extendable ? '' : ` disabled title="${why}" aria-describedby="why-${name}"`} aria-label="Extend ${name}">Extend</button></form>
+<form class="inline" method="post" action="/admin/sessions/${name}/terminate/">${csrfField(csrf)}${keep}<button type="submit" class="danger small" aria-label="Terminate ${name}">Terminate</button></form>${t.extendable ? '' : `<span class="why" id="why-${name}">${why}</span>`}` : '';
+  const learner = s?.user ? `<span class="learner" title="${escapeHtml(s.user)}">${escapeHtml(learnerLabel(s.user, s.request))}</span>` : '—';
+  return `<tr data-session="${name}"><th scope="row">${name}</th><td>${escapeHtml(titles.get(session.spec.environment) ?? session.spec.workshop)}</td><td class="phase">${escapeHtml(phaseOf(session))}${reason}</td><td>${learner}</td>
 <td>${ago(now - Date.parse(String(session.metadata.creationTimestamp)))}</td><td>${t.expires ? `<time datetime="${escapeHtml(t.expires)}">${escapeHtml(t.expires.slice(11, 19))}</time> (${ago((t.countdown ?? 0) * 1000)} left)` : '—'}</td>
-<td>${s?.deadlineAt ? `<time datetime="${escapeHtml(s.deadlineAt)}">${escapeHtml(s.deadlineAt.slice(11, 19))}</time>` : '—'}</td><td>${idle}</td><td>${actions}</td></tr>`;
+<td>${s?.deadlineAt ? `<time datetime="${escapeHtml(s.deadlineAt)}">${escapeHtml(s.deadlineAt.slice(11, 19))}</time>` : '—'}</td><td>${idle}</td><td class="actions">${actions}</td></tr>`;
 }
 
 function ago(ms: number): string {

@@ -59,6 +59,16 @@ button.danger { background: var(--danger); color: #fff; }
 button.link { background: none; border: none; padding: 0; color: var(--accent); font-weight: 500; }
 button[disabled] { opacity: .55; cursor: not-allowed; }
 form.inline { display: inline; margin: 0; }
+button.small, .button.small { padding: .2rem .6rem; font-size: .85rem; border-radius: 6px; }
+td.actions { white-space: nowrap; }
+td.actions form.inline + form.inline { margin-left: .35rem; }
+.why { display: block; white-space: normal; max-width: 16rem; font-size: .75rem; color: var(--muted); margin-top: .2rem; }
+.filters { margin: 0 0 .5rem; }
+.filters .inline-label { display: inline; margin: 0; }
+.filters input[type=search], .filters select { font: inherit; padding: .35rem .5rem; border: 1px solid var(--border); border-radius: 8px;
+  background: var(--surface); color: var(--text); }
+.filters input[type=search] { width: 18rem; max-width: 100%; }
+.panel.problem .row { margin-top: .5rem; }
 .panel { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius); padding: 1.25rem 1.5rem; margin-bottom: 1.25rem; }
 .steps { list-style: none; padding: 0; margin: 1rem 0; display: grid; gap: .5rem; }
 .step { display: flex; align-items: center; gap: .75rem; color: var(--muted); }
