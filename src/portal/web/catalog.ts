@@ -17,6 +17,8 @@ export const NOTIFICATIONS: Record<string, Notice> = {
   'session-unavailable': { kind: 'warning', text: 'No session of that workshop is available right now. Try again in a few minutes.' },
   'session-invalid': { kind: 'error', text: 'That workshop session does not exist or has already ended.' },
   'startup-timeout': { kind: 'error', text: 'Your workshop session could not be started in time. Start it again.' },
+  // ours, not Educates': a Start refused because the learner has as many sessions as the portal allows
+  'session-limit': { kind: 'warning', text: 'You already have as many sessions as this portal allows at once: end one before starting another.' },
 };
 
 export function registerCatalogPages(app: FastifyInstance, ctx: PortalContext): void {

@@ -15,8 +15,7 @@ import { secretEquals } from '../auth/index.js';
 import type { PortalContext } from '../context.js';
 import { errorPage, htmlPage } from '../errors.js';
 import { isHttpUrl } from '../urls.js';
-import { timers, workshopView } from '../views.js';
-import { renderCatalog } from './catalog.js';
+import { learnerLabel, timers, workshopView } from '../views.js';
 import { Notice, csrfField, escapeHtml, renderPage } from './layout.js';
 import { SESSION_SCRIPT } from './session-script.js';
 import { addStaticAsset } from './static.js';
@@ -95,7 +94,9 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const session = owned(ctx, request, reply);
     if (!session) return reply;
     const notification = notificationOf(request);
-    const body = `<h1>End this session?</h1><div class="panel"><p>Your session of ${escapeHtml(session.spec.workshop)} and everything in it will be deleted.</p>
+    const environment = ctx.runtime.state.environment(session.spec.environment);
+    const title = environment ? workshopView(environment).title : session.spec.workshop;
+    const body = `<h1>End this session?</h1><div class="panel"><p>Your session of ${escapeHtml(title)} and everything in it will be deleted.</p>
 <form method="post" action="/workshops/session/${escapeHtml(session.metadata.name)}/delete/">${ctx.auth.csrfField(request)}
 <input type="hidden" name="notification" value="${escapeHtml(notification)}">
 <div class="row"><button type="submit" class="danger">End session</button><a class="button secondary" href="/workshops/session/${escapeHtml(session.metadata.name)}/">Keep it</a></div></form></div>`;
@@ -138,9 +139,8 @@ async function allocateFor(ctx: PortalContext, request: FastifyRequest, reply: F
   const result = await ctx.runtime.allocate({ environment: env, user: request.identity!.id, anonymous, ...(indexUrl ? { request: { indexUrl } } : {}) });
   if ('session' in result) return reply.redirect(`/workshops/session/${result.session.metadata.name}/?enter=1`, 303);
   if (result.refused === 'unknown-environment') return reply.redirect('/workshops/catalog/?notification=workshop-invalid', 303);
-  if (result.refused === 'user-limit') {
-    return renderCatalog(ctx, request, reply, 403, { kind: 'warning', text: `You already have as many sessions as this portal allows at once: end one before starting another.` });
-  }
+  // a refusal, too, is answered with a redirect: the address bar then holds a page that can be reloaded, not the POST
+  if (result.refused === 'user-limit') return reply.redirect('/workshops/catalog/?notification=session-limit', 303);
   return reply.redirect('/workshops/catalog/?notification=session-unavailable', 303);
 }
 
@@ -193,7 +193,7 @@ function sessionPage(ctx: PortalContext, request: FastifyRequest, session: Works
     return `<li class="step ${state}" data-step="${i}"${state === 'current' ? ' aria-current="step"' : ''}>${escapeHtml(s.label)}</li>`;
   }).join('');
   const owner = session.status?.user && session.status.user !== request.identity?.id
-    ? `<p class="muted">Learner: ${escapeHtml(session.status.user)}</p>` : '';
+    ? `<p class="muted">Learner: <span title="${escapeHtml(session.status.user)}">${escapeHtml(learnerLabel(session.status.user, session.status.request))}</span></p>` : '';
   const countdown = t.expires ? `<p>Time left: <span class="countdown${t.expiring ? ' expiring' : ''}" data-expires="${escapeHtml(t.expires)}">${clock(t.countdown ?? 0)}</span>
  <span class="muted">(ends at <time datetime="${escapeHtml(t.expires)}">${escapeHtml(t.expires.slice(11, 16))} UTC</time>)</span></p>` : '';
   const controls = ready ? `<div class="row">
