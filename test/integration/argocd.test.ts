@@ -5,6 +5,7 @@
  * applied, and Argo CD deploys the rest. Then the session runtime runs sessions while every Application stays
  * Synced (no drift, no self-heal syncs), and a workshop change committed to git reaches new reserves while an
  * allocated session keeps its blueprint. A kind the AppProject does not allow is refused with a clear sync error.
+ * A workshop removed from git drains (src/runtime/drain.ts) before Argo CD prunes its namespace.
  *
  * What plays a part here that a real cluster has: kwok makes pods Ready, and the test publishes the portal
  * Ingress' address in its status as an ingress controller would (Argo CD reports an Ingress Healthy only then).
@@ -33,7 +34,7 @@ interface AppStatus {
   health?: { status?: string; message?: string };
   reconciledAt?: string;
   history?: Array<{ id: number; revision: string; deployStartedAt?: string }>;
-  operationState?: { phase?: string; startedAt?: string; finishedAt?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> } };
+  operationState?: { operation?: { sync?: { revision?: string } }; phase?: string; startedAt?: string; finishedAt?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> } };
   resources?: Array<{ kind: string; name: string; namespace?: string; status?: string; health?: { status?: string } }>;
   conditions?: Array<{ type: string; message: string }>;
 }
@@ -300,5 +301,64 @@ describe('Argo CD syncs dist/ from git', () => {
     await refresh('workshops-labs');
     await waitAllSyncedAndHealthy('every Application Synced and Healthy after the fix', undefined, 600_000);
     expect((await application('workshops-labs'))?.status?.sync?.revision).toBe(fixed);
+  }, 1_800_000);
+
+  test('a workshop removed from git drains: Argo CD prunes its namespace only after its learner\'s session has ended', async () => {
+    const environmentName = 'labs-hello-terminal';
+    const held = await runtime!.allocate({ environment: environmentName, user: 'fay' });
+    if (!('session' in held)) throw new Error(`no session for fay: ${held.message}`);
+    const mine = held.session.metadata.name;
+    await runtime!.reportActivity(mine);
+    const sessionsBefore = runtime!.state.sessionsOf(environmentName).map((s) => s.metadata.name);
+
+    const files = synthDist((portal) => {
+      // hello-terminal goes, as if its addWorkshop line were deleted
+      const listed = (portal as unknown as { _workshops: Array<(typeof portal.workshops)[number]> })._workshops;
+      listed.splice(listed.findIndex((w) => w.alias === 'hello-terminal'), 1);
+    });
+    expect(files.filter((f) => f.path.includes('hello-terminal') || toYaml(f).includes(environmentName))).toEqual([]);
+    const start = Date.now();
+    const revision = await commitDist(files, 'labs: hello-terminal retired');
+    await refresh('workshops-labs');
+
+    // Argo CD deletes the environment and waits: the runtime drains it, the namespace stays, the sync runs on
+    const waiting = await waitFor('the prune waiting for the environment to drain', async () => {
+      const app = await application('workshops-labs');
+      const environment = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; reason: string; message: string }> } }>(
+        API_VERSION, 'WorkshopEnvironment', environmentName);
+      const ready = environment?.status?.conditions?.find((c) => c.type === 'Ready');
+      const operation = app?.status?.operationState;
+      return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === revision && operation?.phase === 'Running' &&
+        operation.message?.includes(`waiting for deletion of training.cdk8s-workshops.dev/WorkshopEnvironment/${environmentName}`) &&
+        environment?.metadata.deletionTimestamp && ready?.reason === 'Draining' ? { app: app!, ready } : undefined;
+    }, 300_000);
+    expect(waiting.ready.message).toMatch(/^being removed: takes no new sessions; waits for 1 learner's session to end/);
+    // the reserves end at once and no new ones come; nobody new gets in; the learner keeps hers
+    await waitFor('the reserves gone', () => runtime!.state.sessionsOf(environmentName).every((s) => s.metadata.name === mine));
+    expect(await runtime!.allocate({ environment: environmentName, user: 'gus' })).toMatchObject({ refused: 'unknown-environment' });
+    expect(isLive(runtime!.session(mine)!)).toBe(true);
+    const namespace = await client.get<Manifest>('v1', 'Namespace', environmentName);
+    expect(namespace?.metadata.deletionTimestamp).toBeUndefined();
+    // Argo CD shows it as in progress (it reports an object pending deletion Progressing, without asking the Lua check)
+    await refresh('workshops-labs');
+    const draining = (await application('workshops-labs'))!;
+    expect(draining.status!.health!.status).toBe('Progressing');
+    expect(draining.status!.resources!.find((r) => r.kind === 'WorkshopEnvironment' && r.name === environmentName)?.health?.status).toBe('Progressing');
+    timings.removalToDraining = (Date.now() - start) / 1000;
+
+    // the learner finishes; then the environment goes, then its namespace, and the sync completes
+    await runtime!.terminate(mine, 'TerminatedByUser');
+    const drainedAt = Date.now();
+    await waitFor('the environment and its namespace gone', async () =>
+      !(await client.get(API_VERSION, 'WorkshopEnvironment', environmentName)) && !(await client.get('v1', 'Namespace', environmentName)), 300_000);
+    timings.sessionEndToNamespaceGone = (Date.now() - drainedAt) / 1000;
+    for (const name of APPS) await refresh(name);
+    await waitAllSyncedAndHealthy('every Application Synced and Healthy without hello-terminal', revision, 600_000);
+    // nothing left behind: no session object, no session namespace, nothing of it in the Application
+    const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession');
+    expect(sessions.filter((s) => s.spec.environment === environmentName)).toEqual([]);
+    for (const name of new Set([...sessionsBefore, mine])) expect(await client.get('v1', 'Namespace', name)).toBeUndefined();
+    const labs = (await application('workshops-labs'))!;
+    expect(labs.status!.resources!.filter((r) => r.name === environmentName || r.namespace === environmentName)).toEqual([]);
   }, 1_800_000);
 });
