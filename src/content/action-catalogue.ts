@@ -147,6 +147,10 @@ const ACTIONS: readonly ActionSpec[] = [
     face: (args) => ({ title: `Upload a file as ${text(args.path)}` }),
   },
   {
+    name: 'files:upload-files', icon: '⤒', prefix: 'Files', required: [], fields: { directory: 'text', path: 'text' },
+    face: (args) => ({ title: args.directory ?? args.path ? `Upload files into ${text(args.directory ?? args.path)}` : 'Upload files' }),
+  },
+  {
     name: 'examiner:execute-test', icon: '✓', prefix: 'Check', required: ['name'],
     fields: { name: 'text', args: 'list', timeout: 'count', retries: 'count', delay: 'count', autostart: 'boolean', cascade: 'boolean', inputs: 'any' },
     face: (args) => ({ title: `Run the check ${text(args.name)}` }),

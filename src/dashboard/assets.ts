@@ -17,6 +17,8 @@ export const ASSETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.ur
 
 const FILES: Record<string, { file: string; type: string }> = {
   'dashboard.js': { file: path.join(ASSETS_DIR, 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
+  'events.js': { file: path.join(ASSETS_DIR, 'events.js'), type: 'text/javascript; charset=utf-8' },
+  'uploads.js': { file: path.join(ASSETS_DIR, 'uploads.js'), type: 'text/javascript; charset=utf-8' },
   'dashboard.css': { file: path.join(ASSETS_DIR, 'dashboard.css'), type: 'text/css; charset=utf-8' },
   'xterm/xterm.js': { file: require.resolve('@xterm/xterm'), type: 'text/javascript; charset=utf-8' },
   'xterm/xterm.css': { file: path.join(path.dirname(require.resolve('@xterm/xterm')), '../css/xterm.css'), type: 'text/css; charset=utf-8' },

@@ -2,7 +2,8 @@
  * The learner's page, rendered on the server so that the instructions are there before any script runs:
  * a top bar (workshop title, time left, extend, end session), the instructions on the left and the session's
  * tools on the right as tabs (terminals, editor, console, files, the author's own dashboards).
- * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates.
+ * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates;
+ * assets/uploads.js the upload actions, assets/events.js the analytics events (src/dashboard/routes/).
  */
 import { Contents, contentsHtml, pagePosition } from '../content/contents.js';
 import { escapeHtml } from '../content/html.js';
@@ -91,6 +92,8 @@ export function renderDashboard(model: PageModel): string {
 <script src="/assets/xterm/xterm.js"></script>
 <script src="/assets/xterm/addon-fit.js"></script>
 <script src="/assets/dashboard.js"></script>
+<script src="/assets/uploads.js"></script>
+<script src="/assets/events.js"></script>
 </body>
 </html>
 `;

@@ -24,6 +24,7 @@ import { RouteProxy, hostName } from './proxy.js';
 import { serveFile } from './static-files.js';
 import { TERMINAL_ID } from './terminals.js';
 import { learnerEnvironment } from './learner-environment.js';
+import { registerCapabilityRoutes } from './routes/index.js';
 
 export interface DashboardOptions {
   /** The session's name: the OAuth2 client id at the portal. */
@@ -318,6 +319,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     app.get('/slides/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, dir), encodedWildcard(request, '/slides/'), { prefix: '/slides/' }));
   }
   app.get('/workshop/static/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, 'workshop/static'), encodedWildcard(request, '/workshop/static/'), { prefix: '/workshop/static/' }));
+  // --- uploads, the git server, the registry's Docker config, the page's analytics events (src/dashboard/routes/)
+  await registerCapabilityRoutes(app, { config, sessionName, agent, log, requireLearner: auth.requireLearner, portalApiUrl: options.portalApiUrl, clientSecret: options.clientSecret, touch: () => activity.touch() });
 
   // Reached only when the learner is not signed in (signed-in requests to known routes never get here).
   app.all('/proxy/*', learner, async (request, reply) => reply.code(404).send({ error: 'not_found', message: `the session has no route '${wildcard(request).split('/')[0]}'` }));
