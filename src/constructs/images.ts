@@ -11,7 +11,7 @@ export const DEFAULT_IMAGE_REGISTRY = 'ghcr.io';
 export const PROJECT_IMAGE_TAG = '0.1.0';
 
 /** The images built from `images/` (scripts/images/build.sh), by repository name under `cdk8s-workshops/`. */
-export type ProjectImageName = 'training-portal' | 'session-dashboard' | 'docker-daemon' | 'registry';
+export type ProjectImageName = 'training-portal' | 'session-dashboard' | 'docker-daemon' | 'registry' | 'editor' | 'console';
 
 /**
  * The image a construct runs by default: `<registry>/cdk8s-workshops/<name>:<tag>`, with the registry from the

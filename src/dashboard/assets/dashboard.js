@@ -229,6 +229,28 @@
     return ok ? Promise.resolve() : Promise.reject(new Error('the browser refused to copy'));
   }
 
+  /**
+   * An editor:* action: the Editor tab comes forward (its frame loads, and with it the editor's extension, on first
+   * sight), then the dashboard forwards the action to the editor (src/dashboard/editor-bridge.ts), which waits for
+   * the editor to be ready. The editor's refusal (file missing, text not found, a bad field) is shown as it says it.
+   */
+  function editorAction(name) {
+    return function (args, element) {
+      if (!openTab(tabNamed('Editor'))) throw new Error('this workshop has no editor');
+      outcome(element, 'running', 'Working in the editor…');
+      return fetch('/editor/actions/' + name, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        body: JSON.stringify(args),
+      }).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (body) {
+          if (response.status === 401) checkSignedIn();
+          if (!response.ok) throw new Error(body.message || 'the editor answered ' + response.status);
+        });
+      });
+    };
+  }
+
   var actions = {
     'terminal:execute': function (args) {
       var entry = showTerminal(args.session);
@@ -316,10 +338,14 @@
     },
     'section:heading': function () {},
     'dashboard:open-url': function (args) { window.open(String(args.url), '_blank', 'noopener'); },
-    'editor:open-file': function () {
-      // Best effort: the editor is another application; bring it forward so the learner can open the file.
-      if (!openTab(tabNamed('Editor'))) throw new Error('this workshop has no editor');
-    },
+    'editor:open-file': editorAction('open-file'),
+    'editor:select-matching-text': editorAction('select-matching-text'),
+    'editor:replace-text-selection': editorAction('replace-text-selection'),
+    'editor:append-lines-to-file': editorAction('append-lines-to-file'),
+    'editor:insert-lines-before-line': editorAction('insert-lines-before-line'),
+    'editor:append-lines-after-match': editorAction('append-lines-after-match'),
+    'editor:insert-value-into-yaml': editorAction('insert-value-into-yaml'),
+    'editor:execute-command': editorAction('execute-command'),
     'examiner:execute-test': function (args) {
       var name = String(args.name || '');
       return fetch('/examiner/test/' + encodeURIComponent(name), {
