@@ -4,7 +4,7 @@ import { Fields } from './fields.js';
 import { variablesProblem } from './values.js';
 
 export interface MappedContent {
-  /** `ContentSource.image(...)` or `.git(...)` (perhaps with a comment), or undefined for content in the image. */
+  /** `ContentSource.image(...)`, `.git(...)` or `.http(...)` (perhaps with a comment), or undefined for content in the image. */
   content?: Code | Commented;
   /** A workshop image other than Educates' base image. */
   workshopImage?: string;
@@ -46,7 +46,7 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
       item.unsupportedAll('cdk8s-workshops takes the content from one source; merge the others into it');
       continue;
     }
-    result.content = mapFilesItem(item, version, imageRepository);
+    result.content = mapFilesItem(item, version, imageRepository, spec);
   }
   workshop?.unsupported('packages', 'cdk8s-workshops installs no packages into sessions: add them to the workshop image');
   workshop?.finish();
@@ -64,51 +64,92 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
 }
 
 /** One vendir content item as a content source, or undefined (reported) when it cannot be one. */
-function mapFilesItem(item: Fields, version: string, imageRepository: string): Code | Commented | undefined {
+function mapFilesItem(item: Fields, version: string, imageRepository: string, spec: Fields): Code | Commented | undefined {
   const target = item.string('path');
   if (target !== undefined && target !== '.' && target !== './') {
     item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
   }
-  for (const key of ['includePaths', 'excludePaths', 'legalPaths']) item.unsupported(key, 'a content source is fetched whole, without path filters: publish only what the session needs');
+  item.unsupported('legalPaths', 'cdk8s-workshops keeps no legal files apart: list them in includePaths');
+  const filters: Record<string, unknown> = {};
+  for (const key of ['includePaths', 'excludePaths'] as const) {
+    const globs = item.strings(key);
+    if (globs?.length) filters[key] = globs;
+  }
   const newRoot = item.string('newRootPath');
   let code: Code | Commented | undefined;
   if (item.has('image')) {
     const image = item.child('image')!;
     const url = image.string('url');
-    image.finish();
     // Educates' own templates publish to $(image_repository)/<name>-files:$(workshop_version)
     const filled = url?.replace('$(image_repository)', imageRepository).replace('$(workshop_version)', version);
     const ref = filled && !/:[\w][\w.-]*$|@sha256:/.test(filled.split('/').pop() ?? '') ? `${filled}:latest` : filled;
+    const options = { ...filters, ...credentialsOf(image, spec) };
+    image.finish();
     code = attempt(item, 'image', () => {
       if (!ref) throw new Error('an image item needs a url');
       const problem = variablesProblem(ref);
       if (problem) throw new Error(problem);
       if (ref.includes('$(')) throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
-      ContentSource.image(ref);
-      const source = factory('ContentSource', 'image', [ref]);
+      ContentSource.image(ref, options);
+      const source = factory('ContentSource', 'image', Object.keys(options).length ? [ref, options] : [ref]);
       return filled === url ? source : new Commented(source, `Educates wrote ${url}: filled in with the portal's image ` +
         `repository (${imageRepository}) and the workshop's version; change it if you publish elsewhere`);
     });
-    if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root');
+    if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root (includePaths can pick a folder, not move it)');
   } else if (item.has('git')) {
     const git = item.child('git')!;
     const url = git.string('url');
     const ref = (git.string('ref') ?? 'origin/main').replace(/^origin\//, '');
+    const options = { ...(newRoot ? { path: newRoot } : {}), ...filters, ...credentialsOf(git, spec) };
+    git.unsupported('lfsSkipSmudge', 'the content is checked out without Git LFS');
+    git.unsupported('depth', 'the content is always fetched at depth 1');
     git.finish();
     code = attempt(item, 'git', () => {
       if (!url) throw new Error('a git item needs a url');
-      ContentSource.git(url, ref, newRoot ?? '.');
-      return factory('ContentSource', 'git', newRoot ? [url, ref, newRoot] : [url, ref]);
+      ContentSource.git(url, ref, options);
+      const simple = Object.keys(options).every((k) => k === 'path');
+      return factory('ContentSource', 'git', simple ? (newRoot ? [url, ref, newRoot] : [url, ref]) : [url, ref, options]);
+    });
+  } else if (item.has('http')) {
+    const http = item.child('http')!;
+    const url = http.string('url');
+    const options = { ...(newRoot ? { path: newRoot } : {}), ...filters, ...credentialsOf(http, spec) };
+    http.unsupported('sha256', 'an archive is not checked against a fixed digest: serve it from a URL that does not change, or publish it as an OCI image');
+    http.unsupported('disableUnpack', 'the archive is always unpacked (a tar.gz)');
+    http.finish();
+    code = attempt(item, 'http', () => {
+      if (!url) throw new Error('an http item needs a url');
+      ContentSource.http(url, options);
+      return factory('ContentSource', 'http', Object.keys(options).length ? [url, options] : [url]);
     });
   } else {
     const kind = Object.keys(item.value).find((k) => !['path', 'includePaths', 'excludePaths', 'legalPaths', 'newRootPath'].includes(k));
     item.report.unsupported(item.resource, kind ? item.pathOf(kind) : item.path, kind ? item.value[kind] : item.value,
-      'only image and git content sources carry over: publish the files as an OCI image (`workshops publish`) or put them in Git');
+      'only image, git and http content sources carry over: publish the files as an OCI image (`workshops publish`), put them in Git or serve a tar.gz');
     for (const key of Object.keys(item.value)) item.take(key);
     return undefined;
   }
   item.finish();
   return code;
+}
+
+/**
+ * A vendir `secretRef` as the content source's credentials: Educates reads it in the workshop namespace, where
+ * `environment.secrets` copies it; the copy's source namespace becomes the library's reference.
+ */
+function credentialsOf(source: Fields, spec: Fields): { credentials?: { name: string; namespace: string } } {
+  const ref = source.child('secretRef');
+  if (!ref) return {};
+  const name = ref.string('name');
+  ref.finish();
+  const environment = spec.value.environment as { secrets?: Array<{ name?: unknown; namespace?: unknown }> } | undefined;
+  const copied = (environment?.secrets ?? []).find((s) => s?.name === name && typeof s?.namespace === 'string');
+  if (!name || !copied) {
+    source.report.unsupported(source.resource, source.pathOf('secretRef'), source.value.secretRef,
+      'the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too');
+    return {};
+  }
+  return { credentials: { name, namespace: copied.namespace as string } };
 }
 
 function attempt(item: Fields, key: string, make: () => Code | Commented): Code | Commented | undefined {

@@ -8,7 +8,7 @@ import { variablesProblem } from './values.js';
 type Json = Record<string, unknown>;
 
 /** Which template an object list belongs to. */
-export type ObjectScope = 'session' | 'environment';
+export type ObjectScope = 'session' | 'environment' | 'request';
 
 /**
  * Maps `spec.session.objects` or `spec.environment.objects` to `new ApiObject(<workshop>.<scope>, id, {...})`:
@@ -18,7 +18,7 @@ export type ObjectScope = 'session' | 'environment';
  *
  * @param sessionNamespaces the session's namespaces so far (primary and secondary), for the placement rule
  */
-export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopModel, sessionNamespaces: string[]): void {
+export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopModel, sessionNamespaces: string[], parameters: ReadonlySet<string> = new Set()): void {
   const ids = new Set<string>();
   const items = parent.list('objects') ?? [];
   if (scope === 'session') {
@@ -38,8 +38,11 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     if (typeof apiVersion !== 'string' || typeof kind !== 'string' || typeof name !== 'string' || !name) {
       return unsupported('an object needs apiVersion, kind and metadata.name');
     }
-    const variables = variablesProblem(object);
+    const variables = variablesProblem(object, scope === 'request' ? parameters : undefined);
     if (variables) return unsupported(variables);
+    if (scope === 'request' && kind === 'Namespace') {
+      return unsupported('a session has its namespaces before it is allocated: declare it in session.objects (or spec.session.namespaces.secondary)');
+    }
     const group = apiVersion.includes('/') ? apiVersion.split('/')[0] : '';
     if (group.endsWith('educates.dev')) {
       const injected = scope === 'session' && kind === 'SecretCopier' ? secretCopierInjections(object) : undefined;
@@ -67,7 +70,7 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
         [{ module: 'cdk8s-workshops', name: 'registerKind' }]));
       known = guess;
     }
-    if (scope === 'session') {
+    if (scope === 'session' || scope === 'request') {
       const namespace = known.namespaced ? ((metadata.namespace as string | undefined) ?? '$(session_namespace)') : undefined;
       const inSession = (namespace && sessionNamespaces.includes(namespace)) || (kind === 'Namespace' && sessionNamespaces.includes(name));
       if (!inSession && !name.includes('$(session_name)') && !name.includes('$(session_namespace)')) {

@@ -1,9 +1,14 @@
 import { RequestParameter } from '../constructs/index.js';
 import { factory } from './code.js';
 import { Fields } from './fields.js';
+import { mapObjects } from './map-objects.js';
+import type { WorkshopModel } from './model.js';
 
-/** Maps `spec.request.parameters` to `RequestParameter.fixed` / `.generated`; `request.objects` are reported. */
-export function mapRequest(request: Fields | undefined): unknown[] | undefined {
+/**
+ * Maps `spec.request.parameters` to `RequestParameter.fixed` / `.generated`, and `request.objects` to objects of the
+ * workshop's `request` scope (kept as written, the parameters' `$(name)` and all).
+ */
+export function mapRequest(request: Fields | undefined, model: WorkshopModel, sessionNamespaces: string[]): unknown[] | undefined {
   if (!request) return undefined;
   const parameters: unknown[] = [];
   for (const parameter of request.children('parameters')) {
@@ -25,7 +30,8 @@ export function mapRequest(request: Fields | undefined): unknown[] | undefined {
       parameter.report.unsupported(parameter.resource, parameter.path, parameter.value, (error as Error).message);
     }
   }
-  request.unsupported('objects', 'cdk8s-workshops creates no objects at allocation: add them to the session (session.objects) instead');
+  const names = new Set((request.value.parameters as Array<{ name?: unknown }> | undefined ?? []).map((p) => String(p?.name ?? '')));
+  mapObjects(request, 'request', model, sessionNamespaces, names);
   request.finish();
   return parameters.length ? parameters : undefined;
 }

@@ -73,7 +73,7 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   props.environmentSecurityPolicy = environmentPolicy(environment?.value.objects, applications.docker);
   props.env = env;
   props.capabilities = applications.capabilities.length ? applications.capabilities.map((c) => c.code) : undefined;
-  props.requestParameters = mapRequest(spec.child('request'));
+  props.requestParameters = mapRequest(spec.child('request'), model, isolation.sessionNamespaces);
   spec.finish();
   return model;
 }

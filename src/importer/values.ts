@@ -10,18 +10,18 @@ export function durationSeconds(text: string | number): number | undefined {
 }
 
 /** The `$(name)` variables used anywhere in a value that the library does not define. */
-export function unknownVariables(value: unknown): string[] {
+export function unknownVariables(value: unknown, extra: ReadonlySet<string> = new Set()): string[] {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
   const unknown = new Set<string>();
   for (const match of text.matchAll(/\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g)) {
-    if (!ALL_VARIABLES.has(match[1]) && match[1] !== 'base64') unknown.add(match[1]);
+    if (!ALL_VARIABLES.has(match[1]) && !extra.has(match[1]) && match[1] !== 'base64') unknown.add(match[1]);
   }
   return [...unknown];
 }
 
-/** The reason for an unsupported value that uses variables the library does not have, or undefined. */
-export function variablesProblem(value: unknown): string | undefined {
-  const unknown = unknownVariables(value);
+/** The reason for an unsupported value that uses variables the library does not have (nor `extra`), or undefined. */
+export function variablesProblem(value: unknown, extra?: ReadonlySet<string>): string | undefined {
+  const unknown = unknownVariables(value, extra);
   if (!unknown.length) return undefined;
   return `uses ${unknown.map((v) => `$(${v})`).join(', ')}, which cdk8s-workshops does not define`;
 }

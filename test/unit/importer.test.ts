@@ -96,12 +96,12 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const { source, unsupported } = importEducates({ workshopYaml: fixture('unsupported-features.yaml') });
     const w = 'Workshop lab-virtual-clusters';
     expect(fields(unsupported)).toEqual([
-      'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline', 'spec.workshop.files[1].includePaths',
+      'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline',
       'spec.workshop.packages', 'spec.environment.assets', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
       'spec.session.resources.storage', 'spec.session.applications.vcluster', 'spec.session.applications.webdav',
       'spec.session.applications.console.vendor', 'spec.session.ingresses[0]', 'spec.session.ingresses[1].path',
       'spec.session.ingresses[1].headers', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.patches',
-      'spec.session.objects[1]', 'spec.request.objects', 'spec.spec-typo',
+      'spec.session.objects[1]', 'spec.request.objects[0]', 'spec.spec-typo',
     ].map((f) => `${w}: ${f}`));
     const reason = (field: string) => unsupported.find((u) => u.field === field)?.reason;
     expect(reason('spec.session.applications.vcluster')).toBe('cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
@@ -110,20 +110,22 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(source).toContain([
       "  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the portal's image repository",
       "  // (registry.default.svc.cluster.local) and the workshop's version; change it if you publish elsewhere",
-      "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest'),",
+      "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest', { includePaths: ['/workshop/**'] }),",
     ].join('\n'));
     expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
     expect(unsupported.find((u) => u.field === 'spec.session.applications.vcluster')?.value).toBe('{"enabled":true,"version":"1.33"}');
     // the report is printed: the contents of a Secret are not
-    expect(unsupported.find((u) => u.field === 'spec.request.objects')?.value)
-      .toBe('[{"apiVersion":"v1","kind":"Secret","metadata":{"name":"$(session_name)-user"},"stringData":{"user":"(hidden)"}}]');
+    expect(unsupported.find((u) => u.field === 'spec.request.objects[0]')).toEqual({
+      resource: w, field: 'spec.request.objects[0]', reason: 'uses $(username), which cdk8s-workshops does not define',
+      value: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"$(session_name)-user"},"stringData":{"user":"(hidden)"}}',
+    });
     // what remains maps: baseline policy, terminal and console, the docs route, the kapp App with its kind registered
     expect(source).toContain('  securityPolicy: SecurityPolicy.BASELINE,');
     expect(source).toContain('  capabilities: [new Terminal(), new Console()],');
     expect(source).toContain("labVirtualClusters.session.addRoute({ name: 'docs', port: 8000 });");
     expect(source).toContain("registerKind('kappctrl.k14s.io/v1alpha1', 'App', { resource: 'apps', namespaced: true });");
     // and the header lists what was left out
-    expect(source).toContain(' * Not carried over (22):');
+    expect(source).toContain(' * Not carried over (21):');
     expect(source).toContain(' * - Workshop lab-virtual-clusters: spec.session.applications.webdav: cdk8s-workshops has no WebDAV server;');
   });
 
@@ -177,7 +179,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
 
   test('a Workshop and its TrainingPortal in one file, as in the end-to-end example of the Educates docs', () => {
     const { source, unsupported } = importEducates({ workshopYaml: fixture('one-file.yaml') });
-    expect(fields(unsupported)).toEqual(['Workshop lab-cluster-tour: spec.workshop.files[0].includePaths']);
+    expect(fields(unsupported)).toEqual([]);
+    expect(source).toContain("  content: ContentSource.image('ghcr.io/acme/lab-cluster-tour-files:1.2', { includePaths: ['/workshop/**', '/exercises/**'] }),");
     expect(source).toContain("  requestParameters: [RequestParameter.generated('TOUR_CODE', '[A-Z]{4}[0-9]{2}')],");
     expect(source).toContain([
       '  workshopDefaults: {',
@@ -359,6 +362,55 @@ describe('importEducates on single features', () => {
     expect(reasons(unsupported)).toEqual({
       'spec.session.namespaces.security.policy': "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it " +
         '(privileged pods would own the node): imported as baseline; run what needs privileges in the environment namespace (environment.objects)',
+    });
+  });
+
+  test('content from Git with a secretRef, include/exclude paths and a new root; from an http archive; what vendir has beyond that is named', () => {
+    const git = importSpec({
+      workshop: { files: [{ git: { url: 'https://git.example.com/acme/lab.git', ref: 'origin/v2', secretRef: { name: 'git-token' }, depth: 5 },
+        newRootPath: 'lab', includePaths: ['/workshop/**'], excludePaths: ['/workshop/drafts/**'], legalPaths: ['/LICENSE'] }] },
+      environment: { secrets: [{ name: 'git-token', namespace: 'authors' }] },
+    });
+    expect(git.source).toContain([
+      "  content: ContentSource.git('https://git.example.com/acme/lab.git', 'v2', {",
+      "    path: 'lab',",
+      "    includePaths: ['/workshop/**'],",
+      "    excludePaths: ['/workshop/drafts/**'],",
+      "    credentials: { name: 'git-token', namespace: 'authors' },",
+    ].join('\n'));
+    expect(reasons(git.unsupported)).toEqual({
+      'spec.workshop.files[0].legalPaths': 'cdk8s-workshops keeps no legal files apart: list them in includePaths',
+      'spec.workshop.files[0].git.depth': 'the content is always fetched at depth 1',
+    });
+    const http = importSpec({ workshop: { files: [{ http: { url: 'https://example.com/lab.tar.gz', sha256: 'abc', secretRef: { name: 'not-copied' } }, newRootPath: 'lab-main' }] } });
+    expect(http.source).toContain("  content: ContentSource.http('https://example.com/lab.tar.gz', { path: 'lab-main' }),");
+    expect(Object.keys(reasons(http.unsupported)).sort()).toEqual(['spec.workshop.files[0].http.secretRef', 'spec.workshop.files[0].http.sha256']);
+    expect(reasons(http.unsupported)['spec.workshop.files[0].http.secretRef'])
+      .toBe('the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too');
+  });
+
+  test('request.objects become objects of the request scope, parameters and all; a Namespace there or an unknown variable is named', () => {
+    const { source, unsupported } = importSpec({
+      request: {
+        parameters: [{ name: 'WELCOME', value: 'hello' }],
+        objects: [
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'welcome' }, data: { text: '$(WELCOME) $(session_name)' } },
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name: '$(session_namespace)-late' } },
+          { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'odd' }, data: { text: '$(NOT_A_PARAMETER)' } },
+        ],
+      },
+    });
+    expect(source).toContain([
+      "new ApiObject(lab.request, 'ConfigMap-welcome', {",
+      "  apiVersion: 'v1',",
+      "  kind: 'ConfigMap',",
+      "  metadata: { name: 'welcome' },",
+      "  data: { text: '$(WELCOME) $(session_name)' },",
+      '});',
+    ].join('\n'));
+    expect(reasons(unsupported)).toEqual({
+      'spec.request.objects[1]': 'a session has its namespaces before it is allocated: declare it in session.objects (or spec.session.namespaces.secondary)',
+      'spec.request.objects[2]': 'uses $(NOT_A_PARAMETER), which cdk8s-workshops does not define',
     });
   });
 
