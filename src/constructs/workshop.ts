@@ -118,12 +118,8 @@ export class Workshop extends Construct {
         throw new Error(`Workshop '${this.name}': content credentials '${credentials.namespace}/${credentials.name}' collide with environment secret '${copied.namespace}/${copied.name}' of the same name`);
       }
       if (!copied) this.environment.addSecret(credentials);
-      const session = this.session as SessionTemplate & { addDashboardSecretEnv?: (name: string, secret: string, key: string) => void };
-      if (typeof session.addDashboardSecretEnv !== 'function') {
-        throw new Error(`Workshop '${this.name}': content credentials need SessionTemplate.addDashboardSecretEnv, which this version lacks`);
-      }
-      session.addDashboardSecretEnv('CONTENT_REGISTRY_USERNAME', credentials.name, 'username');
-      session.addDashboardSecretEnv('CONTENT_REGISTRY_PASSWORD', credentials.name, 'password');
+      this.session.addDashboardSecretEnv('CONTENT_REGISTRY_USERNAME', credentials.name, 'username');
+      this.session.addDashboardSecretEnv('CONTENT_REGISTRY_PASSWORD', credentials.name, 'password');
     }
     for (const parameter of props.requestParameters ?? []) this.addRequestParameter(parameter);
     (props.requestObjects ?? []).forEach((object, index) => new ApiObject(this.request, `${object.kind}-${index}`, object));

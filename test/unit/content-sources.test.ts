@@ -32,3 +32,31 @@ describe('ContentSource', () => {
     expect(() => parseConfig({ ...base, content: { git: {} } })).toThrow("dashboard.json: 'content.git' ({}) must be an object with a url");
   });
 });
+
+describe('content credentials in the workshop pod', () => {
+  test("go from the referenced Secret (copied into the environment) to the dashboard container only, never the learner's; no value is synthesized", async () => {
+    const { App } = await import('cdk8s');
+    const { Terminal, TrainingPortal, Workshop, synthesize } = await import('../../src/constructs/index.js');
+    const app = new App();
+    const workshop = new Workshop(app, 'lab', {
+      title: 'T', description: 'D', capabilities: [new Terminal()],
+      content: ContentSource.git('https://git.example.com/acme/lab.git', 'main', { credentials: { name: 'git-token', namespace: 'authors' } }),
+    });
+    new TrainingPortal(app, 'labs', { ingressDomain: 'example.test' }).addWorkshop(workshop, { capacity: 1 });
+    const objects = synthesize(app).flatMap((f) => f.objects);
+    const environment = objects.find((o) => o.kind === 'WorkshopEnvironment') as any;
+    expect(environment.spec.environment.secrets).toContainEqual({ name: 'git-token', namespace: 'authors' });
+    const deployment = environment.spec.session.objects.find((o: any) => o.kind === 'Deployment');
+    const containers = deployment.spec.template.spec.containers as any[];
+    const dashboard = containers.find((c) => c.name === 'dashboard');
+    expect(dashboard.env).toEqual(expect.arrayContaining([
+      { name: 'CONTENT_REGISTRY_USERNAME', valueFrom: { secretKeyRef: { name: 'git-token', key: 'username' } } },
+      { name: 'CONTENT_REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: 'git-token', key: 'password' } } },
+    ]));
+    for (const other of containers.filter((c) => c.name !== 'dashboard')) {
+      expect(JSON.stringify(other)).not.toContain('git-token');
+    }
+    const config = JSON.parse(environment.spec.session.objects.find((o: any) => o.kind === 'ConfigMap' && o.metadata.name.endsWith('-dashboard')).data['dashboard.json']);
+    expect(config.content).toEqual({ git: { url: 'https://git.example.com/acme/lab.git', ref: 'main', path: '.', credentials: { secret: 'git-token' } } });
+  });
+});
