@@ -43,8 +43,16 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
   }
   const port = settings.port === undefined ? DEFAULT_GIT_PORT : settings.port;
   if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new Error(`dashboard.json: 'settings.git.port' (${JSON.stringify(port)}) must be a whole number from 0 to 65535`);
-  const repositories = typeof settings.repositories === 'string' ? settings.repositories : path.join(os.tmpdir(), 'workshop-git');
-  fs.mkdirSync(repositories, { recursive: true, mode: 0o700 });
+  const fallback = path.join(os.tmpdir(), 'workshop-git');
+  let repositories = typeof settings.repositories === 'string' ? settings.repositories : fallback;
+  try {
+    fs.mkdirSync(repositories, { recursive: true, mode: 0o700 });
+  } catch (error) {
+    // e.g. a session made from an older blueprint, naming a directory of the learner's container
+    log.warn({ repositories, message: (error as Error).message }, `git server: cannot use the repositories directory; using ${fallback}`);
+    repositories = fallback;
+    fs.mkdirSync(repositories, { recursive: true, mode: 0o700 });
+  }
   const expected = createHash('sha256').update(`${options.username}:${options.password}`).digest();
 
   const server = http.createServer((req, res) => {

@@ -55,13 +55,17 @@ export async function registerCapabilityRoutes(app: FastifyInstance, ctx: Capabi
   if (uploads) await registerUploads(app, ctx, uploads);
 
   if (isObject(config.settings.git) || config.capabilities.includes('git')) {
+    // the session works without it (the git tab then says nothing answers): never a reason not to start
     const git = await startGitServer({
       settings: isObject(config.settings.git) ? config.settings.git : {},
       username: env.GIT_USERNAME,
       password: env.GIT_PASSWORD,
       log: ctx.log,
+    }).catch((error) => {
+      ctx.log.warn({ message: (error as Error).message }, 'the session\'s git server cannot start');
+      return undefined;
     });
-    app.addHook('onClose', async () => git.close());
+    if (git) app.addHook('onClose', async () => git.close());
   }
 
   if (isObject(config.settings.registry) || config.capabilities.includes('registry')) {
