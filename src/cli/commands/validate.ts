@@ -1,14 +1,19 @@
 /**
  * `workshops validate`: everything that can be checked without a cluster. Synthesizes into a temporary folder (so
- * author mistakes in workshop.ts show up, and dist/ is left alone), then checks every workshop's Markdown content
- * (front matter, actions, links, variables); prints every problem as `file:line: message`.
+ * author mistakes in workshop.ts show up, and dist/ is left alone), checks every synthesized object for fields the
+ * API server's strict field validation would refuse (as Argo CD's server-side apply does: see field-check.ts), then
+ * every workshop's Markdown content (front matter, actions, links, variables); prints every problem as
+ * `file:line: message`, the file of an object being where synthesis writes it in dist/.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import type { Manifest } from '../../constructs/manifest.js';
 import { CliError } from '../errors.js';
-import { findWorkshopDirs } from '../project.js';
+import { readDist } from '../dist.js';
+import { describeUnknownField, unknownFields } from '../field-check.js';
+import { findWorkshopDirs, readProjectConfig } from '../project.js';
 import { synthProject } from './synth.js';
 
 export interface Problem {
@@ -31,6 +36,8 @@ export async function validateProject(options: { dir?: string; app?: string } = 
   let objects = 0;
   try {
     objects = (await synthProject({ dir, app: options.app, out: outdir, capture: true })).objects;
+    const output = options.app ? 'dist' : readProjectConfig(dir).output;
+    problems.push(...fieldProblems(readDist(outdir), (file) => path.relative(process.cwd(), path.resolve(dir, output, file))));
   } catch (error) {
     if (!(error instanceof CliError)) throw error;
     for (const message of synthesisMessages(error.message)) problems.push({ file: 'synth', message });
@@ -40,6 +47,14 @@ export async function validateProject(options: { dir?: string; app?: string } = 
   const workshops = findWorkshopDirs(dir);
   problems.push(...await contentProblems(workshops));
   return { workshops, objects, problems };
+}
+
+/** Unknown fields of the synthesized objects, file by file (the CRDs of every file judge the custom resources). */
+export function fieldProblems(dist: ReadonlyArray<{ file: string; object: Manifest }>, where: (file: string) => string): Problem[] {
+  const crds = dist.map((d) => d.object).filter((o) => o.kind === 'CustomResourceDefinition');
+  const files = [...new Set(dist.map((d) => d.file))];
+  return files.flatMap((file) => unknownFields(dist.filter((d) => d.file === file).map((d) => d.object), crds)
+    .map((problem) => ({ file: where(file), message: describeUnknownField(problem) })));
 }
 
 /**
@@ -78,9 +93,10 @@ export function formatProblem(problem: Problem): string {
 
 export function validateCommand(): Command {
   return new Command('validate')
-    .summary('synthesize and check the content; problems as file:line: message')
-    .description('Check the project without a cluster: synthesize into a temporary folder, then check the Markdown content of every ' +
-      'workshop (folders with workshop/content/); prints problems as file:line: message and exits 1 if there are any')
+    .summary('synthesize, check the objects\' fields and the content; problems as file:line: message')
+    .description('Check the project without a cluster: synthesize into a temporary folder, check every object for fields the API ' +
+      'server\'s strict validation would refuse (unknown fields), then check the Markdown content of every workshop (folders with ' +
+      'workshop/content/); prints problems as file:line: message and exits 1 if there are any')
     .option('--app <file>', "a .ts or .js app to run instead of cdk8s.yaml's 'app'")
     .action(async (options: { app?: string }) => {
       const result = await validateProject(options);
