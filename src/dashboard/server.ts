@@ -151,7 +151,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       log,
     });
 
-  const pulled = Boolean(config.content.image || config.content.git);
+  const pulled = Boolean(config.content.image || config.content.git || config.content.http);
   const sync = new ContentSync({
     source: config.content,
     workshopDir: pulled && options.pulledContentDir ? options.pulledContentDir : options.workshopDir,
