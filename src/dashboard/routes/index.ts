@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DashboardConfig, isObject } from '../config.js';
+import { registerEditorBridge } from '../editor-bridge.js';
 import { registerEvents } from './events.js';
 import { startGitServer } from './git-server.js';
 import { writeRegistryConfig } from './registry-config.js';
@@ -50,6 +51,8 @@ export async function registerCapabilityRoutes(app: FastifyInstance, ctx: Capabi
   const { config } = ctx;
   const env = ctx.env ?? process.env;
   registerEvents(app, ctx);
+  // the instructions' editor:* actions, forwarded to the editor's extension (E1: src/dashboard/editor-bridge.ts)
+  registerEditorBridge(app, { settings: config.settings.editor, preHandler: ctx.requireLearner });
 
   const uploads = uploadSettings(config);
   if (uploads) await registerUploads(app, ctx, uploads);
