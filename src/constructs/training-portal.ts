@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { ApiObject, Chart, Duration, Lazy } from 'cdk8s';
+import { Chart, Duration, Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkDuration, formatSeconds } from './duration.js';
 import { projectImage } from './images.js';
@@ -300,58 +301,42 @@ export class TrainingPortal extends Chart {
   private buildObjects(replicas: number, registered: number, anonymous: number): void {
     const ns = this.portalNamespace;
     const labels = { 'app.kubernetes.io/name': 'training-portal', [Labels.PORTAL]: this.name };
-    new ApiObject(this, 'Namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
+    new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name: ns,
         labels: { [Labels.COMPONENT]: 'portal', [Labels.PSA_ENFORCE]: 'restricted', [Labels.PSA_ENFORCE_VERSION]: 'latest' },
       },
     });
-    new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: { name: 'training-portal' },
       automountServiceAccountToken: false,
     });
     const subject = [{ kind: 'ServiceAccount', name: 'training-portal', namespace: ns }];
-    new ApiObject(this, 'ClusterRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
+    new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
-      rules: Lazy.any({ produce: () => this.rbac().cluster }),
+      rules: Lazy.any({ produce: () => this.rbac().cluster }) as k8s.PolicyRule[],
     });
     // bound in each session namespace by the session's own first RoleBinding (see SessionTemplate), nowhere else
-    new ApiObject(this, 'SessionClusterRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
+    new k8s.KubeClusterRole(this, 'SessionClusterRole', {
       metadata: { name: portalSessionRoleName(this.name) },
-      rules: Lazy.any({ produce: () => this.rbac().session }),
+      rules: Lazy.any({ produce: () => this.rbac().session }) as k8s.PolicyRule[],
     });
     // a record of every phase change, visible with kubectl describe: events of cluster-scoped objects go to `default`
-    new ApiObject(this, 'EventsRole', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
+    new k8s.KubeRole(this, 'EventsRole', {
       metadata: { name: `${MANAGED_BY}-portal-${this.name}-events`, namespace: 'default' },
       rules: [{ apiGroups: ['', 'events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] }],
     });
-    new ApiObject(this, 'EventsRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
+    new k8s.KubeRoleBinding(this, 'EventsRoleBinding', {
       metadata: { name: `${MANAGED_BY}-portal-${this.name}-events`, namespace: 'default' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${MANAGED_BY}-portal-${this.name}-events` },
       subjects: subject,
     });
-    new ApiObject(this, 'ClusterRoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
+    new k8s.KubeClusterRoleBinding(this, 'ClusterRoleBinding', {
       metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: `${MANAGED_BY}-portal-${this.name}` },
       subjects: subject,
     });
-    new ApiObject(this, 'Role', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
+    new k8s.KubeRole(this, 'Role', {
       metadata: { name: 'training-portal' },
       rules: [
         // leader election of the reconciler among the replicas
@@ -360,16 +345,12 @@ export class TrainingPortal extends Chart {
         { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       ],
     });
-    new ApiObject(this, 'RoleBinding', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
+    new k8s.KubeRoleBinding(this, 'RoleBinding', {
       metadata: { name: 'training-portal' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'training-portal' },
       subjects: subject,
     });
-    new ApiObject(this, 'Config', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: 'training-portal' },
       data: {
         'portal.json': Lazy.any({
@@ -389,14 +370,12 @@ export class TrainingPortal extends Chart {
         ...this.settings.files,
       },
     });
-    new ApiObject(this, 'Deployment', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
+    new k8s.KubeDeployment(this, 'Deployment', {
       metadata: { name: 'training-portal', labels },
       spec: {
         replicas,
         selector: { matchLabels: labels },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
         template: {
           metadata: { labels, ...(Object.keys(this.settings.podAnnotations).length ? { annotations: this.settings.podAnnotations } : {}) },
           spec: {
@@ -434,9 +413,12 @@ export class TrainingPortal extends Chart {
                 // access code, OIDC, analytics, theme, embedding, index URL (secrets by secretKeyRef only)
                 ...this.settings.env,
               ],
-              resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
-              readinessProbe: { httpGet: { path: '/readyz', port: 8080 }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/healthz', port: 8080 }, periodSeconds: 20, failureThreshold: 3 },
+              resources: {
+                requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
+                limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+              },
+              readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 20, failureThreshold: 3 },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
               volumeMounts: [{ name: 'config', mountPath: '/opt/portal/config', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
             }],
@@ -446,18 +428,14 @@ export class TrainingPortal extends Chart {
       },
     });
     if (replicas > 1) {
-      new ApiObject(this, 'DisruptionBudget', {
-        apiVersion: 'policy/v1',
-        kind: 'PodDisruptionBudget',
+      new k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name: 'training-portal' },
-        spec: { minAvailable: 1, selector: { matchLabels: labels } },
+        spec: { minAvailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: labels } },
       });
     }
-    new ApiObject(this, 'Service', {
-      apiVersion: 'v1',
-      kind: 'Service',
+    new k8s.KubeService(this, 'Service', {
       metadata: { name: 'training-portal', labels },
-      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+      spec: { selector: labels, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(8080) }] },
     });
     // Who may open a connection to the portal's pods: the ingress controller (and whatever else runs outside
     // sessions and environments, or the namespaces named in allowedNamespaces), and its environments' workshop pods
@@ -466,9 +444,7 @@ export class TrainingPortal extends Chart {
     const others = this.props.allowedNamespaces
       ? [...this.props.allowedNamespaces].sort().map((ns) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } }))
       : [{ namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } }];
-    new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: 'training-portal' },
       spec: {
         podSelector: { matchLabels: labels },
@@ -478,13 +454,11 @@ export class TrainingPortal extends Chart {
             ...others,
             { namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment', [Labels.PORTAL]: this.name } } },
           ],
-          ports: [{ protocol: 'TCP', port: 8080 }],
+          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(8080) }],
         }],
       },
     });
-    new ApiObject(this, 'Ingress', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
+    new k8s.KubeIngress(this, 'Ingress', {
       metadata: { name: 'training-portal' },
       spec: {
         rules: [{
