@@ -154,6 +154,8 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
   // portal may send the learner here before the dashboard is up) and forwards to the session's dashboard while
   // there is one. Closing the port between the two left a moment in which the learner's redirect was refused.
   const door = await frontDoor({ host: options.host, port: options.port, portalUrl, session: name });
+  // Loading the dashboard's modules takes a moment: do it while waiting for the learner, not after she arrives.
+  void import('../../dashboard/index.js').catch(() => undefined);
   let failed: { session: string; failures: number } | undefined;
   try {
     for (;;) {

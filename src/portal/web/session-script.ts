@@ -35,8 +35,10 @@ export const SESSION_SCRIPT = `(() => {
         if (!readyShown) { location.reload(); return; }
       }
     } catch (e) { /* the next poll tries again */ }
-    setTimeout(poll, 1500);
+    // while the session is prepared the learner waits for exactly this answer (a cache read on the portal): ask
+    // often; once it is ready only the countdown and an ending matter
+    setTimeout(poll, readyShown ? 5000 : 500);
   };
-  setTimeout(poll, readyShown ? 5000 : 1000);
+  setTimeout(poll, readyShown ? 5000 : 250);
 })();
 `;
