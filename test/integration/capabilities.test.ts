@@ -329,6 +329,18 @@ describe('the session\'s git server', () => {
     expect(escape.status).toBe(404);
   });
 
+  test('in the page\'s terminal, git reaches the session\'s server with the values the shell has', async () => {
+    const { context, page } = await signedIn();
+    await page.locator('.terminal[data-terminal="1"]').click();
+    await page.keyboard.type('git ls-remote "http://$GIT_USERNAME:$GIT_PASSWORD@localhost:$GIT_PORT/project.git" | sed "s/^[0-9a-f]*/ref/"\n');
+    const screen = () => page.locator('.terminal[data-terminal="1"] .xterm-rows').innerText();
+    await waitFor('the branch of the pushed repository', async () => /ref\s+refs\/heads\/main/.test(await screen()), 20_000)
+      .catch(async (error) => {
+        throw new Error(`${(error as Error).message}; the terminal shows:\n${await screen()}`);
+      });
+    await context.close();
+  });
+
   test('cloning a repository that was never pushed says so', async () => {
     const result = await sh('git', ['ls-remote', inside('nothing.git')], { env: { GIT_TERMINAL_PROMPT: '0' } });
     expect(result.code).not.toBe(0);

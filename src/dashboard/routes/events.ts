@@ -8,8 +8,7 @@
  * - `Workshop/Load` `{}`; `Workshop/View` `{page}`; `Workshop/Finish` `{page}`;
  * - `Action/Event` `{action, page}`: an action block clicked;
  * - `Terminal/Input` `{terminal, keystrokes}`: how many keys were typed in a terminal since the last report, never
- *   what was typed;
- * - `Terminal/Connect` `{terminal}`.
+ *   what was typed.
  * A session sends at most 120 events a minute; more are answered 429 and not forwarded.
  */
 import type { FastifyInstance } from 'fastify';
@@ -26,7 +25,6 @@ export const PAGE_EVENTS: Readonly<Record<string, Shape>> = {
   'Workshop/Finish': { page: 'string' },
   'Action/Event': { action: 'string', page: 'string' },
   'Terminal/Input': { terminal: 'string', keystrokes: 'count' },
-  'Terminal/Connect': { terminal: 'string' },
 };
 
 const PER_MINUTE = 120;
