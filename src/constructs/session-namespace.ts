@@ -1,4 +1,5 @@
 import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AdmissionRule, INGRESS_DOMAIN_ANNOTATION, exceptionLabels } from './admission-policies.js';
 import { Budget } from './budget.js';
@@ -106,9 +107,7 @@ export class SessionNamespace extends Construct {
     const owner = props.primary
       ? { apiVersion: API_VERSION, kind: 'WorkshopSession', name: variable('session_name'), uid: variable('workshop_session_uid') }
       : { apiVersion: 'v1', kind: 'Namespace', name: variable('session_namespace'), uid: variable('session_namespace_uid') };
-    this.apiObject = new ApiObject(this, 'Resource', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
+    this.apiObject = new k8s.KubeNamespace(this, 'Resource', {
       metadata: {
         name: this.name,
         labels: {
@@ -131,9 +130,7 @@ export class SessionNamespace extends Construct {
     });
 
     if (this.role !== SessionRole.CUSTOM) {
-      new ApiObject(this, 'RoleBinding', {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
+      new k8s.KubeRoleBinding(this, 'RoleBinding', {
         metadata: { name: 'workshop-session-role', namespace: this.name },
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: this.role.clusterRoleName },
         // the session's ServiceAccount lives beside the workshop pod, in the environment namespace
@@ -141,9 +138,7 @@ export class SessionNamespace extends Construct {
       });
     }
 
-    new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: 'workshop-isolation', namespace: this.name },
       spec: {
         podSelector: {},
@@ -167,35 +162,31 @@ export class SessionNamespace extends Construct {
     });
 
     if (figures) {
-      const compute = { 'limits.cpu': figures.quotaCpu, 'limits.memory': figures.quotaMemory };
-      new ApiObject(this, 'LimitRange', {
-        apiVersion: 'v1',
-        kind: 'LimitRange',
+      const compute = quantities({ 'limits.cpu': figures.quotaCpu, 'limits.memory': figures.quotaMemory });
+      new k8s.KubeLimitRange(this, 'LimitRange', {
         metadata: { name: 'resource-limits', namespace: this.name, annotations: { [Annotations.BUDGET]: this.budget!.name } },
         spec: {
           limits: [
-            { type: 'Pod', min: { cpu: figures.containerMinCpu, memory: figures.containerMinMemory }, max: { cpu: figures.podMaxCpu, memory: figures.podMaxMemory } },
+            { type: 'Pod', min: quantities({ cpu: figures.containerMinCpu, memory: figures.containerMinMemory }), max: quantities({ cpu: figures.podMaxCpu, memory: figures.podMaxMemory }) },
             {
               type: 'Container',
-              min: { cpu: figures.containerMinCpu, memory: figures.containerMinMemory },
-              max: { cpu: figures.containerMaxCpu, memory: figures.containerMaxMemory },
-              default: { cpu: figures.containerDefaultCpu, memory: figures.containerDefaultMemory },
-              defaultRequest: { cpu: figures.containerDefaultRequestCpu, memory: figures.containerDefaultRequestMemory },
+              min: quantities({ cpu: figures.containerMinCpu, memory: figures.containerMinMemory }),
+              max: quantities({ cpu: figures.containerMaxCpu, memory: figures.containerMaxMemory }),
+              default: quantities({ cpu: figures.containerDefaultCpu, memory: figures.containerDefaultMemory }),
+              defaultRequest: quantities({ cpu: figures.containerDefaultRequestCpu, memory: figures.containerDefaultRequestMemory }),
             },
-            { type: 'PersistentVolumeClaim', min: { storage: figures.claimMinStorage }, max: { storage: figures.claimMaxStorage } },
+            { type: 'PersistentVolumeClaim', min: quantities({ storage: figures.claimMinStorage }), max: quantities({ storage: figures.claimMaxStorage }) },
           ],
         },
       });
-      const quota = (id: string, name: string, spec: Record<string, unknown>) => new ApiObject(this, id, {
-        apiVersion: 'v1',
-        kind: 'ResourceQuota',
+      const quota = (id: string, name: string, spec: k8s.ResourceQuotaSpec) => new k8s.KubeResourceQuota(this, id, {
         metadata: { name, namespace: this.name, annotations: { [Annotations.BUDGET]: this.budget!.name } },
         spec,
       });
       quota('ComputeQuota', 'compute-resources', { hard: compute, scopes: ['NotTerminating'] });
       quota('TimeboundQuota', 'compute-resources-timebound', { hard: compute, scopes: ['Terminating'] });
       quota('ObjectQuota', 'object-counts', {
-        hard: {
+        hard: quantities({
           'configmaps': String(figures.configMaps),
           'count/deployments.apps': String(figures.deployments),
           'persistentvolumeclaims': String(figures.persistentVolumeClaims),
@@ -205,13 +196,13 @@ export class SessionNamespace extends Construct {
           'services': String(figures.services),
           'services.loadbalancers': String(figures.loadBalancerServices),
           'services.nodeports': String(figures.nodePortServices),
-        },
+        }),
       });
     }
   }
 }
 
-function egressRules(blocked: string[]): Array<Record<string, unknown>> {
+function egressRules(blocked: string[]): k8s.NetworkPolicyEgressRule[] {
   const v4 = blocked.filter((cidr) => !cidr.includes(':'));
   const v6 = blocked.filter((cidr) => cidr.includes(':'));
   return [
@@ -220,6 +211,11 @@ function egressRules(blocked: string[]): Array<Record<string, unknown>> {
     // everything outside the cluster but the blocked destinations
     { to: [{ ipBlock: { cidr: '0.0.0.0/0', ...(v4.length ? { except: v4 } : {}) } }, { ipBlock: { cidr: '::/0', ...(v6.length ? { except: v6 } : {}) } }] },
   ];
+}
+
+/** A manifest's quantities (`'500m'`, `'1Gi'`, counts) as the typed L1 classes take them. */
+function quantities(values: Record<string, string>): Record<string, k8s.Quantity> {
+  return Object.fromEntries(Object.entries(values).map(([name, value]) => [name, k8s.Quantity.fromString(value)]));
 }
 
 function checkCidr(where: string, cidr: string): void {
