@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Labels, MANAGED_BY } from './names.js';
 import { SecurityPolicy } from './security-policy.js';
@@ -52,9 +52,7 @@ export class WorkshopEnvironment extends TemplateChart {
       },
     });
     this.securityPolicy = props.environmentSecurityPolicy ?? SecurityPolicy.RESTRICTED;
-    new ApiObject(this, 'Namespace', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
+    new k8s.KubeNamespace(this, 'Namespace', {
       metadata: {
         name: variable('workshop_namespace'),
         labels: {
@@ -65,9 +63,7 @@ export class WorkshopEnvironment extends TemplateChart {
         },
       },
     });
-    new ApiObject(this, 'NetworkPolicy', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata: { name: 'environment-egress' },
       spec: {
         podSelector: {},
