@@ -1,9 +1,15 @@
 /**
  * The reconciler, run by the leader replica: it keeps every environment's pool of ready sessions, takes sessions
  * through their phases (Creating → Starting → Ready, Active ⇄ Idle, Expired → Terminating → gone), enforces the
- * timers, recycles reserves when a blueprint changes, and cleans up. It acts on watch events and on a one-second
- * tick for timers; everything it knows is in the caches, so a restart (or a new leader) resumes where the last
- * one stopped.
+ * timers, recycles reserves when a blueprint changes, and cleans up. Everything it knows is in the caches, so a
+ * restart (or a new leader) resumes where the last one stopped.
+ *
+ * The work is keyed (work-queue.ts): one key per session, one per environment and one for the portal as a whole.
+ * Watch events queue the keys they concern; a session's timers (expiry, idle, orphaned, overdue, activation,
+ * startup, retention) queue its key when they fall due; every `tickMs` every key is queued again as a safety net.
+ * Sessions are worked on side by side (a key at most once at a time), environments and the portal one at a time
+ * (their pool arithmetic must not interleave). A failing key backs off alone, and its client gives up after a
+ * bounded time (the runtime's reconciler client), so one slow call delays neither other sessions nor their timers.
  */
 import { API_VERSION, SessionPhase } from '../constructs/index.js';
 import { createInFreeSlot } from './slots.js';
@@ -21,6 +27,7 @@ import { ConflictError, SessionStore } from './session-store.js';
 import { EndReason, WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
 import { routeServed } from './route-readiness.js';
+import { WorkQueue, WorkResult } from './work-queue.js';
 
 export interface ReconcilerOptions {
   /** Sessions created at once. @default 10 */
@@ -33,8 +40,10 @@ export interface ReconcilerOptions {
   readonly startupTimeoutSeconds?: number;
   /** How long a Failed session is kept for inspection before it is deleted. @default 600 */
   readonly failedRetentionSeconds?: number;
-  /** Timer resolution. @default 1000 */
+  /** How often every key is queued again (a safety net: timers and watch events queue their keys themselves). @default 1000 */
   readonly tickMs?: number;
+  /** Sessions worked on at once. @default 8 */
+  readonly sessionWorkers?: number;
 }
 
 interface Backoff {
@@ -48,9 +57,10 @@ export class Reconciler {
   /** Aborted when this replica stops leading: creations under way stop between requests. */
   private leadership = new AbortController();
   private timer?: NodeJS.Timeout;
-  private scheduled?: NodeJS.Timeout;
-  private passing = false;
-  private again = false;
+  /** Session keys (session names). */
+  private readonly sessionQueue: WorkQueue;
+  /** Environment keys (`environment/<name>`) and the portal's (`portal`), one at a time. */
+  private readonly poolQueue: WorkQueue;
   private readonly applying = new Set<string>();
   private readonly queue: string[] = [];
   private readonly deleting = new Map<string, number>();
@@ -74,8 +84,11 @@ export class Reconciler {
       startupTimeoutSeconds: options.startupTimeoutSeconds ?? 600,
       failedRetentionSeconds: options.failedRetentionSeconds ?? 600,
       tickMs: options.tickMs ?? 1000,
+      sessionWorkers: options.sessionWorkers ?? 8,
     };
     this.drainer = new Drainer(client, state, store, log);
+    this.sessionQueue = new WorkQueue((name) => this.workSession(name), { workers: this.options.sessionWorkers, maxDelayMs: 30_000 });
+    this.poolQueue = new WorkQueue((key) => this.workPool(key), { workers: 1, maxDelayMs: 30_000 });
   }
 
   public start(): void {
@@ -83,8 +96,10 @@ export class Reconciler {
     this.running = true;
     this.leadership = new AbortController();
     this.log.info('reconciler started (leading)');
+    this.sessionQueue.start();
+    this.poolQueue.start();
     const tick = () => {
-      this.wake();
+      this.resync();
       this.timer = setTimeout(tick, this.options.tickMs);
     };
     tick();
@@ -94,46 +109,124 @@ export class Reconciler {
     this.running = false;
     this.leadership.abort();
     clearTimeout(this.timer);
-    clearTimeout(this.scheduled);
-    // forget the cancelled pass: wake() schedules nothing while one is pending, so after a stop() and start()
-    // (leadership lost and regained) the reconciler would otherwise never run again
     this.timer = undefined;
-    this.scheduled = undefined;
+    // keys and timers are forgotten: a new leader (this one again, perhaps) starts from the caches
+    this.sessionQueue.stop();
+    this.poolQueue.stop();
     this.log.info('reconciler stopped');
   }
 
-  /** Asks for a pass soon (coalescing bursts of watch events). */
+  /** Asks for the pools to be looked at soon (after an allocation, a creation finished, an environment changed). */
   public wake(): void {
-    if (!this.running || this.scheduled) return;
-    this.scheduled = setTimeout(() => {
-      this.scheduled = undefined;
-      void this.pass();
-    }, 10);
+    if (!this.running) return;
+    for (const environment of this.state.environments.list()) this.poolQueue.add(`environment/${environment.metadata.name}`);
+    this.poolQueue.add('portal');
   }
 
-  private async pass(): Promise<void> {
-    if (this.passing) {
-      this.again = true;
-      return;
-    }
-    this.passing = true;
-    try {
-      const now = Date.now();
+  /** A session changed (a watch event, or a write of this process): its key, and its environment's pool. */
+  public sessionChanged(name: string, environment?: string): void {
+    if (!this.running) return;
+    this.sessionQueue.add(name);
+    if (environment) this.poolQueue.add(`environment/${environment}`);
+    this.poolQueue.add('portal');
+  }
+
+  /** A Deployment of an environment namespace changed: the sessions that are starting look again. */
+  public deploymentChanged(): void {
+    if (!this.running) return;
+    for (const session of this.state.sessions.list()) if (phaseOf(session) === 'Starting') this.sessionQueue.add(session.metadata.name);
+  }
+
+  /** Every key, queued again (deduplicated: keys already waiting are not added twice). */
+  private resync(): void {
+    this.wake();
+    for (const session of this.state.sessions.list()) this.sessionQueue.add(session.metadata.name);
+  }
+
+  /** Resolves once no key is waiting or being worked on (for benchmarks and tests). */
+  public async whenIdle(): Promise<void> {
+    await Promise.all([this.sessionQueue.whenIdle(), this.poolQueue.whenIdle()]);
+  }
+
+  private async workPool(key: string): Promise<WorkResult> {
+    const now = Date.now();
+    if (key === 'portal') {
       await this.state.watchOutsideDeployments().catch((error: Error) =>
         this.log.warn({ err: error.message }, 'cannot watch the Deployments of an environment namespace yet; its sessions wait'));
-      for (const environment of this.state.environments.list()) await this.reconcileEnvironment(environment, now);
       await this.trimToPortalMaximum();
-      for (const session of this.state.sessions.list()) await this.reconcileSession(session, now);
       this.pump();
-    } catch (error) {
-      this.log.warn({ err: (error as Error).message }, 'reconcile pass failed; retrying on the next tick');
-    } finally {
-      this.passing = false;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
+      return;
     }
+    const environment = this.state.environment(key.slice('environment/'.length));
+    if (!environment) return;
+    try {
+      await this.reconcileEnvironment(environment, now);
+    } catch (error) {
+      if (error instanceof ConflictError) return { requeueAfterMs: 50 };
+      this.log.warn({ environment: environment.metadata.name, err: (error as Error).message }, 'could not reconcile the environment; trying again');
+      throw error;
+    } finally {
+      this.pump();
+    }
+  }
+
+  private async workSession(name: string): Promise<WorkResult> {
+    const session = this.state.sessions.get(name);
+    if (!session) {
+      this.deleting.delete(name);
+      return;
+    }
+    const now = Date.now();
+    await this.reconcileSession(session, now);
+    this.pump();
+    // the next timer of the session as it is now in the cache (a change queues the key anyway)
+    const latest = this.state.sessions.get(name);
+    const due = latest ? this.nextDue(latest, Date.now()) : undefined;
+    return due === undefined ? undefined : { requeueAfterMs: Math.max(0, due - Date.now()) };
+  }
+
+  /** When a session's next timer falls due (ms since the epoch), or undefined when it has none. */
+  private nextDue(session: WorkshopSession, now: number): number | undefined {
+    const environment = this.state.environment(session.spec.environment);
+    const pool = environment?.spec.pool;
+    const status = session.status;
+    const at = (time?: string) => (time ? Date.parse(time) : NaN);
+    const times: number[] = [];
+    const created = at(String(session.metadata.creationTimestamp));
+    switch (phaseOf(session)) {
+      case 'Requested':
+      case 'Allocating':
+        times.push(created + 10_001);
+        break;
+      case 'Starting':
+        // Deployments in the session's own namespaces are read, not watched: once a second
+        times.push(now + 1000, created + this.options.startupTimeoutSeconds * 1000 + 1);
+        break;
+      case 'Ready':
+      case 'Active':
+      case 'Idle':
+        if (!status?.user || !pool) break;
+        times.push(at(status.expiresAt));
+        if (phaseOf(session) === 'Ready' && !status.activatedAt) {
+          times.push(at(status.activationDeadline));
+          const openable = Math.max(at(status.readyAt) || 0, at(status.allocatedAt) || 0);
+          if (pool.overdueSeconds > 0 && openable) times.push(openable + pool.overdueSeconds * 1000 + 1);
+        }
+        if (phaseOf(session) === 'Active') times.push(at(status.lastActivityAt) + this.options.idleAfterSeconds * 1000 + 1);
+        if (phaseOf(session) === 'Idle' && pool.orphanedSeconds > 0) times.push(at(status.lastActivityAt) + pool.orphanedSeconds * 1000 + 1);
+        break;
+      case 'Terminating':
+        // its namespace is deleted again if it has not gone after a while
+        times.push(now + 15_001);
+        break;
+      case 'Failed':
+        times.push(at(status?.history?.at(-1)?.time) + this.options.failedRetentionSeconds * 1000 + 1);
+        break;
+      default:
+        break;
+    }
+    const future = times.filter((t) => Number.isFinite(t));
+    return future.length ? Math.min(...future) : undefined;
   }
 
   private async reconcileEnvironment(environment: WorkshopEnvironment, now: number): Promise<void> {
@@ -242,6 +335,7 @@ export class Reconciler {
           return;
         case 'Creating':
           if (!this.applying.has(session.metadata.name) && !this.queue.includes(session.metadata.name)) this.queue.push(session.metadata.name);
+          this.pump();
           return;
         case 'Starting':
           await this.state.checkSessionDeployments(session, environment!, now);
@@ -305,11 +399,13 @@ export class Reconciler {
           return;
       }
     } catch (error) {
+      // a lost race: the cache is behind, and its watch event queues the key again; look again soon anyway
       if (error instanceof ConflictError) {
-        this.again = true;
+        this.sessionQueue.addAfter(session.metadata.name, 50);
         return;
       }
       this.log.warn({ session: session.metadata.name, phase, err: (error as Error).message }, 'could not reconcile session');
+      throw error;
     }
   }
 
@@ -395,7 +491,8 @@ export class Reconciler {
       this.applying.add(name);
       void this.create(session).finally(() => {
         this.applying.delete(name);
-        this.wake();
+        this.sessionChanged(name, session.spec.environment);
+        this.pump();
       });
     }
   }

@@ -47,10 +47,14 @@ export class SessionRuntime {
     this.pacer = new Pacer(options);
     const paced = client.withOptions({ pacer: this.pacer, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
     this.state = new RuntimeState(paced, options.portal, options.limits);
-    this.store = new SessionStore(paced, options.portalNamespace, (session, from, to) => {
+    const onTransition = (session: WorkshopSession, from: SessionPhase | undefined, to: SessionPhase) => {
       this.log.info({ session: session.metadata.name, from, to, reason: session.status?.reason }, 'session phase');
-    });
-    this.reconciler = new Reconciler(this.state, this.store, paced, this.metrics, this.log, options);
+    };
+    this.store = new SessionStore(paced, options.portalNamespace, onTransition);
+    // The reconciler's calls give up sooner than a learner's: its work queue retries the key with a backoff of its
+    // own, so that one call failing for long holds neither the other sessions nor their timers.
+    const bounded = paced.withOptions({ pacer: this.pacer, retryForMs: 10_000, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
+    this.reconciler = new Reconciler(this.state, new SessionStore(bounded, options.portalNamespace, onTransition), bounded, this.metrics, this.log, options);
     this.allocator = new Allocator(this.state, this.store, this.metrics, this.log, () => this.reconciler.wake());
     // The lease is renewed outside the pacer's queue, and a renewal gives up well within the lease.
     const leaseSeconds = options.leaseDurationSeconds ?? 15;
@@ -64,9 +68,11 @@ export class SessionRuntime {
     this.leader.on('started', () => this.reconciler.start());
     this.leader.on('stopped', () => this.reconciler.stop());
     this.leader.on('error', (error: Error) => this.log.warn({ err: error.message }, 'leader election: could not renew the lease'));
-    for (const informer of [this.state.sessions, this.state.environments, this.state.deployments, this.state.namespaces]) {
-      informer.on('change', () => this.reconciler.wake());
-    }
+    // watch events queue the reconciler's keys they concern
+    this.state.sessions.on('change', (_type: string, session: WorkshopSession) => this.reconciler.sessionChanged(session.metadata.name, session.spec?.environment));
+    this.state.namespaces.on('change', (_type: string, namespace: { metadata: { name: string } }) => this.reconciler.sessionChanged(namespace.metadata.name));
+    this.state.environments.on('change', () => this.reconciler.wake());
+    this.state.deployments.on('change', () => this.reconciler.deploymentChanged());
   }
 
   /** Fills the caches, then campaigns for leadership. */

@@ -46,7 +46,10 @@ test("at the maximum, a learner's request evicts the oldest reserve of another w
   const result = await runtime.allocate({ environment: fixture.environment('beta'), user: 'newcomer' });
   expect('session' in result && result.source).toBe('created');
   const evicted = runtime.session(oldest.metadata.name);
-  expect(!evicted || evicted.metadata.uid !== oldest.metadata.uid || evicted.status?.reason === 'Evicted').toBe(true);
+  // the oldest reserve, unless the refresh timer recycled it just before (then the next oldest went)
+  const evictedOthers = runtime.state.sessions.list().filter((s) => s.status?.reason === 'Evicted' && s.spec.environment !== fixture.environment('beta'));
+  expect(!evicted || evicted.metadata.uid !== oldest.metadata.uid || evicted.status?.reason === 'Evicted' ||
+    (evicted.status?.reason === 'Recycled' && evictedOthers.length === 1)).toBe(true);
   const terminations = await (await runtime.metrics.registry.getSingleMetric('workshops_session_terminations_total')!.get()).values;
   expect(terminations.some((v) => v.labels.reason === 'Evicted' && v.value >= 1)).toBe(true);
   expect(live().length).toBeLessThanOrEqual(4);
