@@ -126,7 +126,8 @@ test("the next learner's session, of another workshop, is served that workshop's
   const context = await browser.newContext();
   const page = await context.newPage();
   // the first words of examples/k8s-fundamentals/workshop/content/_index.md, not hello-terminal's
-  const { session } = await startWorkshop(page, 'Kubernetes Fundamentals', 'In this workshop you deploy, expose, scale and debug');
+  const { session, ms } = await startWorkshop(page, 'Kubernetes Fundamentals', 'In this workshop you deploy, expose, scale and debug');
+  process.stdout.write(`local loop: Start (a ready reserve) -> usable dashboard in ${ms} ms\n`);
   expect(session).toMatch(/^labs-k8s-fundamentals-/);
   await expect(page.locator('.page-body').textContent()).resolves.not.toContain('This is the session dashboard');
   await typeInTerminal(page, 'echo typed-$((6*7))', 'typed-42');

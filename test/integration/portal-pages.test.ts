@@ -110,7 +110,7 @@ test('every problem page has the one style: a title, a panel with the message, a
   }
   // a form posted with a stale token
   await page.goto(`${t.url}/workshops/catalog/`);
-  await page.evaluate(() => document.querySelectorAll<HTMLInputElement>('input[name=_csrf]').forEach((input) => { input.value = 'stale'; }));
+  await page.locator('input[name=_csrf]').evaluateAll((inputs) => inputs.forEach((input) => { (input as unknown as { value: string }).value = 'stale'; }));
   await page.locator('li.card', { hasText: 'Workshop beta' }).getByRole('link', { name: 'Continue' }).or(page.locator('li.card', { hasText: 'Workshop beta' }).getByRole('button', { name: 'Start workshop' })).click();
   await page.locator('h1', { hasText: 'The form has expired' }).waitFor();
   expect(await page.locator('main .panel.problem a.button').count()).toBeGreaterThan(0);
