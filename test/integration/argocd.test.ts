@@ -5,7 +5,7 @@
  * applied, and Argo CD deploys the rest. Then the session runtime runs sessions while every Application stays
  * Synced (no drift, no self-heal syncs), and a workshop change committed to git reaches new reserves while an
  * allocated session keeps its blueprint. A kind the AppProject does not allow is refused with a clear sync error.
- * A workshop removed from git drains (src/runtime/drain.ts) before Argo CD prunes its namespace.
+ * An unknown field fails a sync with a clear error (and `workshops validate` names it first). A workshop removed from git drains (src/runtime/drain.ts) before Argo CD prunes its namespace.
  *
  * What plays a part here that a real cluster has: kwok makes pods Ready, and the test publishes the portal
  * Ingress' address in its status as an ingress controller would (Argo CD reports an Ingress Healthy only then).
@@ -15,11 +15,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { App } from 'cdk8s';
+import { ApiObject, App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { defineExamples } from '../../examples/index.js';
 import { API_VERSION, Manifest, SynthFile, TrainingPortal, argoCdFiles, synthesize, toYaml } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, createLogger, isLive, phaseOf } from '../../src/runtime/index.js';
+import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const run = promisify(execFile);
@@ -298,6 +299,44 @@ describe('Argo CD syncs dist/ from git', () => {
     expect(await client.get('v1', 'Secret', 'smuggled', 'labs-ui')).toBeUndefined();
 
     const fixed = await commitDist(good, 'labs: remove the hand-written Secret');
+    await refresh('workshops-labs');
+    await waitAllSyncedAndHealthy('every Application Synced and Healthy after the fix', undefined, 600_000);
+    expect((await application('workshops-labs'))?.status?.sync?.revision).toBe(fixed);
+  }, 1_800_000);
+
+  test('an unknown field fails the sync with a clear error, and validate names it first; the fix heals', async () => {
+    const withMarker = (portal: TrainingPortal) => {
+      const entry = portal.workshops.find((w) => w.alias === 'hello-terminal')!;
+      new kplus.ConfigMap(entry.workshop.session, 'gitops-marker', { metadata: { name: 'gitops-marker' }, data: { revision: 'two' } });
+    };
+    // an author's hand-made object with a misspelt `immutable`: synthesis keeps it as written
+    const bad = synthDist((portal) => {
+      withMarker(portal);
+      new ApiObject(portal, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lab-settings', namespace: 'labs-ui' }, data: { a: 'b' }, immutabel: true });
+    });
+    // what `workshops validate` reports for it (test/unit/validate-fields.test.ts runs the command on the same mistake)
+    expect(unknownFields(bad.flatMap((f) => f.objects)).map(describeUnknownField)).toEqual([
+      "ConfigMap labs-ui/lab-settings: unknown field 'immutabel' (did you mean 'immutable'? Kubernetes 1.34 ConfigMap has: apiVersion, binaryData, " +
+        "data, immutable, kind, metadata); the API server's strict field validation, and so an Argo CD sync, refuses it",
+    ]);
+    const badRevision = await commitDist(bad, 'labs: a settings ConfigMap');
+    await refresh('workshops-labs');
+    let seen: Application | undefined;
+    // (the operation stays Running while Argo CD retries; each attempt records the resource's result)
+    const refused = await waitFor('workshops-labs refusing the ConfigMap', async () => {
+      const app = seen = await application('workshops-labs');
+      const operation = app?.status?.operationState;
+      const resource = operation?.syncResult?.resources?.find((r) => r.kind === 'ConfigMap' && r.name === 'lab-settings');
+      return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === badRevision && resource?.message ? { operation: operation!, resource } : undefined;
+    }, 300_000).catch((error: Error) => {
+      throw new Error(`${error.message}\n${JSON.stringify(seen?.status?.operationState)}\n${describeApps([seen])}`);
+    });
+    console.log(`Argo CD on an unknown field: ${refused.operation.message} / ConfigMap labs-ui/lab-settings: ${refused.resource.message}`);
+    expect(refused.resource.message).toMatch(/immutabel/);
+    expect(refused.resource.message).toMatch(/field not declared in schema|unknown field/);
+    expect(await client.get('v1', 'ConfigMap', 'lab-settings', 'labs-ui')).toBeUndefined();
+
+    const fixed = await commitDist(synthDist(withMarker), 'labs: no settings ConfigMap');
     await refresh('workshops-labs');
     await waitAllSyncedAndHealthy('every Application Synced and Healthy after the fix', undefined, 600_000);
     expect((await application('workshops-labs'))?.status?.sync?.revision).toBe(fixed);
