@@ -40,7 +40,7 @@ describe('table of contents', () => {
   });
 
   test('nests sections, links section pages, marks the current page and flags pages with problems', () => {
-    expect(navigationHtml(content, 'part/x', new Set(['03-z']))).toBe(
+    expect(navigationHtml(content, 'part/x', new Set(['03-z'])).toString()).toBe(
       '<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p><ol>' +
         '<li><a href="/">Home</a></li>' +
         '<li><a href="/01-a/">A &amp; B</a></li>' +

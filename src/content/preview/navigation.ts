@@ -3,7 +3,7 @@
  * with problems flagged so the author sees at a glance where to look.
  */
 import { contentsHtml } from '../contents.js';
-import { escapeHtml } from '../html.js';
+import { html, raw, type SafeHtml } from '../html.js';
 import type { WorkshopContent } from '../model.js';
 
 /** The site URL of a page: "/" for the home page, "/<path>/" otherwise (Hugo's pretty URLs). */
@@ -11,11 +11,13 @@ export function pageUrl(pagePath: string): string {
   return pagePath === '' ? '/' : `/${pagePath.split('/').map(encodeURIComponent).join('/')}/`;
 }
 
-export function navigationHtml(content: WorkshopContent, currentPath: string | undefined, pagesWithProblems: ReadonlySet<string>): string {
+const PROBLEM_FLAG = html`<span class="toc-flag" title="This page has problems">⚠<span class="visually-hidden"> (has problems)</span></span>`;
+
+export function navigationHtml(content: WorkshopContent, currentPath: string | undefined, pagesWithProblems: ReadonlySet<string>): SafeHtml {
   const list = contentsHtml(content, (page) => {
-    const current = page.path === currentPath ? ' aria-current="page"' : '';
-    const flag = pagesWithProblems.has(page.path) ? '<span class="toc-flag" title="This page has problems">⚠<span class="visually-hidden"> (has problems)</span></span>' : '';
-    return `<a href="${escapeHtml(pageUrl(page.path))}"${current}>${escapeHtml(page.title)}${flag}</a>`;
+    const current = page.path === currentPath && raw(' aria-current="page"');
+    return html`<a href="${pageUrl(page.path)}"${current}>${page.title}${pagesWithProblems.has(page.path) && PROBLEM_FLAG}</a>`.toString();
   });
-  return `<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p>${list}</nav>`;
+  // contentsHtml escapes the titles of sections itself and puts in the links made above
+  return html`<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p>${raw(list)}</nav>`;
 }
