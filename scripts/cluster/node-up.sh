@@ -418,7 +418,11 @@ kc apply -f "$NODE_DIR/services.yaml" >/dev/null || fail "could not create the n
 
 . "$(dirname "${BASH_SOURCE[0]}")/../shared/ports.sh"
 free_port READY_PORT
+# Ingress domains of the test setup (node-dns.sh): one server block each in coredns.d, answered with the node IP.
+mkdir -p "$NODE_DIR/coredns.d"
 cat >"$NODE_DIR/Corefile" <<EOF
+import $NODE_DIR/coredns.d/*.server
+
 .:53 {
     bind $REAL_NODE_IP
     errors

@@ -3,6 +3,7 @@
 //	nettest serve [PORT]        HTTP server (default 8080): answers "hello from <hostname>", logs each request
 //	nettest get URL             prints the body of a GET (exit 1 on failure)
 //	nettest resolve NAME        prints the addresses NAME resolves to (through the pod's /etc/resolv.conf)
+//	nettest lookup SERVER NAME  asks the DNS server SERVER (host:port) for NAME's addresses, prints them
 //	nettest connect HOST:PORT   opens a TCP connection (3 s timeout), prints "connected" (exit 1 on failure)
 //	nettest whoami              asks the API server in-cluster (kubernetes.default.svc, the pod's ServiceAccount
 //	                            token, TLS verified against the pod's CA bundle) who it is; prints the username
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fail("usage: nettest serve [PORT] | get URL | resolve NAME | connect HOST:PORT | whoami")
+		fail("usage: nettest serve [PORT] | get URL | resolve NAME | lookup SERVER NAME | connect HOST:PORT | whoami")
 	}
 	arg := func(i int, what string) string {
 		if len(os.Args) <= i {
@@ -45,6 +46,20 @@ func main() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		addrs, err := net.DefaultResolver.LookupHost(ctx, arg(2, "NAME"))
+		if err != nil {
+			fail(err.Error())
+		}
+		for _, a := range addrs {
+			fmt.Println(a)
+		}
+	case "lookup":
+		server := arg(2, "SERVER")
+		resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, network, server)
+		}}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		addrs, err := resolver.LookupHost(ctx, arg(3, "NAME"))
 		if err != nil {
 			fail(err.Error())
 		}
