@@ -20,6 +20,8 @@ phase "images build" bash scripts/images/build.sh >"$logs/images.log" 2>&1 &
 images=$!
 # the real node (kubelet, kube-proxy, CoreDNS, kube-router) for the tests that need containers to run
 phase "real node build" bash scripts/cluster/node-build.sh
+# local-path-provisioner for the persistent-home test (scripts/storage)
+phase "storage build" bash scripts/storage/build.sh >/dev/null
 # the ingress controller (Traefik) that routes the portal and session hosts in the tests
 phase "Traefik build" bash scripts/ingress/build.sh
 # Argo CD (application controller + repo server) for the GitOps test
