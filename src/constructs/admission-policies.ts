@@ -18,7 +18,7 @@
  * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
 import { Manifest, describeManifest } from './manifest.js';
-import { LABEL_PREFIX, Labels, MANAGED_BY } from './names.js';
+import { API_GROUP, LABEL_PREFIX, Labels, MANAGED_BY } from './names.js';
 import { podSpecOf } from './pod-security.js';
 
 type Json = Record<string, any>;
@@ -505,6 +505,9 @@ export const PORTAL_SCOPE_POLICY = `${MANAGED_BY}-portal-scope`;
  * may write namespaced objects only in its own namespace, in namespaces of its environments and in its session
  * namespaces (`component` label, and `portal.name` such that `<portal.name>-ui` is its namespace); the namespaces it
  * creates, changes or deletes are session namespaces of its own, enforcing Pod Security `baseline` or `restricted`.
+ * Of WorkshopEnvironments it writes only those of its own portal: their status, and their drain finalizer
+ * (runtime/drain.ts) — never their spec, labels, annotations, owners or another finalizer, so that the `patch`
+ * its ClusterRole needs for the finalizer does not let it change what another portal's runtime creates.
  * Events are exempt: the portal records session phases as Events in `default`.
  */
 export function portalScopePolicy(): Manifest {
@@ -534,6 +537,7 @@ export function portalScopePolicy(): Manifest {
       variables: [
         { name: 'portalNamespace', expression: 'request.userInfo.username.split(":")[2]' },
         { name: 'isNamespace', expression: 'request.resource.group == "" && request.resource.resource == "namespaces"' },
+        { name: 'isEnvironment', expression: `request.resource.group == ${lit(API_GROUP)} && request.resource.resource == "workshopenvironments"` },
       ],
       validations: [
         {
@@ -557,9 +561,32 @@ export function portalScopePolicy(): Manifest {
             `not namespace '" + oldObject.metadata.name + "'"`,
           reason: 'Forbidden',
         },
+        {
+          expression: `!variables.isEnvironment || (request.operation == "UPDATE" && ${labelOf('oldObject', Labels.PORTAL)} + "-ui" == variables.portalNamespace && ` +
+            `((has(request.subResource) && request.subResource == "status") || (has(object.spec) == has(oldObject.spec) && (!has(object.spec) || object.spec == oldObject.spec) && ` +
+            `${unchanged('labels')} && ${unchanged('annotations')} && ${unchanged('ownerReferences')} && ` +
+            `${sameBut('object', 'oldObject', DRAIN_FINALIZER)} && ${sameBut('oldObject', 'object', DRAIN_FINALIZER)})))`,
+          messageExpression: `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may change only the status and the ` +
+            `${DRAIN_FINALIZER} finalizer of its own portal's WorkshopEnvironments, not " + request.operation + " " + ` +
+            `(has(request.subResource) && request.subResource != "" ? request.subResource + " of " : "") + "WorkshopEnvironment '" + request.name + "'"`,
+          reason: 'Forbidden',
+        },
       ],
     },
   };
+}
+
+/** The finalizer the runtime holds WorkshopEnvironments with (runtime/drain.ts), the one the portal may change. */
+export const DRAIN_FINALIZER = `${API_GROUP}/drain`;
+
+/** CEL: `metadata.<field>` is the same in the old and the new object (absent in both, or equal). */
+function unchanged(field: string): string {
+  return `(has(object.metadata.${field}) == has(oldObject.metadata.${field}) && (!has(object.metadata.${field}) || object.metadata.${field} == oldObject.metadata.${field}))`;
+}
+
+/** CEL: every finalizer of `a` but `except` is one of `b`'s. */
+function sameBut(a: string, b: string, except: string): string {
+  return `(!has(${a}.metadata.finalizers) || ${a}.metadata.finalizers.all(f, f == ${lit(except)} || (has(${b}.metadata.finalizers) && f in ${b}.metadata.finalizers)))`;
 }
 
 /** The binding of the portal policy: everywhere (the policy's match condition picks the portals' requests). */

@@ -579,7 +579,8 @@ export class TrainingPortal extends Chart {
     const CRUD = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
     const cluster: PolicyRule[] = [
       // its own state: the environments it serves and the sessions it creates, allocates and ends
-      { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch'] },
+      // patch: the drain finalizer only (runtime/drain.ts), as the portal-scope admission policy holds it to
+      { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
       // the drain finalizer (src/runtime/drain.ts) on its own environments only, by name: an environment deleted
       // from git drains its learners' sessions before it goes

@@ -12,15 +12,16 @@
  * environment (wave 5) is gone. With `kubectl delete -f`, delete the WorkshopEnvironment first and wait
  * (`kubectl wait --for=delete`) before deleting its namespace.
  */
-import { API_GROUP, API_VERSION } from '../constructs/index.js';
+import { API_VERSION } from '../constructs/index.js';
+import { DRAIN_FINALIZER } from '../constructs/admission-policies.js';
 import { KubeClient, KubeError } from './kube-client.js';
 import { Logger } from './log.js';
 import { SessionStore } from './session-store.js';
 import { EndReason, WorkshopSession, isReserve, phaseOf } from './session.js';
 import { RuntimeState, WorkshopEnvironment } from './state.js';
 
-/** The finalizer the runtime holds on every environment of its portal. */
-export const DRAIN_FINALIZER = `${API_GROUP}/drain`;
+/** The finalizer the runtime holds on every environment of its portal (the only one the portal may change). */
+export { DRAIN_FINALIZER };
 
 /** An environment being deleted: it takes no new sessions (the allocator refuses) and makes no reserves. */
 export function isDraining(environment: WorkshopEnvironment): boolean {

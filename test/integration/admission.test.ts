@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 import {
-  API_VERSION, AdmissionRule, Budget, CompiledBlueprint, INGRESS_DOMAIN_ANNOTATION, Labels, RESERVED_HOSTS_ANNOTATION, Manifest, SynthFile, TrainingPortal, Workshop,
+  API_VERSION, AdmissionRule, DRAIN_FINALIZER, Budget, CompiledBlueprint, INGRESS_DOMAIN_ANNOTATION, Labels, RESERVED_HOSTS_ANNOTATION, Manifest, SynthFile, TrainingPortal, Workshop,
   admissionPolicies, isSessionHost, reachesSocket, synthesize,
 } from '../../src/constructs/index.js';
 import { KubeClient, KubeError, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
@@ -452,5 +452,33 @@ describe("the portal's ServiceAccount stays in its own namespaces, even with clu
     };
     expect(await remove(VICTIM)).toContain(`may change or delete only its own session namespaces, not namespace '${VICTIM}'`);
     expect(await remove(B)).toBeUndefined();
+  });
+
+  test("of WorkshopEnvironments it changes only its own portal's status and drain finalizer, not what they make", async () => {
+    const own = (await admin.get<Manifest>(API_VERSION, 'WorkshopEnvironment', GUARDED))!;
+    const foreignName = `${PORTAL}-foreign`;
+    await admin.apply({ apiVersion: own.apiVersion, kind: own.kind, metadata: { name: foreignName, labels: { ...own.metadata.labels, [Labels.PORTAL]: 'other' } }, spec: own.spec });
+    const patch = async (name: string, body: unknown, subresource = '') => {
+      try {
+        await portal.request('PATCH', `${portal.pathFor(API_VERSION, 'WorkshopEnvironment', name)}${subresource}`, {
+          body, contentType: 'application/merge-patch+json', query: { dryRun: 'All' },
+        });
+        return undefined;
+      } catch (error) {
+        return (error as Error).message;
+      }
+    };
+    // what the runtime does: hold and release its environments, report on them
+    expect(await patch(GUARDED, { metadata: { finalizers: [DRAIN_FINALIZER] } })).toBeUndefined();
+    expect(await patch(GUARDED, { status: { phase: 'Running' } }, '/status')).toBeUndefined();
+    // the attacks: change what its own environment makes, relabel it, add another finalizer; touch another portal's
+    const refusal = (name: string, subresource = '') => `[portal-scope]: the portal's ServiceAccount system:serviceaccount:${PORTAL}-ui:training-portal ` +
+      `may change only the status and the ${DRAIN_FINALIZER} finalizer of its own portal's WorkshopEnvironments, not UPDATE ${subresource}WorkshopEnvironment '${name}'`;
+    expect(await patch(GUARDED, { spec: { pool: { capacity: 99 } } })).toContain(refusal(GUARDED));
+    expect(await patch(GUARDED, { metadata: { labels: { [Labels.PORTAL]: 'other' } } })).toContain(refusal(GUARDED));
+    expect(await patch(GUARDED, { metadata: { finalizers: [DRAIN_FINALIZER, 'example.com/hold'] } })).toContain(refusal(GUARDED));
+    expect(await patch(foreignName, { metadata: { finalizers: [DRAIN_FINALIZER] } })).toContain(refusal(foreignName));
+    expect(await patch(foreignName, { status: { phase: 'Stopped' } }, '/status')).toContain(refusal(foreignName, 'status of '));
+    await admin.delete(API_VERSION, 'WorkshopEnvironment', foreignName);
   });
 });
