@@ -98,6 +98,14 @@ export interface SessionTemplateOptions extends SessionNamespaceOptions {
    * @default - none
    */
   readonly env?: Record<string, string>;
+  /**
+   * A PersistentVolumeClaim of this size for the learner's home (`workshop-home`, /home/workshop), so that work
+   * survives a restart of the workshop pod; it goes with the session.
+   * @default - an emptyDir: the home lasts as long as the pod
+   */
+  readonly storage?: string;
+  /** The StorageClass of the home's claim. @default - the cluster's default StorageClass */
+  readonly storageClass?: string;
 }
 
 export interface SessionTemplateProps extends SessionTemplateOptions {
@@ -192,6 +200,10 @@ export class SessionTemplate extends TemplateChart {
     const cpu = props.workshopCpu ?? '500m';
     checkQuantity(this.node.path, 'workshopMemory', memory);
     checkQuantity(this.node.path, 'workshopCpu', cpu);
+    if (props.storage !== undefined) checkQuantity(this.node.path, 'storage', props.storage);
+    if (props.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.storageClass)) {
+      throw new Error(`${this.node.path}: 'storageClass' (${JSON.stringify(props.storageClass)}) must be the name of a StorageClass (a DNS-1123 subdomain)`);
+    }
 
     checkSessionPolicy(this.node.path, 'securityPolicy', props.securityPolicy);
     this.primaryNamespace = new SessionNamespace(this, 'Namespace', { ...props, name: variable('session_namespace'), primary: true });
@@ -288,8 +300,22 @@ export class SessionTemplate extends TemplateChart {
         ],
       }),
     });
+    const homeClaim = `${variable('session_name')}-home`;
+    if (props.storage !== undefined) {
+      // D (issue 11): the learner's home on a claim of its own, owned by the session like the rest here
+      new ApiObject(this, 'Home', {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: inEnvironment(homeClaim),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: props.storage } },
+          ...(props.storageClass ? { storageClassName: props.storageClass } : {}),
+        },
+      });
+    }
     this._volumes.push(
-      { name: 'workshop-home', emptyDir: {} },
+      props.storage !== undefined ? { name: 'workshop-home', persistentVolumeClaim: { claimName: homeClaim } } : { name: 'workshop-home', emptyDir: {} },
       { name: 'workshop-dashboard', configMap: { name: names.configMap } },
       { name: 'workshop-agent', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
       { name: 'workshop-content', emptyDir: {} },
