@@ -103,19 +103,20 @@ export function mapEnv(session: Fields): Record<string, string> | undefined {
 }
 
 /** Maps `spec.session.resources`: the memory of the workshop container. */
-export function mapResources(session: Fields): string | undefined {
+export function mapResources(session: Fields): { memory?: string; storage?: string } {
   const resources = session.child('resources');
-  if (!resources) return undefined;
+  if (!resources) return {};
   const memory = resources.string('memory');
-  resources.unsupported('storage', "the learner's home is the pod's own storage (an emptyDir); there is no persistent volume per session");
-  resources.unsupported('volume', "the learner's home is the pod's own storage (an emptyDir)");
+  const storage = resources.string('storage');
+  resources.unsupported('volume', "the learner's home is the library's (an emptyDir, or a claim of its own with `storage`); an existing volume cannot be mounted there");
   resources.finish();
-  if (memory === undefined) return undefined;
-  if (!isQuantity(memory)) {
-    resources.report.unsupported(resources.resource, resources.pathOf('memory'), memory, 'not a Kubernetes quantity such as 1Gi');
+  const quantity = (field: string, value: string | undefined) => {
+    if (value === undefined) return undefined;
+    if (isQuantity(value)) return value;
+    resources.report.unsupported(resources.resource, resources.pathOf(field), value, 'not a Kubernetes quantity such as 1Gi');
     return undefined;
-  }
-  return memory;
+  };
+  return { memory: quantity('memory', memory), storage: quantity('storage', storage) };
 }
 
 /** Fields of spec.session the library has no equivalent for. */

@@ -46,7 +46,9 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
 
   const session = spec.child('session') ?? new Fields({}, 'spec.session', resource.label, report);
   const isolation = readIsolation(session, model);
-  const memory = mapResources(session);
+  const { memory, storage } = mapResources(session);
+  props.storage = storage && new Commented(storage,
+    "Educates' session.resources.storage: the learner's home is a claim of this size, of the cluster's default StorageClass");
   const env = mapEnv(session);
   const applications = mapApplications(session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report), isolation.kubernetesAccess);
   mapIngresses(session, model, []);

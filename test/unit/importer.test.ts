@@ -98,7 +98,7 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(fields(unsupported)).toEqual([
       'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline',
       'spec.workshop.packages', 'spec.environment.assets', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
-      'spec.session.resources.storage', 'spec.session.applications.vcluster', 'spec.session.applications.webdav',
+      'spec.session.applications.vcluster', 'spec.session.applications.webdav',
       'spec.session.applications.console.vendor', 'spec.session.ingresses[0]', 'spec.session.ingresses[1].path',
       'spec.session.ingresses[1].headers', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.patches',
       'spec.session.objects[1]', 'spec.request.objects[0]', 'spec.spec-typo',
@@ -125,7 +125,9 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(source).toContain("labVirtualClusters.session.addRoute({ name: 'docs', port: 8000 });");
     expect(source).toContain("registerKind('kappctrl.k14s.io/v1alpha1', 'App', { resource: 'apps', namespaced: true });");
     // and the header lists what was left out
-    expect(source).toContain(' * Not carried over (21):');
+    expect(source).toContain(' * Not carried over (20):');
+    // the home's size carries over as a claim of its own
+    expect(source).toContain("  storage: '5Gi',");
     expect(source).toContain(' * - Workshop lab-virtual-clusters: spec.session.applications.webdav: cdk8s-workshops has no WebDAV server;');
   });
 
