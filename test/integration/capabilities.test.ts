@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startDashboard } from '../../src/dashboard/index.js';
+import { createLocalAgent, serveAgent } from '../../src/dashboard/agent/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
@@ -446,6 +447,69 @@ describe('analytics events of the page', () => {
     expect(((await text.json()) as { message: string }).message).toBe("'data.text' is not a field of Terminal/Input (its fields: terminal, keystrokes)");
     const anonymous = await fetch(`${dashboard.url}/session/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Workshop/Load"}' });
     expect(anonymous.status).toBe(401);
+    await context.close();
+  });
+});
+
+describe('as in the workshop pod: the learner\'s side behind the agent\'s socket', () => {
+  const POD_SESSION = 'caps-w01-s002';
+  let podHome: string;
+  let agentServer: Awaited<ReturnType<typeof serveAgent>>;
+  let learnerAgent: ReturnType<typeof createLocalAgent>;
+  let podDashboard: Awaited<ReturnType<typeof startDashboard>>;
+
+  beforeAll(async () => {
+    podHome = path.join(workDir, 'pod-home');
+    fs.mkdirSync(podHome);
+    const socket = path.join(workDir, 'agent.sock');
+    // the learner's process, its own agent server (in the pod: the `workshop` container, uid 1001)
+    learnerAgent = createLocalAgent({ homeDir: podHome, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, shell: '/bin/sh' });
+    agentServer = await serveAgent(learnerAgent, socket);
+    const configFile = path.join(workDir, 'pod-dashboard.json');
+    fs.writeFileSync(configFile, JSON.stringify({
+      workshop: { name: 'caps-w01', title: 'Capabilities' }, content: {}, capabilities: ['terminal', 'files', 'registry'],
+      tabs: [{ name: 'Terminal', url: 'terminal:1' }], routes: [],
+      settings: { terminal: { sessions: ['1'] }, files: { directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: UPLOAD_LIMIT } },
+    }));
+    podDashboard = await startDashboard({
+      sessionName: POD_SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'), configFile, host: '127.0.0.1', port: 0, agentSocket: socket,
+      insecureCookies: true, logLevel: 'warn',
+    });
+    portal.addSession({ name: POD_SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(podDashboard.url).origin] });
+  });
+
+  afterAll(async () => {
+    await podDashboard?.close();
+    await agentServer?.close();
+    await learnerAgent?.close(); // its terminal's shell
+  });
+
+  test('uploads and the registry\'s Docker config go through the socket, and an oversized upload leaves nothing', async () => {
+    // written at start, by the agent
+    expect(JSON.parse(fs.readFileSync(path.join(podHome, '.docker/config.json'), 'utf8')).auths[registry.host]).toEqual({ auth: process.env.REGISTRY_AUTH_TOKEN });
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${portal.url}/login?user=alice&next=/accounts/login/`);
+    await page.goto(podDashboard.url);
+    await page.waitForSelector('#page');
+    const cookie = (await context.cookies(podDashboard.url)).map((c) => `${c.name}=${c.value}`).join('; ');
+    const upload = (name: string, bytes: number) => {
+      const form = new FormData();
+      form.append('path', name);
+      form.append('file', new Blob([Buffer.alloc(bytes, 7)]), 'x.bin');
+      return fetch(`${podDashboard.url}/upload/file`, { method: 'POST', body: form, headers: { cookie } });
+    };
+    const ok = await upload('in/ok.bin', 1000);
+    expect(await ok.json()).toEqual({ uploaded: [{ path: 'in/ok.bin', size: 1000 }] });
+    expect(fs.statSync(path.join(podHome, 'uploads/in/ok.bin')).size).toBe(1000);
+    const big = await upload('in/big.bin', UPLOAD_LIMIT * 4);
+    expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({ error: 'too_large', message: "'in/big.bin' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)" });
+    expect(fs.readdirSync(path.join(podHome, 'uploads/in'))).toEqual(['ok.bin']);
+    const escape = await upload('../../escaped.bin', 10);
+    expect(escape.status).toBe(400);
+    expect(fs.existsSync(path.join(workDir, 'escaped.bin'))).toBe(false);
     await context.close();
   });
 });
