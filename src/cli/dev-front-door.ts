@@ -51,6 +51,11 @@ export interface FrontDoorOptions {
   readonly portalUrl: string;
   /** A named session (the page names it); otherwise "your session". */
   readonly session?: string;
+  /**
+   * Where a request goes by its Host header (`--session-hosts`: `<session>.localhost:<port>` to that session's own
+   * dashboard command), before the single target; `undefined`: not routed.
+   */
+  readonly route?: (host: string) => string | undefined;
 }
 
 const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -201,15 +206,18 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
     else res.destroy();
   });
+  const routed = (request: http.IncomingMessage) => options.route?.(String(request.headers.host ?? '')) ?? target;
   const server = http.createServer((request, response) => {
-    if (target) return proxy.web(request, response, { target });
+    const to = routed(request);
+    if (to) return proxy.web(request, response, { target: to });
     if (request.url === '/favicon.ico') return response.writeHead(204).end();
     const healthz = request.url?.split('?')[0] === '/healthz';
     response.writeHead(503, { 'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
     response.end(healthz ? JSON.stringify(state) : html);
   });
   server.on('upgrade', (request, socket, head) => {
-    if (target) proxy.ws(request, socket, head, { target });
+    const to = routed(request);
+    if (to) proxy.ws(request, socket, head, { target: to });
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

@@ -2,10 +2,11 @@
  * docs/local-loop.md "The examples as a learner, on this machine", run as written: the block is read from the doc
  * (so doc and test cannot drift) and run by bash in this checkout, with only its first line's state folder and
  * ports replaced by a fresh folder and free ports. It starts its own control plane (up.sh), deploys dist/, runs the
- * portal and `workshops sessions dashboard --portal labs --content examples`. Then, in Chromium, a learner presses
- * Start and gets a dashboard with her workshop's instructions and a working terminal (whose kubectl is set to her
- * namespace, under a "local development" banner); the next learner's session of another workshop is served that
- * workshop's pages; and a dashboard that cannot start keeps its port and says why on the waiting page.
+ * portal and `workshops sessions dashboard --portal labs --content examples --session-hosts`. Then, in Chromium, a
+ * learner presses Start and gets a dashboard with her workshop's instructions and a working terminal (whose kubectl
+ * is set to her namespace, under a "local development" banner) at http://<session>.localhost:<port>/; a second
+ * learner at the same time gets her own, of her own workshop; and a dashboard that cannot start keeps its port and
+ * says why on the waiting page.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -54,8 +55,10 @@ beforeAll(async () => {
   // its own process group, so that the portal it starts in the background ends with it
   shell = spawn('bash', ['-c', lines.join('\n')], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   output = new Output('the documented commands', shell);
-  await output.line("waiting for a learner's session in portal 'labs'", { timeoutMs: 300_000 });
+  await output.line("serving every learner's session at http://<session>.localhost:", { timeoutMs: 300_000 });
   kubeconfig = path.join(stateDir, 'cluster', 'kubeconfig');
+  // the portal, started in the background just before, answers a moment later
+  await waitFor('the portal to answer', async () => (await fetch(`${portalUrl}/healthz`)).ok, 120_000);
   browser = await launchBrowser();
 }, 330_000);
 
@@ -93,18 +96,23 @@ async function startWorkshop(page: Page, title: string, firstWords: string): Pro
   const from = output.length;
   const started = Date.now();
   await page.locator('li.card', { hasText: title }).getByRole('button', { name: 'Start workshop' }).click();
-  await page.waitForURL(`${dashboardUrl}/`, { timeout: 90_000 });
+  // each session on a host of its own: http://<session>.localhost:<port>/ (Chromium resolves *.localhost to loopback)
+  await page.waitForURL(new RegExp(`^http://[a-z0-9-]+\\.localhost:${new URL(dashboardUrl).port}/$`), { timeout: 90_000 });
   await page.locator('.page-body').getByText(firstWords).first().waitFor({ timeout: 60_000 });
   await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor({ timeout: 30_000 });
   const ms = Date.now() - started;
-  const line = await output.line(/^dashboard of session \S+ at /, { from });
-  return { session: /^dashboard of session (\S+) /.exec(line)![1], ms };
+  const session = new URL(page.url()).hostname.split('.')[0];
+  await output.line(`dashboard of session ${session} at `, { from });
+  return { session, ms };
 }
+
+let first: { page: Page; session: string; close: () => Promise<void> };
 
 test('the documented commands, as written, give a learner a dashboard with instructions and a working terminal', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   const { session, ms } = await startWorkshop(page, 'Hello, Terminal', 'This is the session dashboard');
+  first = { page, session, close: () => context.close() };
   process.stdout.write(`local loop: Start -> dashboard with instructions and a connected terminal in ${ms} ms\n`);
 
   // the action runs in the terminal, with the session's values
@@ -117,12 +125,9 @@ test('the documented commands, as written, give a learner a dashboard with instr
   const banner = page.locator('#local-dev-banner');
   await expect(banner.isVisible()).resolves.toBe(true);
   await expect(banner.textContent()).resolves.toMatch(new RegExp(`^Local development: terminals are shells on this machine .*namespace ${session}$`));
-  await context.close();
-  await workshops(['sessions', 'terminate', session], { env: { KUBECONFIG: kubeconfig } });
-  await output.line(`dashboard of session ${session} stopped`);
 });
 
-test("the next learner's session, of another workshop, is served that workshop's own instructions", async () => {
+test("a second learner at the same time gets her own session's dashboard, of her own workshop; the first keeps hers", async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
   // the first words of examples/k8s-fundamentals/workshop/content/_index.md, not hello-terminal's
@@ -131,15 +136,24 @@ test("the next learner's session, of another workshop, is served that workshop's
   expect(session).toMatch(/^labs-k8s-fundamentals-/);
   await expect(page.locator('.page-body').textContent()).resolves.not.toContain('This is the session dashboard');
   await typeInTerminal(page, 'echo typed-$((6*7))', 'typed-42');
+  // the first learner's dashboard is still hers, and still works
+  await typeInTerminal(first.page, 'echo still-$((40+2))', 'still-42');
+  await expect(first.page.locator('.page-body').textContent()).resolves.toContain('This is the session dashboard');
   await context.close();
+
+  // a session that ends takes its dashboard with it; the others stay
+  await first.close();
+  await workshops(['sessions', 'terminate', first.session], { env: { KUBECONFIG: kubeconfig } });
+  await output.line(`dashboard of session ${first.session} stopped`);
 });
 
 test('a dashboard that cannot start keeps its port; the waiting page, in the portal style, says why and stops spinning', async () => {
   // a reserve of container-builds, whose content comes from git (not reachable here) and no --content is given
-  const list = await workshops(['sessions', 'list', '--portal', 'labs', '-o', 'json'], { env: { KUBECONFIG: kubeconfig } });
-  const reserve = (JSON.parse(list.stdout) as Array<{ name: string; environment: string; phase: string }>)
-    .find((s) => s.environment === 'labs-container-builds' && s.phase === 'Ready');
-  expect(reserve).toBeDefined();
+  const reserve = await waitFor('a ready reserve of container-builds', async () => {
+    const list = await workshops(['sessions', 'list', '--portal', 'labs', '-o', 'json'], { env: { KUBECONFIG: kubeconfig } });
+    return (JSON.parse(list.stdout) as Array<{ name: string; environment: string; phase: string }>)
+      .find((s) => s.environment === 'labs-container-builds' && s.phase === 'Ready');
+  }, 120_000);
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'sessions', 'dashboard', reserve!.name, '--port', String(port), '--portal-url', portalUrl], {
     env: { ...process.env, NODE_OPTIONS: '', KUBECONFIG: kubeconfig, TMPDIR: workDir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],

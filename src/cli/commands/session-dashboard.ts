@@ -8,10 +8,11 @@
  * the dashboard on 127.0.0.1 against a portal run locally (README "Run the portal locally": its
  * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
  */
+import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { API_VERSION, Labels } from '../../constructs/names.js';
 import { workshopPodNames } from '../../constructs/session-template.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
@@ -154,6 +155,7 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
   // portal may send the learner here before the dashboard is up) and forwards to the session's dashboard while
   // there is one. Closing the port between the two left a moment in which the learner's redirect was refused.
   const door = await frontDoor({ host: options.host, port: options.port, portalUrl, session: name });
+  if (name) say(`serving session ${name} on ${door.url}/ (a waiting page until its dashboard runs)`);
   // Loading the dashboard's modules takes a moment: do it while waiting for the learner, not after she arrives.
   void import('../../dashboard/index.js').catch(() => undefined);
   let failed: { session: string; failures: number } | undefined;
@@ -189,6 +191,117 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
       }
     }
   } finally {
+    await door.close();
+  }
+}
+
+/** The session a `<session>.localhost[:port]` Host header names, if it looks like one. */
+export function sessionOfHost(host: string): string | undefined {
+  const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.localhost(:\d+)?$/i.exec(host);
+  return match ? match[1].toLowerCase() : undefined;
+}
+
+/**
+ * `--session-hosts`: every learner's session at once, each at `http://<session>.localhost:<port>` (browsers resolve
+ * `*.localhost` to this machine; the portal is started with PORTAL_DEV_SESSION_URL=http://{session}.localhost:<port>).
+ * Each session gets its own `workshops sessions dashboard <session>` child process on a loopback port of its own
+ * (its own environment, home, kubeconfig and waiting page), and this port forwards by Host header. A child ends
+ * with its session; a session that appears gets one within a fraction of a second.
+ */
+export async function runSessionHosts(options: SessionDashboardOptions, argv: { context?: string }): Promise<void> {
+  const portalUrl = checkUrl('--portal-url', options.portalUrl);
+  if (options.content) contentChoice(options.content);
+  const say = (why: string) => process.stderr.write(`${why}\n`);
+  const children = new Map<string, { child: ChildProcess; url?: string }>();
+  const door = await frontDoor({
+    host: options.host, port: options.port, portalUrl,
+    route: (host) => {
+      const session = sessionOfHost(host);
+      return session ? children.get(session)?.url : undefined;
+    },
+  });
+  say(`serving every learner's session at http://<session>.localhost:${new URL(door.url).port}/: start the portal with ` +
+    `PORTAL_DEV_SESSION_URL=http://{session}.localhost:${new URL(door.url).port} (Ctrl-C stops)`);
+  // A spare child is started ahead, its modules loaded, waiting on stdin for the name of the session it is to
+  // serve: a learner's Start then costs no process start.
+  type Child = { child: ChildProcess; url?: string };
+  let spare: Child | undefined;
+  const startChild = (): Child => {
+    const args = [process.argv[1], 'sessions', 'dashboard', '--session-from-stdin', '--port', '0', '--host', '127.0.0.1', '--portal-url', portalUrl,
+      '--wait', String(options.wait)];
+    if (options.portalApiUrl) args.push('--portal-api-url', options.portalApiUrl);
+    if (options.content) args.push('--content', path.resolve(options.content));
+    if (options.kubeconfig) args.push('--kubeconfig', options.kubeconfig);
+    if (argv.context) args.push('--context', argv.context);
+    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
+    const entry: Child = { child };
+    const lines = (stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) => {
+      let buffered = '';
+      stream.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        let end: number;
+        while ((end = buffered.indexOf('\n')) >= 0) {
+          const line = buffered.slice(0, end);
+          buffered = buffered.slice(end + 1);
+          const serving = /^serving session \S+ on (http:\/\/\S+?)\/? /.exec(line);
+          if (serving) entry.url = serving[1];
+          out.write(`${line}\n`);
+        }
+      });
+    };
+    lines(child.stdout!, process.stdout);
+    lines(child.stderr!, process.stderr);
+    child.once('exit', () => {
+      for (const [session, e] of children) if (e === entry) children.delete(session);
+      if (spare === entry) spare = undefined;
+    });
+    return entry;
+  };
+  const spawnFor = (session: string) => {
+    const entry = spare && spare.child.exitCode === null ? spare : startChild();
+    spare = undefined;
+    children.set(session, entry);
+    entry.child.stdin!.end(`${session}\n`);
+  };
+  const keepSpare = () => {
+    if (!spare) spare = startChild();
+  };
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    while (!stopped) {
+      try {
+        const client = await connect(options.kubeconfig);
+        try {
+          while (!stopped) {
+            const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
+              labelSelector: options.portal ? `${Labels.PORTAL}=${options.portal}` : undefined,
+            });
+            for (const s of sessions) {
+              if (s.status?.user && !ENDED_PHASES.has(s.status.phase ?? '') && !children.has(s.metadata.name)) spawnFor(s.metadata.name);
+            }
+            keepSpare();
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
+        } finally {
+          await client.close();
+        }
+      } catch (error) {
+        say(`error: ${(error as Error).message} (trying again in 2 s)`);
+        door.show({ status: 'failed', error: (error as Error).message, failures: 1, retryAt: new Date(Date.now() + 2000).toISOString() });
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await Promise.all([...children.values(), ...(spare ? [spare] : [])].map(({ child }) => new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    })));
     await door.close();
   }
 }
@@ -386,5 +499,22 @@ export function sessionDashboardCommand(): Command {
       'a folder of workshop folders (such as examples/) serves each session the folder named as its workshop')
     .option('--wait <seconds>', 'with a session name: how long to wait for it to be created (without one, the command waits for learners until Ctrl-C)', parseSeconds, 600)
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config); also given to the terminals')
-    .action(async (session: string | undefined, options: SessionDashboardOptions) => runSessionDashboard(session, options));
+    .option('--session-hosts', "without a session name: serve every learner's session at once, each at http://<session>.localhost:<port> " +
+      '(start the portal with PORTAL_DEV_SESSION_URL=http://{session}.localhost:<port>)')
+    .addOption(new Option('--session-from-stdin', 'the session name comes on stdin (the spare children of --session-hosts)').hideHelp())
+    .action(async (session: string | undefined, options: SessionDashboardOptions & { sessionHosts?: boolean; sessionFromStdin?: boolean }) => {
+      if (options.sessionHosts && session) throw new CliError('--session-hosts serves every session: leave out the session name');
+      if (options.sessionFromStdin) {
+        void import('../../dashboard/index.js').catch(() => undefined);
+        const named = await new Promise<string>((resolve) => {
+          let text = '';
+          process.stdin.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+          process.stdin.once('end', () => resolve(text.trim()));
+        });
+        if (!named) return undefined;
+        return runSessionDashboard(named, options);
+      }
+      if (options.sessionHosts) return runSessionHosts(options, { context: contextChoice() });
+      return runSessionDashboard(session, options);
+    });
 }
