@@ -11,7 +11,7 @@ die() { log "ERROR: $*"; exit 1; }
 CACHE_ROOT="${CDK8S_WORKSHOPS_CACHE:-$HOME/.cache/cdk8s-workshops}"
 
 # The images this project builds, in build order (the base first: the others are FROM it).
-IMAGES="base portal dashboard hello-web docker-daemon registry editor"
+IMAGES="base portal dashboard hello-web docker-daemon registry editor console"
 # Where each goes in a registry: <registry>/<repository>:<tag>. The portal's and dashboard's repositories are the
 # ones DEFAULT_PORTAL_IMAGE and DEFAULT_WORKSHOP_IMAGE name (src/constructs); hello-web is the image the
 # k8s-fundamentals example runs, at the tag it names; docker-daemon and registry are what the Docker and
