@@ -25,6 +25,7 @@ describe('imageRegistry', () => {
     expect(imagesOf([...session, ...portal])).toEqual([
       '$(session_name)/dashboard 127.0.0.1:5000/mirror/cdk8s-workshops/session-dashboard:0.1.0',
       '$(session_name)/docker 127.0.0.1:5000/mirror/cdk8s-workshops/docker-daemon:0.1.0',
+      '$(session_name)/workshop 127.0.0.1:5000/mirror/cdk8s-workshops/session-dashboard:0.1.0',
       'registry/registry 127.0.0.1:5000/mirror/cdk8s-workshops/registry:0.1.0',
       'training-portal/portal 127.0.0.1:5000/mirror/cdk8s-workshops/training-portal:0.1.0',
     ]);
@@ -36,6 +37,7 @@ describe('imageRegistry', () => {
     expect(imagesOf(session)).toEqual([
       '$(session_name)/dashboard ghcr.io/cdk8s-workshops/session-dashboard:0.1.0',
       '$(session_name)/docker docker:27.5.1-dind',
+      '$(session_name)/workshop ghcr.io/cdk8s-workshops/session-dashboard:0.1.0',
       'registry/registry registry:2.8.3',
     ]);
   });
@@ -43,7 +45,7 @@ describe('imageRegistry', () => {
   test('an image set on a construct still wins over imageRegistry', () => {
     const app = new WorkshopApp({ imageRegistry: 'registry.example.com', outdir: '/tmp/unused' });
     const workshop = new Workshop(app, 'w', { title: 'T', description: 'D', workshopImage: 'example.org/own/dashboard:1' });
-    expect(imagesOf(resolveWorkshop(workshop).sessionObjects)).toEqual(['$(session_name)/dashboard example.org/own/dashboard:1']);
+    expect(imagesOf(resolveWorkshop(workshop).sessionObjects)).toEqual(['$(session_name)/dashboard example.org/own/dashboard:1', '$(session_name)/workshop example.org/own/dashboard:1']);
   });
 
   test.each([
