@@ -15,9 +15,9 @@
  * Delivery is in the background with bounded retries and a bounded queue: a slow or broken webhook never holds
  * up a learner.
  */
-import { Labels, Manifest } from '../constructs/index.js';
-import { Informer, Logger, SessionRuntime, WorkshopEnvironment, WorkshopSession, phaseOf } from '../runtime/index.js';
-import { PortalInfo } from './views.js';
+import { Labels, type Manifest } from '../constructs/index.js';
+import { Informer, type Logger, phaseOf, type SessionRuntime, type WorkshopEnvironment, type WorkshopSession } from '../runtime/index.js';
+import type { PortalInfo } from './views.js';
 
 export interface AnalyticsEvent {
   readonly name: string;
@@ -148,14 +148,17 @@ export class Analytics {
 
   /** Sends an event about a session (its user, environment, workshop and webhook filled in). */
   public emitForSession(name: string, session: WorkshopSession, data: Record<string, unknown> = {}): void {
-    this.emit({
-      name,
-      user: session.status?.user,
-      session: session.metadata.name,
-      environment: session.spec.environment,
-      workshop: session.spec.workshop,
-      data,
-    }, session.status?.request?.analyticsUrl);
+    this.emit(
+      {
+        name,
+        user: session.status?.user,
+        session: session.metadata.name,
+        environment: session.spec.environment,
+        workshop: session.spec.workshop,
+        data,
+      },
+      session.status?.request?.analyticsUrl,
+    );
   }
 
   private remember(session: WorkshopSession, before: SeenSession | undefined): SeenSession {
@@ -179,7 +182,8 @@ export class Analytics {
     const before = this.seen.get(session.metadata.name);
     if (type === 'DELETED') {
       this.seen.delete(session.metadata.name);
-      if (!before?.ending && !before?.vanished && !ENDING.has(phaseOf(session))) this.leaderEmits('Session/Vanished', session, { phase: phaseOf(session) });
+      if (!before?.ending && !before?.vanished && !ENDING.has(phaseOf(session)))
+        this.leaderEmits('Session/Vanished', session, { phase: phaseOf(session) });
       if (session.status?.user) this.leaderEmits('Session/Deleted', session);
       return;
     }
@@ -231,7 +235,7 @@ export class Analytics {
     try {
       await informer.start();
     } catch (error) {
-      this.log.warn({ message: (error as Error).message }, 'cannot watch the portal\'s accounts: no User/Create|Delete events for them');
+      this.log.warn({ message: (error as Error).message }, "cannot watch the portal's accounts: no User/Create|Delete events for them");
       informer.stop();
       return;
     }
@@ -286,7 +290,8 @@ export class Analytics {
         // unreachable or timed out: try again
       }
       // no wait after the last attempt: it would only hold one of the four delivery slots
-      if (delivery.attempt + 1 < attempts) await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** delivery.attempt));
+      if (delivery.attempt + 1 < attempts)
+        await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 500) * 2 ** delivery.attempt));
     }
     if (!this.stopped) this.log.warn({ url: redact(delivery.url), attempts }, 'analytics webhook did not take an event; dropped it');
   }

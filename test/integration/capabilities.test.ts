@@ -16,13 +16,15 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startDashboard } from '../../src/dashboard/index.js';
+
 import { createLocalAgent, serveAgent } from '../../src/dashboard/agent/index.js';
+import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
-import { TestRegistry, freePort, startRegistry } from '../support/registry.js';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const SESSION = 'caps-w01-s001';
 const CONFIG_PASSWORD = 'config-password-for-capability-tests';
@@ -51,8 +53,13 @@ const sh = (command: string, args: string[], options: { cwd?: string; env?: Node
 function writeWorkshop(dir: string): void {
   fs.mkdirSync(path.join(dir, 'workshop/content'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'workshop/slides'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'workshop/slides/index.html'), '<!doctype html><html lang="en"><head><title>Deck</title></head><body><section><h1>Slide one: why pods</h1></section></body></html>');
-  fs.writeFileSync(path.join(dir, 'workshop/content/_index.md'), `---
+  fs.writeFileSync(
+    path.join(dir, 'workshop/slides/index.html'),
+    '<!doctype html><html lang="en"><head><title>Deck</title></head><body><section><h1>Slide one: why pods</h1></section></body></html>',
+  );
+  fs.writeFileSync(
+    path.join(dir, 'workshop/content/_index.md'),
+    `---
 title: Capabilities
 ---
 
@@ -67,7 +74,8 @@ directory: batch
 \`\`\`workshop:copy
 text: kubectl get pods
 \`\`\`
-`);
+`,
+  );
   fs.writeFileSync(path.join(dir, 'workshop/content/02-more.md'), '---\ntitle: More\nweight: 2\n---\n\nThe second page.\n');
 }
 
@@ -87,7 +95,12 @@ async function startRecorder(target: string): Promise<http.Server> {
       const headers = { ...req.headers } as Record<string, string>;
       delete headers.host;
       delete headers['content-length'];
-      const answer = await fetch(`${target}${req.url}`, { method: req.method, headers, body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : body, redirect: 'manual' });
+      const answer = await fetch(`${target}${req.url}`, {
+        method: req.method,
+        headers,
+        body: ['GET', 'HEAD'].includes(req.method ?? '') ? undefined : body,
+        redirect: 'manual',
+      });
       res.writeHead(answer.status, Object.fromEntries(answer.headers.entries()));
       res.end(Buffer.from(await answer.arrayBuffer()));
     });
@@ -112,7 +125,10 @@ beforeAll(async () => {
   home = path.join(workDir, 'home');
   fs.mkdirSync(path.join(home, '.docker'), { recursive: true });
   // the learner's own login elsewhere stays
-  fs.writeFileSync(path.join(home, '.docker/config.json'), JSON.stringify({ auths: { 'other.example.com': { auth: 'b3RoZXI6b3RoZXI=' } }, credsStore: '' }));
+  fs.writeFileSync(
+    path.join(home, '.docker/config.json'),
+    JSON.stringify({ auths: { 'other.example.com': { auth: 'b3RoZXI6b3RoZXI=' } }, credsStore: '' }),
+  );
   fs.mkdirSync(path.join(workDir, 'outside'));
   writeWorkshop(content);
 
@@ -120,24 +136,34 @@ beforeAll(async () => {
   gitPort = await freePort();
   // the session's values, as the workshop pod's environment has them (the session template sets them)
   Object.assign(process.env, {
-    GIT_USERNAME: GIT.username, GIT_PASSWORD: GIT.password, GIT_PORT: String(gitPort),
-    REGISTRY_HOST: registry.host, REGISTRY_AUTH_TOKEN: Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64'),
+    GIT_USERNAME: GIT.username,
+    GIT_PASSWORD: GIT.password,
+    GIT_PORT: String(gitPort),
+    REGISTRY_HOST: registry.host,
+    REGISTRY_AUTH_TOKEN: Buffer.from(`${REGISTRY.username}:${REGISTRY.password}`).toString('base64'),
   });
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'caps-w01', title: 'Capabilities' },
-    content: {},
-    capabilities: ['terminal', 'files', 'git', 'registry', 'slides'],
-    tabs: [{ name: 'Terminal', url: 'terminal:1' }, { name: 'Files', url: '/files/' }, { name: 'Slides', url: '/slides/' }],
-    routes: [{ name: 'git', host: `git-${SESSION}.workshops.test`, port: gitPort, authenticated: false }],
-    settings: {
-      terminal: { layout: 'default', sessions: ['1'] },
-      files: { directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: UPLOAD_LIMIT, maxUploadFiles: 3 },
-      git: { port: gitPort, repositories: path.join(workDir, 'git-repositories') },
-      registry: { secret: 'registry-credentials' },
-      slides: { directory: 'workshop/slides' },
-    },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'caps-w01', title: 'Capabilities' },
+      content: {},
+      capabilities: ['terminal', 'files', 'git', 'registry', 'slides'],
+      tabs: [
+        { name: 'Terminal', url: 'terminal:1' },
+        { name: 'Files', url: '/files/' },
+        { name: 'Slides', url: '/slides/' },
+      ],
+      routes: [{ name: 'git', host: `git-${SESSION}.workshops.test`, port: gitPort, authenticated: false }],
+      settings: {
+        terminal: { layout: 'default', sessions: ['1'] },
+        files: { directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: UPLOAD_LIMIT, maxUploadFiles: 3 },
+        git: { port: gitPort, repositories: path.join(workDir, 'git-repositories') },
+        registry: { secret: 'registry-credentials' },
+        slides: { directory: 'workshop/slides' },
+      },
+    }),
+  );
 
   portal = await startFakePortal();
   recorder = await startRecorder(portal.url);
@@ -203,7 +229,9 @@ describe('file uploads', () => {
     const [chooser] = await Promise.all([page.waitForEvent('filechooser'), single.click()]);
     await chooser.setFiles({ name: 'big.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1, 1) });
     await waitFor('the upload to fail', async () => (await single.getAttribute('data-state')) === 'failed');
-    expect(await single.locator('.action-status').innerText()).toBe("Could not upload: 'data/config.yaml' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)");
+    expect(await single.locator('.action-status').innerText()).toBe(
+      "Could not upload: 'data/config.yaml' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)",
+    );
     // the file that was there is untouched, and no partial file remains
     expect(fs.readFileSync(path.join(home, 'uploads/data/config.yaml'), 'utf8')).toBe(before);
     expect(fs.readdirSync(path.join(home, 'uploads/data'))).toEqual(['config.yaml']);
@@ -236,10 +264,13 @@ describe('file uploads', () => {
     test.each([
       ['../escaped.txt', "'path' (\"../escaped.txt\") must stay inside the upload directory: '..' is not allowed"],
       ['data/../../escaped.txt', "'path' (\"data/../../escaped.txt\") must stay inside the upload directory: '..' is not allowed"],
-      ['/tmp/escaped.txt', "'path' (\"/tmp/escaped.txt\") must be relative to the upload directory, not absolute"],
-      ['..\\escaped.txt', "'path' (\"..\\\\escaped.txt\") must not contain a backslash"],
+      ['/tmp/escaped.txt', '\'path\' ("/tmp/escaped.txt") must be relative to the upload directory, not absolute'],
+      ['..\\escaped.txt', '\'path\' ("..\\\\escaped.txt") must not contain a backslash'],
     ])('path %j', async (target, message) => {
-      const response = await upload([['path', target], ['file', 'x.txt', file]]);
+      const response = await upload([
+        ['path', target],
+        ['file', 'x.txt', file],
+      ]);
       expect(response.status).toBe(400);
       expect(await response.json()).toEqual({ error: 'bad_path', message });
       expect(fs.existsSync(path.join(home, 'escaped.txt'))).toBe(false);
@@ -247,7 +278,13 @@ describe('file uploads', () => {
     });
 
     test('a file name with a path in upload/files', async () => {
-      const response = await upload([['path', 'batch'], ['files', '../../escaped.txt', file]], '/upload/files');
+      const response = await upload(
+        [
+          ['path', 'batch'],
+          ['files', '../../escaped.txt', file],
+        ],
+        '/upload/files',
+      );
       // only the name of a file counts, never a path in it: it lands in the directory asked for
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({ uploaded: [{ path: 'batch/escaped.txt', size: 6 }] });
@@ -259,34 +296,56 @@ describe('file uploads', () => {
     test('a symbolic link in the upload directory, to the home or outside it', async () => {
       fs.symlinkSync(path.join(workDir, 'outside'), path.join(home, 'uploads/out'));
       fs.symlinkSync(home, path.join(home, 'uploads/home'));
-      fs.writeFileSync(path.join(home, '.profile'), '# the learner\'s profile\n');
+      fs.writeFileSync(path.join(home, '.profile'), "# the learner's profile\n");
       fs.symlinkSync(path.join(home, '.profile'), path.join(home, 'uploads/profile'));
-      for (const [target, link] of [['out/escaped.txt', 'out'], ['home/.profile', 'home'], ['profile', 'profile']]) {
-        const response = await upload([['path', target], ['file', 'x.txt', file]]);
+      for (const [target, link] of [
+        ['out/escaped.txt', 'out'],
+        ['home/.profile', 'home'],
+        ['profile', 'profile'],
+      ]) {
+        const response = await upload([
+          ['path', target],
+          ['file', 'x.txt', file],
+        ]);
         expect(response.status).toBe(400);
-        expect(await response.json()).toEqual({ error: 'bad_path', message: `'${link}' is a symbolic link (uploads/${link}); uploads do not follow links` });
+        expect(await response.json()).toEqual({
+          error: 'bad_path',
+          message: `'${link}' is a symbolic link (uploads/${link}); uploads do not follow links`,
+        });
       }
       expect(fs.readdirSync(path.join(workDir, 'outside'))).toEqual([]);
-      expect(fs.readFileSync(path.join(home, '.profile'), 'utf8')).toBe('# the learner\'s profile\n');
+      expect(fs.readFileSync(path.join(home, '.profile'), 'utf8')).toBe("# the learner's profile\n");
     });
 
     test('more files than allowed in one upload', async () => {
-      const response = await upload([['path', 'many'], ...['1', '2', '3', '4'].map((n) => ['files', `${n}.txt`, file] as [string, string, Blob])], '/upload/files');
+      const response = await upload(
+        [['path', 'many'], ...['1', '2', '3', '4'].map((n) => ['files', `${n}.txt`, file] as [string, string, Blob])],
+        '/upload/files',
+      );
       expect(response.status).toBe(413);
-      expect(((await response.json()) as { message: string }).message).toBe('the upload has more files than the limit of one upload (FileServer maxUploadFiles)');
+      expect(((await response.json()) as { message: string }).message).toBe(
+        'the upload has more files than the limit of one upload (FileServer maxUploadFiles)',
+      );
     });
 
-    test('without sign-in, or from another site\'s page', async () => {
+    test("without sign-in, or from another site's page", async () => {
       const anonymous = await fetch(`${dashboard.url}/upload/file`, { method: 'POST', body: new FormData() });
       expect(anonymous.status).toBe(401);
-      const crossSite = await upload([['path', 'x.txt'], ['file', 'x.txt', file]], '/upload/file', { origin: 'http://evil.workshops.test' });
+      const crossSite = await upload(
+        [
+          ['path', 'x.txt'],
+          ['file', 'x.txt', file],
+        ],
+        '/upload/file',
+        { origin: 'http://evil.workshops.test' },
+      );
       expect(crossSite.status).toBe(403);
       expect(fs.existsSync(path.join(home, 'uploads/x.txt'))).toBe(false);
     });
   });
 });
 
-describe('the session\'s git server', () => {
+describe("the session's git server", () => {
   const inside = (repo: string) => `http://${GIT.username}:${GIT.password}@localhost:${gitPort}/${repo}`;
 
   test('the learner pushes a new repository from the terminal side and clones it back', async () => {
@@ -305,7 +364,7 @@ describe('the session\'s git server', () => {
     expect(result.output.trim()).toBe('hello');
   });
 
-  test('from outside, through the session\'s git route, with the credentials; refused without them', async () => {
+  test("from outside, through the session's git route, with the credentials; refused without them", async () => {
     const clone = path.join(workDir, 'outside-clone');
     const resolve = ['-c', `http.curloptResolve=git-${SESSION}.workshops.test:${dashboardPort}:127.0.0.1`];
     const url = (auth: string) => `http://${auth}git-${SESSION}.workshops.test:${dashboardPort}/project.git`;
@@ -326,19 +385,20 @@ describe('the session\'s git server', () => {
       expect(refused.out).toMatch(/Authentication failed|could not read Username|401/);
     }
     // a path outside the repositories is not served
-    const escape = await fetch(`http://127.0.0.1:${gitPort}/../../etc/passwd`, { headers: { authorization: `Basic ${Buffer.from(`${GIT.username}:${GIT.password}`).toString('base64')}` } });
+    const escape = await fetch(`http://127.0.0.1:${gitPort}/../../etc/passwd`, {
+      headers: { authorization: `Basic ${Buffer.from(`${GIT.username}:${GIT.password}`).toString('base64')}` },
+    });
     expect(escape.status).toBe(404);
   });
 
-  test('in the page\'s terminal, git reaches the session\'s server with the values the shell has', async () => {
+  test("in the page's terminal, git reaches the session's server with the values the shell has", async () => {
     const { context, page } = await signedIn();
     await page.locator('.terminal[data-terminal="1"]').click();
     await page.keyboard.type('git ls-remote "http://$GIT_USERNAME:$GIT_PASSWORD@localhost:$GIT_PORT/project.git" | sed "s/^[0-9a-f]*/ref/"\n');
     const screen = () => page.locator('.terminal[data-terminal="1"] .xterm-rows').innerText();
-    await waitFor('the branch of the pushed repository', async () => /ref\s+refs\/heads\/main/.test(await screen()), 20_000)
-      .catch(async (error) => {
-        throw new Error(`${(error as Error).message}; the terminal shows:\n${await screen()}`);
-      });
+    await waitFor('the branch of the pushed repository', async () => /ref\s+refs\/heads\/main/.test(await screen()), 20_000).catch(async (error) => {
+      throw new Error(`${(error as Error).message}; the terminal shows:\n${await screen()}`);
+    });
     await context.close();
   });
 
@@ -349,17 +409,17 @@ describe('the session\'s git server', () => {
   });
 });
 
-describe('the session\'s image registry', () => {
+describe("the session's image registry", () => {
   const sha = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-  test('~/.docker/config.json has the session registry\'s credentials (and keeps the learner\'s others)', () => {
+  test("~/.docker/config.json has the session registry's credentials (and keeps the learner's others)", () => {
     const file = path.join(home, '.docker/config.json');
     const config = JSON.parse(fs.readFileSync(file, 'utf8'));
     expect(config.auths[registry.host]).toEqual({ auth: process.env.REGISTRY_AUTH_TOKEN });
     expect(config.auths['other.example.com']).toEqual({ auth: 'b3RoZXI6b3RoZXI=' });
   });
 
-  test('skopeo pushes to the session registry with no login: it reads the learner\'s Docker config', async () => {
+  test("skopeo pushes to the session registry with no login: it reads the learner's Docker config", async () => {
     // a one-layer OCI image layout for skopeo to push
     const dir = path.join(workDir, 'image');
     fs.mkdirSync(path.join(dir, 'root'), { recursive: true });
@@ -368,20 +428,41 @@ describe('the session\'s image registry', () => {
     expect(tar.code).toBe(0);
     const layerTar = fs.readFileSync(path.join(dir, 'layer.tar'));
     const layer = gzipSync(layerTar);
-    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layerTar)}`] } }));
-    const manifest = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
-      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(layer)}`, size: layer.length }],
-    }));
+    const config = Buffer.from(
+      JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [`sha256:${sha(layerTar)}`] } }),
+    );
+    const manifest = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha(config)}`, size: config.length },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: `sha256:${sha(layer)}`, size: layer.length }],
+      }),
+    );
     const layout = path.join(dir, 'layout');
     fs.mkdirSync(path.join(layout, 'blobs/sha256'), { recursive: true });
     for (const blob of [layer, config, manifest]) fs.writeFileSync(path.join(layout, 'blobs/sha256', sha(blob)), blob);
     fs.writeFileSync(path.join(layout, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-    fs.writeFileSync(path.join(layout, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha(manifest)}`, size: manifest.length, annotations: { 'org.opencontainers.image.ref.name': 'v1' } }] }));
+    fs.writeFileSync(
+      path.join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: `sha256:${sha(manifest)}`,
+            size: manifest.length,
+            annotations: { 'org.opencontainers.image.ref.name': 'v1' },
+          },
+        ],
+      }),
+    );
 
     const runtimeDir = fs.mkdtempSync(path.join(workDir, 'xdg-'));
-    const push = (homeDir: string) => sh('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/learner/app:v1`], { env: { HOME: homeDir, XDG_RUNTIME_DIR: runtimeDir, REGISTRY_AUTH_FILE: '' } });
+    const push = (homeDir: string) =>
+      sh('skopeo', ['copy', '--dest-tls-verify=false', `oci:${layout}:v1`, `docker://${registry.host}/learner/app:v1`], {
+        env: { HOME: homeDir, XDG_RUNTIME_DIR: runtimeDir, REGISTRY_AUTH_FILE: '' },
+      });
     // without the learner's config the registry refuses
     const stranger = fs.mkdtempSync(path.join(workDir, 'stranger-'));
     const refused = await push(stranger);
@@ -391,7 +472,9 @@ describe('the session\'s image registry', () => {
     const pushed = await push(home);
     expect(pushed.out).not.toMatch(/unauthorized/i);
     expect(pushed.code).toBe(0);
-    const inspect = await sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/learner/app:v1`], { env: { HOME: home, XDG_RUNTIME_DIR: runtimeDir } });
+    const inspect = await sh('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${registry.host}/learner/app:v1`], {
+      env: { HOME: home, XDG_RUNTIME_DIR: runtimeDir },
+    });
     expect(JSON.parse(inspect.out).layers[0].digest).toBe(`sha256:${sha(layer)}`);
     // the credentials file is the learner's alone
     expect(fs.statSync(path.join(home, '.docker/config.json')).mode & 0o077).toBe(0);
@@ -399,7 +482,7 @@ describe('the session\'s image registry', () => {
 });
 
 describe('slides', () => {
-  test('the Slides tab shows the author\'s slides from the workshop content', async () => {
+  test("the Slides tab shows the author's slides from the workshop content", async () => {
     const { context, page } = await signedIn();
     await page.getByRole('tab', { name: 'Slides' }).click();
     const frame = page.frameLocator('iframe[title="Slides"]');
@@ -409,7 +492,7 @@ describe('slides', () => {
 });
 
 describe('analytics events of the page', () => {
-  test('page views, actions and terminal key counts reach the portal\'s /event, never what was typed', async () => {
+  test("page views, actions and terminal key counts reach the portal's /event, never what was typed", async () => {
     forwarded.length = 0;
     const { context, page } = await signedIn();
     const names = () => forwarded.map((f) => f.body.event.name);
@@ -425,7 +508,9 @@ describe('analytics events of the page', () => {
     await page.locator('.terminal[data-terminal="1"]').click();
     await page.keyboard.type('echo top-secret-words\n');
     await page.locator('a[rel="next"]').first().click();
-    await waitFor('Workshop/View of the second page', () => forwarded.some((f) => f.body.event.name === 'Workshop/View' && f.body.event.data.page === '02-more'));
+    await waitFor('Workshop/View of the second page', () =>
+      forwarded.some((f) => f.body.event.name === 'Workshop/View' && f.body.event.data.page === '02-more'),
+    );
     // leaving the page reports the keys typed since the last report
     await page.goto(`${dashboard.url}/page/02-more`);
     await waitFor('Terminal/Input', () => forwarded.some((f) => f.body.event.name === 'Terminal/Input'));
@@ -436,22 +521,33 @@ describe('analytics events of the page', () => {
     await context.close();
   });
 
-  test('the dashboard forwards only the page\'s own events, with their own fields', async () => {
+  test("the dashboard forwards only the page's own events, with their own fields", async () => {
     const { context, cookie } = await signedIn();
-    const post = (body: unknown) => fetch(`${dashboard.url}/session/event`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${dashboard.url}/session/event`, {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     const portalEvent = await post({ name: 'Session/Terminate', data: {} });
     expect(portalEvent.status).toBe(400);
     expect(((await portalEvent.json()) as { message: string }).message).toMatch(/^'name' \("Session\/Terminate"\) must be one of Workshop\/Load, /);
     const text = await post({ name: 'Terminal/Input', data: { terminal: '1', keystrokes: 3, text: 'ls' } });
     expect(text.status).toBe(400);
-    expect(((await text.json()) as { message: string }).message).toBe("'data.text' is not a field of Terminal/Input (its fields: terminal, keystrokes)");
-    const anonymous = await fetch(`${dashboard.url}/session/event`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"name":"Workshop/Load"}' });
+    expect(((await text.json()) as { message: string }).message).toBe(
+      "'data.text' is not a field of Terminal/Input (its fields: terminal, keystrokes)",
+    );
+    const anonymous = await fetch(`${dashboard.url}/session/event`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"name":"Workshop/Load"}',
+    });
     expect(anonymous.status).toBe(401);
     await context.close();
   });
 });
 
-describe('as in the workshop pod: the learner\'s side behind the agent\'s socket', () => {
+describe("as in the workshop pod: the learner's side behind the agent's socket", () => {
   const POD_SESSION = 'caps-w01-s002';
   let podHome: string;
   let agentServer: Awaited<ReturnType<typeof serveAgent>>;
@@ -466,15 +562,32 @@ describe('as in the workshop pod: the learner\'s side behind the agent\'s socket
     learnerAgent = createLocalAgent({ homeDir: podHome, env: { PATH: process.env.PATH ?? '/usr/bin:/bin' }, shell: '/bin/sh' });
     agentServer = await serveAgent(learnerAgent, socket);
     const configFile = path.join(workDir, 'pod-dashboard.json');
-    fs.writeFileSync(configFile, JSON.stringify({
-      workshop: { name: 'caps-w01', title: 'Capabilities' }, content: {}, capabilities: ['terminal', 'files', 'registry'],
-      tabs: [{ name: 'Terminal', url: 'terminal:1' }], routes: [],
-      settings: { terminal: { sessions: ['1'] }, files: { directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: UPLOAD_LIMIT } },
-    }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        workshop: { name: 'caps-w01', title: 'Capabilities' },
+        content: {},
+        capabilities: ['terminal', 'files', 'registry'],
+        tabs: [{ name: 'Terminal', url: 'terminal:1' }],
+        routes: [],
+        settings: {
+          terminal: { sessions: ['1'] },
+          files: { directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: UPLOAD_LIMIT },
+        },
+      }),
+    );
     podDashboard = await startDashboard({
-      sessionName: POD_SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-      workshopDir: path.join(workDir, 'content'), configFile, host: '127.0.0.1', port: 0, agentSocket: socket,
-      insecureCookies: true, logLevel: 'warn',
+      sessionName: POD_SESSION,
+      portalUrl: portal.url,
+      portalApiUrl: portal.url,
+      clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'),
+      configFile,
+      host: '127.0.0.1',
+      port: 0,
+      agentSocket: socket,
+      insecureCookies: true,
+      logLevel: 'warn',
     });
     portal.addSession({ name: POD_SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(podDashboard.url).origin] });
   });
@@ -485,9 +598,11 @@ describe('as in the workshop pod: the learner\'s side behind the agent\'s socket
     await learnerAgent?.close(); // its terminal's shell
   });
 
-  test('uploads and the registry\'s Docker config go through the socket, and an oversized upload leaves nothing', async () => {
+  test("uploads and the registry's Docker config go through the socket, and an oversized upload leaves nothing", async () => {
     // written at start, by the agent
-    expect(JSON.parse(fs.readFileSync(path.join(podHome, '.docker/config.json'), 'utf8')).auths[registry.host]).toEqual({ auth: process.env.REGISTRY_AUTH_TOKEN });
+    expect(JSON.parse(fs.readFileSync(path.join(podHome, '.docker/config.json'), 'utf8')).auths[registry.host]).toEqual({
+      auth: process.env.REGISTRY_AUTH_TOKEN,
+    });
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(`${portal.url}/login?user=alice&next=/accounts/login/`);
@@ -505,7 +620,10 @@ describe('as in the workshop pod: the learner\'s side behind the agent\'s socket
     expect(fs.statSync(path.join(podHome, 'uploads/in/ok.bin')).size).toBe(1000);
     const big = await upload('in/big.bin', UPLOAD_LIMIT * 4);
     expect(big.status).toBe(413);
-    expect(await big.json()).toEqual({ error: 'too_large', message: "'in/big.bin' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)" });
+    expect(await big.json()).toEqual({
+      error: 'too_large',
+      message: "'in/big.bin' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)",
+    });
     expect(fs.readdirSync(path.join(podHome, 'uploads/in'))).toEqual(['ok.bin']);
     const escape = await upload('../../escaped.bin', 10);
     expect(escape.status).toBe(400);

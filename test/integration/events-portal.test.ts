@@ -7,13 +7,23 @@
  * then is the count read.
  */
 import * as http from 'node:http';
+
 import { API_VERSION, Labels } from '../../src/constructs/index.js';
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { HttpClient, robotToken } from '../support/portal-http.js';
-import { ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
-interface Received { event: { name: string; user: string | null; session: string | null; environment: string | null; workshop: string | null; data: Record<string, unknown> } }
+interface Received {
+  event: {
+    name: string;
+    user: string | null;
+    session: string | null;
+    environment: string | null;
+    workshop: string | null;
+    data: Record<string, unknown>;
+  };
+}
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 const PORTAL = 'evt';
@@ -28,7 +38,8 @@ let from = 0;
 beforeEach(() => {
   from = received.length;
 });
-const named = (name: string, match: (e: Received['event']) => boolean = () => true) => received.slice(from).filter((r) => r.event.name === name && match(r.event));
+const named = (name: string, match: (e: Received['event']) => boolean = () => true) =>
+  received.slice(from).filter((r) => r.event.name === name && match(r.event));
 
 /** Both replicas have taken the change (`seen` on each) and sent everything they had to send. */
 async function settled(what: string, seen: (portal: TestPortal) => boolean): Promise<void> {
@@ -65,16 +76,18 @@ afterAll(async () => {
   await new Promise((r) => webhook?.close(r));
 });
 
-test('a session\'s life: Pending, Started, Inactive, a dashboard event, Vanished and Deleted, each once', async () => {
+test("a session's life: Pending, Started, Inactive, a dashboard event, Vanished and Deleted, each once", async () => {
   const robot = await robotToken(a.url, ROBOT);
-  const response = await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=carol`, { headers: { authorization: `Bearer ${robot}` } });
+  const response = await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=carol`, {
+    headers: { authorization: `Bearer ${robot}` },
+  });
   expect(response.status).toBe(200);
-  const { name } = await response.json() as { name: string };
+  const { name } = (await response.json()) as { name: string };
   const ofSession = (e: Received['event']) => e.session === name;
 
   // made for carol: Pending (hers, not running yet), then Started once it runs
   await waitFor('the session to run', () => a.runtime.session(name) && ['Ready', 'Active'].includes(phaseOf(a.runtime.session(name)!)));
-  await settled('the session running', (p) => ['Ready', 'Active'].includes(phaseOf(p.runtime.session(name) ?? { status: {} } as never)));
+  await settled('the session running', (p) => ['Ready', 'Active'].includes(phaseOf(p.runtime.session(name) ?? ({ status: {} } as never))));
   expect(named('Session/Created', ofSession)).toHaveLength(1);
   expect(named('Session/Pending', ofSession)).toHaveLength(1);
   expect(named('Session/Started', ofSession)).toHaveLength(1);
@@ -92,7 +105,8 @@ test('a session\'s life: Pending, Started, Inactive, a dashboard event, Vanished
   const secrets = await a.runtime.secretsFor(name);
   const basic = `Basic ${Buffer.from(`${name}:${secrets!.config_password}`).toString('base64')}`;
   const forwarded = await fetch(`${b.url}/workshops/session/${name}/event/`, {
-    method: 'POST', headers: { authorization: basic, 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { authorization: basic, 'content-type': 'application/json' },
     body: JSON.stringify({ event: { name: 'Workshop/View', data: { page: 'setup' } } }),
   });
   expect(forwarded.status).toBe(200);
@@ -107,12 +121,18 @@ test('a session\'s life: Pending, Started, Inactive, a dashboard event, Vanished
   expect(named('Session/Vanished', ofSession)).toHaveLength(1);
   expect(named('Session/Deleted', ofSession)).toHaveLength(1);
   // the portal did not end it: no end event
-  expect(received.slice(from).filter((r) => ofSession(r.event) && ['Session/Terminate', 'Session/Expired', 'Session/Stopping'].includes(r.event.name))).toEqual([]);
+  expect(
+    received.slice(from).filter((r) => ofSession(r.event) && ['Session/Terminate', 'Session/Expired', 'Session/Stopping'].includes(r.event.name)),
+  ).toEqual([]);
 });
 
 test('a session the portal ends does not vanish', async () => {
   const robot = await robotToken(a.url, ROBOT);
-  const { name } = await (await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=dave`, { headers: { authorization: `Bearer ${robot}` } })).json() as { name: string };
+  const { name } = (await (
+    await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=dave`, {
+      headers: { authorization: `Bearer ${robot}` },
+    })
+  ).json()) as { name: string };
   await waitFor('the session to run', () => a.runtime.session(name) && ['Ready', 'Active'].includes(phaseOf(a.runtime.session(name)!)));
   const ended = await fetch(`${a.url}/workshops/session/${name}/terminate/`, { headers: { authorization: `Bearer ${robot}` } });
   expect(ended.status).toBe(200);
@@ -127,7 +147,13 @@ test('a session the portal ends does not vanish', async () => {
 test('local accounts: User/Create when one registers (on A), User/Delete when the account goes, once each', async () => {
   const onA = new HttpClient(a.url);
   const registered = await onA.request('POST', '/accounts/register/', {
-    body: { _csrf: await onA.csrf('/accounts/register/'), username: 'learner-erin', email: 'erin@example.com', password: 'a-long-password-erin', confirm: 'a-long-password-erin' },
+    body: {
+      _csrf: await onA.csrf('/accounts/register/'),
+      username: 'learner-erin',
+      email: 'erin@example.com',
+      password: 'a-long-password-erin',
+      confirm: 'a-long-password-erin',
+    },
     headers: { accept: 'text/html' },
   });
   expect([302, 303]).toContain(registered.status);
@@ -142,13 +168,18 @@ test('local accounts: User/Create when one registers (on A), User/Delete when th
 });
 
 test('environments: Environment/Created when one appears, Environment/Deleted when it goes, once each', async () => {
-  const later = synthPortal(PORTAL, [{ name: 'w', capacity: 4, reserved: 0, initial: 0, expires: seconds(300) }, { name: 'late', capacity: 1, reserved: 0, initial: 0 }]);
+  const later = synthPortal(PORTAL, [
+    { name: 'w', capacity: 4, reserved: 0, initial: 0, expires: seconds(300) },
+    { name: 'late', capacity: 1, reserved: 0, initial: 0 },
+  ]);
   const env = later.environment('late');
   const file = later.files.flatMap((f) => f.objects).find((o) => o.kind === 'WorkshopEnvironment' && o.metadata.name === env);
   expect(file).toBeDefined();
   await client.apply(file!);
   await settled('the new environment', (p) => Boolean(p.runtime.state.environments.get(env)));
-  expect(named('Environment/Created', (e) => e.environment === env)).toEqual([expect.objectContaining({ event: expect.objectContaining({ workshop: 'late' }) })]);
+  expect(named('Environment/Created', (e) => e.environment === env)).toEqual([
+    expect.objectContaining({ event: expect.objectContaining({ workshop: 'late' }) }),
+  ]);
 
   await client.delete(API_VERSION, 'WorkshopEnvironment', env);
   await waitFor('the environment to be gone', () => !a.runtime.state.environments.get(env) && !b.runtime.state.environments.get(env), 90_000);

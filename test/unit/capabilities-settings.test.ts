@@ -3,7 +3,8 @@
  * bad settings: each names the field, the value and what is allowed.
  */
 import { App } from 'cdk8s';
-import { FileServer, GitServer, Manifest, Terminal, Workshop, resolveWorkshop } from '../../src/constructs/index.js';
+
+import { FileServer, GitServer, type Manifest, resolveWorkshop, Terminal, Workshop } from '../../src/constructs/index.js';
 
 function dashboardJson(capabilities: Array<FileServer | GitServer | Terminal>): { settings: Record<string, any> } & Record<string, any> {
   const app = new App();
@@ -15,15 +16,25 @@ function dashboardJson(capabilities: Array<FileServer | GitServer | Terminal>): 
 
 test('FileServer: uploads with a size limit in bytes or Ki/Mi/Gi, and a file count', () => {
   expect(dashboardJson([new Terminal(), new FileServer({ maxUploadSize: '10Mi', maxUploadFiles: 5 })]).settings.files).toEqual({
-    directory: '.', uploads: true, uploadDirectory: 'uploads', maxUploadBytes: 10 * 1024 * 1024, maxUploadFiles: 5,
+    directory: '.',
+    uploads: true,
+    uploadDirectory: 'uploads',
+    maxUploadBytes: 10 * 1024 * 1024,
+    maxUploadFiles: 5,
   });
-  expect(dashboardJson([new FileServer({ maxUploadSize: 2048, uploads: true, uploadDirectory: 'in' })]).settings.files).toMatchObject({ maxUploadBytes: 2048, uploadDirectory: 'in' });
+  expect(dashboardJson([new FileServer({ maxUploadSize: 2048, uploads: true, uploadDirectory: 'in' })]).settings.files).toMatchObject({
+    maxUploadBytes: 2048,
+    uploadDirectory: 'in',
+  });
   // without a limit the dashboard's default (100 MiB) applies
   expect(dashboardJson([new FileServer()]).settings.files).not.toHaveProperty('maxUploadBytes');
 });
 
 test.each([
-  [{ maxUploadSize: '10MB' }, `FileServer: 'maxUploadSize' ("10MB") must be a whole number of bytes of at least 1, or a size such as '10Mi' (Ki, Mi, Gi)`],
+  [
+    { maxUploadSize: '10MB' },
+    `FileServer: 'maxUploadSize' ("10MB") must be a whole number of bytes of at least 1, or a size such as '10Mi' (Ki, Mi, Gi)`,
+  ],
   [{ maxUploadSize: 0 }, `FileServer: 'maxUploadSize' (0) must be a whole number of bytes of at least 1, or a size such as '10Mi' (Ki, Mi, Gi)`],
   [{ maxUploadFiles: 0 }, `FileServer: 'maxUploadFiles' (0) must be a whole number of at least 1`],
   [{ uploadDirectory: '../up' }, `FileServer: 'uploadDirectory' ("../up") must be relative to the home directory and stay inside it`],

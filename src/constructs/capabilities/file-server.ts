@@ -37,7 +37,9 @@ export function sizeInBytes(field: string, value: string | number): number {
   const match = typeof value === 'string' ? /^([0-9]+)(Ki|Mi|Gi)?$/.exec(value) : null;
   const bytes = typeof value === 'number' ? value : match ? Number(match[1]) * UNITS[match[2] ?? ''] : NaN;
   if (!Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new Error(`FileServer: '${field}' (${JSON.stringify(value)}) must be a whole number of bytes of at least 1, or a size such as '10Mi' (Ki, Mi, Gi)`);
+    throw new Error(
+      `FileServer: '${field}' (${JSON.stringify(value)}) must be a whole number of bytes of at least 1, or a size such as '10Mi' (Ki, Mi, Gi)`,
+    );
   }
   return bytes;
 }
@@ -52,7 +54,10 @@ export class FileServer extends Capability {
   public readonly name = 'files';
   constructor(private readonly props: FileServerProps = {}) {
     super();
-    for (const [field, dir] of [['directory', props.directory], ['uploadDirectory', props.uploadDirectory]] as const) {
+    for (const [field, dir] of [
+      ['directory', props.directory],
+      ['uploadDirectory', props.uploadDirectory],
+    ] as const) {
       if (dir !== undefined && (dir.startsWith('/') || dir.split('/').includes('..'))) {
         throw new Error(`FileServer: '${field}' (${JSON.stringify(dir)}) must be relative to the home directory and stay inside it`);
       }

@@ -12,6 +12,7 @@
  * A session sends at most 120 events a minute; more are answered 429 and not forwarded.
  */
 import type { FastifyInstance } from 'fastify';
+
 import { basicAuthorization } from '../../oci/auth.js';
 import { isObject } from '../config.js';
 import type { CapabilityContext } from './index.js';
@@ -31,7 +32,8 @@ const PER_MINUTE = 120;
 
 /** The event's data as forwarded, or why it is refused. */
 export function checkPageEvent(body: unknown): { name: string; data: Record<string, string | number> } | { error: string } {
-  if (!isObject(body) || typeof body.name !== 'string') return { error: `the body must be {"name": one of ${Object.keys(PAGE_EVENTS).join(', ')}, "data": {…}}` };
+  if (!isObject(body) || typeof body.name !== 'string')
+    return { error: `the body must be {"name": one of ${Object.keys(PAGE_EVENTS).join(', ')}, "data": {…}}` };
   const shape = PAGE_EVENTS[body.name];
   if (!shape) return { error: `'name' (${JSON.stringify(body.name.slice(0, 60))}) must be one of ${Object.keys(PAGE_EVENTS).join(', ')}` };
   const given = body.data === undefined ? {} : body.data;
@@ -39,16 +41,22 @@ export function checkPageEvent(body: unknown): { name: string; data: Record<stri
   const data: Record<string, string | number> = {};
   for (const [field, value] of Object.entries(given)) {
     const kind = shape[field];
-    if (!kind) return { error: `'data.${field.slice(0, 40)}' is not a field of ${body.name} (its fields: ${Object.keys(shape).join(', ') || 'none'})` };
-    if (kind === 'string' && (typeof value !== 'string' || value.length > 200)) return { error: `'data.${field}' (${JSON.stringify(value)?.slice(0, 60)}) must be a string of at most 200 characters` };
-    if (kind === 'count' && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1_000_000)) return { error: `'data.${field}' (${JSON.stringify(value)?.slice(0, 60)}) must be a whole number from 0 to 1000000` };
+    if (!kind)
+      return { error: `'data.${field.slice(0, 40)}' is not a field of ${body.name} (its fields: ${Object.keys(shape).join(', ') || 'none'})` };
+    if (kind === 'string' && (typeof value !== 'string' || value.length > 200))
+      return { error: `'data.${field}' (${JSON.stringify(value)?.slice(0, 60)}) must be a string of at most 200 characters` };
+    if (kind === 'count' && (!Number.isInteger(value) || (value as number) < 0 || (value as number) > 1_000_000))
+      return { error: `'data.${field}' (${JSON.stringify(value)?.slice(0, 60)}) must be a whole number from 0 to 1000000` };
     data[field] = value as string | number;
   }
   return { name: body.name, data };
 }
 
 export function registerEvents(app: FastifyInstance, ctx: CapabilityContext): void {
-  const url = new URL(`workshops/session/${encodeURIComponent(ctx.sessionName)}/event/`, ctx.portalApiUrl.endsWith('/') ? ctx.portalApiUrl : `${ctx.portalApiUrl}/`).toString();
+  const url = new URL(
+    `workshops/session/${encodeURIComponent(ctx.sessionName)}/event/`,
+    ctx.portalApiUrl.endsWith('/') ? ctx.portalApiUrl : `${ctx.portalApiUrl}/`,
+  ).toString();
   const authorization = basicAuthorization(ctx.sessionName, ctx.clientSecret);
   let window = { start: 0, count: 0 };
 
@@ -57,7 +65,8 @@ export function registerEvents(app: FastifyInstance, ctx: CapabilityContext): vo
     if ('error' in event) return reply.code(400).send({ error: 'bad_request', message: event.error });
     const now = Date.now();
     if (now - window.start >= 60_000) window = { start: now, count: 0 };
-    if (++window.count > PER_MINUTE) return reply.code(429).send({ error: 'too_many_events', message: `a session sends at most ${PER_MINUTE} events a minute` });
+    if (++window.count > PER_MINUTE)
+      return reply.code(429).send({ error: 'too_many_events', message: `a session sends at most ${PER_MINUTE} events a minute` });
     if (event.name !== 'Workshop/Load') ctx.touch?.();
     try {
       const response = await fetch(url, {

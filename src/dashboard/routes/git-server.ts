@@ -10,12 +10,13 @@
  * `<name>.git` (letters, digits, '.', '_', '-'), one level, nothing else is served.
  */
 import { spawn } from 'node:child_process';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { CapabilityLog } from './index.js';
 
 /** The capability's port in the workshop pod (GIT_PORT of src/constructs/capabilities/git-server.ts). */
@@ -39,10 +40,11 @@ export interface GitServer {
 export async function startGitServer(options: GitServerOptions): Promise<GitServer> {
   const { settings, log } = options;
   if (!options.username || !options.password) {
-    throw new Error('the GitServer capability needs GIT_USERNAME and GIT_PASSWORD in the dashboard\'s environment (the session template sets them)');
+    throw new Error("the GitServer capability needs GIT_USERNAME and GIT_PASSWORD in the dashboard's environment (the session template sets them)");
   }
   const port = settings.port === undefined ? DEFAULT_GIT_PORT : settings.port;
-  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535) throw new Error(`dashboard.json: 'settings.git.port' (${JSON.stringify(port)}) must be a whole number from 0 to 65535`);
+  if (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
+    throw new Error(`dashboard.json: 'settings.git.port' (${JSON.stringify(port)}) must be a whole number from 0 to 65535`);
   const fallback = path.join(os.tmpdir(), 'workshop-git');
   let repositories = typeof settings.repositories === 'string' ? settings.repositories : fallback;
   try {
@@ -59,16 +61,18 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     handle(req, res).catch((error) => {
       log.warn({ message: (error as Error).message }, 'git server: request failed');
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end('the git server failed; see the dashboard\'s log\n');
+      res.end("the git server failed; see the dashboard's log\n");
     });
   });
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     const given = /^Basic (.+)$/i.exec(req.headers.authorization ?? '')?.[1];
-    const supplied = createHash('sha256').update(given ? Buffer.from(given, 'base64').toString('utf8') : '\0').digest();
+    const supplied = createHash('sha256')
+      .update(given ? Buffer.from(given, 'base64').toString('utf8') : '\0')
+      .digest();
     if (!given || !timingSafeEqual(supplied, expected)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="Workshop session git server"', 'content-type': 'text/plain' });
-      res.end('the session\'s git credentials are needed: $GIT_USERNAME and $GIT_PASSWORD\n');
+      res.end("the session's git credentials are needed: $GIT_USERNAME and $GIT_PASSWORD\n");
       req.resume();
       return;
     }
@@ -118,10 +122,11 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
   return {
     port: actual,
     repositories,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 

@@ -5,8 +5,10 @@
  * own file here and is registered only when dashboard.json has the capability's settings.
  */
 import type { Readable } from 'node:stream';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DashboardConfig, isObject } from '../config.js';
+
+import { type DashboardConfig, isObject } from '../config.js';
 import { registerEditorBridge } from '../editor-bridge.js';
 import { registerEvents } from './events.js';
 import { startGitServer } from './git-server.js';
@@ -21,8 +23,13 @@ export interface LearnerSide {
   writeFile(path: string, data: Uint8Array | Readable, options?: { mode?: number; overwrite?: boolean; mkdirs?: boolean }): Promise<unknown>;
   mkdir(path: string): Promise<unknown>;
   remove(path: string): Promise<void>;
-  exec(request: { command: readonly string[]; cwd?: string; env?: Readonly<Record<string, string>>; input?: string; timeoutSeconds?: number })
-    : Promise<{ exitCode: number | null; output: string; timedOut: boolean }>;
+  exec(request: {
+    command: readonly string[];
+    cwd?: string;
+    env?: Readonly<Record<string, string>>;
+    input?: string;
+    timeoutSeconds?: number;
+  }): Promise<{ exitCode: number | null; output: string; timedOut: boolean }>;
 }
 
 export interface CapabilityLog {
@@ -65,7 +72,7 @@ export async function registerCapabilityRoutes(app: FastifyInstance, ctx: Capabi
       password: env.GIT_PASSWORD,
       log: ctx.log,
     }).catch((error) => {
-      ctx.log.warn({ message: (error as Error).message }, 'the session\'s git server cannot start');
+      ctx.log.warn({ message: (error as Error).message }, "the session's git server cannot start");
       return undefined;
     });
     if (git) app.addHook('onClose', async () => git.close());
@@ -74,7 +81,7 @@ export async function registerCapabilityRoutes(app: FastifyInstance, ctx: Capabi
   if (isObject(config.settings.registry) || config.capabilities.includes('registry')) {
     // best effort: the session works without it, the learner can still `docker login` with $REGISTRY_PASSWORD
     await writeRegistryConfig(ctx.agent, { host: env.REGISTRY_HOST, authToken: env.REGISTRY_AUTH_TOKEN })
-      .then((written) => written && ctx.log.info({ host: env.REGISTRY_HOST }, 'wrote the session registry\'s credentials into ~/.docker/config.json'))
+      .then((written) => written && ctx.log.info({ host: env.REGISTRY_HOST }, "wrote the session registry's credentials into ~/.docker/config.json"))
       .catch((error) => ctx.log.warn({ message: (error as Error).message }, 'cannot write ~/.docker/config.json for the session registry'));
   }
 }

@@ -32,7 +32,8 @@ export async function writeRegistryConfig(agent: LearnerSide, registry: { host?:
   } else if (existing) {
     throw new Error(`${DOCKER_CONFIG} is a ${existing.type}, not a file; left as it is`);
   }
-  const auths = typeof config.auths === 'object' && config.auths !== null && !Array.isArray(config.auths) ? config.auths as Record<string, unknown> : {};
+  const auths =
+    typeof config.auths === 'object' && config.auths !== null && !Array.isArray(config.auths) ? (config.auths as Record<string, unknown>) : {};
   config.auths = { ...auths, [registry.host]: { auth: registry.authToken } };
   await agent.writeFile(DOCKER_CONFIG, Buffer.from(`${JSON.stringify(config, null, 2)}\n`), { mode: 0o600, overwrite: true, mkdirs: true });
   return true;

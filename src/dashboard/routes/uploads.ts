@@ -13,9 +13,11 @@
  * Files are written by the session agent, so they belong to the learner as if she had written them herself.
  */
 import { Readable } from 'node:stream';
+
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { DashboardConfig, isObject } from '../config.js';
+
+import { type DashboardConfig, isObject } from '../config.js';
 import type { CapabilityContext, LearnerSide } from './index.js';
 
 /** Default largest upload: 100 MiB. */
@@ -35,10 +37,12 @@ export function uploadSettings(config: DashboardConfig): UploadSettings | null {
   const files = config.settings.files;
   if (!isObject(files) || files.uploads !== true) return null;
   const directory = typeof files.uploadDirectory === 'string' ? files.uploadDirectory : 'uploads';
-  if (checkPath(directory, 'uploadDirectory') !== null) throw new Error(`dashboard.json: 'settings.files.uploadDirectory' (${JSON.stringify(directory)}) ${checkPath(directory, 'uploadDirectory')}`);
+  if (checkPath(directory, 'uploadDirectory') !== null)
+    throw new Error(`dashboard.json: 'settings.files.uploadDirectory' (${JSON.stringify(directory)}) ${checkPath(directory, 'uploadDirectory')}`);
   const number = (value: unknown, fallback: number, field: string) => {
     if (value === undefined) return fallback;
-    if (!Number.isInteger(value) || (value as number) < 1) throw new Error(`dashboard.json: 'settings.files.${field}' (${JSON.stringify(value)}) must be a whole number of at least 1`);
+    if (!Number.isInteger(value) || (value as number) < 1)
+      throw new Error(`dashboard.json: 'settings.files.${field}' (${JSON.stringify(value)}) must be a whole number of at least 1`);
     return value as number;
   };
   return {
@@ -54,17 +58,22 @@ export function checkPath(value: string, field: string): string | null {
   if (value.length > 1024) return 'is longer than 1024 characters';
   if (value.startsWith('/')) return 'must be relative to the upload directory, not absolute';
   if (value.includes('\\')) return 'must not contain a backslash';
-  // eslint-disable-next-line no-control-regex
+
   if (/[\u0000-\u001f\u007f]/.test(value)) return 'must not contain control characters';
   const segments = value.replace(/\/+$/, '').split('/');
-  if (segments.some((s) => s === '..')) return `must stay inside the ${field === 'uploadDirectory' ? 'home' : 'upload'} directory: '..' is not allowed`;
+  if (segments.some((s) => s === '..'))
+    return `must stay inside the ${field === 'uploadDirectory' ? 'home' : 'upload'} directory: '..' is not allowed`;
   if (segments.some((s) => s === '.' || s === '')) return "must not have empty or '.' segments";
   return null;
 }
 
 /** A refusal with its HTTP status. */
 class UploadError extends Error {
-  constructor(public readonly status: number, public readonly code: string, message: string) {
+  constructor(
+    public readonly status: number,
+    public readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -87,7 +96,8 @@ export async function registerUploads(app: FastifyInstance, ctx: CapabilityConte
     const limits = { fileSize: settings.maxBytes + 1, files: settings.maxFiles, fields: 10, fieldSize: 4096, parts: settings.maxFiles + 10 };
 
     scope.post('/upload/file', { preHandler: ctx.requireLearner }, async (request, reply) => {
-      if (!request.isMultipart()) return refuse(reply, new UploadError(415, 'bad_request', 'send a multipart/form-data form with the fields path and file'));
+      if (!request.isMultipart())
+        return refuse(reply, new UploadError(415, 'bad_request', 'send a multipart/form-data form with the fields path and file'));
       let target: string | undefined;
       const uploaded: Array<{ path: string; size: number }> = [];
       try {
@@ -101,7 +111,12 @@ export async function registerUploads(app: FastifyInstance, ctx: CapabilityConte
             throw new UploadError(400, 'bad_request', `upload/file takes one file, in the field 'file' (got '${part.fieldname}')`);
           }
           if (target === undefined) target = part.filename;
-          if (!target) throw new UploadError(400, 'bad_request', "the field 'path' (where the file goes, relative to the upload directory) must come before the file");
+          if (!target)
+            throw new UploadError(
+              400,
+              'bad_request',
+              "the field 'path' (where the file goes, relative to the upload directory) must come before the file",
+            );
           uploaded.push(await save(ctx.agent, settings, target, part.file, 'path'));
         }
       } catch (error) {
@@ -113,7 +128,8 @@ export async function registerUploads(app: FastifyInstance, ctx: CapabilityConte
     });
 
     scope.post('/upload/files', { preHandler: ctx.requireLearner }, async (request, reply) => {
-      if (!request.isMultipart()) return refuse(reply, new UploadError(415, 'bad_request', 'send a multipart/form-data form with the field path (a directory) and the files'));
+      if (!request.isMultipart())
+        return refuse(reply, new UploadError(415, 'bad_request', 'send a multipart/form-data form with the field path (a directory) and the files'));
       let directory = '';
       const uploaded: Array<{ path: string; size: number }> = [];
       try {
@@ -140,7 +156,13 @@ export async function registerUploads(app: FastifyInstance, ctx: CapabilityConte
 }
 
 /** Writes one upload through the agent (which writes beside the target and renames: never half a file). */
-async function save(agent: LearnerSide, settings: UploadSettings, relative: string, data: Readable, field: string): Promise<{ path: string; size: number }> {
+async function save(
+  agent: LearnerSide,
+  settings: UploadSettings,
+  relative: string,
+  data: Readable,
+  field: string,
+): Promise<{ path: string; size: number }> {
   const problem = checkPath(relative, field);
   if (problem !== null || relative === '' || relative === '.') {
     data.resume();
@@ -150,7 +172,8 @@ async function save(agent: LearnerSide, settings: UploadSettings, relative: stri
   try {
     await refuseLinks(agent, settings.directory, target);
     const existing = await agent.stat(target);
-    if (existing && existing.type !== 'file') throw new UploadError(409, 'exists', `'${relative}' is a ${existing.type} in the upload directory; a file cannot replace it`);
+    if (existing && existing.type !== 'file')
+      throw new UploadError(409, 'exists', `'${relative}' is a ${existing.type} in the upload directory; a file cannot replace it`);
   } catch (error) {
     data.resume();
     throw error;
@@ -158,7 +181,12 @@ async function save(agent: LearnerSide, settings: UploadSettings, relative: stri
 
   let size = 0;
   let tooLarge = false;
-  const limitError = () => new UploadError(413, 'too_large', `'${relative}' is larger than the upload limit of ${formatBytes(settings.maxBytes)} (FileServer maxUploadSize)`);
+  const limitError = () =>
+    new UploadError(
+      413,
+      'too_large',
+      `'${relative}' is larger than the upload limit of ${formatBytes(settings.maxBytes)} (FileServer maxUploadSize)`,
+    );
   async function* counted(): AsyncGenerator<Buffer> {
     for await (const chunk of data as AsyncIterable<Buffer>) {
       size += chunk.length;
@@ -207,9 +235,13 @@ function refuse(reply: FastifyReply, error: unknown): FastifyReply {
   const agentError = error as { code?: string; status?: number; message?: string };
   if (agentError.code === 'outside_home') return reply.code(400).send({ error: 'bad_path', message: agentError.message });
   if (agentError.code === 'too_large') return reply.code(413).send({ error: 'too_large', message: agentError.message });
-  if (['exists', 'not_a_file', 'not_a_directory', 'bad_request'].includes(agentError.code ?? '')) return reply.code(409).send({ error: agentError.code, message: agentError.message });
+  if (['exists', 'not_a_file', 'not_a_directory', 'bad_request'].includes(agentError.code ?? ''))
+    return reply.code(409).send({ error: agentError.code, message: agentError.message });
   if (agentError.code === 'FST_FILES_LIMIT' || agentError.code === 'FST_PARTS_LIMIT') {
-    return reply.code(413).header('connection', 'close').send({ error: 'too_many_files', message: 'the upload has more files than the limit of one upload (FileServer maxUploadFiles)' });
+    return reply
+      .code(413)
+      .header('connection', 'close')
+      .send({ error: 'too_many_files', message: 'the upload has more files than the limit of one upload (FileServer maxUploadFiles)' });
   }
   if (agentError.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') return reply.code(415).send({ error: 'bad_request', message: agentError.message });
   throw error;
