@@ -1,14 +1,17 @@
-import { ApiObject } from 'cdk8s';
 import { Capability } from '../capability.js';
+import { projectImage } from '../images.js';
 import { SessionTemplate, restrictedContainer } from '../session-template.js';
 
 /** The console's port inside the workshop pod. */
 export const CONSOLE_PORT = 10083;
+const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 export interface ConsoleProps {
   /**
-   * The Kubernetes Dashboard image.
-   * @default 'kubernetesui/dashboard:v2.7.0'
+   * The console image: the project's `cdk8s-workshops/console` (images/console: k9s in a web terminal), from the
+   * app's `imageRegistry`. Another image must serve the console over http on `CONSOLE_ADDRESS:CONSOLE_PORT` and
+   * show `CONSOLE_NAMESPACE` with the pod's ServiceAccount token.
+   * @default the project's console image
    */
   readonly image?: string;
   /**
@@ -19,8 +22,10 @@ export interface ConsoleProps {
 }
 
 /**
- * The Kubernetes Dashboard on the session namespace, signed in as the session's ServiceAccount, in a tab and at
- * `console-<session>`.
+ * A Kubernetes console on the session namespace, acting as the session's ServiceAccount, in the dashboard's Console
+ * tab and at `console-<session>` (behind the dashboard's owner check). The project's image runs k9s, a terminal UI
+ * for Kubernetes, in a web terminal (the Kubernetes Dashboard cannot be built from the registries this project
+ * uses: images/console/Dockerfile says why). The ServiceAccount token is mounted into the console's container only.
  */
 export class Console extends Capability {
   public readonly name = 'console';
@@ -35,30 +40,34 @@ export class Console extends Capability {
     const memory = this.props.memory ?? '256Mi';
     session.addContainer({
       name: 'console',
-      image: this.props.image ?? 'kubernetesui/dashboard:v2.7.0',
+      image: this.props.image ?? projectImage(session, 'console'),
       imagePullPolicy: 'IfNotPresent',
-      args: [
-        `--namespace=${session.vars.sessionNamespace}`,
-        `--insecure-port=${CONSOLE_PORT}`,
-        '--insecure-bind-address=127.0.0.1',
-        '--enable-insecure-login',
-        '--enable-skip-login',
-        '--disable-settings-authorizer',
-        '--port=0',
+      env: [
+        { name: 'CONSOLE_NAMESPACE', value: session.vars.sessionNamespace },
+        { name: 'CONSOLE_ADDRESS', value: '127.0.0.1' },
+        { name: 'CONSOLE_PORT', value: String(CONSOLE_PORT) },
+        { name: 'CONSOLE_STATE_DIR', value: '/tmp/console' },
       ],
       ports: [{ name: 'console', containerPort: CONSOLE_PORT }],
-      resources: { requests: { cpu: '25m', memory }, limits: { cpu: '250m', memory } },
-      readinessProbe: { tcpSocket: { port: CONSOLE_PORT }, periodSeconds: 10 },
+      resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
+      readinessProbe: { tcpSocket: { port: CONSOLE_PORT }, periodSeconds: 5 },
       securityContext: { ...restrictedContainer(), readOnlyRootFilesystem: true },
-      volumeMounts: [{ name: 'console-tmp', mountPath: '/tmp' }],
+      volumeMounts: [
+        { name: 'console-tmp', mountPath: '/tmp' },
+        { name: 'console-token', mountPath: SERVICE_ACCOUNT_DIR, readOnly: true },
+      ],
     });
-    session.addVolume({ name: 'console-tmp', emptyDir: {} });
-    // The dashboard keeps its CSRF key here; it must exist before the dashboard starts.
-    new ApiObject(session, 'ConsoleCsrf', {
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'kubernetes-dashboard-csrf' },
-      type: 'Opaque',
+    session.addVolume({ name: 'console-tmp', emptyDir: { sizeLimit: '64Mi' } });
+    // the session ServiceAccount's token, for this container alone (what the ServiceAccount admission would mount)
+    session.addVolume({
+      name: 'console-token',
+      projected: {
+        defaultMode: 0o444,
+        sources: [
+          { serviceAccountToken: { path: 'token', expirationSeconds: 3607 } },
+          { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+        ],
+      },
     });
     const route = session.addRoute({ name: 'console', port: CONSOLE_PORT });
     session.addDashboardTab({ name: 'Console', url: route.url });
