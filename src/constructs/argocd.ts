@@ -209,7 +209,9 @@ function application(name: string, opts: Resolved, path: string, directory: Reco
         // everything in one wave, an environment's namespace with the environment; without it Argo CD prunes in
         // the reverse order of the waves and waits for each pruned object to be gone, so a removed environment
         // drains (its learners' sessions end, runtime/drain.ts) before its namespace is deleted
-        syncOptions: ['ServerSideApply=true'],
+        // ApplyOutOfSyncOnly: a sync applies what changed, not every object of the folder again (a portal with 100
+        // environments: one changed workshop synced in seconds instead of minutes, see bench/gitops.bench.ts)
+        syncOptions: ['ServerSideApply=true', 'ApplyOutOfSyncOnly=true'],
         // refresh: a retry takes the newest commit, so a fix pushed after a refused commit is not stuck behind the
         // retries of the refused one (Argo CD >= 3.1; older versions drop the field)
         retry: { limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } },

@@ -43,7 +43,7 @@ describe('argoCdFiles', () => {
       expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io']);
       expect(app.spec.project).toBe('workshops');
       expect(app.spec.syncPolicy.automated).toEqual({ prune: true, selfHeal: true });
-      expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true']);
+      expect(app.spec.syncPolicy.syncOptions).toEqual(['ServerSideApply=true', 'ApplyOutOfSyncOnly=true']);
       expect(app.spec.syncPolicy.retry).toEqual({ limit: 10, refresh: true, backoff: { duration: '5s', factor: 2, maxDuration: '1m' } });
     }
   });
