@@ -6,7 +6,12 @@
  * Secret `<session>-session`, and dashboard.json from its ConfigMap `<session>-dashboard`, all in the environment
  * namespace beside the environment's other workshop pods — and starts
  * the dashboard on 127.0.0.1 against a portal run locally (README "Run the portal locally": its
- * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster.
+ * PORTAL_DEV_SESSION_URL sends the learner here). The terminals are shells on this machine, not in the cluster,
+ * with a copy of the developer's kubeconfig set to the session's namespace.
+ *
+ * Three ways to run it: a named session; the portal's latest session, then the next (one port, one learner at a
+ * time); or `--session-hosts`, every learner's session at once, each at `<session>.localhost:<port>` through a child
+ * process of its own. In every mode the port stays open and says what went wrong (dev-front-door.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
