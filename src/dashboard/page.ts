@@ -5,7 +5,7 @@
  * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates;
  * assets/uploads.js the upload actions, assets/events.js the analytics events (src/dashboard/routes/).
  */
-import { Contents, contentsHtml, pagePosition } from '../content/contents.js';
+import { type Contents, contentsHtml, pagePosition } from '../content/contents.js';
 import { escapeHtml } from '../content/html.js';
 import type { DashboardConfig, DashboardTabConfig } from './config.js';
 import { terminalLayout, terminalSessions } from './config.js';

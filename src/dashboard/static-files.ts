@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import type { FastifyReply } from 'fastify';
+
 import { escapeHtml } from './page.js';
 
 const TYPES: Record<string, string> = {
