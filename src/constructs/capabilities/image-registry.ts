@@ -25,7 +25,8 @@ export interface ImageRegistryProps {
 
 /**
  * A private OCI registry per session at `registry-<session>`, with generated credentials: the learner's terminals
- * get them as `REGISTRY_*` variables and `~/.docker/config.json`, and the session namespace gets them as a
+ * get them as `REGISTRY_*` variables and `~/.docker/config.json` (written by the dashboard at start through the
+ * session agent, src/dashboard/routes/registry-config.ts), and the session namespace gets them as a
  * `kubernetes.io/dockerconfigjson` Secret named `registry-credentials`, which the namespace's `default`
  * ServiceAccount uses to pull images.
  */
