@@ -220,6 +220,17 @@ function application(name: string, opts: Resolved, path: string, directory: Reco
   };
 }
 
+/**
+ * WorkshopEnvironment is allowed whenever dist/ has a portal, even one without workshops: Argo CD ignores live
+ * objects of kinds its project does not allow, so removing a portal's last workshop would otherwise leave its
+ * environment behind, never pruned.
+ */
+function withEnvironments(kinds: Array<{ group: string; kind: string }>, files: readonly SynthFile[]): Array<{ group: string; kind: string }> {
+  const hasPortal = topFolders(files).some((folder) => folder !== 'cluster');
+  if (!hasPortal || kinds.some((k) => k.group === API_GROUP && k.kind === 'WorkshopEnvironment')) return kinds;
+  return [...kinds, { group: API_GROUP, kind: 'WorkshopEnvironment' }].sort((a, b) => byCodePoint(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
+}
+
 function appProject(files: readonly SynthFile[], opts: Resolved): Manifest {
   const objects = files.filter((f) => !f.path.startsWith('argocd/')).flatMap((f) => f.objects);
   const kinds = (namespaced: boolean) => {
@@ -250,7 +261,7 @@ function appProject(files: readonly SynthFile[], opts: Resolved): Manifest {
       sourceRepos: [opts.repoURL],
       // '' is the destination of the cluster Application, whose objects are all cluster-scoped
       destinations: ['', ...namespaces].map((namespace) => ({ server: opts.server, namespace })),
-      clusterResourceWhitelist: kinds(false),
+      clusterResourceWhitelist: withEnvironments(kinds(false), files),
       namespaceResourceWhitelist: namespaced,
     },
   };

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ARGOCD_HEALTH_CHECKS, Manifest, WorkshopApp, argoCdFiles, toYaml } from '../../src/constructs/index.js';
+import { App } from 'cdk8s';
+import { ARGOCD_HEALTH_CHECKS, Manifest, TrainingPortal, WorkshopApp, argoCdFiles, synthesize, toYaml } from '../../src/constructs/index.js';
 import { readyCondition } from '../../src/runtime/environment-conditions.js';
 import { WorkshopSession } from '../../src/runtime/session.js';
 import { WorkshopEnvironment } from '../../src/runtime/state.js';
@@ -80,6 +81,13 @@ describe('argoCdFiles', () => {
       expect(allowedKinds.has(`${group}/${object.kind}`)).toBe(true);
       expect(namespaces.has(object.metadata.namespace ?? '')).toBe(true);
     }
+  });
+
+  test('a portal without workshops still allows WorkshopEnvironment, so its last removed one is pruned', () => {
+    const app = new App({ outdir: '/nonexistent' });
+    new TrainingPortal(app, 'empty', { ingressDomain: 'empty.example.com' });
+    const [project] = argoCdFiles(synthesize(app), { repoURL: REPO }).find((f) => f.path === 'argocd/project.k8s.yaml')!.objects as Array<Manifest & { spec: Record<string, any> }>;
+    expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'training.cdk8s-workshops.dev', kind: 'WorkshopEnvironment' });
   });
 
   test('ships the health checks as argocd-cm keys', () => {
