@@ -204,6 +204,12 @@ export function openApiDocument(serverUrl = '/') {
           responses: { 200: { description: 'The asset.' }, 404: { description: 'No such asset.' } },
         },
       },
+      '/favicon.ico': {
+        get: {
+          tags: ['web'], summary: "The portal's icon, where browsers ask for it on their own (an SVG)",
+          responses: { 200: { description: 'The icon.', content: { 'image/svg+xml': { schema: { type: 'string' } } } } },
+        },
+      },
       '/runtime/allocate': {
         post: {
           tags: ['runtime'], summary: 'Allocate a session for a user (staff and robots)', security: bearer,
