@@ -3,7 +3,7 @@
 # by scripts/cluster/up.sh: its Kubernetes Ingress provider watches the cluster,
 # and it serves plain http on a free loopback port (entryPoint web).
 #
-#   scripts/ingress/up.sh [--name NAME] [--kubeconfig FILE] [--websecure] [--default-class] [STATE_DIR]
+#   scripts/ingress/up.sh [--name NAME] [--kubeconfig FILE] [--websecure] [--default-class] [--node-address IP:PORT] [STATE_DIR]
 #
 # STATE_DIR     the cluster's state directory (default /tmp/cdk8s-workshops-cluster);
 #               Traefik's pid, logs and ports (env) go to STATE_DIR/ingress/.
@@ -15,6 +15,8 @@
 # --websecure   also serve https (Traefik's own self-signed certificate) on a
 #               second free loopback port (INGRESS_HTTPS_PORT in STATE_DIR/ingress/env).
 # --default-class  mark IngressClass traefik as the cluster's default class.
+# --node-address  also serve http on IP:PORT of the real node's range (198.18.0.0/15, e.g. 198.18.0.1:80, the
+#               node IP), so that pods reach the session hosts (with scripts/cluster/node-dns.sh resolving them).
 #
 # Creates IngressClass `traefik` (controller traefik.io/ingress-controller) with
 # the admin kubeconfig. Traefik routes Ingresses whose ingressClassName is
@@ -31,6 +33,7 @@ kubeconfig=""
 name=""
 websecure=0
 default_class=0
+node_address=""
 STATE_DIR=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,7 +43,9 @@ while [ $# -gt 0 ]; do
     --name=*) name="${1#*=}"; shift ;;
     --websecure) websecure=1; shift ;;
     --default-class) default_class=1; shift ;;
-    -*) die "unknown option $1 (allowed: --name NAME, --kubeconfig FILE, --websecure, --default-class)" ;;
+    --node-address) node_address="${2:?--node-address needs IP:PORT}"; shift 2 ;;
+    --node-address=*) node_address="${1#*=}"; shift ;;
+    -*) die "unknown option $1 (allowed: --name NAME, --kubeconfig FILE, --websecure, --default-class, --node-address IP:PORT)" ;;
     *) [ -z "$STATE_DIR" ] || die "one STATE_DIR only (got '$STATE_DIR' and '$1')"; STATE_DIR="$1"; shift ;;
   esac
 done
@@ -48,6 +53,12 @@ STATE_DIR="${STATE_DIR:-/tmp/cdk8s-workshops-cluster}"
 case "$name" in
   '' | *[!a-z0-9-]*) [ -z "$name" ] || die "--name '$name': only lower-case letters, digits and '-' are allowed" ;;
 esac
+if [ -n "$node_address" ]; then
+  [[ "$node_address" =~ ^198\.(18|19)\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}$ ]] ||
+    die "--node-address '$node_address': IP:PORT with an address of the real node's range 198.18.0.0/15 (e.g. 198.18.0.1:80)"
+  ip -o addr show | grep -qF " ${node_address%:*}/" ||
+    die "--node-address $node_address: no interface of this machine has ${node_address%:*} (is the real node up? scripts/cluster/up.sh --real-node)"
+fi
 [ -d "$STATE_DIR" ] || die "STATE_DIR $STATE_DIR does not exist: start the cluster first (scripts/cluster/up.sh $STATE_DIR)"
 STATE_DIR="$(cd "$STATE_DIR" && pwd)"
 ADMIN_KUBECONFIG="$STATE_DIR/kubeconfig"
@@ -133,6 +144,13 @@ args=(
   # a host whose Service has no ready endpoints (yet) answers 503, not 404
   --providers.kubernetesIngress.allowEmptyServices=true
 )
+if [ -n "$node_address" ]; then
+  # the same routes for pods, on the node's address (entryPoint node)
+  args+=(
+    --entryPoints.node.address="$node_address"
+    --entryPoints.node.asDefault=true
+  )
+fi
 if [ -n "$HTTPS_PORT" ]; then
   args+=(
     --entryPoints.websecure.address="127.0.0.1:$HTTPS_PORT"
@@ -170,11 +188,20 @@ until curl -fsS -o /dev/null "http://127.0.0.1:$ADMIN_PORT/ping" 2>/dev/null; do
   sleep 0.2
 done
 
+if [ -n "$node_address" ]; then
+  # any http answer (404 for a host nobody routes) means it listens there
+  until [ "$(curl -sS -o /dev/null -w '%{http_code}' -H 'Host: ping.invalid' "http://$node_address/" 2>/dev/null)" != 000 ]; do
+    kill -0 "$pid" 2>/dev/null || fail "Traefik exited during start-up"
+    [ $SECONDS -lt $deadline ] || fail "Traefik did not answer on $node_address within 60 s (is the address taken?)"
+    sleep 0.2
+  done
+fi
 cat >"$DIR/env" <<ENV
 INGRESS_HTTP_PORT=$HTTP_PORT
 INGRESS_HTTPS_PORT=$HTTPS_PORT
 INGRESS_ADMIN_PORT=$ADMIN_PORT
+INGRESS_NODE_ADDRESS=$node_address
 INGRESS_PID=$pid
 ENV
-log "Traefik $TRAEFIK_VERSION (pid $pid) serves http on 127.0.0.1:$HTTP_PORT${HTTPS_PORT:+, https on 127.0.0.1:$HTTPS_PORT}; ping/API on 127.0.0.1:$ADMIN_PORT; logs in $DIR (started in $((SECONDS - start)) s)"
+log "Traefik $TRAEFIK_VERSION (pid $pid) serves http on 127.0.0.1:$HTTP_PORT${HTTPS_PORT:+, https on 127.0.0.1:$HTTPS_PORT}${node_address:+, http for pods on $node_address}; ping/API on 127.0.0.1:$ADMIN_PORT; logs in $DIR (started in $((SECONDS - start)) s)"
 echo "$HTTP_PORT"
