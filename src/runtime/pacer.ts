@@ -4,13 +4,14 @@
  * - INTERACTIVE requests (a learner waits for this very answer: the allocation's status write, activity, an
  *   extension) have a lane of their own, bounded only by `interactiveConcurrency`: they never wait for a rate
  *   budget, nor behind pool refills.
- * - LEARNER work (creating the session a learner waits for) and BACKGROUND work (refills, timers, cleanup, Events)
- *   share the paced lane, LEARNER first.
+ * - LEARNER work (creating the session a learner waits for), BACKGROUND work (refills, timers, cleanup) and LOW
+ *   (Events, a courtesy) share the paced lane, in that order.
  *
  * The paced lane is `adaptive` by default: it finds what the API server can take, as client-go's flow control and
  * the server's API Priority and Fairness intend, instead of a fixed rate. A concurrency limit grows while answers
- * come as fast as the fastest of the last minute (up to `concurrency`), shrinks when their latency grows to twice
- * that (the server queues: it is saturated, or shared with others), is halved on a 429 and the lane pauses for the
+ * come about as fast as they have lately (a slow average of the latency, which follows a server that is slower for
+ * a while, e.g. shared with others), shrinks when their latency jumps to twice that (the server queues: our own
+ * requests saturate it), is halved on a 429 and the lane pauses for the
  * Retry-After the server (APF) gave. `fixed` pacing is a token bucket at `qps` (burst `burst`) with at most
  * `concurrency` requests in flight: a hard cap, when a cluster's operator wants one.
  */
@@ -20,8 +21,10 @@ export enum Priority {
   INTERACTIVE = 0,
   /** Work for a learner who is waiting for a session (creating it): paced, ahead of background work. */
   LEARNER = 1,
-  /** Background work: pool refills, timers, cleanup, Events. */
+  /** Background work: pool refills, timers, cleanup. */
   BACKGROUND = 2,
+  /** Work nobody waits for (Events): after everything else. */
+  LOW = 3,
 }
 
 export type Pacing = 'adaptive' | 'fixed';
@@ -35,7 +38,7 @@ export interface PacerOptions {
   readonly burst?: number;
   /** Paced requests in flight at once (`adaptive`: the most its limit grows to). @default 32 */
   readonly concurrency?: number;
-  /** Learner-facing (INTERACTIVE) requests in flight at once, beside the paced ones. @default 64 */
+  /** Learner-facing (INTERACTIVE) requests in flight at once, beside the paced ones. @default 128 (the client's sockets) */
   readonly interactiveConcurrency?: number;
   /** `adaptive`: the limit it starts from. @default 8 */
   readonly initialConcurrency?: number;
@@ -47,9 +50,7 @@ interface Waiter {
 
 /** `adaptive`: the latency, relative to the fastest of late, at which the server is taken to be queueing. */
 const TOLERANCE = 2;
-const MIN_LIMIT = 2;
-/** The fastest latency is remembered for one to two of these. */
-const BASELINE_WINDOW_MS = 30_000;
+const MIN_LIMIT = 4;
 /** The longest pause a Retry-After causes the paced lane. */
 const MAX_PAUSE_MS = 5_000;
 
@@ -63,7 +64,7 @@ export class Pacer {
   private refilledAt = performance.now();
   private inFlight = 0;
   private interactiveInFlight = 0;
-  private readonly queues: Waiter[][] = [[], [], []];
+  private readonly queues: Waiter[][] = [[], [], [], []];
   private timer?: NodeJS.Timeout;
   private pausedUntil = 0;
 
@@ -72,10 +73,10 @@ export class Pacer {
   private windowSum = 0;
   private windowCount = 0;
   private recentRtt = 0;
-  private fastest = Infinity;
-  private fastestBefore = Infinity;
-  private fastestSince = performance.now();
+  /** A slow average of the latency: what answers take lately, whatever the cause. */
+  private usualRtt = 0;
   private lastDecrease = 0;
+  private growAfter = 0;
 
   /** 429 answers seen (every lane). */
   public throttled = 0;
@@ -87,7 +88,7 @@ export class Pacer {
     this.qps = options.qps ?? 50;
     this.burst = options.burst ?? Math.max(1, Math.round(this.qps * 2));
     this.concurrency = options.concurrency ?? 32;
-    this.interactiveConcurrency = options.interactiveConcurrency ?? 64;
+    this.interactiveConcurrency = options.interactiveConcurrency ?? 128;
     this.tokens = this.burst;
     if (!['adaptive', 'fixed'].includes(this.pacing)) throw new Error(`pacer: pacing must be 'adaptive' or 'fixed', not '${String(this.pacing)}'`);
     if (!(this.qps > 0) || !(this.concurrency > 0) || !(this.interactiveConcurrency > 0)) {
@@ -121,7 +122,7 @@ export class Pacer {
 
   /** Requests waiting for their turn. */
   public get waiting(): number {
-    return this.queues[0].length + this.queues[1].length + this.queues[2].length;
+    return this.queues.reduce((sum, queue) => sum + queue.length, 0);
   }
 
   /** Paced requests allowed in flight now (`fixed`: the configured concurrency). */
@@ -147,6 +148,8 @@ export class Pacer {
       if (this.pacing === 'adaptive' && now - this.lastDecrease > Math.max(100, this.recentRtt)) {
         this.limit = Math.max(MIN_LIMIT, this.limit / 2);
         this.lastDecrease = now;
+        // no growth for a while: the server has said where its capacity is
+        this.growAfter = now + Math.max(2_000, 20 * this.recentRtt);
       }
       return;
     }
@@ -159,17 +162,13 @@ export class Pacer {
     this.windowSum = 0;
     this.windowCount = 0;
     this.recentRtt = this.recentRtt ? (this.recentRtt + average) / 2 : average;
-    if (now - this.fastestSince > BASELINE_WINDOW_MS) {
-      this.fastestBefore = this.fastest;
-      this.fastest = Infinity;
-      this.fastestSince = now;
-    }
-    this.fastest = Math.min(this.fastest, average);
-    const baseline = Math.min(this.fastest, this.fastestBefore);
-    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * baseline) / this.recentRtt));
+    // the usual latency follows slowly, and comes down at once when answers are faster
+    this.usualRtt = this.usualRtt ? Math.min(0.95 * this.usualRtt + 0.05 * average, Math.max(this.usualRtt, average)) : average;
+    if (average < this.usualRtt) this.usualRtt = 0.5 * (this.usualRtt + average);
+    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * this.usualRtt) / this.recentRtt));
     // grow only while there is demand for more (requests waiting, or the limit in use)
-    const busy = this.queues[1].length + this.queues[2].length > 0 || this.inFlight >= this.limit - 1;
-    const next = this.limit * gradient + (busy && gradient === 1 ? Math.sqrt(this.limit) : 0);
+    const busy = this.queues[1].length + this.queues[2].length + this.queues[3].length > 0 || this.inFlight >= this.limit - 1;
+    const next = this.limit * gradient + (busy && gradient === 1 && now >= this.growAfter ? Math.sqrt(this.limit) : 0);
     this.limit = Math.max(MIN_LIMIT, Math.min(this.concurrency, 0.8 * this.limit + 0.2 * next));
   }
 
@@ -191,7 +190,7 @@ export class Pacer {
       wait = this.pausedUntil - now;
     } else if (this.pacing === 'adaptive') {
       while (this.inFlight < Math.floor(this.limit)) {
-        const next = this.queues[1].shift() ?? this.queues[2].shift();
+        const next = this.queues[1].shift() ?? this.queues[2].shift() ?? this.queues[3].shift();
         if (!next) break;
         this.inFlight++;
         next.resolve();
@@ -199,7 +198,7 @@ export class Pacer {
     } else {
       this.refill();
       while (this.inFlight < this.concurrency && this.tokens >= 1) {
-        const next = this.queues[1].shift() ?? this.queues[2].shift();
+        const next = this.queues[1].shift() ?? this.queues[2].shift() ?? this.queues[3].shift();
         if (!next) break;
         this.tokens -= 1;
         this.inFlight++;
@@ -208,7 +207,7 @@ export class Pacer {
       if (this.tokens < 1) wait = Math.max(1, ((1 - this.tokens) / this.qps) * 1000);
     }
     // a timer only when something can go once time has passed (a pause, tokens); completions dispatch otherwise
-    if (wait > 0 && this.queues[1].length + this.queues[2].length > 0 && !this.timer) {
+    if (wait > 0 && this.queues[1].length + this.queues[2].length + this.queues[3].length > 0 && !this.timer) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         this.dispatch();

@@ -349,7 +349,8 @@ export class Reconciler {
               set.expiresAt = new Date(now + pool!.expiresSeconds * 1000).toISOString();
               set.deadlineAt = new Date(now + Math.max(pool!.deadlineSeconds, pool!.expiresSeconds) * 1000).toISOString();
             }
-            const ready = await this.store.transition(session, 'Ready', { set });
+            // a learner waits for this one: ahead of refills in the paced lane
+            const ready = await this.store.transition(session, 'Ready', { set, priority: status.user ? Priority.LEARNER : Priority.BACKGROUND });
             this.state.sessions.observe(ready);
             this.metrics.timeToReadySeconds.observe({ environment: session.spec.environment }, age(created) / 1000);
             this.backoff.delete(session.spec.environment);

@@ -202,7 +202,8 @@ export class SessionStore {
           lastTimestamp: time,
           count: 1,
         },
-        priority: Priority.BACKGROUND,
+        // after every other request of the paced lane: timers and cleanup go first
+        priority: Priority.LOW,
       });
     } catch {
       // an event is a courtesy; the status already holds the change

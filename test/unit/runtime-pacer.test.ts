@@ -119,7 +119,7 @@ describe('adaptive pacing', () => {
     expect(adaptive.first.served).toBe(600);
     expect(adaptive.first.throttled).toBeLessThanOrEqual(12);
     expect(adaptive.first.limit).toBeGreaterThanOrEqual(4);
-    expect(adaptive.first.limit).toBeLessThanOrEqual(18);
+    expect(adaptive.first.limit).toBeLessThanOrEqual(24);
     // the capacity fell to 2 + 4: the limit follows it down
     expect(adaptive.second.throttled).toBeLessThanOrEqual(12);
     expect(adaptive.second.limit).toBeLessThanOrEqual(6);
