@@ -5,20 +5,25 @@
  * state in /tmp/cdk8s-workshops-bench-cluster), applies synthesized portals, runs SessionRuntime in this process and
  * stops the cluster at the end. Three figures, each printed with its target:
  *
- * 1. Burst: 200 learners ask at once for a workshop with reserved 20 and capacity 200 (portal maximum 400), runtime
- *    QPS 50. Time until all 200 sessions are Ready; API requests per session created in the burst; achieved
+ * 1. Burst: 200 learners ask at once for a workshop with reserved 20 and capacity 200 (portal maximum 400), run twice:
+ *    with the fixed pacer (RUNTIME_PACING=fixed, QPS 50: how the runtime paced before) and with the adaptive one (the
+ *    default), side by side. Time until all 200 sessions are Ready; API requests per session created in the burst; achieved
  *    sessions/s against the bound the QPS allows (QPS ÷ requests per session). The per-session timeline
  *    (created → Starting → Deployment Available → Ready) separates the runtime's own work from the wait for the
  *    cluster (controller-manager, scheduler, kwok) to make the Deployment Available.
  * 2. Allocation from a Ready pool: p50/p99 of 100 concurrent allocate() calls against a pool of 110 Ready reserves
  *    (10 left for allocations one at a time); where the time goes (pacer, wire) and what the API server alone does
- *    with the same 100 writes.
+ *    with the same 100 writes: allocation p99 ≤ 1.3 × the API server's own p99.
+ * 4. Timers: 2,000 allocated sessions whose expiry falls due over a minute, a runtime leading through a fault proxy
+ *    that fails 5% of its requests (500, 429, dropped connections, dropped watches): how late each session is seen
+ *    Expired (p50/p99), with the runtime of an earlier commit (BENCH_BEFORE_COMMIT, before the per-key work queue)
+ *    and with this one, each in a child process on plain node.
  * 3. Memory: RSS and heap of a process running one runtime whose caches hold 2,000 WorkshopSession objects (a child
  *    process, bench/sessions-memory.ts, so that the figure is not mixed with this process's own state). Measured
  *    first, on the fresh cluster, so that its cluster-wide Deployment and Namespace informers see none of the
  *    sessions of 1 and 2; printed last.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
@@ -26,7 +31,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import ts from 'typescript';
 import { API_VERSION, Labels, MANAGED_BY, Manifest } from '../src/constructs/index.js';
-import { KubeClient, Priority, SessionRuntime, WorkshopSession, inBatches, phaseOf, slotId } from '../src/runtime/index.js';
+import { Informer, KubeClient, Pacing, Priority, SessionRuntime, WorkshopSession, inBatches, phaseOf, slotId } from '../src/runtime/index.js';
+import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { Fixture, applyFixture, runtimeFor, synthPortal } from '../test/support/portal-fixture.js';
 import { ControlPlane, startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
 
@@ -48,6 +54,16 @@ const POOL_SEQUENTIAL = 10;
 const FLOOR_PORTAL = 'benchfloor';
 const MEMORY_PORTAL = 'benchmem';
 const MEMORY_SESSIONS = 2000;
+
+const TIMER_PORTAL = 'benchtimer';
+const TIMER_SESSIONS = 2000;
+const TIMER_FAULT_RATE = 0.05;
+/** The expiries fall due over this long, starting this long after the sessions are first being created. */
+const TIMER_SPREAD_MS = 60_000;
+const TIMER_START_MS = 60_000;
+/** The runtime before the per-key work queue, the lanes and the adaptive pacer (issue 13). */
+const BEFORE_COMMIT = process.env.BENCH_BEFORE_COMMIT ?? '62aa66f';
+const TARGET_ALLOCATION_RATIO = 1.3;
 
 const TARGET_FRACTION = 0.8;
 const TARGET_P99_MS = 50;
@@ -251,13 +267,16 @@ async function benchMemory(client: KubeClient, cp: ControlPlane): Promise<Memory
  * type check, no bundling; the same module graph `npm run build` emits), with node_modules linked, so that the
  * runtime can be measured on plain node, as a portal replica runs it. Returns the child's entry point.
  */
-function transpileForNode(): string {
+function transpileForNode(out = JS_DIR, sourceRoot = ROOT, entry = 'bench/sessions-memory.ts'): string {
+  const JS_DIR = out;
   rmSync(JS_DIR, { recursive: true, force: true });
-  const sources = readdirSync(`${ROOT}src`, { recursive: true, encoding: 'utf8' })
+  const sources = readdirSync(`${sourceRoot}src`, { recursive: true, encoding: 'utf8' })
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
     .map((f) => `src/${f}`);
-  for (const file of [...sources, 'bench/sessions-memory.ts']) {
-    const { outputText } = ts.transpileModule(readFileSync(`${ROOT}${file}`, 'utf8'), {
+  for (const file of [...sources, entry]) {
+    // the child itself always comes from this checkout (it uses only the runtime's public API)
+    const root = file === entry ? ROOT : sourceRoot;
+    const { outputText } = ts.transpileModule(readFileSync(`${root}${file}`, 'utf8'), {
       fileName: file,
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, esModuleInterop: true, isolatedModules: true },
     });
@@ -267,7 +286,7 @@ function transpileForNode(): string {
   }
   writeFileSync(`${JS_DIR}/package.json`, JSON.stringify({ type: 'module' }));
   symlinkSync(`${ROOT}node_modules`, `${JS_DIR}/node_modules`);
-  return `${JS_DIR}/bench/sessions-memory.js`;
+  return `${JS_DIR}/${entry.replace(/\.ts$/, '.js')}`;
 }
 
 function runMemoryChild(args: string[], kubeconfig: string): Promise<MemoryChild> {
@@ -663,6 +682,125 @@ async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResul
   return { concurrent, concurrentWallMs, paced, pacedWallMs, sequential };
 }
 
+
+// ---------------------------------------------------------------------------------------------------------------
+// 4. timers under faults, before and after
+
+interface TimerResult {
+  readonly label: string;
+  readonly createMs: number;
+  /** How late each session was seen Expired (or gone), ms after its expiresAt. */
+  readonly lateness: number[];
+  /** Sessions not seen expired before the bench gave up. */
+  readonly missing: number;
+  readonly faults: string;
+  readonly error?: string;
+}
+
+function timerSession(environment: string, portal: string, i: number, expiresAt: string): { object: Manifest; status: Record<string, unknown> } {
+  const { object } = memorySession(environment, 'timer', i, portal);
+  const t = new Date().toISOString();
+  // an allocated session in use a moment ago and idle since: only its expiry is due
+  return {
+    object,
+    status: {
+      phase: 'Idle', user: `timer-learner-${String(i).padStart(5, '0')}@example.test`, anonymous: false,
+      requestedAt: t, allocatedAt: t, readyAt: t, activatedAt: t, lastActivityAt: t, requestApplied: true,
+      expiresAt, deadlineAt: expiresAt,
+      history: [{ phase: 'Ready', time: t }, { phase: 'Active', time: t }, { phase: 'Idle', time: t }],
+    },
+  };
+}
+
+/** A child process running the runtime (of `entry`, a transpiled tree) through `kubeconfig`; resolves once it leads. */
+function startTimerChild(entry: string, kubeconfig: string, portal: string): Promise<{ stop(): Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], {
+      cwd: ROOT,
+      env: { ...process.env, KUBECONFIG: kubeconfig, BENCH_PORTAL: portal, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+    const stop = () => new Promise<void>((done) => {
+      if (child.exitCode !== null) return done();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('close', () => {
+        clearTimeout(kill);
+        done();
+      });
+      child.kill('SIGTERM');
+    });
+    child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      if (c.includes('leading')) resolve({ stop });
+    });
+    child.on('close', (code) => reject(new Error(`timer child exited with ${code}: ${err.slice(-1500)}`)));
+  });
+}
+
+async function benchTimers(client: KubeClient, cp: ControlPlane, label: string, entry: string, portal: string): Promise<TimerResult> {
+  console.log(`== 4. Timers (${label}): ${TIMER_SESSIONS} sessions expiring over ${s(TIMER_SPREAD_MS, 0)}, ${TIMER_FAULT_RATE * 100}% of the runtime's requests faulted ==`);
+  const fixture = synthPortal(portal, [{ name: 'timer', capacity: TIMER_SESSIONS, reserved: 0, initial: 0 }]);
+  await applyFixture(client, fixture);
+  const environment = fixture.environment('timer');
+  const proxy = await startFaultProxy({ kubeconfigPath: cp.kubeconfigPath, seed: 13, rate: TIMER_FAULT_RATE, watchRate: TIMER_FAULT_RATE });
+  const selector = `${Labels.PORTAL}=${portal}`;
+  // the lateness is observed from outside, on the API server itself (a watch of this process, not through the proxy)
+  const observer = new Informer<WorkshopSession>(client, API_VERSION, 'WorkshopSession', { labelSelector: selector });
+  const expiries = new Map<string, number>();
+  const seen = new Map<string, number>();
+  const note = (type: string, session: WorkshopSession) => {
+    const name = session.metadata.name;
+    const due = expiries.get(name);
+    if (due === undefined || seen.has(name)) return;
+    const phase = phaseOf(session);
+    if (type === 'DELETED' || phase === 'Expired' || phase === 'Terminating') seen.set(name, Date.now() - due);
+  };
+  observer.on('change', note);
+  await observer.start();
+  let child: { stop(): Promise<void> } | undefined;
+  try {
+    child = await startTimerChild(entry, proxy.kubeconfigPath, portal);
+    const t0 = Date.now();
+    const collection = client.pathFor(API_VERSION, 'WorkshopSession');
+    await inBatches(Array.from({ length: TIMER_SESSIONS }, (_, i) => i + 1), 32, async (i) => {
+      const due = t0 + TIMER_START_MS + Math.floor((i / TIMER_SESSIONS) * TIMER_SPREAD_MS);
+      const { object, status } = timerSession(environment, portal, i, new Date(due).toISOString());
+      expiries.set(object.metadata.name, due);
+      const created = await client.request<WorkshopSession>('POST', collection, { body: object });
+      await client.request('PUT', `${client.pathFor(API_VERSION, 'WorkshopSession', object.metadata.name)}/status`, { body: { ...created, status } });
+    });
+    const createMs = Date.now() - t0;
+    console.log(`  created in ${s(createMs)} (the first expiry is due at ${s(TIMER_START_MS, 0)})${createMs > TIMER_START_MS ? '  (creation outlasted the first expiries: their lateness is overstated)' : ''}`);
+    const lastDue = t0 + TIMER_START_MS + TIMER_SPREAD_MS;
+    await until(() => seen.size >= TIMER_SESSIONS, Math.max(0, lastDue - Date.now()) + 180_000, 250);
+    const f = proxy.faults;
+    return {
+      label, createMs, lateness: [...seen.values()], missing: TIMER_SESSIONS - seen.size,
+      faults: `${Object.values(f).reduce((a, b) => a + b, 0)} faults of ${proxy.requests.total} requests (${Object.entries(f).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    };
+  } catch (error) {
+    return { label, createMs: NaN, lateness: [...seen.values()], missing: TIMER_SESSIONS - seen.size, faults: '', error: (error as Error).message };
+  } finally {
+    await child?.stop();
+    observer.stop();
+    await proxy.close();
+    await client.request('DELETE', client.pathFor(API_VERSION, 'WorkshopSession'), { query: { labelSelector: selector } }).catch(() => undefined);
+  }
+}
+
+/** The runtime of an earlier commit, with this checkout's timer child, transpiled for plain node. */
+function transpileCommit(commit: string, out: string): string {
+  const source = `${out}-src/`;
+  rmSync(source, { recursive: true, force: true });
+  mkdirSync(source, { recursive: true });
+  const archive = execFileSync('git', ['-C', ROOT, 'archive', commit, 'src'], { maxBuffer: 256 * 1024 * 1024 });
+  execFileSync('tar', ['-x', '-C', source], { input: archive });
+  const entry = transpileForNode(out, source, 'bench/sessions-timers.ts');
+  rmSync(source, { recursive: true, force: true });
+  return entry;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 /** The time of one bcrypt cost-10 hash (what sessionValues() computes for the registry's htpasswd), median of 3. */
@@ -676,6 +814,56 @@ function bcryptCost(): number {
 }
 
 let bcryptMs = NaN;
+
+/** Prints the results of one burst run. */
+function reportBurst(label: string, burst: BurstResult | undefined, burstError: string | undefined): void {
+  if (burst) {
+    const created = burst.createdInBurst;
+    const requests = total(burst.requests);
+    const perSession = requests / Math.max(1, created);
+    const achieved = created / (burst.burstMs / 1000);
+    const bound = QPS / perSession;
+    const fraction = achieved / bound;
+    const got = (field: keyof SessionTimes) => burst!.times.map((x) => x[field] as number | undefined).filter((x): x is number => x !== undefined);
+    const createdTimes = burst.times.filter((x) => x.source === 'created');
+    // a Deployment can be Available before the runtime has written Starting (it applies the Ingress after it)
+    const startingToAvailable = createdTimes.filter((x) => x.starting !== undefined && x.available !== undefined).map((x) => Math.max(0, x.available! - x.starting!));
+    const availableToReady = createdTimes.filter((x) => x.available !== undefined && x.ready !== undefined).map((x) => x.ready! - Math.max(x.available!, x.starting!));
+    const lastStarting = Math.max(...got('starting'));
+    const lastAvailable = Math.max(...got('available'));
+    const lastReady = Math.max(...got('ready'));
+    const lastSession = [...createdTimes].sort((a, b) => (b.ready ?? Infinity) - (a.ready ?? Infinity))[0];
+    console.log(`burst (${label}): ${BURST_LEARNERS} learners, sources ${JSON.stringify(burst.sources)}${burst.refused ? `, ${burst.refused} refused` : ''}` +
+      `${burst.failed ? `, ${burst.failed} failed or unanswered` : ''}; sessions created in the burst: ${created}`);
+    console.log(`burst (${label}): allocate() answered ${BURST_LEARNERS - burst.failed} of ${BURST_LEARNERS} within ${s(burst.allocateMaxMs, 2)} (p50 ${s(burst.allocateP50Ms, 2)})`);
+    console.log(`burst (${label}): time until all ${BURST_LEARNERS} sessions Ready = ${burst.allReady ? s(burst.burstMs) : `NOT REACHED (${burst.readyCount}/${BURST_LEARNERS} Ready after ${s(burst.burstMs)})`}`);
+    console.log(`burst (${label}): API requests during the burst = ${requests} (${describeCounts(burst.requests)})`);
+    console.log('       (counted: every response the runtime\'s paced client got — allocator, reconciler, session creation, status writes, Events, lease renewals, informer relists — from the first allocate() until all sessions were Ready; watch streams are not paced and not counted)');
+    console.log(`burst (${label}): API requests per session created = ${perSession.toFixed(1)}  (${requests} / ${created})`);
+    console.log(`burst (${label}): achieved = ${achieved.toFixed(2)} sessions/s; bound at QPS ${QPS} = ${bound.toFixed(2)} sessions/s (QPS ÷ requests per session)`);
+    console.log(`burst (${label}): achieved/bound = ${fraction.toFixed(2)}  target ≥ ${TARGET_FRACTION}  ${verdict(burst.allReady && fraction >= TARGET_FRACTION)}`);
+    console.log(`  (for information: the runtime's average request rate over the burst = ${(requests / (burst.burstMs / 1000)).toFixed(1)} req/s of ${QPS}; the pacer also lets ${2 * QPS} requests through at once from a full bucket)`);
+    console.log(`  time split (from the first allocate(); the ${createdTimes.length} sessions created): all reached Starting (runtime's creation work done) at ${s(lastStarting)}; ` +
+      `last Deployment Available at ${s(lastAvailable)}; last Ready at ${s(lastReady)}`);
+    console.log(`  Starting → Deployment Available (controller-manager, scheduler, kwok; outside the runtime): p50 ${s(percentile(startingToAvailable, 50), 2)}, p99 ${s(percentile(startingToAvailable, 99), 2)}, max ${s(Math.max(...startingToAvailable), 2)}`);
+    console.log(`  Deployment Available → Ready (the runtime noticing and writing the status): p50 ${s(percentile(availableToReady, 50), 2)}, p99 ${s(percentile(availableToReady, 99), 2)}, max ${s(Math.max(...availableToReady), 2)}`);
+    if (lastSession) {
+      console.log(`  last session ${lastSession.name}: created ${s(lastSession.created ?? NaN, 2)}, Starting ${s(lastSession.starting ?? NaN, 2)}, Available ${s(lastSession.available ?? NaN, 2)}, Ready ${s(lastSession.ready ?? NaN, 2)}`);
+    }
+    const runtimeBoundMs = lastStarting;
+    console.log(`  without the final wait for the cluster (to the last Starting): ${(created / (runtimeBoundMs / 1000)).toFixed(2)} sessions/s = ${((created / (runtimeBoundMs / 1000)) / bound).toFixed(2)} of the bound`);
+    console.log(`  leadership lost during the burst: ${burst.leaderLosses} time(s)`);
+    const wire = burst.requestTimes;
+    console.log(`  paced requests on the wire (sent → answer parsed, so this process's event-loop delays included): p50 ${percentile(wire, 50).toFixed(0)} ms, p90 ${percentile(wire, 90).toFixed(0)} ms, p99 ${percentile(wire, 99).toFixed(0)} ms; ` +
+      `this process's event loop delay p99 ${burst.loopDelayP99Ms.toFixed(0)} ms, max ${burst.loopDelayMaxMs.toFixed(0)} ms; machine load average ${burst.loadAverage.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
+    console.log(`  this process (the runtime) during the burst: event loop busy ${(burst.eventLoopUtilization * 100).toFixed(0)}% of the time; CPU ${s(burst.cpuMs)} = ${(burst.cpuMs / Math.max(1, created)).toFixed(0)} ms per session created ` +
+      `(a bcrypt cost-10 hash, which sessionValues() computes on the event loop, takes ${bcryptMs.toFixed(0)} ms here)`);
+    console.log('  timeline:');
+    for (const line of burst.timeline) console.log(`    ${line}`);
+  } else {
+    console.log(`burst (${label}): FAILED: ${burstError}  MISS`);
+  }
+}
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -697,23 +885,44 @@ async function main(): Promise<void> {
   try {
     const memory = await benchMemory(client, cp);
 
+    bcryptMs = bcryptCost();
+    const runtimeOf = (fixture: Fixture, pacing: Pacing) => {
+      const created = runtimeFor(client, fixture, {
+        pacing,
+        qps: QPS,
+        limits: { maximum: PORTAL_MAXIMUM, registered: 0, anonymous: 0 },
+        // production timers rather than the tests' fast ones
+        tickMs: 1000,
+        leaseDurationSeconds: 15,
+        identity: `bench-${pacing}`,
+      });
+      const settings = created.options;
+      console.log(
+        `runtime settings: pacing ${pacing}${pacing === 'fixed' ? `, qps ${QPS} (burst ${2 * QPS})` : ''}, pacer concurrency ${settings.concurrency ?? 32}, creationConcurrency ${settings.creationConcurrency ?? 10}, ` +
+          `refillBatch ${settings.refillBatch ?? 5}, tickMs ${settings.tickMs}, leaseDurationSeconds ${settings.leaseDurationSeconds}`,
+      );
+      return created;
+    };
+
+    // 1 with the fixed pacer (as before), in a portal of its own; its sessions stay (the cluster holds them meanwhile)
+    const fixedFixture = synthPortal(`${PORTAL}fixed`, [BURST], { maximum: PORTAL_MAXIMUM });
+    await applyFixture(client, fixedFixture);
+    let fixedBurst: BurstResult | undefined;
+    let fixedBurstError: string | undefined;
+    runtime = runtimeOf(fixedFixture, 'fixed');
+    await runtime.start();
+    try {
+      fixedBurst = await benchBurst(runtime, fixedFixture);
+    } catch (error) {
+      fixedBurstError = (error as Error).message;
+    }
+    await Promise.race([runtime.stop().catch(() => undefined), sleep(10_000)]);
+
+    // 1 with the adaptive pacer, and 2 with the same runtime
     const fixture = synthPortal(PORTAL, [BURST, POOL], { maximum: PORTAL_MAXIMUM });
     // everything but the pool's environment, which is applied only for figure 2
     await applyFixture(client, { ...fixture, files: fixture.files.filter((f) => !f.path.includes(`/${POOL.name}/`)) });
-    runtime = runtimeFor(client, fixture, {
-      qps: QPS,
-      limits: { maximum: PORTAL_MAXIMUM, registered: 0, anonymous: 0 },
-      // production timers rather than the tests' fast ones
-      tickMs: 1000,
-      leaseDurationSeconds: 15,
-      identity: 'bench',
-    });
-    bcryptMs = bcryptCost();
-    const settings = runtime.options;
-    console.log(
-      `runtime settings: qps ${QPS} (burst ${2 * QPS}), pacer concurrency ${settings.concurrency ?? 32}, creationConcurrency ${settings.creationConcurrency ?? 10}, ` +
-        `refillBatch ${settings.refillBatch ?? 5}, tickMs ${settings.tickMs}, leaseDurationSeconds ${settings.leaseDurationSeconds}`,
-    );
+    runtime = runtimeOf(fixture, 'adaptive');
     await runtime.start();
 
     let burst: BurstResult | undefined;
@@ -730,55 +939,30 @@ async function main(): Promise<void> {
     } catch (error) {
       poolError = (error as Error).message;
     }
+    await Promise.race([runtime.stop().catch(() => undefined), sleep(10_000)]);
+    runtime = undefined;
+
+    // 4: the runtime before and after, each in a child process on plain node
+    const timers: TimerResult[] = [];
+    for (const [label, commit] of [[`before: the runtime of ${BEFORE_COMMIT}`, BEFORE_COMMIT], ['after: this checkout', undefined]] as const) {
+      const out = `${JS_DIR}-timers-${commit ?? 'now'}`;
+      try {
+        const entry = commit ? transpileCommit(commit, out) : transpileForNode(out, ROOT, 'bench/sessions-timers.ts');
+        timers.push(await benchTimers(client, cp, label, entry, `${TIMER_PORTAL}${commit ? 'b' : 'a'}`));
+      } catch (error) {
+        timers.push({ label, createMs: NaN, lateness: [], missing: TIMER_SESSIONS, faults: '', error: (error as Error).message });
+      } finally {
+        rmSync(out, { recursive: true, force: true });
+      }
+    }
 
     console.log('== Results ==');
     // 1
-    if (burst) {
-      const created = burst.createdInBurst;
-      const requests = total(burst.requests);
-      const perSession = requests / Math.max(1, created);
-      const achieved = created / (burst.burstMs / 1000);
-      const bound = QPS / perSession;
-      const fraction = achieved / bound;
-      const got = (field: keyof SessionTimes) => burst!.times.map((x) => x[field] as number | undefined).filter((x): x is number => x !== undefined);
-      const createdTimes = burst.times.filter((x) => x.source === 'created');
-      // a Deployment can be Available before the runtime has written Starting (it applies the Ingress after it)
-      const startingToAvailable = createdTimes.filter((x) => x.starting !== undefined && x.available !== undefined).map((x) => Math.max(0, x.available! - x.starting!));
-      const availableToReady = createdTimes.filter((x) => x.available !== undefined && x.ready !== undefined).map((x) => x.ready! - Math.max(x.available!, x.starting!));
-      const lastStarting = Math.max(...got('starting'));
-      const lastAvailable = Math.max(...got('available'));
-      const lastReady = Math.max(...got('ready'));
-      const lastSession = [...createdTimes].sort((a, b) => (b.ready ?? Infinity) - (a.ready ?? Infinity))[0];
-      console.log(`burst: ${BURST_LEARNERS} learners, sources ${JSON.stringify(burst.sources)}${burst.refused ? `, ${burst.refused} refused` : ''}` +
-        `${burst.failed ? `, ${burst.failed} failed or unanswered` : ''}; sessions created in the burst: ${created}`);
-      console.log(`burst: allocate() answered ${BURST_LEARNERS - burst.failed} of ${BURST_LEARNERS} within ${s(burst.allocateMaxMs, 2)} (p50 ${s(burst.allocateP50Ms, 2)})`);
-      console.log(`burst: time until all ${BURST_LEARNERS} sessions Ready = ${burst.allReady ? s(burst.burstMs) : `NOT REACHED (${burst.readyCount}/${BURST_LEARNERS} Ready after ${s(burst.burstMs)})`}`);
-      console.log(`burst: API requests during the burst = ${requests} (${describeCounts(burst.requests)})`);
-      console.log('       (counted: every response the runtime\'s paced client got — allocator, reconciler, session creation, status writes, Events, lease renewals, informer relists — from the first allocate() until all sessions were Ready; watch streams are not paced and not counted)');
-      console.log(`burst: API requests per session created = ${perSession.toFixed(1)}  (${requests} / ${created})`);
-      console.log(`burst: achieved = ${achieved.toFixed(2)} sessions/s; bound at QPS ${QPS} = ${bound.toFixed(2)} sessions/s (QPS ÷ requests per session)`);
-      console.log(`burst: achieved/bound = ${fraction.toFixed(2)}  target ≥ ${TARGET_FRACTION}  ${verdict(burst.allReady && fraction >= TARGET_FRACTION)}`);
-      console.log(`  (for information: the runtime's average request rate over the burst = ${(requests / (burst.burstMs / 1000)).toFixed(1)} req/s of ${QPS}; the pacer also lets ${2 * QPS} requests through at once from a full bucket)`);
-      console.log(`  time split (from the first allocate(); the ${createdTimes.length} sessions created): all reached Starting (runtime's creation work done) at ${s(lastStarting)}; ` +
-        `last Deployment Available at ${s(lastAvailable)}; last Ready at ${s(lastReady)}`);
-      console.log(`  Starting → Deployment Available (controller-manager, scheduler, kwok; outside the runtime): p50 ${s(percentile(startingToAvailable, 50), 2)}, p99 ${s(percentile(startingToAvailable, 99), 2)}, max ${s(Math.max(...startingToAvailable), 2)}`);
-      console.log(`  Deployment Available → Ready (the runtime noticing and writing the status): p50 ${s(percentile(availableToReady, 50), 2)}, p99 ${s(percentile(availableToReady, 99), 2)}, max ${s(Math.max(...availableToReady), 2)}`);
-      if (lastSession) {
-        console.log(`  last session ${lastSession.name}: created ${s(lastSession.created ?? NaN, 2)}, Starting ${s(lastSession.starting ?? NaN, 2)}, Available ${s(lastSession.available ?? NaN, 2)}, Ready ${s(lastSession.ready ?? NaN, 2)}`);
-      }
-      const runtimeBoundMs = lastStarting;
-      console.log(`  without the final wait for the cluster (to the last Starting): ${(created / (runtimeBoundMs / 1000)).toFixed(2)} sessions/s = ${((created / (runtimeBoundMs / 1000)) / bound).toFixed(2)} of the bound`);
-      console.log(`  leadership lost during the burst: ${burst.leaderLosses} time(s)`);
-      const wire = burst.requestTimes;
-      console.log(`  paced requests on the wire (sent → answer parsed, so this process's event-loop delays included): p50 ${percentile(wire, 50).toFixed(0)} ms, p90 ${percentile(wire, 90).toFixed(0)} ms, p99 ${percentile(wire, 99).toFixed(0)} ms; ` +
-        `this process's event loop delay p99 ${burst.loopDelayP99Ms.toFixed(0)} ms, max ${burst.loopDelayMaxMs.toFixed(0)} ms; machine load average ${burst.loadAverage.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
-      console.log(`  this process (the runtime) during the burst: event loop busy ${(burst.eventLoopUtilization * 100).toFixed(0)}% of the time; CPU ${s(burst.cpuMs)} = ${(burst.cpuMs / Math.max(1, created)).toFixed(0)} ms per session created ` +
-        `(a bcrypt cost-10 hash, which sessionValues() computes on the event loop, takes ${bcryptMs.toFixed(0)} ms here)`);
-      console.log('  timeline:');
-      for (const line of burst.timeline) console.log(`    ${line}`);
-    } else {
-      console.log(`burst: FAILED: ${burstError}  MISS`);
-    }
+    reportBurst('fixed pacer', fixedBurst, fixedBurstError);
+    reportBurst('adaptive pacer', burst, burstError);
+    const burstTime = (x?: BurstResult) => (x ? (x.allReady ? s(x.burstMs) : `not all Ready (${x.readyCount}/${BURST_LEARNERS}) after ${s(x.burstMs)}`) : 'FAILED');
+    console.log(`burst: ${BURST_LEARNERS} learners, time until all Ready: fixed pacer (QPS ${QPS}) ${burstTime(fixedBurst)} | adaptive pacer ${burstTime(burst)}` +
+      ` (the adaptive run comes second, with the fixed run's ${BURST_LEARNERS} sessions still in the cluster)`);
     // 2
     if (pool) {
       const p50 = percentile(pool.latencies, 50);
@@ -788,6 +972,12 @@ async function main(): Promise<void> {
         `API requests ${total(pool.requests)} (${describeCounts(pool.requests)})`);
       console.log(`pool: allocation p50 = ${p50.toFixed(1)} ms, max ${Math.max(...pool.latencies).toFixed(1)} ms`);
       console.log(`pool: allocation p99 = ${p99.toFixed(1)} ms  target < ${TARGET_P99_MS} ms  ${verdict(p99 < TARGET_P99_MS)}`);
+      if (pool.floor) {
+        const floorP99 = percentile(pool.floor.concurrent, 99);
+        const ratio = p99 / floorP99;
+        console.log(`pool: allocation p99 ${p99.toFixed(1)} ms beside the API server alone, the same ${pool.floor.concurrent.length} writes at once: p99 ${floorP99.toFixed(1)} ms; ` +
+          `ratio ${ratio.toFixed(2)}  target ≤ ${TARGET_ALLOCATION_RATIO}  ${verdict(ratio <= TARGET_ALLOCATION_RATIO)}`);
+      }
       console.log(`  the ${pool.requestTimes.length} interactive requests meanwhile: waiting in the pacer ${dist(pool.pacerWaits)}; on the wire (sent → answer parsed) ${dist(pool.requestTimes)}`);
       console.log(`  the runtime's connections: ${pool.socketsBefore.free} idle + ${pool.socketsBefore.busy} in use (watches) before, ` +
         `${pool.socketsAfter.free + pool.socketsAfter.busy} after; this process's event loop meanwhile: delay p99 ${pool.loopDelayP99Ms.toFixed(1)} ms, max ${pool.loopDelayMaxMs.toFixed(1)} ms`);
@@ -798,12 +988,23 @@ async function main(): Promise<void> {
       if (pool.floor) {
         const f = pool.floor;
         console.log(`  API server alone, the same write (a WorkshopSession status PUT) from an unpaced client on warm connections, ${f.concurrent.length} writes:`);
-        console.log(`    all at once (64 sockets): ${dist(f.concurrent)}; all done in ${f.concurrentWallMs.toFixed(0)} ms (${((f.concurrent.length / f.concurrentWallMs) * 1000).toFixed(0)} writes/s)`);
+        console.log(`    all at once (the client's 128 sockets): ${dist(f.concurrent)}; all done in ${f.concurrentWallMs.toFixed(0)} ms (${((f.concurrent.length / f.concurrentWallMs) * 1000).toFixed(0)} writes/s)`);
         console.log(`    32 at a time (as the pacer), time from the start until each was answered: ${dist(f.paced)}; all done in ${f.pacedWallMs.toFixed(0)} ms`);
         console.log(`    one at a time: ${dist(f.sequential)}`);
       }
     } else {
       console.log(`pool: FAILED: ${poolError}  MISS`);
+    }
+    // 4
+    for (const t of timers) {
+      const late = (p: number) => s(percentile(t.lateness, p), 2);
+      console.log(`timers (${t.label}): ${t.error ? `FAILED: ${t.error}; ` : ''}expiry lateness p50 ${late(50)}, p99 ${late(99)}, max ${late(100)} ` +
+        `of ${t.lateness.length} sessions${t.missing ? `; ${t.missing} NOT seen expired in time` : ''}; ${t.faults}`);
+    }
+    if (timers.length === 2) {
+      const [before, after] = timers;
+      console.log(`timers: ${TIMER_SESSIONS} sessions, ${TIMER_FAULT_RATE * 100}% faults: expiry lateness p50/p99 before ${s(percentile(before.lateness, 50), 2)} / ${s(percentile(before.lateness, 99), 2)}` +
+        `${before.missing ? ` (+${before.missing} never)` : ''} | after ${s(percentile(after.lateness, 50), 2)} / ${s(percentile(after.lateness, 99), 2)}${after.missing ? ` (+${after.missing} never)` : ''}`);
     }
     // 3
     const memoryLine = (label: string, c: MemoryChild) => {
