@@ -149,9 +149,11 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
       default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '50m', memory: '128Mi' } });
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.ADMIN.clusterRoleName);
     const pod = find(objects, 'Deployment', '$(session_name)').spec.template.spec;
-    expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'console', 'editor']);
-    expect(pod.containers[0].resources.limits.memory).toBe('1Gi');
-    expect(pod.containers[0].env).toContainEqual({ name: 'APP_URL', value: 'http://app-$(session_name).workshops.127-0-0-1.test' });
+    // the learner's terminals in `workshop`, the dashboard process beside it (the pod split of issue 10)
+    expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'workshop', 'console', 'editor']);
+    const learner = pod.containers.find((c: Json) => c.name === 'workshop');
+    expect(learner.resources.limits.memory).toBe('1Gi');
+    expect(learner.env).toContainEqual({ name: 'APP_URL', value: 'http://app-$(session_name).workshops.127-0-0-1.test' });
     const hosts = find(objects, 'Ingress', '$(session_name)').spec.rules.map((r: Json) => r.host);
     expect(hosts).toEqual(['$(session_name).workshops.127-0-0-1.test', 'console-$(session_name).workshops.127-0-0-1.test',
       'editor-$(session_name).workshops.127-0-0-1.test', 'app-$(session_name).workshops.127-0-0-1.test']);
@@ -170,8 +172,8 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     expect(find(shared, 'Namespace', 'implabs-lab-container-builds').metadata.labels['pod-security.kubernetes.io/enforce']).toBe('privileged');
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.EDIT.clusterRoleName);
     const pod = find(objects, 'Deployment', '$(session_name)').spec.template.spec;
-    expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'docker']);
-    expect(pod.containers[1].resources.limits.memory).toBe('1Gi');
+    expect(pod.containers.map((c: Json) => c.name)).toEqual(['dashboard', 'workshop', 'docker']);
+    expect(pod.containers.find((c: Json) => c.name === 'docker').resources.limits.memory).toBe('1Gi');
     expect(pod.volumes).toContainEqual({ name: 'docker-data', emptyDir: { sizeLimit: '10Gi' } });
     expect(find(objects, 'Deployment', 'registry').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '2Gi' } });
     expect(find(objects, 'ConfigMap', 'build-settings', '$(session_namespace)').data).toEqual({ registry: '$(registry_host)', session: '$(session_name)' });
