@@ -12,7 +12,7 @@
  * environment (wave 5) is gone. With `kubectl delete -f`, delete the WorkshopEnvironment first and wait
  * (`kubectl wait --for=delete`) before deleting its namespace.
  */
-import { API_VERSION } from '../constructs/index.js';
+import { API_VERSION, Labels } from '../constructs/index.js';
 import { DRAIN_FINALIZER } from '../constructs/admission-policies.js';
 import { KubeClient, KubeError } from './kube-client.js';
 import { Logger } from './log.js';
@@ -110,4 +110,24 @@ export class Drainer {
       return false;
     }
   }
+}
+
+/**
+ * Removes the drain finalizer from every WorkshopEnvironment of a portal (all portals without one): for when no
+ * runtime will release them, e.g. the portal is deleted along with its environments, or a test's runtime stopped.
+ * Returns the names released.
+ */
+export async function releaseEnvironments(client: KubeClient, portal?: string): Promise<string[]> {
+  const environments = await client.list<WorkshopEnvironment>(API_VERSION, 'WorkshopEnvironment', portal ? { labelSelector: `${Labels.PORTAL}=${portal}` } : {});
+  const released: string[] = [];
+  for (const environment of environments) {
+    const finalizers = (environment.metadata.finalizers as string[] | undefined) ?? [];
+    if (!finalizers.includes(DRAIN_FINALIZER)) continue;
+    await client.request('PATCH', client.pathFor(API_VERSION, 'WorkshopEnvironment', environment.metadata.name), {
+      body: [{ op: 'test', path: '/metadata/finalizers', value: finalizers }, { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== DRAIN_FINALIZER) }],
+      contentType: 'application/json-patch+json',
+    });
+    released.push(environment.metadata.name);
+  }
+  return released;
 }

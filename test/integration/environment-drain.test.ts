@@ -6,7 +6,7 @@
  * (With Argo CD, test/integration/argocd.test.ts shows the prune waiting for this before the namespace goes.)
  */
 import { API_VERSION } from '../../src/constructs/index.js';
-import { DRAIN_FINALIZER } from '../../src/runtime/drain.js';
+import { DRAIN_FINALIZER, releaseEnvironments } from '../../src/runtime/drain.js';
 import { KubeClient, SessionRuntime, WorkshopSession, isLive, phaseOf } from '../../src/runtime/index.js';
 import { WorkshopEnvironment } from '../../src/runtime/state.js';
 import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
@@ -31,6 +31,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.stop();
+  // no runtime holds them now: the cluster is shared with other test files, which may delete environments
+  await releaseEnvironments(client, 'drn');
   await client.close();
 });
 
@@ -96,3 +98,12 @@ test('a deleted environment drains: reserves end at once, no new sessions, the l
   expect(((await environment(staying))?.metadata.finalizers as string[] | undefined)).toContain(DRAIN_FINALIZER);
   expect(readyReserves(staying)).toHaveLength(1);
 }, 240_000);
+
+test('without a runtime, releaseEnvironments lets a deletion through at once (a portal removed with its environments)', async () => {
+  const staying = fixture.environment('staying');
+  await runtime.stop();
+  expect(await releaseEnvironments(client, 'drn')).toEqual([staying]);
+  expect((await environment(staying))?.metadata.finalizers).toBeUndefined();
+  await client.delete(API_VERSION, 'WorkshopEnvironment', staying);
+  await waitFor('the environment gone', async () => !(await environment(staying)));
+}, 60_000);
