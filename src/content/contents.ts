@@ -2,7 +2,7 @@
  * A workshop's contents as every host shows them (the dashboard to learners, `workshops serve` to authors): the
  * pages in reading order nested by section, and where a page stands among them. Each host draws its own links.
  */
-import { escapeHtml } from './html.js';
+import { html, type SafeHtml } from './html.js';
 import type { ContentPage, ContentSection } from './model.js';
 
 /** What the contents need of a workshop: its pages in reading order and its sections. */
@@ -31,23 +31,24 @@ export function pagePosition(contents: Contents, path: string): PagePosition | u
 
 /**
  * The pages as nested `<ol>` lists: a section is an item holding its own pages, headed by its `_index` page when
- * it has one (else by its title). `link` draws one page's link, the host's own address and attributes.
+ * it has one (else by its title). `link` draws one page's link, the host's own address and attributes, as SafeHtml
+ * (built with `html`), so a title cannot reach the list unescaped.
  */
-export function contentsHtml(contents: Contents, link: (page: Contents['pages'][number]) => string): string {
-  return levelHtml(contents, undefined, link);
+export function contentsHtml(contents: Contents, link: (page: Contents['pages'][number]) => SafeHtml): SafeHtml {
+  return levelHtml(contents, undefined, link) ?? html``;
 }
 
 type Entry = { kind: 'page'; order: number; page: Contents['pages'][number] } | { kind: 'section'; order: number; section: NonNullable<Contents['sections']>[number] };
 
-function levelHtml(contents: Contents, parent: string | undefined, link: (page: Contents['pages'][number]) => string): string {
+function levelHtml(contents: Contents, parent: string | undefined, link: (page: Contents['pages'][number]) => SafeHtml): SafeHtml | undefined {
   const items = entriesAt(contents, parent).map((entry) => {
-    if (entry.kind === 'page') return `<li>${link(entry.page)}</li>`;
+    if (entry.kind === 'page') return html`<li>${link(entry.page)}</li>`;
     const section = entry.section;
     const ownPage = contents.pages.find((page) => page.path === section.path);
-    const heading = ownPage ? link(ownPage) : `<span class="toc-section-title">${escapeHtml(section.title)}</span>`;
-    return `<li class="toc-section">${heading}${levelHtml(contents, section.path, link)}</li>`;
+    const heading = ownPage ? link(ownPage) : html`<span class="toc-section-title">${section.title}</span>`;
+    return html`<li class="toc-section">${heading}${levelHtml(contents, section.path, link)}</li>`;
   });
-  return items.length === 0 ? '' : `<ol>${items.join('')}</ol>`;
+  return items.length === 0 ? undefined : html`<ol>${items}</ol>`;
 }
 
 /** Pages and subsections directly inside `parent`, in reading order (a section sits where its first page is). */

@@ -2,12 +2,13 @@
  * Markdown to HTML with markdown-it (CommonMark, raw HTML allowed: authors are trusted), clickable actions in
  * fenced blocks, and shortcodes filled in. The output depends only on the input: no ids, counters or clocks.
  */
-import MarkdownIt from 'markdown-it';
 import type { RendererRule } from 'markdown-it';
+import MarkdownIt from 'markdown-it';
+
 import { readActionBlock } from './action-block.js';
 import { actionHtml } from './action-html.js';
 import { headingIds } from './heading-ids.js';
-import { escapeHtml } from './html.js';
+import { html, raw } from './html.js';
 import type { ContentProblem } from './problems.js';
 import { expandShortcodes, restoreIntoHtml } from './shortcodes.js';
 
@@ -65,7 +66,8 @@ function createMarkdown(): MarkdownIt {
 
 /** An action that cannot work is shown as its source, labelled, so the author sees what to fix and learners are not misled. */
 function invalidActionHtml(name: string, codeBlock: string): string {
-  return `<div class="action-invalid"><p class="action-invalid-label">${escapeHtml(name)} (cannot run: see the problems of this page)</p>${codeBlock}</div>\n`;
+  // the code block is markdown-it's own fence output, which escaped the block's text
+  return html`<div class="action-invalid"><p class="action-invalid-label">${name} (cannot run: see the problems of this page)</p>${raw(codeBlock)}</div>\n`.toString();
 }
 
 /** Pairs section:begin with section:end (by name, for nested sections) and reports strays. */

@@ -5,9 +5,11 @@
  * `serveFile` with listings and downloads.
  */
 import * as path from 'node:path';
+
 import type { FastifyReply } from 'fastify';
-import { AgentError, AgentFileInfo, SessionAgent } from './agent/api.js';
-import { escapeHtml } from './page.js';
+
+import { html } from '../content/html.js';
+import { AgentError, type AgentFileInfo, type SessionAgent } from './agent/api.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
@@ -55,14 +57,12 @@ export async function serveAgentFile(reply: FastifyReply, agent: SessionAgent, r
 
 function listing(entries: AgentFileInfo[], relative: string, prefix: string): string {
   const sorted = [...entries].sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
-  const items = sorted
-    .map((e) => {
-      const dir = e.type === 'directory';
-      return `<li><a href="${escapeHtml(prefix + relative + encodeURIComponent(e.name) + (dir ? '/' : ''))}">${escapeHtml(dir ? `${e.name}/` : e.name)}</a></li>`;
-    })
-    .join('');
+  const items = sorted.map((e) => {
+    const dir = e.type === 'directory';
+    return html`<li><a href="${prefix + relative + encodeURIComponent(e.name) + (dir ? '/' : '')}">${dir ? `${e.name}/` : e.name}</a></li>`;
+  });
   const title = `Files: /${decodeURIComponent(relative)}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
-<body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${escapeHtml(title)}</h1>
-${relative ? `<p><a href="../">Up</a></p>` : ''}<ul>${items || '<li>(empty)</li>'}</ul></main></body></html>`;
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${title}</h1>
+${relative && html`<p><a href="../">Up</a></p>`}<ul>${items.length ? items : html`<li>(empty)</li>`}</ul></main></body></html>`.toString();
 }

@@ -6,16 +6,14 @@
  * assets/uploads.js the upload actions, assets/events.js the analytics events (src/dashboard/routes/).
  */
 import { type Contents, contentsHtml, pagePosition } from '../content/contents.js';
-import { escapeHtml } from '../content/html.js';
+import { html, raw, type SafeHtml } from '../content/html.js';
 import type { DashboardConfig, DashboardTabConfig } from './config.js';
 import { terminalLayout, terminalSessions } from './config.js';
-
-// The content module's escaping, also for static-files.ts and the unit tests.
-export { escapeHtml };
 
 export interface RenderedInstructions {
   readonly path: string;
   readonly title: string;
+  /** The page body as the Markdown renderer made it (src/content/markdown.ts escapes what it puts in): trusted markup. */
   readonly html: string;
   readonly prev?: string;
   readonly next?: string;
@@ -43,6 +41,7 @@ interface PageTab {
   readonly src?: string;
 }
 
+/** The whole page, as sent. Every piece is SafeHtml: text put in is escaped by `html`. */
 export function renderDashboard(model: PageModel): string {
   const { config, instructions } = model;
   const tabs = pageTabs(model);
@@ -57,12 +56,12 @@ export function renderDashboard(model: PageModel): string {
     endUrl: sessionEndUrl(model.portalUrl, model.sessionName),
   };
   const contents: Contents = { pages: model.pages, sections: model.sections };
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
+<title>${title}</title>
 <link rel="stylesheet" href="/assets/xterm/xterm.css">
 <link rel="stylesheet" href="/assets/actions.css">
 <link rel="stylesheet" href="/assets/dashboard.css">
@@ -70,7 +69,7 @@ export function renderDashboard(model: PageModel): string {
 <body>
 <a class="skip-link" href="#instructions">Skip to the instructions</a>
 <header class="topbar">
-  <h1 class="workshop-title">${escapeHtml(config.workshop.title)}</h1>
+  <h1 class="workshop-title">${config.workshop.title}</h1>
   <div class="session-controls">
     <span class="countdown" id="countdown" role="timer" aria-live="off" aria-label="Time left in this session" hidden></span>
     <button type="button" class="button" id="extend" hidden>Extend session</button>
@@ -78,14 +77,14 @@ export function renderDashboard(model: PageModel): string {
   </div>
 </header>
 <div class="notice" id="notice" role="status" aria-live="polite" hidden></div>
-<main class="layout" data-layout="${escapeHtml(boot.layout)}">
+<main class="layout" data-layout="${boot.layout}">
   <section class="instructions" id="instructions" aria-labelledby="page-title" tabindex="-1">
     ${renderContents(contents, instructions.path)}
-    <article class="page" id="page">${renderInstructions(instructions, { contents, endUrl: boot.endUrl })}</article>
+    <article class="page" id="page">${instructionsHtml(instructions, { contents, endUrl: boot.endUrl })}</article>
   </section>
   <div class="divider" role="separator" aria-orientation="vertical" aria-label="Resize the instructions"></div>
   <section class="workarea" aria-label="Tools">
-    ${tabs.length ? renderTabs(tabs, terminals) : '<p class="empty">This workshop has instructions only.</p>'}
+    ${tabs.length ? renderTabs(tabs, terminals) : html`<p class="empty">This workshop has instructions only.</p>`}
   </section>
 </main>
 <script id="dashboard-boot" type="application/json">${jsonForScript(boot)}</script>
@@ -96,7 +95,7 @@ export function renderDashboard(model: PageModel): string {
 <script src="/assets/events.js"></script>
 </body>
 </html>
-`;
+`.toString();
 }
 
 /** Where the learner ends the session: the portal's page that asks to confirm, then returns to the portal. */
@@ -110,34 +109,37 @@ export function sessionEndUrl(portalUrl: string, sessionName: string): string {
  * finishing the workshop, which ends the session and returns to the portal (`endUrl`).
  */
 export function renderInstructions(page: RenderedInstructions, navigation: { contents: Contents; endUrl: string }): string {
+  return instructionsHtml(page, navigation).toString();
+}
+
+function instructionsHtml(page: RenderedInstructions, navigation: { contents: Contents; endUrl: string }): SafeHtml {
   const position = pagePosition(navigation.contents, page.path);
   const link = (target: { path: string; title: string } | undefined, rel: 'prev' | 'next') => {
-    if (target === undefined) return '';
+    if (target === undefined) return undefined;
     const label = rel === 'prev' ? '← Previous' : 'Next →';
-    return `<a class="pager-${rel}" rel="${rel}" href="${pageHref(target.path)}" data-page="${escapeHtml(target.path)}">` +
-      `<span class="pager-label">${label}</span><span class="pager-title">${escapeHtml(target.title)}</span></a>`;
+    return html`<a class="pager-${rel}" rel="${rel}" href="${pageHref(target.path)}" data-page="${target.path}"><span class="pager-label">${label}</span><span class="pager-title">${target.title}</span></a>`;
   };
-  const where = position && position.count > 1 ? `<p class="page-position">Page ${position.number} of ${position.count}</p>` : '';
-  const finish = position?.next === undefined
-    ? `<section class="finish" aria-labelledby="finish-title"><h3 id="finish-title">${position && position.count > 1 ? 'You have reached the end of the workshop' : 'When you are done'}</h3>
+  const where = position && position.count > 1 && html`<p class="page-position">Page ${position.number} of ${position.count}</p>`;
+  const finish = position?.next === undefined && html`<section class="finish" aria-labelledby="finish-title"><h3 id="finish-title">${position && position.count > 1 ? 'You have reached the end of the workshop' : 'When you are done'}</h3>
 <p>Finishing the workshop ends your session, deletes what is in it, and takes you back to the workshop portal.</p>
-<a class="button" id="finish-workshop" href="${escapeHtml(navigation.endUrl)}" target="_top">Finish workshop</a></section>`
-    : '';
-  return `${where}<h2 id="page-title" class="page-title">${escapeHtml(page.title)}</h2>
-<div class="page-body">${page.html}</div>
+<a class="button" id="finish-workshop" href="${navigation.endUrl}" target="_top">Finish workshop</a></section>`;
+  // The body is the Markdown renderer's output, which escaped the author's and the session's text itself.
+  const body = raw(page.html);
+  return html`${where}<h2 id="page-title" class="page-title">${page.title}</h2>
+<div class="page-body">${body}</div>
 ${finish}<nav class="pager" aria-label="Previous and next page">${link(position?.prev, 'prev')}${link(position?.next, 'next')}</nav>`;
 }
 
 /** A page for errors the learner may meet (refused sign-in, portal down): what happened and where to go. */
 export function errorPage(title: string, message: string, portalUrl: string): string {
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(title)}</title>
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>
 <link rel="stylesheet" href="/assets/dashboard.css"></head>
-<body class="error-page"><main class="error-box"><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>
-<p><a class="button" href="${escapeHtml(portalUrl)}">Go to the workshop portal</a></p></main></body>
+<body class="error-page"><main class="error-box"><h1>${title}</h1><p>${message}</p>
+<p><a class="button" href="${portalUrl}">Go to the workshop portal</a></p></main></body>
 </html>
-`;
+`.toString();
 }
 
 /**
@@ -157,20 +159,20 @@ export function routeDownPage(route: { name: string; port: number; service?: str
   };
   const reason = why[code] ?? `it cannot be reached on ${where} (${code})`;
   const todo = route.service
-    ? `If it does not come up, check its pods in a terminal: <code>kubectl get pods,endpoints</code>.`
-    : `If it does not come up, check in a terminal that it is running and listens on port ${route.port}.`;
+    ? html`If it does not come up, check its pods in a terminal: <code>kubectl get pods,endpoints</code>.`
+    : html`If it does not come up, check in a terminal that it is running and listens on port ${route.port}.`;
   const title = `The ${route.name} application is not answering`;
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta http-equiv="refresh" content="5">
-<title>${escapeHtml(title)}</title>
+<title>${title}</title>
 <style>body{font:1rem/1.5 system-ui,sans-serif;color:#1f2328;background:#f6f8fa;margin:0}main{max-width:34rem;margin:3rem auto;padding:1.5rem 2rem;background:#fff;border:1px solid #d1d9e0;border-radius:8px}h1{font-size:1.3rem;margin-top:0}code{font-family:ui-monospace,monospace}.muted{color:#59636e;font-size:.9rem}</style></head>
-<body><main class="route-down" data-route="${escapeHtml(route.name)}"><h1>${escapeHtml(title)}</h1>
-<p>This tab shows the session's <strong>${escapeHtml(route.name)}</strong> application, but ${escapeHtml(reason)}.</p>
+<body><main class="route-down" data-route="${route.name}"><h1>${title}</h1>
+<p>This tab shows the session's <strong>${route.name}</strong> application, but ${reason}.</p>
 <p>It may still be starting: this page tries again every 5 seconds and shows the application as soon as it answers. ${todo}</p>
-<p class="muted">Error: ${escapeHtml(code)}</p></main></body>
+<p class="muted">Error: ${code}</p></main></body>
 </html>
-`;
+`.toString();
 }
 
 export function pageHref(path: string): string {
@@ -178,36 +180,32 @@ export function pageHref(path: string): string {
 }
 
 /** The contents, open beside the page so the learner sees where she is and what comes. */
-function renderContents(contents: Contents, current: string): string {
-  if (contents.pages.length < 2) return '';
+function renderContents(contents: Contents, current: string): SafeHtml | undefined {
+  if (contents.pages.length < 2) return undefined;
   const list = contentsHtml(contents, (p) =>
-    `<a href="${pageHref(p.path)}" data-page="${escapeHtml(p.path)}"${p.path === current ? ' aria-current="page"' : ''}>${escapeHtml(p.title)}</a>`);
-  return `<details class="contents" open><summary>Contents</summary><nav aria-label="Contents">${list}</nav></details>`;
+    html`<a href="${pageHref(p.path)}" data-page="${p.path}"${p.path === current && html` aria-current="page"`}>${p.title}</a>`);
+  return html`<details class="contents" open><summary>Contents</summary><nav aria-label="Contents">${list}</nav></details>`;
 }
 
-function renderTabs(tabs: PageTab[], terminals: string[]): string {
-  const buttons = tabs
-    .map((tab, i) => `<button type="button" role="tab" class="tab" id="tab-${tab.id}" data-tab="${escapeHtml(tab.name)}" aria-controls="panel-${tab.id}" aria-selected="${i === 0}" tabindex="${i === 0 ? 0 : -1}">${escapeHtml(tab.name)}</button>`)
-    .join('');
-  const panels = tabs
-    .map((tab, i) => {
-      const body = tab.kind === 'terminals'
-        ? `<div class="terminals" data-count="${terminals.length}">${terminals.map(terminalPane).join('')}</div>`
-        : `<iframe class="frame" title="${escapeHtml(tab.name)}" data-src="${escapeHtml(tab.src!)}" allow="clipboard-read; clipboard-write"></iframe>`;
-      return `<div role="tabpanel" class="panel" id="panel-${tab.id}" aria-labelledby="tab-${tab.id}"${i === 0 ? '' : ' hidden'}>${body}</div>`;
-    })
-    .join('');
-  return `<div class="tabs" role="tablist" aria-label="Tools">${buttons}</div><div class="panels">${panels}</div>`;
+function renderTabs(tabs: PageTab[], terminals: string[]): SafeHtml {
+  const buttons = tabs.map((tab, i) =>
+    html`<button type="button" role="tab" class="tab" id="tab-${tab.id}" data-tab="${tab.name}" aria-controls="panel-${tab.id}" aria-selected="${String(i === 0)}" tabindex="${i === 0 ? 0 : -1}">${tab.name}</button>`);
+  const panels = tabs.map((tab, i) => {
+    const body = tab.kind === 'terminals'
+      ? html`<div class="terminals" data-count="${terminals.length}">${terminals.map(terminalPane)}</div>`
+      : html`<iframe class="frame" title="${tab.name}" data-src="${tab.src!}" allow="clipboard-read; clipboard-write"></iframe>`;
+    return html`<div role="tabpanel" class="panel" id="panel-${tab.id}" aria-labelledby="tab-${tab.id}"${i !== 0 && html` hidden`}>${body}</div>`;
+  });
+  return html`<div class="tabs" role="tablist" aria-label="Tools">${buttons}</div><div class="panels">${panels}</div>`;
 }
 
 /**
  * One terminal under its name, as actions call it ("Run in terminal 2"); the name shows once there are two or more
  * (assets/dashboard.js adds panes the same way for terminals that actions open).
  */
-function terminalPane(id: string): string {
-  const name = `Terminal ${escapeHtml(id)}`;
-  return `<section class="terminal-pane" role="region" aria-label="${name}"><h3 class="terminal-label">${name}</h3>` +
-    `<div class="terminal" data-terminal="${escapeHtml(id)}"></div></section>`;
+function terminalPane(id: string): SafeHtml {
+  const name = `Terminal ${id}`;
+  return html`<section class="terminal-pane" role="region" aria-label="${name}"><h3 class="terminal-label">${name}</h3><div class="terminal" data-terminal="${id}"></div></section>`;
 }
 
 /**
@@ -244,7 +242,10 @@ function frameSource(model: PageModel, tab: DashboardTabConfig): string {
   return model.requestHost === sessionHost ? tab.url : `/proxy/${route.name}${url.pathname}${url.search}`;
 }
 
-/** JSON inside a <script> element: nothing in it may close the element. */
-function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+/**
+ * JSON inside a <script> element: nothing in it may close the element. Script content is not HTML-decoded, so it
+ * cannot be escaped as text; `raw()` after replacing every `<` is what keeps it inside the element.
+ */
+function jsonForScript(value: unknown): SafeHtml {
+  return raw(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
 }

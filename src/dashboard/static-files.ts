@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 import type { FastifyReply } from 'fastify';
 
-import { escapeHtml } from './page.js';
+import { html } from '../content/html.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8', '.htm': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
@@ -61,15 +61,13 @@ async function listing(dir: string, relative: string, prefix: string): Promise<s
   const entries = (await fs.promises.readdir(dir, { withFileTypes: true }))
     .filter((e) => !e.name.startsWith('.'))
     .sort((a, b) => Number(b.isDirectory()) - Number(a.isDirectory()) || a.name.localeCompare(b.name));
-  const items = entries
-    .map((e) => {
-      const name = e.isDirectory() ? `${e.name}/` : e.name;
-      return `<li><a href="${escapeHtml(prefix + relative + encodeURIComponent(e.name) + (e.isDirectory() ? '/' : ''))}">${escapeHtml(name)}</a></li>`;
-    })
-    .join('');
+  const items = entries.map((e) => {
+    const name = e.isDirectory() ? `${e.name}/` : e.name;
+    return html`<li><a href="${prefix + relative + encodeURIComponent(e.name) + (e.isDirectory() ? '/' : '')}">${name}</a></li>`;
+  });
   // `relative` is still percent-encoded (as links need it); inside() decoded it already, so this cannot throw.
   const title = `Files: /${decodeURIComponent(relative)}`;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
-<body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${escapeHtml(title)}</h1>
-${relative ? `<p><a href="../">Up</a></p>` : ''}<ul>${items || '<li>(empty)</li>'}</ul></main></body></html>`;
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
+<body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${title}</h1>
+${relative && html`<p><a href="../">Up</a></p>`}<ul>${items.length ? items : html`<li>(empty)</li>`}</ul></main></body></html>`.toString();
 }

@@ -5,9 +5,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
+import { escapeHtml } from '../../src/content/html.js';
 import { Activity } from '../../src/dashboard/activity.js';
 import { parseConfig, terminalSessions } from '../../src/dashboard/config.js';
-import { escapeHtml, renderDashboard, renderInstructions, routeDownPage } from '../../src/dashboard/page.js';
+import { renderDashboard, renderInstructions, routeDownPage } from '../../src/dashboard/page.js';
 import { inside } from '../../src/dashboard/static-files.js';
 
 const CONFIG = {

@@ -16,8 +16,7 @@ const PROBLEM_FLAG = html`<span class="toc-flag" title="This page has problems">
 export function navigationHtml(content: WorkshopContent, currentPath: string | undefined, pagesWithProblems: ReadonlySet<string>): SafeHtml {
   const list = contentsHtml(content, (page) => {
     const current = page.path === currentPath && raw(' aria-current="page"');
-    return html`<a href="${pageUrl(page.path)}"${current}>${page.title}${pagesWithProblems.has(page.path) && PROBLEM_FLAG}</a>`.toString();
+    return html`<a href="${pageUrl(page.path)}"${current}>${page.title}${pagesWithProblems.has(page.path) && PROBLEM_FLAG}</a>`;
   });
-  // contentsHtml escapes the titles of sections itself and puts in the links made above
-  return html`<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p>${raw(list)}</nav>`;
+  return html`<nav id="preview-nav" class="toc" aria-label="Workshop pages"><p class="toc-heading" aria-hidden="true">Pages</p>${list}</nav>`;
 }
