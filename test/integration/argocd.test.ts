@@ -21,6 +21,7 @@ import { defineExamples } from '../../examples/index.js';
 import { API_VERSION, Manifest, SynthFile, TrainingPortal, argoCdFiles, synthesize, toYaml } from '../../src/constructs/index.js';
 import { KubeClient, SessionRuntime, WorkshopSession, createLogger, isLive, phaseOf } from '../../src/runtime/index.js';
 import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
+import { releaseEnvironments } from '../../src/runtime/drain.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const run = promisify(execFile);
@@ -150,6 +151,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await runtime?.stop();
+  // no runtime holds the environments now: the cluster is shared with other test files, which may delete them
+  await releaseEnvironments(client, 'labs').catch(() => undefined);
   await script('down.sh', ['--keep', STATE]).catch(() => undefined);
   if (work) fs.rmSync(work, { recursive: true, force: true });
   await client.close();
