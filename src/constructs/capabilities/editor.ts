@@ -60,7 +60,9 @@ export class Editor extends Capability {
       ],
       ports: [{ name: 'editor', containerPort: EDITOR_PORT }],
       resources: { requests: { cpu: '50m', memory }, limits: { cpu: '500m', memory } },
-      readinessProbe: { tcpSocket: { port: EDITOR_PORT }, periodSeconds: 10 },
+      // code-server listens on the pod's loopback only (the dashboard proxies it), where a tcpSocket probe (made to
+      // the pod's IP) never reaches: the probe connects from inside the container, with bash's /dev/tcp.
+      readinessProbe: { exec: { command: ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${EDITOR_PORT}`] }, periodSeconds: 10 },
       securityContext: restrictedContainer(), // the learner's uid and group, as the dashboard's shells
       volumeMounts: [
         { name: 'workshop-home', mountPath: '/home/workshop' },
