@@ -9,7 +9,7 @@ import { Manifest, describeManifest } from './manifest.js';
 import { API_GROUP, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
 import { PolicyRule, uncoveredPermissions } from './session-role.js';
 import { PortalSettings, PortalSettingsProps, portalSettings } from './portal-settings.js';
-import { portalSessionRoleName } from './session-template.js';
+import { PORTAL_ACCESS_BINDING, portalSessionRoleName } from './session-template.js';
 import { substituteVariables } from './variables.js';
 import { resolveWorkshop } from './workshop-template.js';
 import { SecretReference } from './workshop-environment.js';
@@ -579,21 +579,18 @@ export class TrainingPortal extends Chart {
     const CRUD = ['get', 'list', 'watch', 'create', 'patch', 'delete'];
     const cluster: PolicyRule[] = [
       // its own state: the environments it serves and the sessions it creates, allocates and ends
-      // patch: the drain finalizer only (runtime/drain.ts), as the portal-scope admission policy holds it to
+      // patch: the drain finalizer only (runtime/drain.ts), as the portal-scope admission policy holds it to; not by
+      // name, since an environment removed from git leaves this list before it is pruned and must still drain
       { apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
-      // the drain finalizer (src/runtime/drain.ts) on its own environments only, by name: an environment deleted
-      // from git drains its learners' sessions before it goes
-      ...(this._workshops.length ? [{
-        apiGroups: [API_GROUP], resources: ['workshopenvironments'], verbs: ['patch', 'update'],
-        resourceNames: this._workshops.map((w) => w.environmentName).sort(),
-      }] : []),
       { apiGroups: [API_GROUP], resources: ['workshopsessions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
       // session namespaces: created (never patched: a namespace's labels are set once), watched, deleted when a session ends
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-      // the first object of a new session namespace: the RoleBinding that gives the portal the rest there
-      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] },
+      // the first object of a new session namespace: the RoleBinding that gives the portal the rest there (create
+      // cannot be limited by name; the server-side apply that writes it again is, to that one binding)
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] },
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['patch'], resourceNames: [PORTAL_ACCESS_BINDING] },
     ];
     cluster.push(...clusterKinds.rules(CRUD));
     // the ClusterRoles the sessions bind by name (the session roles, the portal's own session role, `view`…)

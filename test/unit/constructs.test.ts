@@ -299,7 +299,11 @@ describe('TrainingPortal', () => {
     // not even reading Deployments: the runtime watches those of its environment namespaces and reads a session's by name
     expect(rules.filter((r) => r.apiGroups.includes('apps'))).toEqual([]);
     expect(rules.find((r) => r.resources.includes('namespaces'))!.verbs).toEqual(['get', 'list', 'watch', 'create', 'delete']);
-    expect(rules.find((r) => r.resources.includes('rolebindings'))).toEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create', 'patch'] });
+    expect(rules.filter((r) => r.resources.includes('rolebindings'))).toEqual([
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['create'] },
+      // patch (the server-side apply of the session's first binding) only on that binding, by name
+      { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['patch'], resourceNames: ['cdk8s-workshops-portal'] },
+    ]);
 
     // in session namespaces, through the binding every session namespace starts with: what the sessions put there
     const session = objects.find((o) => o.metadata.name === 'cdk8s-workshops-portal-labs-session')!;

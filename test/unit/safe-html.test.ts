@@ -2,7 +2,7 @@
  * The `html` tagged template (src/content/html.ts): what pages are written with, escaping by default.
  */
 import { describe, expect, it } from '@jest/globals';
-import { html, joinHtml, raw, SafeHtml } from '../../src/content/html.js';
+import { html, type HtmlValue, joinHtml, raw, SafeHtml } from '../../src/content/html.js';
 
 describe('html``', () => {
   it('escapes every value for element text and quoted attributes', () => {
@@ -19,7 +19,7 @@ describe('html``', () => {
   });
 
   it('leaves out undefined, null and false, and joins lists', () => {
-    const items = ['<1>', html`<i>2</i>`, undefined, false, null, 3];
+    const items: HtmlValue[] = ['<1>', html`<i>2</i>`, undefined, false, null, 3];
     expect(html`<ul>${items}</ul>${false}${undefined}`.toString()).toBe('<ul>&lt;1&gt;<i>2</i>3</ul>');
   });
 
