@@ -4,21 +4,26 @@
  * errors are logged and answered with a generic 500.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Logger } from '../runtime/index.js';
-import { PageLink, problemBody, renderPage } from './web/layout.js';
+
+import type { Logger } from '../runtime/index.js';
+import { DEFAULT_LOOK, type Page, type PageLink, problemBody, renderPage } from './web/layout.js';
 
 export function apiError(reply: FastifyReply, status: number, error: string, message: string) {
   return reply.code(status).header('Cache-Control', 'no-store').type('application/json; charset=utf-8').send({ error, message });
 }
 
-/** Sends a page of the portal; pages show a learner's own state, so no cache keeps them. */
-export function htmlPage(reply: FastifyReply, status: number, page: string) {
-  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(page);
+/**
+ * Sends a page of the portal, drawn in the frame of the portal that answers (its look, see layout.ts
+ * `usePortalLook`); pages show a learner's own state, so no cache keeps them.
+ */
+export function htmlPage(reply: FastifyReply, status: number, page: Page) {
+  const document = renderPage(page, reply.server.portalLook ?? DEFAULT_LOOK);
+  return reply.code(status).header('Cache-Control', 'no-store').type('text/html; charset=utf-8').send(document.toString());
 }
 
 /** A page that explains a refusal or a problem, with a way back (the portal's one problem-page style). */
 export function errorPage(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string, links?: readonly PageLink[]) {
-  return htmlPage(reply, status, renderPage({ title, identity: request.identity, body: problemBody(title, message, links) }));
+  return htmlPage(reply, status, { title, identity: request.identity, body: problemBody(title, message, links) });
 }
 
 /** Whether the client wants a page rather than JSON: browsers navigating ask for text/html; API clients do not. */

@@ -21,7 +21,7 @@ import { registerRuntimeRoutes } from './runtime-api.js';
 import { PortalInfo } from './views.js';
 import { registerAdminPages } from './web/admin.js';
 import { registerCatalogPages } from './web/catalog.js';
-import { setPortalTheme, setPortalTitle } from './web/layout.js';
+import { portalLook, usePortalLook } from './web/layout.js';
 import { registerSessionPages } from './web/session-page.js';
 import { registerStatic } from './web/static.js';
 
@@ -94,10 +94,10 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   const log = options.logger ?? createLogger('portal');
   const { runtime, config } = options;
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
-  setPortalTitle(config.title ?? 'Workshops');
-  setPortalTheme({ logo: config.logo, stylesheet: options.themeCss !== undefined });
   const frameAncestors = frameAncestorsPolicy(options.frameAncestors);
   const app = Fastify({ logger: false, trustProxy: trustedProxies(options.trustedProxies), bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
+  // the portal's name and logo on every page it sends: this server's, not a module's (two portals, two looks)
+  usePortalLook(app, portalLook({ title: config.title, logo: config.logo, stylesheet: options.themeCss !== undefined }));
   installErrorHandlers(app, log);
   // who may frame the portal's pages: the portal itself, and the origins the operator named (an LMS embedding it)
   app.addHook('onSend', async (_request, reply) => {

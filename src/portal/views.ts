@@ -4,7 +4,7 @@
  * the API never disagree about a session's state or timers.
  */
 import {
-  SessionRuntime, WorkshopEnvironment, WorkshopSession, extension, extensionRules, isLive, isReserve, phaseOf,
+  extension, extensionRules, isLive, isReserve, phaseOf, type SessionRuntime, type WorkshopEnvironment, type WorkshopSession,
 } from '../runtime/index.js';
 
 /** Educates' environment states. */

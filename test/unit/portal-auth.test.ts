@@ -12,6 +12,7 @@ import { issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from 
 import { StoredToken, TokenStore, clientKey } from '../../src/portal/auth/token-store.js';
 import { AuthContext } from '../../src/portal/auth/context.js';
 import { accessCodePage, loginPage, messagePage, registerPage } from '../../src/portal/auth/pages.js';
+import { DEFAULT_LOOK, renderPage } from '../../src/portal/web/layout.js';
 import { KubeClient, KubeError } from '../../src/runtime/index.js';
 
 const key = (id: string) => ({ id, secret: randomBytes(32) });
@@ -313,13 +314,13 @@ describe('pages and redirects', () => {
       registerPage({ next: hostile, values: { username: hostile, email: hostile }, errors: [{ field: 'username', message: hostile }] }),
       accessCodePage({ next: hostile, error: hostile }),
       messagePage({ title: hostile, message: hostile, link: { href: hostile, text: hostile } }),
-    ].join('\n');
+    ].map((page) => renderPage(page, DEFAULT_LOOK)).join('\n');
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
   test('a registration error is tied to its field for screen readers', () => {
-    const html = registerPage({ errors: [{ field: 'email', message: 'Email is required.' }] });
+    const html = renderPage(registerPage({ errors: [{ field: 'email', message: 'Email is required.' }] }), DEFAULT_LOOK).toString();
     expect(html).toContain('<input id="f-email" name="email" type="email" autocomplete="email" required value="" aria-invalid="true" aria-describedby="f-email-error">');
     expect(html).toContain('<span class="field-error" id="f-email-error">Email is required.</span>');
   });

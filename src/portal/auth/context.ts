@@ -9,6 +9,7 @@ import { CookieSession, CookieSettings, cookieName, newSession, readSession, wri
 import { htmlPage, wantsHtml } from '../errors.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
+import type { Page } from '../web/layout.js';
 import { messagePage } from './pages.js';
 import { RateLimiter } from './rate-limit.js';
 import type { AuthOptions, Identity, RateLimitOptions } from './types.js';
@@ -115,7 +116,7 @@ export class AuthContext {
     return url.length > 2048 || url === '/' ? page : `${page}?next=${encodeURIComponent(url)}`;
   }
 
-  public html(reply: FastifyReply, status: number, page: string): FastifyReply {
+  public html(reply: FastifyReply, status: number, page: Page): FastifyReply {
     return htmlPage(reply, status, page);
   }
 

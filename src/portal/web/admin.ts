@@ -6,11 +6,13 @@
  * themselves every few seconds. Staff only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
+
+import { html, joinHtml, type SafeHtml } from '../../content/html.js';
+import { isLive, phaseOf, type WorkshopSession } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
 import { htmlPage } from '../errors.js';
 import { environmentState, learnerLabel, poolCounts, sortedEnvironments, timers, workshopView } from '../views.js';
-import { csrfField, escapeHtml, renderPage } from './layout.js';
+import { csrfField } from './layout.js';
 import { addStaticAsset } from './static.js';
 
 type SessionParams = { Params: { session: string } };
@@ -66,7 +68,7 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
       terminated: { kind: 'success', text: 'The session is ending.' },
       gone: { kind: 'warning', text: 'That session no longer exists.' },
     };
-    return htmlPage(reply, 200, renderPage({ title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice], scripts: ['/static/admin.js'] }));
+    return htmlPage(reply, 200, { title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice], scripts: ['/static/admin.js'] });
   });
 
   const act = (action: 'extend' | 'terminate') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {
@@ -91,7 +93,7 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
   app.post<SessionParams>('/admin/sessions/:session/terminate/', { preHandler: [requireStaff, verifyCsrf] }, act('terminate'));
 }
 
-function adminBody(ctx: PortalContext, request: FastifyRequest): string {
+function adminBody(ctx: PortalContext, request: FastifyRequest): SafeHtml {
   const csrf = ctx.auth.csrfToken(request);
   const now = Date.now();
   const query = request.query as Record<string, unknown>;
@@ -101,9 +103,9 @@ function adminBody(ctx: PortalContext, request: FastifyRequest): string {
   const titles = new Map(environments.map((e) => [e.metadata.name, workshopView(e).title]));
   const envRows = environments.map((e) => {
     const c = poolCounts(ctx.runtime, e);
-    return `<tr><th scope="row">${escapeHtml(e.metadata.name)}</th><td>${escapeHtml(e.spec.workshop.title)}</td><td>${environmentState(e)}</td>
+    return html`<tr><th scope="row">${e.metadata.name}</th><td>${e.spec.workshop.title}</td><td>${environmentState(e)}</td>
 <td class="num">${c.capacity}</td><td class="num">${c.reserved}</td><td class="num">${c.allocated}</td><td class="num">${c.available}</td><td class="num">${c.ready}</td></tr>`;
-  }).join('\n');
+  });
   const all = ctx.runtime.state.sessions.list();
   const needle = q.toLowerCase();
   const sessions = all
@@ -112,42 +114,42 @@ function adminBody(ctx: PortalContext, request: FastifyRequest): string {
       .some((v) => String(v ?? '').toLowerCase().includes(needle)))
     .sort((a, b) => Number(Boolean(b.status?.user)) - Number(Boolean(a.status?.user)) || a.metadata.name.localeCompare(b.metadata.name));
   const filter = { q, show };
-  const sessionRows = sessions.map((s) => sessionRow(ctx, s, csrf, now, titles, filter)).join('\n');
+  const sessionRows = sessions.map((s) => sessionRow(ctx, s, csrf, now, titles, filter));
   const limits = ctx.runtime.state.limits;
-  const options = Object.entries(SESSION_FILTERS).map(([value, f]) => `<option value="${value}"${value === show ? ' selected' : ''}>${escapeHtml(f.label)}</option>`).join('');
-  return `<h1>Administration</h1>
-<p class="lead" id="summary">Portal ${escapeHtml(ctx.config.name)}: ${ctx.runtime.state.liveSessions().length} live sessions${limits.maximum ? ` of at most ${limits.maximum}` : ''}; this replica ${ctx.runtime.leader.isLeader ? 'leads' : 'follows'}.</p>
+  const options = Object.entries(SESSION_FILTERS).map(([value, f]) => html`<option value="${value}"${value === show && html` selected`}>${f.label}</option>`);
+  return html`<h1>Administration</h1>
+<p class="lead" id="summary">Portal ${ctx.config.name}: ${ctx.runtime.state.liveSessions().length} live sessions${limits.maximum ? ` of at most ${limits.maximum}` : ''}; this replica ${ctx.runtime.leader.isLeader ? 'leads' : 'follows'}.</p>
 <p class="muted" id="refreshed" data-every="${ADMIN_REFRESH_SECONDS}" aria-live="off">Updates every ${ADMIN_REFRESH_SECONDS} s (with JavaScript).</p>
 <h2 id="environments">Environments</h2>
 <div class="table-wrap"><table aria-labelledby="environments"><thead><tr><th scope="col">Environment</th><th scope="col">Workshop</th><th scope="col">State</th>
 <th scope="col" class="num">Capacity</th><th scope="col" class="num">Reserved</th><th scope="col" class="num">Allocated</th><th scope="col" class="num">Available</th><th scope="col" class="num">Ready</th></tr></thead>
-<tbody id="environments-body">${envRows || '<tr><td colspan="8">No environments.</td></tr>'}</tbody></table></div>
+<tbody id="environments-body">${envRows.length ? joinHtml(envRows, '\n') : html`<tr><td colspan="8">No environments.</td></tr>`}</tbody></table></div>
 <h2 id="sessions">Sessions</h2>
 <form class="filters row" method="get" action="/admin/" role="search" aria-label="Filter sessions">
-<label class="inline-label" for="f-q">Search</label><input id="f-q" type="search" name="q" value="${escapeHtml(q)}" placeholder="session, workshop or learner">
+<label class="inline-label" for="f-q">Search</label><input id="f-q" type="search" name="q" value="${q}" placeholder="session, workshop or learner">
 <label class="inline-label" for="f-show">Show</label><select id="f-show" name="show">${options}</select>
-<button type="submit" class="secondary small">Filter</button>${q || show !== 'all' ? ' <a href="/admin/">Clear</a>' : ''}
+<button type="submit" class="secondary small">Filter</button>${(q || show !== 'all') && html` <a href="/admin/">Clear</a>`}
 </form>
 <p class="muted" id="sessions-count">${sessions.length === all.length ? `${all.length} sessions` : `${sessions.length} of ${all.length} sessions`}</p>
 <div class="table-wrap"><table aria-labelledby="sessions" class="sessions"><thead><tr><th scope="col">Session</th><th scope="col">Workshop</th><th scope="col">Phase</th><th scope="col">Learner</th><th scope="col">Age</th>
 <th scope="col">Expires</th><th scope="col">Deadline</th><th scope="col">Idle</th><th scope="col">Actions</th></tr></thead>
-<tbody id="sessions-body">${sessionRows || `<tr><td colspan="9">${all.length ? 'No sessions match.' : 'No sessions.'}</td></tr>`}</tbody></table></div>`;
+<tbody id="sessions-body">${sessionRows.length ? joinHtml(sessionRows, '\n') : html`<tr><td colspan="9">${all.length ? 'No sessions match.' : 'No sessions.'}</td></tr>`}</tbody></table></div>`;
 }
 
-function sessionRow(ctx: PortalContext, session: WorkshopSession, csrf: string, now: number, titles: Map<string, string>, filter: { q: string; show: string }): string {
+function sessionRow(ctx: PortalContext, session: WorkshopSession, csrf: string, now: number, titles: Map<string, string>, filter: { q: string; show: string }): SafeHtml {
   const s = session.status;
-  const name = escapeHtml(session.metadata.name);
+  const name = session.metadata.name;
   const t = timers(ctx.runtime, session, now);
-  const reason = s?.reason && !isLive(session) ? ` <span class="muted">(${escapeHtml(s.reason)})</span>` : '';
+  const reason = s?.reason && !isLive(session) && html` <span class="muted">(${s.reason})</span>`;
   const idle = s?.lastActivityAt ? ago(now - Date.parse(s.lastActivityAt)) : '—';
-  const keep = `${filter.q ? `<input type="hidden" name="q" value="${escapeHtml(filter.q)}">` : ''}${filter.show !== 'all' ? `<input type="hidden" name="show" value="${escapeHtml(filter.show)}">` : ''}`;
-  const why = t.extendable ? '' : escapeHtml(t.extendRefusal ?? 'Cannot be extended now');
-  const actions = isLive(session) && s?.user ? `<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}${keep}<button type="submit" class="secondary small"${t.extendable ? '' : ` disabled title="${why}" aria-describedby="why-${name}"`} aria-label="Extend ${name}">Extend</button></form>
-<form class="inline" method="post" action="/admin/sessions/${name}/terminate/">${csrfField(csrf)}${keep}<button type="submit" class="danger small" aria-label="Terminate ${name}">Terminate</button></form>${t.extendable ? '' : `<span class="why" id="why-${name}">${why}</span>`}` : '';
-  const learner = s?.user ? `<span class="learner" title="${escapeHtml(s.user)}">${escapeHtml(learnerLabel(s.user, s.request))}</span>` : '—';
-  return `<tr data-session="${name}"><th scope="row">${name}</th><td>${escapeHtml(titles.get(session.spec.environment) ?? session.spec.workshop)}</td><td class="phase">${escapeHtml(phaseOf(session))}${reason}</td><td>${learner}</td>
-<td>${ago(now - Date.parse(String(session.metadata.creationTimestamp)))}</td><td>${t.expires ? `<time datetime="${escapeHtml(t.expires)}">${escapeHtml(t.expires.slice(11, 19))}</time> (${ago((t.countdown ?? 0) * 1000)} left)` : '—'}</td>
-<td>${s?.deadlineAt ? `<time datetime="${escapeHtml(s.deadlineAt)}">${escapeHtml(s.deadlineAt.slice(11, 19))}</time>` : '—'}</td><td>${idle}</td><td class="actions">${actions}</td></tr>`;
+  const keep = html`${filter.q && html`<input type="hidden" name="q" value="${filter.q}">`}${filter.show !== 'all' && html`<input type="hidden" name="show" value="${filter.show}">`}`;
+  const why = t.extendable ? '' : t.extendRefusal ?? 'Cannot be extended now';
+  const actions = isLive(session) && s?.user && html`<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}${keep}<button type="submit" class="secondary small"${!t.extendable && html` disabled title="${why}" aria-describedby="why-${name}"`} aria-label="Extend ${name}">Extend</button></form>
+<form class="inline" method="post" action="/admin/sessions/${name}/terminate/">${csrfField(csrf)}${keep}<button type="submit" class="danger small" aria-label="Terminate ${name}">Terminate</button></form>${!t.extendable && html`<span class="why" id="why-${name}">${why}</span>`}`;
+  const learner = s?.user ? html`<span class="learner" title="${s.user}">${learnerLabel(s.user, s.request)}</span>` : '—';
+  return html`<tr data-session="${name}"><th scope="row">${name}</th><td>${titles.get(session.spec.environment) ?? session.spec.workshop}</td><td class="phase">${phaseOf(session)}${reason}</td><td>${learner}</td>
+<td>${ago(now - Date.parse(String(session.metadata.creationTimestamp)))}</td><td>${t.expires ? html`<time datetime="${t.expires}">${t.expires.slice(11, 19)}</time> (${ago((t.countdown ?? 0) * 1000)} left)` : '—'}</td>
+<td>${s?.deadlineAt ? html`<time datetime="${s.deadlineAt}">${s.deadlineAt.slice(11, 19)}</time>` : '—'}</td><td>${idle}</td><td class="actions">${actions}</td></tr>`;
 }
 
 function ago(ms: number): string {

@@ -4,11 +4,13 @@
  * its CSRF token), so the catalog works without JavaScript. `?notification=` shows Educates' banners.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkshopEnvironment } from '../../runtime/index.js';
+
+import { html, joinHtml, SafeHtml } from '../../content/html.js';
+import type { WorkshopEnvironment } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
 import { htmlPage } from '../errors.js';
 import { environmentState, poolCounts, sortedEnvironments, workshopView } from '../views.js';
-import { Notice, escapeHtml, renderPage } from './layout.js';
+import { csrfField, type Notice } from './layout.js';
 
 /** Educates' notification values and what the banner says for each. */
 export const NOTIFICATIONS: Record<string, Notice> = {
@@ -46,38 +48,38 @@ export function renderCatalog(ctx: PortalContext, request: FastifyRequest, reply
   const mine = new Map(ctx.runtime.state.liveSessions()
     .filter((s) => request.identity && s.status?.user === request.identity.id)
     .map((s) => [s.spec.environment, s.metadata.name]));
-  const cards = environments.map((e) => card(ctx, e, csrf, mine.get(e.metadata.name))).join('\n');
-  const body = `<h1>Workshops</h1>
+  const cards = environments.map((e) => card(ctx, e, csrf, mine.get(e.metadata.name)));
+  const body = html`<h1>Workshops</h1>
 <p class="lead">Choose a workshop: you get a session of your own, in your browser, with everything it needs.</p>
-${wanted.length ? `<p class="filter">Showing workshops labelled ${wanted.map(([k, v]) => `<code>${escapeHtml(k)}=${escapeHtml(v)}</code>`).join(', ')}. <a href="/workshops/catalog/">Show all</a></p>\n` : ''}${environments.length ? `<ul class="cards">\n${cards}\n</ul>` : '<div class="panel"><p>No workshops are offered right now.</p></div>'}`;
-  return htmlPage(reply, status, renderPage({ title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice }));
+${wanted.length > 0 && html`<p class="filter">Showing workshops labelled ${joinHtml(wanted.map(([k, v]) => html`<code>${k}=${v}</code>`), ', ')}. <a href="/workshops/catalog/">Show all</a></p>\n`}${environments.length
+    ? html`<ul class="cards">\n${joinHtml(cards, '\n')}\n</ul>`
+    : html`<div class="panel"><p>No workshops are offered right now.</p></div>`}`;
+  return htmlPage(reply, status, { title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice });
 }
 
-function card(ctx: PortalContext, environment: WorkshopEnvironment, csrf: string | undefined, mySession: string | undefined): string {
+function card(ctx: PortalContext, environment: WorkshopEnvironment, csrf: string | undefined, mySession: string | undefined): SafeHtml {
   const w = workshopView(environment);
   const counts = poolCounts(ctx.runtime, environment);
   const free = counts.capacity - counts.allocated;
-  const availability = mySession ? '<p class="availability ok">You have a session of this workshop.</p>'
-    : free <= 0 ? '<p class="availability none">Fully booked right now</p>'
-      : counts.ready > 0 ? `<p class="availability ok">${counts.ready} ready to start at once</p>`
-        : `<p class="availability low">${free} of ${counts.capacity} free (takes a minute to prepare)</p>`;
-  const id = `w-${escapeHtml(environment.metadata.name)}`;
+  const availability = mySession ? html`<p class="availability ok">You have a session of this workshop.</p>`
+    : free <= 0 ? html`<p class="availability none">Fully booked right now</p>`
+      : counts.ready > 0 ? html`<p class="availability ok">${counts.ready} ready to start at once</p>`
+        : html`<p class="availability low">${free} of ${counts.capacity} free (takes a minute to prepare)</p>`;
+  const id = `w-${environment.metadata.name}`;
   const meta = [
-    w.difficulty && `<dt>Level</dt><dd>${escapeHtml(w.difficulty)}</dd>`,
-    w.duration && `<dt>Duration</dt><dd>${escapeHtml(humanDuration(w.duration))}</dd>`,
-    environment.spec.pool.expiresSeconds > 0 && `<dt>Session</dt><dd>${escapeHtml(humanDuration(`${environment.spec.pool.expiresSeconds}s`))}</dd>`,
-  ].filter(Boolean).join('');
+    w.difficulty && html`<dt>Level</dt><dd>${w.difficulty}</dd>`,
+    w.duration && html`<dt>Duration</dt><dd>${humanDuration(w.duration)}</dd>`,
+    environment.spec.pool.expiresSeconds > 0 && html`<dt>Session</dt><dd>${humanDuration(`${environment.spec.pool.expiresSeconds}s`)}</dd>`,
+  ].filter((item): item is SafeHtml => item instanceof SafeHtml);
   const action = mySession
-    ? `<a class="button" href="/workshops/session/${escapeHtml(mySession)}/">Continue</a>`
-    : `<form method="post" action="/workshops/environment/${escapeHtml(environment.metadata.name)}/">`
-      + (csrf ? `<input type="hidden" name="_csrf" value="${escapeHtml(csrf)}">` : '')
-      + `<button type="submit"${free <= 0 ? ' disabled' : ''} aria-describedby="${id}">Start workshop</button></form>`;
-  return `<li class="card" aria-labelledby="${id}">
-${isSafeLogo(w.logo) ? `<img class="logo" src="${escapeHtml(w.logo)}" alt="">` : ''}
-<h2 id="${id}">${escapeHtml(w.title)}</h2>
-<p>${escapeHtml(w.description)}</p>
-${meta ? `<dl class="meta">${meta}</dl>` : ''}
-${w.tags.length ? `<ul class="tags" aria-label="Tags">${w.tags.map((t) => `<li class="tag">${escapeHtml(t)}</li>`).join('')}</ul>` : ''}
+    ? html`<a class="button" href="/workshops/session/${mySession}/">Continue</a>`
+    : html`<form method="post" action="/workshops/environment/${environment.metadata.name}/">${csrfField(csrf)}<button type="submit"${free <= 0 && html` disabled`} aria-describedby="${id}">Start workshop</button></form>`;
+  return html`<li class="card" aria-labelledby="${id}">
+${isSafeLogo(w.logo) && html`<img class="logo" src="${w.logo}" alt="">`}
+<h2 id="${id}">${w.title}</h2>
+<p>${w.description}</p>
+${meta.length > 0 && html`<dl class="meta">${meta}</dl>`}
+${w.tags.length > 0 && html`<ul class="tags" aria-label="Tags">${w.tags.map((t) => html`<li class="tag">${t}</li>`)}</ul>`}
 ${availability}
 <div class="actions">${action}</div>
 </li>`;

@@ -8,15 +8,18 @@
  * session requested through the REST API (`/workshops/session/<s>/activate/?token=`).
  */
 import { createHash } from 'node:crypto';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkshopSession, isLive, phaseOf } from '../../runtime/index.js';
+
+import { html } from '../../content/html.js';
+import { isLive, phaseOf, type WorkshopSession } from '../../runtime/index.js';
 import { accessTo } from '../access.js';
 import { secretEquals } from '../auth/index.js';
 import type { PortalContext } from '../context.js';
 import { errorPage, htmlPage } from '../errors.js';
 import { isHttpUrl } from '../urls.js';
 import { learnerLabel, timers, workshopView } from '../views.js';
-import { Notice, csrfField, escapeHtml, renderPage } from './layout.js';
+import { csrfField, type Notice, type Page } from './layout.js';
 import { SESSION_SCRIPT } from './session-script.js';
 import { addStaticAsset } from './static.js';
 
@@ -44,9 +47,10 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const mine = ctx.runtime.state.sessionsOf(environment.metadata.name).find((s) => isLive(s) && s.status?.user === request.identity!.id);
     if (mine) return reply.redirect(`/workshops/session/${mine.metadata.name}/`, 303);
     const w = workshopView(environment);
-    const body = `<h1>${escapeHtml(w.title)}</h1><div class="panel"><p>${escapeHtml(w.description)}</p>
-<form method="post" action="/workshops/environment/${escapeHtml(environment.metadata.name)}/">${ctx.auth.csrfField(request)}<button type="submit">Start workshop</button></form></div>`;
-    return htmlPage(reply, 200, renderPage({ title: w.title, identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
+    const csrf = ctx.auth.csrfToken(request);
+    const body = html`<h1>${w.title}</h1><div class="panel"><p>${w.description}</p>
+<form method="post" action="/workshops/environment/${environment.metadata.name}/">${csrfField(csrf)}<button type="submit">Start workshop</button></form></div>`;
+    return htmlPage(reply, 200, { title: w.title, identity: request.identity, body, csrfToken: csrf });
   });
 
   app.post<EnvParams>('/workshops/environment/:env/', { preHandler: [requireUser, verifyCsrf, limit] }, async (request, reply) =>
@@ -96,11 +100,12 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
     const notification = notificationOf(request);
     const environment = ctx.runtime.state.environment(session.spec.environment);
     const title = environment ? workshopView(environment).title : session.spec.workshop;
-    const body = `<h1>End this session?</h1><div class="panel"><p>Your session of ${escapeHtml(title)} and everything in it will be deleted.</p>
-<form method="post" action="/workshops/session/${escapeHtml(session.metadata.name)}/delete/">${ctx.auth.csrfField(request)}
-<input type="hidden" name="notification" value="${escapeHtml(notification)}">
-<div class="row"><button type="submit" class="danger">End session</button><a class="button secondary" href="/workshops/session/${escapeHtml(session.metadata.name)}/">Keep it</a></div></form></div>`;
-    return htmlPage(reply, 200, renderPage({ title: 'End session', identity: request.identity, body, csrfToken: ctx.auth.csrfToken(request) }));
+    const csrf = ctx.auth.csrfToken(request);
+    const body = html`<h1>End this session?</h1><div class="panel"><p>Your session of ${title} and everything in it will be deleted.</p>
+<form method="post" action="/workshops/session/${session.metadata.name}/delete/">${csrfField(csrf)}
+<input type="hidden" name="notification" value="${notification}">
+<div class="row"><button type="submit" class="danger">End session</button><a class="button secondary" href="/workshops/session/${session.metadata.name}/">Keep it</a></div></form></div>`;
+    return htmlPage(reply, 200, { title: 'End session', identity: request.identity, body, csrfToken: csrf });
   });
 
   app.post<SessionParams>('/workshops/session/:session/delete/', { preHandler: [requireUser, verifyCsrf] }, async (request, reply) => {
@@ -180,45 +185,45 @@ function currentStep(session: WorkshopSession): number {
   return index < 0 ? 0 : index;
 }
 
-function sessionPage(ctx: PortalContext, request: FastifyRequest, session: WorkshopSession, enter: boolean): string {
+function sessionPage(ctx: PortalContext, request: FastifyRequest, session: WorkshopSession, enter: boolean): Page {
   const environment = ctx.runtime.state.environment(session.spec.environment);
   const title = environment ? workshopView(environment).title : session.spec.workshop;
   const step = currentStep(session);
   const ready = step === 3;
-  const name = escapeHtml(session.metadata.name);
+  const name = session.metadata.name;
   const t = timers(ctx.runtime, session);
   const csrf = ctx.auth.csrfToken(request);
   const steps = STEPS.map((s, i) => {
     const state = i < step || (ready && i === 3) ? 'done' : i === step ? 'current' : 'todo';
-    return `<li class="step ${state}" data-step="${i}"${state === 'current' ? ' aria-current="step"' : ''}>${escapeHtml(s.label)}</li>`;
-  }).join('');
+    return html`<li class="step ${state}" data-step="${i}"${state === 'current' && html` aria-current="step"`}>${s.label}</li>`;
+  });
   const owner = session.status?.user && session.status.user !== request.identity?.id
-    ? `<p class="muted">Learner: <span title="${escapeHtml(session.status.user)}">${escapeHtml(learnerLabel(session.status.user, session.status.request))}</span></p>` : '';
-  const countdown = t.expires ? `<p>Time left: <span class="countdown${t.expiring ? ' expiring' : ''}" data-expires="${escapeHtml(t.expires)}">${clock(t.countdown ?? 0)}</span>
- <span class="muted">(ends at <time datetime="${escapeHtml(t.expires)}">${escapeHtml(t.expires.slice(11, 16))} UTC</time>)</span></p>` : '';
-  const controls = ready ? `<div class="row">
-<a class="button" id="enter" href="${escapeHtml(ctx.dashboardUrl(session) ?? '#')}">Open workshop</a>
-${t.expires ? `<form class="inline" method="post" action="/workshops/session/${name}/extend/">${csrfField(csrf)}<button type="submit" class="secondary"${t.extendable ? '' : ' disabled'}>Extend session</button></form>` : ''}
+    ? html`<p class="muted">Learner: <span title="${session.status.user}">${learnerLabel(session.status.user, session.status.request)}</span></p>` : undefined;
+  const countdown = t.expires ? html`<p>Time left: <span class="countdown${t.expiring && ' expiring'}" data-expires="${t.expires}">${clock(t.countdown ?? 0)}</span>
+ <span class="muted">(ends at <time datetime="${t.expires}">${t.expires.slice(11, 16)} UTC</time>)</span></p>` : undefined;
+  const controls = ready ? html`<div class="row">
+<a class="button" id="enter" href="${ctx.dashboardUrl(session) ?? '#'}">Open workshop</a>
+${t.expires && html`<form class="inline" method="post" action="/workshops/session/${name}/extend/">${csrfField(csrf)}<button type="submit" class="secondary"${!t.extendable && html` disabled`}>Extend session</button></form>`}
 <form class="inline" method="post" action="/workshops/session/${name}/delete/">${csrfField(csrf)}<button type="submit" class="danger">End session</button></form>
-</div>` : `<p class="muted">This takes up to a minute. The page updates by itself.</p>
+</div>` : html`<p class="muted">This takes up to a minute. The page updates by itself.</p>
 <form method="post" action="/workshops/session/${name}/delete/">${csrfField(csrf)}<button type="submit" class="secondary">Cancel</button></form>`;
-  const body = `<h1>${escapeHtml(title)}</h1>
+  const body = html`<h1>${title}</h1>
 <section class="panel" id="session" aria-labelledby="session-status" data-progress="/workshops/session/${name}/progress/" data-enter="${enter ? '1' : '0'}">
 <h2 id="session-status">${ready ? 'Your session is ready' : 'Preparing your session'}</h2>
 ${owner}<ol class="steps" aria-live="polite">${steps}</ol>
 ${countdown}${controls}
 </section>`;
   const notice = noticeFor(request, t.extendable);
-  return renderPage({
+  return {
     title: ready ? title : `Preparing ${title}`,
     identity: request.identity,
     body,
     csrfToken: csrf,
     notice,
     // without JavaScript the waiting page reloads itself; the script polls instead and moves on when ready
-    head: ready ? '' : '<noscript><meta http-equiv="refresh" content="2"></noscript>',
+    head: ready ? undefined : html`<noscript><meta http-equiv="refresh" content="2"></noscript>`,
     scripts: ['/static/session.js'],
-  });
+  };
 }
 
 function endedPage(request: FastifyRequest, reply: FastifyReply, session: WorkshopSession) {
@@ -230,9 +235,9 @@ function endedPage(request: FastifyRequest, reply: FastifyReply, session: Worksh
     StartupTimeout: 'It could not be started in time.', NotActivated: 'Its activation link was not used in time.',
     TerminatedByUser: 'You ended it.', TerminatedByAdmin: 'An administrator ended it.', Failed: 'It failed.',
   };
-  const body = `<h1>${escapeHtml(title)}</h1><div class="panel"><p>${escapeHtml(why[reason] ?? 'It is no longer available.')}</p>
+  const body = html`<h1>${title}</h1><div class="panel"><p>${why[reason] ?? 'It is no longer available.'}</p>
 <p><a class="button" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
-  return htmlPage(reply, 410, renderPage({ title, identity: request.identity, body, notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined }));
+  return htmlPage(reply, 410, { title, identity: request.identity, body, notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined });
 }
 
 function noticeFor(request: FastifyRequest, extendable: boolean): Notice | undefined {

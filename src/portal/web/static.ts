@@ -2,7 +2,8 @@
  * Static assets of the portal: the style sheet and the small scripts that enhance pages. They are strings in
  * the code (no files to find at run time in the image) and cacheable for an hour.
  */
-import { FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+
 import { FAVICON_URL, THEME_STYLESHEET_URL } from './layout.js';
 import { PORTAL_CSS } from './styles.js';
 
