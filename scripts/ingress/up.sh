@@ -56,7 +56,9 @@ esac
 if [ -n "$node_address" ]; then
   [[ "$node_address" =~ ^198\.(18|19)\.[0-9]{1,3}\.[0-9]{1,3}:[0-9]{1,5}$ ]] ||
     die "--node-address '$node_address': IP:PORT with an address of the real node's range 198.18.0.0/15 (e.g. 198.18.0.1:80)"
-  ip -o addr show | grep -qF " ${node_address%:*}/" ||
+  # (not `ip … | grep -q`: with pipefail, ip's SIGPIPE after grep's early exit fails the test on a busy machine)
+  addresses="$(ip -o -4 addr show)"
+  grep -qF " ${node_address%:*}/" <<<"$addresses" ||
     die "--node-address $node_address: no interface of this machine has ${node_address%:*} (is the real node up? scripts/cluster/up.sh --real-node)"
 fi
 [ -d "$STATE_DIR" ] || die "STATE_DIR $STATE_DIR does not exist: start the cluster first (scripts/cluster/up.sh $STATE_DIR)"
