@@ -106,7 +106,9 @@ describe('TrainingPortal settings', () => {
       if (Array.isArray(record.env)) {
         for (const e of record.env as Env[]) {
           // a literal, not a variable the portal fills in per session, on a name that says it is a secret
-          if (/ACCESS_CODE|CLIENT_SECRET|PASSWORD|TOKEN/.test(e.name) && typeof e.value === 'string' && !/^\$\([a-z_]+\)$/.test(e.value)) {
+          // (a *_FILE variable holding an absolute path says where a secret is mounted, which is no secret)
+          const mountPath = /_FILE$/.test(e.name) && typeof e.value === 'string' && e.value.startsWith('/');
+          if (/ACCESS_CODE|CLIENT_SECRET|PASSWORD|TOKEN/.test(e.name) && typeof e.value === 'string' && !/^\$\([a-z_]+\)$/.test(e.value) && !mountPath) {
             literal.push(`${where}: ${e.name}`);
           }
         }
