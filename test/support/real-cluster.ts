@@ -3,7 +3,9 @@
  * - a loopback docker-registry (test/support/registry.ts) that the node's containerd pulls from over plain http, and a
  *   TCP forward from the node's address to it, so that pods (whose loopback is their own) reach it as well;
  * - the project's images built by scripts/images/build.sh and pushed there by scripts/images/push.sh;
- * - Traefik (scripts/ingress/up.sh --name …) on a loopback port, routing the cluster's Ingresses;
+ * - Traefik (scripts/ingress/up.sh --name …) on a loopback port, routing the cluster's Ingresses, and on the node's
+ *   address (198.18.0.1:80) for pods, whose CoreDNS answers the ingress domain with that address (node-dns.sh), so a
+ *   pod reaches its session's hosts (its registry, its own routes) by name as the learner's browser does;
  * - dist/ as a user applies it, except where the TEST SETUP has to steer it (`realDist`): images from the loopback
  *   registry, pods on the real node (REAL_NODE_PLACEMENT), what the constructs synthesize for users left as it is.
  *
@@ -21,6 +23,8 @@ import { TestRegistry, startRegistry } from './registry.js';
 
 /** The node's address on its bridge: what pods reach the host on (scripts/cluster/README.md, "How it is wired"). */
 export const NODE_IP = '198.18.0.1';
+/** Where Traefik serves the pods: the node's address, port 80 (what a URL without a port asks for). */
+export const NODE_INGRESS_ADDRESS = `${NODE_IP}:80`;
 /** Where dist/ points its images; the test setup rewrites this prefix to the loopback registry. */
 const PUBLISHED_REGISTRY = 'ghcr.io/';
 
@@ -33,17 +37,32 @@ export interface RealCluster {
   readonly podRegistry: string;
   /** Traefik's http port on 127.0.0.1. */
   readonly ingressPort: number;
+  /** The ingress domain pods resolve (`*.<domain>` → NODE_IP, where Traefik serves them too), if one was given. */
+  readonly ingressDomain?: string;
   /** Seconds each preparation step took, for the report. */
   readonly timings: Record<string, number>;
   release(): Promise<void>;
 }
 
-async function script(file: string, args: string[], timeoutMs: number): Promise<string> {
+async function script(file: string, args: string[], timeoutMs: number, log?: (stderr: string) => void): Promise<string> {
   const result = await run('bash', [path.join(ROOT, file), ...args], { timeoutMs });
   if (result.code !== 0) {
     throw new Error(`${file} ${args.join(' ')} failed (exit code ${result.code}):\n${result.stderr.slice(-4000)}`);
   }
+  log?.(result.stderr);
   return result.stdout;
+}
+
+/** Per image, from the log of scripts/images/push.sh: the build ("<name> image: done after Ns"; 0 when cached) and push. */
+function imageTimings(log: string, timings: Record<string, number>): void {
+  for (const line of log.split('\n')) {
+    let m = /\] (\S+) image: done after (\d+)s/.exec(line);
+    if (m) timings[`image ${m[1]} build`] = Number(m[2]);
+    m = /\] (\S+): cached \(/.exec(line);
+    if (m) timings[`image ${m[1]} build`] = 0;
+    m = /\] (\S+): pushed .* in (\d+)s$/.exec(line);
+    if (m) timings[`image ${m[1]} push`] = Number(m[2]);
+  }
 }
 
 /** A TCP forward from `host:0` to `target` (host:port); resolves with the port it listens on. */
@@ -73,7 +92,7 @@ async function forward(host: string, target: string): Promise<{ port: number; cl
  * The real node, a registry it pulls from with the project's images in it, and Traefik. Each step fails loudly,
  * naming the component. `release()` undoes what this started (and the node, if it was started here).
  */
-export async function startRealCluster(): Promise<RealCluster> {
+export async function startRealCluster(options: { ingressDomain?: string } = {}): Promise<RealCluster> {
   const timings: Record<string, number> = {};
   const timed = async <T>(what: string, step: () => Promise<T>): Promise<T> => {
     const start = Date.now();
@@ -95,7 +114,8 @@ export async function startRealCluster(): Promise<RealCluster> {
       return useRealNode();
     }));
     undo.push(() => node.release());
-    const registry = await startRegistry();
+    for (const [phase, seconds] of Object.entries(node.startTimings)) timings[`real node: ${phase}`] = seconds;
+    const registry = await timed('registry', () => startRegistry());
     undo.push(() => registry.stop());
     await node.addRegistry(registry.host);
     const podForward = await forward(NODE_IP, registry.host);
@@ -106,7 +126,7 @@ export async function startRealCluster(): Promise<RealCluster> {
       // an archive not built yet, and the next run builds it
       for (let attempt = 1; ; attempt++) {
         try {
-          return await script('scripts/images/push.sh', [registry.host], 60 * 60_000);
+          return await script('scripts/images/push.sh', [registry.host], 60 * 60_000, (log) => imageTimings(log, timings));
         } catch (error) {
           if (attempt >= 3 || !/Invalid source name oci-archive/.test((error as Error).message)) throw error;
         }
@@ -116,7 +136,7 @@ export async function startRealCluster(): Promise<RealCluster> {
       // up.sh picks a port no socket listens on; on a busy machine a client socket may still hold it: try again
       for (let attempt = 1; ; attempt++) {
         try {
-          const out = await script('scripts/ingress/up.sh', ['--name', 'real-journey', node.stateDir], 30 * 60_000);
+          const out = await script('scripts/ingress/up.sh', ['--name', 'real-journey', '--node-address', NODE_INGRESS_ADDRESS, node.stateDir], 30 * 60_000);
           return Number(out.trim().split('\n').pop());
         } catch (error) {
           if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
@@ -125,7 +145,13 @@ export async function startRealCluster(): Promise<RealCluster> {
     });
     undo.push(() => script('scripts/ingress/down.sh', ['--name', 'real-journey', node.stateDir], 60_000));
     if (!Number.isInteger(ingressPort) || ingressPort <= 0) throw new Error(`scripts/ingress/up.sh printed no port (got ${ingressPort})`);
-    return { node, registry, podRegistry: `${NODE_IP}:${podForward.port}`, ingressPort, timings, release };
+    const domain = options.ingressDomain;
+    if (domain) {
+      await timed('pod DNS for the ingress domain', () => script('scripts/cluster/node-dns.sh', [node.stateDir, 'add', domain], 60_000));
+      undo.push(() => script('scripts/cluster/node-dns.sh', [node.stateDir, 'remove', domain], 60_000));
+    }
+    console.log(`real cluster prepared; seconds per step: ${JSON.stringify(timings)}`);
+    return { node, registry, podRegistry: `${NODE_IP}:${podForward.port}`, ingressPort, ingressDomain: options.ingressDomain, timings, release };
   } catch (error) {
     await release();
     throw error;
@@ -158,6 +184,11 @@ export interface RealDistOptions {
   readonly images?: Readonly<Record<string, string>>;
   /** Put the pods on the real node. @default true (false: they land on the kwok nodes, for a kwok-only figure) */
   readonly realNode?: boolean;
+  /**
+   * `INGRESS_PROBE_ADDRESS` of the portal (src/runtime/route-readiness.ts): where it asks the ingress whether a
+   * session's host is routed before calling the session Ready, e.g. NODE_INGRESS_ADDRESS. Unset: no probe.
+   */
+  readonly ingressProbeAddress?: string;
 }
 
 /** The pod spec of a workload object, if it has one. */
@@ -191,6 +222,10 @@ export function realDist(objects: Json[], options: RealDistOptions): Json[] {
   return objects.map((original) => {
     const object = rewriteImages(structuredClone(original)) as Json;
     place(object);
+    if (options.ingressProbeAddress && object.kind === 'Deployment' && object.metadata?.labels?.['app.kubernetes.io/name'] === 'training-portal') {
+      const portal = object.spec.template.spec.containers[0];
+      portal.env = [...(portal.env ?? []), { name: 'INGRESS_PROBE_ADDRESS', value: options.ingressProbeAddress }];
+    }
     if (object.kind === 'WorkshopEnvironment') {
       const name = object.metadata.name as string;
       const nested = [...(object.spec.session?.objects ?? []), ...(object.spec.environment?.objects ?? [])] as Json[];

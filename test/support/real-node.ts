@@ -28,6 +28,8 @@ export interface RealNode {
   readonly kubeconfig: string;
   /** Whether this helper started the cluster (and so stops it). */
   readonly own: boolean;
+  /** Seconds each phase of `up.sh --real-node` took, as its log says (empty when the suite's cluster was used). */
+  readonly startTimings: Record<string, number>;
   /** Runs the cluster's kubectl with the admin kubeconfig. */
   kubectl(args: string[], options?: { input?: string; timeoutMs?: number }): Promise<Run>;
   /** Lets containerd pull from a loopback registry (`127.0.0.1:<port>`) over plain http (node-registry.sh). */
@@ -50,14 +52,34 @@ function hasRealNode(stateDir: string | undefined): stateDir is string {
 }
 
 async function script(name: string, args: string[]): Promise<string> {
+  return (await scriptRun(name, args)).stdout;
+}
+async function scriptRun(name: string, args: string[]): Promise<Run> {
   const result = await run('bash', [path.join(SCRIPTS, name), ...args], { timeoutMs: 30 * 60_000 });
   if (result.code !== 0) {
     throw new Error(`scripts/cluster/${name} ${args.join(' ')} failed (exit code ${result.code}):\n${result.stderr.slice(-4000)}`);
   }
-  return result.stdout;
+  return result;
 }
 
-function nodeFor(stateDir: string, own: boolean): RealNode {
+/**
+ * The phases' times from the log of `up.sh --real-node`: "control plane up in N s", "[node 3/6 network …] done in N s",
+ * "[node build …] done in N s", "real node … up in N s".
+ */
+export function phaseTimings(log: string): Record<string, number> {
+  const timings: Record<string, number> = {};
+  for (const line of log.split('\n')) {
+    let m = /control plane up in (\d+) s/.exec(line);
+    if (m) timings['control plane'] = Number(m[1]);
+    m = /\[node (\d+\/\d+ [a-z-]+)[^\]]*\] done in (\d+) s/.exec(line);
+    if (m) timings[`node ${m[1]}`] = Number(m[2]);
+    m = /real node \S+ up in (\d+) s/.exec(line);
+    if (m) timings['node total'] = Number(m[1]);
+  }
+  return timings;
+}
+
+function nodeFor(stateDir: string, own: boolean, startTimings: Record<string, number> = {}): RealNode {
   const env = envOf(stateDir);
   const kubeconfig = env.KUBECONFIG;
   const kubectlBin = path.join(env.KUBE_BIN_DIR, 'kubectl');
@@ -65,6 +87,7 @@ function nodeFor(stateDir: string, own: boolean): RealNode {
     stateDir,
     kubeconfig,
     own,
+    startTimings,
     kubectl: (args, options = {}) => kubectl(kubectlBin, kubeconfig, args, options),
     addRegistry: async (host) => {
       await script('node-registry.sh', [stateDir, host]);
@@ -102,9 +125,9 @@ export async function useRealNode(): Promise<RealNode> {
   // One real node per machine: test files (jest workers) that need a private one take turns.
   const unlock = await lockPrivateCluster();
   try {
-    const out = await script('up.sh', ['--real-node', PRIVATE_STATE_DIR]);
-    const kubeconfig = out.trim().split('\n').pop()!;
-    const node = nodeFor(path.dirname(kubeconfig), true);
+    const out = await scriptRun('up.sh', ['--real-node', PRIVATE_STATE_DIR]);
+    const kubeconfig = out.stdout.trim().split('\n').pop()!;
+    const node = nodeFor(path.dirname(kubeconfig), true, phaseTimings(out.stderr));
     return { ...node, release: () => node.release().finally(unlock) };
   } catch (error) {
     unlock();
