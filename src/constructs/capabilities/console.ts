@@ -50,7 +50,12 @@ export class Console extends Capability {
       ],
       ports: [{ name: 'console', containerPort: CONSOLE_PORT }],
       resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
-      readinessProbe: { tcpSocket: { port: CONSOLE_PORT }, periodSeconds: 5 },
+      // it listens on the pod's loopback only, which the kubelet's tcp/http probes (to the pod IP) cannot reach
+      readinessProbe: {
+        exec: { command: ['node', '-e', `require('http').get('http://127.0.0.1:${CONSOLE_PORT}/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`] },
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+      },
       securityContext: { ...restrictedContainer(), readOnlyRootFilesystem: true },
       volumeMounts: [
         { name: 'console-tmp', mountPath: '/tmp' },
