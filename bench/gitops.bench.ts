@@ -23,11 +23,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { App, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+
 import { defineExamples } from '../examples/index.js';
-import { API_VERSION, Manifest, SynthFile, Terminal, TrainingPortal, Workshop, argoCdFiles, synthesize, toYaml } from '../src/constructs/index.js';
-import { KubeClient, SessionRuntime, WorkshopSession, createLogger, isLive, phaseOf } from '../src/runtime/index.js';
+import {
+  API_VERSION,
+  argoCdFiles,
+  type Manifest,
+  synthesize,
+  type SynthFile,
+  Terminal,
+  toYaml,
+  TrainingPortal,
+  Workshop,
+} from '../src/constructs/index.js';
+import { createLogger, isLive, KubeClient, phaseOf, SessionRuntime, type WorkshopSession } from '../src/runtime/index.js';
 import { startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
 
 const STATE_DIR = '/tmp/cdk8s-workshops-bench-gitops';
@@ -36,7 +48,11 @@ const ARGO = 'argoproj.io/v1alpha1';
 const run = promisify(execFile);
 const ENVIRONMENTS = 100;
 
-interface Case { portal: 'labs' | 'bench'; environment: string; alias: string }
+interface Case {
+  portal: 'labs' | 'bench';
+  environment: string;
+  alias: string;
+}
 const CASES: Case[] = [
   { portal: 'labs', environment: 'labs-hello-terminal', alias: 'hello-terminal' },
   { portal: 'bench', environment: 'bench-w000', alias: 'w000' },
@@ -53,7 +69,10 @@ function synthDist(revision: number, repoURL?: string): SynthFile[] {
     bench.addWorkshop(workshop, { capacity: 2, initial: i === 0 ? 1 : 0, reserved: i === 0 ? 1 : 0, expires: Duration.minutes(30) });
   }
   if (revision > 0) {
-    for (const [portal, alias] of [[labs, 'hello-terminal'], [bench, 'w000']] as const) {
+    for (const [portal, alias] of [
+      [labs, 'hello-terminal'],
+      [bench, 'w000'],
+    ] as const) {
       const entry = portal.workshops.find((w) => w.alias === alias)!;
       new kplus.ConfigMap(entry.workshop.session, 'gitops-marker', { metadata: { name: 'gitops-marker' }, data: { revision: String(revision) } });
     }
@@ -98,11 +117,22 @@ async function main(): Promise<void> {
   const results: string[] = [];
   try {
     const healthFile = path.join(work, 'argocd-cm-health.yaml');
-    fs.writeFileSync(healthFile, toYaml(argoCdFiles(synthesize(new App({ outdir: '/nonexistent' })), { repoURL: 'git://127.0.0.1/x.git' })
-      .find((f) => f.path === 'argocd/bootstrap/argocd-cm-health.k8s.yaml')!));
+    fs.writeFileSync(
+      healthFile,
+      toYaml(
+        argoCdFiles(synthesize(new App({ outdir: '/nonexistent' })), { repoURL: 'git://127.0.0.1/x.git' }).find(
+          (f) => f.path === 'argocd/bootstrap/argocd-cm-health.k8s.yaml',
+        )!,
+      ),
+    );
     const envFile = (await script('up.sh', ['--health', healthFile, cluster.stateDir, cluster.kubeconfigPath])).trim().split('\n').pop()!;
-    const env = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n').filter((l) => l.includes('='))
-      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const env = Object.fromEntries(
+      fs
+        .readFileSync(envFile, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
     const git = (...args: string[]) => run('git', ['-C', work, ...args]);
     await git('init', '-q', '-b', 'main');
     await git('config', 'user.email', 'platform@example.com');
@@ -111,10 +141,23 @@ async function main(): Promise<void> {
     // 1. baseline: kubectl
     const applyAll = async (files: SynthFile[]) => {
       const objects = files.flatMap((f) => f.objects);
-      for (const crd of objects.filter((o) => o.kind === 'CustomResourceDefinition')) await client.apply(crd, { fieldManager: 'kubectl', force: true });
-      await waitFor('the CRDs established', async () => (await Promise.all(objects.filter((o) => o.kind === 'CustomResourceDefinition')
-        .map((crd) => client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(crd.apiVersion, crd.kind, crd.metadata.name))))
-        .every((crd) => crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')));
+      for (const crd of objects.filter((o) => o.kind === 'CustomResourceDefinition'))
+        await client.apply(crd, { fieldManager: 'kubectl', force: true });
+      await waitFor('the CRDs established', async () =>
+        (
+          await Promise.all(
+            objects
+              .filter((o) => o.kind === 'CustomResourceDefinition')
+              .map((crd) =>
+                client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
+                  crd.apiVersion,
+                  crd.kind,
+                  crd.metadata.name,
+                ),
+              ),
+          )
+        ).every((crd) => crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True')),
+      );
       const order = (o: Manifest) => (o.kind === 'Namespace' ? 0 : o.kind === 'WorkshopEnvironment' ? 2 : 1);
       for (const object of objects.filter((o) => o.kind !== 'CustomResourceDefinition').sort((a, b) => order(a) - order(b))) {
         await client.apply(object, { fieldManager: 'kubectl', force: true });
@@ -123,19 +166,31 @@ async function main(): Promise<void> {
     await applyAll(synthDist(0));
     for (const portal of ['labs', 'bench']) {
       const runtime = new SessionRuntime(KubeClient.fromKubeconfig(cluster.kubeconfigPath), {
-        portal, portalNamespace: `${portal}-ui`, limits: { maximum: 400, registered: 1, anonymous: 1 }, tickMs: 500,
+        portal,
+        portalNamespace: `${portal}-ui`,
+        limits: { maximum: 400, registered: 1, anonymous: 1 },
+        tickMs: 500,
         logger: createLogger(`bench-${portal}`, process.env.LOG_LEVEL ?? 'silent'),
       });
       await runtime.start();
       runtimes.push(runtime);
     }
     const runtimeOf = (c: Case) => runtimes[c.portal === 'labs' ? 0 : 1];
-    const readyOn = (c: Case, generation: number) => runtimeOf(c).state.sessionsOf(c.environment)
-      .find((s: WorkshopSession) => isLive(s) && !s.status?.user && s.spec.blueprintGeneration >= generation && phaseOf(s) === 'Ready');
-    const generationOf = async (c: Case) => Number((await client.get<Manifest>(API_VERSION, 'WorkshopEnvironment', c.environment))!.metadata.generation);
+    const readyOn = (c: Case, generation: number) =>
+      runtimeOf(c)
+        .state.sessionsOf(c.environment)
+        .find((s: WorkshopSession) => isLive(s) && !s.status?.user && s.spec.blueprintGeneration >= generation && phaseOf(s) === 'Ready');
+    const generationOf = async (c: Case) =>
+      Number((await client.get<Manifest>(API_VERSION, 'WorkshopEnvironment', c.environment))!.metadata.generation);
     const allPoolsReady = async () => {
-      const environments = await client.list<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(API_VERSION, 'WorkshopEnvironment');
-      return environments.length === 3 + ENVIRONMENTS && environments.every((e) => e.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      const environments = await client.list<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
+        API_VERSION,
+        'WorkshopEnvironment',
+      );
+      return (
+        environments.length === 3 + ENVIRONMENTS &&
+        environments.every((e) => e.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))
+      );
     };
     await waitFor('every pool Ready (kubectl)', allPoolsReady);
     console.log(`setup: cluster, Argo CD processes, dist/ applied with kubectl and pools Ready in ${seconds(Date.now() - started)}`);
@@ -148,10 +203,12 @@ async function main(): Promise<void> {
       await client.apply(environment, { fieldManager: 'kubectl', force: true });
     }
     const generations1 = await Promise.all(CASES.map(generationOf));
-    await Promise.all(CASES.map(async (c, i) => {
-      await waitFor(`${c.environment}: a reserve Ready on the new blueprint (kubectl)`, () => readyOn(c, generations1[i]));
-      baseline[c.portal] = Date.now() - t0;
-    }));
+    await Promise.all(
+      CASES.map(async (c, i) => {
+        await waitFor(`${c.environment}: a reserve Ready on the new blueprint (kubectl)`, () => readyOn(c, generations1[i]));
+        baseline[c.portal] = Date.now() - t0;
+      }),
+    );
 
     // 2. Argo CD adopts what is there (the same dist/, change 1 included), then the next change goes through git
     const commit = async (files: SynthFile[], message: string) => {
@@ -166,13 +223,19 @@ async function main(): Promise<void> {
       await git('push', '-q', env.ARGOCD_GIT_DIR, 'HEAD:main');
       return (await git('rev-parse', 'HEAD')).stdout.trim();
     };
-    type Application = Manifest & { status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string } } };
+    type Application = Manifest & {
+      status?: { sync?: { status?: string; revision?: string }; health?: { status?: string }; operationState?: { phase?: string } };
+    };
     const apps = ['workshops-root', 'workshops-cluster', 'workshops-labs', 'workshops-bench'];
-    const synced = async (revision: string) => (await Promise.all(apps.map((name) => client.get<Application>(ARGO, 'Application', name, 'argocd'))))
-      .every((a) => a?.status?.sync?.status === 'Synced' && a.status.sync.revision === revision && a.status.operationState?.phase === 'Succeeded');
-    const refresh = (name: string) => client.request('PATCH', client.pathFor(ARGO, 'Application', name, 'argocd'), {
-      body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } }, contentType: 'application/merge-patch+json',
-    });
+    const synced = async (revision: string) =>
+      (await Promise.all(apps.map((name) => client.get<Application>(ARGO, 'Application', name, 'argocd')))).every(
+        (a) => a?.status?.sync?.status === 'Synced' && a.status.sync.revision === revision && a.status.operationState?.phase === 'Succeeded',
+      );
+    const refresh = (name: string) =>
+      client.request('PATCH', client.pathFor(ARGO, 'Application', name, 'argocd'), {
+        body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } },
+        contentType: 'application/merge-patch+json',
+      });
     const adopted = synthDist(1, env.ARGOCD_REPO_URL);
     const first = await commit(adopted, 'workshops: what kubectl applied');
     const adoptStart = Date.now();
@@ -185,7 +248,8 @@ async function main(): Promise<void> {
       const ingresses = await client.request<{ items: Manifest[] }>('GET', `/apis/networking.k8s.io/v1/namespaces/${portal}-ui/ingresses`);
       for (const ingress of ingresses.items) {
         await client.request('PATCH', `${client.pathFor('networking.k8s.io/v1', 'Ingress', ingress.metadata.name, `${portal}-ui`)}/status`, {
-          body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } }, contentType: 'application/merge-patch+json',
+          body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } },
+          contentType: 'application/merge-patch+json',
         });
       }
     }
@@ -198,12 +262,14 @@ async function main(): Promise<void> {
     const revision = await commit(second, 'workshops: a change to one workshop per portal');
     for (const name of apps) await refresh(name);
     const syncedAt = waitFor('every Application Synced on the change', () => synced(revision)).then(() => Date.now() - t1);
-    await Promise.all(CASES.map(async (c, i) => {
-      await waitFor(`${c.environment}: generation above ${generations1[i]}`, async () => (await generationOf(c)) > generations1[i]);
-      const generation = await generationOf(c);
-      await waitFor(`${c.environment}: a reserve Ready on the new blueprint (Argo CD)`, () => readyOn(c, generation));
-      gitops[c.portal] = Date.now() - t1;
-    }));
+    await Promise.all(
+      CASES.map(async (c, i) => {
+        await waitFor(`${c.environment}: generation above ${generations1[i]}`, async () => (await generationOf(c)) > generations1[i]);
+        const generation = await generationOf(c);
+        await waitFor(`${c.environment}: a reserve Ready on the new blueprint (Argo CD)`, () => readyOn(c, generation));
+        gitops[c.portal] = Date.now() - t1;
+      }),
+    );
     const syncedMs = await syncedAt;
 
     results.push(
@@ -213,8 +279,11 @@ async function main(): Promise<void> {
       '',
       'change to one workshop per portal          | kubectl apply --server-side | git commit + Argo CD (refresh as a webhook)',
       `every Application Synced on the commit     | -                           | ${seconds(syncedMs)}`,
-      ...CASES.map((c) => `first reserve Ready, ${c.portal.padEnd(5)} (${c.portal === 'labs' ? '3 environments  ' : `${ENVIRONMENTS} environments`}) | ` +
-        `${seconds(baseline[c.portal]).padEnd(27)} | ${seconds(gitops[c.portal])}`),
+      ...CASES.map(
+        (c) =>
+          `first reserve Ready, ${c.portal.padEnd(5)} (${c.portal === 'labs' ? '3 environments  ' : `${ENVIRONMENTS} environments`}) | ` +
+          `${seconds(baseline[c.portal]).padEnd(27)} | ${seconds(gitops[c.portal])}`,
+      ),
       '',
       `whole run ${seconds(Date.now() - started)}`,
     );

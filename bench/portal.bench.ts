@@ -17,12 +17,14 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
 // autocannon ships no types; the part used here is small
 // @ts-expect-error no declaration file
 import autocannon from 'autocannon';
+
 import { createPortal } from '../src/portal/index.js';
-import { KubeClient, createLogger, phaseOf } from '../src/runtime/index.js';
-import { ControlPlane, startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
+import { createLogger, KubeClient, phaseOf } from '../src/runtime/index.js';
+import { type ControlPlane, startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
 import { applyFixture, runtimeFor, seconds, synthPortal } from '../test/support/portal-fixture.js';
 import { robotToken } from '../test/support/portal-http.js';
 
@@ -66,8 +68,14 @@ async function main() {
     const runtime = runtimeFor(client, fixture, { qps: QPS, concurrency: 64, logger: createLogger('bench', 'silent') });
     await runtime.start();
     const options = {
-      runtime, client, config: { name: 'pbench', catalogVisibility: 'private' as const }, portalName: 'pbench', portalNamespace: 'pbench-ui',
-      publicUrl: 'http://127.0.0.1', secureCookies: false, robots: [ROBOT],
+      runtime,
+      client,
+      config: { name: 'pbench', catalogVisibility: 'private' as const },
+      portalName: 'pbench',
+      portalNamespace: 'pbench-ui',
+      publicUrl: 'http://127.0.0.1',
+      secureCookies: false,
+      robots: [ROBOT],
       // the benchmark is one client address: the per-client limit would measure the limiter
       sessionRequestLimit: { max: 1_000_000, windowSeconds: 60 },
       logger: createLogger('bench', 'silent'),
@@ -85,33 +93,68 @@ async function main() {
     }
     const token = await robotToken(url, ROBOT);
     const headers = { authorization: `Bearer ${token}` };
-    console.log(`portal benchmark: ${CONNECTIONS} concurrent clients, ${RESERVES} Ready reserves (setup ${Math.round((performance.now() - started) / 1000)} s); `
-      + `${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+    console.log(
+      `portal benchmark: ${CONNECTIONS} concurrent clients, ${RESERVES} Ready reserves (setup ${Math.round((performance.now() - started) / 1000)} s); ` +
+        `${cpus().length} CPUs, load average ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}\n`,
+    );
 
-    for (const [label, target, auth] of [['catalog, public (anonymous)', publicUrl, {}], ['catalog, robot Bearer token', url, headers]] as const) {
+    for (const [label, target, auth] of [
+      ['catalog, public (anonymous)', publicUrl, {}],
+      ['catalog, robot Bearer token', url, headers],
+    ] as const) {
       // the load generator in a worker thread: in this event loop it would add its own work to the portal's latency
       const loop = monitorEventLoopDelay({ resolution: 5 });
       loop.enable();
-      const catalog = await run({ url: `${target}/workshops/catalog/environments/`, connections: CONNECTIONS, duration: CATALOG_SECONDS, headers: auth, workers: 1 });
+      const catalog = await run({
+        url: `${target}/workshops/catalog/environments/`,
+        connections: CONNECTIONS,
+        duration: CATALOG_SECONDS,
+        headers: auth,
+        workers: 1,
+      });
       loop.disable();
       // a stalled event loop (GC, or the CPU given to other processes) shows here, not in the handlers
       line(`${label} event-loop delay p99`, `${(loop.percentile(99) / 1e6).toFixed(1)} ms (max ${(loop.max / 1e6).toFixed(0)} ms)`, '', true);
       line(`${label} p50`, `${catalog.latency.p50} ms`, '', true);
       line(`${label} p99`, `${catalog.latency.p99} ms`, `< ${TARGET_CATALOG_P99_MS} ms`, catalog.latency.p99 < TARGET_CATALOG_P99_MS);
-      line(`${label} throughput`, `${Math.round(catalog.requests.average)} req/s (${catalog.non2xx} non-2xx)`, 'no errors', catalog.non2xx === 0 && catalog.errors === 0);
+      line(
+        `${label} throughput`,
+        `${Math.round(catalog.requests.average)} req/s (${catalog.non2xx} non-2xx)`,
+        'no errors',
+        catalog.non2xx === 0 && catalog.errors === 0,
+      );
     }
     await publicPortal.close();
 
     let learner = 0;
     const allocation = await run({
-      url, connections: CONNECTIONS, amount: LEARNERS, headers, timeout: 60,
-      requests: [{ method: 'GET', setupRequest: (request: { path: string }) => ({ ...request, path: `/workshops/environment/${env}/request/?index_url=https://lms.example.com/&user=learner-${learner++}` }) }],
+      url,
+      connections: CONNECTIONS,
+      amount: LEARNERS,
+      headers,
+      timeout: 60,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (request: { path: string }) => ({
+            ...request,
+            path: `/workshops/environment/${env}/request/?index_url=https://lms.example.com/&user=learner-${learner++}`,
+          }),
+        },
+      ],
     });
     const allocated = runtime.state.sessionsOf(env).filter((s) => s.status?.user?.startsWith('learner-')).length;
     line('allocation p50', `${allocation.latency.p50} ms`, '', true);
     line('allocation p99', `${allocation.latency.p99} ms`, `< ${TARGET_ALLOCATION_P99_MS} ms`, allocation.latency.p99 < TARGET_ALLOCATION_P99_MS);
     line('allocation throughput', `${Math.round(LEARNERS / Math.max(allocation.duration, 0.001))} sessions/s`, '', true);
-    line('learners with a session', `${allocated} of ${LEARNERS} (${allocation.non2xx} non-2xx)`, `${LEARNERS}`, allocated === LEARNERS && allocation.non2xx === 0);
+    line(
+      'learners with a session',
+      `${allocated} of ${LEARNERS} (${allocation.non2xx} non-2xx)`,
+      `${LEARNERS}`,
+      allocated === LEARNERS && allocation.non2xx === 0,
+    );
     await portal.close();
     await runtime.stop();
     await client.close();
@@ -120,7 +163,10 @@ async function main() {
   }
 }
 
-main().then(() => process.exit(0), (error) => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

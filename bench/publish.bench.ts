@@ -20,6 +20,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+
 import { packContent, publishContent, pullContent } from '../src/oci/index.js';
 import { parseReference } from '../src/oci/reference.js';
 import { CHUNK_BYTES, RegistryClient } from '../src/oci/registry-client.js';
@@ -32,8 +33,31 @@ const TEXT_FILE_BYTES = 100_000;
 const ROUNDS = 3;
 const MAX_SECONDS = 300;
 
-const WORDS = ['kubectl', 'deployment', 'namespace', 'session', 'the', 'pod', 'service', 'ingress', 'apply', 'workshop',
-  'terminal', 'and', 'of', 'a', 'container', 'image', 'replicas', 'label', 'selector', 'port', 'to', 'with', 'in'];
+const WORDS = [
+  'kubectl',
+  'deployment',
+  'namespace',
+  'session',
+  'the',
+  'pod',
+  'service',
+  'ingress',
+  'apply',
+  'workshop',
+  'terminal',
+  'and',
+  'of',
+  'a',
+  'container',
+  'image',
+  'replicas',
+  'label',
+  'selector',
+  'port',
+  'to',
+  'with',
+  'in',
+];
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -92,9 +116,11 @@ async function main(): Promise<void> {
   try {
     const tree = join(work, 'tree');
     const treeBytes = await makeTree(tree);
-    console.log(`tree: ${(treeBytes / 1e6).toFixed(1)} MB in ${RANDOM_FILES + TEXT_FILES + 1} files ` +
-      `(${(RANDOM_FILES * RANDOM_FILE_BYTES / 1e6).toFixed(0)} MB random, ${(TEXT_FILES * TEXT_FILE_BYTES / 1e6).toFixed(0)} MB text); ` +
-      `registry: docker-registry on ${registry.host}; chunk ${CHUNK_BYTES / 1024 / 1024} MiB; ${ROUNDS} rounds, medians`);
+    console.log(
+      `tree: ${(treeBytes / 1e6).toFixed(1)} MB in ${RANDOM_FILES + TEXT_FILES + 1} files ` +
+        `(${((RANDOM_FILES * RANDOM_FILE_BYTES) / 1e6).toFixed(0)} MB random, ${((TEXT_FILES * TEXT_FILE_BYTES) / 1e6).toFixed(0)} MB text); ` +
+        `registry: docker-registry on ${registry.host}; chunk ${CHUNK_BYTES / 1024 / 1024} MiB; ${ROUNDS} rounds, medians`,
+    );
 
     const pack: number[] = [];
     const tarPack: number[] = [];
@@ -117,15 +143,23 @@ async function main(): Promise<void> {
       digests.add(packed.digest);
 
       const [, tarMs] = await timed(async () =>
-        execFileSync('tar', ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-czf', '-', '-C', tree, 'workshop', 'exercises', 'README.md'],
-          { maxBuffer: 256 * 1024 * 1024 }));
+        execFileSync(
+          'tar',
+          ['--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '-czf', '-', '-C', tree, 'workshop', 'exercises', 'README.md'],
+          { maxBuffer: 256 * 1024 * 1024 },
+        ),
+      );
       tarPack.push(tarMs);
 
       // push through the client (HEAD, POST, PATCH chunks, PUT), to a repository that has nothing yet
       const pushRef = parseReference(`${registry.host}/bench/push-${round}:1`);
       const client = new RegistryClient(pushRef, {}, 'push');
       let reports = 0;
-      const [, pushMs] = await timed(() => client.pushBlob(packed.layer, packed.digest, () => { reports += 1; }));
+      const [, pushMs] = await timed(() =>
+        client.pushBlob(packed.layer, packed.digest, () => {
+          reports += 1;
+        }),
+      );
       push.push(pushMs);
 
       // baseline: the same bytes in one POST + PUT with plain fetch
@@ -162,18 +196,28 @@ async function main(): Promise<void> {
       await rm(join(work, `pulled-${round}`), { recursive: true, force: true });
       await rm(tarDest, { recursive: true, force: true });
 
-      console.log(`round ${round}: pack ${packMs.toFixed(0)} ms, tar ${tarMs.toFixed(0)} ms, push ${pushMs.toFixed(0)} ms (${reports} progress reports), ` +
-        `raw PUT ${putMs.toFixed(0)} ms, publish ${publishMs.toFixed(0)} ms (${published.digest.slice(0, 19)}…), pull ${pullMs.toFixed(0)} ms, raw GET ${getMs.toFixed(0)} ms, GET|tar -xz ${getTarMs.toFixed(0)} ms`);
+      console.log(
+        `round ${round}: pack ${packMs.toFixed(0)} ms, tar ${tarMs.toFixed(0)} ms, push ${pushMs.toFixed(0)} ms (${reports} progress reports), ` +
+          `raw PUT ${putMs.toFixed(0)} ms, publish ${publishMs.toFixed(0)} ms (${published.digest.slice(0, 19)}…), pull ${pullMs.toFixed(0)} ms, raw GET ${getMs.toFixed(0)} ms, GET|tar -xz ${getTarMs.toFixed(0)} ms`,
+      );
     }
 
     const ratio = (ours: number[], base: number[]) => (median(base) / median(ours)).toFixed(2);
     console.log('== Results (MB/s; ratio = our rate / baseline rate) ==');
-    console.log(`layer: ${(layerBytes / 1e6).toFixed(1)} MB (${(layerBytes / treeBytes * 100).toFixed(0)}% of the tree); same digest every round: ${digests.size === 1 ? 'yes' : 'NO'}`);
-    console.log(`pack    ${fmt(mbps(treeBytes, median(pack)))}  (tree bytes)   GNU tar|gzip ${fmt(mbps(treeBytes, median(tarPack)))}   ratio ${ratio(pack, tarPack)}`);
-    console.log(`push    ${fmt(mbps(layerBytes, median(push)))}  (layer bytes)  raw POST+PUT ${fmt(mbps(layerBytes, median(rawPut)))}   ratio ${ratio(push, rawPut)}`);
+    console.log(
+      `layer: ${(layerBytes / 1e6).toFixed(1)} MB (${((layerBytes / treeBytes) * 100).toFixed(0)}% of the tree); same digest every round: ${digests.size === 1 ? 'yes' : 'NO'}`,
+    );
+    console.log(
+      `pack    ${fmt(mbps(treeBytes, median(pack)))}  (tree bytes)   GNU tar|gzip ${fmt(mbps(treeBytes, median(tarPack)))}   ratio ${ratio(pack, tarPack)}`,
+    );
+    console.log(
+      `push    ${fmt(mbps(layerBytes, median(push)))}  (layer bytes)  raw POST+PUT ${fmt(mbps(layerBytes, median(rawPut)))}   ratio ${ratio(push, rawPut)}`,
+    );
     console.log(`publish ${fmt(mbps(treeBytes, median(publish)))}  (tree bytes, pack + push + manifest, end to end)`);
-    console.log(`pull    ${fmt(mbps(layerBytes, median(pull)))}  (layer bytes)  GET|tar -xz  ${fmt(mbps(layerBytes, median(rawGetTar)))}   ratio ${ratio(pull, rawGetTar)}` +
-      `   (GET alone ${fmt(mbps(layerBytes, median(rawGet))).trim()})`);
+    console.log(
+      `pull    ${fmt(mbps(layerBytes, median(pull)))}  (layer bytes)  GET|tar -xz  ${fmt(mbps(layerBytes, median(rawGetTar)))}   ratio ${ratio(pull, rawGetTar)}` +
+        `   (GET alone ${fmt(mbps(layerBytes, median(rawGet))).trim()})`,
+    );
     console.log(`total bench time = ${((performance.now() - started) / 1000).toFixed(1)} s`);
     digests = new Set();
   } finally {

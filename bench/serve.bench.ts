@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+
 import { startPreview } from '../src/content/index.js';
 import { WATCH_DEBOUNCE_MS } from '../src/content/watch-content.js';
 import { launchBrowser } from '../test/support/browser.js';
@@ -48,10 +49,14 @@ async function main(): Promise<void> {
       const marker = `Saved edit number ${iteration}`;
       const t0 = performance.now();
       await fs.writeFile(file, `${original}\n${marker}\n`);
-      await page.waitForFunction((text) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(text), marker, {
-        polling: 'raf',
-        timeout: 10_000,
-      });
+      await page.waitForFunction(
+        (text) => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText.includes(text),
+        marker,
+        {
+          polling: 'raf',
+          timeout: 10_000,
+        },
+      );
       const elapsed = performance.now() - t0;
       if (iteration >= WARMUP) timings.push(elapsed);
       await new Promise((resolve) => setTimeout(resolve, PAUSE_MS));

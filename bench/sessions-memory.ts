@@ -8,7 +8,7 @@
  * runtime is created) already includes node, tsx and every module the runtime loads; the difference to the
  * second reading is the runtime itself: its four informers' caches, the reconciler, the pacer, metrics, sockets.
  */
-import { KubeClient, SessionRuntime, createLogger } from '../src/runtime/index.js';
+import { createLogger, KubeClient, SessionRuntime } from '../src/runtime/index.js';
 
 interface Reading {
   rss: number;
@@ -74,7 +74,9 @@ async function main(): Promise<void> {
   const stillCached = runtime.state.sessions.list().length;
   await runtime.stop();
   await client.close();
-  console.log(JSON.stringify({ gcExposed: !!gc, expected, cached, stillCached, leader, syncedMs, baseline, beforeGc: before, afterGc: after, peakRss }));
+  console.log(
+    JSON.stringify({ gcExposed: !!gc, expected, cached, stillCached, leader, syncedMs, baseline, beforeGc: before, afterGc: after, peakRss }),
+  );
 }
 
 main().catch((error: unknown) => {

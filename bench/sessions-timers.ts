@@ -5,7 +5,7 @@
  * measure before and after. Started as `node bench/sessions-timers.js` with KUBECONFIG and BENCH_PORTAL set;
  * prints `leading` once it leads.
  */
-import { KubeClient, SessionRuntime, createLogger } from '../src/runtime/index.js';
+import { createLogger, KubeClient, SessionRuntime } from '../src/runtime/index.js';
 
 async function main(): Promise<void> {
   const kubeconfig = process.env.KUBECONFIG;

@@ -24,17 +24,29 @@
  *    sessions of 1 and 2; printed last.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+
 import bcrypt from 'bcryptjs';
 import ts from 'typescript';
-import { API_VERSION, Labels, MANAGED_BY, Manifest } from '../src/constructs/index.js';
-import { Informer, KubeClient, Pacing, Priority, SessionRuntime, WorkshopSession, inBatches, phaseOf, slotId } from '../src/runtime/index.js';
+
+import { API_VERSION, Labels, MANAGED_BY, type Manifest } from '../src/constructs/index.js';
+import {
+  inBatches,
+  Informer,
+  KubeClient,
+  type Pacing,
+  phaseOf,
+  Priority,
+  type SessionRuntime,
+  slotId,
+  type WorkshopSession,
+} from '../src/runtime/index.js';
+import { type ControlPlane, startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
 import { startFaultProxy } from '../test/support/fault-proxy.js';
-import { Fixture, applyFixture, runtimeFor, synthPortal } from '../test/support/portal-fixture.js';
-import { ControlPlane, startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
+import { applyFixture, type Fixture, runtimeFor, synthPortal } from '../test/support/portal-fixture.js';
 
 const STATE_DIR = '/tmp/cdk8s-workshops-bench-cluster';
 /** Where src/ and the memory child are transpiled to plain JavaScript, to measure the runtime as it is deployed. */
@@ -121,7 +133,11 @@ function diffCounts(after: Map<string, number>, before: Map<string, number>): Ma
 }
 
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
-const describeCounts = (counts: Map<string, number>) => [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`).join(', ');
+const describeCounts = (counts: Map<string, number>) =>
+  [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(', ');
 
 /** The runtime's private parts a benchmark wants to look at (diagnostics only). */
 function internals(runtime: SessionRuntime): { applying: Set<string> } {
@@ -172,7 +188,12 @@ interface MemoryResult {
   readonly deleted: boolean;
 }
 
-function memorySession(environment: string, workshop: string, i: number, portal = MEMORY_PORTAL): { object: Manifest; status: Record<string, unknown> } {
+function memorySession(
+  environment: string,
+  workshop: string,
+  i: number,
+  portal = MEMORY_PORTAL,
+): { object: Manifest; status: Record<string, unknown> } {
   const id = slotId(i);
   const name = `${environment}-${id}`;
   const t = (offsetSeconds: number) => new Date(Date.now() - 120_000 + offsetSeconds * 1000).toISOString();
@@ -224,11 +245,15 @@ async function benchMemory(client: KubeClient, cp: ControlPlane): Promise<Memory
   // created through the API by this process (unpaced client, 32 at once): POST, then the status through /status
   const t0 = performance.now();
   const collection = client.pathFor(API_VERSION, 'WorkshopSession');
-  await inBatches(Array.from({ length: MEMORY_SESSIONS }, (_, i) => i + 1), 32, async (i) => {
-    const { object, status } = memorySession(environment, 'mem', i);
-    const created = await client.request<WorkshopSession>('POST', collection, { body: object });
-    await client.request('PUT', `${client.pathFor(API_VERSION, 'WorkshopSession', object.metadata.name)}/status`, { body: { ...created, status } });
-  });
+  await inBatches(
+    Array.from({ length: MEMORY_SESSIONS }, (_, i) => i + 1),
+    32,
+    async (i) => {
+      const { object, status } = memorySession(environment, 'mem', i);
+      const created = await client.request<WorkshopSession>('POST', collection, { body: object });
+      await client.request('PUT', `${client.pathFor(API_VERSION, 'WorkshopSession', object.metadata.name)}/status`, { body: { ...created, status } });
+    },
+  );
   const createMs = performance.now() - t0;
   const listed = await client.list(API_VERSION, 'WorkshopSession', { labelSelector: `${Labels.PORTAL}=${MEMORY_PORTAL}` });
   console.log(`  created ${listed.length} WorkshopSessions (phase Failed, via /status) in ${s(createMs)}`);
@@ -238,7 +263,9 @@ async function benchMemory(client: KubeClient, cp: ControlPlane): Promise<Memory
   let deployedError: string | undefined;
   try {
     deployed = await runMemoryChild(['--expose-gc', jsChild], cp.kubeconfigPath);
-    console.log(`  child on plain node (src/ transpiled to JS): ${deployed.cached} sessions cached ${s(deployed.syncedMs, 2)} after start; leader: ${deployed.leader}; forced GC: ${deployed.gcExposed}`);
+    console.log(
+      `  child on plain node (src/ transpiled to JS): ${deployed.cached} sessions cached ${s(deployed.syncedMs, 2)} after start; leader: ${deployed.leader}; forced GC: ${deployed.gcExposed}`,
+    );
   } catch (e) {
     deployedError = (e as Error).message;
     console.log(`  child on plain node failed: ${deployedError}`);
@@ -247,7 +274,9 @@ async function benchMemory(client: KubeClient, cp: ControlPlane): Promise<Memory
   let tsxError: string | undefined;
   try {
     tsx = await runMemoryChild(['--expose-gc', '--import', 'tsx', `${ROOT}bench/sessions-memory.ts`], cp.kubeconfigPath);
-    console.log(`  child under tsx: ${tsx.cached} sessions cached ${s(tsx.syncedMs, 2)} after start; leader: ${tsx.leader}; forced GC: ${tsx.gcExposed}`);
+    console.log(
+      `  child under tsx: ${tsx.cached} sessions cached ${s(tsx.syncedMs, 2)} after start; leader: ${tsx.leader}; forced GC: ${tsx.gcExposed}`,
+    );
   } catch (e) {
     tsxError = (e as Error).message;
     console.log(`  child under tsx failed: ${tsxError}`);
@@ -257,7 +286,11 @@ async function benchMemory(client: KubeClient, cp: ControlPlane): Promise<Memory
 
   // clean up: one DELETE of the collection, then wait until the list is empty
   await client.request('DELETE', collection, { query: { labelSelector: `${Labels.PORTAL}=${MEMORY_PORTAL}` } });
-  const deleted = await until(async () => (await client.list(API_VERSION, 'WorkshopSession', { labelSelector: `${Labels.PORTAL}=${MEMORY_PORTAL}` })).length === 0, DELETE_TIMEOUT_MS, 500);
+  const deleted = await until(
+    async () => (await client.list(API_VERSION, 'WorkshopSession', { labelSelector: `${Labels.PORTAL}=${MEMORY_PORTAL}` })).length === 0,
+    DELETE_TIMEOUT_MS,
+    500,
+  );
   console.log(`  the ${MEMORY_SESSIONS} objects ${deleted ? 'deleted' : 'NOT all deleted in time (the cluster is removed at the end anyway)'}`);
   return { createMs, deployed, deployedError, tsx, tsxError, deleted };
 }
@@ -354,14 +387,20 @@ interface BurstResult {
 
 async function waitForReserves(runtime: SessionRuntime, environment: string, count: number): Promise<number> {
   const t0 = performance.now();
-  const ok = await until(() => runtime.state.sessionsOf(environment).filter((x) => !x.status?.user && isReadySession(x)).length >= count, RESERVES_TIMEOUT_MS, 100);
+  const ok = await until(
+    () => runtime.state.sessionsOf(environment).filter((x) => !x.status?.user && isReadySession(x)).length >= count,
+    RESERVES_TIMEOUT_MS,
+    100,
+  );
   if (!ok) throw new Error(`${environment}: ${count} Ready reserves not reached within ${s(RESERVES_TIMEOUT_MS, 0)}`);
   return performance.now() - t0;
 }
 
 async function benchBurst(runtime: SessionRuntime, fixture: Fixture): Promise<BurstResult> {
   const environment = fixture.environment(BURST.name);
-  console.log(`== 1. Burst: ${BURST_LEARNERS} learners at once; ${environment}: reserved ${BURST.reserved}, capacity ${BURST.capacity}; portal maximum ${PORTAL_MAXIMUM}; runtime QPS ${QPS} ==`);
+  console.log(
+    `== 1. Burst: ${BURST_LEARNERS} learners at once; ${environment}: reserved ${BURST.reserved}, capacity ${BURST.capacity}; portal maximum ${PORTAL_MAXIMUM}; runtime QPS ${QPS} ==`,
+  );
   const fillMs = await waitForReserves(runtime, environment, BURST.reserved);
   console.log(`  ${BURST.reserved} reserves Ready ${s(fillMs)} after the runtime started`);
   // idle for a moment: the reconciler has nothing left to do, and the pacer's bucket is full again (burst 2 × QPS)
@@ -437,8 +476,10 @@ async function benchBurst(runtime: SessionRuntime, fixture: Fixture): Promise<Bu
   const answered = await Promise.race([Promise.all(calls).then(() => true), sleep(BURST_TIMEOUT_MS).then(() => false)]);
   if (!answered) failed += BURST_LEARNERS - latencies.length - failed;
 
-  const allReady = answered && names.length === BURST_LEARNERS &&
-    await until(() => names.every((n) => isReadySession(runtime.session(n))), Math.max(0, BURST_TIMEOUT_MS - (performance.now() - t0)), 20);
+  const allReady =
+    answered &&
+    names.length === BURST_LEARNERS &&
+    (await until(() => names.every((n) => isReadySession(runtime.session(n))), Math.max(0, BURST_TIMEOUT_MS - (performance.now() - t0)), 20));
   const burstMs = performance.now() - t0;
   const requests = diffCounts(await requestCounts(runtime), requestsBefore);
   const elu = performance.eventLoopUtilization(elu0).utilization;
@@ -533,7 +574,11 @@ interface PoolResult {
 
 /** Sockets of the runtime's paced client (its keep-alive agent): idle ones, and ones in use (watches included). */
 async function socketsOf(runtime: SessionRuntime): Promise<{ free: number; busy: number }> {
-  const connection = (runtime.state.client as unknown as { connection?: Promise<{ agent: { freeSockets: Record<string, unknown[]>; sockets: Record<string, unknown[]> } }> }).connection;
+  const connection = (
+    runtime.state.client as unknown as {
+      connection?: Promise<{ agent: { freeSockets: Record<string, unknown[]>; sockets: Record<string, unknown[]> } }>;
+    }
+  ).connection;
   if (!connection) return { free: 0, busy: 0 };
   const { agent } = await connection;
   const count = (pool: Record<string, unknown[]>) => Object.values(pool).reduce((n, list) => n + list.length, 0);
@@ -578,7 +623,9 @@ function instrumentPacer(runtime: SessionRuntime, only: Priority | 'all' = Prior
 
 async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: Fixture): Promise<PoolResult> {
   const environment = fixture.environment(POOL.name);
-  console.log(`== 2. Allocation from a Ready pool: ${POOL_ALLOCATIONS} concurrent allocate() calls; ${environment}: reserved ${POOL.reserved}, capacity ${POOL.capacity} ==`);
+  console.log(
+    `== 2. Allocation from a Ready pool: ${POOL_ALLOCATIONS} concurrent allocate() calls; ${environment}: reserved ${POOL.reserved}, capacity ${POOL.capacity} ==`,
+  );
   const file = fixture.files.find((f) => f.path.includes(`/${POOL.name}/`))!;
   for (const object of file.objects) await client.apply(object);
   const fillMs = await waitForReserves(runtime, environment, POOL.reserved);
@@ -603,11 +650,13 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
   loop.enable();
   probe.on();
   const t0 = performance.now();
-  const all = Promise.all(Array.from({ length: POOL_ALLOCATIONS }, async (_, i) => {
-    const { latency, source } = await allocate(`pool-learner-${String(i + 1).padStart(3, '0')}`);
-    latencies.push(latency);
-    sources[source] = (sources[source] ?? 0) + 1;
-  }));
+  const all = Promise.all(
+    Array.from({ length: POOL_ALLOCATIONS }, async (_, i) => {
+      const { latency, source } = await allocate(`pool-learner-${String(i + 1).padStart(3, '0')}`);
+      latencies.push(latency);
+      sources[source] = (sources[source] ?? 0) + 1;
+    }),
+  );
   const done = await Promise.race([all.then(() => true), sleep(ALLOCATION_TIMEOUT_MS).then(() => false)]);
   const wallMs = performance.now() - t0;
   probe.off();
@@ -637,23 +686,41 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
     console.log(`  API server floor not measured: ${(error as Error).message}`);
   }
   return {
-    fillMs, latencies, sources, requests, wallMs, pacerWaits: probe.waits, requestTimes: probe.times,
-    sequential, sequentialWaits: single.waits, sequentialTimes: single.times, floor,
-    socketsBefore, socketsAfter, loopDelayP99Ms: loop.percentile(99) / 1e6, loopDelayMaxMs: loop.max / 1e6,
+    fillMs,
+    latencies,
+    sources,
+    requests,
+    wallMs,
+    pacerWaits: probe.waits,
+    requestTimes: probe.times,
+    sequential,
+    sequentialWaits: single.waits,
+    sequentialTimes: single.times,
+    floor,
+    socketsBefore,
+    socketsAfter,
+    loopDelayP99Ms: loop.percentile(99) / 1e6,
+    loopDelayMaxMs: loop.max / 1e6,
   };
 }
 
 async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResult['floor']>> {
   const floorClient = client.withOptions({});
   const collection = floorClient.pathFor(API_VERSION, 'WorkshopSession');
-  const objects = await inBatches(Array.from({ length: 2 * POOL_ALLOCATIONS + POOL_SEQUENTIAL }, (_, i) => i + 1), 16, async (i) => {
-    const { object, status } = memorySession(`${FLOOR_PORTAL}-floor`, 'floor', i, FLOOR_PORTAL);
-    const created = await floorClient.request<WorkshopSession>('POST', collection, { body: object });
-    return { created, status };
-  });
+  const objects = await inBatches(
+    Array.from({ length: 2 * POOL_ALLOCATIONS + POOL_SEQUENTIAL }, (_, i) => i + 1),
+    16,
+    async (i) => {
+      const { object, status } = memorySession(`${FLOOR_PORTAL}-floor`, 'floor', i, FLOOR_PORTAL);
+      const created = await floorClient.request<WorkshopSession>('POST', collection, { body: object });
+      return { created, status };
+    },
+  );
   const put = async ({ created, status }: { created: WorkshopSession; status: Record<string, unknown> }) => {
     const p0 = performance.now();
-    await floorClient.request('PUT', `${floorClient.pathFor(API_VERSION, 'WorkshopSession', created.metadata.name)}/status`, { body: { ...created, status } });
+    await floorClient.request('PUT', `${floorClient.pathFor(API_VERSION, 'WorkshopSession', created.metadata.name)}/status`, {
+      body: { ...created, status },
+    });
     return performance.now() - p0;
   };
   // open the connections first (up to the agent's 64 sockets), as the runtime's are by the time it allocates
@@ -682,7 +749,6 @@ async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResul
   return { concurrent, concurrentWallMs, paced, pacedWallMs, sequential };
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // 4. timers under faults, before and after
 
@@ -704,10 +770,22 @@ function timerSession(environment: string, portal: string, i: number, expiresAt:
   return {
     object,
     status: {
-      phase: 'Idle', user: `timer-learner-${String(i).padStart(5, '0')}@example.test`, anonymous: false,
-      requestedAt: t, allocatedAt: t, readyAt: t, activatedAt: t, lastActivityAt: t, requestApplied: true,
-      expiresAt, deadlineAt: expiresAt,
-      history: [{ phase: 'Ready', time: t }, { phase: 'Active', time: t }, { phase: 'Idle', time: t }],
+      phase: 'Idle',
+      user: `timer-learner-${String(i).padStart(5, '0')}@example.test`,
+      anonymous: false,
+      requestedAt: t,
+      allocatedAt: t,
+      readyAt: t,
+      activatedAt: t,
+      lastActivityAt: t,
+      requestApplied: true,
+      expiresAt,
+      deadlineAt: expiresAt,
+      history: [
+        { phase: 'Ready', time: t },
+        { phase: 'Active', time: t },
+        { phase: 'Idle', time: t },
+      ],
     },
   };
 }
@@ -722,15 +800,16 @@ function startTimerChild(entry: string, kubeconfig: string, portal: string): Pro
     });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
-    const stop = () => new Promise<void>((done) => {
-      if (child.exitCode !== null) return done();
-      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.once('close', () => {
-        clearTimeout(kill);
-        done();
+    const stop = () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null) return done();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('close', () => {
+          clearTimeout(kill);
+          done();
+        });
+        child.kill('SIGTERM');
       });
-      child.kill('SIGTERM');
-    });
     child.stdout.setEncoding('utf8').on('data', (c: string) => {
       if (c.includes('leading')) resolve({ stop });
     });
@@ -739,7 +818,9 @@ function startTimerChild(entry: string, kubeconfig: string, portal: string): Pro
 }
 
 async function benchTimers(client: KubeClient, cp: ControlPlane, label: string, entry: string, portal: string): Promise<TimerResult> {
-  console.log(`== 4. Timers (${label}): ${TIMER_SESSIONS} sessions expiring over ${s(TIMER_SPREAD_MS, 0)}, ${TIMER_FAULT_RATE * 100}% of the runtime's requests faulted ==`);
+  console.log(
+    `== 4. Timers (${label}): ${TIMER_SESSIONS} sessions expiring over ${s(TIMER_SPREAD_MS, 0)}, ${TIMER_FAULT_RATE * 100}% of the runtime's requests faulted ==`,
+  );
   const fixture = synthPortal(portal, [{ name: 'timer', capacity: TIMER_SESSIONS, reserved: 0, initial: 0 }]);
   await applyFixture(client, fixture);
   const environment = fixture.environment('timer');
@@ -763,21 +844,35 @@ async function benchTimers(client: KubeClient, cp: ControlPlane, label: string, 
     child = await startTimerChild(entry, proxy.kubeconfigPath, portal);
     const t0 = Date.now();
     const collection = client.pathFor(API_VERSION, 'WorkshopSession');
-    await inBatches(Array.from({ length: TIMER_SESSIONS }, (_, i) => i + 1), 32, async (i) => {
-      const due = t0 + TIMER_START_MS + Math.floor((i / TIMER_SESSIONS) * TIMER_SPREAD_MS);
-      const { object, status } = timerSession(environment, portal, i, new Date(due).toISOString());
-      expiries.set(object.metadata.name, due);
-      const created = await client.request<WorkshopSession>('POST', collection, { body: object });
-      await client.request('PUT', `${client.pathFor(API_VERSION, 'WorkshopSession', object.metadata.name)}/status`, { body: { ...created, status } });
-    });
+    await inBatches(
+      Array.from({ length: TIMER_SESSIONS }, (_, i) => i + 1),
+      32,
+      async (i) => {
+        const due = t0 + TIMER_START_MS + Math.floor((i / TIMER_SESSIONS) * TIMER_SPREAD_MS);
+        const { object, status } = timerSession(environment, portal, i, new Date(due).toISOString());
+        expiries.set(object.metadata.name, due);
+        const created = await client.request<WorkshopSession>('POST', collection, { body: object });
+        await client.request('PUT', `${client.pathFor(API_VERSION, 'WorkshopSession', object.metadata.name)}/status`, {
+          body: { ...created, status },
+        });
+      },
+    );
     const createMs = Date.now() - t0;
-    console.log(`  created in ${s(createMs)} (the first expiry is due at ${s(TIMER_START_MS, 0)})${createMs > TIMER_START_MS ? '  (creation outlasted the first expiries: their lateness is overstated)' : ''}`);
+    console.log(
+      `  created in ${s(createMs)} (the first expiry is due at ${s(TIMER_START_MS, 0)})${createMs > TIMER_START_MS ? '  (creation outlasted the first expiries: their lateness is overstated)' : ''}`,
+    );
     const lastDue = t0 + TIMER_START_MS + TIMER_SPREAD_MS;
     await until(() => seen.size >= TIMER_SESSIONS, Math.max(0, lastDue - Date.now()) + 180_000, 250);
     const f = proxy.faults;
     return {
-      label, createMs, lateness: [...seen.values()], missing: TIMER_SESSIONS - seen.size,
-      faults: `${Object.values(f).reduce((a, b) => a + b, 0)} faults of ${proxy.requests.total} requests (${Object.entries(f).filter(([, v]) => v).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+      label,
+      createMs,
+      lateness: [...seen.values()],
+      missing: TIMER_SESSIONS - seen.size,
+      faults: `${Object.values(f).reduce((a, b) => a + b, 0)} faults of ${proxy.requests.total} requests (${Object.entries(f)
+        .filter(([, v]) => v)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')})`,
     };
   } catch (error) {
     return { label, createMs: NaN, lateness: [...seen.values()], missing: TIMER_SESSIONS - seen.size, faults: '', error: (error as Error).message };
@@ -827,37 +922,69 @@ function reportBurst(label: string, burst: BurstResult | undefined, burstError: 
     const got = (field: keyof SessionTimes) => burst!.times.map((x) => x[field] as number | undefined).filter((x): x is number => x !== undefined);
     const createdTimes = burst.times.filter((x) => x.source === 'created');
     // a Deployment can be Available before the runtime has written Starting (it applies the Ingress after it)
-    const startingToAvailable = createdTimes.filter((x) => x.starting !== undefined && x.available !== undefined).map((x) => Math.max(0, x.available! - x.starting!));
-    const availableToReady = createdTimes.filter((x) => x.available !== undefined && x.ready !== undefined).map((x) => x.ready! - Math.max(x.available!, x.starting!));
+    const startingToAvailable = createdTimes
+      .filter((x) => x.starting !== undefined && x.available !== undefined)
+      .map((x) => Math.max(0, x.available! - x.starting!));
+    const availableToReady = createdTimes
+      .filter((x) => x.available !== undefined && x.ready !== undefined)
+      .map((x) => x.ready! - Math.max(x.available!, x.starting!));
     const lastStarting = Math.max(...got('starting'));
     const lastAvailable = Math.max(...got('available'));
     const lastReady = Math.max(...got('ready'));
     const lastSession = [...createdTimes].sort((a, b) => (b.ready ?? Infinity) - (a.ready ?? Infinity))[0];
-    console.log(`burst (${label}): ${BURST_LEARNERS} learners, sources ${JSON.stringify(burst.sources)}${burst.refused ? `, ${burst.refused} refused` : ''}` +
-      `${burst.failed ? `, ${burst.failed} failed or unanswered` : ''}; sessions created in the burst: ${created}`);
-    console.log(`burst (${label}): allocate() answered ${BURST_LEARNERS - burst.failed} of ${BURST_LEARNERS} within ${s(burst.allocateMaxMs, 2)} (p50 ${s(burst.allocateP50Ms, 2)})`);
-    console.log(`burst (${label}): time until all ${BURST_LEARNERS} sessions Ready = ${burst.allReady ? s(burst.burstMs) : `NOT REACHED (${burst.readyCount}/${BURST_LEARNERS} Ready after ${s(burst.burstMs)})`}`);
+    console.log(
+      `burst (${label}): ${BURST_LEARNERS} learners, sources ${JSON.stringify(burst.sources)}${burst.refused ? `, ${burst.refused} refused` : ''}` +
+        `${burst.failed ? `, ${burst.failed} failed or unanswered` : ''}; sessions created in the burst: ${created}`,
+    );
+    console.log(
+      `burst (${label}): allocate() answered ${BURST_LEARNERS - burst.failed} of ${BURST_LEARNERS} within ${s(burst.allocateMaxMs, 2)} (p50 ${s(burst.allocateP50Ms, 2)})`,
+    );
+    console.log(
+      `burst (${label}): time until all ${BURST_LEARNERS} sessions Ready = ${burst.allReady ? s(burst.burstMs) : `NOT REACHED (${burst.readyCount}/${BURST_LEARNERS} Ready after ${s(burst.burstMs)})`}`,
+    );
     console.log(`burst (${label}): API requests during the burst = ${requests} (${describeCounts(burst.requests)})`);
-    console.log('       (counted: every response the runtime\'s paced client got — allocator, reconciler, session creation, status writes, Events, lease renewals, informer relists — from the first allocate() until all sessions were Ready; watch streams are not paced and not counted)');
+    console.log(
+      "       (counted: every response the runtime's paced client got — allocator, reconciler, session creation, status writes, Events, lease renewals, informer relists — from the first allocate() until all sessions were Ready; watch streams are not paced and not counted)",
+    );
     console.log(`burst (${label}): API requests per session created = ${perSession.toFixed(1)}  (${requests} / ${created})`);
-    console.log(`burst (${label}): achieved = ${achieved.toFixed(2)} sessions/s; bound at QPS ${QPS} = ${bound.toFixed(2)} sessions/s (QPS ÷ requests per session)`);
-    console.log(`burst (${label}): achieved/bound = ${fraction.toFixed(2)}  target ≥ ${TARGET_FRACTION}  ${verdict(burst.allReady && fraction >= TARGET_FRACTION)}`);
-    console.log(`  (for information: the runtime's average request rate over the burst = ${(requests / (burst.burstMs / 1000)).toFixed(1)} req/s of ${QPS}; the pacer also lets ${2 * QPS} requests through at once from a full bucket)`);
-    console.log(`  time split (from the first allocate(); the ${createdTimes.length} sessions created): all reached Starting (runtime's creation work done) at ${s(lastStarting)}; ` +
-      `last Deployment Available at ${s(lastAvailable)}; last Ready at ${s(lastReady)}`);
-    console.log(`  Starting → Deployment Available (controller-manager, scheduler, kwok; outside the runtime): p50 ${s(percentile(startingToAvailable, 50), 2)}, p99 ${s(percentile(startingToAvailable, 99), 2)}, max ${s(Math.max(...startingToAvailable), 2)}`);
-    console.log(`  Deployment Available → Ready (the runtime noticing and writing the status): p50 ${s(percentile(availableToReady, 50), 2)}, p99 ${s(percentile(availableToReady, 99), 2)}, max ${s(Math.max(...availableToReady), 2)}`);
+    console.log(
+      `burst (${label}): achieved = ${achieved.toFixed(2)} sessions/s; bound at QPS ${QPS} = ${bound.toFixed(2)} sessions/s (QPS ÷ requests per session)`,
+    );
+    console.log(
+      `burst (${label}): achieved/bound = ${fraction.toFixed(2)}  target ≥ ${TARGET_FRACTION}  ${verdict(burst.allReady && fraction >= TARGET_FRACTION)}`,
+    );
+    console.log(
+      `  (for information: the runtime's average request rate over the burst = ${(requests / (burst.burstMs / 1000)).toFixed(1)} req/s of ${QPS}; the pacer also lets ${2 * QPS} requests through at once from a full bucket)`,
+    );
+    console.log(
+      `  time split (from the first allocate(); the ${createdTimes.length} sessions created): all reached Starting (runtime's creation work done) at ${s(lastStarting)}; ` +
+        `last Deployment Available at ${s(lastAvailable)}; last Ready at ${s(lastReady)}`,
+    );
+    console.log(
+      `  Starting → Deployment Available (controller-manager, scheduler, kwok; outside the runtime): p50 ${s(percentile(startingToAvailable, 50), 2)}, p99 ${s(percentile(startingToAvailable, 99), 2)}, max ${s(Math.max(...startingToAvailable), 2)}`,
+    );
+    console.log(
+      `  Deployment Available → Ready (the runtime noticing and writing the status): p50 ${s(percentile(availableToReady, 50), 2)}, p99 ${s(percentile(availableToReady, 99), 2)}, max ${s(Math.max(...availableToReady), 2)}`,
+    );
     if (lastSession) {
-      console.log(`  last session ${lastSession.name}: created ${s(lastSession.created ?? NaN, 2)}, Starting ${s(lastSession.starting ?? NaN, 2)}, Available ${s(lastSession.available ?? NaN, 2)}, Ready ${s(lastSession.ready ?? NaN, 2)}`);
+      console.log(
+        `  last session ${lastSession.name}: created ${s(lastSession.created ?? NaN, 2)}, Starting ${s(lastSession.starting ?? NaN, 2)}, Available ${s(lastSession.available ?? NaN, 2)}, Ready ${s(lastSession.ready ?? NaN, 2)}`,
+      );
     }
     const runtimeBoundMs = lastStarting;
-    console.log(`  without the final wait for the cluster (to the last Starting): ${(created / (runtimeBoundMs / 1000)).toFixed(2)} sessions/s = ${((created / (runtimeBoundMs / 1000)) / bound).toFixed(2)} of the bound`);
+    console.log(
+      `  without the final wait for the cluster (to the last Starting): ${(created / (runtimeBoundMs / 1000)).toFixed(2)} sessions/s = ${(created / (runtimeBoundMs / 1000) / bound).toFixed(2)} of the bound`,
+    );
     console.log(`  leadership lost during the burst: ${burst.leaderLosses} time(s)`);
     const wire = burst.requestTimes;
-    console.log(`  paced requests on the wire (sent → answer parsed, so this process's event-loop delays included): p50 ${percentile(wire, 50).toFixed(0)} ms, p90 ${percentile(wire, 90).toFixed(0)} ms, p99 ${percentile(wire, 99).toFixed(0)} ms; ` +
-      `this process's event loop delay p99 ${burst.loopDelayP99Ms.toFixed(0)} ms, max ${burst.loopDelayMaxMs.toFixed(0)} ms; machine load average ${burst.loadAverage.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
-    console.log(`  this process (the runtime) during the burst: event loop busy ${(burst.eventLoopUtilization * 100).toFixed(0)}% of the time; CPU ${s(burst.cpuMs)} = ${(burst.cpuMs / Math.max(1, created)).toFixed(0)} ms per session created ` +
-      `(a bcrypt cost-10 hash, which sessionValues() computes on the event loop, takes ${bcryptMs.toFixed(0)} ms here)`);
+    console.log(
+      `  paced requests on the wire (sent → answer parsed, so this process's event-loop delays included): p50 ${percentile(wire, 50).toFixed(0)} ms, p90 ${percentile(wire, 90).toFixed(0)} ms, p99 ${percentile(wire, 99).toFixed(0)} ms; ` +
+        `this process's event loop delay p99 ${burst.loopDelayP99Ms.toFixed(0)} ms, max ${burst.loopDelayMaxMs.toFixed(0)} ms; machine load average ${burst.loadAverage.map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`,
+    );
+    console.log(
+      `  this process (the runtime) during the burst: event loop busy ${(burst.eventLoopUtilization * 100).toFixed(0)}% of the time; CPU ${s(burst.cpuMs)} = ${(burst.cpuMs / Math.max(1, created)).toFixed(0)} ms per session created ` +
+        `(a bcrypt cost-10 hash, which sessionValues() computes on the event loop, takes ${bcryptMs.toFixed(0)} ms here)`,
+    );
     console.log('  timeline:');
     for (const line of burst.timeline) console.log(`    ${line}`);
   } else {
@@ -944,7 +1071,10 @@ async function main(): Promise<void> {
 
     // 4: the runtime before and after, each in a child process on plain node
     const timers: TimerResult[] = [];
-    for (const [label, commit] of [[`before: the runtime of ${BEFORE_COMMIT}`, BEFORE_COMMIT], ['after: this checkout', undefined]] as const) {
+    for (const [label, commit] of [
+      [`before: the runtime of ${BEFORE_COMMIT}`, BEFORE_COMMIT],
+      ['after: this checkout', undefined],
+    ] as const) {
       const out = `${JS_DIR}-timers-${commit ?? 'now'}`;
       try {
         const entry = commit ? transpileCommit(commit, out) : transpileForNode(out, ROOT, 'bench/sessions-timers.ts');
@@ -960,36 +1090,56 @@ async function main(): Promise<void> {
     // 1
     reportBurst('fixed pacer', fixedBurst, fixedBurstError);
     reportBurst('adaptive pacer', burst, burstError);
-    const burstTime = (x?: BurstResult) => (x ? (x.allReady ? s(x.burstMs) : `not all Ready (${x.readyCount}/${BURST_LEARNERS}) after ${s(x.burstMs)}`) : 'FAILED');
-    console.log(`burst: ${BURST_LEARNERS} learners, time until all Ready: fixed pacer (QPS ${QPS}) ${burstTime(fixedBurst)} | adaptive pacer ${burstTime(burst)}` +
-      ` (the adaptive run comes second, with the fixed run's ${BURST_LEARNERS} sessions still in the cluster)`);
+    const burstTime = (x?: BurstResult) =>
+      x ? (x.allReady ? s(x.burstMs) : `not all Ready (${x.readyCount}/${BURST_LEARNERS}) after ${s(x.burstMs)}`) : 'FAILED';
+    console.log(
+      `burst: ${BURST_LEARNERS} learners, time until all Ready: fixed pacer (QPS ${QPS}) ${burstTime(fixedBurst)} | adaptive pacer ${burstTime(burst)}` +
+        ` (the adaptive run comes second, with the fixed run's ${BURST_LEARNERS} sessions still in the cluster)`,
+    );
     // 2
     if (pool) {
       const p50 = percentile(pool.latencies, 50);
       const p99 = percentile(pool.latencies, 99);
-      const dist = (values: number[]) => `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`;
-      console.log(`pool: ${POOL_ALLOCATIONS} concurrent allocations, sources ${JSON.stringify(pool.sources)}; all answered in ${pool.wallMs.toFixed(0)} ms; ` +
-        `API requests ${total(pool.requests)} (${describeCounts(pool.requests)})`);
+      const dist = (values: number[]) =>
+        `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, max ${Math.max(...values).toFixed(1)} ms`;
+      console.log(
+        `pool: ${POOL_ALLOCATIONS} concurrent allocations, sources ${JSON.stringify(pool.sources)}; all answered in ${pool.wallMs.toFixed(0)} ms; ` +
+          `API requests ${total(pool.requests)} (${describeCounts(pool.requests)})`,
+      );
       console.log(`pool: allocation p50 = ${p50.toFixed(1)} ms, max ${Math.max(...pool.latencies).toFixed(1)} ms`);
       console.log(`pool: allocation p99 = ${p99.toFixed(1)} ms  target < ${TARGET_P99_MS} ms  ${verdict(p99 < TARGET_P99_MS)}`);
       if (pool.floor) {
         const floorP99 = percentile(pool.floor.concurrent, 99);
         const ratio = p99 / floorP99;
-        console.log(`pool: allocation p99 ${p99.toFixed(1)} ms beside the API server alone, the same ${pool.floor.concurrent.length} writes at once: p99 ${floorP99.toFixed(1)} ms; ` +
-          `ratio ${ratio.toFixed(2)}  target ≤ ${TARGET_ALLOCATION_RATIO}  ${verdict(ratio <= TARGET_ALLOCATION_RATIO)}`);
+        console.log(
+          `pool: allocation p99 ${p99.toFixed(1)} ms beside the API server alone, the same ${pool.floor.concurrent.length} writes at once: p99 ${floorP99.toFixed(1)} ms; ` +
+            `ratio ${ratio.toFixed(2)}  target ≤ ${TARGET_ALLOCATION_RATIO}  ${verdict(ratio <= TARGET_ALLOCATION_RATIO)}`,
+        );
       }
-      console.log(`  the ${pool.requestTimes.length} interactive requests meanwhile: waiting in the pacer ${dist(pool.pacerWaits)}; on the wire (sent → answer parsed) ${dist(pool.requestTimes)}`);
-      console.log(`  the runtime's connections: ${pool.socketsBefore.free} idle + ${pool.socketsBefore.busy} in use (watches) before, ` +
-        `${pool.socketsAfter.free + pool.socketsAfter.busy} after; this process's event loop meanwhile: delay p99 ${pool.loopDelayP99Ms.toFixed(1)} ms, max ${pool.loopDelayMaxMs.toFixed(1)} ms`);
+      console.log(
+        `  the ${pool.requestTimes.length} interactive requests meanwhile: waiting in the pacer ${dist(pool.pacerWaits)}; on the wire (sent → answer parsed) ${dist(pool.requestTimes)}`,
+      );
+      console.log(
+        `  the runtime's connections: ${pool.socketsBefore.free} idle + ${pool.socketsBefore.busy} in use (watches) before, ` +
+          `${pool.socketsAfter.free + pool.socketsAfter.busy} after; this process's event loop meanwhile: delay p99 ${pool.loopDelayP99Ms.toFixed(1)} ms, max ${pool.loopDelayMaxMs.toFixed(1)} ms`,
+      );
       if (pool.sequential.length) {
-        console.log(`  one allocation at a time (${pool.sequential.length}, for information): ${dist(pool.sequential)}; ` +
-          `of which waiting in the pacer ${dist(pool.sequentialWaits)}, on the wire ${dist(pool.sequentialTimes)}`);
+        console.log(
+          `  one allocation at a time (${pool.sequential.length}, for information): ${dist(pool.sequential)}; ` +
+            `of which waiting in the pacer ${dist(pool.sequentialWaits)}, on the wire ${dist(pool.sequentialTimes)}`,
+        );
       }
       if (pool.floor) {
         const f = pool.floor;
-        console.log(`  API server alone, the same write (a WorkshopSession status PUT) from an unpaced client on warm connections, ${f.concurrent.length} writes:`);
-        console.log(`    all at once (the client's 128 sockets): ${dist(f.concurrent)}; all done in ${f.concurrentWallMs.toFixed(0)} ms (${((f.concurrent.length / f.concurrentWallMs) * 1000).toFixed(0)} writes/s)`);
-        console.log(`    32 at a time (as the pacer), time from the start until each was answered: ${dist(f.paced)}; all done in ${f.pacedWallMs.toFixed(0)} ms`);
+        console.log(
+          `  API server alone, the same write (a WorkshopSession status PUT) from an unpaced client on warm connections, ${f.concurrent.length} writes:`,
+        );
+        console.log(
+          `    all at once (the client's 128 sockets): ${dist(f.concurrent)}; all done in ${f.concurrentWallMs.toFixed(0)} ms (${((f.concurrent.length / f.concurrentWallMs) * 1000).toFixed(0)} writes/s)`,
+        );
+        console.log(
+          `    32 at a time (as the pacer), time from the start until each was answered: ${dist(f.paced)}; all done in ${f.pacedWallMs.toFixed(0)} ms`,
+        );
         console.log(`    one at a time: ${dist(f.sequential)}`);
       }
     } else {
@@ -998,19 +1148,27 @@ async function main(): Promise<void> {
     // 4
     for (const t of timers) {
       const late = (p: number) => s(percentile(t.lateness, p), 2);
-      console.log(`timers (${t.label}): ${t.error ? `FAILED: ${t.error}; ` : ''}expiry lateness p50 ${late(50)}, p99 ${late(99)}, max ${late(100)} ` +
-        `of ${t.lateness.length} sessions${t.missing ? `; ${t.missing} NOT seen expired in time` : ''}; ${t.faults}`);
+      console.log(
+        `timers (${t.label}): ${t.error ? `FAILED: ${t.error}; ` : ''}expiry lateness p50 ${late(50)}, p99 ${late(99)}, max ${late(100)} ` +
+          `of ${t.lateness.length} sessions${t.missing ? `; ${t.missing} NOT seen expired in time` : ''}; ${t.faults}`,
+      );
     }
     if (timers.length === 2) {
       const [before, after] = timers;
-      console.log(`timers: ${TIMER_SESSIONS} sessions, ${TIMER_FAULT_RATE * 100}% faults: expiry lateness p50/p99 before ${s(percentile(before.lateness, 50), 2)} / ${s(percentile(before.lateness, 99), 2)}` +
-        `${before.missing ? ` (+${before.missing} never)` : ''} | after ${s(percentile(after.lateness, 50), 2)} / ${s(percentile(after.lateness, 99), 2)}${after.missing ? ` (+${after.missing} never)` : ''}`);
+      console.log(
+        `timers: ${TIMER_SESSIONS} sessions, ${TIMER_FAULT_RATE * 100}% faults: expiry lateness p50/p99 before ${s(percentile(before.lateness, 50), 2)} / ${s(percentile(before.lateness, 99), 2)}` +
+          `${before.missing ? ` (+${before.missing} never)` : ''} | after ${s(percentile(after.lateness, 50), 2)} / ${s(percentile(after.lateness, 99), 2)}${after.missing ? ` (+${after.missing} never)` : ''}`,
+      );
     }
     // 3
     const memoryLine = (label: string, c: MemoryChild) => {
-      console.log(`memory (${label}): baseline before the runtime is created (node + every module the runtime loads, after GC): RSS ${mb(c.baseline.rss)}, heapUsed ${mb(c.baseline.heapUsed)}`);
-      console.log(`memory (${label}): runtime leading and caching ${c.stillCached} WorkshopSessions (after GC): RSS ${mb(c.afterGc.rss)} (+${mb(c.afterGc.rss - c.baseline.rss)}), ` +
-        `heapUsed ${mb(c.afterGc.heapUsed)} (+${mb(c.afterGc.heapUsed - c.baseline.heapUsed)}), heapTotal ${mb(c.afterGc.heapTotal)}, external ${mb(c.afterGc.external)}; peak RSS while running ${mb(c.peakRss)}`);
+      console.log(
+        `memory (${label}): baseline before the runtime is created (node + every module the runtime loads, after GC): RSS ${mb(c.baseline.rss)}, heapUsed ${mb(c.baseline.heapUsed)}`,
+      );
+      console.log(
+        `memory (${label}): runtime leading and caching ${c.stillCached} WorkshopSessions (after GC): RSS ${mb(c.afterGc.rss)} (+${mb(c.afterGc.rss - c.baseline.rss)}), ` +
+          `heapUsed ${mb(c.afterGc.heapUsed)} (+${mb(c.afterGc.heapUsed - c.baseline.heapUsed)}), heapTotal ${mb(c.afterGc.heapTotal)}, external ${mb(c.afterGc.external)}; peak RSS while running ${mb(c.peakRss)}`,
+      );
     };
     if (memory.tsx) memoryLine('for information: the same process under tsx', memory.tsx);
     else console.log(`memory (under tsx): FAILED: ${memory.tsxError}`);
@@ -1018,9 +1176,15 @@ async function main(): Promise<void> {
       const c = memory.deployed;
       memoryLine('plain node, runtime as deployed', c);
       const ok = c.stillCached >= MEMORY_SESSIONS && c.afterGc.rss < TARGET_RSS_MB * 1e6;
-      console.log(`memory: runtime process RSS with ${c.stillCached} sessions = ${mb(c.afterGc.rss)} (heapUsed ${mb(c.afterGc.heapUsed)}; baseline RSS ${mb(c.baseline.rss)})  target < ${TARGET_RSS_MB} MB  ${verdict(ok)}`);
-      console.log('  (a separate process that holds only the runtime — node, the modules, the four informers\' caches, reconciler, pacer, metrics, sockets —');
-      console.log('   run on plain node from src/ transpiled to JS; the benchmark process itself, which also holds the burst runtime, is not measured)');
+      console.log(
+        `memory: runtime process RSS with ${c.stillCached} sessions = ${mb(c.afterGc.rss)} (heapUsed ${mb(c.afterGc.heapUsed)}; baseline RSS ${mb(c.baseline.rss)})  target < ${TARGET_RSS_MB} MB  ${verdict(ok)}`,
+      );
+      console.log(
+        "  (a separate process that holds only the runtime — node, the modules, the four informers' caches, reconciler, pacer, metrics, sockets —",
+      );
+      console.log(
+        '   run on plain node from src/ transpiled to JS; the benchmark process itself, which also holds the burst runtime, is not measured)',
+      );
     } else {
       console.log(`memory: FAILED: ${memory.deployedError}  MISS`);
     }

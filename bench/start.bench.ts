@@ -10,8 +10,9 @@
  */
 import * as http from 'node:http';
 import * as path from 'node:path';
+
 import { run, workshops } from '../test/support/cli.js';
-import { distObjects, realDist, startRealCluster, RealCluster } from '../test/support/real-cluster.js';
+import { distObjects, type RealCluster, realDist, startRealCluster } from '../test/support/real-cluster.js';
 import { eventually } from '../test/support/real-node.js';
 
 const DOMAIN = 'workshops.127-0-0-1.test';
@@ -22,12 +23,24 @@ const CONTENT = 'cdk8s-workshops/hello-terminal-files:1.0.0';
 type Json = Record<string, any>;
 let cluster: RealCluster;
 
-function viaIngress(method: string, host: string, urlPath: string, headers: Record<string, string> = {}, body?: string): Promise<{ status: number; body: string }> {
+function viaIngress(
+  method: string,
+  host: string,
+  urlPath: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: cluster.ingressPort, method, path: urlPath, headers: { host, ...headers }, timeout: 30_000 }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port: cluster.ingressPort, method, path: urlPath, headers: { host, ...headers }, timeout: 30_000 },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (d: string) => (text += d))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${method} http://${host}${urlPath} timed out`)));
     req.on('error', reject);
     req.end(body);
@@ -43,10 +56,16 @@ async function k(...args: string[]): Promise<string> {
 async function robotToken(): Promise<string> {
   const secret = JSON.parse(await k('-n', 'labs-ui', 'get', 'secret', 'training-portal-credentials', '-o', 'json')).data as Record<string, string>;
   const v = (key: string) => Buffer.from(secret[key], 'base64').toString();
-  const answer = await viaIngress('POST', PORTAL_HOST, '/oauth2/token/', {
-    authorization: `Basic ${Buffer.from(`${v('robot-client-id')}:${v('robot-client-secret')}`).toString('base64')}`,
-    'content-type': 'application/x-www-form-urlencoded',
-  }, new URLSearchParams({ grant_type: 'password', username: v('robot-username'), password: v('robot-password') }).toString());
+  const answer = await viaIngress(
+    'POST',
+    PORTAL_HOST,
+    '/oauth2/token/',
+    {
+      authorization: `Basic ${Buffer.from(`${v('robot-client-id')}:${v('robot-client-secret')}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    new URLSearchParams({ grant_type: 'password', username: v('robot-username'), password: v('robot-password') }).toString(),
+  );
   const token = answer.status === 200 ? (JSON.parse(answer.body) as Json).access_token : undefined;
   if (!token) throw new Error(`robot token: ${answer.status} ${answer.body}`);
   return token;
@@ -55,55 +74,116 @@ async function robotToken(): Promise<string> {
 /** Removes the dashboard image from the node's containerd (its content is collected with it): the next pod pulls. */
 async function coldCache(): Promise<void> {
   const ref = `${cluster.registry.host}/cdk8s-workshops/session-dashboard:0.1.0`;
-  const r = await run('ctr', ['--address', path.join(cluster.node.stateDir, 'node', 'containerd', 'containerd.sock'), '--namespace', 'k8s.io', 'images', 'rm', '--sync', ref]);
+  const r = await run('ctr', [
+    '--address',
+    path.join(cluster.node.stateDir, 'node', 'containerd', 'containerd.sock'),
+    '--namespace',
+    'k8s.io',
+    'images',
+    'rm',
+    '--sync',
+    ref,
+  ]);
   if (r.code !== 0 && !/not found/.test(r.stderr)) throw new Error(`ctr images rm ${ref}: ${r.stderr.trim()}`);
 }
 
 /** Asks for `count` sessions at once; seconds until each one's dashboard answers /healthz through Traefik. */
 async function round(label: string, count: number, token: string): Promise<number[]> {
   const started = Date.now();
-  const times = await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const asked = await viaIngress('POST', PORTAL_HOST,
-      `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
-      { authorization: `Bearer ${token}` });
-    if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
-    const name = (JSON.parse(asked.body) as Json).name as string;
-    await eventually(`the dashboard of ${name} to answer`, async () => (await viaIngress('GET', `${name}.${DOMAIN}`, '/healthz')).status === 200, 15 * 60_000);
-    return (Date.now() - started) / 1000;
-  }));
+  const times = await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const asked = await viaIngress(
+        'POST',
+        PORTAL_HOST,
+        `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
+        { authorization: `Bearer ${token}` },
+      );
+      if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
+      const name = (JSON.parse(asked.body) as Json).name as string;
+      await eventually(
+        `the dashboard of ${name} to answer`,
+        async () => (await viaIngress('GET', `${name}.${DOMAIN}`, '/healthz')).status === 200,
+        15 * 60_000,
+      );
+      return (Date.now() - started) / 1000;
+    }),
+  );
   return times.sort((a, b) => a - b);
 }
 
 /** Creating → Ready of each session of the environment (its status history), sorted. */
 async function secondsToReady(): Promise<number[]> {
-  const sessions = JSON.parse(await k('get', 'workshopsessions.training.cdk8s-workshops.dev', '-l', `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`, '-o', 'json')).items as Json[];
-  return sessions.map((s) => {
-    const at = (phase: string) => Date.parse(s.status.history.find((h: Json) => h.phase === phase).time);
-    return (at('Ready') - at('Creating')) / 1000;
-  }).sort((a, b) => a - b);
+  const sessions = JSON.parse(
+    await k(
+      'get',
+      'workshopsessions.training.cdk8s-workshops.dev',
+      '-l',
+      `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
+      '-o',
+      'json',
+    ),
+  ).items as Json[];
+  return sessions
+    .map((s) => {
+      const at = (phase: string) => Date.parse(s.status.history.find((h: Json) => h.phase === phase).time);
+      return (at('Ready') - at('Creating')) / 1000;
+    })
+    .sort((a, b) => a - b);
 }
 
 /** Asks for `count` sessions at once and waits until all are Ready (kwok: no process answers in the pods). */
 async function kwokRound(label: string, count: number, token: string): Promise<void> {
-  await Promise.all(Array.from({ length: count }, async (_, i) => {
-    const asked = await viaIngress('POST', PORTAL_HOST,
-      `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
-      { authorization: `Bearer ${token}` });
-    if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
-  }));
-  await eventually(`${count} sessions to be Ready`, async () => {
-    const sessions = JSON.parse(await k('get', 'workshopsessions.training.cdk8s-workshops.dev', '-l', `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`, '-o', 'json')).items as Json[];
-    return sessions.length === count && sessions.every((s) => s.status?.history?.some((h: Json) => h.phase === 'Ready'));
-  }, 10 * 60_000);
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const asked = await viaIngress(
+        'POST',
+        PORTAL_HOST,
+        `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
+        { authorization: `Bearer ${token}` },
+      );
+      if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
+    }),
+  );
+  await eventually(
+    `${count} sessions to be Ready`,
+    async () => {
+      const sessions = JSON.parse(
+        await k(
+          'get',
+          'workshopsessions.training.cdk8s-workshops.dev',
+          '-l',
+          `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
+          '-o',
+          'json',
+        ),
+      ).items as Json[];
+      return sessions.length === count && sessions.every((s) => s.status?.history?.some((h: Json) => h.phase === 'Ready'));
+    },
+    10 * 60_000,
+  );
 }
 
 /** Ends every session of the environment (deleting the WorkshopSessions; GC takes what they own) and waits for the pods to go. */
 async function endAll(): Promise<void> {
-  await k('delete', 'workshopsessions.training.cdk8s-workshops.dev', '-l', `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`, '--wait=false');
-  await eventually('the sessions\' pods to be gone', async () => JSON.parse(await k('-n', ENVIRONMENT, 'get', 'pods', '-o', 'json')).items.length === 0, 10 * 60_000);
+  await k(
+    'delete',
+    'workshopsessions.training.cdk8s-workshops.dev',
+    '-l',
+    `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
+    '--wait=false',
+  );
+  await eventually(
+    "the sessions' pods to be gone",
+    async () => JSON.parse(await k('-n', ENVIRONMENT, 'get', 'pods', '-o', 'json')).items.length === 0,
+    10 * 60_000,
+  );
   // and their namespaces: the portal reuses session names, and a name whose namespace is still being deleted fails
   // the new session (409 AlreadyExists "object is being deleted")
-  await eventually('the session namespaces to be gone', async () => JSON.parse(await k('get', 'namespaces', '-l', 'training.cdk8s-workshops.dev/component=session', '-o', 'json')).items.length === 0, 10 * 60_000);
+  await eventually(
+    'the session namespaces to be gone',
+    async () => JSON.parse(await k('get', 'namespaces', '-l', 'training.cdk8s-workshops.dev/component=session', '-o', 'json')).items.length === 0,
+    10 * 60_000,
+  );
 }
 
 async function main() {
@@ -111,10 +191,17 @@ async function main() {
   try {
     const published = await workshops(['publish', 'examples/hello-terminal', '--image', `${cluster.registry.host}/${CONTENT}`]);
     if (published.code !== 0) throw new Error(`workshops publish: ${published.stderr}`);
-    const objects = realDist(distObjects(), { registry: cluster.registry.host, activeEnvironments: [], content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` } });
+    const objects = realDist(distObjects(), {
+      registry: cluster.registry.host,
+      activeEnvironments: [],
+      content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` },
+    });
     const list = (items: Json[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
     const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
-    for (const [items, what] of [[crds, 'CRDs'], [objects.filter((o) => o.kind !== 'CustomResourceDefinition'), 'dist/']] as const) {
+    for (const [items, what] of [
+      [crds, 'CRDs'],
+      [objects.filter((o) => o.kind !== 'CustomResourceDefinition'), 'dist/'],
+    ] as const) {
       if (what === 'dist/') await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
       const r = await cluster.node.kubectl(['apply', '-f', '-'], { input: list(items as Json[]), timeoutMs: 120_000 });
       if (r.code !== 0) throw new Error(`kubectl apply ${what}: ${r.stderr}`);
@@ -124,7 +211,12 @@ async function main() {
 
     const results: Array<[string, number[]]> = [];
     const ready: Array<[string, number[]]> = [];
-    for (const [count, cache] of [[1, 'cold'], [1, 'warm'], [20, 'cold'], [20, 'warm']] as const) {
+    for (const [count, cache] of [
+      [1, 'cold'],
+      [1, 'warm'],
+      [20, 'cold'],
+      [20, 'warm'],
+    ] as const) {
       if (cache === 'cold') await coldCache();
       const label = `b${count}${cache}`;
       const times = await round(label, count, token);
@@ -134,8 +226,12 @@ async function main() {
       await endAll();
     }
     // the same sessions with their pods on the kwok nodes (Ready without a process)
-    const kwokOnly = realDist(distObjects(), { registry: cluster.registry.host, activeEnvironments: [], content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` }, realNode: false })
-      .filter((o) => o.kind === 'WorkshopEnvironment' && o.metadata.name === ENVIRONMENT);
+    const kwokOnly = realDist(distObjects(), {
+      registry: cluster.registry.host,
+      activeEnvironments: [],
+      content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` },
+      realNode: false,
+    }).filter((o) => o.kind === 'WorkshopEnvironment' && o.metadata.name === ENVIRONMENT);
     const applied = await cluster.node.kubectl(['apply', '-f', '-'], { input: list(kwokOnly), timeoutMs: 120_000 });
     if (applied.code !== 0) throw new Error(`kubectl apply (kwok-only environment): ${applied.stderr}`);
     for (const count of [1, 20]) {
@@ -145,9 +241,11 @@ async function main() {
     }
     const pct = (t: number[], p: number) => t[Math.min(t.length - 1, Math.ceil((p / 100) * t.length) - 1)];
     console.log('\nStart (REST request) → dashboard answering /healthz in its pod, through Traefik (s):');
-    for (const [what, t] of results) console.log(`  ${what.padEnd(34)} first ${t[0].toFixed(1)}  p50 ${pct(t, 50).toFixed(1)}  last ${t[t.length - 1].toFixed(1)}`);
+    for (const [what, t] of results)
+      console.log(`  ${what.padEnd(34)} first ${t[0].toFixed(1)}  p50 ${pct(t, 50).toFixed(1)}  last ${t[t.length - 1].toFixed(1)}`);
     console.log('WorkshopSession Creating → Ready (s), real node beside kwok-only:');
-    for (const [what, t] of ready) console.log(`  ${what.padEnd(34)} first ${t[0].toFixed(1)}  p50 ${pct(t, 50).toFixed(1)}  last ${t[t.length - 1].toFixed(1)}`);
+    for (const [what, t] of ready)
+      console.log(`  ${what.padEnd(34)} first ${t[0].toFixed(1)}  p50 ${pct(t, 50).toFixed(1)}  last ${t[t.length - 1].toFixed(1)}`);
     console.log(`  preparation: ${JSON.stringify(cluster.timings)}`);
   } finally {
     await cluster.release();

@@ -11,17 +11,26 @@
  * 3. Peak heap.
  */
 import { randomUUID } from 'node:crypto';
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import * as v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
+
 import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
-import {
-  CompiledBlueprint, Manifest, SessionBlueprint, TrainingPortal, Workshop, WorkshopApp, synthesize, toYaml,
-} from '../src/constructs/index.js';
+import type { Construct } from 'constructs';
+
 import { kubernetesFundamentals } from '../examples/k8s-fundamentals/workshop.js';
+import {
+  CompiledBlueprint,
+  type Manifest,
+  type SessionBlueprint,
+  synthesize,
+  toYaml,
+  TrainingPortal,
+  type Workshop,
+  WorkshopApp,
+} from '../src/constructs/index.js';
 import { generateSessionSecrets, randomPassword, sessionValues } from '../src/runtime/session-variables.js';
 
 const PORTAL = 'bench';
@@ -142,8 +151,14 @@ async function synthOnce(n: number): Promise<SynthRun> {
   const expected = 2 + 1 + n;
   if (files.length !== expected) throw new Error(`N=${n}: expected ${expected} files, got ${files.length}`);
   return {
-    buildMs: b1 - b0, synthMs: t1 - t0, yamlMs: t2 - t1, totalMs: t2 - t0, cpuMs: (cpu.user + cpu.system) / 1000, gcMs: gcPauseMs,
-    files: files.length, bytes,
+    buildMs: b1 - b0,
+    synthMs: t1 - t0,
+    yamlMs: t2 - t1,
+    totalMs: t2 - t0,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    gcMs: gcPauseMs,
+    files: files.length,
+    bytes,
   };
 }
 
@@ -210,7 +225,14 @@ function sessionId(i: number): string {
  */
 async function sessionValueMaps(environmentName: string, count: number): Promise<Array<Record<string, string>>> {
   const template = await sessionValues(
-    { environmentName, sessionId: 'zzzzz', workshopSessionUid: randomUUID(), sessionNamespaceUid: randomUUID(), ingressDomain: INGRESS_DOMAIN, ingressProtocol: 'http' },
+    {
+      environmentName,
+      sessionId: 'zzzzz',
+      workshopSessionUid: randomUUID(),
+      sessionNamespaceUid: randomUUID(),
+      ingressDomain: INGRESS_DOMAIN,
+      ingressProtocol: 'http',
+    },
     generateSessionSecrets(),
   );
   const oldName = `${environmentName}-zzzzz`;
@@ -272,10 +294,16 @@ function baselineSession(environmentName: string, values: Record<string, string>
         'pod-security.kubernetes.io/warn': 'restricted',
         [`${LABEL}/policy.name`]: 'restricted',
       },
-      ownerReferences: [{
-        apiVersion: `${LABEL}/v1alpha1`, kind: 'WorkshopSession', name: sessionName, uid: values.workshop_session_uid,
-        controller: true, blockOwnerDeletion: false,
-      }],
+      ownerReferences: [
+        {
+          apiVersion: `${LABEL}/v1alpha1`,
+          kind: 'WorkshopSession',
+          name: sessionName,
+          uid: values.workshop_session_uid,
+          controller: true,
+          blockOwnerDeletion: false,
+        },
+      ],
     },
   });
   const serviceAccount = new kplus.ServiceAccount(chart, 'service-account', { metadata: { name: values.service_account }, automountToken: false });
@@ -290,8 +318,14 @@ function baselineSession(environmentName: string, values: Record<string, string>
     subjects: [{ kind: 'ServiceAccount', name: values.service_account, namespace: ns }],
   });
   const compute = { 'limits.cpu': k8s.Quantity.fromString('2'), 'limits.memory': k8s.Quantity.fromString('2Gi') };
-  new k8s.KubeResourceQuota(chart, 'compute', { metadata: { name: 'compute-resources', annotations: budget }, spec: { hard: compute, scopes: ['NotTerminating'] } });
-  new k8s.KubeResourceQuota(chart, 'timebound', { metadata: { name: 'compute-resources-timebound', annotations: budget }, spec: { hard: compute, scopes: ['Terminating'] } });
+  new k8s.KubeResourceQuota(chart, 'compute', {
+    metadata: { name: 'compute-resources', annotations: budget },
+    spec: { hard: compute, scopes: ['NotTerminating'] },
+  });
+  new k8s.KubeResourceQuota(chart, 'timebound', {
+    metadata: { name: 'compute-resources-timebound', annotations: budget },
+    spec: { hard: compute, scopes: ['Terminating'] },
+  });
   new k8s.KubeResourceQuota(chart, 'objects', {
     metadata: { name: 'object-counts', annotations: budget },
     spec: {
@@ -325,12 +359,14 @@ function baselineSession(environmentName: string, values: Record<string, string>
     spec: {
       podSelector: {},
       policyTypes: ['Ingress', 'Egress'],
-      ingress: [{
-        from: [
-          { namespaceSelector: { matchLabels: { [`${LABEL}/session.name`]: sessionName } } },
-          { namespaceSelector: { matchExpressions: [{ key: `${LABEL}/component`, operator: 'NotIn', values: ['session'] }] } },
-        ],
-      }],
+      ingress: [
+        {
+          from: [
+            { namespaceSelector: { matchLabels: { [`${LABEL}/session.name`]: sessionName } } },
+            { namespaceSelector: { matchExpressions: [{ key: `${LABEL}/component`, operator: 'NotIn', values: ['session'] }] } },
+          ],
+        },
+      ],
       egress: [
         { to: [{ namespaceSelector: {} }] },
         { to: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.169.254/32'] } }, { ipBlock: { cidr: '::/0', except: ['fd00:ec2::254/128'] } }] },
@@ -346,28 +382,38 @@ function baselineSession(environmentName: string, values: Record<string, string>
   const dashboardConfig = new kplus.ConfigMap(chart, 'dashboard-config', {
     metadata: { name: 'workshop-dashboard' },
     data: {
-      'dashboard.json': JSON.stringify({
-        workshop: { name: workshopName(1), title: 'Bench workshop 1' },
-        capabilities: ['terminal', 'console', 'editor'],
-        tabs: [
-          { name: 'Terminal', url: 'terminal:1' },
-          { name: 'Console', url: `http://${host('console-')}/` },
-          { name: 'Editor', url: `http://${host('editor-')}/` },
-          { name: 'Hello app', url: `http://${host('hello-')}/` },
-        ],
-        routes: [
-          { name: 'console', host: host('console-'), port: 10083, authenticated: true },
-          { name: 'editor', host: host('editor-'), port: 10085, authenticated: true },
-        ],
-        settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
-      }, null, 2),
+      'dashboard.json': JSON.stringify(
+        {
+          workshop: { name: workshopName(1), title: 'Bench workshop 1' },
+          capabilities: ['terminal', 'console', 'editor'],
+          tabs: [
+            { name: 'Terminal', url: 'terminal:1' },
+            { name: 'Console', url: `http://${host('console-')}/` },
+            { name: 'Editor', url: `http://${host('editor-')}/` },
+            { name: 'Hello app', url: `http://${host('hello-')}/` },
+          ],
+          routes: [
+            { name: 'console', host: host('console-'), port: 10083, authenticated: true },
+            { name: 'editor', host: host('editor-'), port: 10085, authenticated: true },
+          ],
+          settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
+        },
+        null,
+        2,
+      ),
     },
   });
 
   // the workshop pod: dashboard, console and editor
   const selector = { 'app.kubernetes.io/name': 'workshop', [`${LABEL}/session.name`]: sessionName };
   const home = kplus.Volume.fromEmptyDir(chart, 'home', 'workshop-home');
-  const restricted = { ensureNonRoot: true, user: 1001, group: 1001, allowPrivilegeEscalation: false, capabilities: { drop: [kplus.Capability.ALL] } };
+  const restricted = {
+    ensureNonRoot: true,
+    user: 1001,
+    group: 1001,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: [kplus.Capability.ALL] },
+  };
   const workshop = new kplus.Deployment(chart, 'workshop', {
     metadata: { name: 'workshop', labels: selector },
     replicas: 1,
@@ -414,7 +460,11 @@ function baselineSession(environmentName: string, values: Record<string, string>
         securityContext: { ...restricted, readOnlyRootFilesystem: false },
         volumeMounts: [
           { volume: home, path: '/home/workshop' },
-          { volume: kplus.Volume.fromConfigMap(chart, 'dashboard-volume', dashboardConfig, { name: 'workshop-dashboard' }), path: '/opt/workshop/config', readOnly: true },
+          {
+            volume: kplus.Volume.fromConfigMap(chart, 'dashboard-volume', dashboardConfig, { name: 'workshop-dashboard' }),
+            path: '/opt/workshop/config',
+            readOnly: true,
+          },
         ],
       },
       {
@@ -422,8 +472,13 @@ function baselineSession(environmentName: string, values: Record<string, string>
         image: 'kubernetesui/dashboard:v2.7.0',
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
         args: [
-          `--namespace=${ns}`, '--insecure-port=10083', '--insecure-bind-address=127.0.0.1', '--enable-insecure-login',
-          '--enable-skip-login', '--disable-settings-authorizer', '--port=0',
+          `--namespace=${ns}`,
+          '--insecure-port=10083',
+          '--insecure-bind-address=127.0.0.1',
+          '--enable-insecure-login',
+          '--enable-skip-login',
+          '--disable-settings-authorizer',
+          '--port=0',
         ],
         ports: [{ name: 'console', number: 10083 }],
         resources: {
@@ -471,29 +526,38 @@ function baselineSession(environmentName: string, values: Record<string, string>
     metadata: { name: 'hello' },
     replicas: 1,
     securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
-    containers: [{
-      name: 'hello',
-      image: 'ghcr.io/cdk8s-workshops/hello-web:1.0.1',
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      portNumber: 8080,
-      envVariables: { GREETING_FROM: kplus.EnvValue.fromValue(sessionName) },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(25), limit: kplus.Cpu.millis(250) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+    containers: [
+      {
+        name: 'hello',
+        image: 'ghcr.io/cdk8s-workshops/hello-web:1.0.1',
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        portNumber: 8080,
+        envVariables: { GREETING_FROM: kplus.EnvValue.fromValue(sessionName) },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(25), limit: kplus.Cpu.millis(250) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+        },
+        securityContext: {
+          ensureNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
       },
-      securityContext: {
-        ensureNonRoot: true,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-    }],
+    ],
   });
   const helloService = hello.exposeViaService({ name: 'hello', ports: [{ port: 80, targetPort: 8080 }] });
   new kplus.Ingress(chart, 'hello-ingress', {
     metadata: { name: 'hello' },
-    rules: [{ host: host('hello-'), path: '/', pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(helloService, { port: 80 }) }],
+    rules: [
+      {
+        host: host('hello-'),
+        path: '/',
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend: kplus.IngressBackend.fromService(helloService, { port: 80 }),
+      },
+    ],
   });
 
   return app.synthYaml();
@@ -578,13 +642,18 @@ async function main(): Promise<void> {
   console.log(`synth t(400) = ${ms(t(400))}`);
   const cpu = (n: number) => median(synth.get(n)!.map((x) => x.cpuMs));
   console.log(`synth growth t(400)/t(100) = ${growth.toFixed(2)}  target ≤ ${TARGET_GROWTH} (linear = 4.0)  ${verdict(growth <= TARGET_GROWTH)}`);
-  console.log(`  (for information: CPU-time growth ${(cpu(400) / cpu(100)).toFixed(2)}; per environment ${(t(100) / 100).toFixed(2)} ms at N=100, ${(t(400) / 400).toFixed(2)} ms at N=400)`);
-  console.log(`render median = ${ms(render.renderMedian, 3)} (p99 ${ms(render.renderP99, 3)})  target ≤ ${TARGET_RENDER_MS} ms  ${verdict(render.renderMedian <= TARGET_RENDER_MS)}`);
+  console.log(
+    `  (for information: CPU-time growth ${(cpu(400) / cpu(100)).toFixed(2)}; per environment ${(t(100) / 100).toFixed(2)} ms at N=100, ${(t(400) / 400).toFixed(2)} ms at N=400)`,
+  );
+  console.log(
+    `render median = ${ms(render.renderMedian, 3)} (p99 ${ms(render.renderP99, 3)})  target ≤ ${TARGET_RENDER_MS} ms  ${verdict(render.renderMedian <= TARGET_RENDER_MS)}`,
+  );
   console.log(`baseline (cdk8s App + synthYaml per session) median = ${ms(render.baselineMedian, 3)} (p99 ${ms(render.baselineP99, 3)})`);
   console.log(`render speed-up baseline/render = ${speedup.toFixed(1)}×  target ≥ ${TARGET_SPEEDUP}×  ${verdict(speedup >= TARGET_SPEEDUP)}`);
   console.log(`peak heap used = ${mib(peakHeapUsed)} (process.memoryUsage().heapUsed, sampled around every run; max RSS ${mib(rss)})`);
-  if (liveHeap !== undefined) console.log(`  (for information: live heap after a full GC with the N=400 app, its files and their YAML held = ${mib(liveHeap)})`);
-  console.log(`total bench time = ${(((performance.now() - started) / 1000)).toFixed(1)} s`);
+  if (liveHeap !== undefined)
+    console.log(`  (for information: live heap after a full GC with the N=400 app, its files and their YAML held = ${mib(liveHeap)})`);
+  console.log(`total bench time = ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((error: unknown) => {

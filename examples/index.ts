@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import { Registration, TrainingPortal } from '../src/index.js';
 import { containerBuilds } from './container-builds/workshop.js';
 import { helloTerminal } from './hello-terminal/workshop.js';
@@ -24,6 +25,11 @@ export function defineExamples(scope: Construct): TrainingPortal {
   });
   portal.addWorkshop(kubernetesFundamentals(scope), { capacity: 100, initial: 5, reserved: 5 });
   portal.addWorkshop(containerBuilds(scope), { capacity: 40, reserved: 2 });
-  portal.addWorkshop(helloTerminal(scope), { capacity: 60, expires: Duration.minutes(20), deadline: Duration.minutes(30), overtime: Duration.minutes(5) });
+  portal.addWorkshop(helloTerminal(scope), {
+    capacity: 60,
+    expires: Duration.minutes(20),
+    deadline: Duration.minutes(30),
+    overtime: Duration.minutes(5),
+  });
   return portal;
 }

@@ -1,8 +1,7 @@
 import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
-import {
-  Budget, ContentSource, Difficulty, Docker, FileServer, ImageRegistry, SecurityPolicy, Terminal, Workshop,
-} from '../../src/index.js';
+import type { Construct } from 'constructs';
+
+import { Budget, ContentSource, Difficulty, Docker, FileServer, ImageRegistry, SecurityPolicy, Terminal, Workshop } from '../../src/index.js';
 
 /**
  * Building Container Images: a Docker daemon and a private registry per learner. Docker-in-docker runs

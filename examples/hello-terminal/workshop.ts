@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import { Budget, Difficulty, SessionRole, Terminal, Workshop } from '../../src/index.js';
 
 /** The smallest workshop: instructions beside one terminal, with read-only access to its namespace. */

@@ -1,8 +1,18 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import {
-  Budget, Console, ContentSource, Difficulty, Editor, Examiner, RequestParameter, Terminal, TerminalLayout, Workshop,
+  Budget,
+  Console,
+  ContentSource,
+  Difficulty,
+  Editor,
+  Examiner,
+  RequestParameter,
+  Terminal,
+  TerminalLayout,
+  Workshop,
 } from '../../src/index.js';
 
 /**
@@ -39,34 +49,38 @@ export function kubernetesFundamentals(scope: Construct, name = 'k8s-fundamental
     metadata: { name: 'hello' },
     replicas: 1,
     securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
-    containers: [{
-      name: 'hello',
-      image: 'ghcr.io/cdk8s-workshops/hello-web:1.0.0',
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      portNumber: 8080,
-      envVariables: { GREETING_FROM: kplus.EnvValue.fromValue(session.vars.sessionName) },
-      resources: {
-        cpu: { request: kplus.Cpu.millis(25), limit: kplus.Cpu.millis(250) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+    containers: [
+      {
+        name: 'hello',
+        image: 'ghcr.io/cdk8s-workshops/hello-web:1.0.0',
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        portNumber: 8080,
+        envVariables: { GREETING_FROM: kplus.EnvValue.fromValue(session.vars.sessionName) },
+        resources: {
+          cpu: { request: kplus.Cpu.millis(25), limit: kplus.Cpu.millis(250) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+        },
+        securityContext: {
+          ensureNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: [kplus.Capability.ALL] },
+          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+        },
       },
-      securityContext: {
-        ensureNonRoot: true,
-        readOnlyRootFilesystem: true,
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-    }],
+    ],
   });
   const service = hello.exposeViaService({ name: 'hello', ports: [{ port: 80, targetPort: 8080 }] });
   new kplus.Ingress(session, 'hello-ingress', {
     metadata: { name: 'hello' },
-    rules: [{
-      host: session.vars.hostFor('hello'),
-      path: '/',
-      pathType: kplus.HttpIngressPathType.PREFIX,
-      backend: kplus.IngressBackend.fromService(service, { port: 80 }),
-    }],
+    rules: [
+      {
+        host: session.vars.hostFor('hello'),
+        path: '/',
+        pathType: kplus.HttpIngressPathType.PREFIX,
+        backend: kplus.IngressBackend.fromService(service, { port: 80 }),
+      },
+    ],
   });
   session.addDashboardTab({ name: 'Hello app', url: `${session.vars.ingressProtocol}://${session.vars.hostFor('hello')}/` });
   return workshop;

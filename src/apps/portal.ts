@@ -12,8 +12,9 @@
 //   learners go when their session ends), PORTAL_THEME_CSS (path of a style sheet the pages link), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
 import * as fs from 'node:fs';
-import { CREDENTIALS_SECRET, PortalConfig, createPortal, ensurePortalCredentials, limitsOf, readPortalConfig } from '../portal/index.js';
-import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+
+import { createPortal, CREDENTIALS_SECRET, ensurePortalCredentials, limitsOf, type PortalConfig, readPortalConfig } from '../portal/index.js';
+import { createLogger, KubeClient, SessionRuntime } from '../runtime/index.js';
 import { envReader } from './env.js';
 
 const log = createLogger('portal', process.env.LOG_LEVEL);
@@ -50,21 +51,24 @@ async function main() {
 
   const stored = await ensurePortalCredentials(client, portalNamespace, process.env.PORTAL_CREDENTIALS_SECRET ?? CREDENTIALS_SECRET);
   const admin = process.env.ADMIN_PASSWORD
-    ? { username: process.env.ADMIN_USERNAME ?? 'educates', password: process.env.ADMIN_PASSWORD } : stored.admin;
+    ? { username: process.env.ADMIN_USERNAME ?? 'educates', password: process.env.ADMIN_PASSWORD }
+    : stored.admin;
   const robot = process.env.ROBOT_CLIENT_SECRET
     ? {
-      clientId: process.env.ROBOT_CLIENT_ID ?? fail('ROBOT_CLIENT_ID must be set with ROBOT_CLIENT_SECRET'),
-      clientSecret: process.env.ROBOT_CLIENT_SECRET,
-      username: process.env.ROBOT_USERNAME ?? 'robot@educates',
-      password: process.env.ROBOT_PASSWORD ?? fail('ROBOT_PASSWORD must be set with ROBOT_CLIENT_SECRET'),
-    } : stored.robot;
+        clientId: process.env.ROBOT_CLIENT_ID ?? fail('ROBOT_CLIENT_ID must be set with ROBOT_CLIENT_SECRET'),
+        clientSecret: process.env.ROBOT_CLIENT_SECRET,
+        username: process.env.ROBOT_USERNAME ?? 'robot@educates',
+        password: process.env.ROBOT_PASSWORD ?? fail('ROBOT_PASSWORD must be set with ROBOT_CLIENT_SECRET'),
+      }
+    : stored.robot;
   const oidc = process.env.OIDC_ISSUER
     ? {
-      issuer: process.env.OIDC_ISSUER,
-      clientId: process.env.OIDC_CLIENT_ID ?? fail('OIDC_CLIENT_ID must be set with OIDC_ISSUER'),
-      clientSecret: process.env.OIDC_CLIENT_SECRET ?? fail('OIDC_CLIENT_SECRET must be set with OIDC_ISSUER'),
-      name: process.env.OIDC_NAME,
-    } : undefined;
+        issuer: process.env.OIDC_ISSUER,
+        clientId: process.env.OIDC_CLIENT_ID ?? fail('OIDC_CLIENT_ID must be set with OIDC_ISSUER'),
+        clientSecret: process.env.OIDC_CLIENT_SECRET ?? fail('OIDC_CLIENT_SECRET must be set with OIDC_ISSUER'),
+        name: process.env.OIDC_NAME,
+      }
+    : undefined;
 
   const runtime = new SessionRuntime(client, {
     portal: portalName,
@@ -86,12 +90,21 @@ async function main() {
     admin,
     robots: [robot],
     oidc,
-    devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     devSessionUrl,
-    trustedProxies: (process.env.PORTAL_TRUSTED_PROXIES ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    trustedProxies: (process.env.PORTAL_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
     accessCode,
-    frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '').split(',').map((o) => o.trim()).filter(Boolean),
+    frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
     indexUrl,
     themeCss,
     logger: log,
@@ -99,7 +112,10 @@ async function main() {
   const address = await portal.listen(process.env.HOST ?? '0.0.0.0', Number(process.env.PORT ?? 8080));
   log.info({ address, portal: portalName }, 'portal listening');
   if (devSessionUrl) {
-    log.warn({ devSessionUrl }, 'PORTAL_DEV_SESSION_URL is set (local development only): learners enter their sessions there, not at the sessions\' own addresses');
+    log.warn(
+      { devSessionUrl },
+      "PORTAL_DEV_SESSION_URL is set (local development only): learners enter their sessions there, not at the sessions' own addresses",
+    );
   }
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {

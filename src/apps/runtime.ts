@@ -3,9 +3,10 @@
 // portal.json, for its session limits), KUBECONFIG (else in-cluster), PORT, RUNTIME_QPS, RUNTIME_CONCURRENCY,
 // RUNTIME_LEASE_SECONDS (the leader's lease, default 15), POD_NAME.
 import * as fs from 'node:fs';
+
 import { limitsOf } from '../portal/config.js';
 import { runtimeApi } from '../portal/runtime-api.js';
-import { KubeClient, SessionRuntime, createLogger } from '../runtime/index.js';
+import { createLogger, KubeClient, SessionRuntime } from '../runtime/index.js';
 import { envReader } from './env.js';
 
 const log = createLogger('runtime');

@@ -5,6 +5,7 @@
  * template gives this container no portal credentials, and anything named like one is dropped all the same.
  */
 import * as os from 'node:os';
+
 import { AGENT_SOCKET, createLocalAgent, serveAgent } from '../dashboard/agent/index.js';
 import { learnerEnvironment } from '../dashboard/learner-environment.js';
 

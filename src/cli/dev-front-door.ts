@@ -9,7 +9,9 @@
  * the address the learner's browser uses.
  */
 import * as http from 'node:http';
+
 import { createProxyServer } from 'http-proxy-3';
+
 import { CliError } from './errors.js';
 
 /** What the waiting page shows (and /healthz answers with, as JSON, while no dashboard runs). */
@@ -149,11 +151,13 @@ process on this machine and opens it here as soon as it is up.</p>
 
 /** The banner put at the top of the dashboard's own page. */
 export function bannerHtml(banner: LocalBanner): string {
-  return `<div id="local-dev-banner" role="note" style="position:fixed;left:.5rem;bottom:.5rem;z-index:2147483647;max-width:calc(100vw - 1rem);` +
+  return (
+    `<div id="local-dev-banner" role="note" style="position:fixed;left:.5rem;bottom:.5rem;z-index:2147483647;max-width:calc(100vw - 1rem);` +
     'padding:.25rem .75rem;border-radius:999px;background:#9a6700;color:#fff;font:600 .8rem/1.4 system-ui,sans-serif;' +
     'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">' +
     `Local development: terminals are shells on this machine (home ${escape(banner.homeDir)})` +
-    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>`;
+    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>`
+  );
 }
 
 function injectBanner(html: string, banner: LocalBanner): string {
@@ -164,7 +168,9 @@ function injectBanner(html: string, banner: LocalBanner): string {
 }
 
 function portInUse(host: string, port: number): CliError {
-  return new CliError(`port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`);
+  return new CliError(
+    `port ${port} on ${host} is in use (another session's dashboard?): stop it, or pass --port <another> and start the portal with PORTAL_DEV_SESSION_URL=http://${host}:<another>`,
+  );
 }
 
 export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
@@ -184,8 +190,14 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     const type = String(proxyRes.headers['content-type'] ?? '');
     const dest = String(request.headers['sec-fetch-dest'] ?? 'document');
     const path = String(request.url ?? '/');
-    if (banner && request.method === 'GET' && type.startsWith('text/html') && !proxyRes.headers['content-encoding'] &&
-        dest === 'document' && !path.startsWith('/proxy/')) {
+    if (
+      banner &&
+      request.method === 'GET' &&
+      type.startsWith('text/html') &&
+      !proxyRes.headers['content-encoding'] &&
+      dest === 'document' &&
+      !path.startsWith('/proxy/')
+    ) {
       const chunks: Buffer[] = [];
       proxyRes.on('data', (c: Buffer) => chunks.push(c));
       proxyRes.on('end', () => {
@@ -203,7 +215,8 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     proxyRes.pipe(res);
   });
   proxy.on('error', (_error, _request, res) => {
-    if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
+    if (res instanceof http.ServerResponse && !res.headersSent)
+      res.writeHead(502, { 'content-type': 'text/plain' }).end('the session dashboard did not answer');
     else res.destroy();
   });
   const routed = (request: http.IncomingMessage) => options.route?.(String(request.headers.host ?? '')) ?? target;
@@ -212,7 +225,11 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     if (to) return proxy.web(request, response, { target: to });
     if (request.url === '/favicon.ico') return response.writeHead(204).end();
     const healthz = request.url?.split('?')[0] === '/healthz';
-    response.writeHead(503, { 'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store', 'retry-after': '1' });
+    response.writeHead(503, {
+      'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8',
+      'cache-control': 'no-store',
+      'retry-after': '1',
+    });
     response.end(healthz ? JSON.stringify(state) : html);
   });
   server.on('upgrade', (request, socket, head) => {
@@ -235,10 +252,11 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     show: (next) => {
       state = next;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-      proxy.close();
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        proxy.close();
+      }),
   };
 }

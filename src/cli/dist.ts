@@ -1,7 +1,9 @@
 /** Reading synthesized output back: every `.k8s.yaml` file of a folder and its objects, in apply order. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { parseAllDocuments } from 'yaml';
+
 import type { Manifest } from '../constructs/manifest.js';
 import { CliError } from './errors.js';
 
@@ -39,7 +41,9 @@ export function readDist(dir: string): DistObject[] {
       const object = document.toJSON() as Manifest | null;
       if (object === null) continue;
       if (!object.apiVersion || !object.kind || !object.metadata?.name) {
-        throw new CliError(`${path.join(dir, file)}: document ${index + 1} is not a Kubernetes object (apiVersion, kind and metadata.name are required)`);
+        throw new CliError(
+          `${path.join(dir, file)}: document ${index + 1} is not a Kubernetes object (apiVersion, kind and metadata.name are required)`,
+        );
       }
       objects.push({ file, object });
     }
@@ -53,4 +57,3 @@ export function countByKind(objects: ReadonlyArray<{ kind: string }>): Array<[st
   for (const object of objects) counts.set(object.kind, (counts.get(object.kind) ?? 0) + 1);
   return [...counts.entries()].sort(([a], [b]) => a.localeCompare(b));
 }
-

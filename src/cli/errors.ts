@@ -9,7 +9,10 @@ export const ExitCode = { OK: 0, FAILURE: 1, USAGE: 2 } as const;
 
 /** A failure the user can act on: its message is shown as is, without a stack trace. */
 export class CliError extends Error {
-  constructor(message: string, public readonly exitCode: number = ExitCode.FAILURE) {
+  constructor(
+    message: string,
+    public readonly exitCode: number = ExitCode.FAILURE,
+  ) {
     super(message);
     this.name = 'CliError';
   }

@@ -8,7 +8,7 @@
  * `spec.environment.objects`, `spec.request.objects`) are checked too: the API server would refuse them only when a
  * learner's session is made.
  */
-import { Manifest, describeManifest } from '../constructs/manifest.js';
+import { describeManifest, type Manifest } from '../constructs/manifest.js';
 import { K8S_FIELDS_VERSION, K8S_KINDS, K8S_TYPES } from './k8s-fields.js';
 
 /** A schema node: named fields, list items, map values, or anything. */
@@ -70,7 +70,8 @@ const METADATA = builtinNode('meta.v1.ObjectMeta');
 function schemaNode(schema: JsonSchema | undefined, owner: string, top = false): Node {
   if (!schema || schema['x-kubernetes-preserve-unknown-fields']) return ANY;
   if (schema.items) return { items: schemaNode(schema.items, owner) };
-  if (schema.additionalProperties && typeof schema.additionalProperties === 'object') return { values: schemaNode(schema.additionalProperties, owner) };
+  if (schema.additionalProperties && typeof schema.additionalProperties === 'object')
+    return { values: schemaNode(schema.additionalProperties, owner) };
   if (!schema.properties && !top) return ANY;
   const fields: Record<string, Node> = {};
   for (const [name, property] of Object.entries(schema.properties ?? {})) fields[name] = schemaNode(property, owner);
@@ -85,9 +86,16 @@ function schemaNode(schema: JsonSchema | undefined, owner: string, top = false):
 export function crdSchemas(objects: readonly Manifest[]): Map<string, Node> {
   const schemas = new Map<string, Node>();
   for (const crd of objects.filter((o) => o.kind === 'CustomResourceDefinition' && String(o.apiVersion).startsWith('apiextensions.k8s.io/'))) {
-    const spec = crd.spec as { group: string; names: { kind: string }; versions?: Array<{ name: string; schema?: { openAPIV3Schema?: JsonSchema } }> };
+    const spec = crd.spec as {
+      group: string;
+      names: { kind: string };
+      versions?: Array<{ name: string; schema?: { openAPIV3Schema?: JsonSchema } }>;
+    };
     for (const version of spec.versions ?? []) {
-      schemas.set(`${spec.group}/${version.name}/${spec.names.kind}`, schemaNode(version.schema?.openAPIV3Schema, `the schema of CRD ${crd.metadata.name}`, true));
+      schemas.set(
+        `${spec.group}/${version.name}/${spec.names.kind}`,
+        schemaNode(version.schema?.openAPIV3Schema, `the schema of CRD ${crd.metadata.name}`, true),
+      );
     }
   }
   return schemas;
@@ -145,7 +153,8 @@ export function unknownFields(objects: readonly Manifest[], extraCrds: readonly 
     const spec = object.spec as Record<string, { objects?: Manifest[] } | undefined> | undefined;
     for (const part of ['session', 'environment', 'request']) {
       for (const nested of spec?.[part]?.objects ?? []) {
-        if (nested && typeof nested === 'object' && nested.kind) check(nested, `${describeManifest(object)} ${part} object ${describeManifest(nested)}`);
+        if (nested && typeof nested === 'object' && nested.kind)
+          check(nested, `${describeManifest(object)} ${part} object ${describeManifest(nested)}`);
       }
     }
   }
@@ -155,8 +164,10 @@ export function unknownFields(objects: readonly Manifest[], extraCrds: readonly 
 export function describeUnknownField(problem: UnknownField): string {
   const hint = problem.suggestion ? `did you mean '${problem.suggestion}'? ` : '';
   const allowed = problem.allowed.length > 12 ? `${problem.allowed.slice(0, 12).join(', ')}, …` : problem.allowed.join(', ');
-  return `${problem.object}: unknown field '${problem.path}' (${hint}${problem.owner} has: ${allowed}); ` +
-    'the API server\'s strict field validation, and so an Argo CD sync, refuses it';
+  return (
+    `${problem.object}: unknown field '${problem.path}' (${hint}${problem.owner} has: ${allowed}); ` +
+    "the API server's strict field validation, and so an Argo CD sync, refuses it"
+  );
 }
 
 /** The allowed name within edit distance 2 (or a case-insensitive match), if any. */

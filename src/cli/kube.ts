@@ -3,7 +3,7 @@
  * retry for a minute against a cluster that is not there), and REST paths for kinds the library does not know,
  * found through API discovery (an author's custom resources in dist/).
  */
-import { KindInfo, lookupKind, registerKind } from '../constructs/kinds.js';
+import { type KindInfo, lookupKind, registerKind } from '../constructs/kinds.js';
 import type { KubeClient } from '../runtime/kube-client.js';
 import { CliError } from './errors.js';
 
@@ -35,7 +35,7 @@ export async function connect(kubeconfig?: string, context = chosenContext): Pro
     const { homedir } = await import('node:os');
     if (!existsSync(`${homedir()}/.kube/config`)) {
       // otherwise client-node falls back to http://localhost:8080 and the error is about that address
-      throw new CliError('no kubeconfig: export KUBECONFIG=<file> (scripts/cluster/up.sh prints the local cluster\'s) or pass --kubeconfig <file>');
+      throw new CliError("no kubeconfig: export KUBECONFIG=<file> (scripts/cluster/up.sh prints the local cluster's) or pass --kubeconfig <file>");
     }
   }
   let client: KubeClient;
@@ -89,9 +89,11 @@ export async function resolveKind(client: KubeClient, apiVersion: string, kind: 
       return info;
     }
     if (Date.now() >= deadline) {
-      throw new CliError(resources
-        ? `the cluster serves ${apiVersion} but no kind ${kind}`
-        : `the cluster does not serve ${apiVersion}: is the CustomResourceDefinition for ${kind} installed?`);
+      throw new CliError(
+        resources
+          ? `the cluster serves ${apiVersion} but no kind ${kind}`
+          : `the cluster does not serve ${apiVersion}: is the CustomResourceDefinition for ${kind} installed?`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

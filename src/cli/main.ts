@@ -3,7 +3,8 @@
  * stderr and an exit code (0 ok, 1 failure, 2 usage error).
  */
 import { CommanderError } from 'commander';
-import { CliError, ExitCode, debugEnabled, describeError } from './errors.js';
+
+import { CliError, debugEnabled, describeError, ExitCode } from './errors.js';
 import { buildProgram } from './program.js';
 
 export async function main(argv: readonly string[] = process.argv): Promise<number> {

@@ -3,6 +3,7 @@
  * (the Kubernetes client, the content renderer, the OCI client) only when it runs, so `--help` and `new` start fast.
  */
 import { Command } from 'commander';
+
 import { addContextOptions } from './commands/context.js';
 import { deleteCommand } from './commands/delete.js';
 import { deployCommand } from './commands/deploy.js';
@@ -23,12 +24,27 @@ export function buildProgram(): Command {
     .description('Write, check, publish and deploy hands-on Kubernetes workshops defined with cdk8s-workshops.')
     .version(packageVersion(), '-V, --version', 'print the version of cdk8s-workshops')
     .option('--debug', 'show stack traces of errors (also DEBUG=1)')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 ok, 1 failure, 2 usage error.
-A local loop: workshops new my-lab → workshops serve → workshops validate → workshops publish → workshops deploy.`);
-  for (const command of [newCommand(), synthCommand(), validateCommand(), serveCommand(), publishCommand(), updateCommand(),
-    deployCommand(), sessionsCommand(), importCommand(), imagesCommand(),
-    deleteCommand(), portalCommand(), browseCommand()]) {
+A local loop: workshops new my-lab → workshops serve → workshops validate → workshops publish → workshops deploy.`,
+    );
+  for (const command of [
+    newCommand(),
+    synthCommand(),
+    validateCommand(),
+    serveCommand(),
+    publishCommand(),
+    updateCommand(),
+    deployCommand(),
+    sessionsCommand(),
+    importCommand(),
+    imagesCommand(),
+    deleteCommand(),
+    portalCommand(),
+    browseCommand(),
+  ]) {
     program.addCommand(command);
   }
   addContextOptions(program);
@@ -45,7 +61,14 @@ function configure(command: Command): void {
     .exitOverride()
     .showSuggestionAfterError(true)
     .configureOutput({
-      outputError: (text, write) => write(`workshops: ${text.trim().split('\n').map((l) => l.trim()).join(' ')} (see 'workshops ${commandPath(command)}--help')\n`),
+      outputError: (text, write) =>
+        write(
+          `workshops: ${text
+            .trim()
+            .split('\n')
+            .map((l) => l.trim())
+            .join(' ')} (see 'workshops ${commandPath(command)}--help')\n`,
+        ),
     });
   for (const sub of command.commands) configure(sub);
 }

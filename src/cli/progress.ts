@@ -22,7 +22,11 @@ export class Progress {
   private readonly tty: boolean;
   private readonly unit: 'count' | 'bytes';
 
-  constructor(private readonly label: string, private total: number, options: ProgressOptions = {}) {
+  constructor(
+    private readonly label: string,
+    private total: number,
+    options: ProgressOptions = {},
+  ) {
     this.stream = options.stream ?? process.stderr;
     this.tty = options.tty ?? !!this.stream.isTTY;
     this.unit = options.unit ?? 'count';

@@ -5,7 +5,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { parse } from 'yaml';
+
 import { CliError } from './errors.js';
 import { packageRoot } from './package-info.js';
 
@@ -28,7 +30,8 @@ export function readProjectConfig(dir: string): ProjectConfig {
   } catch (error) {
     throw new CliError(`${file}: not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }
-  if (typeof config.app !== 'string' || !config.app.trim()) throw new CliError(`${file}: 'app' must be the command that runs the cdk8s app, e.g. "npx tsx main.ts"`);
+  if (typeof config.app !== 'string' || !config.app.trim())
+    throw new CliError(`${file}: 'app' must be the command that runs the cdk8s app, e.g. "npx tsx main.ts"`);
   return { dir, app: config.app, output: typeof config.output === 'string' ? config.output : 'dist' };
 }
 

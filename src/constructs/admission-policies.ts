@@ -17,7 +17,7 @@
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
-import { Manifest, describeManifest } from './manifest.js';
+import { describeManifest, type Manifest } from './manifest.js';
 import { API_GROUP, LABEL_PREFIX, Labels, MANAGED_BY } from './names.js';
 import { podSpecOf } from './pod-security.js';
 
@@ -44,9 +44,16 @@ export const RESERVED_HOSTS_ANNOTATION = `${LABEL_PREFIX}reserved-hosts`;
 export const PORTAL_SERVICE_ACCOUNT = 'training-portal';
 /** Host paths of container runtime sockets (Docker, containerd, CRI-O, cri-dockerd, k3s). */
 export const RUNTIME_SOCKETS = [
-  '/var/run/docker.sock', '/run/docker.sock', '/var/run/containerd/containerd.sock', '/run/containerd/containerd.sock',
-  '/var/run/crio/crio.sock', '/run/crio/crio.sock', '/var/run/cri-dockerd.sock', '/run/cri-dockerd.sock',
-  '/run/k3s/containerd/containerd.sock', '/var/run/dockershim.sock',
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/var/run/containerd/containerd.sock',
+  '/run/containerd/containerd.sock',
+  '/var/run/crio/crio.sock',
+  '/run/crio/crio.sock',
+  '/var/run/cri-dockerd.sock',
+  '/run/cri-dockerd.sock',
+  '/run/k3s/containerd/containerd.sock',
+  '/var/run/dockershim.sock',
 ];
 
 const PREFIX = 'cdk8s-workshops';
@@ -89,14 +96,17 @@ export class AdmissionRule {
    */
   public static readonly INGRESS_SNIPPETS = new AdmissionRule('ingress-snippets', ingressSnippets);
   /** No Services of type NodePort (a port on every node, outside the session's isolation). */
-  public static readonly NODE_PORT_SERVICES = new AdmissionRule('node-port-services', () => serviceType('NodePort',
-    'opens a port on every node of the cluster; use a ClusterIP Service and an Ingress'));
+  public static readonly NODE_PORT_SERVICES = new AdmissionRule('node-port-services', () =>
+    serviceType('NodePort', 'opens a port on every node of the cluster; use a ClusterIP Service and an Ingress'),
+  );
   /** No Services of type LoadBalancer. */
-  public static readonly LOAD_BALANCER_SERVICES = new AdmissionRule('load-balancer-services', () => serviceType('LoadBalancer',
-    'asks the cloud for a public address and opens node ports; use a ClusterIP Service and an Ingress'));
+  public static readonly LOAD_BALANCER_SERVICES = new AdmissionRule('load-balancer-services', () =>
+    serviceType('LoadBalancer', 'asks the cloud for a public address and opens node ports; use a ClusterIP Service and an Ingress'),
+  );
   /** No Services of type ExternalName (a name in the cluster that points anywhere, e.g. the metadata service). */
-  public static readonly EXTERNAL_NAME_SERVICES = new AdmissionRule('external-name-services', () => serviceType('ExternalName',
-    'makes a cluster name point anywhere, such as the cloud metadata service or another session'));
+  public static readonly EXTERNAL_NAME_SERVICES = new AdmissionRule('external-name-services', () =>
+    serviceType('ExternalName', 'makes a cluster name point anywhere, such as the cloud metadata service or another session'),
+  );
   /** No `externalIPs` on Services (they take traffic for those addresses on every node). */
   public static readonly EXTERNAL_IPS = new AdmissionRule('external-ips', externalIps);
   /** No hand-written Endpoints or EndpointSlices (a Service could then send traffic anywhere). */
@@ -119,16 +129,30 @@ export class AdmissionRule {
   /** Every rule, in a fixed order. */
   public static all(): AdmissionRule[] {
     return [
-      AdmissionRule.INGRESS_HOSTS, AdmissionRule.INGRESS_SNIPPETS, AdmissionRule.NODE_PORT_SERVICES, AdmissionRule.LOAD_BALANCER_SERVICES, AdmissionRule.EXTERNAL_NAME_SERVICES,
-      AdmissionRule.EXTERNAL_IPS, AdmissionRule.HAND_WRITTEN_ENDPOINTS, AdmissionRule.HOST_PATH_VOLUMES, AdmissionRule.HOST_NAMESPACES,
-      AdmissionRule.HOST_PORTS, AdmissionRule.RUNTIME_SOCKET_MOUNTS, AdmissionRule.WORKSHOP_LABELS,
+      AdmissionRule.INGRESS_HOSTS,
+      AdmissionRule.INGRESS_SNIPPETS,
+      AdmissionRule.NODE_PORT_SERVICES,
+      AdmissionRule.LOAD_BALANCER_SERVICES,
+      AdmissionRule.EXTERNAL_NAME_SERVICES,
+      AdmissionRule.EXTERNAL_IPS,
+      AdmissionRule.HAND_WRITTEN_ENDPOINTS,
+      AdmissionRule.HOST_PATH_VOLUMES,
+      AdmissionRule.HOST_NAMESPACES,
+      AdmissionRule.HOST_PORTS,
+      AdmissionRule.RUNTIME_SOCKET_MOUNTS,
+      AdmissionRule.WORKSHOP_LABELS,
     ];
   }
 
   /** The rule with a name such as `node-port-services`. */
   public static fromName(name: string): AdmissionRule {
     const found = AdmissionRule.all().find((rule) => rule.name === name);
-    if (!found) throw new Error(`unknown admission rule '${name}': allowed are ${AdmissionRule.all().map((r) => r.name).join(', ')}`);
+    if (!found)
+      throw new Error(
+        `unknown admission rule '${name}': allowed are ${AdmissionRule.all()
+          .map((r) => r.name)
+          .join(', ')}`,
+      );
     return found;
   }
 
@@ -211,15 +235,21 @@ export function admissionPolicies(): Manifest[] {
  * What in a session's objects the admission policies would refuse: each object in a session namespace against
  * every rule the namespace does not relax. `namespaces` maps a session namespace's name to its relaxed rules.
  */
-export function admissionProblems(objects: Manifest[], namespaces: ReadonlyMap<string, readonly AdmissionRule[]>, context: AdmissionContext): string[] {
+export function admissionProblems(
+  objects: Manifest[],
+  namespaces: ReadonlyMap<string, readonly AdmissionRule[]>,
+  context: AdmissionContext,
+): string[] {
   const problems: string[] = [];
   for (const object of objects) {
     const relaxed = object.metadata.namespace === undefined ? undefined : namespaces.get(object.metadata.namespace);
     if (!relaxed) continue;
     for (const rule of AdmissionRule.all().filter((r) => !relaxed.includes(r))) {
       for (const violation of rule.violations(object, context)) {
-        problems.push(`${describeManifest(object)} would be refused by admission rule '${rule.name}' (${violation}); ` +
-          `relax it for this namespace with admissionExceptions: [AdmissionRule.${constantName(rule.name)}] if the workshop really needs it`);
+        problems.push(
+          `${describeManifest(object)} would be refused by admission rule '${rule.name}' (${violation}); ` +
+            `relax it for this namespace with admissionExceptions: [AdmissionRule.${constantName(rule.name)}] if the workshop really needs it`,
+        );
       }
     }
   }
@@ -245,8 +275,10 @@ const nsAnnotation = (key: string) =>
 /** CEL: true when host `h` is one of the session's own (variables.session and variables.domain). */
 function celOwnHost(h: string): string {
   const suffix = `variables.session + "." + variables.domain`;
-  return `(${h} == ${suffix} || (${h}.endsWith("-" + ${suffix}) && ` +
-    `${h}.substring(0, size(${h}) - size(variables.session) - size(variables.domain) - 2).matches(${lit(DNS_LABEL)})))`;
+  return (
+    `(${h} == ${suffix} || (${h}.endsWith("-" + ${suffix}) && ` +
+    `${h}.substring(0, size(${h}) - size(variables.session) - size(variables.domain) - 2).matches(${lit(DNS_LABEL)})))`
+  );
 }
 
 /** TypeScript twin of celOwnHost. */
@@ -265,7 +297,10 @@ function ingressHosts(): RuleDefinition {
     variables: [
       { name: 'session', expression: nsLabel(Labels.SESSION) },
       { name: 'domain', expression: nsAnnotation(INGRESS_DOMAIN_ANNOTATION) },
-      { name: 'badHosts', expression: `has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : "").filter(h, !${celOwnHost('h')}) : []` },
+      {
+        name: 'badHosts',
+        expression: `has(object.spec.rules) ? object.spec.rules.map(r, has(r.host) ? r.host : "").filter(h, !${celOwnHost('h')}) : []`,
+      },
       { name: 'reserved', expression: `(${nsAnnotation(RESERVED_HOSTS_ANNOTATION)}).split(",")` },
       {
         name: 'takenHosts',
@@ -279,7 +314,9 @@ function ingressHosts(): RuleDefinition {
     validations: [
       {
         expression: `variables.session != "" && variables.domain != ""`,
-        messageExpression: lit(`this namespace lacks the session name label (${Labels.SESSION}) or the ingress domain annotation (${INGRESS_DOMAIN_ANNOTATION}), so no Ingress host can be checked`),
+        messageExpression: lit(
+          `this namespace lacks the session name label (${Labels.SESSION}) or the ingress domain annotation (${INGRESS_DOMAIN_ANNOTATION}), so no Ingress host can be checked`,
+        ),
       },
       {
         expression: 'size(variables.badHosts) == 0',
@@ -313,7 +350,8 @@ function ingressHosts(): RuleDefinition {
           if (!isSessionHost(host, context)) problems.push(`Ingress TLS host '${host}' is not one of this session's hosts (${hosts})`);
         }
       }
-      if (spec.defaultBackend) problems.push('an Ingress may not set defaultBackend: it would take the requests for every host of the ingress controller');
+      if (spec.defaultBackend)
+        problems.push('an Ingress may not set defaultBackend: it would take the requests for every host of the ingress controller');
       return problems;
     },
   };
@@ -329,8 +367,13 @@ function ingressSnippets(): RuleDefinition {
     resourceRules: [{ apiGroups: ['networking.k8s.io'], apiVersions: ['v1'], resources: ['ingresses'] }],
     variables: [{ name: 'snippets', expression: `has(object.metadata.annotations) ? object.metadata.annotations.filter(k, ${celIsSnippet}) : []` }],
     validations: [{ expression: 'size(variables.snippets) == 0', messageExpression: `"Ingress annotation " + variables.snippets[0] + " ${why}"` }],
-    check: (object) => (object.kind === 'Ingress' ? Object.keys(object.metadata?.annotations ?? {}).filter(isSnippet).sort()
-      .map((key) => `Ingress annotation ${key} ${why}`) : []),
+    check: (object) =>
+      object.kind === 'Ingress'
+        ? Object.keys(object.metadata?.annotations ?? {})
+            .filter(isSnippet)
+            .sort()
+            .map((key) => `Ingress annotation ${key} ${why}`)
+        : [],
   };
 }
 
@@ -339,10 +382,12 @@ const SERVICES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['services'
 function serviceType(type: string, why: string): RuleDefinition {
   return {
     resourceRules: SERVICES,
-    validations: [{
-      expression: `!has(object.spec.type) || object.spec.type != ${lit(type)}`,
-      messageExpression: lit(`a Service of type ${type} ${why}`),
-    }],
+    validations: [
+      {
+        expression: `!has(object.spec.type) || object.spec.type != ${lit(type)}`,
+        messageExpression: lit(`a Service of type ${type} ${why}`),
+      },
+    ],
     check: (object) => (object.kind === 'Service' && object.spec?.type === type ? [`a Service of type ${type} ${why}`] : []),
   };
 }
@@ -351,29 +396,33 @@ function externalIps(): RuleDefinition {
   const why = 'would take the traffic for those addresses on every node';
   return {
     resourceRules: SERVICES,
-    validations: [{
-      expression: '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
-      messageExpression: `"Service externalIPs (" + object.spec.externalIPs.join(", ") + ") ${why}"`,
-    }],
+    validations: [
+      {
+        expression: '!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0',
+        messageExpression: `"Service externalIPs (" + object.spec.externalIPs.join(", ") + ") ${why}"`,
+      },
+    ],
     check: (object) => {
-      const ips: string[] = object.kind === 'Service' ? object.spec?.externalIPs ?? [] : [];
+      const ips: string[] = object.kind === 'Service' ? (object.spec?.externalIPs ?? []) : [];
       return ips.length ? [`Service externalIPs (${ips.join(', ')}) ${why}`] : [];
     },
   };
 }
 
 function endpoints(): RuleDefinition {
-  const why = 'are written by the cluster for Services with a selector, not by hand: a hand-written one sends a Service\'s traffic anywhere';
+  const why = "are written by the cluster for Services with a selector, not by hand: a hand-written one sends a Service's traffic anywhere";
   return {
     resourceRules: [
       { apiGroups: [''], apiVersions: ['v1'], resources: ['endpoints'] },
       { apiGroups: ['discovery.k8s.io'], apiVersions: ['v1'], resources: ['endpointslices'] },
     ],
     // the endpoint controllers run as the controller manager, or as its ServiceAccounts in kube-system
-    matchConditions: [{
-      name: 'not-the-cluster',
-      expression: `request.userInfo.username != "system:kube-controller-manager" && !request.userInfo.username.startsWith("system:serviceaccount:kube-system:")`,
-    }],
+    matchConditions: [
+      {
+        name: 'not-the-cluster',
+        expression: `request.userInfo.username != "system:kube-controller-manager" && !request.userInfo.username.startsWith("system:serviceaccount:kube-system:")`,
+      },
+    ],
     validations: [{ expression: 'false', messageExpression: `${lit('Endpoints and EndpointSlices ')} + ${lit(why)}` }],
     check: (object) => (['Endpoints', 'EndpointSlice'].includes(object.kind) ? [`Endpoints and EndpointSlices ${why}`] : []),
   };
@@ -392,13 +441,20 @@ function hostPathVolumes(): RuleDefinition {
   const why = "pods in session namespaces may not mount the node's files";
   return {
     resourceRules: POD_RESOURCES,
-    variables: podVariables({ name: 'hostPaths', expression: 'has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.hostPath)) : []' }),
-    validations: [{
-      expression: 'size(variables.hostPaths) == 0',
-      messageExpression: `"volume '" + variables.hostPaths[0].name + "' is a hostPath (" + variables.hostPaths[0].hostPath.path + "): ${why}"`,
-    }],
-    check: (object) => (podOf(object)?.volumes ?? []).filter((v: Json) => v.hostPath)
-      .map((v: Json) => `volume '${v.name}' is a hostPath (${v.hostPath.path}): ${why}`),
+    variables: podVariables({
+      name: 'hostPaths',
+      expression: 'has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.hostPath)) : []',
+    }),
+    validations: [
+      {
+        expression: 'size(variables.hostPaths) == 0',
+        messageExpression: `"volume '" + variables.hostPaths[0].name + "' is a hostPath (" + variables.hostPaths[0].hostPath.path + "): ${why}"`,
+      },
+    ],
+    check: (object) =>
+      (podOf(object)?.volumes ?? [])
+        .filter((v: Json) => v.hostPath)
+        .map((v: Json) => `volume '${v.name}' is a hostPath (${v.hostPath.path}): ${why}`),
   };
 }
 
@@ -408,16 +464,20 @@ function hostNamespaces(): RuleDefinition {
     resourceRules: POD_RESOURCES,
     variables: podVariables({
       name: 'hostFields',
-      expression: `[${fields.map(lit).join(', ')}].filter(f, f == "hostNetwork" ? (has(variables.spec.hostNetwork) && variables.spec.hostNetwork) : ` +
+      expression:
+        `[${fields.map(lit).join(', ')}].filter(f, f == "hostNetwork" ? (has(variables.spec.hostNetwork) && variables.spec.hostNetwork) : ` +
         `f == "hostPID" ? (has(variables.spec.hostPID) && variables.spec.hostPID) : (has(variables.spec.hostIPC) && variables.spec.hostIPC))`,
     }),
-    validations: [{
-      expression: 'size(variables.hostFields) == 0',
-      messageExpression: `variables.hostFields[0] + " must not be true: pods in session namespaces may not share the node's network, processes or IPC"`,
-    }],
+    validations: [
+      {
+        expression: 'size(variables.hostFields) == 0',
+        messageExpression: `variables.hostFields[0] + " must not be true: pods in session namespaces may not share the node's network, processes or IPC"`,
+      },
+    ],
     check: (object) => {
       const pod = podOf(object);
-      return fields.filter((field) => pod?.[field] === true)
+      return fields
+        .filter((field) => pod?.[field] === true)
         .map((field) => `${field} must not be true: pods in session namespaces may not share the node's network, processes or IPC`);
     },
   };
@@ -430,16 +490,22 @@ function hostPorts(): RuleDefinition {
       name: 'withHostPort',
       expression: `(${CONTAINERS}).filter(c, has(c.ports) && c.ports.exists(p, has(p.hostPort) && p.hostPort != 0))`,
     }),
-    validations: [{
-      expression: 'size(variables.withHostPort) == 0',
-      messageExpression: `"container '" + variables.withHostPort[0].name + "' may not use hostPort " + ` +
-        `string(variables.withHostPort[0].ports.filter(p, has(p.hostPort) && p.hostPort != 0)[0].hostPort) + ": pods in session namespaces may not take the node's ports"`,
-    }],
+    validations: [
+      {
+        expression: 'size(variables.withHostPort) == 0',
+        messageExpression:
+          `"container '" + variables.withHostPort[0].name + "' may not use hostPort " + ` +
+          `string(variables.withHostPort[0].ports.filter(p, has(p.hostPort) && p.hostPort != 0)[0].hostPort) + ": pods in session namespaces may not take the node's ports"`,
+      },
+    ],
     check: (object) => {
       const pod = podOf(object);
       const containers: Json[] = [...(pod?.containers ?? []), ...(pod?.initContainers ?? [])];
-      return containers.flatMap((c) => (c.ports ?? []).filter((p: Json) => p.hostPort)
-        .map((p: Json) => `container '${c.name}' may not use hostPort ${p.hostPort}: pods in session namespaces may not take the node's ports`));
+      return containers.flatMap((c) =>
+        (c.ports ?? [])
+          .filter((p: Json) => p.hostPort)
+          .map((p: Json) => `container '${c.name}' may not use hostPort ${p.hostPort}: pods in session namespaces may not take the node's ports`),
+      );
     },
   };
 }
@@ -449,19 +515,27 @@ function runtimeSockets(): RuleDefinition {
   // a path that leads to a socket: the socket itself, a folder above it, or one spelled with '//', '.' or '..'
   const path = 'v.hostPath.path';
   const trimmed = `(${path}.endsWith("/") ? ${path}.substring(0, size(${path}) - 1) : ${path})`;
-  const reaches = `(${sockets}.exists(s, s == ${trimmed} || s.startsWith(${trimmed} + "/")) || ${path}.contains("//") || ` +
+  const reaches =
+    `(${sockets}.exists(s, s == ${trimmed} || s.startsWith(${trimmed} + "/")) || ${path}.contains("//") || ` +
     `${path}.contains("/./") || ${path}.contains("/../") || ${path}.endsWith("/.") || ${path}.endsWith("/..") || ` +
     `(has(v.hostPath.type) && v.hostPath.type == "Socket"))`;
   const why = 'mounts the container runtime socket, which controls every container on the node';
   return {
     resourceRules: POD_RESOURCES,
-    variables: podVariables({ name: 'sockets', expression: `has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.hostPath) && ${reaches}) : []` }),
-    validations: [{
-      expression: 'size(variables.sockets) == 0',
-      messageExpression: `"volume '" + variables.sockets[0].name + "' (" + variables.sockets[0].hostPath.path + ") ${why}"`,
-    }],
-    check: (object) => (podOf(object)?.volumes ?? []).filter((v: Json) => v.hostPath && reachesSocket(v.hostPath))
-      .map((v: Json) => `volume '${v.name}' (${v.hostPath.path}) ${why}`),
+    variables: podVariables({
+      name: 'sockets',
+      expression: `has(variables.spec.volumes) ? variables.spec.volumes.filter(v, has(v.hostPath) && ${reaches}) : []`,
+    }),
+    validations: [
+      {
+        expression: 'size(variables.sockets) == 0',
+        messageExpression: `"volume '" + variables.sockets[0].name + "' (" + variables.sockets[0].hostPath.path + ") ${why}"`,
+      },
+    ],
+    check: (object) =>
+      (podOf(object)?.volumes ?? [])
+        .filter((v: Json) => v.hostPath && reachesSocket(v.hostPath))
+        .map((v: Json) => `volume '${v.name}' (${v.hostPath.path}) ${why}`),
   };
 }
 
@@ -469,8 +543,15 @@ function runtimeSockets(): RuleDefinition {
 export function reachesSocket(hostPath: { path: string; type?: string }): boolean {
   const path = hostPath.path;
   const trimmed = path.endsWith('/') ? path.slice(0, -1) : path;
-  return RUNTIME_SOCKETS.some((s) => s === trimmed || s.startsWith(`${trimmed}/`)) || path.includes('//') || path.includes('/./') ||
-    path.includes('/../') || path.endsWith('/.') || path.endsWith('/..') || hostPath.type === 'Socket';
+  return (
+    RUNTIME_SOCKETS.some((s) => s === trimmed || s.startsWith(`${trimmed}/`)) ||
+    path.includes('//') ||
+    path.includes('/./') ||
+    path.includes('/../') ||
+    path.endsWith('/.') ||
+    path.endsWith('/..') ||
+    hostPath.type === 'Socket'
+  );
 }
 
 function workshopLabels(): RuleDefinition {
@@ -479,17 +560,22 @@ function workshopLabels(): RuleDefinition {
   return {
     resourceRules: [{ apiGroups: ['*'], apiVersions: ['*'], resources: ['*'] }],
     // the portals, the cluster's controllers (which copy labels from templates) and cluster administrators may
-    matchConditions: [{
-      name: 'not-the-portal-or-the-cluster',
-      expression: `!(request.userInfo.username.startsWith("system:serviceaccount:") && request.userInfo.username.endsWith(${lit(`:${PORTAL_SERVICE_ACCOUNT}`)})) && ` +
-        `request.userInfo.username != "system:kube-controller-manager" && !request.userInfo.username.startsWith("system:serviceaccount:kube-system:") && ` +
-        `!(has(request.userInfo.groups) && "system:masters" in request.userInfo.groups)`,
-    }],
+    matchConditions: [
+      {
+        name: 'not-the-portal-or-the-cluster',
+        expression:
+          `!(request.userInfo.username.startsWith("system:serviceaccount:") && request.userInfo.username.endsWith(${lit(`:${PORTAL_SERVICE_ACCOUNT}`)})) && ` +
+          `request.userInfo.username != "system:kube-controller-manager" && !request.userInfo.username.startsWith("system:serviceaccount:kube-system:") && ` +
+          `!(has(request.userInfo.groups) && "system:masters" in request.userInfo.groups)`,
+      },
+    ],
     variables: [{ name: 'added', expression: `has(object.metadata.labels) ? object.metadata.labels.filter(k, (${ours}) && !(${unchanged})) : []` }],
-    validations: [{
-      expression: 'size(variables.added) == 0',
-      messageExpression: `"label " + variables.added[0] + " is the portal's to set: objects written in a session may not add or change it"`,
-    }],
+    validations: [
+      {
+        expression: 'size(variables.added) == 0',
+        messageExpression: `"label " + variables.added[0] + " is the portal's to set: objects written in a session may not add or change it"`,
+      },
+    ],
     // blueprint objects are written by the portal, which the policy does not hold to this rule
     check: () => [],
   };
@@ -530,10 +616,12 @@ export function portalScopePolicy(): Manifest {
           { apiGroups: ['events.k8s.io'], apiVersions: ['*'], resources: ['events'], operations: ['*'], scope: 'Namespaced' },
         ],
       },
-      matchConditions: [{
-        name: 'portal-service-account',
-        expression: `request.userInfo.username.startsWith("system:serviceaccount:") && request.userInfo.username.endsWith(${lit(`:${PORTAL_SERVICE_ACCOUNT}`)})`,
-      }],
+      matchConditions: [
+        {
+          name: 'portal-service-account',
+          expression: `request.userInfo.username.startsWith("system:serviceaccount:") && request.userInfo.username.endsWith(${lit(`:${PORTAL_SERVICE_ACCOUNT}`)})`,
+        },
+      ],
       variables: [
         { name: 'portalNamespace', expression: 'request.userInfo.username.split(":")[2]' },
         { name: 'isNamespace', expression: 'request.resource.group == "" && request.resource.resource == "namespaces"' },
@@ -542,14 +630,17 @@ export function portalScopePolicy(): Manifest {
       validations: [
         {
           expression: `variables.isNamespace || !has(request.namespace) || request.namespace == "" || request.namespace == variables.portalNamespace || ${ownedBy('namespaceObject', ['session', 'environment'])}`,
-          messageExpression: `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may write only in its own namespace, its environments' ` +
+          messageExpression:
+            `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may write only in its own namespace, its environments' ` +
             `namespaces and its session namespaces, not in namespace '" + request.namespace + "'"`,
           reason: 'Forbidden',
         },
         {
-          expression: `!variables.isNamespace || request.operation == "DELETE" || (${ownedBy('object', ['session'])} && ` +
+          expression:
+            `!variables.isNamespace || request.operation == "DELETE" || (${ownedBy('object', ['session'])} && ` +
             `${labelOf('object', Labels.PSA_ENFORCE)} in ["baseline", "restricted"])`,
-          messageExpression: `${prefix} + "the namespaces the portal's ServiceAccount " + request.userInfo.username + " creates or changes must be its session ` +
+          messageExpression:
+            `${prefix} + "the namespaces the portal's ServiceAccount " + request.userInfo.username + " creates or changes must be its session ` +
             `namespaces (labels ${Labels.COMPONENT}=session and ${Labels.PORTAL}=<its portal>) enforcing Pod Security baseline or restricted; namespace '" + ` +
             `object.metadata.name + "' has component '" + ${labelOf('object', Labels.COMPONENT)} + "', portal '" + ${labelOf('object', Labels.PORTAL)} + ` +
             `"', enforce '" + ${labelOf('object', Labels.PSA_ENFORCE)} + "'"`,
@@ -557,16 +648,19 @@ export function portalScopePolicy(): Manifest {
         },
         {
           expression: `!variables.isNamespace || request.operation == "CREATE" || ${ownedBy('oldObject', ['session'])}`,
-          messageExpression: `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may change or delete only its own session namespaces, ` +
+          messageExpression:
+            `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may change or delete only its own session namespaces, ` +
             `not namespace '" + oldObject.metadata.name + "'"`,
           reason: 'Forbidden',
         },
         {
-          expression: `!variables.isEnvironment || (request.operation == "UPDATE" && ${labelOf('oldObject', Labels.PORTAL)} + "-ui" == variables.portalNamespace && ` +
+          expression:
+            `!variables.isEnvironment || (request.operation == "UPDATE" && ${labelOf('oldObject', Labels.PORTAL)} + "-ui" == variables.portalNamespace && ` +
             `((has(request.subResource) && request.subResource == "status") || (has(object.spec) == has(oldObject.spec) && (!has(object.spec) || object.spec == oldObject.spec) && ` +
             `${unchanged('labels')} && ${unchanged('annotations')} && ${unchanged('ownerReferences')} && ` +
             `${sameBut('object', 'oldObject', DRAIN_FINALIZER)} && ${sameBut('oldObject', 'object', DRAIN_FINALIZER)})))`,
-          messageExpression: `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may change only the status and the ` +
+          messageExpression:
+            `${prefix} + "the portal's ServiceAccount " + request.userInfo.username + " may change only the status and the ` +
             `${DRAIN_FINALIZER} finalizer of its own portal's WorkshopEnvironments, not " + request.operation + " " + ` +
             `(has(request.subResource) && request.subResource != "" ? request.subResource + " of " : "") + "WorkshopEnvironment '" + request.name + "'"`,
           reason: 'Forbidden',

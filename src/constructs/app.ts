@@ -1,6 +1,7 @@
-import { App, AppProps } from 'cdk8s';
-import { ArgoCdOptions, argoCdFiles } from './argocd.js';
-import { IMAGE_REGISTRY_CONTEXT, checkImageRegistry } from './images.js';
+import { App, type AppProps } from 'cdk8s';
+
+import { argoCdFiles, type ArgoCdOptions } from './argocd.js';
+import { checkImageRegistry, IMAGE_REGISTRY_CONTEXT } from './images.js';
 import { synthesize, writeFiles } from './synthesizer.js';
 
 /** Options of a `WorkshopApp`: cdk8s' own, plus the opt-in Argo CD output. */

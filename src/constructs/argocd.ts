@@ -12,8 +12,8 @@
  *   ConfigMap with `kubectl apply --server-side` (only these keys change).
  */
 import { registerKind } from './kinds.js';
-import { Manifest } from './manifest.js';
-import { API_GROUP, Annotations, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
+import type { Manifest } from './manifest.js';
+import { Annotations, API_GROUP, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
 import type { SynthFile } from './synthesizer.js';
 
 /** Where Argo CD finds dist/ and where its objects go. */
@@ -51,7 +51,9 @@ export const DEGRADED_REASONS = ['BlueprintInvalid', 'RefillsPaused'] as const;
  * cluster Application (the CRDs) before it syncs the portals.
  */
 export const ARGOCD_HEALTH_CHECKS: Readonly<Record<string, string>> = {
-  [`resource.customizations.health.${API_GROUP}_WorkshopEnvironment`]: readyConditionLua('the portal runtime has not reported on this environment yet'),
+  [`resource.customizations.health.${API_GROUP}_WorkshopEnvironment`]: readyConditionLua(
+    'the portal runtime has not reported on this environment yet',
+  ),
   [`resource.customizations.health.${API_GROUP}_WorkshopSession`]: [
     // a session reports its phase (see session.ts): ready for a learner, failed, ending, or on its way
     'local phase = (obj.status ~= nil and obj.status.phase) or "Requested"',
@@ -117,7 +119,8 @@ export function argoCdFiles(files: readonly SynthFile[], options: ArgoCdOptions)
       namespace: opts.namespace,
       labels: { 'app.kubernetes.io/name': 'argocd-cm', 'app.kubernetes.io/part-of': 'argocd' },
       annotations: {
-        [`${API_GROUP}/apply`]: 'merge these keys into Argo CD\'s own argocd-cm: kubectl apply --server-side --field-manager=cdk8s-workshops -f <this file>',
+        [`${API_GROUP}/apply`]:
+          "merge these keys into Argo CD's own argocd-cm: kubectl apply --server-side --field-manager=cdk8s-workshops -f <this file>",
       },
     },
     data: { ...ARGOCD_HEALTH_CHECKS },
@@ -177,14 +180,31 @@ function childApplication(folder: string, files: readonly SynthFile[], opts: Res
   const hasNamespaced = objects.some((o) => o.metadata.namespace !== undefined);
   const namespace = portalNamespace ?? (hasNamespaced ? undefined : '');
   if (namespace === undefined) {
-    throw new Error(`dist/${folder}: has namespaced objects but no Namespace labelled ${Labels.COMPONENT}=portal to deploy the Argo CD Application to`);
+    throw new Error(
+      `dist/${folder}: has namespaced objects but no Namespace labelled ${Labels.COMPONENT}=portal to deploy the Argo CD Application to`,
+    );
   }
   const wave = folder === 'cluster' ? '-1' : '0';
-  return application(`${opts.project}-${folder}`, opts, `${opts.path}/${folder}`, folder === 'cluster' ? undefined : { recurse: true }, namespace, wave, true);
+  return application(
+    `${opts.project}-${folder}`,
+    opts,
+    `${opts.path}/${folder}`,
+    folder === 'cluster' ? undefined : { recurse: true },
+    namespace,
+    wave,
+    true,
+  );
 }
 
-function application(name: string, opts: Resolved, path: string, directory: Record<string, unknown> | undefined, namespace: string,
-  wave: string | undefined, child: boolean): Manifest {
+function application(
+  name: string,
+  opts: Resolved,
+  path: string,
+  directory: Record<string, unknown> | undefined,
+  namespace: string,
+  wave: string | undefined,
+  child: boolean,
+): Manifest {
   const annotations: Record<string, string> = {};
   if (wave !== undefined) annotations[Annotations.SYNC_WAVE] = wave;
   return {
@@ -246,7 +266,9 @@ function appProject(files: readonly SynthFile[], opts: Resolved): Manifest {
   // the root Application deploys the child Applications and this project into Argo CD's namespace
   for (const kind of ['AppProject', 'Application']) namespaced.push({ group: 'argoproj.io', kind });
   namespaced.sort((a, b) => byCodePoint(`${a.group}/${a.kind}`, `${b.group}/${b.kind}`));
-  const namespaces = [...new Set([...objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])), opts.namespace])].sort(byCodePoint);
+  const namespaces = [...new Set([...objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])), opts.namespace])].sort(
+    byCodePoint,
+  );
   return {
     apiVersion: ARGO_API,
     kind: 'AppProject',

@@ -3,7 +3,7 @@
  * WorkshopEnvironment, and the one function that renders them for a session. Synthesis and the runtime both go
  * through `renderSession`, so what dist/ shows is exactly what a session gets.
  */
-import { Manifest } from './manifest.js';
+import type { Manifest } from './manifest.js';
 import { substituteVariables } from './variables.js';
 
 /** The `spec.session` of a WorkshopEnvironment: everything the runtime needs to create one session. */
@@ -43,7 +43,8 @@ export class CompiledBlueprint {
     let text = this.text;
     for (let pass = 0; pass < 6 && text.includes('$('); pass++) {
       const next = text.replace(/\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g, (whole, name: string) =>
-        Object.hasOwn(values, name) ? JSON.stringify(values[name]).slice(1, -1) : whole);
+        Object.hasOwn(values, name) ? JSON.stringify(values[name]).slice(1, -1) : whole,
+      );
       if (next === text) break;
       text = next;
     }

@@ -81,8 +81,9 @@ export class Budget {
 
   /** The budget with an Educates name (`small` … `xxx-large`, `custom`). */
   public static fromName(name: string): Budget {
-    const found = [Budget.SMALL, Budget.MEDIUM, Budget.LARGE, Budget.X_LARGE, Budget.XX_LARGE, Budget.XXX_LARGE, Budget.CUSTOM]
-      .find((budget) => budget.name === name);
+    const found = [Budget.SMALL, Budget.MEDIUM, Budget.LARGE, Budget.X_LARGE, Budget.XX_LARGE, Budget.XXX_LARGE, Budget.CUSTOM].find(
+      (budget) => budget.name === name,
+    );
     if (!found) throw new Error(`unknown budget '${name}': allowed are ${Budget.NAMES.join(', ')}`);
     return found;
   }
@@ -138,7 +139,9 @@ export class Budget {
       if (!(field in this.figures)) throw new Error(`budget override '${field}' is unknown: allowed are ${Object.keys(this.figures).join(', ')}`);
       const isCount = typeof (this.figures as unknown as Record<string, unknown>)[field] === 'number';
       if (isCount ? !(Number.isInteger(value) && value >= 0) : !(typeof value === 'string' && isQuantity(value))) {
-        throw new Error(`budget override '${field}' (${JSON.stringify(value)}) must be ${isCount ? 'a whole number ≥ 0' : 'a Kubernetes quantity such as 500m or 2Gi'}`);
+        throw new Error(
+          `budget override '${field}' (${JSON.stringify(value)}) must be ${isCount ? 'a whole number ≥ 0' : 'a Kubernetes quantity such as 500m or 2Gi'}`,
+        );
       }
     }
     const name = this.name.endsWith('+overrides') ? this.name : `${this.name}+overrides`;

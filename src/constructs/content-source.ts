@@ -66,7 +66,8 @@ export class ContentSource {
     if (!/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(url) && !isLoopbackUrl(url, ['http:', 'git:'])) {
       throw new Error(`ContentSource.git: '${url}' is not a Git URL (https://…, ssh://… or git@host:path; http:// and git:// only on loopback)`);
     }
-    if (!ref || /\s/.test(ref) || ref.startsWith('-')) throw new Error(`ContentSource.git: ref ${JSON.stringify(ref)} must be a branch, tag or commit`);
+    if (!ref || /\s/.test(ref) || ref.startsWith('-'))
+      throw new Error(`ContentSource.git: ref ${JSON.stringify(ref)} must be a branch, tag or commit`);
     checkPath('ContentSource.git', path);
     return new ContentSource({ git: { url, ref, path, ...common('ContentSource.git', options) } }, options.credentials);
   }
@@ -107,11 +108,14 @@ function common(where: string, options: ContentSourceOptions): Record<string, un
   for (const field of ['includePaths', 'excludePaths'] as const) {
     const globs = options[field];
     if (globs === undefined) continue;
-    if (!Array.isArray(globs) || globs.length === 0) throw new Error(`${where}: '${field}' must be a non-empty list of globs such as /workshop/**, or left out`);
+    if (!Array.isArray(globs) || globs.length === 0)
+      throw new Error(`${where}: '${field}' must be a non-empty list of globs such as /workshop/**, or left out`);
     for (const glob of globs) {
       const parts = String(glob).replace(/^\/+/, '').replace(/\/+$/, '').split('/');
       if (typeof glob !== 'string' || glob.trim() === '' || parts.includes('..') || parts.includes('')) {
-        throw new Error(`${where}: '${field}' glob ${JSON.stringify(glob)} must be a path inside the content such as /workshop/** (no '..', no empty segments)`);
+        throw new Error(
+          `${where}: '${field}' glob ${JSON.stringify(glob)} must be a path inside the content such as /workshop/** (no '..', no empty segments)`,
+        );
       }
     }
     out[field] = [...globs];
@@ -120,7 +124,9 @@ function common(where: string, options: ContentSourceOptions): Record<string, un
   if (secret !== undefined) {
     for (const key of ['name', 'namespace'] as const) {
       if (typeof secret[key] !== 'string' || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secret[key])) {
-        throw new Error(`${where}: credentials.${key} ${JSON.stringify(secret[key])} must be a DNS-1123 name (the Secret with 'username' and 'password')`);
+        throw new Error(
+          `${where}: credentials.${key} ${JSON.stringify(secret[key])} must be a DNS-1123 name (the Secret with 'username' and 'password')`,
+        );
       }
     }
     out.credentials = { secret: secret.name };

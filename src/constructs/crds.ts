@@ -3,8 +3,8 @@
  * synthesized into dist/ with its session blueprint) and WorkshopSession (one per session, created at run time).
  * Both are cluster-scoped so that they can own namespaces; both have a status subresource.
  */
+import type { Manifest } from './manifest.js';
 import { API_GROUP, Labels, MANAGED_BY } from './names.js';
-import { Manifest } from './manifest.js';
 
 const preserve = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
 /** What every content source may carry besides where it is (see ContentSource). */
@@ -22,7 +22,18 @@ const secretRefs = {
 };
 
 /** Phases of a session, as the seed's Session Lifecycle names them, plus Failed. */
-export const SESSION_PHASES = ['Requested', 'Allocating', 'Creating', 'Starting', 'Ready', 'Active', 'Idle', 'Expired', 'Terminating', 'Failed'] as const;
+export const SESSION_PHASES = [
+  'Requested',
+  'Allocating',
+  'Creating',
+  'Starting',
+  'Ready',
+  'Active',
+  'Idle',
+  'Expired',
+  'Terminating',
+  'Failed',
+] as const;
 export type SessionPhase = (typeof SESSION_PHASES)[number];
 
 function crd(kind: string, plural: string, shortNames: string[], spec: object, status: object, columns: object[]): Manifest {
@@ -34,20 +45,22 @@ function crd(kind: string, plural: string, shortNames: string[], spec: object, s
       group: API_GROUP,
       scope: 'Cluster',
       names: { kind, listKind: `${kind}List`, plural, singular: kind.toLowerCase(), shortNames, categories: ['workshops'] },
-      versions: [{
-        name: 'v1alpha1',
-        served: true,
-        storage: true,
-        subresources: { status: {} },
-        additionalPrinterColumns: columns,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            required: ['spec'],
-            properties: { apiVersion: str, kind: str, metadata: { type: 'object' }, spec, status },
+      versions: [
+        {
+          name: 'v1alpha1',
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: columns,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              required: ['spec'],
+              properties: { apiVersion: str, kind: str, metadata: { type: 'object' }, spec, status },
+            },
           },
         },
-      }],
+      ],
     },
   };
 }
@@ -62,16 +75,26 @@ export function workshopEnvironmentCrd(): Manifest {
         type: 'object',
         required: ['name', 'title', 'description'],
         properties: {
-          name: str, title: str, description: str, version: str, logo: str, url: str, vendor: str, duration: str,
+          name: str,
+          title: str,
+          description: str,
+          version: str,
+          logo: str,
+          url: str,
+          vendor: str,
+          duration: str,
           difficulty: { type: 'string', enum: ['beginner', 'intermediate', 'advanced', 'extreme'] },
           tags: { type: 'array', items: str },
           authors: { type: 'array', items: str },
           labels: stringMap,
-          content: { type: 'object', properties: {
-            image: { type: 'object', required: ['ref'], properties: { ref: str, ...contentFilters } },
-            git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str, ...contentFilters } },
-            http: { type: 'object', required: ['url'], properties: { url: str, path: str, ...contentFilters } },
-          } },
+          content: {
+            type: 'object',
+            properties: {
+              image: { type: 'object', required: ['ref'], properties: { ref: str, ...contentFilters } },
+              git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str, ...contentFilters } },
+              http: { type: 'object', required: ['url'], properties: { url: str, path: str, ...contentFilters } },
+            },
+          },
         },
       },
       portal: {
@@ -82,8 +105,15 @@ export function workshopEnvironmentCrd(): Manifest {
       pool: {
         type: 'object',
         properties: {
-          capacity: int(), initial: int(), reserved: int(),
-          expiresSeconds: int(), overtimeSeconds: int(), deadlineSeconds: int(), orphanedSeconds: int(), overdueSeconds: int(), refreshSeconds: int(),
+          capacity: int(),
+          initial: int(),
+          reserved: int(),
+          expiresSeconds: int(),
+          overtimeSeconds: int(),
+          deadlineSeconds: int(),
+          orphanedSeconds: int(),
+          overdueSeconds: int(),
+          refreshSeconds: int(),
         },
       },
       env: { type: 'array', items: { type: 'object', required: ['name'], properties: { name: str, value: str } } },
@@ -92,7 +122,11 @@ export function workshopEnvironmentCrd(): Manifest {
         properties: {
           parameters: {
             type: 'array',
-            items: { type: 'object', required: ['name'], properties: { name: str, value: str, generate: { type: 'object', required: ['pattern'], properties: { pattern: str } } } },
+            items: {
+              type: 'object',
+              required: ['name'],
+              properties: { name: str, value: str, generate: { type: 'object', required: ['pattern'], properties: { pattern: str } } },
+            },
           },
           objects: { type: 'array', items: preserve },
         },
@@ -152,7 +186,11 @@ export function workshopSessionCrd(): Manifest {
       requestApplied: { type: 'boolean' },
       history: {
         type: 'array',
-        items: { type: 'object', required: ['phase', 'time'], properties: { phase: str, time: { type: 'string', format: 'date-time' }, reason: str } },
+        items: {
+          type: 'object',
+          required: ['phase', 'time'],
+          properties: { phase: str, time: { type: 'string', format: 'date-time' }, reason: str },
+        },
       },
     },
   };

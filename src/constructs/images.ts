@@ -1,4 +1,4 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 
 /**
  * The construct-tree context key that points every image this project builds at one registry; `WorkshopApp`'s

@@ -23,6 +23,6 @@ export * from './session-template.js';
 export * from './synthesizer.js';
 export * from './training-portal.js';
 export * from './variables.js';
+export * from './workshop.js';
 export * from './workshop-environment.js';
 export * from './workshop-template.js';
-export * from './workshop.js';

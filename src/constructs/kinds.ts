@@ -44,11 +44,26 @@ function known(group: string, namespaced: boolean, entries: Record<string, strin
 
 known('', false, { Namespace: 'namespaces', Node: 'nodes', PersistentVolume: 'persistentvolumes' });
 known('', true, {
-  ConfigMap: 'configmaps', Endpoints: 'endpoints', Event: 'events', LimitRange: 'limitranges', PersistentVolumeClaim: 'persistentvolumeclaims',
-  Pod: 'pods', PodTemplate: 'podtemplates', ReplicationController: 'replicationcontrollers', ResourceQuota: 'resourcequotas',
-  Secret: 'secrets', Service: 'services', ServiceAccount: 'serviceaccounts',
+  ConfigMap: 'configmaps',
+  Endpoints: 'endpoints',
+  Event: 'events',
+  LimitRange: 'limitranges',
+  PersistentVolumeClaim: 'persistentvolumeclaims',
+  Pod: 'pods',
+  PodTemplate: 'podtemplates',
+  ReplicationController: 'replicationcontrollers',
+  ResourceQuota: 'resourcequotas',
+  Secret: 'secrets',
+  Service: 'services',
+  ServiceAccount: 'serviceaccounts',
 });
-known('apps', true, { ControllerRevision: 'controllerrevisions', DaemonSet: 'daemonsets', Deployment: 'deployments', ReplicaSet: 'replicasets', StatefulSet: 'statefulsets' });
+known('apps', true, {
+  ControllerRevision: 'controllerrevisions',
+  DaemonSet: 'daemonsets',
+  Deployment: 'deployments',
+  ReplicaSet: 'replicasets',
+  StatefulSet: 'statefulsets',
+});
 known('batch', true, { CronJob: 'cronjobs', Job: 'jobs' });
 known('autoscaling', true, { HorizontalPodAutoscaler: 'horizontalpodautoscalers' });
 known('policy', true, { PodDisruptionBudget: 'poddisruptionbudgets' });
@@ -61,8 +76,12 @@ known('storage.k8s.io', false, { StorageClass: 'storageclasses' });
 known('scheduling.k8s.io', false, { PriorityClass: 'priorityclasses' });
 known('coordination.k8s.io', true, { Lease: 'leases' });
 known('apiextensions.k8s.io', false, { CustomResourceDefinition: 'customresourcedefinitions' });
-known('admissionregistration.k8s.io', false, { ValidatingWebhookConfiguration: 'validatingwebhookconfigurations', MutatingWebhookConfiguration: 'mutatingwebhookconfigurations' });
 known('admissionregistration.k8s.io', false, {
-  ValidatingAdmissionPolicy: 'validatingadmissionpolicies', ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
+  ValidatingWebhookConfiguration: 'validatingwebhookconfigurations',
+  MutatingWebhookConfiguration: 'mutatingwebhookconfigurations',
+});
+known('admissionregistration.k8s.io', false, {
+  ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
+  ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 });
 known(API_GROUP, false, { WorkshopEnvironment: 'workshopenvironments', WorkshopSession: 'workshopsessions' });

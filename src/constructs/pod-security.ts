@@ -9,18 +9,39 @@ import { SecurityPolicy } from './security-policy.js';
 
 type Json = Record<string, any>;
 
-const BASELINE_CAPABILITIES = new Set(['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE',
-  'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT']);
+const BASELINE_CAPABILITIES = new Set([
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+]);
 const RESTRICTED_VOLUMES = new Set(['configMap', 'csi', 'downwardAPI', 'emptyDir', 'ephemeral', 'persistentVolumeClaim', 'projected', 'secret']);
 
 /** The pod spec inside an object (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob), if any. */
 export function podSpecOf(object: Json): Json | undefined {
   switch (object.kind) {
-    case 'Pod': return object.spec;
-    case 'CronJob': return object.spec?.jobTemplate?.spec?.template?.spec;
-    case 'Deployment': case 'StatefulSet': case 'DaemonSet': case 'ReplicaSet': case 'Job': case 'ReplicationController':
+    case 'Pod':
+      return object.spec;
+    case 'CronJob':
+      return object.spec?.jobTemplate?.spec?.template?.spec;
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'ReplicaSet':
+    case 'Job':
+    case 'ReplicationController':
       return object.spec?.template?.spec;
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -46,7 +67,8 @@ export function podSecurityViolations(pod: Json, policy: SecurityPolicy): string
 
   for (const volume of pod.volumes ?? []) {
     const type = Object.keys(volume).find((key) => key !== 'name');
-    if (type && !RESTRICTED_VOLUMES.has(type)) problems.push(`volume '${volume.name}' of type ${type} is not allowed (allowed: ${[...RESTRICTED_VOLUMES].join(', ')})`);
+    if (type && !RESTRICTED_VOLUMES.has(type))
+      problems.push(`volume '${volume.name}' of type ${type} is not allowed (allowed: ${[...RESTRICTED_VOLUMES].join(', ')})`);
   }
   const podSeccomp = ['RuntimeDefault', 'Localhost'].includes(podContext.seccompProfile?.type);
   if (podContext.runAsUser === 0) problems.push('pod runAsUser must not be 0');

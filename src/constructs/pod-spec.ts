@@ -62,7 +62,13 @@ export interface HttpHeader {
 /** What a probe or a lifecycle hook does. */
 export interface Handler {
   readonly exec?: { readonly command?: string[] };
-  readonly httpGet?: { readonly path?: string; readonly port: PortValue; readonly host?: string; readonly scheme?: 'HTTP' | 'HTTPS'; readonly httpHeaders?: HttpHeader[] };
+  readonly httpGet?: {
+    readonly path?: string;
+    readonly port: PortValue;
+    readonly host?: string;
+    readonly scheme?: 'HTTP' | 'HTTPS';
+    readonly httpHeaders?: HttpHeader[];
+  };
   readonly tcpSocket?: { readonly port: PortValue; readonly host?: string };
 }
 
@@ -136,7 +142,10 @@ export interface Volume {
   readonly secret?: { readonly secretName?: string; readonly items?: KeyToPath[]; readonly defaultMode?: number; readonly optional?: boolean };
   readonly persistentVolumeClaim?: { readonly claimName: string; readonly readOnly?: boolean };
   readonly projected?: { readonly sources?: VolumeProjection[]; readonly defaultMode?: number };
-  readonly downwardAPI?: { readonly items?: Array<{ readonly path: string; readonly fieldRef?: { readonly fieldPath: string } }>; readonly defaultMode?: number };
+  readonly downwardAPI?: {
+    readonly items?: Array<{ readonly path: string; readonly fieldRef?: { readonly fieldPath: string } }>;
+    readonly defaultMode?: number;
+  };
   readonly ephemeral?: { readonly volumeClaimTemplate?: { readonly spec: Record<string, unknown> } };
   readonly csi?: { readonly driver: string; readonly readOnly?: boolean; readonly volumeAttributes?: Record<string, string> };
   readonly hostPath?: { readonly path: string; readonly type?: string };

@@ -5,6 +5,7 @@
  * client secret reach the pod through `valueFrom.secretKeyRef` on a Secret in the portal's namespace.
  */
 import { createHash } from 'node:crypto';
+
 import { isDnsSubdomain } from './names.js';
 
 /** A key of a Secret in the portal's namespace (`<portal>-ui`), created by whoever deploys the portal. */
@@ -90,14 +91,19 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
   if (props.oidc) {
     const { issuer, clientId, clientSecret, name } = props.oidc;
     const url = httpUrl(where, 'oidc.issuer', issuer, true);
-    if (url.search || url.hash) throw new Error(`${where}: 'oidc.issuer' (${JSON.stringify(issuer)}) must be an issuer URL without query or fragment`);
+    if (url.search || url.hash)
+      throw new Error(`${where}: 'oidc.issuer' (${JSON.stringify(issuer)}) must be an issuer URL without query or fragment`);
     if (typeof clientId !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(clientId)) {
       throw new Error(`${where}: 'oidc.clientId' (${JSON.stringify(clientId)}) must be 1 to 200 printable characters without spaces`);
     }
-    env.push({ name: 'OIDC_ISSUER', value: issuer }, { name: 'OIDC_CLIENT_ID', value: clientId },
-      { name: 'OIDC_CLIENT_SECRET', valueFrom: { secretKeyRef: secretKey(where, 'oidc.clientSecret', clientSecret) } });
+    env.push(
+      { name: 'OIDC_ISSUER', value: issuer },
+      { name: 'OIDC_CLIENT_ID', value: clientId },
+      { name: 'OIDC_CLIENT_SECRET', valueFrom: { secretKeyRef: secretKey(where, 'oidc.clientSecret', clientSecret) } },
+    );
     if (name !== undefined) {
-      if (typeof name !== 'string' || !name.trim() || name.length > 60) throw new Error(`${where}: 'oidc.name' (${JSON.stringify(name)}) must be 1 to 60 characters`);
+      if (typeof name !== 'string' || !name.trim() || name.length > 60)
+        throw new Error(`${where}: 'oidc.name' (${JSON.stringify(name)}) must be 1 to 60 characters`);
       env.push({ name: 'OIDC_NAME', value: name });
     }
   }
@@ -112,7 +118,9 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
     for (const key of Object.keys(props.labels).sort()) {
       const value = props.labels[key];
       if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]{0,61}[A-Za-z0-9])?$/.test(key)) {
-        throw new Error(`${where}: 'labels' key ${JSON.stringify(key)} must be 1 to 63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`);
+        throw new Error(
+          `${where}: 'labels' key ${JSON.stringify(key)} must be 1 to 63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`,
+        );
       }
       if (typeof value !== 'string' || value.length > 256) {
         throw new Error(`${where}: 'labels.${key}' (${JSON.stringify(value)}) must be a string of at most 256 characters`);
@@ -139,14 +147,21 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
     env.push({ name: 'PORTAL_INDEX_URL', value: props.indexUrl });
   }
   const podAnnotations: Record<string, string> = Object.keys(files).length
-    ? { 'training.cdk8s-workshops.dev/theme-digest': createHash('sha256').update(JSON.stringify(Object.entries(files).sort())).digest('hex').slice(0, 16) }
+    ? {
+        'training.cdk8s-workshops.dev/theme-digest': createHash('sha256')
+          .update(JSON.stringify(Object.entries(files).sort()))
+          .digest('hex')
+          .slice(0, 16),
+      }
     : {};
   return { env, config, files, podAnnotations };
 }
 
 function secretKey(where: string, field: string, ref: SecretKeyReference): { name: string; key: string } {
   if (!ref || typeof ref !== 'object' || typeof ref.secret !== 'string' || !isDnsSubdomain(ref.secret)) {
-    throw new Error(`${where}: '${field}.secret' (${JSON.stringify(ref?.secret)}) must name a Secret in the portal's namespace: a DNS subdomain such as portal-secrets`);
+    throw new Error(
+      `${where}: '${field}.secret' (${JSON.stringify(ref?.secret)}) must name a Secret in the portal's namespace: a DNS subdomain such as portal-secrets`,
+    );
   }
   if (typeof ref.key !== 'string' || !/^[-._a-zA-Z0-9]{1,253}$/.test(ref.key)) {
     throw new Error(`${where}: '${field}.key' (${JSON.stringify(ref.key)}) must be a Secret key: letters, digits, '-', '_' and '.'`);
@@ -163,9 +178,12 @@ function httpUrl(where: string, field: string, value: string, httpsOnly = false)
   } catch {
     url = undefined;
   }
-  const ok = url && (url.protocol === 'https:' || (url.protocol === 'http:' && (!httpsOnly || LOOPBACK.has(url.hostname)))) && !url.username && !url.password;
+  const ok =
+    url && (url.protocol === 'https:' || (url.protocol === 'http:' && (!httpsOnly || LOOPBACK.has(url.hostname)))) && !url.username && !url.password;
   if (!ok) {
-    throw new Error(`${where}: '${field}' (${JSON.stringify(value)}) must be ${httpsOnly ? 'an https URL (http only on a loopback address)' : 'an http or https URL'} without user or password`);
+    throw new Error(
+      `${where}: '${field}' (${JSON.stringify(value)}) must be ${httpsOnly ? 'an https URL (http only on a loopback address)' : 'an http or https URL'} without user or password`,
+    );
   }
   return url!;
 }
@@ -174,7 +192,9 @@ function httpUrl(where: string, field: string, value: string, httpsOnly = false)
 function frameAncestor(where: string, field: string, value: string): string {
   const host = '(\\*\\.)?([a-z0-9]([-a-z0-9]*[a-z0-9])?\\.)*[a-z0-9]([-a-z0-9]*[a-z0-9])?';
   if (typeof value !== 'string' || !new RegExp(`^https?://${host}(:[0-9]{1,5})?$`).test(value)) {
-    throw new Error(`${where}: '${field}' (${JSON.stringify(value)}) must be an origin such as https://lms.example.com or https://*.example.com (scheme, host, optional port; no path)`);
+    throw new Error(
+      `${where}: '${field}' (${JSON.stringify(value)}) must be an origin such as https://lms.example.com or https://*.example.com (scheme, host, optional port; no path)`,
+    );
   }
   return value;
 }

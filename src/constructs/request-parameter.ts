@@ -17,7 +17,10 @@ export class RequestParameter {
     return new RequestParameter(name, { generate: { pattern } });
   }
 
-  private constructor(public readonly name: string, private readonly spec: Record<string, unknown>) {
+  private constructor(
+    public readonly name: string,
+    private readonly spec: Record<string, unknown>,
+  ) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new Error(`request parameter name '${name}' must start with a letter or '_' and contain only letters, digits and '_'`);
     }
@@ -38,8 +41,10 @@ function checkPattern(name: string, pattern: string): void {
     TOKEN.lastIndex = at;
     const match = TOKEN.exec(pattern);
     if (!match || match[1] === '^') {
-      throw new Error(`request parameter '${name}': pattern '${pattern}' is not supported at position ${at}: ` +
-        `use literals, [A-Z0-9]-style classes, \\d, \\w and {n} or {n,m} counts`);
+      throw new Error(
+        `request parameter '${name}': pattern '${pattern}' is not supported at position ${at}: ` +
+          `use literals, [A-Z0-9]-style classes, \\d, \\w and {n} or {n,m} counts`,
+      );
     }
     at = TOKEN.lastIndex;
   }

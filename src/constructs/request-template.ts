@@ -1,4 +1,5 @@
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import { Labels, MANAGED_BY } from './names.js';
 import { TemplateChart } from './template-chart.js';
 import { SessionVariables, variable } from './variables.js';

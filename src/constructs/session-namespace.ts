@@ -1,8 +1,9 @@
-import { ApiObject } from 'cdk8s';
+import type { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AdmissionRule, INGRESS_DOMAIN_ANNOTATION, exceptionLabels } from './admission-policies.js';
-import { Budget } from './budget.js';
+
+import { AdmissionRule, exceptionLabels, INGRESS_DOMAIN_ANNOTATION } from './admission-policies.js';
+import type { Budget } from './budget.js';
 import { Annotations, API_VERSION, Labels } from './names.js';
 import { SecurityPolicy } from './security-policy.js';
 import { SessionRole } from './session-role.js';
@@ -87,8 +88,10 @@ export class SessionNamespace extends Construct {
     if (this.securityPolicy === SecurityPolicy.PRIVILEGED) {
       // checked at synthesis, so that a capability can still move its privileged parts out of the namespace first
       this.node.addValidation({
-        validate: () => [`session namespace '${this.name}': 'securityPolicy' (${this.securityPolicy.name}) must be restricted or baseline: ` +
-          `learners own their session namespaces, so a privileged one would let them take over the node (run privileged parts in the environment namespace)`],
+        validate: () => [
+          `session namespace '${this.name}': 'securityPolicy' (${this.securityPolicy.name}) must be restricted or baseline: ` +
+            `learners own their session namespaces, so a privileged one would let them take over the node (run privileged parts in the environment namespace)`,
+        ],
       });
     }
     const figures = this.budget?.figures;
@@ -98,8 +101,10 @@ export class SessionNamespace extends Construct {
         [AdmissionRule.LOAD_BALANCER_SERVICES, 'loadBalancerServices', figures.loadBalancerServices],
       ] as const) {
         if (this.admissionExceptions.includes(rule) && count === 0) {
-          throw new Error(`${this.node.path}: admissionExceptions relaxes '${rule.name}', but budget '${this.budget!.name}' allows 0 of them ` +
-            `(services.${field === 'nodePortServices' ? 'nodeports' : 'loadbalancers'}): override '${field}' in the budget too`);
+          throw new Error(
+            `${this.node.path}: admissionExceptions relaxes '${rule.name}', but budget '${this.budget!.name}' allows 0 of them ` +
+              `(services.${field === 'nodePortServices' ? 'nodeports' : 'loadbalancers'}): override '${field}' in the budget too`,
+          );
         }
       }
     }
@@ -143,20 +148,22 @@ export class SessionNamespace extends Construct {
       spec: {
         podSelector: {},
         policyTypes: ['Ingress', 'Egress'],
-        ingress: [{
-          from: [
-            // pods of the same session, in any of its namespaces
-            { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
-            // the session's own workshop pod, which lives in the environment namespace beside the other sessions'
-            // (so not the whole environment namespace: another learner's terminal is there too)
-            {
-              namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment' } },
-              podSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } },
-            },
-            // everything that is neither a session nor an environment: the portal, the ingress controller
-            { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
-          ],
-        }],
+        ingress: [
+          {
+            from: [
+              // pods of the same session, in any of its namespaces
+              { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
+              // the session's own workshop pod, which lives in the environment namespace beside the other sessions'
+              // (so not the whole environment namespace: another learner's terminal is there too)
+              {
+                namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment' } },
+                podSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } },
+              },
+              // everything that is neither a session nor an environment: the portal, the ingress controller
+              { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
+            ],
+          },
+        ],
         egress: egressRules(this.blockedEgressCidrs),
       },
     });
@@ -167,7 +174,11 @@ export class SessionNamespace extends Construct {
         metadata: { name: 'resource-limits', namespace: this.name, annotations: { [Annotations.BUDGET]: this.budget!.name } },
         spec: {
           limits: [
-            { type: 'Pod', min: quantities({ cpu: figures.containerMinCpu, memory: figures.containerMinMemory }), max: quantities({ cpu: figures.podMaxCpu, memory: figures.podMaxMemory }) },
+            {
+              type: 'Pod',
+              min: quantities({ cpu: figures.containerMinCpu, memory: figures.containerMinMemory }),
+              max: quantities({ cpu: figures.podMaxCpu, memory: figures.podMaxMemory }),
+            },
             {
               type: 'Container',
               min: quantities({ cpu: figures.containerMinCpu, memory: figures.containerMinMemory }),
@@ -175,25 +186,30 @@ export class SessionNamespace extends Construct {
               default: quantities({ cpu: figures.containerDefaultCpu, memory: figures.containerDefaultMemory }),
               defaultRequest: quantities({ cpu: figures.containerDefaultRequestCpu, memory: figures.containerDefaultRequestMemory }),
             },
-            { type: 'PersistentVolumeClaim', min: quantities({ storage: figures.claimMinStorage }), max: quantities({ storage: figures.claimMaxStorage }) },
+            {
+              type: 'PersistentVolumeClaim',
+              min: quantities({ storage: figures.claimMinStorage }),
+              max: quantities({ storage: figures.claimMaxStorage }),
+            },
           ],
         },
       });
-      const quota = (id: string, name: string, spec: k8s.ResourceQuotaSpec) => new k8s.KubeResourceQuota(this, id, {
-        metadata: { name, namespace: this.name, annotations: { [Annotations.BUDGET]: this.budget!.name } },
-        spec,
-      });
+      const quota = (id: string, name: string, spec: k8s.ResourceQuotaSpec) =>
+        new k8s.KubeResourceQuota(this, id, {
+          metadata: { name, namespace: this.name, annotations: { [Annotations.BUDGET]: this.budget!.name } },
+          spec,
+        });
       quota('ComputeQuota', 'compute-resources', { hard: compute, scopes: ['NotTerminating'] });
       quota('TimeboundQuota', 'compute-resources-timebound', { hard: compute, scopes: ['Terminating'] });
       quota('ObjectQuota', 'object-counts', {
         hard: quantities({
-          'configmaps': String(figures.configMaps),
+          configmaps: String(figures.configMaps),
           'count/deployments.apps': String(figures.deployments),
-          'persistentvolumeclaims': String(figures.persistentVolumeClaims),
-          'pods': String(figures.pods),
-          'replicationcontrollers': String(figures.replicationControllers),
-          'secrets': String(figures.secrets),
-          'services': String(figures.services),
+          persistentvolumeclaims: String(figures.persistentVolumeClaims),
+          pods: String(figures.pods),
+          replicationcontrollers: String(figures.replicationControllers),
+          secrets: String(figures.secrets),
+          services: String(figures.services),
           'services.loadbalancers': String(figures.loadBalancerServices),
           'services.nodeports': String(figures.nodePortServices),
         }),
@@ -209,7 +225,12 @@ function egressRules(blocked: string[]): k8s.NetworkPolicyEgressRule[] {
     // every pod in the cluster (other sessions' own policies refuse what they must)
     { to: [{ namespaceSelector: {} }] },
     // everything outside the cluster but the blocked destinations
-    { to: [{ ipBlock: { cidr: '0.0.0.0/0', ...(v4.length ? { except: v4 } : {}) } }, { ipBlock: { cidr: '::/0', ...(v6.length ? { except: v6 } : {}) } }] },
+    {
+      to: [
+        { ipBlock: { cidr: '0.0.0.0/0', ...(v4.length ? { except: v4 } : {}) } },
+        { ipBlock: { cidr: '::/0', ...(v6.length ? { except: v6 } : {}) } },
+      ],
+    },
   ];
 }
 
@@ -223,5 +244,7 @@ function checkCidr(where: string, cidr: string): void {
   if (v4 && v4.slice(1, 5).every((octet) => Number(octet) <= 255) && Number(v4[5]) <= 32 && Number(v4[5]) > 0) return;
   const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(cidr);
   if (v6 && v6[1].includes(':') && Number(v6[2]) <= 128 && Number(v6[2]) > 0) return;
-  throw new Error(`${where}: 'blockedEgressCidrs' entry '${cidr}' is not a CIDR such as 169.254.169.254/32 or fd00:ec2::254/128 (the prefix must be at least 1)`);
+  throw new Error(
+    `${where}: 'blockedEgressCidrs' entry '${cidr}' is not a CIDR such as 169.254.169.254/32 or fd00:ec2::254/128 (the prefix must be at least 1)`,
+  );
 }

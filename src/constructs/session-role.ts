@@ -1,4 +1,4 @@
-import { MANAGED_BY, Labels } from './names.js';
+import { Labels, MANAGED_BY } from './names.js';
 
 /** One RBAC rule, in the shape of a Kubernetes PolicyRule. */
 export interface PolicyRule {
@@ -17,16 +17,42 @@ const VIEW_RULES: PolicyRule[] = [
   {
     apiGroups: [''],
     resources: [
-      'configmaps', 'endpoints', 'persistentvolumeclaims', 'persistentvolumeclaims/status', 'pods', 'pods/log', 'pods/status',
-      'replicationcontrollers', 'replicationcontrollers/scale', 'replicationcontrollers/status', 'serviceaccounts',
-      'services', 'services/status', 'events', 'limitranges', 'resourcequotas', 'resourcequotas/status',
+      'configmaps',
+      'endpoints',
+      'persistentvolumeclaims',
+      'persistentvolumeclaims/status',
+      'pods',
+      'pods/log',
+      'pods/status',
+      'replicationcontrollers',
+      'replicationcontrollers/scale',
+      'replicationcontrollers/status',
+      'serviceaccounts',
+      'services',
+      'services/status',
+      'events',
+      'limitranges',
+      'resourcequotas',
+      'resourcequotas/status',
     ],
     verbs: READ,
   },
   {
     apiGroups: ['apps'],
-    resources: ['controllerrevisions', 'daemonsets', 'daemonsets/status', 'deployments', 'deployments/scale', 'deployments/status',
-      'replicasets', 'replicasets/scale', 'replicasets/status', 'statefulsets', 'statefulsets/scale', 'statefulsets/status'],
+    resources: [
+      'controllerrevisions',
+      'daemonsets',
+      'daemonsets/status',
+      'deployments',
+      'deployments/scale',
+      'deployments/status',
+      'replicasets',
+      'replicasets/scale',
+      'replicasets/status',
+      'statefulsets',
+      'statefulsets/scale',
+      'statefulsets/status',
+    ],
     verbs: READ,
   },
   { apiGroups: ['batch'], resources: ['cronjobs', 'cronjobs/status', 'jobs', 'jobs/status'], verbs: READ },
@@ -41,8 +67,17 @@ const VIEW_RULES: PolicyRule[] = [
 const EDIT_RULES: PolicyRule[] = [
   {
     apiGroups: [''],
-    resources: ['configmaps', 'endpoints', 'persistentvolumeclaims', 'pods', 'replicationcontrollers', 'replicationcontrollers/scale',
-      'serviceaccounts', 'services', 'secrets'],
+    resources: [
+      'configmaps',
+      'endpoints',
+      'persistentvolumeclaims',
+      'pods',
+      'replicationcontrollers',
+      'replicationcontrollers/scale',
+      'serviceaccounts',
+      'services',
+      'secrets',
+    ],
     verbs: WRITE,
   },
   { apiGroups: [''], resources: ['secrets'], verbs: READ },
@@ -50,8 +85,16 @@ const EDIT_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['pods/eviction'], verbs: ['create'] },
   {
     apiGroups: ['apps'],
-    resources: ['daemonsets', 'deployments', 'deployments/rollback', 'deployments/scale', 'replicasets', 'replicasets/scale',
-      'statefulsets', 'statefulsets/scale'],
+    resources: [
+      'daemonsets',
+      'deployments',
+      'deployments/rollback',
+      'deployments/scale',
+      'replicasets',
+      'replicasets/scale',
+      'statefulsets',
+      'statefulsets/scale',
+    ],
     verbs: WRITE,
   },
   { apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: WRITE },
@@ -133,10 +176,14 @@ export function uncoveredPermissions(held: PolicyRule[], rule: PolicyRule): stri
     for (const resource of rule.resources ?? []) {
       for (const verb of rule.verbs) {
         for (const name of names) {
-          const granted = held.some((h) =>
-            !h.nonResourceURLs?.length &&
-            matches(h.apiGroups ?? [], group) && matches(h.resources ?? [], resource) && matches(h.verbs, verb) &&
-            (!h.resourceNames?.length || (name !== undefined && h.resourceNames.includes(name))));
+          const granted = held.some(
+            (h) =>
+              !h.nonResourceURLs?.length &&
+              matches(h.apiGroups ?? [], group) &&
+              matches(h.resources ?? [], resource) &&
+              matches(h.verbs, verb) &&
+              (!h.resourceNames?.length || (name !== undefined && h.resourceNames.includes(name))),
+          );
           if (!granted) missing.push(`${verb} ${group || 'core'}/${resource}${name ? `/${name}` : ''}`);
         }
       }

@@ -1,11 +1,12 @@
 import { ApiObject, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
-import { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
+import type { Construct } from 'constructs';
+
+import type { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
 import { projectImage } from './images.js';
-import { API_VERSION, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
+import { API_VERSION, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import { SecurityPolicy } from './security-policy.js';
-import { SessionNamespace, SessionNamespaceOptions } from './session-namespace.js';
+import { SessionNamespace, type SessionNamespaceOptions } from './session-namespace.js';
 import { SessionRole } from './session-role.js';
 import { TemplateChart } from './template-chart.js';
 import { SessionVariables, variable } from './variables.js';
@@ -202,7 +203,9 @@ export class SessionTemplate extends TemplateChart {
     checkQuantity(this.node.path, 'workshopCpu', cpu);
     if (props.storage !== undefined) checkQuantity(this.node.path, 'storage', props.storage);
     if (props.storageClass !== undefined && !/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(props.storageClass)) {
-      throw new Error(`${this.node.path}: 'storageClass' (${JSON.stringify(props.storageClass)}) must be the name of a StorageClass (a DNS-1123 subdomain)`);
+      throw new Error(
+        `${this.node.path}: 'storageClass' (${JSON.stringify(props.storageClass)}) must be the name of a StorageClass (a DNS-1123 subdomain)`,
+      );
     }
 
     checkSessionPolicy(this.node.path, 'securityPolicy', props.securityPolicy);
@@ -212,9 +215,15 @@ export class SessionTemplate extends TemplateChart {
     const names = workshopPodNames(variable('session_name'));
     const environmentNamespace = variable('workshop_namespace');
     // Objects of the session in the environment namespace go when its WorkshopSession goes.
-    const ownedBySession = [{
-      apiVersion: API_VERSION, kind: 'WorkshopSession', name: variable('session_name'), uid: variable('workshop_session_uid'), blockOwnerDeletion: false,
-    }];
+    const ownedBySession = [
+      {
+        apiVersion: API_VERSION,
+        kind: 'WorkshopSession',
+        name: variable('session_name'),
+        uid: variable('workshop_session_uid'),
+        blockOwnerDeletion: false,
+      },
+    ];
     const inEnvironment = (name: string) => ({ name, namespace: environmentNamespace, ownerReferences: ownedBySession });
 
     new ApiObject(this, 'ServiceAccount', {
@@ -315,7 +324,9 @@ export class SessionTemplate extends TemplateChart {
       });
     }
     this._volumes.push(
-      props.storage !== undefined ? { name: 'workshop-home', persistentVolumeClaim: { claimName: homeClaim } } : { name: 'workshop-home', emptyDir: {} },
+      props.storage !== undefined
+        ? { name: 'workshop-home', persistentVolumeClaim: { claimName: homeClaim } }
+        : { name: 'workshop-home', emptyDir: {} },
       { name: 'workshop-dashboard', configMap: { name: names.configMap } },
       { name: 'workshop-agent', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
       { name: 'workshop-content', emptyDir: {} },
@@ -374,12 +385,14 @@ export class SessionTemplate extends TemplateChart {
       spec: {
         podSelector: { matchLabels: selector },
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [
-            { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
-            { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
-          ],
-        }],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { [Labels.SESSION]: variable('session_name') } } },
+              { namespaceSelector: { matchExpressions: [{ key: Labels.COMPONENT, operator: 'NotIn', values: ['session', 'environment'] }] } },
+            ],
+          },
+        ],
       },
     });
 
@@ -513,7 +526,9 @@ export class SessionTemplate extends TemplateChart {
   public addRoute(route: SessionRoute): BoundRoute {
     checkDnsLabel(this.node.path, 'route name', route.name, 20);
     if (route.name === 'workshop' || this._routes.some((r) => r.name === route.name)) {
-      throw new Error(`${this.node.path}: ingress host '${route.name}-${variable('session_name')}' collides with another route named '${route.name}'`);
+      throw new Error(
+        `${this.node.path}: ingress host '${route.name}-${variable('session_name')}' collides with another route named '${route.name}'`,
+      );
     }
     if (!Number.isInteger(route.port) || route.port < 1 || route.port > 65535) {
       throw new Error(`${this.node.path}: route '${route.name}' port ${route.port} must be a whole number from 1 to 65535`);

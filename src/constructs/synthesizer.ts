@@ -7,20 +7,22 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { ApiObject } from 'cdk8s';
-import { IConstruct } from 'constructs';
+import type { IConstruct } from 'constructs';
 import { stringify } from 'yaml';
-import { AdmissionRule, RESERVED_HOSTS_ANNOTATION, admissionPolicies, admissionProblems } from './admission-policies.js';
-import { SessionBlueprint, blueprintVariables } from './blueprint.js';
+
+import { admissionPolicies, admissionProblems, type AdmissionRule, RESERVED_HOSTS_ANNOTATION } from './admission-policies.js';
+import { blueprintVariables, type SessionBlueprint } from './blueprint.js';
 import { workshopEnvironmentCrd, workshopSessionCrd } from './crds.js';
 import { lookupKind } from './kinds.js';
-import { Manifest, describeManifest } from './manifest.js';
-import { API_VERSION, Annotations, Labels, MANAGED_BY } from './names.js';
+import { describeManifest, type Manifest } from './manifest.js';
+import { Annotations, API_VERSION, Labels, MANAGED_BY } from './names.js';
 import { SessionRole } from './session-role.js';
-import { PortalWorkshop, TrainingPortal } from './training-portal.js';
+import { type PortalWorkshop, TrainingPortal } from './training-portal.js';
 import { ENVIRONMENT_VARIABLES, substituteVariables, variable } from './variables.js';
-import { resolveWorkshop } from './workshop-template.js';
 import { Workshop } from './workshop.js';
+import { resolveWorkshop } from './workshop-template.js';
 
 /** One output file: a path relative to the output folder and its objects, in order. */
 export interface SynthFile {
@@ -33,12 +35,38 @@ export interface SynthFile {
  * a session), then namespaces, then the rest, then the environments.
  */
 const WAVES: Record<string, number> = {
-  CustomResourceDefinition: -20, ClusterRole: -10, ValidatingAdmissionPolicy: -8, ValidatingAdmissionPolicyBinding: -8, Namespace: -5, WorkshopEnvironment: 5,
+  CustomResourceDefinition: -20,
+  ClusterRole: -10,
+  ValidatingAdmissionPolicy: -8,
+  ValidatingAdmissionPolicyBinding: -8,
+  Namespace: -5,
+  WorkshopEnvironment: 5,
 };
 const KIND_ORDER = [
-  'CustomResourceDefinition', 'Namespace', 'ClusterRole', 'ClusterRoleBinding', 'ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding', 'ServiceAccount', 'Role', 'RoleBinding', 'ResourceQuota',
-  'LimitRange', 'NetworkPolicy', 'Secret', 'ConfigMap', 'PersistentVolumeClaim', 'Service', 'Deployment', 'StatefulSet', 'DaemonSet',
-  'Job', 'CronJob', 'Pod', 'Ingress', 'PodDisruptionBudget',
+  'CustomResourceDefinition',
+  'Namespace',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+  'ServiceAccount',
+  'Role',
+  'RoleBinding',
+  'ResourceQuota',
+  'LimitRange',
+  'NetworkPolicy',
+  'Secret',
+  'ConfigMap',
+  'PersistentVolumeClaim',
+  'Service',
+  'Deployment',
+  'StatefulSet',
+  'DaemonSet',
+  'Job',
+  'CronJob',
+  'Pod',
+  'Ingress',
+  'PodDisruptionBudget',
 ];
 
 /** Synthesizes every portal, environment and blueprint under `root`; throws with every author mistake found. */
@@ -108,11 +136,14 @@ function removeOldOutput(dir: string): void {
 }
 
 function apiObjectsOf(scope: IConstruct): Manifest[] {
-  return scope.node.findAll().filter((c): c is ApiObject => ApiObject.isApiObject(c)).map((o) => {
-    const json = o.toJson() as Manifest;
-    if (lookupKind(json.apiVersion, json.kind)?.namespaced === false) delete json.metadata.namespace;
-    return json;
-  });
+  return scope.node
+    .findAll()
+    .filter((c): c is ApiObject => ApiObject.isApiObject(c))
+    .map((o) => {
+      const json = o.toJson() as Manifest;
+      if (lookupKind(json.apiVersion, json.kind)?.namespaced === false) delete json.metadata.namespace;
+      return json;
+    });
 }
 
 function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Manifest[] {
@@ -170,7 +201,9 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
         overdueSeconds: entry.overdueSeconds,
         refreshSeconds: entry.refreshSeconds,
       },
-      env: Object.entries(entry.env).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+      env: Object.entries(entry.env)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value })),
       request: {
         parameters: workshop.requestParameters.map((p) => p.toJson()),
         ...(requestObjects.length ? { objects: sortManifests(requestObjects.map((o) => finish(o, false))) } : {}),
@@ -200,11 +233,13 @@ function applyIngressSettings(portal: TrainingPortal, object: Manifest): Manifes
 function checkHostLengths(portal: TrainingPortal, entry: PortalWorkshop, objects: Manifest[]): void {
   const longestSession = `${entry.environmentName}-xxxxx`;
   for (const object of objects.filter((o) => o.kind === 'Ingress')) {
-    for (const rule of ((object.spec as { rules?: Array<{ host?: string }> }).rules ?? [])) {
+    for (const rule of (object.spec as { rules?: Array<{ host?: string }> }).rules ?? []) {
       const label = (rule.host ?? '').split(variable('session_name')).join(longestSession).split('.')[0];
       if (label.length > 63) {
-        throw new Error(`TrainingPortal '${portal.name}' workshop '${entry.alias}': ingress host '${rule.host}' of ${describeManifest(object)} ` +
-          `becomes a ${label.length}-character label for session names like '${longestSession}'; labels may have at most 63: shorten the alias or the route name`);
+        throw new Error(
+          `TrainingPortal '${portal.name}' workshop '${entry.alias}': ingress host '${rule.host}' of ${describeManifest(object)} ` +
+            `becomes a ${label.length}-character label for session names like '${longestSession}'; labels may have at most 63: shorten the alias or the route name`,
+        );
       }
     }
   }
@@ -214,29 +249,47 @@ function checkHostLengths(portal: TrainingPortal, entry: PortalWorkshop, objects
 function checkAdmission(portal: TrainingPortal, entry: PortalWorkshop, objects: Manifest[]): void {
   const session = entry.workshop.session;
   const namespaces = new Map<string, readonly AdmissionRule[]>(
-    [session.primaryNamespace, ...session.secondaryNamespaces].map((ns) => [ns.name, ns.admissionExceptions]));
+    [session.primaryNamespace, ...session.secondaryNamespaces].map((ns) => [ns.name, ns.admissionExceptions]),
+  );
   // the primary namespace is named after the session: a host may spell the session name either way
-  const sameName = objects.map((o) => (o.kind === 'Ingress'
-    ? { ...o, spec: JSON.parse(JSON.stringify(o.spec ?? {}).split(variable('session_namespace')).join(variable('session_name'))) }
-    : o));
+  const sameName = objects.map((o) =>
+    o.kind === 'Ingress'
+      ? {
+          ...o,
+          spec: JSON.parse(
+            JSON.stringify(o.spec ?? {})
+              .split(variable('session_namespace'))
+              .join(variable('session_name')),
+          ),
+        }
+      : o,
+  );
   // hosts served by Ingresses outside the session's namespaces (the workshop pod's) are not the learner's to add paths to
-  const reserved = [...new Set(sameName
-    .filter((o) => o.kind === 'Ingress' && o.metadata.namespace !== undefined && !namespaces.has(o.metadata.namespace))
-    .flatMap((o) => ((o.spec as { rules?: Array<{ host?: string }> }).rules ?? []).map((r) => r.host ?? ''))
-    .filter((host) => host !== ''))].sort();
+  const reserved = [
+    ...new Set(
+      sameName
+        .filter((o) => o.kind === 'Ingress' && o.metadata.namespace !== undefined && !namespaces.has(o.metadata.namespace))
+        .flatMap((o) => ((o.spec as { rules?: Array<{ host?: string }> }).rules ?? []).map((r) => r.host ?? ''))
+        .filter((host) => host !== ''),
+    ),
+  ].sort();
   for (const ns of objects.filter((o) => o.kind === 'Namespace' && namespaces.has(o.metadata.name))) {
     ns.metadata.annotations = { ...ns.metadata.annotations, [RESERVED_HOSTS_ANNOTATION]: reserved.join(',') };
   }
   const problems = admissionProblems(sameName, namespaces, {
-    sessionName: variable('session_name'), ingressDomain: portal.ingressDomain, reservedHosts: reserved,
+    sessionName: variable('session_name'),
+    ingressDomain: portal.ingressDomain,
+    reservedHosts: reserved,
   });
   // the portal-scope policy: the portal writes only in its own namespace, its environments' and its sessions'
   const writable = new Set([...namespaces.keys(), portal.portalNamespace, ...portal.workshops.map((w) => w.environmentName)]);
   for (const object of objects) {
     const ns = object.metadata.namespace;
     if (ns !== undefined && !writable.has(ns)) {
-      problems.push(`${describeManifest(object)} is placed in namespace '${ns}', where admission rule 'portal-scope' lets no portal write: ` +
-        `put it in a session namespace or the environment namespace ($(workshop_namespace))`);
+      problems.push(
+        `${describeManifest(object)} is placed in namespace '${ns}', where admission rule 'portal-scope' lets no portal write: ` +
+          `put it in a session namespace or the environment namespace ($(workshop_namespace))`,
+      );
     }
   }
   if (problems.length) {
@@ -274,10 +327,12 @@ export function sortManifests(objects: Manifest[]): Manifest[] {
     return i === -1 ? KIND_ORDER.length : i;
   };
   const wave = (o: Manifest) => Number(o.metadata.annotations?.[Annotations.SYNC_WAVE] ?? 0);
-  return [...objects].sort((a, b) =>
-    wave(a) - wave(b) ||
-    rank(a.kind) - rank(b.kind) ||
-    (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) ||
-    (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
-    a.metadata.name.localeCompare(b.metadata.name));
+  return [...objects].sort(
+    (a, b) =>
+      wave(a) - wave(b) ||
+      rank(a.kind) - rank(b.kind) ||
+      (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) ||
+      (a.metadata.namespace ?? '').localeCompare(b.metadata.namespace ?? '') ||
+      a.metadata.name.localeCompare(b.metadata.name),
+  );
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ApiObject, Chart, ChartProps } from 'cdk8s';
-import { Construct } from 'constructs';
+
+import { type ApiObject, Chart, type ChartProps } from 'cdk8s';
+import type { Construct } from 'constructs';
 
 /**
  * A chart that is a template rather than output: its objects are synthesized once and then rendered with
@@ -18,7 +19,12 @@ export class TemplateChart extends Chart {
       .slice(this.node.scopes.length)
       .map((scope) => scope.node.id)
       .filter((id) => id !== 'Resource' && id !== 'Default');
-    const readable = parts.join('-').toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+    const readable = parts
+      .join('-')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '');
     const hash = createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 8);
     return `${readable.slice(0, 63 - 9) || 'object'}-${hash}`;
   }

@@ -1,19 +1,21 @@
 import { isIP } from 'node:net';
-import { Chart, Duration, Lazy } from 'cdk8s';
+
+import { Chart, type Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import { checkDuration, formatSeconds } from './duration.js';
 import { projectImage } from './images.js';
 import { apiGroupOf, lookupKind } from './kinds.js';
-import { Manifest, describeManifest } from './manifest.js';
-import { API_GROUP, Labels, MANAGED_BY, checkDnsLabel } from './names.js';
-import { PolicyRule, uncoveredPermissions } from './session-role.js';
-import { PortalSettings, PortalSettingsProps, portalSettings } from './portal-settings.js';
+import { describeManifest, type Manifest } from './manifest.js';
+import { API_GROUP, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
+import { type PortalSettings, portalSettings, type PortalSettingsProps } from './portal-settings.js';
+import { type PolicyRule, uncoveredPermissions } from './session-role.js';
 import { PORTAL_ACCESS_BINDING, portalSessionRoleName } from './session-template.js';
 import { substituteVariables } from './variables.js';
-import { resolveWorkshop } from './workshop-template.js';
-import { SecretReference } from './workshop-environment.js';
 import type { Workshop } from './workshop.js';
+import type { SecretReference } from './workshop-environment.js';
+import { resolveWorkshop } from './workshop-template.js';
 
 /** The portal's image; the Dockerfile in this repository builds it. */
 export const DEFAULT_PORTAL_IMAGE = 'ghcr.io/cdk8s-workshops/training-portal:0.1.0';
@@ -185,7 +187,9 @@ export class TrainingPortal extends Chart {
     this.title = props.title ?? 'Workshops';
     this.ingressDomain = props.ingressDomain ?? 'workshops.127-0-0-1.test';
     if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.ingressDomain)) {
-      throw new Error(`TrainingPortal '${name}': 'ingressDomain' (${JSON.stringify(this.ingressDomain)}) must be a DNS domain such as workshops.example.com`);
+      throw new Error(
+        `TrainingPortal '${name}': 'ingressDomain' (${JSON.stringify(this.ingressDomain)}) must be a DNS domain such as workshops.example.com`,
+      );
     }
     this.hostname = props.hostname ?? `${name}-ui.${this.ingressDomain}`;
     this.ingressClass = props.ingressClass;
@@ -226,8 +230,10 @@ export class TrainingPortal extends Chart {
     }
     const environmentName = `${this.name}-${alias}`;
     if (environmentName.length > 40) {
-      throw new Error(`${where}: environment name '${environmentName}' has ${environmentName.length} characters; ` +
-        `portal name and alias together may have at most 39, so that session host names stay within 63`);
+      throw new Error(
+        `${where}: environment name '${environmentName}' has ${environmentName.length} characters; ` +
+          `portal name and alias together may have at most 39, so that session host names stay within 63`,
+      );
     }
     const defaults = this.props.workshopDefaults ?? {};
     const pick = <K extends keyof WorkshopSettings>(key: K) => options[key] ?? defaults[key];
@@ -257,16 +263,29 @@ export class TrainingPortal extends Chart {
     }
     if (deadline === 0) deadline = expires;
     if (overtime !== 0 && deadline === expires) {
-      throw new Error(`${where}: 'overtime' (${formatSeconds(overtime)}) allows extensions, so 'deadline' must be longer than 'expires' (${formatSeconds(expires)})`);
+      throw new Error(
+        `${where}: 'overtime' (${formatSeconds(overtime)}) allows extensions, so 'deadline' must be longer than 'expires' (${formatSeconds(expires)})`,
+      );
     }
     const env = { ...(defaults.env ?? {}), ...(options.env ?? {}) };
     for (const key of Object.keys(env)) {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new Error(`${where}: env name '${key}' must be letters, digits and '_', not starting with a digit`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+        throw new Error(`${where}: env name '${key}' must be letters, digits and '_', not starting with a digit`);
     }
     const entry: PortalWorkshop = {
-      workshop, alias, environmentName, capacity, initial, reserved, env,
-      expiresSeconds: expires, overtimeSeconds: overtime, deadlineSeconds: deadline,
-      orphanedSeconds: seconds('orphaned'), overdueSeconds: seconds('overdue'), refreshSeconds: seconds('refresh'),
+      workshop,
+      alias,
+      environmentName,
+      capacity,
+      initial,
+      reserved,
+      env,
+      expiresSeconds: expires,
+      overtimeSeconds: overtime,
+      deadlineSeconds: deadline,
+      orphanedSeconds: seconds('orphaned'),
+      overdueSeconds: seconds('overdue'),
+      refreshSeconds: seconds('refresh'),
     };
     this._workshops.push(entry);
     return entry;
@@ -354,18 +373,23 @@ export class TrainingPortal extends Chart {
       metadata: { name: 'training-portal' },
       data: {
         'portal.json': Lazy.any({
-          produce: () => JSON.stringify({
-            name: this.name,
-            title: this.title,
-            logo: this.props.logo,
-            url: `${this.ingressProtocol}://${this.hostname}/`,
-            registration: this.props.registration ?? Registration.ONE_STEP,
-            catalogVisibility: this.props.catalogVisibility ?? CatalogVisibility.PRIVATE,
-            sessions: { maximum: this.maximumSessions, registered, anonymous },
-            ingress: { domain: this.ingressDomain, protocol: this.ingressProtocol, class: this.ingressClass, secret: this.tlsSecret?.name },
-            environments: this._workshops.map((w) => w.environmentName),
-            ...this.settings.config,
-          }, null, 2),
+          produce: () =>
+            JSON.stringify(
+              {
+                name: this.name,
+                title: this.title,
+                logo: this.props.logo,
+                url: `${this.ingressProtocol}://${this.hostname}/`,
+                registration: this.props.registration ?? Registration.ONE_STEP,
+                catalogVisibility: this.props.catalogVisibility ?? CatalogVisibility.PRIVATE,
+                sessions: { maximum: this.maximumSessions, registered, anonymous },
+                ingress: { domain: this.ingressDomain, protocol: this.ingressProtocol, class: this.ingressClass, secret: this.tlsSecret?.name },
+                environments: this._workshops.map((w) => w.environmentName),
+                ...this.settings.config,
+              },
+              null,
+              2,
+            ),
         }),
         ...this.settings.files,
       },
@@ -375,7 +399,10 @@ export class TrainingPortal extends Chart {
       spec: {
         replicas,
         selector: { matchLabels: labels },
-        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) },
+        },
         template: {
           metadata: { labels, ...(Object.keys(this.settings.podAnnotations).length ? { annotations: this.settings.podAnnotations } : {}) },
           spec: {
@@ -385,44 +412,54 @@ export class TrainingPortal extends Chart {
             securityContext: { seccompProfile: { type: 'RuntimeDefault' }, runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001 },
             affinity: {
               podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{
-                  weight: 100,
-                  podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } },
-                }],
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  {
+                    weight: 100,
+                    podAffinityTerm: { topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: labels } },
+                  },
+                ],
               },
             },
-            containers: [{
-              name: 'portal',
-              image: this.props.image ?? projectImage(this, 'training-portal'),
-              imagePullPolicy: 'IfNotPresent',
-              // images/portal/Dockerfile: the portal process (runtime, pages, REST API, admin) on port 8080
-              command: ['node', '/app/lib/apps/portal.js'],
-              ports: [{ name: 'http', containerPort: 8080 }],
-              env: [
-                { name: 'PORTAL_NAME', value: this.name },
-                { name: 'PORTAL_NAMESPACE', value: ns },
-                { name: 'PORTAL_CONFIG', value: '/opt/portal/config/portal.json' },
-                { name: 'PORTAL_URL', value: `${this.ingressProtocol}://${this.hostname}` },
-                { name: 'PORT', value: '8080' },
-                // cookies marked Secure only when the portal is served over https
-                { name: 'SECURE_COOKIES', value: String(this.ingressProtocol === 'https') },
-                ...(this.trustedProxies.length ? [{ name: 'PORTAL_TRUSTED_PROXIES', value: this.trustedProxies.join(',') }] : []),
-                // admin and robot credentials: generated by the first replica into this Secret (never synthesized)
-                { name: 'PORTAL_CREDENTIALS_SECRET', value: 'training-portal-credentials' },
-                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
-                // access code, OIDC, analytics, theme, embedding, index URL (secrets by secretKeyRef only)
-                ...this.settings.env,
-              ],
-              resources: {
-                requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
-                limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+            containers: [
+              {
+                name: 'portal',
+                image: this.props.image ?? projectImage(this, 'training-portal'),
+                imagePullPolicy: 'IfNotPresent',
+                // images/portal/Dockerfile: the portal process (runtime, pages, REST API, admin) on port 8080
+                command: ['node', '/app/lib/apps/portal.js'],
+                ports: [{ name: 'http', containerPort: 8080 }],
+                env: [
+                  { name: 'PORTAL_NAME', value: this.name },
+                  { name: 'PORTAL_NAMESPACE', value: ns },
+                  { name: 'PORTAL_CONFIG', value: '/opt/portal/config/portal.json' },
+                  { name: 'PORTAL_URL', value: `${this.ingressProtocol}://${this.hostname}` },
+                  { name: 'PORT', value: '8080' },
+                  // cookies marked Secure only when the portal is served over https
+                  { name: 'SECURE_COOKIES', value: String(this.ingressProtocol === 'https') },
+                  ...(this.trustedProxies.length ? [{ name: 'PORTAL_TRUSTED_PROXIES', value: this.trustedProxies.join(',') }] : []),
+                  // admin and robot credentials: generated by the first replica into this Secret (never synthesized)
+                  { name: 'PORTAL_CREDENTIALS_SECRET', value: 'training-portal-credentials' },
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                  // access code, OIDC, analytics, theme, embedding, index URL (secrets by secretKeyRef only)
+                  ...this.settings.env,
+                ],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('100m'), memory: k8s.Quantity.fromString('256Mi') },
+                  limits: { cpu: k8s.Quantity.fromString('1'), memory: k8s.Quantity.fromString('256Mi') },
+                },
+                readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 5 },
+                livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 20, failureThreshold: 3 },
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
+                volumeMounts: [
+                  { name: 'config', mountPath: '/opt/portal/config', readOnly: true },
+                  { name: 'tmp', mountPath: '/tmp' },
+                ],
               },
-              readinessProbe: { httpGet: { path: '/readyz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 5 },
-              livenessProbe: { httpGet: { path: '/healthz', port: k8s.IntOrString.fromNumber(8080) }, periodSeconds: 20, failureThreshold: 3 },
-              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, readOnlyRootFilesystem: true },
-              volumeMounts: [{ name: 'config', mountPath: '/opt/portal/config', readOnly: true }, { name: 'tmp', mountPath: '/tmp' }],
-            }],
-            volumes: [{ name: 'config', configMap: { name: 'training-portal' } }, { name: 'tmp', emptyDir: {} }],
+            ],
+            volumes: [
+              { name: 'config', configMap: { name: 'training-portal' } },
+              { name: 'tmp', emptyDir: {} },
+            ],
           },
         },
       },
@@ -449,22 +486,23 @@ export class TrainingPortal extends Chart {
       spec: {
         podSelector: { matchLabels: labels },
         policyTypes: ['Ingress'],
-        ingress: [{
-          from: [
-            ...others,
-            { namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment', [Labels.PORTAL]: this.name } } },
-          ],
-          ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(8080) }],
-        }],
+        ingress: [
+          {
+            from: [...others, { namespaceSelector: { matchLabels: { [Labels.COMPONENT]: 'environment', [Labels.PORTAL]: this.name } } }],
+            ports: [{ protocol: 'TCP', port: k8s.IntOrString.fromNumber(8080) }],
+          },
+        ],
       },
     });
     new k8s.KubeIngress(this, 'Ingress', {
       metadata: { name: 'training-portal' },
       spec: {
-        rules: [{
-          host: this.hostname,
-          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'training-portal', port: { number: 80 } } } }] },
-        }],
+        rules: [
+          {
+            host: this.hostname,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'training-portal', port: { number: 80 } } } }] },
+          },
+        ],
       },
     });
   }
@@ -476,21 +514,26 @@ export class TrainingPortal extends Chart {
    */
   public namespaceAccess(entry: PortalWorkshop): Manifest[] {
     const name = `${MANAGED_BY}-portal-${entry.environmentName}`;
-    return this.rbac().namespaces.filter((n) => n.environment === entry.environmentName).flatMap((n) => [
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'Role',
-        metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
-        rules: n.rules,
-      },
-      {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
-        metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-        subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: this.portalNamespace }],
-      },
-    ] as Manifest[]);
+    return this.rbac()
+      .namespaces.filter((n) => n.environment === entry.environmentName)
+      .flatMap(
+        (n) =>
+          [
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'Role',
+              metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
+              rules: n.rules,
+            },
+            {
+              apiVersion: 'rbac.authorization.k8s.io/v1',
+              kind: 'RoleBinding',
+              metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+              subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: this.portalNamespace }],
+            },
+          ] as Manifest[],
+      );
   }
 
   /**
@@ -506,7 +549,12 @@ export class TrainingPortal extends Chart {
    * that grants what the portal does not hold where it is created is a synth-time problem, as is a binding to
    * `cluster-admin` or a Role the session does not define.
    */
-  private rbac(): { cluster: PolicyRule[]; session: PolicyRule[]; namespaces: Array<{ environment: string; namespace: string; rules: PolicyRule[] }>; problems: string[] } {
+  private rbac(): {
+    cluster: PolicyRule[];
+    session: PolicyRule[];
+    namespaces: Array<{ environment: string; namespace: string; rules: PolicyRule[] }>;
+    problems: string[];
+  } {
     const clusterKinds = new Kinds();
     const sessionKinds = new Kinds();
     const namespaceKinds = new Map<string, { environment: string; kinds: Kinds; secretReads: Set<string> }>();
@@ -528,7 +576,8 @@ export class TrainingPortal extends Chart {
       const values = this.environmentValues(entry);
       const sessionNamespaces = new Set([workshop.session.primaryNamespace.name, ...workshop.session.secondaryNamespaces.map((n) => n.name)]);
       const inNamespace = (namespace: string) => {
-        if (!namespaceKinds.has(namespace)) namespaceKinds.set(namespace, { environment: entry.environmentName, kinds: new Kinds(), secretReads: new Set() });
+        if (!namespaceKinds.has(namespace))
+          namespaceKinds.set(namespace, { environment: entry.environmentName, kinds: new Kinds(), secretReads: new Set() });
         return namespaceKinds.get(namespace)!;
       };
       // the environment namespace always: the portal copies the environment's Secrets into it
@@ -558,20 +607,26 @@ export class TrainingPortal extends Chart {
           inNamespace(namespace).kinds.add(group, info.resource);
           place = namespace;
         } else {
-          problems.push(`${where}: ${describeManifest(object)} is in namespace '${namespace}', which is neither a session namespace nor known at synth time, so the portal cannot be given rights there`);
+          problems.push(
+            `${where}: ${describeManifest(object)} is in namespace '${namespace}', which is neither a session namespace nor known at synth time, so the portal cannot be given rights there`,
+          );
           continue;
         }
         if (object.kind === 'Role' || object.kind === 'ClusterRole') authorRoles.push({ where, object, place });
         const ref = (object as { roleRef?: { kind?: string; name?: string } }).roleRef;
         if (ref?.kind === 'ClusterRole' && ref.name) {
           if (ref.name === 'cluster-admin' || ref.name.startsWith('system:')) {
-            problems.push(`${where}: ${describeManifest(object)} binds ClusterRole '${ref.name}', which no session may have: bind a role that grants what the workshop needs`);
+            problems.push(
+              `${where}: ${describeManifest(object)} binds ClusterRole '${ref.name}', which no session may have: bind a role that grants what the workshop needs`,
+            );
           } else {
             bindable.add(ref.name);
           }
         } else if (ref?.kind === 'Role' && !defined.has(`${namespace}/${ref.name}`)) {
-          problems.push(`${where}: ${describeManifest(object)} binds Role '${ref.name}', which the session does not define in '${namespace}': ` +
-            'the portal binds only Roles the session defines and ClusterRoles by name');
+          problems.push(
+            `${where}: ${describeManifest(object)} binds Role '${ref.name}', which the session does not define in '${namespace}': ` +
+              'the portal binds only Roles the session defines and ClusterRoles by name',
+          );
         }
       }
     }
@@ -606,21 +661,28 @@ export class TrainingPortal extends Chart {
     sessionKinds.add('rbac.authorization.k8s.io', 'rolebindings');
     const session = sessionKinds.rules(CRUD);
 
-    const namespaces = [...namespaceKinds.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([namespace, { environment, kinds, secretReads }]) => {
-      const rules = kinds.rules(CRUD);
-      if (secretReads.size) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretReads].sort() });
-      return { environment, namespace, rules };
-    });
+    const namespaces = [...namespaceKinds.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([namespace, { environment, kinds, secretReads }]) => {
+        const rules = kinds.rules(CRUD);
+        if (secretReads.size) rules.push({ apiGroups: [''], resources: ['secrets'], verbs: ['get'], resourceNames: [...secretReads].sort() });
+        return { environment, namespace, rules };
+      });
 
     for (const { where, object, place } of authorRoles) {
-      const held = place === 'cluster' ? cluster
-        : place === 'session' ? [...cluster, ...session]
-          : [...cluster, ...(namespaces.find((n) => n.namespace === place)?.rules ?? [])];
+      const held =
+        place === 'cluster'
+          ? cluster
+          : place === 'session'
+            ? [...cluster, ...session]
+            : [...cluster, ...(namespaces.find((n) => n.namespace === place)?.rules ?? [])];
       for (const rule of (object as { rules?: PolicyRule[] }).rules ?? []) {
         const missing = uncoveredPermissions(held, rule);
         if (missing.length) {
-          problems.push(`${where}: ${describeManifest(object)} grants ${JSON.stringify(rule)}, but the portal does not itself hold ${missing.join(', ')} ` +
-            `${place === 'cluster' ? 'cluster-wide' : 'there'} and is never given 'escalate': grant only what the session's objects need, or bind a ClusterRole by name`);
+          problems.push(
+            `${where}: ${describeManifest(object)} grants ${JSON.stringify(rule)}, but the portal does not itself hold ${missing.join(', ')} ` +
+              `${place === 'cluster' ? 'cluster-wide' : 'there'} and is never given 'escalate': grant only what the session's objects need, or bind a ClusterRole by name`,
+          );
         }
       }
     }

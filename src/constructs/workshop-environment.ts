@@ -1,5 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
+
 import { Labels, MANAGED_BY } from './names.js';
 import { SecurityPolicy } from './security-policy.js';
 import { METADATA_CIDRS } from './session-namespace.js';

@@ -2,12 +2,13 @@
  * Turns a Workshop's two template scopes into plain JSON once, and checks what can only be checked on the whole:
  * variables, where per-session objects land, ingress hosts, kinds, and whether the budget holds the pods.
  */
-import { ApiObject, Chart } from 'cdk8s';
-import { Manifest, describeManifest } from './manifest.js';
+import { ApiObject, type Chart } from 'cdk8s';
+
 import { lookupKind } from './kinds.js';
+import { describeManifest, type Manifest } from './manifest.js';
 import { podSecurityViolations, podSpecOf } from './pod-security.js';
-import { SecurityPolicy } from './security-policy.js';
 import { formatCpu, formatMemory, parseQuantity } from './quantity.js';
+import type { SecurityPolicy } from './security-policy.js';
 import { ALL_VARIABLES, variable } from './variables.js';
 import type { Workshop } from './workshop.js';
 
@@ -93,7 +94,10 @@ function checkRequestObjects(workshop: Workshop, sessionObjects: Manifest[], req
   const problems: string[] = [];
   const parameters = new Set(workshop.requestParameters.map((p) => p.name));
   for (const name of parameters) {
-    if (ALL_VARIABLES.has(name)) problems.push(`${where}: request parameter '${name}' has the name of a session variable: rename it, so that $(${name}) in request objects is not ambiguous`);
+    if (ALL_VARIABLES.has(name))
+      problems.push(
+        `${where}: request parameter '${name}' has the name of a session variable: rename it, so that $(${name}) in request objects is not ambiguous`,
+      );
   }
   const key = (o: Manifest) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
   const inSession = new Set(sessionObjects.map(key));
@@ -102,11 +106,15 @@ function checkRequestObjects(workshop: Workshop, sessionObjects: Manifest[], req
       const name = match[1];
       if (ALL_VARIABLES.has(name) || parameters.has(name) || name === 'base64') continue;
       const close = [...parameters, ...ALL_VARIABLES].find((known) => editDistance(known, name) <= 2);
-      problems.push(`${where}: ${describeManifest(object)} uses $(${name}), which is neither a session variable nor a request parameter of the workshop` +
-        (close ? ` (did you mean $(${close})?)` : ` (its parameters: ${[...parameters].join(', ') || 'none'})`));
+      problems.push(
+        `${where}: ${describeManifest(object)} uses $(${name}), which is neither a session variable nor a request parameter of the workshop` +
+          (close ? ` (did you mean $(${close})?)` : ` (its parameters: ${[...parameters].join(', ') || 'none'})`),
+      );
     }
     if (object.kind === 'Namespace') {
-      problems.push(`${where}: ${describeManifest(object)} is a namespace, which a session has before it is allocated: add it with session.addNamespace()`);
+      problems.push(
+        `${where}: ${describeManifest(object)} is a namespace, which a session has before it is allocated: add it with session.addNamespace()`,
+      );
     }
     if (inSession.has(key(object))) problems.push(`${where}: ${describeManifest(object)} is also a session object: give it another name`);
   }
@@ -140,14 +148,17 @@ function checkIngressHosts(objects: Manifest[], where: string): string[] {
   const problems: string[] = [];
   const seen = new Map<string, string>();
   for (const object of objects.filter((o) => o.kind === 'Ingress')) {
-    const rules = ((object.spec as { rules?: Array<{ host?: string }> })?.rules ?? []);
+    const rules = (object.spec as { rules?: Array<{ host?: string }> })?.rules ?? [];
     for (const rule of rules) {
       const host = rule.host ?? '';
       if (!host.includes(variable('session_name')) && !host.includes(variable('session_namespace'))) {
-        problems.push(`${where} session: ${describeManifest(object)} has host '${host || '(none)'}', which must contain $(session_name) so that sessions do not share it`);
+        problems.push(
+          `${where} session: ${describeManifest(object)} has host '${host || '(none)'}', which must contain $(session_name) so that sessions do not share it`,
+        );
       }
       const other = seen.get(host);
-      if (other && other !== describeManifest(object)) problems.push(`${where} session: ingress host '${host}' is used by both ${other} and ${describeManifest(object)}`);
+      if (other && other !== describeManifest(object))
+        problems.push(`${where} session: ingress host '${host}' is used by both ${other} and ${describeManifest(object)}`);
       else if (other) problems.push(`${where} session: ingress host '${host}' appears twice in ${other}`);
       seen.set(host, describeManifest(object));
     }
@@ -156,7 +167,9 @@ function checkIngressHosts(objects: Manifest[], where: string): string[] {
 }
 
 /** The pod template of a long-running workload and how many pods it makes (what the budget's quota counts). */
-function podsOf(object: Manifest): { spec: { containers?: Array<{ name: string; resources?: { limits?: Record<string, string> } }> }; replicas: number } | undefined {
+function podsOf(
+  object: Manifest,
+): { spec: { containers?: Array<{ name: string; resources?: { limits?: Record<string, string> } }> }; replicas: number } | undefined {
   if (!['Pod', 'Deployment', 'StatefulSet', 'ReplicaSet'].includes(object.kind)) return undefined;
   const spec = podSpecOf(object);
   if (!spec) return undefined;
@@ -183,8 +196,10 @@ function checkBudget(workshop: Workshop, objects: Manifest[]): string[] {
         const value = limits[resource] !== undefined ? parseQuantity(limits[resource]) : defaults[resource];
         if (value > max[resource]) {
           const show = resource === 'cpu' ? formatCpu : formatMemory;
-          problems.push(`${where}: container '${container.name}' of ${describeManifest(object)} has a ${resource} limit of ${show(value)}, ` +
-            `above the ${show(max[resource])} that budget '${primary.budget!.name}' allows one container`);
+          problems.push(
+            `${where}: container '${container.name}' of ${describeManifest(object)} has a ${resource} limit of ${show(value)}, ` +
+              `above the ${show(max[resource])} that budget '${primary.budget!.name}' allows one container`,
+          );
         }
         total[resource] += value * pod.replicas;
       }
@@ -199,15 +214,19 @@ function checkBudget(workshop: Workshop, objects: Manifest[]): string[] {
   ];
   for (const [what, field, needed] of counts) {
     if (needed > (figures[field] as number)) {
-      problems.push(`${where}: the session needs ${needed} ${what}, more than the ${figures[field]} that budget '${primary.budget!.name}' allows ` +
-        `('${field}'): choose a larger budget or override '${field}'`);
+      problems.push(
+        `${where}: the session needs ${needed} ${what}, more than the ${figures[field]} that budget '${primary.budget!.name}' allows ` +
+          `('${field}'): choose a larger budget or override '${field}'`,
+      );
     }
   }
   for (const resource of ['cpu', 'memory'] as const) {
     if (total[resource] > quota[resource] + 1e-9) {
       const show = resource === 'cpu' ? formatCpu : formatMemory;
-      problems.push(`${where}: the session's pods need ${show(total[resource])} of ${resource} limits, more than the ${show(quota[resource])} ` +
-        `quota of budget '${primary.budget!.name}': choose a larger budget or give the capabilities less`);
+      problems.push(
+        `${where}: the session's pods need ${show(total[resource])} of ${resource} limits, more than the ${show(quota[resource])} ` +
+          `quota of budget '${primary.budget!.name}': choose a larger budget or give the capabilities less`,
+      );
     }
   }
   return problems;
@@ -226,7 +245,9 @@ function checkPodSecurity(workshop: Workshop, environmentObjects: Manifest[], se
     if (!pod || !policy) continue;
     const violations = podSecurityViolations(pod, policy);
     if (violations.length) {
-      problems.push(`Workshop '${workshop.name}': ${describeManifest(object)} would be refused by the '${policy.name}' security policy of its namespace: ${violations.join('; ')}`);
+      problems.push(
+        `Workshop '${workshop.name}': ${describeManifest(object)} would be refused by the '${policy.name}' security policy of its namespace: ${violations.join('; ')}`,
+      );
     }
   }
   return problems;
@@ -239,13 +260,15 @@ function addSessionOwnership(workshop: Workshop, objects: Manifest[]): void {
     const inSession = object.metadata.namespace !== undefined && namespaces.includes(object.metadata.namespace);
     const isSessionNamespace = object.kind === 'Namespace' && namespaces.includes(object.metadata.name);
     if (inSession || isSessionNamespace || object.metadata.ownerReferences?.length) continue;
-    object.metadata.ownerReferences = [{
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      name: variable('session_namespace'),
-      uid: variable('session_namespace_uid'),
-      blockOwnerDeletion: false,
-    }];
+    object.metadata.ownerReferences = [
+      {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        name: variable('session_namespace'),
+        uid: variable('session_namespace_uid'),
+        blockOwnerDeletion: false,
+      },
+    ];
   }
 }
 

@@ -1,12 +1,13 @@
-import { ApiObject, ApiObjectProps, Duration } from 'cdk8s';
+import { ApiObject, type ApiObjectProps, type Duration } from 'cdk8s';
 import { Construct } from 'constructs';
+
 import { ContentSource } from './content-source.js';
 import { checkDuration } from './duration.js';
 import { checkDnsLabel } from './names.js';
-import { RequestParameter } from './request-parameter.js';
+import type { RequestParameter } from './request-parameter.js';
 import { RequestTemplate } from './request-template.js';
-import { SessionTemplate, SessionTemplateOptions } from './session-template.js';
-import { WorkshopEnvironment, WorkshopEnvironmentOptions } from './workshop-environment.js';
+import { SessionTemplate, type SessionTemplateOptions } from './session-template.js';
+import { WorkshopEnvironment, type WorkshopEnvironmentOptions } from './workshop-environment.js';
 
 /** How hard a workshop is. */
 export enum Difficulty {
@@ -98,7 +99,9 @@ export class Workshop extends Construct {
     }
     for (const [key, value] of Object.entries(props.labels ?? {})) {
       if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(key) || value.length > 63) {
-        throw new Error(`Workshop '${this.name}': label ${JSON.stringify(key)}=${JSON.stringify(value)} is not a valid label (name of letters, digits, '-', '_', '.', '/'; value at most 63 characters)`);
+        throw new Error(
+          `Workshop '${this.name}': label ${JSON.stringify(key)}=${JSON.stringify(value)} is not a valid label (name of letters, digits, '-', '_', '.', '/'; value at most 63 characters)`,
+        );
       }
     }
     this.title = props.title;
@@ -108,14 +111,21 @@ export class Workshop extends Construct {
     this.version = props.version ?? 'latest';
     this.content = props.content ?? ContentSource.embedded();
     this.environment = new WorkshopEnvironment(this, 'Environment', props);
-    this.session = new SessionTemplate(this, 'Session', { ...props, workshopName: this.name, workshopTitle: props.title, workshopContent: this.content.toJson() });
+    this.session = new SessionTemplate(this, 'Session', {
+      ...props,
+      workshopName: this.name,
+      workshopTitle: props.title,
+      workshopContent: this.content.toJson(),
+    });
     this.request = new RequestTemplate(this, 'Request');
     const credentials = this.content.credentials;
     if (credentials) {
       // copied into the environment namespace, and read by the dashboard's own container only (never the learner's)
       const copied = this.environment.secrets.find((s) => s.name === credentials.name);
       if (copied && copied.namespace !== credentials.namespace) {
-        throw new Error(`Workshop '${this.name}': content credentials '${credentials.namespace}/${credentials.name}' collide with environment secret '${copied.namespace}/${copied.name}' of the same name`);
+        throw new Error(
+          `Workshop '${this.name}': content credentials '${credentials.namespace}/${credentials.name}' collide with environment secret '${copied.namespace}/${copied.name}' of the same name`,
+        );
       }
       if (!copied) this.environment.addSecret(credentials);
       this.session.addDashboardSecretEnv('CONTENT_REGISTRY_USERNAME', credentials.name, 'username');
@@ -162,5 +172,7 @@ export class Workshop extends Construct {
 const WORKSHOP_SYMBOL = Symbol.for('cdk8s-workshops.Workshop');
 
 function dropEmpty(value: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0)));
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== undefined && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0)),
+  );
 }

@@ -2,8 +2,9 @@
  * Reading one clickable-action block: a fenced code block whose info string names an action and whose body is
  * YAML fields (or, for Educates' older names, the text itself). Checks the fields the action needs and their kinds.
  */
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
-import { ACTION_NAMES, COMMON_FIELDS, actionSpec, legacyAction, type ActionSpec, type FieldKind } from './action-catalogue.js';
+import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
+
+import { ACTION_NAMES, type ActionSpec, actionSpec, COMMON_FIELDS, type FieldKind, legacyAction } from './action-catalogue.js';
 import { closestName, didYouMean } from './did-you-mean.js';
 import type { ContentProblem } from './problems.js';
 import { restoreIntoText, restoreIntoValue } from './shortcodes.js';
@@ -62,7 +63,9 @@ function readFields(spec: ActionSpec, body: string, at: BlockLocation, values: r
   const parsed = document.toJS({ maxAliasCount: 100 }) as unknown;
   if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
     const example = spec.required[0] ?? Object.keys(spec.fields)[0] ?? 'title';
-    return { problems: [problem(at.line + 1, `the block must be YAML fields such as '${example}: …', got ${Array.isArray(parsed) ? 'a list' : 'text'}`)] };
+    return {
+      problems: [problem(at.line + 1, `the block must be YAML fields such as '${example}: …', got ${Array.isArray(parsed) ? 'a list' : 'text'}`)],
+    };
   }
   const args = restoreIntoValue(parsed ?? {}, values) as Record<string, unknown>;
   const problems = [...checkFields(spec, args, (key) => bodyLine(keyOffset(document, key)), problem)];

@@ -23,7 +23,8 @@ export interface PagePosition {
 export function pagePosition(contents: Contents, path: string): PagePosition | undefined {
   const index = contents.pages.findIndex((page) => page.path === path);
   if (index < 0) return undefined;
-  const neighbour = (i: number) => (i >= 0 && i < contents.pages.length ? { path: contents.pages[i].path, title: contents.pages[i].title } : undefined);
+  const neighbour = (i: number) =>
+    i >= 0 && i < contents.pages.length ? { path: contents.pages[i].path, title: contents.pages[i].title } : undefined;
   const prev = neighbour(index - 1);
   const next = neighbour(index + 1);
   return { number: index + 1, count: contents.pages.length, ...(prev ? { prev } : {}), ...(next ? { next } : {}) };
@@ -38,7 +39,9 @@ export function contentsHtml(contents: Contents, link: (page: Contents['pages'][
   return levelHtml(contents, undefined, link) ?? html``;
 }
 
-type Entry = { kind: 'page'; order: number; page: Contents['pages'][number] } | { kind: 'section'; order: number; section: NonNullable<Contents['sections']>[number] };
+type Entry =
+  | { kind: 'page'; order: number; page: Contents['pages'][number] }
+  | { kind: 'section'; order: number; section: NonNullable<Contents['sections']>[number] };
 
 function levelHtml(contents: Contents, parent: string | undefined, link: (page: Contents['pages'][number]) => SafeHtml): SafeHtml | undefined {
   const items = entriesAt(contents, parent).map((entry) => {

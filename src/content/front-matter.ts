@@ -2,7 +2,8 @@
  * Hugo-style front matter: YAML between a `---` first line and the next `---` line, with the fields this project
  * reads (`title`, `weight`). Other fields Hugo knows (draft, description, …) are kept but not interpreted.
  */
-import { LineCounter, parseDocument, isMap, isScalar, type Pair } from 'yaml';
+import { isMap, isScalar, LineCounter, type Pair, parseDocument } from 'yaml';
+
 import type { ContentProblem } from './problems.js';
 import { describeValue, yamlErrorMessage } from './yaml-messages.js';
 
@@ -34,7 +35,11 @@ export function splitFrontMatter(source: string, file: string): SplitSource {
   const lines = text.split(/\r?\n/);
   const first = lines[0]?.trim();
   if (first === '+++') {
-    return withoutFrontMatter(text, [{ file, line: 1, message: "front matter in TOML ('+++') is not supported: use YAML between '---' lines" }], false);
+    return withoutFrontMatter(
+      text,
+      [{ file, line: 1, message: "front matter in TOML ('+++') is not supported: use YAML between '---' lines" }],
+      false,
+    );
   }
   if (first !== FENCE) return withoutFrontMatter(text, [], true);
 
@@ -72,8 +77,12 @@ function parseFields(yamlText: string, file: string): { frontMatter: FrontMatter
   const fields = document.toJS() as Record<string, unknown>;
   const problems: ContentProblem[] = [];
   const fieldLine = (key: string) => lineOf(rangeStart(findPair(contents.items, key)?.key));
-  const title = readTitle(fields.title, () => problems.push({ file, line: fieldLine('title'), message: `'title' must be text, got ${describeValue(fields.title)}` }));
-  const weight = readWeight(fields.weight, () => problems.push({ file, line: fieldLine('weight'), message: `'weight' must be a whole number, got ${describeValue(fields.weight)}` }));
+  const title = readTitle(fields.title, () =>
+    problems.push({ file, line: fieldLine('title'), message: `'title' must be text, got ${describeValue(fields.title)}` }),
+  );
+  const weight = readWeight(fields.weight, () =>
+    problems.push({ file, line: fieldLine('weight'), message: `'weight' must be a whole number, got ${describeValue(fields.weight)}` }),
+  );
   return { frontMatter: { title, weight, fields }, problems, readable: true };
 }
 

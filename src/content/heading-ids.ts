@@ -21,10 +21,17 @@ export function headingIds(md: MarkdownIt): void {
 }
 
 function textOf(inline: Token | undefined): string {
-  return (inline?.children ?? []).filter((child) => child.type === 'text' || child.type === 'code_inline').map((child) => child.content).join('');
+  return (inline?.children ?? [])
+    .filter((child) => child.type === 'text' || child.type === 'code_inline')
+    .map((child) => child.content)
+    .join('');
 }
 
 /** GitHub's (and Hugo's default) rule: lower case; letters, digits, '-' and '_' kept; each space a hyphen; the rest dropped. */
 export function slugOf(text: string): string {
-  return text.trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+  return text
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-');
 }

@@ -4,10 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+
 import { splitFrontMatter, type SplitSource } from './front-matter.js';
 import { CONTENT_DIR, type ContentPage, type ContentSection, type WorkshopContent } from './model.js';
 import { titleFromName, urlPathOf } from './page-names.js';
-import { sortProblems, type ContentProblem } from './problems.js';
+import { type ContentProblem, sortProblems } from './problems.js';
 
 /** A Markdown file with its front matter read. */
 interface SourceFile {
@@ -27,7 +28,8 @@ interface DirectoryNode {
 }
 
 /** An entry of a directory in reading order: a page or a section. */
-type Entry = { kind: 'page'; weight?: number; name: string; page: SourceFile } | { kind: 'section'; weight?: number; name: string; node: DirectoryNode };
+type Entry =
+  { kind: 'page'; weight?: number; name: string; page: SourceFile } | { kind: 'section'; weight?: number; name: string; node: DirectoryNode };
 
 /** Reads `<workshopDir>/workshop/content/**\/*.md` into pages in reading order, with problems of their front matter. */
 export async function loadContent(workshopDir: string): Promise<WorkshopContent> {
@@ -42,7 +44,13 @@ export async function loadContent(workshopDir: string): Promise<WorkshopContent>
   const order = new ReadingOrder();
   order.addHome(root, fallbackTitle);
   order.addEntries(root, undefined);
-  return { dir, pages: order.pages, sections: order.sections, problems: sortProblems(order.problems), title: root.index?.source.frontMatter.title ?? fallbackTitle };
+  return {
+    dir,
+    pages: order.pages,
+    sections: order.sections,
+    problems: sortProblems(order.problems),
+    title: root.index?.source.frontMatter.title ?? fallbackTitle,
+  };
 }
 
 /** Collects pages and sections depth first, and the problems found on the way. */
@@ -69,9 +77,15 @@ class ReadingOrder {
     const name = path.posix.basename(node.relative);
     const title = this.titleOf(node.index, titleFromName(name), 'section');
     if (!node.index) {
-      this.problems.push({ file: `${CONTENT_DIR}/${node.relative}`, line: 1, message: `section '${node.relative}' has no _index.md: it is titled '${title}' and placed after the weighted pages` });
+      this.problems.push({
+        file: `${CONTENT_DIR}/${node.relative}`,
+        line: 1,
+        message: `section '${node.relative}' has no _index.md: it is titled '${title}' and placed after the weighted pages`,
+      });
     }
-    this.sections.push(definedOnly({ path: node.relative, title, weight: node.index?.source.frontMatter.weight ?? 0, file: node.index?.file, parent }));
+    this.sections.push(
+      definedOnly({ path: node.relative, title, weight: node.index?.source.frontMatter.weight ?? 0, file: node.index?.file, parent }),
+    );
     // A section's _index.md is a page of its own only when it says something; otherwise it just names the section.
     if (node.index && node.index.source.body.trim() !== '') this.addPage(node.index, node.relative, title);
     else if (node.index) this.problems.push(...node.index.source.problems);
@@ -108,8 +122,15 @@ class ReadingOrder {
 /** Pages and subsections of a directory, by weight (unset last, as in Hugo) then name; drafts left out, as Hugo does. */
 function entriesOf(node: DirectoryNode): Entry[] {
   const entries: Entry[] = [
-    ...node.pages.filter((page) => page.source.frontMatter.fields.draft !== true).map((page): Entry => ({ kind: 'page', weight: page.source.frontMatter.weight, name: path.posix.basename(page.relative), page })),
-    ...node.children.map((child): Entry => ({ kind: 'section', weight: child.index?.source.frontMatter.weight, name: path.posix.basename(child.relative), node: child })),
+    ...node.pages
+      .filter((page) => page.source.frontMatter.fields.draft !== true)
+      .map((page): Entry => ({ kind: 'page', weight: page.source.frontMatter.weight, name: path.posix.basename(page.relative), page })),
+    ...node.children.map((child): Entry => ({
+      kind: 'section',
+      weight: child.index?.source.frontMatter.weight,
+      name: path.posix.basename(child.relative),
+      node: child,
+    })),
   ];
   return entries.sort(compareEntries);
 }

@@ -38,10 +38,20 @@ const markdown = createMarkdown();
 
 export function renderMarkdown(source: MarkdownSource): RenderedMarkdown {
   const expanded = expandShortcodes(source.text, source);
-  const env: RenderEnv = { file: source.file, firstLine: source.firstLine, values: expanded.values, problems: [...expanded.problems], openSections: [] };
+  const env: RenderEnv = {
+    file: source.file,
+    firstLine: source.firstLine,
+    values: expanded.values,
+    problems: [...expanded.problems],
+    openSections: [],
+  };
   const html = restoreIntoHtml(markdown.render(expanded.text, env), expanded.values);
   for (const open of env.openSections) {
-    env.problems.push({ file: source.file, line: open.line, message: `section:begin${open.name === undefined ? '' : ` '${open.name}'`}: no matching section:end` });
+    env.problems.push({
+      file: source.file,
+      line: open.line,
+      message: `section:begin${open.name === undefined ? '' : ` '${open.name}'`}: no matching section:end`,
+    });
   }
   return { html, problems: env.problems };
 }
@@ -78,6 +88,11 @@ function trackSection(action: string, args: Readonly<Record<string, unknown>>, l
   } else if (action === 'section:end') {
     const top = env.openSections.at(-1);
     if (top && top.name === name) env.openSections.pop();
-    else env.problems.push({ file: env.file, line, message: `section:end${name === undefined ? '' : ` '${name}'`}: no matching section:begin${top ? ` (the open section is ${top.name === undefined ? 'unnamed' : `'${top.name}'`}, from line ${top.line})` : ''}` });
+    else
+      env.problems.push({
+        file: env.file,
+        line,
+        message: `section:end${name === undefined ? '' : ` '${name}'`}: no matching section:begin${top ? ` (the open section is ${top.name === undefined ? 'unnamed' : `'${top.name}'`}, from line ${top.line})` : ''}`,
+      });
   }
 }

@@ -14,6 +14,10 @@ export function urlPathOf(relativeFile: string): string {
  */
 export function titleFromName(name: string): string {
   const base = path.posix.basename(name).replace(/\.md$/i, '');
-  const words = base.replace(/^\d+[-_.\s]*/, '').replace(/[-_]+/g, ' ').trim() || base;
+  const words =
+    base
+      .replace(/^\d+[-_.\s]*/, '')
+      .replace(/[-_]+/g, ' ')
+      .trim() || base;
   return words.charAt(0).toUpperCase() + words.slice(1);
 }

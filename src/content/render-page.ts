@@ -1,10 +1,11 @@
 /** Rendering one page of a loaded workshop for a learner (dashboard) or an author (preview). */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+
 import { splitFrontMatter } from './front-matter.js';
 import { renderMarkdown } from './markdown.js';
 import type { ContentPage, WorkshopContent } from './model.js';
-import { sortProblems, type ContentProblem } from './problems.js';
+import { type ContentProblem, sortProblems } from './problems.js';
 
 export interface RenderedPage {
   title: string;

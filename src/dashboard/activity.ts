@@ -51,10 +51,13 @@ export class Activity {
       this.send();
       return;
     }
-    this.pending = setTimeout(() => {
-      this.pending = undefined;
-      this.send();
-    }, Math.max(wait, 1));
+    this.pending = setTimeout(
+      () => {
+        this.pending = undefined;
+        this.send();
+      },
+      Math.max(wait, 1),
+    );
     this.pending.unref();
   }
 

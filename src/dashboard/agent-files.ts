@@ -12,17 +12,33 @@ import { html } from '../content/html.js';
 import { AgentError, type AgentFileInfo, type SessionAgent } from './agent/api.js';
 
 const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif', '.txt': 'text/plain; charset=utf-8', '.md': 'text/plain; charset=utf-8', '.yaml': 'text/plain; charset=utf-8',
-  '.yml': 'text/plain; charset=utf-8', '.pdf': 'application/pdf',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.txt': 'text/plain; charset=utf-8',
+  '.md': 'text/plain; charset=utf-8',
+  '.yaml': 'text/plain; charset=utf-8',
+  '.yml': 'text/plain; charset=utf-8',
+  '.pdf': 'application/pdf',
 };
 
 /**
  * Serves `relative` (still percent-encoded, as in the URL) below `root` (relative to the home) of the learner's
  * home: a directory as a listing, a file as a download.
  */
-export async function serveAgentFile(reply: FastifyReply, agent: SessionAgent, root: string, relative: string, options: { prefix: string }): Promise<FastifyReply> {
+export async function serveAgentFile(
+  reply: FastifyReply,
+  agent: SessionAgent,
+  root: string,
+  relative: string,
+  options: { prefix: string },
+): Promise<FastifyReply> {
   let decoded: string;
   try {
     decoded = decodeURIComponent(relative);
@@ -50,7 +66,10 @@ export async function serveAgentFile(reply: FastifyReply, agent: SessionAgent, r
   }
   if (info.type !== 'file') return reply.code(404).send({ error: 'not_found', message: `'${relative}' is not a file` });
   const stream = await agent.readFile(file);
-  reply.type(TYPES[path.posix.extname(file).toLowerCase()] ?? 'application/octet-stream').header('content-length', info.size).header('x-content-type-options', 'nosniff');
+  reply
+    .type(TYPES[path.posix.extname(file).toLowerCase()] ?? 'application/octet-stream')
+    .header('content-length', info.size)
+    .header('x-content-type-options', 'nosniff');
   reply.header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(path.posix.basename(file))}`);
   return reply.send(stream);
 }

@@ -7,7 +7,9 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import type { FastifyInstance } from 'fastify';
+
 import { ACTION_STYLES } from '../content/index.js';
 
 const require = createRequire(import.meta.url);

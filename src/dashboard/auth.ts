@@ -14,12 +14,14 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Signer, fastifyCookie } from '@fastify/cookie';
+
+import { fastifyCookie, Signer } from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import { basicAuthorization } from '../oci/auth.js';
 import type { DashboardRouteConfig } from './config.js';
 import { errorPage } from './page.js';
-import { PortalClient, PortalError } from './portal-client.js';
+import { type PortalClient, PortalError } from './portal-client.js';
 
 /** The person using the dashboard, as the portal vouched for them. */
 export interface Learner {
@@ -189,11 +191,21 @@ export class DashboardAuth {
     } catch (error) {
       const status = error instanceof PortalError ? error.status : 0;
       if (status === 403) {
-        return this.refuse(reply, 403, 'Not your session', 'This workshop session belongs to someone else. Open your own session from the workshop portal.');
+        return this.refuse(
+          reply,
+          403,
+          'Not your session',
+          'This workshop session belongs to someone else. Open your own session from the workshop portal.',
+        );
       }
       if (status === 400 || status === 401) return this.startFlow(request, reply, flow.next);
       request.log.warn({ status, message: (error as Error).message }, 'sign-in through the portal failed');
-      return this.refuse(reply, 502, 'The workshop portal cannot be reached', 'Signing in needs the workshop portal, which did not answer. Reload the page in a moment.');
+      return this.refuse(
+        reply,
+        502,
+        'The workshop portal cannot be reached',
+        'Signing in needs the workshop portal, which did not answer. Reload the page in a moment.',
+      );
     }
     const value = this.signer.sign(Buffer.from(JSON.stringify(learner)).toString('base64url'));
     reply.setCookie(this.cookieName, value, { ...this.cookieOptions(), maxAge: Math.floor((learner.expires - Date.now()) / 1000) });
@@ -205,7 +217,12 @@ export class DashboardAuth {
   private async toHandoff(request: FastifyRequest, reply: FastifyReply, host: string, next = request.url): Promise<void> {
     const main = this.signInHosts.get(host);
     if (!main) {
-      return this.refuse(reply, 403, 'No sign-in here', `The session's route ${host} is not served through the session's dashboard, so the dashboard cannot sign anyone in to it.`);
+      return this.refuse(
+        reply,
+        403,
+        'No sign-in here',
+        `The session's route ${host} is not served through the session's dashboard, so the dashboard cannot sign anyone in to it.`,
+      );
     }
     const hostHeader = String(request.headers.host).toLowerCase();
     const handoff = new URL(`${request.protocol}://${main}${portOf(hostHeader)}/oauth_handoff`);
@@ -223,17 +240,33 @@ export class DashboardAuth {
     const next = typeof query.next === 'string' ? query.next : '';
     if (!this.signInHosts.has(hostNameOf(host)) || portOf(host) !== portOf(String(request.headers.host)) || !/^[a-z0-9.-]+(:\d{1,5})?$/.test(host)) {
       const allowed = [...this.signInHosts.keys()].join(', ') || 'none';
-      return this.refuse(reply, 400, 'Cannot sign in there', `host (${JSON.stringify(String(query.host ?? ''))}) must be one of this session's routes that sign visitors in (${allowed}), on the port of ${String(request.headers.host)}.`);
+      return this.refuse(
+        reply,
+        400,
+        'Cannot sign in there',
+        `host (${JSON.stringify(String(query.host ?? ''))}) must be one of this session's routes that sign visitors in (${allowed}), on the port of ${String(request.headers.host)}.`,
+      );
     }
     if (!isLocalPath(next)) {
-      return this.refuse(reply, 400, 'Cannot sign in there', `next (${JSON.stringify(String(query.next ?? '').slice(0, 200))}) must be a path of the route's own host: starting with one '/', printable characters only.`);
+      return this.refuse(
+        reply,
+        400,
+        'Cannot sign in there',
+        `next (${JSON.stringify(String(query.next ?? '').slice(0, 200))}) must be a path of the route's own host: starting with one '/', printable characters only.`,
+      );
     }
     await this.requireLearner(request, reply);
     if (reply.sent || !request.learner) return;
     const learner = request.learner;
     const claims: TicketClaims = {
-      host: hostNameOf(host), user: learner.user, owner: learner.owner, staff: learner.staff, next,
-      id: randomBytes(12).toString('base64url'), until: Date.now() + TICKET_SECONDS * 1000, signedInUntil: learner.expires,
+      host: hostNameOf(host),
+      user: learner.user,
+      owner: learner.owner,
+      staff: learner.staff,
+      next,
+      id: randomBytes(12).toString('base64url'),
+      until: Date.now() + TICKET_SECONDS * 1000,
+      signedInUntil: learner.expires,
     };
     const target = new URL(`${request.protocol}://${host}/oauth_ticket`);
     target.search = new URLSearchParams({ t: this.ticketSigner.sign(Buffer.from(JSON.stringify(claims)).toString('base64url')) }).toString();
@@ -245,7 +278,12 @@ export class DashboardAuth {
     reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
     const host = hostNameOf(request.headers.host);
     if (!this.signInHosts.has(host)) {
-      return this.refuse(reply, 400, 'Sign-in ticket refused', `Tickets are taken only on this session's routes that sign visitors in, not on ${host}.`);
+      return this.refuse(
+        reply,
+        400,
+        'Sign-in ticket refused',
+        `Tickets are taken only on this session's routes that sign visitors in, not on ${host}.`,
+      );
     }
     const t = (request.query as Record<string, unknown>).t;
     const unsigned = typeof t === 'string' && t.length < 4096 ? this.ticketSigner.unsign(t) : null;
@@ -255,8 +293,19 @@ export class DashboardAuth {
     } catch {
       claims = null;
     }
-    if (!claims || typeof claims.id !== 'string' || typeof claims.until !== 'number' || typeof claims.user !== 'string' || !isLocalPath(claims.next)) {
-      return this.refuse(reply, 403, 'Sign-in ticket refused', 'The sign-in ticket is not one this session issued. Open the session from the workshop portal.');
+    if (
+      !claims ||
+      typeof claims.id !== 'string' ||
+      typeof claims.until !== 'number' ||
+      typeof claims.user !== 'string' ||
+      !isLocalPath(claims.next)
+    ) {
+      return this.refuse(
+        reply,
+        403,
+        'Sign-in ticket refused',
+        'The sign-in ticket is not one this session issued. Open the session from the workshop portal.',
+      );
     }
     if (claims.host !== host) {
       return this.refuse(reply, 403, 'Sign-in ticket refused', `The sign-in ticket is for ${claims.host}, not for ${host}.`);
@@ -269,7 +318,11 @@ export class DashboardAuth {
     }
     this.usedTickets.set(claims.id, claims.until);
     const learner: Learner = {
-      user: claims.user, owner: claims.owner, staff: claims.staff, token: '', host,
+      user: claims.user,
+      owner: claims.owner,
+      staff: claims.staff,
+      token: '',
+      host,
       expires: Math.min(claims.signedInUntil, now + MAX_SIGN_IN_SECONDS * 1000),
     };
     const value = this.signer.sign(Buffer.from(JSON.stringify(learner)).toString('base64url'));
@@ -299,7 +352,10 @@ export class DashboardAuth {
   }
 
   private async refuse(reply: FastifyReply, status: number, title: string, message: string): Promise<void> {
-    await reply.code(status).type('text/html; charset=utf-8').send(errorPage(title, message, this.options.portalUrl));
+    await reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .send(errorPage(title, message, this.options.portalUrl));
   }
 }
 
@@ -315,7 +371,9 @@ export const SAFE_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'OPTION
 export function isSameOrigin(headers: IncomingHttpHeaders): boolean {
   const origin = headers.origin;
   if (!origin) return true;
-  const forwarded = String(headers['x-forwarded-host'] ?? '').split(',')[0].trim();
+  const forwarded = String(headers['x-forwarded-host'] ?? '')
+    .split(',')[0]
+    .trim();
   const host = (forwarded || String(headers.host ?? '')).toLowerCase();
   try {
     return new URL(origin).host.toLowerCase() === host;

@@ -99,7 +99,8 @@ export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardCo
     const source = content[kind] as Record<string, unknown>;
     for (const field of ['includePaths', 'excludePaths']) {
       const globs = source[field];
-      if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string' && g))) fail(`content.${kind}.${field}`, globs, 'a list of globs such as /workshop/**');
+      if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string' && g)))
+        fail(`content.${kind}.${field}`, globs, 'a list of globs such as /workshop/**');
     }
   }
   const capabilities = raw.capabilities ?? [];
@@ -116,7 +117,8 @@ export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardCo
       fail(`routes[${i}]`, route, 'an object with a name, a host and a port');
     }
     const r = route as Record<string, unknown>;
-    if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535) fail(`routes[${i}].port`, r.port, 'a whole number from 1 to 65535');
+    if (!Number.isInteger(r.port) || (r.port as number) < 1 || (r.port as number) > 65535)
+      fail(`routes[${i}].port`, r.port, 'a whole number from 1 to 65535');
   });
   const settings = raw.settings ?? {};
   if (!isObject(settings)) return fail('settings', settings, 'an object');

@@ -12,13 +12,14 @@
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { watchContent } from '../content/index.js';
 import { checkLinkTarget } from '../oci/extract.js';
 import { pullContent, resolveDigest } from '../oci/index.js';
 import type { ContentSourceConfig, DashboardConfig } from './config.js';
-import { applyPathFilters, PathFilters } from './content-sources/filter.js';
-import { checkoutGit, ResolvedRef, resolveGitRef } from './content-sources/git.js';
-import { downloadArchive, HttpValidators } from './content-sources/http.js';
+import { applyPathFilters, type PathFilters } from './content-sources/filter.js';
+import { checkoutGit, type ResolvedRef, resolveGitRef } from './content-sources/git.js';
+import { downloadArchive, type HttpValidators } from './content-sources/http.js';
 
 export interface ContentSyncOptions {
   /** The content source of dashboard.json. */
@@ -105,14 +106,16 @@ export class ContentSync extends EventEmitter {
   /** Fetches again if the source moved; true when the content changed. */
   public update(): Promise<boolean> {
     if (!this.fetcher) return Promise.resolve(false);
-    const check = this.checks.catch(() => undefined).then(async () => {
-      this.busy = true;
-      try {
-        return await this.pullIfMoved();
-      } finally {
-        this.busy = false;
-      }
-    });
+    const check = this.checks
+      .catch(() => undefined)
+      .then(async () => {
+        this.busy = true;
+        try {
+          return await this.pullIfMoved();
+        } finally {
+          this.busy = false;
+        }
+      });
     this.checks = check;
     return check;
   }

@@ -9,13 +9,21 @@
  */
 import * as fs from 'node:fs/promises';
 import * as http from 'node:http';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
+
 import { isObject } from './config.js';
 
 /** The editor actions the extension carries out (`editor:<name>`). */
 export const EDITOR_ACTIONS: readonly string[] = [
-  'open-file', 'select-matching-text', 'replace-text-selection', 'append-lines-to-file', 'insert-lines-before-line',
-  'append-lines-after-match', 'insert-value-into-yaml', 'execute-command',
+  'open-file',
+  'select-matching-text',
+  'replace-text-selection',
+  'append-lines-to-file',
+  'insert-lines-before-line',
+  'append-lines-after-match',
+  'insert-value-into-yaml',
+  'execute-command',
 ];
 
 export interface EditorBridgeSettings {
@@ -58,28 +66,31 @@ interface Answer {
 function forward(settings: EditorBridgeSettings, token: string, name: string, args: unknown): Promise<Answer> {
   const payload = JSON.stringify(args);
   return new Promise((resolve, reject) => {
-    const request = http.request({
-      host: settings.controlHost ?? '127.0.0.1',
-      port: settings.controlPort,
-      path: `/actions/${name}`,
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-      timeout: 60_000,
-    }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => {
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch {
-          body = { error: 'failed', message: `the editor answered ${response.statusCode} without JSON` };
-        }
-        resolve({ status: response.statusCode ?? 502, body });
-      });
-      response.on('error', reject);
-    });
+    const request = http.request(
+      {
+        host: settings.controlHost ?? '127.0.0.1',
+        port: settings.controlPort,
+        path: `/actions/${name}`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        timeout: 60_000,
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let body: unknown;
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = { error: 'failed', message: `the editor answered ${response.statusCode} without JSON` };
+          }
+          resolve({ status: response.statusCode ?? 502, body });
+        });
+        response.on('error', reject);
+      },
+    );
     request.on('timeout', () => request.destroy(Object.assign(new Error('the editor took too long to answer'), { code: 'ETIMEDOUT' })));
     request.on('error', reject);
     request.end(payload);
@@ -101,7 +112,10 @@ export function registerEditorBridge(app: FastifyInstance, options: EditorBridge
     const name = (request.params as { name: string }).name;
     if (!settings) return reply.code(404).send({ error: 'no_editor', message: 'this workshop has no editor' });
     if (!EDITOR_ACTIONS.includes(name)) {
-      return reply.code(404).send({ error: 'not_found', message: `the editor has no action 'editor:${name}' (it has ${EDITOR_ACTIONS.map((n) => `editor:${n}`).join(', ')})` });
+      return reply.code(404).send({
+        error: 'not_found',
+        message: `the editor has no action 'editor:${name}' (it has ${EDITOR_ACTIONS.map((n) => `editor:${n}`).join(', ')})`,
+      });
     }
     if (!isObject(request.body)) {
       return reply.code(400).send({ error: 'bad_argument', message: `the arguments of editor:${name} must be a JSON object of its fields` });

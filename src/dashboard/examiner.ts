@@ -26,7 +26,13 @@ export const TEST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const MAX_OUTPUT = 16 * 1024;
 
 /** Runs test `name` of the workshop in `workshopDir`; throws when there is no such test. */
-export async function runTest(workshopDir: string, name: string, args: string[], options: ExaminerOptions, timeoutSeconds?: number): Promise<ExaminerResult> {
+export async function runTest(
+  workshopDir: string,
+  name: string,
+  args: string[],
+  options: ExaminerOptions,
+  timeoutSeconds?: number,
+): Promise<ExaminerResult> {
   if (!TEST_NAME.test(name)) throw new Error(`test name '${name}' must be letters, digits, '.', '-' or '_'`);
   const file = path.join(workshopDir, options.testsDirectory ?? 'workshop/examiner/tests', name);
   if (!fs.existsSync(file)) throw new Error(`the workshop has no test named '${name}' (looked for ${path.relative(workshopDir, file)})`);

@@ -1,5 +1,5 @@
-export { startDashboard } from './server.js';
-export type { Dashboard, DashboardOptions } from './server.js';
-export { parseConfig, readConfig } from './config.js';
 export type { DashboardConfig, DashboardRouteConfig, DashboardTabConfig } from './config.js';
+export { parseConfig, readConfig } from './config.js';
 export { DASHBOARD_SECRETS, learnerEnvironment } from './learner-environment.js';
+export type { Dashboard, DashboardOptions } from './server.js';
+export { startDashboard } from './server.js';

@@ -120,7 +120,9 @@ function instructionsHtml(page: RenderedInstructions, navigation: { contents: Co
     return html`<a class="pager-${rel}" rel="${rel}" href="${pageHref(target.path)}" data-page="${target.path}"><span class="pager-label">${label}</span><span class="pager-title">${target.title}</span></a>`;
   };
   const where = position && position.count > 1 && html`<p class="page-position">Page ${position.number} of ${position.count}</p>`;
-  const finish = position?.next === undefined && html`<section class="finish" aria-labelledby="finish-title"><h3 id="finish-title">${position && position.count > 1 ? 'You have reached the end of the workshop' : 'When you are done'}</h3>
+  const finish =
+    position?.next === undefined &&
+    html`<section class="finish" aria-labelledby="finish-title"><h3 id="finish-title">${position && position.count > 1 ? 'You have reached the end of the workshop' : 'When you are done'}</h3>
 <p>Finishing the workshop ends your session, deletes what is in it, and takes you back to the workshop portal.</p>
 <a class="button" id="finish-workshop" href="${navigation.endUrl}" target="_top">Finish workshop</a></section>`;
   // The body is the Markdown renderer's output, which escaped the author's and the session's text itself.
@@ -182,18 +184,23 @@ export function pageHref(path: string): string {
 /** The contents, open beside the page so the learner sees where she is and what comes. */
 function renderContents(contents: Contents, current: string): SafeHtml | undefined {
   if (contents.pages.length < 2) return undefined;
-  const list = contentsHtml(contents, (p) =>
-    html`<a href="${pageHref(p.path)}" data-page="${p.path}"${p.path === current && html` aria-current="page"`}>${p.title}</a>`);
+  const list = contentsHtml(
+    contents,
+    (p) => html`<a href="${pageHref(p.path)}" data-page="${p.path}"${p.path === current && html` aria-current="page"`}>${p.title}</a>`,
+  );
   return html`<details class="contents" open><summary>Contents</summary><nav aria-label="Contents">${list}</nav></details>`;
 }
 
 function renderTabs(tabs: PageTab[], terminals: string[]): SafeHtml {
-  const buttons = tabs.map((tab, i) =>
-    html`<button type="button" role="tab" class="tab" id="tab-${tab.id}" data-tab="${tab.name}" aria-controls="panel-${tab.id}" aria-selected="${String(i === 0)}" tabindex="${i === 0 ? 0 : -1}">${tab.name}</button>`);
+  const buttons = tabs.map(
+    (tab, i) =>
+      html`<button type="button" role="tab" class="tab" id="tab-${tab.id}" data-tab="${tab.name}" aria-controls="panel-${tab.id}" aria-selected="${String(i === 0)}" tabindex="${i === 0 ? 0 : -1}">${tab.name}</button>`,
+  );
   const panels = tabs.map((tab, i) => {
-    const body = tab.kind === 'terminals'
-      ? html`<div class="terminals" data-count="${terminals.length}">${terminals.map(terminalPane)}</div>`
-      : html`<iframe class="frame" title="${tab.name}" data-src="${tab.src!}" allow="clipboard-read; clipboard-write"></iframe>`;
+    const body =
+      tab.kind === 'terminals'
+        ? html`<div class="terminals" data-count="${terminals.length}">${terminals.map(terminalPane)}</div>`
+        : html`<iframe class="frame" title="${tab.name}" data-src="${tab.src!}" allow="clipboard-read; clipboard-write"></iframe>`;
     return html`<div role="tabpanel" class="panel" id="panel-${tab.id}" aria-labelledby="tab-${tab.id}"${i !== 0 && html` hidden`}>${body}</div>`;
   });
   return html`<div class="tabs" role="tablist" aria-label="Tools">${buttons}</div><div class="panels">${panels}</div>`;
@@ -247,5 +254,10 @@ function frameSource(model: PageModel, tab: DashboardTabConfig): string {
  * cannot be escaped as text; `raw()` after replacing every `<` is what keeps it inside the element.
  */
 function jsonForScript(value: unknown): SafeHtml {
-  return raw(JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029'));
+  return raw(
+    JSON.stringify(value)
+      .replace(/</g, '\\u003c')
+      .replace(/\u2028/g, '\\u2028')
+      .replace(/\u2029/g, '\\u2029'),
+  );
 }

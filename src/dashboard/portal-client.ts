@@ -19,7 +19,10 @@ export interface AccessToken {
 
 /** A refusal or failure of the portal, with its status (0 when it could not be reached). */
 export class PortalError extends Error {
-  constructor(message: string, public readonly status: number) {
+  constructor(
+    message: string,
+    public readonly status: number,
+  ) {
     super(message);
     this.name = 'PortalError';
   }

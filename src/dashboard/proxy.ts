@@ -8,8 +8,10 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+
 import { createProxyServer } from 'http-proxy-3';
-import { SAFE_METHODS, isSameOrigin, isTicketPath } from './auth.js';
+
+import { isSameOrigin, isTicketPath, SAFE_METHODS } from './auth.js';
 import type { DashboardRouteConfig } from './config.js';
 import { routeDownPage } from './page.js';
 
@@ -85,7 +87,9 @@ export class RouteProxy {
     }
     // The learner's cookie opens this socket: only for pages of the session itself (see isSameOrigin).
     if (wanted.route.authenticated && !isSameOrigin(request.headers)) {
-      socket.end('HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nthis socket opens only from the session\'s own pages\n');
+      socket.end(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\nthis socket opens only from the session's own pages\n",
+      );
       return true;
     }
     this.prepare(request, wanted);

@@ -7,24 +7,26 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import fastifyWebsocket from '@fastify/websocket';
-import Fastify, { FastifyReply, FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+
 import { loadContent, renderPage } from '../content/index.js';
 import { Activity } from './activity.js';
+import { AgentError, connectAgent, createLocalAgent, type SessionAgent } from './agent/index.js';
+import { serveAgentFile } from './agent-files.js';
 import { registerAssets } from './assets.js';
 import { DashboardAuth, isTicketPath } from './auth.js';
-import { DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
+import { type DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
 import { ContentSync } from './content-sync.js';
-import { AgentError, SessionAgent, connectAgent, createLocalAgent } from './agent/index.js';
-import { serveAgentFile } from './agent-files.js';
 import { TEST_NAME } from './examiner.js';
-import { RenderedInstructions, renderDashboard, renderInstructions, sessionEndUrl } from './page.js';
+import { learnerEnvironment } from './learner-environment.js';
+import { renderDashboard, type RenderedInstructions, renderInstructions, sessionEndUrl } from './page.js';
 import { PortalClient, PortalError } from './portal-client.js';
-import { RouteProxy, hostName } from './proxy.js';
+import { hostName, RouteProxy } from './proxy.js';
+import { registerCapabilityRoutes } from './routes/index.js';
 import { serveFile } from './static-files.js';
 import { TERMINAL_ID } from './terminals.js';
-import { learnerEnvironment } from './learner-environment.js';
-import { registerCapabilityRoutes } from './routes/index.js';
 
 export interface DashboardOptions {
   /** The session's name: the OAuth2 client id at the portal. */
@@ -104,7 +106,6 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     routes: config.routes,
   });
 
-
   const proxy = new RouteProxy({
     routes: config.routes,
     isSignedIn: (request) => auth.learnerFromHeaders(request.headers) !== null,
@@ -143,13 +144,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const agent: SessionAgent = options.agentSocket
     ? await connectAgent({ socketPath: options.agentSocket, homeDir: options.homeDir, onInput: () => activity.touch() })
     : createLocalAgent({
-      homeDir: options.homeDir ?? os.homedir(),
-      // The learner's shells see the session's environment, except the dashboard's own secrets.
-      env: learnerEnvironment(process.env),
-      shell: options.shell ?? process.env.SHELL ?? '/bin/bash',
-      onInput: () => activity.touch(),
-      log,
-    });
+        homeDir: options.homeDir ?? os.homedir(),
+        // The learner's shells see the session's environment, except the dashboard's own secrets.
+        env: learnerEnvironment(process.env),
+        shell: options.shell ?? process.env.SHELL ?? '/bin/bash',
+        onInput: () => activity.touch(),
+        log,
+      });
 
   const pulled = Boolean(config.content.image || config.content.git || config.content.http);
   const sync = new ContentSync({
@@ -169,8 +170,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   }
   let content = await loadContent(sync.dir);
   if (options.sessionSetup) {
-    const setUp = (dir: string) => agent.sessionSetup(dir)
-      .catch((error) => log.warn({ message: (error as Error).message }, 'the session set-up failed'));
+    const setUp = (dir: string) =>
+      agent.sessionSetup(dir).catch((error) => log.warn({ message: (error as Error).message }, 'the session set-up failed'));
     await setUp(sync.dir);
     sync.on('change', (dir) => void setUp(dir));
   }
@@ -227,19 +228,35 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     const page = await instructions(pagePath);
     if (!page) return reply.redirect('/', 302);
     activity.viewed();
-    return reply
-      .type('text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
-      .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
-      .send(renderDashboard({ config, sessionName, portalUrl: options.portalUrl, instructions: page, pages: content.pages, sections: content.sections, requestHost: hostName(request.headers.host) }));
+    return (
+      reply
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-store')
+        // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
+        .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
+        .send(
+          renderDashboard({
+            config,
+            sessionName,
+            portalUrl: options.portalUrl,
+            instructions: page,
+            pages: content.pages,
+            sections: content.sections,
+            requestHost: hostName(request.headers.host),
+          }),
+        )
+    );
   };
   app.get('/', learner, (request, reply) => showPage(request, reply, ''));
   app.get('/page/*', learner, (request, reply) => showPage(request, reply, pageParam(request)));
   app.get('/workshop/pages/*', learner, async (request, reply) => {
     const page = await instructions(pageParam(request));
     if (!page) return reply.code(404).send({ error: 'not_found', message: `the workshop has no page '${pageParam(request)}'` });
-    return { path: page.path, title: page.title, article: renderInstructions(page, { contents: content, endUrl: sessionEndUrl(options.portalUrl, sessionName) }) };
+    return {
+      path: page.path,
+      title: page.title,
+      article: renderInstructions(page, { contents: content, endUrl: sessionEndUrl(options.portalUrl, sessionName) }),
+    };
   });
   app.get('/events', learner, (request, reply) => {
     reply.hijack();
@@ -263,28 +280,38 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
 
   // --- the session, on the learner's behalf
-  app.get('/session/whoami', learner, async (request) => ({ user: request.learner!.user, owner: request.learner!.owner, staff: request.learner!.staff }));
+  app.get('/session/whoami', learner, async (request) => ({
+    user: request.learner!.user,
+    owner: request.learner!.owner,
+    staff: request.learner!.staff,
+  }));
   app.post('/session/view', learner, async () => {
     activity.viewed();
     return { ok: true };
   });
   // Extending changes the session: a POST, so that a link or an image elsewhere cannot do it.
   for (const what of ['schedule', 'extend'] as const) {
-    app.route({ method: what === 'extend' ? 'POST' : 'GET', url: `/session/${what}`, preHandler: auth.requireLearner, handler: async (request, reply) => {
-      try {
-        return await portal[what](request.learner!.token);
-      } catch (error) {
-        const status = error instanceof PortalError && error.status >= 400 && error.status < 500 ? error.status : 502;
-        return reply.code(status).send({ error: what === 'extend' ? 'extend_failed' : 'schedule_unavailable', message: (error as Error).message });
-      }
-    } });
+    app.route({
+      method: what === 'extend' ? 'POST' : 'GET',
+      url: `/session/${what}`,
+      preHandler: auth.requireLearner,
+      handler: async (request, reply) => {
+        try {
+          return await portal[what](request.learner!.token);
+        } catch (error) {
+          const status = error instanceof PortalError && error.status >= 400 && error.status < 500 ? error.status : 502;
+          return reply.code(status).send({ error: what === 'extend' ? 'extend_failed' : 'schedule_unavailable', message: (error as Error).message });
+        }
+      },
+    });
   }
 
   // --- examiner checks
   const examiner = isObject(config.settings.examiner) ? config.settings.examiner : {};
   app.post('/examiner/test/:name', learner, async (request, reply) => {
     const name = (request.params as { name: string }).name;
-    if (!TEST_NAME.test(name)) return reply.code(400).send({ error: 'bad_request', message: `test name '${name}' must be letters, digits, '.', '-' or '_'` });
+    if (!TEST_NAME.test(name))
+      return reply.code(400).send({ error: 'bad_request', message: `test name '${name}' must be letters, digits, '.', '-' or '_'` });
     const body = (isObject(request.body) ? request.body : {}) as { args?: unknown; timeout?: unknown };
     const args = Array.isArray(body.args) ? body.args.map(String) : [];
     const timeout = typeof body.timeout === 'number' && body.timeout > 0 ? body.timeout : undefined;
@@ -316,14 +343,29 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const slides = isObject(config.settings.slides) ? config.settings.slides : null;
   if (slides || config.capabilities.includes('slides')) {
     const dir = typeof slides?.directory === 'string' ? slides.directory : 'workshop/slides';
-    app.get('/slides/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, dir), encodedWildcard(request, '/slides/'), { prefix: '/slides/' }));
+    app.get('/slides/*', learner, (request, reply) =>
+      serveFile(reply, path.join(sync.dir, dir), encodedWildcard(request, '/slides/'), { prefix: '/slides/' }),
+    );
   }
-  app.get('/workshop/static/*', learner, (request, reply) => serveFile(reply, path.join(sync.dir, 'workshop/static'), encodedWildcard(request, '/workshop/static/'), { prefix: '/workshop/static/' }));
+  app.get('/workshop/static/*', learner, (request, reply) =>
+    serveFile(reply, path.join(sync.dir, 'workshop/static'), encodedWildcard(request, '/workshop/static/'), { prefix: '/workshop/static/' }),
+  );
   // --- uploads, the git server, the registry's Docker config, the page's analytics events (src/dashboard/routes/)
-  await registerCapabilityRoutes(app, { config, sessionName, agent, log, requireLearner: auth.requireLearner, portalApiUrl: options.portalApiUrl, clientSecret: options.clientSecret, touch: () => activity.touch() });
+  await registerCapabilityRoutes(app, {
+    config,
+    sessionName,
+    agent,
+    log,
+    requireLearner: auth.requireLearner,
+    portalApiUrl: options.portalApiUrl,
+    clientSecret: options.clientSecret,
+    touch: () => activity.touch(),
+  });
 
   // Reached only when the learner is not signed in (signed-in requests to known routes never get here).
-  app.all('/proxy/*', learner, async (request, reply) => reply.code(404).send({ error: 'not_found', message: `the session has no route '${wildcard(request).split('/')[0]}'` }));
+  app.all('/proxy/*', learner, async (request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `the session has no route '${wildcard(request).split('/')[0]}'` }),
+  );
 
   app.setErrorHandler((error, request, reply) => {
     const status = (error as { statusCode?: number }).statusCode ?? 500;

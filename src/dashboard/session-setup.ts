@@ -113,7 +113,8 @@ export function profileScript(variables: Array<[string, string]>, workshopProfil
 /** The set-up scripts: regular files of setup.d in name order, without hidden files. */
 function setupScripts(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true })
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isFile() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
@@ -160,7 +161,11 @@ function isSymlink(file: string): boolean {
  * Runs one script: directly when executable, else through bash (unpacked content does not always keep the
  * executable bit; Educates makes setup.d scripts executable for the same reason). Output goes to the log file.
  */
-function runScript(file: string, name: string, opts: { cwd: string; env: Record<string, string>; logFile: string; timeoutSeconds: number }): Promise<SetupScriptResult> {
+function runScript(
+  file: string,
+  name: string,
+  opts: { cwd: string; env: Record<string, string>; logFile: string; timeoutSeconds: number },
+): Promise<SetupScriptResult> {
   return new Promise((resolve) => {
     const out = fs.openSync(opts.logFile, 'a');
     fs.writeSync(out, `--- ${new Date().toISOString()} ${name}\n`);
@@ -172,7 +177,10 @@ function runScript(file: string, name: string, opts: { cwd: string; env: Record<
       // not executable: run it with bash below
     }
     const child = spawn(executable ? file : '/bin/bash', executable ? [] : [file], {
-      cwd: opts.cwd, env: opts.env, stdio: ['ignore', out, out], detached: true,
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', out, out],
+      detached: true,
     });
     let timedOut = false;
     const timer = setTimeout(() => {

@@ -36,7 +36,10 @@ class TerminalSession {
   private readonly clients = new Set<WebSocket>();
   private size = { cols: 80, rows: 24 };
 
-  constructor(private readonly id: string, private readonly options: TerminalsOptions) {}
+  constructor(
+    private readonly id: string,
+    private readonly options: TerminalsOptions,
+  ) {}
 
   public attach(ws: WebSocket): void {
     this.ensureProcess();

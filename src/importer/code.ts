@@ -34,7 +34,10 @@ export class Code {
 
 /** A value with a comment printed on the line above it (forces the enclosing object onto several lines). */
 export class Commented {
-  constructor(public readonly value: unknown, public readonly comment: string) {}
+  constructor(
+    public readonly value: unknown,
+    public readonly comment: string,
+  ) {}
 }
 
 /** A value to print as a literal (an object, list, string, number, boolean, or Code). */
@@ -100,15 +103,69 @@ export function identifierFor(name: string): string {
   const camel = words.map((w, i) => (i === 0 ? w.toLowerCase() : w[0].toUpperCase() + w.slice(1).toLowerCase())).join('');
   const safe = /^[0-9]/.test(camel) ? `w${camel}` : camel || 'item';
   const identifier = RESERVED.has(safe) ? `${safe}Workshop` : safe;
-  if (!/^[a-z][A-Za-z0-9]*$/.test(identifier)) throw new Error(`internal error of the importer: ${JSON.stringify(identifier)} is not a safe identifier`);
+  if (!/^[a-z][A-Za-z0-9]*$/.test(identifier))
+    throw new Error(`internal error of the importer: ${JSON.stringify(identifier)} is not a safe identifier`);
   return identifier;
 }
 
 const RESERVED = new Set([
-  'app', 'portal', 'registerKind', 'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else',
-  'enum', 'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null',
-  'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'let', 'static',
-  'yield', 'await', 'implements', 'interface', 'package', 'private', 'protected', 'public',
+  'app',
+  'portal',
+  'registerKind',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'let',
+  'static',
+  'yield',
+  'await',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
   // strict mode refuses these as names; the others would shadow globals the module or a reader relies on
-  'eval', 'arguments', 'undefined', 'globalThis', 'process', 'require', 'module', 'exports', 'console',
+  'eval',
+  'arguments',
+  'undefined',
+  'globalThis',
+  'process',
+  'require',
+  'module',
+  'exports',
+  'console',
 ]);

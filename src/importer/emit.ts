@@ -1,4 +1,4 @@
-import { ImportedName, importsOf } from './code.js';
+import { type ImportedName, importsOf } from './code.js';
 import { commentText, printLiteral, quote } from './literal.js';
 import type { PortalModel, Statement, WorkshopModel } from './model.js';
 import type { UnsupportedField } from './types.js';
@@ -25,7 +25,12 @@ export function emitModule(module: ModuleModel): string {
   }
   body.push('const app = new WorkshopApp();', '');
   for (const workshop of module.workshops) {
-    body.push(...comment(`Educates Workshop '${workshop.name}'${module.unlisted.includes(workshop.name) ? ' (no portal lists it, so nothing is synthesized for it)' : ''}`, ''));
+    body.push(
+      ...comment(
+        `Educates Workshop '${workshop.name}'${module.unlisted.includes(workshop.name) ? ' (no portal lists it, so nothing is synthesized for it)' : ''}`,
+        '',
+      ),
+    );
     body.push(`const ${workshop.variable} = new Workshop(app, ${quote(workshop.name)}, ${printLiteral(workshop.props)});`);
     for (const statement of workshop.statements) body.push(...printStatement(statement));
     body.push('');
@@ -34,7 +39,9 @@ export function emitModule(module: ModuleModel): string {
     if (portal.comment) body.push(...comment(portal.comment, ''));
     else body.push(...comment(`Educates TrainingPortal '${portal.name}'`, ''));
     const props = Object.fromEntries(Object.entries(portal.props).filter(([, v]) => v !== undefined));
-    body.push(`const ${portal.variable} = new TrainingPortal(app, ${quote(portal.name)}${Object.keys(props).length ? `, ${printLiteral(props)}` : ''});`);
+    body.push(
+      `const ${portal.variable} = new TrainingPortal(app, ${quote(portal.name)}${Object.keys(props).length ? `, ${printLiteral(props)}` : ''});`,
+    );
     for (const entry of portal.entries) {
       if (entry.comment) body.push(...comment(entry.comment, ''));
       const options = Object.keys(entry.options).length ? `, ${printLiteral(entry.options)}` : '';
@@ -45,7 +52,10 @@ export function emitModule(module: ModuleModel): string {
   body.push('app.synth();', '');
 
   const imports: ImportedName[] = [
-    ...importsOf([module.workshops.map((w) => [w.props, w.statements.map((s) => s.code), w.kinds]), module.portals.map((p) => [p.props, p.entries.map((e) => e.options)])]),
+    ...importsOf([
+      module.workshops.map((w) => [w.props, w.statements.map((s) => s.code), w.kinds]),
+      module.portals.map((p) => [p.props, p.entries.map((e) => e.options)]),
+    ]),
     { module: 'cdk8s-workshops', name: 'WorkshopApp' },
     { module: 'cdk8s-workshops', name: 'Workshop' },
     { module: 'cdk8s-workshops', name: 'TrainingPortal' },
@@ -55,9 +65,12 @@ export function emitModule(module: ModuleModel): string {
 
 function header(module: ModuleModel): string[] {
   const lines = [
-    ...commentText(`Imported from Educates resources${module.sourceName ? ` (${module.sourceName})` : ''} by \`workshops import\` of cdk8s-workshops. ` +
-      'It builds the same workshops and portal with the library; `npx tsx <this file>` synthesizes them into dist/ ' +
-      '(or the directory in CDK8S_OUTDIR).', WIDTH - 3),
+    ...commentText(
+      `Imported from Educates resources${module.sourceName ? ` (${module.sourceName})` : ''} by \`workshops import\` of cdk8s-workshops. ` +
+        'It builds the same workshops and portal with the library; `npx tsx <this file>` synthesizes them into dist/ ' +
+        '(or the directory in CDK8S_OUTDIR).',
+      WIDTH - 3,
+    ),
     '',
   ];
   if (module.unsupported.length) {

@@ -1,4 +1,4 @@
-import { Report } from './report.js';
+import type { Report } from './report.js';
 
 type Json = Record<string, unknown>;
 

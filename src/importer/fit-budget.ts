@@ -1,6 +1,16 @@
 import { App } from 'cdk8s';
+
 import {
-  Budget, BudgetOverrides, Capability, SecurityPolicy, Workshop, chartObjects, formatCpu, formatMemory, parseQuantity, variable,
+  Budget,
+  type BudgetOverrides,
+  type Capability,
+  chartObjects,
+  formatCpu,
+  formatMemory,
+  parseQuantity,
+  SecurityPolicy,
+  variable,
+  Workshop,
 } from '../constructs/index.js';
 import type { NamespaceSettings } from './map-namespaces.js';
 
@@ -19,7 +29,11 @@ export interface BudgetFit {
  * raised where they would refuse them. The figures come from the library itself: a throw-away workshop with the same
  * capabilities. Nothing changes when no pod of the library runs in the session namespace.
  */
-export function fitBudget(settings: NamespaceSettings, capabilities: Capability[], options: { workshopMemory?: string; kubernetesAccess: boolean }): BudgetFit {
+export function fitBudget(
+  settings: NamespaceSettings,
+  capabilities: Capability[],
+  options: { workshopMemory?: string; kubernetesAccess: boolean },
+): BudgetFit {
   if (!settings.budget || settings.budget === 'custom') return {};
   const figures = { ...Budget.fromName(settings.budget).figures!, ...settings.overrides };
   const scratch = new Workshop(new App(), 'scratch', {
@@ -71,7 +85,8 @@ export function fitBudget(settings: NamespaceSettings, capabilities: Capability[
   raise('containerMaxMemory', 'memory', largestContainer.memory);
   settings.overrides = overrides as BudgetOverrides;
   return {
-    comment: `The capabilities' pods in the session namespace use ${show('cpu', total.cpu)} CPU and ${show('memory', total.memory)} of memory ` +
+    comment:
+      `The capabilities' pods in the session namespace use ${show('cpu', total.cpu)} CPU and ${show('memory', total.memory)} of memory ` +
       `(in Educates they ran beside the workshop container), so the quota is raised by that much and the learner keeps the room of the '${settings.budget}' budget.`,
   };
 }

@@ -7,12 +7,12 @@ import { emitModule } from './emit.js';
 import { defaultPortal, mapPortal } from './map-portal.js';
 import { DEFAULT_IMAGE_REPOSITORY, mapWorkshop } from './map-workshop.js';
 import type { PortalModel, WorkshopModel } from './model.js';
-import { EducatesResource, parseResources } from './parse.js';
-import { Report, inDocumentOrder } from './report.js';
+import { type EducatesResource, parseResources } from './parse.js';
+import { inDocumentOrder, Report } from './report.js';
 import type { ImportOptions, ImportResult } from './types.js';
 
-export type { ImportOptions, ImportResult, UnsupportedField } from './types.js';
 export { EDUCATES_API_VERSION } from './parse.js';
+export type { ImportOptions, ImportResult, UnsupportedField } from './types.js';
 
 /**
  * Turns Educates resources into a cdk8s-workshops module. Deterministic: the same input gives the same text.
@@ -24,7 +24,8 @@ export function importEducates(options: ImportOptions): ImportResult {
     ...(options.portalYaml !== undefined ? parseResources(options.portalYaml, 'portalYaml') : []),
   ];
   const workshopResources = resources.filter((r) => r.kind === 'Workshop');
-  if (!workshopResources.length) throw new Error('workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)');
+  if (!workshopResources.length)
+    throw new Error('workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)');
   const names = new Set<string>();
   for (const resource of resources) {
     if (names.has(resource.label)) throw new Error(`${resource.label} appears twice in the input`);
@@ -56,9 +57,12 @@ function build(workshopResources: EducatesResource[], portalResources: EducatesR
     return name;
   };
   const workshops: WorkshopModel[] = workshopResources.map((resource) =>
-    mapWorkshop(resource, report, variableFor(identifierFor(resource.name)), imageRepository));
+    mapWorkshop(resource, report, variableFor(identifierFor(resource.name)), imageRepository),
+  );
   const portals: PortalModel[] = portalResources.length
-    ? portalResources.map((resource) => mapPortal(resource, report, variableFor(portalResources.length === 1 ? 'portal' : `${identifierFor(resource.name)}Portal`), workshops))
+    ? portalResources.map((resource) =>
+        mapPortal(resource, report, variableFor(portalResources.length === 1 ? 'portal' : `${identifierFor(resource.name)}Portal`), workshops),
+      )
     : [defaultPortal(workshops, variableFor('portal'))];
   return { workshops, portals, report };
 }

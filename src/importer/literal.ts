@@ -48,7 +48,9 @@ function printObject(object: Record<string, unknown>, indent: string): string {
 
 function commentLines(value: unknown, indent: string): string {
   if (!(value instanceof Commented)) return '';
-  return commentText(value.comment, WIDTH - indent.length - 3).map((line) => `${indent}// ${line}\n`).join('');
+  return commentText(value.comment, WIDTH - indent.length - 3)
+    .map((line) => `${indent}// ${line}\n`)
+    .join('');
 }
 
 /** Splits text into lines of at most `width` characters at spaces (keeping its own line breaks). */
@@ -107,6 +109,10 @@ export function quote(text: string): string {
  */
 export function commentText(text: string, width: number): string[] {
   return wrap(String(text).replace(/\r\n?/g, '\n'), width).map((line) =>
-    line.replace(/[\r\u0085\u2028\u2029]/g, ' ').replace(SOURCE_HAZARDS, unicodeEscape).replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, unicodeEscape)
-      .replace(/\*\//g, '* /'));
+    line
+      .replace(/[\r\u0085\u2028\u2029]/g, ' ')
+      .replace(SOURCE_HAZARDS, unicodeEscape)
+      .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, unicodeEscape)
+      .replace(/\*\//g, '* /'),
+  );
 }

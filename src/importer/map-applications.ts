@@ -1,5 +1,16 @@
 import {
-  Capability, Console, Docker, Editor, Examiner, FileServer, GitServer, ImageRegistry, Slides, Terminal, TerminalLayout, isQuantity,
+  type Capability,
+  Console,
+  Docker,
+  Editor,
+  Examiner,
+  FileServer,
+  GitServer,
+  ImageRegistry,
+  isQuantity,
+  Slides,
+  Terminal,
+  TerminalLayout,
 } from '../constructs/index.js';
 import { Commented, construct, lib } from './code.js';
 import { Fields } from './fields.js';
@@ -19,7 +30,11 @@ export interface MappedApplications {
 }
 
 const LAYOUTS: Record<string, keyof typeof TerminalLayout> = {
-  default: 'DEFAULT', split: 'SPLIT', 'split/2': 'SPLIT_2', lower: 'LOWER', none: 'NONE',
+  default: 'DEFAULT',
+  split: 'SPLIT',
+  'split/2': 'SPLIT_2',
+  lower: 'LOWER',
+  none: 'NONE',
 };
 
 const NOT_AVAILABLE: Record<string, string> = {
@@ -68,10 +83,20 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
     let props: Record<string, unknown> | undefined;
     if (layout !== undefined && layout !== 'default') {
       if (LAYOUTS[layout]) props = { layout: lib('TerminalLayout', `TerminalLayout.${LAYOUTS[layout]}`) };
-      else terminal.report.unsupported(terminal.resource, terminal.pathOf('layout'), layout, `not a terminal layout: allowed are ${Object.keys(LAYOUTS).join(', ')}`);
+      else
+        terminal.report.unsupported(
+          terminal.resource,
+          terminal.pathOf('layout'),
+          layout,
+          `not a terminal layout: allowed are ${Object.keys(LAYOUTS).join(', ')}`,
+        );
     }
     const instanceLayout = layout && LAYOUTS[layout] ? TerminalLayout[LAYOUTS[layout]] : undefined;
-    capabilities.push({ code: construct('Terminal', props), instance: new Terminal({ layout: instanceLayout }), tabs: instanceLayout === TerminalLayout.NONE ? [] : ['Terminal'] });
+    capabilities.push({
+      code: construct('Terminal', props),
+      instance: new Terminal({ layout: instanceLayout }),
+      tabs: instanceLayout === TerminalLayout.NONE ? [] : ['Terminal'],
+    });
   }
 
   const console = enabled('console');
@@ -79,8 +104,12 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
     const vendor = console.string('vendor');
     console.unsupported('octant', 'the console is the Kubernetes Dashboard');
     if (!kubernetesAccess) {
-      console.report.unsupported(console.resource, console.path, console.value,
-        'the console shows the cluster as the session ServiceAccount, and security.token.enabled is false');
+      console.report.unsupported(
+        console.resource,
+        console.path,
+        console.value,
+        'the console shows the cluster as the session ServiceAccount, and security.token.enabled is false',
+      );
     } else {
       if (vendor !== undefined && vendor !== 'kubernetes') {
         console.report.unsupported(console.resource, console.pathOf('vendor'), vendor, 'the console is the Kubernetes Dashboard');
@@ -93,7 +122,8 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
 
   const slides = enabled('slides');
   if (slides) {
-    for (const key of ['reveal.js', 'impress.js']) slides.unsupported(key, 'the dashboard serves workshop/slides as a static site: bring the presentation library with the slides');
+    for (const key of ['reveal.js', 'impress.js'])
+      slides.unsupported(key, 'the dashboard serves workshop/slides as a static site: bring the presentation library with the slides');
     capabilities.push({ code: construct('Slides'), instance: new Slides(), tabs: ['Slides'] });
   }
 
@@ -121,7 +151,12 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
     const socket = dockerApp.child('socket');
     if (socket) {
       if (socket.boolean('enabled') === false) {
-        socket.report.unsupported(socket.resource, socket.pathOf('enabled'), false, "the Docker socket is always shared with the learner's terminals");
+        socket.report.unsupported(
+          socket.resource,
+          socket.pathOf('enabled'),
+          false,
+          "the Docker socket is always shared with the learner's terminals",
+        );
       }
       socket.finish();
     }
@@ -146,7 +181,10 @@ export function mapApplications(applications: Fields, kubernetesAccess: boolean)
       for (const key of Object.keys(app.value)) app.take(key);
       continue;
     }
-    app.unsupportedAll(NOT_AVAILABLE[name] ?? `not an application this importer knows; allowed are terminal, console, editor, slides, files, uploads, examiner, git, docker, registry`);
+    app.unsupportedAll(
+      NOT_AVAILABLE[name] ??
+        `not an application this importer knows; allowed are terminal, console, editor, slides, files, uploads, examiner, git, docker, registry`,
+    );
   }
   return { capabilities, docker };
 }

@@ -1,6 +1,6 @@
 import { ContentSource } from '../constructs/index.js';
-import { Code, Commented, factory } from './code.js';
-import { Fields } from './fields.js';
+import { type Code, Commented, factory } from './code.js';
+import type { Fields } from './fields.js';
 import { variablesProblem } from './values.js';
 
 export interface MappedContent {
@@ -34,8 +34,12 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
     else if (/^base-environment(:.*)?$/.test(chosenImage)) {
       // Educates' base image: the library's default dashboard image plays its part
     } else if (EDUCATES_IMAGES.test(chosenImage)) {
-      spec.report.unsupported(spec.resource, field, chosenImage,
-        "an Educates image: the session runs the cdk8s-workshops dashboard image; build one FROM it with the tools you need and set workshopImage");
+      spec.report.unsupported(
+        spec.resource,
+        field,
+        chosenImage,
+        'an Educates image: the session runs the cdk8s-workshops dashboard image; build one FROM it with the tools you need and set workshopImage',
+      );
     } else {
       result.workshopImage = chosenImage;
     }
@@ -56,7 +60,13 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
     const github = /^(?:https:\/\/)?(github\.com\/[\w.-]+\/[\w.-]+?)(?:\.git)?\/?(?:\?ref=([\w./-]+))?$/.exec(files);
     if (result.content) legacy!.report.unsupported(legacy!.resource, legacy!.pathOf('files'), files, 'spec.workshop.files takes its place');
     else if (github) result.content = factory('ContentSource', 'git', [`https://${github[1]}`, github[2] ?? 'main']);
-    else legacy!.report.unsupported(legacy!.resource, legacy!.pathOf('files'), files, 'only github.com/<org>/<repo>?ref=<ref> carries over (as a Git content source)');
+    else
+      legacy!.report.unsupported(
+        legacy!.resource,
+        legacy!.pathOf('files'),
+        files,
+        'only github.com/<org>/<repo>?ref=<ref> carries over (as a Git content source)',
+      );
   }
   legacy?.finish();
   spec.unsupported('publish', '`workshops publish` takes the image reference on its command line');
@@ -89,13 +99,25 @@ function mapFilesItem(item: Fields, version: string, imageRepository: string, sp
       if (!ref) throw new Error('an image item needs a url');
       const problem = variablesProblem(ref);
       if (problem) throw new Error(problem);
-      if (ref.includes('$(')) throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
+      if (ref.includes('$('))
+        throw new Error(`a content source is a full image reference, without variables: write out ${ref.match(/\$\([a-z_]+\)/)![0]}`);
       ContentSource.image(ref, options);
       const source = factory('ContentSource', 'image', Object.keys(options).length ? [ref, options] : [ref]);
-      return filled === url ? source : new Commented(source, `Educates wrote ${url}: filled in with the portal's image ` +
-        `repository (${imageRepository}) and the workshop's version; change it if you publish elsewhere`);
+      return filled === url
+        ? source
+        : new Commented(
+            source,
+            `Educates wrote ${url}: filled in with the portal's image ` +
+              `repository (${imageRepository}) and the workshop's version; change it if you publish elsewhere`,
+          );
     });
-    if (newRoot !== undefined) item.report.unsupported(item.resource, item.pathOf('newRootPath'), newRoot, 'an image content source is used from its root (includePaths can pick a folder, not move it)');
+    if (newRoot !== undefined)
+      item.report.unsupported(
+        item.resource,
+        item.pathOf('newRootPath'),
+        newRoot,
+        'an image content source is used from its root (includePaths can pick a folder, not move it)',
+      );
   } else if (item.has('git')) {
     const git = item.child('git')!;
     const url = git.string('url');
@@ -114,7 +136,10 @@ function mapFilesItem(item: Fields, version: string, imageRepository: string, sp
     const http = item.child('http')!;
     const url = http.string('url');
     const options = { ...(newRoot ? { path: newRoot } : {}), ...filters, ...credentialsOf(http, spec) };
-    http.unsupported('sha256', 'an archive is not checked against a fixed digest: serve it from a URL that does not change, or publish it as an OCI image');
+    http.unsupported(
+      'sha256',
+      'an archive is not checked against a fixed digest: serve it from a URL that does not change, or publish it as an OCI image',
+    );
     http.unsupported('disableUnpack', 'the archive is always unpacked (a tar.gz)');
     http.finish();
     code = attempt(item, 'http', () => {
@@ -124,8 +149,12 @@ function mapFilesItem(item: Fields, version: string, imageRepository: string, sp
     });
   } else {
     const kind = Object.keys(item.value).find((k) => !['path', 'includePaths', 'excludePaths', 'legalPaths', 'newRootPath'].includes(k));
-    item.report.unsupported(item.resource, kind ? item.pathOf(kind) : item.path, kind ? item.value[kind] : item.value,
-      'only image, git and http content sources carry over: publish the files as an OCI image (`workshops publish`), put them in Git or serve a tar.gz');
+    item.report.unsupported(
+      item.resource,
+      kind ? item.pathOf(kind) : item.path,
+      kind ? item.value[kind] : item.value,
+      'only image, git and http content sources carry over: publish the files as an OCI image (`workshops publish`), put them in Git or serve a tar.gz',
+    );
     for (const key of Object.keys(item.value)) item.take(key);
     return undefined;
   }
@@ -145,8 +174,12 @@ function credentialsOf(source: Fields, spec: Fields): { credentials?: { name: st
   const environment = spec.value.environment as { secrets?: Array<{ name?: unknown; namespace?: unknown }> } | undefined;
   const copied = (environment?.secrets ?? []).find((s) => s?.name === name && typeof s?.namespace === 'string');
   if (!name || !copied) {
-    source.report.unsupported(source.resource, source.pathOf('secretRef'), source.value.secretRef,
-      'the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too');
+    source.report.unsupported(
+      source.resource,
+      source.pathOf('secretRef'),
+      source.value.secretRef,
+      'the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too',
+    );
     return {};
   }
   return { credentials: { name, namespace: copied.namespace as string } };

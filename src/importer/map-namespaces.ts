@@ -1,6 +1,6 @@
-import { BudgetOverrides, isQuantity } from '../constructs/index.js';
-import { Code, Literal, call, lib } from './code.js';
-import { Fields } from './fields.js';
+import { type BudgetOverrides, isQuantity } from '../constructs/index.js';
+import { call, Code, lib, Literal } from './code.js';
+import type { Fields } from './fields.js';
 
 /** How one session namespace is set up: the Educates settings, as the library names them. */
 export interface NamespaceSettings {
@@ -15,12 +15,23 @@ export interface NamespaceSettings {
 }
 
 const BUDGETS: Record<string, string> = {
-  small: 'SMALL', medium: 'MEDIUM', large: 'LARGE', 'x-large': 'X_LARGE', 'xx-large': 'XX_LARGE', 'xxx-large': 'XXX_LARGE', custom: 'CUSTOM',
+  small: 'SMALL',
+  medium: 'MEDIUM',
+  large: 'LARGE',
+  'x-large': 'X_LARGE',
+  'xx-large': 'XX_LARGE',
+  'xxx-large': 'XXX_LARGE',
+  custom: 'CUSTOM',
 };
 const ROLES = ['admin', 'edit', 'view', 'custom'];
 /** Educates' policy names, with the legacy ones it still accepts. */
 const POLICIES: Record<string, string> = {
-  restricted: 'restricted', baseline: 'baseline', privileged: 'privileged', nonroot: 'restricted', anyuid: 'baseline', custom: 'privileged',
+  restricted: 'restricted',
+  baseline: 'baseline',
+  privileged: 'privileged',
+  nonroot: 'restricted',
+  anyuid: 'baseline',
+  custom: 'privileged',
 };
 
 /** Reads `budget`, `limits` and `role` of a namespace section (primary or secondary). */
@@ -43,7 +54,12 @@ export function readNamespaceSettings(fields: Fields): NamespaceSettings {
   if (role !== undefined) {
     if (ROLES.includes(role)) settings.role = role;
     else if (role === 'cluster-admin') {
-      fields.report.unsupported(fields.resource, fields.pathOf('role'), role, "sessions never get cluster-admin in cdk8s-workshops; they get 'admin' in their own namespaces");
+      fields.report.unsupported(
+        fields.resource,
+        fields.pathOf('role'),
+        role,
+        "sessions never get cluster-admin in cdk8s-workshops; they get 'admin' in their own namespaces",
+      );
     } else {
       fields.report.unsupported(fields.resource, fields.pathOf('role'), role, `not a session role: allowed are ${ROLES.join(', ')}`);
     }
@@ -60,13 +76,22 @@ export function readPolicy(security: Fields): string | undefined {
   const policy = security.string('policy');
   if (policy === undefined) return undefined;
   if (POLICIES[policy] === 'privileged') {
-    security.report.unsupported(security.resource, security.pathOf('policy'), policy,
+    security.report.unsupported(
+      security.resource,
+      security.pathOf('policy'),
+      policy,
       "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it (privileged pods would own the node): imported as baseline; " +
-      'run what needs privileges in the environment namespace (environment.objects)');
+        'run what needs privileges in the environment namespace (environment.objects)',
+    );
     return 'baseline';
   }
   if (POLICIES[policy]) return POLICIES[policy];
-  security.report.unsupported(security.resource, security.pathOf('policy'), policy, 'not a security policy: allowed are restricted, baseline, privileged');
+  security.report.unsupported(
+    security.resource,
+    security.pathOf('policy'),
+    policy,
+    'not a security policy: allowed are restricted, baseline, privileged',
+  );
   return undefined;
 }
 
@@ -108,7 +133,8 @@ export function namespaceOptions(settings: NamespaceSettings): Record<string, un
   return {
     budget: budgetCode(settings),
     role: settings.role && settings.role !== 'admin' ? lib('SessionRole', `SessionRole.${settings.role.toUpperCase()}`) : undefined,
-    securityPolicy: settings.policy && settings.policy !== 'restricted' ? lib('SecurityPolicy', `SecurityPolicy.${settings.policy.toUpperCase()}`) : undefined,
+    securityPolicy:
+      settings.policy && settings.policy !== 'restricted' ? lib('SecurityPolicy', `SecurityPolicy.${settings.policy.toUpperCase()}`) : undefined,
   };
 }
 
@@ -119,7 +145,9 @@ export function readSecondaryNamespaces(namespaces: Fields, sessionVariable: str
     const name = entry.string('name');
     const suffix = secondarySuffix(name);
     if (!suffix) {
-      entry.unsupportedAll(`a secondary namespace must be named $(session_namespace)-<suffix> (suffix: a DNS label of at most 12 characters) to be carried over`);
+      entry.unsupportedAll(
+        `a secondary namespace must be named $(session_namespace)-<suffix> (suffix: a DNS label of at most 12 characters) to be carried over`,
+      );
       continue;
     }
     const settings = readNamespaceSettings(entry);

@@ -1,7 +1,7 @@
 import { isQuantity, lookupKind } from '../constructs/index.js';
-import { Code, Literal, call } from './code.js';
-import { Fields } from './fields.js';
-import { NamespaceSettings, addNamespaceCode, secondarySuffix } from './map-namespaces.js';
+import { call, Code, Literal } from './code.js';
+import type { Fields } from './fields.js';
+import { addNamespaceCode, type NamespaceSettings, secondarySuffix } from './map-namespaces.js';
 import type { WorkshopModel } from './model.js';
 import { variablesProblem } from './values.js';
 
@@ -18,14 +18,21 @@ export type ObjectScope = 'session' | 'environment' | 'request';
  *
  * @param sessionNamespaces the session's namespaces so far (primary and secondary), for the placement rule
  */
-export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopModel, sessionNamespaces: string[], parameters: ReadonlySet<string> = new Set()): void {
+export function mapObjects(
+  parent: Fields,
+  scope: ObjectScope,
+  model: WorkshopModel,
+  sessionNamespaces: string[],
+  parameters: ReadonlySet<string> = new Set(),
+): void {
   const ids = new Set<string>();
   const items = parent.list('objects') ?? [];
   if (scope === 'session') {
     // secondary namespaces declared as Namespace objects count wherever they appear in the list
     for (const item of items as Json[]) {
       const name = (item?.metadata as Json | undefined)?.name;
-      if (item?.kind === 'Namespace' && typeof name === 'string' && secondarySuffix(name) && !sessionNamespaces.includes(name)) sessionNamespaces.push(name);
+      if (item?.kind === 'Namespace' && typeof name === 'string' && secondarySuffix(name) && !sessionNamespaces.includes(name))
+        sessionNamespaces.push(name);
     }
   }
   items.forEach((item, index) => {
@@ -47,9 +54,11 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     if (group.endsWith('educates.dev')) {
       const injected = scope === 'session' && kind === 'SecretCopier' ? secretCopierInjections(object) : undefined;
       if (!injected) {
-        return unsupported(kind === 'SecretCopier'
-          ? 'only a SecretCopier that copies Secrets into $(session_namespace) under their own names carries over (as session.injectSecret)'
-          : `${kind} is a resource of the Educates operator, which cdk8s-workshops does not run`);
+        return unsupported(
+          kind === 'SecretCopier'
+            ? 'only a SecretCopier that copies Secrets into $(session_namespace) under their own names carries over (as session.injectSecret)'
+            : `${kind} is a resource of the Educates operator, which cdk8s-workshops does not run`,
+        );
       }
       for (const [secretName, namespace] of injected) {
         model.statements.push({ code: call(`${model.variable}.session.injectSecret`, [secretName, namespace]) });
@@ -66,21 +75,30 @@ export function mapObjects(parent: Fields, scope: ObjectScope, model: WorkshopMo
     let known = lookupKind(apiVersion, kind);
     if (!known) {
       const guess = { resource: plural(kind), namespaced: !kind.startsWith('Cluster') };
-      model.kinds.push(new Code(['registerKind(', new Literal(apiVersion), ', ', new Literal(kind), ', ', new Literal(guess), ')'],
-        [{ module: 'cdk8s-workshops', name: 'registerKind' }]));
+      model.kinds.push(
+        new Code(
+          ['registerKind(', new Literal(apiVersion), ', ', new Literal(kind), ', ', new Literal(guess), ')'],
+          [{ module: 'cdk8s-workshops', name: 'registerKind' }],
+        ),
+      );
       known = guess;
     }
     if (scope === 'session' || scope === 'request') {
       const namespace = known.namespaced ? ((metadata.namespace as string | undefined) ?? '$(session_namespace)') : undefined;
       const inSession = (namespace && sessionNamespaces.includes(namespace)) || (kind === 'Namespace' && sessionNamespaces.includes(name));
       if (!inSession && !name.includes('$(session_name)') && !name.includes('$(session_namespace)')) {
-        return unsupported(`placed ${namespace ? `in namespace '${namespace}'` : 'in the cluster scope'}, outside the session's namespaces, so its name must contain $(session_name) to be unique per session`);
+        return unsupported(
+          `placed ${namespace ? `in namespace '${namespace}'` : 'in the cluster scope'}, outside the session's namespaces, so its name must contain $(session_name) to be unique per session`,
+        );
       }
     }
     const id = uniqueId(`${kind}-${name}`.replace(/\$\(([a-z_]+)\)/g, '$1'), ids);
     // kept as written: the session's ServiceAccount is in $(workshop_namespace) here too, as Educates' bindings say
     model.statements.push({
-      code: new Code([`new ApiObject(${model.variable}.${scope}, `, new Literal(id), ', ', new Literal(object), ')'], [{ module: 'cdk8s', name: 'ApiObject' }]),
+      code: new Code(
+        [`new ApiObject(${model.variable}.${scope}, `, new Literal(id), ', ', new Literal(object), ')'],
+        [{ module: 'cdk8s', name: 'ApiObject' }],
+      ),
     });
   });
 }
@@ -123,9 +141,14 @@ function namespaceFromAnnotations(object: Json, path: string, parent: Fields): N
   if (policy && ['restricted', 'baseline'].includes(policy)) settings.policy = policy;
   else if (policy) annotations[ANNOTATION + 'policy'] = policy;
   const limits: Record<string, string> = {
-    'limits.min.cpu': 'containerMinCpu', 'limits.min.memory': 'containerMinMemory', 'limits.max.cpu': 'containerMaxCpu',
-    'limits.max.memory': 'containerMaxMemory', 'limits.default.cpu': 'containerDefaultCpu', 'limits.default.memory': 'containerDefaultMemory',
-    'limits.defaultrequest.cpu': 'containerDefaultRequestCpu', 'limits.defaultrequest.memory': 'containerDefaultRequestMemory',
+    'limits.min.cpu': 'containerMinCpu',
+    'limits.min.memory': 'containerMinMemory',
+    'limits.max.cpu': 'containerMaxCpu',
+    'limits.max.memory': 'containerMaxMemory',
+    'limits.default.cpu': 'containerDefaultCpu',
+    'limits.default.memory': 'containerDefaultMemory',
+    'limits.defaultrequest.cpu': 'containerDefaultRequestCpu',
+    'limits.defaultrequest.memory': 'containerDefaultRequestMemory',
   };
   for (const [key, override] of Object.entries(limits)) {
     const value = take(key);
@@ -140,10 +163,20 @@ function namespaceFromAnnotations(object: Json, path: string, parent: Fields): N
   for (const [key, value] of Object.entries(rest)) {
     if (key === 'metadata') {
       for (const [field, v] of Object.entries(value as Json)) {
-        parent.report.unsupported(parent.resource, `${path}.metadata.${field}`, v, 'a secondary session namespace is made by the library; only its budget, role, policy and limits carry over');
+        parent.report.unsupported(
+          parent.resource,
+          `${path}.metadata.${field}`,
+          v,
+          'a secondary session namespace is made by the library; only its budget, role, policy and limits carry over',
+        );
       }
     } else {
-      parent.report.unsupported(parent.resource, `${path}.${key}`, value, 'a secondary session namespace is made by the library; only its budget, role, policy and limits carry over');
+      parent.report.unsupported(
+        parent.resource,
+        `${path}.${key}`,
+        value,
+        'a secondary session namespace is made by the library; only its budget, role, policy and limits carry over',
+      );
     }
   }
   return settings;

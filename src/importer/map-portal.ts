@@ -2,7 +2,7 @@ import { Commented, duration, lib } from './code.js';
 import { Fields } from './fields.js';
 import type { PortalEntryModel, PortalModel, WorkshopModel } from './model.js';
 import type { EducatesResource } from './parse.js';
-import { Report } from './report.js';
+import type { Report } from './report.js';
 import { durationSeconds, setOwn, variablesProblem } from './values.js';
 
 const DURATIONS = ['expires', 'overtime', 'deadline', 'orphaned', 'overdue', 'refresh'] as const;
@@ -39,7 +39,9 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
   const spec = root.child('spec') ?? new Fields({}, 'spec', resource.label, report);
   root.finish();
   if (resource.name.length > 20 || resource.name.startsWith('kube-')) {
-    throw new Error(`${resource.label}: 'metadata.name' (${JSON.stringify(resource.name)}) must have at most 20 characters and not start with 'kube-' (cdk8s-workshops names the portal's namespace <name>-ui)`);
+    throw new Error(
+      `${resource.label}: 'metadata.name' (${JSON.stringify(resource.name)}) must have at most 20 characters and not start with 'kube-' (cdk8s-workshops names the portal's namespace <name>-ui)`,
+    );
   }
 
   const props: Record<string, unknown> = {};
@@ -51,8 +53,10 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
     const name = entry.string('name');
     const workshop = workshops.find((w) => w.name === name);
     if (!workshop) {
-      throw new Error(`${resource.label}: '${entry.pathOf('name')}' (${JSON.stringify(name)}) names no Workshop of the input: ` +
-        `the input has ${workshops.map((w) => w.name).join(', ') || 'none'}`);
+      throw new Error(
+        `${resource.label}: '${entry.pathOf('name')}' (${JSON.stringify(name)}) names no Workshop of the input: ` +
+          `the input has ${workshops.map((w) => w.name).join(', ') || 'none'}`,
+      );
     }
     const alias = entry.string('alias');
     const settings = readSettings(entry);
@@ -67,13 +71,22 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
     props.imageRepository = registry.value;
   } else {
     for (const r of new Set([defaults.registry, ...entries.map((e) => e.settings.registry)])) {
-      if (r) report.unsupported(resource.label, r.path, r.raw, '$(image_repository) is one registry per portal (imageRepository): list these workshops in portals of their own');
+      if (r)
+        report.unsupported(
+          resource.label,
+          r.path,
+          r.raw,
+          '$(image_repository) is one registry per portal (imageRepository): list these workshops in portals of their own',
+        );
     }
   }
 
   // A duration shared by every listed workshop stays a portal default; any other is written per workshop.
-  const effective = entries.map((e) => effectiveSettings(e.settings, defaults, maximum, (field, value, reason) =>
-    report.unsupported(resource.label, `${e.path}.${field}`, value, reason)));
+  const effective = entries.map((e) =>
+    effectiveSettings(e.settings, defaults, maximum, (field, value, reason) =>
+      report.unsupported(resource.label, `${e.path}.${field}`, value, reason),
+    ),
+  );
   const shared: Partial<Record<DurationField, number>> = {};
   for (const field of DURATIONS) {
     const value = defaults.seconds[field];
@@ -93,7 +106,10 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
     const seconds = Object.fromEntries(DURATIONS.filter((f) => e.seconds[f] && shared[f] === undefined).map((f) => [f, e.seconds[f]]));
     const capacity = entry.settings.capacity ?? ((defaults.capacity || maximum) === e.capacity ? undefined : e.capacity);
     const writtenReserved = entry.settings.reserved ?? defaults.reserved;
-    const reserved = writtenReserved === e.reserved || (writtenReserved === undefined && e.reserved === Math.min(1, e.capacity)) ? entry.settings.reserved : e.reserved;
+    const reserved =
+      writtenReserved === e.reserved || (writtenReserved === undefined && e.reserved === Math.min(1, e.capacity))
+        ? entry.settings.reserved
+        : e.reserved;
     const libraryReserved = reserved ?? defaults.reserved ?? Math.min(1, e.capacity);
     const writtenInitial = entry.settings.initial ?? defaults.initial ?? libraryReserved;
     const libraryInitial = writtenInitial !== 0 && writtenInitial < libraryReserved ? libraryReserved : writtenInitial;
@@ -122,12 +138,19 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
   props.title = portal.string('title');
   const logo = portal.string('logo');
   if (logo !== undefined && /^(data:image\/[a-z+.-]+;base64,|https:\/\/)/.test(logo)) props.logo = logo;
-  else if (logo !== undefined) report.unsupported(portal.resource, 'spec.portal.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
+  else if (logo !== undefined)
+    report.unsupported(portal.resource, 'spec.portal.logo', logo, 'a logo must be a data:image/…;base64 URI or an https URL');
   const ingress = portal.child('ingress');
   if (ingress) {
     const hostname = ingress.string('hostname');
     if (hostname?.includes('.')) props.hostname = hostname;
-    else if (hostname) report.unsupported(portal.resource, 'spec.portal.ingress.hostname', hostname, 'the portal host name must be a full domain name; by default it is <portal>-ui.<ingress domain>');
+    else if (hostname)
+      report.unsupported(
+        portal.resource,
+        'spec.portal.ingress.hostname',
+        hostname,
+        'the portal host name must be a full domain name; by default it is <portal>-ui.<ingress domain>',
+      );
     const tls = ingress.child('tlsCertificateRef');
     if (tls) {
       const name = tls.string('name');
@@ -149,9 +172,15 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
   if (registration) {
     const type = registration.string('type');
     if (type === 'anonymous') props.registration = lib('Registration', 'Registration.ANONYMOUS');
-    else if (type !== undefined && type !== 'one-step') report.unsupported(portal.resource, registration.pathOf('type'), type, 'allowed are one-step and anonymous');
+    else if (type !== undefined && type !== 'one-step')
+      report.unsupported(portal.resource, registration.pathOf('type'), type, 'allowed are one-step and anonymous');
     if (registration.boolean('enabled') === false) {
-      report.unsupported(portal.resource, registration.pathOf('enabled'), false, 'learners can always register; use an identity provider to restrict who may');
+      report.unsupported(
+        portal.resource,
+        registration.pathOf('enabled'),
+        false,
+        'learners can always register; use an identity provider to restrict who may',
+      );
     }
     registration.finish();
   }
@@ -159,7 +188,8 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
   if (catalog) {
     const visibility = catalog.string('visibility');
     if (visibility === 'public') props.catalogVisibility = lib('CatalogVisibility', 'CatalogVisibility.PUBLIC');
-    else if (visibility !== undefined && visibility !== 'private') report.unsupported(portal.resource, catalog.pathOf('visibility'), visibility, 'allowed are private and public');
+    else if (visibility !== undefined && visibility !== 'private')
+      report.unsupported(portal.resource, catalog.pathOf('visibility'), visibility, 'allowed are private and public');
     catalog.finish();
   }
   // the deprecated top-level settings are defaults that portal.workshop.defaults overrides
@@ -178,10 +208,16 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
     registry: explicitDefaults.registry,
   };
   for (const [key, reason] of Object.entries({
-    labels: 'the library has no portal labels', password: 'cdk8s-workshops has no event access code yet', index: 'the portal is its own catalog',
-    theme: 'the portal has one look', cookies: 'the portal sets its own cookies', credentials: 'the portal generates its admin credentials',
-    clients: 'the portal generates its OAuth clients', updates: 'Argo CD applies changed workshops; running sessions finish on the old one',
-  })) portal.unsupported(key, reason);
+    labels: 'the library has no portal labels',
+    password: 'cdk8s-workshops has no event access code yet',
+    index: 'the portal is its own catalog',
+    theme: 'the portal has one look',
+    cookies: 'the portal sets its own cookies',
+    credentials: 'the portal generates its admin credentials',
+    clients: 'the portal generates its OAuth clients',
+    updates: 'Argo CD applies changed workshops; running sessions finish on the old one',
+  }))
+    portal.unsupported(key, reason);
   portal.finish();
   return { maximum, defaults };
 }
@@ -190,12 +226,13 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
 export function defaultPortal(workshops: WorkshopModel[], variable: string): PortalModel {
   const entries: PortalEntryModel[] = workshops.map((workshop) => ({
     workshop: workshop.variable,
-    options: compact({
-      reserved: 0,
-      expires: workshop.durationSeconds ? duration(workshop.durationSeconds) : undefined,
-      orphaned: duration(300),
-      overdue: duration(120),
-    }) ?? {},
+    options:
+      compact({
+        reserved: 0,
+        expires: workshop.durationSeconds ? duration(workshop.durationSeconds) : undefined,
+        orphaned: duration(300),
+        overdue: duration(120),
+      }) ?? {},
   }));
   return {
     name: 'workshops',
@@ -224,12 +261,13 @@ function readSettings(fields: Fields, only?: string[]): Settings {
     const name = entry.string('name');
     const value = entry.string('value') ?? '';
     entry.finish();
-    const problem = !name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'an environment variable name is letters, digits and _' : variablesProblem(value);
+    const problem =
+      !name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'an environment variable name is letters, digits and _' : variablesProblem(value);
     if (problem) entry.report.unsupported(entry.resource, entry.path, entry.value, problem);
     else setOwn(env, name!, value);
   }
   if (Object.keys(env).length) settings.env = env;
-  fields.unsupported('labels', 'the library has no catalog labels per portal entry: use the workshop\'s labels');
+  fields.unsupported('labels', "the library has no catalog labels per portal entry: use the workshop's labels");
   const registry = fields.child('registry');
   if (registry) {
     const host = registry.string('host');
@@ -249,7 +287,12 @@ interface Effective {
 }
 
 /** Educates' effective settings of one listed workshop (manager/portal.py), made acceptable to the library. */
-function effectiveSettings(entry: Settings, defaults: Settings, maximum: number, problem: (field: string, value: unknown, reason: string) => void): Effective {
+function effectiveSettings(
+  entry: Settings,
+  defaults: Settings,
+  maximum: number,
+  problem: (field: string, value: unknown, reason: string) => void,
+): Effective {
   let capacity = entry.capacity ?? defaults.capacity ?? maximum;
   if (capacity === 0) {
     problem('capacity', 0, 'Educates gives a workshop no sessions when neither capacity nor sessions.maximum is set; imported with capacity 1');
@@ -274,7 +317,11 @@ function effectiveSettings(entry: Settings, defaults: Settings, maximum: number,
 }
 
 function durationProps(seconds: Partial<Record<DurationField, number>>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(seconds).filter(([, s]) => s).map(([field, s]) => [field, duration(s!)]));
+  return Object.fromEntries(
+    Object.entries(seconds)
+      .filter(([, s]) => s)
+      .map(([field, s]) => [field, duration(s!)]),
+  );
 }
 
 function compact(value: Record<string, unknown>): Record<string, unknown> | undefined {

@@ -1,6 +1,6 @@
 import { RequestParameter } from '../constructs/index.js';
 import { factory } from './code.js';
-import { Fields } from './fields.js';
+import type { Fields } from './fields.js';
 import { mapObjects } from './map-objects.js';
 import type { WorkshopModel } from './model.js';
 
@@ -30,7 +30,7 @@ export function mapRequest(request: Fields | undefined, model: WorkshopModel, se
       parameter.report.unsupported(parameter.resource, parameter.path, parameter.value, (error as Error).message);
     }
   }
-  const names = new Set((request.value.parameters as Array<{ name?: unknown }> | undefined ?? []).map((p) => String(p?.name ?? '')));
+  const names = new Set(((request.value.parameters as Array<{ name?: unknown }> | undefined) ?? []).map((p) => String(p?.name ?? '')));
   mapObjects(request, 'request', model, sessionNamespaces, names);
   request.finish();
   return parameters.length ? parameters : undefined;

@@ -1,6 +1,6 @@
 import { isQuantity } from '../constructs/index.js';
 import { call } from './code.js';
-import { Fields } from './fields.js';
+import type { Fields } from './fields.js';
 import type { WorkshopModel } from './model.js';
 import { setOwn, variablesProblem } from './values.js';
 
@@ -20,7 +20,9 @@ export function mapIngresses(session: Fields, model: WorkshopModel, usedRoutes: 
       continue;
     }
     if (RESERVED_ROUTES.includes(name) || usedRoutes.includes(name)) {
-      ingress.unsupportedAll(`the host name '${name}-$(session_name)' is already used by the session${RESERVED_ROUTES.includes(name) ? ' (reserved)' : ''}`);
+      ingress.unsupportedAll(
+        `the host name '${name}-$(session_name)' is already used by the session${RESERVED_ROUTES.includes(name) ? ' (reserved)' : ''}`,
+      );
       continue;
     }
     const host = ingress.string('host');
@@ -28,8 +30,12 @@ export function mapIngresses(session: Fields, model: WorkshopModel, usedRoutes: 
     if (host !== undefined) {
       const match = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.\$\(session_namespace\)(\.svc(\.\$\(cluster_domain\)|\.cluster\.local)?)?)?$/.exec(host);
       if (!match) {
-        ingress.report.unsupported(ingress.resource, ingress.path, ingress.value,
-          'a route goes to the workshop pod or to a Service of the session namespace; this host is neither');
+        ingress.report.unsupported(
+          ingress.resource,
+          ingress.path,
+          ingress.value,
+          'a route goes to the workshop pod or to a Service of the session namespace; this host is neither',
+        );
         for (const key of Object.keys(ingress.value)) ingress.take(key);
         continue;
       }
@@ -37,8 +43,10 @@ export function mapIngresses(session: Fields, model: WorkshopModel, usedRoutes: 
     }
     const protocol = ingress.string('protocol');
     const port = ingress.integer('port') ?? (protocol === 'https' ? 443 : 80);
-    if (protocol === 'https') ingress.report.unsupported(ingress.resource, ingress.pathOf('protocol'), protocol, 'routes reach their backend over plain HTTP');
-    else if (protocol !== undefined && protocol !== 'http') ingress.report.unsupported(ingress.resource, ingress.pathOf('protocol'), protocol, 'routes carry HTTP only');
+    if (protocol === 'https')
+      ingress.report.unsupported(ingress.resource, ingress.pathOf('protocol'), protocol, 'routes reach their backend over plain HTTP');
+    else if (protocol !== undefined && protocol !== 'http')
+      ingress.report.unsupported(ingress.resource, ingress.pathOf('protocol'), protocol, 'routes carry HTTP only');
     const authentication = ingress.child('authentication');
     const type = authentication?.string('type');
     if (type !== undefined && type !== 'session' && type !== 'none') {
@@ -64,7 +72,12 @@ export function mapDashboards(session: Fields, model: WorkshopModel, usedTabs: s
     const url = dashboard.string('url');
     dashboard.finish();
     if (!name || !url) {
-      dashboard.report.unsupported(dashboard.resource, dashboard.path, dashboard.value, 'a tab needs a name and a URL (the dashboard orders its own tabs)');
+      dashboard.report.unsupported(
+        dashboard.resource,
+        dashboard.path,
+        dashboard.value,
+        'a tab needs a name and a URL (the dashboard orders its own tabs)',
+      );
       continue;
     }
     if (usedTabs.includes(name)) {
@@ -92,7 +105,8 @@ export function mapEnv(session: Fields): Record<string, string> | undefined {
     }
     const value = entry.string('value') ?? '';
     entry.finish();
-    const problem = !name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'an environment variable name is letters, digits and _' : variablesProblem(value);
+    const problem =
+      !name || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? 'an environment variable name is letters, digits and _' : variablesProblem(value);
     if (problem) {
       entry.report.unsupported(entry.resource, entry.path, entry.value, problem);
       continue;
@@ -108,7 +122,10 @@ export function mapResources(session: Fields): { memory?: string; storage?: stri
   if (!resources) return {};
   const memory = resources.string('memory');
   const storage = resources.string('storage');
-  resources.unsupported('volume', "the learner's home is the library's (an emptyDir, or a claim of its own with `storage`); an existing volume cannot be mounted there");
+  resources.unsupported(
+    'volume',
+    "the learner's home is the library's (an emptyDir, or a claim of its own with `storage`); an existing volume cannot be mounted there",
+  );
   resources.finish();
   const quantity = (field: string, value: string | undefined) => {
     if (value === undefined) return undefined;

@@ -5,13 +5,13 @@ import { Fields } from './fields.js';
 import { fitBudget } from './fit-budget.js';
 import { mapApplications } from './map-applications.js';
 import { mapContent } from './map-content.js';
-import { NamespaceSettings, namespaceOptions, readNamespaceSettings, readPolicy, readSecondaryNamespaces } from './map-namespaces.js';
+import { namespaceOptions, type NamespaceSettings, readNamespaceSettings, readPolicy, readSecondaryNamespaces } from './map-namespaces.js';
 import { mapObjects } from './map-objects.js';
 import { mapRequest } from './map-request.js';
 import { mapDashboards, mapEnv, mapIngresses, mapResources, reportUnsupportedSessionFields } from './map-session.js';
 import type { WorkshopModel } from './model.js';
 import type { EducatesResource } from './parse.js';
-import { Report } from './report.js';
+import type { Report } from './report.js';
 import { durationSeconds } from './values.js';
 
 const DIFFICULTIES = ['beginner', 'intermediate', 'advanced', 'extreme'];
@@ -34,35 +34,54 @@ export function mapWorkshop(resource: EducatesResource, report: Report, variable
   if (resource.name.length > MAX_NAME) {
     model.libraryName = resource.name.slice(0, MAX_NAME).replace(/-+$/, '');
     props.name = model.libraryName;
-    report.unsupported(resource.label, 'metadata.name', resource.name,
-      `a workshop name has at most ${MAX_NAME} characters in cdk8s-workshops (it prefixes session host names): shortened to '${model.libraryName}'`);
+    report.unsupported(
+      resource.label,
+      'metadata.name',
+      resource.name,
+      `a workshop name has at most ${MAX_NAME} characters in cdk8s-workshops (it prefixes session host names): shortened to '${model.libraryName}'`,
+    );
   }
   readCatalogEntry(spec, model);
   const content = mapContent(spec, (props.version as string | undefined) ?? 'latest', imageRepository);
   props.content = content.content;
-  props.workshopImage = content.workshopImage && new Commented(content.workshopImage,
-    'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image');
+  props.workshopImage =
+    content.workshopImage &&
+    new Commented(
+      content.workshopImage,
+      'The Educates image of this workshop: the session runs it as its dashboard container, so build it FROM the cdk8s-workshops dashboard image',
+    );
   spec.unsupported('images', 'not used by Educates either');
 
   const session = spec.child('session') ?? new Fields({}, 'spec.session', resource.label, report);
   const isolation = readIsolation(session, model);
   const { memory, storage } = mapResources(session);
-  props.storage = storage && new Commented(storage,
-    "Educates' session.resources.storage: the learner's home is a claim of this size, of the cluster's default StorageClass");
+  props.storage =
+    storage &&
+    new Commented(storage, "Educates' session.resources.storage: the learner's home is a claim of this size, of the cluster's default StorageClass");
   const env = mapEnv(session);
-  const applications = mapApplications(session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report), isolation.kubernetesAccess);
+  const applications = mapApplications(
+    session.child('applications') ?? new Fields({}, 'spec.session.applications', resource.label, report),
+    isolation.kubernetesAccess,
+  );
   mapIngresses(session, model, []);
-  mapDashboards(session, model, applications.capabilities.flatMap((c) => c.tabs));
+  mapDashboards(
+    session,
+    model,
+    applications.capabilities.flatMap((c) => c.tabs),
+  );
   mapObjects(session, 'session', model, isolation.sessionNamespaces);
   reportUnsupportedSessionFields(session);
   session.finish();
 
   const settings = isolation.settings;
-  const fit = fitBudget(settings, applications.capabilities.map((c) => c.instance), { workshopMemory: memory, kubernetesAccess: isolation.kubernetesAccess });
+  const fit = fitBudget(
+    settings,
+    applications.capabilities.map((c) => c.instance),
+    { workshopMemory: memory, kubernetesAccess: isolation.kubernetesAccess },
+  );
   const editor = applications.capabilities.some((c) => c.instance.name === 'editor');
-  props.workshopMemory = memory && editor
-    ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own')
-    : memory;
+  props.workshopMemory =
+    memory && editor ? new Commented(memory, 'In Educates this memory also held the editor; here the editor has a container of its own') : memory;
   props.kubernetesAccess = isolation.kubernetesAccess ? undefined : false;
   const raised = raiseSessionPolicy(settings, session.value.objects, applications.docker);
   const options = namespaceOptions(settings);
@@ -117,7 +136,10 @@ function readCatalogEntry(spec: Fields, model: WorkshopModel): void {
 }
 
 /** `spec.session.namespaces`: budget, limits, role, security policy, token, rules, and secondary namespaces. */
-function readIsolation(session: Fields, model: WorkshopModel): { settings: NamespaceSettings; kubernetesAccess: boolean; sessionNamespaces: string[] } {
+function readIsolation(
+  session: Fields,
+  model: WorkshopModel,
+): { settings: NamespaceSettings; kubernetesAccess: boolean; sessionNamespaces: string[] } {
   const namespaces = session.child('namespaces') ?? new Fields({}, 'spec.session.namespaces', session.resource, session.report);
   const settings = readNamespaceSettings(namespaces);
   let kubernetesAccess = true;
@@ -151,7 +173,12 @@ function readMetadata(metadata: Fields): void {
   const annotations = { ...((metadata.take('annotations') ?? {}) as Record<string, string>) };
   delete annotations['kubectl.kubernetes.io/last-applied-configuration'];
   if (Object.keys(annotations).length) {
-    metadata.report.unsupported(metadata.resource, 'metadata.annotations', annotations, 'annotations of the Educates resource have no place in the library');
+    metadata.report.unsupported(
+      metadata.resource,
+      'metadata.annotations',
+      annotations,
+      'annotations of the Educates resource have no place in the library',
+    );
   }
   metadata.unsupported('labels', 'labels of the Educates resource have no place in the library: use spec.labels for catalog labels');
   metadata.finish();
@@ -164,7 +191,12 @@ function readLabels(spec: Fields): Record<string, string> | undefined {
     const value = label.string('value') ?? '';
     label.finish();
     if (!/^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?$/.test(name) || value.length > 63) {
-      label.report.unsupported(label.resource, label.path, label.value, 'not a valid label: a name of letters, digits, -, _, . and /, and a value of at most 63 characters');
+      label.report.unsupported(
+        label.resource,
+        label.path,
+        label.value,
+        'not a valid label: a name of letters, digits, -, _, . and /, and a value of at most 63 characters',
+      );
       continue;
     }
     labels[name] = value;
@@ -199,14 +231,19 @@ function raiseSessionPolicy(settings: NamespaceSettings, objects: unknown, docke
   const needing: string[] = [];
   for (const object of (Array.isArray(objects) ? objects : []) as Array<Record<string, any>>) {
     const namespace = object?.metadata?.namespace;
-    const pod = object && typeof object === 'object' && (namespace === undefined || namespace === '$(session_namespace)') ? podSpecOf(object) : undefined;
+    const pod =
+      object && typeof object === 'object' && (namespace === undefined || namespace === '$(session_namespace)') ? podSpecOf(object) : undefined;
     if (pod && podSecurityViolations(pod, SecurityPolicy.RESTRICTED).length) needing.push(`${object.kind} '${object.metadata?.name}'`);
   }
   if (!needing.length && !docker) return undefined;
   settings.policy = 'baseline';
   return [
     ...(needing.length ? [`The session's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`] : []),
-    ...(docker ? ["Educates relaxes the session namespace for docker so that built images run as they are; 'baseline' is the most a session namespace allows here"] : []),
+    ...(docker
+      ? [
+          "Educates relaxes the session namespace for docker so that built images run as they are; 'baseline' is the most a session namespace allows here",
+        ]
+      : []),
   ].join('. ');
 }
 
@@ -221,7 +258,9 @@ function environmentPolicy(objects: unknown, docker: boolean): unknown {
   for (const object of (Array.isArray(objects) ? objects : []) as Array<Record<string, any>>) {
     const pod = object && typeof object === 'object' ? podSpecOf(object) : undefined;
     if (!pod) continue;
-    const passes = [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED].find((p) => podSecurityViolations(pod, p).length === 0)!;
+    const passes = [SecurityPolicy.RESTRICTED, SecurityPolicy.BASELINE, SecurityPolicy.PRIVILEGED].find(
+      (p) => podSecurityViolations(pod, p).length === 0,
+    )!;
     if (passes === SecurityPolicy.RESTRICTED) continue;
     needing.push(`${object.kind} '${object.metadata?.name}'`);
     if (passes.allows(needed)) needed = passes;
@@ -229,7 +268,14 @@ function environmentPolicy(objects: unknown, docker: boolean): unknown {
   if (needed === SecurityPolicy.RESTRICTED && !docker) return undefined;
   const reasons = [
     ...(needing.length ? [`The environment's ${needing.join(', ')} would not pass the 'restricted' Pod Security level`] : []),
-    ...(docker ? ['Docker-in-docker runs privileged beside the workshop container, which runs in the environment namespace as in Educates; learners cannot create pods there'] : []),
+    ...(docker
+      ? [
+          'Docker-in-docker runs privileged beside the workshop container, which runs in the environment namespace as in Educates; learners cannot create pods there',
+        ]
+      : []),
   ];
-  return new Commented(lib('SecurityPolicy', `SecurityPolicy.${(docker ? SecurityPolicy.PRIVILEGED : needed).name.toUpperCase()}`), reasons.join('. '));
+  return new Commented(
+    lib('SecurityPolicy', `SecurityPolicy.${(docker ? SecurityPolicy.PRIVILEGED : needed).name.toUpperCase()}`),
+    reasons.join('. '),
+  );
 }

@@ -13,7 +13,17 @@ export interface EducatesResource {
 }
 
 /** Metadata fields the API server fills in; an exported resource has them, and they mean nothing to an import. */
-const SERVER_METADATA = ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'namespace', 'deletionTimestamp', 'finalizers'];
+const SERVER_METADATA = [
+  'uid',
+  'resourceVersion',
+  'generation',
+  'creationTimestamp',
+  'managedFields',
+  'selfLink',
+  'namespace',
+  'deletionTimestamp',
+  'finalizers',
+];
 
 /**
  * Parses multi-document YAML into Educates resources, checking what every later step relies on: each document is
@@ -44,7 +54,9 @@ export function parseResources(text: string, input: string): EducatesResource[] 
 /** Checks one resource and returns it without the fields the API server fills in. */
 function checkResource(value: unknown, where: string): EducatesResource {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new Error(`${where} must be a Kubernetes resource (a mapping with apiVersion, kind and metadata), not ${JSON.stringify(value).slice(0, 60)}`);
+    throw new Error(
+      `${where} must be a Kubernetes resource (a mapping with apiVersion, kind and metadata), not ${JSON.stringify(value).slice(0, 60)}`,
+    );
   }
   const object = value as Record<string, unknown>;
   const kind = object.kind;

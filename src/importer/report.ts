@@ -14,7 +14,10 @@ export class Report {
   /** Records that `field` of `resource` is not carried over. */
   public unsupported(resource: string, field: string, value: unknown, reason: string): void {
     this._entries.push({
-      resource: printable(resource), field: printable(field), ...(value === undefined ? {} : { value: printable(showValue(value)) }), reason: printable(reason),
+      resource: printable(resource),
+      field: printable(field),
+      ...(value === undefined ? {} : { value: printable(showValue(value)) }),
+      reason: printable(reason),
     });
   }
 }
@@ -25,8 +28,10 @@ export class Report {
  * `\uXXXX` instead.
  */
 export function printable(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** A value as a short JSON text (plain strings stay unquoted), with the contents of Secrets left out. */
@@ -72,7 +77,8 @@ export function inDocumentOrder(entries: UnsupportedField[], documents: Readonly
     }
     return positions.get(`${entry.resource}:`) ?? Number.MAX_SAFE_INTEGER;
   };
-  return entries.map((entry, index) => ({ entry, index, at: position(entry) }))
+  return entries
+    .map((entry, index) => ({ entry, index, at: position(entry) }))
     .sort((a, b) => a.at - b.at || a.index - b.index)
     .map(({ entry }) => entry);
 }

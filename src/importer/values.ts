@@ -11,7 +11,7 @@ export function durationSeconds(text: string | number): number | undefined {
 
 /** The `$(name)` variables used anywhere in a value that the library does not define. */
 export function unknownVariables(value: unknown, extra: ReadonlySet<string> = new Set()): string[] {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   const unknown = new Set<string>();
   for (const match of text.matchAll(/\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g)) {
     if (!ALL_VARIABLES.has(match[1]) && !extra.has(match[1]) && match[1] !== 'base64') unknown.add(match[1]);

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+
 import { OciError } from './errors.js';
 import { sourceDateEpoch } from './pack.js';
 

@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
+
 import tar from 'tar-stream';
+
 import { OciError } from './errors.js';
-import { DEFAULT_PULL_LIMITS, PullLimits } from './limits.js';
+import { DEFAULT_PULL_LIMITS, type PullLimits } from './limits.js';
 
 /**
  * Extracts a gzip-compressed tar into `dir`, which must be a new, empty directory (pullContent stages into one).
@@ -49,8 +51,8 @@ export async function extractLayer(
   let entries = 0;
   let bytes = 0;
   const refuse = (name: string, why: string) => new OciError(`${what} has an unsafe entry '${name}': ${why}; refusing to extract it`);
-  const tooLarge = (name: string, value: number) => new OciError(
-    `${what} expands to more than the limit of ${limits.extractedBytes} bytes (${value} bytes with '${name}'); refusing to extract it`);
+  const tooLarge = (name: string, value: number) =>
+    new OciError(`${what} expands to more than the limit of ${limits.extractedBytes} bytes (${value} bytes with '${name}'); refusing to extract it`);
 
   try {
     for await (const entry of extract) {

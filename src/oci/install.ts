@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+
 import { OciError } from './errors.js';
 
 /**

@@ -1,4 +1,4 @@
-import { OciError } from './errors.js';
+import type { OciError } from './errors.js';
 
 /**
  * Bounds on what a pull accepts from a registry, checked while the bytes arrive: a registry (or a proxy, or whoever

@@ -1,9 +1,11 @@
-import { lstat, readFile, readdir, realpath, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, realpath, stat } from 'node:fs/promises';
 import { join, relative, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { createGzip, constants as zlibConstants } from 'node:zlib';
+import { pipeline } from 'node:stream/promises';
+import { constants as zlibConstants, createGzip } from 'node:zlib';
+
 import tar from 'tar-stream';
+
 import { sha256Digest } from './digest.js';
 import { OciError } from './errors.js';
 import { DEFAULT_INCLUDE, IncludeSet } from './include.js';
@@ -181,4 +183,3 @@ function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }
     else pack.entry(header, done);
   });
 }
-

@@ -2,7 +2,7 @@ import { manifestAnnotations } from './annotations.js';
 import { OciError } from './errors.js';
 import { contentManifest, serializeManifest } from './manifest.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, OCI_MANIFEST } from './media-types.js';
-import { PackOptions, packContent } from './pack.js';
+import { packContent, type PackOptions } from './pack.js';
 import { formatReference, parseReference } from './reference.js';
 import { RegistryClient } from './registry-client.js';
 
@@ -40,7 +40,9 @@ export interface PublishResult {
 export async function publishContent(opts: PublishOptions): Promise<PublishResult> {
   const ref = parseReference(opts.ref);
   if (ref.digest) {
-    throw new OciError(`cannot publish to '${opts.ref}': a digest names content that exists already; publish to a tag, e.g. ${ref.registry}/${ref.repository}:1.0`);
+    throw new OciError(
+      `cannot publish to '${opts.ref}': a digest names content that exists already; publish to a tag, e.g. ${ref.registry}/${ref.repository}:1.0`,
+    );
   }
   const tag = ref.tag ?? 'latest';
   const packed = await packContent(opts.dir, { include: opts.include });

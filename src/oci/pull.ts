@@ -1,15 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
+
 import { OciError } from './errors.js';
 import { extractLayer } from './extract.js';
 import { installAtomically } from './install.js';
-import { DEFAULT_PULL_LIMITS, PullLimits } from './limits.js';
-import { Descriptor } from './manifest.js';
-import {
-  DOCKER_LAYER_TAR_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_TAR_GZIP, OCI_MANIFEST,
-} from './media-types.js';
+import { DEFAULT_PULL_LIMITS, type PullLimits } from './limits.js';
+import type { Descriptor } from './manifest.js';
+import { DOCKER_LAYER_TAR_GZIP, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_LAYER_TAR_GZIP, OCI_MANIFEST } from './media-types.js';
 import { formatReference, manifestKey, parseReference } from './reference.js';
-import { ManifestFetched, RegistryClient, RegistryCredentials } from './registry-client.js';
+import { type ManifestFetched, RegistryClient, type RegistryCredentials } from './registry-client.js';
 
 export interface PullOptions extends RegistryCredentials {
   /** What to pull: `host[:port]/path[:tag|@sha256:…]`. */
@@ -41,7 +40,9 @@ export async function pullContent(opts: PullOptions): Promise<PullResult> {
   const manifest = await client.getManifest(manifestKey(ref), limits.manifestBytes);
   const layer = contentLayer(manifest, refText);
   if (layer.size > limits.layerBytes) {
-    throw new OciError(`content layer of ${refText} is ${layer.size} bytes (as its manifest declares), more than the limit of ${limits.layerBytes} bytes; refusing it`);
+    throw new OciError(
+      `content layer of ${refText} is ${layer.size} bytes (as its manifest declares), more than the limit of ${limits.layerBytes} bytes; refusing it`,
+    );
   }
   const files = await installAtomically(opts.dest, async (staging) => {
     // the layer is verified whole before a byte of it is extracted

@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+
 import { basicAuthorization, parseChallenge, tokenFromResponse, tokenUrl } from './auth.js';
 import { sha256Digest } from './digest.js';
 import { OciError } from './errors.js';
-import { DEFAULT_PULL_LIMITS, SMALL_BODY_BYTES, readLimited, readSome } from './limits.js';
+import { DEFAULT_PULL_LIMITS, readLimited, readSome, SMALL_BODY_BYTES } from './limits.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
-import { OciReference, apiHost, formatReference, isLoopbackRegistry } from './reference.js';
+import { apiHost, formatReference, isLoopbackRegistry, type OciReference } from './reference.js';
 
 export interface RegistryCredentials {
   /** Username for the registry (with `password`: HTTP Basic, or the credentials of a Bearer token request). */
@@ -69,7 +70,10 @@ interface RequestOptions {
 
 /** A failure worth trying again (5xx, 429, dropped connection), as opposed to an answer. */
 class TransientError extends Error {
-  constructor(readonly userMessage: string, readonly retryAfterMs?: number) {
+  constructor(
+    readonly userMessage: string,
+    readonly retryAfterMs?: number,
+  ) {
     super(userMessage);
   }
 }
@@ -151,9 +155,15 @@ export class RegistryClient {
     if (total <= CHUNK_BYTES) {
       const url = new URL(location);
       url.searchParams.set('digest', digest);
-      await discard(await this.request('PUT', url, {
-        headers: { ...octets, 'content-length': String(total) }, body: data, ok: [201], retry: false, timeoutMs: TRANSFER_TIMEOUT_MS,
-      }));
+      await discard(
+        await this.request('PUT', url, {
+          headers: { ...octets, 'content-length': String(total) },
+          body: data,
+          ok: [201],
+          retry: false,
+          timeoutMs: TRANSFER_TIMEOUT_MS,
+        }),
+      );
       onProgress?.(total, total);
       return;
     }
@@ -163,7 +173,10 @@ export class RegistryClient {
       const res = await this.request('PATCH', location, {
         // distribution expects `start-end` (inclusive) without the `bytes ` unit
         headers: { ...octets, 'content-length': String(chunk.length), 'content-range': `${offset}-${offset + chunk.length - 1}` },
-        body: chunk, ok: [202], retry: false, timeoutMs: TRANSFER_TIMEOUT_MS,
+        body: chunk,
+        ok: [202],
+        retry: false,
+        timeoutMs: TRANSFER_TIMEOUT_MS,
       });
       await discard(res);
       location = this.uploadLocation(res);
@@ -187,8 +200,8 @@ export class RegistryClient {
    * is held in memory. A download cut off part-way starts again, like a failed request.
    */
   async downloadBlob(digest: string, size: number, what: string, file: string): Promise<void> {
-    const larger = (value: string) => new OciError(
-      `${what} of ${this.refText} (${digest}) is larger than its manifest declares (${size} bytes): ${value}; refusing it`);
+    const larger = (value: string) =>
+      new OciError(`${what} of ${this.refText} (${digest}) is larger than its manifest declares (${size} bytes): ${value}; refusing it`);
     for (let attempt = 1; ; attempt += 1) {
       const res = await this.request('GET', `${this.repoPath}/blobs/${digest}`, { ok: [200, 404], timeoutMs: TRANSFER_TIMEOUT_MS });
       if (res.status === 404) {
@@ -217,7 +230,8 @@ export class RegistryClient {
         await res.body?.cancel().catch(() => undefined);
         if (error instanceof OciError) throw error;
         const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'no data in time' : 'connection closed';
-        if (attempt >= ATTEMPTS) throw new OciError(`cannot reach registry ${this.ref.registry}: the download of ${what} ${digest} was cut off (${reason})`);
+        if (attempt >= ATTEMPTS)
+          throw new OciError(`cannot reach registry ${this.ref.registry}: the download of ${what} ${digest} was cut off (${reason})`);
         await sleep(FIRST_DELAY_MS * 2 ** (attempt - 1));
         continue;
       }
@@ -239,12 +253,16 @@ export class RegistryClient {
   async putManifest(tag: string, bytes: Buffer, mediaType: string): Promise<string> {
     const digest = sha256Digest(bytes);
     const res = await this.request('PUT', `${this.repoPath}/manifests/${tag}`, {
-      headers: { 'content-type': mediaType, 'content-length': String(bytes.length) }, body: bytes, ok: [201, 200],
+      headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
+      body: bytes,
+      ok: [201, 200],
     });
     await discard(res);
     const answered = res.headers.get('docker-content-digest');
     if (answered && answered !== digest) {
-      throw new OciError(`registry ${this.ref.registry} stored the manifest of ${this.refText} as ${answered}, not ${digest}: it rewrote the manifest`);
+      throw new OciError(
+        `registry ${this.ref.registry} stored the manifest of ${this.refText} as ${answered}, not ${digest}: it rewrote the manifest`,
+      );
     }
     return digest;
   }
@@ -255,7 +273,12 @@ export class RegistryClient {
    */
   async getManifest(key: string, limit = DEFAULT_PULL_LIMITS.manifestBytes): Promise<ManifestFetched> {
     const tooLarge = (value: string) => new OciError(`manifest of ${this.refText} is larger than the limit of ${limit} bytes: ${value}; refusing it`);
-    const { res, body: bytes } = await this.download(`${this.repoPath}/manifests/${key}`, { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] }, limit, tooLarge);
+    const { res, body: bytes } = await this.download(
+      `${this.repoPath}/manifests/${key}`,
+      { headers: { accept: MANIFEST_ACCEPT }, ok: [200, 404] },
+      limit,
+      tooLarge,
+    );
     if (res.status === 404) throw this.notFound();
     const digest = sha256Digest(bytes);
     const answered = res.headers.get('docker-content-digest');
@@ -290,7 +313,12 @@ export class RegistryClient {
    * A GET and its whole body, at most `limit` bytes; a body cut off part-way is fetched again, like a failed
    * request. Only for small things (manifests): blobs are streamed (downloadBlob).
    */
-  private async download(path: string, opts: RequestOptions, limit: number, tooLarge: (value: string) => OciError): Promise<{ res: Response; body: Buffer }> {
+  private async download(
+    path: string,
+    opts: RequestOptions,
+    limit: number,
+    tooLarge: (value: string) => OciError,
+  ): Promise<{ res: Response; body: Buffer }> {
     for (let attempt = 1; ; attempt += 1) {
       const res = await this.request('GET', path, opts);
       try {
@@ -423,8 +451,12 @@ export class RegistryClient {
     if (!res.ok) throw new OciError(`token service ${url.host} of registry ${this.ref.registry} answered ${res.status}`);
     let answer: unknown;
     try {
-      const body = await readLimited(res, TOKEN_RESPONSE_BYTES, (value) => new OciError(
-        `token service ${url.host} of registry ${this.ref.registry} answered with more than ${TOKEN_RESPONSE_BYTES} bytes: ${value}`));
+      const body = await readLimited(
+        res,
+        TOKEN_RESPONSE_BYTES,
+        (value) =>
+          new OciError(`token service ${url.host} of registry ${this.ref.registry} answered with more than ${TOKEN_RESPONSE_BYTES} bytes: ${value}`),
+      );
       answer = JSON.parse(body.toString('utf8'));
     } catch (error) {
       if (error instanceof OciError) throw error;

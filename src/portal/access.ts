@@ -3,7 +3,8 @@
  * act on learners' behalf). Nobody else may see, extend, end or enter it.
  */
 import type { FastifyRequest } from 'fastify';
-import { WorkshopSession } from '../runtime/index.js';
+
+import type { WorkshopSession } from '../runtime/index.js';
 import type { Identity } from './auth/index.js';
 
 export type SessionAccess = 'owner' | 'staff' | 'robot' | 'denied';

@@ -3,11 +3,11 @@
  * analytics, and the lookups several modules share (the portal as its API describes it, sessions' config
  * passwords).
  */
-import { KubeClient, Logger, SessionRuntime, WorkshopSession } from '../runtime/index.js';
+import type { KubeClient, Logger, SessionRuntime, WorkshopSession } from '../runtime/index.js';
 import type { Analytics } from './analytics.js';
 import { type AuthHandle, secretEquals } from './auth/index.js';
-import { PortalConfig } from './config.js';
-import { PortalInfo } from './views.js';
+import type { PortalConfig } from './config.js';
+import type { PortalInfo } from './views.js';
 
 export interface PortalContext {
   readonly runtime: SessionRuntime;

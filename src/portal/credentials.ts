@@ -5,7 +5,8 @@
  * race-safe: two replicas starting together both try to create, the API server keeps one, and the loser reads it.
  */
 import { randomBytes } from 'node:crypto';
-import { KubeClient, KubeError } from '../runtime/index.js';
+
+import { type KubeClient, KubeError } from '../runtime/index.js';
 import type { RobotClient } from './auth/index.js';
 
 export interface PortalCredentials {
@@ -43,10 +44,16 @@ export async function ensurePortalCredentials(client: KubeClient, namespace: str
     const existing = await client.get<{ data?: Record<string, string> }>('v1', 'Secret', name, namespace);
     data = Object.fromEntries(Object.entries(existing?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     const missing = KEYS.filter((k) => !data[k]);
-    if (missing.length) throw new Error(`Secret ${namespace}/${name} lacks ${missing.join(', ')}: delete it and restart the portal to generate new credentials`);
+    if (missing.length)
+      throw new Error(`Secret ${namespace}/${name} lacks ${missing.join(', ')}: delete it and restart the portal to generate new credentials`);
   }
   return {
     admin: { username: data['admin-username'], password: data['admin-password'] },
-    robot: { clientId: data['robot-client-id'], clientSecret: data['robot-client-secret'], username: data['robot-username'], password: data['robot-password'] },
+    robot: {
+      clientId: data['robot-client-id'],
+      clientSecret: data['robot-client-secret'],
+      username: data['robot-username'],
+      password: data['robot-password'],
+    },
   };
 }

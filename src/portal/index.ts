@@ -5,20 +5,22 @@
  * REST API, the admin pages, the OpenAPI document and the analytics webhook.
  */
 import * as net from 'node:net';
-import Fastify, { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KubeClient, Logger, SessionRuntime, createLogger, isLive } from '../runtime/index.js';
+
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+
+import { createLogger, isLive, type KubeClient, type Logger, type SessionRuntime } from '../runtime/index.js';
 import { accessTo } from './access.js';
 import { Analytics } from './analytics.js';
 import { registerCatalogApi } from './api/catalog.js';
 import { registerEnvironmentApi } from './api/environment.js';
 import { registerSessionApi } from './api/session.js';
-import { AuthOptions, RobotClient, TokenStoreLimits, registerAuth } from './auth/index.js';
-import { PortalConfig } from './config.js';
-import { PortalContext, SessionPasswords } from './context.js';
+import { type AuthOptions, registerAuth, type RobotClient, type TokenStoreLimits } from './auth/index.js';
+import type { PortalConfig } from './config.js';
+import { type PortalContext, SessionPasswords } from './context.js';
 import { apiError, installErrorHandlers } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { registerRuntimeRoutes } from './runtime-api.js';
-import { PortalInfo } from './views.js';
+import type { PortalInfo } from './views.js';
 import { registerAdminPages } from './web/admin.js';
 import { registerCatalogPages } from './web/catalog.js';
 import { portalLook, usePortalLook } from './web/layout.js';
@@ -95,7 +97,12 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
   const { runtime, config } = options;
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
   const frameAncestors = frameAncestorsPolicy(options.frameAncestors);
-  const app = Fastify({ logger: false, trustProxy: trustedProxies(options.trustedProxies), bodyLimit: 256 * 1024, routerOptions: { maxParamLength: 200 } });
+  const app = Fastify({
+    logger: false,
+    trustProxy: trustedProxies(options.trustedProxies),
+    bodyLimit: 256 * 1024,
+    routerOptions: { maxParamLength: 200 },
+  });
   // the portal's name and logo on every page it sends: this server's, not a module's (two portals, two looks)
   usePortalLook(app, portalLook({ title: config.title, logo: config.logo, stylesheet: options.themeCss !== undefined }));
   installErrorHandlers(app, log);
@@ -223,9 +230,10 @@ export function trustedProxies(hops: readonly string[] | undefined): string[] | 
 async function staffOrRobot(request: FastifyRequest, reply: FastifyReply) {
   if (!request.identity) {
     reply.header('WWW-Authenticate', 'Bearer');
-    return apiError(reply, 401, 'unauthorized', 'sign in as the admin, or send a robot\'s OAuth2 access token');
+    return apiError(reply, 401, 'unauthorized', "sign in as the admin, or send a robot's OAuth2 access token");
   }
-  if (request.identity.kind !== 'admin' && request.identity.kind !== 'robot') return apiError(reply, 403, 'forbidden', 'the runtime API is for the staff and robots');
+  if (request.identity.kind !== 'admin' && request.identity.kind !== 'robot')
+    return apiError(reply, 403, 'forbidden', 'the runtime API is for the staff and robots');
 }
 
 /**
@@ -239,7 +247,8 @@ function sessionOrigins(runtime: SessionRuntime, name: string, devSessionUrl?: s
   const environment = runtime.state.environment(session.spec.environment);
   const origins = new Set<string>();
   if (devSessionUrl) origins.add(new URL(devSessionUrlOf(devSessionUrl, name)).origin);
-  if (environment) origins.add(new URL(`${environment.spec.portal.ingressProtocol ?? 'http'}://${name}.${environment.spec.portal.ingressDomain}`).origin);
+  if (environment)
+    origins.add(new URL(`${environment.spec.portal.ingressProtocol ?? 'http'}://${name}.${environment.spec.portal.ingressDomain}`).origin);
   return [...origins];
 }
 
@@ -258,6 +267,6 @@ async function portalInfo(options: PortalOptions, publicUrl: string): Promise<Po
 }
 
 export type { PortalConfig } from './config.js';
-export { readPortalConfig, checkPortalConfig, limitsOf } from './config.js';
-export { ensurePortalCredentials, CREDENTIALS_SECRET } from './credentials.js';
+export { checkPortalConfig, limitsOf, readPortalConfig } from './config.js';
 export type { PortalCredentials } from './credentials.js';
+export { CREDENTIALS_SECRET, ensurePortalCredentials } from './credentials.js';

@@ -3,8 +3,9 @@
  * pages and REST API are built on (allocate, activity, extend, terminate). Errors are JSON with a status that
  * says what went wrong; nothing here ever returns a session's secrets.
  */
-import Fastify, { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
-import { SessionRuntime, WorkshopSession } from '../runtime/index.js';
+import Fastify, { type FastifyInstance, type preHandlerAsyncHookHandler } from 'fastify';
+
+import type { SessionRuntime, WorkshopSession } from '../runtime/index.js';
 
 /** What the API shows of a session. */
 export function sessionView(session: WorkshopSession) {
@@ -54,30 +55,34 @@ export function registerRuntimeRoutes(app: FastifyInstance, runtime: SessionRunt
     return runtime.metrics.registry.metrics();
   });
 
-  app.post<{ Body: { environment?: unknown; user?: unknown; anonymous?: unknown; activationSeconds?: unknown } }>('/runtime/allocate', {
-    preHandler,
-    schema: {
-      body: {
-        type: 'object',
-        required: ['environment', 'user'],
-        additionalProperties: false,
-        properties: {
-          environment: { type: 'string', minLength: 1, maxLength: 63 },
-          user: { type: 'string', minLength: 1, maxLength: 256 },
-          anonymous: { type: 'boolean' },
-          activationSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+  app.post<{ Body: { environment?: unknown; user?: unknown; anonymous?: unknown; activationSeconds?: unknown } }>(
+    '/runtime/allocate',
+    {
+      preHandler,
+      schema: {
+        body: {
+          type: 'object',
+          required: ['environment', 'user'],
+          additionalProperties: false,
+          properties: {
+            environment: { type: 'string', minLength: 1, maxLength: 63 },
+            user: { type: 'string', minLength: 1, maxLength: 256 },
+            anonymous: { type: 'boolean' },
+            activationSeconds: { type: 'integer', minimum: 1, maximum: 3600 },
+          },
         },
       },
     },
-  }, async (request, reply) => {
-    const body = request.body as { environment: string; user: string; anonymous?: boolean; activationSeconds?: number };
-    const result = await runtime.allocate(body);
-    if ('refused' in result) {
-      const code = result.refused === 'unknown-environment' ? 404 : result.refused === 'user-limit' ? 403 : 503;
-      return reply.code(code).send({ error: result.refused, message: result.message });
-    }
-    return { source: result.source, session: sessionView(result.session) };
-  });
+    async (request, reply) => {
+      const body = request.body as { environment: string; user: string; anonymous?: boolean; activationSeconds?: number };
+      const result = await runtime.allocate(body);
+      if ('refused' in result) {
+        const code = result.refused === 'unknown-environment' ? 404 : result.refused === 'user-limit' ? 403 : 503;
+        return reply.code(code).send({ error: result.refused, message: result.message });
+      }
+      return { source: result.source, session: sessionView(result.session) };
+    },
+  );
 
   app.get<{ Params: { name: string } }>('/runtime/sessions/:name', { preHandler }, async (request, reply) => {
     const session = runtime.session(request.params.name);
@@ -91,7 +96,8 @@ export function registerRuntimeRoutes(app: FastifyInstance, runtime: SessionRunt
 
   app.post<{ Params: { name: string } }>('/runtime/sessions/:name/extend', { preHandler }, async (request, reply) => {
     const result = await runtime.extend(request.params.name);
-    if ('refused' in result) return reply.code(result.refused === 'no such session' ? 404 : 409).send({ error: 'not-extended', message: result.refused });
+    if ('refused' in result)
+      return reply.code(result.refused === 'no such session' ? 404 : 409).send({ error: 'not-extended', message: result.refused });
     return sessionView(result.session);
   });
 

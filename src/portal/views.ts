@@ -4,7 +4,14 @@
  * the API never disagree about a session's state or timers.
  */
 import {
-  extension, extensionRules, isLive, isReserve, phaseOf, type SessionRuntime, type WorkshopEnvironment, type WorkshopSession,
+  extension,
+  extensionRules,
+  isLive,
+  isReserve,
+  phaseOf,
+  type SessionRuntime,
+  type WorkshopEnvironment,
+  type WorkshopSession,
 } from '../runtime/index.js';
 
 /** Educates' environment states. */
@@ -49,7 +56,9 @@ function extendRefusal(refused: string, session: WorkshopSession, environment: W
     const { durationSeconds } = extensionRules(environment.spec.pool);
     const from = Date.parse(expiresAt) - durationSeconds * 1000;
     const minutes = Math.round(durationSeconds / 60);
-    return from > now ? `Can be extended in its last ${minutes} minutes, from ${new Date(from).toISOString().slice(11, 16)} UTC` : 'Can be extended in its last minutes';
+    return from > now
+      ? `Can be extended in its last ${minutes} minutes, from ${new Date(from).toISOString().slice(11, 16)} UTC`
+      : 'Can be extended in its last minutes';
   }
   const words: Record<string, string> = {
     'the session has reached its deadline': 'Cannot be extended: it has reached its deadline',
@@ -108,7 +117,7 @@ export function workshopView(environment: WorkshopEnvironment) {
     difficulty: stringOr(w.difficulty),
     duration: stringOr(w.duration),
     tags: Array.isArray(w.tags) ? w.tags.map(String) : [],
-    labels: w.labels && typeof w.labels === 'object' ? w.labels as Record<string, string> : {},
+    labels: w.labels && typeof w.labels === 'object' ? (w.labels as Record<string, string>) : {},
     logo: stringOr(w.logo),
     url: stringOr(w.url),
   };
@@ -149,12 +158,15 @@ export function environmentView(runtime: SessionRuntime, environment: WorkshopEn
     workshop: workshopView(environment),
     duration: environment.spec.pool.expiresSeconds,
     ...counts,
-    ...(withSessions ? {
-      sessions: runtime.state.sessionsOf(environment.metadata.name)
-        .filter((s) => !s.metadata.deletionTimestamp)
-        .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
-        .map((s) => environmentSessionView(runtime, s, now)),
-    } : {}),
+    ...(withSessions
+      ? {
+          sessions: runtime.state
+            .sessionsOf(environment.metadata.name)
+            .filter((s) => !s.metadata.deletionTimestamp)
+            .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
+            .map((s) => environmentSessionView(runtime, s, now)),
+        }
+      : {}),
   };
 }
 
@@ -202,7 +214,8 @@ export function scheduleView(runtime: SessionRuntime, session: WorkshopSession) 
 
 /** Environments in the catalog's order (by workshop title, then name). */
 export function sortedEnvironments(runtime: SessionRuntime): WorkshopEnvironment[] {
-  return runtime.state.environments.list()
+  return runtime.state.environments
+    .list()
     .sort((a, b) => a.spec.workshop.title.localeCompare(b.spec.workshop.title) || a.metadata.name.localeCompare(b.metadata.name));
 }
 

@@ -6,13 +6,13 @@
  * reserve of another workshop is evicted to make room; else no session is available.
  */
 import { isDraining } from './drain.js';
-import { Logger } from './log.js';
-import { RuntimeMetrics } from './metrics.js';
+import type { Logger } from './log.js';
+import type { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
-import { ConflictError, SessionStore } from './session-store.js';
+import { isReadyReserve, isReserve, type SessionRequest, type WorkshopSession } from './session.js';
+import { ConflictError, type SessionStore } from './session-store.js';
 import { createInFreeSlot } from './slots.js';
-import { SessionRequest, WorkshopSession, isReadyReserve, isReserve } from './session.js';
-import { RuntimeState, WorkshopEnvironment } from './state.js';
+import type { RuntimeState, WorkshopEnvironment } from './state.js';
 
 export interface AllocationRequest {
   readonly environment: string;
@@ -33,8 +33,7 @@ export interface AllocationRequest {
 export type Refusal = 'unknown-environment' | 'user-limit' | 'no-capacity';
 
 export type AllocationResult =
-  | { readonly session: WorkshopSession; readonly source: 'existing' | 'pool' | 'created' }
-  | { readonly refused: Refusal; readonly message: string };
+  { readonly session: WorkshopSession; readonly source: 'existing' | 'pool' | 'created' } | { readonly refused: Refusal; readonly message: string };
 
 export class Allocator {
   /**
@@ -73,7 +72,8 @@ export class Allocator {
     const existing = mine.find((s) => s.spec.environment === request.environment);
     if (existing) return { session: await this.rearm(existing, request), source: 'existing' };
     // a learner keeps the session she has in an environment being removed (drain.ts), but gets no new one there
-    if (isDraining(environment)) return { refused: 'unknown-environment', message: `workshop environment '${request.environment}' is being removed: it takes no new sessions` };
+    if (isDraining(environment))
+      return { refused: 'unknown-environment', message: `workshop environment '${request.environment}' is being removed: it takes no new sessions` };
     const cap = request.anonymous ? this.state.limits.anonymous : this.state.limits.registered;
     if (cap > 0 && mine.length >= cap) {
       return { refused: 'user-limit', message: `you already have ${mine.length} session(s), the most this portal allows at once` };
@@ -83,7 +83,10 @@ export class Allocator {
     if (fromPool) return { session: fromPool, source: 'pool' };
     const created = await this.createForUser(environment, request);
     if (created) return { session: created, source: 'created' };
-    return { refused: 'no-capacity', message: `no session of '${environment.spec.workshop.title}' is available right now: try again in a few minutes` };
+    return {
+      refused: 'no-capacity',
+      message: `no session of '${environment.spec.workshop.title}' is available right now: try again in a few minutes`,
+    };
   }
 
   private allocationFields(environment: WorkshopEnvironment, request: AllocationRequest, now: number) {
@@ -92,10 +95,12 @@ export class Allocator {
       user: request.user,
       anonymous: request.anonymous ?? false,
       allocatedAt: new Date(now).toISOString(),
-      ...(pool.expiresSeconds > 0 ? {
-        expiresAt: new Date(now + pool.expiresSeconds * 1000).toISOString(),
-        deadlineAt: new Date(now + Math.max(pool.deadlineSeconds, pool.expiresSeconds) * 1000).toISOString(),
-      } : {}),
+      ...(pool.expiresSeconds > 0
+        ? {
+            expiresAt: new Date(now + pool.expiresSeconds * 1000).toISOString(),
+            deadlineAt: new Date(now + Math.max(pool.deadlineSeconds, pool.expiresSeconds) * 1000).toISOString(),
+          }
+        : {}),
       ...(request.activationSeconds ? { activationDeadline: new Date(now + request.activationSeconds * 1000).toISOString() } : {}),
       ...(request.request ? { request: request.request } : {}),
       ...(request.activationTokenHash ? { activationTokenHash: request.activationTokenHash } : {}),
@@ -118,11 +123,16 @@ export class Allocator {
         current = fresh;
       }
       try {
-        const rearmed = await this.store.update(current, {
-          activationTokenHash: request.activationTokenHash,
-          ...(request.activationSeconds && !current.status?.activatedAt
-            ? { activationDeadline: new Date(Date.now() + request.activationSeconds * 1000).toISOString() } : {}),
-        }, Priority.INTERACTIVE);
+        const rearmed = await this.store.update(
+          current,
+          {
+            activationTokenHash: request.activationTokenHash,
+            ...(request.activationSeconds && !current.status?.activatedAt
+              ? { activationDeadline: new Date(Date.now() + request.activationSeconds * 1000).toISOString() }
+              : {}),
+          },
+          Priority.INTERACTIVE,
+        );
         this.state.sessions.observe(rearmed);
         return rearmed;
       } catch (error) {
@@ -135,9 +145,14 @@ export class Allocator {
   private async takeFromPool(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {
     const generation = Number(environment.metadata.generation ?? 0);
     for (let round = 0; round < 3; round++) {
-      const candidates = this.state.sessionsOf(environment.metadata.name)
+      const candidates = this.state
+        .sessionsOf(environment.metadata.name)
         .filter((s) => isReadyReserve(s) && s.spec.blueprintGeneration === generation)
-        .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) || a.metadata.name.localeCompare(b.metadata.name));
+        .sort(
+          (a, b) =>
+            String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)) ||
+            a.metadata.name.localeCompare(b.metadata.name),
+        );
       if (!candidates.length) return undefined;
       // Start at a different place per request so that concurrent requests on several replicas rarely collide.
       const offset = Math.floor(Math.random() * Math.min(candidates.length, 8));
@@ -169,7 +184,8 @@ export class Allocator {
 
   private async createForUser(environment: WorkshopEnvironment, request: AllocationRequest): Promise<WorkshopSession | undefined> {
     const limits = this.state.limits;
-    if (limits.maximum > 0 && this.state.liveSessions().length >= limits.maximum && !(await this.evictOneReserve(environment.metadata.name))) return undefined;
+    if (limits.maximum > 0 && this.state.liveSessions().length >= limits.maximum && !(await this.evictOneReserve(environment.metadata.name)))
+      return undefined;
     const session = await createInFreeSlot(
       this.state,
       this.store,
@@ -183,12 +199,17 @@ export class Allocator {
 
   /** Ends the oldest unallocated reserve of another workshop, to make room under the portal maximum. */
   private async evictOneReserve(except: string): Promise<boolean> {
-    const reserves = this.state.liveSessions()
+    const reserves = this.state
+      .liveSessions()
       .filter((s) => isReserve(s) && s.spec.environment !== except)
       .sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
     for (const reserve of reserves) {
       try {
-        const evicted = await this.store.transition(reserve, 'Terminating', { reason: 'Evicted', set: { terminatingAt: new Date().toISOString() }, priority: Priority.INTERACTIVE });
+        const evicted = await this.store.transition(reserve, 'Terminating', {
+          reason: 'Evicted',
+          set: { terminatingAt: new Date().toISOString() },
+          priority: Priority.INTERACTIVE,
+        });
         this.state.sessions.observe(evicted);
         this.metrics.terminations.inc({ environment: reserve.spec.environment, reason: 'Evicted' });
         return true;

@@ -4,10 +4,10 @@
  * the portal its rights there, then cluster-scoped objects, then the namespaced objects a few at a time (the
  * workshop pod's among them, in the environment namespace), then the Secrets the workshop copies in.
  */
-import { CompiledBlueprint, Manifest, PORTAL_ACCESS_BINDING, lookupKind } from '../constructs/index.js';
-import { KubeClient, KubeError } from './kube-client.js';
-import { Priority } from './pacer.js';
-import { SessionIdentity, SessionSecrets, sessionValues } from './session-variables.js';
+import { type CompiledBlueprint, lookupKind, type Manifest, PORTAL_ACCESS_BINDING } from '../constructs/index.js';
+import { type KubeClient, KubeError } from './kube-client.js';
+import type { Priority } from './pacer.js';
+import { type SessionIdentity, type SessionSecrets, sessionValues } from './session-variables.js';
 
 export interface ApplySessionOptions {
   /** Most requests in flight at once for one session. @default 8 */
@@ -58,10 +58,12 @@ export async function applySession(
   const clusterScoped = rest.filter((o) => o.kind !== 'Namespace' && lookupKind(o.apiVersion, o.kind)?.namespaced === false);
   const namespaced = rest.filter((o) => lookupKind(o.apiVersion, o.kind)?.namespaced !== false && !portalAccess.includes(o));
 
-  await Promise.all(namespaces.map((o) => {
-    signal?.throwIfAborted();
-    return createNamespace(client, o, priority);
-  }));
+  await Promise.all(
+    namespaces.map((o) => {
+      signal?.throwIfAborted();
+      return createNamespace(client, o, priority);
+    }),
+  );
   // The portal's rights in a session namespace come from a RoleBinding created with it; the API server's
   // authorizer sees a new binding a moment later, so a refusal in that moment is retried.
   await Promise.all(portalAccess.map((o) => client.apply(o, { priority })));
@@ -106,16 +108,24 @@ async function copySecrets(client: KubeClient, blueprint: CompiledBlueprint, ses
 }
 
 /** Copies one Secret into another namespace, keeping its type and data; throws when the source is missing. */
-export async function copySecret(client: KubeClient, ref: { name: string; namespace: string }, targetNamespace: string, priority?: Priority): Promise<void> {
+export async function copySecret(
+  client: KubeClient,
+  ref: { name: string; namespace: string },
+  targetNamespace: string,
+  priority?: Priority,
+): Promise<void> {
   const source = await client.get<Manifest & { type?: string; data?: Record<string, string> }>('v1', 'Secret', ref.name, ref.namespace);
   if (!source) throw new Error(`secret ${ref.namespace}/${ref.name}, which the workshop copies into ${targetNamespace}, does not exist`);
-  await client.apply({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name: ref.name, namespace: targetNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
-    type: source.type,
-    data: source.data ?? {},
-  }, { priority });
+  await client.apply(
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: ref.name, namespace: targetNamespace, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
+      type: source.type,
+      data: source.data ?? {},
+    },
+    { priority },
+  );
 }
 
 /** Runs `work` over `items` with at most `limit` in flight. */

@@ -12,13 +12,13 @@
  * environment (wave 5) is gone. With `kubectl delete -f`, delete the WorkshopEnvironment first and wait
  * (`kubectl wait --for=delete`) before deleting its namespace.
  */
-import { API_VERSION, Labels } from '../constructs/index.js';
 import { DRAIN_FINALIZER } from '../constructs/admission-policies.js';
-import { KubeClient, KubeError } from './kube-client.js';
-import { Logger } from './log.js';
-import { SessionStore } from './session-store.js';
-import { EndReason, WorkshopSession, isReserve, phaseOf } from './session.js';
-import { RuntimeState, WorkshopEnvironment } from './state.js';
+import { API_VERSION, Labels } from '../constructs/index.js';
+import { type KubeClient, KubeError } from './kube-client.js';
+import type { Logger } from './log.js';
+import { type EndReason, isReserve, phaseOf, type WorkshopSession } from './session.js';
+import type { SessionStore } from './session-store.js';
+import type { RuntimeState, WorkshopEnvironment } from './state.js';
 
 /** The finalizer the runtime holds on every environment of its portal (the only one the portal may change). */
 export { DRAIN_FINALIZER };
@@ -69,7 +69,10 @@ export class Drainer {
   /** The learners' sessions a draining environment waits for, for its condition's message. */
   public static waitingFor(sessions: readonly WorkshopSession[]): { count: number; lastEnd?: string } {
     const running = sessions.filter((s) => s.status?.user && !['Terminating', 'Failed'].includes(phaseOf(s)));
-    const ends = running.map((s) => s.status?.deadlineAt ?? s.status?.expiresAt).filter((t): t is string => Boolean(t)).sort();
+    const ends = running
+      .map((s) => s.status?.deadlineAt ?? s.status?.expiresAt)
+      .filter((t): t is string => Boolean(t))
+      .sort();
     return { count: running.length, lastEnd: ends.length === running.length ? ends.at(-1) : undefined };
   }
 
@@ -82,7 +85,13 @@ export class Drainer {
   private async release(environment: WorkshopEnvironment): Promise<void> {
     const finalizers = (environment.metadata.finalizers as string[] | undefined) ?? [];
     if (!finalizers.includes(DRAIN_FINALIZER)) return;
-    if (await this.setFinalizers(environment, finalizers.filter((f) => f !== DRAIN_FINALIZER), 'release')) {
+    if (
+      await this.setFinalizers(
+        environment,
+        finalizers.filter((f) => f !== DRAIN_FINALIZER),
+        'release',
+      )
+    ) {
       this.log.info({ environment: environment.metadata.name }, 'environment drained: no session left, it goes');
     }
   }
@@ -104,8 +113,10 @@ export class Drainer {
       if (status === 409 || status === 404) return false; // changed or gone meanwhile: the next pass sees the news
       if (!this.warned.has(name)) {
         this.warned.add(name);
-        this.log.warn({ environment: name, err: (error as Error).message },
-          `could not ${what} the environment's drain finalizer (does the portal's ClusterRole allow patch on workshopenvironments?); retrying`);
+        this.log.warn(
+          { environment: name, err: (error as Error).message },
+          `could not ${what} the environment's drain finalizer (does the portal's ClusterRole allow patch on workshopenvironments?); retrying`,
+        );
       }
       return false;
     }
@@ -118,13 +129,20 @@ export class Drainer {
  * Returns the names released.
  */
 export async function releaseEnvironments(client: KubeClient, portal?: string): Promise<string[]> {
-  const environments = await client.list<WorkshopEnvironment>(API_VERSION, 'WorkshopEnvironment', portal ? { labelSelector: `${Labels.PORTAL}=${portal}` } : {});
+  const environments = await client.list<WorkshopEnvironment>(
+    API_VERSION,
+    'WorkshopEnvironment',
+    portal ? { labelSelector: `${Labels.PORTAL}=${portal}` } : {},
+  );
   const released: string[] = [];
   for (const environment of environments) {
     const finalizers = (environment.metadata.finalizers as string[] | undefined) ?? [];
     if (!finalizers.includes(DRAIN_FINALIZER)) continue;
     await client.request('PATCH', client.pathFor(API_VERSION, 'WorkshopEnvironment', environment.metadata.name), {
-      body: [{ op: 'test', path: '/metadata/finalizers', value: finalizers }, { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== DRAIN_FINALIZER) }],
+      body: [
+        { op: 'test', path: '/metadata/finalizers', value: finalizers },
+        { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => f !== DRAIN_FINALIZER) },
+      ],
       contentType: 'application/json-patch+json',
     });
     released.push(environment.metadata.name);

@@ -13,9 +13,9 @@
  */
 import { API_VERSION } from '../constructs/index.js';
 import { Drainer, isDraining } from './drain.js';
-import { KubeClient } from './kube-client.js';
-import { WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
-import { RuntimeState, WorkshopEnvironment } from './state.js';
+import type { KubeClient } from './kube-client.js';
+import { isLive, isReserve, phaseOf, type WorkshopSession } from './session.js';
+import type { RuntimeState, WorkshopEnvironment } from './state.js';
 
 export interface EnvironmentCondition {
   type: 'Ready';
@@ -42,14 +42,21 @@ export function readyCondition(environment: WorkshopEnvironment, input: Readines
   const base = { type: 'Ready' as const, observedGeneration: generation };
   if (isDraining(environment)) {
     const { count, lastEnd } = Drainer.waitingFor(input.sessions);
-    const message = count === 0 ? 'being removed: no learner\'s session left; it goes once every session is cleaned up'
-      : `being removed: takes no new sessions; waits for ${count} learner${count === 1 ? '\'s session' : 's\' sessions'} to end` +
-        (lastEnd ? ` (the last by ${lastEnd})` : '');
+    const message =
+      count === 0
+        ? "being removed: no learner's session left; it goes once every session is cleaned up"
+        : `being removed: takes no new sessions; waits for ${count} learner${count === 1 ? "'s session" : "s' sessions"} to end` +
+          (lastEnd ? ` (the last by ${lastEnd})` : '');
     return { ...base, status: 'False', reason: 'Draining', message };
   }
   if (input.blueprintError) return { ...base, status: 'False', reason: 'BlueprintInvalid', message: input.blueprintError };
   if (input.pausedUntil !== undefined && input.pausedUntil > input.now) {
-    return { ...base, status: 'False', reason: 'RefillsPaused', message: `sessions failed repeatedly; refills resume at ${new Date(input.pausedUntil).toISOString()}` };
+    return {
+      ...base,
+      status: 'False',
+      reason: 'RefillsPaused',
+      message: `sessions failed repeatedly; refills resume at ${new Date(input.pausedUntil).toISOString()}`,
+    };
   }
   const pool = environment.spec.pool;
   const live = input.sessions.filter(isLive);
@@ -73,8 +80,13 @@ export function readyCondition(environment: WorkshopEnvironment, input: Readines
  * when it differs from what is there (merge patch; other conditions are kept). Never throws: a failed write is
  * tried again on the next pass.
  */
-export async function reportEnvironmentReadiness(client: KubeClient, state: RuntimeState, environment: WorkshopEnvironment,
-  pausedUntil: number | undefined, now: number): Promise<void> {
+export async function reportEnvironmentReadiness(
+  client: KubeClient,
+  state: RuntimeState,
+  environment: WorkshopEnvironment,
+  pausedUntil: number | undefined,
+  now: number,
+): Promise<void> {
   let blueprintError: string | undefined;
   try {
     state.blueprint(environment);
@@ -82,17 +94,27 @@ export async function reportEnvironmentReadiness(client: KubeClient, state: Runt
     blueprintError = `the session blueprint does not compile: ${(error as Error).message}`;
   }
   const next = readyCondition(environment, { sessions: state.sessionsOf(environment.metadata.name), pausedUntil, blueprintError, now });
-  const conditions = ((environment.status as { conditions?: EnvironmentCondition[] } | undefined)?.conditions ?? []);
+  const conditions = (environment.status as { conditions?: EnvironmentCondition[] } | undefined)?.conditions ?? [];
   const current = conditions.find((c) => c.type === 'Ready');
-  if (current && current.status === next.status && current.reason === next.reason && current.message === next.message &&
-    current.observedGeneration === next.observedGeneration) return;
+  if (
+    current &&
+    current.status === next.status &&
+    current.reason === next.reason &&
+    current.message === next.message &&
+    current.observedGeneration === next.observedGeneration
+  )
+    return;
   const lastTransitionTime = current && current.status === next.status ? current.lastTransitionTime : new Date(now).toISOString();
   const status = { conditions: [...conditions.filter((c) => c.type !== 'Ready'), { ...next, lastTransitionTime }] };
   try {
-    const updated = await client.request<WorkshopEnvironment>('PATCH', `${client.pathFor(API_VERSION, 'WorkshopEnvironment', environment.metadata.name)}/status`, {
-      body: { status },
-      contentType: 'application/merge-patch+json',
-    });
+    const updated = await client.request<WorkshopEnvironment>(
+      'PATCH',
+      `${client.pathFor(API_VERSION, 'WorkshopEnvironment', environment.metadata.name)}/status`,
+      {
+        body: { status },
+        contentType: 'application/merge-patch+json',
+      },
+    );
     state.environments.observe(updated);
   } catch {
     // the next pass tries again (the environment may have just been deleted)

@@ -9,8 +9,9 @@
  * resourceVersions are compared only for equality (they are opaque).
  */
 import { EventEmitter } from 'node:events';
-import { Manifest } from '../constructs/index.js';
-import { KubeClient, KubeError } from './kube-client.js';
+
+import type { Manifest } from '../constructs/index.js';
+import { type KubeClient, KubeError } from './kube-client.js';
 
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 
@@ -230,7 +231,8 @@ export class Informer<T extends Manifest = Manifest> extends EventEmitter {
           let event: { type: string; object: T & { code?: number } };
           try {
             event = JSON.parse(line) as typeof event;
-            if (!event || typeof event.type !== 'string' || typeof event.object !== 'object' || event.object === null) throw new Error('not a watch event');
+            if (!event || typeof event.type !== 'string' || typeof event.object !== 'object' || event.object === null)
+              throw new Error('not a watch event');
           } catch {
             // resume from the last event understood
             this.malformedLines++;
@@ -241,7 +243,13 @@ export class Informer<T extends Manifest = Manifest> extends EventEmitter {
           if (!this.handle(event)) {
             response.destroy();
             const code = Number(event.object.code) || 500;
-            reject(new KubeError(code, (event.object as { reason?: string }).reason ?? 'Error', `watch ${this.kind}: ${code} ${(event.object as { message?: string }).message ?? ''}`));
+            reject(
+              new KubeError(
+                code,
+                (event.object as { reason?: string }).reason ?? 'Error',
+                `watch ${this.kind}: ${code} ${(event.object as { message?: string }).message ?? ''}`,
+              ),
+            );
             return;
           }
         }

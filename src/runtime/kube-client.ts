@@ -9,10 +9,12 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+
+import { type Cluster, KubeConfig, type User } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { Manifest, lookupKind } from '../constructs/index.js';
-import { Pacer, Priority } from './pacer.js';
+
+import { lookupKind, type Manifest } from '../constructs/index.js';
+import { type Pacer, Priority } from './pacer.js';
 
 /** The field manager of everything the runtime applies. */
 export const FIELD_MANAGER = 'cdk8s-workshops';
@@ -87,21 +89,26 @@ export class Credentials {
   private generation = 0;
   private readonly refreshMs: number;
 
-  constructor(private readonly config: KubeConfig, private readonly options: CredentialOptions = {}) {
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly options: CredentialOptions = {},
+  ) {
     this.refreshMs = options.refreshMs ?? 60_000;
   }
 
   public get(): Promise<Resolved> {
     if (this.last && performance.now() < this.last.staleAt) return Promise.resolve(this.last);
-    this.pending ??= this.read().then(
-      (resolved) => (this.last = resolved),
-      (error: unknown) => {
-        if (!this.last) throw error;
-        // keep the credentials in hand; read again a little later
-        this.last = { ...this.last, staleAt: performance.now() + Math.min(this.refreshMs, 5_000) };
-        return this.last;
-      },
-    ).finally(() => (this.pending = undefined));
+    this.pending ??= this.read()
+      .then(
+        (resolved) => (this.last = resolved),
+        (error: unknown) => {
+          if (!this.last) throw error;
+          // keep the credentials in hand; read again a little later
+          this.last = { ...this.last, staleAt: performance.now() + Math.min(this.refreshMs, 5_000) };
+          return this.last;
+        },
+      )
+      .finally(() => (this.pending = undefined));
     return this.pending;
   }
 
@@ -124,7 +131,7 @@ export class Credentials {
     };
     const headers: Record<string, string> = {};
     let staleAt = performance.now() + this.refreshMs;
-    const tokenFile = this.options.tokenFile ?? user?.authProvider?.config?.tokenFile as string | undefined;
+    const tokenFile = this.options.tokenFile ?? (user?.authProvider?.config?.tokenFile as string | undefined);
     if (user?.exec) {
       const credential = await runExecPlugin(user, cluster);
       const status = credential.status ?? {};
@@ -147,7 +154,13 @@ export class Credentials {
       if (!user?.authProvider) staleAt = Infinity;
     }
     if (user?.impersonateUser) headers['Impersonate-User'] = user.impersonateUser;
-    const tlsKey = JSON.stringify([tls.ca?.toString('base64'), String(tls.cert ?? ''), String(tls.key ?? ''), tls.rejectUnauthorized, tls.servername]);
+    const tlsKey = JSON.stringify([
+      tls.ca?.toString('base64'),
+      String(tls.cert ?? ''),
+      String(tls.key ?? ''),
+      tls.rejectUnauthorized,
+      tls.servername,
+    ]);
     return { headers, tls, tlsKey, staleAt, generation: ++this.generation };
   }
 }
@@ -160,7 +173,13 @@ function fileOrData(file?: string | null, data?: string | null): Buffer | undefi
 
 /** Runs a kubeconfig user's exec plugin (the client.authentication.k8s.io protocol) and parses its ExecCredential. */
 function runExecPlugin(user: User, cluster: Cluster): Promise<ExecCredential> {
-  const exec = user.exec as { command: string; args?: string[]; env?: Array<{ name: string; value: string }>; apiVersion?: string; provideClusterInfo?: boolean };
+  const exec = user.exec as {
+    command: string;
+    args?: string[];
+    env?: Array<{ name: string; value: string }>;
+    apiVersion?: string;
+    provideClusterInfo?: boolean;
+  };
   if (!exec.command) throw new Error(`the kubeconfig user ${user.name} has an exec plugin without a command`);
   const apiVersion = exec.apiVersion ?? 'client.authentication.k8s.io/v1';
   const info = {
@@ -168,7 +187,15 @@ function runExecPlugin(user: User, cluster: Cluster): Promise<ExecCredential> {
     kind: 'ExecCredential',
     spec: {
       interactive: false,
-      ...(exec.provideClusterInfo ? { cluster: { server: cluster.server, 'insecure-skip-tls-verify': cluster.skipTLSVerify, ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}) } } : {}),
+      ...(exec.provideClusterInfo
+        ? {
+            cluster: {
+              server: cluster.server,
+              'insecure-skip-tls-verify': cluster.skipTLSVerify,
+              ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
+            },
+          }
+        : {}),
     },
   };
   const env: NodeJS.ProcessEnv = { ...process.env, KUBERNETES_EXEC_INFO: JSON.stringify(info) };
@@ -187,7 +214,9 @@ function runExecPlugin(user: User, cluster: Cluster): Promise<ExecCredential> {
     child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (code !== 0) {
-        reject(new Error(`the exec plugin ${exec.command} of kubeconfig user ${user.name} exited with ${signal ?? code}: ${err.trim().slice(0, 500)}`));
+        reject(
+          new Error(`the exec plugin ${exec.command} of kubeconfig user ${user.name} exited with ${signal ?? code}: ${err.trim().slice(0, 500)}`),
+        );
         return;
       }
       try {
@@ -241,7 +270,11 @@ export class KubeClient {
   public pools = 0;
   public readonly credentials: Credentials;
 
-  constructor(private readonly config: KubeConfig, private readonly options: KubeClientOptions = {}, credentials?: Credentials) {
+  constructor(
+    private readonly config: KubeConfig,
+    private readonly options: KubeClientOptions = {},
+    credentials?: Credentials,
+  ) {
     const cluster = config.getCurrentCluster();
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
@@ -295,7 +328,11 @@ export class KubeClient {
     return this.authenticated((connection) => this.streamOnce(path, query, connection));
   }
 
-  private async streamOnce(path: string, query: Record<string, string | number | boolean | undefined>, { agent, headers }: Connection): Promise<http.IncomingMessage> {
+  private async streamOnce(
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    { agent, headers }: Connection,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
     const transport = url.protocol === 'https:' ? https : http;
@@ -304,7 +341,15 @@ export class KubeClient {
         if ((res.statusCode ?? 0) >= 300) {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => reject(new KubeError(res.statusCode ?? 0, res.statusMessage ?? 'Error', `watch ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`)));
+          res.on('end', () =>
+            reject(
+              new KubeError(
+                res.statusCode ?? 0,
+                res.statusMessage ?? 'Error',
+                `watch ${path}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`,
+              ),
+            ),
+          );
           return;
         }
         resolve(res);
@@ -320,40 +365,51 @@ export class KubeClient {
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
-      const req = transport.request(url, {
-        method,
-        agent,
-        headers: {
-          ...headers,
-          Accept: 'application/json',
-          ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+      const req = transport.request(
+        url,
+        {
+          method,
+          agent,
+          headers: {
+            ...headers,
+            Accept: 'application/json',
+            ...(body !== undefined ? { 'Content-Type': options.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+          },
+          timeout: 30_000,
         },
-        timeout: 30_000,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const status = res.statusCode ?? 0;
-          this.options.onResponse?.(method, status);
-          if (status >= 200 && status < 300) {
-            resolve((text ? JSON.parse(text) : undefined) as T);
-            return;
-          }
-          let reason = res.statusMessage ?? 'Error';
-          let message = text;
-          try {
-            const parsed = JSON.parse(text) as { reason?: string; message?: string };
-            reason = parsed.reason ?? reason;
-            message = parsed.message ?? text;
-          } catch {
-            // not a Status object: keep the raw text
-          }
-          const retryAfter = Number(res.headers['retry-after']);
-          reject(new KubeError(status, reason, `${method} ${path}: ${status} ${reason}: ${message}`, Number.isFinite(retryAfter) ? retryAfter : undefined));
-        });
-        res.on('error', reject);
-      });
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const status = res.statusCode ?? 0;
+            this.options.onResponse?.(method, status);
+            if (status >= 200 && status < 300) {
+              resolve((text ? JSON.parse(text) : undefined) as T);
+              return;
+            }
+            let reason = res.statusMessage ?? 'Error';
+            let message = text;
+            try {
+              const parsed = JSON.parse(text) as { reason?: string; message?: string };
+              reason = parsed.reason ?? reason;
+              message = parsed.message ?? text;
+            } catch {
+              // not a Status object: keep the raw text
+            }
+            const retryAfter = Number(res.headers['retry-after']);
+            reject(
+              new KubeError(
+                status,
+                reason,
+                `${method} ${path}: ${status} ${reason}: ${message}`,
+                Number.isFinite(retryAfter) ? retryAfter : undefined,
+              ),
+            );
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new KubeError(0, 'Timeout', `${method} ${path}: no answer within 30s`)));
       req.on('error', (error) => {
         this.options.onResponse?.(method, 0);
@@ -414,13 +470,18 @@ export class KubeClient {
 
   /** Creates an object (POST); throws KubeError 409 when it exists. */
   public create<T = Manifest>(object: Manifest, options: { priority?: Priority } = {}): Promise<T> {
-    return this.request<T>('POST', this.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), { body: object, priority: options.priority });
+    return this.request<T>('POST', this.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), {
+      body: object,
+      priority: options.priority,
+    });
   }
 
   /** Deletes an object with background propagation; true when it existed. */
   public async delete(apiVersion: string, kind: string, name: string, namespace?: string): Promise<boolean> {
     try {
-      await this.request('DELETE', this.pathFor(apiVersion, kind, name, namespace), { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+      await this.request('DELETE', this.pathFor(apiVersion, kind, name, namespace), {
+        body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+      });
       return true;
     } catch (error) {
       if (error instanceof KubeError && error.status === 404) return false;

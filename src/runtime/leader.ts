@@ -4,7 +4,8 @@
  * another can take over.
  */
 import { EventEmitter } from 'node:events';
-import { KubeClient, KubeError } from './kube-client.js';
+
+import { type KubeClient, KubeError } from './kube-client.js';
 
 export interface LeaderElectionOptions {
   readonly namespace: string;
@@ -39,7 +40,10 @@ export class LeaderElection extends EventEmitter {
   /** A leader that has not renewed for this long stops leading. */
   private readonly renewDeadlineMs: number;
 
-  constructor(private readonly client: KubeClient, private readonly options: LeaderElectionOptions) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: LeaderElectionOptions,
+  ) {
     super();
     this.duration = options.leaseDurationSeconds ?? 15;
     // as client-go does (15 s lease, 10 s to renew, a try every 2 s), scaled to shorter leases
@@ -100,7 +104,9 @@ export class LeaderElection extends EventEmitter {
   }
 
   private write(lease: Lease): Promise<Lease> {
-    return this.client.request<Lease>('PUT', this.path(this.options.name), { body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease } });
+    return this.client.request<Lease>('PUT', this.path(this.options.name), {
+      body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', ...lease },
+    });
   }
 
   private async tryAcquireOrRenew(): Promise<void> {
@@ -119,7 +125,8 @@ export class LeaderElection extends EventEmitter {
         });
       } else {
         const held = lease.spec.holderIdentity;
-        const expired = !lease.spec.renewTime || Date.parse(lease.spec.renewTime) + (lease.spec.leaseDurationSeconds ?? this.duration) * 1000 < now.getTime();
+        const expired =
+          !lease.spec.renewTime || Date.parse(lease.spec.renewTime) + (lease.spec.leaseDurationSeconds ?? this.duration) * 1000 < now.getTime();
         if (held && held !== this.options.identity && !expired) {
           this.setLeading(false);
           return;

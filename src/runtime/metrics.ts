@@ -26,7 +26,7 @@ export class RuntimeMetrics {
     });
     this.allocationSeconds = new Histogram({
       name: 'workshops_allocation_seconds',
-      help: 'Time to answer a learner\'s request for a session, by where the session came from (pool, created, existing)',
+      help: "Time to answer a learner's request for a session, by where the session came from (pool, created, existing)",
       labelNames: ['environment', 'source'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [this.registry],
@@ -38,8 +38,23 @@ export class RuntimeMetrics {
       buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300],
       registers: [this.registry],
     });
-    this.failures = new Counter({ name: 'workshops_session_failures_total', help: 'Sessions that failed, by reason', labelNames: ['environment', 'reason'], registers: [this.registry] });
-    this.terminations = new Counter({ name: 'workshops_session_terminations_total', help: 'Sessions ended, by reason', labelNames: ['environment', 'reason'], registers: [this.registry] });
-    this.apiRequests = new Counter({ name: 'workshops_api_requests_total', help: 'Kubernetes API requests by verb and HTTP code (0: no answer)', labelNames: ['verb', 'code'], registers: [this.registry] });
+    this.failures = new Counter({
+      name: 'workshops_session_failures_total',
+      help: 'Sessions that failed, by reason',
+      labelNames: ['environment', 'reason'],
+      registers: [this.registry],
+    });
+    this.terminations = new Counter({
+      name: 'workshops_session_terminations_total',
+      help: 'Sessions ended, by reason',
+      labelNames: ['environment', 'reason'],
+      registers: [this.registry],
+    });
+    this.apiRequests = new Counter({
+      name: 'workshops_api_requests_total',
+      help: 'Kubernetes API requests by verb and HTTP code (0: no answer)',
+      labelNames: ['verb', 'code'],
+      registers: [this.registry],
+    });
   }
 }

@@ -92,7 +92,9 @@ export class Pacer {
     this.tokens = this.burst;
     if (!['adaptive', 'fixed'].includes(this.pacing)) throw new Error(`pacer: pacing must be 'adaptive' or 'fixed', not '${String(this.pacing)}'`);
     if (!(this.qps > 0) || !(this.concurrency > 0) || !(this.interactiveConcurrency > 0)) {
-      throw new Error(`pacer: qps (${this.qps}), concurrency (${this.concurrency}) and interactiveConcurrency (${this.interactiveConcurrency}) must be above zero`);
+      throw new Error(
+        `pacer: qps (${this.qps}), concurrency (${this.concurrency}) and interactiveConcurrency (${this.interactiveConcurrency}) must be above zero`,
+      );
     }
     this.limit = Math.min(this.concurrency, Math.max(MIN_LIMIT, options.initialConcurrency ?? 8));
   }

@@ -11,23 +11,24 @@
  * (their pool arithmetic must not interleave). A failing key backs off alone, and its client gives up after a
  * bounded time (the runtime's reconciler client), so one slow call delays neither other sessions nor their timers.
  */
-import { API_VERSION, SessionPhase } from '../constructs/index.js';
-import { createInFreeSlot } from './slots.js';
-import { reportEnvironmentReadiness } from './environment-conditions.js';
-import { Drainer } from './drain.js';
 import { randomInt } from 'node:crypto';
+
+import { API_VERSION, type SessionPhase } from '../constructs/index.js';
 import { generateFromPattern } from '../constructs/index.js';
 import { applySession, copySecret } from './applier.js';
-import { applyRequestObjects } from './request-objects.js';
-import { KubeClient, isRetryable } from './kube-client.js';
-import { Logger } from './log.js';
-import { RuntimeMetrics } from './metrics.js';
+import { Drainer } from './drain.js';
+import { reportEnvironmentReadiness } from './environment-conditions.js';
+import { isRetryable, type KubeClient } from './kube-client.js';
+import type { Logger } from './log.js';
+import type { RuntimeMetrics } from './metrics.js';
 import { Priority } from './pacer.js';
-import { ConflictError, SessionStore } from './session-store.js';
-import { EndReason, WorkshopSession, isLive, isReserve, phaseOf } from './session.js';
-import { RuntimeState, WorkshopEnvironment } from './state.js';
+import { applyRequestObjects } from './request-objects.js';
 import { routeServed } from './route-readiness.js';
-import { WorkQueue, WorkResult } from './work-queue.js';
+import { type EndReason, isLive, isReserve, phaseOf, type WorkshopSession } from './session.js';
+import { ConflictError, type SessionStore } from './session-store.js';
+import { createInFreeSlot } from './slots.js';
+import type { RuntimeState, WorkshopEnvironment } from './state.js';
+import { WorkQueue, type WorkResult } from './work-queue.js';
 
 export interface ReconcilerOptions {
   /** Sessions created at once. @default 10 */
@@ -151,8 +152,11 @@ export class Reconciler {
   private async workPool(key: string): Promise<WorkResult> {
     const now = Date.now();
     if (key === 'portal') {
-      await this.state.watchOutsideDeployments().catch((error: Error) =>
-        this.log.warn({ err: error.message }, 'cannot watch the Deployments of an environment namespace yet; its sessions wait'));
+      await this.state
+        .watchOutsideDeployments()
+        .catch((error: Error) =>
+          this.log.warn({ err: error.message }, 'cannot watch the Deployments of an environment namespace yet; its sessions wait'),
+        );
       await this.trimToPortalMaximum();
       this.pump();
       return;
@@ -257,7 +261,7 @@ export class Reconciler {
         for (const ref of environment.spec.environment?.secrets ?? []) await copySecret(this.client, ref, name);
         this.copied.add(copyKey);
       } catch (error) {
-        this.log.warn({ environment: name, err: (error as Error).message }, 'could not copy the environment\'s secrets; its sessions wait');
+        this.log.warn({ environment: name, err: (error as Error).message }, "could not copy the environment's secrets; its sessions wait");
         return;
       }
     }
@@ -293,10 +297,14 @@ export class Reconciler {
     const done = available + created >= target || created >= room;
     if (!initialized && done) {
       try {
-        const updated = await this.client.request<WorkshopEnvironment>('PATCH', `${this.client.pathFor(API_VERSION, 'WorkshopEnvironment', name)}/status`, {
-          body: { status: { phase: 'Running', initialized: true } },
-          contentType: 'application/merge-patch+json',
-        });
+        const updated = await this.client.request<WorkshopEnvironment>(
+          'PATCH',
+          `${this.client.pathFor(API_VERSION, 'WorkshopEnvironment', name)}/status`,
+          {
+            body: { status: { phase: 'Running', initialized: true } },
+            contentType: 'application/merge-patch+json',
+          },
+        );
         this.state.environments.observe(updated);
       } catch (error) {
         this.log.warn({ environment: name, err: (error as Error).message }, 'could not record the environment as initialized');
@@ -340,10 +348,16 @@ export class Reconciler {
         case 'Starting':
           await this.state.checkSessionDeployments(session, environment!, now);
           // Ready once its Deployments are Available and the ingress serves its host (route-readiness.ts)
-          if (this.state.deploymentsAvailable(session, environment!) && routeServed(`${session.metadata.name}.${environment!.spec.portal.ingressDomain}`)) {
+          if (
+            this.state.deploymentsAvailable(session, environment!) &&
+            routeServed(`${session.metadata.name}.${environment!.spec.portal.ingressDomain}`)
+          ) {
             this.state.forgetSessionChecks(session.metadata.name);
             const readyAt = new Date(now).toISOString();
-            const set: Record<string, string> = { readyAt, url: `${environment!.spec.portal.ingressProtocol}://${session.metadata.name}.${environment!.spec.portal.ingressDomain}` };
+            const set: Record<string, string> = {
+              readyAt,
+              url: `${environment!.spec.portal.ingressProtocol}://${session.metadata.name}.${environment!.spec.portal.ingressDomain}`,
+            };
             if (status.user && pool!.expiresSeconds > 0) {
               // an on-demand session's time starts when it is ready, not when it was asked for
               set.expiresAt = new Date(now + pool!.expiresSeconds * 1000).toISOString();
@@ -376,7 +390,8 @@ export class Reconciler {
             if (status.activationDeadline && age(status.activationDeadline) >= 0) return void (await this.end(session, 'NotActivated'));
             // overdue counts from when the learner could first open it: allocation of a ready session, or readiness
             const openable = Math.max(Date.parse(status.readyAt ?? '') || 0, Date.parse(status.allocatedAt ?? '') || 0);
-            if (pool!.overdueSeconds > 0 && openable && now - openable > pool!.overdueSeconds * 1000) return void (await this.end(session, 'Overdue'));
+            if (pool!.overdueSeconds > 0 && openable && now - openable > pool!.overdueSeconds * 1000)
+              return void (await this.end(session, 'Overdue'));
             return;
           }
           if (phase === 'Active' && age(status.lastActivityAt) > this.options.idleAfterSeconds * 1000) {
@@ -420,16 +435,22 @@ export class Reconciler {
     // a REST client's values win over the declared defaults, for the declared parameters only (as in Educates)
     const supplied = session.status!.request?.parameters ?? {};
     for (const parameter of environment.spec.request?.parameters ?? []) {
-      values[parameter.name] = Object.hasOwn(supplied, parameter.name) ? supplied[parameter.name]
-        : parameter.generate ? generateFromPattern(parameter.generate.pattern, (n) => randomInt(n)) : (parameter.value ?? '');
+      values[parameter.name] = Object.hasOwn(supplied, parameter.name)
+        ? supplied[parameter.name]
+        : parameter.generate
+          ? generateFromPattern(parameter.generate.pattern, (n) => randomInt(n))
+          : (parameter.value ?? '');
     }
-    await this.client.apply({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { name: 'workshop-request', namespace: session.metadata.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
-      type: 'Opaque',
-      stringData: values,
-    }, { priority: Priority.INTERACTIVE });
+    await this.client.apply(
+      {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'workshop-request', namespace: session.metadata.name, labels: { 'app.kubernetes.io/managed-by': 'cdk8s-workshops' } },
+        type: 'Opaque',
+        stringData: values,
+      },
+      { priority: Priority.INTERACTIVE },
+    );
     // the environment's request.objects, with this request's parameters (Educates' WorkshopAllocation)
     await applyRequestObjects(this.client, session, environment, values, { secrets: () => this.store.secretsFor(session) });
     this.state.sessions.observe(await this.store.update(session, { requestApplied: true }));
@@ -471,7 +492,8 @@ export class Reconciler {
         this.deleting.set(name, now);
         await this.client.delete('v1', 'Namespace', name);
         // a Failed session is kept a while for inspection, but its workshop pod stops now, as its namespace does
-        for (const deployment of this.state.deploymentsOutside(session)) await this.client.delete('apps/v1', 'Deployment', deployment.name, deployment.namespace);
+        for (const deployment of this.state.deploymentsOutside(session))
+          await this.client.delete('apps/v1', 'Deployment', deployment.name, deployment.namespace);
       }
       return;
     }
@@ -507,13 +529,19 @@ export class Reconciler {
     try {
       const secrets = await this.store.secretsFor(session);
       const client = this.client;
-      await applySession(client, this.state.blueprint(environment).blueprint, {
-        environmentName: environment.metadata.name,
-        sessionId: session.spec.id,
-        workshopSessionUid: String(session.metadata.uid),
-        ingressDomain: environment.spec.portal.ingressDomain,
-        ingressProtocol: environment.spec.portal.ingressProtocol,
-      }, secrets, { priority, signal });
+      await applySession(
+        client,
+        this.state.blueprint(environment).blueprint,
+        {
+          environmentName: environment.metadata.name,
+          sessionId: session.spec.id,
+          workshopSessionUid: String(session.metadata.uid),
+          ingressDomain: environment.spec.portal.ingressDomain,
+          ingressProtocol: environment.spec.portal.ingressProtocol,
+        },
+        secrets,
+        { priority, signal },
+      );
       const latest = this.state.sessions.get(session.metadata.name) ?? session;
       if (phaseOf(latest) !== 'Creating') return;
       this.state.sessions.observe(await this.store.transition(latest, 'Starting', { priority }));

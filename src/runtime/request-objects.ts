@@ -7,12 +7,12 @@
  * Parameter values may come from a REST client: they are put in as string content only (JSON-escaped, one pass, no
  * variables expanded inside them), so a value can neither add fields to an object nor pull a session secret in.
  */
-import { Manifest, lookupKind } from '../constructs/index.js';
-import { KubeClient } from './kube-client.js';
+import { lookupKind, type Manifest } from '../constructs/index.js';
+import type { KubeClient } from './kube-client.js';
 import { Priority } from './pacer.js';
-import { WorkshopSession } from './session.js';
-import { SessionSecrets, sessionValues } from './session-variables.js';
-import { WorkshopEnvironment } from './state.js';
+import type { WorkshopSession } from './session.js';
+import { type SessionSecrets, sessionValues } from './session-variables.js';
+import type { WorkshopEnvironment } from './state.js';
 
 const REFERENCE = /\$\(([a-zA-Z_][a-zA-Z0-9_]*)\)/g;
 const BASE64 = /^\$\(base64\(([\s\S]*)\)\)$/;
@@ -28,7 +28,11 @@ export function requestObjectsOf(environment: WorkshopEnvironment): Manifest[] {
  * variables, as everywhere), then the parameters in one pass, then `$(base64(...))` of whole values. Unknown
  * `$(...)` stay as they are.
  */
-export function renderRequestObjects(objects: Manifest[], session: Readonly<Record<string, string>>, parameters: Readonly<Record<string, string>>): Manifest[] {
+export function renderRequestObjects(
+  objects: Manifest[],
+  session: Readonly<Record<string, string>>,
+  parameters: Readonly<Record<string, string>>,
+): Manifest[] {
   const fill = (text: string): string => {
     if (!text.includes('$(')) return text;
     let result = text;
@@ -92,17 +96,22 @@ export async function applyRequestObjects(
   let namespaceUid = options.namespaceUid;
   if (!namespaceUid && needed.has('session_namespace_uid')) {
     const namespace = await client.get<Manifest>('v1', 'Namespace', session.metadata.name);
-    if (!namespace?.metadata.uid) throw new Error(`the namespace of session ${session.metadata.name} does not exist: its request objects wait for it`);
+    if (!namespace?.metadata.uid)
+      throw new Error(`the namespace of session ${session.metadata.name} does not exist: its request objects wait for it`);
     namespaceUid = String(namespace.metadata.uid);
   }
-  const values = await sessionValues({
-    environmentName: session.spec.environment,
-    sessionId: session.spec.id,
-    workshopSessionUid: String(session.metadata.uid ?? ''),
-    sessionNamespaceUid: namespaceUid,
-    ingressDomain: environment.spec.portal.ingressDomain,
-    ingressProtocol: environment.spec.portal.ingressProtocol,
-  }, secrets, needed);
+  const values = await sessionValues(
+    {
+      environmentName: session.spec.environment,
+      sessionId: session.spec.id,
+      workshopSessionUid: String(session.metadata.uid ?? ''),
+      sessionNamespaceUid: namespaceUid,
+      ingressDomain: environment.spec.portal.ingressDomain,
+      ingressProtocol: environment.spec.portal.ingressProtocol,
+    },
+    secrets,
+    needed,
+  );
   const declared = new Set((environment.spec.request?.parameters ?? []).map((p) => p.name));
   const onlyDeclared = Object.fromEntries(Object.entries(parameters).filter(([name]) => declared.has(name)));
   const rendered = renderRequestObjects(objects, values, onlyDeclared);

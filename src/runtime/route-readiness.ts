@@ -48,7 +48,9 @@ export class RouteReadiness {
     const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(options.address);
     const port = Number(match?.[2]);
     if (!match || port < 1 || port > 65535) {
-      throw new Error(`INGRESS_PROBE_ADDRESS '${options.address}' is not host:port (a host name or IP and a port 1-65535, e.g. traefik.kube-system:80)`);
+      throw new Error(
+        `INGRESS_PROBE_ADDRESS '${options.address}' is not host:port (a host name or IP and a port 1-65535, e.g. traefik.kube-system:80)`,
+      );
     }
     this.host = match[1].replace(/^\[|\]$/g, '');
     this.port = port;
@@ -97,14 +99,22 @@ export class RouteReadiness {
   /** One GET of `/` for `hostname` through the ingress. Never rejects. */
   public probe(hostname: string): Promise<{ served: boolean; seen: string }> {
     return new Promise((resolve) => {
-      const request = http.request({
-        host: this.host, port: this.port, path: '/', method: 'GET', headers: { host: hostname, 'user-agent': 'cdk8s-workshops-route-probe' },
-        timeout: this.timeoutMs, agent: false,
-      }, (response) => {
-        const status = response.statusCode ?? 0;
-        response.resume();
-        resolve({ served: status > 0 && !NOT_ROUTED.has(status), seen: `HTTP ${status}` });
-      });
+      const request = http.request(
+        {
+          host: this.host,
+          port: this.port,
+          path: '/',
+          method: 'GET',
+          headers: { host: hostname, 'user-agent': 'cdk8s-workshops-route-probe' },
+          timeout: this.timeoutMs,
+          agent: false,
+        },
+        (response) => {
+          const status = response.statusCode ?? 0;
+          response.resume();
+          resolve({ served: status > 0 && !NOT_ROUTED.has(status), seen: `HTTP ${status}` });
+        },
+      );
       request.on('timeout', () => request.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
       request.on('error', (error) => resolve({ served: false, seen: error.message }));
       request.end();

@@ -4,18 +4,19 @@
  * is in the cluster, so a replica can be killed at any moment and another (or the same, restarted) carries on.
  */
 import { hostname } from 'node:os';
-import { MANAGED_BY, SessionPhase } from '../constructs/index.js';
-import { AllocationRequest, AllocationResult, Allocator } from './allocator.js';
-import { KubeClient } from './kube-client.js';
+
+import { MANAGED_BY, type SessionPhase } from '../constructs/index.js';
+import { type AllocationRequest, type AllocationResult, Allocator } from './allocator.js';
+import type { KubeClient } from './kube-client.js';
 import { LeaderElection } from './leader.js';
-import { Logger, createLogger } from './log.js';
+import { createLogger, type Logger } from './log.js';
 import { RuntimeMetrics } from './metrics.js';
-import { Pacer, PacerOptions, Priority } from './pacer.js';
-import { Reconciler, ReconcilerOptions } from './reconciler.js';
+import { Pacer, type PacerOptions, Priority } from './pacer.js';
+import { Reconciler, type ReconcilerOptions } from './reconciler.js';
+import { type EndReason, extension, phaseOf, type WorkshopSession } from './session.js';
 import { ConflictError, SessionStore } from './session-store.js';
-import { SessionSecrets } from './session-variables.js';
-import { EndReason, WorkshopSession, extension, phaseOf } from './session.js';
-import { PortalLimits, RuntimeState } from './state.js';
+import type { SessionSecrets } from './session-variables.js';
+import { type PortalLimits, RuntimeState } from './state.js';
 
 export interface SessionRuntimeOptions extends ReconcilerOptions, PacerOptions {
   /** The portal whose environments this runtime serves. */
@@ -41,7 +42,10 @@ export class SessionRuntime {
   private readonly leaseClient: KubeClient;
   private readonly log: Logger;
 
-  constructor(client: KubeClient, public readonly options: SessionRuntimeOptions) {
+  constructor(
+    client: KubeClient,
+    public readonly options: SessionRuntimeOptions,
+  ) {
     this.log = options.logger ?? createLogger('runtime');
     this.metrics = new RuntimeMetrics(() => this.countSessions());
     this.pacer = new Pacer(options);
@@ -53,12 +57,26 @@ export class SessionRuntime {
     this.store = new SessionStore(paced, options.portalNamespace, onTransition);
     // The reconciler's calls give up sooner than a learner's: its work queue retries the key with a backoff of its
     // own, so that one call failing for long holds neither the other sessions nor their timers.
-    const bounded = paced.withOptions({ pacer: this.pacer, retryForMs: 10_000, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
-    this.reconciler = new Reconciler(this.state, new SessionStore(bounded, options.portalNamespace, onTransition), bounded, this.metrics, this.log, options);
+    const bounded = paced.withOptions({
+      pacer: this.pacer,
+      retryForMs: 10_000,
+      onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }),
+    });
+    this.reconciler = new Reconciler(
+      this.state,
+      new SessionStore(bounded, options.portalNamespace, onTransition),
+      bounded,
+      this.metrics,
+      this.log,
+      options,
+    );
     this.allocator = new Allocator(this.state, this.store, this.metrics, this.log, () => this.reconciler.wake());
     // The lease is renewed outside the pacer's queue, and a renewal gives up well within the lease.
     const leaseSeconds = options.leaseDurationSeconds ?? 15;
-    const leaseClient = this.leaseClient = client.withOptions({ retryForMs: (leaseSeconds * 1000) / 4, onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }) });
+    const leaseClient = (this.leaseClient = client.withOptions({
+      retryForMs: (leaseSeconds * 1000) / 4,
+      onResponse: (verb, code) => this.metrics.apiRequests.inc({ verb, code: String(code) }),
+    }));
     this.leader = new LeaderElection(leaseClient, {
       namespace: options.portalNamespace,
       name: `${MANAGED_BY}-${options.portal}-reconciler`,
@@ -69,8 +87,12 @@ export class SessionRuntime {
     this.leader.on('stopped', () => this.reconciler.stop());
     this.leader.on('error', (error: Error) => this.log.warn({ err: error.message }, 'leader election: could not renew the lease'));
     // watch events queue the reconciler's keys they concern
-    this.state.sessions.on('change', (_type: string, session: WorkshopSession) => this.reconciler.sessionChanged(session.metadata.name, session.spec?.environment));
-    this.state.namespaces.on('change', (_type: string, namespace: { metadata: { name: string } }) => this.reconciler.sessionChanged(namespace.metadata.name));
+    this.state.sessions.on('change', (_type: string, session: WorkshopSession) =>
+      this.reconciler.sessionChanged(session.metadata.name, session.spec?.environment),
+    );
+    this.state.namespaces.on('change', (_type: string, namespace: { metadata: { name: string } }) =>
+      this.reconciler.sessionChanged(namespace.metadata.name),
+    );
     this.state.environments.on('change', () => this.reconciler.wake());
     this.state.deployments.on('change', () => this.reconciler.deploymentChanged());
   }
@@ -166,15 +188,20 @@ export class SessionRuntime {
   public async terminate(name: string, reason: EndReason): Promise<WorkshopSession | undefined> {
     return this.retryOnConflict(name, async (session) => {
       if (['Terminating', 'Failed'].includes(phaseOf(session))) return session;
-      return this.store.transition(session, 'Terminating', { reason, set: { terminatingAt: new Date().toISOString() }, priority: Priority.INTERACTIVE });
+      return this.store.transition(session, 'Terminating', {
+        reason,
+        set: { terminatingAt: new Date().toISOString() },
+        priority: Priority.INTERACTIVE,
+      });
     });
   }
 
   private async retryOnConflict(name: string, change: (session: WorkshopSession) => Promise<WorkshopSession>): Promise<WorkshopSession | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const session = attempt === 0
-        ? this.state.sessions.get(name)
-        : await this.state.client.get<WorkshopSession>(this.state.sessions.apiVersion, 'WorkshopSession', name, undefined, Priority.INTERACTIVE);
+      const session =
+        attempt === 0
+          ? this.state.sessions.get(name)
+          : await this.state.client.get<WorkshopSession>(this.state.sessions.apiVersion, 'WorkshopSession', name, undefined, Priority.INTERACTIVE);
       if (!session) return undefined;
       try {
         const updated = await change(session);

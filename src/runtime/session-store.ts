@@ -4,11 +4,12 @@
  * same change: the second gets a conflict and must look again.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, Labels, MANAGED_BY, SessionPhase } from '../constructs/index.js';
-import { KubeClient, KubeError } from './kube-client.js';
+
+import { API_VERSION, Labels, MANAGED_BY, type SessionPhase } from '../constructs/index.js';
+import { type KubeClient, KubeError } from './kube-client.js';
 import { Priority } from './pacer.js';
-import { SessionSecrets, generateSessionSecrets } from './session-variables.js';
-import { SessionStatus, WorkshopSession, WorkshopSessionSpec, phaseOf } from './session.js';
+import { phaseOf, type SessionStatus, type WorkshopSession, type WorkshopSessionSpec } from './session.js';
+import { generateSessionSecrets, type SessionSecrets } from './session-variables.js';
 
 /** Thrown when a status update lost a race; the caller re-reads and decides again. */
 export class ConflictError extends Error {
@@ -79,7 +80,8 @@ export class SessionStore {
     const from = session.status?.phase;
     const history = [...(session.status?.history ?? [])];
     for (const step of options.via ?? []) history.push({ phase: step, time: now() });
-    if (from !== phase || options.reason || options.via?.length) history.push({ phase, time: now(), ...(options.reason ? { reason: options.reason } : {}) });
+    if (from !== phase || options.reason || options.via?.length)
+      history.push({ phase, time: now(), ...(options.reason ? { reason: options.reason } : {}) });
     const status: SessionStatus = {
       ...(session.status ?? { phase }),
       ...options.set,
@@ -141,7 +143,11 @@ export class SessionStore {
       if (!(error instanceof KubeError && error.status === 409) || attempt >= 3) throw error;
     }
     const existing = await this.client.get<{ metadata: { ownerReferences?: Array<{ uid?: string }> }; data?: Record<string, string> }>(
-      'v1', 'Secret', name, this.portalNamespace);
+      'v1',
+      'Secret',
+      name,
+      this.portalNamespace,
+    );
     if (existing?.data?.secrets && existing.metadata.ownerReferences?.some((owner) => owner.uid === session.metadata.uid)) {
       return JSON.parse(Buffer.from(existing.data.secrets, 'base64').toString('utf8')) as SessionSecrets;
     }
@@ -151,10 +157,14 @@ export class SessionStore {
 
   private async writeStatus(session: WorkshopSession, status: SessionStatus, priority: Priority): Promise<WorkshopSession> {
     try {
-      return await this.client.request<WorkshopSession>('PUT', `${this.client.pathFor(API_VERSION, 'WorkshopSession', session.metadata.name)}/status`, {
-        body: { ...session, status },
-        priority,
-      });
+      return await this.client.request<WorkshopSession>(
+        'PUT',
+        `${this.client.pathFor(API_VERSION, 'WorkshopSession', session.metadata.name)}/status`,
+        {
+          body: { ...session, status },
+          priority,
+        },
+      );
     } catch (error) {
       if (error instanceof KubeError && error.status === 409) {
         // The client retries a write whose answer was lost (a dropped connection, a 5xx) with the same
@@ -167,9 +177,13 @@ export class SessionStore {
         const current = await this.client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', session.metadata.name).catch(() => undefined);
         const mark = status.history?.length && status.history.length > (session.status?.history?.length ?? 0) ? status.history.at(-1) : undefined;
         // Two replicas may write the same entry in the same millisecond: the learner written must match too.
-        const landed = current && current.metadata.uid === session.metadata.uid && (mark
-          ? current.status?.user === status.user && (current.status?.history ?? []).some((entry) => isDeepStrictEqual(entry, JSON.parse(JSON.stringify(mark))))
-          : isDeepStrictEqual(current.status, JSON.parse(JSON.stringify(status))));
+        const landed =
+          current &&
+          current.metadata.uid === session.metadata.uid &&
+          (mark
+            ? current.status?.user === status.user &&
+              (current.status?.history ?? []).some((entry) => isDeepStrictEqual(entry, JSON.parse(JSON.stringify(mark))))
+            : isDeepStrictEqual(current.status, JSON.parse(JSON.stringify(status))));
         if (landed) return current;
       }
       if (error instanceof KubeError && (error.status === 409 || error.status === 404)) throw new ConflictError(session.metadata.name);

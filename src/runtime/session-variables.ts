@@ -3,6 +3,7 @@
  * for it (passwords, an SSH key pair, registry credentials with their htpasswd line).
  */
 import { generateKeyPairSync, randomInt } from 'node:crypto';
+
 import bcrypt from 'bcryptjs';
 
 /** What the runtime knows about a session before its objects exist. */
@@ -57,7 +58,11 @@ export function generateSessionSecrets(): SessionSecrets {
 }
 
 /** Every session variable's value, for rendering the session's blueprint (`needed`: skip costly values nobody uses). */
-export async function sessionValues(identity: SessionIdentity, secrets: SessionSecrets, needed?: ReadonlySet<string>): Promise<Record<string, string>> {
+export async function sessionValues(
+  identity: SessionIdentity,
+  secrets: SessionSecrets,
+  needed?: ReadonlySet<string>,
+): Promise<Record<string, string>> {
   const name = `${identity.environmentName}-${identity.sessionId}`;
   const hostname = `${name}.${identity.ingressDomain}`;
   const registryHost = `registry-${name}.${identity.ingressDomain}`;
@@ -65,9 +70,7 @@ export async function sessionValues(identity: SessionIdentity, secrets: SessionS
   // bcrypt at cost 10 takes 100+ ms of CPU in JS: only for blueprints that use it (per-session registries), and in
   // bcryptjs' asynchronous form, which hands the event loop back between slices of rounds, so other sessions'
   // requests and timers are not held up behind one hash.
-  const htpasswd = !needed || needed.has('registry_htpasswd')
-    ? `${name}:${await bcrypt.hash(secrets.registry_password, 10)}`
-    : '';
+  const htpasswd = !needed || needed.has('registry_htpasswd') ? `${name}:${await bcrypt.hash(secrets.registry_password, 10)}` : '';
   return {
     session_id: identity.sessionId,
     session_name: name,
@@ -95,4 +98,3 @@ export async function sessionValues(identity: SessionIdentity, secrets: SessionS
     git_auth_token: basic(name, secrets.services_password),
   };
 }
-

@@ -2,12 +2,21 @@
  * A session as the runtime sees it: the WorkshopSession object, whose status is the only state there is, and the
  * pure rules about it (which phases count as what, and when a session may be extended).
  */
-import { Manifest, SessionPhase } from '../constructs/index.js';
+import type { Manifest, SessionPhase } from '../constructs/index.js';
 
 /** Why a session ended (recorded in `status.reason`). */
 export type EndReason =
-  | 'Expired' | 'Orphaned' | 'Overdue' | 'StartupTimeout' | 'NotActivated' | 'TerminatedByUser' | 'TerminatedByAdmin'
-  | 'Evicted' | 'Recycled' | 'Trimmed' | 'Failed';
+  | 'Expired'
+  | 'Orphaned'
+  | 'Overdue'
+  | 'StartupTimeout'
+  | 'NotActivated'
+  | 'TerminatedByUser'
+  | 'TerminatedByAdmin'
+  | 'Evicted'
+  | 'Recycled'
+  | 'Trimmed'
+  | 'Failed';
 
 export interface PhaseChange {
   phase: SessionPhase;

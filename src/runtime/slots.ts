@@ -2,12 +2,12 @@
  * Slots: a session's name is `<environment>-s<NNN>`, one of `capacity` slots, so the API server itself refuses a
  * session beyond an environment's capacity (two creators of the same slot: one gets 409).
  */
-import { SessionPhase } from '../constructs/index.js';
+import type { SessionPhase } from '../constructs/index.js';
 import { KubeError } from './kube-client.js';
-import { Priority } from './pacer.js';
-import { SessionStore } from './session-store.js';
-import { SessionStatus, WorkshopSession } from './session.js';
-import { RuntimeState, WorkshopEnvironment } from './state.js';
+import type { Priority } from './pacer.js';
+import type { SessionStatus, WorkshopSession } from './session.js';
+import type { SessionStore } from './session-store.js';
+import type { RuntimeState, WorkshopEnvironment } from './state.js';
 
 /** The id of a slot: `s001`, `s002`, … */
 export function slotId(slot: number): string {

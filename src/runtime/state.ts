@@ -8,10 +8,11 @@
  * needs no right to read Deployments outside its namespaces.
  */
 import { EventEmitter } from 'node:events';
-import { API_VERSION, CompiledBlueprint, Labels, Manifest, MANAGED_BY, SessionBlueprint } from '../constructs/index.js';
+
+import { API_VERSION, CompiledBlueprint, Labels, MANAGED_BY, type Manifest, type SessionBlueprint } from '../constructs/index.js';
 import { Informer } from './informer.js';
-import { KubeClient } from './kube-client.js';
-import { PoolSettings, WorkshopSession, isLive } from './session.js';
+import type { KubeClient } from './kube-client.js';
+import { isLive, type PoolSettings, type WorkshopSession } from './session.js';
 
 export interface WorkshopEnvironmentSpec {
   workshop: { name: string; title: string; description: string; [key: string]: unknown };
@@ -52,7 +53,10 @@ export class OutsideDeployments extends EventEmitter {
   private readonly failedAt = new Map<string, number>();
   private stopped = false;
 
-  constructor(private readonly client: KubeClient, private readonly labelSelector: string) {
+  constructor(
+    private readonly client: KubeClient,
+    private readonly labelSelector: string,
+  ) {
     super();
     this.setMaxListeners(100);
   }
@@ -65,13 +69,15 @@ export class OutsideDeployments extends EventEmitter {
       const informer = new Informer<Deployment>(this.client, 'apps/v1', 'Deployment', { namespace, labelSelector: this.labelSelector });
       informer.on('change', (...args: unknown[]) => this.emit('change', ...args));
       this.informers.set(namespace, informer);
-      starting.push(informer.start().catch((error: unknown) => {
-        // listed again with the next environment change
-        this.informers.delete(namespace);
-        this.failedAt.set(namespace, Date.now());
-        informer.stop();
-        throw error;
-      }));
+      starting.push(
+        informer.start().catch((error: unknown) => {
+          // listed again with the next environment change
+          this.informers.delete(namespace);
+          this.failedAt.set(namespace, Date.now());
+          informer.stop();
+          throw error;
+        }),
+      );
     }
     await Promise.all(starting);
   }
@@ -101,7 +107,11 @@ export class RuntimeState {
   /** Per starting session: when its Deployments in its namespaces were last read, and which were Available. */
   private readonly sessionChecks = new Map<string, { at: number; available: Set<string> }>();
 
-  constructor(public readonly client: KubeClient, public readonly portal: string, public readonly limits: PortalLimits) {
+  constructor(
+    public readonly client: KubeClient,
+    public readonly portal: string,
+    public readonly limits: PortalLimits,
+  ) {
     const portalSelector = `${Labels.PORTAL}=${portal}`;
     this.environments = new Informer(client, API_VERSION, 'WorkshopEnvironment', { labelSelector: portalSelector });
     this.sessions = new Informer(client, API_VERSION, 'WorkshopSession', { labelSelector: portalSelector });
@@ -185,7 +195,9 @@ export class RuntimeState {
     const checked = this.sessionChecks.get(name)?.available;
     return this.blueprint(environment).deployments.every((d) => {
       const [namespace, deployment] = [d.namespace.split('$(session_namespace)').join(name), d.name.split('$(session_name)').join(name)];
-      return d.namespace.includes('$(') ? checked?.has(`${namespace}/${deployment}`) ?? false : isAvailable(this.deployments.get(deployment, namespace));
+      return d.namespace.includes('$(')
+        ? (checked?.has(`${namespace}/${deployment}`) ?? false)
+        : isAvailable(this.deployments.get(deployment, namespace));
     });
   }
 
@@ -194,8 +206,8 @@ export class RuntimeState {
     const environment = this.environment(session.spec.environment);
     if (!environment) return [];
     const name = session.metadata.name;
-    return this.blueprint(environment).deployments
-      .filter((d) => !d.namespace.includes('$(session_namespace)'))
+    return this.blueprint(environment)
+      .deployments.filter((d) => !d.namespace.includes('$(session_namespace)'))
       .map((d) => ({ namespace: d.namespace, name: d.name.split('$(session_name)').join(name) }))
       .filter((d) => this.deployments.get(d.name, d.namespace));
   }

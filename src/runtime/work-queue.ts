@@ -31,7 +31,10 @@ export class WorkQueue {
   private running = false;
   private idle: Array<() => void> = [];
 
-  constructor(private readonly work: (key: string) => Promise<WorkResult>, options: WorkQueueOptions = {}) {
+  constructor(
+    private readonly work: (key: string) => Promise<WorkResult>,
+    options: WorkQueueOptions = {},
+  ) {
     this.workers = options.workers ?? 8;
     this.baseDelayMs = options.baseDelayMs ?? 200;
     this.maxDelayMs = options.maxDelayMs ?? 60_000;

@@ -15,13 +15,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { ApiObject, App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+
 import { defineExamples } from '../../examples/index.js';
-import { API_VERSION, Manifest, SynthFile, TrainingPortal, argoCdFiles, synthesize, toYaml } from '../../src/constructs/index.js';
-import { KubeClient, SessionRuntime, WorkshopSession, createLogger, isLive, phaseOf } from '../../src/runtime/index.js';
 import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
+import { API_VERSION, argoCdFiles, type Manifest, synthesize, type SynthFile, toYaml, type TrainingPortal } from '../../src/constructs/index.js';
 import { releaseEnvironments } from '../../src/runtime/drain.js';
+import { createLogger, isLive, KubeClient, phaseOf, SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const run = promisify(execFile);
@@ -36,7 +38,14 @@ interface AppStatus {
   health?: { status?: string; message?: string };
   reconciledAt?: string;
   history?: Array<{ id: number; revision: string; deployStartedAt?: string }>;
-  operationState?: { operation?: { sync?: { revision?: string } }; phase?: string; startedAt?: string; finishedAt?: string; message?: string; syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> } };
+  operationState?: {
+    operation?: { sync?: { revision?: string } };
+    phase?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    message?: string;
+    syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> };
+  };
   resources?: Array<{ kind: string; name: string; namespace?: string; status?: string; health?: { status?: string } }>;
   conditions?: Array<{ type: string; message: string }>;
 }
@@ -87,16 +96,28 @@ const application = (name: string) => client.get<Application>(ARGO, 'Application
 /** Every Application Synced (to `revision` when given) and Healthy, with its sync operation finished. */
 async function allSyncedAndHealthy(revision?: string): Promise<Application[] | undefined> {
   const apps = await Promise.all(APPS.map(application));
-  const ok = apps.every((a) => a?.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy' &&
-    (!revision || a.status.sync.revision === revision) && a.status.operationState?.phase === 'Succeeded');
-  return ok ? apps as Application[] : undefined;
+  const ok = apps.every(
+    (a) =>
+      a?.status?.sync?.status === 'Synced' &&
+      a.status.health?.status === 'Healthy' &&
+      (!revision || a.status.sync.revision === revision) &&
+      a.status.operationState?.phase === 'Succeeded',
+  );
+  return ok ? (apps as Application[]) : undefined;
 }
 
 function describeApps(apps: Array<Application | undefined>): string {
-  return apps.map((a) => `${a?.metadata.name}: ${a?.status?.sync?.status}/${a?.status?.health?.status} op=${a?.status?.operationState?.phase} ` +
-    `${a?.status?.operationState?.message ?? ''} ${(a?.status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`).join('; ')} ` +
-    `not synced/healthy: ${(a?.status?.resources ?? []).filter((r) => r.status !== 'Synced' || (r.health && r.health.status !== 'Healthy'))
-      .map((r) => `${r.kind} ${r.namespace ?? ''}/${r.name} ${r.status}/${r.health?.status}`).join(', ')}`).join('\n');
+  return apps
+    .map(
+      (a) =>
+        `${a?.metadata.name}: ${a?.status?.sync?.status}/${a?.status?.health?.status} op=${a?.status?.operationState?.phase} ` +
+        `${a?.status?.operationState?.message ?? ''} ${(a?.status?.conditions ?? []).map((c) => `${c.type}: ${c.message}`).join('; ')} ` +
+        `not synced/healthy: ${(a?.status?.resources ?? [])
+          .filter((r) => r.status !== 'Synced' || (r.health && r.health.status !== 'Healthy'))
+          .map((r) => `${r.kind} ${r.namespace ?? ''}/${r.name} ${r.status}/${r.health?.status}`)
+          .join(', ')}`,
+    )
+    .join('\n');
 }
 
 async function waitAllSyncedAndHealthy(what: string, revision: string | undefined, timeoutMs: number): Promise<Application[]> {
@@ -111,23 +132,33 @@ async function waitAllSyncedAndHealthy(what: string, revision: string | undefine
 async function refresh(name: string): Promise<void> {
   const asked = Math.floor(Date.now() / 1000) * 1000;
   await client.request('PATCH', `${client.pathFor(ARGO, 'Application', name, NS)}`, {
-    body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } }, contentType: 'application/merge-patch+json',
+    body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'hard' } } },
+    contentType: 'application/merge-patch+json',
   });
-  await waitFor(`${name} refreshed`, async () => {
-    const app = await application(name);
-    return !app?.metadata.annotations?.['argocd.argoproj.io/refresh'] && Date.parse(app?.status?.reconciledAt ?? '') >= asked;
-  }, 120_000);
+  await waitFor(
+    `${name} refreshed`,
+    async () => {
+      const app = await application(name);
+      return !app?.metadata.annotations?.['argocd.argoproj.io/refresh'] && Date.parse(app?.status?.reconciledAt ?? '') >= asked;
+    },
+    120_000,
+  );
 }
 
 /** The portal's Ingresses get their address, as an ingress controller would publish it. */
 async function publishIngressAddress(): Promise<void> {
-  const list = await waitFor('the portal Ingress', async () => {
-    const found = await client.request<{ items: Manifest[] }>('GET', '/apis/networking.k8s.io/v1/namespaces/labs-ui/ingresses');
-    return found.items.length ? found : undefined;
-  }, 600_000);
+  const list = await waitFor(
+    'the portal Ingress',
+    async () => {
+      const found = await client.request<{ items: Manifest[] }>('GET', '/apis/networking.k8s.io/v1/namespaces/labs-ui/ingresses');
+      return found.items.length ? found : undefined;
+    },
+    600_000,
+  );
   for (const ingress of list.items) {
     await client.request('PATCH', `${client.pathFor('networking.k8s.io/v1', 'Ingress', ingress.metadata.name, 'labs-ui')}/status`, {
-      body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } }, contentType: 'application/merge-patch+json',
+      body: { status: { loadBalancer: { ingress: [{ ip: '127.0.0.1' }] } } },
+      contentType: 'application/merge-patch+json',
     });
   }
 }
@@ -139,10 +170,22 @@ beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-work-'));
   // the health checks exactly as the library ships them, merged into argocd-cm by up.sh
   const healthFile = path.join(work, 'argocd-cm-health.yaml');
-  fs.writeFileSync(healthFile, toYaml(argoCdFiles(synthesize(new App({ outdir: '/nonexistent' })), { repoURL: 'git://127.0.0.1/x.git' })
-    .find((f) => f.path === 'argocd/bootstrap/argocd-cm-health.k8s.yaml')!));
+  fs.writeFileSync(
+    healthFile,
+    toYaml(
+      argoCdFiles(synthesize(new App({ outdir: '/nonexistent' })), { repoURL: 'git://127.0.0.1/x.git' }).find(
+        (f) => f.path === 'argocd/bootstrap/argocd-cm-health.k8s.yaml',
+      )!,
+    ),
+  );
   const envFile = (await script('up.sh', ['--health', healthFile, STATE])).trim().split('\n').pop()!;
-  env = Object.fromEntries(fs.readFileSync(envFile, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  env = Object.fromEntries(
+    fs
+      .readFileSync(envFile, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
   timings.argocdUp = (Date.now() - start) / 1000;
   await git('init', '-q', '-b', 'main');
   await git('config', 'user.email', 'platform@example.com');
@@ -173,14 +216,21 @@ describe('Argo CD syncs dist/ from git', () => {
     await client.apply(root);
 
     // the cluster Application first (wave -1): CRDs, roles and policies; the root waits for it to be Healthy
-    await waitFor('workshops-cluster Synced and Healthy', async () => {
-      const app = await application('workshops-cluster');
-      return app?.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy';
-    }, 600_000);
+    await waitFor(
+      'workshops-cluster Synced and Healthy',
+      async () => {
+        const app = await application('workshops-cluster');
+        return app?.status?.sync?.status === 'Synced' && app.status.health?.status === 'Healthy';
+      },
+      600_000,
+    );
     timings.clusterSynced = (Date.now() - start) / 1000;
     for (const crd of ['workshopenvironments', 'workshopsessions']) {
       const live = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
-        'apiextensions.k8s.io/v1', 'CustomResourceDefinition', `${crd}.training.cdk8s-workshops.dev`);
+        'apiextensions.k8s.io/v1',
+        'CustomResourceDefinition',
+        `${crd}.training.cdk8s-workshops.dev`,
+      );
       expect(live?.status?.conditions?.find((c) => c.type === 'Established')?.status).toBe('True');
     }
 
@@ -190,8 +240,11 @@ describe('Argo CD syncs dist/ from git', () => {
     timings.portalSynced = (Date.now() - start) / 1000;
     // the runtime (the portal's Deployment, in a real cluster) fills the pools
     runtime = new SessionRuntime(KubeClient.fromKubeconfig(process.env.KUBECONFIG), {
-      portal: 'labs', portalNamespace: 'labs-ui', limits: { maximum: 200, registered: 1, anonymous: 1 },
-      tickMs: 500, logger: createLogger('argocd-test', process.env.LOG_LEVEL ?? 'silent'),
+      portal: 'labs',
+      portalNamespace: 'labs-ui',
+      limits: { maximum: 200, registered: 1, anonymous: 1 },
+      tickMs: 500,
+      logger: createLogger('argocd-test', process.env.LOG_LEVEL ?? 'silent'),
     });
     await runtime.start();
 
@@ -203,9 +256,17 @@ describe('Argo CD syncs dist/ from git', () => {
     // (the first syncs, from history: a later retry or refresh of the cluster app rewrites its operationState)
     const firstSyncStart = (app: typeof cluster) => Date.parse([...app.status!.history!].sort((a, b) => a.id - b.id)[0].deployStartedAt!);
     expect(firstSyncStart(labs)).toBeGreaterThanOrEqual(firstSyncStart(cluster));
-    const crd = await client.get<Manifest>('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'workshopenvironments.training.cdk8s-workshops.dev');
+    const crd = await client.get<Manifest>(
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      'workshopenvironments.training.cdk8s-workshops.dev',
+    );
     for (const name of ['labs-k8s-fundamentals', 'labs-container-builds', 'labs-hello-terminal']) {
-      const environment = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } }>(API_VERSION, 'WorkshopEnvironment', name);
+      const environment = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string; reason: string }> } }>(
+        API_VERSION,
+        'WorkshopEnvironment',
+        name,
+      );
       const namespace = await client.get<Manifest>('v1', 'Namespace', name);
       expect(created(crd)).toBeLessThanOrEqual(created(environment));
       expect(created(namespace)).toBeLessThanOrEqual(created(environment));
@@ -229,13 +290,26 @@ describe('Argo CD syncs dist/ from git', () => {
     }
     // two end, and the pools refill behind all four
     for (const name of allocated.slice(0, 2)) await runtime!.terminate(name, 'TerminatedByUser');
-    await waitFor('the ended sessions gone and the pools refilled', async () => {
-      const gone = (await Promise.all(allocated.slice(0, 2).map((n) => client.get(API_VERSION, 'WorkshopSession', n)))).every((s) => !s);
-      const ready = await Promise.all(['labs-k8s-fundamentals', 'labs-container-builds', 'labs-hello-terminal'].map(async (name) =>
-        (await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(API_VERSION, 'WorkshopEnvironment', name))
-          ?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True'));
-      return gone && ready.every(Boolean);
-    }, 600_000);
+    await waitFor(
+      'the ended sessions gone and the pools refilled',
+      async () => {
+        const gone = (await Promise.all(allocated.slice(0, 2).map((n) => client.get(API_VERSION, 'WorkshopSession', n)))).every((s) => !s);
+        const ready = await Promise.all(
+          ['labs-k8s-fundamentals', 'labs-container-builds', 'labs-hello-terminal'].map(
+            async (name) =>
+              (
+                await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
+                  API_VERSION,
+                  'WorkshopEnvironment',
+                  name,
+                )
+              )?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+          ),
+        );
+        return gone && ready.every(Boolean);
+      },
+      600_000,
+    );
     for (const name of APPS) await refresh(name);
     const after = await waitAllSyncedAndHealthy('every Application still Synced and Healthy', firstRevision, 120_000);
     expect(after.map((a) => `${a.status?.operationState?.startedAt} ${a.status?.history?.length}`)).toEqual(syncsBefore);
@@ -256,22 +330,40 @@ describe('Argo CD syncs dist/ from git', () => {
     const start = Date.now();
     const revision = await commitDist(files, 'hello-terminal: a ConfigMap in every session');
     await refresh('workshops-labs');
-    await waitFor('workshops-labs Synced to the new commit', async () => {
-      const app = await application('workshops-labs');
-      return app?.status?.sync?.status === 'Synced' && app.status.sync.revision === revision && app.status.operationState?.phase === 'Succeeded';
-    }, 300_000);
+    await waitFor(
+      'workshops-labs Synced to the new commit',
+      async () => {
+        const app = await application('workshops-labs');
+        return app?.status?.sync?.status === 'Synced' && app.status.sync.revision === revision && app.status.operationState?.phase === 'Succeeded';
+      },
+      300_000,
+    );
     timings.commitToSynced = (Date.now() - start) / 1000;
     const environment = await client.get<Manifest>(API_VERSION, 'WorkshopEnvironment', environmentName);
     const generation = Number(environment!.metadata.generation);
     expect(generation).toBeGreaterThan(generationBefore);
 
-    const fresh = await waitFor('a reserve on the new blueprint Ready', () => runtime!.state.sessionsOf(environmentName)
-      .find((s: WorkshopSession) => isLive(s) && !s.status?.user && s.spec.blueprintGeneration === generation && phaseOf(s) === 'Ready'), 600_000);
+    const fresh = await waitFor(
+      'a reserve on the new blueprint Ready',
+      () =>
+        runtime!.state
+          .sessionsOf(environmentName)
+          .find((s: WorkshopSession) => isLive(s) && !s.status?.user && s.spec.blueprintGeneration === generation && phaseOf(s) === 'Ready'),
+      600_000,
+    );
     timings.commitToNewReserveReady = (Date.now() - start) / 1000;
-    expect((await client.get<Manifest & { data: Record<string, string> }>('v1', 'ConfigMap', 'gitops-marker', fresh.metadata.name))?.data).toEqual({ revision: 'two' });
+    expect((await client.get<Manifest & { data: Record<string, string> }>('v1', 'ConfigMap', 'gitops-marker', fresh.metadata.name))?.data).toEqual({
+      revision: 'two',
+    });
     // reserves of the old blueprint are recycled; the learner's session keeps its own until it ends
-    await waitFor('no reserve left on the old blueprint', () => runtime!.state.sessionsOf(environmentName)
-      .every((s: WorkshopSession) => !isLive(s) || s.status?.user || s.spec.blueprintGeneration === generation), 300_000);
+    await waitFor(
+      'no reserve left on the old blueprint',
+      () =>
+        runtime!.state
+          .sessionsOf(environmentName)
+          .every((s: WorkshopSession) => !isLive(s) || s.status?.user || s.spec.blueprintGeneration === generation),
+      300_000,
+    );
     const mine = runtime!.session(heldName)!;
     expect({ live: isLive(mine), generation: mine.spec.blueprintGeneration }).toEqual({ live: true, generation: generationBefore });
     expect(await client.get('v1', 'ConfigMap', 'gitops-marker', heldName)).toBeUndefined();
@@ -291,13 +383,20 @@ describe('Argo CD syncs dist/ from git', () => {
     const bad = [...good, { path: 'labs/smuggled.k8s.yaml', objects: [smuggled] }];
     const badRevision = await commitDist(bad, 'labs: a hand-written Secret');
     await refresh('workshops-labs');
-    const refused = await waitFor('workshops-labs refusing the Secret', async () => {
-      const app = await application('workshops-labs');
-      const operation = app?.status?.operationState;
-      const messages = [operation?.message ?? '', ...(app?.status?.conditions ?? []).map((c) => c.message),
-        ...(operation?.syncResult?.resources ?? []).map((r) => `${r.kind} ${r.namespace}/${r.name}: ${r.message ?? ''}`)].join('\n');
-      return app?.status?.sync?.revision === badRevision && /Secret/.test(messages) && /not permitted/.test(messages) ? messages : undefined;
-    }, 300_000);
+    const refused = await waitFor(
+      'workshops-labs refusing the Secret',
+      async () => {
+        const app = await application('workshops-labs');
+        const operation = app?.status?.operationState;
+        const messages = [
+          operation?.message ?? '',
+          ...(app?.status?.conditions ?? []).map((c) => c.message),
+          ...(operation?.syncResult?.resources ?? []).map((r) => `${r.kind} ${r.namespace}/${r.name}: ${r.message ?? ''}`),
+        ].join('\n');
+        return app?.status?.sync?.revision === badRevision && /Secret/.test(messages) && /not permitted/.test(messages) ? messages : undefined;
+      },
+      300_000,
+    );
     expect(refused).toContain('Secret labs-ui/smuggled: resource :Secret is not permitted in project workshops');
     expect(await client.get('v1', 'Secret', 'smuggled', 'labs-ui')).toBeUndefined();
 
@@ -315,7 +414,13 @@ describe('Argo CD syncs dist/ from git', () => {
     // an author's hand-made object with a misspelt `immutable`: synthesis keeps it as written
     const bad = synthDist((portal) => {
       withMarker(portal);
-      new ApiObject(portal, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lab-settings', namespace: 'labs-ui' }, data: { a: 'b' }, immutabel: true });
+      new ApiObject(portal, 'settings', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'lab-settings', namespace: 'labs-ui' },
+        data: { a: 'b' },
+        immutabel: true,
+      });
     });
     // what `workshops validate` reports for it (test/unit/validate-fields.test.ts runs the command on the same mistake)
     expect(unknownFields(bad.flatMap((f) => f.objects)).map(describeUnknownField)).toEqual([
@@ -326,12 +431,18 @@ describe('Argo CD syncs dist/ from git', () => {
     await refresh('workshops-labs');
     let seen: Application | undefined;
     // (the operation stays Running while Argo CD retries; each attempt records the resource's result)
-    const refused = await waitFor('workshops-labs refusing the ConfigMap', async () => {
-      const app = seen = await application('workshops-labs');
-      const operation = app?.status?.operationState;
-      const resource = operation?.syncResult?.resources?.find((r) => r.kind === 'ConfigMap' && r.name === 'lab-settings');
-      return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === badRevision && resource?.message ? { operation: operation!, resource } : undefined;
-    }, 300_000).catch((error: Error) => {
+    const refused = await waitFor(
+      'workshops-labs refusing the ConfigMap',
+      async () => {
+        const app = (seen = await application('workshops-labs'));
+        const operation = app?.status?.operationState;
+        const resource = operation?.syncResult?.resources?.find((r) => r.kind === 'ConfigMap' && r.name === 'lab-settings');
+        return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === badRevision && resource?.message
+          ? { operation: operation!, resource }
+          : undefined;
+      },
+      300_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n${JSON.stringify(seen?.status?.operationState)}\n${describeApps([seen])}`);
     });
     console.log(`Argo CD on an unknown field: ${refused.operation.message} / ConfigMap labs-ui/lab-settings: ${refused.resource.message}`);
@@ -345,7 +456,7 @@ describe('Argo CD syncs dist/ from git', () => {
     expect((await application('workshops-labs'))?.status?.sync?.revision).toBe(fixed);
   }, 1_800_000);
 
-  test('a workshop removed from git drains: Argo CD prunes its namespace only after its learner\'s session has ended', async () => {
+  test("a workshop removed from git drains: Argo CD prunes its namespace only after its learner's session has ended", async () => {
     const environmentName = 'labs-hello-terminal';
     const held = await runtime!.allocate({ environment: environmentName, user: 'fay' });
     if (!('session' in held)) throw new Error(`no session for fay: ${held.message}`);
@@ -356,7 +467,10 @@ describe('Argo CD syncs dist/ from git', () => {
     const files = synthDist((portal) => {
       // hello-terminal goes, as if its addWorkshop line were deleted
       const listed = (portal as unknown as { _workshops: Array<(typeof portal.workshops)[number]> })._workshops;
-      listed.splice(listed.findIndex((w) => w.alias === 'hello-terminal'), 1);
+      listed.splice(
+        listed.findIndex((w) => w.alias === 'hello-terminal'),
+        1,
+      );
     });
     expect(files.filter((f) => f.path.includes('hello-terminal') || toYaml(f).includes(environmentName))).toEqual([]);
     const start = Date.now();
@@ -364,16 +478,27 @@ describe('Argo CD syncs dist/ from git', () => {
     await refresh('workshops-labs');
 
     // Argo CD deletes the environment and waits: the runtime drains it, the namespace stays, the sync runs on
-    const waiting = await waitFor('the prune waiting for the environment to drain', async () => {
-      const app = await application('workshops-labs');
-      const environment = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; reason: string; message: string }> } }>(
-        API_VERSION, 'WorkshopEnvironment', environmentName);
-      const ready = environment?.status?.conditions?.find((c) => c.type === 'Ready');
-      const operation = app?.status?.operationState;
-      return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === revision && operation?.phase === 'Running' &&
-        operation.message?.includes(`waiting for deletion of training.cdk8s-workshops.dev/WorkshopEnvironment/${environmentName}`) &&
-        environment?.metadata.deletionTimestamp && ready?.reason === 'Draining' ? { app: app!, ready } : undefined;
-    }, 300_000);
+    const waiting = await waitFor(
+      'the prune waiting for the environment to drain',
+      async () => {
+        const app = await application('workshops-labs');
+        const environment = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; reason: string; message: string }> } }>(
+          API_VERSION,
+          'WorkshopEnvironment',
+          environmentName,
+        );
+        const ready = environment?.status?.conditions?.find((c) => c.type === 'Ready');
+        const operation = app?.status?.operationState;
+        return (operation?.syncResult?.revision ?? operation?.operation?.sync?.revision) === revision &&
+          operation?.phase === 'Running' &&
+          operation.message?.includes(`waiting for deletion of training.cdk8s-workshops.dev/WorkshopEnvironment/${environmentName}`) &&
+          environment?.metadata.deletionTimestamp &&
+          ready?.reason === 'Draining'
+          ? { app: app!, ready }
+          : undefined;
+      },
+      300_000,
+    );
     expect(waiting.ready.message).toMatch(/^being removed: takes no new sessions; waits for 1 learner's session to end/);
     // the reserves end at once and no new ones come; nobody new gets in; the learner keeps hers
     await waitFor('the reserves gone', () => runtime!.state.sessionsOf(environmentName).every((s) => s.metadata.name === mine));
@@ -385,14 +510,19 @@ describe('Argo CD syncs dist/ from git', () => {
     await refresh('workshops-labs');
     const draining = (await application('workshops-labs'))!;
     expect(draining.status!.health!.status).toBe('Progressing');
-    expect(draining.status!.resources!.find((r) => r.kind === 'WorkshopEnvironment' && r.name === environmentName)?.health?.status).toBe('Progressing');
+    expect(draining.status!.resources!.find((r) => r.kind === 'WorkshopEnvironment' && r.name === environmentName)?.health?.status).toBe(
+      'Progressing',
+    );
     timings.removalToDraining = (Date.now() - start) / 1000;
 
     // the learner finishes; then the environment goes, then its namespace, and the sync completes
     await runtime!.terminate(mine, 'TerminatedByUser');
     const drainedAt = Date.now();
-    await waitFor('the environment and its namespace gone', async () =>
-      !(await client.get(API_VERSION, 'WorkshopEnvironment', environmentName)) && !(await client.get('v1', 'Namespace', environmentName)), 300_000);
+    await waitFor(
+      'the environment and its namespace gone',
+      async () => !(await client.get(API_VERSION, 'WorkshopEnvironment', environmentName)) && !(await client.get('v1', 'Namespace', environmentName)),
+      300_000,
+    );
     timings.sessionEndToNamespaceGone = (Date.now() - drainedAt) / 1000;
     for (const name of APPS) await refresh(name);
     await waitAllSyncedAndHealthy('every Application Synced and Healthy without hello-terminal', revision, 600_000);

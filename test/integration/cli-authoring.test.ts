@@ -3,16 +3,18 @@
  * that installs, synthesizes and tests on its own; content published to a real registry (docker-registry on
  * loopback) and published again; the local preview; and the Educates importer, whose output synthesizes.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { App } from 'cdk8s';
-import { ContentSource, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
+
+import { ContentSource, synthesize, Terminal, TrainingPortal, Workshop } from '../../src/constructs/index.js';
 import { pullContent } from '../../src/oci/index.js';
 import { KubeClient } from '../../src/runtime/index.js';
 import { BIN, ROOT, run, scratchFolders, tmp, workshops } from '../support/cli.js';
 import { applyFixture, runtimeFor, waitFor } from '../support/portal-fixture.js';
-import { TestRegistry, startRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 /** A scratch folder inside the repository, where 'cdk8s' and 'cdk8s-workshops' resolve. */
 const scratch = scratchFolders();
@@ -84,8 +86,9 @@ describe('workshops publish and update', () => {
     const dest = path.join(tmp('cli-pull-'), 'content');
     const pulled = await pullContent({ ref, dest });
     expect(pulled.digest).toBe(digest);
-    expect(fs.readFileSync(path.join(dest, 'workshop', 'content', '_index.md'), 'utf8'))
-      .toBe(fs.readFileSync(path.join(ROOT, 'examples', 'hello-terminal', 'workshop', 'content', '_index.md'), 'utf8'));
+    expect(fs.readFileSync(path.join(dest, 'workshop', 'content', '_index.md'), 'utf8')).toBe(
+      fs.readFileSync(path.join(ROOT, 'examples', 'hello-terminal', 'workshop', 'content', '_index.md'), 'utf8'),
+    );
 
     const again = await workshops(['publish', 'examples/hello-terminal', '--image', ref]);
     expect(again.code).toBe(0);
@@ -112,9 +115,16 @@ describe('workshops publish and update', () => {
     const ref = `${registry.host}/followed-files:latest`;
     const app = new App({ outdir: '/nonexistent' });
     const portal = new TrainingPortal(app, 'clu', { maximumSessions: 4 });
-    const follows = new Workshop(app, 'follows', { title: 'Follows', description: 'x', capabilities: [new Terminal()], content: ContentSource.image(ref) });
+    const follows = new Workshop(app, 'follows', {
+      title: 'Follows',
+      description: 'x',
+      capabilities: [new Terminal()],
+      content: ContentSource.image(ref),
+    });
     const pinned = new Workshop(app, 'pinned', {
-      title: 'Pinned', description: 'x', capabilities: [new Terminal()],
+      title: 'Pinned',
+      description: 'x',
+      capabilities: [new Terminal()],
       content: ContentSource.image(`${registry.host}/followed-files@sha256:${'0'.repeat(64)}`),
     });
     portal.addWorkshop(follows, { capacity: 1, reserved: 1 });
@@ -125,18 +135,23 @@ describe('workshops publish and update', () => {
     const runtime = runtimeFor(client, fixture);
     try {
       await runtime.start();
-      const reserve = (workshop: string) => waitFor(`a session of ${workshop}`, () => runtime.state.sessionsOf(fixture.environment(workshop))[0], 90_000);
+      const reserve = (workshop: string) =>
+        waitFor(`a session of ${workshop}`, () => runtime.state.sessionsOf(fixture.environment(workshop))[0], 90_000);
       const [following, pinnedSession] = [(await reserve('follows')).metadata.name, (await reserve('pinned')).metadata.name];
       const dir = path.join(ROOT, 'examples', 'hello-terminal');
 
       const yes = await workshops(['update', dir, '--image', ref, '--session', following]);
       expect(yes.stderr).not.toMatch(/error/);
       expect(yes.code).toBe(0);
-      expect(yes.stdout).toMatch(new RegExp(`\\nsession ${following} \\(\\w+\\) follows ${ref}: its dashboard switches to the new content at its next check of the tag`));
+      expect(yes.stdout).toMatch(
+        new RegExp(`\\nsession ${following} \\(\\w+\\) follows ${ref}: its dashboard switches to the new content at its next check of the tag`),
+      );
 
       const no = await workshops(['update', dir, '--image', ref, '--session', pinnedSession]);
       expect(no.code).toBe(1);
-      expect(no.stdout).toMatch(new RegExp(`\\nsession ${pinnedSession} \\(\\w+\\) is pinned to ${registry.host}/followed-files@sha256:0+: it keeps that content\\n$`));
+      expect(no.stdout).toMatch(
+        new RegExp(`\\nsession ${pinnedSession} \\(\\w+\\) is pinned to ${registry.host}/followed-files@sha256:0+: it keeps that content\\n$`),
+      );
     } finally {
       await runtime.stop();
       await client.close();
@@ -145,15 +160,18 @@ describe('workshops publish and update', () => {
 
   test('credentials come from the environment; a refused login is one line without the password', async () => {
     const ref = `${secured.host}/private-files:1.0`;
-    const ok = await workshops(['publish', 'examples/hello-terminal', '--image', ref],
-      { env: { WORKSHOPS_REGISTRY_USERNAME: 'author', WORKSHOPS_REGISTRY_PASSWORD: 'pa55-word' } });
+    const ok = await workshops(['publish', 'examples/hello-terminal', '--image', ref], {
+      env: { WORKSHOPS_REGISTRY_USERNAME: 'author', WORKSHOPS_REGISTRY_PASSWORD: 'pa55-word' },
+    });
     expect(ok.code).toBe(0);
     const denied = await workshops(['publish', 'examples/hello-terminal', '--image', ref, '--username', 'author', '--password', 'wrong-secret']);
     expect(denied.code).toBe(1);
     expect(denied.stderr.trim().split('\n')).toHaveLength(1);
     expect(denied.stderr).toMatch(/^workshops: error: /);
     expect(denied.stderr).not.toContain('wrong-secret');
-    const half = await workshops(['publish', 'examples/hello-terminal', '--image', ref, '--username', 'author'], { env: { WORKSHOPS_REGISTRY_PASSWORD: '' } });
+    const half = await workshops(['publish', 'examples/hello-terminal', '--image', ref, '--username', 'author'], {
+      env: { WORKSHOPS_REGISTRY_PASSWORD: '' },
+    });
     expect(half.code).toBe(1);
     expect(half.stderr).toMatch(/give both a registry username and a password/);
   });
@@ -171,7 +189,11 @@ describe('workshops serve', () => {
 
   /** Starts `workshops serve <dir> --port 0` and waits for the URL it prints. */
   async function serve(dir: string, cwd = ROOT): Promise<{ url: string; stderr: () => string }> {
-    child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0'], { cwd, env: { ...process.env, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, [BIN, 'serve', dir, '--port', '0'], {
+      cwd,
+      env: { ...process.env, NODE_OPTIONS: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -226,8 +248,10 @@ describe('workshops import', () => {
     const imported = await workshops(['import', 'test/fixtures/educates/unsupported-features.yaml', '-o', path.join(dir, 'lab.ts')]);
     expect(imported.code).toBe(0);
     const unsupported = imported.stderr.split('\n').filter((l) => l.startsWith('unsupported: '));
-    expect(unsupported).toContain('unsupported: Workshop lab-virtual-clusters: spec.session.applications.vcluster = {"enabled":true,"version":"1.33"}: ' +
-      'cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
+    expect(unsupported).toContain(
+      'unsupported: Workshop lab-virtual-clusters: spec.session.applications.vcluster = {"enabled":true,"version":"1.33"}: ' +
+        'cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster',
+    );
     expect(imported.stderr).toMatch(new RegExp(`wrote ${dir}/lab.ts; ${unsupported.length} fields were not carried over \\(listed above\\)\\n$`));
     expect(fs.readFileSync(path.join(dir, 'lab.ts'), 'utf8')).toContain("from 'cdk8s-workshops'");
 

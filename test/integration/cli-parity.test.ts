@@ -5,13 +5,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { parse, stringify } from 'yaml';
-import { API_VERSION, Labels, Manifest, RequestParameter } from '../../src/constructs/index.js';
+
+import { API_VERSION, Labels, type Manifest, RequestParameter } from '../../src/constructs/index.js';
 import { ensurePortalCredentials } from '../../src/portal/credentials.js';
-import { KubeClient, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
+import { KubeClient, phaseOf, type WorkshopSession } from '../../src/runtime/index.js';
 import { tmp, workshops } from '../support/cli.js';
-import { Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { TestPortal, startTestPortal } from '../support/portal-server.js';
+import { type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const KUBECONFIG = process.env.KUBECONFIG!;
 const client = KubeClient.fromKubeconfig(KUBECONFIG);
@@ -32,21 +34,34 @@ const resourceVersion = async (apiVersion: string, kind: string, name: string, n
   (await client.get<{ metadata: { resourceVersion: string } }>(apiVersion, kind, name, namespace))?.metadata.resourceVersion;
 
 beforeAll(async () => {
-  fixture = synthPortal(PORTAL, [{
-    name: 'lab', capacity: 3, reserved: 1, expires: seconds(60), overtime: seconds(30), deadline: seconds(120),
-    parameters: [RequestParameter.fixed('GREETING', 'hello')],
-  }]);
+  fixture = synthPortal(PORTAL, [
+    {
+      name: 'lab',
+      capacity: 3,
+      reserved: 1,
+      expires: seconds(60),
+      overtime: seconds(30),
+      deadline: seconds(120),
+      parameters: [RequestParameter.fixed('GREETING', 'hello')],
+    },
+  ]);
   // the shared cluster objects (CRDs, session roles, admission policies), as every portal test applies them
   for (const file of fixture.files.filter((f) => f.path.startsWith('cluster/'))) {
     for (const object of file.objects) await client.apply(object);
   }
   await waitFor('the CRDs', async () => {
     const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-      'apiextensions.k8s.io/v1', 'CustomResourceDefinition', `workshopenvironments.${API_VERSION.split('/')[0]}`);
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      `workshopenvironments.${API_VERSION.split('/')[0]}`,
+    );
     return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
   });
   dist = tmp('cli-parity-dist-');
-  writeDist(dist, fixture.files.filter((f) => !f.path.startsWith('cluster/')));
+  writeDist(
+    dist,
+    fixture.files.filter((f) => !f.path.startsWith('cluster/')),
+  );
 });
 
 afterAll(async () => {
@@ -59,9 +74,13 @@ describe('deploy --dry-run', () => {
     const run = await workshops(['deploy', '--dry-run', '--dist', dist, '--kubeconfig', KUBECONFIG]);
     expect(run.stderr).not.toContain('refused');
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^dry run of \d+ objects against https:\/\/127\.0\.0\.1:\d+ \(nothing was changed\): \d+ would be created, 0 changed, 0 unchanged; 0 refused, \d+ not checked\n/);
+    expect(run.stdout).toMatch(
+      /^dry run of \d+ objects against https:\/\/127\.0\.0\.1:\d+ \(nothing was changed\): \d+ would be created, 0 changed, 0 unchanged; 0 refused, \d+ not checked\n/,
+    );
     expect(run.stdout).toContain(`  would create: WorkshopEnvironment ${PORTAL}-lab (${PORTAL}/lab/environment.k8s.yaml)\n`);
-    expect(run.stdout).toContain(`  Deployment ${PORTAL}-ui/training-portal (${PORTAL}/portal.k8s.yaml): its namespace ${PORTAL}-ui does not exist yet (this deployment creates it)\n`);
+    expect(run.stdout).toContain(
+      `  Deployment ${PORTAL}-ui/training-portal (${PORTAL}/portal.k8s.yaml): its namespace ${PORTAL}-ui does not exist yet (this deployment creates it)\n`,
+    );
     // nothing was stored
     expect(await client.get('v1', 'Namespace', `${PORTAL}-ui`)).toBeUndefined();
     expect(await client.get(API_VERSION, 'WorkshopEnvironment', `${PORTAL}-lab`)).toBeUndefined();
@@ -76,18 +95,37 @@ describe('deploy --dry-run', () => {
     expect(clean.stdout).toMatch(/: 0 would be created, \d+ changed, \d+ unchanged; 0 refused, 0 not checked\n/);
 
     const changed = tmp('cli-parity-changed-');
-    writeDist(changed, fixture.files.filter((f) => !f.path.startsWith('cluster/')));
-    fs.writeFileSync(path.join(changed, 'extra.k8s.yaml'), [
-      stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cli-parity-new', namespace: `${PORTAL}-ui` }, data: { a: 'b' } }),
-      stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cli-parity-bad', namespace: `${PORTAL}-ui` }, data: { a: 'b' }, bogus: true }),
-      stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'training-portal', namespace: `${PORTAL}-ui` }, spec: { ports: [{ name: 'http', port: 70000, targetPort: 8080 }] } }),
-    ].join('---\n'));
+    writeDist(
+      changed,
+      fixture.files.filter((f) => !f.path.startsWith('cluster/')),
+    );
+    fs.writeFileSync(
+      path.join(changed, 'extra.k8s.yaml'),
+      [
+        stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cli-parity-new', namespace: `${PORTAL}-ui` }, data: { a: 'b' } }),
+        stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'cli-parity-bad', namespace: `${PORTAL}-ui` },
+          data: { a: 'b' },
+          bogus: true,
+        }),
+        stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'training-portal', namespace: `${PORTAL}-ui` },
+          spec: { ports: [{ name: 'http', port: 70000, targetPort: 8080 }] },
+        }),
+      ].join('---\n'),
+    );
     const before = await resourceVersion('v1', 'Service', 'training-portal', `${PORTAL}-ui`);
     const run = await workshops(['deploy', '--dry-run', '--dist', changed, '--kubeconfig', KUBECONFIG]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/ 2 refused, 0 not checked\n/);
     expect(run.stdout).toContain(`  would create: ConfigMap ${PORTAL}-ui/cli-parity-new (extra.k8s.yaml)\n`);
-    expect(run.stdout).toMatch(new RegExp(`refused 2:\\n(.*\\n)*  ConfigMap ${PORTAL}-ui/cli-parity-bad \\(extra\\.k8s\\.yaml\\): .*bogus: field not declared in schema`));
+    expect(run.stdout).toMatch(
+      new RegExp(`refused 2:\\n(.*\\n)*  ConfigMap ${PORTAL}-ui/cli-parity-bad \\(extra\\.k8s\\.yaml\\): .*bogus: field not declared in schema`),
+    );
     expect(run.stdout).toMatch(new RegExp(`  Service ${PORTAL}-ui/training-portal \\(extra\\.k8s\\.yaml\\): .*port: Invalid value: 70000`));
     expect(run.stderr).toMatch(/workshops: error: 2 of \d+ objects were refused by the server \(dry run: nothing was changed\)\n$/);
     expect(await client.get('v1', 'ConfigMap', 'cli-parity-new', `${PORTAL}-ui`)).toBeUndefined();
@@ -101,7 +139,10 @@ describe('--context', () => {
     const config = parse(fs.readFileSync(KUBECONFIG, 'utf8'));
     const real = config.contexts.find((c: { name: string }) => c.name === config['current-context']).context;
     config.clusters.push({ name: 'nowhere', cluster: { server: 'https://127.0.0.1:1', 'insecure-skip-tls-verify': true } });
-    config.contexts = [{ name: 'test', context: real }, { name: 'elsewhere', context: { cluster: 'nowhere', user: real.user } }];
+    config.contexts = [
+      { name: 'test', context: real },
+      { name: 'elsewhere', context: { cluster: 'nowhere', user: real.user } },
+    ];
     config['current-context'] = 'elsewhere';
     const file = path.join(tmp('cli-parity-kubeconfig-'), 'config');
     fs.writeFileSync(file, stringify(config), { mode: 0o600 });
@@ -109,8 +150,18 @@ describe('--context', () => {
   }
 
   test('every command that talks to a cluster has --context', async () => {
-    for (const command of [['deploy'], ['delete'], ['update'], ['sessions', 'list'], ['sessions', 'terminate'], ['sessions', 'dashboard'],
-      ['sessions', 'request'], ['sessions', 'extend'], ['portal', 'credentials'], ['browse']]) {
+    for (const command of [
+      ['deploy'],
+      ['delete'],
+      ['update'],
+      ['sessions', 'list'],
+      ['sessions', 'terminate'],
+      ['sessions', 'dashboard'],
+      ['sessions', 'request'],
+      ['sessions', 'extend'],
+      ['portal', 'credentials'],
+      ['browse'],
+    ]) {
       const run = await workshops([...command, '--help']);
       expect(run.code).toBe(0);
       expect(`${command.join(' ')}: ${run.stdout}`).toContain('--context <name>');
@@ -122,7 +173,11 @@ describe('--context', () => {
     const current = await workshops(['sessions', 'list', '-o', 'json', '--kubeconfig', kubeconfig]);
     expect(current.code).toBe(1);
     expect(current.stderr).toMatch(/^workshops: error: cannot reach the cluster at https:\/\/127\.0\.0\.1:1: /);
-    for (const args of [['sessions', 'list', '-o', 'json'], ['deploy', '--dry-run', '--dist', dist], ['browse', '--print', '--portal', PORTAL]]) {
+    for (const args of [
+      ['sessions', 'list', '-o', 'json'],
+      ['deploy', '--dry-run', '--dist', dist],
+      ['browse', '--print', '--portal', PORTAL],
+    ]) {
       const run = await workshops([...args, '--context', 'test'], { env: { KUBECONFIG: kubeconfig } });
       expect(`${args.join(' ')}: ${run.stderr}`).not.toMatch(/error|refused/);
       expect(run.code).toBe(0);
@@ -137,7 +192,9 @@ describe('portal credentials and browse', () => {
   test('credentials: a clear error before the portal made them, then the admin and robot credentials from its Secret', async () => {
     const early = await workshops(['portal', 'credentials', '--portal', PORTAL, '--kubeconfig', KUBECONFIG]);
     expect(early.code).toBe(1);
-    expect(early.stderr).toMatch(new RegExp(`^workshops: error: portal '${PORTAL}' has no credentials yet: Secret ${PORTAL}-ui/training-portal-credentials does not exist `));
+    expect(early.stderr).toMatch(
+      new RegExp(`^workshops: error: portal '${PORTAL}' has no credentials yet: Secret ${PORTAL}-ui/training-portal-credentials does not exist `),
+    );
     const missing = await workshops(['portal', 'credentials', '--portal', 'clpnope', '--kubeconfig', KUBECONFIG]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^workshops: error: --portal 'clpnope': no training portal of that name/);
@@ -145,18 +202,25 @@ describe('portal credentials and browse', () => {
     const made = await ensurePortalCredentials(client, `${PORTAL}-ui`);
     const text = await workshops(['portal', 'credentials', '--portal', PORTAL], { env: { KUBECONFIG } });
     expect(text.code).toBe(0);
-    expect(text.stdout).toBe([
-      `portal ${PORTAL} (namespace ${PORTAL}-ui, http://${PORTAL}-ui.workshops.127-0-0-1.test)`,
-      `admin username:      ${made.admin.username}`,
-      `admin password:      ${made.admin.password}`,
-      `robot client id:     ${made.robot.clientId}`,
-      `robot client secret: ${made.robot.clientSecret}`,
-      `robot username:      ${made.robot.username}`,
-      `robot password:      ${made.robot.password}`,
-      '',
-    ].join('\n'));
+    expect(text.stdout).toBe(
+      [
+        `portal ${PORTAL} (namespace ${PORTAL}-ui, http://${PORTAL}-ui.workshops.127-0-0-1.test)`,
+        `admin username:      ${made.admin.username}`,
+        `admin password:      ${made.admin.password}`,
+        `robot client id:     ${made.robot.clientId}`,
+        `robot client secret: ${made.robot.clientSecret}`,
+        `robot username:      ${made.robot.username}`,
+        `robot password:      ${made.robot.password}`,
+        '',
+      ].join('\n'),
+    );
     const json = await workshops(['portal', 'credentials', '--portal', PORTAL, '-o', 'json', '--kubeconfig', KUBECONFIG]);
-    expect(JSON.parse(json.stdout)).toEqual({ portal: PORTAL, namespace: `${PORTAL}-ui`, url: `http://${PORTAL}-ui.workshops.127-0-0-1.test`, ...made });
+    expect(JSON.parse(json.stdout)).toEqual({
+      portal: PORTAL,
+      namespace: `${PORTAL}-ui`,
+      url: `http://${PORTAL}-ui.workshops.127-0-0-1.test`,
+      ...made,
+    });
   });
 
   test('browse prints the URL of the Ingress host with --print or without xdg-open, and hands it to xdg-open when there is one', async () => {
@@ -182,8 +246,22 @@ describe('sessions request and extend through the REST API as the robot', () => 
     const environment = fixture.environment('lab');
     await waitFor('a Ready reserve', () => portal!.runtime.state.sessionsOf(environment).find((s) => phaseOf(s) === 'Ready'), 90_000);
 
-    const run = await workshops(['sessions', 'request', '--portal', PORTAL, '--workshop', 'lab', '--user', 'ada', '--param', 'GREETING=bonjour',
-      '--url', portal.url, '--kubeconfig', KUBECONFIG]);
+    const run = await workshops([
+      'sessions',
+      'request',
+      '--portal',
+      PORTAL,
+      '--workshop',
+      'lab',
+      '--user',
+      'ada',
+      '--param',
+      'GREETING=bonjour',
+      '--url',
+      portal.url,
+      '--kubeconfig',
+      KUBECONFIG,
+    ]);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const [, name, url] = new RegExp(`^session (${environment}-\\w+) \\(user ada, environment ${environment}\\)\\nurl (\\S+)\\n$`).exec(run.stdout)!;
@@ -209,9 +287,22 @@ describe('sessions request and extend through the REST API as the robot', () => 
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`^workshops: error: session ${name} was not extended: the session has reached its deadline`));
 
-    const unknown = await workshops(['sessions', 'request', '--portal', PORTAL, '--workshop', 'nope', '--url', portal.url, '--kubeconfig', KUBECONFIG]);
+    const unknown = await workshops([
+      'sessions',
+      'request',
+      '--portal',
+      PORTAL,
+      '--workshop',
+      'nope',
+      '--url',
+      portal.url,
+      '--kubeconfig',
+      KUBECONFIG,
+    ]);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe(`workshops: error: --workshop 'nope': portal '${PORTAL}' has no running environment of that workshop (it has: lab)\n`);
+    expect(unknown.stderr).toBe(
+      `workshops: error: --workshop 'nope': portal '${PORTAL}' has no running environment of that workshop (it has: lab)\n`,
+    );
   });
 });
 
@@ -219,13 +310,19 @@ describe('delete', () => {
   test('without --yes it only lists; with it, everything goes in reverse order, sessions and namespaces included; again: nothing to do', async () => {
     await portal?.stop();
     portal = undefined;
-    const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', { labelSelector: `${Labels.ENVIRONMENT}=${fixture.environment('lab')}` });
+    const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
+      labelSelector: `${Labels.ENVIRONMENT}=${fixture.environment('lab')}`,
+    });
     expect(sessions.length).toBeGreaterThan(0);
 
     const plan = await workshops(['delete', '--dist', dist, '--kubeconfig', KUBECONFIG]);
     expect(plan.code).toBe(1);
     expect(plan.stderr).toBe('workshops: error: nothing deleted: add --yes to delete\n');
-    const lines = plan.stdout.trim().split('\n').slice(1).map((l) => l.trim());
+    const lines = plan.stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim());
     // reverse of the apply order: the environment (wave 5) first, the namespaces after what is in them
     expect(lines[0]).toBe(`WorkshopEnvironment ${PORTAL}-lab`);
     expect(lines.indexOf(`Namespace ${PORTAL}-ui`)).toBeGreaterThan(lines.indexOf(`Deployment ${PORTAL}-ui/training-portal`));
@@ -233,7 +330,9 @@ describe('delete', () => {
 
     const run = await workshops(['delete', '--yes', '--dist', dist, '--kubeconfig', KUBECONFIG]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^deleted \\d+ objects from https://127\\.0\\.0\\.1:\\d+ in [\\d.]+s \\(0 already gone\\), and ${sessions.length} sessions\\n`));
+    expect(run.stdout).toMatch(
+      new RegExp(`^deleted \\d+ objects from https://127\\.0\\.0\\.1:\\d+ in [\\d.]+s \\(0 already gone\\), and ${sessions.length} sessions\\n`),
+    );
     expect(run.stderr).toMatch(/waiting for \d+ namespaces? to be gone/);
     for (const ns of [`${PORTAL}-ui`, `${PORTAL}-lab`, ...sessions.map((s) => s.metadata.name)]) {
       expect(await client.get('v1', 'Namespace', ns)).toBeUndefined();
@@ -248,16 +347,32 @@ describe('delete', () => {
 
   test('CustomResourceDefinitions are kept unless --crds', async () => {
     const crdDist = tmp('cli-parity-crd-');
-    writeDist(crdDist, [{
-      path: 'cluster/gadgets.k8s.yaml',
-      objects: [{
-        apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'gadgets.clpd.example.com' },
-        spec: {
-          group: 'clpd.example.com', names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' }, scope: 'Cluster',
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object' } } } } }],
-        },
-      } as Manifest],
-    }, { path: 'gadget.k8s.yaml', objects: [{ apiVersion: 'clpd.example.com/v1', kind: 'Gadget', metadata: { name: 'g1' }, spec: {} } as Manifest] }]);
+    writeDist(crdDist, [
+      {
+        path: 'cluster/gadgets.k8s.yaml',
+        objects: [
+          {
+            apiVersion: 'apiextensions.k8s.io/v1',
+            kind: 'CustomResourceDefinition',
+            metadata: { name: 'gadgets.clpd.example.com' },
+            spec: {
+              group: 'clpd.example.com',
+              names: { kind: 'Gadget', plural: 'gadgets', singular: 'gadget', listKind: 'GadgetList' },
+              scope: 'Cluster',
+              versions: [
+                {
+                  name: 'v1',
+                  served: true,
+                  storage: true,
+                  schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object' } } } },
+                },
+              ],
+            },
+          } as Manifest,
+        ],
+      },
+      { path: 'gadget.k8s.yaml', objects: [{ apiVersion: 'clpd.example.com/v1', kind: 'Gadget', metadata: { name: 'g1' }, spec: {} } as Manifest] },
+    ]);
     expect((await workshops(['deploy', '--dist', crdDist, '--kubeconfig', KUBECONFIG])).code).toBe(0);
     const kept = await workshops(['delete', '--yes', '--dist', crdDist, '--kubeconfig', KUBECONFIG]);
     expect(kept.code).toBe(0);
@@ -266,6 +381,9 @@ describe('delete', () => {
     const all = await workshops(['delete', '--yes', '--crds', '--dist', crdDist, '--kubeconfig', KUBECONFIG]);
     expect(all.code).toBe(0);
     expect(all.stdout).toMatch(/^deleted 1 objects .* \(1 already gone\)/);
-    await waitFor('the CRD to be gone', async () => !(await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gadgets.clpd.example.com')));
+    await waitFor(
+      'the CRD to be gone',
+      async () => !(await client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'gadgets.clpd.example.com')),
+    );
   });
 });

@@ -4,10 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { API_VERSION, Labels } from '../../src/constructs/index.js';
-import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
+import { KubeClient, phaseOf, type SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
 import { ROOT, scratchFolders, tmp, workshops } from '../support/cli.js';
-import { Fixture, applyFixture, runtimeFor, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { applyFixture, type Fixture, runtimeFor, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const KUBECONFIG = process.env.KUBECONFIG!;
 /** A scratch folder inside the repository, where 'cdk8s' resolves to its node_modules. */
@@ -17,21 +18,36 @@ const scratch = scratchFolders();
 function brokenProject(): string {
   const dir = scratch('cli-broken-');
   fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), 'app: npx tsx app.ts\noutput: dist\n');
-  fs.writeFileSync(path.join(dir, 'app.ts'), [
-    `import { Duration } from 'cdk8s';`,
-    `import { Terminal, TrainingPortal, Workshop, WorkshopApp } from '${ROOT}/src/index.js';`,
-    `try {`,
-    `  const app = new WorkshopApp();`,
-    `  const w = new Workshop(app, 'broken', { title: 'Broken', description: 'x', capabilities: [new Terminal()] });`,
-    `  new TrainingPortal(app, 'p').addWorkshop(w, { capacity: 1, expires: Duration.minutes(90), deadline: Duration.minutes(60) });`,
-    `  app.synth();`,
-    `} catch (e) { console.error('synthesis failed:\\n' + (e as Error).message); process.exit(1); }`,
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'app.ts'),
+    [
+      `import { Duration } from 'cdk8s';`,
+      `import { Terminal, TrainingPortal, Workshop, WorkshopApp } from '${ROOT}/src/index.js';`,
+      `try {`,
+      `  const app = new WorkshopApp();`,
+      `  const w = new Workshop(app, 'broken', { title: 'Broken', description: 'x', capabilities: [new Terminal()] });`,
+      `  new TrainingPortal(app, 'p').addWorkshop(w, { capacity: 1, expires: Duration.minutes(90), deadline: Duration.minutes(60) });`,
+      `  app.synth();`,
+      `} catch (e) { console.error('synthesis failed:\\n' + (e as Error).message); process.exit(1); }`,
+    ].join('\n'),
+  );
   fs.mkdirSync(path.join(dir, 'workshop', 'content'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'workshop', 'content', '01-start.md'), [
-    '---', 'title: Start', 'weight: 1', '---', '', 'Your namespace is {{< param session_nam >}}.', '',
-    '```terminal:execute', 'comand: kubectl get pods', '```', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'workshop', 'content', '01-start.md'),
+    [
+      '---',
+      'title: Start',
+      'weight: 1',
+      '---',
+      '',
+      'Your namespace is {{< param session_nam >}}.',
+      '',
+      '```terminal:execute',
+      'comand: kubectl get pods',
+      '```',
+      '',
+    ].join('\n'),
+  );
   return dir;
 }
 
@@ -46,8 +62,14 @@ describe('help and usage errors', () => {
     [['update'], ['[dir]', '--image', '--session', '--insecure', '--kubeconfig']],
     [['deploy'], ['--dist', '--kubeconfig']],
     [['sessions'], ['list', 'terminate']],
-    [['sessions', 'list'], ['--portal', '--output', 'json', '--kubeconfig']],
-    [['sessions', 'terminate'], ['<name>', '--kubeconfig']],
+    [
+      ['sessions', 'list'],
+      ['--portal', '--output', 'json', '--kubeconfig'],
+    ],
+    [
+      ['sessions', 'terminate'],
+      ['<name>', '--kubeconfig'],
+    ],
     [['import'], ['<workshop.yaml>', '[trainingportal.yaml]', '--output']],
   ];
 
@@ -105,8 +127,10 @@ describe('synth and validate on the examples', () => {
     const run = await workshops(['synth', '--app', 'app.ts', '--out', path.join(dir, 'out')], { cwd: dir });
     expect(run.code).toBe(1);
     // the app's own words, then one line of the CLI's
-    expect(run.stderr).toBe("synthesis failed:\nTrainingPortal 'p' workshop 'broken': 'expires' (90m) must not exceed 'deadline' (60m)\n" +
-      'workshops: error: synthesis failed: \'tsx "app.ts"\' exited with code 1 (its output is above)\n');
+    expect(run.stderr).toBe(
+      "synthesis failed:\nTrainingPortal 'p' workshop 'broken': 'expires' (90m) must not exceed 'deadline' (60m)\n" +
+        'workshops: error: synthesis failed: \'tsx "app.ts"\' exited with code 1 (its output is above)\n',
+    );
   });
 
   test('validate finds no problems in the examples', async () => {
@@ -122,7 +146,9 @@ describe('synth and validate on the examples', () => {
     expect(run.code).toBe(1);
     const lines = run.stdout.trim().split('\n');
     expect(lines).toContain("synth: TrainingPortal 'p' workshop 'broken': 'expires' (90m) must not exceed 'deadline' (60m)");
-    expect(lines).toContain("workshop/content/01-start.md:6: unknown variable 'session_nam' in {{< param session_nam >}} (did you mean 'session_name'?)");
+    expect(lines).toContain(
+      "workshop/content/01-start.md:6: unknown variable 'session_nam' in {{< param session_nam >}} (did you mean 'session_name'?)",
+    );
     expect(lines).toContain("workshop/content/01-start.md:9: terminal:execute: unknown field 'comand' (did you mean 'command'?)");
     expect(run.stderr).toMatch(/^workshops: error: \d+ problems \(1 workshop folder, 0 objects synthesized\)\n$/);
     // dist/ is left alone: validate synthesizes into a temporary folder
@@ -154,7 +180,9 @@ describe('deploy and sessions on the local control plane', () => {
   test('deploying the same dist/ again changes nothing', async () => {
     const run = await workshops(['deploy', '--dist', path.join(ROOT, 'dist')], { env: { KUBECONFIG } });
     expect(run.code).toBe(0);
-    const [, applied, created, configured, unchanged] = /^applied (\d+) objects .*: (\d+) created, (\d+) configured, (\d+) unchanged/.exec(run.stdout)!.map(Number);
+    const [, applied, created, configured, unchanged] = /^applied (\d+) objects .*: (\d+) created, (\d+) configured, (\d+) unchanged/
+      .exec(run.stdout)!
+      .map(Number);
     expect(created).toBe(0);
     expect(configured + unchanged).toBe(applied);
     expect(unchanged).toBeGreaterThanOrEqual(applied - 2);
@@ -162,9 +190,10 @@ describe('deploy and sessions on the local control plane', () => {
 
   test('a refused object is reported with the server message and exit 1', async () => {
     const dist = tmp('cli-deploy-bad-');
-    fs.writeFileSync(path.join(dist, 'bad.k8s.yaml'), [
-      'apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: cli-bad', '  namespace: default', 'data:', '  a: b', 'bogus: true', '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dist, 'bad.k8s.yaml'),
+      ['apiVersion: v1', 'kind: ConfigMap', 'metadata:', '  name: cli-bad', '  namespace: default', 'data:', '  a: b', 'bogus: true', ''].join('\n'),
+    );
     const run = await workshops(['deploy', '--dist', dist, '--kubeconfig', KUBECONFIG]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/failed 1:\n\s+ConfigMap default\/cli-bad \(bad\.k8s\.yaml\): .*bogus: field not declared in schema/);
@@ -174,15 +203,33 @@ describe('deploy and sessions on the local control plane', () => {
   test("an author's own CRD and an object of its kind: the CRD is Established first, the kind found by discovery", async () => {
     const dist = tmp('cli-deploy-crd-');
     fs.mkdirSync(path.join(dist, 'cluster'));
-    fs.writeFileSync(path.join(dist, 'cluster', 'widgets.k8s.yaml'), [
-      'apiVersion: apiextensions.k8s.io/v1', 'kind: CustomResourceDefinition', 'metadata:', '  name: widgets.cli.example.com', 'spec:',
-      '  group: cli.example.com', '  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }', '  scope: Namespaced',
-      '  versions:', '    - name: v1', '      served: true', '      storage: true', '      schema:', '        openAPIV3Schema:',
-      '          type: object', '          properties:', '            spec: { type: object, properties: { size: { type: integer } } }', '',
-    ].join('\n'));
-    fs.writeFileSync(path.join(dist, 'widget.k8s.yaml'), [
-      'apiVersion: cli.example.com/v1', 'kind: Widget', 'metadata:', '  name: w1', '  namespace: default', 'spec:', '  size: 3', '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dist, 'cluster', 'widgets.k8s.yaml'),
+      [
+        'apiVersion: apiextensions.k8s.io/v1',
+        'kind: CustomResourceDefinition',
+        'metadata:',
+        '  name: widgets.cli.example.com',
+        'spec:',
+        '  group: cli.example.com',
+        '  names: { kind: Widget, plural: widgets, singular: widget, listKind: WidgetList }',
+        '  scope: Namespaced',
+        '  versions:',
+        '    - name: v1',
+        '      served: true',
+        '      storage: true',
+        '      schema:',
+        '        openAPIV3Schema:',
+        '          type: object',
+        '          properties:',
+        '            spec: { type: object, properties: { size: { type: integer } } }',
+        '',
+      ].join('\n'),
+    );
+    fs.writeFileSync(
+      path.join(dist, 'widget.k8s.yaml'),
+      ['apiVersion: cli.example.com/v1', 'kind: Widget', 'metadata:', '  name: w1', '  namespace: default', 'spec:', '  size: 3', ''].join('\n'),
+    );
     const run = await workshops(['deploy', '--dist', dist, '--kubeconfig', KUBECONFIG]);
     expect(run.stdout).not.toContain('failed');
     expect(run.code).toBe(0);

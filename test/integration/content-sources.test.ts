@@ -8,19 +8,21 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser } from 'playwright-core';
+
 import { ContentSource } from '../../src/constructs/index.js';
-import { ContentSync, ContentSyncOptions } from '../../src/dashboard/content-sync.js';
+import { ContentSync, type ContentSyncOptions } from '../../src/dashboard/content-sync.js';
 import { startDashboard } from '../../src/dashboard/index.js';
 import { publishContent } from '../../src/oci/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
-import { GitDaemon, GitHttpServer, commitFiles, createBareRepo, startGitDaemon, startGitHttp } from '../support/git-servers.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { commitFiles, createBareRepo, type GitDaemon, type GitHttpServer, startGitDaemon, startGitHttp } from '../support/git-servers.js';
 import { waitFor } from '../support/portal-fixture.js';
-import { TestRegistry, startRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 let root: string;
 let repos: string;
@@ -81,7 +83,14 @@ describe('Git content (git daemon)', () => {
     const bare = createBareRepo(repos, 'follow');
     const first = commitFiles(bare, 'main', page('one'));
     const changes: string[] = [];
-    const s = await sync({ git: { url: `${daemon.url}/follow.git`, ref: 'main', includePaths: ['/workshop/**', '/exercises/**'], excludePaths: ['/workshop/content/draft.md'] } });
+    const s = await sync({
+      git: {
+        url: `${daemon.url}/follow.git`,
+        ref: 'main',
+        includePaths: ['/workshop/**', '/exercises/**'],
+        excludePaths: ['/workshop/content/draft.md'],
+      },
+    });
     s.on('change', (dir) => changes.push(dir));
     expect(s.contentDigest).toBe(first);
     expect(tree(s.dir)).toEqual(['exercises/hello.txt', 'workshop/content/_index.md']);
@@ -119,7 +128,8 @@ describe('Git content (git daemon)', () => {
     await expect(sync({ git: { url, ref: 'nope' } })).rejects.toThrow(`${url} has no branch or tag 'nope'`);
     await expect(sync({ git: { url, ref: 'main', path: 'missing' } })).rejects.toThrow(`${url} at main has no folder 'missing'`);
     await expect(sync({ git: { url, ref: 'main' } })).rejects.toThrow(
-      "has an unsafe entry 'workshop/content/secrets.md': its link target '/proc/self/environ' is absolute and would point outside the destination");
+      "has an unsafe entry 'workshop/content/secrets.md': its link target '/proc/self/environ' is absolute and would point outside the destination",
+    );
   });
 });
 
@@ -128,7 +138,10 @@ describe('Git content over smart HTTP with credentials (git http-backend)', () =
     const bare = createBareRepo(repos, 'private');
     const commit = commitFiles(bare, 'main', page('private'));
     const url = `${gitHttp.url}/private.git`;
-    const refused = await sync({ git: { url, ref: 'main' } }).then(() => undefined, (e: Error) => e);
+    const refused = await sync({ git: { url, ref: 'main' } }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(refused?.message).toMatch(/git ls-remote failed: .*(Authentication failed|could not read Username|401)/);
 
     const s = await sync({ git: { url, ref: 'main' } }, { registryUsername: CREDENTIALS.username, registryPassword: CREDENTIALS.password });
@@ -136,8 +149,10 @@ describe('Git content over smart HTTP with credentials (git http-backend)', () =
     expect(tree(s.dir)).toContain('workshop/content/_index.md');
     expect(gitHttp.requests.filter((r) => r.authorized).length).toBeGreaterThan(0);
     // a wrong token: the message says what git said, never the token
-    const wrong = await sync({ git: { url, ref: 'main' } }, { registryUsername: 'author', registryPassword: 'wrong-token-value' })
-      .then(() => undefined, (e: Error) => e);
+    const wrong = await sync({ git: { url, ref: 'main' } }, { registryUsername: 'author', registryPassword: 'wrong-token-value' }).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(wrong?.message).toMatch(/git ls-remote failed/);
     expect(wrong?.message).not.toContain('wrong-token-value');
   });
@@ -220,7 +235,10 @@ describe('path filters on OCI content', () => {
     await publishContent({ dir, ref });
     const whole = await sync({ image: { ref } }, { insecureRegistry: true });
     expect(tree(whole.dir)).toEqual(['README.md', 'exercises/hello.txt', 'workshop/content/_index.md', 'workshop/content/draft.md']);
-    const filtered = await sync({ image: { ref, includePaths: ['/workshop/**'], excludePaths: ['/workshop/content/draft.md'] } }, { insecureRegistry: true });
+    const filtered = await sync(
+      { image: { ref, includePaths: ['/workshop/**'], excludePaths: ['/workshop/content/draft.md'] } },
+      { insecureRegistry: true },
+    );
     expect(tree(filtered.dir)).toEqual(['workshop/content/_index.md']);
   });
 });
@@ -243,14 +261,17 @@ describe('the session dashboard with Git content', () => {
     commitFiles(bare, 'main', page('one'));
     const source = ContentSource.git(`${daemon.url}/dashboard.git`, 'main', { includePaths: ['/workshop/**'] });
     const configFile = path.join(root, 'dashboard.json');
-    fs.writeFileSync(configFile, JSON.stringify({
-      workshop: { name: 'labs-git', title: 'Git Content' },
-      content: source.toJson(),
-      capabilities: [],
-      tabs: [],
-      routes: [],
-      settings: {},
-    }));
+    fs.writeFileSync(
+      configFile,
+      JSON.stringify({
+        workshop: { name: 'labs-git', title: 'Git Content' },
+        content: source.toJson(),
+        capabilities: [],
+        tabs: [],
+        routes: [],
+        settings: {},
+      }),
+    );
     const home = fs.mkdtempSync(path.join(root, 'home-'));
     portal = await startFakePortal();
     dashboard = await startDashboard({

@@ -9,16 +9,18 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { Signer } from '@fastify/cookie';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { deriveKey } from '../../src/dashboard/auth.js';
 import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const SESSION = 'labs-w02-s001';
@@ -52,14 +54,17 @@ interface Answer {
 /** GET on the dashboard, as a browser reaching it under `host` (no redirects followed). */
 function get(host: string, pathAndQuery: string, cookie?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: pathAndQuery, headers: { host, accept: 'text/html', ...(cookie ? { cookie } : {}) } }, (res) => {
-      let body = '';
-      res.on('data', (chunk) => (body += chunk));
-      res.on('end', () => {
-        const set = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${COOKIE}=`));
-        resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), cookie: set?.split(';')[0], body });
-      });
-    });
+    const req = http.request(
+      { host: '127.0.0.1', port, path: pathAndQuery, headers: { host, accept: 'text/html', ...(cookie ? { cookie } : {}) } },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk) => (body += chunk));
+        res.on('end', () => {
+          const set = (res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${COOKIE}=`));
+          resolve({ status: res.statusCode ?? 0, location: String(res.headers.location ?? ''), cookie: set?.split(';')[0], body });
+        });
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -125,23 +130,35 @@ beforeAll(async () => {
   const appPort = (app.address() as AddressInfo).port;
   port = String(await freePort());
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'labs-w02', title: 'Route sign-in' },
-    capabilities: [],
-    tabs: [{ name: 'App', url: `http://app-${SESSION}.${DOMAIN}:${port}/in-a-tab` }],
-    routes: [
-      { name: 'app', host: `app-${SESSION}.${DOMAIN}`, port: appPort, authenticated: true },
-      { name: 'other', host: `other-${SESSION}.${DOMAIN}`, port: appPort, authenticated: true },
-      { name: 'open', host: `open-${SESSION}.${DOMAIN}`, port: appPort, authenticated: false },
-      { name: 'service', host: `service-${SESSION}.${DOMAIN}`, port: appPort, service: 'learner-app', authenticated: true },
-    ],
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'labs-w02', title: 'Route sign-in' },
+      capabilities: [],
+      tabs: [{ name: 'App', url: `http://app-${SESSION}.${DOMAIN}:${port}/in-a-tab` }],
+      routes: [
+        { name: 'app', host: `app-${SESSION}.${DOMAIN}`, port: appPort, authenticated: true },
+        { name: 'other', host: `other-${SESSION}.${DOMAIN}`, port: appPort, authenticated: true },
+        { name: 'open', host: `open-${SESSION}.${DOMAIN}`, port: appPort, authenticated: false },
+        { name: 'service', host: `service-${SESSION}.${DOMAIN}`, port: appPort, service: 'learner-app', authenticated: true },
+      ],
+    }),
+  );
 
   portal = await startFakePortal({ ingressDomain: DOMAIN });
   dashboard = await startDashboard({
-    sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-    workshopDir: path.join(workDir, 'content'), configFile, host: '127.0.0.1', port: Number(port), shell: '/bin/sh',
-    homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+    sessionName: SESSION,
+    portalUrl: portal.url,
+    portalApiUrl: portal.url,
+    clientSecret: CONFIG_PASSWORD,
+    workshopDir: path.join(workDir, 'content'),
+    configFile,
+    host: '127.0.0.1',
+    port: Number(port),
+    shell: '/bin/sh',
+    homeDir: path.join(workDir, 'home'),
+    insecureCookies: true,
+    logLevel: 'warn',
   });
   hosts.main = `${SESSION}.${DOMAIN}:${port}`;
   for (const name of ['app', 'other', 'open', 'service'] as const) hosts[name] = `${name}-${SESSION}.${DOMAIN}:${port}`;
@@ -162,10 +179,20 @@ afterAll(async () => {
 test('the portal (as the real one) sends codes to the session host only, never to a route host, even one listed as an origin', async () => {
   const listed = 'labs-w02-s009';
   portal.addSession({ name: listed, owner: 'alice', configPassword: 'another-config-password', origins: [`http://app-${listed}.${DOMAIN}:${port}`] });
-  const authorize = (session: string, redirectUri: string) => fetch(`${portal.url}/oauth2/authorize/?${new URLSearchParams({
-    response_type: 'code', client_id: session, redirect_uri: redirectUri, state: 'x',
-  })}`, { redirect: 'manual' });
-  for (const [session, routeHost] of [[SESSION, hosts.app], [listed, `app-${listed}.${DOMAIN}:${port}`]]) {
+  const authorize = (session: string, redirectUri: string) =>
+    fetch(
+      `${portal.url}/oauth2/authorize/?${new URLSearchParams({
+        response_type: 'code',
+        client_id: session,
+        redirect_uri: redirectUri,
+        state: 'x',
+      })}`,
+      { redirect: 'manual' },
+    );
+  for (const [session, routeHost] of [
+    [SESSION, hosts.app],
+    [listed, `app-${listed}.${DOMAIN}:${port}`],
+  ]) {
     const refused = await authorize(session, `http://${routeHost}/oauth_callback`);
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain(`The address http://${routeHost}/oauth_callback is not one of this session's dashboards`);
@@ -214,7 +241,10 @@ test("a route's tab on the session's page signs in on the route's host by itself
   await expect(page.locator('#page-title').innerText()).resolves.toBe('Routes');
   await page.locator('[role="tab"][data-tab="App"]').click();
   const frame = page.frameLocator('iframe[src^="http://app-"]');
-  await waitFor('the application in the tab', async () => (JSON.parse(await frame.locator('body').innerText()) as { path?: string }).path === '/in-a-tab');
+  await waitFor(
+    'the application in the tab',
+    async () => (JSON.parse(await frame.locator('body').innerText()) as { path?: string }).path === '/in-a-tab',
+  );
   expect((await context.cookies(`http://${hosts.app}/`)).map((c) => c.name)).toContain(COOKIE);
   await context.close();
 });
@@ -280,7 +310,10 @@ test('an expired, tampered or forged ticket is refused', async () => {
   expect(new URL(expired.location).pathname).toBe('/oauth_handoff');
 
   const refusals: Array<[string, string]> = [
-    ['claims changed, signature kept', `${Buffer.from(JSON.stringify({ ...claimsOf(ticket), user: 'mallory', owner: 'alice' })).toString('base64url')}${ticket.slice(ticket.lastIndexOf('.'))}`],
+    [
+      'claims changed, signature kept',
+      `${Buffer.from(JSON.stringify({ ...claimsOf(ticket), user: 'mallory', owner: 'alice' })).toString('base64url')}${ticket.slice(ticket.lastIndexOf('.'))}`,
+    ],
     ['signed with the cookie key (domain separation)', resigned(ticket, {}, deriveKey(CONFIG_PASSWORD, 'cookie'))],
     ["signed with another session's password", resigned(ticket, {}, deriveKey('another-config-password', 'route ticket'))],
     ['the session host cookie presented as a ticket', decodeURIComponent(mainCookie.slice(mainCookie.indexOf('=') + 1))],
@@ -296,29 +329,58 @@ test('an expired, tampered or forged ticket is refused', async () => {
   expect(away.location).toBe('');
 });
 
-test('the hand-over is refused for a host that is not one of the session\'s sign-in routes, signed in or not', async () => {
+test("the hand-over is refused for a host that is not one of the session's sign-in routes, signed in or not", async () => {
   const mainCookie = await aliceOnMainHost();
   const notRoutes = [
-    'evil.example', `evil.example:${port}`, `app-labs-w02-s002.${DOMAIN}:${port}`, hosts.main, hosts.open, hosts.service,
-    `app-${SESSION}.${DOMAIN}:1`, `app-${SESSION}.${DOMAIN}:${port}@evil.example`, `app-${SESSION}.${DOMAIN}:${port}/x`, '',
+    'evil.example',
+    `evil.example:${port}`,
+    `app-labs-w02-s002.${DOMAIN}:${port}`,
+    hosts.main,
+    hosts.open,
+    hosts.service,
+    `app-${SESSION}.${DOMAIN}:1`,
+    `app-${SESSION}.${DOMAIN}:${port}@evil.example`,
+    `app-${SESSION}.${DOMAIN}:${port}/x`,
+    '',
   ];
   for (const host of notRoutes) {
     for (const cookie of [mainCookie, undefined]) {
       const answer = await get(hosts.main, `/oauth_handoff?${new URLSearchParams({ host, next: '/' })}`, cookie);
-      expect({ host, signedIn: !!cookie, status: answer.status, location: answer.location }).toEqual({ host, signedIn: !!cookie, status: 400, location: '' });
+      expect({ host, signedIn: !!cookie, status: answer.status, location: answer.location }).toEqual({
+        host,
+        signedIn: !!cookie,
+        status: 400,
+        location: '',
+      });
     }
   }
   const refused = await get(hosts.main, `/oauth_handoff?${new URLSearchParams({ host: 'evil.example', next: '/' })}`, mainCookie);
-  expect(refused.body).toContain(`host (&quot;evil.example&quot;) must be one of this session&#39;s routes that sign visitors in (app-${SESSION}.${DOMAIN}, other-${SESSION}.${DOMAIN})`);
+  expect(refused.body).toContain(
+    `host (&quot;evil.example&quot;) must be one of this session&#39;s routes that sign visitors in (app-${SESSION}.${DOMAIN}, other-${SESSION}.${DOMAIN})`,
+  );
 });
 
 test('the hand-over refuses a next that is not a path of the route host (//evil.example and friends)', async () => {
   const mainCookie = await aliceOnMainHost();
-  const notPaths = ['//evil.example', '//evil.example/x', '/\\evil.example', 'https://evil.example/', '/\t/evil.example', 'evil', '', `/${'a'.repeat(3000)}`];
+  const notPaths = [
+    '//evil.example',
+    '//evil.example/x',
+    '/\\evil.example',
+    'https://evil.example/',
+    '/\t/evil.example',
+    'evil',
+    '',
+    `/${'a'.repeat(3000)}`,
+  ];
   for (const next of notPaths) {
     for (const cookie of [mainCookie, undefined]) {
       const answer = await get(hosts.main, `/oauth_handoff?${new URLSearchParams({ host: hosts.app, next })}`, cookie);
-      expect({ next, signedIn: !!cookie, status: answer.status, location: answer.location }).toEqual({ next, signedIn: !!cookie, status: 400, location: '' });
+      expect({ next, signedIn: !!cookie, status: answer.status, location: answer.location }).toEqual({
+        next,
+        signedIn: !!cookie,
+        status: 400,
+        location: '',
+      });
     }
   }
   // A path with its query is fine.

@@ -6,13 +6,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser, Page } from 'playwright-core';
+
 import { startDashboard } from '../../src/dashboard/index.js';
 import { publishContent } from '../../src/oci/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
-import { TestRegistry, startRegistry } from '../support/registry.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 const SESSION = 'labs-w02-s001';
 const CONFIG_PASSWORD = 'another-config-password-0123456789';
@@ -27,7 +29,10 @@ let ref: string;
 function writeVersion(dir: string, version: string): void {
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, 'workshop/content'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'workshop/content/_index.md'), `---\ntitle: Version ${version}\n---\n\nThis is content version ${version} for {{< param session_name >}}.\n`);
+  fs.writeFileSync(
+    path.join(dir, 'workshop/content/_index.md'),
+    `---\ntitle: Version ${version}\n---\n\nThis is content version ${version} for {{< param session_name >}}.\n`,
+  );
 }
 
 async function terminalText(page: Page): Promise<string> {
@@ -43,14 +48,17 @@ beforeAll(async () => {
   await publishContent({ dir: source, ref });
 
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'labs-w02', title: 'Published Content' },
-    content: { image: { ref } },
-    capabilities: ['terminal'],
-    tabs: [{ name: 'Terminal', url: 'terminal:1' }],
-    routes: [],
-    settings: { terminal: { layout: 'default', sessions: ['1'] } },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'labs-w02', title: 'Published Content' },
+      content: { image: { ref } },
+      capabilities: ['terminal'],
+      tabs: [{ name: 'Terminal', url: 'terminal:1' }],
+      routes: [],
+      settings: { terminal: { layout: 'default', sessions: ['1'] } },
+    }),
+  );
   const home = path.join(workDir, 'home');
   fs.mkdirSync(home);
   portal = await startFakePortal();

@@ -9,10 +9,12 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const SESSION = 'labs-w02-s001';
@@ -28,7 +30,10 @@ const started: http.Server[] = [];
 function writeWorkshop(dir: string): void {
   const content = path.join(dir, 'workshop/content');
   fs.mkdirSync(content, { recursive: true });
-  fs.writeFileSync(path.join(content, '_index.md'), '---\ntitle: Welcome\n---\n\nStart here.\n\n```terminal:execute\ncommand: echo "in terminal two"\nsession: 2\n```\n');
+  fs.writeFileSync(
+    path.join(content, '_index.md'),
+    '---\ntitle: Welcome\n---\n\nStart here.\n\n```terminal:execute\ncommand: echo "in terminal two"\nsession: 2\n```\n',
+  );
   fs.writeFileSync(path.join(content, '02-deploy.md'), '---\ntitle: Deploy the app\nweight: 2\n---\n\nDeploy it.\n');
   fs.writeFileSync(path.join(content, '03-clean-up.md'), '---\ntitle: Clean up\nweight: 3\n---\n\nThe last page.\n');
 }
@@ -44,7 +49,9 @@ async function freePort(): Promise<number> {
 
 /** An application on `port` that answers every request with `text`. */
 async function startApp(port: number, text: string): Promise<void> {
-  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>app</title><p id="app">${text}</p>`));
+  const server = http.createServer((_req, res) =>
+    res.writeHead(200, { 'content-type': 'text/html' }).end(`<!doctype html><title>app</title><p id="app">${text}</p>`),
+  );
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   started.push(server);
 }
@@ -63,19 +70,34 @@ beforeAll(async () => {
   fs.mkdirSync(path.join(workDir, 'home'));
   consolePort = await freePort();
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'labs-w02', title: 'Guide Test Workshop' },
-    content: {},
-    capabilities: ['terminal', 'console'],
-    tabs: [{ name: 'Terminal', url: 'terminal:1' }, { name: 'Console', url: `http://console-${SESSION}.workshops.test/` }],
-    routes: [{ name: 'console', host: `console-${SESSION}.workshops.test`, port: consolePort, authenticated: true }],
-    settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'labs-w02', title: 'Guide Test Workshop' },
+      content: {},
+      capabilities: ['terminal', 'console'],
+      tabs: [
+        { name: 'Terminal', url: 'terminal:1' },
+        { name: 'Console', url: `http://console-${SESSION}.workshops.test/` },
+      ],
+      routes: [{ name: 'console', host: `console-${SESSION}.workshops.test`, port: consolePort, authenticated: true }],
+      settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
+    }),
+  );
   portal = await startFakePortal();
   dashboard = await startDashboard({
-    sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-    workshopDir: path.join(workDir, 'content'), configFile, host: '127.0.0.1', port: 0,
-    shell: '/bin/sh', homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+    sessionName: SESSION,
+    portalUrl: portal.url,
+    portalApiUrl: portal.url,
+    clientSecret: CONFIG_PASSWORD,
+    workshopDir: path.join(workDir, 'content'),
+    configFile,
+    host: '127.0.0.1',
+    port: 0,
+    shell: '/bin/sh',
+    homeDir: path.join(workDir, 'home'),
+    insecureCookies: true,
+    logLevel: 'warn',
   });
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
   browser = await launchBrowser();
@@ -181,11 +203,12 @@ describe('terminals', () => {
     await context.close();
   });
 
-  test('at any window size each terminal\'s text fits inside it, clear of its scrollbar (long lines wrap in sight)', async () => {
+  test("at any window size each terminal's text fits inside it, clear of its scrollbar (long lines wrap in sight)", async () => {
     const { context, page } = await signedIn();
     await page.locator('.terminal[data-terminal="2"][data-connected="true"]').waitFor();
     // how far each terminal's text reaches past what is visible: right of it, under its scrollbar, or below it
-    const overflow = () => page.evaluate(`Array.from(document.querySelectorAll('.terminal')).map((host) => {
+    const overflow = () =>
+      page.evaluate(`Array.from(document.querySelectorAll('.terminal')).map((host) => {
       const screen = host.querySelector('.xterm-screen').getBoundingClientRect();
       const viewport = host.querySelector('.xterm-viewport');
       const port = viewport.getBoundingClientRect();
@@ -210,7 +233,9 @@ describe('a tab whose application is down', () => {
     expect(text).toContain(`nothing is listening on port ${consolePort} of the session`);
     expect(text).toContain('tries again');
     // scripts still get JSON
-    const json = await page.evaluate("fetch('/proxy/console/', { headers: { accept: 'application/json' } }).then(async (r) => [r.status, await r.json()])");
+    const json = await page.evaluate(
+      "fetch('/proxy/console/', { headers: { accept: 'application/json' } }).then(async (r) => [r.status, await r.json()])",
+    );
     expect(json).toEqual([502, { error: 'bad_gateway', message: 'the application behind this route is not answering (ECONNREFUSED)' }]);
 
     await startApp(consolePort, 'console is up');

@@ -7,13 +7,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser, BrowserContext } from 'playwright-core';
+
 import { startDashboard } from '../../src/dashboard/index.js';
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { robotToken } from '../support/portal-http.js';
-import { ROBOT, TestPortal, freePort, startTestPortal } from '../support/portal-server.js';
+import { freePort, ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -25,9 +27,12 @@ const requested: Record<string, { name: string; url: string }> = {};
 
 /** A session for `user` through the robot API (Educates' request/), with its activation link. */
 async function requestSession(token: string, user: string): Promise<{ name: string; url: string }> {
-  const response = await fetch(`${portal.url}/workshops/environment/${fixture.environment('desk')}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${user}`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
+  const response = await fetch(
+    `${portal.url}/workshops/environment/${fixture.environment('desk')}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${user}`,
+    {
+      headers: { authorization: `Bearer ${token}` },
+    },
+  );
   const body = (await response.json()) as { name: string; url: string };
   if (response.status !== 200) throw new Error(`request/ for ${user}: ${response.status} ${JSON.stringify(body)}`);
   return body;
@@ -39,7 +44,10 @@ async function activated(user: string): Promise<BrowserContext> {
   const page = await context.newPage();
   // The portal then sends the learner on to the session's own host name, which does not resolve here: only the
   // sign-in it leaves behind (the portal's cookie) matters.
-  await page.route((url) => !url.href.startsWith(portal.url) && !url.href.startsWith(dashboard.url), (route) => route.abort());
+  await page.route(
+    (url) => !url.href.startsWith(portal.url) && !url.href.startsWith(dashboard.url),
+    (route) => route.abort(),
+  );
   await page.goto(`${portal.url}${requested[user].url}`).catch(() => undefined);
   await page.close();
   return context;
@@ -49,7 +57,10 @@ beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboard-portal-test-'));
   fs.mkdirSync(path.join(workDir, 'content/workshop/content'), { recursive: true });
   fs.mkdirSync(path.join(workDir, 'home'));
-  fs.writeFileSync(path.join(workDir, 'content/workshop/content/_index.md'), '---\ntitle: With the portal\n---\n\nSession {{< param session_name >}}.\n');
+  fs.writeFileSync(
+    path.join(workDir, 'content/workshop/content/_index.md'),
+    '---\ntitle: With the portal\n---\n\nSession {{< param session_name >}}.\n',
+  );
 
   fixture = synthPortal('dashp', [{ name: 'desk', capacity: 3, initial: 0, reserved: 0, expires: seconds(600) }]);
   await applyFixture(client, fixture);

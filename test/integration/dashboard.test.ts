@@ -7,11 +7,13 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
+
 import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const SESSION = 'labs-w01-s001';
@@ -38,7 +40,9 @@ async function startRouteApp(): Promise<{ server: http.Server; port: number }> {
 function writeWorkshop(dir: string): void {
   fs.mkdirSync(path.join(dir, 'workshop/content'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'workshop/examiner/tests'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'workshop/content/_index.md'), `---
+  fs.writeFileSync(
+    path.join(dir, 'workshop/content/_index.md'),
+    `---
 title: Welcome
 ---
 
@@ -59,7 +63,8 @@ name: home-exists
 \`\`\`dashboard:open-dashboard
 name: App
 \`\`\`
-`);
+`,
+  );
   fs.writeFileSync(path.join(dir, 'workshop/content/02-more.md'), '---\ntitle: More\nweight: 2\n---\n\nThe second page.\n');
   fs.writeFileSync(path.join(dir, 'workshop/examiner/tests/home-exists'), '#!/bin/sh\ntest -d "$HOME"\n', { mode: 0o755 });
 }
@@ -87,17 +92,28 @@ beforeAll(async () => {
   const routeApp = await startRouteApp();
   app = routeApp.server;
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'labs-w01', title: 'Dashboard Test Workshop' },
-    content: {},
-    capabilities: ['terminal', 'examiner', 'files'],
-    tabs: [{ name: 'Terminal', url: 'terminal:1' }, { name: 'App', url: `http://app-${SESSION}.workshops.test/` }, { name: 'Files', url: '/files/' }],
-    routes: [
-      { name: 'app', host: `app-${SESSION}.workshops.test`, port: routeApp.port, authenticated: true },
-      { name: 'open', host: `open-${SESSION}.workshops.test`, port: routeApp.port, authenticated: false },
-    ],
-    settings: { terminal: { layout: 'default', sessions: ['1'] }, examiner: { testsDirectory: 'workshop/examiner/tests', timeoutSeconds: 10 }, files: { directory: '.' } },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'labs-w01', title: 'Dashboard Test Workshop' },
+      content: {},
+      capabilities: ['terminal', 'examiner', 'files'],
+      tabs: [
+        { name: 'Terminal', url: 'terminal:1' },
+        { name: 'App', url: `http://app-${SESSION}.workshops.test/` },
+        { name: 'Files', url: '/files/' },
+      ],
+      routes: [
+        { name: 'app', host: `app-${SESSION}.workshops.test`, port: routeApp.port, authenticated: true },
+        { name: 'open', host: `open-${SESSION}.workshops.test`, port: routeApp.port, authenticated: false },
+      ],
+      settings: {
+        terminal: { layout: 'default', sessions: ['1'] },
+        examiner: { testsDirectory: 'workshop/examiner/tests', timeoutSeconds: 10 },
+        files: { directory: '.' },
+      },
+    }),
+  );
 
   portal = await startFakePortal();
   dashboard = await startDashboard({
@@ -117,7 +133,12 @@ beforeAll(async () => {
     logLevel: 'warn',
   });
   const port = new URL(dashboard.url).port;
-  portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin, `http://app-${SESSION}.workshops.test:${port}`] });
+  portal.addSession({
+    name: SESSION,
+    owner: 'alice',
+    configPassword: CONFIG_PASSWORD,
+    origins: [new URL(dashboard.url).origin, `http://app-${SESSION}.workshops.test:${port}`],
+  });
   // Session routes have host names of their own; the browser reaches them on loopback.
   browser = await launchBrowser({ args: ['--host-resolver-rules=MAP *.workshops.test 127.0.0.1'] });
 });
@@ -139,11 +160,21 @@ describe('the session dashboard', () => {
   });
 
   test('fails loudly when it cannot start: a port in use, a broken dashboard.json', async () => {
-    const base = { sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD, workshopDir: path.join(workDir, 'content'), host: '127.0.0.1', logLevel: 'silent' };
+    const base = {
+      sessionName: SESSION,
+      portalUrl: portal.url,
+      portalApiUrl: portal.url,
+      clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'),
+      host: '127.0.0.1',
+      logLevel: 'silent',
+    };
     await expect(startDashboard({ ...base, port: Number(new URL(dashboard.url).port) })).rejects.toThrow(/EADDRINUSE|address already in use/);
     const broken = path.join(workDir, 'broken.json');
     fs.writeFileSync(broken, JSON.stringify({ workshop: { name: 'x', title: 'X' }, routes: [{ name: 'a', host: 'a-x.example.com', port: 0 }] }));
-    await expect(startDashboard({ ...base, port: 0, configFile: broken })).rejects.toThrow(`${broken}: 'routes[0].port' (0) must be a whole number from 1 to 65535`);
+    await expect(startDashboard({ ...base, port: 0, configFile: broken })).rejects.toThrow(
+      `${broken}: 'routes[0].port' (0) must be a whole number from 1 to 65535`,
+    );
   });
 
   test('a request without sign-in is redirected to the portal', async () => {
@@ -206,17 +237,33 @@ describe('the session dashboard', () => {
     const cookie = (await context.cookies(dashboard.url)).find((c) => c.name === `dashboard-${SESSION}`)!;
     await context.close();
     const restarted = await startDashboard({
-      sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-      workshopDir: path.join(workDir, 'content'), configFile: path.join(workDir, 'dashboard.json'), host: '127.0.0.1', port: 0,
-      homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+      sessionName: SESSION,
+      portalUrl: portal.url,
+      portalApiUrl: portal.url,
+      clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'),
+      configFile: path.join(workDir, 'dashboard.json'),
+      host: '127.0.0.1',
+      port: 0,
+      homeDir: path.join(workDir, 'home'),
+      insecureCookies: true,
+      logLevel: 'warn',
     });
     try {
       const headers = { cookie: `${cookie.name}=${cookie.value}` };
       expect((await fetch(restarted.url, { headers, redirect: 'manual' })).status).toBe(200);
       // A cookie signed with another session's password means nothing here.
       const other = await startDashboard({
-        sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: 'a-different-config-password',
-        workshopDir: path.join(workDir, 'content'), host: '127.0.0.1', port: 0, homeDir: path.join(workDir, 'home'), insecureCookies: true, logLevel: 'warn',
+        sessionName: SESSION,
+        portalUrl: portal.url,
+        portalApiUrl: portal.url,
+        clientSecret: 'a-different-config-password',
+        workshopDir: path.join(workDir, 'content'),
+        host: '127.0.0.1',
+        port: 0,
+        homeDir: path.join(workDir, 'home'),
+        insecureCookies: true,
+        logLevel: 'warn',
       });
       expect((await fetch(other.url, { headers, redirect: 'manual' })).status).toBe(302);
       await other.close();
@@ -232,7 +279,9 @@ describe('the session dashboard', () => {
     await context.close();
     // GIVEN a dashboard started as the workshop pod starts it: its secrets in its environment
     const secrets = {
-      CONFIG_PASSWORD, CONTENT_REGISTRY_USERNAME: 'author-of-the-content', CONTENT_REGISTRY_PASSWORD: 'content-registry-password-0123',
+      CONFIG_PASSWORD,
+      CONTENT_REGISTRY_USERNAME: 'author-of-the-content',
+      CONTENT_REGISTRY_PASSWORD: 'content-registry-password-0123',
     };
     const learnerValues = { SERVICES_PASSWORD: 'services-password-for-the-learner', REGISTRY_PASSWORD: 'session-registry-password' };
     const saved = { ...process.env };
@@ -240,9 +289,18 @@ describe('the session dashboard', () => {
     let withSecrets: Awaited<ReturnType<typeof startDashboard>>;
     try {
       withSecrets = await startDashboard({
-        sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-        workshopDir: path.join(workDir, 'content'), configFile: path.join(workDir, 'dashboard.json'), host: '127.0.0.1', port: 0,
-        homeDir: path.join(workDir, 'home'), shell: '/bin/sh', insecureCookies: true, logLevel: 'warn',
+        sessionName: SESSION,
+        portalUrl: portal.url,
+        portalApiUrl: portal.url,
+        clientSecret: CONFIG_PASSWORD,
+        workshopDir: path.join(workDir, 'content'),
+        configFile: path.join(workDir, 'dashboard.json'),
+        host: '127.0.0.1',
+        port: 0,
+        homeDir: path.join(workDir, 'home'),
+        shell: '/bin/sh',
+        insecureCookies: true,
+        logLevel: 'warn',
       });
     } finally {
       for (const name of [...Object.keys(secrets), ...Object.keys(learnerValues)]) {
@@ -278,21 +336,27 @@ describe('the session dashboard', () => {
     await page.goto(dashboard.url);
     const cookie = (await context.cookies(dashboard.url)).map((c) => `${c.name}=${c.value}`).join('; ');
     await context.close();
-    const handshake = (url: string, origin: string) => new Promise<number>((resolve) => {
-      const ws = new WebSocket(url, { headers: { cookie, origin } });
-      ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
-      ws.on('open', () => {
-        ws.close();
-        resolve(101);
+    const handshake = (url: string, origin: string) =>
+      new Promise<number>((resolve) => {
+        const ws = new WebSocket(url, { headers: { cookie, origin } });
+        ws.on('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+        ws.on('open', () => {
+          ws.close();
+          resolve(101);
+        });
+        ws.on('error', () => resolve(-1));
       });
-      ws.on('error', () => resolve(-1));
-    });
     const wsBase = dashboard.url.replace('http', 'ws');
     const evil = `http://labs-w01-s002.workshops.test`;
     expect(await handshake(`${wsBase}/terminal/session/1`, evil)).toBe(403);
     expect(await handshake(`${wsBase}/proxy/app/socket`, evil)).toBe(403);
     expect(await handshake(`${wsBase}/terminal/session/1`, dashboard.url)).toBe(101);
-    const post = (origin: string) => fetch(`${dashboard.url}/examiner/test/home-exists`, { method: 'POST', headers: { cookie, origin, 'content-type': 'application/json' }, body: '{}' });
+    const post = (origin: string) =>
+      fetch(`${dashboard.url}/examiner/test/home-exists`, {
+        method: 'POST',
+        headers: { cookie, origin, 'content-type': 'application/json' },
+        body: '{}',
+      });
     expect((await post(evil)).status).toBe(403);
     expect((await post(dashboard.url)).status).toBe(200);
     // The same for what a route's application is asked to do: never proxied from a page of another origin.
@@ -316,7 +380,8 @@ describe('the session dashboard', () => {
     await page.setViewportSize({ width: 1200, height: 800 });
     await page.goto(dashboard.url);
     await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor();
-    const size = async () => page.evaluate("[window.dashboard.terminals['1'].term.rows, window.dashboard.terminals['1'].term.cols].join('x')") as Promise<string>;
+    const size = async () =>
+      page.evaluate("[window.dashboard.terminals['1'].term.rows, window.dashboard.terminals['1'].term.cols].join('x')") as Promise<string>;
     const shellSize = async (marker: string) => {
       await page.locator('.terminal[data-terminal="1"]').click();
       await page.keyboard.type(`echo ${marker}=$(stty size | tr ' ' x)\n`);

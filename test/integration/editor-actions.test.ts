@@ -30,19 +30,28 @@ describe('arguments', () => {
     ['open-file', { file: '~/a', line: 2.5 }, "editor:open-file: 'line' must be a line number (a whole number from 1), got 2.5"],
     ['open-file', { line: 2 }, "editor:open-file needs 'file' (file, line), got nothing"],
     ['open-file', { file: ['a'] }, "editor:open-file: 'file' must be text, got a list"],
-    ['select-matching-text', { file: 'a', text: 'x', isRegex: 'yes' }, "editor:select-matching-text: 'isRegex' must be true or false, got \"yes\""],
+    ['select-matching-text', { file: 'a', text: 'x', isRegex: 'yes' }, 'editor:select-matching-text: \'isRegex\' must be true or false, got "yes"'],
     ['select-matching-text', { file: 'a', text: 'x', before: -1 }, "editor:select-matching-text: 'before' must be a whole number from 0, got -1"],
-    ['select-matching-text', { file: 'a', text: 'x', start: 5, stop: 5 }, "editor:select-matching-text: 'stop' (5) must be after 'start' (5): the lines searched are start up to, not including, stop"],
+    [
+      'select-matching-text',
+      { file: 'a', text: 'x', start: 5, stop: 5 },
+      "editor:select-matching-text: 'stop' (5) must be after 'start' (5): the lines searched are start up to, not including, stop",
+    ],
     ['insert-value-into-yaml', { file: 'a', value: 1 }, "editor:insert-value-into-yaml needs 'path' (file, path, value), got nothing"],
-    ['execute-command', { command: 'x', args: 'a' }, "editor:execute-command: 'args' must be a list, got \"a\""],
-    ['rename-file', { file: 'a' }, 'the editor has no action \'editor:rename-file\''],
+    ['execute-command', { command: 'x', args: 'a' }, 'editor:execute-command: \'args\' must be a list, got "a"'],
+    ['rename-file', { file: 'a' }, "the editor has no action 'editor:rename-file'"],
     ['open-file', ['a'], 'the arguments of editor:open-file must be a mapping of fields, got a list'],
   ])('editor:%s %j is refused', (name, args, message) => {
     expect(() => actions.checkArgs(name, args)).toThrow(message);
   });
 
   test('text fields take numbers and booleans as their text; unknown and common fields pass', () => {
-    expect(actions.checkArgs('replace-text-selection', { file: 'a', text: 8080, title: 'T', extra: 1 })).toEqual({ file: 'a', text: '8080', title: 'T', extra: 1 });
+    expect(actions.checkArgs('replace-text-selection', { file: 'a', text: 8080, title: 'T', extra: 1 })).toEqual({
+      file: 'a',
+      text: '8080',
+      title: 'T',
+      extra: 1,
+    });
   });
 
   test('files: ~ and relative paths are in the home directory, absolute ones stay', () => {
@@ -69,13 +78,17 @@ describe('select-matching-text', () => {
 
   test('start/stop: from line start up to, not including, line stop', () => {
     expect(actions.findMatch(TEXT, { file: 'f', text: 'image', start: 4 }).line).toBe(5);
-    expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'image', start: 4, stop: 5 })).toThrow('the text "image" is not in ~/f between lines 4 and 4');
+    expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'image', start: 4, stop: 5 })).toThrow(
+      'the text "image" is not in ~/f between lines 4 and 4',
+    );
   });
 
   test('nothing found, a bad expression or group: clear refusals', () => {
     expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'gamma' })).toThrow('the text "gamma" is not in ~/f');
     expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'x(', isRegex: true })).toThrow("'text' is not a valid regular expression");
-    expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'image', isRegex: true, group: 1 })).toThrow("'group' (1) must name a group of the expression, which has 0");
+    expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'image', isRegex: true, group: 1 })).toThrow(
+      "'group' (1) must name a group of the expression, which has 0",
+    );
     expect(() => actions.findMatch(TEXT, { file: '~/f', text: 'gam+a', isRegex: true })).toThrow('nothing matches "gam+a" in ~/f');
   });
 });
@@ -91,7 +104,9 @@ describe('line edits', () => {
     expect(actions.insertLinesBeforeLine('a\nb\n', 1, 'x', 'f')).toBe('x\na\nb\n');
     expect(actions.insertLinesBeforeLine('a\nb\n', 2, 'x\n', 'f')).toBe('a\nx\nb\n');
     expect(actions.insertLinesBeforeLine('a\nb', 3, 'x', 'f')).toBe('a\nb\nx\n');
-    expect(() => actions.insertLinesBeforeLine('a\nb\n', 4, 'x', '~/f')).toThrow("'line' (4) is past the end of ~/f, which has 2 lines: use a line from 1 to 3");
+    expect(() => actions.insertLinesBeforeLine('a\nb\n', 4, 'x', '~/f')).toThrow(
+      "'line' (4) is past the end of ~/f, which has 2 lines: use a line from 1 to 3",
+    );
   });
 
   test('append-lines-after-match: after the first line containing the text', () => {
@@ -136,11 +151,19 @@ describe('insert-value-into-yaml', () => {
   });
 
   test('a path through nothing or a single value, a value that cannot be added, or broken YAML: clear refusals', () => {
-    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.selector.matchLabels', { a: 'b' }, '~/d.yaml')).toThrow("'path' spec.selector.matchLabels: ~/d.yaml has no 'selector' in spec");
-    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.replicas', { a: 1 }, '~/d.yaml')).toThrow("'path' spec.replicas of ~/d.yaml is a single value (1): 'value' can be added to a mapping or a list only");
-    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.template.spec.containers[3]', { a: 1 }, '~/d.yaml')).toThrow("the list at spec.template.spec.containers has 1 item(s), so there is no [3]");
-    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.template', ['x'], '~/d.yaml')).toThrow("'value' must be a mapping to add to the mapping at spec.template of ~/d.yaml, got a list");
+    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.selector.matchLabels', { a: 'b' }, '~/d.yaml')).toThrow(
+      "'path' spec.selector.matchLabels: ~/d.yaml has no 'selector' in spec",
+    );
+    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.replicas', { a: 1 }, '~/d.yaml')).toThrow(
+      "'path' spec.replicas of ~/d.yaml is a single value (1): 'value' can be added to a mapping or a list only",
+    );
+    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.template.spec.containers[3]', { a: 1 }, '~/d.yaml')).toThrow(
+      'the list at spec.template.spec.containers has 1 item(s), so there is no [3]',
+    );
+    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec.template', ['x'], '~/d.yaml')).toThrow(
+      "'value' must be a mapping to add to the mapping at spec.template of ~/d.yaml, got a list",
+    );
     expect(() => actions.insertValueIntoYaml('a: [1\n', 'a', [2], '~/d.yaml')).toThrow('~/d.yaml is not valid YAML');
-    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec..template', {}, '~/d.yaml')).toThrow("has an empty key");
+    expect(() => actions.insertValueIntoYaml(DEPLOYMENT, 'spec..template', {}, '~/d.yaml')).toThrow('has an empty key');
   });
 });

@@ -15,10 +15,12 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { FakePortal, startFakePortal } from '../support/fake-portal.js';
+import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { imagesScript } from '../support/images.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -43,8 +45,13 @@ const container = `cdk8s-workshops-editor-test-${process.pid}`;
 
 function sh(script: string, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('bash', ['-c', `source scripts/images/common.sh; ${script}`], { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`${script.split(' ').slice(0, 3).join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout.trim()));
+    execFile(
+      'bash',
+      ['-c', `source scripts/images/common.sh; ${script}`],
+      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${script.split(' ').slice(0, 3).join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout.trim()),
+    );
   });
 }
 
@@ -57,16 +64,35 @@ async function freePort(): Promise<number> {
 }
 
 /** A request to the dashboard as the browser sends it to `host` (the dashboard routes by the Host header). */
-function request(host: string, pathname: string, method: string, cookie?: string, body?: string, extra: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function request(
+  host: string,
+  pathname: string,
+  method: string,
+  cookie?: string,
+  body?: string,
+  extra: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port: Number(host.split(':')[1]), path: pathname, method,
-      headers: { host, accept: 'application/json', ...(cookie ? { cookie } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...extra },
-    }, (res) => {
-      let text = '';
-      res.on('data', (chunk: Buffer) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(host.split(':')[1]),
+        path: pathname,
+        method,
+        headers: {
+          host,
+          accept: 'application/json',
+          ...(cookie ? { cookie } : {}),
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...extra,
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -89,8 +115,16 @@ const PAGE = [
   action('append-lines-to-file', 'create file', 'file: ~/exercises/new/created.txt\ntext: |\n  a new file'),
   action('insert-lines-before-line', 'insert before 2', 'file: ~/exercises/sample.txt\nline: 2\ntext: |\n  inserted'),
   action('append-lines-after-match', 'after match', 'file: ~/exercises/sample.txt\nmatch: "int main()"\ntext: |\n  after main'),
-  action('insert-value-into-yaml', 'yaml containers', 'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers\nvalue:\n- name: sidecar\n  image: busybox:1.36'),
-  action('insert-value-into-yaml', 'yaml probe', 'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers[0]\nvalue:\n  readinessProbe:\n    httpGet:\n      port: 8080'),
+  action(
+    'insert-value-into-yaml',
+    'yaml containers',
+    'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers\nvalue:\n- name: sidecar\n  image: busybox:1.36',
+  ),
+  action(
+    'insert-value-into-yaml',
+    'yaml probe',
+    'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers[0]\nvalue:\n  readinessProbe:\n    httpGet:\n      port: 8080',
+  ),
   action('execute-command', 'close editors', 'command: workbench.action.closeAllEditors'),
   action('open-file', 'open missing', 'file: ~/exercises/missing.txt'),
   action('select-matching-text', 'select absent', 'file: ~/exercises/sample.txt\ntext: "not in the file"'),
@@ -168,29 +202,51 @@ beforeAll(async () => {
   [editorPort, controlPort] = [await freePort(), await freePort()];
   const dashboardPort = await freePort();
   // As the Editor capability runs it: the learner's uid, the home volume, the token volume, the same arguments.
-  await sh([
-    'podman run -d --rm', `--name ${container}`, '--network host', '--user 1001:1001',
-    `-v ${home}:${HOME}`, `-v ${controlDir}:/var/run/editor-control`,
-    `-e CDK8S_EDITOR_CONTROL_PORT=${controlPort}`, '-e CDK8S_EDITOR_TOKEN_FILE=/var/run/editor-control/token',
-    `${image}`, '--bind-addr', `127.0.0.1:${editorPort}`, '--auth none --disable-proxy --disable-telemetry --disable-update-check',
-    `--disable-workspace-trust --disable-getting-started-override ${HOME}`,
-  ].join(' '));
+  await sh(
+    [
+      'podman run -d --rm',
+      `--name ${container}`,
+      '--network host',
+      '--user 1001:1001',
+      `-v ${home}:${HOME}`,
+      `-v ${controlDir}:/var/run/editor-control`,
+      `-e CDK8S_EDITOR_CONTROL_PORT=${controlPort}`,
+      '-e CDK8S_EDITOR_TOKEN_FILE=/var/run/editor-control/token',
+      `${image}`,
+      '--bind-addr',
+      `127.0.0.1:${editorPort}`,
+      '--auth none --disable-proxy --disable-telemetry --disable-update-check',
+      `--disable-workspace-trust --disable-getting-started-override ${HOME}`,
+    ].join(' '),
+  );
   await waitFor('code-server answering', async () => (await fetch(`http://127.0.0.1:${editorPort}/healthz`)).ok, 120_000);
 
   const configFile = path.join(workDir, 'dashboard.json');
-  fs.writeFileSync(configFile, JSON.stringify({
-    workshop: { name: 'labs-w05', title: 'Editor actions' },
-    content: {},
-    capabilities: ['editor'],
-    tabs: [{ name: 'Editor', url: `http://editor-${SESSION}.${DOMAIN}:${dashboardPort}/` }],
-    routes: [{ name: 'editor', host: `editor-${SESSION}.${DOMAIN}`, port: editorPort, authenticated: true }],
-    settings: { editor: { controlPort, tokenFile: path.join(controlDir, 'token') } },
-  }));
+  fs.writeFileSync(
+    configFile,
+    JSON.stringify({
+      workshop: { name: 'labs-w05', title: 'Editor actions' },
+      content: {},
+      capabilities: ['editor'],
+      tabs: [{ name: 'Editor', url: `http://editor-${SESSION}.${DOMAIN}:${dashboardPort}/` }],
+      routes: [{ name: 'editor', host: `editor-${SESSION}.${DOMAIN}`, port: editorPort, authenticated: true }],
+      settings: { editor: { controlPort, tokenFile: path.join(controlDir, 'token') } },
+    }),
+  );
   portal = await startFakePortal({ ingressDomain: DOMAIN });
   dashboard = await startDashboard({
-    sessionName: SESSION, portalUrl: portal.url, portalApiUrl: portal.url, clientSecret: CONFIG_PASSWORD,
-    workshopDir: path.join(workDir, 'content'), configFile, host: '127.0.0.1', port: dashboardPort, shell: '/bin/sh',
-    homeDir: home, insecureCookies: true, logLevel: 'warn',
+    sessionName: SESSION,
+    portalUrl: portal.url,
+    portalApiUrl: portal.url,
+    clientSecret: CONFIG_PASSWORD,
+    workshopDir: path.join(workDir, 'content'),
+    configFile,
+    host: '127.0.0.1',
+    port: dashboardPort,
+    shell: '/bin/sh',
+    homeDir: home,
+    insecureCookies: true,
+    logLevel: 'warn',
   });
   mainHost = `${SESSION}.${DOMAIN}:${dashboardPort}`;
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [] });
@@ -218,7 +274,11 @@ test('open-file brings the Editor tab forward and opens the file at the line', a
   expect(state.selection).toMatchObject({ start: { line: 3, character: 0 }, end: { line: 3, character: 0 } });
   // the editor in the tab shows the file
   const frame = page.frameLocator('iframe[src^="http://editor-"]');
-  await waitFor('sample.txt open in the editor tab', async () => (await frame.locator('.tab[data-resource-name="sample.txt"], .tab[aria-label*="sample.txt"]').count()) > 0, 60_000);
+  await waitFor(
+    'sample.txt open in the editor tab',
+    async () => (await frame.locator('.tab[data-resource-name="sample.txt"], .tab[aria-label*="sample.txt"]').count()) > 0,
+    60_000,
+  );
 });
 
 test('select-matching-text selects the exact text, a regex group, whole lines around, or within start/stop', async () => {
@@ -251,7 +311,11 @@ test('append-lines-to-file adds lines at the end, and creates a file that is not
   writeFiles();
   expect((await click('append lines')).state).toBe('done');
   expect(readHome('exercises/sample.txt')).toBe(`${SAMPLE}appended one\nappended two\n`);
-  expect(await editorState()).toMatchObject({ file: `${HOME}/exercises/sample.txt`, dirty: false, selection: { text: 'appended one\nappended two\n' } });
+  expect(await editorState()).toMatchObject({
+    file: `${HOME}/exercises/sample.txt`,
+    dirty: false,
+    selection: { text: 'appended one\nappended two\n' },
+  });
 
   expect((await click('create file')).state).toBe('done');
   expect(readHome('exercises/new/created.txt')).toBe('a new file\n');
@@ -277,24 +341,26 @@ test('insert-value-into-yaml adds list items to a list and fields to a mapping, 
   expect((await click('yaml probe')).state).toBe('done');
   const text = readHome('exercises/deployment.yaml');
   expect(text).toContain('  name: web # the application');
-  expect(text).toBe([
-    'apiVersion: apps/v1',
-    'kind: Deployment',
-    'metadata:',
-    '  name: web # the application',
-    'spec:',
-    '  template:',
-    '    spec:',
-    '      containers:',
-    '      - name: web',
-    '        image: nginx:latest',
-    '        readinessProbe:',
-    '          httpGet:',
-    '            port: 8080',
-    '      - name: sidecar',
-    '        image: busybox:1.36',
-    '',
-  ].join('\n'));
+  expect(text).toBe(
+    [
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata:',
+      '  name: web # the application',
+      'spec:',
+      '  template:',
+      '    spec:',
+      '      containers:',
+      '      - name: web',
+      '        image: nginx:latest',
+      '        readinessProbe:',
+      '          httpGet:',
+      '            port: 8080',
+      '      - name: sidecar',
+      '        image: busybox:1.36',
+      '',
+    ].join('\n'),
+  );
   expect((await editorState()).dirty).toBe(false);
 });
 
@@ -307,11 +373,26 @@ test('execute-command runs an editor command', async () => {
 test('a missing file, text not found, a bad field or an unknown command show a clear message in the page', async () => {
   writeFiles();
   const before = readHome('exercises/sample.txt');
-  expect(await click('open missing')).toEqual({ state: 'failed', message: `Could not do that: the file ~/exercises/missing.txt does not exist (${HOME}/exercises/missing.txt)` });
-  expect(await click('select absent')).toEqual({ state: 'failed', message: 'Could not do that: the text "not in the file" is not in ~/exercises/sample.txt' });
-  expect(await click('bad line')).toEqual({ state: 'failed', message: "Could not do that: editor:insert-lines-before-line: 'line' must be a line number (a whole number from 1), got 0" });
-  expect(await click('line as text')).toEqual({ state: 'failed', message: 'Could not do that: editor:insert-lines-before-line: \'line\' must be a line number (a whole number from 1), got "three"' });
-  expect(await click('yaml bad path')).toEqual({ state: 'failed', message: "Could not do that: 'path' spec.nothing.here: ~/exercises/deployment.yaml has no 'nothing' in spec" });
+  expect(await click('open missing')).toEqual({
+    state: 'failed',
+    message: `Could not do that: the file ~/exercises/missing.txt does not exist (${HOME}/exercises/missing.txt)`,
+  });
+  expect(await click('select absent')).toEqual({
+    state: 'failed',
+    message: 'Could not do that: the text "not in the file" is not in ~/exercises/sample.txt',
+  });
+  expect(await click('bad line')).toEqual({
+    state: 'failed',
+    message: "Could not do that: editor:insert-lines-before-line: 'line' must be a line number (a whole number from 1), got 0",
+  });
+  expect(await click('line as text')).toEqual({
+    state: 'failed',
+    message: 'Could not do that: editor:insert-lines-before-line: \'line\' must be a line number (a whole number from 1), got "three"',
+  });
+  expect(await click('yaml bad path')).toEqual({
+    state: 'failed',
+    message: "Could not do that: 'path' spec.nothing.here: ~/exercises/deployment.yaml has no 'nothing' in spec",
+  });
   expect(await click('unknown command')).toEqual({ state: 'failed', message: "Could not do that: the editor has no command 'no.such.command'" });
   expect(readHome('exercises/sample.txt')).toBe(before);
 });
@@ -321,7 +402,11 @@ test("the editor's listener refuses requests without the dashboard's token, and 
   const body = JSON.stringify({ file: '~/exercises/sample.txt', text: 'intruder' });
   const before = readHome('exercises/sample.txt');
   for (const authorization of [undefined, 'Bearer not-the-token', `Bearer ${'0'.repeat(64)}`]) {
-    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body });
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body,
+    });
     expect(response.status).toBe(401);
   }
   // code-server's port proxy is off: the editor's own route, signed in as alice, does not lead to the listener

@@ -7,9 +7,9 @@
  */
 import { API_VERSION } from '../../src/constructs/index.js';
 import { DRAIN_FINALIZER, releaseEnvironments } from '../../src/runtime/drain.js';
-import { KubeClient, SessionRuntime, WorkshopSession, isLive, phaseOf } from '../../src/runtime/index.js';
-import { WorkshopEnvironment } from '../../src/runtime/state.js';
-import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { isLive, KubeClient, phaseOf, type SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
+import type { WorkshopEnvironment } from '../../src/runtime/state.js';
+import { applyFixture, type Fixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
@@ -36,14 +36,18 @@ afterAll(async () => {
   await client.close();
 });
 
-test('a deleted environment drains: reserves end at once, no new sessions, the learner\'s runs to its expiry, then it goes', async () => {
+test("a deleted environment drains: reserves end at once, no new sessions, the learner's runs to its expiry, then it goes", async () => {
   const going = fixture.environment('going');
   const staying = fixture.environment('staying');
   const readyReserves = (name: string) => runtime.state.sessionsOf(name).filter((s) => isLive(s) && !s.status?.user && phaseOf(s) === 'Ready');
-  await waitFor('the pools filled and the environments held', async () =>
-    readyReserves(going).length === 2 && readyReserves(staying).length === 1 &&
-    ((await environment(going))?.metadata.finalizers as string[] | undefined)?.includes(DRAIN_FINALIZER) &&
-    ((await environment(staying))?.metadata.finalizers as string[] | undefined)?.includes(DRAIN_FINALIZER));
+  await waitFor(
+    'the pools filled and the environments held',
+    async () =>
+      readyReserves(going).length === 2 &&
+      readyReserves(staying).length === 1 &&
+      ((await environment(going))?.metadata.finalizers as string[] | undefined)?.includes(DRAIN_FINALIZER) &&
+      ((await environment(staying))?.metadata.finalizers as string[] | undefined)?.includes(DRAIN_FINALIZER),
+  );
 
   // every session the environment ever has from here on
   const seen = new Set(runtime.state.sessionsOf(going).map((s) => s.metadata.name));
@@ -70,11 +74,15 @@ test('a deleted environment drains: reserves end at once, no new sessions, the l
     const ready = live?.status?.conditions?.find((c) => c.type === 'Ready');
     return live?.metadata.deletionTimestamp && ready?.reason === 'Draining' ? ready : undefined;
   });
-  expect(draining).toMatchObject({ status: 'False', message: expect.stringMatching(/^being removed: takes no new sessions; waits for 1 learner's session to end/) });
+  expect(draining).toMatchObject({
+    status: 'False',
+    message: expect.stringMatching(/^being removed: takes no new sessions; waits for 1 learner's session to end/),
+  });
 
   // its reserves end at once; a new learner is refused; ann still has hers, and gets it again when she asks
   await waitFor('the reserves gone', async () =>
-    (await Promise.all(reserves.map((name) => client.get(API_VERSION, 'WorkshopSession', name)))).every((s) => !s));
+    (await Promise.all(reserves.map((name) => client.get(API_VERSION, 'WorkshopSession', name)))).every((s) => !s),
+  );
   const refused = await runtime.allocate({ environment: going, user: 'bob' });
   expect(refused).toEqual({ refused: 'unknown-environment', message: `workshop environment '${going}' is being removed: it takes no new sessions` });
   const again = await runtime.allocate({ environment: going, user: 'ann' });
@@ -95,7 +103,7 @@ test('a deleted environment drains: reserves end at once, no new sessions, the l
   expect(ending!.at).toBeGreaterThanOrEqual(expiresAt);
 
   // the other environment of the portal keeps its finalizer and its pool
-  expect(((await environment(staying))?.metadata.finalizers as string[] | undefined)).toContain(DRAIN_FINALIZER);
+  expect((await environment(staying))?.metadata.finalizers as string[] | undefined).toContain(DRAIN_FINALIZER);
   expect(readyReserves(staying)).toHaveLength(1);
 }, 240_000);
 

@@ -12,11 +12,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { KubeClient } from '../../src/runtime/index.js';
-import { applyFixture, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { freePort, startRegistry, TestRegistry } from '../support/registry.js';
 import { workshops } from '../support/cli.js';
 import { buildAndPushImages } from '../support/images.js';
+import { applyFixture, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
 
 const exec = promisify(execFile);
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
@@ -129,7 +130,8 @@ describe('what the registry serves', () => {
       execFile('bash', [path.join(ROOT, 'scripts/images/build.sh')], { cwd: ROOT }, (error, _out, err) => (error ? reject(error) : resolve(err)));
     });
     process.stderr.write(`[images-build test] warm build.sh took ${Math.round((Date.now() - started) / 1000)}s\n`);
-    for (const name of ['base', 'portal', 'dashboard', 'hello-web', 'docker-daemon', 'registry']) expect(log).toMatch(new RegExp(`\\] ${name}: cached \\(`));
+    for (const name of ['base', 'portal', 'dashboard', 'hello-web', 'docker-daemon', 'registry'])
+      expect(log).toMatch(new RegExp(`\\] ${name}: cached \\(`));
     expect(log).not.toMatch(/image: started/);
   });
 
@@ -151,8 +153,13 @@ describe('what the registry serves', () => {
   });
 
   test('the portal runs node lib/apps/portal.js in /app as 1001, on 8080, labelled with its version and inputs', async () => {
-    const { config } = (await inspect('cdk8s-workshops/training-portal', TAG));
-    expect(config.config).toMatchObject({ User: '1001:1001', WorkingDir: '/app', Cmd: ['node', 'lib/apps/portal.js'], ExposedPorts: { '8080/tcp': {} } });
+    const { config } = await inspect('cdk8s-workshops/training-portal', TAG);
+    expect(config.config).toMatchObject({
+      User: '1001:1001',
+      WorkingDir: '/app',
+      Cmd: ['node', 'lib/apps/portal.js'],
+      ExposedPorts: { '8080/tcp': {} },
+    });
     expect(config.config.Env).toEqual(expect.arrayContaining(['NODE_ENV=production', 'PORT=8080']));
     expect(config.config.Labels).toMatchObject({ 'org.opencontainers.image.version': '0.1.0' });
     expect(config.config.Labels['dev.cdk8s-workshops.inputs']).toMatch(/^[0-9a-f]{12}$/);
@@ -160,9 +167,14 @@ describe('what the registry serves', () => {
     expect(pushed.get(image('portal'))).toBe(pushed.get(image('training-portal')));
   });
 
-  test('the dashboard runs node lib/apps/dashboard.js as the workshop user on the session template\'s port', async () => {
+  test("the dashboard runs node lib/apps/dashboard.js as the workshop user on the session template's port", async () => {
     const { config } = await inspect('cdk8s-workshops/session-dashboard', TAG);
-    expect(config.config).toMatchObject({ User: '1001:1001', WorkingDir: '/opt/dashboard', Cmd: ['node', 'lib/apps/dashboard.js'], ExposedPorts: { '10080/tcp': {} } });
+    expect(config.config).toMatchObject({
+      User: '1001:1001',
+      WorkingDir: '/opt/dashboard',
+      Cmd: ['node', 'lib/apps/dashboard.js'],
+      ExposedPorts: { '10080/tcp': {} },
+    });
     expect(config.config.Env).toEqual(expect.arrayContaining(['HOME=/home/workshop', 'SHELL=/bin/bash', 'WORKSHOP_DIR=/opt/workshop/content']));
   });
 
@@ -175,25 +187,35 @@ describe('what the registry serves', () => {
 });
 
 describe('the images run (podman, runc)', () => {
-  test('the dashboard image has node 20, kubectl of the cluster\'s minor version, git and the docker CLI', async () => {
+  test("the dashboard image has node 20, kubectl of the cluster's minor version, git and the docker CLI", async () => {
     const dashboard = image('session-dashboard');
     expect(await runIn(dashboard, ['node', '--version'])).toMatch(/^v20\./);
     expect(await runIn(dashboard, ['git', '--version'])).toMatch(/^git version 2\./);
     expect(await runIn(dashboard, ['docker', '--version'])).toMatch(/^Docker version 20\.10\./);
     expect(await runIn(dashboard, ['id'])).toMatch(/^uid=1001\(workshop\) gid=1001\(workshop\)/);
     // kubectl in the image talks to the test cluster: its client minor is the server's
-    const out = await runIn(dashboard, ['kubectl', '--kubeconfig', '/tmp/kubeconfig', 'version', '-o', 'json'], ['-v', `${readableKubeconfig()}:/tmp/kubeconfig:ro`]);
+    const out = await runIn(
+      dashboard,
+      ['kubectl', '--kubeconfig', '/tmp/kubeconfig', 'version', '-o', 'json'],
+      ['-v', `${readableKubeconfig()}:/tmp/kubeconfig:ro`],
+    );
     const versions = JSON.parse(out) as { clientVersion: { major: string; minor: string }; serverVersion: { major: string; minor: string } };
     expect(versions.clientVersion.major).toBe(versions.serverVersion.major);
     expect(versions.clientVersion.minor).toBe(versions.serverVersion.minor);
   });
 
-  test('no image carries the build machine\'s extra certificate authorities (they are mounted for the build only)', async () => {
-    const extra = fs.existsSync('/usr/local/share/ca-certificates') ? fs.readdirSync('/usr/local/share/ca-certificates').filter((f) => f.endsWith('.crt')) : [];
+  test("no image carries the build machine's extra certificate authorities (they are mounted for the build only)", async () => {
+    const extra = fs.existsSync('/usr/local/share/ca-certificates')
+      ? fs.readdirSync('/usr/local/share/ca-certificates').filter((f) => f.endsWith('.crt'))
+      : [];
     const bundle = await runIn(image('session-dashboard'), ['cat', '/etc/ssl/certs/ca-certificates.crt']);
     expect(bundle).toContain('BEGIN CERTIFICATE');
     for (const file of extra) {
-      const pem = fs.readFileSync(path.join('/usr/local/share/ca-certificates', file), 'utf8').trim().split('\n').filter((l) => !l.startsWith('-----'));
+      const pem = fs
+        .readFileSync(path.join('/usr/local/share/ca-certificates', file), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => !l.startsWith('-----'));
       expect([file, bundle.includes(pem.slice(0, 3).join('\n'))]).toEqual([file, false]);
     }
   });
@@ -204,7 +226,10 @@ describe('the images run (podman, runc)', () => {
     const files: Record<string, [string, number]> = {
       'workshop/content/_index.md': ['---\ntitle: Start\n---\n\nHello.\n', 0o644],
       // not executable on purpose: unpacked content loses the bit; the set-up runs it with bash
-      'workshop/setup.d/10-env.sh': ['echo "SETUP_GREETING=set up for $SESSION_NAME" >> "$WORKSHOP_ENV"\nkubectl version --client -o json > "$HOME/kubectl.json"\n', 0o644],
+      'workshop/setup.d/10-env.sh': [
+        'echo "SETUP_GREETING=set up for $SESSION_NAME" >> "$WORKSHOP_ENV"\nkubectl version --client -o json > "$HOME/kubectl.json"\n',
+        0o644,
+      ],
       'workshop/profile': ['export FROM_PROFILE=profiled\n', 0o644],
       'exercises/README.md': ['# Exercises\n', 0o644],
     };
@@ -216,9 +241,24 @@ describe('the images run (podman, runc)', () => {
     fs.chownSync(home, 1001, 1001);
     const port = await freePort();
     await start('dashboard', image('session-dashboard'), [
-      '-v', `${content}:/opt/workshop/content:ro`, '-v', `${home}:/home/workshop`,
-      '-e', 'SESSION_NAME=imgtest-w1-s001', '-e', 'PORTAL_API_URL=http://127.0.0.1:9', '-e', 'PORTAL_URL=http://portal.example',
-      '-e', 'CONFIG_PASSWORD=image-test-password', '-e', `DASHBOARD_PORT=${port}`, '-e', 'INGRESS_PROTOCOL=http', '-e', 'HOST=127.0.0.1',
+      '-v',
+      `${content}:/opt/workshop/content:ro`,
+      '-v',
+      `${home}:/home/workshop`,
+      '-e',
+      'SESSION_NAME=imgtest-w1-s001',
+      '-e',
+      'PORTAL_API_URL=http://127.0.0.1:9',
+      '-e',
+      'PORTAL_URL=http://portal.example',
+      '-e',
+      'CONFIG_PASSWORD=image-test-password',
+      '-e',
+      `DASHBOARD_PORT=${port}`,
+      '-e',
+      'INGRESS_PROTOCOL=http',
+      '-e',
+      'HOST=127.0.0.1',
     ]);
     await waitAnswering('dashboard', `http://127.0.0.1:${port}/healthz`, 120_000);
     const page = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });
@@ -240,7 +280,12 @@ describe('the images run (podman, runc)', () => {
       ...fixture,
       files: fixture.files.map((f) => ({
         path: f.path,
-        objects: f.objects.filter((o) => o.kind === 'CustomResourceDefinition' || o.metadata.namespace === 'imgbuild-ui' || (o.kind === 'Namespace' && o.metadata.name === 'imgbuild-ui')),
+        objects: f.objects.filter(
+          (o) =>
+            o.kind === 'CustomResourceDefinition' ||
+            o.metadata.namespace === 'imgbuild-ui' ||
+            (o.kind === 'Namespace' && o.metadata.name === 'imgbuild-ui'),
+        ),
       })),
     });
     const configMap = fixture.files.flatMap((f) => f.objects).find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'training-portal')!;
@@ -248,10 +293,31 @@ describe('the images run (podman, runc)', () => {
     fs.writeFileSync(config, (configMap as unknown as { data: Record<string, string> }).data['portal.json'], { mode: 0o644 });
     const port = await freePort();
     await start('portal', image('training-portal'), [
-      '--read-only', '--tmpfs', '/tmp', '-v', `${readableKubeconfig()}:/etc/portal/kubeconfig:ro`, '-v', `${config}:/etc/portal/portal.json:ro`,
-      '-e', 'KUBECONFIG=/etc/portal/kubeconfig', '-e', 'PORTAL_NAME=imgbuild', '-e', 'PORTAL_CONFIG=/etc/portal/portal.json',
-      '-e', `PORTAL_URL=http://127.0.0.1:${port}`, '-e', 'SECURE_COOKIES=false', '-e', 'ADMIN_PASSWORD=image-build-admin',
-      '-e', 'HOST=127.0.0.1', '-e', `PORT=${port}`, '-e', 'LOG_LEVEL=error',
+      '--read-only',
+      '--tmpfs',
+      '/tmp',
+      '-v',
+      `${readableKubeconfig()}:/etc/portal/kubeconfig:ro`,
+      '-v',
+      `${config}:/etc/portal/portal.json:ro`,
+      '-e',
+      'KUBECONFIG=/etc/portal/kubeconfig',
+      '-e',
+      'PORTAL_NAME=imgbuild',
+      '-e',
+      'PORTAL_CONFIG=/etc/portal/portal.json',
+      '-e',
+      `PORTAL_URL=http://127.0.0.1:${port}`,
+      '-e',
+      'SECURE_COOKIES=false',
+      '-e',
+      'ADMIN_PASSWORD=image-build-admin',
+      '-e',
+      'HOST=127.0.0.1',
+      '-e',
+      `PORT=${port}`,
+      '-e',
+      'LOG_LEVEL=error',
     ]);
     await waitAnswering('portal', `http://127.0.0.1:${port}/readyz`, 120_000);
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
@@ -268,29 +334,47 @@ describe('the images run (podman, runc)', () => {
   });
 });
 
-describe('the capabilities\' images', () => {
-  test('the docker daemon image serves the dashboard\'s docker CLI through the socket group 1001, which builds an image', async () => {
+describe("the capabilities' images", () => {
+  test("the docker daemon image serves the dashboard's docker CLI through the socket group 1001, which builds an image", async () => {
     // privileged like the Docker capability's sidecar, without a network (no bridge or iptables rule on this machine)
     const socket = fs.mkdtempSync(path.join(scratch, 'docker-socket-'));
     const data = fs.mkdtempSync(path.join(scratch, 'docker-data-'));
     fs.chmodSync(socket, 0o755); // the learner (1001) reaches the socket, whose group dockerd sets to 1001
-    await start('docker-daemon', image('docker-daemon'), ['--network=none', '--privileged', '-v', `${socket}:/var/run/docker`, '-v', `${data}:/var/lib/docker`],
-      ['dockerd', '--host=unix:///var/run/docker/docker.sock', '--mtu=1400', '--group=1001']); // the Docker capability's arguments
+    await start(
+      'docker-daemon',
+      image('docker-daemon'),
+      ['--network=none', '--privileged', '-v', `${socket}:/var/run/docker`, '-v', `${data}:/var/lib/docker`],
+      ['dockerd', '--host=unix:///var/run/docker/docker.sock', '--mtu=1400', '--group=1001'],
+    ); // the Docker capability's arguments
     await waitContainer('docker-daemon', 'to make its socket', () => fs.existsSync(path.join(socket, 'docker.sock')), 60_000);
     const learner = ['--network=none', '-v', `${socket}:/var/run/docker:ro`, '-e', 'DOCKER_HOST=unix:///var/run/docker/docker.sock'];
     let answer = '';
-    await waitContainer('docker-daemon', 'to answer the docker CLI', async () => {
-      answer = await runIn(image('session-dashboard'), ['docker', 'version', '--format', '{{.Server.Version}}'], learner).catch((e: Error) => e.message);
-      return answer.startsWith('20.10.');
-    }, 60_000).catch((error: Error) => {
+    await waitContainer(
+      'docker-daemon',
+      'to answer the docker CLI',
+      async () => {
+        answer = await runIn(image('session-dashboard'), ['docker', 'version', '--format', '{{.Server.Version}}'], learner).catch(
+          (e: Error) => e.message,
+        );
+        return answer.startsWith('20.10.');
+      },
+      60_000,
+    ).catch((error: Error) => {
       throw new Error(`${error.message}\n--- the docker CLI's last answer: ${answer}`);
     });
-    const built = await runIn(image('session-dashboard'), ['bash', '-c',
-      'mkdir /tmp/b && cd /tmp/b && echo hi > hello.txt && printf "FROM scratch\\nCOPY hello.txt /\\n" > Dockerfile && DOCKER_BUILDKIT=0 docker build -q -t learner/hello:1 . >/dev/null && docker image ls --format "{{.Repository}}:{{.Tag}}"'], learner);
+    const built = await runIn(
+      image('session-dashboard'),
+      [
+        'bash',
+        '-c',
+        'mkdir /tmp/b && cd /tmp/b && echo hi > hello.txt && printf "FROM scratch\\nCOPY hello.txt /\\n" > Dockerfile && DOCKER_BUILDKIT=0 docker build -q -t learner/hello:1 . >/dev/null && docker image ls --format "{{.Repository}}:{{.Tag}}"',
+      ],
+      learner,
+    );
     expect(built.trim()).toBe('learner/hello:1');
   });
 
-  test('the registry image asks for the capability\'s htpasswd credentials and takes a push with them', async () => {
+  test("the registry image asks for the capability's htpasswd credentials and takes a push with them", async () => {
     const auth = fs.mkdtempSync(path.join(scratch, 'registry-auth-'));
     fs.chmodSync(auth, 0o755);
     const bcrypt = (await import('bcryptjs')).default;
@@ -298,15 +382,40 @@ describe('the capabilities\' images', () => {
     const storage = fs.mkdtempSync(path.join(scratch, 'registry-data-'));
     fs.chownSync(storage, 1000, 1000); // the emptyDir the capability mounts, writable by the registry's user
     const port = await freePort();
-    await start('registry', image('registry'), ['--read-only', '-v', `${storage}:/var/lib/registry`, '-v', `${auth}:/auth:ro`,
-      '-e', 'REGISTRY_AUTH=htpasswd', '-e', 'REGISTRY_AUTH_HTPASSWD_REALM=Workshop session registry', '-e', 'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd',
-      '-e', 'REGISTRY_STORAGE_DELETE_ENABLED=true', '-e', `REGISTRY_HTTP_ADDR=127.0.0.1:${port}`]);
+    await start('registry', image('registry'), [
+      '--read-only',
+      '-v',
+      `${storage}:/var/lib/registry`,
+      '-v',
+      `${auth}:/auth:ro`,
+      '-e',
+      'REGISTRY_AUTH=htpasswd',
+      '-e',
+      'REGISTRY_AUTH_HTPASSWD_REALM=Workshop session registry',
+      '-e',
+      'REGISTRY_AUTH_HTPASSWD_PATH=/auth/htpasswd',
+      '-e',
+      'REGISTRY_STORAGE_DELETE_ENABLED=true',
+      '-e',
+      `REGISTRY_HTTP_ADDR=127.0.0.1:${port}`,
+    ]);
     await waitFor('the session registry to answer', async () => (await answers(`http://127.0.0.1:${port}/v2/`))?.status === 401, 60_000);
     const basic = `Basic ${Buffer.from('learner:s3cret-pw').toString('base64')}`;
     expect((await fetch(`http://127.0.0.1:${port}/v2/`, { headers: { authorization: basic } })).status).toBe(200);
-    expect((await fetch(`http://127.0.0.1:${port}/v2/`, { headers: { authorization: `Basic ${Buffer.from('learner:wrong').toString('base64')}` } })).status).toBe(401);
-    await exec('skopeo', ['copy', '--quiet', '--src-tls-verify=false', '--dest-tls-verify=false', '--dest-creds', 'learner:s3cret-pw',
-      `docker://${image('hello-web', '1.0.0')}`, `docker://127.0.0.1:${port}/learner/hello-web:1`]);
+    expect(
+      (await fetch(`http://127.0.0.1:${port}/v2/`, { headers: { authorization: `Basic ${Buffer.from('learner:wrong').toString('base64')}` } }))
+        .status,
+    ).toBe(401);
+    await exec('skopeo', [
+      'copy',
+      '--quiet',
+      '--src-tls-verify=false',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'learner:s3cret-pw',
+      `docker://${image('hello-web', '1.0.0')}`,
+      `docker://127.0.0.1:${port}/learner/hello-web:1`,
+    ]);
     const tags = await fetch(`http://127.0.0.1:${port}/v2/learner/hello-web/tags/list`, { headers: { authorization: basic } });
     expect(await tags.json()).toEqual({ name: 'learner/hello-web', tags: ['1'] });
   });

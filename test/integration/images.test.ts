@@ -4,11 +4,12 @@
  * directory, and the processes the images run are started from what is left. A runtime import of a dev-only
  * package, or a file the build does not emit, fails here rather than in a cluster.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { KubeClient } from '../../src/runtime/index.js';
 import { applyFixture, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { freePort } from '../support/portal-server.js';
@@ -23,11 +24,18 @@ const children: ChildProcess[] = [];
 function buildStageSources(dockerfile: string): string[] {
   const text = fs.readFileSync(path.join(root, dockerfile), 'utf8');
   const stage = text.split(/^FROM /m)[1];
-  return stage.split('\n').filter((l) => l.startsWith('COPY ')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+  return stage
+    .split('\n')
+    .filter((l) => l.startsWith('COPY '))
+    .flatMap((l) => l.split(/\s+/).slice(1, -1));
 }
 
 function start(script: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [script], { cwd: scratch, env: { PATH: process.env.PATH!, NODE_ENV: 'production', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [script], {
+    cwd: scratch,
+    env: { PATH: process.env.PATH!, NODE_ENV: 'production', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   return child;
 }
@@ -73,8 +81,15 @@ test('the portal image runs: ready, serving its catalog and OpenAPI document', a
   fs.writeFileSync(config, (configMap as unknown as { data: Record<string, string> }).data['portal.json']);
   const port = await freePort();
   start('lib/apps/portal.js', {
-    KUBECONFIG: process.env.KUBECONFIG!, PORTAL_NAME: 'imgportal', PORTAL_CONFIG: config, PORTAL_URL: `http://127.0.0.1:${port}`,
-    SECURE_COOKIES: 'false', ADMIN_PASSWORD: 'image-test-admin', HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'error',
+    KUBECONFIG: process.env.KUBECONFIG!,
+    PORTAL_NAME: 'imgportal',
+    PORTAL_CONFIG: config,
+    PORTAL_URL: `http://127.0.0.1:${port}`,
+    SECURE_COOKIES: 'false',
+    ADMIN_PASSWORD: 'image-test-admin',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    LOG_LEVEL: 'error',
   });
   await waitFor('the portal to be ready', async () => (await answers(`http://127.0.0.1:${port}/readyz`))?.status === 200);
   const openapi = await fetch(`http://127.0.0.1:${port}/openapi.json`);
@@ -92,11 +107,22 @@ test('the dashboard image runs: healthy, and sends a learner to the portal to si
   const dir = fs.mkdtempSync(path.join(scratch, 'workshop-'));
   fs.cpSync(path.join(root, 'examples/hello-terminal/workshop'), path.join(dir, 'workshop'), { recursive: true });
   const config = path.join(dir, 'dashboard.json');
-  fs.writeFileSync(config, JSON.stringify({ workshop: { name: 'hello', title: 'Hello' }, content: {}, capabilities: ['terminal'], tabs: [], routes: [], settings: {} }));
+  fs.writeFileSync(
+    config,
+    JSON.stringify({ workshop: { name: 'hello', title: 'Hello' }, content: {}, capabilities: ['terminal'], tabs: [], routes: [], settings: {} }),
+  );
   const port = await freePort();
   start('lib/apps/dashboard.js', {
-    DASHBOARD_CONFIG: config, WORKSHOP_DIR: dir, HOME: dir, SESSION_NAME: 'imgportal-one-s001', PORTAL_API_URL: 'http://127.0.0.1:9',
-    PORTAL_URL: 'http://portal.example', CONFIG_PASSWORD: 'image-test-password', DASHBOARD_PORT: String(port), INGRESS_PROTOCOL: 'http', HOST: '127.0.0.1',
+    DASHBOARD_CONFIG: config,
+    WORKSHOP_DIR: dir,
+    HOME: dir,
+    SESSION_NAME: 'imgportal-one-s001',
+    PORTAL_API_URL: 'http://127.0.0.1:9',
+    PORTAL_URL: 'http://portal.example',
+    CONFIG_PASSWORD: 'image-test-password',
+    DASHBOARD_PORT: String(port),
+    INGRESS_PROTOCOL: 'http',
+    HOST: '127.0.0.1',
   });
   await waitFor('the dashboard to be healthy', async () => (await answers(`http://127.0.0.1:${port}/healthz`))?.status === 200);
   const page = await fetch(`http://127.0.0.1:${port}/`, { redirect: 'manual' });

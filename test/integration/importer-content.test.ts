@@ -11,13 +11,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { parseAllDocuments } from 'yaml';
-import { Manifest } from '../../src/constructs/index.js';
-import { ContentSync } from '../../src/dashboard/content-sync.js';
+
+import type { Manifest } from '../../src/constructs/index.js';
 import { parseConfig } from '../../src/dashboard/config.js';
+import { ContentSync } from '../../src/dashboard/content-sync.js';
 import { importEducates } from '../../src/importer/index.js';
-import { KubeClient, SessionRuntime, createLogger, phaseOf } from '../../src/runtime/index.js';
-import { GitHttpServer, commitFiles, createBareRepo, startGitHttp } from '../support/git-servers.js';
+import { createLogger, KubeClient, phaseOf, SessionRuntime } from '../../src/runtime/index.js';
+import { commitFiles, createBareRepo, type GitHttpServer, startGitHttp } from '../support/git-servers.js';
 import { removeServiceAccountKubeconfigs, serviceAccountKubeconfig } from '../support/identities.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -47,7 +49,8 @@ beforeAll(async () => {
     'lab/tests/ci.sh': 'echo ci\n',
     'other/README.md': 'outside the new root\n',
   });
-  const workshopYaml = fs.readFileSync(path.join(ROOT, 'test/fixtures/educates/content-and-request.yaml'), 'utf8')
+  const workshopYaml = fs
+    .readFileSync(path.join(ROOT, 'test/fixtures/educates/content-and-request.yaml'), 'utf8')
     .replaceAll('GIT_URL', `${gitHttp.url}/private-lab.git`);
   imported = importEducates({ workshopYaml, sourceName: 'importer-content' });
   fs.rmSync(DIR, { recursive: true, force: true });
@@ -59,7 +62,11 @@ beforeAll(async () => {
     for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(path.join(DIR, 'dist'), full), parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest));
+      else
+        files.set(
+          path.relative(path.join(DIR, 'dist'), full),
+          parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest),
+        );
     }
   };
   walk(path.join(DIR, 'dist'));
@@ -75,12 +82,15 @@ afterAll(async () => {
   fs.rmSync(DIR, { recursive: true, force: true });
 });
 
-const environment = () => files.get(`impcontent/lab-private-content/environment.k8s.yaml`)!.find((o) => o.kind === 'WorkshopEnvironment') as Manifest & { spec: Json };
+const environment = () =>
+  files.get(`impcontent/lab-private-content/environment.k8s.yaml`)!.find((o) => o.kind === 'WorkshopEnvironment') as Manifest & { spec: Json };
 
 test('nothing is left out, and the module synthesizes the content source and the request objects', () => {
   expect(imported.unsupported).toEqual([]);
   const spec = environment().spec;
-  expect(spec.request.objects).toEqual([expect.objectContaining({ kind: 'ConfigMap', data: { team: '$(TEAM)', pin: '$(PIN)', session: '$(session_name)' } })]);
+  expect(spec.request.objects).toEqual([
+    expect.objectContaining({ kind: 'ConfigMap', data: { team: '$(TEAM)', pin: '$(PIN)', session: '$(session_name)' } }),
+  ]);
   expect(spec.environment.secrets).toContainEqual({ name: 'content-token', namespace: 'content-authors' });
 });
 
@@ -89,7 +99,13 @@ test("the session's dashboard settings, as synthesized, fetch the private conten
   const config = parseConfig(JSON.parse(configMap.data['dashboard.json']));
   const workshopDir = fs.mkdtempSync(path.join(repos, 'pulled-'));
   await expect(new ContentSync({ source: config.content, workshopDir, pollSeconds: 0 }).start()).rejects.toThrow(/git ls-remote failed/);
-  const sync = new ContentSync({ source: config.content, workshopDir, pollSeconds: 0, registryUsername: TOKEN.username, registryPassword: TOKEN.password });
+  const sync = new ContentSync({
+    source: config.content,
+    workshopDir,
+    pollSeconds: 0,
+    registryUsername: TOKEN.username,
+    registryPassword: TOKEN.password,
+  });
   await sync.start();
   sync.stop();
   const found: string[] = [];
@@ -106,7 +122,12 @@ test("the session's dashboard settings, as synthesized, fetch the private conten
 
 test('applied and run by the runtime as the portal: allocation creates the request objects with the parameters', async () => {
   await admin.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'content-authors' } });
-  await admin.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'content-token', namespace: 'content-authors' }, stringData: TOKEN } as Manifest);
+  await admin.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'content-token', namespace: 'content-authors' },
+    stringData: TOKEN,
+  } as Manifest);
   const rank = (file: string) => (file.startsWith('cluster/crds') ? 0 : file.startsWith('cluster/') ? 1 : file.endsWith('portal.k8s.yaml') ? 2 : 3);
   for (const file of [...files.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))) {
     for (const object of files.get(file)!) await admin.apply(object);
@@ -121,8 +142,13 @@ test('applied and run by the runtime as the portal: allocation creates the reque
   }
   client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig('impcontent-ui', 'training-portal'));
   runtime = new SessionRuntime(client, {
-    portal: 'impcontent', portalNamespace: 'impcontent-ui', limits: { maximum: 0, registered: 2, anonymous: 2 },
-    tickMs: 200, idleAfterSeconds: 60, leaseDurationSeconds: 4, logger: createLogger('importer-content', process.env.LOG_LEVEL ?? 'silent'),
+    portal: 'impcontent',
+    portalNamespace: 'impcontent-ui',
+    limits: { maximum: 0, registered: 2, anonymous: 2 },
+    tickMs: 200,
+    idleAfterSeconds: 60,
+    leaseDurationSeconds: 4,
+    logger: createLogger('importer-content', process.env.LOG_LEVEL ?? 'silent'),
   });
   await runtime.start();
   // the portal copied the credentials into the environment namespace, where the dashboard container reads them

@@ -9,10 +9,12 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { parseAllDocuments } from 'yaml';
-import { Budget, CompiledBlueprint, Labels, Manifest, SessionRole } from '../../src/constructs/index.js';
+
+import { Budget, CompiledBlueprint, Labels, type Manifest, SessionRole } from '../../src/constructs/index.js';
 import { importEducates } from '../../src/importer/index.js';
-import { KubeClient, applySession, generateSessionSecrets } from '../../src/runtime/index.js';
+import { applySession, generateSessionSecrets, KubeClient } from '../../src/runtime/index.js';
 import { blueprintOf } from '../support/examples.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -25,7 +27,10 @@ const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
 type Json = Record<string, any>;
 
-interface Imported { dir: string; files: Map<string, Manifest[]> }
+interface Imported {
+  dir: string;
+  files: Map<string, Manifest[]>;
+}
 
 /** Writes the generated module to .import-test/<name>/app.ts and synthesizes it with tsx into its dist/. */
 async function importAndSynth(name: string, options: Parameters<typeof importEducates>[0]): Promise<Imported> {
@@ -39,7 +44,11 @@ async function importAndSynth(name: string, options: Parameters<typeof importEdu
     for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files.set(path.relative(path.join(dir, 'dist'), full), parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest));
+      else
+        files.set(
+          path.relative(path.join(dir, 'dist'), full),
+          parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest),
+        );
     }
   };
   walk(path.join(dir, 'dist'));
@@ -56,7 +65,8 @@ function sessionObjects(environment: Manifest): Json[] {
 
 function find(objects: Json[], kind: string, name: string, namespace?: string): Json {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name && (namespace === undefined || o.metadata.namespace === namespace));
-  if (!found) throw new Error(`no ${kind} ${namespace ? `${namespace}/` : ''}${name} among ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`);
+  if (!found)
+    throw new Error(`no ${kind} ${namespace ? `${namespace}/` : ''}${name} among ${objects.map((o) => `${o.kind} ${o.metadata.name}`).join(', ')}`);
   return found;
 }
 
@@ -96,13 +106,18 @@ async function startSession(environment: Manifest, id: string): Promise<string> 
     metadata: { name: `${name}-${id}`, labels: { [Labels.ENVIRONMENT]: name } },
     spec: { environment: name, id },
   });
-  const applied = await applySession(client, new CompiledBlueprint(blueprintOf(environment)), {
-    environmentName: name,
-    sessionId: id,
-    workshopSessionUid: String(session.metadata.uid),
-    ingressDomain: spec.portal.ingressDomain,
-    ingressProtocol: spec.portal.ingressProtocol,
-  }, generateSessionSecrets());
+  const applied = await applySession(
+    client,
+    new CompiledBlueprint(blueprintOf(environment)),
+    {
+      environmentName: name,
+      sessionId: id,
+      workshopSessionUid: String(session.metadata.uid),
+      ingressDomain: spec.portal.ingressDomain,
+      ingressProtocol: spec.portal.ingressProtocol,
+    },
+    generateSessionSecrets(),
+  );
   return applied.sessionName;
 }
 
@@ -112,8 +127,11 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
 
   beforeAll(async () => {
     const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
-    labs = await importAndSynth('labs', { workshopYaml, // The portal is renamed so that it does not take over the examples' portal 'labs' in the shared test cluster.
-    portalYaml: fixture('portal.yaml').replace(/^  name: labs$/m, '  name: implabs'), sourceName: 'labs' });
+    labs = await importAndSynth('labs', {
+      workshopYaml, // The portal is renamed so that it does not take over the examples' portal 'labs' in the shared test cluster.
+      portalYaml: fixture('portal.yaml').replace(/^  name: labs$/m, '  name: implabs'),
+      sourceName: 'labs',
+    });
     unsupported = await importAndSynth('unsupported', { workshopYaml: fixture('unsupported-features.yaml') });
   });
   afterAll(() => client.close());
@@ -121,19 +139,44 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   test('the generated modules type-check against the library (tsc --noEmit, strict)', async () => {
     const tsc = path.join(ROOT, 'node_modules/.bin/tsc');
     const files = [path.join(labs.dir, 'app.ts'), path.join(unsupported.dir, 'app.ts')];
-    const result = await run(tsc, ['--noEmit', '--strict', '--noUnusedLocals', '--target', 'es2022', '--module', 'nodenext',
-      '--moduleResolution', 'nodenext', '--skipLibCheck', '--types', 'node', ...files], { cwd: ROOT }).catch((e) => e);
+    const result = await run(
+      tsc,
+      [
+        '--noEmit',
+        '--strict',
+        '--noUnusedLocals',
+        '--target',
+        'es2022',
+        '--module',
+        'nodenext',
+        '--moduleResolution',
+        'nodenext',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        ...files,
+      ],
+      { cwd: ROOT },
+    ).catch((e) => e);
     expect(result.stdout ?? '').toBe('');
   });
 
   test('the files of an Argo CD layout: cluster, the portal, one environment per listed workshop', () => {
     expect([...labs.files.keys()].sort()).toEqual([
-      'cluster/admission-policies.k8s.yaml', 'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml',
-      'implabs/database/environment.k8s.yaml', 'implabs/lab-container-builds/environment.k8s.yaml', 'implabs/lab-k8s-fundamentals/environment.k8s.yaml', 'implabs/portal.k8s.yaml',
+      'cluster/admission-policies.k8s.yaml',
+      'cluster/crds.k8s.yaml',
+      'cluster/session-roles.k8s.yaml',
+      'implabs/database/environment.k8s.yaml',
+      'implabs/lab-container-builds/environment.k8s.yaml',
+      'implabs/lab-k8s-fundamentals/environment.k8s.yaml',
+      'implabs/portal.k8s.yaml',
     ]);
     expect([...unsupported.files.keys()].sort()).toEqual([
-      'cluster/admission-policies.k8s.yaml', 'cluster/crds.k8s.yaml', 'cluster/session-roles.k8s.yaml',
-      'workshops/lab-virtual-clusters/environment.k8s.yaml', 'workshops/portal.k8s.yaml',
+      'cluster/admission-policies.k8s.yaml',
+      'cluster/crds.k8s.yaml',
+      'cluster/session-roles.k8s.yaml',
+      'workshops/lab-virtual-clusters/environment.k8s.yaml',
+      'workshops/portal.k8s.yaml',
     ]);
   });
 
@@ -142,11 +185,24 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     const namespace = find(objects, 'Namespace', '$(session_namespace)');
     expect(namespace.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const medium = Budget.MEDIUM.figures!;
-    expect(find(objects, 'ResourceQuota', 'compute-resources').spec).toEqual({ hard: { 'limits.cpu': medium.quotaCpu, 'limits.memory': medium.quotaMemory }, scopes: ['NotTerminating'] });
-    expect(find(objects, 'ResourceQuota', 'object-counts').spec.hard).toMatchObject({ persistentvolumeclaims: '6', replicationcontrollers: '15', secrets: '25', services: '10' });
+    expect(find(objects, 'ResourceQuota', 'compute-resources').spec).toEqual({
+      hard: { 'limits.cpu': medium.quotaCpu, 'limits.memory': medium.quotaMemory },
+      scopes: ['NotTerminating'],
+    });
+    expect(find(objects, 'ResourceQuota', 'object-counts').spec.hard).toMatchObject({
+      persistentvolumeclaims: '6',
+      replicationcontrollers: '15',
+      secrets: '25',
+      services: '10',
+    });
     const containerLimits = find(objects, 'LimitRange', 'resource-limits').spec.limits.find((l: Json) => l.type === 'Container');
-    expect(containerLimits).toEqual({ type: 'Container', min: { cpu: '1m', memory: '1M' }, max: { cpu: '2', memory: '2Gi' },
-      default: { cpu: '500m', memory: '512Mi' }, defaultRequest: { cpu: '50m', memory: '128Mi' } });
+    expect(containerLimits).toEqual({
+      type: 'Container',
+      min: { cpu: '1m', memory: '1M' },
+      max: { cpu: '2', memory: '2Gi' },
+      default: { cpu: '500m', memory: '512Mi' },
+      defaultRequest: { cpu: '50m', memory: '128Mi' },
+    });
     expect(find(objects, 'RoleBinding', 'workshop-session-role').roleRef.name).toBe(SessionRole.ADMIN.clusterRoleName);
     const pod = find(objects, 'Deployment', '$(session_name)').spec.template.spec;
     // the learner's terminals in `workshop`, the dashboard process beside it (the pod split of issue 10)
@@ -155,8 +211,12 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     expect(learner.resources.limits.memory).toBe('1Gi');
     expect(learner.env).toContainEqual({ name: 'APP_URL', value: 'http://app-$(session_name).workshops.127-0-0-1.test' });
     const hosts = find(objects, 'Ingress', '$(session_name)').spec.rules.map((r: Json) => r.host);
-    expect(hosts).toEqual(['$(session_name).workshops.127-0-0-1.test', 'console-$(session_name).workshops.127-0-0-1.test',
-      'editor-$(session_name).workshops.127-0-0-1.test', 'app-$(session_name).workshops.127-0-0-1.test']);
+    expect(hosts).toEqual([
+      '$(session_name).workshops.127-0-0-1.test',
+      'console-$(session_name).workshops.127-0-0-1.test',
+      'editor-$(session_name).workshops.127-0-0-1.test',
+      'app-$(session_name).workshops.127-0-0-1.test',
+    ]);
     const dashboard = JSON.parse(find(objects, 'ConfigMap', '$(session_name)-dashboard').data['dashboard.json']);
     expect(dashboard.content).toEqual({ image: { ref: 'ghcr.io/educates/lab-k8s-fundamentals-files:5.0' } });
     expect(dashboard.settings.terminal).toEqual({ layout: 'split', sessions: ['1', '2'] });
@@ -176,7 +236,10 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     expect(pod.containers.find((c: Json) => c.name === 'docker').resources.limits.memory).toBe('1Gi');
     expect(pod.volumes).toContainEqual({ name: 'docker-data', emptyDir: { sizeLimit: '10Gi' } });
     expect(find(objects, 'Deployment', 'registry').spec.template.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '2Gi' } });
-    expect(find(objects, 'ConfigMap', 'build-settings', '$(session_namespace)').data).toEqual({ registry: '$(registry_host)', session: '$(session_name)' });
+    expect(find(objects, 'ConfigMap', 'build-settings', '$(session_namespace)').data).toEqual({
+      registry: '$(registry_host)',
+      session: '$(session_name)',
+    });
     expect(find(objects, 'Deployment', 'web').spec.template.spec.containers[0].image).toBe('$(registry_host)/web:latest');
     const binding = find(objects, 'ClusterRoleBinding', '$(session_name)-node-reader');
     expect(binding.metadata.namespace).toBeUndefined();
@@ -195,11 +258,17 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
   test('shared services: environment objects with environment values filled in, copied secrets, request parameters, secondary namespace', () => {
     const environment = environmentOf(labs, 'implabs/database/environment.k8s.yaml');
     const spec = environment.spec as Json;
-    expect(spec.request.parameters).toEqual([{ name: 'DATABASE_USER', value: 'learner' }, { name: 'DATABASE_PASSWORD', generate: { pattern: '[a-z0-9]{12}' } }]);
+    expect(spec.request.parameters).toEqual([
+      { name: 'DATABASE_USER', value: 'learner' },
+      { name: 'DATABASE_PASSWORD', generate: { pattern: '[a-z0-9]{12}' } },
+    ]);
     expect(spec.environment.secrets).toEqual([{ name: 'database-credentials', namespace: 'acme-shared' }]);
     expect(spec.session.secrets).toEqual([{ name: 'database-credentials', namespace: 'implabs-database' }]);
     const shared = labs.files.get('implabs/database/environment.k8s.yaml')!;
-    expect(find(shared, 'ConfigMap', 'database-settings', 'implabs-database').data).toEqual({ host: 'database.implabs-database.svc.cluster.local', portal: 'implabs' });
+    expect(find(shared, 'ConfigMap', 'database-settings', 'implabs-database').data).toEqual({
+      host: 'database.implabs-database.svc.cluster.local',
+      portal: 'implabs',
+    });
     find(shared, 'Service', 'database', 'implabs-database');
     // the shared database runs as root, so the environment namespace enforces baseline rather than restricted
     expect(find(shared, 'Deployment', 'database', 'implabs-database').spec.template.spec.containers[0].image).toBe('postgres:17');
@@ -217,34 +286,82 @@ describe('imported Educates workshops synthesize to the equivalent objects and t
     expect(limits.max.cpu).toBe('750m');
     expect(limits.default.memory).toBe('384Mi');
     const small = Budget.SMALL.figures!;
-    expect(find(objects, 'ResourceQuota', 'compute-resources', '$(session_namespace)').spec.hard).toEqual({ 'limits.cpu': small.quotaCpu, 'limits.memory': small.quotaMemory });
+    expect(find(objects, 'ResourceQuota', 'compute-resources', '$(session_namespace)').spec.hard).toEqual({
+      'limits.cpu': small.quotaCpu,
+      'limits.memory': small.quotaMemory,
+    });
   });
 
   test("the portal's settings: session limits, registration, catalog, and each workshop's pool and timers as Educates computed them", () => {
     const config = JSON.parse(find(labs.files.get('implabs/portal.k8s.yaml')!, 'ConfigMap', 'training-portal').data['portal.json']);
-    expect(config).toMatchObject({ name: 'implabs', title: 'Educates Labs', registration: 'anonymous', catalogVisibility: 'public',
-      sessions: { maximum: 20, registered: 2, anonymous: 1 } });
+    expect(config).toMatchObject({
+      name: 'implabs',
+      title: 'Educates Labs',
+      registration: 'anonymous',
+      catalogVisibility: 'public',
+      sessions: { maximum: 20, registered: 2, anonymous: 1 },
+    });
     const pool = (file: string) => (environmentOf(labs, file).spec as Json).pool;
-    expect(pool('implabs/lab-k8s-fundamentals/environment.k8s.yaml')).toEqual({ capacity: 10, initial: 3, reserved: 1, expiresSeconds: 3600,
-      overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 0 });
-    expect(pool('implabs/lab-container-builds/environment.k8s.yaml')).toEqual({ capacity: 4, initial: 4, reserved: 4, expiresSeconds: 3600,
-      overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 86400 });
-    expect(pool('implabs/database/environment.k8s.yaml')).toEqual({ capacity: 5, initial: 1, reserved: 1, expiresSeconds: 1800,
-      overtimeSeconds: 0, deadlineSeconds: 1800, orphanedSeconds: 300, overdueSeconds: 120, refreshSeconds: 0 });
-    expect((environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml').spec as Json).env)
-      .toEqual([{ name: 'PORTAL_EVENT', value: 'spring-2026' }, { name: 'REGISTRY_MIRROR', value: 'mirror.gcr.io' }]);
+    expect(pool('implabs/lab-k8s-fundamentals/environment.k8s.yaml')).toEqual({
+      capacity: 10,
+      initial: 3,
+      reserved: 1,
+      expiresSeconds: 3600,
+      overtimeSeconds: 900,
+      deadlineSeconds: 5400,
+      orphanedSeconds: 300,
+      overdueSeconds: 120,
+      refreshSeconds: 0,
+    });
+    expect(pool('implabs/lab-container-builds/environment.k8s.yaml')).toEqual({
+      capacity: 4,
+      initial: 4,
+      reserved: 4,
+      expiresSeconds: 3600,
+      overtimeSeconds: 900,
+      deadlineSeconds: 5400,
+      orphanedSeconds: 300,
+      overdueSeconds: 120,
+      refreshSeconds: 86400,
+    });
+    expect(pool('implabs/database/environment.k8s.yaml')).toEqual({
+      capacity: 5,
+      initial: 1,
+      reserved: 1,
+      expiresSeconds: 1800,
+      overtimeSeconds: 0,
+      deadlineSeconds: 1800,
+      orphanedSeconds: 300,
+      overdueSeconds: 120,
+      refreshSeconds: 0,
+    });
+    expect((environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml').spec as Json).env).toEqual([
+      { name: 'PORTAL_EVENT', value: 'spring-2026' },
+      { name: 'REGISTRY_MIRROR', value: 'mirror.gcr.io' },
+    ]);
   });
 
   test('every synthesized object is accepted by strict server-side apply', async () => {
     expect(await applyDist(labs)).toBeGreaterThan(20);
     expect(await applyDist(unsupported)).toBeGreaterThan(10);
-    const environments = await client.list<Manifest>('training.cdk8s-workshops.dev/v1alpha1', 'WorkshopEnvironment', { labelSelector: `${Labels.PORTAL}=implabs` });
-    expect(environments.map((e) => e.metadata.name).sort()).toEqual(['implabs-database', 'implabs-lab-container-builds', 'implabs-lab-k8s-fundamentals']);
+    const environments = await client.list<Manifest>('training.cdk8s-workshops.dev/v1alpha1', 'WorkshopEnvironment', {
+      labelSelector: `${Labels.PORTAL}=implabs`,
+    });
+    expect(environments.map((e) => e.metadata.name).sort()).toEqual([
+      'implabs-database',
+      'implabs-lab-container-builds',
+      'implabs-lab-k8s-fundamentals',
+    ]);
   });
 
   test('sessions rendered from the imported blueprints apply, with their objects, secondary namespace and copied Secret', async () => {
     // the portal copies environment.secrets into the environment namespace; here the test plays that part
-    await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'database-credentials', namespace: 'implabs-database' }, stringData: { password: 'p' } } as Manifest);
+    await client.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'database-credentials', namespace: 'implabs-database' },
+      stringData: { password: 'p' },
+    } as Manifest);
     const fundamentals = await startSession(environmentOf(labs, 'implabs/lab-k8s-fundamentals/environment.k8s.yaml'), 'imp01');
     const builds = await startSession(environmentOf(labs, 'implabs/lab-container-builds/environment.k8s.yaml'), 'imp02');
     const database = await startSession(environmentOf(labs, 'implabs/database/environment.k8s.yaml'), 'imp03');

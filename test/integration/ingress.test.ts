@@ -15,11 +15,13 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import type { Browser } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
+
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { serviceAccountKubeconfig } from '../support/identities.js';
@@ -54,7 +56,8 @@ interface Backend {
 /** An HTTP server on the bridge address; the session one also echoes WebSocket messages on /ws. */
 async function startBackend(name: string, withWebSocket: boolean): Promise<Backend> {
   const hosts: string[] = [];
-  const page = `<!doctype html><title>${name}</title><h1 id="who">${name} backend</h1><p id="ws">no websocket</p>` +
+  const page =
+    `<!doctype html><title>${name}</title><h1 id="who">${name} backend</h1><p id="ws">no websocket</p>` +
     (withWebSocket
       ? `<script>const ws = new WebSocket('ws://' + location.host + '/ws');
 ws.onopen = () => ws.send('hello from the browser');
@@ -144,10 +147,12 @@ function ingress(name: string, host: string, serviceName: string, ingressClassNa
     metadata: { name, namespace: NAMESPACE },
     spec: {
       ...(ingressClassName ? { ingressClassName } : {}),
-      rules: [{
-        host,
-        http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: serviceName, port: { name: 'http' } } } }] },
-      }],
+      rules: [
+        {
+          host,
+          http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: serviceName, port: { name: 'http' } } } }] },
+        },
+      ],
     },
   };
 }
@@ -156,8 +161,13 @@ async function create(object: any): Promise<void> {
   const [group, version] = object.apiVersion.includes('/') ? object.apiVersion.split('/') : ['', object.apiVersion];
   const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
   const plural: Record<string, string> = {
-    Namespace: 'namespaces', ServiceAccount: 'serviceaccounts', Service: 'services', EndpointSlice: 'endpointslices',
-    Ingress: 'ingresses', ClusterRole: 'clusterroles', ClusterRoleBinding: 'clusterrolebindings',
+    Namespace: 'namespaces',
+    ServiceAccount: 'serviceaccounts',
+    Service: 'services',
+    EndpointSlice: 'endpointslices',
+    Ingress: 'ingresses',
+    ClusterRole: 'clusterroles',
+    ClusterRoleBinding: 'clusterrolebindings',
   };
   const namespaced = object.metadata.namespace ? `/namespaces/${object.metadata.namespace}` : '';
   await admin.request('POST', `${base}${namespaced}/${plural[object.kind]}`, { body: object });
@@ -182,7 +192,10 @@ beforeAll(async () => {
   session = await startBackend('s001', true);
 
   await create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE } });
-  for (const [name, backend] of [['portal', portal], ['s001-dashboard', session]] as const) {
+  for (const [name, backend] of [
+    ['portal', portal],
+    ['s001-dashboard', session],
+  ] as const) {
     await create(service(name, backend.port));
     await create(endpointSlice(name, backend.port));
   }
@@ -192,7 +205,10 @@ beforeAll(async () => {
   await create(ingress('s001', SESSION_HOST, 's001-dashboard'));
   await create(ingress('other-class', OTHER_CLASS_HOST, 'portal', 'someone-else'));
   // A Service whose pods are kwok's (or not ready): no endpoints at all.
-  await create({ ...service('no-endpoints', 8080), spec: { selector: { app: 'nothing-here' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+  await create({
+    ...service('no-endpoints', 8080),
+    spec: { selector: { app: 'nothing-here' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  });
   await create(ingress('no-endpoints', NO_ENDPOINTS_HOST, 'no-endpoints'));
 
   // Traefik as a ServiceAccount holding only what its Kubernetes Ingress provider lists and watches.
@@ -223,8 +239,10 @@ beforeAll(async () => {
   if (!Number.isInteger(traefikPort) || traefikPort <= 0) throw new Error(`up.sh printed no port: ${JSON.stringify(stdout)}`);
 
   // Traefik applies what its provider read a moment later: wait until both hosts are routed.
-  await waitFor('Traefik to route both Ingress hosts', async () =>
-    (await get(PORTAL_HOST)).status === 200 && (await get(SESSION_HOST)).status === 200);
+  await waitFor(
+    'Traefik to route both Ingress hosts',
+    async () => (await get(PORTAL_HOST)).status === 200 && (await get(SESSION_HOST)).status === 200,
+  );
 }, 20 * 60_000);
 
 afterAll(async () => {
@@ -272,10 +290,15 @@ describe('Traefik as the Ingress controller of the test cluster', () => {
     expect(httpsPort).toBeGreaterThan(0);
     const answer = await new Promise<{ status: number; backend?: string }>((resolve, reject) => {
       // Traefik's own self-signed certificate: not what is checked here
-      https.get({ host: '127.0.0.1', port: httpsPort, servername: SESSION_HOST, headers: { host: SESSION_HOST }, rejectUnauthorized: false, agent: false }, (res) => {
-        res.resume();
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: res.headers['x-backend'] as string | undefined }));
-      }).on('error', reject);
+      https
+        .get(
+          { host: '127.0.0.1', port: httpsPort, servername: SESSION_HOST, headers: { host: SESSION_HOST }, rejectUnauthorized: false, agent: false },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, backend: res.headers['x-backend'] as string | undefined }));
+          },
+        )
+        .on('error', reject);
     });
     expect(answer).toEqual({ status: 200, backend: 's001' });
   });
@@ -284,8 +307,9 @@ describe('Traefik as the Ingress controller of the test cluster', () => {
     await create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'nobody', namespace: NAMESPACE } });
     const nobody = await serviceAccountKubeconfig(NAMESPACE, 'nobody');
     try {
-      await expect(script('up.sh', ['--name', `${INSTANCE}-nobody`, '--kubeconfig', nobody, STATE_DIR]))
-        .rejects.toThrow(/may not list ingresses\.networking\.k8s\.io cluster-wide/);
+      await expect(script('up.sh', ['--name', `${INSTANCE}-nobody`, '--kubeconfig', nobody, STATE_DIR])).rejects.toThrow(
+        /may not list ingresses\.networking\.k8s\.io cluster-wide/,
+      );
     } finally {
       fs.rmSync(path.dirname(nobody), { recursive: true, force: true });
       await script('down.sh', ['--name', `${INSTANCE}-nobody`, STATE_DIR]);

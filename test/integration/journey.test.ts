@@ -7,17 +7,19 @@
  * (portal-web.test.ts covers the portal pages with a stand-in dashboard; dashboard-portal.test.ts the OAuth2 flow
  * with a dashboard started in-process. This test is the developer's own path between them.)
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser } from 'playwright-core';
+
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { Output } from '../support/child-output.js';
 import { BIN, workshops } from '../support/cli.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { TestPortal, freePort, startTestPortal } from '../support/portal-server.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { freePort, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
@@ -33,11 +35,22 @@ beforeAll(async () => {
   workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'journey-test-'));
   const content = path.join(workDir, 'my-lab/workshop/content');
   fs.mkdirSync(content, { recursive: true });
-  fs.writeFileSync(path.join(content, '00-overview.md'), [
-    '---', 'title: Overview', 'weight: 1', '---', '',
-    'Your namespace is {{< param session_namespace >}}.', '',
-    '```terminal:execute', 'command: echo "action in $SESSION_NAMESPACE"', '```', '',
-  ].join('\n'));
+  fs.writeFileSync(
+    path.join(content, '00-overview.md'),
+    [
+      '---',
+      'title: Overview',
+      'weight: 1',
+      '---',
+      '',
+      'Your namespace is {{< param session_namespace >}}.',
+      '',
+      '```terminal:execute',
+      'command: echo "action in $SESSION_NAMESPACE"',
+      '```',
+      '',
+    ].join('\n'),
+  );
 
   fixture = synthPortal('journey', [{ name: 'lab', capacity: 2, initial: 0, reserved: 0, expires: seconds(600) }]);
   await applyFixture(client, fixture);
@@ -50,11 +63,28 @@ beforeAll(async () => {
   await waitFor('the environment to be known', () => portal.runtime.state.environment(fixture.environment('lab')));
 
   // As the README: the developer starts the dashboard command, which waits for a learner's session, before Start.
-  dashboardCli = spawn(process.execPath, [BIN, 'sessions', 'dashboard', '--portal', 'journey',
-    '--port', String(port), '--portal-url', portal.url, '--content', path.join(workDir, 'my-lab'), '--wait', '120'], {
-    env: { ...process.env, SHELL: '/bin/sh', TMPDIR: workDir },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  dashboardCli = spawn(
+    process.execPath,
+    [
+      BIN,
+      'sessions',
+      'dashboard',
+      '--portal',
+      'journey',
+      '--port',
+      String(port),
+      '--portal-url',
+      portal.url,
+      '--content',
+      path.join(workDir, 'my-lab'),
+      '--wait',
+      '120',
+    ],
+    {
+      env: { ...process.env, SHELL: '/bin/sh', TMPDIR: workDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   cliOutput = new Output('workshops sessions dashboard', dashboardCli);
   await cliOutput.line('press Start in the portal');
   browser = await launchBrowser();
@@ -100,7 +130,9 @@ test('a learner starts from the catalog, is sent into the locally run dashboard,
   const terminal = page.locator('.terminal[data-terminal="1"]');
   await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor({ timeout: 30_000 });
   // figures for docs/local-loop.md (printed, not asserted: no wall-clock assertions)
-  process.stdout.write(`journey: Start -> usable dashboard ${Date.now() - started} ms (of which on the dashboard's port ${Date.now() - atDashboardPort} ms)\n`);
+  process.stdout.write(
+    `journey: Start -> usable dashboard ${Date.now() - started} ms (of which on the dashboard's port ${Date.now() - atDashboardPort} ms)\n`,
+  );
   const output = () => terminal.locator('.xterm-rows').innerText();
 
   await page.locator('[data-action="terminal:execute"]').first().click();

@@ -10,9 +10,10 @@
  * when it starts a private real node through the node lock.
  */
 import * as crypto from 'node:crypto';
-import { RealCluster, distObjects, realDist, startRealCluster } from '../support/real-cluster.js';
-import { REAL_NODE_NAME, eventually } from '../support/real-node.js';
-import { Run, workshops } from '../support/cli.js';
+
+import { type Run, workshops } from '../support/cli.js';
+import { distObjects, type RealCluster, realDist, startRealCluster } from '../support/real-cluster.js';
+import { eventually, REAL_NODE_NAME } from '../support/real-node.js';
 
 const ENVIRONMENT = 'labs-container-builds';
 const CONTENT_REPOSITORY = 'cdk8s-workshops/container-builds-files:1.0.0';
@@ -35,7 +36,10 @@ async function getJson(...args: string[]): Promise<Json> {
   return JSON.parse(await k(...args, '-o', 'json'));
 }
 async function apply(objects: Json[]): Promise<void> {
-  const result = await cluster.node.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }), timeoutMs: 120_000 });
+  const result = await cluster.node.kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    timeoutMs: 120_000,
+  });
   if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr.trim()}`);
 }
 
@@ -79,7 +83,13 @@ if(f==='environ'&&i>0)names.add(tok.slice(0,i));}}
 try{uids.add(/Uid:\\s+([0-9]+)/.exec(fs.readFileSync('/proc/'+pid+'/status','utf8'))[1]);cmds.push(fs.readFileSync('/proc/'+pid+'/cmdline','utf8').split('\\0').join(' ').trim());}catch{}}
 console.log(JSON.stringify({readable,found:[...found].sort(),names:[...names].sort(),uids:[...uids].sort(),cmds}));`;
 
-interface Scan { readable: number; found: string[]; names: string[]; uids: string[]; cmds: string[] }
+interface Scan {
+  readable: number;
+  found: string[];
+  names: string[];
+  uids: string[];
+  cmds: string[];
+}
 const sha256 = (value: string) => crypto.createHash('sha256').update(value).digest('hex');
 
 let secrets: { CONFIG_PASSWORD: string; SERVICES_PASSWORD: string };
@@ -103,15 +113,26 @@ beforeAll(async () => {
   await apply(objects.filter((o) => o.kind !== 'CustomResourceDefinition'));
   // another learner's session namespace, as the admin lays one out, with a Secret of hers
   await apply([
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: OTHER_SESSION, labels: { 'training.cdk8s-workshops.dev/component': 'session', 'training.cdk8s-workshops.dev/session.name': OTHER_SESSION } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: OTHER_SESSION,
+        labels: { 'training.cdk8s-workshops.dev/component': 'session', 'training.cdk8s-workshops.dev/session.name': OTHER_SESSION },
+      },
+    },
     { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'hers', namespace: OTHER_SESSION }, stringData: { password: 'not-yours' } },
   ]);
 
   const selector = `app.kubernetes.io/name=workshop,training.cdk8s-workshops.dev/session.name=${SESSION}`;
-  pod = await eventually(`the workshop pod of ${SESSION} to be Ready`, async () => {
-    const [found] = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', selector)).items as Json[];
-    return found && (found.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True') ? found : undefined;
-  }, 15 * 60_000).catch(async (error) => {
+  pod = await eventually(
+    `the workshop pod of ${SESSION} to be Ready`,
+    async () => {
+      const [found] = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', selector)).items as Json[];
+      return found && (found.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True') ? found : undefined;
+    },
+    15 * 60_000,
+  ).catch(async (error) => {
     const events = await k('-n', ENVIRONMENT, 'get', 'events', '--sort-by=.lastTimestamp').catch(() => '');
     throw new Error(`${(error as Error).message}\n${events.split('\n').slice(-20).join('\n')}`);
   });
@@ -125,7 +146,17 @@ afterAll(async () => {
   console.log(`learner-attacks timings (s): ${JSON.stringify(cluster.timings)}`);
   if (!cluster.node.own) {
     await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'workshopenvironments.training.cdk8s-workshops.dev', '--all']);
-    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', 'labs-ui', 'labs-k8s-fundamentals', 'labs-hello-terminal', ENVIRONMENT, OTHER_SESSION]);
+    await cluster.node.kubectl([
+      'delete',
+      '--wait=false',
+      '--ignore-not-found',
+      'namespace',
+      'labs-ui',
+      'labs-k8s-fundamentals',
+      'labs-hello-terminal',
+      ENVIRONMENT,
+      OTHER_SESSION,
+    ]);
   }
   await cluster.release();
 }, 10 * 60_000);
@@ -151,9 +182,13 @@ test('the workshop pod: the learner in container workshop (uid 1001), the dashbo
   expect(whoami).toMatchObject({ exitCode: 0, output: `system:serviceaccount:${ENVIRONMENT}:${SESSION}` });
 });
 
-test('from the learner\'s side, no /proc/*/environ or /proc/*/cmdline holds CONFIG_PASSWORD or SERVICES_PASSWORD; the same scan finds them in the dashboard\'s container', async () => {
+test("from the learner's side, no /proc/*/environ or /proc/*/cmdline holds CONFIG_PASSWORD or SERVICES_PASSWORD; the same scan finds them in the dashboard's container", async () => {
   const canary = crypto.randomBytes(16).toString('hex');
-  const targets = JSON.stringify({ canary: sha256(canary), CONFIG_PASSWORD: sha256(secrets.CONFIG_PASSWORD), SERVICES_PASSWORD: sha256(secrets.SERVICES_PASSWORD) });
+  const targets = JSON.stringify({
+    canary: sha256(canary),
+    CONFIG_PASSWORD: sha256(secrets.CONFIG_PASSWORD),
+    SERVICES_PASSWORD: sha256(secrets.SERVICES_PASSWORD),
+  });
 
   // where the secrets are: the dashboard process, read by the admin with the dashboard's own uid
   const there = await execIn('dashboard', ['node', '-e', SCANNER, targets]);
@@ -169,24 +204,32 @@ test('from the learner\'s side, no /proc/*/environ or /proc/*/cmdline holds CONF
   console.log(`learner's scan: ${scan.readable} /proc files read, uids ${scan.uids.join(',')}, processes: ${scan.cmds.join(' | ')}`);
   expect(scan.found).toEqual(['canary']);
   expect(scan.readable).toBeGreaterThan(2);
-  for (const name of ['CONFIG_PASSWORD', 'SERVICES_PASSWORD', 'CONTENT_REGISTRY_USERNAME', 'CONTENT_REGISTRY_PASSWORD']) expect(scan.names).not.toContain(name);
+  for (const name of ['CONFIG_PASSWORD', 'SERVICES_PASSWORD', 'CONTENT_REGISTRY_USERNAME', 'CONTENT_REGISTRY_PASSWORD'])
+    expect(scan.names).not.toContain(name);
   // she sees her own processes only: no dashboard, no other uid
   expect(scan.uids).toEqual(['1001']);
   expect(scan.cmds.some((c) => c.includes('apps/dashboard.js'))).toBe(false);
   expect(scan.cmds.some((c) => c.includes('apps/session-agent.js'))).toBe(true);
   // nor any file of her container: the Secret is neither mounted nor in the kubeconfig
   // (the needle is in the grep's own environment only, and /proc is not searched)
-  const grep = await asLearner(['bash', '-c', 'grep -rlsF -e "$NEEDLE" /home /opt/workshop /var/run /run /tmp /etc 2>/dev/null | head -5; true'], { NEEDLE: secrets.CONFIG_PASSWORD });
+  const grep = await asLearner(['bash', '-c', 'grep -rlsF -e "$NEEDLE" /home /opt/workshop /var/run /run /tmp /etc 2>/dev/null | head -5; true'], {
+    NEEDLE: secrets.CONFIG_PASSWORD,
+  });
   expect(grep.output.trim()).toBe('');
 });
 
 test('the learner can neither signal the dashboard nor take its port', async () => {
-  const restarts = async () => ((await getJson('-n', ENVIRONMENT, 'get', 'pod', pod.metadata.name)).status.containerStatuses as Json[])
-    .find((c) => c.name === 'dashboard')!.restartCount as number;
+  const restarts = async () =>
+    ((await getJson('-n', ENVIRONMENT, 'get', 'pod', pod.metadata.name)).status.containerStatuses as Json[]).find((c) => c.name === 'dashboard')!
+      .restartCount as number;
   const before = await restarts();
   // pid 1 of her process namespace is her own agent (the kernel ignores SIGKILL to it from inside); every other
   // process she may signal is hers
-  const kill = await asLearner(['bash', '-c', 'kill -9 1; echo "kill 1: $?"; for p in /proc/[0-9]*; do s=$(stat -c %u "$p"); [ "$s" != 1001 ] && echo "foreign $p $s"; done; true']);
+  const kill = await asLearner([
+    'bash',
+    '-c',
+    'kill -9 1; echo "kill 1: $?"; for p in /proc/[0-9]*; do s=$(stat -c %u "$p"); [ "$s" != 1001 ] && echo "foreign $p $s"; done; true',
+  ]);
   expect(kill.output).not.toContain('foreign');
   // her port attempts, on every address of the pod: the dashboard holds 10080 under another uid (no SO_REUSEPORT across uids)
   const bind = `const net=require('net');const hosts=['0.0.0.0','127.0.0.1','::',process.argv[1]];let left=hosts.length;const out={};
@@ -203,7 +246,7 @@ s.listen(${DASHBOARD_PORT},h,()=>{out[h]='LISTENING';s.close();if(!--left)consol
   expect(await restarts()).toBe(before);
 });
 
-test('the learner\'s own terminal runs in her container: a shell through the agent\'s terminal socket is uid 1001 with her home', async () => {
+test("the learner's own terminal runs in her container: a shell through the agent's terminal socket is uid 1001 with her home", async () => {
   const terminal = `const WebSocket=require('/opt/dashboard/node_modules/ws');
 const ws=new WebSocket('ws+unix://'+process.env.WORKSHOP_AGENT_SOCKET+':/terminal/attacks');let out='';
 ws.on('open',()=>ws.send(JSON.stringify({type:'input',data:'echo "uid=$(id -u) home=$HOME"; echo DONE-$((6*7))\\n'})));
@@ -219,19 +262,24 @@ describe('kubectl as the learner, from her container', () => {
     expect(result.output).toMatch(pattern);
   };
   const manifest = (object: Json) => JSON.stringify(object);
-  const podManifest = (name: string, spec: Json) => manifest({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: SESSION },
-    spec: { containers: [{ name: 'main', image: 'busybox', resources: { limits: { cpu: '50m', memory: '32Mi' } } }], ...spec },
-  });
+  const podManifest = (name: string, spec: Json) =>
+    manifest({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name, namespace: SESSION },
+      spec: { containers: [{ name: 'main', image: 'busybox', resources: { limits: { cpu: '50m', memory: '32Mi' } } }], ...spec },
+    });
 
-  test('refused: other sessions\' Secrets, the environment namespace\'s, the portal\'s', async () => {
+  test("refused: other sessions' Secrets, the environment namespace's, the portal's", async () => {
     refused(await learnerKubectl(['get', 'secrets', '-n', OTHER_SESSION]), /Forbidden.*secrets is forbidden/);
     refused(await learnerKubectl(['get', 'secret', `${SESSION}-session`, '-n', ENVIRONMENT]), /Forbidden/);
     refused(await learnerKubectl(['get', 'secrets', '-n', 'labs-ui']), /Forbidden/);
   });
 
   test('refused: a privileged pod and a hostPath pod in her own namespace', async () => {
-    const privileged = podManifest('priv', { containers: [{ name: 'main', image: 'busybox', securityContext: { privileged: true }, resources: { limits: { cpu: '50m', memory: '32Mi' } } }] });
+    const privileged = podManifest('priv', {
+      containers: [{ name: 'main', image: 'busybox', securityContext: { privileged: true }, resources: { limits: { cpu: '50m', memory: '32Mi' } } }],
+    });
     refused(await learnerKubectl(['apply', '--dry-run=server', '-f', '-'], privileged), /forbidden|violates PodSecurity|privileged/i);
     const hostPath = podManifest('host', { volumes: [{ name: 'root', hostPath: { path: '/' } }] });
     refused(await learnerKubectl(['apply', '--dry-run=server', '-f', '-'], hostPath), /hostPath|host-path-volumes/);
@@ -239,38 +287,81 @@ describe('kubectl as the learner, from her container', () => {
 
   test('refused: an Ingress on another host, a NodePort Service', async () => {
     const ingress = manifest({
-      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'steal', namespace: SESSION },
-      spec: { rules: [{ host: `labs-ui.${DOMAIN}`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name: 'steal', namespace: SESSION },
+      spec: {
+        rules: [
+          {
+            host: `labs-ui.${DOMAIN}`,
+            http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] },
+          },
+        ],
+      },
     });
     refused(await learnerKubectl(['apply', '--dry-run=server', '-f', '-'], ingress), /cdk8s-workshops \[ingress-hosts\]/);
-    const nodePort = manifest({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'np', namespace: SESSION }, spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] } });
+    const nodePort = manifest({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'np', namespace: SESSION },
+      spec: { type: 'NodePort', selector: { app: 'web' }, ports: [{ port: 80 }] },
+    });
     refused(await learnerKubectl(['apply', '--dry-run=server', '-f', '-'], nodePort), /node-port-services|nodeports/);
   });
 
-  test('refused: her own namespace\'s labels, quota and NetworkPolicy', async () => {
+  test("refused: her own namespace's labels, quota and NetworkPolicy", async () => {
     refused(await learnerKubectl(['label', 'namespace', SESSION, 'pod-security.kubernetes.io/enforce=privileged', '--overwrite']), /Forbidden/);
-    refused(await learnerKubectl(['patch', 'resourcequota', 'object-counts', '-n', SESSION, '--type=merge', '-p', '{"spec":{"hard":{"pods":"1000"}}}']), /Forbidden/);
+    refused(
+      await learnerKubectl(['patch', 'resourcequota', 'object-counts', '-n', SESSION, '--type=merge', '-p', '{"spec":{"hard":{"pods":"1000"}}}']),
+      /Forbidden/,
+    );
     refused(await learnerKubectl(['delete', 'resourcequota', '--all', '-n', SESSION]), /Forbidden/);
     const policies = await learnerKubectl(['get', 'networkpolicies', '-n', SESSION, '-o', 'name']);
     expect(policies.exitCode).toBe(0);
     expect(policies.output.trim()).not.toBe('');
     refused(await learnerKubectl(['delete', '-n', SESSION, policies.output.trim().split('\n')[0]]), /Forbidden/);
-    const open = manifest({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'open', namespace: SESSION }, spec: { podSelector: {}, ingress: [{}] } });
+    const open = manifest({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'open', namespace: SESSION },
+      spec: { podSelector: {}, ingress: [{}] },
+    });
     refused(await learnerKubectl(['apply', '-f', '-'], open), /Forbidden/);
   });
 
   test('allowed: a Deployment, a Service and an Ingress on her own host', async () => {
     const host = `web-${SESSION}.${DOMAIN}`;
     const objects = manifest({
-      apiVersion: 'v1', kind: 'List', items: [
-        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: SESSION }, spec: {
-          replicas: 1, selector: { matchLabels: { app: 'web' } },
-          template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx', resources: { limits: { cpu: '50m', memory: '32Mi' } } }] } },
-        } },
-        { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: SESSION }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
-        { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'web', namespace: SESSION }, spec: {
-          rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
-        } },
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'web', namespace: SESSION },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: 'web' } },
+            template: {
+              metadata: { labels: { app: 'web' } },
+              spec: { containers: [{ name: 'web', image: 'nginx', resources: { limits: { cpu: '50m', memory: '32Mi' } } }] },
+            },
+          },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web', namespace: SESSION },
+          spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+        },
+        {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'Ingress',
+          metadata: { name: 'web', namespace: SESSION },
+          spec: {
+            rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } }],
+          },
+        },
       ],
     });
     const created = await learnerKubectl(['apply', '-f', '-'], objects);

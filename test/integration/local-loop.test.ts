@@ -8,11 +8,13 @@
  * learner at the same time gets her own, of her own workshop; and a dashboard that cannot start keeps its port and
  * says why on the waiting page.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import type { Browser, Page } from 'playwright-core';
+
 import { launchBrowser } from '../support/browser.js';
 import { Output } from '../support/child-output.js';
 import { BIN, ROOT, workshops } from '../support/cli.js';
@@ -75,7 +77,10 @@ afterAll(async () => {
       await exited;
     }
   }
-  if (stateDir) await new Promise((resolve) => spawn('bash', [path.join(ROOT, 'scripts/cluster/down.sh'), path.join(stateDir, 'cluster')], { stdio: 'ignore' }).once('exit', resolve));
+  if (stateDir)
+    await new Promise((resolve) =>
+      spawn('bash', [path.join(ROOT, 'scripts/cluster/down.sh'), path.join(stateDir, 'cluster')], { stdio: 'ignore' }).once('exit', resolve),
+    );
   fs.rmSync(workDir, { recursive: true, force: true });
 }, 60_000);
 
@@ -84,10 +89,14 @@ const terminalText = (page: Page) => page.locator('.terminal[data-terminal="1"] 
 async function typeInTerminal(page: Page, text: string, expected: string | RegExp): Promise<string> {
   await page.locator('.terminal[data-terminal="1"]').click();
   await page.keyboard.type(`${text}\n`);
-  return waitFor(`"${text}" to print ${expected}`, async () => {
-    const shown = await terminalText(page);
-    return (typeof expected === 'string' ? shown.includes(expected) : expected.test(shown)) && shown;
-  }, 30_000);
+  return waitFor(
+    `"${text}" to print ${expected}`,
+    async () => {
+      const shown = await terminalText(page);
+      return (typeof expected === 'string' ? shown.includes(expected) : expected.test(shown)) && shown;
+    },
+    30_000,
+  );
 }
 
 /** Start on a workshop's card; resolves when its dashboard shows instructions and a connected terminal. */
@@ -149,14 +158,21 @@ test("a second learner at the same time gets her own session's dashboard, of her
 
 test('a dashboard that cannot start keeps its port; the waiting page, in the portal style, says why and stops spinning', async () => {
   // a reserve of container-builds, whose content comes from git (not reachable here) and no --content is given
-  const reserve = await waitFor('a ready reserve of container-builds', async () => {
-    const list = await workshops(['sessions', 'list', '--portal', 'labs', '-o', 'json'], { env: { KUBECONFIG: kubeconfig } });
-    return (JSON.parse(list.stdout) as Array<{ name: string; environment: string; phase: string }>)
-      .find((s) => s.environment === 'labs-container-builds' && s.phase === 'Ready');
-  }, 120_000);
+  const reserve = await waitFor(
+    'a ready reserve of container-builds',
+    async () => {
+      const list = await workshops(['sessions', 'list', '--portal', 'labs', '-o', 'json'], { env: { KUBECONFIG: kubeconfig } });
+      return (JSON.parse(list.stdout) as Array<{ name: string; environment: string; phase: string }>).find(
+        (s) => s.environment === 'labs-container-builds' && s.phase === 'Ready',
+      );
+    },
+    120_000,
+  );
   const port = await freePort();
   const child = spawn(process.execPath, [BIN, 'sessions', 'dashboard', reserve!.name, '--port', String(port), '--portal-url', portalUrl], {
-    env: { ...process.env, NODE_OPTIONS: '', KUBECONFIG: kubeconfig, TMPDIR: workDir }, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '', KUBECONFIG: kubeconfig, TMPDIR: workDir },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   others.push(child);
   const printed = new Output('sessions dashboard', child);

@@ -6,21 +6,23 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { createServer, request as httpRequest, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+
 import tar from 'tar-stream';
+
+import { sha256Digest } from '../../src/oci/digest.js';
 import { OciError, packContent, publishContent, pullContent, resolveDigest } from '../../src/oci/index.js';
 import { contentManifest, serializeManifest } from '../../src/oci/manifest.js';
 import { EMPTY_CONFIG, EMPTY_CONFIG_BYTES, OCI_MANIFEST } from '../../src/oci/media-types.js';
-import { sha256Digest } from '../../src/oci/digest.js';
 import { parseReference } from '../../src/oci/reference.js';
 import { RegistryClient } from '../../src/oci/registry-client.js';
-import { TestRegistry, freePort, startRegistry } from '../support/registry.js';
+import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
 
 let work: string;
 let registry: TestRegistry;
@@ -98,11 +100,21 @@ async function snapshot(dir: string): Promise<Record<string, Node>> {
 
 /** What a tree should look like after publish + pull: included entries only, modes 0644/0755, outside links gone. */
 function expectedAfterPull(source: Record<string, Node>): Record<string, Node> {
-  const dropped = ['workshop.ts', 'node_modules', 'workshop/outside-link', 'workshop/content/up-link', 'workshop/content/broken-link', 'exercises/pipe'];
+  const dropped = [
+    'workshop.ts',
+    'node_modules',
+    'workshop/outside-link',
+    'workshop/content/up-link',
+    'workshop/content/broken-link',
+    'exercises/pipe',
+  ];
   return Object.fromEntries(
     Object.entries(source)
       .filter(([path]) => !dropped.some((d) => path === d || path.startsWith(`${d}/`)))
-      .map(([path, node]) => [path, node.type === 'file' ? { ...node, mode: node.mode & 0o111 ? 0o755 : 0o644 } : node.type === 'dir' ? { ...node, mode: 0o755 } : node]),
+      .map(([path, node]) => [
+        path,
+        node.type === 'file' ? { ...node, mode: node.mode & 0o111 ? 0o755 : 0o644 } : node.type === 'dir' ? { ...node, mode: 0o755 } : node,
+      ]),
   );
 }
 
@@ -180,10 +192,14 @@ test('the manifest is an OCI artifact: artifactType, the empty config, one title
     mediaType: 'application/vnd.oci.image.manifest.v1+json',
     artifactType: 'application/vnd.cdk8s-workshops.content.v1+tar',
     config: { mediaType: 'application/vnd.oci.empty.v1+json', digest: EMPTY_CONFIG.digest, size: 2, data: 'e30=' },
-    layers: [{
-      mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: packed.digest, size: packed.layer.length,
-      annotations: { 'org.opencontainers.image.title': 'workshop-content.tar.gz' },
-    }],
+    layers: [
+      {
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        digest: packed.digest,
+        size: packed.layer.length,
+        annotations: { 'org.opencontainers.image.title': 'workshop-content.tar.gz' },
+      },
+    ],
     annotations: { 'org.example.course': 'k8s-101', 'org.opencontainers.image.version': '2.1' },
   });
 });
@@ -322,13 +338,14 @@ describe('a registry with htpasswd authentication', () => {
   test('a wrong password, or none, is denied with a message that says what to check', async () => {
     const source = await workshopTree();
     const target = `${secured.host}/team/private-files:1.0`;
-    expect((await errorOf(publishContent({ dir: source, ref: target, username: 'author', password: 'wrong' }))).message)
-      .toBe(`push to ${target} denied: check username/password or token`);
-    expect((await errorOf(publishContent({ dir: source, ref: target }))).message)
-      .toBe(`push to ${target} denied: check username/password or token`);
+    expect((await errorOf(publishContent({ dir: source, ref: target, username: 'author', password: 'wrong' }))).message).toBe(
+      `push to ${target} denied: check username/password or token`,
+    );
+    expect((await errorOf(publishContent({ dir: source, ref: target }))).message).toBe(`push to ${target} denied: check username/password or token`);
     const dest = join(await newDir('denied'), 'content');
-    expect((await errorOf(pullContent({ ref: target, dest, username: 'author', password: 'wrong' }))).message)
-      .toBe(`pull from ${target} denied: check username/password or token`);
+    expect((await errorOf(pullContent({ ref: target, dest, username: 'author', password: 'wrong' }))).message).toBe(
+      `pull from ${target} denied: check username/password or token`,
+    );
     expect(existsSync(dest)).toBe(false);
   });
 });
@@ -355,8 +372,9 @@ describe('a registry with Bearer token authentication (Docker token protocol)', 
 
   test('credentials the token service refuses are denied', async () => {
     const target = `${secured.host}/team/token-files:1.0`;
-    expect((await errorOf(publishContent({ dir: await workshopTree(), ref: target, username: 'ci-bot', password: 'expired' }))).message)
-      .toBe(`push to ${target} denied: check username/password or token`);
+    expect((await errorOf(publishContent({ dir: await workshopTree(), ref: target, username: 'ci-bot', password: 'expired' }))).message).toBe(
+      `push to ${target} denied: check username/password or token`,
+    );
     expect((await errorOf(resolveDigest(target))).message).toBe(`pull from ${target} denied: check username/password or token`);
   });
 });
@@ -372,8 +390,9 @@ describe('a loopback registry that serves HTTPS', () => {
 
   test('is reached over HTTPS after its first answer, and an untrusted certificate is named as such', async () => {
     const target = `${tlsRegistry.host}/acme/tls-files:1.0`;
-    expect((await errorOf(pullContent({ ref: target, dest: join(work, 'never') }))).message)
-      .toBe(`cannot reach registry ${tlsRegistry.host}: its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); add its CA with NODE_EXTRA_CA_CERTS`);
+    expect((await errorOf(pullContent({ ref: target, dest: join(work, 'never') }))).message).toBe(
+      `cannot reach registry ${tlsRegistry.host}: its TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT); add its CA with NODE_EXTRA_CA_CERTS`,
+    );
   });
 
   test('with its CA trusted (NODE_EXTRA_CA_CERTS, read when Node starts), publish and pull work over HTTPS', async () => {
@@ -382,15 +401,20 @@ describe('a loopback registry that serves HTTPS', () => {
     const dest = join(await newDir('tls-pulled'), 'content');
     const script = join(await newDir('tls-script'), 'round-trip.mts');
     const oci = join(process.cwd(), 'src/oci/index.ts');
-    await writeFile(script, [
-      `import { publishContent, pullContent, resolveDigest } from ${JSON.stringify(oci)};`,
-      `const ref = ${JSON.stringify(`${tlsRegistry.host}/acme/tls-files:1.0`)};`,
-      `const published = await publishContent({ dir: ${JSON.stringify(source)}, ref });`,
-      `const pulled = await pullContent({ ref, dest: ${JSON.stringify(dest)} });`,
-      'console.log(JSON.stringify({ published: published.digest, pulled: pulled.digest, resolved: await resolveDigest(ref) }));',
-    ].join('\n'));
+    await writeFile(
+      script,
+      [
+        `import { publishContent, pullContent, resolveDigest } from ${JSON.stringify(oci)};`,
+        `const ref = ${JSON.stringify(`${tlsRegistry.host}/acme/tls-files:1.0`)};`,
+        `const published = await publishContent({ dir: ${JSON.stringify(source)}, ref });`,
+        `const pulled = await pullContent({ ref, dest: ${JSON.stringify(dest)} });`,
+        'console.log(JSON.stringify({ published: published.digest, pulled: pulled.digest, resolved: await resolveDigest(ref) }));',
+      ].join('\n'),
+    );
     const out = execFileSync(join(process.cwd(), 'node_modules/.bin/tsx'), [script], {
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: tlsRegistry.caFile, NODE_OPTIONS: '' }, encoding: 'utf8', timeout: 60_000,
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: tlsRegistry.caFile, NODE_OPTIONS: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
     });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.pulled).toBe(result.published);
@@ -412,7 +436,10 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
   const faults: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const kind = `${req.method} ${path.replace(/\/(blobs\/uploads\/)[^/]+$/, '/$1<id>').replace(/sha256:[a-f0-9]{64}/, '<digest>').replace(/^\/v2\/[^]*?\/(blobs|manifests)/, '/v2/<repo>/$1')}`;
+    const kind = `${req.method} ${path
+      .replace(/\/(blobs\/uploads\/)[^/]+$/, '/$1<id>')
+      .replace(/sha256:[a-f0-9]{64}/, '<digest>')
+      .replace(/^\/v2\/[^]*?\/(blobs|manifests)/, '/v2/<repo>/$1')}`;
     const count = (seen.get(kind) ?? 0) + 1;
     seen.set(kind, count);
     const fault = fail(kind, count);
@@ -448,16 +475,23 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
   return {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     faults,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
 test('GIVEN a registry that fails each kind of request once (503, a dropped connection, a download cut off) WHEN publishing and pulling THEN both succeed', async () => {
-  const failOnce = ['HEAD /v2/<repo>/blobs/<digest>', 'POST /v2/<repo>/blobs/uploads/', 'PATCH /v2/<repo>/blobs/uploads/<id>',
-    'PUT /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/manifests/1.0', 'GET /v2/<repo>/blobs/<digest>'];
+  const failOnce = [
+    'HEAD /v2/<repo>/blobs/<digest>',
+    'POST /v2/<repo>/blobs/uploads/',
+    'PATCH /v2/<repo>/blobs/uploads/<id>',
+    'PUT /v2/<repo>/manifests/1.0',
+    'GET /v2/<repo>/manifests/1.0',
+    'GET /v2/<repo>/blobs/<digest>',
+  ];
   const proxy = await flakyProxy(registry, (kind, seen) => {
     if (!failOnce.includes(kind)) return undefined;
     if (kind === 'GET /v2/<repo>/blobs/<digest>') return seen <= 2 ? (seen === 1 ? '503' : 'cut') : undefined;
@@ -472,8 +506,13 @@ test('GIVEN a registry that fails each kind of request once (503, a dropped conn
     expect(pulled.digest).toBe(published.digest);
     expect(await snapshot(dest)).toEqual(expectedAfterPull(await snapshot(source)));
     expect(proxy.faults.sort()).toEqual([
-      '503 GET /v2/<repo>/blobs/<digest>', '503 GET /v2/<repo>/manifests/1.0', '503 HEAD /v2/<repo>/blobs/<digest>', 'cut GET /v2/<repo>/blobs/<digest>',
-      'drop PATCH /v2/<repo>/blobs/uploads/<id>', 'drop POST /v2/<repo>/blobs/uploads/', 'drop PUT /v2/<repo>/manifests/1.0',
+      '503 GET /v2/<repo>/blobs/<digest>',
+      '503 GET /v2/<repo>/manifests/1.0',
+      '503 HEAD /v2/<repo>/blobs/<digest>',
+      'cut GET /v2/<repo>/blobs/<digest>',
+      'drop PATCH /v2/<repo>/blobs/uploads/<id>',
+      'drop POST /v2/<repo>/blobs/uploads/',
+      'drop PUT /v2/<repo>/manifests/1.0',
     ]);
   } finally {
     await proxy.close();
@@ -497,13 +536,34 @@ test('GIVEN a registry that always answers 503 THEN publishing gives up after a 
 // errors
 
 test.each([
-  ['acme/files:1.0', "OCI reference 'acme/files:1.0' has no registry host: write the registry in full, e.g. docker.io/acme/files:1.0 or ghcr.io/acme/files:1.0 (short Docker Hub names are not guessed, so content never lands in a public registry by mistake)"],
-  ['files', "invalid OCI reference 'files': it has no registry host and repository path; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
-  ['https://ghcr.io/acme/files:1.0', "invalid OCI reference 'https://ghcr.io/acme/files:1.0': write it without a scheme such as https://; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
-  ['ghcr.io/Acme/files:1.0', "invalid OCI reference 'ghcr.io/Acme/files:1.0': path component 'Acme' must be lower-case letters and digits, separated by '.', '_', '__' or '-'; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
-  ['ghcr.io/acme/files:-1', "invalid OCI reference 'ghcr.io/acme/files:-1': tag '-1' must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
-  ['ghcr.io/acme/files@sha256:abc', "invalid OCI reference 'ghcr.io/acme/files@sha256:abc': digest 'sha256:abc' is not sha256:<64 lower-case hex digits>; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
-  ['127.0.0.1:99999/acme/files', "invalid OCI reference '127.0.0.1:99999/acme/files': port '99999' must be a number from 1 to 65535; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
+  [
+    'acme/files:1.0',
+    "OCI reference 'acme/files:1.0' has no registry host: write the registry in full, e.g. docker.io/acme/files:1.0 or ghcr.io/acme/files:1.0 (short Docker Hub names are not guessed, so content never lands in a public registry by mistake)",
+  ],
+  [
+    'files',
+    "invalid OCI reference 'files': it has no registry host and repository path; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
+  [
+    'https://ghcr.io/acme/files:1.0',
+    "invalid OCI reference 'https://ghcr.io/acme/files:1.0': write it without a scheme such as https://; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
+  [
+    'ghcr.io/Acme/files:1.0',
+    "invalid OCI reference 'ghcr.io/Acme/files:1.0': path component 'Acme' must be lower-case letters and digits, separated by '.', '_', '__' or '-'; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
+  [
+    'ghcr.io/acme/files:-1',
+    "invalid OCI reference 'ghcr.io/acme/files:-1': tag '-1' must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
+  [
+    'ghcr.io/acme/files@sha256:abc',
+    "invalid OCI reference 'ghcr.io/acme/files@sha256:abc': digest 'sha256:abc' is not sha256:<64 lower-case hex digits>; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
+  [
+    '127.0.0.1:99999/acme/files',
+    "invalid OCI reference '127.0.0.1:99999/acme/files': port '99999' must be a number from 1 to 65535; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0",
+  ],
   ['', "invalid OCI reference '': it is empty; expected host[:port]/path[:tag|@sha256:<64 hex digits>], e.g. ghcr.io/acme/k8s-basics-files:1.0"],
 ])('the reference %j is refused with a message that shows the expected form', async (reference, message) => {
   const dest = join(work, 'never');
@@ -522,20 +582,24 @@ test('references in every allowed form parse', () => {
 
 test('publishing to a digest, a directory without content, a bad annotation or a bad SOURCE_DATE_EPOCH is refused', async () => {
   const digest = `sha256:${'0'.repeat(64)}`;
-  expect((await errorOf(publishContent({ dir: work, ref: `${ref('acme/x')}@${digest}` }))).message)
-    .toBe(`cannot publish to '${ref('acme/x')}@${digest}': a digest names content that exists already; publish to a tag, e.g. ${ref('acme/x')}:1.0`);
+  expect((await errorOf(publishContent({ dir: work, ref: `${ref('acme/x')}@${digest}` }))).message).toBe(
+    `cannot publish to '${ref('acme/x')}@${digest}': a digest names content that exists already; publish to a tag, e.g. ${ref('acme/x')}:1.0`,
+  );
   const empty = await newDir('empty');
   await writeFile(join(empty, 'workshop.ts'), 'export {};\n');
-  expect((await errorOf(publishContent({ dir: empty, ref: ref('acme/x:1') }))).message)
-    .toBe(`nothing to pack in '${empty}': no file matches workshop/**, exercises/**, README.md`);
+  expect((await errorOf(publishContent({ dir: empty, ref: ref('acme/x:1') }))).message).toBe(
+    `nothing to pack in '${empty}': no file matches workshop/**, exercises/**, README.md`,
+  );
   expect((await errorOf(packContent(join(work, 'no-such-dir')))).message).toBe(`content directory '${join(work, 'no-such-dir')}' does not exist`);
   const source = await workshopTree();
-  expect((await errorOf(publishContent({ dir: source, ref: ref('acme/x:1'), annotations: { 'has space': 'x' } }))).message)
-    .toBe("annotation key 'has space' must be letters, digits, '.', '_', '-' or '/' (reverse-DNS, e.g. org.example.course)");
+  expect((await errorOf(publishContent({ dir: source, ref: ref('acme/x:1'), annotations: { 'has space': 'x' } }))).message).toBe(
+    "annotation key 'has space' must be letters, digits, '.', '_', '-' or '/' (reverse-DNS, e.g. org.example.course)",
+  );
   process.env.SOURCE_DATE_EPOCH = 'yesterday';
   try {
-    expect((await errorOf(packContent(source))).message)
-      .toBe("SOURCE_DATE_EPOCH 'yesterday' must be a whole number of seconds since 1970-01-01 (e.g. $(git log -1 --format=%ct))");
+    expect((await errorOf(packContent(source))).message).toBe(
+      "SOURCE_DATE_EPOCH 'yesterday' must be a whole number of seconds since 1970-01-01 (e.g. $(git log -1 --format=%ct))",
+    );
   } finally {
     delete process.env.SOURCE_DATE_EPOCH;
   }
@@ -545,26 +609,37 @@ test('an include list replaces the default selection', async () => {
   const source = await workshopTree();
   const packed = await packContent(source, { include: ['/workshop/content/*.md', 'README.md'] });
   const listing = execFileSync('tar', ['-tzf', '-'], { input: packed.layer }).toString().trim().split('\n');
-  expect(listing).toEqual(['README.md', 'workshop/', 'workshop/content/', 'workshop/content/01-intro.md', 'workshop/content/02-café.md', 'workshop/content/link-to-intro.md']);
+  expect(listing).toEqual([
+    'README.md',
+    'workshop/',
+    'workshop/content/',
+    'workshop/content/01-intro.md',
+    'workshop/content/02-café.md',
+    'workshop/content/link-to-intro.md',
+  ]);
 });
 
 test('an unknown tag or repository is reported as not found', async () => {
   const dest = join(work, 'never');
-  expect((await errorOf(pullContent({ ref: ref('acme/nothing-here:1.0'), dest }))).message)
-    .toBe(`${ref('acme/nothing-here:1.0')} not found: check the repository and the tag, and that the content was published`);
-  expect((await errorOf(resolveDigest(ref('acme/nothing-here:2.0')))).message)
-    .toBe(`${ref('acme/nothing-here:2.0')} not found: check the repository and the tag, and that the content was published`);
+  expect((await errorOf(pullContent({ ref: ref('acme/nothing-here:1.0'), dest }))).message).toBe(
+    `${ref('acme/nothing-here:1.0')} not found: check the repository and the tag, and that the content was published`,
+  );
+  expect((await errorOf(resolveDigest(ref('acme/nothing-here:2.0')))).message).toBe(
+    `${ref('acme/nothing-here:2.0')} not found: check the repository and the tag, and that the content was published`,
+  );
   expect(existsSync(dest)).toBe(false);
 });
 
 test('a registry that does not listen is reported as unreachable, after bounded retries', async () => {
   const port = await freePort();
   const started = Date.now();
-  expect((await errorOf(publishContent({ dir: await workshopTree(), ref: `127.0.0.1:${port}/acme/files:1.0` }))).message)
-    .toBe(`cannot reach registry 127.0.0.1:${port}: connection refused`);
+  expect((await errorOf(publishContent({ dir: await workshopTree(), ref: `127.0.0.1:${port}/acme/files:1.0` }))).message).toBe(
+    `cannot reach registry 127.0.0.1:${port}: connection refused`,
+  );
   expect(Date.now() - started).toBeLessThan(10_000);
-  expect((await errorOf(pullContent({ ref: `127.0.0.1:${port}/acme/files:1.0`, dest: join(work, 'never') }))).message)
-    .toBe(`cannot reach registry 127.0.0.1:${port}: connection refused`);
+  expect((await errorOf(pullContent({ ref: `127.0.0.1:${port}/acme/files:1.0`, dest: join(work, 'never') }))).message).toBe(
+    `cannot reach registry 127.0.0.1:${port}: connection refused`,
+  );
 });
 
 test('a layer altered in the registry storage is refused as not matching its digest', async () => {
@@ -579,10 +654,12 @@ test('a layer altered in the registry storage is refused as not matching its dig
   await writeFile(blob, bytes);
   const dest = join(await newDir('corrupt-pulled'), 'content');
   const error = await errorOf(pullContent({ ref: ref('acme/corrupt:1'), dest }));
-  expect(error.message).toMatch(new RegExp(
-    `^content layer of ${ref('acme/corrupt:1').replace(/[.]/g, '\\.')} does not match its digest: expected ${layerDigest} \\(${published.bytes} bytes\\), ` +
-      `got sha256:[a-f0-9]{64} \\(${published.bytes} bytes\\); the registry or a proxy altered it$`,
-  ));
+  expect(error.message).toMatch(
+    new RegExp(
+      `^content layer of ${ref('acme/corrupt:1').replace(/[.]/g, '\\.')} does not match its digest: expected ${layerDigest} \\(${published.bytes} bytes\\), ` +
+        `got sha256:[a-f0-9]{64} \\(${published.bytes} bytes\\); the registry or a proxy altered it$`,
+    ),
+  );
   expect(existsSync(dest)).toBe(false);
 });
 
@@ -590,21 +667,45 @@ test.each([
   ['a parent path', [{ name: '../escaped.txt' }], "'../escaped.txt': '..' would leave the destination"],
   ['a nested parent path', [{ name: 'workshop/../../escaped.txt' }], "'workshop/../../escaped.txt': '..' would leave the destination"],
   ['an absolute path', [{ name: '/tmp/escaped.txt' }], "'/tmp/escaped.txt': absolute paths are not allowed"],
-  ['a link to an absolute path', [{ name: 'etc', type: 'symlink', linkname: '/etc' }], "'etc': its link target '/etc' is absolute and would point outside the destination"],
-  ['a link above the destination', [{ name: 'workshop/up', type: 'symlink', linkname: '../..' }], "'workshop/up': its link target '../..' points outside the destination"],
-  ['a link that escapes through another link', [{ name: 's', type: 'symlink', linkname: '.' }, { name: 'escape', type: 'symlink', linkname: 's/s/..' }],
-    "'escape': its link target 's/s/..' is not in normal form ('..' only at the start)"],
-  ['a write through a link', [{ name: 'workshop/', type: 'directory' }, { name: 'w', type: 'symlink', linkname: 'workshop' }, { name: 'w/x.md' }],
-    "'w/x.md': it goes through the symbolic link 'w'"],
-  ['a hard link', [{ name: 'README.md' }, { name: 'hard', type: 'link', linkname: 'README.md' }], "'hard': hard links are not accepted in workshop content"],
-  ['a FIFO', [{ name: 'pipe', type: 'fifo' }], "'pipe': entries of type 'fifo' are not accepted in workshop content (files, directories and symbolic links are)"],
+  [
+    'a link to an absolute path',
+    [{ name: 'etc', type: 'symlink', linkname: '/etc' }],
+    "'etc': its link target '/etc' is absolute and would point outside the destination",
+  ],
+  [
+    'a link above the destination',
+    [{ name: 'workshop/up', type: 'symlink', linkname: '../..' }],
+    "'workshop/up': its link target '../..' points outside the destination",
+  ],
+  [
+    'a link that escapes through another link',
+    [
+      { name: 's', type: 'symlink', linkname: '.' },
+      { name: 'escape', type: 'symlink', linkname: 's/s/..' },
+    ],
+    "'escape': its link target 's/s/..' is not in normal form ('..' only at the start)",
+  ],
+  [
+    'a write through a link',
+    [{ name: 'workshop/', type: 'directory' }, { name: 'w', type: 'symlink', linkname: 'workshop' }, { name: 'w/x.md' }],
+    "'w/x.md': it goes through the symbolic link 'w'",
+  ],
+  [
+    'a hard link',
+    [{ name: 'README.md' }, { name: 'hard', type: 'link', linkname: 'README.md' }],
+    "'hard': hard links are not accepted in workshop content",
+  ],
+  [
+    'a FIFO',
+    [{ name: 'pipe', type: 'fifo' }],
+    "'pipe': entries of type 'fifo' are not accepted in workshop content (files, directories and symbolic links are)",
+  ],
 ] as Array<[string, Crafted[], string]>)('a crafted layer with %s is refused and nothing is written', async (_what, entries, why) => {
   const name = `crafted/layer-${Math.random().toString(36).slice(2, 8)}:1`;
   const target = await pushCraftedLayer(name, await craftLayer(entries));
   const parent = await newDir('crafted');
   const dest = join(parent, 'inner', 'content');
-  expect((await errorOf(pullContent({ ref: target, dest }))).message)
-    .toBe(`layer of ${target} has an unsafe entry ${why}; refusing to extract it`);
+  expect((await errorOf(pullContent({ ref: target, dest }))).message).toBe(`layer of ${target} has an unsafe entry ${why}; refusing to extract it`);
   expect(existsSync(dest)).toBe(false);
   expect(await readdir(join(parent, 'inner'))).toEqual([]);
   expect(existsSync(join(parent, 'escaped.txt'))).toBe(false);
@@ -615,8 +716,9 @@ test('an image index or a multi-layer image is refused with what was expected', 
   const client = new RegistryClient(parseReference(ref('acme/index:1')), {}, 'push');
   const index = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [] }));
   await client.putManifest('1', index, 'application/vnd.oci.image.index.v1+json');
-  expect((await errorOf(pullContent({ ref: ref('acme/index:1'), dest: join(work, 'never') }))).message)
-    .toBe(`${ref('acme/index:1')} is an image index (one image per platform), not workshop content: publish the content with 'workshops publish'`);
+  expect((await errorOf(pullContent({ ref: ref('acme/index:1'), dest: join(work, 'never') }))).message).toBe(
+    `${ref('acme/index:1')} is an image index (one image per platform), not workshop content: publish the content with 'workshops publish'`,
+  );
 
   const layer = await craftLayer([{ name: 'README.md' }]);
   const digest = sha256Digest(layer);

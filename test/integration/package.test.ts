@@ -8,7 +8,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { beforeAll, describe, expect, it } from '@jest/globals';
+
 import { ROOT, run, scratchFolders } from '../support/cli.js';
 
 const scratch = scratchFolders();
@@ -38,8 +40,16 @@ beforeAll(async () => {
 describe('the cdk8s-workshops package (constructs)', () => {
   it('holds the compiled constructs and declares only cdk8s, cdk8s-plus-28, constructs and yaml', async () => {
     const files = await listTarball(constructsTarball);
-    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/lib/index.js', 'package/lib/index.d.ts',
-      'package/lib/constructs/workshop.js', 'package/lib/constructs/workshop.d.ts', 'package/README.md']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/package.json',
+        'package/lib/index.js',
+        'package/lib/index.d.ts',
+        'package/lib/constructs/workshop.js',
+        'package/lib/constructs/workshop.d.ts',
+        'package/README.md',
+      ]),
+    );
     expect(files.filter((f) => /^package\/lib\/(runtime|portal|dashboard|cli)\//.test(f))).toEqual([]);
     const dir = scratch('cdkw-unpack-');
     await run('tar', ['-xzf', constructsTarball, '-C', dir]);
@@ -52,20 +62,43 @@ describe('the cdk8s-workshops package (constructs)', () => {
     const project = scratch('cdkw-author-');
     const own = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'author-lab', private: true, type: 'module' }));
-    fs.writeFileSync(path.join(project, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
-      files: ['main.ts'],
-    }));
-    fs.writeFileSync(path.join(project, 'main.ts'), [
-      "import { Terminal, TrainingPortal, Workshop, WorkshopApp } from 'cdk8s-workshops';",
-      'const app = new WorkshopApp();',
-      "const workshop = new Workshop(app, 'hello', { title: 'Hello', description: 'Says hello.', capabilities: [new Terminal()] });",
-      "new TrainingPortal(app, 'labs', { maximumSessions: 3 }).addWorkshop(workshop);",
-      'app.synth();',
-      '',
-    ].join('\n'));
-    await npm([...NPM_INSTALL, constructsTarball, `cdk8s@${own.dependencies.cdk8s}`, `constructs@${own.dependencies.constructs}`,
-      `tsx@${own.devDependencies.tsx}`, `typescript@${own.devDependencies.typescript}`], project);
+    fs.writeFileSync(
+      path.join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+        },
+        files: ['main.ts'],
+      }),
+    );
+    fs.writeFileSync(
+      path.join(project, 'main.ts'),
+      [
+        "import { Terminal, TrainingPortal, Workshop, WorkshopApp } from 'cdk8s-workshops';",
+        'const app = new WorkshopApp();',
+        "const workshop = new Workshop(app, 'hello', { title: 'Hello', description: 'Says hello.', capabilities: [new Terminal()] });",
+        "new TrainingPortal(app, 'labs', { maximumSessions: 3 }).addWorkshop(workshop);",
+        'app.synth();',
+        '',
+      ].join('\n'),
+    );
+    await npm(
+      [
+        ...NPM_INSTALL,
+        constructsTarball,
+        `cdk8s@${own.dependencies.cdk8s}`,
+        `constructs@${own.dependencies.constructs}`,
+        `tsx@${own.devDependencies.tsx}`,
+        `typescript@${own.devDependencies.typescript}`,
+      ],
+      project,
+    );
 
     expect(fs.lstatSync(path.join(project, 'node_modules', 'cdk8s-workshops')).isSymbolicLink()).toBe(false);
     for (const server of ['fastify', '@lydell/node-pty', '@kubernetes/client-node', 'openid-client']) {
@@ -73,7 +106,10 @@ describe('the cdk8s-workshops package (constructs)', () => {
     }
     const typecheck = await run(path.join(project, 'node_modules', '.bin', 'tsc'), ['-p', '.'], { cwd: project });
     expect({ code: typecheck.code, output: typecheck.stdout + typecheck.stderr }).toEqual({ code: 0, output: '' });
-    const synth = await run(path.join(project, 'node_modules', '.bin', 'tsx'), ['main.ts'], { cwd: project, env: { CDK8S_OUTDIR: path.join(project, 'dist') } });
+    const synth = await run(path.join(project, 'node_modules', '.bin', 'tsx'), ['main.ts'], {
+      cwd: project,
+      env: { CDK8S_OUTDIR: path.join(project, 'dist') },
+    });
     expect({ code: synth.code, stderr: synth.stderr }).toEqual({ code: 0, stderr: '' });
     expect(fs.readFileSync(path.join(project, 'dist', 'labs', 'hello', 'environment.k8s.yaml'), 'utf8')).toContain('kind: WorkshopEnvironment');
   });
@@ -82,12 +118,28 @@ describe('the cdk8s-workshops package (constructs)', () => {
 describe('the @cdk8s-workshops/platform package (CLI, runtime, portal, dashboard)', () => {
   it('carries the CLI, the project template and the dashboard assets, with subpath entry points', async () => {
     const files = await listTarball(platformTarball);
-    expect(files).toEqual(expect.arrayContaining(['package/bin/workshops.js', 'package/lib/apps/workshops.js',
-      'package/templates/new-workshop/package.json.tmpl', 'package/src/dashboard/assets/dashboard.js']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package/bin/workshops.js',
+        'package/lib/apps/workshops.js',
+        'package/templates/new-workshop/package.json.tmpl',
+        'package/src/dashboard/assets/dashboard.js',
+      ]),
+    );
     const dir = scratch('cdkw-unpack-');
     await run('tar', ['-xzf', platformTarball, '-C', dir]);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package', 'package.json'), 'utf8'));
-    expect(Object.keys(manifest.exports).sort()).toEqual(['.', './cli', './content', './dashboard', './importer', './oci', './package.json', './portal', './runtime']);
+    expect(Object.keys(manifest.exports).sort()).toEqual([
+      '.',
+      './cli',
+      './content',
+      './dashboard',
+      './importer',
+      './oci',
+      './package.json',
+      './portal',
+      './runtime',
+    ]);
     for (const entry of Object.values(manifest.exports) as Array<string | { default: string }>) {
       const file = typeof entry === 'string' ? entry : entry.default;
       expect({ file, present: fs.existsSync(path.join(dir, 'package', file)) }).toEqual({ file, present: true });

@@ -3,21 +3,26 @@
  * 404, 429, 503), request parameters reaching the session's request Secret, the activation link, the OpenAPI
  * document against the server both ways with real responses validated by its schemas, and a fuzz pass.
  */
-import Ajv2020 from 'ajv/dist/2020.js';
 import * as http from 'node:http';
+
+import Ajv2020 from 'ajv/dist/2020.js';
+
 import { RequestParameter } from '../../src/constructs/index.js';
 import { openApiDocument } from '../../src/portal/openapi.js';
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { Answer, HttpClient, robotToken } from '../support/portal-http.js';
-import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { type Answer, HttpClient, robotToken } from '../support/portal-http.js';
+import { ADMIN, ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
 let t: TestPortal;
 let robot: HttpClient;
 let token: string;
-const events: Array<{ portal: Record<string, unknown>; event: { name: string; session: string | null; user: string | null; data: Record<string, unknown> } }> = [];
+const events: Array<{
+  portal: Record<string, unknown>;
+  event: { name: string; session: string | null; user: string | null; data: Record<string, unknown> };
+}> = [];
 let webhook: http.Server;
 let webhookUrl: string;
 
@@ -29,7 +34,9 @@ const validated = new Set<string>();
 
 /** Checks a JSON answer against the document's schema for the operation and status. */
 function conforms(method: string, template: string, answer: Answer) {
-  const operation = (doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>)[template]?.[method.toLowerCase()];
+  const operation = (doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>)[
+    template
+  ]?.[method.toLowerCase()];
   expect(operation).toBeDefined();
   const response = operation.responses[String(answer.status)];
   if (!response) throw new Error(`${method} ${template}: status ${answer.status} is not documented (${answer.text.slice(0, 200)})`);
@@ -57,7 +64,9 @@ beforeAll(async () => {
     request.on('end', () => {
       try {
         events.push(JSON.parse(data));
-      } catch { /* not JSON: ignored */ }
+      } catch {
+        /* not JSON: ignored */
+      }
       response.end('ok');
     });
   });
@@ -65,14 +74,24 @@ beforeAll(async () => {
   webhookUrl = `http://127.0.0.1:${(webhook.address() as { port: number }).port}/hook`;
 
   fixture = synthPortal('papi', [
-    { name: 'pool', capacity: 4, reserved: 1, expires: seconds(60), overtime: seconds(30), deadline: seconds(120), parameters: [RequestParameter.fixed('GREETING', 'hello'), RequestParameter.fixed('COLOUR', 'blue')] },
+    {
+      name: 'pool',
+      capacity: 4,
+      reserved: 1,
+      expires: seconds(60),
+      overtime: seconds(30),
+      deadline: seconds(120),
+      parameters: [RequestParameter.fixed('GREETING', 'hello'), RequestParameter.fixed('COLOUR', 'blue')],
+    },
     { name: 'single', capacity: 1, initial: 0, reserved: 0 },
   ]);
   await applyFixture(client, fixture);
   t = await startTestPortal(client, fixture, { analyticsWebhook: webhookUrl, sessionRequestLimit: { max: 40, windowSeconds: 60 } });
   token = await robotToken(t.url, ROBOT);
   robot = new HttpClient(t.url, { authorization: `Bearer ${token}` });
-  await waitFor('a ready reserve of pool', () => t.runtime.state.sessionsOf(fixture.environment('pool')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user));
+  await waitFor('a ready reserve of pool', () =>
+    t.runtime.state.sessionsOf(fixture.environment('pool')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user),
+  );
 });
 
 afterAll(async () => {
@@ -95,7 +114,9 @@ describe('catalog API', () => {
   });
 
   test('filters: name, labels[…], state; a bad state is a 400 naming the field', async () => {
-    expect((await api('/workshops/catalog/environments/?name=single')).json().environments.map((e: { name: string }) => e.name)).toEqual(['papi-single']);
+    expect((await api('/workshops/catalog/environments/?name=single')).json().environments.map((e: { name: string }) => e.name)).toEqual([
+      'papi-single',
+    ]);
     expect((await api('/workshops/catalog/environments/?labels[nope]=x')).json().environments).toEqual([]);
     expect((await api('/workshops/catalog/environments/?state=stopped')).json().environments).toEqual([]);
     const bad = await api('/workshops/catalog/environments/?state=sleeping');
@@ -107,7 +128,10 @@ describe('catalog API', () => {
   test('workshops: each with its environment', async () => {
     const answer = await api('/workshops/catalog/workshops/');
     conforms('GET', '/workshops/catalog/workshops/', answer);
-    expect(answer.json().workshops.map((w: { name: string; environment: { name: string } }) => [w.name, w.environment.name])).toEqual([['pool', 'papi-pool'], ['single', 'papi-single']]);
+    expect(answer.json().workshops.map((w: { name: string; environment: { name: string } }) => [w.name, w.environment.name])).toEqual([
+      ['pool', 'papi-pool'],
+      ['single', 'papi-single'],
+    ]);
   });
 
   test('a private catalog needs a token or a sign-in (401)', async () => {
@@ -122,14 +146,34 @@ describe('session requests', () => {
   let requested: { name: string; url: string; user: string };
 
   test('request/ allocates for a learner, with parameters that reach the request Secret', async () => {
-    const answer = await robot.request('POST', `/workshops/environment/${fixture.environment('pool')}/request/?index_url=${encodeURIComponent('https://lms.example.com/course')}&user=learner-1&email=l1@example.com&first_name=Lee&timeout=120&analytics_url=${encodeURIComponent(`${webhookUrl}?per-session`)}`,
-      { json: { parameters: [{ name: 'GREETING', value: 'bonjour' }, { name: 'UNDECLARED', value: 'x' }] } });
+    const answer = await robot.request(
+      'POST',
+      `/workshops/environment/${fixture.environment('pool')}/request/?index_url=${encodeURIComponent('https://lms.example.com/course')}&user=learner-1&email=l1@example.com&first_name=Lee&timeout=120&analytics_url=${encodeURIComponent(`${webhookUrl}?per-session`)}`,
+      {
+        json: {
+          parameters: [
+            { name: 'GREETING', value: 'bonjour' },
+            { name: 'UNDECLARED', value: 'x' },
+          ],
+        },
+      },
+    );
     expect(answer.status).toBe(200);
     conforms('POST', '/workshops/environment/{env}/request/', answer);
     requested = answer.json();
-    expect(requested).toMatchObject({ user: 'learner-1', workshop: 'pool', environment: 'papi-pool', namespace: requested.name, session: requested.name });
-    expect(requested.url).toMatch(new RegExp(`^/workshops/session/${requested.name}/activate/\\?token=[A-Za-z0-9_-]{32}&index_url=https%3A%2F%2Flms.example.com%2Fcourse$`));
-    const secret = await waitFor('the request Secret', () => client.get<{ data: Record<string, string> }>('v1', 'Secret', 'workshop-request', requested.name));
+    expect(requested).toMatchObject({
+      user: 'learner-1',
+      workshop: 'pool',
+      environment: 'papi-pool',
+      namespace: requested.name,
+      session: requested.name,
+    });
+    expect(requested.url).toMatch(
+      new RegExp(`^/workshops/session/${requested.name}/activate/\\?token=[A-Za-z0-9_-]{32}&index_url=https%3A%2F%2Flms.example.com%2Fcourse$`),
+    );
+    const secret = await waitFor('the request Secret', () =>
+      client.get<{ data: Record<string, string> }>('v1', 'Secret', 'workshop-request', requested.name),
+    );
     const values = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString()]));
     expect(values).toEqual({ username: 'learner-1', GREETING: 'bonjour', COLOUR: 'blue' });
     // the token itself is nowhere in the cluster, only its hash
@@ -166,9 +210,15 @@ describe('session requests', () => {
     conforms('GET', '/workshops/session/{session}/schedule/', schedule);
     expect(schedule.json()).toMatchObject({ status: 'RUNNING', expiring: true, extendable: true });
     // a link followed from another site carries the cookie, but may not act on the session
-    const crossSite = await browser.get(`/workshops/session/${requested.name}/terminate/`, { accept: 'application/json', 'sec-fetch-site': 'cross-site' });
+    const crossSite = await browser.get(`/workshops/session/${requested.name}/terminate/`, {
+      accept: 'application/json',
+      'sec-fetch-site': 'cross-site',
+    });
     expect(crossSite.status).toBe(403);
-    expect(crossSite.json()).toEqual({ error: 'forbidden', message: 'a page of another site cannot act on a session: use the portal, or an OAuth2 access token' });
+    expect(crossSite.json()).toEqual({
+      error: 'forbidden',
+      message: 'a page of another site cannot act on a session: use the portal, or an OAuth2 access token',
+    });
     expect(t.runtime.session(requested.name)!.status!.phase).not.toBe('Terminating');
     // single use
     expect((await new HttpClient(t.url).get(requested.url)).status).toBe(303);
@@ -180,7 +230,10 @@ describe('session requests', () => {
     expect(status.json().sessions.find((s: { name: string }) => s.name === requested.name)).toMatchObject({ user: 'learner-1', state: 'RUNNING' });
     const mine = await api('/workshops/user/learner-1/sessions/');
     conforms('GET', '/workshops/user/{user}/sessions/', mine);
-    expect(mine.json()).toMatchObject({ user: 'learner-1', sessions: [{ name: requested.name, workshop: 'pool', environment: 'papi-pool', namespace: requested.name }] });
+    expect(mine.json()).toMatchObject({
+      user: 'learner-1',
+      sessions: [{ name: requested.name, workshop: 'pool', environment: 'papi-pool', namespace: requested.name }],
+    });
     const none = await api('/workshops/user/nobody/sessions/');
     expect(none.json()).toEqual({ user: 'nobody', sessions: [] });
     const missing = await api('/workshops/environment/papi-nope/status/');
@@ -210,32 +263,55 @@ describe('session requests', () => {
     expect(activity.status).toBe(200);
     conforms('POST', '/workshops/session/{session}/activity/', activity);
     expect(activity.json().phase).toBe('Active');
-    const wrong = await fetchAnswer('POST', `${base}/activity/`, { authorization: `Basic ${Buffer.from(`${requested.name}:nope`).toString('base64')}` });
+    const wrong = await fetchAnswer('POST', `${base}/activity/`, {
+      authorization: `Basic ${Buffer.from(`${requested.name}:nope`).toString('base64')}`,
+    });
     expect(wrong.status).toBe(401);
     conforms('POST', '/workshops/session/{session}/activity/', wrong);
     conforms('POST', '/workshops/session/{session}/activity/', await fetchAnswer('POST', `${base}/activity/`));
 
-    const event = await fetchAnswer('POST', `${base}/event/`, { authorization: basic, 'content-type': 'application/json' }, JSON.stringify({ event: { name: 'Workshop/View', data: { page: '01-intro' } } }));
+    const event = await fetchAnswer(
+      'POST',
+      `${base}/event/`,
+      { authorization: basic, 'content-type': 'application/json' },
+      JSON.stringify({ event: { name: 'Workshop/View', data: { page: '01-intro' } } }),
+    );
     expect(event.status).toBe(200);
     conforms('POST', '/workshops/session/{session}/event/', event);
-    const badEvent = await fetchAnswer('POST', `${base}/event/`, { authorization: basic, 'content-type': 'application/json' }, JSON.stringify({ event: { data: 1 } }));
+    const badEvent = await fetchAnswer(
+      'POST',
+      `${base}/event/`,
+      { authorization: basic, 'content-type': 'application/json' },
+      JSON.stringify({ event: { data: 1 } }),
+    );
     expect(badEvent.status).toBe(400);
     conforms('POST', '/workshops/session/{session}/event/', badEvent);
     await waitFor('the dashboard event at both webhooks', () => events.filter((e) => e.event.name === 'Workshop/View').length === 2);
     expect(events.find((e) => e.event.name === 'Workshop/View')).toMatchObject({
-      portal: { name: 'papi', generation: 1 }, event: { session: requested.name, user: 'learner-1', data: { page: '01-intro' } },
+      portal: { name: 'papi', generation: 1 },
+      event: { session: requested.name, user: 'learner-1', data: { page: '01-intro' } },
     });
 
     const ended = await api(`${base}/terminate/`);
     expect(ended.status).toBe(200);
     conforms('GET', '/workshops/session/{session}/terminate/', ended);
-    await waitFor('Terminating', () => phaseOf(t.runtime.session(requested.name) ?? { status: { phase: 'Terminating' } } as never) === 'Terminating' || !t.runtime.session(requested.name));
-    await waitFor('Session/Started, Extended and Terminate events', () => ['Session/Started', 'Session/Extended', 'Session/Terminate']
-      .every((name) => events.some((e) => e.event.name === name && e.event.session === requested.name)));
+    await waitFor(
+      'Terminating',
+      () =>
+        phaseOf(t.runtime.session(requested.name) ?? ({ status: { phase: 'Terminating' } } as never)) === 'Terminating' ||
+        !t.runtime.session(requested.name),
+    );
+    await waitFor('Session/Started, Extended and Terminate events', () =>
+      ['Session/Started', 'Session/Extended', 'Session/Terminate'].every((name) =>
+        events.some((e) => e.event.name === name && e.event.session === requested.name),
+      ),
+    );
   });
 
-  test('a reserve cannot be terminated (400), an unknown session is 404, another learner\'s is 403', async () => {
-    const reserve = await waitFor('a reserve', () => t.runtime.state.sessionsOf(fixture.environment('pool')).find((s) => phaseOf(s) === 'Ready' && !s.status?.user));
+  test("a reserve cannot be terminated (400), an unknown session is 404, another learner's is 403", async () => {
+    const reserve = await waitFor('a reserve', () =>
+      t.runtime.state.sessionsOf(fixture.environment('pool')).find((s) => phaseOf(s) === 'Ready' && !s.status?.user),
+    );
     const refused = await api(`/workshops/session/${reserve.metadata.name}/terminate/`);
     expect(refused.status).toBe(400);
     conforms('GET', '/workshops/session/{session}/terminate/', refused);
@@ -248,7 +324,16 @@ describe('session requests', () => {
     const b2 = new HttpClient(t.url, { accept: 'text/html' });
     expect((await b2.get(two.url)).status).toBe(303);
     const b3 = new HttpClient(t.url);
-    const registered = await b3.request('POST', '/accounts/register/', { body: { _csrf: await b3.csrf('/accounts/register/'), username: 'learner3', password: 'a-long-password-3', confirm: 'a-long-password-3', email: 'l3@example.com' }, headers: { accept: 'text/html' } });
+    const registered = await b3.request('POST', '/accounts/register/', {
+      body: {
+        _csrf: await b3.csrf('/accounts/register/'),
+        username: 'learner3',
+        password: 'a-long-password-3',
+        confirm: 'a-long-password-3',
+        email: 'l3@example.com',
+      },
+      headers: { accept: 'text/html' },
+    });
     expect([302, 303]).toContain(registered.status);
     for (const op of ['schedule', 'extend', 'config', 'authorize', 'terminate']) {
       const answer = await b3.get(`/workshops/session/${two.name}/${op}/`, { accept: 'application/json' });
@@ -269,7 +354,8 @@ describe('session requests', () => {
 
 describe('errors of request/', () => {
   const env = () => fixture.environment('single');
-  const request = (query: string, headers: Record<string, string> = {}) => fetchAnswer('GET', `/workshops/environment/${env()}/request/?${query}`, { authorization: `Bearer ${token}`, ...headers });
+  const request = (query: string, headers: Record<string, string> = {}) =>
+    fetchAnswer('GET', `/workshops/environment/${env()}/request/?${query}`, { authorization: `Bearer ${token}`, ...headers });
 
   test('400 for each malformed parameter, naming it', async () => {
     const cases: Array<[string, string]> = [
@@ -291,10 +377,20 @@ describe('errors of request/', () => {
       expect(answer.json().message).toContain(message);
       conforms('GET', '/workshops/environment/{env}/request/', answer);
     }
-    const badBody = await fetchAnswer('POST', `/workshops/environment/${env()}/request/?index_url=https://x.example/`, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, JSON.stringify({ parameters: [{ name: '1bad', value: 'x' }] }));
+    const badBody = await fetchAnswer(
+      'POST',
+      `/workshops/environment/${env()}/request/?index_url=https://x.example/`,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      JSON.stringify({ parameters: [{ name: '1bad', value: 'x' }] }),
+    );
     expect(badBody.status).toBe(400);
     expect(badBody.json().message).toContain("'parameters[0].name'");
-    const notJson = await fetchAnswer('POST', `/workshops/environment/${env()}/request/?index_url=https://x.example/`, { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, '{"parameters": [');
+    const notJson = await fetchAnswer(
+      'POST',
+      `/workshops/environment/${env()}/request/?index_url=https://x.example/`,
+      { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      '{"parameters": [',
+    );
     expect(notJson.status).toBe(400);
     conforms('POST', '/workshops/environment/{env}/request/', notJson);
   });
@@ -308,7 +404,9 @@ describe('errors of request/', () => {
     const staff = await admin.get(`/workshops/environment/${env()}/request/?index_url=https://x.example/`, { accept: 'application/json' });
     expect(staff.status).toBe(403);
     conforms('GET', '/workshops/environment/{env}/request/', staff);
-    const unknown = await fetchAnswer('GET', '/workshops/environment/papi-nope/request/?index_url=https://x.example/', { authorization: `Bearer ${token}` });
+    const unknown = await fetchAnswer('GET', '/workshops/environment/papi-nope/request/?index_url=https://x.example/', {
+      authorization: `Bearer ${token}`,
+    });
     expect(unknown.status).toBe(403);
     conforms('GET', '/workshops/environment/{env}/request/', unknown);
     for (const path of [`/workshops/environment/${env()}/status/`, '/workshops/user/x/sessions/']) {
@@ -331,7 +429,16 @@ describe('errors of request/', () => {
     expect(named.status).toBe(503);
     // a learner pressing Start on the full workshop goes back to the catalog with Educates' notification
     const learner = new HttpClient(t.url);
-    const registered = await learner.request('POST', '/accounts/register/', { body: { _csrf: await learner.csrf('/accounts/register/'), username: 'learner-full', password: 'a-long-password-f', confirm: 'a-long-password-f', email: 'f@example.com' }, headers: { accept: 'text/html' } });
+    const registered = await learner.request('POST', '/accounts/register/', {
+      body: {
+        _csrf: await learner.csrf('/accounts/register/'),
+        username: 'learner-full',
+        password: 'a-long-password-f',
+        confirm: 'a-long-password-f',
+        email: 'f@example.com',
+      },
+      headers: { accept: 'text/html' },
+    });
     expect([302, 303]).toContain(registered.status);
     const start = await learner.submit(`/workshops/environment/${env()}/`);
     expect(start.status).toBe(303);
@@ -354,7 +461,7 @@ describe('errors of request/', () => {
 });
 
 describe('OpenAPI document', () => {
-  test('is served, and every documented operation is a route and every route (but PORTAL-AUTH\'s account pages) is documented', async () => {
+  test("is served, and every documented operation is a route and every route (but PORTAL-AUTH's account pages) is documented", async () => {
     const served = await fetchAnswer('GET', '/openapi.json');
     expect(served.status).toBe(200);
     expect(served.json().openapi).toBe('3.1.0');
@@ -376,7 +483,23 @@ describe('OpenAPI document', () => {
 
 describe('fuzz', () => {
   test('odd parameters, paths, bodies and form fields never produce a 5xx or a stack trace', async () => {
-    const odd = ['', ' ', '%00', '%ZZ', '../../etc/passwd', '<script>alert(1)</script>', 'x'.repeat(3000), '😀', '{"a":1}', '[]', 'null', '-1', '1e309', '%27%22', 'a%0d%0aSet-Cookie:x=y'];
+    const odd = [
+      '',
+      ' ',
+      '%00',
+      '%ZZ',
+      '../../etc/passwd',
+      '<script>alert(1)</script>',
+      'x'.repeat(3000),
+      '😀',
+      '{"a":1}',
+      '[]',
+      'null',
+      '-1',
+      '1e309',
+      '%27%22',
+      'a%0d%0aSet-Cookie:x=y',
+    ];
     const env = fixture.environment('single');
     const paths = [
       '/workshops/catalog/environments/?state=%s&sessions=%s&name=%s&labels[%s]=%s',
@@ -385,40 +508,83 @@ describe('fuzz', () => {
       `/workshops/environment/%s/request/?index_url=https://x.example/`,
       `/workshops/environment/%s/status/?sessions=%s`,
       '/workshops/user/%s/sessions/',
-      '/workshops/session/%s/schedule/', '/workshops/session/%s/extend/', '/workshops/session/%s/terminate/',
-      '/workshops/session/%s/config/', '/workshops/session/%s/authorize/', '/workshops/session/%s/',
-      '/workshops/session/%s/activate/?token=%s&index_url=%s', '/workshops/session/%s/progress/',
-      '/workshops/catalog/?notification=%s', '/runtime/sessions/%s', '/static/%s', '/admin/?notice=%s',
+      '/workshops/session/%s/schedule/',
+      '/workshops/session/%s/extend/',
+      '/workshops/session/%s/terminate/',
+      '/workshops/session/%s/config/',
+      '/workshops/session/%s/authorize/',
+      '/workshops/session/%s/',
+      '/workshops/session/%s/activate/?token=%s&index_url=%s',
+      '/workshops/session/%s/progress/',
+      '/workshops/catalog/?notification=%s',
+      '/runtime/sessions/%s',
+      '/static/%s',
+      '/admin/?notice=%s',
     ];
     const admin = new HttpClient(t.url);
     await admin.signIn(ADMIN.username, ADMIN.password);
     const problems: string[] = [];
     const check = (what: string, answer: Answer) => {
-      if (answer.status >= 500 || /\bat [\w.<>]+ \(|node:internal|\.ts:\d+|\.js:\d+:\d+/.test(answer.text)) problems.push(`${what} → ${answer.status} ${answer.text.slice(0, 120)}`);
+      if (answer.status >= 500 || /\bat [\w.<>]+ \(|node:internal|\.ts:\d+|\.js:\d+:\d+/.test(answer.text))
+        problems.push(`${what} → ${answer.status} ${answer.text.slice(0, 120)}`);
     };
     for (const template of paths) {
       for (const value of odd) {
         const path = template.replace(/%s/g, value);
-        for (const headers of [{ authorization: `Bearer ${token}` }, {}, { authorization: "Bearer garbage" }, { authorization: "Basic !!!" }] as Array<Record<string, string>>) {
-          check(`GET ${path.slice(0, 100)}`, await fetchAnswer('GET', path, headers).catch((e) => ({ status: 599, text: String(e) } as Answer)));
+        for (const headers of [
+          { authorization: `Bearer ${token}` },
+          {},
+          { authorization: 'Bearer garbage' },
+          { authorization: 'Basic !!!' },
+        ] as Array<Record<string, string>>) {
+          check(`GET ${path.slice(0, 100)}`, await fetchAnswer('GET', path, headers).catch((e) => ({ status: 599, text: String(e) }) as Answer));
         }
         check(`admin GET ${path.slice(0, 100)}`, await admin.get(path, { accept: 'text/html' }));
       }
     }
-    const bodies = ['', '{', '[]', 'null', '"x"', '{"parameters": "x"}', '{"parameters": [null, 1, {"name": {}, "value": []}]}', '{"event": {"name": "x/y", "data": [1]}}', 'a=b&a=c', 'x'.repeat(300_000)];
-    const posts = [`/workshops/environment/${env}/request/?index_url=https://x.example/`, '/workshops/session/papi-pool-s001/event/', '/workshops/session/papi-pool-s001/activity/', '/runtime/allocate',
-      `/workshops/environment/${env}/`, '/workshops/session/papi-pool-s001/delete/', '/workshops/session/papi-pool-s001/extend/', '/admin/sessions/papi-pool-s001/terminate/', '/oauth2/token/'];
+    const bodies = [
+      '',
+      '{',
+      '[]',
+      'null',
+      '"x"',
+      '{"parameters": "x"}',
+      '{"parameters": [null, 1, {"name": {}, "value": []}]}',
+      '{"event": {"name": "x/y", "data": [1]}}',
+      'a=b&a=c',
+      'x'.repeat(300_000),
+    ];
+    const posts = [
+      `/workshops/environment/${env}/request/?index_url=https://x.example/`,
+      '/workshops/session/papi-pool-s001/event/',
+      '/workshops/session/papi-pool-s001/activity/',
+      '/runtime/allocate',
+      `/workshops/environment/${env}/`,
+      '/workshops/session/papi-pool-s001/delete/',
+      '/workshops/session/papi-pool-s001/extend/',
+      '/admin/sessions/papi-pool-s001/terminate/',
+      '/oauth2/token/',
+    ];
     for (const path of posts) {
       for (const body of bodies) {
         for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
-          check(`POST ${path} ${type} ${body.slice(0, 40)}`, await fetchAnswer('POST', path, { authorization: `Bearer ${token}`, 'content-type': type }, body));
-          check(`admin POST ${path} ${type} ${body.slice(0, 40)}`, await admin.request('POST', path, { body, headers: { 'content-type': type, accept: 'text/html' } }));
+          check(
+            `POST ${path} ${type} ${body.slice(0, 40)}`,
+            await fetchAnswer('POST', path, { authorization: `Bearer ${token}`, 'content-type': type }, body),
+          );
+          check(
+            `admin POST ${path} ${type} ${body.slice(0, 40)}`,
+            await admin.request('POST', path, { body, headers: { 'content-type': type, accept: 'text/html' } }),
+          );
         }
       }
     }
     // form fields of the admin's forms with odd values (a valid CSRF token)
     for (const value of odd) {
-      check(`admin form ${value.slice(0, 20)}`, await admin.submit(`/admin/sessions/${encodeURIComponent(value) || 'x'}/extend/`, { notification: value }, '/admin/'));
+      check(
+        `admin form ${value.slice(0, 20)}`,
+        await admin.submit(`/admin/sessions/${encodeURIComponent(value) || 'x'}/extend/`, { notification: value }, '/admin/'),
+      );
     }
     expect(problems).toEqual([]);
   }, 300_000);

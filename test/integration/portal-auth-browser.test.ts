@@ -3,12 +3,13 @@
  * signing out and in, being sent to sign in first, the event access code, guests, and OpenID Connect through the
  * real pages of a real provider (npm oidc-provider).
  */
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
+
+import { type AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
 import { KubeClient } from '../../src/runtime/index.js';
-import { AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { TestProvider, startOidcProvider } from '../support/oidc-provider.js';
+import { startOidcProvider, type TestProvider } from '../support/oidc-provider.js';
 import { freePort, portalClient, preparePortalNamespace } from './portal-auth-support.js';
 
 const NAMESPACE = 'pab-ui';
@@ -22,13 +23,19 @@ async function portal(portalName: string, options: Partial<AuthOptions> = {}, po
   port ??= await freePort();
   const app = Fastify({ logger: false });
   const auth = await registerAuth(app, {
-    client, portalName, portalNamespace: NAMESPACE, publicUrl: `http://127.0.0.1:${port}`, secureCookies: false,
-    admin: { username: 'admin', password: 'admin-password-1' }, ...options,
+    client,
+    portalName,
+    portalNamespace: NAMESPACE,
+    publicUrl: `http://127.0.0.1:${port}`,
+    secureCookies: false,
+    admin: { username: 'admin', password: 'admin-password-1' },
+    ...options,
   });
   app.get('/', async (request, reply) => reply.type('text/html').send(`<h1>Catalog</h1><p id="who">${request.identity?.id ?? 'nobody'}</p>`));
   app.get('/private/', { preHandler: auth.requireUser }, async (request, reply) =>
     reply.type('text/html').send(`<h1>Private</h1><p id="who">${request.identity!.id}</p><p id="kind">${request.identity!.kind}</p>
-<form method="post" action="/accounts/logout/">${auth.csrfField(request)}<button id="sign-out" type="submit">Sign out</button></form>`));
+<form method="post" action="/accounts/logout/">${auth.csrfField(request)}<button id="sign-out" type="submit">Sign out</button></form>`),
+  );
   await app.listen({ host: '127.0.0.1', port });
   apps.push(app);
   return `http://127.0.0.1:${port}`;
@@ -46,7 +53,11 @@ beforeAll(async () => {
     users: [{ login: 'grace', name: 'Grace Hopper', email: 'grace@example.com' }],
   });
   plain = await portal('pab');
-  sso = await portal('pab', { oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, name: 'Test SSO' } }, ssoPort);
+  sso = await portal(
+    'pab',
+    { oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, name: 'Test SSO' } },
+    ssoPort,
+  );
   browser = await launchBrowser();
 });
 
@@ -108,7 +119,7 @@ test('a learner registers, signs out and signs in again; an unauthenticated visi
   await page.context().close();
 });
 
-test('OpenID Connect: sign in through the provider\'s own login and consent pages', async () => {
+test("OpenID Connect: sign in through the provider's own login and consent pages", async () => {
   const page = await fresh();
   await page.goto(`${sso}/private/`);
   await page.click('text=Sign in with Test SSO');

@@ -5,10 +5,11 @@
  * characters, broken percent-encoding, repeated keys, wrong JSON types, wrong content types). Whatever comes in:
  * no 5xx, and no stack trace or internal detail in any answer. Seeded, so a failure can be replayed.
  */
-import Fastify, { FastifyInstance } from 'fastify';
-import { KubeClient } from '../../src/runtime/index.js';
+import Fastify, { type FastifyInstance } from 'fastify';
+
 import { registerAuth } from '../../src/portal/auth/index.js';
-import { Jar, freePort, portalClient, preparePortalNamespace } from './portal-auth-support.js';
+import { KubeClient } from '../../src/runtime/index.js';
+import { freePort, Jar, portalClient, preparePortalNamespace } from './portal-auth-support.js';
 
 const PORTAL = 'paf';
 const NAMESPACE = `${PORTAL}-ui`;
@@ -33,11 +34,50 @@ const random = prng(SEED);
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
 
 const EDGE_STRINGS = [
-  '', ' ', 'a', 'admin', 'robot@paf', 'paf-w-s001', '\u0000', '\r\n', '%', '%ZZ', '%E0%A4%A', '+', '&', '=', '..', '../../etc/passwd',
-  '<script>alert(1)</script>', '"\'><img src=x onerror=alert(1)>', '${jndi:ldap://x}', '{{7*7}}', 'null', 'undefined', 'NaN', '-1', '1e309',
-  '\u202e\u0301\ud83d\ude00', '\ud800', 'é'.repeat(300), 'x'.repeat(5000), 'y'.repeat(70_000), 'a.b.c', 'AAAA.BBBB.CCCC', 'Bearer', 'Basic Og==',
-  'http://evil.example/oauth_callback', 'javascript:alert(1)', '//evil.example', '/\\evil', 'password', 'authorization_code', 'refresh_token',
-  'client_credentials', 'code', 'S256',
+  '',
+  ' ',
+  'a',
+  'admin',
+  'robot@paf',
+  'paf-w-s001',
+  '\u0000',
+  '\r\n',
+  '%',
+  '%ZZ',
+  '%E0%A4%A',
+  '+',
+  '&',
+  '=',
+  '..',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '"\'><img src=x onerror=alert(1)>',
+  '${jndi:ldap://x}',
+  '{{7*7}}',
+  'null',
+  'undefined',
+  'NaN',
+  '-1',
+  '1e309',
+  '\u202e\u0301\ud83d\ude00',
+  '\ud800',
+  'é'.repeat(300),
+  'x'.repeat(5000),
+  'y'.repeat(70_000),
+  'a.b.c',
+  'AAAA.BBBB.CCCC',
+  'Bearer',
+  'Basic Og==',
+  'http://evil.example/oauth_callback',
+  'javascript:alert(1)',
+  '//evil.example',
+  '/\\evil',
+  'password',
+  'authorization_code',
+  'refresh_token',
+  'client_credentials',
+  'code',
+  'S256',
 ];
 
 /** Percent-encodes every byte (unlike encodeURIComponent, this takes lone surrogates too). */
@@ -67,7 +107,18 @@ const FIELDS: Record<string, string[]> = {
   '/accounts/register/': ['username', 'email', 'password', 'confirm', 'next', '_csrf'],
   '/workshops/access/': ['code', 'next', '_csrf'],
   '/accounts/logout/': ['_csrf'],
-  '/oauth2/token/': ['grant_type', 'username', 'password', 'client_id', 'client_secret', 'code', 'redirect_uri', 'refresh_token', 'code_verifier', 'scope'],
+  '/oauth2/token/': [
+    'grant_type',
+    'username',
+    'password',
+    'client_id',
+    'client_secret',
+    'code',
+    'redirect_uri',
+    'refresh_token',
+    'code_verifier',
+    'scope',
+  ],
   '/oauth2/revoke-token/': ['token', 'token_type_hint', 'client_id', 'client_secret'],
 };
 
@@ -91,7 +142,10 @@ function randomBody(path: string, csrf: string): { body: string; contentType: st
     for (const name of fields) if (random() < 0.8) body[name] = name === '_csrf' && random() < 0.5 ? csrf : randomJsonValue();
     return { body: random() < 0.1 ? '{"broken": ' : JSON.stringify(random() < 0.1 ? [body] : body), contentType: 'application/json' };
   }
-  return { body: randomString(), contentType: pick(['text/plain', 'multipart/form-data; boundary=x', 'application/xml', 'application/x-www-form-urlencoded; charset=latin1', '']) };
+  return {
+    body: randomString(),
+    contentType: pick(['text/plain', 'multipart/form-data; boundary=x', 'application/xml', 'application/x-www-form-urlencoded; charset=latin1', '']),
+  };
 }
 
 function randomAuthorization(): string | undefined {
@@ -111,15 +165,26 @@ beforeAll(async () => {
   const port = await freePort();
   app = Fastify({ logger: false });
   await registerAuth(app, {
-    client, portalName: PORTAL, portalNamespace: NAMESPACE, publicUrl: `http://127.0.0.1:${port}`, secureCookies: false,
-    admin: { username: 'admin', password: 'admin-password-1' }, accessCode: 'fuzzy', registration: 'one-step',
+    client,
+    portalName: PORTAL,
+    portalNamespace: NAMESPACE,
+    publicUrl: `http://127.0.0.1:${port}`,
+    secureCookies: false,
+    admin: { username: 'admin', password: 'admin-password-1' },
+    accessCode: 'fuzzy',
+    registration: 'one-step',
     robots: [{ clientId: 'robot', clientSecret: 'robot-secret', username: 'robot@paf', password: 'robot-password' }],
     devDashboardOrigins: ['http://127.0.0.1:9'],
     sessionAccess: (session) => (session === 'paf-w-s001' ? 'owner' : 'unknown'),
     sessionOrigins: (session) => (session === 'paf-w-s001' ? ['http://paf-w-s001.workshops.test'] : undefined),
     sessionClientSecret: (session) => (session === 'paf-w-s001' ? 'config-password' : undefined),
     // high limits, so that the fuzzer reaches the handlers rather than the limiter
-    rateLimits: { signIn: { max: 10_000, windowSeconds: 60 }, registration: { max: 10_000, windowSeconds: 60 }, accessCode: { max: 10_000, windowSeconds: 60 }, token: { max: 10_000, windowSeconds: 60 } },
+    rateLimits: {
+      signIn: { max: 10_000, windowSeconds: 60 },
+      registration: { max: 10_000, windowSeconds: 60 },
+      accessCode: { max: 10_000, windowSeconds: 60 },
+      token: { max: 10_000, windowSeconds: 60 },
+    },
   });
   url = await app.listen({ host: '127.0.0.1', port });
 });
@@ -155,15 +220,40 @@ test(`${ROUNDS} random POSTs to every form and OAuth2 endpoint: no 5xx, no stack
 });
 
 test(`${ROUNDS} random GETs of the authorization endpoint and the pages, with random headers and cookies`, async () => {
-  const paths = ['/oauth2/authorize/', '/accounts/login/', '/accounts/register/', '/workshops/access/', '/accounts/oidc/login/', '/accounts/oidc/callback/', '/accounts/logout/'];
-  const params = ['response_type', 'client_id', 'redirect_uri', 'state', 'code_challenge', 'code_challenge_method', 'next', 'password', 'redirect_url', 'code', 'error'];
+  const paths = [
+    '/oauth2/authorize/',
+    '/accounts/login/',
+    '/accounts/register/',
+    '/workshops/access/',
+    '/accounts/oidc/login/',
+    '/accounts/oidc/callback/',
+    '/accounts/logout/',
+  ];
+  const params = [
+    'response_type',
+    'client_id',
+    'redirect_uri',
+    'state',
+    'code_challenge',
+    'code_challenge_method',
+    'next',
+    'password',
+    'redirect_url',
+    'code',
+    'error',
+  ];
   for (let i = 0; i < ROUNDS; i++) {
     const path = pick(paths);
-    const query = params.filter(() => random() < 0.5).map((p) => `${p}=${random() < 0.15 ? randomString().replace(/[#\s]/g, '') : enc(randomString())}`);
+    const query = params
+      .filter(() => random() < 0.5)
+      .map((p) => `${p}=${random() < 0.15 ? randomString().replace(/[#\s]/g, '') : enc(randomString())}`);
     const headers: Record<string, string> = { accept: pick(['text/html', 'application/json']) };
     const authorization = randomAuthorization();
     if (authorization) headers.authorization = authorization;
-    if (random() < 0.3) headers.cookie = `${PORTAL}-session=${randomString().replace(/[^\x21-\x7e]/g, '').replace(/;/g, '')}`;
+    if (random() < 0.3)
+      headers.cookie = `${PORTAL}-session=${randomString()
+        .replace(/[^\x21-\x7e]/g, '')
+        .replace(/;/g, '')}`;
     let response: Response;
     try {
       response = await fetch(`${url}${path}?${query.join('&')}`, { headers, redirect: 'manual' });

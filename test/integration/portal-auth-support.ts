@@ -3,7 +3,9 @@
  * that acts as the portal's ServiceAccount, free ports, and a cookie-keeping HTTP client that reads forms.
  */
 import * as net from 'node:net';
+
 import { KubeConfig } from '@kubernetes/client-node';
+
 import { KubeClient } from '../../src/runtime/index.js';
 import { synthPortal } from '../support/portal-fixture.js';
 
@@ -71,7 +73,12 @@ export class Jar {
     if (response.status >= 300) throw new Error(`GET ${path}: ${response.status} ${html.slice(0, 200)}`);
     const fields: Record<string, string> = {};
     for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-      fields[match[1]] = match[2].replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+      fields[match[1]] = match[2]
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>');
     }
     return fields;
   }

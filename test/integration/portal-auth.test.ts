@@ -3,10 +3,11 @@
  * portal: they share signing keys and accounts through Secrets in the portal namespace, created by the portal's
  * own ServiceAccount (so its Role is proven to be enough). Browsers are played by a small cookie-keeping client.
  */
-import Fastify, { FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+
+import { type AuthHandle, type AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
 import { KubeClient } from '../../src/runtime/index.js';
-import { AuthHandle, AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
-import { Jar, freePort, portalClient, preparePortalNamespace } from './portal-auth-support.js';
+import { freePort, Jar, portalClient, preparePortalNamespace } from './portal-auth-support.js';
 
 const PORTAL = 'pa';
 const NAMESPACE = `${PORTAL}-ui`;
@@ -14,14 +15,23 @@ const admin = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let client: KubeClient;
 const apps: FastifyInstance[] = [];
 
-interface Replica { url: string; auth: AuthHandle; app: FastifyInstance }
+interface Replica {
+  url: string;
+  auth: AuthHandle;
+  app: FastifyInstance;
+}
 
 async function replica(options: Partial<AuthOptions> = {}, portalName = PORTAL): Promise<Replica> {
   const port = await freePort();
   const app = Fastify({ logger: false });
   const auth = await registerAuth(app, {
-    client, portalName, portalNamespace: NAMESPACE, publicUrl: `http://127.0.0.1:${port}`, secureCookies: false,
-    admin: { username: 'admin', password: 'admin-password-1' }, ...options,
+    client,
+    portalName,
+    portalNamespace: NAMESPACE,
+    publicUrl: `http://127.0.0.1:${port}`,
+    secureCookies: false,
+    admin: { username: 'admin', password: 'admin-password-1' },
+    ...options,
   });
   app.get('/private/', { preHandler: auth.requireUser }, async (request) => ({ identity: request.identity }));
   app.post('/private/', { preHandler: [auth.requireUser, auth.verifyCsrf] }, async (request) => ({ posted: true, identity: request.identity }));
@@ -61,10 +71,19 @@ describe('two replicas', () => {
     const username = unique('ada');
     const browser = new Jar(a.url);
     const form = await browser.form('/accounts/register/');
-    const registered = await browser.post('/accounts/register/', { ...form, username, email: `${username}@example.com`, password: 'analytical engine', confirm: 'analytical engine' });
+    const registered = await browser.post('/accounts/register/', {
+      ...form,
+      username,
+      email: `${username}@example.com`,
+      password: 'analytical engine',
+      confirm: 'analytical engine',
+    });
     expect(registered.status).toBe(303);
     expect(registered.headers.get('location')).toBe('/');
-    const secret = await admin.list<{ metadata: { labels: Record<string, string> }; data: Record<string, string> }>('v1', 'Secret', { namespace: NAMESPACE, labelSelector: 'training.cdk8s-workshops.dev/component=portal-account' });
+    const secret = await admin.list<{ metadata: { labels: Record<string, string> }; data: Record<string, string> }>('v1', 'Secret', {
+      namespace: NAMESPACE,
+      labelSelector: 'training.cdk8s-workshops.dev/component=portal-account',
+    });
     const mine = secret.find((s) => Buffer.from(s.data.username, 'base64').toString() === username)!;
     expect(Buffer.from(mine.data.passwordHash, 'base64').toString()).toMatch(/^scrypt\$/);
 
@@ -72,7 +91,9 @@ describe('two replicas', () => {
     const login = await other.form('/accounts/login/');
     const signedIn = await other.post('/accounts/login/', { ...login, username, password: 'analytical engine' });
     expect(signedIn.status).toBe(303);
-    expect(await (await other.get('/private/')).json()).toEqual({ identity: { id: username, username, email: `${username}@example.com`, kind: 'registered' } });
+    expect(await (await other.get('/private/')).json()).toEqual({
+      identity: { id: username, username, email: `${username}@example.com`, kind: 'registered' },
+    });
     other.base = a.url;
     expect((await other.get('/private/')).status).toBe(200);
   });
@@ -98,7 +119,10 @@ describe('who may pass', () => {
     const api = await fetch(`${a.url}/private/`);
     expect(api.status).toBe(401);
     expect(api.headers.get('www-authenticate')).toBe('Bearer');
-    expect(await api.json()).toEqual({ error: 'unauthorized', message: 'sign in, or send an OAuth2 access token in the Authorization: Bearer header' });
+    expect(await api.json()).toEqual({
+      error: 'unauthorized',
+      message: 'sign in, or send an OAuth2 access token in the Authorization: Bearer header',
+    });
   });
 
   test('a form sent after the session ended goes to sign in (303) without next; signed in, the same form passes', async () => {
@@ -137,15 +161,19 @@ describe('who may pass', () => {
     expect(page.status).toBe(403);
     expect(await page.text()).toContain('This page is for the portal&#39;s administrators.');
     const api = await browser.get('/staff/', { accept: 'application/json' });
-    expect(await api.json()).toEqual({ error: 'forbidden', message: 'This page is for the portal\'s administrators.' });
+    expect(await api.json()).toEqual({ error: 'forbidden', message: "This page is for the portal's administrators." });
     const robot = await browser.get('/robot/', { accept: 'application/json' });
     expect(robot.status).toBe(403);
-    expect(await robot.json()).toEqual({ error: 'forbidden', message: 'only the portal\'s robot clients may use this endpoint' });
+    expect(await robot.json()).toEqual({ error: 'forbidden', message: "only the portal's robot clients may use this endpoint" });
   });
 
   test('wrong passwords and unknown users get the same message', async () => {
     const browser = new Jar(a.url);
-    for (const [username, password] of [['admin', 'wrong'], ['nobody-here', 'whatever1'], ['', '']]) {
+    for (const [username, password] of [
+      ['admin', 'wrong'],
+      ['nobody-here', 'whatever1'],
+      ['', ''],
+    ]) {
       const form = await browser.form('/accounts/login/');
       const response = await browser.post('/accounts/login/', { ...form, username, password });
       expect(response.status).toBe(401);
@@ -164,17 +192,25 @@ describe('who may pass', () => {
 });
 
 describe('CSRF', () => {
-  test('a form without its token, with another session\'s token, or with a made-up one is refused with 403', async () => {
+  test("a form without its token, with another session's token, or with a made-up one is refused with 403", async () => {
     const browser = new Jar(a.url);
     await browser.form('/accounts/login/');
     const other = new Jar(a.url);
     const otherForm = await other.form('/accounts/login/');
     for (const csrf of [undefined, otherForm._csrf, 'AAAA', 'x'.repeat(5000)]) {
-      const response = await browser.post('/accounts/login/', { ...(csrf !== undefined ? { _csrf: csrf } : {}), username: 'admin', password: 'admin-password-1' });
+      const response = await browser.post('/accounts/login/', {
+        ...(csrf !== undefined ? { _csrf: csrf } : {}),
+        username: 'admin',
+        password: 'admin-password-1',
+      });
       expect(response.status).toBe(403);
       expect(await response.text()).toContain('The form has expired');
     }
-    const api = await fetch(`${a.url}/accounts/login/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'username=admin' });
+    const api = await fetch(`${a.url}/accounts/login/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'username=admin',
+    });
     expect(api.status).toBe(403);
     expect(await api.json()).toEqual({ error: 'csrf_failed', message: expect.stringContaining('without a valid CSRF token') });
   });
@@ -185,7 +221,13 @@ export async function signedUp(r: Replica): Promise<Jar> {
   const browser = new Jar(r.url);
   const username = unique('u');
   const form = await browser.form('/accounts/register/');
-  const response = await browser.post('/accounts/register/', { ...form, username, email: `${username}@example.com`, password: 'a good password', confirm: 'a good password' });
+  const response = await browser.post('/accounts/register/', {
+    ...form,
+    username,
+    email: `${username}@example.com`,
+    password: 'a good password',
+    confirm: 'a good password',
+  });
   if (response.status !== 303) throw new Error(`registration failed: ${response.status} ${await response.text()}`);
   return browser;
 }
@@ -208,29 +250,39 @@ describe('rate limits', () => {
     expect(await page.text()).toMatch(/Too many sign-in attempts from your address\. Try again in \d+ seconds?\./);
     const api = await browser.post('/accounts/login/', { ...form, username: 'admin', password: 'x' }, { accept: 'application/json' });
     expect(api.status).toBe(429);
-    expect(await api.json()).toEqual({ error: 'too_many_requests', message: expect.stringMatching(/^Too many sign-in attempts from your address\. Try again in \d+ seconds?\.$/) });
+    expect(await api.json()).toEqual({
+      error: 'too_many_requests',
+      message: expect.stringMatching(/^Too many sign-in attempts from your address\. Try again in \d+ seconds?\.$/),
+    });
     // another user name from the same address still has its own attempts
     expect((await browser.post('/accounts/login/', { ...form, username: 'someone-else', password: 'x' })).status).toBe(401);
   });
 
   test('a room of learners behind one address registers and signs in within a minute without being limited', async () => {
     const room = await replica();
-    const results = await Promise.all(Array.from({ length: 12 }, async () => {
-      const browser = await signedUp(room);
-      const { identity } = (await (await browser.get('/private/', { accept: 'application/json' })).json()) as { identity: { username: string } };
-      const logout = await browser.form('/accounts/logout/');
-      await browser.post('/accounts/logout/', logout);
-      const login = await browser.form('/accounts/login/');
-      const mistyped = (await browser.post('/accounts/login/', { ...login, username: identity.username, password: 'a typo password' })).status;
-      const again = await browser.form('/accounts/login/');
-      return [mistyped, (await browser.post('/accounts/login/', { ...again, username: identity.username, password: 'a good password' })).status];
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, async () => {
+        const browser = await signedUp(room);
+        const { identity } = (await (await browser.get('/private/', { accept: 'application/json' })).json()) as { identity: { username: string } };
+        const logout = await browser.form('/accounts/logout/');
+        await browser.post('/accounts/logout/', logout);
+        const login = await browser.form('/accounts/login/');
+        const mistyped = (await browser.post('/accounts/login/', { ...login, username: identity.username, password: 'a typo password' })).status;
+        const again = await browser.form('/accounts/login/');
+        return [mistyped, (await browser.post('/accounts/login/', { ...again, username: identity.username, password: 'a good password' })).status];
+      }),
+    );
     expect(results).toEqual(Array(12).fill([401, 303]));
   });
 
   test('the token endpoint is limited per address and client', async () => {
     const limited = await replica({ rateLimits: { token: { max: 2, windowSeconds: 30 } } });
-    const post = () => fetch(`${limited.url}/oauth2/token/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=c1&client_secret=x' });
+    const post = () =>
+      fetch(`${limited.url}/oauth2/token/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials&client_id=c1&client_secret=x',
+      });
     expect([(await post()).status, (await post()).status]).toEqual([401, 401]);
     const refused = await post();
     expect(refused.status).toBe(429);
@@ -245,7 +297,7 @@ describe('access code', () => {
     expect((await browser.get('/')).headers.get('location')).toBe('/workshops/access/');
     const api = await fetch(`${gated.url}/`);
     expect(api.status).toBe(403);
-    expect((await api.json() as { error: string }).error).toBe('access_code_required');
+    expect(((await api.json()) as { error: string }).error).toBe('access_code_required');
     const wrong = await browser.get('/workshops/access/?password=nope&redirect_url=%2Fprivate%2F');
     expect(wrong.status).toBe(401);
     expect(await wrong.text()).toContain('The access code is not right.');
@@ -310,7 +362,13 @@ describe('odds and ends', () => {
     const response = await browser.post('/accounts/login/', { ...form, username: 'robot', password: 'robot-password' });
     expect(response.status).toBe(401);
     const register = await browser.form('/accounts/register/');
-    const taken = await browser.post('/accounts/register/', { ...register, username: 'robot', email: 'r@example.com', password: 'some password', confirm: 'some password' });
+    const taken = await browser.post('/accounts/register/', {
+      ...register,
+      username: 'robot',
+      email: 'r@example.com',
+      password: 'some password',
+      confirm: 'some password',
+    });
     expect(await taken.text()).toContain('Username &quot;robot&quot; is taken; choose another.');
   });
 

@@ -6,10 +6,11 @@
  * buttons on one line. Session hosts do not resolve here: the browser's requests to them get a stand-in page.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { ADMIN, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { ADMIN, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -19,9 +20,12 @@ let browser: Browser;
 async function guest(): Promise<{ context: BrowserContext; page: Page; notFound: string[] }> {
   const context = await browser.newContext();
   const notFound: string[] = [];
-  context.on('response', (r) => { if (r.status() === 404) notFound.push(r.url()); });
+  context.on('response', (r) => {
+    if (r.status() === 404) notFound.push(r.url());
+  });
   await context.route(/\.workshops\.127-0-0-1\.test/, (route) =>
-    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Dashboard</title><h1>Dashboard stand-in</h1>' }));
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Dashboard</title><h1>Dashboard stand-in</h1>' }),
+  );
   return { context, page: await context.newPage(), notFound };
 }
 
@@ -33,10 +37,19 @@ async function signInAsAdmin(page: Page): Promise<void> {
 
 async function start(page: Page, workshop: string): Promise<string> {
   await page.goto(`${t.url}/workshops/catalog/`);
-  await page.locator('li.card', { hasText: `Workshop ${workshop}` }).getByRole('button', { name: 'Start workshop' }).click();
+  await page
+    .locator('li.card', { hasText: `Workshop ${workshop}` })
+    .getByRole('button', { name: 'Start workshop' })
+    .click();
   await page.waitForURL(/Dashboard|workshops\.127-0-0-1\.test/, { timeout: 60_000 }).catch(() => undefined);
-  const session = await waitFor(`a session of ${workshop}`, () => t.runtime.state.sessionsOf(fixture.environment(workshop))
-    .find((s) => s.status?.user && phaseOf(s) === 'Ready' && page.url().startsWith(s.status.url ?? '-')), 60_000);
+  const session = await waitFor(
+    `a session of ${workshop}`,
+    () =>
+      t.runtime.state
+        .sessionsOf(fixture.environment(workshop))
+        .find((s) => s.status?.user && phaseOf(s) === 'Ready' && page.url().startsWith(s.status.url ?? '-')),
+    60_000,
+  );
   return session.metadata.name;
 }
 
@@ -46,10 +59,17 @@ beforeAll(async () => {
     { name: 'beta', capacity: 3, initial: 0, reserved: 0, expires: seconds(1800), deadline: seconds(3600) },
   ]);
   await applyFixture(client, fixture);
-  t = await startTestPortal(client, fixture, { config: { name: 'ppages', title: 'Pages Workshops', registration: 'anonymous', catalogVisibility: 'public' } },
-    { limits: { maximum: 0, registered: 0, anonymous: 1 } });
+  t = await startTestPortal(
+    client,
+    fixture,
+    { config: { name: 'ppages', title: 'Pages Workshops', registration: 'anonymous', catalogVisibility: 'public' } },
+    { limits: { maximum: 0, registered: 0, anonymous: 1 } },
+  );
   browser = await launchBrowser();
-  await waitFor('the environments', () => t.runtime.state.environment(fixture.environment('alpha')) && t.runtime.state.environment(fixture.environment('beta')));
+  await waitFor(
+    'the environments',
+    () => t.runtime.state.environment(fixture.environment('alpha')) && t.runtime.state.environment(fixture.environment('beta')),
+  );
 });
 
 afterAll(async () => {
@@ -79,7 +99,9 @@ test('a refused second Start leaves the address bar on a GET page that says why,
   await page.waitForURL(`${t.url}/workshops/catalog/?notification=session-limit`);
   await expect(page.locator('.notice').textContent()).resolves.toContain('as many sessions as this portal allows');
   const posts: string[] = [];
-  page.on('request', (r) => { if (r.method() === 'POST') posts.push(r.url()); });
+  page.on('request', (r) => {
+    if (r.method() === 'POST') posts.push(r.url());
+  });
   await page.reload();
   expect(posts).toEqual([]);
   expect(t.runtime.state.sessionsOf(fixture.environment('beta')).filter((s) => s.status?.user)).toEqual([]);
@@ -110,8 +132,16 @@ test('every problem page has the one style: a title, a panel with the message, a
   }
   // a form posted with a stale token
   await page.goto(`${t.url}/workshops/catalog/`);
-  await page.locator('input[name=_csrf]').evaluateAll((inputs) => inputs.forEach((input) => { (input as unknown as { value: string }).value = 'stale'; }));
-  await page.locator('li.card', { hasText: 'Workshop beta' }).getByRole('link', { name: 'Continue' }).or(page.locator('li.card', { hasText: 'Workshop beta' }).getByRole('button', { name: 'Start workshop' })).click();
+  await page.locator('input[name=_csrf]').evaluateAll((inputs) =>
+    inputs.forEach((input) => {
+      (input as unknown as { value: string }).value = 'stale';
+    }),
+  );
+  await page
+    .locator('li.card', { hasText: 'Workshop beta' })
+    .getByRole('link', { name: 'Continue' })
+    .or(page.locator('li.card', { hasText: 'Workshop beta' }).getByRole('button', { name: 'Start workshop' }))
+    .click();
   await page.locator('h1', { hasText: 'The form has expired' }).waitFor();
   expect(await page.locator('main .panel.problem a.button').count()).toBeGreaterThan(0);
 });
@@ -181,7 +211,9 @@ describe('the admin page', () => {
     await expect(page.locator('#sessions-body').textContent()).resolves.toContain('No sessions match.');
     await page.goto(`${t.url}/admin/?show=reserves`);
     const reserves = await page.locator('#sessions-body tr[data-session]').count();
-    expect(reserves).toBe(t.runtime.state.sessions.list().filter((s) => !s.status?.user && !['Terminating', 'Failed', 'Expired'].includes(phaseOf(s))).length);
+    expect(reserves).toBe(
+      t.runtime.state.sessions.list().filter((s) => !s.status?.user && !['Terminating', 'Failed', 'Expired'].includes(phaseOf(s))).length,
+    );
     await page.goto(`${t.url}/admin/`);
   });
 
@@ -189,7 +221,9 @@ describe('the admin page', () => {
     const { page } = admin;
     await page.goto(`${t.url}/admin/`);
     const navigations: string[] = [];
-    page.on('framenavigated', (f) => { if (f === page.mainFrame()) navigations.push(f.url()); });
+    page.on('framenavigated', (f) => {
+      if (f === page.mainFrame()) navigations.push(f.url());
+    });
     const other = await guest();
     const name = await start(other.page, 'beta');
     await page.locator(`#sessions-body tr[data-session="${name}"] .learner`).waitFor({ timeout: 30_000 });

@@ -8,15 +8,35 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { App } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { parseAllDocuments } from 'yaml';
+
 import { containerBuilds } from '../../examples/container-builds/workshop.js';
 import { helloTerminal } from '../../examples/hello-terminal/workshop.js';
 import { kubernetesFundamentals } from '../../examples/k8s-fundamentals/workshop.js';
-import { API_VERSION, Manifest, Registration, SynthFile, Terminal, TrainingPortal, Workshop, synthesize, workshopPodNames } from '../../src/constructs/index.js';
+import {
+  API_VERSION,
+  type Manifest,
+  Registration,
+  synthesize,
+  type SynthFile,
+  Terminal,
+  TrainingPortal,
+  Workshop,
+  workshopPodNames,
+} from '../../src/constructs/index.js';
 import { importEducates } from '../../src/importer/index.js';
-import { KubeClient, KubeError, SessionRuntime, SessionRuntimeOptions, WorkshopSession, createLogger, phaseOf } from '../../src/runtime/index.js';
+import {
+  createLogger,
+  KubeClient,
+  KubeError,
+  phaseOf,
+  SessionRuntime,
+  type SessionRuntimeOptions,
+  type WorkshopSession,
+} from '../../src/runtime/index.js';
 import { removeServiceAccountKubeconfigs, serviceAccountKubeconfig } from '../support/identities.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -87,8 +107,10 @@ async function importedPortal(): Promise<SynthFile[]> {
   const dir = IMPORT_DIR;
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  const source = importEducates({ workshopYaml: IMPORTED_WORKSHOP, portalYaml: IMPORTED_PORTAL, sourceName: 'portal-rbac' }).source
-    .replaceAll("from 'cdk8s-workshops'", `from '${path.join(ROOT, 'src/index.js')}'`);
+  const source = importEducates({ workshopYaml: IMPORTED_WORKSHOP, portalYaml: IMPORTED_PORTAL, sourceName: 'portal-rbac' }).source.replaceAll(
+    "from 'cdk8s-workshops'",
+    `from '${path.join(ROOT, 'src/index.js')}'`,
+  );
   fs.writeFileSync(path.join(dir, 'app.ts'), source);
   const outdir = path.join(dir, 'dist');
   await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['app.ts'], { cwd: dir, env: { ...process.env, CDK8S_OUTDIR: outdir } });
@@ -97,7 +119,11 @@ async function importedPortal(): Promise<SynthFile[]> {
     for (const entry of fs.readdirSync(at, { withFileTypes: true })) {
       const full = path.join(at, entry.name);
       if (entry.isDirectory()) walk(full);
-      else files.push({ path: path.relative(outdir, full), objects: parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest) });
+      else
+        files.push({
+          path: path.relative(outdir, full),
+          objects: parseAllDocuments(fs.readFileSync(full, 'utf8')).map((d) => d.toJSON() as Manifest),
+        });
     }
   };
   walk(outdir);
@@ -155,13 +181,19 @@ async function can(account: { namespace: string; name: string }, attributes: Rec
 
 /** The error of a request that must fail (server-side dry runs change nothing when they succeed). */
 async function refusal(request: Promise<unknown>): Promise<KubeError> {
-  const error = await request.then(() => undefined, (e: unknown) => e);
+  const error = await request.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   if (!(error instanceof KubeError)) throw new Error(`expected a refusal, got ${error === undefined ? 'success' : String(error)}`);
   return error;
 }
 
 const dryRunCreate = (client: KubeClient, object: Manifest) =>
-  client.request('POST', client.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), { body: object, query: { dryRun: 'All' } });
+  client.request('POST', client.pathFor(object.apiVersion, object.kind, undefined, object.metadata.namespace), {
+    body: object,
+    query: { dryRun: 'All' },
+  });
 
 let examples: { runtime: SessionRuntime; client: KubeClient };
 let imported: { runtime: SessionRuntime; client: KubeClient };
@@ -169,8 +201,8 @@ const PORTAL = { namespace: 'rbac-ui', name: 'training-portal' };
 const IMPORTED_PORTAL_SA = { namespace: 'rbacimp-ui', name: 'training-portal' };
 const ENVIRONMENTS = ['rbac-k8s-fundamentals', 'rbac-container-builds', 'rbac-hello-terminal'];
 
-const readySession = (runtime: SessionRuntime, environment: string) => waitFor(`a Ready session of ${environment}`, () =>
-  runtime.state.sessionsOf(environment).find((s) => phaseOf(s) === 'Ready'), 90_000);
+const readySession = (runtime: SessionRuntime, environment: string) =>
+  waitFor(`a Ready session of ${environment}`, () => runtime.state.sessionsOf(environment).find((s) => phaseOf(s) === 'Ready'), 90_000);
 
 beforeAll(async () => {
   const [examplesFiles, importedFiles] = await Promise.all([examplesPortal(), importedPortal()]);
@@ -197,7 +229,8 @@ describe('the runtime as the portal ServiceAccount', () => {
       const deployment = await admin.get<Json>('apps/v1', 'Deployment', workshopPodNames(session.metadata.name).deployment, environment);
       expect(deployment!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'WorkshopSession', uid: session.metadata.uid })]);
       expect(await admin.list('apps/v1', 'Deployment', { namespace: session.metadata.name })).not.toContainEqual(
-        expect.objectContaining({ metadata: expect.objectContaining({ name: workshopPodNames(session.metadata.name).deployment }) }));
+        expect.objectContaining({ metadata: expect.objectContaining({ name: workshopPodNames(session.metadata.name).deployment }) }),
+      );
     }
     const viewer = await readySession(imported.runtime, 'rbacimp-lab-viewer');
     const binding = await admin.get<Json>('rbac.authorization.k8s.io/v1', 'RoleBinding', 'viewer', viewer.metadata.name);
@@ -213,12 +246,20 @@ describe('the runtime as the portal ServiceAccount', () => {
     const ending = await readySession(examples.runtime, 'rbac-hello-terminal');
     const name = ending.metadata.name;
     await examples.runtime.terminate(name, 'TerminatedByAdmin');
-    await waitFor(`${name} to be gone`, async () => !(await admin.get(API_VERSION, 'WorkshopSession', name)) && !(await admin.get('v1', 'Namespace', name)), 90_000);
+    await waitFor(
+      `${name} to be gone`,
+      async () => !(await admin.get(API_VERSION, 'WorkshopSession', name)) && !(await admin.get('v1', 'Namespace', name)),
+      90_000,
+    );
     const names = workshopPodNames(name);
-    await waitFor(`the workshop pod of ${name} to be collected`, async () =>
-      !(await admin.get('apps/v1', 'Deployment', names.deployment, 'rbac-hello-terminal')) &&
-      !(await admin.get('v1', 'Secret', names.secret, 'rbac-hello-terminal')) &&
-      !(await admin.get('v1', 'ServiceAccount', names.serviceAccount, 'rbac-hello-terminal')), 60_000);
+    await waitFor(
+      `the workshop pod of ${name} to be collected`,
+      async () =>
+        !(await admin.get('apps/v1', 'Deployment', names.deployment, 'rbac-hello-terminal')) &&
+        !(await admin.get('v1', 'Secret', names.secret, 'rbac-hello-terminal')) &&
+        !(await admin.get('v1', 'ServiceAccount', names.serviceAccount, 'rbac-hello-terminal')),
+      60_000,
+    );
   }, 200_000);
 });
 
@@ -230,19 +271,35 @@ describe('what the portal may not do', () => {
       expect(await can(portal, { namespace: 'kube-system', verb: 'get', resource: 'secrets', name: 'anything' })).toBe(false);
       expect(await can(portal, { verb: 'patch', resource: 'namespaces', name: 'kube-system' })).toBe(false);
     }
-    const deployment = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'miner', namespace: 'kube-system' },
-      spec: { selector: { matchLabels: { a: 'b' } }, template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'x' }] } } } };
+    const deployment = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'miner', namespace: 'kube-system' },
+      spec: {
+        selector: { matchLabels: { a: 'b' } },
+        template: { metadata: { labels: { a: 'b' } }, spec: { containers: [{ name: 'x', image: 'x' }] } },
+      },
+    };
     expect((await refusal(dryRunCreate(examples.client, deployment))).status).toBe(403);
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'planted', namespace: 'kube-system' }, stringData: { a: 'b' } };
     expect((await refusal(dryRunCreate(examples.client, secret))).status).toBe(403);
-    const relabel = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } };
+    const relabel = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'kube-system', labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+    };
     expect((await refusal(examples.client.apply(relabel, { dryRun: true }))).status).toBe(403);
   });
 
   test('bind cluster-admin, escalate, or create ClusterRoleBindings; it binds only the ClusterRoles its sessions name', async () => {
-    for (const [portal, sessionRole] of [[PORTAL, 'cdk8s-workshops-session-admin'], [IMPORTED_PORTAL_SA, 'cdk8s-workshops-session-edit']] as const) {
+    for (const [portal, sessionRole] of [
+      [PORTAL, 'cdk8s-workshops-session-admin'],
+      [IMPORTED_PORTAL_SA, 'cdk8s-workshops-session-edit'],
+    ] as const) {
       expect(await can(portal, { verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(false);
-      expect(await can(portal, { verb: 'escalate', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(false);
+      expect(await can(portal, { verb: 'escalate', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: 'cluster-admin' })).toBe(
+        false,
+      );
       expect(await can(portal, { namespace: 'default', verb: 'escalate', resource: 'roles', group: 'rbac.authorization.k8s.io' })).toBe(false);
       expect(await can(portal, { verb: 'create', resource: 'clusterrolebindings', group: 'rbac.authorization.k8s.io' })).toBe(false);
       expect(await can(portal, { verb: 'bind', resource: 'clusterroles', group: 'rbac.authorization.k8s.io', name: sessionRole })).toBe(true);
@@ -252,7 +309,9 @@ describe('what the portal may not do', () => {
     // the real request: a RoleBinding of cluster-admin, even in a session namespace, is refused
     const session = (await readySession(examples.runtime, 'rbac-k8s-fundamentals')).metadata.name;
     const root = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'root', namespace: session },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'root', namespace: session },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
       subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: 'rbac-ui' }],
     };
@@ -260,7 +319,9 @@ describe('what the portal may not do', () => {
     // nor can it hand itself its session-namespace role anywhere else (RBAC lets it create the first RoleBinding of a
     // namespace it does not know yet; the portal-scope admission policy keeps that to its sessions)
     const foothold = {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'foothold', namespace: 'kube-system' },
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: 'foothold', namespace: 'kube-system' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cdk8s-workshops-portal-rbac-session' },
       subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: 'rbac-ui' }],
     };
@@ -274,9 +335,21 @@ describe("the portal's caches", () => {
     const client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(session.spec.environment, session.metadata.name));
     try {
       // a learner's own Deployment (admission refuses it the project's labels; the cache would not hold it even with them)
-      await client.create({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'decoy', namespace: session.metadata.name, labels: { app: 'decoy' } },
-        spec: { selector: { matchLabels: { app: 'decoy' } }, template: { metadata: { labels: { app: 'decoy' } }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{ name: 'x', image: 'nginx:1.27', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } } } });
+      await client.create({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'decoy', namespace: session.metadata.name, labels: { app: 'decoy' } },
+        spec: {
+          selector: { matchLabels: { app: 'decoy' } },
+          template: {
+            metadata: { labels: { app: 'decoy' } },
+            spec: {
+              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [{ name: 'x', image: 'nginx:1.27', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+            },
+          },
+        },
+      });
     } finally {
       await client.close();
     }
@@ -315,16 +388,27 @@ describe('what a learner may not do, and what they still may', () => {
     }
     // environment access (k8s-fundamentals) reads, never Secrets
     expect(await can(learner(fundamentals), { namespace: 'rbac-k8s-fundamentals', verb: 'list', resource: 'configmaps' })).toBe(true);
-    expect(await can(learner(fundamentals), { namespace: 'rbac-k8s-fundamentals', verb: 'get', resource: 'secrets', name: workshopPodNames(fundamentals.metadata.name).secret })).toBe(false);
+    expect(
+      await can(learner(fundamentals), {
+        namespace: 'rbac-k8s-fundamentals',
+        verb: 'get',
+        resource: 'secrets',
+        name: workshopPodNames(fundamentals.metadata.name).secret,
+      }),
+    ).toBe(false);
   });
 
   test("cannot read other sessions' Secrets or change their own isolation", async () => {
     const me = learner(fundamentals);
     const home = fundamentals.metadata.name;
     expect(await can(me, { namespace: builds.metadata.name, verb: 'get', resource: 'secrets' })).toBe(false);
-    expect(await can(me, { namespace: builds.spec.environment, verb: 'get', resource: 'secrets', name: workshopPodNames(builds.metadata.name).secret })).toBe(false);
+    expect(
+      await can(me, { namespace: builds.spec.environment, verb: 'get', resource: 'secrets', name: workshopPodNames(builds.metadata.name).secret }),
+    ).toBe(false);
     for (const verb of ['update', 'patch', 'delete']) {
-      expect(await can(me, { namespace: home, verb, resource: 'networkpolicies', group: 'networking.k8s.io', name: 'workshop-isolation' })).toBe(false);
+      expect(await can(me, { namespace: home, verb, resource: 'networkpolicies', group: 'networking.k8s.io', name: 'workshop-isolation' })).toBe(
+        false,
+      );
       expect(await can(me, { namespace: home, verb, resource: 'resourcequotas', name: 'compute-resources' })).toBe(false);
       expect(await can(me, { namespace: home, verb, resource: 'limitranges', name: 'resource-limits' })).toBe(false);
       expect(await can(me, { verb, resource: 'namespaces', name: home })).toBe(false);
@@ -333,10 +417,18 @@ describe('what a learner may not do, and what they still may', () => {
     // the real requests, as the learner
     const client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(me.namespace, me.name));
     try {
-      const relabel = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: home, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } };
+      const relabel = {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: home, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } },
+      };
       expect((await refusal(client.apply(relabel, { dryRun: true }))).status).toBe(403);
-      const open = { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'workshop-isolation', namespace: home },
-        spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] } };
+      const open = {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: 'workshop-isolation', namespace: home },
+        spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{}] },
+      };
       expect((await refusal(client.apply(open, { dryRun: true }))).status).toBe(403);
     } finally {
       await client.close();
@@ -352,9 +444,15 @@ describe('what a learner may not do, and what they still may', () => {
         const pod = (name: string, spec: Json) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: session.metadata.name }, spec });
         const privileged = pod('escape', { containers: [{ name: 'x', image: 'busybox:1.36', securityContext: { privileged: true } }] });
         expect((await refusal(dryRunCreate(client, privileged))).message).toMatch(/violates PodSecurity "restricted:latest": privileged/);
-        const host = pod('host', { hostPID: true, hostNetwork: true, containers: [{ name: 'x', image: 'busybox:1.36', volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
-          volumes: [{ name: 'root', hostPath: { path: '/' } }] });
-        expect((await refusal(dryRunCreate(client, host))).message).toMatch(/violates PodSecurity "restricted:latest": host namespaces \(hostNetwork=true, hostPID=true\).*volume "root" uses restricted volume type "hostPath"/);
+        const host = pod('host', {
+          hostPID: true,
+          hostNetwork: true,
+          containers: [{ name: 'x', image: 'busybox:1.36', volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+          volumes: [{ name: 'root', hostPath: { path: '/' } }],
+        });
+        expect((await refusal(dryRunCreate(client, host))).message).toMatch(
+          /violates PodSecurity "restricted:latest": host namespaces \(hostNetwork=true, hostPID=true\).*volume "root" uses restricted volume type "hostPath"/,
+        );
       } finally {
         await client.close();
       }
@@ -364,14 +462,22 @@ describe('what a learner may not do, and what they still may', () => {
   test('can create Deployments, Services and Ingresses at home under admin or edit; only read under view', async () => {
     for (const session of [fundamentals, builds]) {
       const me = learner(session);
-      for (const [resource, group] of [['deployments', 'apps'], ['services', ''], ['ingresses', 'networking.k8s.io']]) {
+      for (const [resource, group] of [
+        ['deployments', 'apps'],
+        ['services', ''],
+        ['ingresses', 'networking.k8s.io'],
+      ]) {
         expect(await can(me, { namespace: session.metadata.name, verb: 'create', resource, group })).toBe(true);
       }
     }
     const editor = await readySession(imported.runtime, 'rbacimp-lab-viewer');
     expect(await can(learner(editor), { namespace: editor.metadata.name, verb: 'create', resource: 'deployments', group: 'apps' })).toBe(true);
     const viewer = learner(terminal);
-    for (const [resource, group] of [['deployments', 'apps'], ['services', ''], ['ingresses', 'networking.k8s.io']]) {
+    for (const [resource, group] of [
+      ['deployments', 'apps'],
+      ['services', ''],
+      ['ingresses', 'networking.k8s.io'],
+    ]) {
       expect(await can(viewer, { namespace: terminal.metadata.name, verb: 'create', resource, group })).toBe(false);
       expect(await can(viewer, { namespace: terminal.metadata.name, verb: 'list', resource, group })).toBe(true);
     }
@@ -379,11 +485,34 @@ describe('what a learner may not do, and what they still may', () => {
     const client = KubeClient.fromKubeconfig(await serviceAccountKubeconfig(fundamentals.spec.environment, fundamentals.metadata.name));
     try {
       const home = fundamentals.metadata.name;
-      await dryRunCreate(client, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'mine', namespace: home },
-        spec: { selector: { matchLabels: { app: 'mine' } }, template: { metadata: { labels: { app: 'mine' } }, spec: { securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{ name: 'x', image: 'nginx:1.27', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }] } } } });
-      await dryRunCreate(client, { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'mine', namespace: home },
-        spec: { rules: [{ host: `mine-${home}.workshops.127-0-0-1.test`, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'mine', port: { number: 80 } } } }] } }] } });
+      await dryRunCreate(client, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'mine', namespace: home },
+        spec: {
+          selector: { matchLabels: { app: 'mine' } },
+          template: {
+            metadata: { labels: { app: 'mine' } },
+            spec: {
+              securityContext: { runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+              containers: [{ name: 'x', image: 'nginx:1.27', securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } } }],
+            },
+          },
+        },
+      });
+      await dryRunCreate(client, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'mine', namespace: home },
+        spec: {
+          rules: [
+            {
+              host: `mine-${home}.workshops.127-0-0-1.test`,
+              http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'mine', port: { number: 80 } } } }] },
+            },
+          ],
+        },
+      });
     } finally {
       await client.close();
     }
@@ -404,24 +533,35 @@ describe('a session that fails', () => {
     new kplus.Deployment(workshop.session, 'unschedulable', {
       metadata: { name: 'unschedulable' },
       securityContext: { ensureNonRoot: true, user: 65532, group: 65532 },
-      containers: [{
-        image: 'nginx:1.27',
-        securityContext: {
-          ensureNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: [kplus.Capability.ALL] },
-          seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      containers: [
+        {
+          image: 'nginx:1.27',
+          securityContext: {
+            ensureNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: [kplus.Capability.ALL] },
+            seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+          },
         },
-      }],
+      ],
     }).scheduling.attract(kplus.Node.labeled(kplus.NodeLabelQuery.is('no-such-node', 'anywhere')));
     portal.addWorkshop(workshop, { capacity: 1, reserved: 1 });
     await applyFiles(synthesize(app));
     // WHEN the runtime, as the portal, gives up on it
     failing = await runtimeAs('rbacfail', { startupTimeoutSeconds: 3 });
-    const failed = await waitFor('the session to fail', () => failing.runtime.state.sessionsOf('rbacfail-stuck').find((s) => phaseOf(s) === 'Failed'), 60_000);
+    const failed = await waitFor(
+      'the session to fail',
+      () => failing.runtime.state.sessionsOf('rbacfail-stuck').find((s) => phaseOf(s) === 'Failed'),
+      60_000,
+    );
     expect(failed.status!.reason).toBe('StartupTimeout');
     // THEN its namespace and its workshop pod go; the WorkshopSession stays for inspection
     await waitFor('the namespace to go', async () => !(await admin.get('v1', 'Namespace', failed.metadata.name)), 60_000);
-    await waitFor('the workshop pod to go', async () =>
-      !(await admin.get('apps/v1', 'Deployment', workshopPodNames(failed.metadata.name).deployment, 'rbacfail-stuck')), 30_000);
+    await waitFor(
+      'the workshop pod to go',
+      async () => !(await admin.get('apps/v1', 'Deployment', workshopPodNames(failed.metadata.name).deployment, 'rbacfail-stuck')),
+      30_000,
+    );
     expect(await admin.get(API_VERSION, 'WorkshopSession', failed.metadata.name)).toBeDefined();
   }, 120_000);
 });

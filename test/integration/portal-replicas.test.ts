@@ -4,10 +4,11 @@
  * webhook gets each session event once (only the leader sends what it derives from the watch).
  */
 import * as http from 'node:http';
+
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { HttpClient, robotToken } from '../support/portal-http.js';
-import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { ADMIN, ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -45,7 +46,13 @@ afterAll(async () => {
 test('a learner registered and started on replica A has the same session on replica B', async () => {
   const onA = new HttpClient(a.url);
   const registered = await onA.request('POST', '/accounts/register/', {
-    body: { _csrf: await onA.csrf('/accounts/register/'), username: 'learner-ann', email: 'ann@example.com', password: 'a-long-password-ann', confirm: 'a-long-password-ann' },
+    body: {
+      _csrf: await onA.csrf('/accounts/register/'),
+      username: 'learner-ann',
+      email: 'ann@example.com',
+      password: 'a-long-password-ann',
+      confirm: 'a-long-password-ann',
+    },
     headers: { accept: 'text/html' },
   });
   expect([302, 303]).toContain(registered.status);
@@ -66,7 +73,7 @@ test('a learner registered and started on replica A has the same session on repl
   expect(b.runtime.state.sessionsOf(fixture.environment('w')).filter((s) => s.status?.user === 'learner-ann')).toHaveLength(1);
 });
 
-test('the admin\'s sign-in on A is valid on B, and a robot token from B works on A', async () => {
+test("the admin's sign-in on A is valid on B, and a robot token from B works on A", async () => {
   const onA = new HttpClient(a.url);
   await onA.signIn(ADMIN.username, ADMIN.password);
   const onB = new HttpClient(b.url);
@@ -81,8 +88,12 @@ test('the admin\'s sign-in on A is valid on B, and a robot token from B works on
 
 test('each session event reaches the webhook once, though both replicas watch the sessions', async () => {
   const robot = await robotToken(a.url, ROBOT);
-  const answer = await (await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=bob`, { headers: { authorization: `Bearer ${robot}` } })).json() as { name: string };
-  await waitFor('Session/Started of bob\'s session', () => events.some((e) => e.event.name === 'Session/Started' && e.event.session === answer.name));
+  const answer = (await (
+    await fetch(`${a.url}/workshops/environment/${fixture.environment('w')}/request/?index_url=https://x.example/&user=bob`, {
+      headers: { authorization: `Bearer ${robot}` },
+    })
+  ).json()) as { name: string };
+  await waitFor("Session/Started of bob's session", () => events.some((e) => e.event.name === 'Session/Started' && e.event.session === answer.name));
   await new Promise((r) => setTimeout(r, 1500));
   expect(events.filter((e) => e.event.name === 'Session/Started' && e.event.session === answer.name)).toHaveLength(1);
 });

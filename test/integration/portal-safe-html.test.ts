@@ -60,14 +60,18 @@ async function expectInert(page: Page, source: string): Promise<void> {
 async function open(page: Page, path: string, status = 200): Promise<string> {
   const response = await page.goto(`${t.url}${path}`);
   expect(response?.status()).toBe(status);
-  return (await response!.text());
+  return await response!.text();
 }
 
 beforeAll(async () => {
   fixture = hostileFixture('psafe');
   await applyFixture(client, fixture);
-  t = await startTestPortal(client, fixture, { config: { name: 'psafe', title: `Portal ${HOSTILE}`, registration: 'anonymous', catalogVisibility: 'public' } },
-    { limits: { maximum: 0, registered: 0, anonymous: 2 } });
+  t = await startTestPortal(
+    client,
+    fixture,
+    { config: { name: 'psafe', title: `Portal ${HOSTILE}`, registration: 'anonymous', catalogVisibility: 'public' } },
+    { limits: { maximum: 0, registered: 0, anonymous: 2 } },
+  );
   browser = await launchBrowser();
   await waitFor('the environment', () => t.runtime.state.environment(fixture.environment('evil')));
 });
@@ -99,7 +103,10 @@ test('a hostile workshop title, description and portal title are inert on the ca
 test('a learner named with markup, through a REST request, is inert on the session page, its end page and error pages', async () => {
   const token = 'activation-token-for-the-attack';
   const result = await t.runtime.allocate({
-    environment: fixture.environment('evil'), user: 'rest:hostile-learner', anonymous: true, activationSeconds: 600,
+    environment: fixture.environment('evil'),
+    user: 'rest:hostile-learner',
+    anonymous: true,
+    activationSeconds: 600,
     activationTokenHash: createHash('sha256').update(token).digest('hex'),
     request: { firstName: HOSTILE, lastName: 'Learner', email: 'learner@example.com' },
   });
@@ -134,7 +141,7 @@ test('a learner named with markup, through a REST request, is inert on the sessi
   await stranger.close();
 });
 
-test('the admin page and the admin\'s view of the session show the hostile learner and search text inert', async () => {
+test("the admin page and the admin's view of the session show the hostile learner and search text inert", async () => {
   const context = await browser.newContext();
   const page = await browse(context);
   await page.goto(`${t.url}/accounts/login/`);

@@ -6,11 +6,12 @@
  * a sibling host's cookie taken for the portal's, and /metrics read by anyone.
  */
 import { App } from 'cdk8s';
-import { Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
+
+import { synthesize, Terminal, TrainingPortal, Workshop } from '../../src/constructs/index.js';
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
-import { Fixture, applyFixture, waitFor } from '../support/portal-fixture.js';
-import { Answer, HttpClient, robotToken } from '../support/portal-http.js';
-import { ADMIN, ROBOT, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { applyFixture, type Fixture, waitFor } from '../support/portal-fixture.js';
+import { type Answer, HttpClient, robotToken } from '../support/portal-http.js';
+import { ADMIN, ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 const DOMAIN = 'workshops.127-0-0-1.test';
@@ -48,7 +49,9 @@ beforeAll(async () => {
     secureCookies: true,
     trustedProxies: ['127.0.0.1'],
   });
-  await waitFor('a ready reserve on both portals', () => [guests, event].every((t) => t.runtime.state.liveSessions().some((s) => phaseOf(s) === 'Ready')));
+  await waitFor('a ready reserve on both portals', () =>
+    [guests, event].every((t) => t.runtime.state.liveSessions().some((s) => phaseOf(s) === 'Ready')),
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -81,11 +84,16 @@ describe('0: staff routes on a guest portal', () => {
   test('every /admin/* route, asked without a cookie as a page or as anything, is refused: no guest is made, nothing is shown or done', async () => {
     const { session } = await guestWithSession(guests);
     const staffRoutes = guests.portal.routes.filter((r) => r.url.startsWith('/admin'));
-    expect(staffRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /admin/', 'POST /admin/sessions/:session/terminate/', 'POST /admin/sessions/:session/extend/']));
+    expect(staffRoutes.map((r) => `${r.method} ${r.url}`)).toEqual(
+      expect.arrayContaining(['GET /admin/', 'POST /admin/sessions/:session/terminate/', 'POST /admin/sessions/:session/extend/']),
+    );
     for (const route of staffRoutes) {
       for (const accept of ['text/html', '*/*', 'application/json']) {
         const path = route.url.replace(':session', session);
-        const answer = await new HttpClient(guests.url).request(route.method, path, { headers: { accept }, ...(route.method === 'POST' ? { body: { _csrf: 'x' } } : {}) });
+        const answer = await new HttpClient(guests.url).request(route.method, path, {
+          headers: { accept },
+          ...(route.method === 'POST' ? { body: { _csrf: 'x' } } : {}),
+        });
         const what = `${route.method} ${path} (${accept})`;
         expect([what, [302, 303, 401].includes(answer.status)]).toEqual([what, true]);
         if (answer.status !== 401) expect([what, answer.location]).toEqual([what, expect.stringMatching(/^\/accounts\/login\//)]);
@@ -102,54 +110,84 @@ describe('0: staff routes on a guest portal', () => {
     for (const accept of ['text/html', '*/*']) {
       expect((await browser.get('/admin/', { accept })).status).toBe(403);
       const csrf = await browser.csrf(`/workshops/session/${session}/delete/`);
-      expect((await browser.request('POST', `/admin/sessions/${session}/terminate/`, { body: { _csrf: csrf }, headers: { accept } })).status).toBe(403);
+      expect((await browser.request('POST', `/admin/sessions/${session}/terminate/`, { body: { _csrf: csrf }, headers: { accept } })).status).toBe(
+        403,
+      );
     }
     expect(live(guests, session)).toBe(true);
   });
 });
 
-describe('3: the session\'s OAuth2 client', () => {
-  test('the blueprint has a route host the learner controls, and authorize will not send an admin\'s code there', async () => {
+describe("3: the session's OAuth2 client", () => {
+  test("the blueprint has a route host the learner controls, and authorize will not send an admin's code there", async () => {
     const environment = guests.runtime.state.environment(open.environment('w'))!;
-    const hosts = environment.spec.session.objects.filter((o) => o.kind === 'Ingress')
+    const hosts = environment.spec.session.objects
+      .filter((o) => o.kind === 'Ingress')
       .flatMap((o) => ((o as { spec?: { rules?: Array<{ host?: string }> } }).spec?.rules ?? []).map((r) => r.host));
     expect(hosts).toContain(`app-$(session_name).${DOMAIN}`);
 
     const { session } = await guestWithSession(guests);
     const admin = await signedInAdmin(guests);
-    for (const target of [`http://app-${session}.${DOMAIN}/oauth_callback`, `http://evil-${session}.${DOMAIN}/oauth_callback`, `https://${session}.${DOMAIN}.evil.example/oauth_callback`]) {
-      const bounced = await admin.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: target, state: 's' })}`, { accept: 'text/html' });
+    for (const target of [
+      `http://app-${session}.${DOMAIN}/oauth_callback`,
+      `http://evil-${session}.${DOMAIN}/oauth_callback`,
+      `https://${session}.${DOMAIN}.evil.example/oauth_callback`,
+    ]) {
+      const bounced = await admin.get(
+        `/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: target, state: 's' })}`,
+        { accept: 'text/html' },
+      );
       expect([target, bounced.status, bounced.location]).toEqual([target, 400, null]);
       expect(bounced.text).toContain('is not one of this session&#39;s dashboards.');
     }
   });
 
-  test('a code from the dashboard\'s own host, swapped by the learner who knows CONFIG_PASSWORD, gives a token good only for that session\'s dashboard calls, and no refresh token', async () => {
+  test("a code from the dashboard's own host, swapped by the learner who knows CONFIG_PASSWORD, gives a token good only for that session's dashboard calls, and no refresh token", async () => {
     const { session } = await guestWithSession(guests);
     const other = (await guestWithSession(guests)).session;
     const admin = await signedInAdmin(guests);
     const callback = `http://${session}.${DOMAIN}/oauth_callback`;
-    const authorized = await admin.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback, state: 's' })}`, { accept: 'text/html' });
+    const authorized = await admin.get(
+      `/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback, state: 's' })}`,
+      { accept: 'text/html' },
+    );
     expect(authorized.status).toBe(302);
     const code = new URL(authorized.location!).searchParams.get('code')!;
     const password = (await guests.runtime.secretsFor(session))!.config_password;
     const exchanged = await fetch(`${guests.url}/oauth2/token/`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: callback, client_id: session, client_secret: password }).toString(),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: callback,
+        client_id: session,
+        client_secret: password,
+      }).toString(),
     });
-    const tokens = await exchanged.json() as Record<string, string>;
+    const tokens = (await exchanged.json()) as Record<string, string>;
     expect(exchanged.status).toBe(200);
     expect(tokens.refresh_token).toBeUndefined();
     const bearer = new HttpClient(guests.url, { authorization: `Bearer ${tokens.access_token}` });
 
     // what the dashboard does with it
-    expect((await bearer.get(`/workshops/session/${session}/authorize/`, { accept: 'application/json' })).json()).toEqual({ owner: expect.any(String), user: ADMIN.username, staff: true });
+    expect((await bearer.get(`/workshops/session/${session}/authorize/`, { accept: 'application/json' })).json()).toEqual({
+      owner: expect.any(String),
+      user: ADMIN.username,
+      staff: true,
+    });
     expect((await bearer.get(`/workshops/session/${session}/schedule/`, { accept: 'application/json' })).status).toBe(200);
     // what an admin's token would open anywhere else
     const elsewhere: Array<[string, string]> = [
-      ['GET', '/admin/'], ['GET', `/runtime/sessions/${other}`], ['GET', '/metrics'],
-      ['GET', `/workshops/session/${other}/config/`], ['GET', `/workshops/session/${other}/authorize/`], ['GET', `/workshops/session/${session}/config/`],
-      ['GET', `/workshops/session/${session}/terminate/`], ['GET', `/workshops/session/${other}/terminate/`], ['POST', `/runtime/sessions/${other}/terminate`],
+      ['GET', '/admin/'],
+      ['GET', `/runtime/sessions/${other}`],
+      ['GET', '/metrics'],
+      ['GET', `/workshops/session/${other}/config/`],
+      ['GET', `/workshops/session/${other}/authorize/`],
+      ['GET', `/workshops/session/${session}/config/`],
+      ['GET', `/workshops/session/${session}/terminate/`],
+      ['GET', `/workshops/session/${other}/terminate/`],
+      ['POST', `/runtime/sessions/${other}/terminate`],
     ];
     for (const [method, path] of elsewhere) {
       for (const accept of ['application/json', 'text/html']) {
@@ -157,21 +195,28 @@ describe('3: the session\'s OAuth2 client', () => {
         expect([method, path, accept, answer.status]).toEqual([method, path, accept, accept === 'text/html' && answer.status === 302 ? 302 : 401]);
       }
     }
-    expect((await bearer.get('/admin/', { accept: 'application/json' })).json().message)
-      .toBe(`the access token was issued to the dashboard of session ${session}: it is good only for that session's sign-in, schedule and extension`);
+    expect((await bearer.get('/admin/', { accept: 'application/json' })).json().message).toBe(
+      `the access token was issued to the dashboard of session ${session}: it is good only for that session's sign-in, schedule and extension`,
+    );
     // the public catalog answers as to anyone: no sessions, which only robots see
-    expect((await bearer.get('/workshops/catalog/environments/?sessions=true', { accept: 'application/json' })).json().environments[0].sessions).toBeUndefined();
+    expect(
+      (await bearer.get('/workshops/catalog/environments/?sessions=true', { accept: 'application/json' })).json().environments[0].sessions,
+    ).toBeUndefined();
     expect(live(guests, other)).toBe(true);
     expect(live(guests, session)).toBe(true);
 
     // nor does the learner get the session's client secret from the portal, even for their own session
     const learner = await guestWithSession(guests);
     const config = await learner.browser.get(`/workshops/session/${learner.session}/config/`, { accept: 'application/json' });
-    expect([config.status, config.json()]).toEqual([403, { error: 'forbidden', message: 'the session\'s config password is for the portal\'s staff and robots only' }]);
+    expect([config.status, config.json()]).toEqual([
+      403,
+      { error: 'forbidden', message: "the session's config password is for the portal's staff and robots only" },
+    ]);
 
     // a session client may not refresh (old refresh tokens from before included)
     const refresh = await fetch(`${guests.url}/oauth2/token/`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: 'x.y.z', client_id: session, client_secret: password }).toString(),
     });
     expect(await refresh.json()).toEqual({ error: 'unauthorized_client', error_description: 'This client may not use the refresh_token grant.' });
@@ -183,10 +228,12 @@ describe('6: the revoked/used-token ConfigMap', () => {
     const map = await client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', 'psec-portal-tokens', 'psec-ui');
     return map?.data ?? {};
   };
-  const form = (fields: Record<string, string>) => fetch(`${guests.url}/oauth2/token/`, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: ROBOT.clientId, client_secret: ROBOT.clientSecret, ...fields }).toString(),
-  }).then(async (r) => ({ status: r.status, body: await r.json() as Record<string, string> }));
+  const form = (fields: Record<string, string>) =>
+    fetch(`${guests.url}/oauth2/token/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: ROBOT.clientId, client_secret: ROBOT.clientSecret, ...fields }).toString(),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as Record<string, string> }));
   const passwordGrant = () => form({ grant_type: 'password', username: ROBOT.username, password: ROBOT.password });
 
   test('many refreshes and grants of one client keep it bounded; replays stay refused; code exchanges keep working', async () => {
@@ -219,13 +266,19 @@ describe('6: the revoked/used-token ConfigMap', () => {
     expect((await form({ grant_type: 'refresh_token', refresh_token: fresh.body.refresh_token })).status).toBe(200);
     const { session, browser } = await guestWithSession(guests);
     const callback = `http://${session}.${DOMAIN}/oauth_callback`;
-    const authorized = await browser.get(`/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback })}`);
+    const authorized = await browser.get(
+      `/oauth2/authorize/?${new URLSearchParams({ response_type: 'code', client_id: session, redirect_uri: callback })}`,
+    );
     expect(authorized.status).toBe(302);
     const exchanged = await fetch(`${guests.url}/oauth2/token/`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
-        grant_type: 'authorization_code', code: new URL(authorized.location!).searchParams.get('code')!, redirect_uri: callback,
-        client_id: session, client_secret: (await guests.runtime.secretsFor(session))!.config_password,
+        grant_type: 'authorization_code',
+        code: new URL(authorized.location!).searchParams.get('code')!,
+        redirect_uri: callback,
+        client_id: session,
+        client_secret: (await guests.runtime.secretsFor(session))!.config_password,
       }).toString(),
     });
     expect(exchanged.status).toBe(200);
@@ -240,7 +293,8 @@ describe('7: rate limits and X-Forwarded-For', () => {
     for (let i = 0; i < count; i++) {
       const xff = forwardedFor(i);
       const answer = await browser.request('POST', '/accounts/login/', {
-        body: { _csrf, username: 'victim-admin', password: `guess-${i}` }, headers: { accept: 'text/html', ...(xff ? { 'x-forwarded-for': xff } : {}) },
+        body: { _csrf, username: 'victim-admin', password: `guess-${i}` },
+        headers: { accept: 'text/html', ...(xff ? { 'x-forwarded-for': xff } : {}) },
       });
       statuses.push(answer.status);
     }
@@ -267,29 +321,48 @@ describe('8: the event access code', () => {
     const allocated = () => event.runtime.state.sessionsOf(env).filter((s) => s.status?.user).length;
     const before = allocated();
     const attempts: Array<[string, string]> = [
-      ['GET', `/workshops/environment/${env}/create/`], ['POST', `/workshops/environment/${env}/`], ['GET', '/workshops/catalog/environments/'],
-      ['GET', '/workshops/catalog/workshops/'], ['GET', '/workshops/catalog/'], ['GET', '/'], ['POST', '/accounts/register/'], ['GET', '/accounts/create/'],
-      ['GET', `/workshops/environment/${env}/`], ['GET', `/oauth2/authorize/?response_type=code&client_id=${env}-s001&redirect_uri=x`],
+      ['GET', `/workshops/environment/${env}/create/`],
+      ['POST', `/workshops/environment/${env}/`],
+      ['GET', '/workshops/catalog/environments/'],
+      ['GET', '/workshops/catalog/workshops/'],
+      ['GET', '/workshops/catalog/'],
+      ['GET', '/'],
+      ['POST', '/accounts/register/'],
+      ['GET', '/accounts/create/'],
+      ['GET', `/workshops/environment/${env}/`],
+      ['GET', `/oauth2/authorize/?response_type=code&client_id=${env}-s001&redirect_uri=x`],
     ];
     for (const [method, path] of attempts) {
       for (const accept of ['*/*', 'application/json', '']) {
         const stranger = new HttpClient(event.url);
-        const answer = await stranger.request(method, path, { headers: accept ? { accept } : {}, ...(method === 'POST' ? { body: { username: 'x', password: 'y' } } : {}) });
+        const answer = await stranger.request(method, path, {
+          headers: accept ? { accept } : {},
+          ...(method === 'POST' ? { body: { username: 'x', password: 'y' } } : {}),
+        });
         expect([method, path, accept, answer.status]).toEqual([method, path, accept, 403]);
         expect(answer.json()).toEqual({ error: 'access_code_required', message: expect.stringContaining('/workshops/access/') });
       }
       const page = await new HttpClient(event.url).request(method, path, { headers: { accept: 'text/html' } });
-      expect([method, path, page.status, page.location]).toEqual([method, path, method === 'GET' ? 302 : 303, expect.stringMatching(/^\/workshops\/access\//)]);
+      expect([method, path, page.status, page.location]).toEqual([
+        method,
+        path,
+        method === 'GET' ? 302 : 303,
+        expect.stringMatching(/^\/workshops\/access\//),
+      ]);
     }
     expect(allocated()).toBe(before);
 
     // a robot's token is proof enough
     const token = await robotToken(event.url, ROBOT);
-    expect((await new HttpClient(event.url, { authorization: `Bearer ${token}` }).get('/workshops/catalog/environments/', { accept: '*/*' })).status).toBe(200);
+    expect(
+      (await new HttpClient(event.url, { authorization: `Bearer ${token}` }).get('/workshops/catalog/environments/', { accept: '*/*' })).status,
+    ).toBe(200);
     // with the code, the visitor starts a session asking for anything
     const visitor = new HttpClient(event.url);
     const _csrf = await visitor.csrf('/workshops/access/');
-    expect((await visitor.request('POST', '/workshops/access/', { body: { _csrf, code: ACCESS_CODE }, headers: { accept: 'text/html' } })).status).toBe(303);
+    expect(
+      (await visitor.request('POST', '/workshops/access/', { body: { _csrf, code: ACCESS_CODE }, headers: { accept: 'text/html' } })).status,
+    ).toBe(303);
     const created = await visitor.get(`/workshops/environment/${env}/create/`, { accept: '*/*' });
     expect(created.status).toBe(303);
     expect(allocated()).toBe(before + 1);
@@ -297,16 +370,22 @@ describe('8: the event access code', () => {
 });
 
 describe('9: GETs that act on a session', () => {
-  test('the owner\'s cookie cannot end or extend the session through a GET, same-site or not (an <img> on a learner\'s app)', async () => {
+  test("the owner's cookie cannot end or extend the session through a GET, same-site or not (an <img> on a learner's app)", async () => {
     const { browser, session } = await guestWithSession(guests);
     await waitFor('the session Ready', () => ['Ready', 'Active'].includes(phaseOf(guests.runtime.session(session)!)));
     const expires = guests.runtime.session(session)!.status?.expiresAt;
-    const shapes: Array<Record<string, string>> = [{ 'sec-fetch-site': 'same-site', 'sec-fetch-dest': 'image', accept: 'image/avif,image/webp,*/*' }, { accept: '*/*' }, { accept: 'application/json' }];
+    const shapes: Array<Record<string, string>> = [
+      { 'sec-fetch-site': 'same-site', 'sec-fetch-dest': 'image', accept: 'image/avif,image/webp,*/*' },
+      { accept: '*/*' },
+      { accept: 'application/json' },
+    ];
     for (const headers of shapes) {
       for (const action of ['terminate', 'extend']) {
         const answer = await browser.get(`/workshops/session/${session}/${action}/`, headers);
         expect([action, headers, answer.status]).toEqual([action, headers, 403]);
-        expect(answer.json().message).toBe(`GET /workshops/session/${session}/${action}/ acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`);
+        expect(answer.json().message).toBe(
+          `GET /workshops/session/${session}/${action}/ acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`,
+        );
       }
     }
     expect(live(guests, session)).toBe(true);
@@ -314,13 +393,18 @@ describe('9: GETs that act on a session', () => {
     // reading is still fine with the cookie; the portal's own form (POST + CSRF) ends it
     expect((await browser.get(`/workshops/session/${session}/schedule/`, { accept: 'application/json' })).status).toBe(200);
     const _csrf = await browser.csrf(`/workshops/session/${session}/delete/`);
-    expect((await browser.request('POST', `/workshops/session/${session}/delete/`, { body: { _csrf }, headers: { accept: 'text/html' } })).status).toBe(303);
+    expect(
+      (await browser.request('POST', `/workshops/session/${session}/delete/`, { body: { _csrf }, headers: { accept: 'text/html' } })).status,
+    ).toBe(303);
     await waitFor('the session ending', () => !live(guests, session));
   });
 
-  test('a robot\'s Bearer GET (Educates\' shape) still acts', async () => {
+  test("a robot's Bearer GET (Educates' shape) still acts", async () => {
     const { session } = await guestWithSession(guests);
-    const answer = await new HttpClient(guests.url, { authorization: `Bearer ${await robotToken(guests.url, ROBOT)}` }).get(`/workshops/session/${session}/terminate/`, { accept: 'application/json' });
+    const answer = await new HttpClient(guests.url, { authorization: `Bearer ${await robotToken(guests.url, ROBOT)}` }).get(
+      `/workshops/session/${session}/terminate/`,
+      { accept: 'application/json' },
+    );
     expect(answer.status).toBe(200);
     await waitFor('the session ending', () => !live(guests, session));
   });
@@ -340,9 +424,17 @@ describe('11: cookies over https', () => {
     // sibling host would arrive: the portal does not take it for its own
     const _csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1];
     await attacker.request('POST', '/workshops/access/', { body: { _csrf, code: ACCESS_CODE }, headers: { accept: 'text/html' } });
-    const value = attacker.cookieHeader().split('; ').find((c) => c.startsWith('__Host-pcode-session='))!.split('=').slice(1).join('=');
+    const value = attacker
+      .cookieHeader()
+      .split('; ')
+      .find((c) => c.startsWith('__Host-pcode-session='))!
+      .split('=')
+      .slice(1)
+      .join('=');
     expect((await attacker.get('/workshops/catalog/workshops/', { accept: 'application/json' })).status).toBe(200);
-    const victim = await fetch(`${event.url}/workshops/catalog/workshops/`, { headers: { accept: 'application/json', cookie: `pcode-session=${value}` } });
+    const victim = await fetch(`${event.url}/workshops/catalog/workshops/`, {
+      headers: { accept: 'application/json', cookie: `pcode-session=${value}` },
+    });
     expect(victim.status).toBe(403);
   });
 

@@ -5,10 +5,11 @@
  * resolve here, so the browser's requests to them are intercepted and answered by a stand-in dashboard page.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { Fixture, applyFixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
-import { ADMIN, TestPortal, startTestPortal } from '../support/portal-server.js';
+import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { ADMIN, startTestPortal, type TestPortal } from '../support/portal-server.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -26,7 +27,11 @@ async function learnerContext(options: { javaScriptEnabled?: boolean } = {}): Pr
   // a learning platform that sends learners to the portal and gets them back
   await context.route(/^https:\/\/lms\.example\.com\//, (route) => {
     const link = new URL(route.request().url()).searchParams.get('link');
-    return route.fulfill({ status: 200, contentType: 'text/html', body: `<!doctype html><title>LMS</title>${link ? `<a href="${link}">Start the lab</a>` : ''}` });
+    return route.fulfill({
+      status: 200,
+      contentType: 'text/html',
+      body: `<!doctype html><title>LMS</title>${link ? `<a href="${link}">Start the lab</a>` : ''}`,
+    });
   });
   return { context, page: await context.newPage(), dashboards };
 }
@@ -37,9 +42,13 @@ beforeAll(async () => {
     { name: 'ondemand', capacity: 3, initial: 0, reserved: 0, expires: seconds(60), overtime: seconds(30), deadline: seconds(120) },
   ]);
   await applyFixture(client, fixture);
-  t = await startTestPortal(client, fixture, { config: { name: 'pweb', title: 'Web Workshops', registration: 'anonymous', catalogVisibility: 'public' } });
+  t = await startTestPortal(client, fixture, {
+    config: { name: 'pweb', title: 'Web Workshops', registration: 'anonymous', catalogVisibility: 'public' },
+  });
   browser = await launchBrowser();
-  await waitFor('a ready reserve', () => t.runtime.state.sessionsOf(fixture.environment('pooled')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user));
+  await waitFor('a ready reserve', () =>
+    t.runtime.state.sessionsOf(fixture.environment('pooled')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user),
+  );
 });
 
 afterAll(async () => {
@@ -67,7 +76,11 @@ describe('learner', () => {
     // the session page shows the steps while the session is made
     await page.waitForSelector('ol.steps');
     for (let i = 0; i < 200 && !learner.dashboards.length; i++) {
-      const current = await page.locator('.step.current').first().textContent({ timeout: 200 }).catch(() => null);
+      const current = await page
+        .locator('.step.current')
+        .first()
+        .textContent({ timeout: 200 })
+        .catch(() => null);
       if (current) stepsSeen.add(current);
       await page.waitForTimeout(50);
     }
@@ -91,7 +104,9 @@ describe('learner', () => {
     expect(await page.locator('.countdown').textContent()).toMatch(/^0\d:\d\d$/);
     // the catalog now offers to continue it
     await page.goto(`${t.url}/workshops/catalog/`);
-    expect(await page.locator('li.card', { hasText: 'Workshop ondemand' }).getByRole('link', { name: 'Continue' }).getAttribute('href')).toBe(`/workshops/session/${sessionName}/`);
+    expect(await page.locator('li.card', { hasText: 'Workshop ondemand' }).getByRole('link', { name: 'Continue' }).getAttribute('href')).toBe(
+      `/workshops/session/${sessionName}/`,
+    );
   });
 
   test('another learner cannot open it: a 403 page, and the API says 403 too', async () => {
@@ -103,7 +118,10 @@ describe('learner', () => {
     expect(other.dashboards).toEqual([]);
     const api = await other.page.evaluate(async (name) => (await fetch(`/workshops/session/${name}/schedule/`)).status, sessionName);
     expect(api).toBe(403);
-    const extend = await other.page.evaluate(async (name) => (await fetch(`/workshops/session/${name}/extend/`, { method: 'POST', body: new URLSearchParams({ _csrf: 'x' }) })).status, sessionName);
+    const extend = await other.page.evaluate(
+      async (name) => (await fetch(`/workshops/session/${name}/extend/`, { method: 'POST', body: new URLSearchParams({ _csrf: 'x' }) })).status,
+      sessionName,
+    );
     expect(extend).toBe(403);
     // nor end it, even with a valid form token of their own
     const end = await other.page.evaluate(async (name) => {
@@ -137,13 +155,22 @@ describe('learner', () => {
     expect(Date.parse(after)).toBeGreaterThan(Date.parse(before));
 
     // the learner's page picks up the new end time (its script polls)
-    await page.waitForFunction((expires) => {
-      const text = (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('.countdown')?.textContent ?? '';
-      const [m, s] = text.split(':').map(Number);
-      return Math.abs(Date.now() + (m * 60 + s) * 1000 - Date.parse(expires)) < 3000;
-    }, after, { timeout: 15_000 });
+    await page.waitForFunction(
+      (expires) => {
+        const text =
+          (globalThis as unknown as { document: { querySelector(s: string): { textContent: string } | null } }).document.querySelector('.countdown')
+            ?.textContent ?? '';
+        const [m, s] = text.split(':').map(Number);
+        return Math.abs(Date.now() + (m * 60 + s) * 1000 - Date.parse(expires)) < 3000;
+      },
+      after,
+      { timeout: 15_000 },
+    );
 
-    await adminPage.locator(`tr[data-session="${sessionName}"]`).getByRole('button', { name: `Terminate ${sessionName}` }).click();
+    await adminPage
+      .locator(`tr[data-session="${sessionName}"]`)
+      .getByRole('button', { name: `Terminate ${sessionName}` })
+      .click();
     await expect(adminPage.locator('.notice').textContent()).resolves.toBe('The session is ending.');
     // the learner's page notices, and says who ended it
     await page.waitForSelector('text=An administrator ended it.', { timeout: 15_000 });
@@ -165,12 +192,15 @@ describe('learner', () => {
     await plain.page.getByRole('button', { name: 'End session', exact: true }).click();
     expect(plain.page.url()).toBe(`${t.url}/workshops/catalog/?notification=session-deleted`);
     await expect(plain.page.locator('.notice').textContent()).resolves.toBe('Your workshop session has ended.');
-    await waitFor('the session ending', () => !t.runtime.session(session!.metadata.name) || phaseOf(t.runtime.session(session!.metadata.name)!) === 'Terminating');
+    await waitFor(
+      'the session ending',
+      () => !t.runtime.session(session!.metadata.name) || phaseOf(t.runtime.session(session!.metadata.name)!) === 'Terminating',
+    );
     expect(t.runtime.session(session!.metadata.name)?.status?.reason ?? 'TerminatedByUser').toBe('TerminatedByUser');
     await plain.context.close();
   });
 
-  test('Educates\' anonymous entry: /create/ gives a guest a session at once, and ending it returns to the index URL', async () => {
+  test("Educates' anonymous entry: /create/ gives a guest a session at once, and ending it returns to the index URL", async () => {
     const guest = await learnerContext();
     // the learner follows the platform's link (Playwright does not intercept the redirects of a goto's own chain)
     const create = `${t.url}/workshops/environment/${fixture.environment('pooled')}/create/?index_url=${encodeURIComponent('https://lms.example.com/course')}`;
@@ -191,9 +221,13 @@ describe('learner', () => {
     await guest.context.close();
   });
 
-  test('Educates\' notifications and the refusal pages', async () => {
+  test("Educates' notifications and the refusal pages", async () => {
     const { page, context } = await learnerContext();
-    for (const [value, text] of [['session-unavailable', 'No session of that workshop is available'], ['startup-timeout', 'could not be started in time'], ['workshop-invalid', 'not offered here']]) {
+    for (const [value, text] of [
+      ['session-unavailable', 'No session of that workshop is available'],
+      ['startup-timeout', 'could not be started in time'],
+      ['workshop-invalid', 'not offered here'],
+    ]) {
       await page.goto(`${t.url}/workshops/catalog/?notification=${value}`);
       await expect(page.locator('.notice').textContent()).resolves.toContain(text);
     }

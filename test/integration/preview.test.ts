@@ -6,8 +6,10 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startPreview, type Preview } from '../../src/content/index.js';
+
+import { type Preview, startPreview } from '../../src/content/index.js';
 import { launchBrowser } from '../support/browser.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/content');
@@ -56,7 +58,15 @@ test('shows the pages with a labelled table of contents, sample values and previ
   await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Good Workshop');
   await expect(page.locator('article').textContent()).resolves.toContain('Welcome, lab-s042 is yours.');
   const toc = page.getByRole('navigation', { name: 'Workshop pages' });
-  await expect(toc.getByRole('link').allTextContents()).resolves.toEqual(['Good Workshop', 'Introduction', 'Setting up', 'Cluster', 'Tools', 'Every action', 'Without a weight']);
+  await expect(toc.getByRole('link').allTextContents()).resolves.toEqual([
+    'Good Workshop',
+    'Introduction',
+    'Setting up',
+    'Cluster',
+    'Tools',
+    'Every action',
+    'Without a weight',
+  ]);
   await expect(toc.locator('[aria-current="page"]').textContent()).resolves.toBe('Good Workshop');
 
   await page.getByRole('link', { name: /Next →\s*Introduction/ }).click();

@@ -8,12 +8,14 @@
  * Run it with the real node in the suite's cluster: CDK8S_WORKSHOPS_REAL_NODE=1 (needs root; scripts/cluster/README.md).
  */
 import * as http from 'node:http';
+
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+
 import { launchBrowser } from '../support/browser.js';
-import { NODE_INGRESS_ADDRESS, RealCluster, distObjects, realDist, startRealCluster } from '../support/real-cluster.js';
-import { NETTEST_IMAGE, REAL_NODE_NAME, REAL_NODE_PLACEMENT, eventually } from '../support/real-node.js';
 import { workshops } from '../support/cli.js';
+import { distObjects, NODE_INGRESS_ADDRESS, type RealCluster, realDist, startRealCluster } from '../support/real-cluster.js';
+import { eventually, NETTEST_IMAGE, REAL_NODE_NAME, REAL_NODE_PLACEMENT } from '../support/real-node.js';
 
 const PORTAL_NAMESPACE = 'labs-ui';
 const DOMAIN = 'workshops.127-0-0-1.test';
@@ -39,7 +41,10 @@ async function getJson(...args: string[]): Promise<Json> {
   return JSON.parse(await k(...args, '-o', 'json'));
 }
 async function apply(objects: Json[]): Promise<void> {
-  const result = await cluster.node.kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }), timeoutMs: 120_000 });
+  const result = await cluster.node.kubectl(['apply', '-f', '-'], {
+    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+    timeoutMs: 120_000,
+  });
   if (result.code !== 0) throw new Error(`kubectl apply of dist/: ${result.stderr.trim()}`);
 }
 
@@ -48,7 +53,10 @@ function viaIngress(host: string, urlPath: string): Promise<{ status: number; bo
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port: cluster.ingressPort, path: urlPath, headers: { host }, timeout: 10_000 }, (res) => {
       let body = '';
-      res.setEncoding('utf8').on('data', (d: string) => (body += d)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res
+        .setEncoding('utf8')
+        .on('data', (d: string) => (body += d))
+        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on('timeout', () => req.destroy(new Error(`GET http://${host}${urlPath} through Traefik timed out`)));
     req.on('error', reject);
@@ -59,9 +67,15 @@ function viaIngress(host: string, urlPath: string): Promise<{ status: number; bo
 /** Why pods matching `selector` in `namespace` are not Ready yet: phases, waiting reasons and recent events. */
 async function podTrouble(namespace: string, selector: string): Promise<string> {
   const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
-  const lines = pods.map((p) => `${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}: ${p.status.phase} ${
-    (p.status.containerStatuses ?? []).map((c: Json) => JSON.stringify(c.state)).join(' ')} ${
-    (p.status.conditions ?? []).filter((c: Json) => c.status !== 'True').map((c: Json) => `${c.type}: ${c.message ?? c.reason ?? ''}`).join('; ')}`);
+  const lines = pods.map(
+    (p) =>
+      `${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}: ${p.status.phase} ${(p.status.containerStatuses ?? [])
+        .map((c: Json) => JSON.stringify(c.state))
+        .join(' ')} ${(p.status.conditions ?? [])
+        .filter((c: Json) => c.status !== 'True')
+        .map((c: Json) => `${c.type}: ${c.message ?? c.reason ?? ''}`)
+        .join('; ')}`,
+  );
   const events = await k('-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp');
   return `${lines.join('\n') || '(no pods)'}\nevents:\n${events.split('\n').slice(-15).join('\n')}`;
 }
@@ -69,11 +83,15 @@ async function podTrouble(namespace: string, selector: string): Promise<string> 
 /** Waits until the pods matching `selector` are all Ready (at least one); on time-out says why, naming the pods. */
 async function podsReady(what: string, namespace: string, selector: string, timeoutMs: number): Promise<Json[]> {
   try {
-    return await eventually(what, async () => {
-      const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
-      const ready = pods.length > 0 && pods.every((p) => (p.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True'));
-      return ready ? pods : undefined;
-    }, timeoutMs);
+    return await eventually(
+      what,
+      async () => {
+        const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
+        const ready = pods.length > 0 && pods.every((p) => (p.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True'));
+        return ready ? pods : undefined;
+      },
+      timeoutMs,
+    );
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${await podTrouble(namespace, selector).catch((e) => `(${e.message})`)}`);
   }
@@ -82,7 +100,10 @@ async function podsReady(what: string, namespace: string, selector: string, time
 beforeAll(async () => {
   cluster = await startRealCluster({ ingressDomain: DOMAIN });
   // the example's content, published as users publish it (workshops publish), pulled by its dashboards
-  for (const [example, repository] of [['hello-terminal', CONTENT_REPOSITORY], ['container-builds', BUILDS_CONTENT_REPOSITORY]]) {
+  for (const [example, repository] of [
+    ['hello-terminal', CONTENT_REPOSITORY],
+    ['container-builds', BUILDS_CONTENT_REPOSITORY],
+  ]) {
     const published = await workshops(['publish', `examples/${example}`, '--image', `${cluster.registry.host}/${repository}`]);
     if (published.code !== 0) throw new Error(`workshops publish examples/${example}: ${published.stderr.trim()}`);
   }
@@ -116,7 +137,16 @@ afterAll(async () => {
   console.log(`real journey timings (s): ${JSON.stringify(cluster.timings)}`);
   if (!cluster.node.own) {
     await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'workshopenvironments.training.cdk8s-workshops.dev', '--all']);
-    await cluster.node.kubectl(['delete', '--wait=false', '--ignore-not-found', 'namespace', PORTAL_NAMESPACE, FUNDAMENTALS_ENVIRONMENT, BUILDS_ENVIRONMENT, ENVIRONMENT]);
+    await cluster.node.kubectl([
+      'delete',
+      '--wait=false',
+      '--ignore-not-found',
+      'namespace',
+      PORTAL_NAMESPACE,
+      FUNDAMENTALS_ENVIRONMENT,
+      BUILDS_ENVIRONMENT,
+      ENVIRONMENT,
+    ]);
   }
   await cluster.release();
 }, 10 * 60_000);
@@ -131,17 +161,29 @@ test('the portal runs as the synthesized Deployment on the real node, under its 
     expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/training-portal:0.1.0`);
   }
   // the process in the pod holds the token of its own ServiceAccount, not an admin's credentials
-  const subject = await k('-n', PORTAL_NAMESPACE, 'exec', pods[0].metadata.name, '--', 'node', '-e',
+  const subject = await k(
+    '-n',
+    PORTAL_NAMESPACE,
+    'exec',
+    pods[0].metadata.name,
+    '--',
+    'node',
+    '-e',
     "const t=require('fs').readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token','utf8');" +
-    "console.log(JSON.parse(Buffer.from(t.split('.')[1],'base64url')).sub)");
+      "console.log(JSON.parse(Buffer.from(t.split('.')[1],'base64url')).sub)",
+  );
   expect(subject.trim()).toBe(`system:serviceaccount:${PORTAL_NAMESPACE}:training-portal`);
   // and with it, the portal wrote its credentials Secret (the ServiceAccount's Role allows exactly that)
   await getJson('-n', PORTAL_NAMESPACE, 'get', 'secret', 'training-portal-credentials');
 
-  const health = await eventually(`http://${PORTAL_HOST}/healthz through Traefik`, async () => {
-    const r = await viaIngress(PORTAL_HOST, '/healthz');
-    return r.status === 200 ? r : undefined;
-  }, 60_000);
+  const health = await eventually(
+    `http://${PORTAL_HOST}/healthz through Traefik`,
+    async () => {
+      const r = await viaIngress(PORTAL_HOST, '/healthz');
+      return r.status === 200 ? r : undefined;
+    },
+    60_000,
+  );
   expect(health.status).toBe(200);
   const catalog = await viaIngress(PORTAL_HOST, '/');
   expect(catalog.status).toBeLessThan(500);
@@ -151,7 +193,7 @@ test('the portal runs as the synthesized Deployment on the real node, under its 
 const dashboardSelector = (session: string) => `app.kubernetes.io/name=workshop,training.cdk8s-workshops.dev/session.name=${session}`;
 const sessionHost = (session: string) => `${session}.${DOMAIN}`;
 
-test('the reserved session\'s dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed', async () => {
+test("the reserved session's dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed", async () => {
   const session = `${ENVIRONMENT}-s001`;
   const [pod] = await podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
   expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
@@ -161,50 +203,84 @@ test('the reserved session\'s dashboard pod becomes Ready on the real node with 
   expect(logs).toContain(`"ref":"${cluster.podRegistry}/${CONTENT_REPOSITORY}"`);
   expect(logs).toContain('workshop content pulled');
   // through Traefik, the session host answers with the dashboard's own sign-in through the portal
-  const answer = await eventually(`http://${sessionHost(session)}/ through Traefik`, async () => {
-    const r = await viaIngress(sessionHost(session), '/');
-    return r.status === 302 ? r : undefined;
-  }, 60_000);
+  const answer = await eventually(
+    `http://${sessionHost(session)}/ through Traefik`,
+    async () => {
+      const r = await viaIngress(sessionHost(session), '/');
+      return r.status === 302 ? r : undefined;
+    },
+    60_000,
+  );
   expect(answer.status).toBe(302);
   console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s (the node's first pull of the dashboard image)`);
 });
 
 /** Seconds from a WorkshopSession's Creating to its Ready, from its status history. */
 async function secondsToReady(session: string): Promise<string> {
-  const history = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status.history as Array<{ phase: string; time: string }>;
+  const history = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status.history as Array<{
+    phase: string;
+    time: string;
+  }>;
   const at = (phase: string) => Date.parse(history.find((h) => h.phase === phase)!.time);
   return ((at('Ready') - at('Creating')) / 1000).toFixed(1);
 }
 
 test('container-builds reaches Ready on the real node: docker-in-docker beside the dashboard builds an image, and the session has its registry', async () => {
   const session = `${BUILDS_ENVIRONMENT}-s001`;
-  const [pod] = await podsReady(`the dashboard pod of ${session} (dashboard + docker daemon) to be Ready`, BUILDS_ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
+  const [pod] = await podsReady(
+    `the dashboard pod of ${session} (dashboard + docker daemon) to be Ready`,
+    BUILDS_ENVIRONMENT,
+    dashboardSelector(session),
+    10 * 60_000,
+  );
   expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
   expect(pod.spec.containers.map((c: Json) => c.name)).toEqual(expect.arrayContaining(['dashboard', 'docker']));
-  await eventually(`${session} to be Ready`, async () => (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.phase === 'Ready', 5 * 60_000);
+  await eventually(
+    `${session} to be Ready`,
+    async () => (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.phase === 'Ready',
+    5 * 60_000,
+  );
   const [registryPod] = await podsReady(`the registry of ${session}`, session, 'app.kubernetes.io/name=registry', 5 * 60_000);
   expect(registryPod.spec.nodeName).toBe(REAL_NODE_NAME);
   // the learner's docker CLI talks to the daemon in the sidecar, which builds
-  const build = await cluster.node.kubectl(['-n', BUILDS_ENVIRONMENT, 'exec', pod.metadata.name, '-c', learnerContainer(pod), '--', 'bash', '-c',
-    'cd "$(mktemp -d)" && echo hi >f && printf "FROM scratch\nCOPY f /f\n" >Dockerfile && docker build -q -t real-journey/t:1 .'], { timeoutMs: 120_000 });
+  const build = await cluster.node.kubectl(
+    [
+      '-n',
+      BUILDS_ENVIRONMENT,
+      'exec',
+      pod.metadata.name,
+      '-c',
+      learnerContainer(pod),
+      '--',
+      'bash',
+      '-c',
+      'cd "$(mktemp -d)" && echo hi >f && printf "FROM scratch\nCOPY f /f\n" >Dockerfile && docker build -q -t real-journey/t:1 .',
+    ],
+    { timeoutMs: 120_000 },
+  );
   expect(build).toMatchObject({ code: 0 });
   expect(build.stdout.trim()).toMatch(/^sha256:[0-9a-f]{64}$/);
   console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s`);
 
   // From the pod, by name, through Traefik on the node's address: the session's registry takes the image the daemon
   // built (the learner's credentials, REGISTRY_* of the capability), and gives it back once the daemon forgot it.
-  const inPod = (script: string) => cluster.node.kubectl(['-n', BUILDS_ENVIRONMENT, 'exec', pod.metadata.name, '-c', learnerContainer(pod), '--', 'bash', '-c', script], { timeoutMs: 180_000 });
+  const inPod = (script: string) =>
+    cluster.node.kubectl(['-n', BUILDS_ENVIRONMENT, 'exec', pod.metadata.name, '-c', learnerContainer(pod), '--', 'bash', '-c', script], {
+      timeoutMs: 180_000,
+    });
   const registryHost = `registry-${session}.${DOMAIN}`;
-  const pushed = await inPod([
-    'set -e',
-    `test "$REGISTRY_HOST" = ${registryHost}`,
-    'echo "$REGISTRY_PASSWORD" | docker login -u "$REGISTRY_USERNAME" --password-stdin "$REGISTRY_HOST" >/dev/null',
-    'docker tag real-journey/t:1 "$REGISTRY_HOST/real-journey/t:1"',
-    'docker push -q "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
-    'docker rmi -f real-journey/t:1 "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
-    'docker pull -q "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
-    'docker image inspect --format "{{.Id}}" "$REGISTRY_HOST/real-journey/t:1"',
-  ].join('\n'));
+  const pushed = await inPod(
+    [
+      'set -e',
+      `test "$REGISTRY_HOST" = ${registryHost}`,
+      'echo "$REGISTRY_PASSWORD" | docker login -u "$REGISTRY_USERNAME" --password-stdin "$REGISTRY_HOST" >/dev/null',
+      'docker tag real-journey/t:1 "$REGISTRY_HOST/real-journey/t:1"',
+      'docker push -q "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
+      'docker rmi -f real-journey/t:1 "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
+      'docker pull -q "$REGISTRY_HOST/real-journey/t:1" >/dev/null',
+      'docker image inspect --format "{{.Id}}" "$REGISTRY_HOST/real-journey/t:1"',
+    ].join('\n'),
+  );
   expect(pushed).toMatchObject({ code: 0 });
   expect(pushed.stdout.trim()).toBe(build.stdout.trim());
   // and its own routes answer: the dashboard's host (its sign-in through the portal) and the registry's (which
@@ -215,7 +291,12 @@ test('container-builds reaches Ready on the real node: docker-in-docker beside t
 });
 
 /** A learner in Chromium: the portal and session hosts resolve to Traefik's loopback port. */
-interface Learner { context: BrowserContext; page: Page; session: string; secondsToDashboard: number }
+interface Learner {
+  context: BrowserContext;
+  page: Page;
+  session: string;
+  secondsToDashboard: number;
+}
 const learners: Learner[] = [];
 
 /** Register (the anonymous portal makes the visitor a guest) → Start → the progress page → the session's dashboard. */
@@ -230,18 +311,33 @@ async function startLearner(workshop = { title: 'Hello, Terminal', environment: 
   await card.getByRole('button', { name: 'Start workshop' }).click();
   // the progress page, unless the session was ready at once (a reserved one) and the portal sent her on directly
   const sessionUrl = new RegExp(`^http://(${workshop.environment}-s\\d+)\\.${DOMAIN.replace(/\./g, '\\.')}/$`);
-  await Promise.race([page.waitForSelector('ol.steps', { timeout: 180_000 }), page.waitForURL(sessionUrl, { timeout: 180_000 })]).catch(async (error) => {
-    const shown = await page.locator('body').innerText().catch(() => '(no page)');
-    throw new Error(`${(error as Error).message.split('\n')[0]}: after Start the learner is at ${page.url()}; the page shows:\n${shown.slice(0, 1500)}`);
-  });
+  await Promise.race([page.waitForSelector('ol.steps', { timeout: 180_000 }), page.waitForURL(sessionUrl, { timeout: 180_000 })]).catch(
+    async (error) => {
+      const shown = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no page)');
+      throw new Error(
+        `${(error as Error).message.split('\n')[0]}: after Start the learner is at ${page.url()}; the page shows:\n${shown.slice(0, 1500)}`,
+      );
+    },
+  );
   await page.waitForURL(sessionUrl, { timeout: 10 * 60_000 });
   // the portal sends her on only once Traefik routes her host: never its 503 "no available server"
   await page.waitForLoadState('domcontentloaded');
   expect(await page.locator('body').innerText()).not.toContain('no available server');
-  await page.locator('.terminal[data-terminal="1"][data-connected="true"]').waitFor({ timeout: 120_000 }).catch(async (error) => {
-    const shown = await page.locator('body').innerText().catch(() => '(no page)');
-    throw new Error(`${(error as Error).message.split('\n')[0]}: the learner's terminal never connected at ${page.url()}; the page shows:\n${shown.slice(0, 1500)}`);
-  });
+  await page
+    .locator('.terminal[data-terminal="1"][data-connected="true"]')
+    .waitFor({ timeout: 120_000 })
+    .catch(async (error) => {
+      const shown = await page
+        .locator('body')
+        .innerText()
+        .catch(() => '(no page)');
+      throw new Error(
+        `${(error as Error).message.split('\n')[0]}: the learner's terminal never connected at ${page.url()}; the page shows:\n${shown.slice(0, 1500)}`,
+      );
+    });
   const secondsToDashboard = (Date.now() - started) / 1000;
   const session = sessionUrl.exec(page.url())![1];
   const learner = { context, page, session, secondsToDashboard };
@@ -254,25 +350,36 @@ async function inTerminal(page: Page, command: string, expected: string | RegExp
   const rows = page.locator('.terminal[data-terminal="1"] .xterm-rows');
   await page.locator('.terminal[data-terminal="1"]').click();
   await page.keyboard.type(`clear; ${command}\n`);
-  return eventually(`'${command}' to show ${expected}`, async () => {
-    const text = await rows.innerText();
-    return (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) ? text : undefined;
-  }, 60_000);
+  return eventually(
+    `'${command}' to show ${expected}`,
+    async () => {
+      const text = await rows.innerText();
+      return (typeof expected === 'string' ? text.includes(expected) : expected.test(text)) ? text : undefined;
+    },
+    60_000,
+  );
 }
 
 /** A nettest server pod in a session namespace (created by the admin, on the real node). */
 function webPod(namespace: string) {
   return {
-    apiVersion: 'v1', kind: 'Pod', metadata: { namespace, name: 'web', labels: { app: 'web' } },
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace, name: 'web', labels: { app: 'web' } },
     spec: {
       ...REAL_NODE_PLACEMENT,
       terminationGracePeriodSeconds: 1,
       securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'main', image: NETTEST_IMAGE, imagePullPolicy: 'Never', args: ['serve', '8080'],
-        resources: { limits: { cpu: '50m', memory: '32Mi' }, requests: { cpu: '10m', memory: '16Mi' } },
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      }],
+      containers: [
+        {
+          name: 'main',
+          image: NETTEST_IMAGE,
+          imagePullPolicy: 'Never',
+          args: ['serve', '8080'],
+          resources: { limits: { cpu: '50m', memory: '32Mi' }, requests: { cpu: '10m', memory: '16Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   };
 }
@@ -284,10 +391,12 @@ describe('in Chromium, through Traefik', () => {
   let a: Learner;
   let b: Learner;
 
-  test('two learners register, press Start, see the progress page and land in their own session\'s dashboard pod', async () => {
+  test("two learners register, press Start, see the progress page and land in their own session's dashboard pod", async () => {
     a = await startLearner();
     b = await startLearner();
-    console.log(`Start → dashboard terminal connected: learner 1 ${a.secondsToDashboard.toFixed(1)} s (session ${a.session}), learner 2 ${b.secondsToDashboard.toFixed(1)} s (session ${b.session})`);
+    console.log(
+      `Start → dashboard terminal connected: learner 1 ${a.secondsToDashboard.toFixed(1)} s (session ${a.session}), learner 2 ${b.secondsToDashboard.toFixed(1)} s (session ${b.session})`,
+    );
     expect(a.session).not.toBe(b.session);
     for (const learner of [a, b]) {
       const [pod] = await podsReady(`the dashboard pod of ${learner.session}`, ENVIRONMENT, dashboardSelector(learner.session), 60_000);
@@ -297,7 +406,7 @@ describe('in Chromium, through Traefik', () => {
     }
   });
 
-  test('a terminal:execute action runs in the pod; kubectl sees her namespace and is refused another session\'s Secrets', async () => {
+  test("a terminal:execute action runs in the pod; kubectl sees her namespace and is refused another session's Secrets", async () => {
     await apply([webPod(a.session)]);
     await k('-n', a.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
 
@@ -305,7 +414,9 @@ describe('in Chromium, through Traefik', () => {
     await a.page.keyboard.type('clear\n');
     await a.page.locator('[data-action="terminal:execute"]').first().click();
     const rows = a.page.locator('.terminal[data-terminal="1"] .xterm-rows');
-    await eventually('the action\'s output in the terminal', async () => (await rows.innerText()).replace(/\n/g, '').includes(`Hello from session ${a.session}`));
+    await eventually("the action's output in the terminal", async () =>
+      (await rows.innerText()).replace(/\n/g, '').includes(`Hello from session ${a.session}`),
+    );
     // the shell runs in the dashboard pod, not on this machine
     const pod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0];
     expect(await inTerminal(a.page, 'hostname', pod.metadata.name.slice(0, 20))).toContain(pod.metadata.name.slice(0, 20));
@@ -319,13 +430,17 @@ describe('in Chromium, through Traefik', () => {
   test('a pod of one session cannot open a TCP connection to a pod of another session, and reaches its own', async () => {
     await apply([webPod(b.session)]);
     await k('-n', b.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
-    const ip = async (namespace: string, selector: string) => (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items[0].status.podIP as string;
+    const ip = async (namespace: string, selector: string) =>
+      (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items[0].status.podIP as string;
     const ownWeb = await ip(a.session, 'app=web');
     const otherWeb = await ip(b.session, 'app=web');
     const otherDashboard = await ip(ENVIRONMENT, dashboardSelector(b.session));
     const dashboardPod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0].metadata.name as string;
     const curl = async (url: string) => {
-      const r = await cluster.node.kubectl(['-n', ENVIRONMENT, 'exec', dashboardPod, '-c', 'dashboard', '--', 'curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url], { timeoutMs: 30_000 });
+      const r = await cluster.node.kubectl(
+        ['-n', ENVIRONMENT, 'exec', dashboardPod, '-c', 'dashboard', '--', 'curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url],
+        { timeoutMs: 30_000 },
+      );
       return { code: r.code, out: r.stdout.trim(), err: r.stderr.trim() };
     };
     const nettest = async (namespace: string, target: string) => {
@@ -355,16 +470,30 @@ describe('in Chromium, through Traefik', () => {
     await page.goto(`http://${PORTAL_HOST}/workshops/session/${session}/`);
     await page.getByRole('button', { name: 'End session', exact: true }).first().click();
     const confirm = page.getByRole('button', { name: 'End session', exact: true });
-    if (await confirm.count() > 0 && new URL(page.url()).pathname.endsWith('/delete/')) await confirm.click();
-    await eventually(`namespace ${session} to be gone`, async () => {
-      const r = await cluster.node.kubectl(['get', 'namespace', session]);
-      return r.code !== 0 && r.stderr.includes('NotFound');
-    }, 5 * 60_000);
-    await eventually(`what ${session} owns in ${ENVIRONMENT} to be gone`, async () => {
-      const left = (await getJson('-n', ENVIRONMENT, 'get', 'deployments,services,ingresses,configmaps,secrets,serviceaccounts,networkpolicies,pods')).items as Json[];
-      const owned = left.filter((o) => (o.metadata.ownerReferences ?? []).some((r: Json) => r.uid === uid) || o.metadata.labels?.['training.cdk8s-workshops.dev/session.name'] === session);
-      return owned.length === 0;
-    }, 5 * 60_000);
+    if ((await confirm.count()) > 0 && new URL(page.url()).pathname.endsWith('/delete/')) await confirm.click();
+    await eventually(
+      `namespace ${session} to be gone`,
+      async () => {
+        const r = await cluster.node.kubectl(['get', 'namespace', session]);
+        return r.code !== 0 && r.stderr.includes('NotFound');
+      },
+      5 * 60_000,
+    );
+    await eventually(
+      `what ${session} owns in ${ENVIRONMENT} to be gone`,
+      async () => {
+        const left = (
+          await getJson('-n', ENVIRONMENT, 'get', 'deployments,services,ingresses,configmaps,secrets,serviceaccounts,networkpolicies,pods')
+        ).items as Json[];
+        const owned = left.filter(
+          (o) =>
+            (o.metadata.ownerReferences ?? []).some((r: Json) => r.uid === uid) ||
+            o.metadata.labels?.['training.cdk8s-workshops.dev/session.name'] === session,
+        );
+        return owned.length === 0;
+      },
+      5 * 60_000,
+    );
     const r = await cluster.node.kubectl(['get', 'workshopsessions.training.cdk8s-workshops.dev', session]);
     expect(r.stderr).toContain('NotFound');
     // the other learner's session is untouched

@@ -6,8 +6,9 @@
  * namespace can.
  */
 import { randomBytes } from 'node:crypto';
-import { TestRegistry, startRegistry } from '../support/registry.js';
-import { NETTEST_IMAGE, REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_PLACEMENT, RealNode, eventually, useRealNode } from '../support/real-node.js';
+
+import { eventually, NETTEST_IMAGE, REAL_NODE_LABEL, REAL_NODE_NAME, REAL_NODE_PLACEMENT, type RealNode, useRealNode } from '../support/real-node.js';
+import { startRegistry, type TestRegistry } from '../support/registry.js';
 
 let node: RealNode;
 let registry: TestRegistry | undefined;
@@ -40,14 +41,16 @@ function pod(namespace: string, name: string, args: string[], labels: Record<str
       ...REAL_NODE_PLACEMENT,
       terminationGracePeriodSeconds: 1,
       securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'main',
-        image: NETTEST_IMAGE,
-        imagePullPolicy: 'Never',
-        args,
-        ports: args[0] === 'serve' ? [{ containerPort: 8080 }] : [],
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      }],
+      containers: [
+        {
+          name: 'main',
+          image: NETTEST_IMAGE,
+          imagePullPolicy: 'Never',
+          args,
+          ports: args[0] === 'serve' ? [{ containerPort: 8080 }] : [],
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   };
 }
@@ -55,20 +58,21 @@ const server = (namespace: string, name: string) => pod(namespace, name, ['serve
 // a client only needs to stay up for `kubectl exec`: a server on a port nobody asks
 const client = (namespace: string, name: string) => pod(namespace, name, ['serve', '8081'], { role: 'client' });
 const service = (namespace: string, name: string) => ({
-  apiVersion: 'v1', kind: 'Service', metadata: { namespace, name },
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { namespace, name },
   spec: { selector: { app: name }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
 });
 const namespace = (name: string) => ({
-  apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+  apiVersion: 'v1',
+  kind: 'Namespace',
+  metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
 });
 
 beforeAll(async () => {
   node = await useRealNode();
   await apply(namespace(NS_A), namespace(NS_B));
-  await apply(
-    server(NS_A, 'web'), service(NS_A, 'web'), client(NS_A, 'client'),
-    server(NS_B, 'web'), client(NS_B, 'client'),
-  );
+  await apply(server(NS_A, 'web'), service(NS_A, 'web'), client(NS_A, 'client'), server(NS_B, 'web'), client(NS_B, 'client'));
   for (const ns of [NS_A, NS_B]) {
     await k('-n', ns, 'wait', '--for=condition=Ready', 'pod', '--all', '--timeout=120s');
   }
@@ -93,7 +97,7 @@ test('the node is real-node-1: a kubelet with containerd, labelled and tainted s
   const reason = await eventually('the untolerated pod to be refused by the scheduler', async () => {
     const p = JSON.parse(await k('-n', NS_A, 'get', 'pod', 'untolerated', '-o', 'json'));
     const condition = (p.status.conditions ?? []).find((c: { type: string }) => c.type === 'PodScheduled');
-    return condition?.status === 'False' ? condition.message as string : undefined;
+    return condition?.status === 'False' ? (condition.message as string) : undefined;
   });
   expect(reason).toContain('untolerated taint');
 });
@@ -131,20 +135,26 @@ test('a pod reaches the API server in-cluster (kubernetes.default.svc, TLS verif
 test('NetworkPolicy is enforced: a namespace that admits only its own pods refuses TCP from another namespace', async () => {
   const target = `${(await k('-n', NS_B, 'get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}')).trim()}:8080`;
   // without a policy both namespaces reach the pod: what follows is the policy's doing, not a broken network
-  await eventually('A and B to reach B\'s pod before any policy', async () =>
-    (await nettest(NS_A, 'client', 'connect', target)).code === 0 && (await nettest(NS_B, 'client', 'connect', target)).code === 0);
+  await eventually(
+    "A and B to reach B's pod before any policy",
+    async () => (await nettest(NS_A, 'client', 'connect', target)).code === 0 && (await nettest(NS_B, 'client', 'connect', target)).code === 0,
+  );
 
   await apply(
     {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: NS_B, name: 'default-deny-ingress' },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { namespace: NS_B, name: 'default-deny-ingress' },
       spec: { podSelector: {}, policyTypes: ['Ingress'] },
     },
     {
-      apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { namespace: NS_B, name: 'allow-same-namespace' },
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { namespace: NS_B, name: 'allow-same-namespace' },
       spec: { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: {} }] }] },
     },
   );
-  const refused = await eventually('the policy to refuse A\'s connection', async () => {
+  const refused = await eventually("the policy to refuse A's connection", async () => {
     const r = await nettest(NS_A, 'client', 'connect', target);
     return r.code !== 0 ? r : undefined;
   });
@@ -178,7 +188,7 @@ test('containerd pulls from a loopback registry over plain http, and from no oth
   const message = await eventually('the pull from an unconfigured registry to fail', async () => {
     const p = JSON.parse(await k('-n', NS_A, 'get', 'pod', 'elsewhere', '-o', 'json'));
     const waiting = p.status.containerStatuses?.[0]?.state?.waiting;
-    return waiting?.reason === 'ErrImagePull' ? waiting.message as string : undefined;
+    return waiting?.reason === 'ErrImagePull' ? (waiting.message as string) : undefined;
   });
   expect(message).toContain('127.0.0.1:9');
 });

@@ -5,8 +5,18 @@
  * namespace); ending the session removes them. The portal's RBAC grew by exactly the kinds they have, where they are.
  */
 import { ApiObject, App } from 'cdk8s';
-import { API_VERSION, Manifest, RequestParameter, SynthFile, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
-import { KubeClient, SessionRuntime, createLogger, phaseOf } from '../../src/runtime/index.js';
+
+import {
+  API_VERSION,
+  type Manifest,
+  RequestParameter,
+  synthesize,
+  type SynthFile,
+  Terminal,
+  TrainingPortal,
+  Workshop,
+} from '../../src/constructs/index.js';
+import { createLogger, KubeClient, phaseOf, SessionRuntime } from '../../src/runtime/index.js';
 import { removeServiceAccountKubeconfigs, serviceAccountKubeconfig } from '../support/identities.js';
 import { waitFor } from '../support/portal-fixture.js';
 
@@ -25,12 +35,16 @@ function files(): SynthFile[] {
   });
   const r = workshop.request;
   new ApiObject(r, 'greeting', {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'greeting' },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'greeting' },
     data: { greeting: `${r.param('GREETING')}, from ${r.vars.sessionName}`, token: r.param('TOKEN'), encoded: `$(base64(${r.param('GREETING')}))` },
   });
   new ApiObject(r, 'helper', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'helper' } });
   new ApiObject(r, 'shared', {
-    apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${r.vars.sessionName}-greeting`, namespace: r.vars.workshopNamespace },
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: `${r.vars.sessionName}-greeting`, namespace: r.vars.workshopNamespace },
     data: { greeting: r.param('GREETING') },
   });
   const portal = new TrainingPortal(app, PORTAL, { maximumSessions: 4 });
@@ -56,7 +70,8 @@ async function applyFiles(all: SynthFile[]): Promise<void> {
 async function can(attributes: Record<string, string>): Promise<boolean> {
   const review = await admin.request<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
     body: {
-      apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
       spec: {
         user: `system:serviceaccount:${PORTAL}-ui:training-portal`,
         groups: ['system:serviceaccounts', `system:serviceaccounts:${PORTAL}-ui`, 'system:authenticated'],
@@ -93,14 +108,22 @@ afterAll(async () => {
 });
 
 test('a reserve has no request objects; allocation creates them with the request parameters; they go with the session', async () => {
-  const reserve = await waitFor('a Ready reserve', () => runtime.state.sessionsOf(ENVIRONMENT).find((s) => phaseOf(s) === 'Ready' && !s.status?.user), 120_000);
+  const reserve = await waitFor(
+    'a Ready reserve',
+    () => runtime.state.sessionsOf(ENVIRONMENT).find((s) => phaseOf(s) === 'Ready' && !s.status?.user),
+    120_000,
+  );
   const name = reserve.metadata.name;
   expect(await admin.get('v1', 'ConfigMap', 'greeting', name)).toBeUndefined();
   expect(await admin.get('v1', 'ConfigMap', `${name}-greeting`, ENVIRONMENT)).toBeUndefined();
 
   // a REST client supplies GREETING (with characters that would break a naive substitution); TOKEN is generated
   const greeting = 'hi "there"}, $(services_password)';
-  const result = await runtime.allocate({ environment: ENVIRONMENT, user: 'alice', request: { parameters: { GREETING: greeting, UNDECLARED: 'x' } } });
+  const result = await runtime.allocate({
+    environment: ENVIRONMENT,
+    user: 'alice',
+    request: { parameters: { GREETING: greeting, UNDECLARED: 'x' } },
+  });
   if (!('session' in result)) throw new Error(`no session: ${result.refused}`);
   expect(result.session.metadata.name).toBe(name);
 
@@ -116,12 +139,17 @@ test('a reserve has no request objects; allocation creates them with the request
   expect(shared!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Namespace', name, uid: namespace!.metadata.uid })]);
 
   await runtime.terminate(name, 'TerminatedByAdmin');
-  await waitFor(`${name} and its request objects to be gone`, async () =>
-    !(await admin.get(API_VERSION, 'WorkshopSession', name)) && !(await admin.get('v1', 'Namespace', name)) &&
-    !(await admin.get('v1', 'ConfigMap', `${name}-greeting`, ENVIRONMENT)), 90_000);
+  await waitFor(
+    `${name} and its request objects to be gone`,
+    async () =>
+      !(await admin.get(API_VERSION, 'WorkshopSession', name)) &&
+      !(await admin.get('v1', 'Namespace', name)) &&
+      !(await admin.get('v1', 'ConfigMap', `${name}-greeting`, ENVIRONMENT)),
+    90_000,
+  );
 }, 240_000);
 
-test('the portal may create the request objects\' kinds where they are, and not elsewhere', async () => {
+test("the portal may create the request objects' kinds where they are, and not elsewhere", async () => {
   const session = await waitFor('a session', () => runtime.state.sessionsOf(ENVIRONMENT).find((s) => phaseOf(s) === 'Ready'), 120_000);
   expect(await can({ namespace: session.metadata.name, verb: 'create', resource: 'serviceaccounts' })).toBe(true);
   expect(await can({ namespace: ENVIRONMENT, verb: 'create', resource: 'configmaps' })).toBe(true);

@@ -9,8 +9,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, KubeError, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
+
+import { KubeClient, KubeError, phaseOf, type SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
 import { applyFixture, runtimeFor, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const admin = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
@@ -53,14 +55,23 @@ function kubeconfig(name: string, user: Record<string, unknown>): string {
   source.loadFromFile(process.env.KUBECONFIG!);
   const cluster = source.getCurrentCluster()!;
   const file = path.join(dir, `${name}.kubeconfig`);
-  fs.writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'test', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64') } }],
-    users: [{ name, user }],
-    contexts: [{ name: 'test', context: { cluster: 'test', user: name } }],
-    'current-context': 'test',
-  }), { mode: 0o600 });
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'test',
+          cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData ?? fs.readFileSync(cluster.caFile!).toString('base64') },
+        },
+      ],
+      users: [{ name, user }],
+      contexts: [{ name: 'test', context: { cluster: 'test', user: name } }],
+      'current-context': 'test',
+    }),
+    { mode: 0o600 },
+  );
   return file;
 }
 
@@ -79,34 +90,51 @@ interface Case {
 
 const plugin = path.join(dir, 'plugin.sh');
 const pluginRuns = path.join(dir, 'plugin-runs');
-fs.writeFileSync(plugin, [
-  '#!/bin/sh',
-  '# a kubeconfig exec plugin: the token of the file TOKEN_FILE, expiring at the time in EXPIRES_FILE if there is one',
-  'echo run >> "$RUNS_FILE"',
-  'expiry=""',
-  '[ -s "$EXPIRES_FILE" ] && expiry=",\\"expirationTimestamp\\":\\"$(cat "$EXPIRES_FILE")\\""',
-  'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"%s}}\' "$(cat "$TOKEN_FILE")" "$expiry"',
-].join('\n'), { mode: 0o755 });
+fs.writeFileSync(
+  plugin,
+  [
+    '#!/bin/sh',
+    '# a kubeconfig exec plugin: the token of the file TOKEN_FILE, expiring at the time in EXPIRES_FILE if there is one',
+    'echo run >> "$RUNS_FILE"',
+    'expiry=""',
+    '[ -s "$EXPIRES_FILE" ] && expiry=",\\"expirationTimestamp\\":\\"$(cat "$EXPIRES_FILE")\\""',
+    'printf \'{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"%s"%s}}\' "$(cat "$TOKEN_FILE")" "$expiry"',
+  ].join('\n'),
+  { mode: 0o755 },
+);
 const runs = () => (fs.existsSync(pluginRuns) ? fs.readFileSync(pluginRuns, 'utf8').split('\n').filter(Boolean).length : 0);
 
 const cases: Array<[string, Case]> = [
-  ['a token file (kubectl tokenFile, as a projected ServiceAccount token)', {
-    portal: 'credfile',
-    client: (tokenPath) => KubeClient.fromKubeconfig(kubeconfig('file', { tokenFile: tokenPath })),
-    reads: (client) => client.credentials.reads,
-  }],
-  ['an exec plugin', {
-    portal: 'credexec',
-    client: (tokenPath) => KubeClient.fromKubeconfig(kubeconfig('exec', {
-      exec: {
-        apiVersion: 'client.authentication.k8s.io/v1',
-        command: plugin,
-        interactiveMode: 'Never',
-        env: [{ name: 'TOKEN_FILE', value: tokenPath }, { name: 'RUNS_FILE', value: pluginRuns }, { name: 'EXPIRES_FILE', value: path.join(dir, 'expires') }],
-      },
-    })),
-    reads: () => runs(),
-  }],
+  [
+    'a token file (kubectl tokenFile, as a projected ServiceAccount token)',
+    {
+      portal: 'credfile',
+      client: (tokenPath) => KubeClient.fromKubeconfig(kubeconfig('file', { tokenFile: tokenPath })),
+      reads: (client) => client.credentials.reads,
+    },
+  ],
+  [
+    'an exec plugin',
+    {
+      portal: 'credexec',
+      client: (tokenPath) =>
+        KubeClient.fromKubeconfig(
+          kubeconfig('exec', {
+            exec: {
+              apiVersion: 'client.authentication.k8s.io/v1',
+              command: plugin,
+              interactiveMode: 'Never',
+              env: [
+                { name: 'TOKEN_FILE', value: tokenPath },
+                { name: 'RUNS_FILE', value: pluginRuns },
+                { name: 'EXPIRES_FILE', value: path.join(dir, 'expires') },
+              ],
+            },
+          }),
+        ),
+      reads: () => runs(),
+    },
+  ],
 ];
 
 describe.each(cases)('the runtime with its token from %s', (_label, setup) => {
@@ -128,10 +156,11 @@ describe.each(cases)('the runtime with its token from %s', (_label, setup) => {
     await client?.close();
   });
 
-  const ready = (name: string) => waitFor(`${name} Ready`, () => {
-    const session = runtime.session(name);
-    return session && phaseOf(session) === 'Ready' && session.status?.readyAt ? session : undefined;
-  });
+  const ready = (name: string) =>
+    waitFor(`${name} Ready`, () => {
+      const session = runtime.session(name);
+      return session && phaseOf(session) === 'Ready' && session.status?.readyAt ? session : undefined;
+    });
 
   test('carries on when its token is refused mid-run and a fresh one is in place, on the same connections', async () => {
     const first = await runtime.allocate({ environment: fixture.environment('w'), user: 'ada' });
@@ -161,14 +190,20 @@ test('an exec plugin runs again before the expiry it gave, without waiting for a
   fs.writeFileSync(tokenPath, await mint('credexec', 'expiring-1'));
   fs.writeFileSync(path.join(dir, 'expires'), new Date(Date.now() + 6_000).toISOString());
   const codes: number[] = [];
-  const base = KubeClient.fromKubeconfig(kubeconfig('expiring', {
-    exec: {
-      apiVersion: 'client.authentication.k8s.io/v1',
-      command: plugin,
-      interactiveMode: 'Never',
-      env: [{ name: 'TOKEN_FILE', value: tokenPath }, { name: 'RUNS_FILE', value: pluginRuns }, { name: 'EXPIRES_FILE', value: path.join(dir, 'expires') }],
-    },
-  }));
+  const base = KubeClient.fromKubeconfig(
+    kubeconfig('expiring', {
+      exec: {
+        apiVersion: 'client.authentication.k8s.io/v1',
+        command: plugin,
+        interactiveMode: 'Never',
+        env: [
+          { name: 'TOKEN_FILE', value: tokenPath },
+          { name: 'RUNS_FILE', value: pluginRuns },
+          { name: 'EXPIRES_FILE', value: path.join(dir, 'expires') },
+        ],
+      },
+    }),
+  );
   const client = base.withOptions({ onResponse: (_verb, code) => codes.push(code) });
   try {
     await client.request('GET', '/apis/training.cdk8s-workshops.dev/v1alpha1/workshopsessions');
@@ -176,10 +211,14 @@ test('an exec plugin runs again before the expiry it gave, without waiting for a
     // the plugin will hand out another token, with no expiry; the first stays valid (no 401 will prompt a re-run)
     fs.writeFileSync(tokenPath, await mint('credexec', 'expiring-2'));
     fs.rmSync(path.join(dir, 'expires'));
-    await waitFor('the plugin run again', async () => {
-      await client.request('GET', '/apis/training.cdk8s-workshops.dev/v1alpha1/workshopsessions');
-      return runs() > before;
-    }, 30_000);
+    await waitFor(
+      'the plugin run again',
+      async () => {
+        await client.request('GET', '/apis/training.cdk8s-workshops.dev/v1alpha1/workshopsessions');
+        return runs() > before;
+      },
+      30_000,
+    );
     await admin.delete('v1', 'Secret', 'expiring-1', 'credexec-ui');
     await client.request('GET', '/apis/training.cdk8s-workshops.dev/v1alpha1/workshopsessions');
     expect(codes.filter((code) => code === 401)).toEqual([]);

@@ -4,15 +4,16 @@
  * throttles and drops connections. Each test checks what the cluster holds afterwards: every session converged,
  * one session per learner, no namespace without its session.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { API_VERSION, Labels, MANAGED_BY } from '../../src/constructs/index.js';
-import { AllocationResult, KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
-import { FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.js';
+import { type AllocationResult, KubeClient, phaseOf, type SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
+import { type FaultProxy, seededRandom, startFaultProxy } from '../support/fault-proxy.js';
 import { applyFixture, runtimeFor, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
@@ -31,7 +32,9 @@ interface Namespace {
 async function snapshot(environment: string) {
   const selector = `${Labels.ENVIRONMENT}=${environment}`;
   const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', { labelSelector: selector });
-  const namespaces = await client.list<Namespace>('v1', 'Namespace', { labelSelector: `${Labels.COMPONENT}=session,${Labels.MANAGED_BY}=${MANAGED_BY},${selector}` });
+  const namespaces = await client.list<Namespace>('v1', 'Namespace', {
+    labelSelector: `${Labels.COMPONENT}=session,${Labels.MANAGED_BY}=${MANAGED_BY},${selector}`,
+  });
   return { sessions, namespaces };
 }
 
@@ -43,7 +46,8 @@ function problems({ sessions, namespaces }: Awaited<ReturnType<typeof snapshot>>
     const owner = ns.metadata.ownerReferences?.find((o) => o.kind === 'WorkshopSession');
     const session = byName.get(ns.metadata.name);
     if (!session) found.push(`namespace ${ns.metadata.name} has no WorkshopSession`);
-    else if (!owner || owner.uid !== session.metadata.uid) found.push(`namespace ${ns.metadata.name} is owned by ${owner?.uid}, not by its session ${session.metadata.uid}`);
+    else if (!owner || owner.uid !== session.metadata.uid)
+      found.push(`namespace ${ns.metadata.name} is owned by ${owner?.uid}, not by its session ${session.metadata.uid}`);
   }
   const users = new Map<string, string[]>();
   for (const s of sessions) {
@@ -55,7 +59,10 @@ function problems({ sessions, namespaces }: Awaited<ReturnType<typeof snapshot>>
 }
 
 const describeSessions = (sessions: WorkshopSession[]) =>
-  sessions.map((s) => `${s.metadata.name}:${phaseOf(s)}${s.status?.user ? `:${s.status.user}` : ''}${s.status?.reason ? `(${s.status.reason})` : ''}`).sort().join(' ');
+  sessions
+    .map((s) => `${s.metadata.name}:${phaseOf(s)}${s.status?.user ? `:${s.status.user}` : ''}${s.status?.reason ? `(${s.status.reason})` : ''}`)
+    .sort()
+    .join(' ');
 
 // ------------------------------------------------------------------------------------------------ the process
 
@@ -70,24 +77,32 @@ async function freePort(): Promise<number> {
 function call(port: number, method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: any }> {
   const data = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = http.request({
-      host: '127.0.0.1', port, method, path: urlPath, agent: false, timeout: 60_000,
-      headers: data === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let parsed: unknown = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          // keep the text
-        }
-        resolve({ status: res.statusCode ?? 0, body: parsed });
-      });
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path: urlPath,
+        agent: false,
+        timeout: 60_000,
+        headers: data === undefined ? {} : { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            // keep the text
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error('no answer')));
     req.on('error', reject);
     req.end(data);
@@ -101,7 +116,10 @@ class RuntimeProcess {
   private exited?: Promise<void>;
   public readonly logPath: string;
 
-  constructor(public readonly port: number, private readonly env: Record<string, string>) {
+  constructor(
+    public readonly port: number,
+    private readonly env: Record<string, string>,
+  ) {
     this.logPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runtime-faults-')), 'runtime.log');
   }
 
@@ -216,27 +234,40 @@ describe('the runtime under faults', () => {
     for (let kill = 0; kill < 3; kill++) {
       // the first kill lands in the burst itself; the next ones once the restarted process leads, while it creates
       if (kill > 0) {
-        await waitFor(`${runtime.identity} to lead`, async () => {
-          const held = await client.get<{ spec: { holderIdentity?: string } }>('coordination.k8s.io/v1', 'Lease', lease, `${fixture.portal}-ui`);
-          return held?.spec.holderIdentity === runtime.identity;
-        }, 30_000);
+        await waitFor(
+          `${runtime.identity} to lead`,
+          async () => {
+            const held = await client.get<{ spec: { holderIdentity?: string } }>('coordination.k8s.io/v1', 'Lease', lease, `${fixture.portal}-ui`);
+            return held?.spec.holderIdentity === runtime.identity;
+          },
+          30_000,
+        );
       }
       const afterMs = Math.round(100 + killAt() * 1400);
       await sleep(afterMs);
       await runtime.kill();
       const { sessions } = await snapshot(environment);
-      kills.push({ identity: runtime.identity, afterMs, preparing: sessions.filter((s) => PREPARING.includes(phaseOf(s))).length, sessions: sessions.length });
+      kills.push({
+        identity: runtime.identity,
+        afterMs,
+        preparing: sessions.filter((s) => PREPARING.includes(phaseOf(s))).length,
+        sessions: sessions.length,
+      });
       runtime.start();
       await runtime.ready();
     }
     await burst;
 
     // converged, with the last process running: nothing stuck half-made
-    const settled = await waitFor('every session Ready or Failed', async () => {
-      const state = await snapshot(environment);
-      const stuck = state.sessions.filter((s) => !['Ready', 'Failed'].includes(phaseOf(s)));
-      return stuck.length === 0 ? state : undefined;
-    }, 120_000).catch(async (error) => {
+    const settled = await waitFor(
+      'every session Ready or Failed',
+      async () => {
+        const state = await snapshot(environment);
+        const stuck = state.sessions.filter((s) => !['Ready', 'Failed'].includes(phaseOf(s)));
+        return stuck.length === 0 ? state : undefined;
+      },
+      120_000,
+    ).catch(async (error) => {
       throw new Error(`${(error as Error).message}; sessions: ${describeSessions((await snapshot(environment)).sessions)} (${context})`);
     });
     const { sessions, namespaces } = settled;
@@ -244,8 +275,13 @@ describe('the runtime under faults', () => {
 
     // the kills were not vacuous: they left sessions half-made, and learners had to ask again
     const tries = [...answers.values()].reduce((n, a) => n + a.tries, 0);
-    expect({ preparingAtKills: kills.reduce((n, k) => n + k.preparing, 0) > 0, resent: tries > users.length, summary }).toEqual({ preparingAtKills: true, resent: true, summary });
-    for (const session of sessions.filter((s) => phaseOf(s) === 'Failed')) expect({ name: session.metadata.name, reason: session.status?.reason }).toEqual({ name: session.metadata.name, reason: expect.any(String) });
+    expect({ preparingAtKills: kills.reduce((n, k) => n + k.preparing, 0) > 0, resent: tries > users.length, summary }).toEqual({
+      preparingAtKills: true,
+      resent: true,
+      summary,
+    });
+    for (const session of sessions.filter((s) => phaseOf(s) === 'Failed'))
+      expect({ name: session.metadata.name, reason: session.status?.reason }).toEqual({ name: session.metadata.name, reason: expect.any(String) });
     // every learner got an answer, and holds exactly the one session they were answered with
     expect(answers.size).toBe(users.length);
     for (const user of users) {
@@ -255,13 +291,17 @@ describe('the runtime under faults', () => {
     expect({ problems: problems(settled), summary }).toEqual({ problems: [], summary });
     // every Ready session has its namespace
     const namespaced = new Set(namespaces.map((n) => n.metadata.name));
-    expect({ withoutNamespace: sessions.filter((s) => phaseOf(s) === 'Ready' && !namespaced.has(s.metadata.name)).map((s) => s.metadata.name), summary })
-      .toEqual({ withoutNamespace: [], summary });
+    expect({
+      withoutNamespace: sessions.filter((s) => phaseOf(s) === 'Ready' && !namespaced.has(s.metadata.name)).map((s) => s.metadata.name),
+      summary,
+    }).toEqual({ withoutNamespace: [], summary });
     expect(sessions.length).toBeLessThanOrEqual(30);
     const sources: Record<string, number> = {};
     for (const a of answers.values()) sources[a.source] = (sources[a.source] ?? 0) + 1;
-    console.info(`crash during a burst: kills ${JSON.stringify(kills)}; answers by source ${JSON.stringify(sources)}; `
-      + `requests ${tries}; ${sessions.length} sessions (${context})`);
+    console.info(
+      `crash during a burst: kills ${JSON.stringify(kills)}; answers by source ${JSON.stringify(sources)}; ` +
+        `requests ${tries}; ${sessions.length} sessions (${context})`,
+    );
 
     await runtime.kill('SIGTERM');
     fs.rmSync(path.dirname(runtime.logPath), { recursive: true, force: true });
@@ -279,11 +319,18 @@ describe('the runtime under faults', () => {
     const outcomes: string[] = [];
     for (let round = 0; round < 3; round++) {
       // both replicas see the same Ready reserve, at the same resourceVersion
-      const reserve = await waitFor(`round ${round}: a Ready reserve both replicas see`, () => {
-        const [sa, sb] = [a, b].map((r) => r.state.sessionsOf(environment).find((s) => phaseOf(s) === 'Ready' && !s.status?.user));
-        return sa && sb && sa.metadata.resourceVersion === sb.metadata.resourceVersion ? sa : undefined;
-      }, 90_000);
-      const contenders = [{ runtime: a, user: `alice-${round}` }, { runtime: b, user: `bob-${round}` }];
+      const reserve = await waitFor(
+        `round ${round}: a Ready reserve both replicas see`,
+        () => {
+          const [sa, sb] = [a, b].map((r) => r.state.sessionsOf(environment).find((s) => phaseOf(s) === 'Ready' && !s.status?.user));
+          return sa && sb && sa.metadata.resourceVersion === sb.metadata.resourceVersion ? sa : undefined;
+        },
+        90_000,
+      );
+      const contenders = [
+        { runtime: a, user: `alice-${round}` },
+        { runtime: b, user: `bob-${round}` },
+      ];
       if (round % 2) contenders.reverse();
       const results: AllocationResult[] = await Promise.all(contenders.map((c) => c.runtime.allocate({ environment, user: c.user })));
 
@@ -298,16 +345,26 @@ describe('the runtime under faults', () => {
       expect(stored!.metadata.uid).toBe(reserve.metadata.uid);
       expect(stored!.status).toMatchObject({ phase: 'Ready', user: winner.user, reason: 'Allocated' });
       // asking again changes nothing: the winner has it, the loser is still refused (on either replica)
-      expect(await loser.runtime.allocate({ environment, user: winner.user })).toMatchObject({ source: 'existing', session: { metadata: { uid: reserve.metadata.uid } } });
+      expect(await loser.runtime.allocate({ environment, user: winner.user })).toMatchObject({
+        source: 'existing',
+        session: { metadata: { uid: reserve.metadata.uid } },
+      });
       expect(await winner.runtime.allocate({ environment, user: loser.user })).toMatchObject({ refused: 'no-capacity' });
       expect((await snapshot(environment)).sessions.map((s) => s.metadata.uid)).toEqual([reserve.metadata.uid]);
 
       // the winner ends it; the slot frees and the pool makes the next reserve
       await winner.runtime.terminate(reserve.metadata.name, 'TerminatedByUser');
-      await waitFor(`round ${round}: ${reserve.metadata.name} gone`, async () => {
-        const { sessions, namespaces } = await snapshot(environment);
-        return !sessions.some((s) => s.metadata.uid === reserve.metadata.uid) && !namespaces.some((n) => n.metadata.ownerReferences?.some((o) => o.uid === reserve.metadata.uid));
-      }, 90_000);
+      await waitFor(
+        `round ${round}: ${reserve.metadata.name} gone`,
+        async () => {
+          const { sessions, namespaces } = await snapshot(environment);
+          return (
+            !sessions.some((s) => s.metadata.uid === reserve.metadata.uid) &&
+            !namespaces.some((n) => n.metadata.ownerReferences?.some((o) => o.uid === reserve.metadata.uid))
+          );
+        },
+        90_000,
+      );
     }
     console.info(`race for the last reserve: ${outcomes.join('; ')}`);
   });
@@ -338,7 +395,8 @@ describe('the runtime under faults', () => {
     const environment = fixture.environment('ftflaky');
     const runtime = runtimeFor(KubeClient.fromKubeconfig(proxy.kubeconfigPath), fixture, { identity: 'flaky' });
     runtimes.push(runtime);
-    const context = () => `seed ${SEED}, faults ${JSON.stringify(proxy!.faults)} (${proxy!.chosen.count} targeted), requests ${JSON.stringify(proxy!.requests)}`;
+    const context = () =>
+      `seed ${SEED}, faults ${JSON.stringify(proxy!.faults)} (${proxy!.chosen.count} targeted), requests ${JSON.stringify(proxy!.requests)}`;
     // a watch event that arrives just as the lease is lost (as one does on a busy replica) finds the reconciler awake
     const leadership: string[] = [];
     runtime.leader.prependListener('stopped', () => {
@@ -356,42 +414,62 @@ describe('the runtime under faults', () => {
     const users = Array.from({ length: 6 }, (_, i) => `flaky-${i + 1}`);
     const answered = new Map<string, WorkshopSession>();
     const errors: string[] = [];
-    await Promise.all(users.map(async (user) => {
-      for (let attempt = 0; attempt < 20; attempt++) {
-        try {
-          const result = await runtime.allocate({ environment, user });
-          if (!('session' in result)) throw new Error(`${user} refused: ${result.refused}`);
-          answered.set(user, result.session);
-          return;
-        } catch (error) {
-          errors.push(`${user}: ${(error as Error).message}`);
-          await sleep(300);
+    await Promise.all(
+      users.map(async (user) => {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            const result = await runtime.allocate({ environment, user });
+            if (!('session' in result)) throw new Error(`${user} refused: ${result.refused}`);
+            answered.set(user, result.session);
+            return;
+          } catch (error) {
+            errors.push(`${user}: ${(error as Error).message}`);
+            await sleep(300);
+          }
         }
-      }
-    }));
-    expect({ answered: [...answered.keys()].sort(), errors, context: context() }).toEqual({ answered: users, errors: expect.any(Array), context: context() });
+      }),
+    );
+    expect({ answered: [...answered.keys()].sort(), errors, context: context() }).toEqual({
+      answered: users,
+      errors: expect.any(Array),
+      context: context(),
+    });
 
     // two of them end their sessions
     const ended = users.slice(0, 2).map((user) => answered.get(user)!);
     for (const session of ended) {
-      await waitFor(`${session.metadata.name} ending`, async () => {
-        const result = await runtime.terminate(session.metadata.name, 'TerminatedByUser');
-        return result && phaseOf(result) === 'Terminating';
-      }, 30_000);
+      await waitFor(
+        `${session.metadata.name} ending`,
+        async () => {
+          const result = await runtime.terminate(session.metadata.name, 'TerminatedByUser');
+          return result && phaseOf(result) === 'Terminating';
+        },
+        30_000,
+      );
     }
 
-    const settled = await waitFor('the environment to settle', async () => {
-      const state = await snapshot(environment);
-      const { sessions, namespaces } = state;
-      const endedGone = ended.every((e) => !sessions.some((s) => s.metadata.uid === e.metadata.uid)
-        && !namespaces.some((n) => n.metadata.ownerReferences?.some((o) => o.uid === e.metadata.uid)));
-      const allSettled = sessions.every((s) => ['Ready', 'Failed'].includes(phaseOf(s)));
-      return endedGone && allSettled && readyReserves(sessions).length >= 2 ? state : undefined;
-    }, 120_000).catch(async (error) => {
+    const settled = await waitFor(
+      'the environment to settle',
+      async () => {
+        const state = await snapshot(environment);
+        const { sessions, namespaces } = state;
+        const endedGone = ended.every(
+          (e) =>
+            !sessions.some((s) => s.metadata.uid === e.metadata.uid) &&
+            !namespaces.some((n) => n.metadata.ownerReferences?.some((o) => o.uid === e.metadata.uid)),
+        );
+        const allSettled = sessions.every((s) => ['Ready', 'Failed'].includes(phaseOf(s)));
+        return endedGone && allSettled && readyReserves(sessions).length >= 2 ? state : undefined;
+      },
+      120_000,
+    ).catch(async (error) => {
       throw new Error(`${(error as Error).message}; sessions: ${describeSessions((await snapshot(environment)).sessions)}; ${context()}`);
     });
     const summary = `${describeSessions(settled.sessions)}; ${context()}`;
-    expect({ failed: settled.sessions.filter((s) => phaseOf(s) === 'Failed').map((s) => `${s.metadata.name}: ${s.status?.message}`), summary }).toEqual({ failed: [], summary });
+    expect({
+      failed: settled.sessions.filter((s) => phaseOf(s) === 'Failed').map((s) => `${s.metadata.name}: ${s.status?.message}`),
+      summary,
+    }).toEqual({ failed: [], summary });
     for (const user of users) {
       const theirs = settled.sessions.filter((s) => s.status?.user === user).map((s) => `${s.metadata.name}:${phaseOf(s)}`);
       const expected = users.indexOf(user) < 2 ? [] : [`${answered.get(user)!.metadata.name}:Ready`];

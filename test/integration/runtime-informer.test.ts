@@ -2,25 +2,33 @@
  * The runtime's watch caches against an API server that misbehaves, through the fault proxy: a watch line that is
  * not JSON, a watch answered 410 Gone whose relist then fails while objects are deleted, and the periodic relist.
  */
+import type { Manifest } from '../../src/constructs/index.js';
 import { Informer, KubeClient } from '../../src/runtime/index.js';
-import { Manifest } from '../../src/constructs/index.js';
-import { FaultKind, FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { type FaultKind, type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const admin = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 const NAMESPACE = 'informer-faults';
 const LABEL = 'test.cdk8s-workshops.dev/informer';
 
-const configMap = (name: string, group: string): Manifest => ({
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: NAMESPACE, labels: { [LABEL]: group } }, data: { at: name },
-} as Manifest);
+const configMap = (name: string, group: string): Manifest =>
+  ({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, namespace: NAMESPACE, labels: { [LABEL]: group } },
+    data: { at: name },
+  }) as Manifest;
 
 let proxy: FaultProxy | undefined;
 let informer: Informer | undefined;
 let client: KubeClient | undefined;
 
 /** An informer of one group's ConfigMaps through a fault proxy that injects what `choose` says (and nothing at random). */
-async function watchThroughProxy(group: string, choose: (request: { method: string; path: string; watch: boolean }) => FaultKind | undefined, relistSeconds?: number) {
+async function watchThroughProxy(
+  group: string,
+  choose: (request: { method: string; path: string; watch: boolean }) => FaultKind | undefined,
+  relistSeconds?: number,
+) {
   proxy = await startFaultProxy({ rate: 0, watchRate: 0, choose });
   // a relist that fails is not retried inside the request: the informer's own loop must try again
   client = KubeClient.fromKubeconfig(proxy.kubeconfigPath).withOptions({ retryForMs: 0 });

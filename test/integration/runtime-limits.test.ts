@@ -3,8 +3,8 @@
  * evicts the oldest reserve of another workshop, and with nothing to evict the answer is "no capacity". Also the
  * refresh timer, which replaces reserves older than its age.
  */
-import { KubeClient, SessionRuntime, phaseOf } from '../../src/runtime/index.js';
-import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { KubeClient, phaseOf, type SessionRuntime } from '../../src/runtime/index.js';
+import { applyFixture, type Fixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -13,11 +13,15 @@ let runtime: SessionRuntime;
 const live = (workshop?: string) => runtime.state.liveSessions().filter((s) => !workshop || s.spec.environment === fixture.environment(workshop));
 
 beforeAll(async () => {
-  fixture = synthPortal('lim', [
-    { name: 'alpha', capacity: 3, reserved: 2 },
-    { name: 'beta', capacity: 3, reserved: 1 },
-    { name: 'fresh', capacity: 2, reserved: 1, refresh: seconds(4) },
-  ], { maximum: 4 });
+  fixture = synthPortal(
+    'lim',
+    [
+      { name: 'alpha', capacity: 3, reserved: 2 },
+      { name: 'beta', capacity: 3, reserved: 1 },
+      { name: 'fresh', capacity: 2, reserved: 1, refresh: seconds(4) },
+    ],
+    { maximum: 4 },
+  );
   await applyFixture(client, fixture);
   runtime = runtimeFor(client, fixture, { limits: { maximum: 4, registered: 0, anonymous: 0 } });
   await runtime.start();
@@ -47,9 +51,15 @@ test("at the maximum, a learner's request evicts the oldest reserve of another w
   expect('session' in result && result.source).toBe('created');
   const evicted = runtime.session(oldest.metadata.name);
   // the oldest reserve, unless the refresh timer recycled it just before (then the next oldest went)
-  const evictedOthers = runtime.state.sessions.list().filter((s) => s.status?.reason === 'Evicted' && s.spec.environment !== fixture.environment('beta'));
-  expect(!evicted || evicted.metadata.uid !== oldest.metadata.uid || evicted.status?.reason === 'Evicted' ||
-    (evicted.status?.reason === 'Recycled' && evictedOthers.length === 1)).toBe(true);
+  const evictedOthers = runtime.state.sessions
+    .list()
+    .filter((s) => s.status?.reason === 'Evicted' && s.spec.environment !== fixture.environment('beta'));
+  expect(
+    !evicted ||
+      evicted.metadata.uid !== oldest.metadata.uid ||
+      evicted.status?.reason === 'Evicted' ||
+      (evicted.status?.reason === 'Recycled' && evictedOthers.length === 1),
+  ).toBe(true);
   const terminations = await (await runtime.metrics.registry.getSingleMetric('workshops_session_terminations_total')!.get()).values;
   expect(terminations.some((v) => v.labels.reason === 'Evicted' && v.value >= 1)).toBe(true);
   expect(live().length).toBeLessThanOrEqual(4);
@@ -70,10 +80,14 @@ test('refresh replaces reserves older than its age', async () => {
   // free room under the maximum: end everything, so the fresh environment keeps a reserve
   for (const s of live()) await runtime.terminate(s.metadata.name, 'TerminatedByAdmin');
   const first = await waitFor('a fresh reserve', () => live('fresh').find((s) => !s.status?.user && phaseOf(s) === 'Ready'), 60_000);
-  const replaced = await waitFor('the reserve recycled', () => {
-    const s = runtime.session(first.metadata.name);
-    return !s || s.metadata.uid !== first.metadata.uid || s.status?.reason === 'Recycled' ? true : undefined;
-  }, 30_000);
+  const replaced = await waitFor(
+    'the reserve recycled',
+    () => {
+      const s = runtime.session(first.metadata.name);
+      return !s || s.metadata.uid !== first.metadata.uid || s.status?.reason === 'Recycled' ? true : undefined;
+    },
+    30_000,
+  );
   expect(replaced).toBe(true);
   await waitFor('a new reserve', () => live('fresh').some((s) => !s.status?.user && s.metadata.uid !== first.metadata.uid));
 });

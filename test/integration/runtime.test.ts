@@ -3,15 +3,18 @@
  * updates and clean termination, each observed through the WorkshopSession objects and the cluster itself.
  */
 import { API_VERSION, Labels, RequestParameter, workshopPodNames } from '../../src/constructs/index.js';
-import { KubeClient, SessionRuntime, WorkshopSession, phaseOf } from '../../src/runtime/index.js';
 import { runtimeApi } from '../../src/portal/runtime-api.js';
-import { Fixture, applyFixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
+import { KubeClient, phaseOf, type SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
+import { applyFixture, type Fixture, runtimeFor, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
 const WORKSHOPS = [
   {
-    name: 'pool', capacity: 6, initial: 3, reserved: 2,
+    name: 'pool',
+    capacity: 6,
+    initial: 3,
+    reserved: 2,
     secrets: [{ namespace: 'default', name: 'rt-shared-token' }],
     parameters: [RequestParameter.fixed('GREETING', 'hello'), RequestParameter.generated('PASSWORD', '[A-Z0-9]{10}')],
   },
@@ -26,7 +29,11 @@ let fixture: Fixture;
 let runtime: SessionRuntime;
 
 const sessionsOf = (workshop: string) => runtime.state.sessionsOf(fixture.environment(workshop));
-const livePhases = (workshop: string) => sessionsOf(workshop).filter((s) => !['Terminating', 'Failed'].includes(phaseOf(s))).map(phaseOf).sort();
+const livePhases = (workshop: string) =>
+  sessionsOf(workshop)
+    .filter((s) => !['Terminating', 'Failed'].includes(phaseOf(s)))
+    .map(phaseOf)
+    .sort();
 
 async function allocate(workshop: string, user: string) {
   const result = await runtime.allocate({ environment: fixture.environment(workshop), user });
@@ -42,11 +49,21 @@ async function ready(name: string): Promise<WorkshopSession> {
 }
 
 async function gone(name: string) {
-  await waitFor(`${name} to be deleted`, async () => !(await client.get(API_VERSION, 'WorkshopSession', name)) && !(await client.get('v1', 'Namespace', name)), 90_000);
+  await waitFor(
+    `${name} to be deleted`,
+    async () => !(await client.get(API_VERSION, 'WorkshopSession', name)) && !(await client.get('v1', 'Namespace', name)),
+    90_000,
+  );
 }
 
 beforeAll(async () => {
-  await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'rt-shared-token', namespace: 'default' }, type: 'Opaque', stringData: { token: 's3cret' } });
+  await client.apply({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'rt-shared-token', namespace: 'default' },
+    type: 'Opaque',
+    stringData: { token: 's3cret' },
+  });
   fixture = synthPortal('rt', WORKSHOPS, { registered: 3 });
   await applyFixture(client, fixture);
   runtime = runtimeFor(client, fixture, { limits: { maximum: 0, registered: 3, anonymous: 1 } });
@@ -90,7 +107,9 @@ describe('pools', () => {
     const decode = (secret?: { data?: Record<string, string> }, key = 'token') => Buffer.from(secret?.data?.[key] ?? '', 'base64').toString();
     expect(decode(await client.get('v1', 'Secret', 'rt-shared-token', fixture.environment('pool')))).toBe('s3cret');
     expect(decode(await client.get('v1', 'Secret', 'rt-shared-token', session.metadata.name))).toBe('s3cret');
-    const request = await waitFor('the request secret', () => client.get<{ data?: Record<string, string> }>('v1', 'Secret', 'workshop-request', session.metadata.name));
+    const request = await waitFor('the request secret', () =>
+      client.get<{ data?: Record<string, string> }>('v1', 'Secret', 'workshop-request', session.metadata.name),
+    );
     expect(decode(request, 'username')).toBe('alice');
     expect(decode(request, 'GREETING')).toBe('hello');
     expect(decode(request, 'PASSWORD')).toMatch(/^[A-Z0-9]{10}$/);
@@ -114,7 +133,10 @@ describe('pools', () => {
     expect(readyFirst.status!.history!.map((h) => h.phase)).toEqual(['Requested', 'Allocating', 'Creating', 'Starting', 'Ready']);
     await allocate('ondemand', 'dave');
     const third = await runtime.allocate({ environment: fixture.environment('ondemand'), user: 'erin' });
-    expect(third).toEqual({ refused: 'no-capacity', message: "no session of 'Workshop ondemand' is available right now: try again in a few minutes" });
+    expect(third).toEqual({
+      refused: 'no-capacity',
+      message: "no session of 'Workshop ondemand' is available right now: try again in a few minutes",
+    });
   });
 
   test('per-user caps: a registered learner holds at most 3 sessions, an anonymous one 1', async () => {
@@ -138,10 +160,14 @@ describe('timers', () => {
     const deadline = Date.parse(session.status!.deadlineAt!);
     expect(Date.parse((extended as { session: WorkshopSession }).session.status!.expiresAt!)).toBe(deadline);
     expect(await runtime.extend(name)).toEqual({ refused: 'the session has reached its deadline' });
-    const ended = await waitFor('expiry', () => {
-      const s = runtime.session(name);
-      return s && phaseOf(s) === 'Terminating' ? s : undefined;
-    }, 20_000);
+    const ended = await waitFor(
+      'expiry',
+      () => {
+        const s = runtime.session(name);
+        return s && phaseOf(s) === 'Terminating' ? s : undefined;
+      },
+      20_000,
+    );
     expect(ended.status!.reason).toBe('Expired');
     expect(ended.status!.history!.map((h) => h.phase)).toContain('Expired');
     expect(Date.now()).toBeGreaterThanOrEqual(deadline);
@@ -156,10 +182,14 @@ describe('timers', () => {
     await waitFor('Idle', () => phaseOf(runtime.session(name)!) === 'Idle', 10_000);
     // activity brings it back
     expect(phaseOf((await runtime.reportActivity(name))!)).toBe('Active');
-    const culled = await waitFor('orphaned', () => {
-      const s = runtime.session(name);
-      return s && phaseOf(s) === 'Terminating' ? s : undefined;
-    }, 20_000);
+    const culled = await waitFor(
+      'orphaned',
+      () => {
+        const s = runtime.session(name);
+        return s && phaseOf(s) === 'Terminating' ? s : undefined;
+      },
+      20_000,
+    );
     expect(culled.status!.reason).toBe('Orphaned');
     expect(culled.status!.history!.map((h) => h.phase)).toEqual(expect.arrayContaining(['Active', 'Idle', 'Active', 'Idle', 'Terminating']));
   });
@@ -167,10 +197,14 @@ describe('timers', () => {
   test('a session never opened is ended as Overdue', async () => {
     const { session } = await allocate('overdue', 'heidi');
     const allocatedAt = Date.now();
-    const ended = await waitFor('overdue', () => {
-      const s = runtime.session(session.metadata.name);
-      return s && phaseOf(s) === 'Terminating' ? s : undefined;
-    }, 20_000);
+    const ended = await waitFor(
+      'overdue',
+      () => {
+        const s = runtime.session(session.metadata.name);
+        return s && phaseOf(s) === 'Terminating' ? s : undefined;
+      },
+      20_000,
+    );
     expect(ended.status!.reason).toBe('Overdue');
     expect(Date.now() - allocatedAt).toBeGreaterThanOrEqual(2000);
   });
@@ -180,10 +214,14 @@ describe('activation', () => {
   test('a session allocated through the API ends as NotActivated unless it is opened in time', async () => {
     const result = await runtime.allocate({ environment: fixture.environment('expiry'), user: 'judy', activationSeconds: 1 });
     if (!('session' in result)) throw new Error(result.refused);
-    const ended = await waitFor('not activated', () => {
-      const s = runtime.session(result.session.metadata.name);
-      return s && phaseOf(s) === 'Terminating' ? s : undefined;
-    }, 20_000);
+    const ended = await waitFor(
+      'not activated',
+      () => {
+        const s = runtime.session(result.session.metadata.name);
+        return s && phaseOf(s) === 'Terminating' ? s : undefined;
+      },
+      20_000,
+    );
     expect(ended.status!.reason).toBe('NotActivated');
   });
 
@@ -203,9 +241,11 @@ describe('HTTP surface', () => {
     const api = runtimeApi(runtime);
     const base = await api.listen({ host: '127.0.0.1', port: 0 });
     try {
-      const post = (url: string, body?: unknown) => fetch(base + url, {
-        method: 'POST', ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-      });
+      const post = (url: string, body?: unknown) =>
+        fetch(base + url, {
+          method: 'POST',
+          ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+        });
       expect((await fetch(`${base}/readyz`)).status).toBe(200);
       const metrics = await (await fetch(`${base}/metrics`)).text();
       expect(metrics).toMatch(/workshops_sessions\{environment="rt-pool",phase="Ready"\} [1-9]/);
@@ -229,15 +269,21 @@ describe('updates and termination', () => {
     await waitFor('2 update reserves', () => sessionsOf('update').filter((s) => !s.status?.user && phaseOf(s) === 'Ready').length === 2);
     const mine = sessionsOf('update').find((s) => s.status?.user === 'carol')!;
     // by uid: a recycled session's slot (its name) is soon taken by a new one
-    const oldReserves = sessionsOf('update').filter((s) => !s.status?.user).map((s) => ({ name: s.metadata.name, uid: s.metadata.uid }));
+    const oldReserves = sessionsOf('update')
+      .filter((s) => !s.status?.user)
+      .map((s) => ({ name: s.metadata.name, uid: s.metadata.uid }));
     const before = Number((await client.get(API_VERSION, 'WorkshopEnvironment', fixture.environment('update')))!.metadata.generation);
     await applyFixture(client, synthPortal('rt', WORKSHOPS, { registered: 3 }, 'v2'));
     const after = Number((await client.get(API_VERSION, 'WorkshopEnvironment', fixture.environment('update')))!.metadata.generation);
     expect(after).toBeGreaterThan(before);
-    const fresh = await waitFor('new reserves on the new blueprint', () => {
-      const found = sessionsOf('update').filter((s) => !s.status?.user && phaseOf(s) === 'Ready' && s.spec.blueprintGeneration === after);
-      return found.length === 2 ? found : undefined;
-    }, 60_000);
+    const fresh = await waitFor(
+      'new reserves on the new blueprint',
+      () => {
+        const found = sessionsOf('update').filter((s) => !s.status?.user && phaseOf(s) === 'Ready' && s.spec.blueprintGeneration === after);
+        return found.length === 2 ? found : undefined;
+      },
+      60_000,
+    );
     for (const { name, uid } of oldReserves) {
       const old = runtime.session(name);
       // recycled: ending with that reason, or already gone (and its slot perhaps reused by a new reserve)
@@ -248,8 +294,13 @@ describe('updates and termination', () => {
     expect(['Ready', 'Active', 'Idle']).toContain(phaseOf(still));
     expect(still.spec.blueprintGeneration).toBe(before);
     // the workshop pod lives in the environment namespace, named after its session
-    const envNames = async (session: string) => (await client.get<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } } }>(
-      'apps/v1', 'Deployment', workshopPodNames(session).deployment, fixture.environment('update')))!.spec.template.spec.containers[0].env.map((e) => e.name);
+    const envNames = async (session: string) =>
+      (await client.get<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string }> }> } } } }>(
+        'apps/v1',
+        'Deployment',
+        workshopPodNames(session).deployment,
+        fixture.environment('update'),
+      ))!.spec.template.spec.containers[0].env.map((e) => e.name);
     expect(await envNames(fresh[0].metadata.name)).toContain('VARIANT');
     expect(await envNames(mine.metadata.name)).not.toContain('VARIANT');
   });
@@ -263,8 +314,16 @@ describe('updates and termination', () => {
     await gone(name);
     const selector = `${Labels.SESSION}=${name}`;
     // what lay in the environment namespace (the workshop pod) is collected once its WorkshopSession is gone
-    for (const [apiVersion, kind] of [['v1', 'Secret'], ['v1', 'Pod'], ['apps/v1', 'Deployment'], ['v1', 'ConfigMap'], ['networking.k8s.io/v1', 'Ingress'],
-      ['rbac.authorization.k8s.io/v1', 'RoleBinding'], ['v1', 'ServiceAccount'], ['networking.k8s.io/v1', 'NetworkPolicy']]) {
+    for (const [apiVersion, kind] of [
+      ['v1', 'Secret'],
+      ['v1', 'Pod'],
+      ['apps/v1', 'Deployment'],
+      ['v1', 'ConfigMap'],
+      ['networking.k8s.io/v1', 'Ingress'],
+      ['rbac.authorization.k8s.io/v1', 'RoleBinding'],
+      ['v1', 'ServiceAccount'],
+      ['networking.k8s.io/v1', 'NetworkPolicy'],
+    ]) {
       await waitFor(`no ${kind} of ${name} left`, async () => (await client.list(apiVersion, kind, { labelSelector: selector })).length === 0);
     }
     expect(await client.get('v1', 'Secret', `session-${name}`, 'rt-ui')).toBeUndefined();

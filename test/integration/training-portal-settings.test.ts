@@ -8,15 +8,17 @@
  * portal labels are in the catalog API.
  */
 import * as http from 'node:http';
+
 import { App } from 'cdk8s';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { CatalogVisibility, Manifest, Registration, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
+
+import { CatalogVisibility, type Manifest, Registration, synthesize, Terminal, TrainingPortal, Workshop } from '../../src/constructs/index.js';
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
-import { TestProvider, startOidcProvider } from '../support/oidc-provider.js';
+import { startOidcProvider, type TestProvider } from '../support/oidc-provider.js';
 import { applyFixture, waitFor } from '../support/portal-fixture.js';
 import { freePort } from '../support/portal-server.js';
-import { RunningPortal, runSynthesizedPortal } from '../support/synthesized-portal.js';
+import { type RunningPortal, runSynthesizedPortal } from '../support/synthesized-portal.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 const ACCESS_CODE = 'kubecon-2026-room-b';
@@ -48,7 +50,8 @@ beforeAll(async () => {
       });
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/html' })
+    res
+      .writeHead(200, { 'content-type': 'text/html' })
       .end(`<!doctype html><title>Site</title><iframe id="portal" src="http://127.0.0.1:${port}/workshops/access/"></iframe>`);
   });
   await new Promise<void>((resolve) => site.listen(0, '127.0.0.1', resolve));
@@ -74,13 +77,23 @@ beforeAll(async () => {
     logo: LOGO,
     analyticsWebhookUrl: `http://127.0.0.1:${sitePort}/hook`,
   });
-  p.addWorkshop(new Workshop(app, 'lab', { title: 'Lab', description: 'A test workshop', capabilities: [new Terminal()], labels: { track: 'kubernetes' } }), { capacity: 3, reserved: 0, initial: 0 });
-  p.addWorkshop(new Workshop(app, 'other', { title: 'Other', description: 'Another test workshop', capabilities: [new Terminal()] }), { capacity: 3, reserved: 0, initial: 0 });
+  p.addWorkshop(
+    new Workshop(app, 'lab', { title: 'Lab', description: 'A test workshop', capabilities: [new Terminal()], labels: { track: 'kubernetes' } }),
+    { capacity: 3, reserved: 0, initial: 0 },
+  );
+  p.addWorkshop(new Workshop(app, 'other', { title: 'Other', description: 'Another test workshop', capabilities: [new Terminal()] }), {
+    capacity: 3,
+    reserved: 0,
+    initial: 0,
+  });
   const files = synthesize(app);
   objects = files.flatMap((f) => f.objects);
   await applyFixture(client, { portal: 'pset', files, environment: (w) => `pset-${w}` });
   // what the operator creates next to the portal: the Secrets the synthesized objects only refer to
-  for (const [name, data] of [['event', { code: ACCESS_CODE }], ['sso', { 'client-secret': provider.clientSecret }]] as const) {
+  for (const [name, data] of [
+    ['event', { code: ACCESS_CODE }],
+    ['sso', { 'client-secret': provider.clientSecret }],
+  ] as const) {
     await client.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'pset-ui' }, stringData: data } as unknown as Manifest);
   }
   portal = await runSynthesizedPortal(client, objects, port);
@@ -100,7 +113,9 @@ afterAll(async () => {
 /** A browser context in which session hosts answer with a stand-in. */
 async function context(): Promise<BrowserContext> {
   const c = await browser.newContext();
-  await c.route(/\.workshops\.127-0-0-1\.test/, (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Dashboard</title>' }));
+  await c.route(/\.workshops\.127-0-0-1\.test/, (route) =>
+    route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Dashboard</title>' }),
+  );
   return c;
 }
 
@@ -135,17 +150,23 @@ test('catalog filters: ?labels[key]=value lists only the workshops so labelled, 
   const page = await c.newPage();
   await page.goto(`${portal.url}/workshops/access/?password=${ACCESS_CODE}&next=/workshops/catalog/`);
   const titles = () => page.locator('li.card h2').allTextContents();
-  await waitFor('both workshops in the catalog', async () => {
-    await page.reload();
-    return (await titles()).length === 2;
-  }, 30_000);
+  await waitFor(
+    'both workshops in the catalog',
+    async () => {
+      await page.reload();
+      return (await titles()).length === 2;
+    },
+    30_000,
+  );
   expect((await titles()).sort()).toEqual(['Lab', 'Other']);
   await page.goto(`${portal.url}/workshops/catalog/?labels[track]=kubernetes`);
   expect(await titles()).toEqual(['Lab']);
   expect(await page.textContent('p.filter')).toContain('track=kubernetes');
   await page.goto(`${portal.url}/workshops/catalog/?labels[track]=databases`);
   expect(await titles()).toEqual([]);
-  const api = await page.request.get(`${portal.url}/workshops/catalog/environments/?labels[track]=kubernetes`, { headers: { accept: 'application/json' } });
+  const api = await page.request.get(`${portal.url}/workshops/catalog/environments/?labels[track]=kubernetes`, {
+    headers: { accept: 'application/json' },
+  });
   expect((await api.json()).environments.map((e: { name: string }) => e.name)).toEqual(['pset-lab']);
   await c.close();
 });
@@ -155,7 +176,10 @@ test('the theme style sheet is served, linked by every page, and applies; the lo
   const page = await c.newPage();
   await page.goto(`${portal.url}/workshops/access/`);
   expect(await page.getAttribute('header .brand img', 'src')).toBe(LOGO);
-  expect(await page.locator('link[rel=stylesheet]').evaluateAll((links) => links.map((l) => l.getAttribute('href')))).toEqual(['/static/portal.css', '/static/theme.css']);
+  expect(await page.locator('link[rel=stylesheet]').evaluateAll((links) => links.map((l) => l.getAttribute('href')))).toEqual([
+    '/static/portal.css',
+    '/static/theme.css',
+  ]);
   expect(await page.evaluate('getComputedStyle(document.body).backgroundColor')).toBe('rgb(16, 32, 48)');
   const css = await page.request.get(`${portal.url}/static/theme.css`);
   expect(css.headers()['content-type']).toBe('text/css; charset=utf-8');
@@ -168,7 +192,10 @@ test('frame-ancestors: the LMS can embed the portal, another site cannot', async
   expect(response.headers.get('content-security-policy')).toBe(`frame-ancestors 'self' ${LMS}`);
   expect(response.headers.get('x-frame-options')).toBeNull();
   const c = await context();
-  for (const [embedding, allowed] of [[`${LMS}/embed`, true], [`http://evil.example.test:${sitePort}/embed`, false]] as const) {
+  for (const [embedding, allowed] of [
+    [`${LMS}/embed`, true],
+    [`http://evil.example.test:${sitePort}/embed`, false],
+  ] as const) {
     const page = await c.newPage();
     await page.goto(embedding);
     const frame = await waitFor('the frame', () => page.frames().find((f) => f !== page.mainFrame() && f.url() !== 'about:blank'), 10_000);
@@ -185,7 +212,7 @@ test('frame-ancestors: the LMS can embed the portal, another site cannot', async
   await c.close();
 });
 
-test('OpenID Connect with the issuer, client id and the client secret from the Secret: the provider\'s user signs in', async () => {
+test("OpenID Connect with the issuer, client id and the client secret from the Secret: the provider's user signs in", async () => {
   const c = await context();
   const page = await c.newPage();
   await page.goto(`${portal.url}/workshops/access/?password=${ACCESS_CODE}&next=/accounts/login/`);
@@ -204,22 +231,33 @@ test('OpenID Connect with the issuer, client id and the client secret from the S
   signedIn = c;
 });
 
-test('ending a session sends the learner to the portal\'s index URL, and the analytics webhook hears of it', async () => {
+test("ending a session sends the learner to the portal's index URL, and the analytics webhook hears of it", async () => {
   // Grace, signed in through the provider above, starts the workshop and ends her session
   const c = signedIn!;
   const page = await c.newPage();
   await page.goto(`${portal.url}/workshops/environment/pset-lab/`);
   await page.click('main button[type=submit]');
-  const session = await waitFor('the session\'s name', () => {
-    const url = new URL(page.url());
-    return url.pathname.match(/^\/workshops\/session\/([^/]+)\//)?.[1] ?? (url.hostname.endsWith('.workshops.127-0-0-1.test') ? url.hostname.split('.')[0] : undefined);
-  }, 30_000);
+  const session = await waitFor(
+    "the session's name",
+    () => {
+      const url = new URL(page.url());
+      return (
+        url.pathname.match(/^\/workshops\/session\/([^/]+)\//)?.[1] ??
+        (url.hostname.endsWith('.workshops.127-0-0-1.test') ? url.hostname.split('.')[0] : undefined)
+      );
+    },
+    30_000,
+  );
   await page.goto(`${portal.url}/workshops/session/${session}/delete/`);
   await page.click('main button.danger');
   await page.waitForURL((url) => url.toString().startsWith(INDEX_URL));
   expect(page.url()).toBe(`${INDEX_URL}?notification=session-deleted`);
   // the analytics webhook heard of it
-  await waitFor(`Session/Terminate at the webhook (heard: ${webhook.map((w) => w.body.event.name)})`, () => webhook.some((w) => w.body.event.name === 'Session/Terminate'), 15_000);
+  await waitFor(
+    `Session/Terminate at the webhook (heard: ${webhook.map((w) => w.body.event.name)})`,
+    () => webhook.some((w) => w.body.event.name === 'Session/Terminate'),
+    15_000,
+  );
   expect(webhook.every((w) => w.path === '/hook' && w.body.portal.name === 'pset')).toBe(true);
   await c.close();
 });

@@ -3,7 +3,8 @@
  * starts it here; if it is not installed the test fails loudly (scripts/system/install.sh installs it).
  */
 import * as fs from 'node:fs';
-import { Browser, chromium } from 'playwright-core';
+
+import { type Browser, chromium } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 

@@ -13,7 +13,10 @@ export class Output {
   private readonly waiters = new Set<() => void>();
   private exit: string | undefined;
 
-  constructor(private readonly what: string, child: ChildProcess) {
+  constructor(
+    private readonly what: string,
+    child: ChildProcess,
+  ) {
     const add = (chunk: Buffer) => {
       this.text += chunk.toString();
       this.waiters.forEach((wake) => wake());
@@ -51,7 +54,8 @@ export class Output {
         if (error) reject(error);
         else resolve(line!);
       };
-      const failure = (why: string) => new Error(`${this.what} ${why} without printing a line with ${wanted}; it printed:\n${this.text.slice(from) || '(nothing)'}`);
+      const failure = (why: string) =>
+        new Error(`${this.what} ${why} without printing a line with ${wanted}; it printed:\n${this.text.slice(from) || '(nothing)'}`);
       const look = () => {
         const complete = this.text.slice(from, this.text.lastIndexOf('\n') + 1);
         const line = complete.split('\n').find(matches);

@@ -10,8 +10,16 @@ import * as path from 'node:path';
 export const ROOT = path.resolve('.');
 export const BIN = path.join(ROOT, 'bin', 'workshops.js');
 
-export interface Run { code: number | null; stdout: string; stderr: string }
-export interface RunOptions { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number }
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+export interface RunOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  timeoutMs?: number;
+}
 
 /** Runs a command (cwd: the repository) without the test's NODE_OPTIONS and DEBUG, and collects its output. */
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<Run> {

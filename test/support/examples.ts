@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
+
 import { defineExamples } from '../../examples/index.js';
-import { CompiledBlueprint, Manifest, SessionBlueprint, SynthFile, synthesize } from '../../src/constructs/index.js';
-import { SessionSecrets, sessionValues } from '../../src/runtime/session-variables.js';
+import { CompiledBlueprint, type Manifest, type SessionBlueprint, synthesize, type SynthFile } from '../../src/constructs/index.js';
+import { type SessionSecrets, sessionValues } from '../../src/runtime/session-variables.js';
 
 /** Synthesizes the examples in memory, as `npm run synth` does. */
 export function synthExamples(): SynthFile[] {
@@ -32,13 +33,16 @@ export const FIXED_SECRETS: SessionSecrets = {
 /** A session of an environment rendered with fixed values (offline: no UIDs from a cluster). */
 export async function renderSample(environment: Manifest, sessionId = 'x7k2p'): Promise<Manifest[]> {
   const spec = environment.spec as { portal: { ingressDomain: string; ingressProtocol: string } };
-  const values = await sessionValues({
-    environmentName: environment.metadata.name,
-    sessionId,
-    workshopSessionUid: '00000000-0000-0000-0000-000000000001',
-    sessionNamespaceUid: '00000000-0000-0000-0000-000000000002',
-    ingressDomain: spec.portal.ingressDomain,
-    ingressProtocol: spec.portal.ingressProtocol,
-  }, FIXED_SECRETS);
+  const values = await sessionValues(
+    {
+      environmentName: environment.metadata.name,
+      sessionId,
+      workshopSessionUid: '00000000-0000-0000-0000-000000000001',
+      sessionNamespaceUid: '00000000-0000-0000-0000-000000000002',
+      ingressDomain: spec.portal.ingressDomain,
+      ingressProtocol: spec.portal.ingressProtocol,
+    },
+    FIXED_SECRETS,
+  );
   return new CompiledBlueprint(blueprintOf(environment)).render(values);
 }

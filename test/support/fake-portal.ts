@@ -76,7 +76,10 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
 
     if (url.pathname === '/login') {
       const who = url.searchParams.get('user');
-      res.writeHead(302, { 'set-cookie': `fake-portal-user=${encodeURIComponent(who ?? '')}; Path=/; HttpOnly; SameSite=Lax`, location: url.searchParams.get('next') ?? '/' });
+      res.writeHead(302, {
+        'set-cookie': `fake-portal-user=${encodeURIComponent(who ?? '')}; Path=/; HttpOnly; SameSite=Lax`,
+        location: url.searchParams.get('next') ?? '/',
+      });
       res.end();
       return;
     }
@@ -92,7 +95,8 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
         res.end();
         return;
       }
-      if (decodeURIComponent(user) !== session.owner && !staff.has(decodeURIComponent(user))) return html(403, 'This session belongs to someone else');
+      if (decodeURIComponent(user) !== session.owner && !staff.has(decodeURIComponent(user)))
+        return html(403, 'This session belongs to someone else');
       const code = randomBytes(16).toString('hex');
       codes.set(code, { session: session.name, user: decodeURIComponent(user), redirectUri, expires: Date.now() + 60_000 });
       const back = new URL(redirectUri);
@@ -128,7 +132,9 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
         return;
       }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><html lang="en"><head><title>End session</title></head><body><h1>End this session?</h1><form method="post"><button type="submit">End session</button></form></body></html>`);
+      res.end(
+        `<!doctype html><html lang="en"><head><title>End session</title></head><body><h1>End this session?</h1><form method="post"><button type="submit">End session</button></form></body></html>`,
+      );
       return;
     }
     if (url.pathname === '/workshops/catalog/') return html(200, 'Workshops');
@@ -138,7 +144,8 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
       if (!session) return json(404, { error: 'not_found', message: 'no such session' });
       if (match[2] === 'activity') {
         const basic = `Basic ${Buffer.from(`${session.name}:${session.configPassword}`).toString('base64')}`;
-        if (req.method !== 'POST' || req.headers.authorization !== basic) return json(401, { error: 'unauthenticated', message: 'Basic <session>:<CONFIG_PASSWORD> needed' });
+        if (req.method !== 'POST' || req.headers.authorization !== basic)
+          return json(401, { error: 'unauthenticated', message: 'Basic <session>:<CONFIG_PASSWORD> needed' });
         activity.set(session.name, (activity.get(session.name) ?? 0) + 1);
         return json(200, { phase: 'Active', expires: new Date(session.expires).toISOString() });
       }
@@ -154,8 +161,15 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
       }
       const countdown = Math.round((session.expires - Date.now()) / 1000);
       return json(200, {
-        status: session.status, started: new Date().toISOString(), expires: new Date(session.expires).toISOString(), expiring: false, countdown, extendable: session.extendable,
-        ...(extending ? { extended: session.extendable, ...(session.extendable ? {} : { message: 'the session can be extended only in its last minutes' }) } : {}),
+        status: session.status,
+        started: new Date().toISOString(),
+        expires: new Date(session.expires).toISOString(),
+        expiring: false,
+        countdown,
+        extendable: session.extendable,
+        ...(extending
+          ? { extended: session.extendable, ...(session.extendable ? {} : { message: 'the session can be extended only in its last minutes' }) }
+          : {}),
       });
     }
     html(404, 'Not found');
@@ -177,10 +191,11 @@ export async function startFakePortal(options: FakePortalOptions = {}): Promise<
       if (schedule.extendable !== undefined) session.extendable = schedule.extendable;
       if (schedule.expiresInSeconds !== undefined) session.expires = Date.now() + schedule.expiresInSeconds * 1000;
     },
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -196,17 +211,28 @@ function isDashboardCallback(redirectUri: string, session: FakePortalSession, in
   } catch {
     return false;
   }
-  if (!['http:', 'https:'].includes(target.protocol) || target.pathname !== '/oauth_callback' || target.search || target.hash || target.username || target.password) return false;
+  if (
+    !['http:', 'https:'].includes(target.protocol) ||
+    target.pathname !== '/oauth_callback' ||
+    target.search ||
+    target.hash ||
+    target.username ||
+    target.password
+  )
+    return false;
   const host = target.hostname.toLowerCase();
   if (host === `${session.name}.${ingressDomain}`) return true;
   const elsewhereInDomain = host === ingressDomain || host.endsWith(`.${ingressDomain}`);
-  return !elsewhereInDomain && session.origins.some((origin) => {
-    try {
-      return new URL(origin).origin === target.origin;
-    } catch {
-      return false;
-    }
-  });
+  return (
+    !elsewhereInDomain &&
+    session.origins.some((origin) => {
+      try {
+        return new URL(origin).origin === target.origin;
+      } catch {
+        return false;
+      }
+    })
+  );
 }
 
 function body(req: http.IncomingMessage): Promise<string> {

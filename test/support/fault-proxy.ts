@@ -24,9 +24,10 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AddressInfo } from 'node:net';
+
 import { KubeConfig } from '@kubernetes/client-node';
 
 export type FaultKind = 'status500' | 'status429' | 'dropBefore' | 'dropAfter' | 'watchDrop' | 'watchCut' | 'watchGone' | 'watchGarbage';
@@ -107,7 +108,16 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
   const watchRandom = seededRandom((options.seed ?? 1) ^ 0x5bd1e995);
   const rate = options.rate ?? 0.05;
   const watchRate = options.watchRate ?? 0.5;
-  const faults: Record<FaultKind, number> = { status500: 0, status429: 0, dropBefore: 0, dropAfter: 0, watchDrop: 0, watchCut: 0, watchGone: 0, watchGarbage: 0 };
+  const faults: Record<FaultKind, number> = {
+    status500: 0,
+    status429: 0,
+    dropBefore: 0,
+    dropAfter: 0,
+    watchDrop: 0,
+    watchCut: 0,
+    watchGone: 0,
+    watchGarbage: 0,
+  };
   const requests = { total: 0, watches: 0, byMethod: {} as Record<string, number> };
   const sockets = new Set<import('node:net').Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -162,11 +172,18 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       req.resume();
       const code = fault === 'status500' ? 500 : 429;
       const body = JSON.stringify({
-        kind: 'Status', apiVersion: 'v1', status: 'Failure', code,
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code,
         reason: code === 500 ? 'InternalError' : 'TooManyRequests',
         message: code === 500 ? 'fault proxy: injected internal error' : 'fault proxy: injected throttling',
       });
-      res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(code === 429 ? { 'Retry-After': '1' } : {}) });
+      res.writeHead(code, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+        ...(code === 429 ? { 'Retry-After': '1' } : {}),
+      });
       res.end(body);
       return;
     }
@@ -174,7 +191,9 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       count(fault);
       req.resume();
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(`${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'fault proxy: too old resource version' } })}\n`);
+      res.end(
+        `${JSON.stringify({ type: 'ERROR', object: { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 410, reason: 'Expired', message: 'fault proxy: too old resource version' } })}\n`,
+      );
       return;
     }
     if (fault === 'dropBefore' || fault === 'watchDrop') {
@@ -183,52 +202,62 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
       return;
     }
 
-    const forwarded = https.request({
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port,
-      method: req.method,
-      path: req.url,
-      headers: forwardHeaders(req.headers, upstream.host),
-      agent,
-    }, (upstreamResponse) => {
-      if (fault === 'dropAfter') {
-        // let the API server finish (the change is made), then lose the answer
-        upstreamResponse.resume();
-        upstreamResponse.on('end', () => {
-          count('dropAfter');
-          req.socket.destroy();
-        });
-        return;
-      }
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [key, value] of Object.entries(upstreamResponse.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
-      res.writeHead(upstreamResponse.statusCode ?? 502, headers);
-      if (watch) res.flushHeaders();
-      if (fault === 'watchGarbage' && (upstreamResponse.statusCode ?? 0) < 300) {
-        count(fault);
-        res.write('{"type":"MODIFIED","object":{"metadata":\n');
-      }
-      upstreamResponse.pipe(res);
-      upstreamResponse.on('error', () => res.destroy());
-      if (fault === 'watchCut' && (upstreamResponse.statusCode ?? 0) < 300) {
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          if (res.writableFinished || res.destroyed) return;
-          count('watchCut');
-          req.socket.destroy();
-          forwarded.destroy();
-        }, cutAfterMs);
-        timers.add(timer);
-        res.on('close', () => {
-          clearTimeout(timer);
-          timers.delete(timer);
-        });
-      }
-    });
+    const forwarded = https.request(
+      {
+        protocol: upstream.protocol,
+        hostname: upstream.hostname,
+        port: upstream.port,
+        method: req.method,
+        path: req.url,
+        headers: forwardHeaders(req.headers, upstream.host),
+        agent,
+      },
+      (upstreamResponse) => {
+        if (fault === 'dropAfter') {
+          // let the API server finish (the change is made), then lose the answer
+          upstreamResponse.resume();
+          upstreamResponse.on('end', () => {
+            count('dropAfter');
+            req.socket.destroy();
+          });
+          return;
+        }
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const [key, value] of Object.entries(upstreamResponse.headers)) if (value !== undefined && !HOP_BY_HOP.has(key)) headers[key] = value;
+        res.writeHead(upstreamResponse.statusCode ?? 502, headers);
+        if (watch) res.flushHeaders();
+        if (fault === 'watchGarbage' && (upstreamResponse.statusCode ?? 0) < 300) {
+          count(fault);
+          res.write('{"type":"MODIFIED","object":{"metadata":\n');
+        }
+        upstreamResponse.pipe(res);
+        upstreamResponse.on('error', () => res.destroy());
+        if (fault === 'watchCut' && (upstreamResponse.statusCode ?? 0) < 300) {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            if (res.writableFinished || res.destroyed) return;
+            count('watchCut');
+            req.socket.destroy();
+            forwarded.destroy();
+          }, cutAfterMs);
+          timers.add(timer);
+          res.on('close', () => {
+            clearTimeout(timer);
+            timers.delete(timer);
+          });
+        }
+      },
+    );
     forwarded.on('error', (error) => {
       if (!res.headersSent) {
-        const body = JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 502, reason: 'BadGateway', message: `fault proxy: ${error.message}` });
+        const body = JSON.stringify({
+          kind: 'Status',
+          apiVersion: 'v1',
+          status: 'Failure',
+          code: 502,
+          reason: 'BadGateway',
+          message: `fault proxy: ${error.message}`,
+        });
         res.writeHead(502, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
         res.end(body);
       } else {
@@ -257,14 +286,22 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fault-proxy-'));
   const kubeconfigPath = path.join(dir, 'kubeconfig');
   // JSON is YAML: client-node reads it as a kubeconfig
-  fs.writeFileSync(kubeconfigPath, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'fault-proxy', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
-    users: [{ name: 'fault-proxy', user: { token: user.token } }],
-    contexts: [{ name: 'fault-proxy', context: { cluster: 'fault-proxy', user: 'fault-proxy', namespace: 'default' } }],
-    'current-context': 'fault-proxy',
-  }, null, 2), { mode: 0o600 });
+  fs.writeFileSync(
+    kubeconfigPath,
+    JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'fault-proxy', cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'fault-proxy', user: { token: user.token } }],
+        contexts: [{ name: 'fault-proxy', context: { cluster: 'fault-proxy', user: 'fault-proxy', namespace: 'default' } }],
+        'current-context': 'fault-proxy',
+      },
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
 
   Object.assign(proxy, { url, kubeconfigPath });
   const close = proxy.close;

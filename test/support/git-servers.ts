@@ -3,10 +3,10 @@
  * `git http-backend` (smart HTTP) behind a small Node server that asks for HTTP Basic credentials. Both serve the
  * bare repositories below `root`. And a helper that makes commits in a bare repository from a folder of files.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import { AddressInfo, connect, createServer } from 'node:net';
+import { type AddressInfo, connect, createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
@@ -14,8 +14,10 @@ const GIT_ENV = {
   ...process.env,
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'Author', GIT_AUTHOR_EMAIL: 'author@example.test',
-  GIT_COMMITTER_NAME: 'Author', GIT_COMMITTER_EMAIL: 'author@example.test',
+  GIT_AUTHOR_NAME: 'Author',
+  GIT_AUTHOR_EMAIL: 'author@example.test',
+  GIT_COMMITTER_NAME: 'Author',
+  GIT_COMMITTER_EMAIL: 'author@example.test',
 };
 
 export function git(args: string[], cwd?: string): string {
@@ -82,10 +84,15 @@ export interface GitDaemon {
 export async function startGitDaemon(root: string): Promise<GitDaemon> {
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
-    const child: ChildProcess = spawn('git', ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${root}`,
-      '--listen=127.0.0.1', `--port=${port}`, root], { env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child: ChildProcess = spawn(
+      'git',
+      ['daemon', '--reuseaddr', '--export-all', '--informative-errors', `--base-path=${root}`, '--listen=127.0.0.1', `--port=${port}`, root],
+      { env: GIT_ENV, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     const url = `git://127.0.0.1:${port}`;
     const deadline = Date.now() + 10_000;
@@ -93,21 +100,29 @@ export async function startGitDaemon(root: string): Promise<GitDaemon> {
     while (Date.now() < deadline && child.exitCode === null) {
       // a connection that the daemon accepts is enough: it answers a request for a missing repository with an error
       up = await new Promise<boolean>((resolve) => {
-        const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+        const socket = connect(port, '127.0.0.1', () => {
+          socket.destroy();
+          resolve(true);
+        });
         socket.on('error', () => resolve(false));
       });
       if (up) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     if (up) {
-      return { url, stop: async () => { child.kill('SIGTERM'); await exited; } };
+      return {
+        url,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+        },
+      };
     }
     child.kill('SIGKILL');
     await exited;
     if (attempt >= 2) throw new Error(`git daemon did not start: ${stderr}`);
   }
 }
-
 
 export interface GitHttpServer {
   /** `http://127.0.0.1:<port>`: append `/<name>.git`. */
@@ -173,9 +188,10 @@ export async function startGitHttp(root: string, auth: { username: string; passw
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

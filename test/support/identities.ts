@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 /** How long a test token lives; the API server's minimum is 10 minutes. */
@@ -26,11 +27,7 @@ export function removeServiceAccountKubeconfigs(): void {
  * against the same server and CA as the admin kubeconfig, and returns its path (a file of its own, mode 0600, in a
  * temporary folder that `removeServiceAccountKubeconfigs` removes). The ServiceAccount must exist.
  */
-export async function serviceAccountKubeconfig(
-  namespace: string,
-  name: string,
-  adminKubeconfig = process.env.KUBECONFIG!,
-): Promise<string> {
+export async function serviceAccountKubeconfig(namespace: string, name: string, adminKubeconfig = process.env.KUBECONFIG!): Promise<string> {
   if (!adminKubeconfig) throw new Error('serviceAccountKubeconfig: no admin kubeconfig (set KUBECONFIG)');
   const admin = new KubeConfig();
   admin.loadFromFile(adminKubeconfig);
@@ -55,13 +52,21 @@ export async function serviceAccountKubeconfig(
   const user = `system:serviceaccount:${namespace}:${name}`;
   const file = path.join(fs.mkdtempSync(path.join(kubeconfigFolder(), `${namespace}.${name}-`)), 'kubeconfig');
   // JSON is YAML: client-node and kubectl read it as a kubeconfig
-  fs.writeFileSync(file, JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'cluster', cluster: clusterEntry }],
-    users: [{ name: user, user: { token } }],
-    contexts: [{ name: user, context: { cluster: 'cluster', user, namespace } }],
-    'current-context': user,
-  }, null, 2), { mode: 0o600 });
+  fs.writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'cluster', cluster: clusterEntry }],
+        users: [{ name: user, user: { token } }],
+        contexts: [{ name: user, context: { cluster: 'cluster', user, namespace } }],
+        'current-context': user,
+      },
+      null,
+      2,
+    ),
+    { mode: 0o600 },
+  );
   return file;
 }

@@ -36,7 +36,9 @@ export function imagesScript(name: 'build.sh' | 'push.sh', args: string[] = []):
       process.stderr.write(d);
     });
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`scripts/images/${name} ${args.join(' ')} exited with ${code}: ${err.slice(-3000)}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`scripts/images/${name} ${args.join(' ')} exited with ${code}: ${err.slice(-3000)}`)),
+    );
   });
 }
 
@@ -44,10 +46,15 @@ export function imagesScript(name: 'build.sh' | 'push.sh', args: string[] = []):
 export async function buildAndPushImages(registryHost: string, tag: string): Promise<PushedImages> {
   await imagesScript('build.sh');
   const out = await imagesScript('push.sh', [registryHost, tag]);
-  const digests = new Map(out.trim().split('\n').map((line) => {
-    const at = line.lastIndexOf('@');
-    return [line.slice(0, at), line.slice(at + 1)] as [string, string];
-  }));
+  const digests = new Map(
+    out
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const at = line.lastIndexOf('@');
+        return [line.slice(0, at), line.slice(at + 1)] as [string, string];
+      }),
+  );
   const ref = (repository: string, t = tag) => {
     const name = `${registryHost}/cdk8s-workshops/${repository}:${t}`;
     if (!digests.has(name)) throw new Error(`push.sh did not report ${name} (it printed: ${out.trim()})`);

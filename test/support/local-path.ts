@@ -4,13 +4,14 @@
  * root on this machine (the real node's kubelet runs here too). `stop()` removes what it made: the StorageClass, its
  * namespace, the process and the root directory.
  */
-import { ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+
 import { ROOT } from './cli.js';
-import { RealNode } from './real-node.js';
+import type { RealNode } from './real-node.js';
 
 const exec = promisify(execFile);
 
@@ -37,32 +38,70 @@ export async function startLocalPath(node: RealNode): Promise<LocalPath> {
   }
   const root = fs.mkdtempSync('/tmp/cdk8s-workshops-local-path-');
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'local-path-config-'));
-  fs.writeFileSync(path.join(work, 'config.json'), JSON.stringify({
-    nodePathMap: [{ node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: [root] }],
-    setupCommand: '/volume-helper',
-    teardownCommand: '/volume-helper',
-  }));
-  fs.writeFileSync(path.join(work, 'helper-pod.yaml'), JSON.stringify({
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'helper-pod' },
-    spec: { containers: [{ name: 'helper-pod', image: HELPER_IMAGE, imagePullPolicy: 'Never' }] },
-  }));
-  const apply = (object: object) => node.kubectl(['apply', '-f', '-'], { input: JSON.stringify(object) }).then((r) => {
-    if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
-  });
+  fs.writeFileSync(
+    path.join(work, 'config.json'),
+    JSON.stringify({
+      nodePathMap: [{ node: 'DEFAULT_PATH_FOR_NON_LISTED_NODES', paths: [root] }],
+      setupCommand: '/volume-helper',
+      teardownCommand: '/volume-helper',
+    }),
+  );
+  fs.writeFileSync(
+    path.join(work, 'helper-pod.yaml'),
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'helper-pod' },
+      spec: { containers: [{ name: 'helper-pod', image: HELPER_IMAGE, imagePullPolicy: 'Never' }] },
+    }),
+  );
+  const apply = (object: object) =>
+    node.kubectl(['apply', '-f', '-'], { input: JSON.stringify(object) }).then((r) => {
+      if (r.code !== 0) throw new Error(`kubectl apply: ${r.stderr}`);
+    });
   // the helper pods mount the root with hostPath: a privileged namespace of their own
   await apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } });
-  await apply({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'local-path-helper', namespace: NAMESPACE }, automountServiceAccountToken: false });
   await apply({
-    apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: STORAGE_CLASS },
-    provisioner: 'rancher.io/local-path', volumeBindingMode: 'WaitForFirstConsumer', reclaimPolicy: 'Delete',
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: 'local-path-helper', namespace: NAMESPACE },
+    automountServiceAccountToken: false,
+  });
+  await apply({
+    apiVersion: 'storage.k8s.io/v1',
+    kind: 'StorageClass',
+    metadata: { name: STORAGE_CLASS },
+    provisioner: 'rancher.io/local-path',
+    volumeBindingMode: 'WaitForFirstConsumer',
+    reclaimPolicy: 'Delete',
   });
   let output = '';
-  const child: ChildProcess = spawn(path.join(built, 'local-path-provisioner'), ['--debug', 'start',
-    '--kubeconfig', node.kubeconfig, '--namespace', NAMESPACE, '--config', path.join(work, 'config.json'),
-    '--helper-pod-file', path.join(work, 'helper-pod.yaml'), '--provisioner-name', 'rancher.io/local-path',
-    '--service-account-name', 'local-path-helper'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout!.on('data', (d) => { output += d; });
-  child.stderr!.on('data', (d) => { output += d; });
+  const child: ChildProcess = spawn(
+    path.join(built, 'local-path-provisioner'),
+    [
+      '--debug',
+      'start',
+      '--kubeconfig',
+      node.kubeconfig,
+      '--namespace',
+      NAMESPACE,
+      '--config',
+      path.join(work, 'config.json'),
+      '--helper-pod-file',
+      path.join(work, 'helper-pod.yaml'),
+      '--provisioner-name',
+      'rancher.io/local-path',
+      '--service-account-name',
+      'local-path-helper',
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  child.stdout!.on('data', (d) => {
+    output += d;
+  });
+  child.stderr!.on('data', (d) => {
+    output += d;
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     root,

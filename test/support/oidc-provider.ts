@@ -26,9 +26,11 @@ export async function startOidcProvider(opts: { redirectUris: string[]; users: T
   const clientId = 'portal-test';
   const clientSecret = 'portal-test-secret-0123456789';
   // its development-mode warnings and notices say what a test provider is meant to be: keep them out of the output
-  const quiet = (original: (...args: unknown[]) => void) => (...args: unknown[]) => {
-    if (!(typeof args[0] === 'string' && args[0].startsWith('oidc-provider'))) original(...args);
-  };
+  const quiet =
+    (original: (...args: unknown[]) => void) =>
+    (...args: unknown[]) => {
+      if (!(typeof args[0] === 'string' && args[0].startsWith('oidc-provider'))) original(...args);
+    };
   const [warn, info] = [console.warn, console.info];
   console.warn = quiet(warn);
   console.info = quiet(info);
@@ -37,7 +39,15 @@ export async function startOidcProvider(opts: { redirectUris: string[]; users: T
   // @ts-expect-error -- untyped module
   const { default: Provider } = await import('oidc-provider');
   const provider = new Provider(issuer, {
-    clients: [{ client_id: clientId, client_secret: clientSecret, redirect_uris: opts.redirectUris, grant_types: ['authorization_code'], response_types: ['code'] }],
+    clients: [
+      {
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uris: opts.redirectUris,
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+      },
+    ],
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'preferred_username'] },
     features: { devInteractions: { enabled: true } },
     cookies: { keys: ['test-cookie-key-0123456789'] },
@@ -57,11 +67,12 @@ export async function startOidcProvider(opts: { redirectUris: string[]; users: T
     issuer,
     clientId,
     clientSecret,
-    close: () => new Promise<void>((resolve) => {
-      console.warn = warn;
-      console.info = info;
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        console.warn = warn;
+        console.info = info;
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -3,10 +3,18 @@
  * library like any author's portal (so the tests exercise real blueprints), then applied.
  */
 import { App, Duration } from 'cdk8s';
+
 import {
-  Manifest, RequestParameter, SecretReference, Terminal, TrainingPortal, Workshop, WorkshopSettings, synthesize,
+  type Manifest,
+  type RequestParameter,
+  type SecretReference,
+  synthesize,
+  Terminal,
+  TrainingPortal,
+  Workshop,
+  type WorkshopSettings,
 } from '../../src/constructs/index.js';
-import { KubeClient, SessionRuntime, SessionRuntimeOptions, createLogger } from '../../src/runtime/index.js';
+import { createLogger, type KubeClient, SessionRuntime, type SessionRuntimeOptions } from '../../src/runtime/index.js';
 
 export interface FixtureWorkshop extends WorkshopSettings {
   readonly name: string;
@@ -22,13 +30,22 @@ export interface Fixture {
 }
 
 /** Synthesizes a portal of minimal workshops (a terminal each) with the given pool settings. */
-export function synthPortal(portal: string, workshops: FixtureWorkshop[], limits: { maximum?: number; registered?: number } = {}, variant = ''): Fixture {
+export function synthPortal(
+  portal: string,
+  workshops: FixtureWorkshop[],
+  limits: { maximum?: number; registered?: number } = {},
+  variant = '',
+): Fixture {
   const app = new App({ outdir: '/nonexistent' });
   const p = new TrainingPortal(app, portal, { maximumSessions: limits.maximum ?? 0, registeredSessions: limits.registered ?? 0 });
   for (const { name, secrets, parameters, ...settings } of workshops) {
     const w = new Workshop(app, name, {
-      title: `Workshop ${name}`, description: 'A test workshop', capabilities: [new Terminal()], env: variant ? { VARIANT: variant } : undefined,
-      environmentSecrets: secrets, requestParameters: parameters,
+      title: `Workshop ${name}`,
+      description: 'A test workshop',
+      capabilities: [new Terminal()],
+      env: variant ? { VARIANT: variant } : undefined,
+      environmentSecrets: secrets,
+      requestParameters: parameters,
     });
     for (const secret of secrets ?? []) w.session.injectSecret(secret.name);
     p.addWorkshop(w, { capacity: 10, ...settings });
@@ -44,7 +61,10 @@ export async function applyFixture(client: KubeClient, fixture: Fixture): Promis
     for (const crd of file.objects.filter((o) => o.kind === 'CustomResourceDefinition')) {
       await waitFor(`CRD ${crd.metadata.name} Established`, async () => {
         const live = await client.get<{ status?: { conditions?: Array<{ type: string; status: string }> } }>(
-          'apiextensions.k8s.io/v1', 'CustomResourceDefinition', crd.metadata.name);
+          'apiextensions.k8s.io/v1',
+          'CustomResourceDefinition',
+          crd.metadata.name,
+        );
         return live?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
       });
     }

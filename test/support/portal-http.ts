@@ -13,9 +13,16 @@ export interface Answer {
 export class HttpClient {
   private readonly cookies = new Map<string, string>();
 
-  constructor(public readonly base: string, private readonly defaults: Record<string, string> = {}) {}
+  constructor(
+    public readonly base: string,
+    private readonly defaults: Record<string, string> = {},
+  ) {}
 
-  public async request(method: string, path: string, options: { body?: string | Record<string, string>; headers?: Record<string, string>; json?: unknown } = {}): Promise<Answer> {
+  public async request(
+    method: string,
+    path: string,
+    options: { body?: string | Record<string, string>; headers?: Record<string, string>; json?: unknown } = {},
+  ): Promise<Answer> {
     const headers: Record<string, string> = { ...this.defaults, ...(options.headers ?? {}) };
     if (this.cookies.size) headers.cookie = [...this.cookies.entries()].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined;
@@ -71,12 +78,16 @@ export class HttpClient {
   public async signIn(username: string, password: string): Promise<void> {
     const _csrf = await this.csrf('/accounts/login/');
     const answer = await this.request('POST', '/accounts/login/', { body: { _csrf, username, password }, headers: { accept: 'text/html' } });
-    if (answer.status !== 302 && answer.status !== 303) throw new Error(`sign-in of ${username} failed: ${answer.status} ${answer.text.slice(0, 200)}`);
+    if (answer.status !== 302 && answer.status !== 303)
+      throw new Error(`sign-in of ${username} failed: ${answer.status} ${answer.text.slice(0, 200)}`);
   }
 }
 
 /** A robot's access token (Educates' password grant with HTTP Basic client credentials). */
-export async function robotToken(base: string, robot: { clientId: string; clientSecret: string; username: string; password: string }): Promise<string> {
+export async function robotToken(
+  base: string,
+  robot: { clientId: string; clientSecret: string; username: string; password: string },
+): Promise<string> {
   const response = await fetch(`${base}/oauth2/token/`, {
     method: 'POST',
     headers: {
@@ -85,7 +96,7 @@ export async function robotToken(base: string, robot: { clientId: string; client
     },
     body: new URLSearchParams({ grant_type: 'password', username: robot.username, password: robot.password }).toString(),
   });
-  const body = await response.json() as { access_token?: string };
+  const body = (await response.json()) as { access_token?: string };
   if (!response.ok || !body.access_token) throw new Error(`robot token: ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }

@@ -3,9 +3,10 @@
  * known admin and robot, and the fast timers of the fixture runtime.
  */
 import * as net from 'node:net';
-import { PortalOptions, createPortal, Portal } from '../../src/portal/index.js';
-import { KubeClient, SessionRuntime, SessionRuntimeOptions, createLogger } from '../../src/runtime/index.js';
-import { Fixture, runtimeFor } from './portal-fixture.js';
+
+import { createPortal, type Portal, type PortalOptions } from '../../src/portal/index.js';
+import { createLogger, type KubeClient, type SessionRuntime, type SessionRuntimeOptions } from '../../src/runtime/index.js';
+import { type Fixture, runtimeFor } from './portal-fixture.js';
 
 export const ADMIN = { username: 'educates', password: 'admin-secret-password' };
 export const ROBOT = { clientId: 'robot-client', clientSecret: 'robot-client-secret', username: 'robot@educates', password: 'robot-password' };

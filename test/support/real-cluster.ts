@@ -16,10 +16,12 @@
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
+
 import { parseAllDocuments } from 'yaml';
+
 import { ROOT, run } from './cli.js';
-import { REAL_NODE_PLACEMENT, RealNode, useRealNode } from './real-node.js';
-import { TestRegistry, startRegistry } from './registry.js';
+import { REAL_NODE_PLACEMENT, type RealNode, useRealNode } from './real-node.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 /** The node's address on its bridge: what pods reach the host on (scripts/cluster/README.md, "How it is wired"). */
 export const NODE_IP = '198.18.0.1';
@@ -81,10 +83,11 @@ async function forward(host: string, target: string): Promise<{ port: number; cl
   await new Promise<void>((resolve, reject) => server.listen(0, host, resolve).on('error', reject));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise((resolve) => {
-      sockets.forEach((s) => s.destroy());
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -109,10 +112,12 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
   try {
     // up.sh --real-node sometimes gives up on CoreDNS becoming ready (seen 2 times in 5 starts on a loaded
     // 2-core machine, scripts/cluster/node-up.sh): one more try, said out loud
-    const node = await timed('real node', () => useRealNode().catch((error) => {
-      console.warn(`the real node did not start, trying once more: ${(error as Error).message.split('\n')[0]}`);
-      return useRealNode();
-    }));
+    const node = await timed('real node', () =>
+      useRealNode().catch((error) => {
+        console.warn(`the real node did not start, trying once more: ${(error as Error).message.split('\n')[0]}`);
+        return useRealNode();
+      }),
+    );
     undo.push(() => node.release());
     for (const [phase, seconds] of Object.entries(node.startTimings)) timings[`real node: ${phase}`] = seconds;
     const registry = await timed('registry', () => startRegistry());
@@ -136,7 +141,11 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
       // up.sh picks a port no socket listens on; on a busy machine a client socket may still hold it: try again
       for (let attempt = 1; ; attempt++) {
         try {
-          const out = await script('scripts/ingress/up.sh', ['--name', 'real-journey', '--node-address', NODE_INGRESS_ADDRESS, node.stateDir], 30 * 60_000);
+          const out = await script(
+            'scripts/ingress/up.sh',
+            ['--name', 'real-journey', '--node-address', NODE_INGRESS_ADDRESS, node.stateDir],
+            30 * 60_000,
+          );
           return Number(out.trim().split('\n').pop());
         } catch (error) {
           if (attempt >= 3 || !/address already in use/.test((error as Error).message)) throw error;
@@ -161,13 +170,27 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
 /** Every object of dist/: the cluster-wide objects, the portal, and each workshop environment of `labs`. */
 export function distObjects(): Json[] {
   const files = [
-    ...fs.readdirSync(path.join(ROOT, 'dist/cluster')).sort().map((f) => path.join('dist/cluster', f)),
+    ...fs
+      .readdirSync(path.join(ROOT, 'dist/cluster'))
+      .sort()
+      .map((f) => path.join('dist/cluster', f)),
     'dist/labs/portal.k8s.yaml',
-    ...fs.readdirSync(path.join(ROOT, 'dist/labs')).sort()
+    ...fs
+      .readdirSync(path.join(ROOT, 'dist/labs'))
+      .sort()
       .filter((d) => fs.statSync(path.join(ROOT, 'dist/labs', d)).isDirectory())
-      .flatMap((d) => fs.readdirSync(path.join(ROOT, 'dist/labs', d)).sort().map((f) => path.join('dist/labs', d, f))),
+      .flatMap((d) =>
+        fs
+          .readdirSync(path.join(ROOT, 'dist/labs', d))
+          .sort()
+          .map((f) => path.join('dist/labs', d, f)),
+      ),
   ].filter((f) => f.endsWith('.yaml'));
-  return files.flatMap((f) => parseAllDocuments(fs.readFileSync(path.join(ROOT, f), 'utf8')).map((d) => d.toJSON()).filter(Boolean));
+  return files.flatMap((f) =>
+    parseAllDocuments(fs.readFileSync(path.join(ROOT, f), 'utf8'))
+      .map((d) => d.toJSON())
+      .filter(Boolean),
+  );
 }
 
 export interface RealDistOptions {

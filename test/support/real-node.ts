@@ -8,7 +8,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, Run, run } from './cli.js';
+
+import { ROOT, type Run, run } from './cli.js';
 
 export const REAL_NODE_NAME = 'real-node-1';
 export const REAL_NODE_LABEL = 'cdk8s-workshops.dev/real-node';
@@ -44,7 +45,12 @@ export interface RealNode {
 
 function envOf(stateDir: string): Record<string, string> {
   const text = fs.readFileSync(path.join(stateDir, 'env'), 'utf8');
-  return Object.fromEntries(text.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    text
+      .split('\n')
+      .filter((l) => l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 function hasRealNode(stateDir: string | undefined): stateDir is string {
@@ -93,8 +99,13 @@ function nodeFor(stateDir: string, own: boolean, startTimings: Record<string, nu
       await script('node-registry.sh', [stateDir, host]);
     },
     pushImage: async (local, reference) => {
-      const ctr = (...args: string[]) => run('ctr', ['--address', path.join(stateDir, 'node', 'containerd', 'containerd.sock'), '--namespace', 'k8s.io', ...args]);
-      for (const args of [['images', 'tag', '--force', local, reference], ['images', 'push', '--plain-http', reference], ['images', 'rm', reference]]) {
+      const ctr = (...args: string[]) =>
+        run('ctr', ['--address', path.join(stateDir, 'node', 'containerd', 'containerd.sock'), '--namespace', 'k8s.io', ...args]);
+      for (const args of [
+        ['images', 'tag', '--force', local, reference],
+        ['images', 'push', '--plain-http', reference],
+        ['images', 'rm', reference],
+      ]) {
         const result = await ctr(...args);
         if (result.code !== 0) throw new Error(`ctr ${args.join(' ')}: ${result.stderr.trim()}`);
       }
@@ -113,8 +124,9 @@ function kubectl(bin: string, kubeconfig: string, args: string[], options: { inp
   const dir = fs.mkdtempSync('/tmp/real-node-input-');
   const file = path.join(dir, 'input.json');
   fs.writeFileSync(file, options.input);
-  return run(bin, ['--kubeconfig', kubeconfig, ...args.map((a) => (a === '-' ? file : a))], { timeoutMs: options.timeoutMs ?? 60_000 })
-    .finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return run(bin, ['--kubeconfig', kubeconfig, ...args.map((a) => (a === '-' ? file : a))], { timeoutMs: options.timeoutMs ?? 60_000 }).finally(() =>
+    fs.rmSync(dir, { recursive: true, force: true }),
+  );
 }
 
 /** The suite's cluster if it has the real node, else a private cluster with one (started here). */
@@ -156,7 +168,8 @@ async function lockPrivateCluster(timeoutMs = 60 * 60_000): Promise<() => void> 
       // no such process
     }
     if (!alive) fs.rmSync(LOCK_FILE, { force: true });
-    else if (Date.now() > deadline) throw new Error(`the private real-node cluster is still held by process ${holder} (${LOCK_FILE}) after ${timeoutMs / 60_000} min`);
+    else if (Date.now() > deadline)
+      throw new Error(`the private real-node cluster is still held by process ${holder} (${LOCK_FILE}) after ${timeoutMs / 60_000} min`);
     else await new Promise((r) => setTimeout(r, 1000));
   }
 }

@@ -5,14 +5,15 @@
  * token service started here issues RS256 JWTs signed with a throw-away certificate made by openssl). Fails loudly
  * when the binary is missing (scripts/system/install.sh installs it) or when it does not answer in time.
  */
-import { spawn, ChildProcess, execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createSign, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, Server } from 'node:http';
-import { createServer, AddressInfo } from 'node:net';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { X509Certificate, createSign, randomBytes } from 'node:crypto';
+
 import bcrypt from 'bcryptjs';
 
 export const REGISTRY_BINARY = process.env.CDK8S_WORKSHOPS_REGISTRY_BINARY ?? '/usr/bin/docker-registry';
@@ -95,15 +96,27 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
       const [type, name, actions] = scope.split(':');
       const now = Math.floor(Date.now() / 1000);
       const token = sign({
-        iss: issuer, sub: auth.username, aud: service, exp: now + 300, nbf: now - 10, iat: now, jti: randomBytes(8).toString('hex'),
+        iss: issuer,
+        sub: auth.username,
+        aud: service,
+        exp: now + 300,
+        nbf: now - 10,
+        iat: now,
+        jti: randomBytes(8).toString('hex'),
         access: type === 'repository' ? [{ type, name, actions: (actions ?? '').split(',').filter(Boolean) }] : [],
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token, expires_in: 300 }));
     });
     await new Promise<void>((resolve, reject) => tokenServer!.listen(0, '127.0.0.1', resolve).on('error', reject));
     const tokenPort = (tokenServer.address() as AddressInfo).port;
-    lines.push('auth:', '  token:', `    realm: http://127.0.0.1:${tokenPort}/token`, `    service: ${service}`, `    issuer: ${issuer}`,
-      `    rootcertbundle: ${certPath}`);
+    lines.push(
+      'auth:',
+      '  token:',
+      `    realm: http://127.0.0.1:${tokenPort}/token`,
+      `    service: ${service}`,
+      `    issuer: ${issuer}`,
+      `    rootcertbundle: ${certPath}`,
+    );
   } else if (opts.auth) {
     const htpasswd = join(dir, 'htpasswd');
     // distribution reads bcrypt hashes only; bcryptjs writes $2b$, which Go's bcrypt accepts
@@ -114,8 +127,23 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   if (opts.tls) {
     caFile = join(dir, 'tls.crt');
     const keyFile = join(dir, 'tls.key');
-    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '1',
-      '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     lines.splice(lines.indexOf('http:') + 3, 0, '  tls:', `    certificate: ${caFile}`, `    key: ${keyFile}`);
   }
   const config = join(dir, 'config.yml');
@@ -183,8 +211,21 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
 async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims: object): string }> {
   const keyPath = join(dir, 'token.key');
   const certPath = join(dir, 'token.crt');
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '1',
-    '-subj', '/CN=cdk8s-workshops-test-token-issuer']);
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    keyPath,
+    '-out',
+    certPath,
+    '-days',
+    '1',
+    '-subj',
+    '/CN=cdk8s-workshops-test-token-issuer',
+  ]);
   const key = await readFile(keyPath, 'utf8');
   const der = new X509Certificate(await readFile(certPath)).raw.toString('base64');
   const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');

@@ -4,12 +4,13 @@
  * portal ConfigMap's files written where the Deployment mounts them. Only what a pod gets from its surroundings is
  * replaced: where it listens, the browser-facing URL, and the kubeconfig.
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Manifest } from '../../src/constructs/index.js';
-import { KubeClient } from '../../src/runtime/index.js';
+
+import type { Manifest } from '../../src/constructs/index.js';
+import type { KubeClient } from '../../src/runtime/index.js';
 import { waitFor } from './portal-fixture.js';
 
 type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; fieldRef?: { fieldPath: string } } };
@@ -25,7 +26,14 @@ export interface RunningPortal {
 
 export async function runSynthesizedPortal(client: KubeClient, objects: Manifest[], port: number): Promise<RunningPortal> {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'training-portal')! as unknown as Manifest & {
-    spec: { template: { spec: { containers: Array<{ env: EnvVar[]; volumeMounts: Array<{ name: string; mountPath: string }> }>; volumes: Array<{ name: string; configMap?: { name: string } }> } } };
+    spec: {
+      template: {
+        spec: {
+          containers: Array<{ env: EnvVar[]; volumeMounts: Array<{ name: string; mountPath: string }> }>;
+          volumes: Array<{ name: string; configMap?: { name: string } }>;
+        };
+      };
+    };
   };
   const namespace = deployment.metadata.namespace!;
   const pod = deployment.spec.template.spec;
@@ -34,7 +42,9 @@ export async function runSynthesizedPortal(client: KubeClient, objects: Manifest
   // the ConfigMap volume: its keys become files under the mount path
   const mounts = new Map<string, string>();
   for (const volume of pod.volumes.filter((v) => v.configMap)) {
-    const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap!.name && o.metadata.namespace === namespace) as Manifest & { data: Record<string, string> };
+    const configMap = objects.find(
+      (o) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap!.name && o.metadata.namespace === namespace,
+    ) as Manifest & { data: Record<string, string> };
     const mount = container.volumeMounts.find((m) => m.name === volume.name)!;
     const local = path.join(dir, volume.name);
     fs.mkdirSync(local);
@@ -55,7 +65,13 @@ export async function runSynthesizedPortal(client: KubeClient, objects: Manifest
       env[e.name] = Buffer.from(secret.data[key], 'base64').toString('utf8');
     } else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env[e.name] = `${deployment.metadata.name}-test`;
   }
-  Object.assign(env, { HOST: '127.0.0.1', PORT: String(port), PORTAL_URL: `http://127.0.0.1:${port}`, SECURE_COOKIES: 'false', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' });
+  Object.assign(env, {
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    PORTAL_URL: `http://127.0.0.1:${port}`,
+    SECURE_COOKIES: 'false',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  });
 
   let output = '';
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/apps/portal.ts'], {
@@ -67,10 +83,14 @@ export async function runSynthesizedPortal(client: KubeClient, objects: Manifest
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitFor('the portal process to be ready', async () => {
-      if (child.exitCode !== null) throw new Error(`the portal exited (${child.exitCode}): ${output}`);
-      return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
-    }, 60_000);
+    await waitFor(
+      'the portal process to be ready',
+      async () => {
+        if (child.exitCode !== null) throw new Error(`the portal exited (${child.exitCode}): ${output}`);
+        return (await fetch(`${url}/readyz`).catch(() => undefined))?.ok;
+      },
+      60_000,
+    );
   } catch (error) {
     child.kill('SIGKILL');
     throw error;

@@ -1,7 +1,8 @@
 import { App } from 'cdk8s';
-import { CompiledBlueprint, Manifest, Terminal, TrainingPortal, Workshop, synthesize } from '../../src/constructs/index.js';
-import { KubeClient, KubeError, applySession } from '../../src/runtime/index.js';
-import { FIXED_SECRETS, blueprintOf, environments } from '../support/examples.js';
+
+import { CompiledBlueprint, type Manifest, synthesize, Terminal, TrainingPortal, Workshop } from '../../src/constructs/index.js';
+import { applySession, type KubeClient, KubeError } from '../../src/runtime/index.js';
+import { blueprintOf, environments, FIXED_SECRETS } from '../support/examples.js';
 
 /** A blueprint of a one-terminal workshop with a secondary namespace, as a portal synthesizes it. */
 function blueprint(): CompiledBlueprint {
@@ -13,7 +14,13 @@ function blueprint(): CompiledBlueprint {
   return new CompiledBlueprint(blueprintOf(environments(synthesize(app))[0]));
 }
 
-const identity = { environmentName: 'labs-w', sessionId: 's001', workshopSessionUid: 'uid-1', ingressDomain: 'example.test', ingressProtocol: 'http' };
+const identity = {
+  environmentName: 'labs-w',
+  sessionId: 's001',
+  workshopSessionUid: 'uid-1',
+  ingressDomain: 'example.test',
+  ingressProtocol: 'http',
+};
 
 /** A stand-in for the API server that records requests and refuses as `refuse` says. */
 function recordingClient(refuse: (verb: string, object: Manifest) => KubeError | undefined) {
@@ -37,7 +44,7 @@ function recordingClient(refuse: (verb: string, object: Manifest) => KubeError |
 const forbidden = () => new KubeError(403, 'Forbidden', 'forbidden');
 
 describe('applySession', () => {
-  test('creates the namespaces, then the portal\'s RoleBinding in each, before anything else of the session', async () => {
+  test("creates the namespaces, then the portal's RoleBinding in each, before anything else of the session", async () => {
     // GIVEN an API server that accepts everything
     const { client, calls } = recordingClient(() => undefined);
     // WHEN a session is applied
@@ -55,7 +62,9 @@ describe('applySession', () => {
   });
 
   test('a namespace left by an earlier attempt is taken as it is', async () => {
-    const { client, calls } = recordingClient((verb, o) => (verb === 'create' && o.metadata.name === 'labs-w-s001' ? new KubeError(409, 'AlreadyExists', 'exists') : undefined));
+    const { client, calls } = recordingClient((verb, o) =>
+      verb === 'create' && o.metadata.name === 'labs-w-s001' ? new KubeError(409, 'AlreadyExists', 'exists') : undefined,
+    );
     const applied = await applySession(client, blueprint(), identity, FIXED_SECRETS);
     expect(calls.slice(0, 2)).toEqual(['create Namespace labs-w-s001 -> 409', 'get Namespace labs-w-s001']);
     expect(applied.namespaceUid).toBe('uid-of-labs-w-s001');
@@ -64,7 +73,9 @@ describe('applySession', () => {
   test('refusals while the authorizer catches up with the new binding are retried; after the grace they fail the session', async () => {
     // GIVEN an authorizer that refuses the first two requests in the session namespace
     let refusals = 2;
-    const slow = recordingClient((verb, o) => (verb === 'apply' && o.kind === 'NetworkPolicy' && o.metadata.namespace === 'labs-w-s001' && refusals-- > 0 ? forbidden() : undefined));
+    const slow = recordingClient((verb, o) =>
+      verb === 'apply' && o.kind === 'NetworkPolicy' && o.metadata.namespace === 'labs-w-s001' && refusals-- > 0 ? forbidden() : undefined,
+    );
     await applySession(slow.client, blueprint(), identity, FIXED_SECRETS, { concurrency: 1 });
     expect(slow.calls.filter((c) => c.startsWith('apply NetworkPolicy labs-w-s001/'))).toEqual([
       'apply NetworkPolicy labs-w-s001/workshop-isolation -> 403',

@@ -5,12 +5,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { App } from 'cdk8s';
-import { ARGOCD_HEALTH_CHECKS, Manifest, TrainingPortal, WorkshopApp, argoCdFiles, synthesize, toYaml } from '../../src/constructs/index.js';
-import { readyCondition } from '../../src/runtime/environment-conditions.js';
-import { WorkshopSession } from '../../src/runtime/session.js';
-import { WorkshopEnvironment } from '../../src/runtime/state.js';
+
 import { defineExamples } from '../../examples/index.js';
+import { ARGOCD_HEALTH_CHECKS, argoCdFiles, type Manifest, synthesize, toYaml, TrainingPortal, WorkshopApp } from '../../src/constructs/index.js';
+import { readyCondition } from '../../src/runtime/environment-conditions.js';
+import type { WorkshopSession } from '../../src/runtime/session.js';
+import type { WorkshopEnvironment } from '../../src/runtime/state.js';
 import { synthExamples } from '../support/examples.js';
 
 const REPO = 'https://git.example.com/platform/workshops.git';
@@ -32,7 +34,8 @@ describe('argoCdFiles', () => {
   test('one Application for dist/cluster (wave -1), one per portal (wave 0, recursive), all automated with prune', () => {
     const apps = byPath['argocd/applications.k8s.yaml'];
     expect(apps.map((a) => [a.metadata.name, a.metadata.annotations?.['argocd.argoproj.io/sync-wave']])).toEqual([
-      ['workshops-cluster', '-1'], ['workshops-labs', '0'],
+      ['workshops-cluster', '-1'],
+      ['workshops-labs', '0'],
     ]);
     const [cluster, labs] = apps as Array<Manifest & { spec: Record<string, any> }>;
     expect(cluster.spec.source).toEqual({ repoURL: REPO, targetRevision: 'main', path: 'dist/cluster' });
@@ -60,18 +63,37 @@ describe('argoCdFiles', () => {
   test('the AppProject allows exactly the kinds and namespaces of dist/', () => {
     const [project] = byPath['argocd/project.k8s.yaml'] as Array<Manifest & { spec: Record<string, any> }>;
     expect(project.spec.sourceRepos).toEqual([REPO]);
-    expect(project.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual(
-      ['', 'argocd', 'default', 'labs-container-builds', 'labs-hello-terminal', 'labs-k8s-fundamentals', 'labs-ui']);
+    expect(project.spec.destinations.map((d: { namespace: string }) => d.namespace)).toEqual([
+      '',
+      'argocd',
+      'default',
+      'labs-container-builds',
+      'labs-hello-terminal',
+      'labs-k8s-fundamentals',
+      'labs-ui',
+    ]);
     const kinds = (list: Array<{ group: string; kind: string }>) => list.map((k) => `${k.group}/${k.kind}`);
     expect(kinds(project.spec.clusterResourceWhitelist)).toEqual([
-      '/Namespace', 'admissionregistration.k8s.io/ValidatingAdmissionPolicy', 'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
-      'apiextensions.k8s.io/CustomResourceDefinition', 'rbac.authorization.k8s.io/ClusterRole', 'rbac.authorization.k8s.io/ClusterRoleBinding',
+      '/Namespace',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicy',
+      'admissionregistration.k8s.io/ValidatingAdmissionPolicyBinding',
+      'apiextensions.k8s.io/CustomResourceDefinition',
+      'rbac.authorization.k8s.io/ClusterRole',
+      'rbac.authorization.k8s.io/ClusterRoleBinding',
       'training.cdk8s-workshops.dev/WorkshopEnvironment',
     ]);
     expect(kinds(project.spec.namespaceResourceWhitelist)).toEqual([
-      '/ConfigMap', '/Service', '/ServiceAccount', 'apps/Deployment', 'argoproj.io/AppProject', 'argoproj.io/Application',
-      'networking.k8s.io/Ingress', 'networking.k8s.io/NetworkPolicy', 'policy/PodDisruptionBudget',
-      'rbac.authorization.k8s.io/Role', 'rbac.authorization.k8s.io/RoleBinding',
+      '/ConfigMap',
+      '/Service',
+      '/ServiceAccount',
+      'apps/Deployment',
+      'argoproj.io/AppProject',
+      'argoproj.io/Application',
+      'networking.k8s.io/Ingress',
+      'networking.k8s.io/NetworkPolicy',
+      'policy/PodDisruptionBudget',
+      'rbac.authorization.k8s.io/Role',
+      'rbac.authorization.k8s.io/RoleBinding',
     ]);
     // every object of dist/ is allowed by it
     const allowedKinds = new Set([...kinds(project.spec.clusterResourceWhitelist), ...kinds(project.spec.namespaceResourceWhitelist)]);
@@ -86,7 +108,9 @@ describe('argoCdFiles', () => {
   test('a portal without workshops still allows WorkshopEnvironment, so its last removed one is pruned', () => {
     const app = new App({ outdir: '/nonexistent' });
     new TrainingPortal(app, 'empty', { ingressDomain: 'empty.example.com' });
-    const [project] = argoCdFiles(synthesize(app), { repoURL: REPO }).find((f) => f.path === 'argocd/project.k8s.yaml')!.objects as Array<Manifest & { spec: Record<string, any> }>;
+    const [project] = argoCdFiles(synthesize(app), { repoURL: REPO }).find((f) => f.path === 'argocd/project.k8s.yaml')!.objects as Array<
+      Manifest & { spec: Record<string, any> }
+    >;
     expect(project.spec.clusterResourceWhitelist).toContainEqual({ group: 'training.cdk8s-workshops.dev', kind: 'WorkshopEnvironment' });
   });
 
@@ -116,8 +140,12 @@ describe('argoCdFiles', () => {
   });
 
   test('refuses options it cannot honour, naming the field and the value', () => {
-    expect(() => argoCdFiles(dist, { repoURL: 'dist' })).toThrow("WorkshopApp argocd: repoURL 'dist' is not a git URL: use https://, http://, ssh://, git:// or user@host:path");
-    expect(() => argoCdFiles(dist, { repoURL: REPO, path: '../x' })).toThrow("WorkshopApp argocd: path '../x' must be a relative folder inside the repository");
+    expect(() => argoCdFiles(dist, { repoURL: 'dist' })).toThrow(
+      "WorkshopApp argocd: repoURL 'dist' is not a git URL: use https://, http://, ssh://, git:// or user@host:path",
+    );
+    expect(() => argoCdFiles(dist, { repoURL: REPO, path: '../x' })).toThrow(
+      "WorkshopApp argocd: path '../x' must be a relative folder inside the repository",
+    );
     expect(() => argoCdFiles(dist, { repoURL: REPO, namespace: 'Argo_CD' })).toThrow(/namespace.*Argo_CD/);
   });
 
@@ -141,54 +169,89 @@ describe('argoCdFiles', () => {
 
 describe('the Ready condition of a WorkshopEnvironment', () => {
   const environment = (pool: Partial<WorkshopEnvironment['spec']['pool']>, generation = 2, initialized = true): WorkshopEnvironment => ({
-    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1', kind: 'WorkshopEnvironment',
+    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1',
+    kind: 'WorkshopEnvironment',
     metadata: { name: 'labs-w', generation },
     spec: { pool: { capacity: 10, initial: 0, reserved: 2, ...pool } } as WorkshopEnvironment['spec'],
     status: { initialized },
   });
-  const session = (name: string, phase: string, generation = 2, user?: string): WorkshopSession => ({
-    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1', kind: 'WorkshopSession',
-    metadata: { name }, spec: { environment: 'labs-w', id: name, blueprintGeneration: generation },
-    status: { phase, ...(user ? { user } : {}) },
-  } as unknown as WorkshopSession);
+  const session = (name: string, phase: string, generation = 2, user?: string): WorkshopSession =>
+    ({
+      apiVersion: 'training.cdk8s-workshops.dev/v1alpha1',
+      kind: 'WorkshopSession',
+      metadata: { name },
+      spec: { environment: 'labs-w', id: name, blueprintGeneration: generation },
+      status: { phase, ...(user ? { user } : {}) },
+    }) as unknown as WorkshopSession;
   const now = Date.parse('2026-12-06T08:00:00Z');
 
   test('PoolFilling until the reserves on the current blueprint are Ready, then PoolReady', () => {
     expect(readyCondition(environment({}), { sessions: [session('a', 'Ready'), session('b', 'Starting')], now })).toEqual({
-      type: 'Ready', status: 'False', reason: 'PoolFilling', message: '1 of 2 reserve sessions Ready', observedGeneration: 2,
+      type: 'Ready',
+      status: 'False',
+      reason: 'PoolFilling',
+      message: '1 of 2 reserve sessions Ready',
+      observedGeneration: 2,
     });
     expect(readyCondition(environment({}), { sessions: [session('a', 'Ready'), session('b', 'Ready')], now })).toEqual({
-      type: 'Ready', status: 'True', reason: 'PoolReady', message: '2 of 2 reserve sessions Ready (capacity 10)', observedGeneration: 2,
+      type: 'Ready',
+      status: 'True',
+      reason: 'PoolReady',
+      message: '2 of 2 reserve sessions Ready (capacity 10)',
+      observedGeneration: 2,
     });
   });
 
-  test('reserves of an older blueprint do not count; learners\' sessions take room', () => {
+  test("reserves of an older blueprint do not count; learners' sessions take room", () => {
     expect(readyCondition(environment({}), { sessions: [session('a', 'Ready', 1), session('b', 'Ready')], now }).reason).toBe('PoolFilling');
     const full = environment({ capacity: 2 });
-    expect(readyCondition(full, { sessions: [session('a', 'Active', 2, 'ann'), session('b', 'Ready')], now })).toMatchObject({ status: 'True', reason: 'PoolReady' });
+    expect(readyCondition(full, { sessions: [session('a', 'Active', 2, 'ann'), session('b', 'Ready')], now })).toMatchObject({
+      status: 'True',
+      reason: 'PoolReady',
+    });
   });
 
   test('OnDemand before anyone asks when initial is 0; RefillsPaused and BlueprintInvalid win', () => {
     expect(readyCondition(environment({ reserved: 0 }, 1, false), { sessions: [], now })).toMatchObject({ status: 'True', reason: 'OnDemand' });
     expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, now })).toEqual({
-      type: 'Ready', status: 'False', reason: 'RefillsPaused', message: 'sessions failed repeatedly; refills resume at 2026-12-06T08:00:05.000Z', observedGeneration: 2,
+      type: 'Ready',
+      status: 'False',
+      reason: 'RefillsPaused',
+      message: 'sessions failed repeatedly; refills resume at 2026-12-06T08:00:05.000Z',
+      observedGeneration: 2,
     });
     expect(readyCondition(environment({}), { sessions: [], pausedUntil: now - 1, now }).reason).toBe('PoolFilling');
-    expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, blueprintError: 'bad', now })).toMatchObject({ status: 'False', reason: 'BlueprintInvalid', message: 'bad' });
+    expect(readyCondition(environment({}), { sessions: [], pausedUntil: now + 5000, blueprintError: 'bad', now })).toMatchObject({
+      status: 'False',
+      reason: 'BlueprintInvalid',
+      message: 'bad',
+    });
   });
 
   test('Draining once deleted: how many learners it waits for and until when; nothing else counts', () => {
     const deleted = { ...environment({}), metadata: { name: 'labs-w', generation: 3, deletionTimestamp: '2026-12-06T07:59:00Z' } };
     const held = (name: string, phase: string, deadlineAt: string) =>
-      ({ ...session(name, phase, 2, name), status: { phase, user: name, deadlineAt } } as unknown as WorkshopSession);
-    expect(readyCondition(deleted, {
-      sessions: [held('ann', 'Active', '2026-12-06T08:20:00.000Z'), held('bob', 'Idle', '2026-12-06T08:10:00.000Z'),
-        held('cyd', 'Terminating', '2026-12-06T08:30:00.000Z'), session('r', 'Ready')],
-      blueprintError: 'bad', now,
-    })).toEqual({
-      type: 'Ready', status: 'False', reason: 'Draining', observedGeneration: 3,
-      message: 'being removed: takes no new sessions; waits for 2 learners\' sessions to end (the last by 2026-12-06T08:20:00.000Z)',
+      ({ ...session(name, phase, 2, name), status: { phase, user: name, deadlineAt } }) as unknown as WorkshopSession;
+    expect(
+      readyCondition(deleted, {
+        sessions: [
+          held('ann', 'Active', '2026-12-06T08:20:00.000Z'),
+          held('bob', 'Idle', '2026-12-06T08:10:00.000Z'),
+          held('cyd', 'Terminating', '2026-12-06T08:30:00.000Z'),
+          session('r', 'Ready'),
+        ],
+        blueprintError: 'bad',
+        now,
+      }),
+    ).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'Draining',
+      observedGeneration: 3,
+      message: "being removed: takes no new sessions; waits for 2 learners' sessions to end (the last by 2026-12-06T08:20:00.000Z)",
     });
-    expect(readyCondition(deleted, { sessions: [], now }).message).toBe('being removed: no learner\'s session left; it goes once every session is cleaned up');
+    expect(readyCondition(deleted, { sessions: [], now }).message).toBe(
+      "being removed: no learner's session left; it goes once every session is cleaned up",
+    );
   });
 });

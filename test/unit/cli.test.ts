@@ -6,18 +6,27 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import { CliError, debugEnabled, describeError } from '../../src/cli/errors.js';
+
 import { scaffold } from '../../src/cli/commands/new.js';
-import { synthesisMessages } from '../../src/cli/commands/validate.js';
 import { pinnedReference, registryCredentials } from '../../src/cli/commands/publish.js';
+import { synthesisMessages } from '../../src/cli/commands/validate.js';
+import { CliError, debugEnabled, describeError } from '../../src/cli/errors.js';
 import { serverMessage } from '../../src/cli/kube.js';
-import { Progress, formatBytes } from '../../src/cli/progress.js';
+import { formatBytes, Progress } from '../../src/cli/progress.js';
 import { findWorkshopDirs } from '../../src/cli/project.js';
 import { formatAge, formatTable } from '../../src/cli/table.js';
 
 function sink(isTTY: boolean) {
   const chunks: string[] = [];
-  const stream = Object.assign(new Writable({ write(chunk, _enc, done) { chunks.push(chunk.toString()); done(); } }), { isTTY, columns: 100 });
+  const stream = Object.assign(
+    new Writable({
+      write(chunk, _enc, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    }),
+    { isTTY, columns: 100 },
+  );
   return { stream, text: () => chunks.join('') };
 }
 
@@ -48,7 +57,13 @@ describe('Progress', () => {
 
 describe('tables and ages', () => {
   test('columns line up and trailing spaces are dropped', () => {
-    expect(formatTable([['NAME', 'PHASE'], ['a-long-name', 'Ready'], ['b', '']])).toBe('NAME         PHASE\na-long-name  Ready\nb');
+    expect(
+      formatTable([
+        ['NAME', 'PHASE'],
+        ['a-long-name', 'Ready'],
+        ['b', ''],
+      ]),
+    ).toBe('NAME         PHASE\na-long-name  Ready\nb');
   });
 
   test("ages in kubectl's style", () => {
@@ -59,9 +74,21 @@ describe('tables and ages', () => {
 describe('new', () => {
   test('GIVEN a folder name WHEN scaffolding THEN every file is filled in, with the title escaped for its file', () => {
     const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-unit-')), 'my-lab');
-    const files = scaffold(dir, { title: "Ada's \"Lab\"" });
-    expect(files).toEqual(expect.arrayContaining(['package.json', '.gitignore', 'cdk8s.yaml', 'workshop.ts', 'main.ts', 'tsconfig.json',
-      'README.md', 'test/workshop.test.ts', 'workshop/content/00-workshop-overview.md', 'workshop/content/01-first-steps.md']));
+    const files = scaffold(dir, { title: 'Ada\'s "Lab"' });
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'package.json',
+        '.gitignore',
+        'cdk8s.yaml',
+        'workshop.ts',
+        'main.ts',
+        'tsconfig.json',
+        'README.md',
+        'test/workshop.test.ts',
+        'workshop/content/00-workshop-overview.md',
+        'workshop/content/01-first-steps.md',
+      ]),
+    );
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
     expect(pkg.name).toBe('my-lab');
     expect(pkg.description).toMatch(/^Ada's "Lab": /);
@@ -79,15 +106,20 @@ describe('new', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'keep.txt'), 'x');
     expect(() => scaffold(dir)).toThrow(/exists and is not empty: choose another folder, or pass --force/);
-    expect(() => scaffold(path.join(dir, 'My_Lab'))).toThrow(new CliError("'My_Lab' cannot name a workshop: use lower-case letters, digits and '-', start with a letter, at most 40 characters (e.g. my-lab)"));
+    expect(() => scaffold(path.join(dir, 'My_Lab'))).toThrow(
+      new CliError(
+        "'My_Lab' cannot name a workshop: use lower-case letters, digits and '-', start with a letter, at most 40 characters (e.g. my-lab)",
+      ),
+    );
     expect(() => scaffold(path.join(dir, 'My_Lab'))).toThrow(expect.objectContaining({ exitCode: 2 }));
   });
 });
 
 describe('errors', () => {
   test('the server speaks, not the transport', () => {
-    expect(serverMessage(new Error('PATCH /api/v1/namespaces/default/configmaps/x: 500 InternalError: .bogus: field not declared in schema')))
-      .toBe('InternalError: .bogus: field not declared in schema');
+    expect(serverMessage(new Error('PATCH /api/v1/namespaces/default/configmaps/x: 500 InternalError: .bogus: field not declared in schema'))).toBe(
+      'InternalError: .bogus: field not declared in schema',
+    );
   });
 
   test('stack traces only when debugging', () => {
@@ -103,8 +135,15 @@ describe('errors', () => {
 describe('validate', () => {
   test('an escaped error keeps its message and loses its stack', () => {
     const output = [
-      '/work/x/src/constructs/training-portal.ts:208', '    throw new Error(`${where}: ...`);', '          ^', '',
-      "Error: TrainingPortal 'p' workshop 'w': 'capacity' is 0", 'and a second line', '    at TrainingPortal.addWorkshop (/x.ts:208:13)', '', 'Node.js v20.20.2',
+      '/work/x/src/constructs/training-portal.ts:208',
+      '    throw new Error(`${where}: ...`);',
+      '          ^',
+      '',
+      "Error: TrainingPortal 'p' workshop 'w': 'capacity' is 0",
+      'and a second line',
+      '    at TrainingPortal.addWorkshop (/x.ts:208:13)',
+      '',
+      'Node.js v20.20.2',
     ].join('\n');
     expect(synthesisMessages(output)).toEqual(["TrainingPortal 'p' workshop 'w': 'capacity' is 0", 'and a second line']);
     expect(synthesisMessages("synthesis failed:\nWorkshop 'a': x\nWorkshop 'b': y\n")).toEqual(["Workshop 'a': x", "Workshop 'b': y"]);
@@ -113,9 +152,17 @@ describe('validate', () => {
 
 describe('publish and update', () => {
   test('credentials: options win over the environment, and a user without a password is refused', () => {
-    expect(registryCredentials({}, { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' })).toEqual({ username: 'ada', password: 'pw', insecure: undefined });
-    expect(registryCredentials({ username: 'bob', password: 'x', insecure: true }, { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' }))
-      .toEqual({ username: 'bob', password: 'x', insecure: true });
+    expect(registryCredentials({}, { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' })).toEqual({
+      username: 'ada',
+      password: 'pw',
+      insecure: undefined,
+    });
+    expect(
+      registryCredentials(
+        { username: 'bob', password: 'x', insecure: true },
+        { WORKSHOPS_REGISTRY_USERNAME: 'ada', WORKSHOPS_REGISTRY_PASSWORD: 'pw' },
+      ),
+    ).toEqual({ username: 'bob', password: 'x', insecure: true });
     expect(() => registryCredentials({ username: 'bob' }, {})).toThrow(/give both a registry username and a password/);
   });
 

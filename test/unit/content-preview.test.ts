@@ -6,6 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { loadContent, renderPage, sampleVariables, startPreview, type WorkshopContent } from '../../src/content/index.js';
 import { isLoopback } from '../../src/content/preview/local-only.js';
 import { navigationHtml, pageUrl } from '../../src/content/preview/navigation.js';
@@ -70,7 +71,9 @@ describe('page document', () => {
     expect(html).toContain('<nav id="preview-nav" class="toc" aria-label="Workshop pages">');
     expect(html).toContain('<main id="preview-main" tabindex="-1"><h1 class="page-title">&lt;Home&gt;</h1><section class="problems"');
     expect(html).toContain('<section class="problems" aria-labelledby="problems-heading"><h2 id="problems-heading">1 problem on this page</h2>');
-    expect(html).toContain('<code class="problem-location">workshop/content/_index.md:4</code> unknown variable &#39;nope&#39; in {{&lt; param nope &gt;}}');
+    expect(html).toContain(
+      '<code class="problem-location">workshop/content/_index.md:4</code> unknown variable &#39;nope&#39; in {{&lt; param nope &gt;}}',
+    );
     expect(html).toContain("new EventSource('/_preview/events')");
     expect(html).not.toContain('class="pager"');
   });
@@ -97,10 +100,12 @@ describe('a preview bound to loopback', () => {
       const { port } = new URL(preview.url);
       const statusFor = (host: string) =>
         new Promise<number>((resolve, reject) => {
-          http.get({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
-            response.resume();
-            resolve(response.statusCode ?? 0);
-          }).on('error', reject);
+          http
+            .get({ host: '127.0.0.1', port, path: '/', headers: { host } }, (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            })
+            .on('error', reject);
         });
 
       expect(await statusFor(`127.0.0.1:${port}`)).toBe(200);
@@ -134,7 +139,10 @@ describe('problems of every page (remembered per file text)', () => {
     expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/a.md:5']);
 
     await fs.writeFile(path.join(dir, 'workshop/content/b.md'), '---\ntitle: B\nweight: 2\n---\n\n```terminal:execute\n```\n');
-    expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/a.md:5', 'workshop/content/b.md:6']);
+    expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual([
+      'workshop/content/a.md:5',
+      'workshop/content/b.md:6',
+    ]);
 
     await fs.rm(path.join(dir, 'workshop/content/a.md'));
     expect((await problems.of(await loadContent(dir))).map((problem) => `${problem.file}:${problem.line}`)).toEqual(['workshop/content/b.md:6']);

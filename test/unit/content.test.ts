@@ -6,10 +6,19 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { ENVIRONMENT_VARIABLES, SESSION_VARIABLES } from '../../src/constructs/variables.js';
 import {
-  ACTION_NAMES, SAMPLE_VARIABLES, formatProblem, loadContent, renderMarkdown, renderPage, sampleVariables, validateContent,
-  watchContent, workshopVariableNames,
+  ACTION_NAMES,
+  formatProblem,
+  loadContent,
+  renderMarkdown,
+  renderPage,
+  SAMPLE_VARIABLES,
+  sampleVariables,
+  validateContent,
+  watchContent,
+  workshopVariableNames,
 } from '../../src/content/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -55,7 +64,13 @@ describe('loadContent', () => {
     const content = await loadContent(GOOD);
 
     expect(content.pages[0]).toEqual({ path: '', title: 'Good Workshop', weight: 1, file: 'workshop/content/_index.md' });
-    expect(content.pages[3]).toEqual({ path: 'setup/cluster', title: 'Cluster', weight: 1, file: 'workshop/content/setup/cluster.md', section: 'setup' });
+    expect(content.pages[3]).toEqual({
+      path: 'setup/cluster',
+      title: 'Cluster',
+      weight: 1,
+      file: 'workshop/content/setup/cluster.md',
+      section: 'setup',
+    });
     expect(content.pages[6]).toEqual({ path: '04-later', title: 'Without a weight', weight: 0, file: 'workshop/content/04-later.md' });
     expect(content.sections).toEqual([{ path: 'setup', title: 'Setting up', weight: 20, file: 'workshop/content/setup/_index.md' }]);
   });
@@ -91,14 +106,25 @@ describe('loadContent', () => {
 
     const content = await loadContent(dir);
 
-    expect(content.pages.map((page) => [page.path, page.section])).toEqual([['part', 'part'], ['part/sub/x', 'part/sub']]);
-    expect(content.sections.map((section) => [section.path, section.parent])).toEqual([['part', undefined], ['part/sub', 'part']]);
+    expect(content.pages.map((page) => [page.path, page.section])).toEqual([
+      ['part', 'part'],
+      ['part/sub/x', 'part/sub'],
+    ]);
+    expect(content.sections.map((section) => [section.path, section.parent])).toEqual([
+      ['part', undefined],
+      ['part/sub', 'part'],
+    ]);
   });
 
   test("problems of a section's _index.md are reported even when it is not a page", async () => {
-    const dir = await workshopWith({ 'workshop/content/part/_index.md': '---\ntitle: Part\nweight: x\n---\n', 'workshop/content/part/a.md': '---\ntitle: A\n---\n' });
+    const dir = await workshopWith({
+      'workshop/content/part/_index.md': '---\ntitle: Part\nweight: x\n---\n',
+      'workshop/content/part/a.md': '---\ntitle: A\n---\n',
+    });
 
-    expect((await loadContent(dir)).problems).toEqual([{ file: 'workshop/content/part/_index.md', line: 3, message: "'weight' must be a whole number, got 'x'" }]);
+    expect((await loadContent(dir)).problems).toEqual([
+      { file: 'workshop/content/part/_index.md', line: 3, message: "'weight' must be a whole number, got 'x'" },
+    ]);
   });
 
   test('a workshop without workshop/content is one problem, not an exception', async () => {
@@ -107,7 +133,9 @@ describe('loadContent', () => {
     const content = await loadContent(dir);
 
     expect(content.pages).toEqual([]);
-    expect(content.problems).toEqual([{ file: 'workshop/content', line: 1, message: `no instructions: workshop/content is not a directory in ${dir}` }]);
+    expect(content.problems).toEqual([
+      { file: 'workshop/content', line: 1, message: `no instructions: workshop/content is not a directory in ${dir}` },
+    ]);
   });
 
   test('two files with the same page path: the second is left out and reported', async () => {
@@ -120,7 +148,11 @@ describe('loadContent', () => {
 
     expect(content.pages.map((page) => page.file)).toEqual(['workshop/content/intro.md']);
     expect(content.problems).toEqual([
-      { file: 'workshop/content/intro/_index.md', line: 1, message: "page path 'intro' is already used by workshop/content/intro.md: this file is left out" },
+      {
+        file: 'workshop/content/intro/_index.md',
+        line: 1,
+        message: "page path 'intro' is already used by workshop/content/intro.md: this file is left out",
+      },
     ]);
   });
 });
@@ -131,7 +163,11 @@ describe('front matter', () => {
     ['TOML', '+++\ntitle = "A"\n+++\nText', { line: 1, message: "front matter in TOML ('+++') is not supported: use YAML between '---' lines" }],
     ['a list', '---\n- a\n- b\n---\nText', { line: 2, message: "front matter must be YAML fields such as 'title: …' and 'weight: …'" }],
     ['a title that is a list', '---\nweight: 1\ntitle: [a]\n---\nText', { line: 3, message: "'title' must be text, got a list" }],
-    ['a broken YAML line', '---\ntitle: A\nweight: : 1\n---\nText', { line: 3, message: 'front matter is not valid YAML: Nested mappings are not allowed in compact mappings' }],
+    [
+      'a broken YAML line',
+      '---\ntitle: A\nweight: : 1\n---\nText',
+      { line: 3, message: 'front matter is not valid YAML: Nested mappings are not allowed in compact mappings' },
+    ],
   ])('%s is reported on its line', async (_what, text, problem) => {
     const dir = await workshopWith({ 'workshop/content/page.md': text });
 
@@ -175,7 +211,10 @@ describe('clickable actions', () => {
       { action: 'editor:insert-lines-before-line', args: { file: '~/exercises/app.yaml', line: 1, text: '# managed by the workshop' } },
       { action: 'editor:replace-text-selection', args: { file: '~/exercises/app.yaml', text: 'nginx:1.27' } },
       { action: 'files:download-file', args: { path: '.kube/config' } },
-      { action: 'examiner:execute-test', args: { name: 'pods-running', title: 'Check that your pods run', args: ['hello'], timeout: 5, retries: 'Infinity', delay: 1 } },
+      {
+        action: 'examiner:execute-test',
+        args: { name: 'pods-running', title: 'Check that your pods run', args: ['hello'], timeout: 5, retries: 'Infinity', delay: 1 },
+      },
       { action: 'section:begin', args: { title: 'Questions' } },
       { action: 'section:end', args: {} },
     ]);
@@ -268,12 +307,24 @@ describe('clickable actions', () => {
     ['```workshop:copy\n- a\n```', 2, "workshop:copy: the block must be YAML fields such as 'text: …', got a list"],
     ['```terminal:execute\ncommand: ls\n\nclear: yes\n```', 4, "terminal:execute: 'clear' must be true or false, got 'yes'"],
     ['```editor:open-file\nfile: a\nline: two\n```', 3, "editor:open-file: 'line' must be a whole number, got 'two'"],
-    ['```examiner:execute-test\nname: t\nretries: -1\n```', 3, "examiner:execute-test: 'retries' must be a number of at least 0 (or '.inf'), got '-1'"],
+    [
+      '```examiner:execute-test\nname: t\nretries: -1\n```',
+      3,
+      "examiner:execute-test: 'retries' must be a number of at least 0 (or '.inf'), got '-1'",
+    ],
     ['```terminal:execute\ncommand: ls\nsesion: 2\n```', 3, "terminal:execute: unknown field 'sesion' (did you mean 'session'?)"],
-    ['```terminal:execute\ncommand: [ls\n```', 2, 'terminal:execute: the block is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    [
+      '```terminal:execute\ncommand: [ls\n```',
+      2,
+      'terminal:execute: the block is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    ],
     ['```section:begin\nname: a\n```', 1, "section:begin 'a': no matching section:end"],
     ['```section:end\n```', 1, 'section:end: no matching section:begin'],
-    ['```section:begin\nname: a\n```\n\n```section:end\nname: b\n```\n\n```section:end\nname: a\n```', 5, "section:end 'b': no matching section:begin (the open section is 'a', from line 1)"],
+    [
+      '```section:begin\nname: a\n```\n\n```section:end\nname: b\n```\n\n```section:end\nname: a\n```',
+      5,
+      "section:end 'b': no matching section:begin (the open section is 'a', from line 1)",
+    ],
   ])('%j is reported on line %d', (text, line, message) => {
     expect(render(`${text}\n`).problems).toEqual([{ file: 'page.md', line, message }]);
   });
@@ -290,7 +341,8 @@ describe('clickable actions', () => {
 
 describe('variables', () => {
   test('{{< param NAME >}} is replaced in text, inline code, code blocks and action bodies', () => {
-    const text = 'Namespace {{< param session_namespace >}}, `{{< param session_name >}}`\n\n```yaml\nns: {{< param session_namespace >}}\n```\n\n```terminal:execute\ncommand: kubectl get pods -n {{< param session_namespace >}}\n```\n';
+    const text =
+      'Namespace {{< param session_namespace >}}, `{{< param session_name >}}`\n\n```yaml\nns: {{< param session_namespace >}}\n```\n\n```terminal:execute\ncommand: kubectl get pods -n {{< param session_namespace >}}\n```\n';
 
     const { html, problems } = render(text, { session_namespace: 'lab-s001', session_name: 'lab' });
 
@@ -328,7 +380,9 @@ describe('variables', () => {
   test('an unknown variable is a problem on its line and stays visible as written', () => {
     const { html, problems } = render('Line one\n\nNamespace {{< param session_nam >}}\n', { session_name: 'x' });
 
-    expect(problems).toEqual([{ file: 'page.md', line: 3, message: "unknown variable 'session_nam' in {{< param session_nam >}} (did you mean 'session_name'?)" }]);
+    expect(problems).toEqual([
+      { file: 'page.md', line: 3, message: "unknown variable 'session_nam' in {{< param session_nam >}} (did you mean 'session_name'?)" },
+    ]);
     expect(html).toContain('Namespace {{&lt; param session_nam &gt;}}');
   });
 
@@ -345,7 +399,11 @@ describe('variables', () => {
 
   test('sample values exist for every session and environment variable, and overrides win', () => {
     expect(Object.keys(SAMPLE_VARIABLES).sort()).toEqual([...ENVIRONMENT_VARIABLES, ...SESSION_VARIABLES].sort());
-    expect(sampleVariables({ session_namespace: 'mine', extra: 'e' })).toMatchObject({ session_namespace: 'mine', extra: 'e', session_name: 'my-lab-w01-s001' });
+    expect(sampleVariables({ session_namespace: 'mine', extra: 'e' })).toMatchObject({
+      session_namespace: 'mine',
+      extra: 'e',
+      session_name: 'my-lab-w01-s001',
+    });
   });
 });
 
@@ -357,7 +415,12 @@ describe('renderPage', () => {
     const cluster = await renderPage(content, 'setup/cluster', sampleVariables());
     const last = await renderPage(content, '04-later', sampleVariables());
 
-    expect(home).toEqual({ title: 'Good Workshop', html: '<p>Welcome, <strong>my-lab-w01-s001</strong> is yours.</p>\n', problems: [], next: '01-intro' });
+    expect(home).toEqual({
+      title: 'Good Workshop',
+      html: '<p>Welcome, <strong>my-lab-w01-s001</strong> is yours.</p>\n',
+      problems: [],
+      next: '01-intro',
+    });
     expect([cluster.prev, cluster.next]).toEqual(['setup', 'setup/tools']);
     expect([last.prev, last.next]).toEqual(['03-actions', undefined]);
   });
@@ -365,11 +428,15 @@ describe('renderPage', () => {
   test('headings get ids as Hugo makes them, unique within the page', () => {
     const { html } = render('# Getting started\n\n## Getting started\n\n## Step 1: `kubectl` & you\n');
 
-    expect(html).toBe('<h1 id="getting-started">Getting started</h1>\n<h2 id="getting-started-1">Getting started</h2>\n<h2 id="step-1-kubectl--you">Step 1: <code>kubectl</code> &amp; you</h2>\n');
+    expect(html).toBe(
+      '<h1 id="getting-started">Getting started</h1>\n<h2 id="getting-started-1">Getting started</h2>\n<h2 id="step-1-kubectl--you">Step 1: <code>kubectl</code> &amp; you</h2>\n',
+    );
   });
 
   test('raw HTML from the author is kept', () => {
-    expect(render('<details><summary>More</summary>\n\nHidden text\n\n</details>\n').html).toBe('<details><summary>More</summary>\n<p>Hidden text</p>\n</details>\n');
+    expect(render('<details><summary>More</summary>\n\nHidden text\n\n</details>\n').html).toBe(
+      '<details><summary>More</summary>\n<p>Hidden text</p>\n</details>\n',
+    );
   });
 
   test('the same input renders to the same bytes', async () => {
@@ -470,7 +537,10 @@ describe('watchContent', () => {
 
 describe('watchContent when workshop/ is replaced', () => {
   test('a workshop/ swapped in by rename is reported, and edits inside the new one are seen', async () => {
-    const dir = await workshopWith({ 'workshop/content/_index.md': '---\ntitle: Old\n---\n', 'workshop.next/content/_index.md': '---\ntitle: New\n---\n' });
+    const dir = await workshopWith({
+      'workshop/content/_index.md': '---\ntitle: Old\n---\n',
+      'workshop.next/content/_index.md': '---\ntitle: New\n---\n',
+    });
     const reports: string[][] = [];
     const stop = watchContent(dir, (files) => reports.push(files));
     try {

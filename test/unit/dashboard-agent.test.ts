@@ -8,9 +8,11 @@ import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
+
 import { WebSocket, WebSocketServer } from 'ws';
-import { AgentError, SessionAgent, connectAgent, createLocalAgent, serveAgent } from '../../src/dashboard/agent/index.js';
+
 import type { AgentServer } from '../../src/dashboard/agent/index.js';
+import { AgentError, connectAgent, createLocalAgent, serveAgent, type SessionAgent } from '../../src/dashboard/agent/index.js';
 
 let dir: string;
 let home: string;
@@ -39,9 +41,15 @@ beforeAll(async () => {
   home = path.join(dir, 'home');
   fs.mkdirSync(home);
   fs.mkdirSync(path.join(dir, 'content/workshop/examiner/tests'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'content/workshop/examiner/tests/has-notes'), '#!/bin/sh\ntest -f "$HOME/notes.txt" && echo "found $1"\n', { mode: 0o755 });
-  fs.writeFileSync(path.join(dir, 'outside.txt'), 'not the learner\'s');
-  local = createLocalAgent({ homeDir: home, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hi', CONFIG_PASSWORD_NOT_HERE: '' }, shell: '/bin/sh' });
+  fs.writeFileSync(path.join(dir, 'content/workshop/examiner/tests/has-notes'), '#!/bin/sh\ntest -f "$HOME/notes.txt" && echo "found $1"\n', {
+    mode: 0o755,
+  });
+  fs.writeFileSync(path.join(dir, 'outside.txt'), "not the learner's");
+  local = createLocalAgent({
+    homeDir: home,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GREETING: 'hi', CONFIG_PASSWORD_NOT_HERE: '' },
+    shell: '/bin/sh',
+  });
   server = await serveAgent(local, path.join(dir, 'agent.sock'));
   remote = await connectAgent({ socketPath: server.socketPath, homeDir: home }, 5_000);
 });
@@ -53,9 +61,16 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe.each([['in-process', () => local], ['over the socket', () => remote]])('the agent %s', (_how, agent: () => SessionAgent) => {
+describe.each([
+  ['in-process', () => local],
+  ['over the socket', () => remote],
+])('the agent %s', (_how, agent: () => SessionAgent) => {
   test('runs a command as the learner in the home, with her environment, input and exit code', async () => {
-    const result = await agent().exec({ command: ['sh', '-c', 'read line; echo "$GREETING $line in $(pwd)"; exit 3'], input: 'there\n', env: { EXTRA: '1' } });
+    const result = await agent().exec({
+      command: ['sh', '-c', 'read line; echo "$GREETING $line in $(pwd)"; exit 3'],
+      input: 'there\n',
+      env: { EXTRA: '1' },
+    });
     expect(result).toEqual({ exitCode: 3, output: `hi there in ${home}\n`, timedOut: false });
   });
 
@@ -103,7 +118,7 @@ describe.each([['in-process', () => local], ['over the socket', () => remote]])(
     expect((await refusal(agent().runTest({ contentDir: path.join(dir, 'content'), name: '../x' }))).code).toBe('bad_request');
   });
 
-  test('connects a browser\'s terminal to a shell in the home', async () => {
+  test("connects a browser's terminal to a shell in the home", async () => {
     const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
     await new Promise((resolve) => wss.on('listening', resolve));
     wss.on('connection', (ws) => void agent().attachTerminal('t1', ws));
@@ -131,20 +146,24 @@ test('a bad terminal id is closed with 1008, through the socket too', async () =
 });
 
 test('the transport answers bad requests with the field and what is allowed', async () => {
-  const post = (urlPath: string, body: string) => new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = http.request({ socketPath: server.socketPath, method: 'POST', path: urlPath }, (res) => {
-      let data = '';
-      res.on('data', (c) => (data += c)).on('end', () => resolve({ status: res.statusCode!, body: data }));
+  const post = (urlPath: string, body: string) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ socketPath: server.socketPath, method: 'POST', path: urlPath }, (res) => {
+        let data = '';
+        res.on('data', (c) => (data += c)).on('end', () => resolve({ status: res.statusCode!, body: data }));
+      });
+      req.on('error', reject);
+      req.end(body);
     });
-    req.on('error', reject);
-    req.end(body);
+  expect(await post('/exec', '{"command":[]}')).toEqual({
+    status: 400,
+    body: expect.stringContaining("'command' ([]) must be a non-empty list of strings"),
   });
-  expect(await post('/exec', '{"command":[]}')).toEqual({ status: 400, body: expect.stringContaining("'command' ([]) must be a non-empty list of strings") });
   expect(await post('/exec', 'not json')).toMatchObject({ status: 400, body: expect.stringContaining('not JSON') });
   expect(await post('/nothing', '')).toMatchObject({ status: 404 });
 });
 
-test('a hostile program on the agent\'s socket: the client passes on only known error codes and bounded messages', async () => {
+test("a hostile program on the agent's socket: the client passes on only known error codes and bounded messages", async () => {
   const socketPath = path.join(dir, 'hostile.sock');
   const hostile = http.createServer((req, res) => {
     if (req.url === '/healthz') return void res.writeHead(200).end('{"status":"ok"}');

@@ -8,42 +8,65 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { DASHBOARD_PORT, WORKSHOP_UID } from '../../src/constructs/session-template.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
 const DOCKERFILE = path.join(ROOT, 'images/dashboard/Dockerfile');
 
-interface Copy { from?: string; sources: string[]; dest: string }
+interface Copy {
+  from?: string;
+  sources: string[];
+  dest: string;
+}
 
 function instructions(): Array<{ keyword: string; args: string }> {
   const joined = fs.readFileSync(DOCKERFILE, 'utf8').replace(/\\\n/g, ' ');
-  return joined.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((l) => {
-    const [keyword, ...rest] = l.split(/\s+/);
-    return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
-  });
+  return joined
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const [keyword, ...rest] = l.split(/\s+/);
+      return { keyword: keyword.toUpperCase(), args: rest.join(' ') };
+    });
 }
 
 function copies(): Copy[] {
-  return instructions().filter((i) => i.keyword === 'COPY').map((i) => {
-    const words = i.args.split(/\s+/);
-    const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
-    const paths = words.filter((w) => !w.startsWith('--'));
-    return { from, sources: paths.slice(0, -1), dest: paths[paths.length - 1] };
-  });
+  return instructions()
+    .filter((i) => i.keyword === 'COPY')
+    .map((i) => {
+      const words = i.args.split(/\s+/);
+      const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
+      const paths = words.filter((w) => !w.startsWith('--'));
+      return { from, sources: paths.slice(0, -1), dest: paths[paths.length - 1] };
+    });
 }
 
 /** The files of the build program (`tsc --listFilesOnly`), relative to the repository. */
 function buildInputs(): string[] {
-  const out = execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--listFilesOnly'], { cwd: ROOT, encoding: 'utf8' });
-  return out.split('\n').filter(Boolean).map((f) => path.relative(ROOT, f));
+  const out = execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--listFilesOnly'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => path.relative(ROOT, f));
 }
 
 describe('images/dashboard/Dockerfile', () => {
   test('copies from the repository only files that exist and that its .dockerignore lets through', () => {
-    const ignore = fs.readFileSync(`${DOCKERFILE}.dockerignore`, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignore = fs
+      .readFileSync(`${DOCKERFILE}.dockerignore`, 'utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     const allowed = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/\*\*$/, ''));
-    const fromContext = copies().filter((c) => !c.from).flatMap((c) => c.sources);
+    const fromContext = copies()
+      .filter((c) => !c.from)
+      .flatMap((c) => c.sources);
     expect(fromContext.length).toBeGreaterThan(0);
     for (const source of fromContext) {
       expect(fs.existsSync(path.join(ROOT, source))).toBe(true);

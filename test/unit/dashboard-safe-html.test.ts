@@ -42,7 +42,10 @@ describe('markup in names is rendered inert', () => {
     const config = parseConfig({
       workshop: { name: 'w', title: `Workshop ${ATTACK}` },
       capabilities: ['terminal'],
-      tabs: [{ name: 'Terminal', url: 'terminal:1' }, { name: `Docs ${ATTACK}`, url: '/workshop/static/' }],
+      tabs: [
+        { name: 'Terminal', url: 'terminal:1' },
+        { name: `Docs ${ATTACK}`, url: '/workshop/static/' },
+      ],
       settings: { terminal: { sessions: ['1'] } },
     });
     const page = renderDashboard({
@@ -63,7 +66,10 @@ describe('markup in names is rendered inert', () => {
     expect(page).toContain('"session":"s1\\u003cscript>alert(1)\\u003cscript>\\"onmouseover=\\"alert(2)"');
     expect(page).toContain('/workshops/session/s1%3Cscript%3Ealert(1)%3Cscript%3E%22onmouseover%3D%22alert(2)/delete/');
 
-    const article = renderInstructions({ path: 'setup/one', title: `One ${ATTACK}`, html: '' }, { contents: { pages, sections }, endUrl: 'https://portal.example.com/' });
+    const article = renderInstructions(
+      { path: 'setup/one', title: `One ${ATTACK}`, html: '' },
+      { contents: { pages, sections }, endUrl: 'https://portal.example.com/' },
+    );
     expectInert(article, 0);
   });
 
@@ -104,7 +110,7 @@ describe('markup in names is rendered inert', () => {
       }
     }
 
-    test('of the static files and of the learner\'s home (a file and a directory she named)', async () => {
+    test("of the static files and of the learner's home (a file and a directory she named)", async () => {
       const bodies = await listings();
       expect(bodies).toHaveLength(4);
       for (const body of bodies) expectInert(body, 0);

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { PROFILE_SCRIPT, runSessionSetup } from '../../src/dashboard/session-setup.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -60,7 +61,10 @@ test('a link the learner put in the home is never written through', async () => 
 });
 
 test('setup.d scripts run in name order in the home, executable or not, and what they add to WORKSHOP_ENV reaches the shells', async () => {
-  write(path.join(content, 'workshop/setup.d/20-second.sh'), 'echo second >> order\necho "GREETING=hello from setup" >> "$WORKSHOP_ENV"\necho "export QUOTED=\\"it\'s \\$HOME\\"" >> "$WORKSHOP_ENV"\necho "not an assignment" >> "$WORKSHOP_ENV"\n');
+  write(
+    path.join(content, 'workshop/setup.d/20-second.sh'),
+    'echo second >> order\necho "GREETING=hello from setup" >> "$WORKSHOP_ENV"\necho "export QUOTED=\\"it\'s \\$HOME\\"" >> "$WORKSHOP_ENV"\necho "not an assignment" >> "$WORKSHOP_ENV"\n',
+  );
   write(path.join(content, 'workshop/setup.d/10-first'), '#!/bin/sh\necho "first $SESSION_NAME" >> order\n', 0o755);
   write(path.join(content, 'workshop/setup.d/.hidden'), 'echo hidden >> order\n');
   write(path.join(content, 'workshop/profile'), 'export FROM_PROFILE="profile of $SESSION_NAME"\nalias k=kubectl\n');
@@ -73,11 +77,16 @@ test('setup.d scripts run in name order in the home, executable or not, and what
   ]);
   expect(fs.readFileSync(path.join(home, 'order'), 'utf8')).toBe('first labs-w1-s001\nsecond\n');
   expect(result.profile).toBe(path.join(home, PROFILE_SCRIPT));
-  const shell = execFileSync('bash', ['-c', `. ${JSON.stringify(result.profile)}; echo "$GREETING|$FROM_PROFILE|$QUOTED"; bash -c 'echo "$GREETING"'`], {
-    env: env(), encoding: 'utf8',
-  });
+  const shell = execFileSync(
+    'bash',
+    ['-c', `. ${JSON.stringify(result.profile)}; echo "$GREETING|$FROM_PROFILE|$QUOTED"; bash -c 'echo "$GREETING"'`],
+    {
+      env: env(),
+      encoding: 'utf8',
+    },
+  );
   // exported: child processes of the shell (scripts, kubectl plugins) see them too
-  expect(shell).toBe('hello from setup|profile of labs-w1-s001|it\'s $HOME\nhello from setup\n');
+  expect(shell).toBe("hello from setup|profile of labs-w1-s001|it's $HOME\nhello from setup\n");
 });
 
 test('a failing or hanging script is logged and marked failed, and the set-up still finishes', async () => {

@@ -16,7 +16,10 @@ const CONFIG = {
   workshop: { name: 'w', title: 'Kubernetes <Basics>' },
   content: {},
   capabilities: ['terminal', 'console'],
-  tabs: [{ name: 'Terminal', url: 'terminal:1' }, { name: 'Console', url: 'https://console-s1.example.com/' }],
+  tabs: [
+    { name: 'Terminal', url: 'terminal:1' },
+    { name: 'Console', url: 'https://console-s1.example.com/' },
+  ],
   routes: [{ name: 'console', host: 'console-s1.example.com', port: 10083, authenticated: true }],
   settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
 };
@@ -29,9 +32,12 @@ describe('dashboard.json', () => {
   });
 
   test('errors name the field, the value and what is allowed', () => {
-    expect(() => parseConfig({ workshop: { name: 'w' } })).toThrow(`dashboard.json: 'workshop' ({"name":"w"}) must be an object with a name and a title`);
-    expect(() => parseConfig({ ...CONFIG, routes: [{ name: 'x', host: 'x-s1.example.com', port: 70000 }] }))
-      .toThrow(`dashboard.json: 'routes[0].port' (70000) must be a whole number from 1 to 65535`);
+    expect(() => parseConfig({ workshop: { name: 'w' } })).toThrow(
+      `dashboard.json: 'workshop' ({"name":"w"}) must be an object with a name and a title`,
+    );
+    expect(() => parseConfig({ ...CONFIG, routes: [{ name: 'x', host: 'x-s1.example.com', port: 70000 }] })).toThrow(
+      `dashboard.json: 'routes[0].port' (70000) must be a whole number from 1 to 65535`,
+    );
     expect(() => parseConfig({ ...CONFIG, content: { image: { ref: '' } } })).toThrow(/'content.image' .* must be an object with a ref/);
   });
 });
@@ -42,7 +48,10 @@ describe('the learner page', () => {
     sessionName: 's1',
     portalUrl: 'https://labs-ui.example.com',
     instructions: { path: '', title: 'Start', html: '<p>Hi</p>', next: '02-more' },
-    pages: [{ path: '', title: 'Start' }, { path: '02-more', title: 'More' }],
+    pages: [
+      { path: '', title: 'Start' },
+      { path: '02-more', title: 'More' },
+    ],
     requestHost,
   });
 
@@ -62,13 +71,19 @@ describe('the learner page', () => {
 
   test('says where a page stands, names its neighbours, nests the contents by section, and offers Finish on the last page', () => {
     const contents = {
-      pages: [{ path: '', title: 'Start' }, { path: 'setup', title: 'Setup', section: 'setup' }, { path: 'setup/tools', title: 'Tools <&>', section: 'setup' }],
+      pages: [
+        { path: '', title: 'Start' },
+        { path: 'setup', title: 'Setup', section: 'setup' },
+        { path: 'setup/tools', title: 'Tools <&>', section: 'setup' },
+      ],
       sections: [{ path: 'setup', title: 'Setup' }],
     };
     const endUrl = 'https://labs-ui.example.com/workshops/session/s1/delete/';
     const middle = renderInstructions({ path: 'setup', title: 'Setup', html: '' }, { contents, endUrl });
     expect(middle).toContain('<p class="page-position">Page 2 of 3</p>');
-    expect(middle).toContain('<a class="pager-prev" rel="prev" href="/" data-page=""><span class="pager-label">← Previous</span><span class="pager-title">Start</span></a>');
+    expect(middle).toContain(
+      '<a class="pager-prev" rel="prev" href="/" data-page=""><span class="pager-label">← Previous</span><span class="pager-title">Start</span></a>',
+    );
     expect(middle).toContain('<span class="pager-title">Tools &lt;&amp;&gt;</span>');
     expect(middle).not.toContain('Finish workshop');
     const last = renderInstructions({ path: 'setup/tools', title: 'Tools', html: '' }, { contents, endUrl });
@@ -77,7 +92,9 @@ describe('the learner page', () => {
 
     const page = renderDashboard({ ...model('s1.example.com'), ...contents, instructions: { path: 'setup', title: 'Setup', html: '' } });
     expect(page).toContain('<details class="contents" open>');
-    expect(page).toMatch(/<li class="toc-section"><a href="\/page\/setup" data-page="setup" aria-current="page">Setup<\/a><ol><li><a href="\/page\/setup\/tools"/);
+    expect(page).toMatch(
+      /<li class="toc-section"><a href="\/page\/setup" data-page="setup" aria-current="page">Setup<\/a><ol><li><a href="\/page\/setup\/tools"/,
+    );
   });
 
   test('a route whose application is down gets a page naming it, why, and what to do, escaped', () => {

@@ -1,16 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { lookupKind, toYaml } from '../../src/constructs/index.js';
 import { environments, renderSample, synthExamples } from '../support/examples.js';
 
 const DIST = path.resolve('dist');
 
 /** kubernetes-models validator for a group/version/kind, or undefined for kinds it has no schema for (our CRs). */
-async function validatorFor(apiVersion: string, kind: string): Promise<((o: unknown) => boolean) & { errors?: unknown } | undefined> {
+async function validatorFor(apiVersion: string, kind: string): Promise<(((o: unknown) => boolean) & { errors?: unknown }) | undefined> {
   const [group, version] = apiVersion.includes('/') ? apiVersion.split('/') : ['', apiVersion];
   const prefix: Record<string, string> = {
-    '': 'IoK8sApiCoreV', apps: 'IoK8sApiAppsV', 'networking.k8s.io': 'IoK8sApiNetworkingV', 'rbac.authorization.k8s.io': 'IoK8sApiRbacV',
-    policy: 'IoK8sApiPolicyV', 'apiextensions.k8s.io': 'IoK8sApiextensionsApiserverPkgApisApiextensionsV',
+    '': 'IoK8sApiCoreV',
+    apps: 'IoK8sApiAppsV',
+    'networking.k8s.io': 'IoK8sApiNetworkingV',
+    'rbac.authorization.k8s.io': 'IoK8sApiRbacV',
+    policy: 'IoK8sApiPolicyV',
+    'apiextensions.k8s.io': 'IoK8sApiextensionsApiserverPkgApisApiextensionsV',
     'admissionregistration.k8s.io': 'IoK8sApiAdmissionregistrationV',
   };
   if (!(group in prefix)) return undefined;
@@ -24,7 +29,11 @@ describe('dist/', () => {
 
   test('is up to date with the examples (run `npm run synth` after changing them)', () => {
     const committed = fs.existsSync(DIST)
-      ? fs.readdirSync(DIST, { recursive: true }).map(String).filter((f) => f.endsWith('.k8s.yaml')).sort()
+      ? fs
+          .readdirSync(DIST, { recursive: true })
+          .map(String)
+          .filter((f) => f.endsWith('.k8s.yaml'))
+          .sort()
       : [];
     expect(committed).toEqual(files.map((f) => f.path).sort());
     for (const file of files) {
@@ -52,11 +61,13 @@ describe('dist/', () => {
   const renderedSessions = async () => (await Promise.all(environments(files).map((e) => renderSample(e)))).flat();
 
   test('namespaced objects carry a namespace and cluster-scoped ones never do, in dist/ and in rendered sessions', async () => {
-    const all = [...files.flatMap((f) => f.objects), ...await renderedSessions()];
+    const all = [...files.flatMap((f) => f.objects), ...(await renderedSessions())];
     for (const object of all) {
       const info = lookupKind(object.apiVersion, object.kind);
-      expect({ object: `${object.kind} ${object.metadata.name}`, namespaced: !!object.metadata.namespace })
-        .toEqual({ object: `${object.kind} ${object.metadata.name}`, namespaced: info!.namespaced });
+      expect({ object: `${object.kind} ${object.metadata.name}`, namespaced: !!object.metadata.namespace }).toEqual({
+        object: `${object.kind} ${object.metadata.name}`,
+        namespaced: info!.namespaced,
+      });
     }
   });
 
@@ -68,11 +79,13 @@ describe('dist/', () => {
       const firstNamespaced = file.objects.findIndex((o) => !!o.metadata.namespace);
       if (namespaceAt !== -1) expect(namespaceAt).toBeLessThan(firstNamespaced);
     }
-    expect(files[0].objects.every((o) => o.kind === 'CustomResourceDefinition' && o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === '-20')).toBe(true);
+    expect(
+      files[0].objects.every((o) => o.kind === 'CustomResourceDefinition' && o.metadata.annotations?.['argocd.argoproj.io/sync-wave'] === '-20'),
+    ).toBe(true);
   });
 
   test('every object, and every object of a rendered session, passes the Kubernetes schemas', async () => {
-    const all = [...files.flatMap((f) => f.objects), ...await renderedSessions()];
+    const all = [...files.flatMap((f) => f.objects), ...(await renderedSessions())];
     let checked = 0;
     for (const object of all) {
       const validate = await validatorFor(object.apiVersion, object.kind);
@@ -81,7 +94,10 @@ describe('dist/', () => {
         continue;
       }
       const ok = validate(object);
-      expect({ object: `${object.kind} ${object.metadata.name}`, errors: ok ? null : validate.errors }).toEqual({ object: `${object.kind} ${object.metadata.name}`, errors: null });
+      expect({ object: `${object.kind} ${object.metadata.name}`, errors: ok ? null : validate.errors }).toEqual({
+        object: `${object.kind} ${object.metadata.name}`,
+        errors: null,
+      });
       checked++;
     }
     expect(checked).toBeGreaterThan(60);

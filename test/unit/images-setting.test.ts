@@ -1,15 +1,31 @@
-import { App } from 'cdk8s';
+import type { App } from 'cdk8s';
+
 import {
-  Docker, ImageRegistry, Manifest, SecurityPolicy, TrainingPortal, Workshop, WorkshopApp, resolveWorkshop, synthesize,
+  Docker,
+  ImageRegistry,
+  type Manifest,
+  resolveWorkshop,
+  SecurityPolicy,
+  synthesize,
+  TrainingPortal,
+  Workshop,
+  WorkshopApp,
 } from '../../src/constructs/index.js';
 
 type PodSpec = { containers: { name: string; image: string }[] };
 const podSpecOf = (o: Manifest) => (o as unknown as { spec: { template: { spec: PodSpec } } }).spec.template.spec;
-const imagesOf = (objects: Manifest[]) => objects.filter((o) => o.kind === 'Deployment').flatMap((o) => podSpecOf(o).containers.map((c) => `${o.metadata.name}/${c.name} ${c.image}`)).sort();
+const imagesOf = (objects: Manifest[]) =>
+  objects
+    .filter((o) => o.kind === 'Deployment')
+    .flatMap((o) => podSpecOf(o).containers.map((c) => `${o.metadata.name}/${c.name} ${c.image}`))
+    .sort();
 
 function build(app: App) {
   const workshop = new Workshop(app, 'builds', {
-    title: 'T', description: 'D', capabilities: [new Docker(), new ImageRegistry()], environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,
+    title: 'T',
+    description: 'D',
+    capabilities: [new Docker(), new ImageRegistry()],
+    environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,
   });
   const portal = new TrainingPortal(app, 'labs');
   portal.addWorkshop(workshop, { capacity: 1 });
@@ -21,7 +37,9 @@ describe('imageRegistry', () => {
     const app = new WorkshopApp({ imageRegistry: '127.0.0.1:5000/mirror', outdir: '/tmp/unused' });
     const workshop = build(app);
     const session = resolveWorkshop(workshop).sessionObjects;
-    const portal = synthesize(app).flatMap((f) => f.objects).filter((o) => o.metadata.name === 'training-portal');
+    const portal = synthesize(app)
+      .flatMap((f) => f.objects)
+      .filter((o) => o.metadata.name === 'training-portal');
     expect(imagesOf([...session, ...portal])).toEqual([
       '$(session_name)/dashboard 127.0.0.1:5000/mirror/cdk8s-workshops/session-dashboard:0.1.0',
       '$(session_name)/docker 127.0.0.1:5000/mirror/cdk8s-workshops/docker-daemon:0.1.0',
@@ -31,7 +49,7 @@ describe('imageRegistry', () => {
     ]);
   });
 
-  test('GIVEN no imageRegistry THEN the released images and the capabilities\' upstream images (dist/ unchanged)', () => {
+  test("GIVEN no imageRegistry THEN the released images and the capabilities' upstream images (dist/ unchanged)", () => {
     const app = new WorkshopApp({ outdir: '/tmp/unused' });
     const session = resolveWorkshop(build(app)).sessionObjects;
     expect(imagesOf(session)).toEqual([
@@ -45,7 +63,10 @@ describe('imageRegistry', () => {
   test('an image set on a construct still wins over imageRegistry', () => {
     const app = new WorkshopApp({ imageRegistry: 'registry.example.com', outdir: '/tmp/unused' });
     const workshop = new Workshop(app, 'w', { title: 'T', description: 'D', workshopImage: 'example.org/own/dashboard:1' });
-    expect(imagesOf(resolveWorkshop(workshop).sessionObjects)).toEqual(['$(session_name)/dashboard example.org/own/dashboard:1', '$(session_name)/workshop example.org/own/dashboard:1']);
+    expect(imagesOf(resolveWorkshop(workshop).sessionObjects)).toEqual([
+      '$(session_name)/dashboard example.org/own/dashboard:1',
+      '$(session_name)/workshop example.org/own/dashboard:1',
+    ]);
   });
 
   test.each([

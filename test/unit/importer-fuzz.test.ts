@@ -8,8 +8,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import ts from 'typescript';
 import { parseAllDocuments, stringify } from 'yaml';
+
 import { importEducates } from '../../src/importer/index.js';
 import { quote } from '../../src/importer/literal.js';
 
@@ -69,7 +71,9 @@ type Json = unknown;
 type Step = string | number;
 
 const documentsOf = (file: string): Json[] =>
-  parseAllDocuments(fs.readFileSync(path.join(FIXTURES, file), 'utf8')).map((d) => (d as { toJS(): Json }).toJS()).filter((d) => d != null);
+  parseAllDocuments(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))
+    .map((d) => (d as { toJS(): Json }).toJS())
+    .filter((d) => d != null);
 
 /** Every string leaf and every mapping key, as paths into a list of documents. */
 function targets(value: Json, at: Step[] = [], into: Array<{ path: Step[]; key: boolean }> = []) {
@@ -144,7 +148,8 @@ function problemsOf(source: string): string[] {
   }
   for (const [start, end] of comments) {
     const text = source.slice(start, end);
-    if (/[\r\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text)) problems.push(`a comment holds a line terminator or bidi control: ${JSON.stringify(text)}`);
+    if (/[\r\u2028\u2029\u202a-\u202e\u2066-\u2069]/.test(text))
+      problems.push(`a comment holds a line terminator or bidi control: ${JSON.stringify(text)}`);
     if (text.startsWith('/*') && text.slice(2, -2).includes('*/')) problems.push(`a block comment is closed early: ${JSON.stringify(text)}`);
   }
   // identifiers come from the importer's own alphabet
@@ -193,9 +198,7 @@ describe('a crafted Educates YAML cannot inject code into the generated module',
         // (names, URLs, quantities) lets more of them through
         const keep = random() < 0.5;
         const docs = mutate(mutated, target, payload, keep);
-        const input = testCase.portal
-          ? { workshopYaml: toYaml(workshopDocs), portalYaml: toYaml(docs) }
-          : { workshopYaml: toYaml(docs) };
+        const input = testCase.portal ? { workshopYaml: toYaml(workshopDocs), portalYaml: toYaml(docs) } : { workshopYaml: toYaml(docs) };
         let result: ReturnType<typeof importEducates>;
         try {
           result = importEducates(input);
@@ -224,16 +227,17 @@ describe('a crafted Educates YAML cannot inject code into the generated module',
 });
 
 describe('the attacks of issue 10 item 5, one by one', () => {
-  const base = (spec: string) => [
-    'apiVersion: training.educates.dev/v1beta1',
-    'kind: Workshop',
-    'metadata:',
-    '  name: lab-x',
-    'spec:',
-    '  title: X',
-    '  description: X',
-    spec,
-  ].join('\n');
+  const base = (spec: string) =>
+    [
+      'apiVersion: training.educates.dev/v1beta1',
+      'kind: Workshop',
+      'metadata:',
+      '  name: lab-x',
+      'spec:',
+      '  title: X',
+      '  description: X',
+      spec,
+    ].join('\n');
 
   /** The values of the string literals of a module, in order. */
   const stringValues = (source: string) => {
@@ -256,17 +260,19 @@ describe('the attacks of issue 10 item 5, one by one', () => {
     }
   });
 
-  test("an unknown kind and apiVersion with quotes and line breaks are string literals of registerKind, values unchanged", () => {
+  test('an unknown kind and apiVersion with quotes and line breaks are string literals of registerKind, values unchanged', () => {
     const apiVersion = `x.example.com/v1', 'y'); ${MARKER}(); ('`;
     const kind = `Thing'); ${MARKER}();\n//`;
-    const yaml = base([
-      '  session:',
-      '    objects:',
-      `    - apiVersion: ${JSON.stringify(apiVersion)}`,
-      `      kind: ${JSON.stringify(kind)}`,
-      '      metadata:',
-      '        name: thing',
-    ].join('\n'));
+    const yaml = base(
+      [
+        '  session:',
+        '    objects:',
+        `    - apiVersion: ${JSON.stringify(apiVersion)}`,
+        `      kind: ${JSON.stringify(kind)}`,
+        '      metadata:',
+        '        name: thing',
+      ].join('\n'),
+    );
     const { source } = importEducates({ workshopYaml: yaml });
     expect(problemsOf(source)).toEqual([]);
     expect(stringValues(source)).toEqual(expect.arrayContaining([apiVersion, kind]));
@@ -315,20 +321,22 @@ describe('the attacks of issue 10 item 5, one by one', () => {
   });
 
   test('a key __proto__ stays a key of the object (a computed key) instead of setting its prototype', () => {
-    const yaml = base([
-      '  session:',
-      '    env:',
-      '    - name: __proto__',
-      '      value: polluted',
-      '    objects:',
-      '    - apiVersion: v1',
-      '      kind: ConfigMap',
-      '      metadata:',
-      '        name: proto',
-      '      data:',
-      '        __proto__: polluted',
-      '        other: kept',
-    ].join('\n'));
+    const yaml = base(
+      [
+        '  session:',
+        '    env:',
+        '    - name: __proto__',
+        '      value: polluted',
+        '    objects:',
+        '    - apiVersion: v1',
+        '      kind: ConfigMap',
+        '      metadata:',
+        '        name: proto',
+        '      data:',
+        '        __proto__: polluted',
+        '        other: kept',
+      ].join('\n'),
+    );
     const { source } = importEducates({ workshopYaml: yaml });
     expect(problemsOf(source)).toEqual([]);
     expect(source).toContain("env: { ['__proto__']: 'polluted' }");

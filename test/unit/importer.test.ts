@@ -5,8 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { stringify } from 'yaml';
-import { importEducates, UnsupportedField } from '../../src/importer/index.js';
+
+import { importEducates, type UnsupportedField } from '../../src/importer/index.js';
 
 const FIXTURES = path.resolve('test/fixtures/educates');
 const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
@@ -34,7 +36,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       '  capabilities: [new Terminal({ layout: TerminalLayout.SPLIT }), new Console(), new Editor()],',
       "labK8sFundamentals.session.addRoute({ name: 'app', port: 8080 });",
       "labK8sFundamentals.session.addDashboardTab({ name: 'App', url: '$(ingress_protocol)://app-$(session_name).$(ingress_domain)/' });",
-    ]) expect(source).toContain(line);
+    ])
+      expect(source).toContain(line);
     // base-environment is Educates' own image: the library's dashboard image takes its place
     expect(source).not.toContain('workshopImage');
     // restricted is the default on both sides
@@ -64,7 +67,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       "  data: { registry: '$(registry_host)', session: '$(session_name)' },",
       "            image: '$(registry_host)/web:latest',",
       "new ApiObject(labContainerBuilds.session, 'ClusterRoleBinding-session_name-node-reader', {",
-    ]) expect(source).toContain(line);
+    ])
+      expect(source).toContain(line);
     // the session ServiceAccount is in the environment namespace, in Educates and here alike: bindings stay as written
     expect(source).toContain("subjects: [{ kind: 'ServiceAccount', namespace: '$(workshop_namespace)', name: '$(service_account)' }],");
     expect(source).toContain("import { ApiObject, Duration } from 'cdk8s';");
@@ -87,7 +91,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
       "  metadata: { name: 'queries', namespace: '$(session_namespace)-db' },",
       "new ApiObject(labSharedDatabase.environment, 'ConfigMap-database-settings', {",
       "  data: { host: 'database.$(workshop_namespace).svc.$(cluster_domain)', portal: '$(training_portal)' },",
-    ]) expect(source).toContain(line);
+    ])
+      expect(source).toContain(line);
     // the SecretCopier itself is Educates' operator's resource: it became injectSecret, not an object
     expect(source).not.toContain('SecretCopier');
   });
@@ -95,28 +100,48 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
   test('a workshop full of Educates-only features: every one is listed, with the reason, and the rest still maps', () => {
     const { source, unsupported } = importEducates({ workshopYaml: fixture('unsupported-features.yaml') });
     const w = 'Workshop lab-virtual-clusters';
-    expect(fields(unsupported)).toEqual([
-      'metadata.annotations', 'spec.logo', 'spec.workshop.image', 'spec.workshop.files[0].inline',
-      'spec.workshop.packages', 'spec.environment.assets', 'spec.session.namespaces.role', 'spec.session.namespaces.security.rules',
-      'spec.session.applications.vcluster', 'spec.session.applications.webdav',
-      'spec.session.applications.console.vendor', 'spec.session.ingresses[0]', 'spec.session.ingresses[1].path',
-      'spec.session.ingresses[1].headers', 'spec.session.env[0]', 'spec.session.env[1]', 'spec.session.patches',
-      'spec.session.objects[1]', 'spec.request.objects[0]', 'spec.spec-typo',
-    ].map((f) => `${w}: ${f}`));
+    expect(fields(unsupported)).toEqual(
+      [
+        'metadata.annotations',
+        'spec.logo',
+        'spec.workshop.image',
+        'spec.workshop.files[0].inline',
+        'spec.workshop.packages',
+        'spec.environment.assets',
+        'spec.session.namespaces.role',
+        'spec.session.namespaces.security.rules',
+        'spec.session.applications.vcluster',
+        'spec.session.applications.webdav',
+        'spec.session.applications.console.vendor',
+        'spec.session.ingresses[0]',
+        'spec.session.ingresses[1].path',
+        'spec.session.ingresses[1].headers',
+        'spec.session.env[0]',
+        'spec.session.env[1]',
+        'spec.session.patches',
+        'spec.session.objects[1]',
+        'spec.request.objects[0]',
+        'spec.spec-typo',
+      ].map((f) => `${w}: ${f}`),
+    );
     const reason = (field: string) => unsupported.find((u) => u.field === field)?.reason;
     expect(reason('spec.session.applications.vcluster')).toBe('cdk8s-workshops has no virtual clusters: sessions get namespaces of a shared cluster');
     expect(reason('spec.session.env[0]')).toBe('uses $(vcluster_secret), which cdk8s-workshops does not define');
     // Educates' usual $(image_repository)/<name>-files:<version> is filled in with the default registry, and says so
-    expect(source).toContain([
-      "  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the portal's image repository",
-      "  // (registry.default.svc.cluster.local) and the workshop's version; change it if you publish elsewhere",
-      "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest', { includePaths: ['/workshop/**'] }),",
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "  // Educates wrote $(image_repository)/lab-virtual-clusters-files:latest: filled in with the portal's image repository",
+        "  // (registry.default.svc.cluster.local) and the workshop's version; change it if you publish elsewhere",
+        "  content: ContentSource.image('registry.default.svc.cluster.local/lab-virtual-clusters-files:latest', { includePaths: ['/workshop/**'] }),",
+      ].join('\n'),
+    );
     expect(reason('spec.spec-typo')).toBe('not a field this importer knows; it is not carried over');
     expect(unsupported.find((u) => u.field === 'spec.session.applications.vcluster')?.value).toBe('{"enabled":true,"version":"1.33"}');
     // the report is printed: the contents of a Secret are not
     expect(unsupported.find((u) => u.field === 'spec.request.objects[0]')).toEqual({
-      resource: w, field: 'spec.request.objects[0]', reason: 'uses $(username), which cdk8s-workshops does not define',
+      resource: w,
+      field: 'spec.request.objects[0]',
+      reason: 'uses $(username), which cdk8s-workshops does not define',
       value: '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"$(session_name)-user"},"stringData":{"user":"(hidden)"}}',
     });
     // what remains maps: baseline policy, terminal and console, the docs route, the kapp App with its kind registered
@@ -137,65 +162,79 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     expect(unsupported).toEqual([
       { resource: 'TrainingPortal labs', field: 'spec.portal.password', value: 'let-me-in', reason: 'cdk8s-workshops has no event access code yet' },
       // a computed field sorts with the entry it belongs to
-      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].overtime', value: '900s',
-        reason: 'has no effect: deadline equals expires, so sessions cannot be extended' },
-      { resource: 'TrainingPortal labs', field: 'spec.workshops[2].labels', value: '[{"name":"level","value":"advanced"}]',
-        reason: "the library has no catalog labels per portal entry: use the workshop's labels" },
+      {
+        resource: 'TrainingPortal labs',
+        field: 'spec.workshops[2].overtime',
+        value: '900s',
+        reason: 'has no effect: deadline equals expires, so sessions cannot be extended',
+      },
+      {
+        resource: 'TrainingPortal labs',
+        field: 'spec.workshops[2].labels',
+        value: '[{"name":"level","value":"advanced"}]',
+        reason: "the library has no catalog labels per portal entry: use the workshop's labels",
+      },
     ]);
-    expect(source).toContain([
-      "const portal = new TrainingPortal(app, 'labs', {",
-      "  title: 'Educates Labs',",
-      '  maximumSessions: 20,',
-      '  registeredSessions: 2,',
-      '  anonymousSessions: 1,',
-      '  registration: Registration.ANONYMOUS,',
-      '  catalogVisibility: CatalogVisibility.PUBLIC,',
-      '  workshopDefaults: {',
-      '    reserved: 1,',
-      '    orphaned: Duration.minutes(5),',
-      '    overdue: Duration.minutes(2),',
-      "    env: { PORTAL_EVENT: 'spring-2026' },",
-      '  },',
-      '});',
-      'portal.addWorkshop(labK8sFundamentals, {',
-      '  capacity: 10,',
-      '  initial: 3,',
-      '  expires: Duration.hours(1),',
-      '  overtime: Duration.minutes(15),',
-      '  deadline: Duration.minutes(90),',
-      '});',
-      'portal.addWorkshop(labContainerBuilds, {',
-      '  capacity: 4,',
-      // Educates clamps reserved (6) to the capacity
-      '  reserved: 4,',
-      '  expires: Duration.hours(1),',
-      '  overtime: Duration.minutes(15),',
-      '  deadline: Duration.minutes(90),',
-      '  refresh: Duration.hours(24),',
-      "  env: { REGISTRY_MIRROR: 'mirror.gcr.io' },",
-      '});',
-      // deadline (20m) below expires (30m) means no extensions in Educates: deadline = expires, overtime unused
-      "portal.addWorkshop(labSharedDatabase, { alias: 'database', capacity: 5, expires: Duration.minutes(30) });",
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "const portal = new TrainingPortal(app, 'labs', {",
+        "  title: 'Educates Labs',",
+        '  maximumSessions: 20,',
+        '  registeredSessions: 2,',
+        '  anonymousSessions: 1,',
+        '  registration: Registration.ANONYMOUS,',
+        '  catalogVisibility: CatalogVisibility.PUBLIC,',
+        '  workshopDefaults: {',
+        '    reserved: 1,',
+        '    orphaned: Duration.minutes(5),',
+        '    overdue: Duration.minutes(2),',
+        "    env: { PORTAL_EVENT: 'spring-2026' },",
+        '  },',
+        '});',
+        'portal.addWorkshop(labK8sFundamentals, {',
+        '  capacity: 10,',
+        '  initial: 3,',
+        '  expires: Duration.hours(1),',
+        '  overtime: Duration.minutes(15),',
+        '  deadline: Duration.minutes(90),',
+        '});',
+        'portal.addWorkshop(labContainerBuilds, {',
+        '  capacity: 4,',
+        // Educates clamps reserved (6) to the capacity
+        '  reserved: 4,',
+        '  expires: Duration.hours(1),',
+        '  overtime: Duration.minutes(15),',
+        '  deadline: Duration.minutes(90),',
+        '  refresh: Duration.hours(24),',
+        "  env: { REGISTRY_MIRROR: 'mirror.gcr.io' },",
+        '});',
+        // deadline (20m) below expires (30m) means no extensions in Educates: deadline = expires, overtime unused
+        "portal.addWorkshop(labSharedDatabase, { alias: 'database', capacity: 5, expires: Duration.minutes(30) });",
+      ].join('\n'),
+    );
   });
 
   test('a Workshop and its TrainingPortal in one file, as in the end-to-end example of the Educates docs', () => {
     const { source, unsupported } = importEducates({ workshopYaml: fixture('one-file.yaml') });
     expect(fields(unsupported)).toEqual([]);
-    expect(source).toContain("  content: ContentSource.image('ghcr.io/acme/lab-cluster-tour-files:1.2', { includePaths: ['/workshop/**', '/exercises/**'] }),");
+    expect(source).toContain(
+      "  content: ContentSource.image('ghcr.io/acme/lab-cluster-tour-files:1.2', { includePaths: ['/workshop/**', '/exercises/**'] }),",
+    );
     expect(source).toContain("  requestParameters: [RequestParameter.generated('TOUR_CODE', '[A-Z]{4}[0-9]{2}')],");
-    expect(source).toContain([
-      '  workshopDefaults: {',
-      '    reserved: 2,',
-      '    expires: Duration.minutes(45),',
-      '    overtime: Duration.minutes(10),',
-      '    deadline: Duration.minutes(75),',
-      '    orphaned: Duration.minutes(10),',
-      '    overdue: Duration.minutes(3),',
-      '  },',
-      '});',
-      'portal.addWorkshop(labClusterTour, { capacity: 12, initial: 4 });',
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        '  workshopDefaults: {',
+        '    reserved: 2,',
+        '    expires: Duration.minutes(45),',
+        '    overtime: Duration.minutes(10),',
+        '    deadline: Duration.minutes(75),',
+        '    orphaned: Duration.minutes(10),',
+        '    overdue: Duration.minutes(3),',
+        '  },',
+        '});',
+        'portal.addWorkshop(labClusterTour, { capacity: 12, initial: 4 });',
+      ].join('\n'),
+    );
   });
 
   test('the whole generated module for three workshops and a portal (snapshot: readable, stable)', () => {
@@ -210,13 +249,22 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const exported = stringify({
       apiVersion: 'v1',
       kind: 'List',
-      items: [{
-        apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop',
-        metadata: { name: 'lab', uid: 'u-1', resourceVersion: '42', generation: 3, creationTimestamp: '2026-01-01T00:00:00Z',
-          annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' } },
-        spec: { title: 'T', description: 'D' },
-        status: { educates: { phase: 'Ready' } },
-      }],
+      items: [
+        {
+          apiVersion: 'training.educates.dev/v1beta1',
+          kind: 'Workshop',
+          metadata: {
+            name: 'lab',
+            uid: 'u-1',
+            resourceVersion: '42',
+            generation: 3,
+            creationTimestamp: '2026-01-01T00:00:00Z',
+            annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{}' },
+          },
+          spec: { title: 'T', description: 'D' },
+          status: { educates: { phase: 'Ready' } },
+        },
+      ],
     });
     const { source, unsupported } = importEducates({ workshopYaml: exported });
     expect(unsupported).toEqual([]);
@@ -224,7 +272,9 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
   });
 
   test('a TrainingPortal in the same YAML as the workshops is read too', () => {
-    const { source } = importEducates({ workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('portal.yaml').replace(/  - name: lab-container-builds[\s\S]*$/, '')}` });
+    const { source } = importEducates({
+      workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('portal.yaml').replace(/  - name: lab-container-builds[\s\S]*$/, '')}`,
+    });
     expect(source).toContain("const portal = new TrainingPortal(app, 'labs', {");
     expect(source).toContain('portal.addWorkshop(labK8sFundamentals, {');
   });
@@ -232,23 +282,31 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
   test('a workshop no portal lists is built but says it synthesizes nothing', () => {
     const { source } = importEducates({
       workshopYaml: `${fixture('hugo-lab.yaml')}\n---\n${fixture('container-builds.yaml')}`,
-      portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  portal: {sessions: {maximum: 3}}\n  workshops: [{name: lab-k8s-fundamentals}]\n',
+      portalYaml:
+        'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  portal: {sessions: {maximum: 3}}\n  workshops: [{name: lab-k8s-fundamentals}]\n',
     });
     expect(source).toContain("// Educates Workshop 'lab-container-builds' (no portal lists it, so nothing is synthesized for it)");
     // Educates has no per-learner limit unless one is set; the library's default is one session
-    expect(source).toContain([
-      "const portal = new TrainingPortal(app, 'labs', {",
-      '  maximumSessions: 3,',
-      "  // Educates' default: no limit per learner (the library's default is one session)",
-      '  registeredSessions: 0,',
-      '});',
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "const portal = new TrainingPortal(app, 'labs', {",
+        '  maximumSessions: 3,',
+        "  // Educates' default: no limit per learner (the library's default is one session)",
+        '  registeredSessions: 0,',
+        '});',
+      ].join('\n'),
+    );
   });
 });
 
 /** Imports one Workshop named `lab` with the given spec fields (besides title and description). */
 function importSpec(spec: Record<string, unknown>, name = 'lab') {
-  const workshopYaml = stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name }, spec: { title: 'T', description: 'D', ...spec } });
+  const workshopYaml = stringify({
+    apiVersion: 'training.educates.dev/v1beta1',
+    kind: 'Workshop',
+    metadata: { name },
+    spec: { title: 'T', description: 'D', ...spec },
+  });
   return importEducates({ workshopYaml });
 }
 const reasons = (unsupported: UnsupportedField[]) => Object.fromEntries(unsupported.map((u) => [u.field, u.reason]));
@@ -256,78 +314,126 @@ const reasons = (unsupported: UnsupportedField[]) => Object.fromEntries(unsuppor
 describe('importEducates on single features', () => {
   test('portal: deprecated top-level settings as defaults, host name and TLS secret, settings that have no equivalent, capacity 0', () => {
     const portalYaml = stringify({
-      apiVersion: 'training.educates.dev/v1beta1', kind: 'TrainingPortal', metadata: { name: 'event' },
+      apiVersion: 'training.educates.dev/v1beta1',
+      kind: 'TrainingPortal',
+      metadata: { name: 'event' },
       spec: {
         portal: {
-          capacity: 3, expires: '20m', ingress: { hostname: 'event.labs.example.com', tlsCertificateRef: { name: 'wildcard', namespace: 'certs' } },
-          registration: { type: 'one-step', enabled: false }, catalog: { visibility: 'private' }, credentials: { admin: { username: 'boss' } },
+          capacity: 3,
+          expires: '20m',
+          ingress: { hostname: 'event.labs.example.com', tlsCertificateRef: { name: 'wildcard', namespace: 'certs' } },
+          registration: { type: 'one-step', enabled: false },
+          catalog: { visibility: 'private' },
+          credentials: { admin: { username: 'boss' } },
         },
         analytics: { google: { trackingId: 'G-1' } },
         workshops: [{ name: 'lab' }],
       },
     });
-    const workshopYaml = stringify({ apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name: 'lab' }, spec: { title: 'T', description: 'D' } });
+    const workshopYaml = stringify({
+      apiVersion: 'training.educates.dev/v1beta1',
+      kind: 'Workshop',
+      metadata: { name: 'lab' },
+      spec: { title: 'T', description: 'D' },
+    });
     const { source, unsupported } = importEducates({ workshopYaml, portalYaml });
-    expect(source).toContain([
-      "const portal = new TrainingPortal(app, 'event', {",
-      "  hostname: 'event.labs.example.com',",
-      "  tlsSecret: { namespace: 'certs', name: 'wildcard' },",
-      "  // Educates' default: no limit per learner (the library's default is one session)",
-      '  registeredSessions: 0,',
-      '  workshopDefaults: { capacity: 3, expires: Duration.minutes(20) },',
-      '});',
-      'portal.addWorkshop(lab);',
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "const portal = new TrainingPortal(app, 'event', {",
+        "  hostname: 'event.labs.example.com',",
+        "  tlsSecret: { namespace: 'certs', name: 'wildcard' },",
+        "  // Educates' default: no limit per learner (the library's default is one session)",
+        '  registeredSessions: 0,',
+        '  workshopDefaults: { capacity: 3, expires: Duration.minutes(20) },',
+        '});',
+        'portal.addWorkshop(lab);',
+      ].join('\n'),
+    );
     expect(reasons(unsupported)).toEqual({
       'spec.portal.registration.enabled': 'learners can always register; use an identity provider to restrict who may',
       'spec.portal.credentials': 'the portal generates its admin credentials',
       'spec.analytics': 'cdk8s-workshops sends no analytics to third parties',
     });
     const none = importEducates({ workshopYaml, portalYaml: portalYaml.replace('capacity: 3', 'title: Event') });
-    expect(reasons(none.unsupported)['spec.workshops[0].capacity'])
-      .toBe('Educates gives a workshop no sessions when neither capacity nor sessions.maximum is set; imported with capacity 1');
+    expect(reasons(none.unsupported)['spec.workshops[0].capacity']).toBe(
+      'Educates gives a workshop no sessions when neither capacity nor sessions.maximum is set; imported with capacity 1',
+    );
     expect(none.source).toContain('portal.addWorkshop(lab, { capacity: 1 });');
   });
 
   test("portal: a registry shared by the portal's workshops becomes its imageRepository; different ones are reported", () => {
-    const workshopYaml = ['a', 'b'].map((name) => stringify({
-      apiVersion: 'training.educates.dev/v1beta1', kind: 'Workshop', metadata: { name },
-      spec: { title: 'T', description: 'D', version: '1.0', workshop: { files: [{ image: { url: `$(image_repository)/${name}-files:$(workshop_version)` } }] } },
-    })).join('---\n');
-    const portal = (workshops: unknown[]) => stringify({
-      apiVersion: 'training.educates.dev/v1beta1', kind: 'TrainingPortal', metadata: { name: 'p' },
-      spec: { portal: { sessions: { maximum: 4, registered: 1 }, workshop: { defaults: { registry: { host: 'registry.example.com', namespace: 'labs' } } } }, workshops },
-    });
+    const workshopYaml = ['a', 'b']
+      .map((name) =>
+        stringify({
+          apiVersion: 'training.educates.dev/v1beta1',
+          kind: 'Workshop',
+          metadata: { name },
+          spec: {
+            title: 'T',
+            description: 'D',
+            version: '1.0',
+            workshop: { files: [{ image: { url: `$(image_repository)/${name}-files:$(workshop_version)` } }] },
+          },
+        }),
+      )
+      .join('---\n');
+    const portal = (workshops: unknown[]) =>
+      stringify({
+        apiVersion: 'training.educates.dev/v1beta1',
+        kind: 'TrainingPortal',
+        metadata: { name: 'p' },
+        spec: {
+          portal: {
+            sessions: { maximum: 4, registered: 1 },
+            workshop: { defaults: { registry: { host: 'registry.example.com', namespace: 'labs' } } },
+          },
+          workshops,
+        },
+      });
     const shared = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b' }]) });
-    expect(shared.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1, imageRepository: 'registry.example.com/labs' });");
+    expect(shared.source).toContain(
+      "const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1, imageRepository: 'registry.example.com/labs' });",
+    );
     expect(shared.unsupported).toEqual([]);
     // and the content the workshops publish to $(image_repository) is looked for there
     expect(shared.source).toContain("  content: ContentSource.image('registry.example.com/labs/a-files:1.0'),");
     const different = importEducates({ workshopYaml, portalYaml: portal([{ name: 'a' }, { name: 'b', registry: { host: 'other.example.com' } }]) });
     expect(different.source).toContain("const portal = new TrainingPortal(app, 'p', { maximumSessions: 4, registeredSessions: 1 });");
-    expect(fields(different.unsupported)).toEqual(['TrainingPortal p: spec.portal.workshop.defaults.registry', 'TrainingPortal p: spec.workshops[1].registry']);
+    expect(fields(different.unsupported)).toEqual([
+      'TrainingPortal p: spec.portal.workshop.defaults.registry',
+      'TrainingPortal p: spec.workshops[1].registry',
+    ]);
   });
 
   test('files and uploads become one FileServer; uploads alone say that downloads come with them', () => {
-    expect(importSpec({ session: { applications: { files: { enabled: true, directory: 'downloads' }, uploads: { enabled: true, directory: 'incoming' } } } }).source)
-      .toContain("capabilities: [new Terminal(), new FileServer({ directory: 'downloads', uploadDirectory: 'incoming' })],");
-    expect(importSpec({ session: { applications: { uploads: { enabled: true } } } }).source).toContain([
-      '  capabilities: [',
-      '    new Terminal(),',
-      '    // Educates had uploads only; the files capability also serves downloads of the home directory',
-      '    new FileServer(),',
-      '  ],',
-    ].join('\n'));
+    expect(
+      importSpec({
+        session: { applications: { files: { enabled: true, directory: 'downloads' }, uploads: { enabled: true, directory: 'incoming' } } },
+      }).source,
+    ).toContain("capabilities: [new Terminal(), new FileServer({ directory: 'downloads', uploadDirectory: 'incoming' })],");
+    expect(importSpec({ session: { applications: { uploads: { enabled: true } } } }).source).toContain(
+      [
+        '  capabilities: [',
+        '    new Terminal(),',
+        '    // Educates had uploads only; the files capability also serves downloads of the home directory',
+        '    new FileServer(),',
+        '  ],',
+      ].join('\n'),
+    );
   });
 
   test('a terminal switched off is left out, and so is everything of an application that is off', () => {
-    const { source, unsupported } = importSpec({ session: { applications: { terminal: { enabled: false, layout: 'split' }, vcluster: { enabled: false, version: '1.33' } } } });
+    const { source, unsupported } = importSpec({
+      session: { applications: { terminal: { enabled: false, layout: 'split' }, vcluster: { enabled: false, version: '1.33' } } },
+    });
     expect(source).not.toContain('capabilities');
     expect(unsupported).toEqual([]);
   });
 
   test('no Kubernetes access: kubernetesAccess false, and the console (which needs it) is reported', () => {
-    const { source, unsupported } = importSpec({ session: { namespaces: { security: { token: { enabled: false } } }, applications: { console: { enabled: true } } } });
+    const { source, unsupported } = importSpec({
+      session: { namespaces: { security: { token: { enabled: false } } }, applications: { console: { enabled: true } } },
+    });
     expect(source).toContain("new Workshop(app, 'lab', { title: 'T', description: 'D', kubernetesAccess: false, capabilities: [new Terminal()] });");
     expect(source).not.toContain('new Console()');
     expect(reasons(unsupported)).toEqual({
@@ -336,9 +442,13 @@ describe('importEducates on single features', () => {
   });
 
   test('budgets: custom, limits without a named budget, an unknown name; roles custom and cluster-admin; legacy policy names', () => {
-    const custom = importSpec({ session: { namespaces: { budget: 'custom', role: 'custom', limits: { max: { cpu: '1' } }, security: { policy: 'anyuid' } } } });
+    const custom = importSpec({
+      session: { namespaces: { budget: 'custom', role: 'custom', limits: { max: { cpu: '1' } }, security: { policy: 'anyuid' } } },
+    });
     expect(custom.source).toContain('  budget: Budget.CUSTOM,\n  role: SessionRole.CUSTOM,\n  securityPolicy: SecurityPolicy.BASELINE,');
-    expect(reasons(custom.unsupported)).toEqual({ 'spec.session.namespaces.limits': "Educates applies limits only on top of a named budget, and 'custom' is set" });
+    expect(reasons(custom.unsupported)).toEqual({
+      'spec.session.namespaces.limits': "Educates applies limits only on top of a named budget, and 'custom' is set",
+    });
     const odd = importSpec({ session: { namespaces: { budget: 'huge', role: 'cluster-admin', security: { policy: 'nonroot' } } } });
     expect(odd.source).toContain("new Workshop(app, 'lab', { title: 'T', description: 'D', capabilities: [new Terminal()] });");
     expect(reasons(odd.unsupported)).toEqual({
@@ -350,11 +460,13 @@ describe('importEducates on single features', () => {
   test('docker with an explicit restricted policy: the environment namespace is privileged, the session namespace baseline at most', () => {
     const { source } = importSpec({ session: { namespaces: { security: { policy: 'restricted' } }, applications: { docker: { enabled: true } } } });
     expect(source).toContain('  environmentSecurityPolicy: SecurityPolicy.PRIVILEGED,');
-    expect(source).toContain([
-      "  // Educates relaxes the session namespace for docker so that built images run as they are; 'baseline' is the most a",
-      '  // session namespace allows here',
-      '  securityPolicy: SecurityPolicy.BASELINE,',
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "  // Educates relaxes the session namespace for docker so that built images run as they are; 'baseline' is the most a",
+        '  // session namespace allows here',
+        '  securityPolicy: SecurityPolicy.BASELINE,',
+      ].join('\n'),
+    );
     expect(source).toContain('new Docker()');
   });
 
@@ -362,33 +474,50 @@ describe('importEducates on single features', () => {
     const { source, unsupported } = importSpec({ session: { namespaces: { security: { policy: 'privileged' } } } });
     expect(source).toContain('  securityPolicy: SecurityPolicy.BASELINE,');
     expect(reasons(unsupported)).toEqual({
-      'spec.session.namespaces.security.policy': "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it " +
+      'spec.session.namespaces.security.policy':
+        "a session namespace is at most 'baseline' in cdk8s-workshops, since the learner creates pods in it " +
         '(privileged pods would own the node): imported as baseline; run what needs privileges in the environment namespace (environment.objects)',
     });
   });
 
   test('content from Git with a secretRef, include/exclude paths and a new root; from an http archive; what vendir has beyond that is named', () => {
     const git = importSpec({
-      workshop: { files: [{ git: { url: 'https://git.example.com/acme/lab.git', ref: 'origin/v2', secretRef: { name: 'git-token' }, depth: 5 },
-        newRootPath: 'lab', includePaths: ['/workshop/**'], excludePaths: ['/workshop/drafts/**'], legalPaths: ['/LICENSE'] }] },
+      workshop: {
+        files: [
+          {
+            git: { url: 'https://git.example.com/acme/lab.git', ref: 'origin/v2', secretRef: { name: 'git-token' }, depth: 5 },
+            newRootPath: 'lab',
+            includePaths: ['/workshop/**'],
+            excludePaths: ['/workshop/drafts/**'],
+            legalPaths: ['/LICENSE'],
+          },
+        ],
+      },
       environment: { secrets: [{ name: 'git-token', namespace: 'authors' }] },
     });
-    expect(git.source).toContain([
-      "  content: ContentSource.git('https://git.example.com/acme/lab.git', 'v2', {",
-      "    path: 'lab',",
-      "    includePaths: ['/workshop/**'],",
-      "    excludePaths: ['/workshop/drafts/**'],",
-      "    credentials: { name: 'git-token', namespace: 'authors' },",
-    ].join('\n'));
+    expect(git.source).toContain(
+      [
+        "  content: ContentSource.git('https://git.example.com/acme/lab.git', 'v2', {",
+        "    path: 'lab',",
+        "    includePaths: ['/workshop/**'],",
+        "    excludePaths: ['/workshop/drafts/**'],",
+        "    credentials: { name: 'git-token', namespace: 'authors' },",
+      ].join('\n'),
+    );
     expect(reasons(git.unsupported)).toEqual({
       'spec.workshop.files[0].legalPaths': 'cdk8s-workshops keeps no legal files apart: list them in includePaths',
       'spec.workshop.files[0].git.depth': 'the content is always fetched at depth 1',
     });
-    const http = importSpec({ workshop: { files: [{ http: { url: 'https://example.com/lab.tar.gz', sha256: 'abc', secretRef: { name: 'not-copied' } }, newRootPath: 'lab-main' }] } });
+    const http = importSpec({
+      workshop: {
+        files: [{ http: { url: 'https://example.com/lab.tar.gz', sha256: 'abc', secretRef: { name: 'not-copied' } }, newRootPath: 'lab-main' }],
+      },
+    });
     expect(http.source).toContain("  content: ContentSource.http('https://example.com/lab.tar.gz', { path: 'lab-main' }),");
     expect(Object.keys(reasons(http.unsupported)).sort()).toEqual(['spec.workshop.files[0].http.secretRef', 'spec.workshop.files[0].http.sha256']);
-    expect(reasons(http.unsupported)['spec.workshop.files[0].http.secretRef'])
-      .toBe('the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too');
+    expect(reasons(http.unsupported)['spec.workshop.files[0].http.secretRef']).toBe(
+      'the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too',
+    );
   });
 
   test('request.objects become objects of the request scope, parameters and all; a Namespace there or an unknown variable is named', () => {
@@ -402,16 +531,19 @@ describe('importEducates on single features', () => {
         ],
       },
     });
-    expect(source).toContain([
-      "new ApiObject(lab.request, 'ConfigMap-welcome', {",
-      "  apiVersion: 'v1',",
-      "  kind: 'ConfigMap',",
-      "  metadata: { name: 'welcome' },",
-      "  data: { text: '$(WELCOME) $(session_name)' },",
-      '});',
-    ].join('\n'));
+    expect(source).toContain(
+      [
+        "new ApiObject(lab.request, 'ConfigMap-welcome', {",
+        "  apiVersion: 'v1',",
+        "  kind: 'ConfigMap',",
+        "  metadata: { name: 'welcome' },",
+        "  data: { text: '$(WELCOME) $(session_name)' },",
+        '});',
+      ].join('\n'),
+    );
     expect(reasons(unsupported)).toEqual({
-      'spec.request.objects[1]': 'a session has its namespaces before it is allocated: declare it in session.objects (or spec.session.namespaces.secondary)',
+      'spec.request.objects[1]':
+        'a session has its namespaces before it is allocated: declare it in session.objects (or spec.session.namespaces.secondary)',
       'spec.request.objects[2]': 'uses $(NOT_A_PARAMETER), which cdk8s-workshops does not define',
     });
   });
@@ -429,16 +561,22 @@ describe('importEducates on single features', () => {
   test('a workshop name longer than the library allows is shortened, and says so', () => {
     const long = 'lab-an-unusually-long-workshop-name-that-goes-on-and-on';
     const { source, unsupported } = importSpec({}, long);
-    expect(source).toContain(`const labAnUnusuallyLongWorkshopNameThatGoesOnAndOn = new Workshop(app, '${long}', {\n  name: 'lab-an-unusually-long-workshop-name-that',`);
+    expect(source).toContain(
+      `const labAnUnusuallyLongWorkshopNameThatGoesOnAndOn = new Workshop(app, '${long}', {\n  name: 'lab-an-unusually-long-workshop-name-that',`,
+    );
     expect(reasons(unsupported)['metadata.name']).toBe(
-      "a workshop name has at most 40 characters in cdk8s-workshops (it prefixes session host names): shortened to 'lab-an-unusually-long-workshop-name-that'");
+      "a workshop name has at most 40 characters in cdk8s-workshops (it prefixes session host names): shortened to 'lab-an-unusually-long-workshop-name-that'",
+    );
   });
 
   test('what the library would refuse is reported instead of breaking synthesis', () => {
     const { source, unsupported } = importSpec({
       session: {
         applications: { editor: { enabled: true } },
-        ingresses: [{ name: 'console', port: 8080 }, { name: 'a-route-name-far-too-long', port: 80 }],
+        ingresses: [
+          { name: 'console', port: 8080 },
+          { name: 'a-route-name-far-too-long', port: 80 },
+        ],
         dashboards: [{ name: 'Editor', url: '/editor/' }, { name: 'Token', url: 'https://x.test/?t=$(kubernetes_token)' }, { name: 'Blank' }],
         objects: [
           { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shared', namespace: 'default' }, data: {} },
@@ -446,7 +584,12 @@ describe('importEducates on single features', () => {
           { apiVersion: 'v1', kind: 'ConfigMap' },
         ],
       },
-      request: { parameters: [{ name: 'PIN', generate: 'expression', from: '[^a]{4}' }, { name: 'bad-name', value: 'x' }] },
+      request: {
+        parameters: [
+          { name: 'PIN', generate: 'expression', from: '[^a]{4}' },
+          { name: 'bad-name', value: 'x' },
+        ],
+      },
     });
     expect(reasons(unsupported)).toEqual({
       'spec.session.ingresses[0]': "the host name 'console-$(session_name)' is already used by the session (reserved)",
@@ -454,10 +597,12 @@ describe('importEducates on single features', () => {
       'spec.session.dashboards[0]': "a capability already adds the tab 'Editor'",
       'spec.session.dashboards[1].url': 'uses $(kubernetes_token), which cdk8s-workshops does not define',
       'spec.session.dashboards[2]': 'a tab needs a name and a URL (the dashboard orders its own tabs)',
-      'spec.session.objects[0]': "placed in namespace 'default', outside the session's namespaces, so its name must contain $(session_name) to be unique per session",
+      'spec.session.objects[0]':
+        "placed in namespace 'default', outside the session's namespaces, so its name must contain $(session_name) to be unique per session",
       'spec.session.objects[1]': 'SecretInjector is a resource of the Educates operator, which cdk8s-workshops does not run',
       'spec.session.objects[2]': 'an object needs apiVersion, kind and metadata.name',
-      'spec.request.parameters[0]': "request parameter 'PIN': pattern '[^a]{4}' is not supported at position 0: use literals, [A-Z0-9]-style classes, \\d, \\w and {n} or {n,m} counts",
+      'spec.request.parameters[0]':
+        "request parameter 'PIN': pattern '[^a]{4}' is not supported at position 0: use literals, [A-Z0-9]-style classes, \\d, \\w and {n} or {n,m} counts",
       'spec.request.parameters[1]': "request parameter name 'bad-name' must start with a letter or '_' and contain only letters, digits and '_'",
     });
     expect(source).not.toMatch(/addRoute|addDashboardTab|ApiObject|requestParameters/);
@@ -471,34 +616,47 @@ describe('importEducates refuses input that is not Educates YAML, naming the doc
     expect(() => importEducates({ workshopYaml: 'kind: [Workshop' })).toThrow(/^workshopYaml is not valid YAML: /);
   });
   test('not a mapping', () => {
-    expect(() => importEducates({ workshopYaml: '- a\n- b\n' })).toThrow('workshopYaml must be a Kubernetes resource (a mapping with apiVersion, kind and metadata), not ["a","b"]');
+    expect(() => importEducates({ workshopYaml: '- a\n- b\n' })).toThrow(
+      'workshopYaml must be a Kubernetes resource (a mapping with apiVersion, kind and metadata), not ["a","b"]',
+    );
   });
   test('a wrong kind', () => {
-    expect(() => importEducates({ workshopYaml: `${minimal}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n` }))
-      .toThrow('workshopYaml document 2: \'kind\' ("ConfigMap") must be Workshop or TrainingPortal');
+    expect(() => importEducates({ workshopYaml: `${minimal}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n` })).toThrow(
+      'workshopYaml document 2: \'kind\' ("ConfigMap") must be Workshop or TrainingPortal',
+    );
   });
   test('a wrong apiVersion', () => {
-    expect(() => importEducates({ workshopYaml: minimal.replace('training.educates.dev/v1beta1', 'training.eduk8s.io/v1alpha2') }))
-      .toThrow('workshopYaml: \'apiVersion\' ("training.eduk8s.io/v1alpha2") of the Workshop must be training.educates.dev/v1beta1');
+    expect(() => importEducates({ workshopYaml: minimal.replace('training.educates.dev/v1beta1', 'training.eduk8s.io/v1alpha2') })).toThrow(
+      'workshopYaml: \'apiVersion\' ("training.eduk8s.io/v1alpha2") of the Workshop must be training.educates.dev/v1beta1',
+    );
   });
   test('a missing name', () => {
-    expect(() => importEducates({ workshopYaml: minimal.replace('  name: lab\n', '  labels: {}\n') }))
-      .toThrow("workshopYaml: 'metadata.name' (undefined) of the Workshop is missing: every resource needs a name");
+    expect(() => importEducates({ workshopYaml: minimal.replace('  name: lab\n', '  labels: {}\n') })).toThrow(
+      "workshopYaml: 'metadata.name' (undefined) of the Workshop is missing: every resource needs a name",
+    );
   });
   test('a missing title', () => {
-    expect(() => importEducates({ workshopYaml: minimal.replace('  title: T\n', '') }))
-      .toThrow("Workshop lab: 'spec.title' is missing: Educates and cdk8s-workshops both require it");
+    expect(() => importEducates({ workshopYaml: minimal.replace('  title: T\n', '') })).toThrow(
+      "Workshop lab: 'spec.title' is missing: Educates and cdk8s-workshops both require it",
+    );
   });
   test('a field of the wrong type', () => {
-    expect(() => importEducates({ workshopYaml: `${minimal}  tags: kubernetes\n` })).toThrow("Workshop lab: 'spec.tags' (\"kubernetes\") must be a list");
+    expect(() => importEducates({ workshopYaml: `${minimal}  tags: kubernetes\n` })).toThrow(
+      'Workshop lab: \'spec.tags\' ("kubernetes") must be a list',
+    );
   });
   test('no workshop at all', () => {
-    expect(() => importEducates({ workshopYaml: '' })).toThrow('workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)');
+    expect(() => importEducates({ workshopYaml: '' })).toThrow(
+      'workshopYaml: no Workshop resource found (kind: Workshop, apiVersion: training.educates.dev/v1beta1)',
+    );
   });
   test('a portal listing a workshop the input does not have', () => {
-    expect(() => importEducates({
-      workshopYaml: minimal,
-      portalYaml: 'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  workshops: [{name: lab-missing}]\n',
-    })).toThrow("TrainingPortal labs: 'spec.workshops[0].name' (\"lab-missing\") names no Workshop of the input: the input has lab");
+    expect(() =>
+      importEducates({
+        workshopYaml: minimal,
+        portalYaml:
+          'apiVersion: training.educates.dev/v1beta1\nkind: TrainingPortal\nmetadata: {name: labs}\nspec:\n  workshops: [{name: lab-missing}]\n',
+      }),
+    ).toThrow('TrainingPortal labs: \'spec.workshops[0].name\' ("lab-missing") names no Workshop of the input: the input has lab');
   });
 });

@@ -6,18 +6,27 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { contentChoice, contentFor, retryDelaySeconds, sessionOfHost } from '../../src/cli/commands/session-dashboard.js';
+import { bannerHtml, FAILURES_SHOWN_AS_STUCK, waitingPage } from '../../src/cli/dev-front-door.js';
 import { CliError } from '../../src/cli/errors.js';
-import { FAILURES_SHOWN_AS_STUCK, bannerHtml, waitingPage } from '../../src/cli/dev-front-door.js';
 import { learnerLabel } from '../../src/portal/views.js';
 
 describe('--content', () => {
   test('the examples folder serves each workshop its own folder; an unknown workshop is named with those there are', () => {
     const choice = contentChoice('examples');
-    expect(choice).toEqual({ kind: 'by-workshop', root: path.resolve('examples'), workshops: ['container-builds', 'hello-terminal', 'k8s-fundamentals'] });
+    expect(choice).toEqual({
+      kind: 'by-workshop',
+      root: path.resolve('examples'),
+      workshops: ['container-builds', 'hello-terminal', 'k8s-fundamentals'],
+    });
     expect(contentFor(choice, 'hello-terminal')).toBe(path.resolve('examples/hello-terminal'));
-    expect(() => contentFor(choice, 'nope')).toThrow(new CliError(`--content ${path.resolve('examples')} has no folder for workshop 'nope' ` +
-      `(it has: container-builds, hello-terminal, k8s-fundamentals): add ${path.resolve('examples/nope/workshop/content')}/`));
+    expect(() => contentFor(choice, 'nope')).toThrow(
+      new CliError(
+        `--content ${path.resolve('examples')} has no folder for workshop 'nope' ` +
+          `(it has: container-builds, hello-terminal, k8s-fundamentals): add ${path.resolve('examples/nope/workshop/content')}/`,
+      ),
+    );
   });
 
   test('one workshop folder serves every session; a folder with neither shape is refused', () => {
@@ -34,7 +43,8 @@ describe('--content', () => {
 test('a <session>.localhost host names its session; anything else names none', () => {
   expect(sessionOfHost('labs-hello-terminal-s001.localhost:10082')).toBe('labs-hello-terminal-s001');
   expect(sessionOfHost('labs-hello-terminal-s001.localhost')).toBe('labs-hello-terminal-s001');
-  for (const host of ['127.0.0.1:10082', 'localhost:10082', 'a.b.localhost:1', '-x.localhost:1', 'evil.example.com', '']) expect(sessionOfHost(host)).toBeUndefined();
+  for (const host of ['127.0.0.1:10082', 'localhost:10082', 'a.b.localhost:1', '-x.localhost:1', 'evil.example.com', ''])
+    expect(sessionOfHost(host)).toBeUndefined();
 });
 
 test('a failing dashboard is tried again after 1, 2, 4, 8, then every 10 s', () => {
@@ -42,18 +52,22 @@ test('a failing dashboard is tried again after 1, 2, 4, 8, then every 10 s', () 
   expect(FAILURES_SHOWN_AS_STUCK).toBe(3);
 });
 
-test('the waiting page uses the portal\'s style sheet and escapes what it shows', () => {
+test("the waiting page uses the portal's style sheet and escapes what it shows", () => {
   const page = waitingPage('http://127.0.0.1:8080', 's<1>');
   expect(page).toContain('<link rel="stylesheet" href="http://127.0.0.1:8080/static/portal.css">');
   expect(page).toContain('Waiting for session s&#60;1&#62;');
   expect(page).not.toContain('s<1>');
-  expect(bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' })).toMatch(/>Local development: terminals are shells on this machine \(home \/tmp\/&#60;h&#62;\), kubectl in namespace ns1<\/div>$/);
+  expect(bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' })).toMatch(
+    />Local development: terminals are shells on this machine \(home \/tmp\/&#60;h&#62;\), kubectl in namespace ns1<\/div>$/,
+  );
 });
 
 test('learners read as people: guests by a short id, OpenID users by subject and issuer, REST learners by name', () => {
   expect(learnerLabel('anon@labs:3f2a9c1b-1111-2222-3333-444455556666')).toBe('Guest 3f2a9c1b');
   expect(learnerLabel('oidc:id.example.com:ada')).toBe('ada (id.example.com)');
-  expect(learnerLabel('anon@labs:3f2a9c1b-1111', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).toBe('Ada Lovelace <ada@example.com>');
+  expect(learnerLabel('anon@labs:3f2a9c1b-1111', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).toBe(
+    'Ada Lovelace <ada@example.com>',
+  );
   expect(learnerLabel('anon@labs:3f2a9c1b-1111', { email: 'ada@example.com' })).toBe('ada@example.com');
   expect(learnerLabel('grace')).toBe('grace');
   expect(learnerLabel(undefined)).toBe('—');

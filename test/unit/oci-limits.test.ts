@@ -6,9 +6,9 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
-import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,7 +16,9 @@ import { pipeline } from 'node:stream/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { createGzip } from 'node:zlib';
+
 import tar from 'tar-stream';
+
 import { DEFAULT_PULL_LIMITS, OciError, pullContent } from '../../src/oci/index.js';
 import { EMPTY_CONFIG, OCI_LAYER_TAR_GZIP, OCI_MANIFEST } from '../../src/oci/media-types.js';
 
@@ -85,9 +87,11 @@ async function tarGz(entries: Array<{ name: string; size: number }>): Promise<Bu
     await new Promise<void>((resolve, reject) => {
       const sink = pack.entry({ name: entry.name, size: entry.size, type: 'file', mode: 0o644 }, (error) => (error ? reject(error) : resolve()));
       const zeros = Buffer.alloc(Math.min(entry.size, 1 * MiB));
-      Readable.from((function* () {
-        for (let left = entry.size; left > 0; left -= zeros.length) yield zeros.subarray(0, Math.min(zeros.length, left));
-      })()).pipe(sink);
+      Readable.from(
+        (function* () {
+          for (let left = entry.size; left > 0; left -= zeros.length) yield zeros.subarray(0, Math.min(zeros.length, left));
+        })(),
+      ).pipe(sink);
     });
   }
   pack.finalize();
@@ -96,12 +100,14 @@ async function tarGz(entries: Array<{ name: string; size: number }>): Promise<Bu
 }
 
 function manifestFor(layer: { digest: string; size: number }): Buffer {
-  return Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: OCI_MANIFEST,
-    config: { mediaType: EMPTY_CONFIG.mediaType, digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size },
-    layers: [{ mediaType: OCI_LAYER_TAR_GZIP, digest: layer.digest, size: layer.size }],
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      config: { mediaType: EMPTY_CONFIG.mediaType, digest: EMPTY_CONFIG.digest, size: EMPTY_CONFIG.size },
+      layers: [{ mediaType: OCI_LAYER_TAR_GZIP, digest: layer.digest, size: layer.size }],
+    }),
+  );
 }
 
 /** A registry handler that serves `manifest` for the tag and `blob` for any blob, as `blobBody` says. */
@@ -188,7 +194,6 @@ describe('extraction is streamed', () => {
     expect(peak).toBeLessThan(48 * MiB);
     expect((await readFile(join(dest, 'big.bin'))).every((b) => b === 0)).toBe(true);
   });
-
 });
 
 describe('a manifest larger than the limit is refused while it arrives', () => {
@@ -202,7 +207,8 @@ describe('a manifest larger than the limit is refused while it arrives', () => {
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/big:1`, dest }));
     expect(error).toBeInstanceOf(OciError);
     expect(error.message).toBe(
-      `manifest of ${registry.host}/acme/big:1 is larger than the limit of 4194304 bytes: 5242880 bytes announced (Content-Length); refusing it`);
+      `manifest of ${registry.host}/acme/big:1 is larger than the limit of 4194304 bytes: 5242880 bytes announced (Content-Length); refusing it`,
+    );
     expect(await leftovers(parent)).toEqual([]);
     expect(sent).toBeLessThan(5 * MiB);
   });
@@ -215,7 +221,9 @@ describe('a manifest larger than the limit is refused while it arrives', () => {
     };
     const { dest } = await destination();
     const { result: error, peak } = await peakArrayBuffersDuring(() => errorOf(pullContent({ ref: `${registry.host}/acme/endless:1`, dest })));
-    expect(error.message).toBe(`manifest of ${registry.host}/acme/endless:1 is larger than the limit of 4194304 bytes: more than 4194304 bytes sent; refusing it`);
+    expect(error.message).toBe(
+      `manifest of ${registry.host}/acme/endless:1 is larger than the limit of 4194304 bytes: more than 4194304 bytes sent; refusing it`,
+    );
     // the client stopped reading: the server could hand over little more than the limit (socket buffers)
     await waitUntil(() => sent.length === 1);
     expect(sent[0]).toBeLessThan(DEFAULT_PULL_LIMITS.manifestBytes + 16 * MiB);
@@ -228,7 +236,8 @@ describe('a manifest larger than the limit is refused while it arrives', () => {
     const { dest } = await destination();
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/small:1`, dest, limits: { manifestBytes: 100 } }));
     expect(error.message).toBe(
-      `manifest of ${registry.host}/acme/small:1 is larger than the limit of 100 bytes: ${manifest.length} bytes announced (Content-Length); refusing it`);
+      `manifest of ${registry.host}/acme/small:1 is larger than the limit of 100 bytes: ${manifest.length} bytes announced (Content-Length); refusing it`,
+    );
   });
 });
 
@@ -251,7 +260,8 @@ describe('a blob is streamed to disk and checked while it arrives', () => {
     const { result: error, peak } = await peakArrayBuffersDuring(() => errorOf(pullContent({ ref: `${registry.host}/acme/longer:1`, dest })));
     expect(error.message).toBe(
       `content layer of ${registry.host}/acme/longer:1 (${digestOf(layer)}) is larger than its manifest declares (${layer.length} bytes): ` +
-        `more than ${layer.length} bytes arrived; refusing it`);
+        `more than ${layer.length} bytes arrived; refusing it`,
+    );
     await waitUntil(() => sent.length === 1);
     expect(sent[0]).toBeLessThan(16 * MiB);
     expect(peak).toBeLessThan(16 * MiB);
@@ -267,7 +277,8 @@ describe('a blob is streamed to disk and checked while it arrives', () => {
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/announced:1`, dest }));
     expect(error.message).toBe(
       `content layer of ${registry.host}/acme/announced:1 (${digestOf(layer)}) is larger than its manifest declares (${layer.length} bytes): ` +
-        `the registry announces ${layer.length + 1} bytes (Content-Length); refusing it`);
+        `the registry announces ${layer.length + 1} bytes (Content-Length); refusing it`,
+    );
     expect(await leftovers(parent)).toEqual([]);
   });
 
@@ -278,7 +289,8 @@ describe('a blob is streamed to disk and checked while it arrives', () => {
     const { dest } = await destination();
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/huge:1`, dest }));
     expect(error.message).toBe(
-      `content layer of ${registry.host}/acme/huge:1 is 2147483648 bytes (as its manifest declares), more than the limit of 1073741824 bytes; refusing it`);
+      `content layer of ${registry.host}/acme/huge:1 is 2147483648 bytes (as its manifest declares), more than the limit of 1073741824 bytes; refusing it`,
+    );
     expect(registry.requests.filter((r) => r.includes('/blobs/'))).toEqual([]);
   });
 
@@ -289,7 +301,8 @@ describe('a blob is streamed to disk and checked while it arrives', () => {
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/altered:1`, dest }));
     expect(error.message).toBe(
       `content layer of ${registry.host}/acme/altered:1 does not match its digest: expected ${digestOf(Buffer.from('something else'))} ` +
-        `(${layer.length} bytes), got ${digestOf(layer)} (${layer.length} bytes); the registry or a proxy altered it`);
+        `(${layer.length} bytes), got ${digestOf(layer)} (${layer.length} bytes); the registry or a proxy altered it`,
+    );
     expect(await leftovers(parent)).toEqual([]);
   });
 });
@@ -300,20 +313,27 @@ describe('extraction has a total size and an entry count limit', () => {
     registry.handler = serving(manifestFor({ digest: digestOf(layer), size: layer.length }), (res) => res.writeHead(200).end(layer));
     const { parent, dest } = await destination();
     const { result: error, peak } = await peakArrayBuffersDuring(() =>
-      errorOf(pullContent({ ref: `${registry.host}/acme/bomb:1`, dest, limits: { extractedBytes: 64 * MiB } })));
+      errorOf(pullContent({ ref: `${registry.host}/acme/bomb:1`, dest, limits: { extractedBytes: 64 * MiB } })),
+    );
     expect(error.message).toBe(
-      `layer of ${registry.host}/acme/bomb:1 expands to more than the limit of 67108864 bytes (268435456 bytes with 'bomb.bin'); refusing to extract it`);
+      `layer of ${registry.host}/acme/bomb:1 expands to more than the limit of 67108864 bytes (268435456 bytes with 'bomb.bin'); refusing to extract it`,
+    );
     expect(peak).toBeLessThan(16 * MiB);
     expect(await leftovers(parent)).toEqual([]);
   });
 
   test('entries that together pass the limit: refused at the first one too many', async () => {
-    const layer = await tarGz([{ name: 'a', size: 10 * MiB }, { name: 'b', size: 10 * MiB }, { name: 'c', size: 10 * MiB }]);
+    const layer = await tarGz([
+      { name: 'a', size: 10 * MiB },
+      { name: 'b', size: 10 * MiB },
+      { name: 'c', size: 10 * MiB },
+    ]);
     registry.handler = serving(manifestFor({ digest: digestOf(layer), size: layer.length }), (res) => res.writeHead(200).end(layer));
     const { parent, dest } = await destination();
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/three:1`, dest, limits: { extractedBytes: 25 * MiB } }));
     expect(error.message).toBe(
-      `layer of ${registry.host}/acme/three:1 expands to more than the limit of 26214400 bytes (31457280 bytes with 'c'); refusing to extract it`);
+      `layer of ${registry.host}/acme/three:1 expands to more than the limit of 26214400 bytes (31457280 bytes with 'c'); refusing to extract it`,
+    );
     expect(await leftovers(parent)).toEqual([]);
   });
 
@@ -322,7 +342,9 @@ describe('extraction has a total size and an entry count limit', () => {
     registry.handler = serving(manifestFor({ digest: digestOf(layer), size: layer.length }), (res) => res.writeHead(200).end(layer));
     const { parent, dest } = await destination();
     const error = await errorOf(pullContent({ ref: `${registry.host}/acme/many:1`, dest, limits: { entries: 20 } }));
-    expect(error.message).toBe(`layer of ${registry.host}/acme/many:1 has more than the limit of 20 entries (entry 21 is 'f20'); refusing to extract it`);
+    expect(error.message).toBe(
+      `layer of ${registry.host}/acme/many:1 has more than the limit of 20 entries (entry 21 is 'f20'); refusing to extract it`,
+    );
     expect(await leftovers(parent)).toEqual([]);
   });
 

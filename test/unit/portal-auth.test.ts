@@ -3,17 +3,18 @@
  * key rotation, CSRF tokens, rate limiting and the exact messages of registration.
  */
 import { randomBytes } from 'node:crypto';
-import { KeyRing } from '../../src/portal/auth/keys.js';
-import { hashPassword, verifyPassword } from '../../src/portal/auth/passwords.js';
-import { checkCsrfToken, csrfTokenFor } from '../../src/portal/auth/csrf.js';
-import { RateLimiter } from '../../src/portal/auth/rate-limit.js';
+
 import { validateRegistration } from '../../src/portal/auth/accounts.js';
-import { issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from '../../src/portal/auth/tokens.js';
-import { StoredToken, TokenStore, clientKey } from '../../src/portal/auth/token-store.js';
 import { AuthContext } from '../../src/portal/auth/context.js';
+import { checkCsrfToken, csrfTokenFor } from '../../src/portal/auth/csrf.js';
+import { KeyRing } from '../../src/portal/auth/keys.js';
 import { accessCodePage, loginPage, messagePage, registerPage } from '../../src/portal/auth/pages.js';
+import { hashPassword, verifyPassword } from '../../src/portal/auth/passwords.js';
+import { RateLimiter } from '../../src/portal/auth/rate-limit.js';
+import { clientKey, type StoredToken, TokenStore } from '../../src/portal/auth/token-store.js';
+import { issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from '../../src/portal/auth/tokens.js';
 import { DEFAULT_LOOK, renderPage } from '../../src/portal/web/layout.js';
-import { KubeClient, KubeError } from '../../src/runtime/index.js';
+import { type KubeClient, KubeError } from '../../src/runtime/index.js';
 
 const key = (id: string) => ({ id, secret: randomBytes(32) });
 const inSeconds = (s: number) => Math.floor(Date.now() / 1000) + s;
@@ -106,7 +107,9 @@ describe('rate limiting', () => {
 
 describe('registration', () => {
   test('a valid form has no errors', () => {
-    expect(validateRegistration({ username: 'ada', email: 'ada@example.com', password: 'analytical engine', confirm: 'analytical engine' })).toEqual([]);
+    expect(validateRegistration({ username: 'ada', email: 'ada@example.com', password: 'analytical engine', confirm: 'analytical engine' })).toEqual(
+      [],
+    );
   });
 
   test('every problem is reported at once, naming the field', () => {
@@ -116,7 +119,10 @@ describe('registration', () => {
       { field: 'password', message: 'Password is required.' },
     ]);
     expect(validateRegistration({ username: 'Ada Lovelace', email: 'ada', password: 'short', confirm: 'shorts' })).toEqual([
-      { field: 'username', message: 'Username must be 3 to 40 characters: lower case letters, digits, ".", "_" or "-", starting with a letter or digit.' },
+      {
+        field: 'username',
+        message: 'Username must be 3 to 40 characters: lower case letters, digits, ".", "_" or "-", starting with a letter or digit.',
+      },
       { field: 'email', message: 'Email must be an address such as ada@example.com.' },
       { field: 'password', message: 'Password must have at least 8 characters.' },
       { field: 'confirm', message: 'Confirm password must match the password.' },
@@ -124,17 +130,23 @@ describe('registration', () => {
   });
 
   test('reserved names, passwords containing the name, wrong types and huge values', () => {
-    expect(validateRegistration({ username: 'admin', email: 'a@b.io', password: 'long enough pw', confirm: 'long enough pw' }, ['admin']))
-      .toEqual([{ field: 'username', message: 'Username "admin" is taken; choose another.' }]);
-    expect(validateRegistration({ username: 'grace', email: 'g@b.io', password: 'grace12345', confirm: 'grace12345' }))
-      .toEqual([{ field: 'password', message: 'Password must not contain the username.' }]);
-    expect(validateRegistration({ username: ['ada'], email: 5, password: { a: 1 } }).map((e) => e.message))
-      .toEqual(['Username is required.', 'Email is required.', 'Password is required.']);
-    expect(validateRegistration({ username: 'ada', email: `${'a'.repeat(300)}@example.com`, password: 'p'.repeat(300), confirm: 'p'.repeat(300) }))
-      .toEqual([
-        { field: 'email', message: 'Email must be an address such as ada@example.com.' },
-        { field: 'password', message: 'Password must have at most 256 characters.' },
-      ]);
+    expect(validateRegistration({ username: 'admin', email: 'a@b.io', password: 'long enough pw', confirm: 'long enough pw' }, ['admin'])).toEqual([
+      { field: 'username', message: 'Username "admin" is taken; choose another.' },
+    ]);
+    expect(validateRegistration({ username: 'grace', email: 'g@b.io', password: 'grace12345', confirm: 'grace12345' })).toEqual([
+      { field: 'password', message: 'Password must not contain the username.' },
+    ]);
+    expect(validateRegistration({ username: ['ada'], email: 5, password: { a: 1 } }).map((e) => e.message)).toEqual([
+      'Username is required.',
+      'Email is required.',
+      'Password is required.',
+    ]);
+    expect(
+      validateRegistration({ username: 'ada', email: `${'a'.repeat(300)}@example.com`, password: 'p'.repeat(300), confirm: 'p'.repeat(300) }),
+    ).toEqual([
+      { field: 'email', message: 'Email must be an address such as ada@example.com.' },
+      { field: 'password', message: 'Password must have at most 256 characters.' },
+    ]);
   });
 });
 
@@ -144,10 +156,26 @@ describe('OAuth2 tokens', () => {
 
   test('issued like Educates: 10 h Bearer tokens of scope user:info, with a refresh token only when asked', () => {
     const withRefresh = issueTokens(ring, ada, 'robot', true);
-    expect(withRefresh).toEqual({ access_token: expect.any(String), expires_in: 36000, token_type: 'Bearer', scope: 'user:info', refresh_token: expect.any(String) });
+    expect(withRefresh).toEqual({
+      access_token: expect.any(String),
+      expires_in: 36000,
+      token_type: 'Bearer',
+      scope: 'user:info',
+      refresh_token: expect.any(String),
+    });
     expect(issueTokens(ring, ada, 'robot', false)).not.toHaveProperty('refresh_token');
     const access = verifyAccess(ring, withRefresh.access_token);
-    expect(access).toEqual({ payload: { jti: expect.any(String), fam: expect.any(String), cid: 'robot', sub: ada, scope: 'user:info', exp: expect.any(Number), iat: expect.any(Number) } });
+    expect(access).toEqual({
+      payload: {
+        jti: expect.any(String),
+        fam: expect.any(String),
+        cid: 'robot',
+        sub: ada,
+        scope: 'user:info',
+        exp: expect.any(Number),
+        iat: expect.any(Number),
+      },
+    });
     const refresh = verifyRefresh(ring, withRefresh.refresh_token);
     expect('payload' in refresh && 'payload' in access && refresh.payload.fam === access.payload.fam).toBe(true);
   });
@@ -161,7 +189,7 @@ describe('OAuth2 tokens', () => {
     expect(verifyCode(ring, tokens.access_token)).toEqual({ failure: 'signature' });
   });
 
-  test('only the identity\'s own fields go into a token', () => {
+  test("only the identity's own fields go into a token", () => {
     const sneaky = { ...ada, isAdmin: true, password: 'x' } as unknown as typeof ada;
     const claims = verifyAccess(ring, issueTokens(ring, sneaky, 'robot', false).access_token);
     expect('payload' in claims && claims.payload.sub).toEqual(ada);
@@ -172,7 +200,9 @@ describe('OAuth2 tokens', () => {
     const access = issueTokens(ring, ada, 'robot', false).access_token;
     const realNow = Date.now;
     const now = realNow();
-    const at = (ms: number) => { Date.now = () => now + ms; };
+    const at = (ms: number) => {
+      Date.now = () => now + ms;
+    };
     try {
       at(59_000);
       expect('payload' in verifyCode(ring, code)).toBe(true);
@@ -199,7 +229,12 @@ describe('token store error paths', () => {
       pathFor: () => '/api/v1/namespaces/p-ui/configmaps/p-portal-tokens',
       get: async () => {
         if (client.down) throw new KubeError(0, 'ConnectionError', 'GET: connect ECONNREFUSED');
-        return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p-portal-tokens', namespace: 'p-ui', resourceVersion: String(version) }, data: { ...data } };
+        return {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'p-portal-tokens', namespace: 'p-ui', resourceVersion: String(version) },
+          data: { ...data },
+        };
       },
       create: async () => ({}),
       request: async (_method: string, _path: string, options: { body: { metadata: { resourceVersion: string }; data: Record<string, string> } }) => {
@@ -217,8 +252,14 @@ describe('token store error paths', () => {
     return client;
   }
   const later = () => Date.now() / 1000 + 60;
-  const token = (jti: string, extra: Partial<StoredToken> = {}): StoredToken & { fam: string } =>
-    ({ cid: 'client-a', jti, fam: `fam-${jti}`, exp: later(), iat: Date.now(), ...extra });
+  const token = (jti: string, extra: Partial<StoredToken> = {}): StoredToken & { fam: string } => ({
+    cid: 'client-a',
+    jti,
+    fam: `fam-${jti}`,
+    exp: later(),
+    iat: Date.now(),
+    ...extra,
+  });
 
   test('a write that loses races is retried, and a single-use value is used once only', async () => {
     const client = fakeClient({ conflicts: 3 });
@@ -259,7 +300,7 @@ describe('token store error paths', () => {
     await expect(store.isRevoked(token('a', { fam: 'g' }))).resolves.toBe(true);
   });
 
-  test('past its cap a client\'s entries fold into one that voids everything it was issued before, and nothing comes back', async () => {
+  test("past its cap a client's entries fold into one that voids everything it was issued before, and nothing comes back", async () => {
     const client = fakeClient({});
     const store = new TokenStore(client as unknown as KubeClient, 'p-ui', 'p', 0, { perClient: 5, total: 8 });
     const first = token('code-0', { iat: Date.now() - 5 });
@@ -290,17 +331,32 @@ describe('token store error paths', () => {
   });
 
   test('limits that cannot work are refused', () => {
-    expect(() => new TokenStore({} as KubeClient, 'p-ui', 'p', 0, { perClient: 100, total: 10 }))
-      .toThrow('token store limits: perClient (100) must be at least 2 and total (10) at least perClient');
+    expect(() => new TokenStore({} as KubeClient, 'p-ui', 'p', 0, { perClient: 100, total: 10 })).toThrow(
+      'token store limits: perClient (100) must be at least 2 and total (10) at least perClient',
+    );
   });
 });
 
 describe('pages and redirects', () => {
-  const ctx = new AuthContext({ client: {} as KubeClient, portalName: 'p', portalNamespace: 'p-ui', publicUrl: 'http://p' }, new KeyRing([key('k1')]));
+  const ctx = new AuthContext(
+    { client: {} as KubeClient, portalName: 'p', portalNamespace: 'p-ui', publicUrl: 'http://p' },
+    new KeyRing([key('k1')]),
+  );
 
   test('next is kept only when it is a path of this site', () => {
     expect(ctx.safeNext('/workshops/catalog/?a=1')).toBe('/workshops/catalog/?a=1');
-    for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', 'evil', '', undefined, 42, ['/x'], '/\u0000x', `/${'x'.repeat(3000)}`]) {
+    for (const bad of [
+      'https://evil.example/',
+      '//evil.example',
+      '/\\evil.example',
+      'evil',
+      '',
+      undefined,
+      42,
+      ['/x'],
+      '/\u0000x',
+      `/${'x'.repeat(3000)}`,
+    ]) {
       expect(ctx.safeNext(bad)).toBe('/');
     }
     expect(ctx.withNext('/accounts/login/', '/private/?x=1')).toBe('/accounts/login/?next=%2Fprivate%2F%3Fx%3D1');
@@ -314,14 +370,18 @@ describe('pages and redirects', () => {
       registerPage({ next: hostile, values: { username: hostile, email: hostile }, errors: [{ field: 'username', message: hostile }] }),
       accessCodePage({ next: hostile, error: hostile }),
       messagePage({ title: hostile, message: hostile, link: { href: hostile, text: hostile } }),
-    ].map((page) => renderPage(page, DEFAULT_LOOK)).join('\n');
+    ]
+      .map((page) => renderPage(page, DEFAULT_LOOK))
+      .join('\n');
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
   test('a registration error is tied to its field for screen readers', () => {
     const html = renderPage(registerPage({ errors: [{ field: 'email', message: 'Email is required.' }] }), DEFAULT_LOOK).toString();
-    expect(html).toContain('<input id="f-email" name="email" type="email" autocomplete="email" required value="" aria-invalid="true" aria-describedby="f-email-error">');
+    expect(html).toContain(
+      '<input id="f-email" name="email" type="email" autocomplete="email" required value="" aria-invalid="true" aria-describedby="f-email-error">',
+    );
     expect(html).toContain('<span class="field-error" id="f-email-error">Email is required.</span>');
   });
 });

@@ -5,8 +5,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { App } from 'cdk8s';
-import { TrainingPortal, Terminal, Workshop, synthesize } from '../../src/constructs/index.js';
+
+import { synthesize, Terminal, TrainingPortal, Workshop } from '../../src/constructs/index.js';
 
 const root = path.resolve(new URL('.', import.meta.url).pathname, '../..');
 const dockerfile = fs.readFileSync(path.join(root, 'images/portal/Dockerfile'), 'utf8');
@@ -34,7 +36,9 @@ describe('images/portal/Dockerfile', () => {
     expect(build.include).toContain('src/**/*.ts');
     expect(build.exclude ?? []).not.toContain('src/apps/portal.ts');
     expect(fs.existsSync(path.join(root, 'src/apps/portal.ts'))).toBe(true);
-    expect(instructions).toEqual(expect.arrayContaining(['RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund', 'USER 1001:1001', 'EXPOSE 8080']));
+    expect(instructions).toEqual(
+      expect.arrayContaining(['RUN npm run build && npm prune --omit=dev --ignore-scripts --no-audit --no-fund', 'USER 1001:1001', 'EXPOSE 8080']),
+    );
     expect(instructions.filter((l) => l.startsWith('FROM')).every((l) => l.includes('node:20-bookworm-slim'))).toBe(true);
   });
 });
@@ -47,7 +51,7 @@ describe('TrainingPortal Deployment', () => {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'training-portal') as any;
   const container = deployment.spec.template.spec.containers[0];
 
-  test('GIVEN the defaults THEN two replicas run the image\'s portal entry behind one Service', () => {
+  test("GIVEN the defaults THEN two replicas run the image's portal entry behind one Service", () => {
     expect(deployment.spec.replicas).toBe(2);
     expect(container.command).toEqual(['node', '/app/lib/apps/portal.js']);
     expect(objects.filter((o) => o.kind === 'Service' && o.metadata.namespace === 'labs-ui')).toHaveLength(1);
@@ -57,7 +61,13 @@ describe('TrainingPortal Deployment', () => {
 
   test('GIVEN the env THEN it names the portal, its URL and the credentials Secret, and carries no secret value', () => {
     const env = Object.fromEntries(container.env.filter((e: any) => 'value' in e).map((e: any) => [e.name, e.value]));
-    expect(env).toMatchObject({ PORTAL_NAME: 'labs', PORTAL_NAMESPACE: 'labs-ui', PORTAL_URL: 'http://labs-ui.workshops.127-0-0-1.test', SECURE_COOKIES: 'false', PORTAL_CREDENTIALS_SECRET: 'training-portal-credentials' });
+    expect(env).toMatchObject({
+      PORTAL_NAME: 'labs',
+      PORTAL_NAMESPACE: 'labs-ui',
+      PORTAL_URL: 'http://labs-ui.workshops.127-0-0-1.test',
+      SECURE_COOKIES: 'false',
+      PORTAL_CREDENTIALS_SECRET: 'training-portal-credentials',
+    });
     expect(Object.keys(env).filter((k) => /PASSWORD|SECRET$/.test(k) && k !== 'PORTAL_CREDENTIALS_SECRET')).toEqual([]);
     expect(objects.some((o) => o.kind === 'Secret' && o.metadata.namespace === 'labs-ui')).toBe(false);
   });

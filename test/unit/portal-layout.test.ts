@@ -4,9 +4,17 @@ import { CSRF_FIELD, csrfField, DEFAULT_LOOK, portalLook, renderPage } from '../
 const hi = html`<p>hi</p>`;
 
 describe('portal layout', () => {
-
   test('GIVEN a page WHEN rendered THEN it is a full document with landmarks, the style sheet and escaped data', () => {
-    const html = renderPage({ title: 'Cat<a>log', identity: { username: 'ann', name: 'Ann <b>', kind: 'registered' }, body: hi, csrfToken: 't"1', notice: { kind: 'error', text: 'No <session>' } }, DEFAULT_LOOK).toString();
+    const html = renderPage(
+      {
+        title: 'Cat<a>log',
+        identity: { username: 'ann', name: 'Ann <b>', kind: 'registered' },
+        body: hi,
+        csrfToken: 't"1',
+        notice: { kind: 'error', text: 'No <session>' },
+      },
+      DEFAULT_LOOK,
+    ).toString();
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toContain('<html lang="en">');
     expect(html).toContain('<title>Cat&lt;a&gt;log · Workshops</title>');
@@ -18,12 +26,16 @@ describe('portal layout', () => {
     expect(html).toContain('Ann &lt;b&gt;');
     expect(html).toContain('<div class="notice notice-error" role="alert">No &lt;session&gt;</div>');
     expect(html).toContain(`name="${CSRF_FIELD}" value="t&quot;1"`);
-    expect(html).toContain('<main id="main" tabindex="-1">\n<div class="notice notice-error" role="alert">No &lt;session&gt;</div>\n<p>hi</p>\n</main>');
+    expect(html).toContain(
+      '<main id="main" tabindex="-1">\n<div class="notice notice-error" role="alert">No &lt;session&gt;</div>\n<p>hi</p>\n</main>',
+    );
     expect(html).not.toContain('href="/admin/"');
   });
 
   test('GIVEN an admin or nobody WHEN rendered THEN navigation offers admin pages or sign-in', () => {
-    expect(renderPage({ title: 'x', identity: { username: 'admin', kind: 'admin' }, body: html`` }, DEFAULT_LOOK).toString()).toContain('href="/admin/"');
+    expect(renderPage({ title: 'x', identity: { username: 'admin', kind: 'admin' }, body: html`` }, DEFAULT_LOOK).toString()).toContain(
+      'href="/admin/"',
+    );
     const anonymous = renderPage({ title: 'x', identity: null, body: html``, notice: 'hello' }, DEFAULT_LOOK).toString();
     expect(anonymous).toContain('href="/accounts/login/"');
     expect(anonymous).toContain('role="status">hello</div>');

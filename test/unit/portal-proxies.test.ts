@@ -5,7 +5,7 @@
 import { trustedProxies } from '../../src/portal/index.js';
 
 describe('trusted proxies', () => {
-  test('none by default: the connection\'s own address counts', () => {
+  test("none by default: the connection's own address counts", () => {
     expect(trustedProxies(undefined)).toBe(false);
     expect(trustedProxies(['', ' '])).toBe(false);
   });

@@ -4,15 +4,49 @@
  * the public API means adding it here.
  */
 import { describe, expect, it } from '@jest/globals';
-import * as api from '../../src/index.js';
+
 import * as internal from '../../src/constructs/index.js';
+import * as api from '../../src/index.js';
 
 const PUBLIC = [
-  'API_GROUP', 'API_VERSION', 'ARGOCD_HEALTH_CHECKS', 'AdmissionRule', 'Budget', 'Capability', 'CatalogVisibility', 'Console',
-  'ContentSource', 'Difficulty', 'Docker', 'Editor', 'EnvironmentVariables', 'Examiner', 'FileServer', 'GitServer', 'ImageRegistry',
-  'METADATA_CIDRS', 'Registration', 'RequestParameter', 'RequestTemplate', 'SecurityPolicy', 'SessionNamespace', 'SessionRole',
-  'SessionTemplate', 'SessionVariables', 'Slides', 'Terminal', 'TerminalLayout', 'TrainingPortal', 'WORKSHOP_UID', 'Workshop',
-  'WorkshopApp', 'WorkshopEnvironment', 'argoCdFiles', 'registerKind', 'restrictedContainer', 'synthesize',
+  'API_GROUP',
+  'API_VERSION',
+  'ARGOCD_HEALTH_CHECKS',
+  'AdmissionRule',
+  'Budget',
+  'Capability',
+  'CatalogVisibility',
+  'Console',
+  'ContentSource',
+  'Difficulty',
+  'Docker',
+  'Editor',
+  'EnvironmentVariables',
+  'Examiner',
+  'FileServer',
+  'GitServer',
+  'ImageRegistry',
+  'METADATA_CIDRS',
+  'Registration',
+  'RequestParameter',
+  'RequestTemplate',
+  'SecurityPolicy',
+  'SessionNamespace',
+  'SessionRole',
+  'SessionTemplate',
+  'SessionVariables',
+  'Slides',
+  'Terminal',
+  'TerminalLayout',
+  'TrainingPortal',
+  'WORKSHOP_UID',
+  'Workshop',
+  'WorkshopApp',
+  'WorkshopEnvironment',
+  'argoCdFiles',
+  'registerKind',
+  'restrictedContainer',
+  'synthesize',
 ];
 
 describe('the public API', () => {

@@ -5,6 +5,7 @@
  */
 import * as http from 'node:http';
 import * as net from 'node:net';
+
 import { RouteReadiness } from '../../src/runtime/route-readiness.js';
 
 let server: http.Server;

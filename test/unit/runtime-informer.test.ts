@@ -5,11 +5,12 @@
  * look like numbers nor sort.
  */
 import { PassThrough } from 'node:stream';
-import { Informer, KubeClient } from '../../src/runtime/index.js';
-import { Manifest } from '../../src/constructs/index.js';
+
+import type { Manifest } from '../../src/constructs/index.js';
+import { Informer, type KubeClient } from '../../src/runtime/index.js';
 
 const object = (version: string, value: string): Manifest =>
-  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns', resourceVersion: version }, data: { value } } as Manifest);
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cm', namespace: 'ns', resourceVersion: version }, data: { value } }) as Manifest;
 
 function standIn() {
   const stream = new PassThrough();

@@ -4,8 +4,10 @@
  * API Priority and Fairness does, when its queue is full), through the real KubeClient.
  */
 import * as http from 'node:http';
+
 import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, Pacer, PacerOptions, Priority } from '../../src/runtime/index.js';
+
+import { KubeClient, Pacer, type PacerOptions, Priority } from '../../src/runtime/index.js';
 
 /** A job that runs until the test lets it finish. */
 function held() {
@@ -31,14 +33,16 @@ test("a learner's request does not wait for the rate budget nor behind backgroun
   expect(order).toEqual(['learner', 'background 1', 'background 2']);
 });
 
-test('the learners\' lane has its own bound', async () => {
+test("the learners' lane has its own bound", async () => {
   const pacer = new Pacer({ interactiveConcurrency: 2 });
   const jobs = [held(), held(), held()];
   let started = 0;
-  const runs = jobs.map((job) => pacer.run(Priority.INTERACTIVE, () => {
-    started++;
-    return job.work();
-  }));
+  const runs = jobs.map((job) =>
+    pacer.run(Priority.INTERACTIVE, () => {
+      started++;
+      return job.work();
+    }),
+  );
   await new Promise((resolve) => setImmediate(resolve));
   expect(started).toBe(2);
   jobs[0].finish();
@@ -72,7 +76,8 @@ async function server(capacity: { workers: number; queue: number }, serviceMs = 
     if (busy < capacity.workers) return serve(res);
     if (waiting.length < capacity.queue) return void waiting.push(() => serve(res));
     counts.throttled++;
-    res.writeHead(429, { 'Retry-After': '1', 'X-Kubernetes-PF-PriorityLevel-UID': 'pl-1' })
+    res
+      .writeHead(429, { 'Retry-After': '1', 'X-Kubernetes-PF-PriorityLevel-UID': 'pl-1' })
       .end('{"kind":"Status","reason":"TooManyRequests","message":"too many requests, please try again later"}');
   });
   await new Promise<void>((resolve) => http1.listen(0, '127.0.0.1', resolve));
@@ -104,7 +109,11 @@ describe('adaptive pacing', () => {
       stub.capacity.queue = 4;
       const before = { ...stub.counts };
       await burst(client, 300);
-      const second = { served: stub.counts.served - before.served, throttled: stub.counts.throttled - before.throttled, limit: pacer.concurrencyLimit };
+      const second = {
+        served: stub.counts.served - before.served,
+        throttled: stub.counts.throttled - before.throttled,
+        limit: pacer.concurrencyLimit,
+      };
       return { first, second };
     } finally {
       await client.close();

@@ -1,12 +1,26 @@
 import * as http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
-import { KubeClient, KubeError, Pacer, Priority, WorkshopSession, extension, extensionRules, isRetryable } from '../../src/runtime/index.js';
 
-const pool = { capacity: 5, initial: 1, reserved: 1, expiresSeconds: 3600, overtimeSeconds: 900, deadlineSeconds: 5400, orphanedSeconds: 0, overdueSeconds: 0, refreshSeconds: 0 };
+import { KubeConfig } from '@kubernetes/client-node';
+
+import { extension, extensionRules, isRetryable, KubeClient, KubeError, Pacer, Priority, type WorkshopSession } from '../../src/runtime/index.js';
+
+const pool = {
+  capacity: 5,
+  initial: 1,
+  reserved: 1,
+  expiresSeconds: 3600,
+  overtimeSeconds: 900,
+  deadlineSeconds: 5400,
+  orphanedSeconds: 0,
+  overdueSeconds: 0,
+  refreshSeconds: 0,
+};
 
 function session(status: Partial<WorkshopSession['status']>): WorkshopSession {
   return {
-    apiVersion: 'x', kind: 'WorkshopSession', metadata: { name: 's' },
+    apiVersion: 'x',
+    kind: 'WorkshopSession',
+    metadata: { name: 's' },
     spec: { environment: 'e', workshop: 'w', portal: 'p', id: 's001', blueprintGeneration: 1 },
     status: { phase: 'Active', user: 'u', ...status },
   } as WorkshopSession;
@@ -15,7 +29,11 @@ function session(status: Partial<WorkshopSession['status']>): WorkshopSession {
 describe("extension rules (Educates')", () => {
   const start = Date.parse('2026-01-01T10:00:00Z');
   const at = (minutes: number) => start + minutes * 60_000;
-  const running = session({ allocatedAt: new Date(start).toISOString(), expiresAt: new Date(at(60)).toISOString(), deadlineAt: new Date(at(90)).toISOString() });
+  const running = session({
+    allocatedAt: new Date(start).toISOString(),
+    expiresAt: new Date(at(60)).toISOString(),
+    deadlineAt: new Date(at(90)).toISOString(),
+  });
 
   test('threshold and duration', () => {
     expect(extensionRules(pool)).toEqual({ thresholdSeconds: 900, durationSeconds: 900 });
@@ -36,7 +54,7 @@ describe("extension rules (Educates')", () => {
 });
 
 describe('Pacer', () => {
-  test('never runs more paced requests than its concurrency at once, learners\' session work before background work', async () => {
+  test("never runs more paced requests than its concurrency at once, learners' session work before background work", async () => {
     const pacer = new Pacer({ pacing: 'fixed', qps: 1000, burst: 1000, concurrency: 2 });
     let running = 0;
     let most = 0;
@@ -49,8 +67,11 @@ describe('Pacer', () => {
       running--;
     };
     await Promise.all([
-      pacer.run(Priority.BACKGROUND, job('b1')), pacer.run(Priority.BACKGROUND, job('b2')), pacer.run(Priority.BACKGROUND, job('b3')),
-      pacer.run(Priority.BACKGROUND, job('b4')), pacer.run(Priority.LEARNER, job('learner')),
+      pacer.run(Priority.BACKGROUND, job('b1')),
+      pacer.run(Priority.BACKGROUND, job('b2')),
+      pacer.run(Priority.BACKGROUND, job('b3')),
+      pacer.run(Priority.BACKGROUND, job('b4')),
+      pacer.run(Priority.LEARNER, job('learner')),
     ]);
     expect(most).toBe(2);
     expect(order.indexOf('learner')).toBeLessThan(order.indexOf('b3'));
@@ -108,7 +129,12 @@ describe('KubeClient retries (against an in-process stub: error paths only)', ()
   test('does not retry what cannot succeed: 404, 422, and apply of a field the schema lacks', async () => {
     answers = [(res) => res.writeHead(404).end('{"reason":"NotFound","message":"nope"}')];
     await expect(client.request('GET', '/x')).rejects.toMatchObject({ status: 404, reason: 'NotFound' });
-    answers = [(res) => res.writeHead(500).end('{"reason":"InternalError","message":"failed to create typed patch object: .spec.bogus: field not declared in schema"}')];
+    answers = [
+      (res) =>
+        res
+          .writeHead(500)
+          .end('{"reason":"InternalError","message":"failed to create typed patch object: .spec.bogus: field not declared in schema"}'),
+    ];
     await expect(client.request('PATCH', '/y')).rejects.toBeInstanceOf(KubeError);
     expect(calls).toBe(2);
     expect(isRetryable(new KubeError(422, 'Invalid', 'bad'))).toBe(false);

@@ -4,7 +4,8 @@
  * worked on again after a delay (a timer).
  */
 import { jest } from '@jest/globals';
-import { WorkQueue, WorkResult } from '../../src/runtime/work-queue.js';
+
+import { WorkQueue, type WorkResult } from '../../src/runtime/work-queue.js';
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -12,10 +13,13 @@ test('a key is queued once however often it is added, and runs once more if adde
   const runs: string[] = [];
   let release!: () => void;
   const first = new Promise<void>((resolve) => (release = resolve));
-  const queue = new WorkQueue(async (key) => {
-    runs.push(key);
-    if (runs.length === 1) await first;
-  }, { workers: 1 });
+  const queue = new WorkQueue(
+    async (key) => {
+      runs.push(key);
+      if (runs.length === 1) await first;
+    },
+    { workers: 1 },
+  );
   queue.start();
   queue.add('a');
   await tick();
@@ -38,10 +42,13 @@ test('a key is queued once however often it is added, and runs once more if adde
 test('a slow key holds one worker; the other keys go on', async () => {
   const done: string[] = [];
   const slow = new Promise<void>(() => undefined);
-  const queue = new WorkQueue(async (key) => {
-    if (key === 'slow') await slow;
-    done.push(key);
-  }, { workers: 2 });
+  const queue = new WorkQueue(
+    async (key) => {
+      if (key === 'slow') await slow;
+      done.push(key);
+    },
+    { workers: 2 },
+  );
   queue.start();
   queue.add('slow');
   for (let i = 0; i < 20; i++) queue.add(`k${i}`);
@@ -54,11 +61,14 @@ test('a failing key backs off alone, and a key can ask to be worked on again lat
   jest.useFakeTimers({ doNotFake: ['setImmediate'] });
   try {
     const runs: string[] = [];
-    const queue = new WorkQueue(async (key): Promise<WorkResult> => {
-      runs.push(key);
-      if (key === 'failing') throw new Error('the API server said no');
-      if (key === 'timer' && runs.filter((k) => k === 'timer').length === 1) return { requeueAfterMs: 5_000 };
-    }, { workers: 4, baseDelayMs: 1_000 });
+    const queue = new WorkQueue(
+      async (key): Promise<WorkResult> => {
+        runs.push(key);
+        if (key === 'failing') throw new Error('the API server said no');
+        if (key === 'timer' && runs.filter((k) => k === 'timer').length === 1) return { requeueAfterMs: 5_000 };
+      },
+      { workers: 4, baseDelayMs: 1_000 },
+    );
     queue.start();
     queue.add('failing');
     queue.add('timer');

@@ -2,6 +2,7 @@
  * The `html` tagged template (src/content/html.ts): what pages are written with, escaping by default.
  */
 import { describe, expect, it } from '@jest/globals';
+
 import { html, type HtmlValue, joinHtml, raw, SafeHtml } from '../../src/content/html.js';
 
 describe('html``', () => {
@@ -9,8 +10,9 @@ describe('html``', () => {
     const title = `<script>alert("x")</script> & 'y'`;
     expect(html`<a title="${title}" href='${title}'>${title}</a>`.toString()).toBe(
       '<a title="&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;" ' +
-      'href=\'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;\'>' +
-      '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</a>');
+        "href='&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;'>" +
+        '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;</a>',
+    );
   });
 
   it('keeps SafeHtml as it is, so templates nest without double escaping', () => {

@@ -1,5 +1,6 @@
 import bcrypt from 'bcryptjs';
-import { SessionIdentity, SessionSecrets, sessionValues } from '../../src/runtime/session-variables.js';
+
+import { type SessionIdentity, type SessionSecrets, sessionValues } from '../../src/runtime/session-variables.js';
 
 const IDENTITY: SessionIdentity = {
   environmentName: 'labs-w01',

@@ -4,9 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
-import { Manifest, Registration, TrainingPortal, TrainingPortalProps, synthesize } from '../../src/constructs/index.js';
+
+import { type Manifest, Registration, synthesize, TrainingPortal, type TrainingPortalProps } from '../../src/constructs/index.js';
 
 type Env = { name: string; value?: string; valueFrom?: unknown };
 
@@ -17,16 +19,23 @@ function portal(props: TrainingPortalProps) {
   const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'training-portal')! as unknown as {
     spec: { template: { spec: { containers: { env: Env[] }[] } } };
   };
-  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'training-portal')! as Manifest & { data: Record<string, string> };
+  const configMap = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'training-portal')! as Manifest & {
+    data: Record<string, string>;
+  };
   return { objects, env: deployment.spec.template.spec.containers[0].env, data: configMap.data, config: JSON.parse(configMap.data['portal.json']) };
 }
 
 const ALL: TrainingPortalProps = {
   registration: Registration.DISABLED,
   accessCode: { secret: 'event', key: 'code' },
-  oidc: { issuer: 'https://id.example.com/realms/labs', clientId: 'labs-portal', clientSecret: { secret: 'oidc', key: 'client-secret' }, name: 'Example ID' },
+  oidc: {
+    issuer: 'https://id.example.com/realms/labs',
+    clientId: 'labs-portal',
+    clientSecret: { secret: 'oidc', key: 'client-secret' },
+    name: 'Example ID',
+  },
   analyticsWebhookUrl: 'https://analytics.example.com/hook',
-  labels: { 'event': 'kubecon', 'cost-center': '42' },
+  labels: { event: 'kubecon', 'cost-center': '42' },
   theme: { css: 'body { background: #102030; }' },
   frameAncestors: ['https://lms.example.com', 'https://*.example.org:8443'],
   indexUrl: 'https://lms.example.com/course/7',
@@ -50,14 +59,17 @@ describe('TrainingPortal settings', () => {
     expect(Object.keys(data).sort()).toEqual(['portal.json', 'theme.css']);
     expect(data['theme.css']).toBe('body { background: #102030; }');
     expect(config.registration).toBe('disabled');
-    expect(config.labels).toEqual({ 'cost-center': '42', 'event': 'kubecon' });
+    expect(config.labels).toEqual({ 'cost-center': '42', event: 'kubecon' });
     expect(Object.keys(config.labels)).toEqual(['cost-center', 'event']);
   });
 
-  test('the theme\'s digest is a pod template annotation, so a new style sheet rolls the portal', () => {
-    const annotations = (props: TrainingPortalProps) => (portal(props).objects.find((o) => o.kind === 'Deployment')! as unknown as {
-      spec: { template: { metadata: { annotations?: Record<string, string> } } };
-    }).spec.template.metadata.annotations;
+  test("the theme's digest is a pod template annotation, so a new style sheet rolls the portal", () => {
+    const annotations = (props: TrainingPortalProps) =>
+      (
+        portal(props).objects.find((o) => o.kind === 'Deployment')! as unknown as {
+          spec: { template: { metadata: { annotations?: Record<string, string> } } };
+        }
+      ).spec.template.metadata.annotations;
     const a = annotations({ theme: { css: 'body { color: red; }' } })!['training.cdk8s-workshops.dev/theme-digest'];
     const b = annotations({ theme: { css: 'body { color: blue; }' } })!['training.cdk8s-workshops.dev/theme-digest'];
     expect(a).toMatch(/^[0-9a-f]{16}$/);
@@ -70,7 +82,14 @@ describe('TrainingPortal settings', () => {
   test('without settings nothing is added (the portal keeps its defaults)', () => {
     const { env, data, config } = portal({});
     expect(env.map((e) => e.name)).toEqual([
-      'PORTAL_NAME', 'PORTAL_NAMESPACE', 'PORTAL_CONFIG', 'PORTAL_URL', 'PORT', 'SECURE_COOKIES', 'PORTAL_CREDENTIALS_SECRET', 'POD_NAME',
+      'PORTAL_NAME',
+      'PORTAL_NAMESPACE',
+      'PORTAL_CONFIG',
+      'PORTAL_URL',
+      'PORT',
+      'SECURE_COOKIES',
+      'PORTAL_CREDENTIALS_SECRET',
+      'POD_NAME',
     ]);
     expect(Object.keys(data)).toEqual(['portal.json']);
     expect(config.registration).toBe('one-step');
@@ -108,7 +127,12 @@ describe('TrainingPortal settings', () => {
           // a literal, not a variable the portal fills in per session, on a name that says it is a secret
           // (a *_FILE variable holding an absolute path says where a secret is mounted, which is no secret)
           const mountPath = /_FILE$/.test(e.name) && typeof e.value === 'string' && e.value.startsWith('/');
-          if (/ACCESS_CODE|CLIENT_SECRET|PASSWORD|TOKEN/.test(e.name) && typeof e.value === 'string' && !/^\$\([a-z_]+\)$/.test(e.value) && !mountPath) {
+          if (
+            /ACCESS_CODE|CLIENT_SECRET|PASSWORD|TOKEN/.test(e.name) &&
+            typeof e.value === 'string' &&
+            !/^\$\([a-z_]+\)$/.test(e.value) &&
+            !mountPath
+          ) {
             literal.push(`${where}: ${e.name}`);
           }
         }
@@ -123,24 +147,35 @@ describe('TrainingPortal settings', () => {
 
   test('each bad value is refused, naming the field, the value and what is allowed', () => {
     const bad = (props: TrainingPortalProps) => () => portal(props);
-    expect(bad({ accessCode: { secret: 'Event_Code', key: 'code' } }))
-      .toThrow(`TrainingPortal 'labs': 'accessCode.secret' ("Event_Code") must name a Secret in the portal's namespace: a DNS subdomain such as portal-secrets`);
-    expect(bad({ accessCode: { secret: 'event', key: 'a code' } }))
-      .toThrow(`TrainingPortal 'labs': 'accessCode.key' ("a code") must be a Secret key: letters, digits, '-', '_' and '.'`);
-    expect(bad({ oidc: { issuer: 'http://id.example.com', clientId: 'c', clientSecret: { secret: 'oidc', key: 'k' } } }))
-      .toThrow(`TrainingPortal 'labs': 'oidc.issuer' ("http://id.example.com") must be an https URL (http only on a loopback address) without user or password`);
-    expect(bad({ oidc: { issuer: 'https://id.example.com', clientId: 'has space', clientSecret: { secret: 'oidc', key: 'k' } } }))
-      .toThrow(`TrainingPortal 'labs': 'oidc.clientId' ("has space") must be 1 to 200 printable characters without spaces`);
-    expect(bad({ oidc: { issuer: 'https://id.example.com', clientId: 'c', clientSecret: { secret: '', key: 'k' } } }))
-      .toThrow(`TrainingPortal 'labs': 'oidc.clientSecret.secret' ("") must name a Secret`);
-    expect(bad({ analyticsWebhookUrl: 'ftp://x.example.com' }))
-      .toThrow(`TrainingPortal 'labs': 'analyticsWebhookUrl' ("ftp://x.example.com") must be an http or https URL without user or password`);
-    expect(bad({ labels: { 'bad key!': 'x' } }))
-      .toThrow(`TrainingPortal 'labs': 'labels' key "bad key!" must be 1 to 63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`);
-    expect(bad({ frameAncestors: ["https://lms.example.com; script-src 'unsafe-inline'"] }))
-      .toThrow(`TrainingPortal 'labs': 'frameAncestors[0]' ("https://lms.example.com; script-src 'unsafe-inline'") must be an origin such as https://lms.example.com or https://*.example.com (scheme, host, optional port; no path)`);
-    expect(bad({ frameAncestors: ['https://lms.example.com/course'] })).toThrow(`'frameAncestors[0]' ("https://lms.example.com/course") must be an origin`);
-    expect(bad({ indexUrl: 'javascript:alert(1)' }))
-      .toThrow(`TrainingPortal 'labs': 'indexUrl' ("javascript:alert(1)") must be an http or https URL without user or password`);
+    expect(bad({ accessCode: { secret: 'Event_Code', key: 'code' } })).toThrow(
+      `TrainingPortal 'labs': 'accessCode.secret' ("Event_Code") must name a Secret in the portal's namespace: a DNS subdomain such as portal-secrets`,
+    );
+    expect(bad({ accessCode: { secret: 'event', key: 'a code' } })).toThrow(
+      `TrainingPortal 'labs': 'accessCode.key' ("a code") must be a Secret key: letters, digits, '-', '_' and '.'`,
+    );
+    expect(bad({ oidc: { issuer: 'http://id.example.com', clientId: 'c', clientSecret: { secret: 'oidc', key: 'k' } } })).toThrow(
+      `TrainingPortal 'labs': 'oidc.issuer' ("http://id.example.com") must be an https URL (http only on a loopback address) without user or password`,
+    );
+    expect(bad({ oidc: { issuer: 'https://id.example.com', clientId: 'has space', clientSecret: { secret: 'oidc', key: 'k' } } })).toThrow(
+      `TrainingPortal 'labs': 'oidc.clientId' ("has space") must be 1 to 200 printable characters without spaces`,
+    );
+    expect(bad({ oidc: { issuer: 'https://id.example.com', clientId: 'c', clientSecret: { secret: '', key: 'k' } } })).toThrow(
+      `TrainingPortal 'labs': 'oidc.clientSecret.secret' ("") must name a Secret`,
+    );
+    expect(bad({ analyticsWebhookUrl: 'ftp://x.example.com' })).toThrow(
+      `TrainingPortal 'labs': 'analyticsWebhookUrl' ("ftp://x.example.com") must be an http or https URL without user or password`,
+    );
+    expect(bad({ labels: { 'bad key!': 'x' } })).toThrow(
+      `TrainingPortal 'labs': 'labels' key "bad key!" must be 1 to 63 letters, digits, '-', '_', '.' or '/', starting and ending with a letter or digit`,
+    );
+    expect(bad({ frameAncestors: ["https://lms.example.com; script-src 'unsafe-inline'"] })).toThrow(
+      `TrainingPortal 'labs': 'frameAncestors[0]' ("https://lms.example.com; script-src 'unsafe-inline'") must be an origin such as https://lms.example.com or https://*.example.com (scheme, host, optional port; no path)`,
+    );
+    expect(bad({ frameAncestors: ['https://lms.example.com/course'] })).toThrow(
+      `'frameAncestors[0]' ("https://lms.example.com/course") must be an origin`,
+    );
+    expect(bad({ indexUrl: 'javascript:alert(1)' })).toThrow(
+      `TrainingPortal 'labs': 'indexUrl' ("javascript:alert(1)") must be an http or https URL without user or password`,
+    );
   });
 });

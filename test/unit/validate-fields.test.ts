@@ -7,10 +7,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { argoCdFiles, Manifest } from '../../src/constructs/index.js';
+
 import { validateCommand } from '../../src/cli/commands/validate.js';
-import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
 import { CliError } from '../../src/cli/errors.js';
+import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
+import { argoCdFiles, type Manifest } from '../../src/constructs/index.js';
 import { synthExamples } from '../support/examples.js';
 
 const ROOT = path.resolve('.');
@@ -30,11 +31,16 @@ describe('unknown fields', () => {
     const [problem, ...rest] = unknownFields([deployment]);
     expect(rest).toEqual([]);
     expect(problem).toMatchObject({
-      object: 'Deployment labs-ui/training-portal', path: 'spec.template.spec.containers[0].imagePullPolicyy', field: 'imagePullPolicyy',
-      suggestion: 'imagePullPolicy', owner: 'Kubernetes 1.34 Container',
+      object: 'Deployment labs-ui/training-portal',
+      path: 'spec.template.spec.containers[0].imagePullPolicyy',
+      field: 'imagePullPolicyy',
+      suggestion: 'imagePullPolicy',
+      owner: 'Kubernetes 1.34 Container',
     });
     expect(problem.allowed).toContain('imagePullPolicy');
-    expect(describeUnknownField(problem)).toMatch(/^Deployment labs-ui\/training-portal: unknown field 'spec\.template\.spec\.containers\[0\]\.imagePullPolicyy' \(did you mean 'imagePullPolicy'\? Kubernetes 1\.34 Container has: args, command, /);
+    expect(describeUnknownField(problem)).toMatch(
+      /^Deployment labs-ui\/training-portal: unknown field 'spec\.template\.spec\.containers\[0\]\.imagePullPolicyy' \(did you mean 'imagePullPolicy'\? Kubernetes 1\.34 Container has: args, command, /,
+    );
   });
 
   test('custom resources by their CRD; map keys are data, not fields; preserved fields are free', () => {
@@ -43,7 +49,12 @@ describe('unknown fields', () => {
     environment.metadata.labels = { ...environment.metadata.labels, 'any-key': 'x' };
     const configMap: Manifest = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'n' }, data: { whatever: 'x' } };
     expect(unknownFields([environment, configMap], crds).map((p) => [p.object, p.path, p.suggestion, p.owner])).toEqual([
-      [`WorkshopEnvironment ${environment.metadata.name}`, 'spec.pool.capacty', 'capacity', 'the schema of CRD workshopenvironments.training.cdk8s-workshops.dev'],
+      [
+        `WorkshopEnvironment ${environment.metadata.name}`,
+        'spec.pool.capacty',
+        'capacity',
+        'the schema of CRD workshopenvironments.training.cdk8s-workshops.dev',
+      ],
     ]);
     // without the CRD the kind is not known: not checked
     expect(unknownFields([environment])).toEqual([]);
@@ -54,7 +65,10 @@ describe('unknown fields', () => {
     const quota = environment.spec.session.objects.find((o: Manifest) => o.kind === 'ResourceQuota');
     quota.spec.hardd = quota.spec.hard;
     expect(unknownFields([environment], crds).map((p) => [p.object, p.path])).toEqual([
-      [`WorkshopEnvironment ${environment.metadata.name} session object ResourceQuota ${quota.metadata.namespace}/${quota.metadata.name}`, 'spec.hardd'],
+      [
+        `WorkshopEnvironment ${environment.metadata.name} session object ResourceQuota ${quota.metadata.namespace}/${quota.metadata.name}`,
+        'spec.hardd',
+      ],
     ]);
   });
 });
@@ -66,15 +80,18 @@ describe('workshops validate', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'validate-fields-'));
     fs.writeFileSync(path.join(dir, 'cdk8s.yaml'), `app: ${ROOT}/node_modules/.bin/tsx app.ts\noutput: dist\n`);
     // the examples, plus an object written by hand in the portal with a misspelt `immutable`
-    fs.writeFileSync(path.join(dir, 'app.ts'), [
-      `import { ApiObject } from '${ROOT}/node_modules/cdk8s/lib/index.js';`,
-      `import { WorkshopApp } from '${ROOT}/src/constructs/index.js';`,
-      `import { defineExamples } from '${ROOT}/examples/index.js';`,
-      `const app = new WorkshopApp();`,
-      `const portal = defineExamples(app);`,
-      `new ApiObject(portal, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lab-settings', namespace: 'labs-ui' }, data: { a: 'b' }, immutabel: true });`,
-      `app.synth();`,
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'app.ts'),
+      [
+        `import { ApiObject } from '${ROOT}/node_modules/cdk8s/lib/index.js';`,
+        `import { WorkshopApp } from '${ROOT}/src/constructs/index.js';`,
+        `import { defineExamples } from '${ROOT}/examples/index.js';`,
+        `const app = new WorkshopApp();`,
+        `const portal = defineExamples(app);`,
+        `new ApiObject(portal, 'settings', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'lab-settings', namespace: 'labs-ui' }, data: { a: 'b' }, immutabel: true });`,
+        `app.synth();`,
+      ].join('\n'),
+    );
   });
   afterAll(() => {
     process.chdir(cwd);

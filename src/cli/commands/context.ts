@@ -3,7 +3,8 @@
  * to use instead of the current one, as with kubectl. It is set before the command's action runs, so every
  * connect() of that run uses it.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
+
 import { useContext } from '../kube.js';
 
 export function addContextOptions(program: Command): void {

@@ -7,9 +7,11 @@
  * and succeeds. It deletes only with --yes; without it, it lists what it would delete and exits 1.
  */
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
+import { describeManifest, type Manifest } from '../../constructs/manifest.js';
 import { API_VERSION, Labels } from '../../constructs/names.js';
-import { describeManifest, Manifest } from '../../constructs/manifest.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import { readDist } from '../dist.js';
 import { CliError } from '../errors.js';
@@ -86,7 +88,7 @@ export async function deleteDeployed(options: DeleteOptions): Promise<DeleteResu
       }
     }
     progress.finish();
-    result.remaining.push(...await waitGone(client, namespaces, options.timeoutMs ?? 300_000, stream));
+    result.remaining.push(...(await waitGone(client, namespaces, options.timeoutMs ?? 300_000, stream)));
   } finally {
     await client.close();
   }
@@ -114,7 +116,12 @@ async function deleteSessions(client: KubeClient, environment: string, namespace
 }
 
 /** Waits until none of `names` exists, printing how many are left; returns those left at the deadline. */
-async function waitGone(client: KubeClient, names: Set<string>, timeoutMs: number, stream: NodeJS.WritableStream & { isTTY?: boolean }): Promise<string[]> {
+async function waitGone(
+  client: KubeClient,
+  names: Set<string>,
+  timeoutMs: number,
+  stream: NodeJS.WritableStream & { isTTY?: boolean },
+): Promise<string[]> {
   if (!names.size) return [];
   const started = Date.now();
   const progress = new Progress('namespaces gone', names.size, { stream });
@@ -127,7 +134,9 @@ async function waitGone(client: KubeClient, names: Set<string>, timeoutMs: numbe
     progress.update(names.size - left.length);
     const line = left.join(', ');
     if (left.length && line !== shown) {
-      progress.log(`waiting for ${left.length} namespace${left.length === 1 ? '' : 's'} to be gone (${Math.round((Date.now() - started) / 1000)}s): ${line}`);
+      progress.log(
+        `waiting for ${left.length} namespace${left.length === 1 ? '' : 's'} to be gone (${Math.round((Date.now() - started) / 1000)}s): ${line}`,
+      );
       shown = line;
     }
     if (!left.length || Date.now() - started >= timeoutMs) break;
@@ -140,9 +149,11 @@ async function waitGone(client: KubeClient, names: Set<string>, timeoutMs: numbe
 export function deleteCommand(): Command {
   return new Command('delete')
     .summary('remove from the cluster what deploy applied')
-    .description('Remove the objects of dist/ from the cluster of the current kubeconfig, in reverse sync-wave order, with the sessions of ' +
-      'the environments removed, and wait until the namespaces are gone. CustomResourceDefinitions are kept unless --crds (deleting one ' +
-      'deletes every object of its kind in the cluster). Deletes only with --yes: without it, it lists what it would delete and exits 1.')
+    .description(
+      'Remove the objects of dist/ from the cluster of the current kubeconfig, in reverse sync-wave order, with the sessions of ' +
+        'the environments removed, and wait until the namespaces are gone. CustomResourceDefinitions are kept unless --crds (deleting one ' +
+        'deletes every object of its kind in the cluster). Deletes only with --yes: without it, it lists what it would delete and exits 1.',
+    )
     .option('--dist <dir>', 'folder of synthesized YAML', 'dist')
     .option('--yes', 'really delete')
     .option('--crds', 'delete the CustomResourceDefinitions too')
@@ -160,11 +171,16 @@ export function deleteCommand(): Command {
       }
       const started = Date.now();
       const result = await deleteDeployed({ dist, kubeconfig: options.kubeconfig, crds: options.crds, timeoutMs: timeout * 1000 });
-      process.stdout.write(`deleted ${result.deleted.length} objects from ${result.server} in ${((Date.now() - started) / 1000).toFixed(1)}s ` +
-        `(${result.absent.length} already gone), and ${result.sessions.length} sessions\n`);
+      process.stdout.write(
+        `deleted ${result.deleted.length} objects from ${result.server} in ${((Date.now() - started) / 1000).toFixed(1)}s ` +
+          `(${result.absent.length} already gone), and ${result.sessions.length} sessions\n`,
+      );
       if (result.kept.length) process.stdout.write(`kept ${result.kept.map((o) => describeManifest(o)).join(', ')} (--crds deletes them too)\n`);
       for (const failure of result.failed) process.stdout.write(`failed: ${describeManifest(failure.object)}: ${failure.message}\n`);
       if (result.failed.length) throw new CliError(`${result.failed.length} objects could not be deleted`);
-      if (result.remaining.length) throw new CliError(`namespaces still there after ${timeout}s: ${result.remaining.join(', ')} (see 'kubectl get namespace ${result.remaining[0]} -o yaml')`);
+      if (result.remaining.length)
+        throw new CliError(
+          `namespaces still there after ${timeout}s: ${result.remaining.join(', ')} (see 'kubectl get namespace ${result.remaining[0]} -o yaml')`,
+        );
     });
 }

@@ -5,7 +5,7 @@
  * creates, or of a kind whose CustomResourceDefinition it installs, cannot be judged before that exists: it is
  * listed as not checked (with the reason), not silently passed.
  */
-import { describeManifest, Manifest } from '../../constructs/manifest.js';
+import { describeManifest, type Manifest } from '../../constructs/manifest.js';
 import { readDist } from '../dist.js';
 import { CliError } from '../errors.js';
 import { connect, resolveKind, serverMessage } from '../kube.js';
@@ -88,8 +88,10 @@ export async function dryRun(options: { dist: string; kubeconfig?: string }): Pr
 export function printDryRun(result: DryRunResult, out: NodeJS.WritableStream = process.stdout): void {
   const count = (outcome: DryRunOutcome) => result.checked.filter((c) => c.outcome === outcome).length;
   const total = result.checked.length + result.refused.length + result.unchecked.length;
-  out.write(`dry run of ${total} objects against ${result.server} (nothing was changed): ${count('create')} would be created, ` +
-    `${count('change')} changed, ${count('unchanged')} unchanged; ${result.refused.length} refused, ${result.unchecked.length} not checked\n`);
+  out.write(
+    `dry run of ${total} objects against ${result.server} (nothing was changed): ${count('create')} would be created, ` +
+      `${count('change')} changed, ${count('unchanged')} unchanged; ${result.refused.length} refused, ${result.unchecked.length} not checked\n`,
+  );
   for (const { object, file, outcome } of result.checked.filter((c) => c.outcome !== 'unchanged')) {
     out.write(`  would ${outcome}: ${describeManifest(object)} (${file})\n`);
   }

@@ -5,8 +5,10 @@
  * resourceVersion before and after (a server-side apply that changes nothing writes nothing).
  */
 import * as path from 'node:path';
+
 import { Command } from 'commander';
-import { describeManifest, Manifest } from '../../constructs/manifest.js';
+
+import { describeManifest, type Manifest } from '../../constructs/manifest.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import { readDist } from '../dist.js';
 import { CliError } from '../errors.js';
@@ -94,14 +96,18 @@ async function applyOne(client: KubeClient, object: Manifest, waitMs: number): P
   }
   if (!before) return 'created';
   return (before.metadata as { resourceVersion?: string }).resourceVersion === (after.metadata as { resourceVersion?: string }).resourceVersion
-    ? 'unchanged' : 'configured';
+    ? 'unchanged'
+    : 'configured';
 }
 
 async function waitEstablished(client: KubeClient, name: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const crd = await client.get<{ status?: { conditions?: Array<{ type: string; status: string; message?: string }> } }>(
-      'apiextensions.k8s.io/v1', 'CustomResourceDefinition', name);
+      'apiextensions.k8s.io/v1',
+      'CustomResourceDefinition',
+      name,
+    );
     const conditions = crd?.status?.conditions ?? [];
     if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
     if (Date.now() > deadline) {
@@ -120,9 +126,12 @@ export function printDeploySummary(result: DeployResult, seconds: number, out: N
     counts.set(object.kind, row);
   }
   const total = (outcome: ApplyOutcome) => result.applied.filter((a) => a.outcome === outcome).length;
-  out.write(`applied ${result.applied.length} objects to ${result.server} in ${seconds.toFixed(1)}s: ` +
-    `${total('created')} created, ${total('configured')} configured, ${total('unchanged')} unchanged\n`);
-  const rows = [...counts.entries()].sort(([a], [b]) => a.localeCompare(b))
+  out.write(
+    `applied ${result.applied.length} objects to ${result.server} in ${seconds.toFixed(1)}s: ` +
+      `${total('created')} created, ${total('configured')} configured, ${total('unchanged')} unchanged\n`,
+  );
+  const rows = [...counts.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([kind, c]) => [kind, String(c.created), String(c.configured), String(c.unchanged)]);
   out.write(`${formatTable([['KIND', 'CREATED', 'CONFIGURED', 'UNCHANGED'], ...rows]).replace(/^/gm, '  ')}\n`);
   if (result.failed.length) {
@@ -134,8 +143,10 @@ export function printDeploySummary(result: DeployResult, seconds: number, out: N
 export function deployCommand(): Command {
   return new Command('deploy')
     .summary('apply dist/ to the cluster of the current kubeconfig')
-    .description('Apply the synthesized YAML to the cluster of the current kubeconfig (strict server-side apply, CRDs first), ' +
-      'like Argo CD would; prints what was created, configured or unchanged per kind')
+    .description(
+      'Apply the synthesized YAML to the cluster of the current kubeconfig (strict server-side apply, CRDs first), ' +
+        'like Argo CD would; prints what was created, configured or unchanged per kind',
+    )
     .option('--dist <dir>', 'folder of synthesized YAML', 'dist')
     .option('--dry-run', 'only ask the API server to judge every object (server-side dry run, strict): nothing is changed; exit 1 on any refusal')
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)')
@@ -145,12 +156,14 @@ export function deployCommand(): Command {
         const result = await dryRun({ dist: path.resolve(options.dist), kubeconfig: options.kubeconfig });
         printDryRun(result);
         const total = result.checked.length + result.refused.length + result.unchecked.length;
-        if (result.refused.length) throw new CliError(`${result.refused.length} of ${total} objects were refused by the server (dry run: nothing was changed)`);
+        if (result.refused.length)
+          throw new CliError(`${result.refused.length} of ${total} objects were refused by the server (dry run: nothing was changed)`);
         return;
       }
       const started = Date.now();
       const result = await deploy({ dist: path.resolve(options.dist), kubeconfig: options.kubeconfig });
       printDeploySummary(result, (Date.now() - started) / 1000);
-      if (result.failed.length) throw new CliError(`${result.failed.length} of ${result.applied.length + result.failed.length} objects were not applied`);
+      if (result.failed.length)
+        throw new CliError(`${result.failed.length} of ${result.applied.length + result.failed.length} objects were not applied`);
     });
 }

@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
 import { CliError } from '../errors.js';
 
 function readInput(file: string): string {
@@ -18,8 +20,10 @@ function readInput(file: string): string {
 export function importCommand(): Command {
   return new Command('import')
     .summary('convert an Educates Workshop (and TrainingPortal) into TypeScript')
-    .description('Convert an Educates Workshop YAML (and optionally its TrainingPortal) into a TypeScript workshop definition that ' +
-      "uses 'cdk8s-workshops'; every field that has no equivalent is listed on stderr with the reason")
+    .description(
+      'Convert an Educates Workshop YAML (and optionally its TrainingPortal) into a TypeScript workshop definition that ' +
+        "uses 'cdk8s-workshops'; every field that has no equivalent is listed on stderr with the reason",
+    )
     .argument('<workshop.yaml>', 'the Educates Workshop resource(s)')
     .argument('[trainingportal.yaml]', 'the Educates TrainingPortal resource (default: a portal like educates deploy-workshop makes)')
     .option('-o, --output <file>', 'write the TypeScript here instead of stdout')
@@ -35,7 +39,9 @@ export function importCommand(): Command {
         throw new CliError(`${workshopFile}: ${(error as Error).message}`);
       }
       for (const field of result.unsupported) {
-        process.stderr.write(`unsupported: ${field.resource}: ${field.field}${field.value !== undefined ? ` = ${field.value}` : ''}: ${field.reason}\n`);
+        process.stderr.write(
+          `unsupported: ${field.resource}: ${field.field}${field.value !== undefined ? ` = ${field.value}` : ''}: ${field.reason}\n`,
+        );
       }
       if (options.output) {
         fs.mkdirSync(path.dirname(path.resolve(options.output)), { recursive: true });
@@ -44,6 +50,8 @@ export function importCommand(): Command {
         process.stdout.write(result.source);
       }
       const count = result.unsupported.length;
-      process.stderr.write(`${options.output ? `wrote ${options.output}; ` : ''}${count ? `${count} field${count === 1 ? ' was' : 's were'} not carried over (listed above)` : 'every field was carried over'}\n`);
+      process.stderr.write(
+        `${options.output ? `wrote ${options.output}; ` : ''}${count ? `${count} field${count === 1 ? ' was' : 's were'} not carried over (listed above)` : 'every field was carried over'}\n`,
+      );
     });
 }

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
 import { isDnsLabel } from '../../constructs/names.js';
 import { CliError, ExitCode } from '../errors.js';
 import { packageJson, packageRoot } from '../package-info.js';
@@ -25,12 +27,20 @@ export function scaffold(dir: string, options: NewOptions = {}): string[] {
   const target = path.resolve(dir);
   const name = path.basename(target);
   if (!isDnsLabel(name) || name.length > 40) {
-    throw new CliError(`'${name}' cannot name a workshop: use lower-case letters, digits and '-', start with a letter, at most 40 characters (e.g. my-lab)`, ExitCode.USAGE);
+    throw new CliError(
+      `'${name}' cannot name a workshop: use lower-case letters, digits and '-', start with a letter, at most 40 characters (e.g. my-lab)`,
+      ExitCode.USAGE,
+    );
   }
   if (fs.existsSync(target) && fs.readdirSync(target).length && !options.force) {
     throw new CliError(`${dir} exists and is not empty: choose another folder, or pass --force to write into it`);
   }
-  const title = options.title ?? name.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  const title =
+    options.title ??
+    name
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' ');
   const own = packageJson();
   const versions: Record<string, string> = { ...own.devDependencies, ...own.dependencies };
   const values: Record<string, string> = { name, title, libraryPath: packageRoot(), ...librarySource(own) };
@@ -66,7 +76,8 @@ function librarySource(own: { name: string; version: string }): Record<string, s
     return {
       librarySpec: `file:${root}`,
       platformDependency: '',
-      dependencyNote: 'cdk8s-workshops is linked from the checkout this project was created from, by absolute path: ' +
+      dependencyNote:
+        'cdk8s-workshops is linked from the checkout this project was created from, by absolute path: ' +
         `\`"cdk8s-workshops": "file:${root}"\` in \`package.json\`. If you move that checkout, or share this project, ` +
         'change the path (or point it at the tarballs `npm run packages` makes in the checkout).',
     };
@@ -74,7 +85,8 @@ function librarySource(own: { name: string; version: string }): Record<string, s
   return {
     librarySpec: `^${own.version}`,
     platformDependency: `"${own.name}": ${JSON.stringify(`^${own.version}`)},\n    `,
-    dependencyNote: `The constructs come from the \`cdk8s-workshops\` package, the \`workshops\` CLI from \`${own.name}\` ` +
+    dependencyNote:
+      `The constructs come from the \`cdk8s-workshops\` package, the \`workshops\` CLI from \`${own.name}\` ` +
       '(a development dependency: nothing of it is needed to synthesize).',
   };
 }
@@ -84,8 +96,10 @@ const RAW = new Set(['platformDependency', 'dependencyNote']);
 
 /** Replaces {{name}}, {{title}}, {{libraryPath}} and {{version:<package>}}, escaped for the file's kind of text. */
 function fill(text: string, file: string, values: Record<string, string>, versions: Record<string, string>): string {
-  const escape = file.endsWith('.json') ? (v: string) => JSON.stringify(v).slice(1, -1)
-    : file.endsWith('.ts') ? (v: string) => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
+  const escape = file.endsWith('.json')
+    ? (v: string) => JSON.stringify(v).slice(1, -1)
+    : file.endsWith('.ts')
+      ? (v: string) => v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")
       : (v: string) => v;
   return text.replace(/\{\{(name|title|libraryPath|librarySpec|platformDependency|dependencyNote|version:[@\w/.-]+)\}\}/g, (_, key: string) => {
     if (key.startsWith('version:')) {
@@ -100,14 +114,18 @@ function fill(text: string, file: string, values: Record<string, string>, versio
 export function newCommand(): Command {
   return new Command('new')
     .summary('create a workshop project')
-    .description('Create a workshop project: workshop.ts (a Workshop with a Terminal, and a TrainingPortal), Markdown instructions, ' +
-      'a test, cdk8s.yaml and a package.json that depends on this cdk8s-workshops checkout')
+    .description(
+      'Create a workshop project: workshop.ts (a Workshop with a Terminal, and a TrainingPortal), Markdown instructions, ' +
+        'a test, cdk8s.yaml and a package.json that depends on this cdk8s-workshops checkout',
+    )
     .argument('<dir>', 'folder to create; its name is the workshop name (e.g. my-lab)')
     .option('--title <title>', 'the title learners see (default: from the folder name)')
     .option('--force', 'write into a folder that is not empty (files of the same name are replaced)')
     .action((dir: string, options: NewOptions) => {
       const files = scaffold(dir, options);
-      process.stdout.write(`created ${files.length} files in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
-        `next:\n  cd ${dir}\n  npm install\n  npm run serve      # preview the instructions\n  npm run synth      # write dist/\n  npm test\n`);
+      process.stdout.write(
+        `created ${files.length} files in ${dir}:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
+          `next:\n  cd ${dir}\n  npm install\n  npm run serve      # preview the instructions\n  npm run synth      # write dist/\n  npm test\n`,
+      );
     });
 }

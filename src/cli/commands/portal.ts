@@ -4,10 +4,12 @@
  * in a browser. `workshops portal credentials` and `workshops browse`; the REST commands of `workshops sessions`
  * use the same look-ups.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
+
 import { Command, Option } from 'commander';
+
 import { Labels } from '../../constructs/names.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import { CliError } from '../errors.js';
@@ -40,12 +42,16 @@ export async function findPortal(client: KubeClient, name?: string): Promise<Dep
   const deployments = await client.list<{ metadata: { name: string; namespace: string; labels?: Record<string, string> } }>('apps/v1', 'Deployment', {
     labelSelector: name ? `${Labels.PORTAL}=${name}` : Labels.PORTAL,
   });
-  const portals = deployments.filter((d) => d.metadata.name === 'training-portal')
+  const portals = deployments
+    .filter((d) => d.metadata.name === 'training-portal')
     .map((d) => ({ name: d.metadata.labels![Labels.PORTAL], namespace: d.metadata.namespace }))
     .sort((a, b) => a.name.localeCompare(b.name));
   if (name) {
     const found = portals.find((p) => p.name === name);
-    if (!found) throw new CliError(`--portal '${name}': no training portal of that name in the cluster at ${client.server} (no Deployment training-portal labelled ${Labels.PORTAL}=${name}; deploy it with 'workshops deploy')`);
+    if (!found)
+      throw new CliError(
+        `--portal '${name}': no training portal of that name in the cluster at ${client.server} (no Deployment training-portal labelled ${Labels.PORTAL}=${name}; deploy it with 'workshops deploy')`,
+      );
     return found;
   }
   if (portals.length === 1) return portals[0];
@@ -57,24 +63,41 @@ export async function findPortal(client: KubeClient, name?: string): Promise<Dep
 export async function portalCredentials(client: KubeClient, portal: DeployedPortal): Promise<PortalCredentials> {
   const secret = await client.get<{ data?: Record<string, string> }>('v1', 'Secret', CREDENTIALS_SECRET, portal.namespace);
   if (!secret) {
-    throw new CliError(`portal '${portal.name}' has no credentials yet: Secret ${portal.namespace}/${CREDENTIALS_SECRET} does not exist ` +
-      `(the portal's first replica generates it when it starts: see 'kubectl -n ${portal.namespace} get deployment training-portal')`);
+    throw new CliError(
+      `portal '${portal.name}' has no credentials yet: Secret ${portal.namespace}/${CREDENTIALS_SECRET} does not exist ` +
+        `(the portal's first replica generates it when it starts: see 'kubectl -n ${portal.namespace} get deployment training-portal')`,
+    );
   }
   const data = Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
   const missing = Object.values(KEYS).filter((k) => !data[k]);
-  if (missing.length) throw new CliError(`Secret ${portal.namespace}/${CREDENTIALS_SECRET} lacks ${missing.join(', ')}: delete it and restart the portal to generate new credentials`);
+  if (missing.length)
+    throw new CliError(
+      `Secret ${portal.namespace}/${CREDENTIALS_SECRET} lacks ${missing.join(', ')}: delete it and restart the portal to generate new credentials`,
+    );
   return {
     admin: { username: data[KEYS.adminUsername], password: data[KEYS.adminPassword] },
-    robot: { clientId: data[KEYS.robotClientId], clientSecret: data[KEYS.robotClientSecret], username: data[KEYS.robotUsername], password: data[KEYS.robotPassword] },
+    robot: {
+      clientId: data[KEYS.robotClientId],
+      clientSecret: data[KEYS.robotClientSecret],
+      username: data[KEYS.robotUsername],
+      password: data[KEYS.robotPassword],
+    },
   };
 }
 
 /** The portal's URL: the host of its Ingress, https when the Ingress (or the portal's own configuration) says so. */
 export async function portalUrl(client: KubeClient, portal: DeployedPortal): Promise<string> {
   const ingress = await client.get<{ spec?: { rules?: Array<{ host?: string }>; tls?: Array<{ hosts?: string[] }> } }>(
-    'networking.k8s.io/v1', 'Ingress', 'training-portal', portal.namespace);
+    'networking.k8s.io/v1',
+    'Ingress',
+    'training-portal',
+    portal.namespace,
+  );
   const host = ingress?.spec?.rules?.find((r) => r.host)?.host;
-  if (!host) throw new CliError(`portal '${portal.name}' has no Ingress host (Ingress ${portal.namespace}/training-portal ${ingress ? 'has no rule with a host' : 'does not exist'}): pass --url`);
+  if (!host)
+    throw new CliError(
+      `portal '${portal.name}' has no Ingress host (Ingress ${portal.namespace}/training-portal ${ingress ? 'has no rule with a host' : 'does not exist'}): pass --url`,
+    );
   let https = Boolean(ingress?.spec?.tls?.some((t) => t.hosts?.includes(host)));
   if (!https) {
     const config = await client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', 'training-portal', portal.namespace);
@@ -88,7 +111,11 @@ export async function portalUrl(client: KubeClient, portal: DeployedPortal): Pro
 }
 
 /** The portal, its URL (from --url or its Ingress) and its credentials, in one connection. */
-export async function reachPortal(options: { portal?: string; url?: string; kubeconfig?: string }): Promise<DeployedPortal & { url: string; credentials: PortalCredentials }> {
+export async function reachPortal(options: {
+  portal?: string;
+  url?: string;
+  kubeconfig?: string;
+}): Promise<DeployedPortal & { url: string; credentials: PortalCredentials }> {
   const client = await connect(options.kubeconfig);
   try {
     const portal = await findPortal(client, options.portal);
@@ -114,12 +141,18 @@ export function checkUrl(url: string): string {
 const KUBECONFIG_HELP = 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)';
 
 export function portalCommand(): Command {
-  const portal = new Command('portal').summary("a deployed portal's credentials")
+  const portal = new Command('portal')
+    .summary("a deployed portal's credentials")
     .description('Information about a training portal deployed to the cluster');
-  portal.command('credentials')
-    .description("Print the admin and robot credentials of a deployed portal, from the Secret training-portal-credentials its first replica generates")
+  portal
+    .command('credentials')
+    .description(
+      'Print the admin and robot credentials of a deployed portal, from the Secret training-portal-credentials its first replica generates',
+    )
     .option('--portal <name>', 'the training portal (default: the only one in the cluster)')
-    .addOption(new Option('-o, --output <format>', 'text, or json ({portal, namespace, url, admin, robot})').choices(['text', 'json']).default('text'))
+    .addOption(
+      new Option('-o, --output <format>', 'text, or json ({portal, namespace, url, admin, robot})').choices(['text', 'json']).default('text'),
+    )
     .option('--kubeconfig <file>', KUBECONFIG_HELP)
     .action(async (options: { portal?: string; output: string; kubeconfig?: string }) => {
       const client = await connect(options.kubeconfig);
@@ -132,16 +165,18 @@ export function portalCommand(): Command {
           return;
         }
         const { admin, robot } = credentials;
-        process.stdout.write([
-          `portal ${found.name} (namespace ${found.namespace}${url ? `, ${url}` : ''})`,
-          `admin username:      ${admin.username}`,
-          `admin password:      ${admin.password}`,
-          `robot client id:     ${robot.clientId}`,
-          `robot client secret: ${robot.clientSecret}`,
-          `robot username:      ${robot.username}`,
-          `robot password:      ${robot.password}`,
-          '',
-        ].join('\n'));
+        process.stdout.write(
+          [
+            `portal ${found.name} (namespace ${found.namespace}${url ? `, ${url}` : ''})`,
+            `admin username:      ${admin.username}`,
+            `admin password:      ${admin.password}`,
+            `robot client id:     ${robot.clientId}`,
+            `robot client secret: ${robot.clientSecret}`,
+            `robot username:      ${robot.username}`,
+            `robot password:      ${robot.password}`,
+            '',
+          ].join('\n'),
+        );
       } finally {
         await client.close();
       }
@@ -156,16 +191,20 @@ function onPath(name: string): string | undefined {
     try {
       fs.accessSync(file, fs.constants.X_OK);
       if (fs.statSync(file).isFile()) return file;
-    } catch { /* not here */ }
+    } catch {
+      /* not here */
+    }
   }
   return undefined;
 }
 
 export function browseCommand(): Command {
   return new Command('browse')
-    .summary("open a deployed portal in the browser")
-    .description("Print the URL of a deployed training portal (the host of its Ingress) and open it with xdg-open when there is one; " +
-      'with --print, or without xdg-open, only print it')
+    .summary('open a deployed portal in the browser')
+    .description(
+      'Print the URL of a deployed training portal (the host of its Ingress) and open it with xdg-open when there is one; ' +
+        'with --print, or without xdg-open, only print it',
+    )
     .option('--portal <name>', 'the training portal (default: the only one in the cluster)')
     .option('--print', 'only print the URL')
     .option('--kubeconfig <file>', KUBECONFIG_HELP)

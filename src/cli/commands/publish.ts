@@ -4,10 +4,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
 import type { PublishResult } from '../../oci/index.js';
 import { CliError } from '../errors.js';
-import { Progress, formatBytes } from '../progress.js';
+import { formatBytes, Progress } from '../progress.js';
 
 export interface RegistryOptions {
   readonly username?: string;
@@ -23,7 +25,8 @@ export interface PublishCommandOptions extends RegistryOptions {
 export function registryCredentials(options: RegistryOptions, env: NodeJS.ProcessEnv = process.env): RegistryOptions {
   const username = options.username ?? env.WORKSHOPS_REGISTRY_USERNAME;
   const password = options.password ?? env.WORKSHOPS_REGISTRY_PASSWORD;
-  if (!!username !== !!password) throw new CliError('give both a registry username and a password (--username/--password or WORKSHOPS_REGISTRY_USERNAME/PASSWORD), or neither');
+  if (!!username !== !!password)
+    throw new CliError('give both a registry username and a password (--username/--password or WORKSHOPS_REGISTRY_USERNAME/PASSWORD), or neither');
   return { username, password, insecure: options.insecure };
 }
 
@@ -56,18 +59,22 @@ export function pinnedReference(ref: string, digest: string): string {
 }
 
 export function printPublished(result: PublishResult, out: NodeJS.WritableStream = process.stdout): void {
-  out.write(`published ${formatBytes(result.bytes)} to ${result.ref}\ndigest: ${result.digest}\n` +
-    'in workshop.ts, either follow this tag (running sessions pick up later publishes):\n' +
-    `  content: ContentSource.image('${result.ref}'),\n` +
-    'or pin exactly this content:\n' +
-    `  content: ContentSource.image('${pinnedReference(result.ref, result.digest)}'),\n`);
+  out.write(
+    `published ${formatBytes(result.bytes)} to ${result.ref}\ndigest: ${result.digest}\n` +
+      'in workshop.ts, either follow this tag (running sessions pick up later publishes):\n' +
+      `  content: ContentSource.image('${result.ref}'),\n` +
+      'or pin exactly this content:\n' +
+      `  content: ContentSource.image('${pinnedReference(result.ref, result.digest)}'),\n`,
+  );
 }
 
 export function publishCommand(): Command {
   return new Command('publish')
     .summary('push the workshop content to a registry as an OCI artifact')
-    .description('Pack the workshop content of a folder (workshop/, exercises/, README.md) and push it to a registry as an OCI artifact; ' +
-      'prints the digest and the ContentSource.image(...) line for workshop.ts. Publishing unchanged content changes nothing.')
+    .description(
+      'Pack the workshop content of a folder (workshop/, exercises/, README.md) and push it to a registry as an OCI artifact; ' +
+        'prints the digest and the ContentSource.image(...) line for workshop.ts. Publishing unchanged content changes nothing.',
+    )
     .argument('[dir]', 'the workshop folder', '.')
     .requiredOption('--image <ref>', 'where to push: registry/repository:tag, e.g. localhost:5000/my-lab-files:latest')
     .option('--username <name>', 'registry user (default: $WORKSHOPS_REGISTRY_USERNAME)')

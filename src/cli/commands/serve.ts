@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { Command, InvalidArgumentError } from 'commander';
+
 import { CliError } from '../errors.js';
 
 export function parsePort(value: string): number {
@@ -16,8 +18,10 @@ export function parsePort(value: string): number {
 export function serveCommand(): Command {
   return new Command('serve')
     .summary('preview the instructions locally, reloading on save')
-    .description('Preview the workshop instructions in a browser, with sample values for the session variables and actions that ' +
-      'respond, reloading the page on every save; stops on Ctrl-C')
+    .description(
+      'Preview the workshop instructions in a browser, with sample values for the session variables and actions that ' +
+        'respond, reloading the page on every save; stops on Ctrl-C',
+    )
     .argument('[dir]', 'the workshop folder (holding workshop/content/)', '.')
     .option('-p, --port <port>', 'port to listen on (0 picks a free one)', parsePort, 10081)
     .option('--host <host>', 'address to listen on (127.0.0.1: only this machine)', '127.0.0.1')
@@ -32,14 +36,17 @@ export function serveCommand(): Command {
         preview = await startPreview({ workshopDir, host: options.host, port: options.port });
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'EADDRINUSE') throw new CliError(`port ${options.port} on ${options.host} is in use: pass --port <another>, or --port 0 for any free one`);
+        if (code === 'EADDRINUSE')
+          throw new CliError(`port ${options.port} on ${options.host} is in use: pass --port <another>, or --port 0 for any free one`);
         if (code === 'EADDRNOTAVAIL' || code === 'EACCES') throw new CliError(`cannot listen on ${options.host}:${options.port} (${code})`);
         throw error;
       }
       // Without a workshop/content/_index.md the site has no home page: point at the first page instead.
       const { pages } = await loadContent(workshopDir);
       const first = pages.some((p) => p.path === '') || !pages.length ? '' : `${pages[0].path.split('/').map(encodeURIComponent).join('/')}/`;
-      process.stdout.write(`previewing ${path.relative(process.cwd(), workshopDir) || '.'} at ${new URL(first, preview.url)}\n(reloads on save; Ctrl-C stops)\n`);
+      process.stdout.write(
+        `previewing ${path.relative(process.cwd(), workshopDir) || '.'} at ${new URL(first, preview.url)}\n(reloads on save; Ctrl-C stops)\n`,
+      );
       const signal = await new Promise<string>((resolve) => {
         process.once('SIGINT', () => resolve('SIGINT'));
         process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -13,18 +13,20 @@
  * time); or `--session-hosts`, every learner's session at once, each at `<session>.localhost:<port>` through a child
  * process of its own. In every mode the port stays open and says what went wrong (dev-front-door.ts).
  */
-import { ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { Command, InvalidArgumentError, Option } from 'commander';
+
 import { API_VERSION, Labels } from '../../constructs/names.js';
 import { workshopPodNames } from '../../constructs/session-template.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
+import { type FrontDoor, frontDoor } from '../dev-front-door.js';
 import { CliError } from '../errors.js';
-import { FrontDoor, frontDoor } from '../dev-front-door.js';
-import { ENDED_PHASES, connect, contextChoice } from '../kube.js';
+import { connect, contextChoice, ENDED_PHASES } from '../kube.js';
 import { parsePort } from './serve.js';
 
 export interface SessionDashboardOptions {
@@ -60,10 +62,17 @@ export interface SessionPodView {
 
 /** The pod's environment variables that become `{{< param … >}}` values of the instructions (as src/apps/dashboard.ts). */
 const VARIABLES: Record<string, string> = {
-  SESSION_NAME: 'session_name', SESSION_NAMESPACE: 'session_namespace', SESSION_URL: 'session_url',
-  SESSION_HOSTNAME: 'session_hostname', WORKSHOP_NAME: 'workshop_name', WORKSHOP_NAMESPACE: 'workshop_namespace',
-  ENVIRONMENT_NAME: 'environment_name', TRAINING_PORTAL: 'training_portal', INGRESS_DOMAIN: 'ingress_domain',
-  INGRESS_PROTOCOL: 'ingress_protocol', SERVICES_PASSWORD: 'services_password',
+  SESSION_NAME: 'session_name',
+  SESSION_NAMESPACE: 'session_namespace',
+  SESSION_URL: 'session_url',
+  SESSION_HOSTNAME: 'session_hostname',
+  WORKSHOP_NAME: 'workshop_name',
+  WORKSHOP_NAMESPACE: 'workshop_namespace',
+  ENVIRONMENT_NAME: 'environment_name',
+  TRAINING_PORTAL: 'training_portal',
+  INGRESS_DOMAIN: 'ingress_domain',
+  INGRESS_PROTOCOL: 'ingress_protocol',
+  SERVICES_PASSWORD: 'services_password',
 };
 
 interface Deployment {
@@ -74,55 +83,90 @@ interface Deployment {
  * Waits until the session exists and its namespace holds the workshop pod's Deployment, Secret and ConfigMap,
  * then reads them. `onWaiting` is called once if it has to wait.
  */
-export async function readSessionPod(client: KubeClient, name: string, waitSeconds: number, onWaiting?: (why: string) => void): Promise<SessionPodView> {
+export async function readSessionPod(
+  client: KubeClient,
+  name: string,
+  waitSeconds: number,
+  onWaiting?: (why: string) => void,
+): Promise<SessionPodView> {
   const deadline = Date.now() + waitSeconds * 1000;
   let told = false;
   for (;;) {
     const session = await client.get<WorkshopSession>(API_VERSION, 'WorkshopSession', name);
     const phase = session?.status?.phase;
     if (session && phase && ENDED_PHASES.has(phase)) {
-      throw new SessionEnded(`session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`);
+      throw new SessionEnded(
+        `session '${name}' has ended (${phase}${session.status?.reason ? `, ${session.status.reason}` : ''}): start a new one in the portal`,
+      );
     }
     // The workshop pod's objects are in the environment namespace (named as the environment), named after the session.
     const names = workshopPodNames(name);
     const namespace = session?.spec?.environment;
-    const [deployment, secret, configMap] = session && namespace ? await Promise.all([
-      client.get<Deployment>('apps/v1', 'Deployment', names.deployment, namespace),
-      client.get<{ data?: Record<string, string> }>('v1', 'Secret', names.secret, namespace),
-      client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', names.configMap, namespace),
-    ]) : [undefined, undefined, undefined];
+    const [deployment, secret, configMap] =
+      session && namespace
+        ? await Promise.all([
+            client.get<Deployment>('apps/v1', 'Deployment', names.deployment, namespace),
+            client.get<{ data?: Record<string, string> }>('v1', 'Secret', names.secret, namespace),
+            client.get<{ data?: Record<string, string> }>('v1', 'ConfigMap', names.configMap, namespace),
+          ])
+        : [undefined, undefined, undefined];
     if (deployment && secret?.data?.CONFIG_PASSWORD && configMap?.data?.['dashboard.json']) {
       const container = deployment.spec?.template?.spec?.containers?.find((c) => c.name === 'dashboard');
-      if (!container) throw new CliError(`session '${name}': its Deployment '${namespace}/${names.deployment}' has no container 'dashboard'; was it made by this version of cdk8s-workshops?`);
+      if (!container)
+        throw new CliError(
+          `session '${name}': its Deployment '${namespace}/${names.deployment}' has no container 'dashboard'; was it made by this version of cdk8s-workshops?`,
+        );
       const env: Record<string, string> = {};
       for (const variable of container.env ?? []) if (variable.value !== undefined) env[variable.name] = variable.value;
       if (secret.data.SERVICES_PASSWORD) env.SERVICES_PASSWORD = Buffer.from(secret.data.SERVICES_PASSWORD, 'base64').toString('utf8');
-      return { uid: String(session!.metadata.uid ?? ''), workshop: session!.spec.workshop, env, configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'), dashboardJson: configMap.data['dashboard.json'] };
+      return {
+        uid: String(session!.metadata.uid ?? ''),
+        workshop: session!.spec.workshop,
+        env,
+        configPassword: Buffer.from(secret.data.CONFIG_PASSWORD, 'base64').toString('utf8'),
+        dashboardJson: configMap.data['dashboard.json'],
+      };
     }
     if (Date.now() >= deadline) {
-      if (!session) throw new SessionEnded(`no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`);
-      throw new CliError(`session '${name}' exists but its environment namespace '${namespace}' has no Deployment '${names.deployment}', Secret '${names.secret}' and ConfigMap '${names.configMap}' yet (phase ${phase ?? 'Requested'}); is the portal running?`);
+      if (!session)
+        throw new SessionEnded(
+          `no WorkshopSession named '${name}' after ${waitSeconds} s: press Start in the portal, or see 'workshops sessions list'`,
+        );
+      throw new CliError(
+        `session '${name}' exists but its environment namespace '${namespace}' has no Deployment '${names.deployment}', Secret '${names.secret}' and ConfigMap '${names.configMap}' yet (phase ${phase ?? 'Requested'}); is the portal running?`,
+      );
     }
     if (!told) {
       told = true;
-      onWaiting?.(session ? `waiting for session '${name}' to be created (phase ${phase ?? 'Requested'})…`
-        : `waiting for session '${name}': press Start in the portal (Ctrl-C stops)…`);
+      onWaiting?.(
+        session
+          ? `waiting for session '${name}' to be created (phase ${phase ?? 'Requested'})…`
+          : `waiting for session '${name}': press Start in the portal (Ctrl-C stops)…`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 
 /** Where `--content` points: one workshop folder for every session, or a folder of workshop folders by name. */
-export type ContentChoice = { readonly kind: 'one'; readonly dir: string } | { readonly kind: 'by-workshop'; readonly root: string; readonly workshops: readonly string[] };
+export type ContentChoice =
+  { readonly kind: 'one'; readonly dir: string } | { readonly kind: 'by-workshop'; readonly root: string; readonly workshops: readonly string[] };
 
 /** Reads `--content <dir>`: a workshop folder (it has workshop/content/), or a folder of them (e.g. examples/). */
 export function contentChoice(option: string): ContentChoice {
   const dir = path.resolve(option);
   if (fs.existsSync(path.join(dir, 'workshop', 'content'))) return { kind: 'one', dir };
-  const workshops = fs.existsSync(dir) && fs.statSync(dir).isDirectory()
-    ? fs.readdirSync(dir).filter((entry) => fs.existsSync(path.join(dir, entry, 'workshop', 'content'))).sort() : [];
+  const workshops =
+    fs.existsSync(dir) && fs.statSync(dir).isDirectory()
+      ? fs
+          .readdirSync(dir)
+          .filter((entry) => fs.existsSync(path.join(dir, entry, 'workshop', 'content')))
+          .sort()
+      : [];
   if (!workshops.length) {
-    throw new CliError(`--content ${option} has no workshop/content/ folder, nor folders <workshop>/workshop/content/: name a workshop folder, or a folder of them such as examples/`);
+    throw new CliError(
+      `--content ${option} has no workshop/content/ folder, nor folders <workshop>/workshop/content/: name a workshop folder, or a folder of them such as examples/`,
+    );
   }
   return { kind: 'by-workshop', root: dir, workshops };
 }
@@ -131,8 +175,10 @@ export function contentChoice(option: string): ContentChoice {
 export function contentFor(choice: ContentChoice, workshop: string): string {
   if (choice.kind === 'one') return choice.dir;
   if (choice.workshops.includes(workshop)) return path.join(choice.root, workshop);
-  throw new CliError(`--content ${choice.root} has no folder for workshop '${workshop}' (it has: ${choice.workshops.join(', ')}): ` +
-    `add ${path.join(choice.root, workshop, 'workshop', 'content')}/`);
+  throw new CliError(
+    `--content ${choice.root} has no folder for workshop '${workshop}' (it has: ${choice.workshops.join(', ')}): ` +
+      `add ${path.join(choice.root, workshop, 'workshop', 'content')}/`,
+  );
 }
 
 /** A session that has ended or is gone: nothing to retry; followed sessions move on to the next one. */
@@ -171,13 +217,15 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
         const client = await connect(options.kubeconfig);
         let pod: SessionPodView;
         try {
-          session = name ?? await nextAllocatedSession(client, options, say, door);
+          session = name ?? (await nextAllocatedSession(client, options, say, door));
           if (failed?.session !== session) door.show({ status: 'starting', session });
           pod = await readSessionPod(client, session, options.wait, say);
         } finally {
           await client.close();
         }
-        const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, content }, door, () => { failed = undefined; });
+        const why = await serveSession(session, pod, { ...options, portalUrl, portalApiUrl, content }, door, () => {
+          failed = undefined;
+        });
         if (name || why.startsWith('SIG')) return;
       } catch (error) {
         if (!(error instanceof Error)) throw error;
@@ -190,7 +238,9 @@ export async function runSessionDashboard(name: string | undefined, options: Ses
         const failures = failed && failed.session === (session ?? '') ? failed.failures + 1 : 1;
         failed = { session: session ?? '', failures };
         const delay = retryDelaySeconds(failures);
-        say(`error: ${session ? `session ${session}: ` : ''}${error.message} (attempt ${failures}; trying again in ${delay} s; the learner's page shows this)`);
+        say(
+          `error: ${session ? `session ${session}: ` : ''}${error.message} (attempt ${failures}; trying again in ${delay} s; the learner's page shows this)`,
+        );
         door.show({ status: 'failed', session, error: error.message, failures, retryAt: new Date(Date.now() + delay * 1000).toISOString() });
         await new Promise((resolve) => setTimeout(resolve, delay * 1000));
       }
@@ -219,21 +269,37 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
   const say = (why: string) => process.stderr.write(`${why}\n`);
   const children = new Map<string, { child: ChildProcess; url?: string }>();
   const door = await frontDoor({
-    host: options.host, port: options.port, portalUrl,
+    host: options.host,
+    port: options.port,
+    portalUrl,
     route: (host) => {
       const session = sessionOfHost(host);
       return session ? children.get(session)?.url : undefined;
     },
   });
-  say(`serving every learner's session at http://<session>.localhost:${new URL(door.url).port}/: start the portal with ` +
-    `PORTAL_DEV_SESSION_URL=http://{session}.localhost:${new URL(door.url).port} (Ctrl-C stops)`);
+  say(
+    `serving every learner's session at http://<session>.localhost:${new URL(door.url).port}/: start the portal with ` +
+      `PORTAL_DEV_SESSION_URL=http://{session}.localhost:${new URL(door.url).port} (Ctrl-C stops)`,
+  );
   // A spare child is started ahead, its modules loaded, waiting on stdin for the name of the session it is to
   // serve: a learner's Start then costs no process start.
   type Child = { child: ChildProcess; url?: string };
   let spare: Child | undefined;
   const startChild = (): Child => {
-    const args = [process.argv[1], 'sessions', 'dashboard', '--session-from-stdin', '--port', '0', '--host', '127.0.0.1', '--portal-url', portalUrl,
-      '--wait', String(options.wait)];
+    const args = [
+      process.argv[1],
+      'sessions',
+      'dashboard',
+      '--session-from-stdin',
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--portal-url',
+      portalUrl,
+      '--wait',
+      String(options.wait),
+    ];
     if (options.portalApiUrl) args.push('--portal-api-url', options.portalApiUrl);
     if (options.content) args.push('--content', path.resolve(options.content));
     if (options.kubeconfig) args.push('--kubeconfig', options.kubeconfig);
@@ -272,7 +338,9 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
     if (!spare) spare = startChild();
   };
   let stopped = false;
-  const stop = () => { stopped = true; };
+  const stop = () => {
+    stopped = true;
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
@@ -302,11 +370,16 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    await Promise.all([...children.values(), ...(spare ? [spare] : [])].map(({ child }) => new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-    })));
+    await Promise.all(
+      [...children.values(), ...(spare ? [spare] : [])].map(
+        ({ child }) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once('exit', () => resolve());
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
     await door.close();
   }
 }
@@ -315,7 +388,12 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
  * The most recently created session that a learner has; `--portal` narrows it to one portal. Waits for one as long
  * as it takes (the port stays open, showing the waiting page).
  */
-async function nextAllocatedSession(client: KubeClient, options: SessionDashboardOptions, say: (why: string) => void, door: FrontDoor): Promise<string> {
+async function nextAllocatedSession(
+  client: KubeClient,
+  options: SessionDashboardOptions,
+  say: (why: string) => void,
+  door: FrontDoor,
+): Promise<string> {
   let told = false;
   for (;;) {
     const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
@@ -323,8 +401,11 @@ async function nextAllocatedSession(client: KubeClient, options: SessionDashboar
     });
     const allocated = sessions
       .filter((s) => s.status?.user && !ENDED_PHASES.has(s.status.phase ?? ''))
-      .sort((a, b) => String((b.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')
-        .localeCompare(String((a.metadata as { creationTimestamp?: string }).creationTimestamp ?? '')));
+      .sort((a, b) =>
+        String((b.metadata as { creationTimestamp?: string }).creationTimestamp ?? '').localeCompare(
+          String((a.metadata as { creationTimestamp?: string }).creationTimestamp ?? ''),
+        ),
+      );
     if (allocated.length) return allocated[0].metadata.name;
     if (!told) {
       told = true;
@@ -362,7 +443,13 @@ async function sessionKubeconfig(kubeconfig: string | undefined, namespace: stri
  * Serves one session's dashboard until Ctrl-C (returns the signal) or the session ends (returns its phase);
  * `onServing` is called once it answers.
  */
-async function serveSession(name: string, pod: SessionPodView, options: Omit<SessionDashboardOptions, 'content'> & { portalApiUrl: string; content?: ContentChoice }, door: FrontDoor, onServing: () => void): Promise<string> {
+async function serveSession(
+  name: string,
+  pod: SessionPodView,
+  options: Omit<SessionDashboardOptions, 'content'> & { portalApiUrl: string; content?: ContentChoice },
+  door: FrontDoor,
+  onServing: () => void,
+): Promise<string> {
   const { portalUrl, portalApiUrl } = options;
   const { learnerEnvironment, parseConfig, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap ${workshopPodNames(name).configMap}`);
@@ -384,8 +471,10 @@ async function serveSession(name: string, pod: SessionPodView, options: Omit<Ses
     workshopDir = path.join(workDir, 'content');
     fs.mkdirSync(workshopDir, { recursive: true });
   } else {
-    throw new CliError(`workshop '${pod.workshop}': its content ${config.content.git ? 'comes from git, which the dashboard cannot pull yet' : 'is baked into the dashboard image'}: ` +
-      'pass --content <workshop folder> (or a folder of workshop folders, such as examples/) to serve it from this machine');
+    throw new CliError(
+      `workshop '${pod.workshop}': its content ${config.content.git ? 'comes from git, which the dashboard cannot pull yet' : 'is baked into the dashboard image'}: ` +
+        'pass --content <workshop folder> (or a folder of workshop folders, such as examples/) to serve it from this machine',
+    );
   }
   const configFile = path.join(workDir, 'dashboard.json');
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
@@ -427,14 +516,19 @@ async function serveSession(name: string, pod: SessionPodView, options: Omit<Ses
   } catch (error) {
     restoreEnvironment();
     const message = (error as Error).message;
-    throw new CliError(contentDir || !config.content.image ? message
-      : `${message} (content ${config.content.image.ref}; or serve the workshop's folder with --content <dir>)`);
+    throw new CliError(
+      contentDir || !config.content.image
+        ? message
+        : `${message} (content ${config.content.image.ref}; or serve the workshop's folder with --content <dir>)`,
+    );
   }
   door.forwardTo(dashboard.url, { homeDir, namespace: kubeconfig ? namespace : undefined });
   onServing();
-  process.stdout.write(`dashboard of session ${name} at ${door.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
-    `content: ${contentDir ?? config.content.image!.ref}; portal: ${portalUrl}\n` +
-    `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${door.url}; Ctrl-C stops\n`);
+  process.stdout.write(
+    `dashboard of session ${name} at ${door.url}/ (LOCAL DEVELOPMENT: its terminals are shells on this machine, in ${homeDir})\n` +
+      `content: ${contentDir ?? config.content.image!.ref}; portal: ${portalUrl}\n` +
+      `the portal sends learners here when started with PORTAL_DEV_SESSION_URL=${door.url}; Ctrl-C stops\n`,
+  );
 
   // Runs until Ctrl-C, or until the session ends.
   let onSignal: ((signal: string) => void) | undefined;
@@ -487,25 +581,38 @@ function parseSeconds(value: string): number {
 export function sessionDashboardCommand(): Command {
   return new Command('dashboard')
     .summary("run a session's dashboard on this machine (local development)")
-    .description("LOCAL DEVELOPMENT ONLY: run a session's dashboard as a process on this machine, for a cluster whose pods run no " +
-      "containers (the local kwok control plane). It reads what the session's workshop pod would get (its environment, " +
-      "CONFIG_PASSWORD, dashboard.json) from the cluster, pulls the content (or serves --content), signs learners in through " +
-      'the portal at --portal-url, and opens terminals as shells on this machine. Start the portal with ' +
-      'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for a session to be ' +
-      'started; with a session name, stops when it ends; without one, then serves the next session. The port stays open: ' +
-      'until the dashboard runs it shows a waiting page, and what went wrong if starting it failed (retried). Ctrl-C stops.')
+    .description(
+      "LOCAL DEVELOPMENT ONLY: run a session's dashboard as a process on this machine, for a cluster whose pods run no " +
+        "containers (the local kwok control plane). It reads what the session's workshop pod would get (its environment, " +
+        'CONFIG_PASSWORD, dashboard.json) from the cluster, pulls the content (or serves --content), signs learners in through ' +
+        'the portal at --portal-url, and opens terminals as shells on this machine. Start the portal with ' +
+        'PORTAL_DEV_SESSION_URL=http://127.0.0.1:<port> so that Start sends the learner here. Waits for a session to be ' +
+        'started; with a session name, stops when it ends; without one, then serves the next session. The port stays open: ' +
+        'until the dashboard runs it shows a waiting page, and what went wrong if starting it failed (retried). Ctrl-C stops.',
+    )
     .argument('[session]', 'the WorkshopSession, e.g. dev-my-lab-s001; without it, the most recently started session, then the next one when it ends')
     .option('--portal <name>', 'without a session name: only sessions of this training portal')
-    .option('-p, --port <port>', 'port to listen on (not 10080, the pod\'s port: browsers refuse it as unsafe)', parsePort, 10082)
+    .option('-p, --port <port>', "port to listen on (not 10080, the pod's port: browsers refuse it as unsafe)", parsePort, 10082)
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--portal-url <url>', 'the portal as the browser reaches it', 'http://127.0.0.1:8080')
     .option('--portal-api-url <url>', 'the portal as this process reaches it (default: --portal-url)')
-    .option('--content <dir>', "serve this workshop folder's instructions instead of the session's published content; " +
-      'a folder of workshop folders (such as examples/) serves each session the folder named as its workshop')
-    .option('--wait <seconds>', 'with a session name: how long to wait for it to be created (without one, the command waits for learners until Ctrl-C)', parseSeconds, 600)
+    .option(
+      '--content <dir>',
+      "serve this workshop folder's instructions instead of the session's published content; " +
+        'a folder of workshop folders (such as examples/) serves each session the folder named as its workshop',
+    )
+    .option(
+      '--wait <seconds>',
+      'with a session name: how long to wait for it to be created (without one, the command waits for learners until Ctrl-C)',
+      parseSeconds,
+      600,
+    )
     .option('--kubeconfig <file>', 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config); also given to the terminals')
-    .option('--session-hosts', "without a session name: serve every learner's session at once, each at http://<session>.localhost:<port> " +
-      '(start the portal with PORTAL_DEV_SESSION_URL=http://{session}.localhost:<port>)')
+    .option(
+      '--session-hosts',
+      "without a session name: serve every learner's session at once, each at http://<session>.localhost:<port> " +
+        '(start the portal with PORTAL_DEV_SESSION_URL=http://{session}.localhost:<port>)',
+    )
     .addOption(new Option('--session-from-stdin', 'the session name comes on stdin (the spare children of --session-hosts)').hideHelp())
     .action(async (session: string | undefined, options: SessionDashboardOptions & { sessionHosts?: boolean; sessionFromStdin?: boolean }) => {
       if (options.sessionHosts && session) throw new CliError('--session-hosts serves every session: leave out the session name');
@@ -513,7 +620,9 @@ export function sessionDashboardCommand(): Command {
         void import('../../dashboard/index.js').catch(() => undefined);
         const named = await new Promise<string>((resolve) => {
           let text = '';
-          process.stdin.on('data', (chunk: Buffer) => { text += chunk.toString(); });
+          process.stdin.on('data', (chunk: Buffer) => {
+            text += chunk.toString();
+          });
           process.stdin.once('end', () => resolve(text.trim()));
         });
         if (!named) return undefined;

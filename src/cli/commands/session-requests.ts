@@ -4,15 +4,19 @@
  * Secret, then `/workshops/environment/<env>/request/` or `/workshops/session/<s>/extend/`.
  */
 import { Command } from 'commander';
+
 import { API_VERSION } from '../../constructs/names.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import { CliError } from '../errors.js';
 import { connect } from '../kube.js';
-import { PortalCredentials, reachPortal } from './portal.js';
+import { type PortalCredentials, reachPortal } from './portal.js';
 
 const KUBECONFIG_HELP = 'kubeconfig to use (default: $KUBECONFIG, else ~/.kube/config)';
 
-interface Answer { status: number; body: Record<string, unknown> }
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+}
 
 async function call(url: string, init: RequestInit): Promise<Answer> {
   let response: Response;
@@ -25,7 +29,7 @@ async function call(url: string, init: RequestInit): Promise<Answer> {
   const text = await response.text();
   let body: Record<string, unknown> = {};
   try {
-    body = text ? JSON.parse(text) as Record<string, unknown> : {};
+    body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
   } catch {
     body = { message: text.slice(0, 200) };
   }
@@ -61,7 +65,13 @@ export function parseParams(params: string[]): Array<{ name: string; value: stri
 }
 
 export async function requestSession(options: {
-  portal?: string; workshop: string; user?: string; params?: string[]; url?: string; indexUrl?: string; kubeconfig?: string;
+  portal?: string;
+  workshop: string;
+  user?: string;
+  params?: string[];
+  url?: string;
+  indexUrl?: string;
+  kubeconfig?: string;
 }): Promise<{ name: string; url: string; user: string; environment: string }> {
   const parameters = parseParams(options.params ?? []);
   const portal = await reachPortal(options);
@@ -74,7 +84,9 @@ export async function requestSession(options: {
   const environment = environments.find((e) => e.workshop?.name === options.workshop) ?? environments.find((e) => e.name === options.workshop);
   if (!environment) {
     const known = environments.map((e) => e.workshop?.name ?? e.name);
-    throw new CliError(`--workshop '${options.workshop}': portal '${portal.name}' has no running environment of that workshop (it has: ${known.join(', ') || 'none'})`);
+    throw new CliError(
+      `--workshop '${options.workshop}': portal '${portal.name}' has no running environment of that workshop (it has: ${known.join(', ') || 'none'})`,
+    );
   }
   const query = new URLSearchParams({ index_url: options.indexUrl ?? `${portal.url}/` });
   if (options.user !== undefined) query.set('user', options.user);
@@ -92,8 +104,10 @@ export async function requestSession(options: {
   };
 }
 
-export async function extendSession(name: string, options: { portal?: string; url?: string; kubeconfig?: string })
-  : Promise<{ extended: boolean; expires?: string; message?: string }> {
+export async function extendSession(
+  name: string,
+  options: { portal?: string; url?: string; kubeconfig?: string },
+): Promise<{ extended: boolean; expires?: string; message?: string }> {
   let portalName = options.portal;
   if (!portalName) {
     const client = await connect(options.kubeconfig);
@@ -119,8 +133,10 @@ export async function extendSession(name: string, options: { portal?: string; ur
 export function sessionRequestCommands(): Command[] {
   const collect = (value: string, previous: string[]) => [...previous, value];
   const request = new Command('request')
-    .description("Request a session of a workshop through the portal's REST API as its robot (as an LMS would); prints the session's name " +
-      'and the URL that activates it for the learner')
+    .description(
+      "Request a session of a workshop through the portal's REST API as its robot (as an LMS would); prints the session's name " +
+        'and the URL that activates it for the learner',
+    )
     .requiredOption('--portal <name>', 'the training portal')
     .requiredOption('--workshop <name>', 'the workshop (or its environment)')
     .option('--user <id>', 'the learner (default: a new anonymous learner)')
@@ -128,10 +144,12 @@ export function sessionRequestCommands(): Command[] {
     .option('--index-url <url>', 'where the learner returns when the session ends (default: the portal)')
     .option('--url <url>', "the portal's URL (default: the host of its Ingress)")
     .option('--kubeconfig <file>', KUBECONFIG_HELP)
-    .action(async (options: { portal: string; workshop: string; user?: string; param: string[]; indexUrl?: string; url?: string; kubeconfig?: string }) => {
-      const session = await requestSession({ ...options, params: options.param });
-      process.stdout.write(`session ${session.name} (user ${session.user}, environment ${session.environment})\nurl ${session.url}\n`);
-    });
+    .action(
+      async (options: { portal: string; workshop: string; user?: string; param: string[]; indexUrl?: string; url?: string; kubeconfig?: string }) => {
+        const session = await requestSession({ ...options, params: options.param });
+        process.stdout.write(`session ${session.name} (user ${session.user}, environment ${session.environment})\nurl ${session.url}\n`);
+      },
+    );
   const extend = new Command('extend')
     .description("Extend a session through the portal's REST API as its robot; prints its new expiry")
     .argument('<session>', 'the WorkshopSession, e.g. labs-hello-terminal-s001')
@@ -140,7 +158,10 @@ export function sessionRequestCommands(): Command[] {
     .option('--kubeconfig <file>', KUBECONFIG_HELP)
     .action(async (name: string, options: { portal?: string; url?: string; kubeconfig?: string }) => {
       const result = await extendSession(name, options);
-      if (!result.extended) throw new CliError(`session ${name} was not extended: ${result.message ?? 'the portal gave no reason'}${result.expires ? ` (it expires ${result.expires})` : ''}`);
+      if (!result.extended)
+        throw new CliError(
+          `session ${name} was not extended: ${result.message ?? 'the portal gave no reason'}${result.expires ? ` (it expires ${result.expires})` : ''}`,
+        );
       process.stdout.write(`session ${name} extended: expires ${result.expires}\n`);
     });
   return [request, extend];

@@ -1,9 +1,11 @@
 /** `workshops synth`: runs the project's cdk8s app (as `cdk8s synth` does) and summarizes what it wrote. */
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
 import { countByKind, distFiles, readDist } from '../dist.js';
 import { CliError } from '../errors.js';
-import { ProjectConfig, commandForAppFile, readProjectConfig, runApp } from '../project.js';
+import { commandForAppFile, type ProjectConfig, readProjectConfig, runApp } from '../project.js';
 import { formatTable } from '../table.js';
 
 export interface SynthOptions {

@@ -4,12 +4,13 @@
  * --session it says whether a given session follows that tag at all.
  */
 import { Command } from 'commander';
+
 import { API_VERSION } from '../../constructs/names.js';
 import type { WorkshopSession } from '../../runtime/session.js';
 import type { WorkshopEnvironment } from '../../runtime/state.js';
 import { CliError } from '../errors.js';
-import { ENDED_PHASES, connect } from '../kube.js';
-import { PublishCommandOptions, printPublished, publishWorkshop } from './publish.js';
+import { connect, ENDED_PHASES } from '../kube.js';
+import { printPublished, type PublishCommandOptions, publishWorkshop } from './publish.js';
 
 /** `registry/repository` and the tag (or digest) of a reference, with the default tag filled in. */
 function splitReference(ref: string): { name: string; tag?: string; digest?: string } {
@@ -32,15 +33,23 @@ export async function sessionFollows(name: string, published: string, kubeconfig
     const content = (environment?.spec.workshop as { content?: { image?: { ref: string } } } | undefined)?.content;
     const phase = session.status?.phase ?? 'Requested';
     if (!content?.image) {
-      return { follows: false, message: `session ${name} (${phase}): its workshop does not take content from an image, so this update does not reach it` };
+      return {
+        follows: false,
+        message: `session ${name} (${phase}): its workshop does not take content from an image, so this update does not reach it`,
+      };
     }
     const used = splitReference(content.image.ref);
     const target = splitReference(published);
-    if (used.name !== target.name) return { follows: false, message: `session ${name} (${phase}) uses ${content.image.ref}, not ${published}: this update does not reach it` };
+    if (used.name !== target.name)
+      return { follows: false, message: `session ${name} (${phase}) uses ${content.image.ref}, not ${published}: this update does not reach it` };
     if (used.digest) return { follows: false, message: `session ${name} (${phase}) is pinned to ${content.image.ref}: it keeps that content` };
-    if (used.tag !== target.tag) return { follows: false, message: `session ${name} (${phase}) follows tag '${used.tag}', not '${target.tag}': this update does not reach it` };
+    if (used.tag !== target.tag)
+      return { follows: false, message: `session ${name} (${phase}) follows tag '${used.tag}', not '${target.tag}': this update does not reach it` };
     if (ENDED_PHASES.has(phase)) return { follows: false, message: `session ${name} is ${phase}: it will not update` };
-    return { follows: true, message: `session ${name} (${phase}) follows ${content.image.ref}: its dashboard switches to the new content at its next check of the tag (every 30 s by default)` };
+    return {
+      follows: true,
+      message: `session ${name} (${phase}) follows ${content.image.ref}: its dashboard switches to the new content at its next check of the tag (every 30 s by default)`,
+    };
   } finally {
     await client.close();
   }
@@ -49,11 +58,13 @@ export async function sessionFollows(name: string, published: string, kubeconfig
 export function updateCommand(): Command {
   return new Command('update')
     .summary('publish new content for running sessions to pick up')
-    .description('Publish the content again to the tag a workshop follows (ContentSource.image with a tag, not a digest).\n\n' +
-      'What reaches running sessions: their dashboard checks the tag (every 30 s by default), pulls the new content when the digest ' +
-      'changed and shows the new instructions; nothing is restarted. Sessions of workshops pinned to a digest, or following another ' +
-      'tag, keep their content. Changes to workshop.ts (capabilities, budget, objects) are not content: they need synth and deploy, ' +
-      'and reach only sessions created after that.')
+    .description(
+      'Publish the content again to the tag a workshop follows (ContentSource.image with a tag, not a digest).\n\n' +
+        'What reaches running sessions: their dashboard checks the tag (every 30 s by default), pulls the new content when the digest ' +
+        'changed and shows the new instructions; nothing is restarted. Sessions of workshops pinned to a digest, or following another ' +
+        'tag, keep their content. Changes to workshop.ts (capabilities, budget, objects) are not content: they need synth and deploy, ' +
+        'and reach only sessions created after that.',
+    )
     .argument('[dir]', 'the workshop folder', '.')
     .requiredOption('--image <ref>', 'the tag the workshop follows, as in ContentSource.image(...)')
     .option('--session <name>', 'then tell whether this running session follows that tag (needs the cluster)')

@@ -8,10 +8,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { Command } from 'commander';
+
 import type { Manifest } from '../../constructs/manifest.js';
-import { CliError } from '../errors.js';
 import { readDist } from '../dist.js';
+import { CliError } from '../errors.js';
 import { describeUnknownField, unknownFields } from '../field-check.js';
 import { findWorkshopDirs, readProjectConfig } from '../project.js';
 import { synthProject } from './synth.js';
@@ -45,7 +47,7 @@ export async function validateProject(options: { dir?: string; app?: string } = 
     fs.rmSync(outdir, { recursive: true, force: true });
   }
   const workshops = findWorkshopDirs(dir);
-  problems.push(...await contentProblems(workshops));
+  problems.push(...(await contentProblems(workshops)));
   return { workshops, objects, problems };
 }
 
@@ -53,8 +55,12 @@ export async function validateProject(options: { dir?: string; app?: string } = 
 export function fieldProblems(dist: ReadonlyArray<{ file: string; object: Manifest }>, where: (file: string) => string): Problem[] {
   const crds = dist.map((d) => d.object).filter((o) => o.kind === 'CustomResourceDefinition');
   const files = [...new Set(dist.map((d) => d.file))];
-  return files.flatMap((file) => unknownFields(dist.filter((d) => d.file === file).map((d) => d.object), crds)
-    .map((problem) => ({ file: where(file), message: describeUnknownField(problem) })));
+  return files.flatMap((file) =>
+    unknownFields(
+      dist.filter((d) => d.file === file).map((d) => d.object),
+      crds,
+    ).map((problem) => ({ file: where(file), message: describeUnknownField(problem) })),
+  );
 }
 
 /**
@@ -93,10 +99,12 @@ export function formatProblem(problem: Problem): string {
 
 export function validateCommand(): Command {
   return new Command('validate')
-    .summary('synthesize, check the objects\' fields and the content; problems as file:line: message')
-    .description('Check the project without a cluster: synthesize into a temporary folder, check every object for fields the API ' +
-      'server\'s strict validation would refuse (unknown fields), then check the Markdown content of every workshop (folders with ' +
-      'workshop/content/); prints problems as file:line: message and exits 1 if there are any')
+    .summary("synthesize, check the objects' fields and the content; problems as file:line: message")
+    .description(
+      'Check the project without a cluster: synthesize into a temporary folder, check every object for fields the API ' +
+        "server's strict validation would refuse (unknown fields), then check the Markdown content of every workshop (folders with " +
+        'workshop/content/); prints problems as file:line: message and exits 1 if there are any',
+    )
     .option('--app <file>', "a .ts or .js app to run instead of cdk8s.yaml's 'app'")
     .action(async (options: { app?: string }) => {
       const result = await validateProject(options);

@@ -1,6 +1,6 @@
 import { Capability } from '../capability.js';
 import { projectImage } from '../images.js';
-import { SessionTemplate, restrictedContainer } from '../session-template.js';
+import { restrictedContainer, type SessionTemplate } from '../session-template.js';
 
 /** The console's port inside the workshop pod. */
 export const CONSOLE_PORT = 10083;
@@ -35,7 +35,9 @@ export class Console extends Capability {
 
   public bind(session: SessionTemplate): void {
     if (!session.kubernetesAccess) {
-      throw new Error(`${session.node.path}: capability 'console' shows the cluster as the session's ServiceAccount, so it needs kubernetesAccess: true`);
+      throw new Error(
+        `${session.node.path}: capability 'console' shows the cluster as the session's ServiceAccount, so it needs kubernetesAccess: true`,
+      );
     }
     const memory = this.props.memory ?? '256Mi';
     session.addContainer({
@@ -52,7 +54,13 @@ export class Console extends Capability {
       resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
       // it listens on the pod's loopback only, which the kubelet's tcp/http probes (to the pod IP) cannot reach
       readinessProbe: {
-        exec: { command: ['node', '-e', `require('http').get('http://127.0.0.1:${CONSOLE_PORT}/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`] },
+        exec: {
+          command: [
+            'node',
+            '-e',
+            `require('http').get('http://127.0.0.1:${CONSOLE_PORT}/healthz', (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))`,
+          ],
+        },
         periodSeconds: 10,
         timeoutSeconds: 5,
       },

@@ -48,7 +48,13 @@ export class Docker extends Capability {
       imagePullPolicy: 'IfNotPresent',
       // The session's own registry (ImageRegistry) is reached through the ingress, which may serve plain http:
       // the daemon tries https first and falls back to http for that one host only.
-      args: ['dockerd', '--host=unix:///var/run/docker/docker.sock', `--mtu=${this.props.mtu ?? 1400}`, '--group=1001', `--insecure-registry=${session.vars.registryHost}`],
+      args: [
+        'dockerd',
+        '--host=unix:///var/run/docker/docker.sock',
+        `--mtu=${this.props.mtu ?? 1400}`,
+        '--group=1001',
+        `--insecure-registry=${session.vars.registryHost}`,
+      ],
       env: [{ name: 'DOCKER_TLS_CERTDIR', value: '' }],
       resources: { requests: { cpu: '50m', memory }, limits: { cpu: '1', memory } },
       securityContext: { privileged: true, runAsUser: 0, runAsNonRoot: false },

@@ -1,6 +1,6 @@
 import { Capability } from '../capability.js';
 import { projectImage } from '../images.js';
-import { SessionTemplate, restrictedContainer } from '../session-template.js';
+import { restrictedContainer, type SessionTemplate } from '../session-template.js';
 
 /** The editor's port inside the workshop pod. */
 export const EDITOR_PORT = 10085;
@@ -50,8 +50,16 @@ export class Editor extends Capability {
       // code-server's own sign-in is off: the dashboard signs the learner in before it proxies the editor's host;
       // its port proxy is off, so nothing reaches the action listener's port through the editor's route.
       args: [
-        '--bind-addr', `127.0.0.1:${EDITOR_PORT}`, '--auth', 'none', '--disable-proxy', '--disable-telemetry',
-        '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '/home/workshop',
+        '--bind-addr',
+        `127.0.0.1:${EDITOR_PORT}`,
+        '--auth',
+        'none',
+        '--disable-proxy',
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--disable-workspace-trust',
+        '--disable-getting-started-override',
+        '/home/workshop',
       ],
       env: [
         { name: 'HOME', value: '/home/workshop' },

@@ -1,9 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+
 import { Capability } from '../capability.js';
 import { projectImage } from '../images.js';
 import { Labels } from '../names.js';
-import { SessionTemplate, restrictedContainer } from '../session-template.js';
+import { restrictedContainer, type SessionTemplate } from '../session-template.js';
 
 export interface ImageRegistryProps {
   /**
@@ -76,25 +77,27 @@ export class ImageRegistry extends Capability {
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { seccompProfile: { type: 'RuntimeDefault' }, fsGroup: 1000 },
-            containers: [{
-              name: 'registry',
-              image: this.props.image ?? projectImage(scope, 'registry', 'registry:2.8.3'),
-              imagePullPolicy: 'IfNotPresent',
-              ports: [{ name: 'registry', containerPort: 5000 }],
-              env: [
-                { name: 'REGISTRY_AUTH', value: 'htpasswd' },
-                { name: 'REGISTRY_AUTH_HTPASSWD_REALM', value: 'Workshop session registry' },
-                { name: 'REGISTRY_AUTH_HTPASSWD_PATH', value: '/auth/htpasswd' },
-                { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
-              ],
-              resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
-              readinessProbe: { tcpSocket: { port: 5000 }, periodSeconds: 5 },
-              securityContext: { ...restrictedContainer(), runAsUser: 1000, runAsGroup: 1000 },
-              volumeMounts: [
-                { name: 'auth', mountPath: '/auth', readOnly: true },
-                { name: 'data', mountPath: '/var/lib/registry' },
-              ],
-            }],
+            containers: [
+              {
+                name: 'registry',
+                image: this.props.image ?? projectImage(scope, 'registry', 'registry:2.8.3'),
+                imagePullPolicy: 'IfNotPresent',
+                ports: [{ name: 'registry', containerPort: 5000 }],
+                env: [
+                  { name: 'REGISTRY_AUTH', value: 'htpasswd' },
+                  { name: 'REGISTRY_AUTH_HTPASSWD_REALM', value: 'Workshop session registry' },
+                  { name: 'REGISTRY_AUTH_HTPASSWD_PATH', value: '/auth/htpasswd' },
+                  { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
+                ],
+                resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
+                readinessProbe: { tcpSocket: { port: 5000 }, periodSeconds: 5 },
+                securityContext: { ...restrictedContainer(), runAsUser: 1000, runAsGroup: 1000 },
+                volumeMounts: [
+                  { name: 'auth', mountPath: '/auth', readOnly: true },
+                  { name: 'data', mountPath: '/var/lib/registry' },
+                ],
+              },
+            ],
             volumes: [
               { name: 'auth', secret: { secretName: 'registry-htpasswd' } },
               { name: 'data', emptyDir: { sizeLimit: this.props.storage ?? '5Gi' } },

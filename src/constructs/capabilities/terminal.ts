@@ -38,7 +38,13 @@ export class Terminal extends Capability {
   }
 
   public bind(session: SessionTemplate): void {
-    const count = { [TerminalLayout.DEFAULT]: 1, [TerminalLayout.SPLIT]: 2, [TerminalLayout.SPLIT_2]: 3, [TerminalLayout.LOWER]: 1, [TerminalLayout.NONE]: 0 }[this.layout];
+    const count = {
+      [TerminalLayout.DEFAULT]: 1,
+      [TerminalLayout.SPLIT]: 2,
+      [TerminalLayout.SPLIT_2]: 3,
+      [TerminalLayout.LOWER]: 1,
+      [TerminalLayout.NONE]: 0,
+    }[this.layout];
     session.setDashboardSetting('terminal', { layout: this.layout, sessions: Array.from({ length: count }, (_, i) => String(i + 1)) });
     if (count > 0) session.addDashboardTab({ name: 'Terminal', url: 'terminal:1' });
   }

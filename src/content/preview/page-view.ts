@@ -24,29 +24,32 @@ export interface PageView {
 
 export function pageDocument(view: PageView): string {
   const pageTitle = view.page?.title ?? 'Page not found';
-  return joinHtml([
-    raw('<!doctype html>'),
-    raw('<html lang="en">'),
-    raw('<head>'),
-    raw('<meta charset="utf-8">'),
-    raw('<meta name="viewport" content="width=device-width, initial-scale=1">'),
-    html`<title>${pageTitle} · ${view.content.title} (preview)</title>`,
-    html`<style>${raw(PREVIEW_STYLES)}</style>`,
-    raw('</head>'),
-    raw('<body>'),
-    raw('<a class="skip-link" href="#preview-main">Skip to the instructions</a>'),
-    html`<header class="topbar"><span class="brand">${view.content.title}</span><span class="badge">Preview</span>`,
-    raw('<span id="preview-status" class="status" role="status" aria-live="polite"></span></header>'),
-    raw('<div class="layout">'),
-    navigationHtml(view.content, view.currentPath, view.pagesWithProblems),
-    html`<main id="preview-main" tabindex="-1">${mainHtml(view)}</main>`,
-    raw('</div>'),
-    raw('<div id="preview-toast" class="toast" role="status" aria-live="polite" hidden></div>'),
-    html`<script>${raw(PREVIEW_SCRIPT)}</script>`,
-    raw('</body>'),
-    raw('</html>'),
-    '',
-  ], '\n').toString();
+  return joinHtml(
+    [
+      raw('<!doctype html>'),
+      raw('<html lang="en">'),
+      raw('<head>'),
+      raw('<meta charset="utf-8">'),
+      raw('<meta name="viewport" content="width=device-width, initial-scale=1">'),
+      html`<title>${pageTitle} · ${view.content.title} (preview)</title>`,
+      html`<style>${raw(PREVIEW_STYLES)}</style>`,
+      raw('</head>'),
+      raw('<body>'),
+      raw('<a class="skip-link" href="#preview-main">Skip to the instructions</a>'),
+      html`<header class="topbar"><span class="brand">${view.content.title}</span><span class="badge">Preview</span>`,
+      raw('<span id="preview-status" class="status" role="status" aria-live="polite"></span></header>'),
+      raw('<div class="layout">'),
+      navigationHtml(view.content, view.currentPath, view.pagesWithProblems),
+      html`<main id="preview-main" tabindex="-1">${mainHtml(view)}</main>`,
+      raw('</div>'),
+      raw('<div id="preview-toast" class="toast" role="status" aria-live="polite" hidden></div>'),
+      html`<script>${raw(PREVIEW_SCRIPT)}</script>`,
+      raw('</body>'),
+      raw('</html>'),
+      '',
+    ],
+    '\n',
+  ).toString();
 }
 
 /** The title first (the page's only h1 before its own headings), then the problems, then the instructions. */
@@ -64,7 +67,8 @@ function mainHtml(view: PageView): SafeHtml {
 function problemsHtml(own: readonly ContentProblem[], others: readonly ContentProblem[]): SafeHtml | undefined {
   if (own.length === 0 && others.length === 0) return undefined;
   const heading = own.length > 0 ? `${own.length} ${own.length === 1 ? 'problem' : 'problems'} on this page` : 'No problems on this page';
-  const elsewhere = others.length > 0 &&
+  const elsewhere =
+    others.length > 0 &&
     html`<details><summary>${others.length} ${others.length === 1 ? 'problem' : 'problems'} elsewhere in the workshop</summary>${problemListHtml(others)}</details>`;
   const list = own.length > 0 && problemListHtml(own);
   return html`<section class="problems" aria-labelledby="problems-heading"><h2 id="problems-heading">${heading}</h2>${list}${elsewhere}</section>`;

@@ -6,10 +6,11 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+
 import { loadContent } from '../load-content.js';
 import type { WorkshopContent } from '../model.js';
 import type { ContentProblem } from '../problems.js';
-import { renderPage, type RenderedPage } from '../render-page.js';
+import { type RenderedPage, renderPage } from '../render-page.js';
 import { sampleVariables } from '../sample-variables.js';
 import { BASE_URL_VARIABLE } from '../shortcodes.js';
 import { watchContent } from '../watch-content.js';
@@ -51,7 +52,9 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (localOnly && !safeIsLoopbackHostHeader(request.headers.host)) {
       return sendText(response, 403, 'This preview listens on a loopback address and answers only to localhost or 127.0.0.1.');
     }
-    handle(site, hub, request, response).catch(() => sendText(response, 500, 'The preview could not show this page; see the terminal where it runs.'));
+    handle(site, hub, request, response).catch(() =>
+      sendText(response, 500, 'The preview could not show this page; see the terminal where it runs.'),
+    );
   });
   await listen(server, opts.host ?? '127.0.0.1', opts.port ?? 0);
   const address = server.address() as AddressInfo;
@@ -165,7 +168,12 @@ async function sendPage(site: PreviewSite, response: http.ServerResponse, pagePa
 
 async function sendNotFound(site: PreviewSite, response: http.ServerResponse, urlPath: string): Promise<void> {
   const problems = await site.problems();
-  const html = pageDocument({ content: site.content, otherProblems: problems, pagesWithProblems: pagesWithProblems(site.content, problems), notFound: urlPath });
+  const html = pageDocument({
+    content: site.content,
+    otherProblems: problems,
+    pagesWithProblems: pagesWithProblems(site.content, problems),
+    notFound: urlPath,
+  });
   sendHtml(response, 404, html);
 }
 

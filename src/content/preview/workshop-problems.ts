@@ -4,7 +4,7 @@
  * from and only pages whose text changed are rendered again: a reload stays fast in a workshop of hundreds of pages.
  */
 import type { WorkshopContent } from '../model.js';
-import { sortProblems, type ContentProblem } from '../problems.js';
+import { type ContentProblem, sortProblems } from '../problems.js';
 import { FILE_GONE, readPageSource, renderPageSource } from '../render-page.js';
 
 export class WorkshopProblems {

@@ -12,6 +12,7 @@
  * answers as the learner's words (it may be the learner's own program on the socket).
  */
 import type { Readable } from 'node:stream';
+
 import type { WebSocket } from 'ws';
 
 /** What one file or directory of the learner's home is. */
@@ -128,7 +129,10 @@ export type AgentErrorCode = 'bad_request' | 'not_found' | 'not_a_file' | 'not_a
 
 /** An error the agent answers with; `code` says which, the message names the path or field and what is allowed. */
 export class AgentError extends Error {
-  constructor(public readonly code: AgentErrorCode, message: string) {
+  constructor(
+    public readonly code: AgentErrorCode,
+    message: string,
+  ) {
     super(message);
     this.name = 'AgentError';
   }
@@ -140,7 +144,14 @@ export class AgentError extends Error {
 }
 
 export const AGENT_ERROR_STATUS: Record<AgentErrorCode, number> = {
-  bad_request: 400, outside_home: 403, not_found: 404, not_a_file: 409, not_a_directory: 409, exists: 409, too_large: 413, unavailable: 503,
+  bad_request: 400,
+  outside_home: 403,
+  not_found: 404,
+  not_a_file: 409,
+  not_a_directory: 409,
+  exists: 409,
+  too_large: 413,
+  unavailable: 503,
 };
 
 /** Where the agent's socket is in the workshop pod (a volume shared by the `dashboard` and `workshop` containers). */

@@ -5,9 +5,23 @@
  */
 import * as http from 'node:http';
 import { Readable } from 'node:stream';
+
 import { WebSocket } from 'ws';
+
 import { TERMINAL_ID } from '../terminals.js';
-import { AGENT_ERROR_STATUS, AgentError, AgentErrorCode, AgentExecRequest, AgentExecResult, AgentFileInfo, AgentSetupResult, AgentTestRequest, AgentTestResult, AgentWriteOptions, SessionAgent } from './api.js';
+import {
+  AGENT_ERROR_STATUS,
+  AgentError,
+  type AgentErrorCode,
+  type AgentExecRequest,
+  type AgentExecResult,
+  type AgentFileInfo,
+  type AgentSetupResult,
+  type AgentTestRequest,
+  type AgentTestResult,
+  type AgentWriteOptions,
+  type SessionAgent,
+} from './api.js';
 
 export interface RemoteAgentOptions {
   /** The agent's Unix socket. */
@@ -72,7 +86,8 @@ class RemoteAgent implements SessionAgent {
       this.sockets.delete(agent);
       // a close code the agent chose (1013 too many, 1008 bad id, 1001 stopping) goes on; others become 1011
       const passOn = code === 1013 || code === 1008 || code === 1001;
-      if (browser.readyState === WebSocket.OPEN) browser.close(passOn ? code : 1011, passOn ? reason.toString() : 'the session agent closed the terminal');
+      if (browser.readyState === WebSocket.OPEN)
+        browser.close(passOn ? code : 1011, passOn ? reason.toString() : 'the session agent closed the terminal');
     });
     agent.on('error', () => {
       if (browser.readyState === WebSocket.OPEN) browser.close(1011, 'the session agent is not reachable');
@@ -139,8 +154,13 @@ class RemoteAgent implements SessionAgent {
 
   private request(method: string, urlPath: string, body?: Buffer | Readable): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const req = http.request({ socketPath: this.options.socketPath, method, path: urlPath, headers: body instanceof Buffer ? { 'content-length': body.length } : {} }, resolve);
-      req.on('error', (error) => reject(new AgentError('unavailable', `the session agent on ${this.options.socketPath} is not reachable: ${error.message}`)));
+      const req = http.request(
+        { socketPath: this.options.socketPath, method, path: urlPath, headers: body instanceof Buffer ? { 'content-length': body.length } : {} },
+        resolve,
+      );
+      req.on('error', (error) =>
+        reject(new AgentError('unavailable', `the session agent on ${this.options.socketPath} is not reachable: ${error.message}`)),
+      );
       if (body instanceof Readable) {
         body.on('error', (error) => req.destroy(error));
         body.pipe(req);

@@ -9,11 +9,24 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
 import type { WebSocket } from 'ws';
-import { TEST_NAME, runTest } from '../examiner.js';
+
+import { runTest, TEST_NAME } from '../examiner.js';
 import { runSessionSetup } from '../session-setup.js';
 import { TERMINAL_ID, Terminals } from '../terminals.js';
-import { AGENT_MAX_WRITE_BYTES, AgentError, AgentExecRequest, AgentExecResult, AgentFileInfo, AgentSetupResult, AgentTestRequest, AgentTestResult, AgentWriteOptions, SessionAgent } from './api.js';
+import {
+  AGENT_MAX_WRITE_BYTES,
+  AgentError,
+  type AgentExecRequest,
+  type AgentExecResult,
+  type AgentFileInfo,
+  type AgentSetupResult,
+  type AgentTestRequest,
+  type AgentTestResult,
+  type AgentWriteOptions,
+  type SessionAgent,
+} from './api.js';
 
 export interface LocalAgentOptions {
   /** The learner's home: terminals start there, files are confined to it. */
@@ -43,7 +56,13 @@ class LocalAgent implements SessionAgent {
   constructor(private readonly options: LocalAgentOptions) {
     this.homeDir = path.resolve(options.homeDir);
     this.env = { ...options.env, HOME: this.homeDir };
-    this.terminals = new Terminals({ shell: options.shell ?? '/bin/bash', cwd: this.homeDir, env: this.env, onInput: options.onInput, maxSessions: options.maxTerminals });
+    this.terminals = new Terminals({
+      shell: options.shell ?? '/bin/bash',
+      cwd: this.homeDir,
+      env: this.env,
+      onInput: options.onInput,
+      maxSessions: options.maxTerminals,
+    });
   }
 
   public async attachTerminal(id: string, socket: WebSocket): Promise<void> {
@@ -62,7 +81,10 @@ class LocalAgent implements SessionAgent {
     const cwd = request.cwd === undefined ? this.homeDir : path.resolve(this.homeDir, request.cwd);
     return new Promise((resolve) => {
       const child = spawn(request.command[0], request.command.slice(1), {
-        cwd, env: { ...this.env, ...request.env }, stdio: [request.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], detached: true,
+        cwd,
+        env: { ...this.env, ...request.env },
+        stdio: [request.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+        detached: true,
       });
       let output = '';
       const collect = (chunk: Buffer) => {
@@ -102,9 +124,18 @@ class LocalAgent implements SessionAgent {
       throw new AgentError('bad_request', `runTest: 'contentDir' (${JSON.stringify(request.contentDir)}) must be an absolute path`);
     }
     try {
-      return await runTest(request.contentDir, request.name, (request.args ?? []).map(String), {
-        testsDirectory: request.testsDirectory, timeoutSeconds: request.timeoutSeconds, cwd: this.homeDir, env: this.env,
-      }, request.requestedTimeoutSeconds);
+      return await runTest(
+        request.contentDir,
+        request.name,
+        (request.args ?? []).map(String),
+        {
+          testsDirectory: request.testsDirectory,
+          timeoutSeconds: request.timeoutSeconds,
+          cwd: this.homeDir,
+          env: this.env,
+        },
+        request.requestedTimeoutSeconds,
+      );
     } catch (error) {
       throw new AgentError('not_found', (error as Error).message);
     }
@@ -153,7 +184,8 @@ class LocalAgent implements SessionAgent {
     const target = this.resolve(file);
     if (target === this.homeDir) throw new AgentError('bad_request', `'${file}' is the home directory itself, not a file`);
     const mode = options.mode ?? 0o644;
-    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw new AgentError('bad_request', `writeFile: 'mode' (${mode}) must be permission bits from 0 to 0o777`);
+    if (!Number.isInteger(mode) || mode < 0 || mode > 0o777)
+      throw new AgentError('bad_request', `writeFile: 'mode' (${mode}) must be permission bits from 0 to 0o777`);
     if (options.mkdirs ?? true) {
       await fs.promises.mkdir(path.dirname(target), { recursive: true });
       this.resolve(file); // a parent created meanwhile through a link must not lead out
@@ -168,13 +200,17 @@ class LocalAgent implements SessionAgent {
       const out = fs.createWriteStream(temporary, { flags: 'wx', mode });
       let written = 0;
       const source = data instanceof Readable ? data : Readable.from([Buffer.from(data)]);
-      await pipeline(source, async function* limit(chunks: AsyncIterable<Buffer>) {
-        for await (const chunk of chunks) {
-          written += chunk.length;
-          if (written > AGENT_MAX_WRITE_BYTES) throw new AgentError('too_large', `'${file}' is larger than ${AGENT_MAX_WRITE_BYTES} bytes`);
-          yield chunk;
-        }
-      }, out);
+      await pipeline(
+        source,
+        async function* limit(chunks: AsyncIterable<Buffer>) {
+          for await (const chunk of chunks) {
+            written += chunk.length;
+            if (written > AGENT_MAX_WRITE_BYTES) throw new AgentError('too_large', `'${file}' is larger than ${AGENT_MAX_WRITE_BYTES} bytes`);
+            yield chunk;
+          }
+        },
+        out,
+      );
       await fs.promises.chmod(temporary, mode);
       await fs.promises.rename(temporary, target);
     } catch (error) {
@@ -209,10 +245,12 @@ class LocalAgent implements SessionAgent {
    * the home too). Not a security boundary (the agent runs as the learner): it keeps callers to the home.
    */
   private resolve(file: string): string {
-    if (typeof file !== 'string' || file.includes('\0')) throw new AgentError('bad_request', `path ${JSON.stringify(file)} must be a string without NUL`);
+    if (typeof file !== 'string' || file.includes('\0'))
+      throw new AgentError('bad_request', `path ${JSON.stringify(file)} must be a string without NUL`);
     const target = path.resolve(this.homeDir, file);
     if (!isInside(this.homeDir, target)) throw new AgentError('outside_home', `'${file}' is outside the home directory ${this.homeDir}`);
-    if (!this.within(target)) throw new AgentError('outside_home', `'${file}' leads outside the home directory ${this.homeDir} through a symbolic link`);
+    if (!this.within(target))
+      throw new AgentError('outside_home', `'${file}' leads outside the home directory ${this.homeDir} through a symbolic link`);
     return target;
   }
 

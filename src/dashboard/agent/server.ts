@@ -21,8 +21,10 @@
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+
 import { WebSocketServer } from 'ws';
-import { AgentError, SessionAgent } from './api.js';
+
+import { AgentError, type SessionAgent } from './api.js';
 
 /** Largest JSON request body. */
 const MAX_JSON = 1024 * 1024;
@@ -61,11 +63,12 @@ export async function serveAgent(agent: SessionAgent, socketPath: string, log?: 
   fs.chmodSync(socketPath, 0o660);
   return {
     socketPath,
-    close: () => new Promise((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -105,7 +108,15 @@ async function handle(agent: SessionAgent, req: http.IncomingMessage, res: http.
         if (value !== 'true' && value !== 'false') throw new AgentError('bad_request', `${route}: '${name}' (${value}) must be true or false`);
         return value === 'true';
       };
-      return send(res, 201, await agent.writeFile(file(), req, { mode: mode === null ? undefined : parseInt(mode, 8), overwrite: flag('overwrite'), mkdirs: flag('mkdirs') }));
+      return send(
+        res,
+        201,
+        await agent.writeFile(file(), req, {
+          mode: mode === null ? undefined : parseInt(mode, 8),
+          overwrite: flag('overwrite'),
+          mkdirs: flag('mkdirs'),
+        }),
+      );
     }
     case 'DELETE /files':
       await agent.remove(file());

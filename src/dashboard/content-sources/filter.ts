@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+
 import { IncludeSet } from '../../oci/include.js';
 
 export interface PathFilters {

@@ -46,7 +46,10 @@ function gitEnv(auth: GitAuth, home: string): NodeJS.ProcessEnv {
     GIT_SSH_COMMAND: 'ssh -o BatchMode=yes',
     LC_ALL: 'C',
   };
-  const config: Array<[string, string]> = [['advice.detachedHead', 'false'], ['init.defaultBranch', 'main']];
+  const config: Array<[string, string]> = [
+    ['advice.detachedHead', 'false'],
+    ['init.defaultBranch', 'main'],
+  ];
   if (auth.username || auth.password) {
     const basic = Buffer.from(`${auth.username ?? ''}:${auth.password ?? ''}`).toString('base64');
     config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
@@ -65,7 +68,11 @@ async function git(args: string[], auth: GitAuth, cwd?: string, timeoutMs = 120_
     return await new Promise<string>((resolve, reject) => {
       execFile('git', args, { cwd, env: gitEnv(auth, home), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error) {
-          const said = String(stderr || error.message).trim().split('\n').slice(-3).join(' / ');
+          const said = String(stderr || error.message)
+            .trim()
+            .split('\n')
+            .slice(-3)
+            .join(' / ');
           reject(new GitError(`git ${args[0]} failed: ${said}`));
         } else {
           resolve(stdout);
@@ -82,10 +89,15 @@ export async function resolveGitRef(url: string, ref: string, auth: GitAuth = {}
   if (ref.startsWith('-')) throw new GitError(`ref '${ref}' must be a branch, tag or commit`);
   const wanted = ref.startsWith('refs/') ? [ref, `${ref}^{}`] : [`refs/heads/${ref}`, `refs/tags/${ref}`, `refs/tags/${ref}^{}`];
   const out = await git(['ls-remote', '--', url, ...wanted], auth);
-  const refs = new Map(out.split('\n').filter(Boolean).map((line) => {
-    const [commit, name] = line.split('\t');
-    return [name, commit] as const;
-  }));
+  const refs = new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => {
+        const [commit, name] = line.split('\t');
+        return [name, commit] as const;
+      }),
+  );
   const branch = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
   if (refs.has(branch) && (branch.startsWith('refs/heads/') || !ref.startsWith('refs/tags/'))) {
     return { commit: refs.get(branch)!, fetch: branch, moves: branch.startsWith('refs/heads/') };

@@ -9,8 +9,9 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+
 import { extractLayer } from '../../oci/extract.js';
-import { DEFAULT_PULL_LIMITS, PullLimits } from '../../oci/limits.js';
+import { DEFAULT_PULL_LIMITS, type PullLimits } from '../../oci/limits.js';
 
 export interface HttpAuth {
   readonly username?: string;
@@ -24,8 +25,7 @@ export interface HttpValidators {
 }
 
 export type HttpDownload =
-  | { readonly changed: false }
-  | { readonly changed: true; readonly digest: string; readonly files: number; readonly validators: HttpValidators };
+  { readonly changed: false } | { readonly changed: true; readonly digest: string; readonly files: number; readonly validators: HttpValidators };
 
 export class HttpContentError extends Error {}
 
@@ -50,7 +50,9 @@ export async function downloadArchive(
     // redirects are followed (GitHub archives redirect), but never from https to plain http
     response = await fetch(url, { headers, redirect: 'follow', signal: AbortSignal.timeout(options.timeoutMs ?? 300_000) });
   } catch (error) {
-    throw new HttpContentError(`cannot download ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message}`);
+    throw new HttpContentError(
+      `cannot download ${url}: ${(error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message}`,
+    );
   }
   if (url.startsWith('https:') && response.url.startsWith('http:')) {
     throw new HttpContentError(`${url} redirected to plain http (${response.url}); refusing it`);
@@ -58,7 +60,9 @@ export async function downloadArchive(
   if (response.status === 304) return { changed: false };
   if (response.status !== 200 || !response.body) {
     await response.body?.cancel();
-    throw new HttpContentError(`${url} answered ${response.status} ${response.statusText}${response.status === 401 || response.status === 403 ? ' (check the content credentials)' : ''}`);
+    throw new HttpContentError(
+      `${url} answered ${response.status} ${response.statusText}${response.status === 401 || response.status === 403 ? ' (check the content credentials)' : ''}`,
+    );
   }
   const declared = Number(response.headers.get('content-length') ?? NaN);
   if (declared > limits.layerBytes) {
@@ -69,14 +73,19 @@ export async function downloadArchive(
   const hash = createHash('sha256');
   let bytes = 0;
   try {
-    await pipeline(Readable.fromWeb(response.body as never), new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        bytes += chunk.length;
-        if (bytes > limits.layerBytes) return done(new HttpContentError(`${url} sent more than the limit of ${limits.layerBytes} bytes; refusing it`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    }), createWriteStream(file));
+    await pipeline(
+      Readable.fromWeb(response.body as never),
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          bytes += chunk.length;
+          if (bytes > limits.layerBytes)
+            return done(new HttpContentError(`${url} sent more than the limit of ${limits.layerBytes} bytes; refusing it`));
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(file),
+    );
     const digest = `sha256:${hash.digest('hex')}`;
     const files = await extractLayer(createReadStream(file), dest, `archive ${url}`, limits);
     const validators: HttpValidators = {

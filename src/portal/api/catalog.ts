@@ -4,9 +4,10 @@
  * other states than RUNNING.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+
 import type { PortalContext } from '../context.js';
 import { apiError } from '../errors.js';
-import { ENVIRONMENT_STATES, EnvironmentState, environmentState, environmentView, portalView, sortedEnvironments } from '../views.js';
+import { ENVIRONMENT_STATES, type EnvironmentState, environmentState, environmentView, portalView, sortedEnvironments } from '../views.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -51,33 +52,55 @@ export function registerCatalogApi(app: FastifyInstance, ctx: PortalContext): vo
     const filter = parseFilter(query, robot);
     if ('error' in filter) return apiError(reply, 400, 'bad-request', filter.error);
     const key = JSON.stringify([filter, robot && filter.sessions]);
-    return send(reply, cache.get(key, () => {
-      const environments = sortedEnvironments(ctx.runtime)
-        .filter((e) => filter.states.includes(environmentState(e)))
-        .filter((e) => matchesWorkshop(e.spec.workshop as Record<string, unknown>, filter));
-      return {
-        portal: portalView(ctx.runtime, ctx.info()),
-        environments: environments.map((e) => environmentView(ctx.runtime, e, robot && filter.sessions)),
-      };
-    }));
+    return send(
+      reply,
+      cache.get(key, () => {
+        const environments = sortedEnvironments(ctx.runtime)
+          .filter((e) => filter.states.includes(environmentState(e)))
+          .filter((e) => matchesWorkshop(e.spec.workshop as Record<string, unknown>, filter));
+        return {
+          portal: portalView(ctx.runtime, ctx.info()),
+          environments: environments.map((e) => environmentView(ctx.runtime, e, robot && filter.sessions)),
+        };
+      }),
+    );
   });
 
   app.get('/workshops/catalog/workshops/', async (request, reply) => {
     if (!mayRead(request)) return unauthorized(reply);
-    return send(reply, cache.get('workshops', () => {
-      const workshops = sortedEnvironments(ctx.runtime)
-        .filter((e) => environmentState(e) === 'RUNNING')
-        .map((e) => {
-          const { workshop, sessions: _sessions, ...environment } = environmentView(ctx.runtime, e, false);
-          return { ...workshop, environment: { name: environment.name, state: environment.state, duration: environment.duration, capacity: environment.capacity, reserved: environment.reserved, allocated: environment.allocated, available: environment.available } };
-        });
-      return { portal: portalView(ctx.runtime, ctx.info()), workshops };
-    }));
+    return send(
+      reply,
+      cache.get('workshops', () => {
+        const workshops = sortedEnvironments(ctx.runtime)
+          .filter((e) => environmentState(e) === 'RUNNING')
+          .map((e) => {
+            const { workshop, sessions: _sessions, ...environment } = environmentView(ctx.runtime, e, false);
+            return {
+              ...workshop,
+              environment: {
+                name: environment.name,
+                state: environment.state,
+                duration: environment.duration,
+                capacity: environment.capacity,
+                reserved: environment.reserved,
+                allocated: environment.allocated,
+                available: environment.available,
+              },
+            };
+          });
+        return { portal: portalView(ctx.runtime, ctx.info()), workshops };
+      }),
+    );
   });
 
   function unauthorized(reply: import('fastify').FastifyReply) {
     reply.header('WWW-Authenticate', 'Bearer');
-    return apiError(reply, 401, 'unauthorized', 'the catalog is private: sign in, or send an OAuth2 access token in the Authorization: Bearer header');
+    return apiError(
+      reply,
+      401,
+      'unauthorized',
+      'the catalog is private: sign in, or send an OAuth2 access token in the Authorization: Bearer header',
+    );
   }
 }
 
@@ -105,7 +128,8 @@ function parseFilter(query: Query, robot: boolean): Filter | { error: string } {
     }
     const flag = list('sessions')[0];
     if (flag !== undefined) {
-      if (!['true', '1', 'false', '0'].includes(flag.toLowerCase())) return { error: `'sessions' (${JSON.stringify(flag.slice(0, 40))}) must be true, 1, false or 0` };
+      if (!['true', '1', 'false', '0'].includes(flag.toLowerCase()))
+        return { error: `'sessions' (${JSON.stringify(flag.slice(0, 40))}) must be true, 1, false or 0` };
       sessions = ['true', '1'].includes(flag.toLowerCase());
     }
   }

@@ -4,8 +4,10 @@
  * Robots only; session requests are rate limited per client.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { SessionRequest, isLive } from '../../runtime/index.js';
+
+import { isLive, type SessionRequest } from '../../runtime/index.js';
 import type { PortalContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { isHttpUrl } from '../urls.js';
@@ -32,7 +34,12 @@ export function registerEnvironmentApi(app: FastifyInstance, ctx: PortalContext)
       return apiError(reply, 503, 'No session available', `user '${parsed.user}' has no session '${parsed.session}' in this environment`);
     }
     if (mine && !mine.status?.request) {
-      return apiError(reply, 503, 'Cannot be reacquired', `the session of user '${parsed.user}' was not requested through this API, so it cannot be handed out here`);
+      return apiError(
+        reply,
+        503,
+        'Cannot be reacquired',
+        `the session of user '${parsed.user}' was not requested through this API, so it cannot be handed out here`,
+      );
     }
     const token = randomBytes(24).toString('base64url');
     const result = await ctx.runtime.allocate({
@@ -72,7 +79,8 @@ export function registerEnvironmentApi(app: FastifyInstance, ctx: PortalContext)
 
   app.get<{ Params: { user: string } }>('/workshops/user/:user/sessions/', { preHandler: ctx.auth.requireRobot }, async (request) => {
     const user = request.params.user;
-    const sessions = ctx.runtime.state.liveSessions()
+    const sessions = ctx.runtime.state
+      .liveSessions()
       .filter((s) => s.status?.user === user)
       .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name))
       .map((s) => userSessionView(ctx.runtime, s));
@@ -99,27 +107,36 @@ export function parseRequest(query: Query, body: unknown, reserved: ReadonlySet<
   if (!indexUrl) return { error: `'index_url' is required: the page the learner returns to when the session ends` };
   if (!isHttpUrl(indexUrl)) return { error: `'index_url' (${show(indexUrl)}) must be an http or https URL` };
   const analyticsUrl = one('analytics_url');
-  if (analyticsUrl !== undefined && !isHttpUrl(analyticsUrl)) return { error: `'analytics_url' (${show(analyticsUrl)}) must be an http or https URL` };
+  if (analyticsUrl !== undefined && !isHttpUrl(analyticsUrl))
+    return { error: `'analytics_url' (${show(analyticsUrl)}) must be an http or https URL` };
 
   const given = one('user');
   if (given !== undefined && (!given || given.length > 150 || /[\s\u0000-\u001f/]/.test(given))) {
     return { error: `'user' (${show(given)}) must be 1 to 150 characters without spaces, control characters or '/'` };
   }
-  if (given !== undefined && reserved.has(given)) return { error: `'user' (${show(given)}) is a staff or robot account; sessions are requested for learners only` };
+  if (given !== undefined && reserved.has(given))
+    return { error: `'user' (${show(given)}) is a staff or robot account; sessions are requested for learners only` };
   const email = one('email');
-  if (email !== undefined && email !== '' && !EMAIL.test(email)) return { error: `'email' (${show(email)}) must be an e-mail address such as ann@example.com` };
+  if (email !== undefined && email !== '' && !EMAIL.test(email))
+    return { error: `'email' (${show(email)}) must be an e-mail address such as ann@example.com` };
   const firstName = one('first_name') ?? one('firstname');
   const lastName = one('last_name') ?? one('lastname');
-  for (const [field, value] of [['first_name', firstName], ['last_name', lastName]] as const) {
-    if (value !== undefined && value.length > NAME_LIMIT) return { error: `'${field}' must have at most ${NAME_LIMIT} characters, not ${value.length}` };
+  for (const [field, value] of [
+    ['first_name', firstName],
+    ['last_name', lastName],
+  ] as const) {
+    if (value !== undefined && value.length > NAME_LIMIT)
+      return { error: `'${field}' must have at most ${NAME_LIMIT} characters, not ${value.length}` };
   }
   const session = one('session');
-  if (session !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(session)) return { error: `'session' (${show(session)}) must be a session name` };
+  if (session !== undefined && !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(session))
+    return { error: `'session' (${show(session)}) must be a session name` };
   const timeoutText = one('timeout');
   let timeout = 60;
   if (timeoutText !== undefined) {
     timeout = Number(timeoutText);
-    if (!/^\d+$/.test(timeoutText) || timeout < 1 || timeout > 86_400) return { error: `'timeout' (${show(timeoutText)}) must be whole seconds from 1 to 86400` };
+    if (!/^\d+$/.test(timeoutText) || timeout < 1 || timeout > 86_400)
+      return { error: `'timeout' (${show(timeoutText)}) must be whole seconds from 1 to 86400` };
   }
   const parameters = parseParameters(body);
   if ('error' in parameters) return parameters;

@@ -4,8 +4,9 @@
  * token; the session's dashboard may also authenticate with HTTP Basic `<session>:<CONFIG_PASSWORD>`.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WorkshopSession, phaseOf } from '../../runtime/index.js';
-import { SessionAccess, accessTo, basicCredentials } from '../access.js';
+
+import { phaseOf, type WorkshopSession } from '../../runtime/index.js';
+import { accessTo, basicCredentials, type SessionAccess } from '../access.js';
 import type { PortalContext } from '../context.js';
 import { apiError } from '../errors.js';
 import { scheduleView, timers } from '../views.js';
@@ -14,12 +15,17 @@ type Params = { Params: { session: string } };
 
 export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): void {
   /** The session and the caller's access to it, or the reply already sent (401, 403, 404). */
-  const authorized = async (request: FastifyRequest<Params>, reply: FastifyReply, allowDashboard = false, acting = false)
-    : Promise<{ session: WorkshopSession; access: SessionAccess | 'dashboard' } | undefined> => {
+  const authorized = async (
+    request: FastifyRequest<Params>,
+    reply: FastifyReply,
+    allowDashboard = false,
+    acting = false,
+  ): Promise<{ session: WorkshopSession; access: SessionAccess | 'dashboard' } | undefined> => {
     const name = request.params.session;
     const basic = allowDashboard ? basicCredentials(request) : undefined;
     if (basic) {
-      if (basic.username === name && await ctx.checkSessionPassword(name, basic.password)) return { session: ctx.runtime.session(name)!, access: 'dashboard' };
+      if (basic.username === name && (await ctx.checkSessionPassword(name, basic.password)))
+        return { session: ctx.runtime.session(name)!, access: 'dashboard' };
       reply.header('WWW-Authenticate', `Basic realm="session ${name.slice(0, 63)}"`);
       apiError(reply, 401, 'unauthorized', 'the session name or its config password is wrong');
       return undefined;
@@ -40,7 +46,12 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
     // an <img> sends the cookie: so the GETs that act (Educates' shape) are for token holders only. Browsers use the
     // portal's own buttons, POST forms with a CSRF token (/workshops/session/<s>/extend/ and …/delete/).
     if (acting && !ctx.auth.tokenOf(request)) {
-      apiError(reply, 403, 'forbidden', `GET ${request.url.split('?')[0]} acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`);
+      apiError(
+        reply,
+        403,
+        'forbidden',
+        `GET ${request.url.split('?')[0]} acts on the session, so it needs an OAuth2 access token in the Authorization: Bearer header; in a browser use the session page's buttons`,
+      );
       return undefined;
     }
     const session = ctx.runtime.session(name);
@@ -65,14 +76,15 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
     const found = await authorized(request, reply, true, true);
     if (!found) return;
     const result = await ctx.runtime.extend(found.session.metadata.name);
-    const session = 'session' in result ? result.session : ctx.runtime.session(found.session.metadata.name) ?? found.session;
+    const session = 'session' in result ? result.session : (ctx.runtime.session(found.session.metadata.name) ?? found.session);
     return { ...scheduleView(ctx.runtime, session), extended: 'session' in result, ...('refused' in result ? { message: result.refused } : {}) };
   });
 
   app.get<Params>('/workshops/session/:session/terminate/', async (request, reply) => {
     const found = await authorized(request, reply, false, true);
     if (!found) return;
-    if (!found.session.status?.user) return apiError(reply, 400, 'bad-request', `session '${found.session.metadata.name}' is not allocated to a learner`);
+    if (!found.session.status?.user)
+      return apiError(reply, 400, 'bad-request', `session '${found.session.metadata.name}' is not allocated to a learner`);
     const ended = await ctx.runtime.terminate(found.session.metadata.name, found.access === 'owner' ? 'TerminatedByUser' : 'TerminatedByAdmin');
     const t = timers(ctx.runtime, ended ?? found.session);
     return { started: t.started, expires: new Date().toISOString() };
@@ -84,7 +96,7 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
     // CONFIG_PASSWORD is the dashboard's credential at the portal (its OAuth2 client secret): in a learner's hands
     // it signs the dashboard's requests, so the learner is never given it, not even for their own session
     if (request.identity!.kind !== 'admin' && request.identity!.kind !== 'robot') {
-      return apiError(reply, 403, 'forbidden', 'the session\'s config password is for the portal\'s staff and robots only');
+      return apiError(reply, 403, 'forbidden', "the session's config password is for the portal's staff and robots only");
     }
     const secrets = await ctx.runtime.secretsFor(found.session.metadata.name);
     if (!secrets) return apiError(reply, 404, 'not-found', `no session '${found.session.metadata.name}'`);
@@ -103,7 +115,12 @@ export function registerSessionApi(app: FastifyInstance, ctx: PortalContext): vo
     if (!found) return;
     const event = (request.body as { event?: { name?: unknown; data?: unknown } } | undefined)?.event;
     if (!event || typeof event.name !== 'string' || !/^[A-Za-z][A-Za-z0-9/_.:-]{0,99}$/.test(event.name)) {
-      return apiError(reply, 400, 'bad-request', `the body must be {"event": {"name": "<Group/Name>", "data": {…}}} with a name of letters, digits and '/'`);
+      return apiError(
+        reply,
+        400,
+        'bad-request',
+        `the body must be {"event": {"name": "<Group/Name>", "data": {…}}} with a name of letters, digits and '/'`,
+      );
     }
     if (event.data !== undefined && (typeof event.data !== 'object' || event.data === null || Array.isArray(event.data))) {
       return apiError(reply, 400, 'bad-request', `'event.data' must be a JSON object`);

@@ -5,8 +5,9 @@
  * maps to a valid object name; the Secret also holds the user name itself, which is checked on read.
  */
 import { createHash } from 'node:crypto';
+
 import { Labels, MANAGED_BY } from '../../constructs/index.js';
-import { KubeClient, KubeError } from '../../runtime/index.js';
+import { type KubeClient, KubeError } from '../../runtime/index.js';
 import { hashPassword } from './passwords.js';
 
 export interface Account {
@@ -47,20 +48,29 @@ export function validateRegistration(form: Partial<Record<keyof Registration, un
   const password = text(form.password);
   if (!username) errors.push({ field: 'username', message: 'Username is required.' });
   else if (!USERNAME_PATTERN.test(username)) {
-    errors.push({ field: 'username', message: 'Username must be 3 to 40 characters: lower case letters, digits, ".", "_" or "-", starting with a letter or digit.' });
+    errors.push({
+      field: 'username',
+      message: 'Username must be 3 to 40 characters: lower case letters, digits, ".", "_" or "-", starting with a letter or digit.',
+    });
   } else if (reserved.includes(username)) errors.push({ field: 'username', message: `Username "${username}" is taken; choose another.` });
   if (!email) errors.push({ field: 'email', message: 'Email is required.' });
-  else if (email.length > 254 || !EMAIL_PATTERN.test(email)) errors.push({ field: 'email', message: 'Email must be an address such as ada@example.com.' });
+  else if (email.length > 254 || !EMAIL_PATTERN.test(email))
+    errors.push({ field: 'email', message: 'Email must be an address such as ada@example.com.' });
   if (!password) errors.push({ field: 'password', message: 'Password is required.' });
   else if (password.length < PASSWORD_MIN) errors.push({ field: 'password', message: `Password must have at least ${PASSWORD_MIN} characters.` });
   else if (password.length > PASSWORD_MAX) errors.push({ field: 'password', message: `Password must have at most ${PASSWORD_MAX} characters.` });
-  else if (username && password.toLowerCase().includes(username)) errors.push({ field: 'password', message: 'Password must not contain the username.' });
+  else if (username && password.toLowerCase().includes(username))
+    errors.push({ field: 'password', message: 'Password must not contain the username.' });
   if (password && text(form.confirm) !== password) errors.push({ field: 'confirm', message: 'Confirm password must match the password.' });
   return errors;
 }
 
 export class AccountStore {
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly portal: string) {}
+  constructor(
+    private readonly client: KubeClient,
+    private readonly namespace: string,
+    private readonly portal: string,
+  ) {}
 
   public secretName(username: string): string {
     return `${this.portal}-account-${createHash('sha256').update(username).digest('hex').slice(0, 16)}`;

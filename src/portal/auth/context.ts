@@ -4,12 +4,14 @@
  * page for browsers and as JSON {error, message} for API clients.
  */
 import { randomUUID } from 'node:crypto';
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CookieSession, CookieSettings, cookieName, newSession, readSession, writeSession, clearSession } from './cookies.js';
+
 import { htmlPage, wantsHtml } from '../errors.js';
+import type { Page } from '../web/layout.js';
+import { clearSession, cookieName, type CookieSession, type CookieSettings, newSession, readSession, writeSession } from './cookies.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
-import type { Page } from '../web/layout.js';
 import { messagePage } from './pages.js';
 import { RateLimiter } from './rate-limit.js';
 import type { AuthOptions, Identity, RateLimitOptions } from './types.js';
@@ -28,7 +30,10 @@ export class AuthContext {
   public readonly registration: 'one-step' | 'anonymous' | 'disabled';
   private readonly states = new WeakMap<FastifyRequest, RequestState>();
 
-  constructor(public readonly options: AuthOptions, public readonly keys: KeyRing) {
+  constructor(
+    public readonly options: AuthOptions,
+    public readonly keys: KeyRing,
+  ) {
     const secure = options.secureCookies ?? true;
     this.cookie = { name: cookieName(`${options.portalName}-session`, secure), secure, maxAgeSeconds: options.cookieMaxAgeSeconds ?? 86_400 };
     this.registration = options.registration ?? 'one-step';
@@ -121,10 +126,26 @@ export class AuthContext {
   }
 
   /** Refuses a request: a readable page for a browser, JSON {error, message} for an API client. */
-  public refuse(request: FastifyRequest, reply: FastifyReply, status: number, error: string, title: string, message: string,
-    links: ReadonlyArray<{ href: string; text: string }> = []): FastifyReply {
+  public refuse(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error: string,
+    title: string,
+    message: string,
+    links: ReadonlyArray<{ href: string; text: string }> = [],
+  ): FastifyReply {
     if (this.wantsHtml(request)) {
-      return this.html(reply, status, messagePage({ identity: request.identity, title, message, links: [...links, { href: '/workshops/catalog/', text: 'Back to the workshops' }] }));
+      return this.html(
+        reply,
+        status,
+        messagePage({
+          identity: request.identity,
+          title,
+          message,
+          links: [...links, { href: '/workshops/catalog/', text: 'Back to the workshops' }],
+        }),
+      );
     }
     return reply.code(status).header('Cache-Control', 'no-store').send({ error, message });
   }

@@ -6,7 +6,9 @@
  * it expires, which is why the lifetime is bounded.
  */
 import { randomBytes } from 'node:crypto';
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
+
 import type { KeyRing } from './keys.js';
 import type { Identity } from './types.js';
 
@@ -43,7 +45,11 @@ export function readSession(request: FastifyRequest, keys: KeyRing, settings: Co
 
 export function writeSession(reply: FastifyReply, keys: KeyRing, settings: CookieSettings, session: CookieSession): void {
   const maxAge = Math.max(0, session.exp - Math.floor(Date.now() / 1000));
-  reply.setCookie(settings.name, keys.sign(PURPOSE, session as unknown as Record<string, unknown> & { exp: number }), cookieOptions(settings, maxAge));
+  reply.setCookie(
+    settings.name,
+    keys.sign(PURPOSE, session as unknown as Record<string, unknown> & { exp: number }),
+    cookieOptions(settings, maxAge),
+  );
 }
 
 export function clearSession(reply: FastifyReply, settings: CookieSettings): void {

@@ -6,9 +6,10 @@
  * State lives in the cluster, never in a replica: signing keys and accounts in Secrets, token revocations and
  * used authorization codes in a ConfigMap; everything else is in signed cookies and tokens.
  */
-import formbody from '@fastify/formbody';
 import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+
 import { registerAccessCode } from './access-code.js';
 import { registerAccountRoutes } from './account-routes.js';
 import { AccountStore } from './accounts.js';
@@ -22,12 +23,12 @@ import { TokenStore } from './token-store.js';
 import { ACCESS_TOKEN_SECONDS, REFRESH_TOKEN_SECONDS } from './tokens.js';
 import type { AuthHandle, AuthOptions } from './types.js';
 
-export type { TokenStoreLimits } from './token-store.js';
-export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
 export { AccountStore, validateRegistration } from './accounts.js';
-export { KeyRing, loadKeyRing, rotateKeys, keysSecretName, secretEquals } from './keys.js';
+export { KeyRing, keysSecretName, loadKeyRing, rotateKeys, secretEquals } from './keys.js';
 export { hashPassword, verifyPassword } from './passwords.js';
 export { RateLimiter } from './rate-limit.js';
+export type { TokenStoreLimits } from './token-store.js';
+export type { AuthHandle, AuthOptions, Identity, IdentityKind, RateLimitOptions, RobotClient, SessionAccess } from './types.js';
 
 export async function registerAuth(app: FastifyInstance, options: AuthOptions): Promise<AuthHandle> {
   if (!app.hasRequestDecorator('cookies')) await app.register(cookie);
@@ -36,8 +37,16 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   const ctx = new AuthContext(options, keys);
   const accounts = new AccountStore(options.client, options.portalNamespace, options.portalName);
   // robots' grants live as long as their refresh tokens; sessions' clients get access tokens only
-  const lifetimeOf = (clientId: string) => ((options.robots ?? []).some((r) => r.clientId === clientId) ? REFRESH_TOKEN_SECONDS : ACCESS_TOKEN_SECONDS);
-  const store = new TokenStore(options.client, options.portalNamespace, options.portalName, options.revocationCacheMs, options.tokenStoreLimits, lifetimeOf);
+  const lifetimeOf = (clientId: string) =>
+    (options.robots ?? []).some((r) => r.clientId === clientId) ? REFRESH_TOKEN_SECONDS : ACCESS_TOKEN_SECONDS;
+  const store = new TokenStore(
+    options.client,
+    options.portalNamespace,
+    options.portalName,
+    options.revocationCacheMs,
+    options.tokenStoreLimits,
+    lifetimeOf,
+  );
   const oauth2 = new OAuth2Server(ctx, store);
 
   app.decorateRequest('identity', null);

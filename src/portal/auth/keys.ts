@@ -7,8 +7,9 @@
  * purpose, so that a value made for one use is refused for another.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
 import { Labels, MANAGED_BY } from '../../constructs/index.js';
-import { KubeClient, KubeError } from '../../runtime/index.js';
+import { type KubeClient, KubeError } from '../../runtime/index.js';
 
 export interface SigningKey {
   readonly id: string;
@@ -29,7 +30,10 @@ const MAX_TOKEN_LENGTH = 8192;
 export class KeyRing {
   private keys: SigningKey[];
 
-  constructor(keys: SigningKey[], private readonly reloader?: () => Promise<SigningKey[]>) {
+  constructor(
+    keys: SigningKey[],
+    private readonly reloader?: () => Promise<SigningKey[]>,
+  ) {
     if (!keys.length) throw new Error('a key ring needs at least one key');
     this.keys = keys;
   }

@@ -7,18 +7,23 @@
  * and whose secret is the session's CONFIG_PASSWORD (looked up through `sessionClientSecret`).
  */
 import { createHash } from 'node:crypto';
+
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import type { AuthContext } from './context.js';
 import { text } from './forms.js';
 import { secretEquals } from './keys.js';
-import type { AuthContext } from './context.js';
 import type { TokenStore } from './token-store.js';
-import { AccessClaims, issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from './tokens.js';
+import { type AccessClaims, issueCode, issueTokens, verifyAccess, verifyCode, verifyRefresh } from './tokens.js';
 import type { Identity, RobotClient } from './types.js';
 
 type OAuthError = 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type';
 
 class Refusal {
-  constructor(public readonly error: OAuthError, public readonly description: string) {}
+  constructor(
+    public readonly error: OAuthError,
+    public readonly description: string,
+  ) {}
 }
 
 const SESSION_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -44,23 +49,31 @@ function parameter(body: unknown, name: string, required = false): string | unde
 }
 
 export class OAuth2Server {
-  constructor(private readonly ctx: AuthContext, private readonly store: TokenStore) {}
+  constructor(
+    private readonly ctx: AuthContext,
+    private readonly store: TokenStore,
+  ) {}
 
   /** Sets request.identity from a valid, unrevoked Bearer token (or records why the token was refused). */
   public async authenticateBearer(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     if (typeof header !== 'string' || !/^bearer /i.test(header)) return;
-    const claims = await this.validAccessToken(header.slice(7).trim(), false)
-      .catch(() => 'the access token cannot be checked right now; try again in a moment');
+    const claims = await this.validAccessToken(header.slice(7).trim(), false).catch(
+      () => 'the access token cannot be checked right now; try again in a moment',
+    );
     if (typeof claims === 'string') {
       this.ctx.state(request).tokenError = claims;
       request.identity = null;
       return;
     }
-    if (!this.isRobot(claims.cid) && !SESSION_TOKEN_ROUTES.some((what) => request.method === 'GET' && pathOf(request) === `/workshops/session/${claims.cid}/${what}/`)) {
+    if (
+      !this.isRobot(claims.cid) &&
+      !SESSION_TOKEN_ROUTES.some((what) => request.method === 'GET' && pathOf(request) === `/workshops/session/${claims.cid}/${what}/`)
+    ) {
       // A session client's token was handed to a dashboard that runs beside the learner's shell: it signs a
       // person in to that dashboard and nothing else, whoever it was issued for (an admin opening the session).
-      this.ctx.state(request).tokenError = `the access token was issued to the dashboard of session ${claims.cid}: it is good only for that session's sign-in, schedule and extension`;
+      this.ctx.state(request).tokenError =
+        `the access token was issued to the dashboard of session ${claims.cid}: it is good only for that session's sign-in, schedule and extension`;
       request.identity = null;
       return;
     }
@@ -83,13 +96,18 @@ export class OAuth2Server {
   public register(app: FastifyInstance): void {
     const limit = this.ctx.limiter('token', this.ctx.options.rateLimits?.token ?? { max: 30, windowSeconds: 60 }, (request) => {
       const body = request.body as Record<string, unknown> | undefined;
-      return String((typeof body?.username === 'string' && body.username) || (typeof body?.client_id === 'string' && body.client_id) || '').slice(0, 64);
+      return String((typeof body?.username === 'string' && body.username) || (typeof body?.client_id === 'string' && body.client_id) || '').slice(
+        0,
+        64,
+      );
     });
     app.post('/oauth2/token/', { preHandler: limit }, async (request, reply) => this.answer(reply, () => this.token(request)));
-    app.post('/oauth2/revoke-token/', { preHandler: limit }, async (request, reply) => this.answer(reply, async () => {
-      await this.revoke(request);
-      return {};
-    }));
+    app.post('/oauth2/revoke-token/', { preHandler: limit }, async (request, reply) =>
+      this.answer(reply, async () => {
+        await this.revoke(request);
+        return {};
+      }),
+    );
     app.get('/oauth2/authorize/', async (request, reply) => this.authorize(request, reply));
   }
 
@@ -127,13 +145,19 @@ export class OAuth2Server {
         if (client.kind !== 'session') throw new Refusal('unauthorized_client', 'This client may not use the authorization_code grant.');
         await keys.ensureKeyOf(parameter(body, 'code', true));
         const code = verifyCode(keys, parameter(body, 'code', true));
-        if ('failure' in code) throw new Refusal('invalid_grant', code.failure === 'expired' ? 'The authorization code has expired.' : 'The authorization code is not valid.');
+        if ('failure' in code)
+          throw new Refusal(
+            'invalid_grant',
+            code.failure === 'expired' ? 'The authorization code has expired.' : 'The authorization code is not valid.',
+          );
         const claims = code.payload;
         if (claims.cid !== client.id) throw new Refusal('invalid_grant', 'The authorization code was issued to another client.');
-        if (parameter(body, 'redirect_uri', true) !== claims.ruri) throw new Refusal('invalid_grant', 'The redirect_uri does not match the one of the authorization request.');
+        if (parameter(body, 'redirect_uri', true) !== claims.ruri)
+          throw new Refusal('invalid_grant', 'The redirect_uri does not match the one of the authorization request.');
         if (claims.pkce) {
           const verifier = parameter(body, 'code_verifier', true)!;
-          if (createHash('sha256').update(verifier).digest('base64url') !== claims.pkce) throw new Refusal('invalid_grant', 'The code_verifier does not match the code_challenge.');
+          if (createHash('sha256').update(verifier).digest('base64url') !== claims.pkce)
+            throw new Refusal('invalid_grant', 'The code_verifier does not match the code_challenge.');
         }
         // the single use is decided by the API server, so a code replayed to another replica fails there too
         if (!(await this.store.useCode(claims))) throw new Refusal('invalid_grant', 'The authorization code was already used.');
@@ -144,7 +168,8 @@ export class OAuth2Server {
         if (client.kind !== 'robot') throw new Refusal('unauthorized_client', 'This client may not use the refresh_token grant.');
         await keys.ensureKeyOf(parameter(body, 'refresh_token', true));
         const refresh = verifyRefresh(keys, parameter(body, 'refresh_token', true));
-        if ('failure' in refresh) throw new Refusal('invalid_grant', refresh.failure === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.');
+        if ('failure' in refresh)
+          throw new Refusal('invalid_grant', refresh.failure === 'expired' ? 'The refresh token has expired.' : 'The refresh token is not valid.');
         const claims = refresh.payload;
         if (claims.cid !== client.id) throw new Refusal('invalid_grant', 'The refresh token was issued to another client.');
         // a refresh token used twice was copied: the store ends its whole grant (RFC 6819 §5.2.2.3)
@@ -154,14 +179,18 @@ export class OAuth2Server {
         return issueTokens(keys, claims.sub, client.id, true, claims.fam, (claims.gen ?? 0) + 1);
       }
       default:
-        throw new Refusal('unsupported_grant_type', `The grant_type '${grant.slice(0, 64)}' is not supported: use password, client_credentials, authorization_code or refresh_token.`);
+        throw new Refusal(
+          'unsupported_grant_type',
+          `The grant_type '${grant.slice(0, 64)}' is not supported: use password, client_credentials, authorization_code or refresh_token.`,
+        );
     }
   }
 
   private passwordIdentity(robot: RobotClient, username: string, password: string): Identity | undefined {
     if (username === robot.username) return secretEquals(password, robot.password) ? robotIdentity(robot) : undefined;
     const admin = this.ctx.options.admin;
-    if (admin && username === admin.username) return secretEquals(password, admin.password) ? { id: admin.username, username: admin.username, kind: 'admin' } : undefined;
+    if (admin && username === admin.username)
+      return secretEquals(password, admin.password) ? { id: admin.username, username: admin.username, kind: 'admin' } : undefined;
     return undefined;
   }
 
@@ -171,7 +200,8 @@ export class OAuth2Server {
     let id: string | undefined;
     let secret: string | undefined;
     if (typeof header === 'string' && /^basic /i.test(header)) {
-      if (parameter(request.body, 'client_secret') !== undefined) throw new Refusal('invalid_request', 'Send the client credentials once: in the Authorization header or in the body, not both.');
+      if (parameter(request.body, 'client_secret') !== undefined)
+        throw new Refusal('invalid_request', 'Send the client credentials once: in the Authorization header or in the body, not both.');
       const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       try {
@@ -231,22 +261,38 @@ export class OAuth2Server {
     try {
       target = new URL(redirectUri);
     } catch {
-      return bad('The link to the workshop session is broken: redirect_uri must be the session\'s /oauth_callback address.');
+      return bad("The link to the workshop session is broken: redirect_uri must be the session's /oauth_callback address.");
     }
     const allowed = new Set([...origins, ...(options.devDashboardOrigins ?? [])].map(originOf));
-    if (!['http:', 'https:'].includes(target.protocol) || !allowed.has(target.origin) || target.pathname !== '/oauth_callback' || target.search || target.hash || target.username || target.password) {
+    if (
+      !['http:', 'https:'].includes(target.protocol) ||
+      !allowed.has(target.origin) ||
+      target.pathname !== '/oauth_callback' ||
+      target.search ||
+      target.hash ||
+      target.username ||
+      target.password
+    ) {
       return bad(`The address ${target.origin}${target.pathname} is not one of this session's dashboards.`);
     }
     if (text(query, 'response_type') !== 'code') return bad('The link to the workshop session is broken: response_type must be code.');
     const challenge = text(query, 'code_challenge');
-    if (challenge && text(query, 'code_challenge_method') !== 'S256') return bad('The link to the workshop session is broken: only the S256 code_challenge_method is supported.');
+    if (challenge && text(query, 'code_challenge_method') !== 'S256')
+      return bad('The link to the workshop session is broken: only the S256 code_challenge_method is supported.');
     if (state.length > 1024 || challenge.length > 256) return bad('The link to the workshop session is broken: state or code_challenge is too long.');
 
     if (!request.identity) return reply.redirect(ctx.withNext('/accounts/login/', request.url), 302);
     const access = options.sessionAccess ? await options.sessionAccess(session, request.identity) : 'unknown';
     if (access === 'unknown') return this.unknown(request, reply);
     if (access !== 'owner' && access !== 'staff') {
-      return ctx.refuse(request, reply, 403, 'forbidden', 'Not your session', 'This workshop session belongs to someone else. Open your own session from the workshop catalog.');
+      return ctx.refuse(
+        request,
+        reply,
+        403,
+        'forbidden',
+        'Not your session',
+        'This workshop session belongs to someone else. Open your own session from the workshop catalog.',
+      );
     }
     target.searchParams.set('code', issueCode(ctx.keys, request.identity, session, redirectUri, challenge || undefined));
     if (state) target.searchParams.set('state', state);
@@ -254,7 +300,14 @@ export class OAuth2Server {
   }
 
   private unknown(request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    return this.ctx.refuse(request, reply, 404, 'not_found', 'Session not found', 'This workshop session does not exist or has ended. Start a new one from the workshop catalog.');
+    return this.ctx.refuse(
+      request,
+      reply,
+      404,
+      'not_found',
+      'Session not found',
+      'This workshop session does not exist or has ended. Start a new one from the workshop catalog.',
+    );
   }
 }
 

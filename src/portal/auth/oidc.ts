@@ -6,9 +6,10 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import * as oidc from 'openid-client';
-import { text } from './forms.js';
+
 import type { AuthContext } from './context.js';
 import { cookieName as secureCookieName, cookieOptions } from './cookies.js';
+import { text } from './forms.js';
 import { messagePage } from './pages.js';
 import type { Identity } from './types.js';
 
@@ -37,17 +38,28 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
 
   // discovered on first use, and again after a failure, so the portal starts even while the provider is down
   const configuration = () => {
-    discovered ??= oidc.discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
-      execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
-    }).catch((error) => {
-      discovered = undefined;
-      throw error;
-    });
+    discovered ??= oidc
+      .discovery(issuer, settings.clientId, settings.clientSecret, undefined, {
+        execute: issuer.protocol === 'http:' ? [oidc.allowInsecureRequests] : [],
+      })
+      .catch((error) => {
+        discovered = undefined;
+        throw error;
+      });
     return discovered;
   };
 
   const fail = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) =>
-    ctx.html(reply, status, messagePage({ identity: request.identity, title: `Signing in with ${provider} failed`, message, link: { href: '/accounts/login/', text: 'Back to sign in' } }));
+    ctx.html(
+      reply,
+      status,
+      messagePage({
+        identity: request.identity,
+        title: `Signing in with ${provider} failed`,
+        message,
+        link: { href: '/accounts/login/', text: 'Back to sign in' },
+      }),
+    );
 
   app.get('/accounts/oidc/login/', async (request, reply) => {
     let config: oidc.Configuration;
@@ -80,7 +92,12 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
     const verified = ctx.keys.verify<Transaction>(PURPOSE, request.cookies[cookieName]);
     reply.clearCookie(cookieName, { ...cookieOptions(ctx.cookie, 0), path: cookiePath });
     if (!('payload' in verified)) {
-      return fail(request, reply, 400, 'The sign-in took longer than 10 minutes, or was started in another browser. Start again from the sign-in page.');
+      return fail(
+        request,
+        reply,
+        400,
+        'The sign-in took longer than 10 minutes, or was started in another browser. Start again from the sign-in page.',
+      );
     }
     const transaction = verified.payload;
     const refused = text(request.query, 'error');

@@ -21,7 +21,12 @@ function frame(title: string, f: PageFrame, body: SafeHtml, notice?: Notice): Pa
   return { title, identity: f.identity, csrfToken: f.csrfToken, body, notice };
 }
 
-function field(name: string, label: string, type: string, options: { value?: string; errors?: readonly FieldError[]; autocomplete: string; required?: boolean }): SafeHtml {
+function field(
+  name: string,
+  label: string,
+  type: string,
+  options: { value?: string; errors?: readonly FieldError[]; autocomplete: string; required?: boolean },
+): SafeHtml {
   const error = options.errors?.find((e) => e.field === name);
   const id = `f-${name}`;
   return html`<p class="field${error ? ' has-error' : ''}"><label for="${id}">${label}</label>
@@ -72,7 +77,12 @@ ${field('confirm', 'Confirm password', 'password', { errors, autocomplete: 'new-
 <p><button type="submit">Register</button></p>
 </form>
 <p>Have an account? <a href="/accounts/login/${p.next ? `?next=${encodeURIComponent(p.next)}` : ''}">Sign in</a></p>`;
-  return frame('Register', p, body, errors.length ? { kind: 'error', text: `Please correct ${errors.length === 1 ? 'the field' : `${errors.length} fields`} below.` } : undefined);
+  return frame(
+    'Register',
+    p,
+    body,
+    errors.length ? { kind: 'error', text: `Please correct ${errors.length === 1 ? 'the field' : `${errors.length} fields`} below.` } : undefined,
+  );
 }
 
 export function accessCodePage(p: PageFrame & { next?: string; error?: string }): Page {
@@ -93,6 +103,8 @@ export function logoutPage(p: PageFrame): Page {
 }
 
 /** A page that refuses something, in words the reader can act on. */
-export function messagePage(p: PageFrame & { title: string; message: string; link?: { href: string; text: string }; links?: ReadonlyArray<{ href: string; text: string }> }): Page {
+export function messagePage(
+  p: PageFrame & { title: string; message: string; link?: { href: string; text: string }; links?: ReadonlyArray<{ href: string; text: string }> },
+): Page {
   return frame(p.title, p, problemBody(p.title, p.message, p.links ?? (p.link ? [p.link] : [])));
 }

@@ -22,8 +22,9 @@
  * reads fresh.
  */
 import { createHash } from 'node:crypto';
+
 import { Labels, MANAGED_BY } from '../../constructs/index.js';
-import { KubeClient, KubeError } from '../../runtime/index.js';
+import { type KubeClient, KubeError } from '../../runtime/index.js';
 
 export interface TokenStoreLimits {
   /** Live entries one client may have before they are folded into one. @default 500 */
@@ -101,9 +102,14 @@ export class TokenStore {
     }
     const live = (key: string) => expiryOf(data![key]) > Date.now() / 1000;
     const ck = clientKey(token.cid);
-    return live(`revoked.${ck}.${token.jti}`) || (token.fam !== undefined && live(`family.${ck}.${token.fam}`)) || this.folded(data!, token)
+    return (
+      live(`revoked.${ck}.${token.jti}`) ||
+      (token.fam !== undefined && live(`family.${ck}.${token.fam}`)) ||
+      this.folded(data!, token) ||
       // entries written before they carried the client
-      || live(`revoked.${token.jti}`) || (token.fam !== undefined && live(`family.${token.fam}`));
+      live(`revoked.${token.jti}`) ||
+      (token.fam !== undefined && live(`family.${token.fam}`))
+    );
   }
 
   /** Records the use of an authorization code; false if it was used before (or is void). */
@@ -228,7 +234,11 @@ export class TokenStore {
             map = await this.client.create<TokensConfigMap>({
               apiVersion: 'v1',
               kind: 'ConfigMap',
-              metadata: { name: this.name, namespace: this.namespace, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.PORTAL]: this.portal, [Labels.COMPONENT]: 'portal' } },
+              metadata: {
+                name: this.name,
+                namespace: this.namespace,
+                labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.PORTAL]: this.portal, [Labels.COMPONENT]: 'portal' },
+              },
               data: {},
             });
           } catch (error) {

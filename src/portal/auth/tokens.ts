@@ -5,6 +5,7 @@
  * token ends every token of its grant.
  */
 import { randomBytes } from 'node:crypto';
+
 import type { KeyRing } from './keys.js';
 import type { Identity } from './types.js';
 
@@ -66,19 +67,43 @@ export interface IssuedTokens {
   refresh_token?: string;
 }
 
-export function issueTokens(keys: KeyRing, identity: Identity, clientId: string, withRefresh: boolean, family = newId(), generation = 0): IssuedTokens {
+export function issueTokens(
+  keys: KeyRing,
+  identity: Identity,
+  clientId: string,
+  withRefresh: boolean,
+  family = newId(),
+  generation = 0,
+): IssuedTokens {
   const sub = subject(identity);
   const iat = Date.now();
   const access = keys.sign(ACCESS, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(ACCESS_TOKEN_SECONDS), iat });
   const tokens: IssuedTokens = { access_token: access, expires_in: ACCESS_TOKEN_SECONDS, token_type: 'Bearer', scope: SCOPE };
   if (withRefresh) {
-    tokens.refresh_token = keys.sign(REFRESH, { jti: newId(), fam: family, cid: clientId, sub, scope: SCOPE, exp: inSeconds(REFRESH_TOKEN_SECONDS), iat, gen: generation });
+    tokens.refresh_token = keys.sign(REFRESH, {
+      jti: newId(),
+      fam: family,
+      cid: clientId,
+      sub,
+      scope: SCOPE,
+      exp: inSeconds(REFRESH_TOKEN_SECONDS),
+      iat,
+      gen: generation,
+    });
   }
   return tokens;
 }
 
 export function issueCode(keys: KeyRing, identity: Identity, clientId: string, redirectUri: string, pkce?: string): string {
-  return keys.sign(CODE, { jti: newId(), cid: clientId, ruri: redirectUri, sub: subject(identity), ...(pkce ? { pkce } : {}), exp: inSeconds(CODE_SECONDS), iat: Date.now() });
+  return keys.sign(CODE, {
+    jti: newId(),
+    cid: clientId,
+    ruri: redirectUri,
+    sub: subject(identity),
+    ...(pkce ? { pkce } : {}),
+    exp: inSeconds(CODE_SECONDS),
+    iat: Date.now(),
+  });
 }
 
 export const verifyAccess = (keys: KeyRing, token: unknown) => keys.verify<AccessClaims>(ACCESS, token);

@@ -3,6 +3,7 @@
  * passes in, and the handle of helpers it gets back.
  */
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+
 import type { KubeClient } from '../../runtime/index.js';
 import type { Logger } from '../../runtime/log.js';
 import type { TokenStoreLimits } from './token-store.js';

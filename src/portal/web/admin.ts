@@ -68,7 +68,14 @@ export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): vo
       terminated: { kind: 'success', text: 'The session is ending.' },
       gone: { kind: 'warning', text: 'That session no longer exists.' },
     };
-    return htmlPage(reply, 200, { title: 'Admin', identity: request.identity, body: adminBody(ctx, request), csrfToken: ctx.auth.csrfToken(request), notice: notices[notice], scripts: ['/static/admin.js'] });
+    return htmlPage(reply, 200, {
+      title: 'Admin',
+      identity: request.identity,
+      body: adminBody(ctx, request),
+      csrfToken: ctx.auth.csrfToken(request),
+      notice: notices[notice],
+      scripts: ['/static/admin.js'],
+    });
   });
 
   const act = (action: 'extend' | 'terminate') => async (request: FastifyRequest<SessionParams>, reply: FastifyReply) => {
@@ -110,13 +117,29 @@ function adminBody(ctx: PortalContext, request: FastifyRequest): SafeHtml {
   const needle = q.toLowerCase();
   const sessions = all
     .filter((s) => SESSION_FILTERS[show].keep(s))
-    .filter((s) => !needle || [s.metadata.name, s.spec.workshop, titles.get(s.spec.environment), s.status?.user, learnerLabel(s.status?.user, s.status?.request), s.status?.phase]
-      .some((v) => String(v ?? '').toLowerCase().includes(needle)))
+    .filter(
+      (s) =>
+        !needle ||
+        [
+          s.metadata.name,
+          s.spec.workshop,
+          titles.get(s.spec.environment),
+          s.status?.user,
+          learnerLabel(s.status?.user, s.status?.request),
+          s.status?.phase,
+        ].some((v) =>
+          String(v ?? '')
+            .toLowerCase()
+            .includes(needle),
+        ),
+    )
     .sort((a, b) => Number(Boolean(b.status?.user)) - Number(Boolean(a.status?.user)) || a.metadata.name.localeCompare(b.metadata.name));
   const filter = { q, show };
   const sessionRows = sessions.map((s) => sessionRow(ctx, s, csrf, now, titles, filter));
   const limits = ctx.runtime.state.limits;
-  const options = Object.entries(SESSION_FILTERS).map(([value, f]) => html`<option value="${value}"${value === show && html` selected`}>${f.label}</option>`);
+  const options = Object.entries(SESSION_FILTERS).map(
+    ([value, f]) => html`<option value="${value}"${value === show && html` selected`}>${f.label}</option>`,
+  );
   return html`<h1>Administration</h1>
 <p class="lead" id="summary">Portal ${ctx.config.name}: ${ctx.runtime.state.liveSessions().length} live sessions${limits.maximum ? ` of at most ${limits.maximum}` : ''}; this replica ${ctx.runtime.leader.isLeader ? 'leads' : 'follows'}.</p>
 <p class="muted" id="refreshed" data-every="${ADMIN_REFRESH_SECONDS}" aria-live="off">Updates every ${ADMIN_REFRESH_SECONDS} s (with JavaScript).</p>
@@ -136,15 +159,25 @@ function adminBody(ctx: PortalContext, request: FastifyRequest): SafeHtml {
 <tbody id="sessions-body">${sessionRows.length ? joinHtml(sessionRows, '\n') : html`<tr><td colspan="9">${all.length ? 'No sessions match.' : 'No sessions.'}</td></tr>`}</tbody></table></div>`;
 }
 
-function sessionRow(ctx: PortalContext, session: WorkshopSession, csrf: string, now: number, titles: Map<string, string>, filter: { q: string; show: string }): SafeHtml {
+function sessionRow(
+  ctx: PortalContext,
+  session: WorkshopSession,
+  csrf: string,
+  now: number,
+  titles: Map<string, string>,
+  filter: { q: string; show: string },
+): SafeHtml {
   const s = session.status;
   const name = session.metadata.name;
   const t = timers(ctx.runtime, session, now);
   const reason = s?.reason && !isLive(session) && html` <span class="muted">(${s.reason})</span>`;
   const idle = s?.lastActivityAt ? ago(now - Date.parse(s.lastActivityAt)) : '—';
   const keep = html`${filter.q && html`<input type="hidden" name="q" value="${filter.q}">`}${filter.show !== 'all' && html`<input type="hidden" name="show" value="${filter.show}">`}`;
-  const why = t.extendable ? '' : t.extendRefusal ?? 'Cannot be extended now';
-  const actions = isLive(session) && s?.user && html`<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}${keep}<button type="submit" class="secondary small"${!t.extendable && html` disabled title="${why}" aria-describedby="why-${name}"`} aria-label="Extend ${name}">Extend</button></form>
+  const why = t.extendable ? '' : (t.extendRefusal ?? 'Cannot be extended now');
+  const actions =
+    isLive(session) &&
+    s?.user &&
+    html`<form class="inline" method="post" action="/admin/sessions/${name}/extend/">${csrfField(csrf)}${keep}<button type="submit" class="secondary small"${!t.extendable && html` disabled title="${why}" aria-describedby="why-${name}"`} aria-label="Extend ${name}">Extend</button></form>
 <form class="inline" method="post" action="/admin/sessions/${name}/terminate/">${csrfField(csrf)}${keep}<button type="submit" class="danger small" aria-label="Terminate ${name}">Terminate</button></form>${!t.extendable && html`<span class="why" id="why-${name}">${why}</span>`}`;
   const learner = s?.user ? html`<span class="learner" title="${s.user}">${learnerLabel(s.user, s.request)}</span>` : '—';
   return html`<tr data-session="${name}"><th scope="row">${name}</th><td>${titles.get(session.spec.environment) ?? session.spec.workshop}</td><td class="phase">${phaseOf(session)}${reason}</td><td>${learner}</td>

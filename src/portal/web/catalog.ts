@@ -43,17 +43,29 @@ export function renderCatalog(ctx: PortalContext, request: FastifyRequest, reply
     const match = /^labels\[(.+)\]$/.exec(key);
     return match ? [value].flat().map((v) => [match[1], String(v ?? '')] as [string, string]) : [];
   });
-  const environments = sortedEnvironments(ctx.runtime).filter((e) => environmentState(e) === 'RUNNING')
+  const environments = sortedEnvironments(ctx.runtime)
+    .filter((e) => environmentState(e) === 'RUNNING')
     .filter((e) => wanted.every(([key, value]) => workshopView(e).labels[key] === value));
-  const mine = new Map(ctx.runtime.state.liveSessions()
-    .filter((s) => request.identity && s.status?.user === request.identity.id)
-    .map((s) => [s.spec.environment, s.metadata.name]));
+  const mine = new Map(
+    ctx.runtime.state
+      .liveSessions()
+      .filter((s) => request.identity && s.status?.user === request.identity.id)
+      .map((s) => [s.spec.environment, s.metadata.name]),
+  );
   const cards = environments.map((e) => card(ctx, e, csrf, mine.get(e.metadata.name)));
   const body = html`<h1>Workshops</h1>
 <p class="lead">Choose a workshop: you get a session of your own, in your browser, with everything it needs.</p>
-${wanted.length > 0 && html`<p class="filter">Showing workshops labelled ${joinHtml(wanted.map(([k, v]) => html`<code>${k}=${v}</code>`), ', ')}. <a href="/workshops/catalog/">Show all</a></p>\n`}${environments.length
-    ? html`<ul class="cards">\n${joinHtml(cards, '\n')}\n</ul>`
-    : html`<div class="panel"><p>No workshops are offered right now.</p></div>`}`;
+${
+  wanted.length > 0 &&
+  html`<p class="filter">Showing workshops labelled ${joinHtml(
+    wanted.map(([k, v]) => html`<code>${k}=${v}</code>`),
+    ', ',
+  )}. <a href="/workshops/catalog/">Show all</a></p>\n`
+}${
+    environments.length
+      ? html`<ul class="cards">\n${joinHtml(cards, '\n')}\n</ul>`
+      : html`<div class="panel"><p>No workshops are offered right now.</p></div>`
+  }`;
   return htmlPage(reply, status, { title: 'Workshops', identity: request.identity, body, csrfToken: csrf, notice });
 }
 
@@ -61,9 +73,12 @@ function card(ctx: PortalContext, environment: WorkshopEnvironment, csrf: string
   const w = workshopView(environment);
   const counts = poolCounts(ctx.runtime, environment);
   const free = counts.capacity - counts.allocated;
-  const availability = mySession ? html`<p class="availability ok">You have a session of this workshop.</p>`
-    : free <= 0 ? html`<p class="availability none">Fully booked right now</p>`
-      : counts.ready > 0 ? html`<p class="availability ok">${counts.ready} ready to start at once</p>`
+  const availability = mySession
+    ? html`<p class="availability ok">You have a session of this workshop.</p>`
+    : free <= 0
+      ? html`<p class="availability none">Fully booked right now</p>`
+      : counts.ready > 0
+        ? html`<p class="availability ok">${counts.ready} ready to start at once</p>`
         : html`<p class="availability low">${free} of ${counts.capacity} free (takes a minute to prepare)</p>`;
   const id = `w-${environment.metadata.name}`;
   const meta = [
@@ -101,4 +116,3 @@ export function humanDuration(value: string): string {
 function isSafeLogo(logo: string): boolean {
   return /^data:image\/(png|jpeg|gif|svg\+xml|webp);base64,[A-Za-z0-9+/=]+$/.test(logo) || /^https:\/\/[^\s"'<>]+$/.test(logo);
 }
-

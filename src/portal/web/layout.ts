@@ -142,7 +142,11 @@ export interface PageLink {
  * many attempts, a form that expired…): the title, a panel with the message, and its ways on as buttons, the first
  * one primary.
  */
-export function problemBody(title: string, message: string, links: readonly PageLink[] = [{ href: '/workshops/catalog/', text: 'Back to the workshops' }]): SafeHtml {
+export function problemBody(
+  title: string,
+  message: string,
+  links: readonly PageLink[] = [{ href: '/workshops/catalog/', text: 'Back to the workshops' }],
+): SafeHtml {
   const buttons = links.map((l, i) => html`<a class="button${i ? ' secondary' : ''}" href="${l.href}">${l.text}</a>`);
   return html`<h1>${title}</h1>
 <div class="panel problem"><p>${message}</p>
@@ -165,9 +169,11 @@ function navigation(identity: LayoutIdentity | null | undefined, csrfToken: stri
     // a guest's sign-in page is the administrators' way in (an anonymous portal has no other accounts)
     if (identity.kind === 'anonymous') links.push(html`<a href="/accounts/login/?next=%2Fadmin%2F">Admin sign-in</a>`);
     links.push(html`<span class="who">${who}</span>`);
-    links.push(csrfToken
-      ? html`<form class="inline" method="post" action="/accounts/logout/">${csrfField(csrfToken)}<button type="submit" class="link">Sign out</button></form>`
-      : html`<a href="/accounts/logout/">Sign out</a>`);
+    links.push(
+      csrfToken
+        ? html`<form class="inline" method="post" action="/accounts/logout/">${csrfField(csrfToken)}<button type="submit" class="link">Sign out</button></form>`
+        : html`<a href="/accounts/logout/">Sign out</a>`,
+    );
   }
   return joinHtml(links);
 }

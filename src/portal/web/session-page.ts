@@ -54,11 +54,18 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   });
 
   app.post<EnvParams>('/workshops/environment/:env/', { preHandler: [requireUser, verifyCsrf, limit] }, async (request, reply) =>
-    allocateFor(ctx, request, reply, request.params.env, request.identity!.kind === 'anonymous'));
+    allocateFor(ctx, request, reply, request.params.env, request.identity!.kind === 'anonymous'),
+  );
 
   app.get<EnvParams>('/workshops/environment/:env/create/', { preHandler: limit }, async (request, reply) => {
     if (ctx.config.registration !== 'anonymous') {
-      return errorPage(request, reply, 404, 'Page not found', 'This portal does not start workshops without an account: sign in and choose one from the catalog.');
+      return errorPage(
+        request,
+        reply,
+        404,
+        'Page not found',
+        'This portal does not start workshops without an account: sign in and choose one from the catalog.',
+      );
     }
     if (!request.identity) request.identity = ctx.auth.signInAnonymous(request, reply);
     const indexUrl = String((request.query as Record<string, unknown>).index_url ?? '');
@@ -83,7 +90,8 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   app.get<SessionParams>('/workshops/session/:session/progress/', { preHandler: requireUser }, async (request, reply) => {
     const session = ctx.runtime.session(request.params.session);
     if (!session) return reply.code(404).send({ error: 'not-found', message: `no session '${request.params.session.slice(0, 80)}'` });
-    if (accessTo(request.identity, session) === 'denied') return reply.code(403).send({ error: 'forbidden', message: 'this session belongs to another learner' });
+    if (accessTo(request.identity, session) === 'denied')
+      return reply.code(403).send({ error: 'forbidden', message: 'this session belongs to another learner' });
     return progress(ctx, session);
   });
 
@@ -129,11 +137,23 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
       if (indexUrl && registered && new URL(registered).origin === new URL(indexUrl).origin) {
         return reply.redirect(withNotification(indexUrl, 'session-invalid'), 303);
       }
-      return errorPage(request, reply, 403, 'This link does not open a session', 'The activation link is wrong, was used already, or its session has ended. Ask for a new one where you got it.');
+      return errorPage(
+        request,
+        reply,
+        403,
+        'This link does not open a session',
+        'The activation link is wrong, was used already, or its session has ended. Ask for a new one where you got it.',
+      );
     }
     const status = session.status!;
     const name = [status.request?.firstName, status.request?.lastName].filter(Boolean).join(' ');
-    ctx.auth.signIn(request, reply, { id: status.user!, username: status.user!, kind: 'anonymous', ...(name ? { name } : {}), ...(status.request?.email ? { email: status.request.email } : {}) });
+    ctx.auth.signIn(request, reply, {
+      id: status.user!,
+      username: status.user!,
+      kind: 'anonymous',
+      ...(name ? { name } : {}),
+      ...(status.request?.email ? { email: status.request.email } : {}),
+    });
     await ctx.runtime.activate(session.metadata.name);
     return reply.redirect(`/workshops/session/${session.metadata.name}/?enter=1`, 303);
   });
@@ -141,7 +161,12 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
 
 /** Allocates (or finds) the learner's session and sends the browser to its page; refusals go to the catalog. */
 async function allocateFor(ctx: PortalContext, request: FastifyRequest, reply: FastifyReply, env: string, anonymous: boolean, indexUrl?: string) {
-  const result = await ctx.runtime.allocate({ environment: env, user: request.identity!.id, anonymous, ...(indexUrl ? { request: { indexUrl } } : {}) });
+  const result = await ctx.runtime.allocate({
+    environment: env,
+    user: request.identity!.id,
+    anonymous,
+    ...(indexUrl ? { request: { indexUrl } } : {}),
+  });
   if ('session' in result) return reply.redirect(`/workshops/session/${result.session.metadata.name}/?enter=1`, 303);
   if (result.refused === 'unknown-environment') return reply.redirect('/workshops/catalog/?notification=workshop-invalid', 303);
   // a refusal, too, is answered with a redirect: the address bar then holds a page that can be reloaded, not the POST
@@ -197,15 +222,21 @@ function sessionPage(ctx: PortalContext, request: FastifyRequest, session: Works
     const state = i < step || (ready && i === 3) ? 'done' : i === step ? 'current' : 'todo';
     return html`<li class="step ${state}" data-step="${i}"${state === 'current' && html` aria-current="step"`}>${s.label}</li>`;
   });
-  const owner = session.status?.user && session.status.user !== request.identity?.id
-    ? html`<p class="muted">Learner: <span title="${session.status.user}">${learnerLabel(session.status.user, session.status.request)}</span></p>` : undefined;
-  const countdown = t.expires ? html`<p>Time left: <span class="countdown${t.expiring && ' expiring'}" data-expires="${t.expires}">${clock(t.countdown ?? 0)}</span>
- <span class="muted">(ends at <time datetime="${t.expires}">${t.expires.slice(11, 16)} UTC</time>)</span></p>` : undefined;
-  const controls = ready ? html`<div class="row">
+  const owner =
+    session.status?.user && session.status.user !== request.identity?.id
+      ? html`<p class="muted">Learner: <span title="${session.status.user}">${learnerLabel(session.status.user, session.status.request)}</span></p>`
+      : undefined;
+  const countdown = t.expires
+    ? html`<p>Time left: <span class="countdown${t.expiring && ' expiring'}" data-expires="${t.expires}">${clock(t.countdown ?? 0)}</span>
+ <span class="muted">(ends at <time datetime="${t.expires}">${t.expires.slice(11, 16)} UTC</time>)</span></p>`
+    : undefined;
+  const controls = ready
+    ? html`<div class="row">
 <a class="button" id="enter" href="${ctx.dashboardUrl(session) ?? '#'}">Open workshop</a>
 ${t.expires && html`<form class="inline" method="post" action="/workshops/session/${name}/extend/">${csrfField(csrf)}<button type="submit" class="secondary"${!t.extendable && html` disabled`}>Extend session</button></form>`}
 <form class="inline" method="post" action="/workshops/session/${name}/delete/">${csrfField(csrf)}<button type="submit" class="danger">End session</button></form>
-</div>` : html`<p class="muted">This takes up to a minute. The page updates by itself.</p>
+</div>`
+    : html`<p class="muted">This takes up to a minute. The page updates by itself.</p>
 <form method="post" action="/workshops/session/${name}/delete/">${csrfField(csrf)}<button type="submit" class="secondary">Cancel</button></form>`;
   const body = html`<h1>${title}</h1>
 <section class="panel" id="session" aria-labelledby="session-status" data-progress="/workshops/session/${name}/progress/" data-enter="${enter ? '1' : '0'}">
@@ -231,20 +262,35 @@ function endedPage(request: FastifyRequest, reply: FastifyReply, session: Worksh
   const timeout = ENDED_NOTIFICATION[reason] === 'startup-timeout';
   const title = timeout ? 'Your session did not start in time' : 'This session has ended';
   const why: Record<string, string> = {
-    Expired: 'Its time was up.', Orphaned: 'It was not used for too long.', Overdue: 'It was not opened in time after it was ready.',
-    StartupTimeout: 'It could not be started in time.', NotActivated: 'Its activation link was not used in time.',
-    TerminatedByUser: 'You ended it.', TerminatedByAdmin: 'An administrator ended it.', Failed: 'It failed.',
+    Expired: 'Its time was up.',
+    Orphaned: 'It was not used for too long.',
+    Overdue: 'It was not opened in time after it was ready.',
+    StartupTimeout: 'It could not be started in time.',
+    NotActivated: 'Its activation link was not used in time.',
+    TerminatedByUser: 'You ended it.',
+    TerminatedByAdmin: 'An administrator ended it.',
+    Failed: 'It failed.',
   };
   const body = html`<h1>${title}</h1><div class="panel"><p>${why[reason] ?? 'It is no longer available.'}</p>
 <p><a class="button" href="/workshops/catalog/">Back to the workshops</a></p></div>`;
-  return htmlPage(reply, 410, { title, identity: request.identity, body, notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined });
+  return htmlPage(reply, 410, {
+    title,
+    identity: request.identity,
+    body,
+    notice: timeout ? { kind: 'error', text: 'Start the workshop again from the catalog.' } : undefined,
+  });
 }
 
 function noticeFor(request: FastifyRequest, extendable: boolean): Notice | undefined {
   const notice = (request.query as Record<string, unknown>).notice;
   if (notice === 'extended') return { kind: 'success', text: 'Your session was extended.' };
   if (notice === 'not-extended') {
-    return { kind: 'warning', text: extendable ? 'The session could not be extended; try again.' : 'The session cannot be extended now: only in its last minutes, and never past its deadline.' };
+    return {
+      kind: 'warning',
+      text: extendable
+        ? 'The session could not be extended; try again.'
+        : 'The session cannot be extended now: only in its last minutes, and never past its deadline.',
+    };
   }
   return undefined;
 }

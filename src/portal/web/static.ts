@@ -8,7 +8,8 @@ import { FAVICON_URL, THEME_STYLESHEET_URL } from './layout.js';
 import { PORTAL_CSS } from './styles.js';
 
 /** The portal's icon: a terminal prompt on the accent colour. */
-export const FAVICON_SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
+export const FAVICON_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">' +
   '<rect width="32" height="32" rx="6" fill="#0b5cad"/>' +
   '<path d="M8 10l6 6-6 6" fill="none" stroke="#fff" stroke-width="3" stroke-linecap="round" stroke-linejoin="round"/>' +
   '<path d="M17 22h7" stroke="#fff" stroke-width="3" stroke-linecap="round"/></svg>';
@@ -33,6 +34,5 @@ export function registerStatic(app: FastifyInstance, themeCss?: string): void {
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
   });
   // browsers ask for it by themselves, before or without reading the page's <link rel="icon">
-  app.get('/favicon.ico', async (_request, reply) =>
-    reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG));
+  app.get('/favicon.ico', async (_request, reply) => reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG));
 }
