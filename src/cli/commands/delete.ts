@@ -12,6 +12,7 @@ import { Command } from 'commander';
 
 import { describeManifest, type Manifest } from '../../constructs/manifest.js';
 import { API_VERSION, Labels } from '../../constructs/names.js';
+import { releaseEnvironments } from '../../runtime/drain.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import { readDist } from '../dist.js';
 import { CliError } from '../errors.js';
@@ -80,6 +81,8 @@ export async function deleteDeployed(options: DeleteOptions): Promise<DeleteResu
         if (object.kind === 'WorkshopEnvironment' && object.apiVersion === API_VERSION) {
           // the environment is gone, so its portal starts no new session in it: its sessions can go now
           for (const name of await deleteSessions(client, object.metadata.name, namespaces)) result.sessions.push(name);
+          // the drain finalizer is the runtime's, and the portal that would release it goes in this same run
+          await releaseEnvironments(client, object.metadata.labels?.[Labels.PORTAL]);
         }
       } catch (error) {
         const message = serverMessage(error);
