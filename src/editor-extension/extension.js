@@ -219,6 +219,9 @@ function select(editor, range) {
 async function edit(file, change) {
   const editor = await show(file);
   const document = editor.document;
+  // a file the learner changed on disk (in a terminal, or by an earlier action) while it was open and unchanged here:
+  // take the disk's version first, or the save below would refuse to overwrite a newer file
+  if (!document.isDirty) await vscode.commands.executeCommand('workbench.action.files.revert');
   const old = document.getText();
   const neu = change(old);
   const range = actions.changedRange(old, neu);
