@@ -193,34 +193,47 @@ test('the portal runs as the synthesized Deployment on the real node, under its 
 const dashboardSelector = (session: string) => `app.kubernetes.io/name=workshop,training.cdk8s-workshops.dev/session.name=${session}`;
 const sessionHost = (session: string) => `${session}.${DOMAIN}`;
 
-test("the reserved session's dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed", async () => {
-  const session = `${ENVIRONMENT}-s001`;
-  const [pod] = await podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
-  expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
-  expect(pod.spec.serviceAccountName).toBe(session);
-  expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/session-dashboard:0.1.0`);
-  const logs = await k('-n', ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'dashboard');
-  expect(logs).toContain(`"ref":"${cluster.podRegistry}/${CONTENT_REPOSITORY}"`);
-  expect(logs).toContain('workshop content pulled');
-  // through Traefik, the session host answers with the dashboard's own sign-in through the portal
-  const answer = await eventually(
-    `http://${sessionHost(session)}/ through Traefik`,
-    async () => {
-      const r = await viaIngress(sessionHost(session), '/');
-      return r.status === 302 ? r : undefined;
-    },
-    60_000,
-  );
-  expect(answer.status).toBe(302);
-  console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s (the node's first pull of the dashboard image)`);
-});
+test(
+  "the reserved session's dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed",
+  async () => {
+    const session = `${ENVIRONMENT}-s001`;
+    const [pod] = await podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
+    expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+    expect(pod.spec.serviceAccountName).toBe(session);
+    expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/session-dashboard:0.1.0`);
+    const logs = await k('-n', ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'dashboard');
+    // the dashboard's content sync logs what it fetched and from where (src/dashboard/content-sync.ts)
+    expect(logs).toContain(`"source":"${cluster.podRegistry}/${CONTENT_REPOSITORY}"`);
+    expect(logs).toContain('workshop content fetched');
+    // through Traefik, the session host answers with the dashboard's own sign-in through the portal
+    const answer = await eventually(
+      `http://${sessionHost(session)}/ through Traefik`,
+      async () => {
+        const r = await viaIngress(sessionHost(session), '/');
+        return r.status === 302 ? r : undefined;
+      },
+      60_000,
+    );
+    expect(answer.status).toBe(302);
+    console.log(`${session}: Creating → Ready in ${await secondsToReady(session)} s (the node's first pull of the dashboard image)`);
+  },
+  12 * 60_000,
+); // the node's first pull of a rebuilt dashboard image can take minutes: the waits above allow 10
 
-/** Seconds from a WorkshopSession's Creating to its Ready, from its status history. */
+/**
+ * Seconds from a WorkshopSession's Creating to its Ready, from its status history (which may record Ready a moment
+ * after the pod is Ready and its host routed, so this waits for it).
+ */
 async function secondsToReady(session: string): Promise<string> {
-  const history = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status.history as Array<{
-    phase: string;
-    time: string;
-  }>;
+  type History = Array<{ phase: string; time: string }>;
+  const history = await eventually(
+    `${session} to record Ready in its history`,
+    async () => {
+      const h = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.history as History | undefined;
+      return h?.some((e) => e.phase === 'Ready') && h.some((e) => e.phase === 'Creating') ? h : undefined;
+    },
+    120_000,
+  );
   const at = (phase: string) => Date.parse(history.find((h) => h.phase === phase)!.time);
   return ((at('Ready') - at('Creating')) / 1000).toFixed(1);
 }
