@@ -112,18 +112,14 @@ test('a learner starts from the catalog, is sent into the locally run dashboard,
   await page.goto(`${portal.url}/`);
   const card = page.locator('li.card', { hasText: 'Workshop lab' });
   const started = Date.now();
-  page.on('request', (r) => process.stdout.write(`TMP ${Date.now() - started} ${r.method()} ${r.url().slice(0, 100)}\n`));
-  page.on('response', (r) => process.stdout.write(`TMP ${Date.now() - started} <- ${r.status()} ${r.url().slice(0, 100)}\n`));
   await card.getByRole('button', { name: 'Start workshop' }).click();
   await page.waitForSelector('ol.steps');
   await page.waitForURL(`${dashboardUrl}/`, { timeout: 90_000 });
   const atDashboardPort = Date.now();
   const session = `${fixture.environment('lab')}-s001`;
   await cliOutput.line(`dashboard of session ${session} at ${dashboardUrl}/`);
-  const cliUp = Date.now();
   await page.waitForURL(/./, { waitUntil: 'load' });
   await page.locator('.page-body').first().waitFor();
-  process.stdout.write(`TMP cli up after ${cliUp - atDashboardPort} ms, page body after ${Date.now() - atDashboardPort} ms\n`);
 
   // the instructions carry the session's values, read from the cluster
   await page.locator('.page-body').getByText(`Your namespace is ${session}.`).waitFor();
