@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 
 import { startDashboard } from '../dashboard/index.js';
+import { sessionValuesFromEnv } from '../dashboard/session-values.js';
 
 const CONFIG_FILE = process.env.DASHBOARD_CONFIG ?? '/opt/workshop/config/dashboard.json';
 
@@ -22,23 +23,7 @@ const portalUrl = process.env.PORTAL_URL ?? `${protocol}://${env('TRAINING_PORTA
 const homeDir = process.env.HOME ?? '/home/workshop';
 
 // Instructions and tools see the same session values the learner's shell has.
-const variables: Record<string, string> = {};
-for (const [name, variable] of Object.entries({
-  SESSION_NAME: 'session_name',
-  SESSION_NAMESPACE: 'session_namespace',
-  SESSION_URL: 'session_url',
-  SESSION_HOSTNAME: 'session_hostname',
-  WORKSHOP_NAME: 'workshop_name',
-  WORKSHOP_NAMESPACE: 'workshop_namespace',
-  ENVIRONMENT_NAME: 'environment_name',
-  TRAINING_PORTAL: 'training_portal',
-  INGRESS_DOMAIN: 'ingress_domain',
-  INGRESS_PROTOCOL: 'ingress_protocol',
-  SERVICES_PASSWORD: 'services_password',
-})) {
-  if (process.env[name]) variables[variable] = process.env[name]!;
-}
-variables.home_directory = homeDir;
+const variables = sessionValuesFromEnv(process.env, homeDir);
 
 const dashboard = await startDashboard({
   sessionName: env('SESSION_NAME'),

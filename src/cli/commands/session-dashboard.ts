@@ -60,21 +60,6 @@ export interface SessionPodView {
   readonly dashboardJson: string;
 }
 
-/** The pod's environment variables that become `{{< param … >}}` values of the instructions (as src/apps/dashboard.ts). */
-const VARIABLES: Record<string, string> = {
-  SESSION_NAME: 'session_name',
-  SESSION_NAMESPACE: 'session_namespace',
-  SESSION_URL: 'session_url',
-  SESSION_HOSTNAME: 'session_hostname',
-  WORKSHOP_NAME: 'workshop_name',
-  WORKSHOP_NAMESPACE: 'workshop_namespace',
-  ENVIRONMENT_NAME: 'environment_name',
-  TRAINING_PORTAL: 'training_portal',
-  INGRESS_DOMAIN: 'ingress_domain',
-  INGRESS_PROTOCOL: 'ingress_protocol',
-  SERVICES_PASSWORD: 'services_password',
-};
-
 interface Deployment {
   spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> } } };
 }
@@ -451,7 +436,7 @@ async function serveSession(
   onServing: () => void,
 ): Promise<string> {
   const { portalUrl, portalApiUrl } = options;
-  const { learnerEnvironment, parseConfig, startDashboard } = await import('../../dashboard/index.js');
+  const { learnerEnvironment, parseConfig, sessionValuesFromEnv, startDashboard } = await import('../../dashboard/index.js');
   let config = parseConfig(JSON.parse(pod.dashboardJson), `session '${name}' ConfigMap ${workshopPodNames(name).configMap}`);
   const contentDir = options.content ? contentFor(options.content, pod.workshop) : undefined;
   const workDir = options.workDir ?? path.join(os.tmpdir(), `workshops-dashboard-${name}`);
@@ -479,8 +464,7 @@ async function serveSession(
   const configFile = path.join(workDir, 'dashboard.json');
   fs.writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
 
-  const variables: Record<string, string> = { home_directory: homeDir };
-  for (const [env, variable] of Object.entries(VARIABLES)) if (pod.env[env]) variables[variable] = pod.env[env];
+  const variables = sessionValuesFromEnv(pod.env, homeDir);
   // The learner's shells get the pod's environment (never the dashboard's own secrets), plus a kubeconfig for this
   // cluster, since their HOME is a scratch folder: this machine's (the pod's KUBECONFIG names a file that exists
   // only inside the workshop pod), with its context set to the session's namespace.
