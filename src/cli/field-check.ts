@@ -8,6 +8,7 @@
  * `spec.environment.objects`, `spec.request.objects`) are checked too: the API server would refuse them only when a
  * learner's session is made.
  */
+import { editDistance } from '../constructs/edit-distance.js';
 import { describeManifest, type Manifest } from '../constructs/manifest.js';
 import { K8S_FIELDS_VERSION, K8S_KINDS, K8S_TYPES } from './k8s-fields.js';
 
@@ -182,18 +183,4 @@ function closest(name: string, allowed: readonly string[]): string | undefined {
     }
   }
   return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }

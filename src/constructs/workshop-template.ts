@@ -4,6 +4,7 @@
  */
 import { ApiObject, type Chart } from 'cdk8s';
 
+import { editDistance } from './edit-distance.js';
 import { lookupKind } from './kinds.js';
 import { describeManifest, type Manifest } from './manifest.js';
 import { podSecurityViolations, podSpecOf } from './pod-security.js';
@@ -270,18 +271,4 @@ function addSessionOwnership(workshop: Workshop, objects: Manifest[]): void {
       },
     ];
   }
-}
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
 }
