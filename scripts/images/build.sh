@@ -7,6 +7,7 @@
 #   hello-web  images/hello-web/Dockerfile    -> cdk8s-workshops/hello-web (the k8s-fundamentals example's app)
 #   docker-daemon, registry  images/<name>/Dockerfile -> cdk8s-workshops/<name> (for the Docker and ImageRegistry
 #              capabilities, from Debian's docker.io and docker-registry)
+#   console    images/console/Dockerfile      -> cdk8s-workshops/console (k9s built on the host: console-k9s/build.sh)
 #   any other name in common.sh's IMAGES: images/<name>/Dockerfile with context images/<name> -> cdk8s-workshops/<name>
 #              (named contexts from images/<name>/build-contexts, NAME=PATH lines)
 # Each image is cached by a hash of its inputs as an OCI archive under ~/.cache/cdk8s-workshops/images-<name>-<hash>
@@ -107,6 +108,10 @@ build_one() { # build_one <name> <hash>
       cp "$KUBECTL" "$kubectl_dir/kubectl"
       build_dockerfile dashboard "$hash" "$REPO_ROOT/images/dashboard/Dockerfile" "$REPO_ROOT" --build-context "kubectl=$kubectl_dir"
       rm -rf "$kubectl_dir" ;;
+    console)
+      # k9s comes in as a named build context, built on the host with the shared Go caches (console-k9s/build.sh)
+      local k9s_dir; k9s_dir="$(bash "$IMAGES_SCRIPTS/console-k9s/build.sh")"
+      build_dockerfile console "$hash" "$REPO_ROOT/images/console/Dockerfile" "$REPO_ROOT/images/console" --build-context "k9s=$k9s_dir" ;;
     *)
       # any other image of IMAGES: images/<name>/Dockerfile, context images/<name>, plus its named contexts
       local contexts=() line lines

@@ -109,6 +109,7 @@ image_hash() { # image_hash <name>
     base) echo "$BASE_HASH" ;;
     portal) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/portal "${context[@]}")" | sha256sum | cut -c1-12 ;;
     dashboard) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/dashboard "${context[@]}")-$(sha256sum <"$(find_kubectl)" | cut -c1-12)" | sha256sum | cut -c1-12 ;;
+    console) echo "$BASE_HASH-$(hash_paths scripts/images/build.sh images/console scripts/images/console-k9s)" | sha256sum | cut -c1-12 ;;
     *)
       generic_image "$1"
       local extra=() line lines
