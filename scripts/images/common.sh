@@ -60,13 +60,16 @@ default_tag_of() {
 CONTAINERS_DIR="$CACHE_ROOT/containers"
 export CONTAINERS_STORAGE_CONF="$CONTAINERS_DIR/storage.conf"
 export CONTAINERS_CONF="$CONTAINERS_DIR/containers.conf"
+# The storage's run-time state (locks, mounts): one per storage, so two cache roots on one machine never share it.
+CONTAINERS_RUNROOT="/run/cdk8s-workshops-containers"
+[ "$CACHE_ROOT" = "$HOME/.cache/cdk8s-workshops" ] || CONTAINERS_RUNROOT+="-$(printf %s "$CACHE_ROOT" | sha256sum | cut -c1-8)"
 containers_config() {
   mkdir -p "$CONTAINERS_DIR/storage"
   cat >"$CONTAINERS_STORAGE_CONF.tmp" <<CONF
 [storage]
 driver = "overlay"
 graphroot = "$CONTAINERS_DIR/storage"
-runroot = "/run/cdk8s-workshops-containers"
+runroot = "$CONTAINERS_RUNROOT"
 CONF
   # No systemd here (cgroupfs); runc from Debian; this machine refuses to raise rlimits above the caller's
   # (no CAP_SYS_RESOURCE), so containers get limits below the inherited hard ones.
