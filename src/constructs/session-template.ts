@@ -1,9 +1,11 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { Lazy } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 
 import type { Capability, DashboardTab, SessionRoute, WorkshopContainer, WorkshopVolume } from './capability.js';
 import { projectImage } from './images.js';
 import { API_VERSION, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
+import { type EnvVar, k8sContainer, k8sVolume, type VolumeMount } from './pod-spec.js';
 import { isQuantity, parseQuantity } from './quantity.js';
 import { SecurityPolicy } from './security-policy.js';
 import { SessionNamespace, type SessionNamespaceOptions } from './session-namespace.js';
@@ -170,9 +172,9 @@ export class SessionTemplate extends TemplateChart {
   private readonly _capabilities: Capability[] = [];
   private readonly _containers: WorkshopContainer[] = [];
   /** Extra mounts of the dashboard container and of the learner's container (capabilities add them). */
-  private readonly _dashboardMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> = [];
-  private readonly _learnerMounts: Array<{ name: string; mountPath: string; readOnly?: boolean }> = [];
-  private readonly _dashboardEnv: Array<{ name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }> = [];
+  private readonly _dashboardMounts: VolumeMount[] = [];
+  private readonly _learnerMounts: VolumeMount[] = [];
+  private readonly _dashboardEnv: EnvVar[] = [];
   private readonly _volumes: WorkshopVolume[] = [];
   private readonly _tabs: DashboardTab[] = [];
   private readonly _routes: BoundRoute[] = [];
@@ -181,7 +183,7 @@ export class SessionTemplate extends TemplateChart {
   private readonly _secondary: SessionNamespace[] = [];
   private readonly _injectedSecrets: InjectedSecret[] = [];
   private readonly _podLabels: Record<string, string> = {};
-  private serviceRoutes?: ApiObject;
+  private serviceRoutes?: k8s.KubeIngress;
 
   constructor(scope: Construct, id: string, props: SessionTemplateProps) {
     super(scope, id, {
@@ -215,7 +217,7 @@ export class SessionTemplate extends TemplateChart {
     const names = workshopPodNames(variable('session_name'));
     const environmentNamespace = variable('workshop_namespace');
     // Objects of the session in the environment namespace go when its WorkshopSession goes.
-    const ownedBySession = [
+    const ownedBySession: k8s.OwnerReference[] = [
       {
         apiVersion: API_VERSION,
         kind: 'WorkshopSession',
@@ -224,20 +226,16 @@ export class SessionTemplate extends TemplateChart {
         blockOwnerDeletion: false,
       },
     ];
-    const inEnvironment = (name: string) => ({ name, namespace: environmentNamespace, ownerReferences: ownedBySession });
+    const inEnvironment = (name: string): k8s.ObjectMeta => ({ name, namespace: environmentNamespace, ownerReferences: ownedBySession });
 
-    new ApiObject(this, 'ServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
       metadata: inEnvironment(this.serviceAccountName),
       automountServiceAccountToken: false,
     });
     this.addPortalAccess(this.primaryNamespace);
 
     if (this.environmentAccess) {
-      new ApiObject(this, 'EnvironmentAccess', {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'RoleBinding',
+      new k8s.KubeRoleBinding(this, 'EnvironmentAccess', {
         metadata: inEnvironment(`${variable('session_name')}-environment-view`),
         roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: SessionRole.VIEW.clusterRoleName },
         subjects: [{ kind: 'ServiceAccount', name: this.serviceAccountName, namespace: environmentNamespace }],
@@ -245,24 +243,20 @@ export class SessionTemplate extends TemplateChart {
     }
 
     // Per-session credentials, kept out of the pod spec and out of the learner's namespaces.
-    new ApiObject(this, 'SessionSecret', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new k8s.KubeSecret(this, 'SessionSecret', {
       metadata: inEnvironment(names.secret),
       type: 'Opaque',
       stringData: { SERVICES_PASSWORD: variable('services_password'), CONFIG_PASSWORD: variable('config_password') },
     });
 
-    new ApiObject(this, 'DashboardConfig', {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
+    new k8s.KubeConfigMap(this, 'DashboardConfig', {
       metadata: inEnvironment(names.configMap),
       data: Lazy.any({
-        produce: () => ({
+        produce: (): Record<string, string> => ({
           'dashboard.json': JSON.stringify(this.dashboardSettings(props.workshopTitle), null, 2),
           ...(this.kubernetesAccess ? { kubeconfig: sessionKubeconfig() } : {}),
         }),
-      }),
+      }) as Record<string, string>,
     });
 
     const selector = { 'app.kubernetes.io/name': 'workshop', [Labels.SESSION]: variable('session_name') };
@@ -282,7 +276,7 @@ export class SessionTemplate extends TemplateChart {
       livenessProbe: { httpGet: { path: '/healthz', port: DASHBOARD_PORT }, periodSeconds: 20, failureThreshold: 6 },
       securityContext: { ...restrictedContainer(), runAsUser: DASHBOARD_UID, runAsGroup: DASHBOARD_UID },
       volumeMounts: Lazy.any({
-        produce: () => [
+        produce: (): VolumeMount[] => [
           { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
           { name: 'workshop-agent', mountPath: '/var/run/workshop-agent' },
           { name: 'workshop-content', mountPath: PULLED_CONTENT_DIR },
@@ -299,7 +293,7 @@ export class SessionTemplate extends TemplateChart {
       resources: { requests: { cpu: cpuRequest(cpu), memory }, limits: { cpu, memory } },
       securityContext: restrictedContainer(),
       volumeMounts: Lazy.any({
-        produce: () => [
+        produce: (): VolumeMount[] => [
           { name: 'workshop-home', mountPath: '/home/workshop' },
           { name: 'workshop-dashboard', mountPath: DASHBOARD_CONFIG_DIR, readOnly: true },
           { name: 'workshop-agent', mountPath: '/var/run/workshop-agent' },
@@ -312,13 +306,11 @@ export class SessionTemplate extends TemplateChart {
     const homeClaim = `${variable('session_name')}-home`;
     if (props.storage !== undefined) {
       // D (issue 11): the learner's home on a claim of its own, owned by the session like the rest here
-      new ApiObject(this, 'Home', {
-        apiVersion: 'v1',
-        kind: 'PersistentVolumeClaim',
+      new k8s.KubePersistentVolumeClaim(this, 'Home', {
         metadata: inEnvironment(homeClaim),
         spec: {
           accessModes: ['ReadWriteOnce'],
-          resources: { requests: { storage: props.storage } },
+          resources: { requests: { storage: k8s.Quantity.fromString(props.storage) } },
           ...(props.storageClass ? { storageClassName: props.storageClass } : {}),
         },
       });
@@ -346,41 +338,37 @@ export class SessionTemplate extends TemplateChart {
       });
     }
 
-    new ApiObject(this, 'Workshop', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
+    new k8s.KubeDeployment(this, 'Workshop', {
       metadata: { ...inEnvironment(names.deployment), labels: selector },
       spec: {
         replicas: 1,
         strategy: { type: 'Recreate' },
         selector: { matchLabels: selector },
         template: {
-          metadata: { labels: Lazy.any({ produce: () => ({ ...selector, ...this._podLabels }) }) },
+          metadata: { labels: Lazy.any({ produce: (): Record<string, string> => ({ ...selector, ...this._podLabels }) }) as Record<string, string> },
           spec: {
             serviceAccountName: this.serviceAccountName,
             // the token goes into the learner's container only (the `workshop-token` volume), never the dashboard's
             automountServiceAccountToken: false,
             enableServiceLinks: false,
             securityContext: { seccompProfile: { type: 'RuntimeDefault' }, fsGroup: WORKSHOP_UID },
-            containers: Lazy.any({ produce: () => this._containers.map((c) => ({ ...c, env: this.containerEnv(c) })) }),
-            volumes: Lazy.any({ produce: () => [...this._volumes] }),
+            containers: Lazy.any({
+              produce: (): k8s.Container[] => this._containers.map((c) => k8sContainer({ ...c, env: this.containerEnv(c) })),
+            }) as k8s.Container[],
+            volumes: Lazy.any({ produce: (): k8s.Volume[] => this._volumes.map(k8sVolume) }) as k8s.Volume[],
           },
         },
       },
     });
 
-    new ApiObject(this, 'Service', {
-      apiVersion: 'v1',
-      kind: 'Service',
+    new k8s.KubeService(this, 'Service', {
       metadata: inEnvironment(names.service),
-      spec: { selector, ports: [{ name: 'http', port: 80, targetPort: DASHBOARD_PORT }] },
+      spec: { selector, ports: [{ name: 'http', port: 80, targetPort: k8s.IntOrString.fromNumber(DASHBOARD_PORT) }] },
     });
 
     // The environment namespace holds every session's workshop pod: only the session's own namespaces and what is
     // no session nor environment (the ingress controller, the portal) may reach this one.
-    new ApiObject(this, 'WorkshopIsolation', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'NetworkPolicy',
+    new k8s.KubeNetworkPolicy(this, 'WorkshopIsolation', {
       metadata: inEnvironment(names.networkPolicy),
       spec: {
         podSelector: { matchLabels: selector },
@@ -396,17 +384,15 @@ export class SessionTemplate extends TemplateChart {
       },
     });
 
-    new ApiObject(this, 'Ingress', {
-      apiVersion: 'networking.k8s.io/v1',
-      kind: 'Ingress',
+    new k8s.KubeIngress(this, 'Ingress', {
       metadata: { ...inEnvironment(names.ingress), annotations: { ...WEBSOCKET_TIMEOUTS } },
       spec: {
         rules: Lazy.any({
-          produce: () => [
+          produce: (): k8s.IngressRule[] => [
             ingressRule(`${this.vars.sessionName}.${this.vars.ingressDomain}`, names.service, 80),
             ...this._routes.filter((route) => !route.service).map((route) => ingressRule(route.host, names.service, 80)),
           ],
-        }),
+        }) as k8s.IngressRule[],
       },
     });
     for (const [name, value] of Object.entries(props.env ?? {})) this.addEnv(name, value);
@@ -539,14 +525,12 @@ export class SessionTemplate extends TemplateChart {
     if (route.service && !this.serviceRoutes) {
       // A route to a Service of the session goes through an Ingress beside that Service (an Ingress reaches only
       // the Services of its own namespace); the workshop pod's Ingress, in the environment namespace, has the rest.
-      this.serviceRoutes = new ApiObject(this, 'ServiceRoutes', {
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
+      this.serviceRoutes = new k8s.KubeIngress(this, 'ServiceRoutes', {
         metadata: { name: 'session-routes', annotations: { ...WEBSOCKET_TIMEOUTS } },
         spec: {
           rules: Lazy.any({
-            produce: () => this._routes.filter((r) => r.service).map((r) => ingressRule(r.host, r.service!, r.port)),
-          }),
+            produce: (): k8s.IngressRule[] => this._routes.filter((r) => r.service).map((r) => ingressRule(r.host, r.service!, r.port)),
+          }) as k8s.IngressRule[],
         },
       });
     }
@@ -592,16 +576,14 @@ export class SessionTemplate extends TemplateChart {
    * RoleBinding the runtime creates right after the namespace. Nothing else gives the portal rights there.
    */
   private addPortalAccess(ns: SessionNamespace): void {
-    new ApiObject(ns, 'PortalAccess', {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
+    new k8s.KubeRoleBinding(ns, 'PortalAccess', {
       metadata: { name: PORTAL_ACCESS_BINDING, namespace: ns.name },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: portalSessionRoleName(variable('training_portal')) },
       subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: variable('portal_namespace') }],
     });
   }
 
-  private containerEnv(container: WorkshopContainer) {
+  private containerEnv(container: WorkshopContainer): EnvVar[] | undefined {
     const base = container.env ?? [];
     if (container.name !== 'dashboard' && container.name !== 'workshop') return base.length ? base : undefined;
     const dashboard = container.name === 'dashboard';
@@ -697,7 +679,7 @@ function checkSessionPolicy(where: string, field: string, policy?: SecurityPolic
   }
 }
 
-function ingressRule(host: string, service: string, port: number) {
+function ingressRule(host: string, service: string, port: number): k8s.IngressRule {
   return { host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: service, port: { number: port } } } }] } };
 }
 
