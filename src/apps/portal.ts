@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 
 import { createPortal, CREDENTIALS_SECRET, ensurePortalCredentials, limitsOf, type PortalConfig, readPortalConfig } from '../portal/index.js';
 import { createLogger, KubeClient, SessionRuntime } from '../runtime/index.js';
+import { reportPortalReadiness } from '../runtime/portal-conditions.js';
 import { envReader } from './env.js';
 
 const log = createLogger('portal', process.env.LOG_LEVEL);
@@ -78,6 +79,8 @@ async function main() {
     ...runtimeTuning(),
     logger: log,
   });
+  // the leader reports the portal's readiness in its TrainingPortal's status (for kubectl and Argo CD)
+  reportPortalReadiness(runtime, log);
   await runtime.start();
   const portal = await createPortal({
     runtime,

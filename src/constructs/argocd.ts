@@ -45,8 +45,8 @@ const RESOURCES_FINALIZER = 'resources-finalizer.argocd.argoproj.io';
 export const DEGRADED_REASONS = ['BlueprintInvalid', 'RefillsPaused'] as const;
 
 /**
- * The Lua health checks, by `argocd-cm` key. WorkshopEnvironment reads the `Ready` condition the runtime writes (a
- * generation the portal has not observed yet is Progressing), WorkshopSession its phase; Application restores the health of
+ * The Lua health checks, by `argocd-cm` key. WorkshopEnvironment and TrainingPortal read the `Ready` condition the
+ * portal runtime writes (a generation it has not observed yet is Progressing), WorkshopSession its phase; Application restores the health of
  * child Applications (Argo CD >= 1.8 reports every Application Healthy to its parent), so the root waits for the
  * cluster Application (the CRDs) before it syncs the portals.
  */
@@ -54,6 +54,9 @@ export const ARGOCD_HEALTH_CHECKS: Readonly<Record<string, string>> = {
   [`resource.customizations.health.${API_GROUP}_WorkshopEnvironment`]: readyConditionLua(
     'the portal runtime has not reported on this environment yet',
   ),
+  // the portal's own readiness (runtime/portal-conditions.ts): every environment it serves Ready; the same reasons
+  // are Degraded (an environment's blueprint invalid, its refills paused); filling pools and draining are Progressing
+  [`resource.customizations.health.${API_GROUP}_TrainingPortal`]: readyConditionLua('the portal has not reported yet (is its Deployment running?)'),
   [`resource.customizations.health.${API_GROUP}_WorkshopSession`]: [
     // a session reports its phase (see session.ts): ready for a learner, failed, ending, or on its way
     'local phase = (obj.status ~= nil and obj.status.phase) or "Requested"',

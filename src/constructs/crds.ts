@@ -1,7 +1,8 @@
 /**
  * The CustomResourceDefinitions of the runtime's state: WorkshopEnvironment (one per workshop per portal,
- * synthesized into dist/ with its session blueprint) and WorkshopSession (one per session, created at run time).
- * Both are cluster-scoped so that they can own namespaces; both have a status subresource.
+ * synthesized into dist/ with its session blueprint), WorkshopSession (one per session, created at run time) and
+ * TrainingPortal (one per portal, synthesized into dist/: where the portal reports its own readiness).
+ * All are cluster-scoped (the first two so that they can own namespaces); all have a status subresource.
  */
 import type { Manifest } from './manifest.js';
 import { API_GROUP, Labels, MANAGED_BY } from './names.js';
@@ -201,6 +202,68 @@ export function workshopSessionCrd(): Manifest {
     { name: 'Expires', type: 'string', jsonPath: '.status.expiresAt' },
     { name: 'Reason', type: 'string', jsonPath: '.status.reason', priority: 1 },
     { name: 'URL', type: 'string', jsonPath: '.status.url', priority: 1 },
+    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+  ]);
+}
+
+/**
+ * The TrainingPortal CRD: one object per portal, named after it, synthesized by the TrainingPortal construct with a
+ * summary of its settings. The portal process (its reconciler's leader) writes `status.conditions` (`Ready`, see
+ * runtime/portal-conditions.ts) and a line per environment; Argo CD's health check reads them (constructs/argocd.ts).
+ */
+export function trainingPortalCrd(): Manifest {
+  const spec = {
+    type: 'object',
+    required: ['namespace', 'environments'],
+    properties: {
+      title: str,
+      namespace: str,
+      url: str,
+      ingressDomain: str,
+      replicas: int(1),
+      sessions: { type: 'object', properties: { maximum: int(), registered: int(), anonymous: int() } },
+      /** The WorkshopEnvironments the portal serves, by name: the portal is Ready when each of them is. */
+      environments: { type: 'array', items: str },
+    },
+  };
+  const condition = {
+    type: 'object',
+    required: ['type', 'status'],
+    properties: {
+      type: str,
+      status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+      reason: str,
+      message: str,
+      observedGeneration: int(),
+      lastTransitionTime: { type: 'string', format: 'date-time' },
+    },
+  };
+  const status = {
+    type: 'object',
+    properties: {
+      observedGeneration: int(),
+      conditions: { type: 'array', items: condition, 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] },
+      environments: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['name'],
+          properties: {
+            name: str,
+            ready: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+            reason: str,
+            reserves: int(),
+            allocated: int(),
+          },
+        },
+      },
+    },
+  };
+  return crd('TrainingPortal', 'trainingportals', ['tportal'], spec, status, [
+    { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+    { name: 'Reason', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].reason' },
+    { name: 'URL', type: 'string', jsonPath: '.spec.url' },
+    { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1 },
     { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
   ]);
 }

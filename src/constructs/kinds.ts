@@ -84,4 +84,4 @@ known('admissionregistration.k8s.io', false, {
   ValidatingAdmissionPolicy: 'validatingadmissionpolicies',
   ValidatingAdmissionPolicyBinding: 'validatingadmissionpolicybindings',
 });
-known(API_GROUP, false, { WorkshopEnvironment: 'workshopenvironments', WorkshopSession: 'workshopsessions' });
+known(API_GROUP, false, { WorkshopEnvironment: 'workshopenvironments', WorkshopSession: 'workshopsessions', TrainingPortal: 'trainingportals' });

@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 
 import { admissionPolicies, admissionProblems, type AdmissionRule, RESERVED_HOSTS_ANNOTATION } from './admission-policies.js';
 import { blueprintVariables, type SessionBlueprint } from './blueprint.js';
-import { workshopEnvironmentCrd, workshopSessionCrd } from './crds.js';
+import { trainingPortalCrd, workshopEnvironmentCrd, workshopSessionCrd } from './crds.js';
 import { lookupKind } from './kinds.js';
 import { describeManifest, type Manifest } from './manifest.js';
 import { Annotations, API_VERSION, Labels, MANAGED_BY } from './names.js';
@@ -32,7 +32,9 @@ export interface SynthFile {
 
 /**
  * Argo CD sync waves: CRDs, then cluster roles, then the admission policies (in force before any portal can create
- * a session), then namespaces, then the rest, then the environments.
+ * a session), then namespaces, then the rest, then the environments with the TrainingPortal that reports on them
+ * (in their wave, not after: Argo CD applies a wave only once the one before is Healthy, and the portal must be
+ * there to say why an environment is not).
  */
 const WAVES: Record<string, number> = {
   CustomResourceDefinition: -20,
@@ -41,6 +43,7 @@ const WAVES: Record<string, number> = {
   ValidatingAdmissionPolicyBinding: -8,
   Namespace: -5,
   WorkshopEnvironment: 5,
+  TrainingPortal: 5,
 };
 const KIND_ORDER = [
   'CustomResourceDefinition',
@@ -87,7 +90,7 @@ export function synthesize(root: IConstruct): SynthFile[] {
   if (problems.length) throw new Error(problems.join('\n'));
 
   const files: SynthFile[] = [
-    { path: 'cluster/crds.k8s.yaml', objects: [workshopEnvironmentCrd(), workshopSessionCrd()] },
+    { path: 'cluster/crds.k8s.yaml', objects: [workshopEnvironmentCrd(), workshopSessionCrd(), trainingPortalCrd()] },
     { path: 'cluster/session-roles.k8s.yaml', objects: SessionRole.bindable().map((r) => r.toClusterRole() as Manifest) },
     { path: 'cluster/admission-policies.k8s.yaml', objects: admissionPolicies() },
   ];

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 
-import { Chart, type Duration, Lazy } from 'cdk8s';
+import { ApiObject, Chart, type Duration, Lazy } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import type { Construct } from 'constructs';
 
@@ -8,7 +8,7 @@ import { checkDuration, formatSeconds } from './duration.js';
 import { projectImage } from './images.js';
 import { apiGroupOf, lookupKind } from './kinds.js';
 import { describeManifest, type Manifest } from './manifest.js';
-import { API_GROUP, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
+import { API_GROUP, API_VERSION, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
 import { type PortalSettings, portalSettings, type PortalSettingsProps } from './portal-settings.js';
 import { type PolicyRule, uncoveredPermissions } from './session-role.js';
 import { PORTAL_ACCESS_BINDING, portalSessionRoleName } from './session-template.js';
@@ -494,6 +494,24 @@ export class TrainingPortal extends Chart {
         ],
       },
     });
+    // where the portal reports its own readiness (runtime/portal-conditions.ts) for kubectl and Argo CD to read;
+    // cluster-scoped and named after the portal (the portal may read and patch the status of this one only)
+    new ApiObject(this, 'TrainingPortal', {
+      apiVersion: API_VERSION,
+      kind: 'TrainingPortal',
+      metadata: { name: this.name },
+      spec: Lazy.any({
+        produce: () => ({
+          title: this.title,
+          namespace: ns,
+          url: `${this.ingressProtocol}://${this.hostname}/`,
+          ingressDomain: this.ingressDomain,
+          replicas,
+          sessions: { maximum: this.maximumSessions, registered, anonymous },
+          environments: this._workshops.map((w) => w.environmentName),
+        }),
+      }),
+    });
     new k8s.KubeIngress(this, 'Ingress', {
       metadata: { name: 'training-portal' },
       spec: {
@@ -640,6 +658,9 @@ export class TrainingPortal extends Chart {
       { apiGroups: [API_GROUP], resources: ['workshopenvironments/status'], verbs: ['get', 'patch', 'update'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
       { apiGroups: [API_GROUP], resources: ['workshopsessions/status'], verbs: ['get', 'patch', 'update'] },
+      // its own TrainingPortal, by name: read it, and write the Ready condition into its status (portal-conditions.ts)
+      { apiGroups: [API_GROUP], resources: ['trainingportals'], verbs: ['get'], resourceNames: [this.name] },
+      { apiGroups: [API_GROUP], resources: ['trainingportals/status'], verbs: ['get', 'patch'], resourceNames: [this.name] },
       // session namespaces: created (never patched: a namespace's labels are set once), watched, deleted when a session ends
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
       // the first object of a new session namespace: the RoleBinding that gives the portal the rest there (create

@@ -11,6 +11,7 @@ import { App } from 'cdk8s';
 import { defineExamples } from '../../examples/index.js';
 import { ARGOCD_HEALTH_CHECKS, argoCdFiles, type Manifest, synthesize, toYaml, TrainingPortal, WorkshopApp } from '../../src/constructs/index.js';
 import { readyCondition } from '../../src/runtime/environment-conditions.js';
+import { portalReadiness, type TrainingPortalObject } from '../../src/runtime/portal-conditions.js';
 import type { WorkshopSession } from '../../src/runtime/session.js';
 import type { WorkshopEnvironment } from '../../src/runtime/state.js';
 import { synthExamples } from '../support/examples.js';
@@ -80,6 +81,7 @@ describe('argoCdFiles', () => {
       'apiextensions.k8s.io/CustomResourceDefinition',
       'rbac.authorization.k8s.io/ClusterRole',
       'rbac.authorization.k8s.io/ClusterRoleBinding',
+      'training.cdk8s-workshops.dev/TrainingPortal',
       'training.cdk8s-workshops.dev/WorkshopEnvironment',
     ]);
     expect(kinds(project.spec.namespaceResourceWhitelist)).toEqual([
@@ -119,6 +121,7 @@ describe('argoCdFiles', () => {
     expect(cm.metadata).toMatchObject({ name: 'argocd-cm', namespace: 'argocd', labels: { 'app.kubernetes.io/part-of': 'argocd' } });
     expect(Object.keys(cm.data as object)).toEqual([
       'resource.customizations.health.training.cdk8s-workshops.dev_WorkshopEnvironment',
+      'resource.customizations.health.training.cdk8s-workshops.dev_TrainingPortal',
       'resource.customizations.health.training.cdk8s-workshops.dev_WorkshopSession',
       'resource.customizations.health.argoproj.io_Application',
     ]);
@@ -127,6 +130,12 @@ describe('argoCdFiles', () => {
     expect(environment).toContain('c.type == "Ready"');
     expect(environment).toContain('c.observedGeneration < generation');
     expect(environment).toContain('c.reason == "BlueprintInvalid" or c.reason == "RefillsPaused"');
+    // the portal's check reads its Ready condition the same way; only the message before any report differs
+    const portal = ARGOCD_HEALTH_CHECKS['resource.customizations.health.training.cdk8s-workshops.dev_TrainingPortal'];
+    expect(portal.split('\n').slice(1)).toEqual(environment.split('\n').slice(1));
+    expect(portal.split('\n')[0]).toBe(
+      'local hs = { status = "Progressing", message = "the portal has not reported yet (is its Deployment running?)" }',
+    );
   });
 
   test('is deterministic, and options change names, namespace and path', () => {
@@ -253,5 +262,97 @@ describe('the Ready condition of a WorkshopEnvironment', () => {
     expect(readyCondition(deleted, { sessions: [], now }).message).toBe(
       "being removed: no learner's session left; it goes once every session is cleaned up",
     );
+  });
+});
+
+describe('the Ready condition of a TrainingPortal', () => {
+  const portal = (environments: string[], generation = 3): TrainingPortalObject => ({
+    apiVersion: 'training.cdk8s-workshops.dev/v1alpha1',
+    kind: 'TrainingPortal',
+    metadata: { name: 'labs', generation },
+    spec: { namespace: 'labs-ui', environments },
+  });
+  type Ready = { status: string; reason: string; message: string; observedGeneration?: number };
+  const environment = (name: string, ready?: Ready, generation = 1, deleted = false): WorkshopEnvironment =>
+    ({
+      apiVersion: 'training.cdk8s-workshops.dev/v1alpha1',
+      kind: 'WorkshopEnvironment',
+      metadata: { name, generation, ...(deleted ? { deletionTimestamp: '2026-12-06T07:59:00Z' } : {}) },
+      spec: { portal: { name: 'labs' }, pool: { capacity: 4, initial: 1, reserved: 1 } },
+      status: ready ? { conditions: [{ type: 'Ready', observedGeneration: generation, ...ready }] } : {},
+    }) as unknown as WorkshopEnvironment;
+  const session = (name: string, environmentName: string, phase: string, user?: string): WorkshopSession =>
+    ({
+      apiVersion: 'training.cdk8s-workshops.dev/v1alpha1',
+      kind: 'WorkshopSession',
+      metadata: { name },
+      spec: { environment: environmentName, id: name, blueprintGeneration: 1 },
+      status: { phase, ...(user ? { user } : {}) },
+    }) as unknown as WorkshopSession;
+  const ok = { status: 'True', reason: 'PoolReady', message: '1 of 1 reserve sessions Ready (capacity 4)' };
+  const sessions = [session('a-1', 'labs-a', 'Ready'), session('a-2', 'labs-a', 'Active', 'ann'), session('a-3', 'labs-a', 'Terminating')];
+  const sessionsOf = (name: string) => sessions.filter((s) => s.spec.environment === name);
+
+  test('EnvironmentsReady when every listed environment is Ready on its generation; a line per environment with counts', () => {
+    expect(portalReadiness(portal(['labs-a', 'labs-b']), [environment('labs-a', ok), environment('labs-b', ok)], sessionsOf)).toEqual({
+      condition: { type: 'Ready', status: 'True', reason: 'EnvironmentsReady', message: '2 of 2 environments Ready', observedGeneration: 3 },
+      environments: [
+        { name: 'labs-a', ready: 'True', reason: 'PoolReady', reserves: 1, allocated: 1 },
+        { name: 'labs-b', ready: 'True', reason: 'PoolReady', reserves: 0, allocated: 0 },
+      ],
+    });
+    expect(portalReadiness(portal([]), [], sessionsOf).condition).toMatchObject({ status: 'True', message: 'the portal lists no workshops' });
+  });
+
+  test('not created or not reported on its generation: EnvironmentsPending, naming each', () => {
+    const stale = { ...environment('labs-b', ok), metadata: { name: 'labs-b', generation: 2 } } as WorkshopEnvironment;
+    expect(portalReadiness(portal(['labs-a', 'labs-b', 'labs-c']), [environment('labs-a', ok), stale], sessionsOf).condition).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'EnvironmentsPending',
+      observedGeneration: 3,
+      message: '1 of 3 environments Ready; labs-b NotReported: the runtime has not reported on generation 2 yet; labs-c NotCreated: not created yet',
+    });
+  });
+
+  test('an environment that needs a person wins (BlueprintInvalid before RefillsPaused), the others follow in the message', () => {
+    const filling = { status: 'False', reason: 'PoolFilling', message: '0 of 1 reserve sessions Ready' };
+    const paused = { status: 'False', reason: 'RefillsPaused', message: 'sessions failed repeatedly; refills resume at 2026-12-06T08:00:05.000Z' };
+    const invalid = { status: 'False', reason: 'BlueprintInvalid', message: 'the session blueprint does not compile: x' };
+    expect(
+      portalReadiness(portal(['labs-a', 'labs-b']), [environment('labs-a', filling), environment('labs-b', paused)], sessionsOf).condition,
+    ).toMatchObject({
+      status: 'False',
+      reason: 'RefillsPaused',
+      message:
+        '0 of 2 environments Ready; labs-b RefillsPaused: sessions failed repeatedly; refills resume at 2026-12-06T08:00:05.000Z; ' +
+        'labs-a PoolFilling: 0 of 1 reserve sessions Ready',
+    });
+    expect(
+      portalReadiness(
+        portal(['labs-a', 'labs-b', 'labs-c']),
+        [environment('labs-a', filling), environment('labs-b', paused), environment('labs-c', invalid)],
+        sessionsOf,
+      ).condition.reason,
+    ).toBe('BlueprintInvalid');
+    expect(portalReadiness(portal(['labs-a']), [environment('labs-a', filling)], sessionsOf).condition.reason).toBe('PoolsFilling');
+  });
+
+  test('an environment removed from the portal still counts while it drains; long messages are cut', () => {
+    const draining = { status: 'False', reason: 'Draining', message: "being removed: takes no new sessions; waits for 1 learner's session to end" };
+    const result = portalReadiness(portal(['labs-a']), [environment('labs-a', ok), environment('labs-gone', draining, 1, true)], sessionsOf);
+    expect(result.condition).toMatchObject({
+      status: 'False',
+      reason: 'Draining',
+      message: `1 of 1 environments Ready; labs-gone Draining: ${draining.message}`,
+    });
+    expect(result.environments.map((l) => [l.name, l.ready, l.reason])).toEqual([
+      ['labs-a', 'True', 'PoolReady'],
+      ['labs-gone', 'False', 'Draining'],
+    ]);
+    const many = Array.from({ length: 40 }, (_, i) => `labs-${i}`);
+    const message = portalReadiness(portal(many), [], sessionsOf).condition.message;
+    expect(message.length).toBe(1000);
+    expect(message.endsWith('…')).toBe(true);
   });
 });
