@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -9,6 +8,7 @@ import { OciError } from './errors.js';
 import { DEFAULT_PULL_LIMITS, readLimited, readSome, SMALL_BODY_BYTES } from './limits.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { apiHost, formatReference, isLoopbackRegistry, type OciReference } from './reference.js';
+import { saveBody } from './save-body.js';
 
 export interface RegistryCredentials {
   /** Username for the registry (with `password`: HTTP Basic, or the credentials of a Bearer token request). */
@@ -215,18 +215,14 @@ export class RegistryClient {
       }
       const hash = createHash('sha256');
       let bytes = 0;
-      const out = createWriteStream(file);
       try {
-        for await (const chunk of (res.body ?? []) as AsyncIterable<Uint8Array>) {
+        // rejects only once the file is closed: the next attempt writes the same file (see saveBody)
+        await saveBody((res.body ?? []) as AsyncIterable<Uint8Array>, createWriteStream(file), (chunk) => {
           bytes += chunk.length;
           if (bytes > size) throw larger(`more than ${size} bytes arrived`);
           hash.update(chunk);
-          if (!out.write(chunk)) await once(out, 'drain');
-        }
-        out.end();
-        await once(out, 'finish');
+        });
       } catch (error) {
-        out.destroy();
         await res.body?.cancel().catch(() => undefined);
         if (error instanceof OciError) throw error;
         const reason = error instanceof DOMException && error.name === 'TimeoutError' ? 'no data in time' : 'connection closed';

@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { jest } from '@jest/globals';
 import tar from 'tar-stream';
 
 import { sha256Digest } from '../../src/oci/digest.js';
@@ -485,11 +484,8 @@ async function flakyProxy(target: TestRegistry, fail: (kind: string, seen: numbe
 }
 
 describe('faults', () => {
-  // Once in a full CI run (2026-12-06) the pull failed with 'Cannot call write after a stream was destroyed' when a
-  // fault landed mid-download, and passed alone after: a race still to find in src/oci. One retry, with the first
-  // failure logged, until it is.
-  jest.retryTimes(1, { logErrorsBeforeRetry: true });
-
+  // (A cut-off download once failed this test with 'Cannot call write after a stream was destroyed': the file's
+  // late error after a write still under way; test/unit/oci-download-race.test.ts forces that ordering.)
   test('GIVEN a registry that fails each kind of request once (503, a dropped connection, a download cut off) WHEN publishing and pulling THEN both succeed', async () => {
     const failOnce = [
       'HEAD /v2/<repo>/blobs/<digest>',
@@ -530,11 +526,10 @@ describe('faults', () => {
 test('GIVEN a registry that always answers 503 THEN publishing gives up after a bounded number of attempts, quoting the registry', async () => {
   const proxy = await flakyProxy(registry, () => '503');
   try {
-    const started = Date.now();
     const error = await errorOf(publishContent({ dir: await workshopTree(), ref: `${proxy.host}/acme/down:1.0` }));
     expect(error.message).toBe(`registry ${proxy.host} answered 503 Service Unavailable to HEAD /v2/acme/down/blobs/${EMPTY_CONFIG.digest}`);
+    // bounded by the number of attempts (4), not by a time
     expect(proxy.faults.length).toBe(4);
-    expect(Date.now() - started).toBeLessThan(10_000);
   } finally {
     await proxy.close();
   }
@@ -640,11 +635,9 @@ test('an unknown tag or repository is reported as not found', async () => {
 
 test('a registry that does not listen is reported as unreachable, after bounded retries', async () => {
   const port = await freePort();
-  const started = Date.now();
   expect((await errorOf(publishContent({ dir: await workshopTree(), ref: `127.0.0.1:${port}/acme/files:1.0` }))).message).toBe(
     `cannot reach registry 127.0.0.1:${port}: connection refused`,
   );
-  expect(Date.now() - started).toBeLessThan(10_000);
   expect((await errorOf(pullContent({ ref: `127.0.0.1:${port}/acme/files:1.0`, dest: join(work, 'never') }))).message).toBe(
     `cannot reach registry 127.0.0.1:${port}: connection refused`,
   );
