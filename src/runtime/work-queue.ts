@@ -30,6 +30,8 @@ export class WorkQueue {
   private active = 0;
   private running = false;
   private idle: Array<() => void> = [];
+  /** Callers waiting for a key's next run, settled when a run that starts after they asked ends. */
+  private readonly awaiting = new Map<string, Array<{ resolve: () => void; reject: (error: Error) => void }>>();
 
   constructor(
     private readonly work: (key: string) => Promise<WorkResult>,
@@ -54,6 +56,9 @@ export class WorkQueue {
     this.queued.clear();
     this.dirty.clear();
     this.failures.clear();
+    const stopped = new Error('the work queue stopped before the key was worked on');
+    for (const waiters of this.awaiting.values()) for (const { reject } of waiters) reject(stopped);
+    this.awaiting.clear();
   }
 
   /** Keys waiting (not those being worked on, nor delayed ones). */
@@ -89,6 +94,21 @@ export class WorkQueue {
     this.delayed.set(key, { at, timer });
   }
 
+  /**
+   * Adds the key and resolves once a run of its work that started after this call has ended (succeeded or failed:
+   * a failure is retried on the key's own schedule). So a caller knows the key was looked at with everything that
+   * was known when it asked. Rejects if the queue is stopped (or stops) before that.
+   */
+  public addAndWait(key: string): Promise<void> {
+    if (!this.running) return Promise.reject(new Error('the work queue is not running'));
+    return new Promise((resolve, reject) => {
+      const waiters = this.awaiting.get(key) ?? [];
+      waiters.push({ resolve, reject });
+      this.awaiting.set(key, waiters);
+      this.add(key);
+    });
+  }
+
   /** Resolves once nothing is queued or being worked on (for tests and benchmarks). */
   public whenIdle(): Promise<void> {
     if (!this.queue.length && !this.active) return Promise.resolve();
@@ -106,6 +126,9 @@ export class WorkQueue {
   }
 
   private async process(key: string): Promise<void> {
+    // those who asked before this run began are answered when it ends; later ones wait for the next run
+    const waiters = this.awaiting.get(key);
+    this.awaiting.delete(key);
     let retryAfter: number | undefined;
     try {
       const result = await this.work(key);
@@ -124,6 +147,7 @@ export class WorkQueue {
       } else if (this.dirty.delete(key)) {
         this.add(key);
       }
+      for (const { resolve } of waiters ?? []) resolve();
       this.drain();
       if (!this.queue.length && !this.active) for (const resolve of this.idle.splice(0)) resolve();
     }

@@ -7,6 +7,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { jest } from '@jest/globals';
+
 import { ENVIRONMENT_VARIABLES, SESSION_VARIABLES } from '../../src/constructs/variables.js';
 import {
   ACTION_NAMES,
@@ -20,6 +22,8 @@ import {
   watchContent,
   workshopVariableNames,
 } from '../../src/content/index.js';
+import { WATCH_DEBOUNCE_MS } from '../../src/content/watch-content.js';
+import { waitFor } from '../support/wait.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURES = path.join(ROOT, 'test/fixtures/content');
@@ -503,19 +507,37 @@ describe('validateContent', () => {
 });
 
 describe('watchContent', () => {
-  test('reports a burst of saves once, with the changed files relative to the workshop', async () => {
+  test('reports a burst of saves once, after a quiet period, with the changed files relative to the workshop', async () => {
     const dir = await workshopWith({ 'workshop/content/_index.md': '---\ntitle: T\n---\n' });
+    const file = path.join(dir, 'workshop/content/_index.md');
     const reports: string[][] = [];
+    // the quiet period runs on a fake clock; the file events are real. Every event (re)arms the quiet-period
+    // timer, so counting the timers armed tells when the event of a save has arrived.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const fakeSetTimeout = globalThis.setTimeout;
+    let events = 0;
+    globalThis.setTimeout = ((...args: Parameters<typeof setTimeout>) => {
+      events++;
+      return fakeSetTimeout(...args);
+    }) as typeof setTimeout;
     const stop = watchContent(dir, (files) => reports.push(files));
     try {
-      await fs.writeFile(path.join(dir, 'workshop/content/_index.md'), '---\ntitle: T2\n---\n');
-      await fs.writeFile(path.join(dir, 'workshop/content/_index.md'), '---\ntitle: T3\n---\n');
-      await waitUntil(() => reports.length > 0);
-      await new Promise((resolve) => setTimeout(resolve, 150));
-
+      // a save here is one append: one write, one file event
+      await fs.appendFile(file, 'one\n');
+      await waitFor('the first save to be noticed', () => events === 1, { timeoutMs: 5000, everyMs: 5 });
+      await jest.advanceTimersByTimeAsync(WATCH_DEBOUNCE_MS - 1);
+      await fs.appendFile(file, 'two\n');
+      await waitFor('the second save to be noticed', () => events === 2, { timeoutMs: 5000, everyMs: 5 });
+      await jest.advanceTimersByTimeAsync(WATCH_DEBOUNCE_MS - 1);
+      // each save came within the quiet period of the one before: nothing reported yet
+      expect(reports).toEqual([]);
+      await jest.advanceTimersByTimeAsync(1);
       expect(reports).toEqual([['workshop/content/_index.md']]);
+      expect(jest.getTimerCount()).toBe(0);
     } finally {
       stop();
+      globalThis.setTimeout = fakeSetTimeout;
+      jest.useRealTimers();
     }
   });
 
@@ -525,10 +547,11 @@ describe('watchContent', () => {
     const stop = watchContent(dir, (files) => reports.push(files));
     try {
       await fs.mkdir(path.join(dir, 'workshop/content/part'));
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // the directory is reported once it is watched (the watcher lists it when its parent changes)
+      await waitFor('the new directory to be reported', () => reports.flat().includes('workshop/content/part'), 5000);
       reports.length = 0;
       await fs.writeFile(path.join(dir, 'workshop/content/part/a.md'), 'text');
-      await waitUntil(() => reports.flat().includes('workshop/content/part/a.md'));
+      await waitFor('a file in the new directory to be reported', () => reports.flat().includes('workshop/content/part/a.md'), 5000);
     } finally {
       stop();
     }
@@ -546,11 +569,11 @@ describe('watchContent when workshop/ is replaced', () => {
     try {
       await fs.rename(path.join(dir, 'workshop'), path.join(dir, 'workshop.old'));
       await fs.rename(path.join(dir, 'workshop.next'), path.join(dir, 'workshop'));
-      await waitUntil(() => reports.flat().includes('workshop'));
+      await waitFor('the swapped-in workshop/ to be reported', () => reports.flat().includes('workshop'), 5000);
 
       reports.length = 0;
       await fs.writeFile(path.join(dir, 'workshop/content/_index.md'), '---\ntitle: Newer\n---\n');
-      await waitUntil(() => reports.flat().includes('workshop/content/_index.md'));
+      await waitFor('an edit inside the new workshop/ to be reported', () => reports.flat().includes('workshop/content/_index.md'), 5000);
     } finally {
       stop();
     }
@@ -563,18 +586,13 @@ describe('watchContent when workshop/ is replaced', () => {
     try {
       await fs.writeFile(path.join(dir, 'exercises/a.txt'), 'b');
       await fs.writeFile(path.join(dir, 'README.md'), 'c');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(reports).toEqual([]);
+      // then a change inside workshop/: its report comes after the events of the writes above (one inotify queue,
+      // read in order), so anything they caused would be reported by then, before it or with it
+      await fs.appendFile(path.join(dir, 'workshop/content/_index.md'), 'y');
+      await waitFor('the change inside workshop/ to be reported', () => reports.length > 0, 5000);
+      expect(reports).toEqual([['workshop/content/_index.md']]);
     } finally {
       stop();
     }
   });
 });
-
-async function waitUntil(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

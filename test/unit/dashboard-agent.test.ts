@@ -13,6 +13,7 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 import type { AgentServer } from '../../src/dashboard/agent/index.js';
 import { AgentError, connectAgent, createLocalAgent, serveAgent, type SessionAgent } from '../../src/dashboard/agent/index.js';
+import { waitFor } from '../support/wait.js';
 
 let dir: string;
 let home: string;
@@ -127,9 +128,7 @@ describe.each([
     browser.on('message', (data) => (out += String(data)));
     await new Promise((resolve) => browser.on('open', resolve));
     browser.send(JSON.stringify({ type: 'input', data: 'echo "term $GREETING $((6*7))"\n' }));
-    const deadline = Date.now() + 15_000;
-    while (!out.includes('term hi 42') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(out).toContain('term hi 42');
+    await waitFor("the shell's answer 'term hi 42'", () => out.includes('term hi 42'), { timeoutMs: 15_000, everyMs: 20 });
     browser.close();
     await new Promise((resolve) => wss.close(resolve));
   });

@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 
+import { jest } from '@jest/globals';
+
 import { escapeHtml } from '../../src/content/html.js';
 import { Activity } from '../../src/dashboard/activity.js';
 import { parseConfig, terminalSessions } from '../../src/dashboard/config.js';
@@ -128,16 +130,26 @@ describe('files served from disk', () => {
 
 describe('activity reports', () => {
   test('go out at once, then at most once per interval however busy the learner is', async () => {
-    let reports = 0;
-    const activity = new Activity({ intervalMs: 300, report: async () => void reports++ });
-    activity.touch();
-    expect(reports).toBe(1);
-    for (let i = 0; i < 20; i++) activity.touch();
-    expect(reports).toBe(1);
-    // The burst is folded into one trailing report.
-    for (let waited = 0; reports < 2 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-    expect(reports).toBe(2);
-    activity.stop();
-    expect(activity.snapshot()).toEqual({ 'idle-time': 0, 'last-view': 0 });
+    jest.useFakeTimers();
+    try {
+      let reports = 0;
+      const activity = new Activity({ intervalMs: 300, report: async () => void reports++ });
+      activity.touch();
+      expect(reports).toBe(1);
+      for (let i = 0; i < 20; i++) activity.touch();
+      expect(reports).toBe(1);
+      // The burst is folded into one trailing report, when the interval is over (on the fake clock).
+      await jest.advanceTimersByTimeAsync(299);
+      expect(reports).toBe(1);
+      await jest.advanceTimersByTimeAsync(1);
+      expect(reports).toBe(2);
+      // and nothing more without new activity
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(reports).toBe(2);
+      activity.stop();
+      expect(activity.snapshot()).toEqual({ 'idle-time': 1, 'last-view': 1 });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

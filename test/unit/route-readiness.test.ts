@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 
 import { RouteReadiness } from '../../src/runtime/route-readiness.js';
+import { waitFor } from '../support/wait.js';
 
 let server: http.Server;
 let port: number;
@@ -22,14 +23,6 @@ beforeAll(async () => {
   port = (server.address() as net.AddressInfo).port;
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-async function until(probe: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 test('a host is served once the ingress answers it with anything but 404, 502, 503 or 504', async () => {
   const readiness = new RouteReadiness({ address: `127.0.0.1:${port}`, intervalMs: 0 });
@@ -48,10 +41,10 @@ test('served() never waits: false until a background probe saw the route, then t
   const host = 's002.workshops.example.test';
   answers.set(host, 503);
   expect(readiness.served(host)).toBe(false);
-  await until(() => readiness.lastSeen(host) === 'HTTP 503');
+  await waitFor('a background probe to see HTTP 503', () => readiness.lastSeen(host) === 'HTTP 503', { timeoutMs: 5000, everyMs: 10 });
   expect(readiness.served(host)).toBe(false);
   answers.set(host, 302);
-  await until(() => readiness.served(host));
+  await waitFor('a background probe to see the route served', () => readiness.served(host), { timeoutMs: 5000, everyMs: 10 });
   expect(readiness.lastSeen(host)).toBe('HTTP 302');
 });
 

@@ -63,6 +63,7 @@ async function server(capacity: { workers: number; queue: number }, serviceMs = 
   const counts = { served: 0, throttled: 0 };
   const serve = (res: http.ServerResponse) => {
     busy++;
+    // the stand-in's service time (the load under test), not a wait of the test
     setTimeout(() => {
       busy--;
       counts.served++;

@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 
+import { jest } from '@jest/globals';
 import { KubeConfig } from '@kubernetes/client-node';
 
 import { extension, extensionRules, isRetryable, KubeClient, KubeError, Pacer, Priority, type WorkshopSession } from '../../src/runtime/index.js';
@@ -54,35 +55,61 @@ describe("extension rules (Educates')", () => {
 });
 
 describe('Pacer', () => {
+  /** Lets every promise callback that can run now run (the pacer hands out turns through promises). */
+  const settle = () => new Promise((resolve) => setImmediate(resolve));
+
   test("never runs more paced requests than its concurrency at once, learners' session work before background work", async () => {
     const pacer = new Pacer({ pacing: 'fixed', qps: 1000, burst: 1000, concurrency: 2 });
-    let running = 0;
-    let most = 0;
-    const order: string[] = [];
-    const job = (name: string) => async () => {
-      running++;
-      most = Math.max(most, running);
-      await new Promise((r) => setTimeout(r, 20));
-      order.push(name);
-      running--;
-    };
-    await Promise.all([
+    const started: string[] = [];
+    const finish = new Map<string, () => void>();
+    const job = (name: string) => () =>
+      new Promise<void>((resolve) => {
+        started.push(name);
+        finish.set(name, resolve);
+      });
+    const runs = [
       pacer.run(Priority.BACKGROUND, job('b1')),
       pacer.run(Priority.BACKGROUND, job('b2')),
       pacer.run(Priority.BACKGROUND, job('b3')),
       pacer.run(Priority.BACKGROUND, job('b4')),
       pacer.run(Priority.LEARNER, job('learner')),
-    ]);
-    expect(most).toBe(2);
-    expect(order.indexOf('learner')).toBeLessThan(order.indexOf('b3'));
+    ];
+    const finished: string[] = [];
+    const end = async (name: string) => {
+      finish.get(name)!();
+      finished.push(name);
+      await settle();
+    };
+    await settle();
+    expect(started).toEqual(['b1', 'b2']);
+    // each finished job lets one more in (never more than 2 running): the learner's first, though it asked last
+    await end('b1');
+    expect({ started, running: started.length - finished.length }).toEqual({ started: ['b1', 'b2', 'learner'], running: 2 });
+    await end('b2');
+    expect({ started, running: started.length - finished.length }).toEqual({ started: ['b1', 'b2', 'learner', 'b3'], running: 2 });
+    await end('learner');
+    expect({ started, running: started.length - finished.length }).toEqual({ started: ['b1', 'b2', 'learner', 'b3', 'b4'], running: 2 });
+    await end('b3');
+    await end('b4');
+    await Promise.all(runs);
   });
 
   test('fixed: keeps to its rate after the burst', async () => {
-    const pacer = new Pacer({ pacing: 'fixed', qps: 20, burst: 1, concurrency: 10 });
-    const started = performance.now();
-    await Promise.all(Array.from({ length: 5 }, () => pacer.run(Priority.BACKGROUND, async () => undefined)));
-    // 1 at once, then 4 more at 20/s: at least 4 × 50 ms (behaviour, with slack for timers)
-    expect(performance.now() - started).toBeGreaterThanOrEqual(180);
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      const pacer = new Pacer({ pacing: 'fixed', qps: 20, burst: 1, concurrency: 10 });
+      const startedAt: number[] = [];
+      const t0 = performance.now();
+      const runs = Array.from({ length: 5 }, () => pacer.run(Priority.BACKGROUND, async () => void startedAt.push(performance.now() - t0)));
+      // 1 at once (the burst), then one every 50 ms (20/s), on the fake clock
+      await jest.advanceTimersByTimeAsync(49);
+      expect(startedAt).toEqual([0]);
+      await jest.advanceTimersByTimeAsync(1000);
+      await Promise.all(runs);
+      expect(startedAt).toEqual([0, 50, 100, 150, 200]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 

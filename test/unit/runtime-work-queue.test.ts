@@ -86,3 +86,40 @@ test('a failing key backs off alone, and a key can ask to be worked on again lat
     jest.useRealTimers();
   }
 });
+
+test('addAndWait answers after a run that began after it was asked, not the run under way, and rejects on stop', async () => {
+  const seen: string[] = [];
+  let state = 'old';
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const queue = new WorkQueue(
+    async (key) => {
+      const looked = state;
+      if (seen.length === 0) await held;
+      seen.push(`${key}:${looked}`);
+    },
+    { workers: 1 },
+  );
+  queue.start();
+  queue.add('a');
+  await tick();
+  // 'a' is being worked on with the old state; the change is made, and the caller asks for a run that sees it
+  state = 'new';
+  let answered = false;
+  const waited = queue.addAndWait('a').then(() => (answered = true));
+  release();
+  await tick();
+  // the run under way ended, having seen only the old state: not an answer yet
+  expect(seen[0]).toBe('a:old');
+  await waited;
+  expect({ answered, seen }).toEqual({ answered: true, seen: ['a:old', 'a:new'] });
+
+  // stopped before the key's turn: the caller hears so instead of waiting for ever
+  const blocked = new WorkQueue(() => new Promise<void>(() => undefined), { workers: 1 });
+  blocked.start();
+  blocked.add('busy');
+  const never = blocked.addAndWait('other');
+  blocked.stop();
+  await expect(never).rejects.toThrow('the work queue stopped before the key was worked on');
+  await expect(blocked.addAndWait('other')).rejects.toThrow('the work queue is not running');
+});
