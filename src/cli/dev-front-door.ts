@@ -28,6 +28,16 @@ export interface DoorState {
   readonly retryAt?: string;
 }
 
+/** A session that has ended (or is gone): its host answers with a page that says so and links back to the portal. */
+export interface EndedSession {
+  readonly session: string;
+  /** The WorkshopSession's uid (a later session may reuse the name). */
+  readonly uid?: string;
+  /** Its last phase, or 'deleted'. */
+  readonly phase: string;
+  readonly reason?: string;
+}
+
 /** After this many failures in a row the waiting page stops its spinner and says that it needs the developer. */
 export const FAILURES_SHOWN_AS_STUCK = 3;
 
@@ -58,9 +68,75 @@ export interface FrontDoorOptions {
    * dashboard command), before the single target; `undefined`: not routed.
    */
   readonly route?: (host: string) => string | undefined;
+  /** Whether the session a Host header names has ended (checked before `route`): its tab then says so. */
+  readonly ended?: (host: string) => EndedSession | undefined;
 }
 
 const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** Why a session ended, in words (status.reason of src/runtime/session.ts). */
+export function endedWhy(ended: EndedSession): string {
+  switch (ended.reason) {
+    case 'Expired':
+    case 'Overdue':
+      return 'its time ran out';
+    case 'TerminatedByUser':
+      return 'you ended it';
+    case 'TerminatedByAdmin':
+      return 'an administrator ended it';
+    case 'Orphaned':
+      return 'it was left unused for too long';
+    case 'NotActivated':
+      return 'it was not opened in time';
+    case undefined:
+      return ended.phase === 'deleted' ? 'it no longer exists' : `it is ${ended.phase.toLowerCase()}`;
+    default:
+      return `${ended.phase.toLowerCase()}: ${ended.reason}`;
+  }
+}
+
+/** The page of an ended session's host: in the portal's style, what happened and the way back to the portal. */
+export function endedPage(portalUrl: string, ended: EndedSession): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Session ended · Local development</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${escape(portalUrl)}/static/portal.css">
+</head>
+<body>
+<header class="site-header" role="banner"><div class="bar">
+<a class="brand" href="${escape(portalUrl)}/">Workshops</a>
+<nav aria-label="Main"><a href="${escape(portalUrl)}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
+</div></header>
+<main id="main" tabindex="-1">
+<h1 id="title">This session has ended</h1>
+<section class="panel" id="ended" aria-labelledby="title" data-session="${escape(ended.session)}">
+<p>Session <strong>${escape(ended.session)}</strong> has ended: ${escape(endedWhy(ended))}. Its dashboard and terminals are gone.</p>
+<p><a class="button" id="back-to-portal" href="${escape(portalUrl)}/workshops/catalog/">Back to the workshops</a></p>
+</section>
+</main>
+</body>
+</html>
+`;
+}
+
+/**
+ * Put into the dashboard's page with the banner: when the session ends (the End button, expiry, an admin), its host
+ * stops serving the dashboard and answers /healthz with "ended"; the page then loads the ended page instead of
+ * showing a dashboard whose terminals no longer answer.
+ */
+const ENDED_WATCH = `<script>
+(() => {
+  const look = () => fetch('/healthz', { cache: 'no-store' })
+    .then((r) => r.json())
+    .then((s) => { if (s && s.status === 'ended') location.reload(); else setTimeout(look, 2000); })
+    .catch(() => setTimeout(look, 2000));
+  setTimeout(look, 2000);
+})();
+</script>`;
 
 /** The waiting page: the portal's style sheet, a header like the portal's, and the steps the command goes through. */
 export function waitingPage(portalUrl: string, session?: string): string {
@@ -114,6 +190,7 @@ process on this machine and opens it here as soon as it is up.</p>
       if (response.ok) { location.reload(); return; }
       unreachable = 0;
       const s = await response.json();
+      if (s.status === 'ended') { location.reload(); return; }
       door.dataset.state = s.status;
       if (s.status === 'waiting') { set('session', 'current'); set('dashboard', 'todo'); say(''); }
       else if (s.status === 'starting') { set('session', 'done'); set('dashboard', 'current'); say(''); }
@@ -156,7 +233,7 @@ export function bannerHtml(banner: LocalBanner): string {
     'padding:.25rem .75rem;border-radius:999px;background:#9a6700;color:#fff;font:600 .8rem/1.4 system-ui,sans-serif;' +
     'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">' +
     `Local development: terminals are shells on this machine (home ${escape(banner.homeDir)})` +
-    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>`
+    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>${ENDED_WATCH}`
   );
 }
 
@@ -221,6 +298,12 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
   });
   const routed = (request: http.IncomingMessage) => options.route?.(String(request.headers.host ?? '')) ?? target;
   const server = http.createServer((request, response) => {
+    const gone = options.ended?.(String(request.headers.host ?? ''));
+    if (gone) {
+      const healthz = request.url?.split('?')[0] === '/healthz';
+      response.writeHead(410, { 'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      return response.end(healthz ? JSON.stringify({ status: 'ended', ...gone }) : endedPage(options.portalUrl, gone));
+    }
     const to = routed(request);
     if (to) return proxy.web(request, response, { target: to });
     if (request.url === '/favicon.ico') return response.writeHead(204).end();
@@ -233,7 +316,7 @@ export async function frontDoor(options: FrontDoorOptions): Promise<FrontDoor> {
     response.end(healthz ? JSON.stringify(state) : html);
   });
   server.on('upgrade', (request, socket, head) => {
-    const to = routed(request);
+    const to = options.ended?.(String(request.headers.host ?? '')) ? undefined : routed(request);
     if (to) proxy.ws(request, socket, head, { target: to });
     else socket.destroy();
   });

@@ -156,6 +156,25 @@ test("a second learner at the same time gets her own session's dashboard, of her
   await output.line(`dashboard of session ${first.session} stopped`);
 });
 
+test("an ended session's tab says that it ended and links back to the portal, instead of waiting for ever", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const { session } = await startWorkshop(page, 'Hello, Terminal', 'This is the session dashboard');
+  // ended as an admin (or its expiry) ends it: the open dashboard notices by itself
+  await workshops(['sessions', 'terminate', session], { env: { KUBECONFIG: kubeconfig } });
+  await page.locator('h1', { hasText: 'This session has ended' }).waitFor({ timeout: 30_000 });
+  await expect(page.locator('#ended').textContent()).resolves.toContain(`Session ${session} has ended: an administrator ended it.`);
+  // a tab opened on its address afterwards gets the same page (410), not "Waiting for your session"
+  const later = await context.newPage();
+  const answer = await later.goto(`http://${session}.localhost:${new URL(dashboardUrl).port}/`);
+  expect(answer?.status()).toBe(410);
+  await expect(later.locator('h1').textContent()).resolves.toBe('This session has ended');
+  await later.locator('#back-to-portal').click();
+  await later.waitForURL(`${portalUrl}/workshops/catalog/`);
+  await later.locator('li.card', { hasText: 'Hello, Terminal' }).waitFor();
+  await context.close();
+});
+
 test('a dashboard that cannot start keeps its port; the waiting page, in the portal style, says why and stops spinning', async () => {
   // a reserve of container-builds, whose content comes from git (not reachable here) and no --content is given
   const reserve = await waitFor(

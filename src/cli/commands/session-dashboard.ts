@@ -24,7 +24,7 @@ import { API_VERSION, Labels } from '../../constructs/names.js';
 import { workshopPodNames } from '../../constructs/session-template.js';
 import type { KubeClient } from '../../runtime/kube-client.js';
 import type { WorkshopSession } from '../../runtime/session.js';
-import { type FrontDoor, frontDoor } from '../dev-front-door.js';
+import { type EndedSession, type FrontDoor, frontDoor } from '../dev-front-door.js';
 import { CliError } from '../errors.js';
 import { connect, contextChoice, ENDED_PHASES } from '../kube.js';
 import { parsePort } from './serve.js';
@@ -253,6 +253,9 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
   if (options.content) contentChoice(options.content);
   const say = (why: string) => process.stderr.write(`${why}\n`);
   const children = new Map<string, { child: ChildProcess; url?: string }>();
+  // Sessions that ended (or vanished) while this command watched: their hosts say so instead of waiting for ever.
+  const ended = new Map<string, EndedSession>();
+  const served = new Map<string, string>();
   const door = await frontDoor({
     host: options.host,
     port: options.port,
@@ -260,6 +263,10 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
     route: (host) => {
       const session = sessionOfHost(host);
       return session ? children.get(session)?.url : undefined;
+    },
+    ended: (host) => {
+      const session = sessionOfHost(host);
+      return session ? ended.get(session) : undefined;
     },
   });
   say(
@@ -337,8 +344,29 @@ export async function runSessionHosts(options: SessionDashboardOptions, argv: { 
             const sessions = await client.list<WorkshopSession>(API_VERSION, 'WorkshopSession', {
               labelSelector: options.portal ? `${Labels.PORTAL}=${options.portal}` : undefined,
             });
+            const listed = new Set<string>();
             for (const s of sessions) {
-              if (s.status?.user && !ENDED_PHASES.has(s.status.phase ?? '') && !children.has(s.metadata.name)) spawnFor(s.metadata.name);
+              const name = s.metadata.name;
+              const uid = String(s.metadata.uid ?? '');
+              listed.add(name);
+              if (ENDED_PHASES.has(s.status?.phase ?? '')) {
+                if (s.status?.user && ended.get(name)?.uid !== uid)
+                  ended.set(name, { session: name, uid, phase: s.status!.phase, reason: s.status?.reason });
+                served.delete(name);
+                continue;
+              }
+              if (!s.status?.user) continue;
+              // a slot's name comes back for a later session: that one is served again
+              if (ended.has(name) && ended.get(name)!.uid !== uid) ended.delete(name);
+              if (ended.has(name)) continue;
+              served.set(name, uid);
+              if (!children.has(name)) spawnFor(name);
+            }
+            for (const [name, uid] of served) {
+              if (!listed.has(name)) {
+                ended.set(name, { session: name, uid, phase: 'deleted' });
+                served.delete(name);
+              }
             }
             keepSpare();
             await new Promise((resolve) => setTimeout(resolve, 200));
