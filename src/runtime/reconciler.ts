@@ -144,6 +144,22 @@ export class Reconciler {
     for (const session of this.state.sessions.list()) this.sessionQueue.add(session.metadata.name);
   }
 
+  /**
+   * One full pass, for tests and benchmarks that assert what did not happen ("after a pass, still no new
+   * reserve"; "after a pass past its deadline, the session still runs"): every environment, the portal and every
+   * session known now are queued (as the tick does), and the promise resolves once each of them has been worked on,
+   * from start to end, after this call. Creations a pass starts go on in the background (their WorkshopSession
+   * exists already). Rejects when this replica does not lead, or stops leading meanwhile.
+   */
+  public async pass(): Promise<void> {
+    if (!this.running) throw new Error('no reconciler pass: this replica does not lead');
+    const pools = [...this.state.environments.list().map((e) => `environment/${e.metadata.name}`), 'portal'];
+    await Promise.all([
+      ...pools.map((key) => this.poolQueue.addAndWait(key)),
+      ...this.state.sessions.list().map((session) => this.sessionQueue.addAndWait(session.metadata.name)),
+    ]);
+  }
+
   /** Resolves once no key is waiting or being worked on (for benchmarks and tests). */
   public async whenIdle(): Promise<void> {
     await Promise.all([this.sessionQueue.whenIdle(), this.poolQueue.whenIdle()]);

@@ -117,6 +117,14 @@ export class SessionRuntime {
     return this.state.sessions.hasSynced && this.state.environments.hasSynced;
   }
 
+  /**
+   * Resolves once the reconciler has worked through every environment, the portal and every session once after this
+   * call (Reconciler.pass): for tests that assert that nothing happened. Rejects on a replica that does not lead.
+   */
+  public reconcilerPass(): Promise<void> {
+    return this.reconciler.pass();
+  }
+
   public allocate(request: AllocationRequest): Promise<AllocationResult> {
     return this.allocator.allocate(request);
   }

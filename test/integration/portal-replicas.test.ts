@@ -94,6 +94,13 @@ test('each session event reaches the webhook once, though both replicas watch th
     })
   ).json()) as { name: string };
   await waitFor("Session/Started of bob's session", () => events.some((e) => e.event.name === 'Session/Started' && e.event.session === answer.name));
-  await new Promise((r) => setTimeout(r, 1500));
+  // both replicas have seen the session running (each derives its events from the watch as the change arrives),
+  // and neither has a delivery waiting or under way: a second Session/Started would have reached the webhook by now
+  const running = (portal: TestPortal) => {
+    const session = portal.runtime.session(answer.name);
+    return Boolean(session?.status?.user) && ['Ready', 'Active', 'Idle'].includes(phaseOf(session!));
+  };
+  await waitFor('both replicas to have seen the session running', () => running(a) && running(b));
+  await waitFor('both replicas to have delivered every event', () => a.portal.analytics.pending === 0 && b.portal.analytics.pending === 0);
   expect(events.filter((e) => e.event.name === 'Session/Started' && e.event.session === answer.name)).toHaveLength(1);
 });

@@ -22,6 +22,11 @@ const PREPARING = ['Requested', 'Allocating', 'Creating', 'Starting'];
 /** Seed of the random choices (kill times, injected faults); set RUNTIME_FAULTS_SEED to try others. */
 const SEED = Number(process.env.RUNTIME_FAULTS_SEED ?? 20_261_126);
 
+/**
+ * Not a wait for a condition: every use is part of the faults and the load this file injects (when a process is
+ * killed, when simulated learners arrive, how long a learner whose request failed takes to ask again) or the poll
+ * interval of a loop that has a deadline and names what it waited for. Assertions never follow a sleep.
+ */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Namespace {

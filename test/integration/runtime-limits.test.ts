@@ -34,7 +34,8 @@ afterAll(async () => {
 
 test('reserves fill the portal only up to its maximum', async () => {
   await waitFor('4 ready sessions', () => live().filter((s) => phaseOf(s) === 'Ready').length === 4);
-  await new Promise((r) => setTimeout(r, 1500));
+  // a full pass of the reconciler with every pool short of its reserves: still 4
+  await runtime.reconcilerPass();
   expect(live().length).toBe(4);
 });
 

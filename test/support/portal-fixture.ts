@@ -15,6 +15,7 @@ import {
   type WorkshopSettings,
 } from '../../src/constructs/index.js';
 import { createLogger, type KubeClient, SessionRuntime, type SessionRuntimeOptions } from '../../src/runtime/index.js';
+import { waitFor as waitUntil } from './wait.js';
 
 export interface FixtureWorkshop extends WorkshopSettings {
   readonly name: string;
@@ -87,17 +88,7 @@ export function runtimeFor(client: KubeClient, fixture: Fixture, options: Partia
 
 export const seconds = Duration.seconds;
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const result = await probe();
-      if (result) return result;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+/** The shared `waitFor` (support/wait.ts), probing every 200 ms: many probes here ask the API server. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60_000): Promise<T> {
+  return waitUntil(what, probe, { timeoutMs, everyMs: 200 });
 }
