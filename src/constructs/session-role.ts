@@ -1,3 +1,5 @@
+import { k8s } from 'cdk8s-plus-28';
+
 import { Labels, MANAGED_BY } from './names.js';
 
 /** One RBAC rule, in the shape of a Kubernetes PolicyRule. */
@@ -152,13 +154,16 @@ export class SessionRole {
 
   /** The ClusterRole manifest behind this role (cluster-wide, shared by every portal). */
   public toClusterRole(): Record<string, unknown> {
-    return {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRole',
+    return k8s.KubeClusterRole.manifest({
       metadata: { name: this.clusterRoleName, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.COMPONENT]: 'session' } },
-      rules: this.rules.map((rule) => ({ ...rule })),
-    };
+      rules: this.rules.map(k8sPolicyRule),
+    });
   }
+}
+
+/** A rule as the typed L1 classes take it: they spell `nonResourceURLs` `nonResourceUrLs` (and write it back right). */
+export function k8sPolicyRule({ nonResourceURLs, ...rule }: PolicyRule): k8s.PolicyRule {
+  return { ...rule, nonResourceUrLs: nonResourceURLs };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 
 import { Capability } from '../capability.js';
@@ -39,33 +39,25 @@ export class ImageRegistry extends Capability {
 
   public bind(session: SessionTemplate): void {
     const scope = new Construct(session, 'Registry');
-    const memory = this.props.memory ?? '768Mi';
+    const memory = k8s.Quantity.fromString(this.props.memory ?? '768Mi');
     const labels = { 'app.kubernetes.io/name': 'registry', [Labels.SESSION]: session.vars.sessionName };
 
-    new ApiObject(scope, 'Htpasswd', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new k8s.KubeSecret(scope, 'Htpasswd', {
       metadata: { name: 'registry-htpasswd' },
       type: 'Opaque',
       stringData: { htpasswd: session.vars.registryHtpasswd },
     });
-    new ApiObject(scope, 'Credentials', {
-      apiVersion: 'v1',
-      kind: 'Secret',
+    new k8s.KubeSecret(scope, 'Credentials', {
       metadata: { name: 'registry-credentials' },
       type: 'kubernetes.io/dockerconfigjson',
       stringData: { '.dockerconfigjson': `{"auths":{"${session.vars.registryHost}":{"auth":"${session.vars.registryAuthToken}"}}}` },
     });
     // Pods of the namespace's default ServiceAccount pull from the session's registry without further setup.
-    new ApiObject(scope, 'DefaultServiceAccount', {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
+    new k8s.KubeServiceAccount(scope, 'DefaultServiceAccount', {
       metadata: { name: 'default' },
       imagePullSecrets: [{ name: 'registry-credentials' }],
     });
-    new ApiObject(scope, 'Deployment', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
+    new k8s.KubeDeployment(scope, 'Deployment', {
       metadata: { name: 'registry', labels },
       spec: {
         replicas: 1,
@@ -89,8 +81,11 @@ export class ImageRegistry extends Capability {
                   { name: 'REGISTRY_AUTH_HTPASSWD_PATH', value: '/auth/htpasswd' },
                   { name: 'REGISTRY_STORAGE_DELETE_ENABLED', value: 'true' },
                 ],
-                resources: { requests: { cpu: '25m', memory }, limits: { cpu: '500m', memory } },
-                readinessProbe: { tcpSocket: { port: 5000 }, periodSeconds: 5 },
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString('25m'), memory },
+                  limits: { cpu: k8s.Quantity.fromString('500m'), memory },
+                },
+                readinessProbe: { tcpSocket: { port: k8s.IntOrString.fromNumber(5000) }, periodSeconds: 5 },
                 securityContext: { ...restrictedContainer(), runAsUser: 1000, runAsGroup: 1000 },
                 volumeMounts: [
                   { name: 'auth', mountPath: '/auth', readOnly: true },
@@ -100,17 +95,15 @@ export class ImageRegistry extends Capability {
             ],
             volumes: [
               { name: 'auth', secret: { secretName: 'registry-htpasswd' } },
-              { name: 'data', emptyDir: { sizeLimit: this.props.storage ?? '5Gi' } },
+              { name: 'data', emptyDir: { sizeLimit: k8s.Quantity.fromString(this.props.storage ?? '5Gi') } },
             ],
           },
         },
       },
     });
-    new ApiObject(scope, 'Service', {
-      apiVersion: 'v1',
-      kind: 'Service',
+    new k8s.KubeService(scope, 'Service', {
       metadata: { name: 'registry' },
-      spec: { selector: labels, ports: [{ name: 'registry', port: 5000, targetPort: 5000 }] },
+      spec: { selector: labels, ports: [{ name: 'registry', port: 5000, targetPort: k8s.IntOrString.fromNumber(5000) }] },
     });
     // The registry checks its own credentials, so the dashboard's owner check stays out of the way.
     session.addRoute({ name: 'registry', port: 5000, service: 'registry', authenticated: false });
