@@ -71,19 +71,19 @@ describe('learner', () => {
     expect(await page.title()).toBe('Workshops · Web Workshops');
     const card = page.locator('li.card', { hasText: 'Workshop ondemand' });
     await expect(card.locator('.availability').textContent()).resolves.toContain('3 of 3 free');
+    // the session page shows the steps while the session is made: every step a page marks current, from its first
+    // render on, is reported (an observer in each page the tab loads), rather than sampled now and then
     const stepsSeen = new Set<string>();
+    await page.exposeFunction('stepShown', (text: string) => stepsSeen.add(text));
+    await page.addInitScript({
+      content: `document.addEventListener('DOMContentLoaded', () => {
+        const report = () => { const step = document.querySelector('.step.current'); if (step) window.stepShown(step.textContent); };
+        report();
+        new MutationObserver(report).observe(document.documentElement, { subtree: true, childList: true, attributes: true, characterData: true });
+      });`,
+    });
     await card.getByRole('button', { name: 'Start workshop' }).click();
-    // the session page shows the steps while the session is made
     await page.waitForSelector('ol.steps');
-    for (let i = 0; i < 200 && !learner.dashboards.length; i++) {
-      const current = await page
-        .locator('.step.current')
-        .first()
-        .textContent({ timeout: 200 })
-        .catch(() => null);
-      if (current) stepsSeen.add(current);
-      await page.waitForTimeout(50);
-    }
     await waitFor('the dashboard', () => learner.dashboards.length > 0, 30_000);
     const session = mineIn('ondemand')[0];
     sessionName = session.metadata.name;
