@@ -74,7 +74,7 @@ describe('page document', () => {
     expect(html).toContain(
       '<code class="problem-location">workshop/content/_index.md:4</code> unknown variable &#39;nope&#39; in {{&lt; param nope &gt;}}',
     );
-    expect(html).toContain("new EventSource('/_preview/events')");
+    expect(html).toContain('<script type="module" src="/_preview/scripts/preview.js"></script>');
     expect(html).not.toContain('class="pager"');
   });
 });

@@ -1,16 +1,18 @@
 /**
  * The preview's HTML document: a header, the table of contents, the page with its problems in a banner, and links
- * to the previous and next pages. Everything reads without JavaScript; the inline script only adds actions'
- * feedback and live reload.
+ * to the previous and next pages. Everything reads without JavaScript; the script (src/browser/preview.ts) only
+ * adds actions' feedback and live reload.
  */
 import { pagePosition } from '../contents.js';
 import { html, joinHtml, raw, type SafeHtml } from '../html.js';
 import type { WorkshopContent } from '../model.js';
 import type { ContentProblem } from '../problems.js';
 import type { RenderedPage } from '../render-page.js';
-import { PREVIEW_SCRIPT } from './client-script.js';
 import { navigationHtml, pageUrl } from './navigation.js';
 import { PREVIEW_STYLES } from './styles.js';
+
+/** Where the page's script (src/browser/preview.ts) and the modules it imports are served. */
+export const SCRIPTS_PATH = '/_preview/scripts/';
 
 export interface PageView {
   readonly content: WorkshopContent;
@@ -43,7 +45,7 @@ export function pageDocument(view: PageView): string {
       html`<main id="preview-main" tabindex="-1">${mainHtml(view)}</main>`,
       raw('</div>'),
       raw('<div id="preview-toast" class="toast" role="status" aria-live="polite" hidden></div>'),
-      html`<script>${raw(PREVIEW_SCRIPT)}</script>`,
+      html`<script type="module" src="${SCRIPTS_PATH}preview.js"></script>`,
       raw('</body>'),
       raw('</html>'),
       '',

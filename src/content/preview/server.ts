@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
+import { browserScripts, SCRIPT_TYPE } from '../browser-scripts.js';
 import { loadContent } from '../load-content.js';
 import type { WorkshopContent } from '../model.js';
 import type { ContentProblem } from '../problems.js';
@@ -16,7 +17,7 @@ import { BASE_URL_VARIABLE } from '../shortcodes.js';
 import { watchContent } from '../watch-content.js';
 import { LiveReloadHub } from './live-reload.js';
 import { isLoopback, isLoopbackHostHeader } from './local-only.js';
-import { pageDocument } from './page-view.js';
+import { pageDocument, SCRIPTS_PATH } from './page-view.js';
 import { readStaticFile } from './static-files.js';
 import { WorkshopProblems } from './workshop-problems.js';
 
@@ -41,6 +42,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
   const workshopDir = path.resolve(opts.workshopDir);
   // Static files sit at the site root, as in Hugo, so the base URL is empty unless the author says otherwise.
   const variables = { [BASE_URL_VARIABLE]: '', ...sampleVariables(opts.variables) };
+  const scripts = browserScripts(['preview.js']);
   const site = new PreviewSite(workshopDir, variables, await loadContent(workshopDir));
   // Rendering every page once up front, so the first page view does not wait for it.
   site.problems().catch(() => undefined);
@@ -52,7 +54,7 @@ export async function startPreview(opts: PreviewOptions): Promise<Preview> {
     if (localOnly && !safeIsLoopbackHostHeader(request.headers.host)) {
       return sendText(response, 403, 'This preview listens on a loopback address and answers only to localhost or 127.0.0.1.');
     }
-    handle(site, hub, request, response).catch(() =>
+    handle(site, hub, scripts, request, response).catch(() =>
       sendText(response, 500, 'The preview could not show this page; see the terminal where it runs.'),
     );
   });
@@ -116,13 +118,25 @@ class PreviewSite {
   }
 }
 
-async function handle(site: PreviewSite, hub: LiveReloadHub, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+async function handle(
+  site: PreviewSite,
+  hub: LiveReloadHub,
+  scripts: ReadonlyMap<string, string>,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     return sendText(response, 405, 'The preview only answers GET and HEAD.');
   }
   const url = new URL(request.url ?? '/', 'http://preview.invalid');
   if (url.pathname === EVENTS_PATH) return hub.connect(request, response);
+  if (url.pathname.startsWith(SCRIPTS_PATH)) {
+    const script = scripts.get(url.pathname.slice(SCRIPTS_PATH.length));
+    if (script === undefined) return sendText(response, 404, `There is no preview script at ${url.pathname}.`);
+    response.writeHead(200, { 'content-type': SCRIPT_TYPE, 'cache-control': 'no-cache' });
+    return void response.end(request.method === 'HEAD' ? undefined : script);
+  }
 
   let urlPath: string;
   try {

@@ -2,7 +2,7 @@
  * The staff's pages (`/admin/`): every environment with its pool counts and state, every session with its workshop,
  * phase, learner (readable: "Guest 3f2a9c1b", the id in its title), age and timers, and compact buttons (POST forms
  * with CSRF) to extend or end a session; a disabled Extend says why. A GET form filters the sessions (text in
- * name, workshop or learner; which sessions) without JavaScript; with it (/static/admin.js) the tables refresh
+ * name, workshop or learner; which sessions) without JavaScript; with it (src/browser/admin.ts) the tables refresh
  * themselves every few seconds. Staff only.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -13,7 +13,7 @@ import type { PortalContext } from '../context.js';
 import { htmlPage } from '../errors.js';
 import { environmentState, learnerLabel, poolCounts, sortedEnvironments, timers, workshopView } from '../views.js';
 import { csrfField } from './layout.js';
-import { addStaticAsset } from './static.js';
+import { addBrowserScripts } from './static.js';
 
 type SessionParams = { Params: { session: string } };
 
@@ -28,37 +28,9 @@ export const SESSION_FILTERS: Record<string, { label: string; keep: (s: Workshop
 /** Seconds between two refreshes of the admin tables (the script; without it the page stays as loaded). */
 export const ADMIN_REFRESH_SECONDS = 5;
 
-/** Replaces the tables with those of a fresh copy of the page, unless the admin is using a control in them. */
-export const ADMIN_SCRIPT = `(() => {
-  const status = document.getElementById('refreshed');
-  if (!status) return;
-  const every = Number(status.dataset.every) * 1000;
-  const ids = ['summary', 'environments-body', 'sessions-body', 'sessions-count'];
-  const refresh = async () => {
-    const busy = document.activeElement && document.activeElement.closest && document.activeElement.closest('#sessions-body, #environments-body');
-    if (!busy && !document.hidden) {
-      try {
-        const response = await fetch(location.href, { credentials: 'same-origin', headers: { Accept: 'text/html' }, cache: 'no-store' });
-        if (response.ok) {
-          const fresh = new DOMParser().parseFromString(await response.text(), 'text/html');
-          for (const id of ids) {
-            const now = document.getElementById(id), next = fresh.getElementById(id);
-            if (now && next) now.replaceWith(next);
-          }
-          status.textContent = 'Updated at ' + new Date().toLocaleTimeString() + '; updates every ' + (every / 1000) + ' s.';
-          status.dataset.updated = String(Date.now());
-        }
-      } catch (e) { /* the next round tries again */ }
-    }
-    setTimeout(refresh, every);
-  };
-  setTimeout(refresh, every);
-})();
-`;
-
 export function registerAdminPages(app: FastifyInstance, ctx: PortalContext): void {
   const { requireStaff, verifyCsrf } = ctx.auth;
-  addStaticAsset('/static/admin.js', 'text/javascript; charset=utf-8', ADMIN_SCRIPT);
+  addBrowserScripts(['admin.js']);
 
   app.get('/admin/', { preHandler: requireStaff }, async (request, reply) => {
     const notice = String((request.query as Record<string, unknown>).notice ?? '');

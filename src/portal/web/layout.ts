@@ -103,7 +103,7 @@ export function csrfField(token: string | undefined): SafeHtml {
 /** A full HTML document for one page, in the frame of a portal with the given look. */
 export function renderPage(page: Page, look: PortalLook): SafeHtml {
   const notice = typeof page.notice === 'string' ? { kind: 'info' as const, text: page.notice } : page.notice;
-  const scripts = (page.scripts ?? []).map((src) => html`<script src="${src}" defer></script>`);
+  const scripts = (page.scripts ?? []).map((src) => html`<script type="module" src="${src}"></script>`);
   return html`<!doctype html>
 <html lang="en">
 <head>

@@ -20,8 +20,7 @@ import { errorPage, htmlPage } from '../errors.js';
 import { isHttpUrl } from '../urls.js';
 import { learnerLabel, timers, workshopView } from '../views.js';
 import { csrfField, type Notice, type Page } from './layout.js';
-import { SESSION_SCRIPT } from './session-script.js';
-import { addStaticAsset } from './static.js';
+import { addBrowserScripts } from './static.js';
 
 type SessionParams = { Params: { session: string } };
 type EnvParams = { Params: { env: string } };
@@ -37,7 +36,7 @@ export const STEPS: ReadonlyArray<{ label: string; phases: readonly string[] }> 
 const ENDED_NOTIFICATION: Record<string, string> = { Overdue: 'startup-timeout', StartupTimeout: 'startup-timeout' };
 
 export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): void {
-  addStaticAsset('/static/session.js', 'text/javascript; charset=utf-8', SESSION_SCRIPT);
+  addBrowserScripts(['session.js']);
   const { requireUser, verifyCsrf } = ctx.auth;
   const limit = ctx.auth.rateLimit('session-request', ctx.sessionRequestLimit);
 

@@ -1,9 +1,10 @@
 /**
- * Static assets of the portal: the style sheet and the small scripts that enhance pages. They are strings in
- * the code (no files to find at run time in the image) and cacheable for an hour.
+ * Static assets of the portal: the style sheet (a string in the code) and the small scripts that enhance pages
+ * (src/browser, compiled into lib/browser and read at start-up), cacheable for an hour.
  */
 import type { FastifyInstance } from 'fastify';
 
+import { browserScripts, SCRIPT_TYPE } from '../../content/browser-scripts.js';
 import { FAVICON_URL, THEME_STYLESHEET_URL } from './layout.js';
 import { PORTAL_CSS } from './styles.js';
 
@@ -20,15 +21,20 @@ const assets = new Map<string, { type: string; body: string }>([
 ]);
 
 /** Adds a script or style the pages can reference (each page module registers its own enhancement). */
-export function addStaticAsset(path: string, type: string, body: string): void {
+function addStaticAsset(path: string, type: string, body: string): void {
   assets.set(path, { type, body });
+}
+
+/** Adds page scripts of src/browser ('session.js') and the shared modules they import, as /static/<name>. */
+export function addBrowserScripts(pages: readonly string[]): void {
+  for (const [name, body] of browserScripts(pages)) addStaticAsset(`/static/${name}`, SCRIPT_TYPE, body);
 }
 
 /** Serves the assets, and the operator's theme style sheet at /static/theme.css when there is one. */
 export function registerStatic(app: FastifyInstance, themeCss?: string): void {
   const theme = themeCss === undefined ? undefined : { type: 'text/css; charset=utf-8', body: themeCss };
-  app.get<{ Params: { file: string } }>('/static/:file', async (request, reply) => {
-    const path = `/static/${request.params.file}`;
+  app.get<{ Params: { '*': string } }>('/static/*', async (request, reply) => {
+    const path = `/static/${request.params['*']}`;
     const asset = path === THEME_STYLESHEET_URL ? theme : assets.get(path);
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
