@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 import { contentChoice, contentFor, retryDelaySeconds, sessionOfHost } from '../../src/cli/commands/session-dashboard.js';
-import { bannerHtml, FAILURES_SHOWN_AS_STUCK, waitingPage } from '../../src/cli/dev-front-door.js';
+import { bannerHtml, endedPage, endedWhy, FAILURES_SHOWN_AS_STUCK, waitingPage } from '../../src/cli/dev-front-door.js';
 import { CliError } from '../../src/cli/errors.js';
 import { learnerLabel } from '../../src/portal/views.js';
 
@@ -57,9 +57,25 @@ test("the waiting page uses the portal's style sheet and escapes what it shows",
   expect(page).toContain('<link rel="stylesheet" href="http://127.0.0.1:8080/static/portal.css">');
   expect(page).toContain('Waiting for session s&#60;1&#62;');
   expect(page).not.toContain('s<1>');
-  expect(bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' })).toMatch(
-    />Local development: terminals are shells on this machine \(home \/tmp\/&#60;h&#62;\), kubectl in namespace ns1<\/div>$/,
+  const banner = bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' });
+  expect(banner).toMatch(
+    />Local development: terminals are shells on this machine \(home \/tmp\/&#60;h&#62;\), kubectl in namespace ns1<\/div><script>/,
   );
+  // and the page leaves for the "ended" page once its host says the session ended
+  expect(banner).toMatch(/fetch\('\/healthz'.*s\.status === 'ended'\) location\.reload\(\)/s);
+});
+
+test("an ended session's page says why, escapes what it shows, and links back to the portal's workshops", () => {
+  const page = endedPage('http://127.0.0.1:8080', { session: 'labs-x-s001', phase: 'Terminating', reason: 'TerminatedByAdmin' });
+  expect(page).toContain('<h1 id="title">This session has ended</h1>');
+  expect(page).toContain('Session <strong>labs-x-s001</strong> has ended: an administrator ended it.');
+  expect(page).toContain('<a class="button" id="back-to-portal" href="http://127.0.0.1:8080/workshops/catalog/">Back to the workshops</a>');
+  expect(endedPage('http://p', { session: '<b>', phase: 'deleted' })).toContain(
+    'Session <strong>&#60;b&#62;</strong> has ended: it no longer exists.',
+  );
+  expect(endedWhy({ session: 's', phase: 'Expired', reason: 'Expired' })).toBe('its time ran out');
+  expect(endedWhy({ session: 's', phase: 'Terminating', reason: 'TerminatedByUser' })).toBe('you ended it');
+  expect(endedWhy({ session: 's', phase: 'Failed', reason: 'StartupTimeout' })).toBe('failed: StartupTimeout');
 });
 
 test('learners read as people: guests by a short id, OpenID users by subject and issuer, REST learners by name', () => {
