@@ -187,3 +187,38 @@ test('environments: Environment/Created when one appears, Environment/Deleted wh
   expect(named('Environment/Deleted', (e) => e.environment === env)).toHaveLength(1);
   expect(named('Environment/Terminate', (e) => e.environment === env).length).toBeLessThanOrEqual(1);
 });
+
+test('guests of an anonymous portal: User/Create once for each new guest, as for a registered account', async () => {
+  // a third replica of the same portal, whose learners need no account (registration: anonymous)
+  const g = await startTestPortal(
+    client,
+    fixture,
+    {
+      analyticsWebhook: `http://127.0.0.1:${(webhook.address() as { port: number }).port}/`,
+      config: { name: PORTAL, title: 'Test Workshops', registration: 'anonymous', catalogVisibility: 'private' },
+    },
+    { identity: 'events-guests' },
+  );
+  try {
+    const guest = (e: Received['event']) => /^anon@evt:[0-9a-f-]{36}$/.test(e.user ?? '');
+    const first = new HttpClient(g.url);
+    expect((await first.get('/workshops/catalog/', { accept: 'text/html' })).status).toBe(200);
+    // the same browser again is the same guest: no second event
+    expect((await first.get('/workshops/catalog/', { accept: 'text/html' })).status).toBe(200);
+    await waitFor("the guest's event to be sent", () => g.portal.analytics.pending === 0 && named('User/Create', guest).length > 0);
+    expect(named('User/Create', guest)).toHaveLength(1);
+
+    const second = new HttpClient(g.url);
+    expect((await second.get('/workshops/catalog/', { accept: 'text/html' })).status).toBe(200);
+    await waitFor("the second guest's event to be sent", () => g.portal.analytics.pending === 0 && named('User/Create', guest).length > 1);
+    const users = named('User/Create', guest).map((r) => r.event.user);
+    expect(users).toHaveLength(2);
+    expect(new Set(users).size).toBe(2);
+    // an API client without a cookie is not a guest: nothing is made for it
+    expect((await fetch(`${g.url}/workshops/catalog/`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    expect(g.portal.analytics.pending).toBe(0);
+    expect(named('User/Create', guest)).toHaveLength(2);
+  } finally {
+    await g.stop();
+  }
+});

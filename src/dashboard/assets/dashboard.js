@@ -125,6 +125,9 @@
       // The server replays the shell's recent output: start from a clean screen so nothing shows twice.
       entry.term.reset();
       entry.element.setAttribute('data-connected', 'true');
+      // events.js reports it (Terminal/Connect, then Terminal/Reconnect): which terminal, never what it shows
+      document.dispatchEvent(new CustomEvent('dashboard:terminal-connected', { detail: { terminal: entry.id, reconnect: Boolean(entry.connectedBefore) } }));
+      entry.connectedBefore = true;
       fitTerminal(entry, true);
       var queued = entry.queue.splice(0);
       queued.forEach(function (message) { socket.send(JSON.stringify(message)); });

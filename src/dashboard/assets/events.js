@@ -1,8 +1,9 @@
 /*
  * The page's analytics events (src/dashboard/routes/events.ts): sent to the dashboard's /session/event, which
  * forwards them to the portal and from there to the analytics webhook. What is sent: the page loaded, each
- * instructions page shown, action blocks clicked, finishing the workshop, and per terminal how many keys were
- * typed since the last report (every 10 seconds, and when the page goes away) — never what was typed.
+ * instructions page shown, action blocks clicked, finishing the workshop, each terminal connecting (which one),
+ * and per terminal how many keys were typed since the last report (every 10 seconds, and when the page goes
+ * away) — never what was typed or shown.
  */
 (function () {
   'use strict';
@@ -61,6 +62,13 @@
   document.addEventListener('click', function (event) {
     if (event.target && event.target.closest && event.target.closest('#finish-workshop')) send('Workshop/Finish', { page: currentPage() });
   }, true);
+
+  // ---------------------------------------------------------------- terminals: which one connected
+  // dashboard.js says when a terminal's socket opens: the first time Terminal/Connect, after a drop Terminal/Reconnect
+  document.addEventListener('dashboard:terminal-connected', function (event) {
+    var detail = event.detail || {};
+    send(detail.reconnect ? 'Terminal/Reconnect' : 'Terminal/Connect', { terminal: String(detail.terminal).slice(0, 200) });
+  });
 
   // ---------------------------------------------------------------- terminal input: counts only
   var keystrokes = {};

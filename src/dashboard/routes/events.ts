@@ -7,6 +7,8 @@
  * cookie) cannot make the webhook say anything else:
  * - `Workshop/Load` `{}`; `Workshop/View` `{page}`; `Workshop/Finish` `{page}`;
  * - `Action/Event` `{action, page}`: an action block clicked;
+ * - `Terminal/Connect` `{terminal}` when a terminal's connection opens, `Terminal/Reconnect` `{terminal}` when it
+ *   opens again after a drop: which terminal, nothing of what it shows;
  * - `Terminal/Input` `{terminal, keystrokes}`: how many keys were typed in a terminal since the last report, never
  *   what was typed.
  * A session sends at most 120 events a minute; more are answered 429 and not forwarded.
@@ -25,6 +27,8 @@ export const PAGE_EVENTS: Readonly<Record<string, Shape>> = {
   'Workshop/View': { page: 'string' },
   'Workshop/Finish': { page: 'string' },
   'Action/Event': { action: 'string', page: 'string' },
+  'Terminal/Connect': { terminal: 'string' },
+  'Terminal/Reconnect': { terminal: 'string' },
   'Terminal/Input': { terminal: 'string', keystrokes: 'count' },
 };
 

@@ -88,6 +88,8 @@ export class AuthContext {
     const id = `anon@${this.options.portalName}:${randomUUID()}`;
     const identity: Identity = { id, username: id, kind: 'anonymous' };
     this.signIn(request, identity);
+    // a new learner, as a registered account is one (the replica that made it reports it: exactly once)
+    this.options.onGuestCreated?.(identity);
     return identity;
   }
 

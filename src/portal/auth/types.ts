@@ -74,6 +74,8 @@ export interface AuthOptions {
    */
   readonly rateLimits?: Partial<Record<'signIn' | 'registration' | 'accessCode' | 'token', RateLimitOptions>>;
   readonly logger?: Logger;
+  /** Called once for each guest identity made (anonymous registration): the portal's `User/Create`. */
+  readonly onGuestCreated?: (identity: Identity) => void;
 }
 
 export interface RateLimitOptions {
