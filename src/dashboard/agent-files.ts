@@ -8,8 +8,9 @@ import * as path from 'node:path';
 
 import type { FastifyReply } from 'fastify';
 
-import { html } from '../content/html.js';
+import { html, type SafeHtml } from '../content/html.js';
 import { AgentError, type AgentFileInfo, type SessionAgent } from './agent/api.js';
+import { formatBytes, type UploadSettings } from './routes/uploads.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -37,7 +38,7 @@ export async function serveAgentFile(
   agent: SessionAgent,
   root: string,
   relative: string,
-  options: { prefix: string },
+  options: { prefix: string; uploads?: UploadSettings | null },
 ): Promise<FastifyReply> {
   let decoded: string;
   try {
@@ -62,7 +63,8 @@ export async function serveAgentFile(
   if (info.type === 'directory') {
     if (!relative.endsWith('/') && relative !== '') return reply.redirect(`${options.prefix}${relative}/`, 302);
     const entries = (await agent.list(file)).filter((e) => !e.name.startsWith('.'));
-    return reply.type('text/html; charset=utf-8').send(listing(entries, relative, options.prefix));
+    const form = options.uploads ? uploadForm(options.uploads, file) : html``;
+    return reply.type('text/html; charset=utf-8').send(listing(entries, relative, options.prefix, form));
   }
   if (info.type !== 'file') return reply.code(404).send({ error: 'not_found', message: `'${relative}' is not a file` });
   const stream = await agent.readFile(file);
@@ -74,7 +76,29 @@ export async function serveAgentFile(
   return reply.send(stream);
 }
 
-function listing(entries: AgentFileInfo[], relative: string, prefix: string): string {
+/**
+ * The Files tab's upload form (FileServer `uploads`): the chosen files go to `/upload/files` (assets/uploads.js
+ * sends them and shows the outcome; the routes check paths and limits). A listing inside the upload directory
+ * uploads into the folder shown, any other listing into the upload directory itself.
+ */
+function uploadForm(settings: UploadSettings, listed: string): SafeHtml {
+  const shown = listed.replace(/^\.\/?/, '').replace(/\/+$/, '');
+  const base = settings.directory;
+  const below = base === '' ? shown : shown === base ? '' : shown.startsWith(`${base}/`) ? shown.slice(base.length + 1) : null;
+  const sub = below ?? '';
+  const target = [base, sub].filter(Boolean).join('/');
+  return html`<form class="upload-form" data-upload-form method="post" action="/upload/files" enctype="multipart/form-data">
+<input type="hidden" name="path" value="${sub}">
+<label for="upload-files">Upload files to ~/${target ? `${target}/` : ''}</label>
+<input id="upload-files" type="file" name="files" multiple required>
+<button type="submit" class="button">Upload</button>
+<p class="upload-limits">At most ${String(settings.maxFiles)} files at a time, each up to ${formatBytes(settings.maxBytes)}.</p>
+<p class="upload-result" role="status" aria-live="polite"></p>
+</form>
+<script src="/assets/uploads.js"></script>`;
+}
+
+function listing(entries: AgentFileInfo[], relative: string, prefix: string, form: SafeHtml): string {
   const sorted = [...entries].sort((a, b) => Number(b.type === 'directory') - Number(a.type === 'directory') || a.name.localeCompare(b.name));
   const items = sorted.map((e) => {
     const dir = e.type === 'directory';
@@ -83,5 +107,5 @@ function listing(entries: AgentFileInfo[], relative: string, prefix: string): st
   const title = `Files: /${decodeURIComponent(relative)}`;
   return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${title}</title><link rel="stylesheet" href="/assets/dashboard.css"></head>
 <body class="files-page" style="overflow:auto"><main class="instructions" style="flex:1"><h1 class="page-title">${title}</h1>
-${relative && html`<p><a href="../">Up</a></p>`}<ul>${items.length ? items : html`<li>(empty)</li>`}</ul></main></body></html>`.toString();
+${relative && html`<p><a href="../">Up</a></p>`}<ul class="file-list">${items.length ? items : html`<li>(empty)</li>`}</ul>${form}</main></body></html>`.toString();
 }

@@ -25,6 +25,7 @@ import { renderDashboard, type RenderedInstructions, renderInstructions, session
 import { PortalClient, PortalError } from './portal-client.js';
 import { hostName, RouteProxy } from './proxy.js';
 import { registerCapabilityRoutes } from './routes/index.js';
+import { uploadSettings } from './routes/uploads.js';
 import { serveFile } from './static-files.js';
 import { TERMINAL_ID } from './terminals.js';
 
@@ -338,7 +339,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   if (files || config.capabilities.includes('files')) {
     // read by the agent, as the learner: the dashboard's own files are never reachable through a link in the home
     const root = typeof files?.directory === 'string' ? files.directory : '.';
-    app.get('/files/*', learner, (request, reply) => serveAgentFile(reply, agent, root, encodedWildcard(request, '/files/'), { prefix: '/files/' }));
+    // with FileServer uploads, each listing has an upload form (the Files tab's)
+    const uploads = uploadSettings(config);
+    app.get('/files/*', learner, (request, reply) =>
+      serveAgentFile(reply, agent, root, encodedWildcard(request, '/files/'), { prefix: '/files/', uploads }),
+    );
   }
   const slides = isObject(config.settings.slides) ? config.settings.slides : null;
   if (slides || config.capabilities.includes('slides')) {

@@ -243,6 +243,44 @@ describe('file uploads', () => {
     await context.close();
   });
 
+  test("the Files tab's upload form sends the chosen files into the folder shown, says so and lists them", async () => {
+    const { context, page } = await signedIn();
+    await page.getByRole('tab', { name: 'Files' }).click();
+    const frame = page.frameLocator('iframe[title="Files"]');
+    // the home's listing uploads into the upload directory
+    await expect(frame.locator('label[for="upload-files"]').innerText()).resolves.toBe('Upload files to ~/uploads/');
+    await expect(frame.locator('.upload-limits').innerText()).resolves.toBe('At most 3 files at a time, each up to 64 KiB.');
+    await frame.getByRole('link', { name: 'uploads/' }).click();
+    await frame.getByRole('link', { name: 'batch/' }).click();
+    await expect(frame.locator('label[for="upload-files"]').innerText()).resolves.toBe('Upload files to ~/uploads/batch/');
+    await frame.locator('#upload-files').setInputFiles([
+      { name: 'tab-1.txt', mimeType: 'text/plain', buffer: Buffer.from('one') },
+      { name: 'tab-2.txt', mimeType: 'text/plain', buffer: Buffer.from('two') },
+    ]);
+    await frame.getByRole('button', { name: 'Upload', exact: true }).click();
+    const form = frame.locator('form[data-upload-form]');
+    await waitFor('the form to say it is done', async () => (await form.getAttribute('data-state')) === 'done');
+    await expect(frame.getByRole('status').innerText()).resolves.toBe('Uploaded batch/tab-1.txt, batch/tab-2.txt');
+    expect(fs.readFileSync(path.join(home, 'uploads/batch/tab-1.txt'), 'utf8')).toBe('one');
+    expect(fs.readFileSync(path.join(home, 'uploads/batch/tab-2.txt'), 'utf8')).toBe('two');
+    // the listing shows them without a reload
+    await waitFor('the new files in the listing', async () => (await frame.locator('ul.file-list').innerText()).includes('tab-2.txt'));
+
+    // the routes' limits hold for the form too: refused, with the dashboard's message, nothing written
+    await frame
+      .locator('#upload-files')
+      .setInputFiles({ name: 'huge.bin', mimeType: 'application/octet-stream', buffer: Buffer.alloc(UPLOAD_LIMIT + 1) });
+    await frame.getByRole('button', { name: 'Upload', exact: true }).click();
+    await waitFor('the form to say it failed', async () => (await form.getAttribute('data-state')) === 'failed');
+    await expect(frame.getByRole('status').innerText()).resolves.toBe(
+      "Could not upload: 'batch/huge.bin' is larger than the upload limit of 64 KiB (FileServer maxUploadSize)",
+    );
+    expect(fs.existsSync(path.join(home, 'uploads/batch/huge.bin'))).toBe(false);
+    fs.rmSync(path.join(home, 'uploads/batch/tab-1.txt'));
+    fs.rmSync(path.join(home, 'uploads/batch/tab-2.txt'));
+    await context.close();
+  });
+
   describe('attacks on the upload paths are refused', () => {
     let cookie: string;
     let context: BrowserContext;
@@ -492,7 +530,7 @@ describe('slides', () => {
 });
 
 describe('analytics events of the page', () => {
-  test("page views, actions and terminal key counts reach the portal's /event, never what was typed", async () => {
+  test("page views, actions, terminal connections and key counts reach the portal's /event, never what was typed", async () => {
     forwarded.length = 0;
     const { context, page } = await signedIn();
     const names = () => forwarded.map((f) => f.body.event.name);
@@ -503,6 +541,16 @@ describe('analytics events of the page', () => {
     await page.locator('[data-action="workshop:copy"]').click();
     await waitFor('Action/Event', () => forwarded.some((f) => f.body.event.name === 'Action/Event'));
     expect(forwarded.find((f) => f.body.event.name === 'Action/Event')!.body.event.data).toEqual({ action: 'workshop:copy', page: '' });
+
+    // each terminal's connection: which terminal, once; again (Reconnect) after its socket dropped
+    await waitFor('Terminal/Connect', () => names().includes('Terminal/Connect'));
+    expect(forwarded.filter((f) => f.body.event.name === 'Terminal/Connect').map((f) => f.body.event.data)).toEqual([{ terminal: '1' }]);
+    await page.evaluate(() =>
+      (globalThis as unknown as { dashboard: { terminals: Record<string, { socket: { close(): void } }> } }).dashboard.terminals['1'].socket.close(),
+    );
+    await waitFor('Terminal/Reconnect', () => names().includes('Terminal/Reconnect'));
+    expect(forwarded.find((f) => f.body.event.name === 'Terminal/Reconnect')!.body.event.data).toEqual({ terminal: '1' });
+    expect(names().filter((n) => n === 'Terminal/Connect')).toHaveLength(1);
 
     await page.getByRole('tab', { name: 'Terminal' }).click();
     await page.locator('.terminal[data-terminal="1"]').click();

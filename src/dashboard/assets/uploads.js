@@ -1,6 +1,6 @@
 /*
- * The `files:upload-file` and `files:upload-files` actions (FileServer uploads, src/dashboard/routes/uploads.ts):
- * a click opens the browser's file chooser, and the chosen file(s) go to /upload/file (as `path`, relative to the
+ * File uploads in the browser (FileServer uploads, src/dashboard/routes/uploads.ts): the Files tab's upload form
+ * (at the end), and the `files:upload-file` and `files:upload-files` actions: a click on one opens the browser's file chooser, and the chosen file(s) go to /upload/file (as `path`, relative to the
  * upload directory) or /upload/files (into the directory `directory`). The block then says what happened, with
  * the dashboard's own message when it refused (too large, a path outside the upload directory).
  */
@@ -74,4 +74,51 @@
   }
   document.addEventListener('click', handle, true);
   document.addEventListener('keydown', handle, true);
+
+  // ---------------------------------------------------------------- the Files tab's upload form (agent-files.ts)
+  // Sends the chosen files to /upload/files, says what happened under the form, and shows the folder's new listing.
+  function refreshListing() {
+    return fetch(window.location.href, { credentials: 'same-origin', headers: { accept: 'text/html' } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (text) {
+        if (!text) return;
+        var fresh = new DOMParser().parseFromString(text, 'text/html').querySelector('ul.file-list');
+        var list = document.querySelector('ul.file-list');
+        if (fresh && list) list.replaceWith(document.importNode(fresh, true));
+      });
+  }
+
+  function submitForm(form) {
+    var result = form.querySelector('.upload-result');
+    var input = form.querySelector('input[type="file"]');
+    var button = form.querySelector('button[type="submit"]');
+    function say(state, message) {
+      form.setAttribute('data-state', state);
+      result.textContent = message;
+    }
+    if (!input.files || !input.files.length) return say('failed', 'Choose one or more files first.');
+    // built from the form: its hidden `path` comes before the files, as the dashboard reads the form as a stream
+    var body = new FormData(form);
+    button.disabled = true;
+    say('running', 'Uploading ' + input.files.length + (input.files.length === 1 ? ' file…' : ' files…'));
+    fetch(form.getAttribute('action'), { method: 'POST', credentials: 'same-origin', body: body, headers: { accept: 'application/json' } })
+      .then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          if (!response.ok) throw new Error(answer.message || 'the upload was refused (' + response.status + ')');
+          var uploaded = answer.uploaded || [];
+          say('done', 'Uploaded ' + uploaded.map(function (u) { return u.path; }).join(', '));
+          input.value = '';
+          return refreshListing();
+        });
+      })
+      .catch(function (error) { say('failed', 'Could not upload: ' + error.message); })
+      .then(function () { button.disabled = false; });
+  }
+
+  document.addEventListener('submit', function (event) {
+    var form = event.target;
+    if (!form || !form.hasAttribute || !form.hasAttribute('data-upload-form')) return;
+    event.preventDefault();
+    submitForm(form);
+  });
 })();
