@@ -6,6 +6,9 @@
  * Synced (no drift, no self-heal syncs), and a workshop change committed to git reaches new reserves while an
  * allocated session keeps its blueprint. A kind the AppProject does not allow is refused with a clear sync error.
  * An unknown field fails a sync with a clear error (and `workshops validate` names it first). A workshop removed from git drains (src/runtime/drain.ts) before Argo CD prunes its namespace.
+ * The portal's own TrainingPortal (src/runtime/portal-conditions.ts) is what makes its Application Healthy: Progressing
+ * until the portal reports Ready, Degraded with the reason while a workshop's sessions keep failing, Progressing
+ * with `Draining` while a removed workshop waits for its learner.
  *
  * What plays a part here that a real cluster has: kwok makes pods Ready, and the test publishes the portal
  * Ingress' address in its status as an ingress controller would (Argo CD reports an Ingress Healthy only then).
@@ -24,6 +27,7 @@ import { describeUnknownField, unknownFields } from '../../src/cli/field-check.j
 import { API_VERSION, argoCdFiles, type Manifest, synthesize, type SynthFile, toYaml, type TrainingPortal } from '../../src/constructs/index.js';
 import { releaseEnvironments } from '../../src/runtime/drain.js';
 import { createLogger, isLive, KubeClient, phaseOf, SessionRuntime, type WorkshopSession } from '../../src/runtime/index.js';
+import { reportPortalReadiness, type TrainingPortalObject } from '../../src/runtime/portal-conditions.js';
 import { waitFor } from '../support/portal-fixture.js';
 
 const run = promisify(execFile);
@@ -46,7 +50,7 @@ interface AppStatus {
     message?: string;
     syncResult?: { revision?: string; resources?: Array<{ kind: string; name: string; namespace?: string; message?: string }> };
   };
-  resources?: Array<{ kind: string; name: string; namespace?: string; status?: string; health?: { status?: string } }>;
+  resources?: Array<{ kind: string; name: string; namespace?: string; status?: string; health?: { status?: string; message?: string } }>;
   conditions?: Array<{ type: string; message: string }>;
 }
 type Application = Manifest & { status?: AppStatus };
@@ -165,6 +169,14 @@ async function publishIngressAddress(): Promise<void> {
 
 const created = (o: Manifest | undefined) => Date.parse(String(o?.metadata.creationTimestamp));
 
+/** The portal's TrainingPortal as Argo CD sees it (the Lua check's reading of its Ready condition), and its condition. */
+async function portalHealth(): Promise<{ status?: string; message?: string; ready?: { status: string; reason: string; message: string } }> {
+  const app = await application('workshops-labs');
+  const health = app?.status?.resources?.find((r) => r.kind === 'TrainingPortal' && r.name === 'labs')?.health ?? {};
+  const portal = await client.get<TrainingPortalObject>(API_VERSION, 'TrainingPortal', 'labs');
+  return { ...health, ready: portal?.status?.conditions?.find((c) => c.type === 'Ready') };
+}
+
 beforeAll(async () => {
   const start = Date.now();
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'argocd-work-'));
@@ -225,7 +237,7 @@ describe('Argo CD syncs dist/ from git', () => {
       600_000,
     );
     timings.clusterSynced = (Date.now() - start) / 1000;
-    for (const crd of ['workshopenvironments', 'workshopsessions']) {
+    for (const crd of ['workshopenvironments', 'workshopsessions', 'trainingportals']) {
       const live = await client.get<Manifest & { status?: { conditions?: Array<{ type: string; status: string }> } }>(
         'apiextensions.k8s.io/v1',
         'CustomResourceDefinition',
@@ -238,6 +250,13 @@ describe('Argo CD syncs dist/ from git', () => {
     await publishIngressAddress();
     await waitFor('workshops-labs Synced', async () => (await application('workshops-labs'))?.status?.sync?.status === 'Synced', 600_000);
     timings.portalSynced = (Date.now() - start) / 1000;
+    // no portal runs yet: its TrainingPortal has no report, so Argo CD holds the portal's Application Progressing
+    const unreported = await waitFor('the TrainingPortal assessed', async () => {
+      const health = await portalHealth();
+      return health.status ? health : undefined;
+    });
+    expect(unreported).toMatchObject({ status: 'Progressing', message: 'the portal has not reported yet (is its Deployment running?)' });
+    expect((await application('workshops-labs'))?.status?.health?.status).not.toBe('Healthy');
     // the runtime (the portal's Deployment, in a real cluster) fills the pools
     runtime = new SessionRuntime(KubeClient.fromKubeconfig(process.env.KUBECONFIG), {
       portal: 'labs',
@@ -246,6 +265,8 @@ describe('Argo CD syncs dist/ from git', () => {
       tickMs: 500,
       logger: createLogger('argocd-test', process.env.LOG_LEVEL ?? 'silent'),
     });
+    // as the portal process does (src/apps/portal.ts): its leader reports in the TrainingPortal
+    reportPortalReadiness(runtime, createLogger('argocd-test', process.env.LOG_LEVEL ?? 'silent'), { minIntervalMs: 200, resyncMs: 2000 });
     await runtime.start();
 
     const apps = await waitAllSyncedAndHealthy('every Application Synced and Healthy', firstRevision, 900_000);
@@ -274,6 +295,18 @@ describe('Argo CD syncs dist/ from git', () => {
       // Argo CD's health of it is the Lua check's reading of that condition
       expect(labs.status!.resources!.find((r) => r.kind === 'WorkshopEnvironment' && r.name === name)?.health?.status).toBe('Healthy');
     }
+    // the portal's Application is Healthy because the portal reports Ready, for the TrainingPortal's generation
+    const portal = (await client.get<TrainingPortalObject>(API_VERSION, 'TrainingPortal', 'labs'))!;
+    expect(portal.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'EnvironmentsReady',
+      message: '3 of 3 environments Ready',
+      observedGeneration: portal.metadata.generation,
+    });
+    expect(labs.status!.resources!.find((r) => r.kind === 'TrainingPortal' && r.name === 'labs')?.health).toMatchObject({
+      status: 'Healthy',
+      message: 'EnvironmentsReady: 3 of 3 environments Ready',
+    });
   }, 1_800_000);
 
   test('while the runtime allocates and ends sessions, nothing shows as drift and nothing is re-synced', async () => {
@@ -371,6 +404,45 @@ describe('Argo CD syncs dist/ from git', () => {
     for (const name of APPS) await refresh(name);
     await waitAllSyncedAndHealthy('every Application Synced and Healthy on the new commit', undefined, 600_000);
     await runtime!.terminate(heldName, 'TerminatedByUser');
+  }, 1_800_000);
+
+  test("sessions that keep failing: the portal's Application is Degraded, naming the reason and the workshop; the fix heals", async () => {
+    const withMarker = (portal: TrainingPortal) => {
+      const entry = portal.workshops.find((w) => w.alias === 'hello-terminal')!;
+      new kplus.ConfigMap(entry.workshop.session, 'gitops-marker', { metadata: { name: 'gitops-marker' }, data: { revision: 'two' } });
+      return entry;
+    };
+    // a ConfigMap key the API server refuses: synthesis and Argo CD accept the environment, every new session fails
+    const bad = synthDist((portal) => {
+      const entry = withMarker(portal);
+      new ApiObject(entry.workshop.session, 'broken', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'broken' },
+        data: { 'not a key!': 'x' },
+      });
+    });
+    const start = Date.now();
+    await commitDist(bad, 'hello-terminal: a ConfigMap the API server refuses');
+    await refresh('workshops-labs');
+    const degraded = await waitFor(
+      "the portal's Application Degraded",
+      async () => {
+        const [app, health] = [await application('workshops-labs'), await portalHealth()];
+        return app?.status?.health?.status === 'Degraded' && health.status === 'Degraded' ? health : undefined;
+      },
+      600_000,
+    );
+    timings.commitToDegraded = (Date.now() - start) / 1000;
+    console.log(`Argo CD on failing sessions: TrainingPortal labs ${degraded.status}: ${degraded.message}`);
+    expect(degraded.message).toMatch(
+      /^RefillsPaused: 2 of 3 environments Ready; labs-hello-terminal RefillsPaused: sessions failed repeatedly; refills resume at /,
+    );
+
+    await commitDist(synthDist(withMarker), 'hello-terminal: no broken ConfigMap');
+    await refresh('workshops-labs');
+    await waitAllSyncedAndHealthy('every Application Synced and Healthy after the fix', undefined, 600_000);
+    expect(await portalHealth()).toMatchObject({ status: 'Healthy', ready: { status: 'True', reason: 'EnvironmentsReady' } });
   }, 1_800_000);
 
   test('a kind the AppProject does not allow is refused with a clear sync error; the next good commit heals', async () => {
@@ -513,6 +585,17 @@ describe('Argo CD syncs dist/ from git', () => {
     expect(draining.status!.resources!.find((r) => r.kind === 'WorkshopEnvironment' && r.name === environmentName)?.health?.status).toBe(
       'Progressing',
     );
+    // the portal says why: the environment drains (the TrainingPortal may still list it: Argo CD applies the rest of
+    // the wave once the prune it waits for is done)
+    const portalDraining = await waitFor('the TrainingPortal Progressing: Draining', async () => {
+      const health = await portalHealth();
+      return health.status === 'Progressing' && health.message?.startsWith('Draining:') ? health : undefined;
+    });
+    expect(portalDraining.message).toMatch(
+      new RegExp(
+        `^Draining: 2 of [23] environments Ready; ${environmentName} Draining: being removed: takes no new sessions; waits for 1 learner's session to end`,
+      ),
+    );
     timings.removalToDraining = (Date.now() - start) / 1000;
 
     // the learner finishes; then the environment goes, then its namespace, and the sync completes
@@ -532,5 +615,6 @@ describe('Argo CD syncs dist/ from git', () => {
     for (const name of new Set([...sessionsBefore, mine])) expect(await client.get('v1', 'Namespace', name)).toBeUndefined();
     const labs = (await application('workshops-labs'))!;
     expect(labs.status!.resources!.filter((r) => r.name === environmentName || r.namespace === environmentName)).toEqual([]);
+    expect(await portalHealth()).toMatchObject({ status: 'Healthy', message: 'EnvironmentsReady: 2 of 2 environments Ready' });
   }, 1_800_000);
 });
