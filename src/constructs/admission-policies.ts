@@ -17,6 +17,8 @@
  *
  * @see https://kubernetes.io/docs/reference/access-authn-authz/validating-admission-policy/
  */
+import { k8s } from 'cdk8s-plus-28';
+
 import { describeManifest, type Manifest } from './manifest.js';
 import { API_GROUP, LABEL_PREFIX, Labels, MANAGED_BY } from './names.js';
 import { podSpecOf } from './pod-security.js';
@@ -188,9 +190,7 @@ export class AdmissionRule {
   /** The ValidatingAdmissionPolicy of this rule. */
   public toPolicy(): Manifest {
     const d = this.definition;
-    return {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
+    return policyManifest({
       metadata: { name: this.policyName, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.COMPONENT]: 'session' } },
       spec: {
         failurePolicy: 'Fail',
@@ -203,14 +203,12 @@ export class AdmissionRule {
           reason: 'Forbidden',
         })),
       },
-    };
+    });
   }
 
   /** The binding of this rule's policy to every session namespace that does not carry the exception label. */
   public toBinding(): Manifest {
-    return {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
+    return bindingManifest({
       metadata: { name: this.policyName, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.COMPONENT]: 'session' } },
       spec: {
         policyName: this.policyName,
@@ -222,7 +220,7 @@ export class AdmissionRule {
           },
         },
       },
-    };
+    });
   }
 }
 
@@ -603,9 +601,7 @@ export function portalScopePolicy(): Manifest {
     `(${object} != null && ${labelOf(object, Labels.COMPONENT)} in [${components.map(lit).join(', ')}] && ` +
     `${labelOf(object, Labels.PORTAL)} + "-ui" == variables.portalNamespace)`;
   const prefix = lit(`${PREFIX} [portal-scope]: `);
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicy',
+  return policyManifest({
     metadata: { name: PORTAL_SCOPE_POLICY, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.COMPONENT]: 'portal' } },
     spec: {
       failurePolicy: 'Fail',
@@ -667,7 +663,7 @@ export function portalScopePolicy(): Manifest {
         },
       ],
     },
-  };
+  });
 }
 
 /** The finalizer the runtime holds WorkshopEnvironments with (runtime/drain.ts), the one the portal may change. */
@@ -685,10 +681,23 @@ function sameBut(a: string, b: string, except: string): string {
 
 /** The binding of the portal policy: everywhere (the policy's match condition picks the portals' requests). */
 export function portalScopeBinding(): Manifest {
-  return {
-    apiVersion: 'admissionregistration.k8s.io/v1',
-    kind: 'ValidatingAdmissionPolicyBinding',
+  return bindingManifest({
     metadata: { name: PORTAL_SCOPE_POLICY, labels: { [Labels.MANAGED_BY]: MANAGED_BY, [Labels.COMPONENT]: 'portal' } },
     spec: { policyName: PORTAL_SCOPE_POLICY, validationActions: ['Deny'] },
-  };
+  });
+}
+
+/*
+ * ValidatingAdmissionPolicy and its binding are admissionregistration.k8s.io/v1 since Kubernetes 1.30; the L1s of
+ * cdk8s-plus-28 know them as v1beta1, whose fields are the same. The objects are typed through those props and
+ * written as v1.
+ */
+const ADMISSION_V1 = 'admissionregistration.k8s.io/v1';
+
+function policyManifest(props: k8s.KubeValidatingAdmissionPolicyV1Beta1Props): Manifest {
+  return { ...k8s.KubeValidatingAdmissionPolicyV1Beta1.manifest(props), apiVersion: ADMISSION_V1 };
+}
+
+function bindingManifest(props: k8s.KubeValidatingAdmissionPolicyBindingV1Beta1Props): Manifest {
+  return { ...k8s.KubeValidatingAdmissionPolicyBindingV1Beta1.manifest(props), apiVersion: ADMISSION_V1 };
 }

@@ -3,6 +3,7 @@
  * variables, where per-session objects land, ingress hosts, kinds, and whether the budget holds the pods.
  */
 import { ApiObject, type Chart } from 'cdk8s';
+import type { k8s } from 'cdk8s-plus-28';
 
 import { editDistance } from './edit-distance.js';
 import { lookupKind } from './kinds.js';
@@ -261,14 +262,13 @@ function addSessionOwnership(workshop: Workshop, objects: Manifest[]): void {
     const inSession = object.metadata.namespace !== undefined && namespaces.includes(object.metadata.namespace);
     const isSessionNamespace = object.kind === 'Namespace' && namespaces.includes(object.metadata.name);
     if (inSession || isSessionNamespace || object.metadata.ownerReferences?.length) continue;
-    object.metadata.ownerReferences = [
-      {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        name: variable('session_namespace'),
-        uid: variable('session_namespace_uid'),
-        blockOwnerDeletion: false,
-      },
-    ];
+    const owner: k8s.OwnerReference = {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      name: variable('session_namespace'),
+      uid: variable('session_namespace_uid'),
+      blockOwnerDeletion: false,
+    };
+    object.metadata.ownerReferences = [{ ...owner }];
   }
 }
