@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 
 import { defineExamples } from '../../examples/index.js';
+import { describeUnknownField, unknownFields } from '../../src/cli/field-check.js';
 import { ARGOCD_HEALTH_CHECKS, argoCdFiles, type Manifest, synthesize, toYaml, TrainingPortal, WorkshopApp } from '../../src/constructs/index.js';
 import { readyCondition } from '../../src/runtime/environment-conditions.js';
 import { portalReadiness, type TrainingPortalObject } from '../../src/runtime/portal-conditions.js';
@@ -355,4 +356,15 @@ describe('the Ready condition of a TrainingPortal', () => {
     expect(message.length).toBe(1000);
     expect(message.endsWith('…')).toBe(true);
   });
+});
+
+test('workshops validate knows the TrainingPortal CRD: a misspelt field of it is named', () => {
+  const dist = synthExamples();
+  const objects = dist.flatMap((f) => f.objects);
+  expect(unknownFields(objects)).toEqual([]);
+  const portal = objects.find((o) => o.kind === 'TrainingPortal')!;
+  const misspelt = { ...portal, spec: { ...(portal.spec as object), enviroments: ['labs-x'] } };
+  expect(unknownFields([...objects.filter((o) => o !== portal), misspelt]).map(describeUnknownField)).toEqual([
+    expect.stringMatching(/^TrainingPortal labs: unknown field 'spec.enviroments' \(did you mean 'environments'\?/),
+  ]);
 });
