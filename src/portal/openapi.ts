@@ -348,6 +348,14 @@ export function openApiDocument(serverUrl = '/') {
           responses: { 200: { description: 'The asset.' }, 404: { description: 'No such asset.' } },
         },
       },
+      '/static/shared/{file}': {
+        get: {
+          tags: ['web'],
+          summary: "Modules the pages' scripts share",
+          parameters: [pathParam('file', 'actions.js')],
+          responses: { 200: { description: 'The script.' }, 404: { description: 'No such script.' } },
+        },
+      },
       '/favicon.ico': {
         get: {
           tags: ['web'],

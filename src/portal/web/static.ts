@@ -2,7 +2,7 @@
  * Static assets of the portal: the style sheet (a string in the code) and the small scripts that enhance pages
  * (src/browser, compiled into lib/browser and read at start-up), cacheable for an hour.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 import { browserScripts, SCRIPT_TYPE } from '../../content/browser-scripts.js';
 import { FAVICON_URL, THEME_STYLESHEET_URL } from './layout.js';
@@ -33,12 +33,14 @@ export function addBrowserScripts(pages: readonly string[]): void {
 /** Serves the assets, and the operator's theme style sheet at /static/theme.css when there is one. */
 export function registerStatic(app: FastifyInstance, themeCss?: string): void {
   const theme = themeCss === undefined ? undefined : { type: 'text/css; charset=utf-8', body: themeCss };
-  app.get<{ Params: { '*': string } }>('/static/*', async (request, reply) => {
-    const path = `/static/${request.params['*']}`;
+  const serve = async (path: string, reply: FastifyReply) => {
     const asset = path === THEME_STYLESHEET_URL ? theme : assets.get(path);
     if (!asset) return reply.code(404).type('text/plain; charset=utf-8').send('not found');
     return reply.type(asset.type).header('Cache-Control', 'public, max-age=3600').send(asset.body);
-  });
+  };
+  app.get<{ Params: { file: string } }>('/static/:file', async (request, reply) => serve(`/static/${request.params.file}`, reply));
+  // the modules the page scripts import (src/browser/shared)
+  app.get<{ Params: { file: string } }>('/static/shared/:file', async (request, reply) => serve(`/static/shared/${request.params.file}`, reply));
   // browsers ask for it by themselves, before or without reading the page's <link rel="icon">
   app.get('/favicon.ico', async (_request, reply) => reply.type('image/svg+xml').header('Cache-Control', 'public, max-age=86400').send(FAVICON_SVG));
 }
