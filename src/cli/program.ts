@@ -9,6 +9,7 @@ import { deleteCommand } from './commands/delete.js';
 import { deployCommand } from './commands/deploy.js';
 import { imagesCommand } from './commands/images.js';
 import { importCommand } from './commands/import.js';
+import { localCommand } from './commands/local.js';
 import { newCommand } from './commands/new.js';
 import { browseCommand, portalCommand } from './commands/portal.js';
 import { publishCommand } from './commands/publish.js';
@@ -39,6 +40,7 @@ A local loop: workshops new my-lab → workshops serve → workshops validate �
     updateCommand(),
     deployCommand(),
     sessionsCommand(),
+    localCommand(),
     importCommand(),
     imagesCommand(),
     deleteCommand(),

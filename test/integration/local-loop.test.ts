@@ -1,12 +1,12 @@
 /**
- * docs/local-loop.md "The examples as a learner, on this machine", run as written: the block is read from the doc
- * (so doc and test cannot drift) and run by bash in this checkout, with only its first line's state folder and
- * ports replaced by a fresh folder and free ports. It starts its own control plane (up.sh), deploys dist/, runs the
- * portal and `workshops sessions dashboard --portal labs --content examples --session-hosts`. Then, in Chromium, a
- * learner presses Start and gets a dashboard with her workshop's instructions and a working terminal (whose kubectl
- * is set to her namespace, under a "local development" banner) at http://<session>.localhost:<port>/; a second
- * learner at the same time gets her own, of her own workshop; and a dashboard that cannot start keeps its port and
- * says why on the waiting page.
+ * docs/local-loop.md "Fast preview (host processes)", run as written: the block is read from the doc (so doc and
+ * test cannot drift) and run by bash in this checkout, with only its first line's state folder and ports replaced by
+ * a fresh folder and free ports. `workshops local up --preview` starts its own control plane (up.sh), deploys dist/,
+ * runs the portal and `sessions dashboard --session-hosts --content examples`. Then, in Chromium, a learner presses
+ * Start and gets a dashboard with her workshop's instructions and a working terminal (whose kubectl is set to her
+ * namespace, under a "local development" banner) at http://<session>.localhost:<port>/; a second learner at the
+ * same time gets her own, of her own workshop; an ended session's tab says so; and a dashboard that cannot start
+ * keeps its port and says why on the waiting page. The real-pod path (the default) is local-loop-real.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
