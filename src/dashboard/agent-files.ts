@@ -77,7 +77,7 @@ export async function serveAgentFile(
 }
 
 /**
- * The Files tab's upload form (FileServer `uploads`): the chosen files go to `/upload/files` (assets/uploads.js
+ * The Files tab's upload form (FileServer `uploads`): the chosen files go to `/upload/files` (src/browser/uploads.ts
  * sends them and shows the outcome; the routes check paths and limits). A listing inside the upload directory
  * uploads into the folder shown, any other listing into the upload directory itself.
  */
@@ -95,7 +95,7 @@ function uploadForm(settings: UploadSettings, listed: string): SafeHtml {
 <p class="upload-limits">At most ${String(settings.maxFiles)} files at a time, each up to ${formatBytes(settings.maxBytes)}.</p>
 <p class="upload-result" role="status" aria-live="polite"></p>
 </form>
-<script src="/assets/uploads.js"></script>`;
+<script type="module" src="/assets/uploads.js"></script>`;
 }
 
 function listing(entries: AgentFileInfo[], relative: string, prefix: string, form: SafeHtml): string {

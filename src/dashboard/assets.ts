@@ -1,7 +1,7 @@
 /**
- * The page's own script and style sheet (src/dashboard/assets, served as written), the content module's styles
- * for action blocks, and xterm.js with its fit add-on, straight from node_modules so that their versions are the
- * ones package-lock.json pins.
+ * The page's style sheet (src/dashboard/assets, served as written), its scripts (src/browser, compiled into
+ * lib/browser), the content module's styles for action blocks, and xterm.js with its fit add-on, straight from
+ * node_modules so that their versions are the ones package-lock.json pins.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,17 +10,15 @@ import { fileURLToPath } from 'node:url';
 
 import type { FastifyInstance } from 'fastify';
 
+import { browserScripts, SCRIPT_TYPE } from '../content/browser-scripts.js';
 import { ACTION_STYLES } from '../content/index.js';
 
 const require = createRequire(import.meta.url);
 
-/** The assets directory: the same from src/dashboard (tsx, jest) and lib/dashboard (the built image). */
+/** The style sheet's directory: the same from src/dashboard (tsx, jest) and lib/dashboard (the built image). */
 export const ASSETS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/dashboard/assets');
 
 const FILES: Record<string, { file: string; type: string }> = {
-  'dashboard.js': { file: path.join(ASSETS_DIR, 'dashboard.js'), type: 'text/javascript; charset=utf-8' },
-  'events.js': { file: path.join(ASSETS_DIR, 'events.js'), type: 'text/javascript; charset=utf-8' },
-  'uploads.js': { file: path.join(ASSETS_DIR, 'uploads.js'), type: 'text/javascript; charset=utf-8' },
   'dashboard.css': { file: path.join(ASSETS_DIR, 'dashboard.css'), type: 'text/css; charset=utf-8' },
   'xterm/xterm.js': { file: require.resolve('@xterm/xterm'), type: 'text/javascript; charset=utf-8' },
   'xterm/xterm.css': { file: path.join(path.dirname(require.resolve('@xterm/xterm')), '../css/xterm.css'), type: 'text/css; charset=utf-8' },
@@ -35,9 +33,12 @@ export function registerAssets(app: FastifyInstance): void {
   }
   // The instructions' action blocks look the same here as in the author's preview.
   cache.set('actions.css', Buffer.from(ACTION_STYLES));
+  const scripts = browserScripts(['dashboard.js', 'uploads.js', 'events.js']);
   app.get('/assets/*', async (request, reply) => {
     const name = (request.params as { '*': string })['*'];
     if (name === 'actions.css') return reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send(cache.get(name));
+    const script = scripts.get(name);
+    if (script !== undefined) return reply.type(SCRIPT_TYPE).header('cache-control', 'no-cache').send(script);
     const asset = FILES[name];
     if (!asset) return reply.code(404).send({ error: 'not_found', message: `no asset named '${name}'` });
     let body = cache.get(name);

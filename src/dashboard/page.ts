@@ -2,8 +2,8 @@
  * The learner's page, rendered on the server so that the instructions are there before any script runs:
  * a top bar (workshop title, time left, extend, end session), the instructions on the left and the session's
  * tools on the right as tabs (terminals, editor, console, files, the author's own dashboards).
- * The browser side (assets/dashboard.js) adds terminals, actions, tab switching and live content updates;
- * assets/uploads.js the upload actions, assets/events.js the analytics events (src/dashboard/routes/).
+ * The browser side (src/browser/dashboard.ts) adds terminals, actions, tab switching and live content updates;
+ * src/browser/uploads.ts the upload actions, src/browser/events.ts the analytics events (src/dashboard/routes/).
  */
 import { type Contents, contentsHtml, pagePosition } from '../content/contents.js';
 import { html, raw, type SafeHtml } from '../content/html.js';
@@ -90,9 +90,9 @@ export function renderDashboard(model: PageModel): string {
 <script id="dashboard-boot" type="application/json">${jsonForScript(boot)}</script>
 <script src="/assets/xterm/xterm.js"></script>
 <script src="/assets/xterm/addon-fit.js"></script>
-<script src="/assets/dashboard.js"></script>
-<script src="/assets/uploads.js"></script>
-<script src="/assets/events.js"></script>
+<script type="module" src="/assets/dashboard.js"></script>
+<script type="module" src="/assets/uploads.js"></script>
+<script type="module" src="/assets/events.js"></script>
 </body>
 </html>
 `.toString();
@@ -208,7 +208,7 @@ function renderTabs(tabs: PageTab[], terminals: string[]): SafeHtml {
 
 /**
  * One terminal under its name, as actions call it ("Run in terminal 2"); the name shows once there are two or more
- * (assets/dashboard.js adds panes the same way for terminals that actions open).
+ * (src/browser/dashboard.ts adds panes the same way for terminals that actions open).
  */
 function terminalPane(id: string): SafeHtml {
   const name = `Terminal ${id}`;

@@ -123,7 +123,9 @@ describe('the @cdk8s-workshops/platform package (CLI, runtime, portal, dashboard
         'package/bin/workshops.js',
         'package/lib/apps/workshops.js',
         'package/templates/new-workshop/package.json.tmpl',
-        'package/src/dashboard/assets/dashboard.js',
+        'package/src/dashboard/assets/dashboard.css',
+        'package/lib/browser/dashboard.js',
+        'package/lib/browser/shared/actions.js',
       ]),
     );
     const dir = scratch('cdkw-unpack-');
