@@ -1,5 +1,5 @@
 /**
- * The page's analytics events (assets/events.js): `POST /session/event` `{name, data}` from the learner's page,
+ * The page's analytics events (src/browser/events.ts): `POST /session/event` `{name, data}` from the learner's page,
  * forwarded to the portal's `/workshops/session/<s>/event/` with the session's Basic credentials, from where the
  * portal sends them to the analytics webhook (src/portal/analytics.ts), as Educates' `/session/event` does.
  *
