@@ -40,6 +40,7 @@ import {
   Workshop,
 } from '../src/constructs/index.js';
 import { createLogger, isLive, KubeClient, phaseOf, SessionRuntime, type WorkshopSession } from '../src/runtime/index.js';
+import { reportPortalReadiness } from '../src/runtime/portal-conditions.js';
 import { startControlPlane, stopControlPlane } from '../test/support/control-plane.mjs';
 
 const STATE_DIR = '/tmp/cdk8s-workshops-bench-gitops';
@@ -172,6 +173,8 @@ async function main(): Promise<void> {
         tickMs: 500,
         logger: createLogger(`bench-${portal}`, process.env.LOG_LEVEL ?? 'silent'),
       });
+      // as the portal process does: the leader reports in the portal's TrainingPortal (Argo CD's health of the portal)
+      reportPortalReadiness(runtime, createLogger(`bench-${portal}`, process.env.LOG_LEVEL ?? 'silent'));
       await runtime.start();
       runtimes.push(runtime);
     }
