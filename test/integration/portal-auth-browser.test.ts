@@ -6,7 +6,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 
+import { html } from '../../src/content/html.js';
 import { type AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
+import { csrfField } from '../../src/portal/web/layout.js';
 import { KubeClient } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { startOidcProvider, type TestProvider } from '../support/oidc-provider.js';
@@ -31,10 +33,14 @@ async function portal(portalName: string, options: Partial<AuthOptions> = {}, po
     admin: { username: 'admin', password: 'admin-password-1' },
     ...options,
   });
-  app.get('/', async (request, reply) => reply.type('text/html').send(`<h1>Catalog</h1><p id="who">${request.identity?.id ?? 'nobody'}</p>`));
+  app.get('/', async (request, reply) =>
+    reply.type('text/html').send(html`<h1>Catalog</h1><p id="who">${request.identity?.id ?? 'nobody'}</p>`.toString()),
+  );
   app.get('/private/', { preHandler: auth.requireUser }, async (request, reply) =>
-    reply.type('text/html').send(`<h1>Private</h1><p id="who">${request.identity!.id}</p><p id="kind">${request.identity!.kind}</p>
-<form method="post" action="/accounts/logout/">${auth.csrfField(request)}<button id="sign-out" type="submit">Sign out</button></form>`),
+    reply.type('text/html').send(
+      html`<h1>Private</h1><p id="who">${request.identity!.id}</p><p id="kind">${request.identity!.kind}</p>
+<form method="post" action="/accounts/logout/">${csrfField(auth.csrfToken(request))}<button id="sign-out" type="submit">Sign out</button></form>`.toString(),
+    ),
   );
   await app.listen({ host: '127.0.0.1', port });
   apps.push(app);

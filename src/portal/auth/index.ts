@@ -80,7 +80,6 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
     requireRobot,
     verifyCsrf,
     csrfToken: (request) => ctx.csrfToken(request),
-    csrfField: (request) => `<input type="hidden" name="_csrf" value="${ctx.csrfToken(request)}">`,
     rateLimit: (name, limits) => ctx.limiter(name, limits, (request) => text(request.body, 'username').slice(0, 64)),
     signInAnonymous: (request) => ctx.signInAnonymous(request),
     signIn: (request, _reply, identity) => ctx.signIn(request, identity),

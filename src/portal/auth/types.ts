@@ -95,8 +95,6 @@ export interface AuthHandle {
   readonly verifyCsrf: preHandlerAsyncHookHandler;
   /** The CSRF token for forms on a page answered to `request` (sets the session cookie if there is none yet). */
   csrfToken(request: FastifyRequest): string;
-  /** The hidden `<input>` with the CSRF token. */
-  csrfField(request: FastifyRequest): string;
   /** preHandler: at most `max` requests per `windowSeconds` per client address and user name (per replica). */
   rateLimit(name: string, options: RateLimitOptions): preHandlerAsyncHookHandler;
   /** Gives the browser a new guest identity (or keeps its current one) and returns it. */
