@@ -4,6 +4,7 @@
  */
 import * as fs from 'node:fs';
 
+import { contentCredentialsFromEnv } from '../dashboard/content-sync.js';
 import { startDashboard } from '../dashboard/index.js';
 import { sessionValuesFromEnv } from '../dashboard/session-values.js';
 
@@ -44,6 +45,8 @@ const dashboard = await startDashboard({
   insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',
   registryUsername: process.env.CONTENT_REGISTRY_USERNAME,
   registryPassword: process.env.CONTENT_REGISTRY_PASSWORD,
+  // each content source's credentials (SSH keys among them), from its Secret
+  contentCredentials: contentCredentialsFromEnv(process.env),
   logLevel: process.env.LOG_LEVEL,
   // In the workshop pod (this entry point): exercises, setup.d and the shells' profile, as Educates does.
   sessionSetup: process.env.WORKSHOP_SESSION_SETUP !== 'false',

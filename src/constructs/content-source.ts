@@ -11,12 +11,19 @@ export interface ContentSourceOptions {
   /** Globs of files (or whole folders) to leave out, applied after `includePaths`. @default - none */
   readonly excludePaths?: string[];
   /**
-   * A Secret with `username` and `password` (a token) for the registry, Git server or web server, copied into the
-   * environment namespace and given to the session dashboard's own container only (never to the learner's). Its
-   * values are never synthesized.
+   * A Secret with `username` and `password` (a token) for the registry, Git server or web server — for a Git
+   * repository reached over SSH, `ssh-privatekey` and `ssh-knownhosts` instead (a `kubernetes.io/ssh-auth` Secret
+   * with the server's known_hosts line added, as vendir reads it) — copied into the environment namespace and
+   * given to the session dashboard's own container only (never to the learner's). Its values are never synthesized.
    * @default - anonymous
    */
   readonly credentials?: SecretReference;
+  /**
+   * With several sources (`ContentSource.several`): the folder of the content this source fills, as vendir's
+   * `path` (e.g. `exercises/app`). Sources may not overlap.
+   * @default '.' (the whole content; only for a single source)
+   */
+  readonly into?: string;
 }
 
 export interface GitContentOptions extends ContentSourceOptions {
@@ -27,6 +34,11 @@ export interface GitContentOptions extends ContentSourceOptions {
 export interface HttpContentOptions extends ContentSourceOptions {
   /** The folder inside the archive that holds the workshop (e.g. the top folder of a GitHub archive). @default '.' */
   readonly path?: string;
+  /**
+   * The archive's sha256 (64 hex digits, `sha256:` prefix allowed): an archive with other bytes is refused, and a
+   * pinned archive is not checked for changes. @default - not pinned (followed by ETag/Last-Modified)
+   */
+  readonly sha256?: string;
 }
 
 /**
@@ -49,7 +61,7 @@ export class ContentSource {
     if (!ref.includes('/') || !(host.includes('.') || host.includes(':') || host === 'localhost')) {
       throw new Error(`ContentSource.image: '${ref}' has no registry host; write it in full, e.g. ghcr.io/${ref} or docker.io/${ref}`);
     }
-    return new ContentSource({ image: { ref, ...common('ContentSource.image', options) } }, options.credentials);
+    return new ContentSource([{ spec: { image: { ref, ...common('ContentSource.image', options) } }, credentials: options.credentials, ssh: false }]);
   }
 
   /**
@@ -66,10 +78,21 @@ export class ContentSource {
     if (!/^(https:\/\/|ssh:\/\/|git@)[^\s]+$/.test(url) && !isLoopbackUrl(url, ['http:', 'git:'])) {
       throw new Error(`ContentSource.git: '${url}' is not a Git URL (https://…, ssh://… or git@host:path; http:// and git:// only on loopback)`);
     }
+    if (/^(ssh:\/\/|git@)/.test(url) && !options.credentials) {
+      throw new Error(
+        `ContentSource.git: '${url}' is reached over SSH, so it needs credentials: a Secret with 'ssh-privatekey' and 'ssh-knownhosts' (the server's known_hosts line; host keys are never trusted on first use)`,
+      );
+    }
     if (!ref || /\s/.test(ref) || ref.startsWith('-'))
       throw new Error(`ContentSource.git: ref ${JSON.stringify(ref)} must be a branch, tag or commit`);
     checkPath('ContentSource.git', path);
-    return new ContentSource({ git: { url, ref, path, ...common('ContentSource.git', options) } }, options.credentials);
+    return new ContentSource([
+      {
+        spec: { git: { url, ref, path, ...common('ContentSource.git', options) } },
+        credentials: options.credentials,
+        ssh: /^(ssh:\/\/|git@)/.test(url),
+      },
+    ]);
   }
 
   /**
@@ -83,23 +106,70 @@ export class ContentSource {
     }
     const path = options.path ?? '.';
     checkPath('ContentSource.http', path);
-    return new ContentSource({ http: { url, path, ...common('ContentSource.http', options) } }, options.credentials);
+    const pin = options.sha256;
+    if (pin !== undefined && (typeof pin !== 'string' || !/^(sha256:)?[0-9a-f]{64}$/.test(pin))) {
+      throw new Error(`ContentSource.http: sha256 ${JSON.stringify(pin)} must be the archive's sha256: 64 lower-case hexadecimal digits`);
+    }
+    const sha256 = pin === undefined ? {} : { sha256: pin.replace(/^sha256:/, '') };
+    return new ContentSource([
+      { spec: { http: { url, path, ...sha256, ...common('ContentSource.http', options) } }, credentials: options.credentials, ssh: false },
+    ]);
+  }
+
+  /**
+   * Several sources, each filling its own folder of the content (`into`), as Educates' several vendir items:
+   * e.g. the instructions from an OCI artifact into `workshop` and an application's repository into
+   * `exercises/app`. Each keeps its own filters, credentials and way of following changes.
+   */
+  public static several(sources: ContentSource[]): ContentSource {
+    if (!Array.isArray(sources) || sources.length < 2) throw new Error('ContentSource.several: give two or more sources (one source needs no list)');
+    const parts = sources.flatMap((source, i) => {
+      if (!(source instanceof ContentSource) || source.parts.length !== 1) {
+        throw new Error(`ContentSource.several: sources[${i}] must be one ContentSource.image, .git or .http (not embedded, not several)`);
+      }
+      return source.parts;
+    });
+    const folders: string[] = [];
+    parts.forEach((part, i) => {
+      const kind = Object.keys(part.spec)[0];
+      const into = (part.spec[kind] as { into?: string }).into;
+      if (into === undefined)
+        throw new Error(`ContentSource.several: sources[${i}] needs 'into': the folder of the content it fills, e.g. 'exercises/app'`);
+      const clash = folders.find((f) => f === into || into.startsWith(`${f}/`) || f.startsWith(`${into}/`));
+      if (clash !== undefined)
+        throw new Error(
+          `ContentSource.several: sources[${i}] into '${into}' overlaps the folder '${clash}' of an earlier source; give each its own folder`,
+        );
+      folders.push(into);
+    });
+    return new ContentSource(parts);
   }
 
   /** Content inside the workshop image itself (the default). */
   public static embedded(): ContentSource {
-    return new ContentSource({});
+    return new ContentSource([]);
   }
 
-  private constructor(
-    private readonly spec: Record<string, unknown>,
-    /** The Secret the session dashboard fetches with, if any. */
-    public readonly credentials?: SecretReference,
-  ) {}
+  private constructor(private readonly parts: ReadonlyArray<{ spec: Record<string, unknown>; credentials?: SecretReference; ssh: boolean }>) {}
+
+  /** The Secret the session dashboard fetches with, if any (of the first source that has one). */
+  public get credentials(): SecretReference | undefined {
+    return this.parts.find((p) => p.credentials)?.credentials;
+  }
+
+  /**
+   * Each source's credentials and whether they are an SSH key, in order (index n of several is read by the
+   * dashboard as `CONTENT_…_<n>`, the first without a suffix).
+   */
+  public get sourceCredentials(): ReadonlyArray<{ readonly credentials?: SecretReference; readonly ssh: boolean }> {
+    return this.parts.map(({ credentials, ssh }) => ({ credentials, ssh }));
+  }
 
   /** The `content` field of the WorkshopEnvironment resource (and of the dashboard's settings). */
   public toJson(): Record<string, unknown> {
-    return JSON.parse(JSON.stringify(this.spec));
+    if (this.parts.length === 0) return {};
+    if (this.parts.length === 1) return JSON.parse(JSON.stringify(this.parts[0].spec));
+    return JSON.parse(JSON.stringify({ sources: this.parts.map((p) => p.spec) }));
   }
 }
 
@@ -130,6 +200,13 @@ function common(where: string, options: ContentSourceOptions): Record<string, un
       }
     }
     out.credentials = { secret: secret.name };
+  }
+  if (options.into !== undefined) {
+    const into = String(options.into).replace(/^\.\//, '').replace(/\/+$/, '');
+    if (typeof options.into !== 'string' || !into || into === '.' || into.startsWith('/') || into.split('/').includes('..') || into.includes('\\')) {
+      throw new Error(`${where}: into ${JSON.stringify(options.into)} must be a folder inside the content such as exercises/app (relative, no '..')`);
+    }
+    out.into = into;
   }
   return out;
 }

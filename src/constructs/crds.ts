@@ -13,8 +13,15 @@ const contentFilters = {
   includePaths: { type: 'array', items: { type: 'string' } },
   excludePaths: { type: 'array', items: { type: 'string' } },
   credentials: { type: 'object', required: ['secret'], properties: { secret: { type: 'string' } } },
+  into: { type: 'string' },
 };
 const str = { type: 'string' };
+/** One content source (ContentSource.image, .git, .http); `content.sources` lists several. */
+const contentKinds = {
+  image: { type: 'object', required: ['ref'], properties: { ref: str, ...contentFilters } },
+  git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str, ...contentFilters } },
+  http: { type: 'object', required: ['url'], properties: { url: str, path: str, sha256: str, ...contentFilters } },
+};
 const int = (minimum = 0) => ({ type: 'integer', minimum });
 const stringMap = { type: 'object', additionalProperties: { type: 'string' } };
 const secretRefs = {
@@ -90,11 +97,7 @@ export function workshopEnvironmentCrd(): Manifest {
           labels: stringMap,
           content: {
             type: 'object',
-            properties: {
-              image: { type: 'object', required: ['ref'], properties: { ref: str, ...contentFilters } },
-              git: { type: 'object', required: ['url'], properties: { url: str, ref: str, path: str, ...contentFilters } },
-              http: { type: 'object', required: ['url'], properties: { url: str, path: str, ...contentFilters } },
-            },
+            properties: { ...contentKinds, sources: { type: 'array', items: { type: 'object', properties: contentKinds } } },
           },
         },
       },

@@ -118,8 +118,8 @@ export class Workshop extends Construct {
       workshopContent: this.content.toJson(),
     });
     this.request = new RequestTemplate(this, 'Request');
-    const credentials = this.content.credentials;
-    if (credentials) {
+    this.content.sourceCredentials.forEach(({ credentials, ssh }, index) => {
+      if (!credentials) return;
       // copied into the environment namespace, and read by the dashboard's own container only (never the learner's)
       const copied = this.environment.secrets.find((s) => s.name === credentials.name);
       if (copied && copied.namespace !== credentials.namespace) {
@@ -128,9 +128,16 @@ export class Workshop extends Construct {
         );
       }
       if (!copied) this.environment.addSecret(credentials);
-      this.session.addDashboardSecretEnv('CONTENT_REGISTRY_USERNAME', credentials.name, 'username');
-      this.session.addDashboardSecretEnv('CONTENT_REGISTRY_PASSWORD', credentials.name, 'password');
-    }
+      // the n-th of several sources reads its own (src/dashboard/content-sync.ts contentCredentialsFromEnv)
+      const suffix = index === 0 ? '' : `_${index}`;
+      if (ssh) {
+        this.session.addDashboardSecretEnv(`CONTENT_SSH_PRIVATE_KEY${suffix}`, credentials.name, 'ssh-privatekey');
+        this.session.addDashboardSecretEnv(`CONTENT_SSH_KNOWN_HOSTS${suffix}`, credentials.name, 'ssh-knownhosts');
+      } else {
+        this.session.addDashboardSecretEnv(`CONTENT_REGISTRY_USERNAME${suffix}`, credentials.name, 'username');
+        this.session.addDashboardSecretEnv(`CONTENT_REGISTRY_PASSWORD${suffix}`, credentials.name, 'password');
+      }
+    });
     for (const parameter of props.requestParameters ?? []) this.addRequestParameter(parameter);
     (props.requestObjects ?? []).forEach((object, index) => new ApiObject(this.request, `${object.kind}-${index}`, object));
   }

@@ -26,12 +26,57 @@ export interface ContentFilterConfig {
   readonly includePaths?: readonly string[];
   readonly excludePaths?: readonly string[];
   readonly credentials?: { readonly secret: string };
+  /** With several sources: the folder of the content this one fills (vendir's `path`). */
+  readonly into?: string;
 }
 
-export interface ContentSourceConfig {
+/** One fetched source: exactly one of image, git, http. */
+export interface ContentFetchConfig {
   readonly image?: { readonly ref: string } & ContentFilterConfig;
   readonly git?: { readonly url: string; readonly ref?: string; readonly path?: string } & ContentFilterConfig;
-  readonly http?: { readonly url: string; readonly path?: string } & ContentFilterConfig;
+  readonly http?: { readonly url: string; readonly path?: string; readonly sha256?: string } & ContentFilterConfig;
+}
+
+export interface ContentSourceConfig extends ContentFetchConfig {
+  /** Several sources, each into its own folder of the content (Educates' several vendir items). */
+  readonly sources?: readonly ContentFetchConfig[];
+}
+
+const KINDS = ['image', 'git', 'http'] as const;
+
+/** The folder a source fills: '.' (the whole content) unless `into` says otherwise. */
+export function intoOf(source: ContentFetchConfig): string {
+  const kind = KINDS.find((k) => source[k] !== undefined);
+  const into = kind ? source[kind]!.into : undefined;
+  return into === undefined ? '.' : into.replace(/^\.\//, '').replace(/\/+$/, '') || '.';
+}
+
+/** Checks one source of `content` (or of `content.sources[i]`); errors name the field, its value and what is allowed. */
+function checkSource(content: Record<string, unknown>, where: string, fail: (field: string, value: unknown, allowed: string) => never): void {
+  if (content.image !== undefined && !(isObject(content.image) && typeof content.image.ref === 'string' && content.image.ref)) {
+    fail(`${where}.image`, content.image, 'an object with a ref such as registry.example.com/acme/workshop-files:1.0');
+  }
+  if (content.git !== undefined && !(isObject(content.git) && typeof content.git.url === 'string' && content.git.url)) {
+    fail(`${where}.git`, content.git, 'an object with a url (and a ref and path) such as {"url":"https://github.com/acme/lab.git","ref":"main"}');
+  }
+  if (content.http !== undefined && !(isObject(content.http) && typeof content.http.url === 'string' && content.http.url)) {
+    fail(`${where}.http`, content.http, 'an object with the url of a tar.gz archive');
+  }
+  const kinds = KINDS.filter((k) => content[k] !== undefined);
+  if (kinds.length > 1) fail(where, content, 'one content source: image, git or http, not several (list several in content.sources)');
+  for (const kind of kinds) {
+    const source = content[kind] as Record<string, unknown>;
+    for (const field of ['includePaths', 'excludePaths']) {
+      const globs = source[field];
+      if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string' && g)))
+        fail(`${where}.${kind}.${field}`, globs, 'a list of globs such as /workshop/**');
+    }
+    const into = source.into;
+    if (into !== undefined && !(typeof into === 'string' && into && !into.startsWith('/') && !into.split('/').includes('..') && !into.includes('\\')))
+      fail(`${where}.${kind}.into`, into, "a folder inside the content, relative, without '..'");
+    if (kind === 'http' && source.sha256 !== undefined && !(typeof source.sha256 === 'string' && /^(sha256:)?[0-9a-f]{64}$/.test(source.sha256)))
+      fail(`${where}.http.sha256`, source.sha256, "the 64 hexadecimal digits of the archive's sha256");
+  }
 }
 
 export interface DashboardConfig {
@@ -84,24 +129,24 @@ export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardCo
   }
   const content = raw.content ?? {};
   if (!isObject(content)) return fail('content', content, 'a content source: {image:{ref}}, {git:{…}} or {}');
-  if (content.image !== undefined && !(isObject(content.image) && typeof content.image.ref === 'string' && content.image.ref)) {
-    fail('content.image', content.image, 'an object with a ref such as registry.example.com/acme/workshop-files:1.0');
-  }
-  if (content.git !== undefined && !(isObject(content.git) && typeof content.git.url === 'string' && content.git.url)) {
-    fail('content.git', content.git, 'an object with a url (and a ref and path) such as {"url":"https://github.com/acme/lab.git","ref":"main"}');
-  }
-  if (content.http !== undefined && !(isObject(content.http) && typeof content.http.url === 'string' && content.http.url)) {
-    fail('content.http', content.http, 'an object with the url of a tar.gz archive');
-  }
-  const kinds = ['image', 'git', 'http'].filter((k) => content[k] !== undefined);
-  if (kinds.length > 1) fail('content', content, 'one content source: image, git or http, not several');
-  for (const kind of kinds) {
-    const source = content[kind] as Record<string, unknown>;
-    for (const field of ['includePaths', 'excludePaths']) {
-      const globs = source[field];
-      if (globs !== undefined && !(Array.isArray(globs) && globs.every((g) => typeof g === 'string' && g)))
-        fail(`content.${kind}.${field}`, globs, 'a list of globs such as /workshop/**');
-    }
+  checkSource(content, 'content', fail);
+  if (content.sources !== undefined) {
+    const sources = content.sources;
+    if (KINDS.some((k) => content[k] !== undefined))
+      fail('content', content, 'either one source (image, git or http) or a list of them in sources, not both');
+    if (!Array.isArray(sources) || sources.length === 0) return fail('content.sources', sources, 'a non-empty list of {image|git|http: {…, into}}');
+    const folders: string[] = [];
+    sources.forEach((source, i) => {
+      if (!isObject(source) || KINDS.filter((k) => source[k] !== undefined).length !== 1)
+        fail(`content.sources[${i}]`, source, 'an object with one of image, git or http');
+      checkSource(source as Record<string, unknown>, `content.sources[${i}]`, fail);
+      const into = intoOf(source as ContentFetchConfig);
+      // as vendir: no two sources may manage the same folder, or one inside the other
+      const clash = folders.find((f) => f === '.' || into === '.' || f === into || into.startsWith(`${f}/`) || f.startsWith(`${into}/`));
+      if (clash !== undefined)
+        fail(`content.sources[${i}].into`, into, `a folder of its own: '${clash}' is filled by an earlier source, and sources may not overlap`);
+      folders.push(into);
+    });
   }
   const capabilities = raw.capabilities ?? [];
   if (!Array.isArray(capabilities) || !capabilities.every((c) => typeof c === 'string')) fail('capabilities', capabilities, 'a list of names');

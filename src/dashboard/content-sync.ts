@@ -9,6 +9,7 @@
  *
  * Listeners of 'change' get the new directory; the dashboard re-reads the instructions from it.
  */
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,9 +17,9 @@ import * as path from 'node:path';
 import { watchContent } from '../content/index.js';
 import { checkLinkTarget } from '../oci/extract.js';
 import { pullContent, resolveDigest } from '../oci/index.js';
-import type { ContentSourceConfig, DashboardConfig } from './config.js';
+import { type ContentFetchConfig, type DashboardConfig, intoOf } from './config.js';
 import { applyPathFilters, type PathFilters } from './content-sources/filter.js';
-import { checkoutGit, type ResolvedRef, resolveGitRef } from './content-sources/git.js';
+import { checkoutGit, type GitAuth, type ResolvedRef, resolveGitRef } from './content-sources/git.js';
 import { downloadArchive, type HttpValidators } from './content-sources/http.js';
 
 export interface ContentSyncOptions {
@@ -36,6 +37,11 @@ export interface ContentSyncOptions {
   /** Credentials of the content source: the registry, the Git server (a token as password) or the web server. */
   readonly registryUsername?: string;
   readonly registryPassword?: string;
+  /**
+   * Credentials by source (the first for a single source; `registryUsername`/`registryPassword` fill in for the
+   * first when it has none here): see contentCredentialsFromEnv.
+   */
+  readonly credentials?: readonly (ContentCredentials | undefined)[];
   readonly log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
 }
 
@@ -52,8 +58,38 @@ interface Fetcher {
   follows(): boolean;
   /** True when the source may hold something else than `version`. */
   moved(version: string | undefined): Promise<boolean>;
-  /** Fetches into `dest` (which does not exist yet); undefined when the server says nothing changed. */
-  fetch(dest: string): Promise<{ version: string; files: number } | undefined>;
+  /**
+   * Fetches into `dest` (which does not exist yet); undefined when the server says nothing changed. `current` is the
+   * directory of the version in use, if any (several sources copy the parts that did not move from it).
+   */
+  fetch(dest: string, current?: string): Promise<{ version: string; files: number } | undefined>;
+}
+
+/** What a source is fetched with; each comes from the source's Secret, in the dashboard's container only. */
+export interface ContentCredentials extends GitAuth {
+  readonly username?: string;
+  readonly password?: string;
+}
+
+/**
+ * The content credentials in the dashboard container's environment (set by the Workshop construct from each source's
+ * Secret): `CONTENT_REGISTRY_USERNAME` / `_PASSWORD` and `CONTENT_SSH_PRIVATE_KEY` / `CONTENT_SSH_KNOWN_HOSTS` for
+ * the first source, the same names with `_<n>` for the source at index n of several.
+ */
+export function contentCredentialsFromEnv(env: Readonly<Record<string, string | undefined>>): Array<ContentCredentials | undefined> {
+  const result: Array<ContentCredentials | undefined> = [];
+  for (let i = 0; i < 64; i++) {
+    const suffix = i === 0 ? '' : `_${i}`;
+    const found: ContentCredentials = {
+      username: env[`CONTENT_REGISTRY_USERNAME${suffix}`] || undefined,
+      password: env[`CONTENT_REGISTRY_PASSWORD${suffix}`] || undefined,
+      sshPrivateKey: env[`CONTENT_SSH_PRIVATE_KEY${suffix}`] || undefined,
+      sshKnownHosts: env[`CONTENT_SSH_KNOWN_HOSTS${suffix}`] || undefined,
+    };
+    result.push(Object.values(found).some(Boolean) ? found : undefined);
+  }
+  while (result.length && result[result.length - 1] === undefined) result.pop();
+  return result;
 }
 
 export class ContentSync extends EventEmitter {
@@ -70,11 +106,14 @@ export class ContentSync extends EventEmitter {
   constructor(private readonly options: ContentSyncOptions) {
     super();
     this.current = options.workshopDir;
-    this.fetcher = makeFetcher(options.source, {
-      insecure: options.insecureRegistry,
-      username: options.registryUsername,
-      password: options.registryPassword,
-    });
+    const credentialsOf = (index: number): Credentials => {
+      const given = options.credentials?.[index];
+      const fallback = index === 0 && !given ? { username: options.registryUsername, password: options.registryPassword } : {};
+      return { insecure: options.insecureRegistry, ...fallback, ...given };
+    };
+    this.fetcher = options.source.sources?.length
+      ? severalFetcher(options.source.sources, credentialsOf)
+      : makeFetcher(options.source, credentialsOf(0));
   }
 
   /** The directory the instructions are read from now. */
@@ -145,7 +184,7 @@ export class ContentSync extends EventEmitter {
     let result: { version: string; files: number } | undefined;
     try {
       fs.mkdirSync(this.options.workshopDir, { recursive: true });
-      result = await fetcher.fetch(staging);
+      result = await fetcher.fetch(staging, this.current === this.options.workshopDir ? undefined : this.current);
       if (result && !this.stopped && result.version !== this.version) {
         const removed = applyPathFilters(staging, fetcher.filters);
         result = { version: result.version, files: result.files - removed };
@@ -206,13 +245,77 @@ function versionDirName(version: string): string {
   return version.replace(/^sha256:/, '').slice(0, 16);
 }
 
-interface Credentials {
+interface Credentials extends ContentCredentials {
   readonly insecure?: boolean;
-  readonly username?: string;
-  readonly password?: string;
 }
 
-function makeFetcher(source: ContentSourceConfig, credentials: Credentials): Fetcher | undefined {
+/**
+ * Several sources (Educates' several vendir items), each into its own folder of the content: a check asks each
+ * source that can move; a fetch fetches the sources that moved (all of them the first time), filters each by its
+ * own include/exclude paths, and copies the others' folders from the version in use. The version is a hash of the
+ * sources' versions.
+ */
+function severalFetcher(sources: readonly ContentFetchConfig[], credentialsOf: (index: number) => Credentials): Fetcher {
+  const parts = sources.map((source, i) => ({ into: intoOf(source), fetcher: makeFetcher(source, credentialsOf(i))! }));
+  const versions: Array<string | undefined> = parts.map(() => undefined);
+  const movedParts = new Set<number>(parts.map((_, i) => i));
+  return {
+    what: parts.map((p) => p.fetcher.what).join(' + '),
+    filters: {},
+    follows: () => parts.some((p) => p.fetcher.follows()),
+    moved: async () => {
+      for (const [i, part] of parts.entries()) {
+        if (versions[i] === undefined || (part.fetcher.follows() && (await part.fetcher.moved(versions[i])))) movedParts.add(i);
+      }
+      return movedParts.size > 0;
+    },
+    fetch: async (dest, current) => {
+      fs.mkdirSync(dest, { recursive: true });
+      const next = [...versions];
+      let files = 0;
+      let changed = false;
+      for (const [i, part] of parts.entries()) {
+        const target = path.join(dest, ...part.into.split('/'));
+        const kept = current ? path.join(current, ...part.into.split('/')) : undefined;
+        let fetched: { version: string; files: number } | undefined;
+        if (movedParts.has(i) || !kept || !fs.existsSync(kept)) {
+          const raw = `${dest}.part-${i}`;
+          try {
+            fetched = await part.fetcher.fetch(raw);
+            if (fetched && fetched.version !== versions[i]) {
+              fs.mkdirSync(path.dirname(target), { recursive: true });
+              fs.renameSync(raw, target);
+              files += fetched.files - applyPathFilters(target, part.fetcher.filters);
+              next[i] = fetched.version;
+              changed = true;
+              continue;
+            }
+          } finally {
+            fs.rmSync(raw, { recursive: true, force: true });
+          }
+        }
+        // unchanged: the folder of the version in use, as it is (filtered already)
+        if (!kept || !fs.existsSync(kept)) throw new Error(`content source ${part.fetcher.what} said it is unchanged, but nothing of it is here`);
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        fs.cpSync(kept, target, { recursive: true, verbatimSymlinks: true });
+        files += countFiles(target);
+      }
+      movedParts.clear();
+      if (!changed) return undefined;
+      versions.splice(0, versions.length, ...next);
+      const version = `sha256:${createHash('sha256').update(next.join('\n')).digest('hex')}`;
+      return { version, files };
+    },
+  };
+}
+
+function countFiles(dir: string): number {
+  let n = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) n += entry.isDirectory() ? countFiles(path.join(dir, entry.name)) : 1;
+  return n;
+}
+
+function makeFetcher(source: ContentFetchConfig, credentials: Credentials): Fetcher | undefined {
   if (source.image) {
     const { ref } = source.image;
     return {
@@ -250,19 +353,20 @@ function makeFetcher(source: ContentSourceConfig, credentials: Credentials): Fet
     };
   }
   if (source.http) {
-    const { url, path: inside = '.' } = source.http;
+    const { url, path: inside = '.', sha256 } = source.http;
     let validators: HttpValidators | undefined;
     return {
       what: url,
       filters: source.http,
-      follows: () => true,
-      // the conditional download itself tells (one 304 when nothing changed)
-      moved: async () => true,
+      // an archive pinned by its hash cannot change (a different one is refused)
+      follows: () => sha256 === undefined,
+      // the conditional download itself tells (one 304 when nothing changed); a pinned archive never moves
+      moved: async () => sha256 === undefined,
       fetch: async (dest) => {
         const raw = `${dest}.archive`;
         try {
           fs.mkdirSync(raw);
-          const download = await downloadArchive(url, raw, { auth: credentials, validators });
+          const download = await downloadArchive(url, raw, { auth: credentials, validators, sha256 });
           if (!download.changed) return undefined;
           validators = download.validators;
           return { version: download.digest, files: takeFolder(raw, inside, dest, url) };

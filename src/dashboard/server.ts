@@ -18,7 +18,7 @@ import { serveAgentFile } from './agent-files.js';
 import { registerAssets } from './assets.js';
 import { DashboardAuth, isTicketPath } from './auth.js';
 import { type DashboardConfig, defaultConfig, isObject, readConfig } from './config.js';
-import { ContentSync } from './content-sync.js';
+import { ContentSync, type ContentSyncOptions } from './content-sync.js';
 import { TEST_NAME } from './examiner.js';
 import { learnerEnvironment } from './learner-environment.js';
 import { renderDashboard, type RenderedInstructions, renderInstructions, sessionEndUrl } from './page.js';
@@ -71,6 +71,8 @@ export interface DashboardOptions {
   /** Credentials for a private content registry. @default - anonymous */
   readonly registryUsername?: string;
   readonly registryPassword?: string;
+  /** Credentials of each content source (SSH keys too), see contentCredentialsFromEnv. @default - the registry's above */
+  readonly contentCredentials?: ContentSyncOptions['credentials'];
   /** Least time between two activity reports to the portal. @default 15000 */
   readonly activityIntervalMs?: number;
   /** pino level of the dashboard's log. @default 'info' */
@@ -153,7 +155,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
         log,
       });
 
-  const pulled = Boolean(config.content.image || config.content.git || config.content.http);
+  const pulled = Boolean(config.content.image || config.content.git || config.content.http || config.content.sources?.length);
   const sync = new ContentSync({
     source: config.content,
     workshopDir: pulled && options.pulledContentDir ? options.pulledContentDir : options.workshopDir,
@@ -161,6 +163,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     insecureRegistry: options.insecureRegistry,
     registryUsername: options.registryUsername,
     registryPassword: options.registryPassword,
+    credentials: options.contentCredentials,
     log,
   });
   try {

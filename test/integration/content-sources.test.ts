@@ -209,6 +209,63 @@ describe('HTTP archives', () => {
     expect(fs.readFileSync(path.join(s.dir, 'exercises/hello.txt'), 'utf8')).toBe('hello two\n');
   });
 
+  test('an archive pinned by its sha256 is unpacked only with exactly those bytes, and not checked again', async () => {
+    archive = makeArchive(page('pinned'));
+    const digest = createHash('sha256').update(archive).digest('hex');
+    const auth = { registryUsername: CREDENTIALS.username, registryPassword: CREDENTIALS.password };
+    const s = await sync({ http: { url: `${base}/pinned.tar.gz`, path: 'lab-main', sha256: digest } }, auth);
+    expect(fs.readFileSync(path.join(s.dir, 'exercises/hello.txt'), 'utf8')).toBe('hello pinned\n');
+    expect(s.contentDigest).toBe(`sha256:${digest}`);
+    // the server now has other bytes: a pinned source does not ask
+    archive = makeArchive(page('changed'));
+    seen.length = 0;
+    expect(await s.update()).toBe(false);
+    expect(seen).toEqual([]);
+    // a new session with the pin gets the changed archive refused, with both hashes named, and nothing unpacked
+    const changed = createHash('sha256').update(archive).digest('hex');
+    const workshopDir = fs.mkdtempSync(path.join(root, 'pulled-'));
+    const refused = new ContentSync({
+      source: { http: { url: `${base}/pinned.tar.gz`, sha256: `sha256:${digest}` } },
+      workshopDir,
+      pollSeconds: 0,
+      ...auth,
+    });
+    syncs.push(refused);
+    await expect(refused.start()).rejects.toThrow(
+      `${base}/pinned.tar.gz has the sha256 ${changed}, not the ${digest} it is pinned to (ContentSource.http sha256); refusing it: the archive changed or is not the one meant`,
+    );
+    expect(fs.readdirSync(workshopDir)).toEqual([]);
+  });
+
+  test('several sources, each into its own folder with its own credentials and filters; only what moved is fetched again', async () => {
+    archive = makeArchive(page('archive'));
+    const bare = createBareRepo(repos, 'several');
+    commitFiles(bare, 'main', { 'app/main.go': 'package main // one\n', 'app/notes.md': 'internal\n' });
+    const s = await sync(
+      {
+        sources: [
+          { git: { url: `${daemon.url}/several.git`, ref: 'main', path: 'app', excludePaths: ['/notes.md'], into: 'exercises/app' } },
+          { http: { url: `${base}/lab.tar.gz`, path: 'lab-main/workshop', excludePaths: ['**/draft.md'], into: 'workshop' } },
+        ],
+      },
+      // the second source's Secret; the git daemon is anonymous
+      { credentials: [undefined, CREDENTIALS] },
+    );
+    expect(tree(s.dir)).toEqual(['exercises/app/main.go', 'workshop/content/_index.md']);
+    const first = s.contentDigest;
+
+    // a push to the branch: the repository's folder is fetched again, the archive answers 304 and is kept as it was
+    commitFiles(bare, 'main', { 'app/main.go': 'package main // two\n' });
+    seen.length = 0;
+    expect(await s.update()).toBe(true);
+    expect(seen).toEqual([{ status: 304, authorized: true }]);
+    expect(tree(s.dir)).toEqual(['exercises/app/main.go', 'workshop/content/_index.md']);
+    expect(fs.readFileSync(path.join(s.dir, 'exercises/app/main.go'), 'utf8')).toBe('package main // two\n');
+    expect(s.contentDigest).not.toBe(first);
+    // nothing moved: no change
+    expect(await s.update()).toBe(false);
+  });
+
   test('an archive with a link out is refused', async () => {
     archive = makeArchive({ 'workshop/content/_index.md': 'x\n', 'workshop/content/env.md': { link: '/proc/self/environ' } });
     const auth = { registryUsername: CREDENTIALS.username, registryPassword: CREDENTIALS.password };

@@ -109,3 +109,117 @@ describe('content credentials in the workshop pod', () => {
     });
   });
 });
+
+describe('SSH keys, sha256 pins and several sources', () => {
+  test('an http archive pinned by sha256; bad pins are named', () => {
+    const digest = 'a'.repeat(64);
+    expect(ContentSource.http('https://example.com/lab.tar.gz', { sha256: `sha256:${digest}` }).toJson()).toEqual({
+      http: { url: 'https://example.com/lab.tar.gz', path: '.', sha256: digest },
+    });
+    expect(() => ContentSource.http('https://example.com/lab.tar.gz', { sha256: 'ABC' })).toThrow(
+      `ContentSource.http: sha256 "ABC" must be the archive's sha256: 64 lower-case hexadecimal digits`,
+    );
+  });
+
+  test('an SSH URL needs a Secret with the key and the known hosts', () => {
+    expect(() => ContentSource.git('git@github.com:acme/lab.git')).toThrow(
+      "ContentSource.git: 'git@github.com:acme/lab.git' is reached over SSH, so it needs credentials: a Secret with 'ssh-privatekey' and 'ssh-knownhosts'",
+    );
+    expect(
+      ContentSource.git('ssh://git@git.example.com/acme/lab.git', 'main', { credentials: { name: 'deploy-key', namespace: 'authors' } }).toJson(),
+    ).toEqual({ git: { url: 'ssh://git@git.example.com/acme/lab.git', ref: 'main', path: '.', credentials: { secret: 'deploy-key' } } });
+  });
+
+  test('several sources: each into its own folder, none overlapping; mistakes named', () => {
+    const several = ContentSource.several([
+      ContentSource.image('ghcr.io/acme/lab-files:1.0', { into: 'workshop' }),
+      ContentSource.git('https://github.com/acme/app.git', 'v2', { path: 'src', into: 'exercises/app/' }),
+    ]);
+    expect(several.toJson()).toEqual({
+      sources: [
+        { image: { ref: 'ghcr.io/acme/lab-files:1.0', into: 'workshop' } },
+        { git: { url: 'https://github.com/acme/app.git', ref: 'v2', path: 'src', into: 'exercises/app' } },
+      ],
+    });
+    const image = ContentSource.image('ghcr.io/acme/lab-files:1.0', { into: 'exercises' });
+    expect(() => ContentSource.several([image])).toThrow('ContentSource.several: give two or more sources (one source needs no list)');
+    expect(() => ContentSource.several([image, ContentSource.git('https://github.com/acme/app.git', 'main', { into: 'exercises/app' })])).toThrow(
+      "ContentSource.several: sources[1] into 'exercises/app' overlaps the folder 'exercises' of an earlier source; give each its own folder",
+    );
+    expect(() => ContentSource.several([image, ContentSource.git('https://github.com/acme/app.git')])).toThrow(
+      "ContentSource.several: sources[1] needs 'into': the folder of the content it fills, e.g. 'exercises/app'",
+    );
+    expect(() => ContentSource.image('ghcr.io/acme/lab-files:1.0', { into: '../up' })).toThrow(
+      `ContentSource.image: into "../up" must be a folder inside the content such as exercises/app (relative, no '..')`,
+    );
+    expect(() => ContentSource.several([ContentSource.embedded(), image])).toThrow(
+      'ContentSource.several: sources[0] must be one ContentSource.image, .git or .http (not embedded, not several)',
+    );
+  });
+
+  test("the dashboard's settings take several sources and refuse overlapping folders", () => {
+    const base = { workshop: { name: 'w', title: 'W' } };
+    const sources = [{ image: { ref: 'r.example/x:1', into: 'workshop' } }, { git: { url: 'https://x/y.git', into: 'exercises' } }];
+    expect(parseConfig({ ...base, content: { sources } }).content).toEqual({ sources });
+    expect(() => parseConfig({ ...base, content: { sources: [sources[0], { git: { url: 'https://x/y.git', into: 'workshop/app' } }] } })).toThrow(
+      `dashboard.json: 'content.sources[1].into' ("workshop/app") must be a folder of its own: 'workshop' is filled by an earlier source, and sources may not overlap`,
+    );
+    expect(() => parseConfig({ ...base, content: { sources: [] } })).toThrow(
+      `dashboard.json: 'content.sources' ([]) must be a non-empty list of {image|git|http: {…, into}}`,
+    );
+    expect(() => parseConfig({ ...base, content: { http: { url: 'https://x/a.tar.gz', sha256: 'nope' } } })).toThrow(
+      `dashboard.json: 'content.http.sha256' ("nope") must be the 64 hexadecimal digits of the archive's sha256`,
+    );
+  });
+
+  test("each source's Secret reaches the dashboard container under its own names: SSH keys as ssh-privatekey/ssh-knownhosts", async () => {
+    const { App } = await import('cdk8s');
+    const { Terminal, TrainingPortal, Workshop, synthesize } = await import('../../src/constructs/index.js');
+    const app = new App();
+    const workshop = new Workshop(app, 'lab', {
+      title: 'T',
+      description: 'D',
+      capabilities: [new Terminal()],
+      content: ContentSource.several([
+        ContentSource.git('git@git.example.com:acme/lab.git', 'main', {
+          credentials: { name: 'deploy-key', namespace: 'authors' },
+          into: 'workshop',
+        }),
+        ContentSource.http('https://example.com/app.tar.gz', { credentials: { name: 'web-token', namespace: 'authors' }, into: 'exercises' }),
+      ]),
+    });
+    new TrainingPortal(app, 'labs', { ingressDomain: 'example.test' }).addWorkshop(workshop, { capacity: 1 });
+    const environment = synthesize(app)
+      .flatMap((f) => f.objects)
+      .find((o) => o.kind === 'WorkshopEnvironment') as any;
+    expect(environment.spec.environment.secrets).toEqual(
+      expect.arrayContaining([
+        { name: 'deploy-key', namespace: 'authors' },
+        { name: 'web-token', namespace: 'authors' },
+      ]),
+    );
+    const containers = environment.spec.session.objects.find((o: any) => o.kind === 'Deployment').spec.template.spec.containers as any[];
+    const env = containers.find((c) => c.name === 'dashboard').env.filter((e: any) => e.name.startsWith('CONTENT_'));
+    expect(env).toEqual([
+      { name: 'CONTENT_SSH_PRIVATE_KEY', valueFrom: { secretKeyRef: { name: 'deploy-key', key: 'ssh-privatekey' } } },
+      { name: 'CONTENT_SSH_KNOWN_HOSTS', valueFrom: { secretKeyRef: { name: 'deploy-key', key: 'ssh-knownhosts' } } },
+      { name: 'CONTENT_REGISTRY_USERNAME_1', valueFrom: { secretKeyRef: { name: 'web-token', key: 'username' } } },
+      { name: 'CONTENT_REGISTRY_PASSWORD_1', valueFrom: { secretKeyRef: { name: 'web-token', key: 'password' } } },
+    ]);
+    for (const other of containers.filter((c) => c.name !== 'dashboard')) expect(JSON.stringify(other)).not.toMatch(/deploy-key|web-token/);
+  });
+
+  test('the dashboard reads them back by source, and the learner never gets them', async () => {
+    const { contentCredentialsFromEnv } = await import('../../src/dashboard/content-sync.js');
+    const { learnerEnvironment } = await import('../../src/dashboard/learner-environment.js');
+    const env = {
+      CONTENT_SSH_PRIVATE_KEY: 'KEY',
+      CONTENT_SSH_KNOWN_HOSTS: 'HOSTS',
+      CONTENT_REGISTRY_USERNAME_2: 'u',
+      CONTENT_REGISTRY_PASSWORD_2: 'p',
+      PATH: '/bin',
+    };
+    expect(contentCredentialsFromEnv(env)).toEqual([{ sshPrivateKey: 'KEY', sshKnownHosts: 'HOSTS' }, undefined, { username: 'u', password: 'p' }]);
+    expect(learnerEnvironment(env)).toEqual({ PATH: '/bin' });
+  });
+});

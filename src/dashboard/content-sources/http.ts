@@ -3,6 +3,7 @@
  * with a bound on its size, hashed as it arrives, and unpacked by the OCI module's safe extractor (no absolute
  * paths, no `..`, no links out, bounded expansion). A later check sends the ETag / Last-Modified it was given, so
  * an unchanged archive costs one 304; a server that sends neither is downloaded again and compared by hash.
+ * An archive pinned by its sha256 (vendir's `sha256`) is unpacked only when its bytes have exactly that hash.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
@@ -36,7 +37,7 @@ export class HttpContentError extends Error {}
 export async function downloadArchive(
   url: string,
   dest: string,
-  options: { auth?: HttpAuth; validators?: HttpValidators; limits?: Partial<PullLimits>; timeoutMs?: number } = {},
+  options: { auth?: HttpAuth; validators?: HttpValidators; limits?: Partial<PullLimits>; timeoutMs?: number; sha256?: string } = {},
 ): Promise<HttpDownload> {
   const limits: PullLimits = { ...DEFAULT_PULL_LIMITS, ...options.limits };
   const headers: Record<string, string> = { accept: 'application/gzip, application/x-gzip, application/octet-stream, */*' };
@@ -87,6 +88,12 @@ export async function downloadArchive(
       createWriteStream(file),
     );
     const digest = `sha256:${hash.digest('hex')}`;
+    const pinned = options.sha256?.toLowerCase().replace(/^sha256:/, '');
+    if (pinned !== undefined && digest !== `sha256:${pinned}`) {
+      throw new HttpContentError(
+        `${url} has the sha256 ${digest.slice(7)}, not the ${pinned} it is pinned to (ContentSource.http sha256); refusing it: the archive changed or is not the one meant`,
+      );
+    }
     const files = await extractLayer(createReadStream(file), dest, `archive ${url}`, limits);
     const validators: HttpValidators = {
       ...(response.headers.get('etag') ? { etag: response.headers.get('etag')! } : {}),
