@@ -25,6 +25,7 @@ let dashboard: { url: string; close(): Promise<void> };
 let browser: Browser;
 let workDir: string;
 let consolePort: number;
+let appPort: number;
 const started: http.Server[] = [];
 
 function writeWorkshop(dir: string): void {
@@ -69,6 +70,7 @@ beforeAll(async () => {
   writeWorkshop(path.join(workDir, 'content'));
   fs.mkdirSync(path.join(workDir, 'home'));
   consolePort = await freePort();
+  appPort = await freePort();
   const configFile = path.join(workDir, 'dashboard.json');
   fs.writeFileSync(
     configFile,
@@ -79,8 +81,13 @@ beforeAll(async () => {
       tabs: [
         { name: 'Terminal', url: 'terminal:1' },
         { name: 'Console', url: `http://console-${SESSION}.workshops.test/` },
+        { name: 'App', url: `http://app-${SESSION}.workshops.test/` },
       ],
-      routes: [{ name: 'console', host: `console-${SESSION}.workshops.test`, port: consolePort, authenticated: true }],
+      routes: [
+        { name: 'console', host: `console-${SESSION}.workshops.test`, port: consolePort, authenticated: true },
+        // a workshop's own per-session application behind a Service (here the Service's address is loopback)
+        { name: 'app', host: `app-${SESSION}.workshops.test`, port: appPort, service: '127.0.0.1', authenticated: true },
+      ],
       settings: { terminal: { layout: 'split', sessions: ['1', '2'] } },
     }),
   );
@@ -241,6 +248,21 @@ describe('a tab whose application is down', () => {
     await startApp(consolePort, 'console is up');
     await frame.locator('#app').waitFor({ timeout: 20_000 });
     await expect(frame.locator('#app').innerText()).resolves.toBe('console is up');
+    await context.close();
+  });
+
+  test("a workshop's own application tab, behind a Service, says so and what to look at, instead of a broken page", async () => {
+    const { context, page } = await signedIn();
+    await page.getByRole('tab', { name: 'App' }).click();
+    const frame = page.frameLocator('iframe[title="App"]');
+    await expect(frame.getByRole('heading').innerText()).resolves.toBe('The app application is not answering');
+    const text = await frame.locator('main').innerText();
+    expect(text).toContain(`nothing is listening on its Service 127.0.0.1, port ${appPort}`);
+    expect(text).toContain('kubectl get pods,endpoints');
+
+    await startApp(appPort, 'app is up');
+    await frame.locator('#app').waitFor({ timeout: 20_000 });
+    await expect(frame.locator('#app').innerText()).resolves.toBe('app is up');
     await context.close();
   });
 });
