@@ -128,7 +128,7 @@ export function endedPage(portalUrl: string, ended: EndedSession): string {
  * stops serving the dashboard and answers /healthz with "ended"; the page then loads the ended page instead of
  * showing a dashboard whose terminals no longer answer.
  */
-const ENDED_WATCH = `<script>
+export const ENDED_WATCH = `<script>
 (() => {
   const look = () => fetch('/healthz', { cache: 'no-store' })
     .then((r) => r.json())
@@ -238,10 +238,15 @@ export function bannerHtml(banner: LocalBanner): string {
 }
 
 function injectBanner(html: string, banner: LocalBanner): string {
+  return injectAfterBody(html, bannerHtml(banner));
+}
+
+/** `snippet` put right after the page's <body> tag (the page as it is when it has none). */
+export function injectAfterBody(html: string, snippet: string): string {
   const body = /<body[^>]*>/i.exec(html);
   if (!body) return html;
   const at = body.index + body[0].length;
-  return `${html.slice(0, at)}\n${bannerHtml(banner)}${html.slice(at)}`;
+  return `${html.slice(0, at)}\n${snippet}${html.slice(at)}`;
 }
 
 function portInUse(host: string, port: number): CliError {

@@ -244,6 +244,112 @@ async function freePort(): Promise<number> {
   return f.port;
 }
 
+/**
+ * Port `port` of 127.0.0.1 in front of Traefik: every request and WebSocket goes through as it is (the Host header
+ * too), except for sessions: a session's dashboard page gets the watch that reloads it once the session ends, and
+ * a session host that Traefik no longer routes (the session ended, its Ingress is gone) answers with the page that
+ * says so and links back to the portal, as in --preview.
+ */
+async function frontProxy(
+  port: number,
+  ingressPort: number,
+  context: { environments: readonly string[]; kubeconfig: string; portalUrl: string },
+): Promise<{ close(): Promise<void> }> {
+  const { createProxyServer } = await import('http-proxy-3');
+  const { ENDED_WATCH, endedPage, injectAfterBody } = await import('../dev-front-door.js');
+  const { connect } = await import('../kube.js');
+  const { API_VERSION } = await import('../../constructs/names.js');
+  const target = `http://127.0.0.1:${ingressPort}`;
+  const sessionOf = (host: string | undefined) => {
+    const label = new RegExp(`^([a-z0-9-]+)\\.${LOCAL_DOMAIN.replace(/\./g, '\\.')}(:\\d+)?$`).exec(String(host ?? '').toLowerCase())?.[1];
+    return label && context.environments.some((e) => label.startsWith(`${e}-`)) ? label : undefined;
+  };
+  const proxy = createProxyServer({ ws: true, selfHandleResponse: true });
+  proxy.on('proxyReq', (proxyReq, request) => {
+    // the watch goes into the dashboard's page: ask for it uncompressed
+    if (sessionOf(request.headers.host)) proxyReq.removeHeader('accept-encoding');
+  });
+  proxy.on('proxyRes', (proxyRes, request, response) => {
+    const res = response as http.ServerResponse;
+    const session = sessionOf(request.headers.host);
+    if (session && [404, 502, 503, 504].includes(proxyRes.statusCode ?? 0)) {
+      // Traefik's 404 (no Ingress any more) or 503 (no pod behind it), or the dashboard's own: the session's phase tells
+      const chunks: Buffer[] = [];
+      proxyRes.on('data', (c: Buffer) => chunks.push(c));
+      const body = new Promise<Buffer>((resolve) => proxyRes.on('end', () => resolve(Buffer.concat(chunks))));
+      void (async () => {
+        let phase = 'deleted';
+        let reason: string | undefined;
+        try {
+          const client = await connect(context.kubeconfig);
+          try {
+            const found = await client.get<{ status?: { phase?: string; reason?: string } }>(API_VERSION, 'WorkshopSession', session);
+            phase = found ? (found.status?.phase ?? 'Requested') : 'deleted';
+            reason = found?.status?.reason;
+          } finally {
+            await client.close();
+          }
+        } catch {
+          phase = 'unknown';
+        }
+        if (!['deleted', 'Terminating', 'Failed', 'Expired'].includes(phase)) {
+          const headers = { ...proxyRes.headers };
+          delete headers['transfer-encoding'];
+          res.writeHead(proxyRes.statusCode ?? 404, headers).end(await body);
+          return;
+        }
+        const healthz = request.url?.split('?')[0] === '/healthz';
+        const ended = { session, phase, reason };
+        res.writeHead(410, { 'content-type': healthz ? 'application/json' : 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+        res.end(healthz ? JSON.stringify({ status: 'ended', ...ended }) : endedPage(context.portalUrl, ended));
+      })();
+      return;
+    }
+    const type = String(proxyRes.headers['content-type'] ?? '');
+    const document = String(request.headers['sec-fetch-dest'] ?? 'document') === 'document';
+    if (session && request.method === 'GET' && document && type.startsWith('text/html') && !proxyRes.headers['content-encoding']) {
+      const chunks: Buffer[] = [];
+      proxyRes.on('data', (c: Buffer) => chunks.push(c));
+      proxyRes.on('end', () => {
+        const headers = { ...proxyRes.headers };
+        delete headers['content-length'];
+        delete headers['transfer-encoding'];
+        res.writeHead(proxyRes.statusCode ?? 200, headers);
+        res.end(injectAfterBody(Buffer.concat(chunks).toString('utf8'), ENDED_WATCH));
+      });
+      proxyRes.on('error', () => res.destroy());
+      return;
+    }
+    res.writeHead(proxyRes.statusCode ?? 200, proxyRes.statusMessage ?? '', proxyRes.headers);
+    proxyRes.pipe(res);
+  });
+  proxy.on('error', (_error, _request, res) => {
+    if (res instanceof http.ServerResponse && !res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('Traefik did not answer');
+    else res.destroy();
+  });
+  const server = http.createServer((request, response) => proxy.web(request, response, { target }));
+  server.on('upgrade', (request, socket, head) => proxy.ws(request, socket, head, { target }));
+  await new Promise<void>((resolve, reject) =>
+    server
+      .listen(port, '127.0.0.1', resolve)
+      .on('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          error.code === 'EADDRINUSE'
+            ? new CliError(`127.0.0.1:${port} is in use: the local loop's hosts (http://<name>.${LOCAL_DOMAIN}/) need it; stop what listens there`)
+            : error,
+        ),
+      ),
+  );
+  return {
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        proxy.close();
+      }),
+  };
+}
+
 /** GET /healthz of `host` through Traefik, until it answers 200 (5 min); on time-out, the pods of `namespace` say why. */
 async function routed(host: string, ingressPort: number, kubeconfig: string, namespace: string): Promise<void> {
   const deadline = Date.now() + 5 * 60_000;
@@ -424,7 +530,9 @@ export async function localUp(stateDir: string, options: LocalUpOptions): Promis
         portals.map((p) => routed(`${p.object.metadata.namespace}.${LOCAL_DOMAIN}`, ingressPort, kubeconfig, p.object.metadata.namespace!)),
       ),
     );
-    const front = await forward('127.0.0.1', options.port, '127.0.0.1', ingressPort);
+    const environments = objects.filter((o) => o.kind === 'WorkshopEnvironment').map((o) => o.metadata.name as string);
+    const portalUrl = `http://${portals[0].object.metadata.namespace}.${LOCAL_DOMAIN}${options.port === 80 ? '' : `:${options.port}`}`;
+    const front = await frontProxy(options.port, ingressPort, { environments, kubeconfig, portalUrl });
     undo.push(() => front.close());
     const suffix = options.port === 80 ? '' : `:${options.port}`;
     const urls = portals.map((p) => {
