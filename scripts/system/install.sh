@@ -25,6 +25,8 @@ command -v podman >/dev/null 2>&1 || need+=(podman)
 # Argo CD's cache and the git server it syncs from (scripts/argocd)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v git >/dev/null 2>&1 || need+=(git)
+# git over SSH for content sources (test/integration/content-sources.test.ts runs its own sshd on loopback)
+[ -x /usr/sbin/sshd ] || need+=(openssh-server)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""
