@@ -6,7 +6,7 @@
 import type { FitAddon } from '@xterm/addon-fit';
 import type { Terminal } from '@xterm/xterm';
 
-import { type ActionArgs, actionOf, activatesAction, argsOf, copyText } from './shared/actions.js';
+import { type ActionArgs, actionOf, activatesAction, argsOf, copyText, outcome } from './shared/actions.js';
 import { TERMINAL_CONNECTED, type TerminalConnected } from './shared/terminal-events.js';
 
 declare global {
@@ -407,18 +407,6 @@ const actions: Record<string, ActionHandler> = {
     }
   },
 };
-
-function outcome(element: HTMLElement, state: string, message: string): void {
-  element.setAttribute('data-state', state);
-  let status = element.querySelector('.action-status');
-  if (!status) {
-    status = document.createElement('span');
-    status.className = 'action-status';
-    status.setAttribute('role', 'status');
-    element.appendChild(status);
-  }
-  status.textContent = message;
-}
 
 /** What a block says when its action is done ('' for nothing; 'Done' when not named here). */
 const labels: Record<string, string> = {

@@ -5,7 +5,7 @@
  * directory) or /upload/files (into the directory `directory`). The block then says what happened, with the
  * dashboard's own message when it refused (too large, a path outside the upload directory).
  */
-import { actionOf, activatesAction, argsOf } from './shared/actions.js';
+import { actionOf, activatesAction, argsOf, outcome } from './shared/actions.js';
 
 const UPLOADS = new Set(['files:upload-file', 'files:upload-files']);
 
@@ -13,18 +13,6 @@ const UPLOADS = new Set(['files:upload-file', 'files:upload-files']);
 interface UploadResult {
   readonly uploaded?: ReadonlyArray<{ readonly path: string }>;
   readonly message?: string;
-}
-
-function outcome(element: HTMLElement, state: string, message: string): void {
-  element.setAttribute('data-state', state);
-  let status = element.querySelector('.action-status');
-  if (!status) {
-    status = document.createElement('span');
-    status.className = 'action-status';
-    status.setAttribute('role', 'status');
-    element.appendChild(status);
-  }
-  status.textContent = message;
 }
 
 async function send(element: HTMLElement, many: boolean, path: string, files: readonly File[]): Promise<void> {

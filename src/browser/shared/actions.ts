@@ -1,7 +1,7 @@
 /**
  * What every page with action blocks needs (the session dashboard and the author's preview): an action's fields,
- * the action an event is about, and copying to the clipboard. An action block is rendered by
- * src/content/action-html.ts as `<div class="action" data-action="terminal:execute" data-args='{"command":"…"}'>`.
+ * the action an event is about, what a block says about its action, and copying to the clipboard. An action block
+ * is rendered by src/content/action-html.ts as `<div class="action" data-action="terminal:execute" data-args='{"command":"…"}'>`.
  */
 
 /** An action block's fields (the JSON of `data-args`). */
@@ -28,6 +28,19 @@ export function actionOf(event: Event): HTMLElement | null {
 /** Whether a keydown is Enter or Space on the action block itself (a button-like block, not a field inside it). */
 export function activatesAction(event: KeyboardEvent, element: Element): boolean {
   return (event.key === 'Enter' || event.key === ' ') && element === event.target;
+}
+
+/** Shows how a block's action went: `data-state` (running, done, failed) and a status line in the block. */
+export function outcome(element: HTMLElement, state: 'running' | 'done' | 'failed', message: string): void {
+  element.setAttribute('data-state', state);
+  let status = element.querySelector('.action-status');
+  if (!status) {
+    status = document.createElement('span');
+    status.className = 'action-status';
+    status.setAttribute('role', 'status');
+    element.appendChild(status);
+  }
+  status.textContent = message;
 }
 
 /** Copies text; rejects when the browser refuses. */
