@@ -19,9 +19,9 @@ export interface ContentSourceOptions {
    */
   readonly credentials?: SecretReference;
   /**
-   * With several sources (`ContentSource.several`): the folder of the content this source fills, as vendir's
-   * `path` (e.g. `exercises/app`). Sources may not overlap.
-   * @default '.' (the whole content; only for a single source)
+   * The folder of the content this source fills, as vendir's `path` (e.g. `exercises/app`); with several sources
+   * (`ContentSource.several`) each has its own, and they may not overlap.
+   * @default '.' (the whole content)
    */
   readonly into?: string;
 }
@@ -118,8 +118,9 @@ export class ContentSource {
 
   /**
    * Several sources, each filling its own folder of the content (`into`), as Educates' several vendir items:
-   * e.g. the instructions from an OCI artifact into `workshop` and an application's repository into
-   * `exercises/app`. Each keeps its own filters, credentials and way of following changes.
+   * e.g. the workshop from an OCI artifact (no `into`: the root) and an application's repository into
+   * `exercises/app`, which replaces that folder of the root's. One source at most fills the root; the others'
+   * folders may not overlap. Each keeps its own filters, credentials and way of following changes.
    */
   public static several(sources: ContentSource[]): ContentSource {
     if (!Array.isArray(sources) || sources.length < 2) throw new Error('ContentSource.several: give two or more sources (one source needs no list)');
@@ -132,10 +133,12 @@ export class ContentSource {
     const folders: string[] = [];
     parts.forEach((part, i) => {
       const kind = Object.keys(part.spec)[0];
-      const into = (part.spec[kind] as { into?: string }).into;
-      if (into === undefined)
-        throw new Error(`ContentSource.several: sources[${i}] needs 'into': the folder of the content it fills, e.g. 'exercises/app'`);
-      const clash = folders.find((f) => f === into || into.startsWith(`${f}/`) || f.startsWith(`${into}/`));
+      const into = (part.spec[kind] as { into?: string }).into ?? '.';
+      const clash = folders.find((f) => f === into || (f !== '.' && into !== '.' && (into.startsWith(`${f}/`) || f.startsWith(`${into}/`))));
+      if (clash === '.')
+        throw new Error(
+          `ContentSource.several: sources[${i}] has no 'into', as an earlier one: only one source fills the root; give the others a folder, e.g. 'exercises/app'`,
+        );
       if (clash !== undefined)
         throw new Error(
           `ContentSource.several: sources[${i}] into '${into}' overlaps the folder '${clash}' of an earlier source; give each its own folder`,

@@ -141,10 +141,14 @@ export function parseConfig(raw: unknown, where = 'dashboard.json'): DashboardCo
         fail(`content.sources[${i}]`, source, 'an object with one of image, git or http');
       checkSource(source as Record<string, unknown>, `content.sources[${i}]`, fail);
       const into = intoOf(source as ContentFetchConfig);
-      // as vendir: no two sources may manage the same folder, or one inside the other
-      const clash = folders.find((f) => f === '.' || into === '.' || f === into || into.startsWith(`${f}/`) || f.startsWith(`${into}/`));
+      // one source may fill the root (the others replace their folders in it); no two others may share a folder
+      const clash = folders.find((f) => f === into || (f !== '.' && into !== '.' && (into.startsWith(`${f}/`) || f.startsWith(`${into}/`))));
       if (clash !== undefined)
-        fail(`content.sources[${i}].into`, into, `a folder of its own: '${clash}' is filled by an earlier source, and sources may not overlap`);
+        fail(
+          `content.sources[${i}].into`,
+          into,
+          `a folder of its own: '${clash}' is filled by an earlier source, and sources may not overlap (one may fill the root, '.')`,
+        );
       folders.push(into);
     });
   }

@@ -111,9 +111,13 @@ export class ContentSync extends EventEmitter {
       const fallback = index === 0 && !given ? { username: options.registryUsername, password: options.registryPassword } : {};
       return { insecure: options.insecureRegistry, ...fallback, ...given };
     };
-    this.fetcher = options.source.sources?.length
-      ? severalFetcher(options.source.sources, credentialsOf)
-      : makeFetcher(options.source, credentialsOf(0));
+    const { sources } = options.source;
+    // a single source into a folder of its own is put there as one of several would be
+    this.fetcher = sources?.length
+      ? severalFetcher(sources, credentialsOf)
+      : intoOf(options.source) !== '.'
+        ? severalFetcher([options.source], credentialsOf)
+        : makeFetcher(options.source, credentialsOf(0));
   }
 
   /** The directory the instructions are read from now. */
@@ -250,43 +254,48 @@ interface Credentials extends ContentCredentials {
 }
 
 /**
- * Several sources (Educates' several vendir items), each into its own folder of the content: a check asks each
- * source that can move; a fetch fetches the sources that moved (all of them the first time), filters each by its
- * own include/exclude paths, and copies the others' folders from the version in use. The version is a hash of the
- * sources' versions.
+ * Several sources (Educates' several vendir items), each into its own folder of the content; one may fill the root
+ * ('.'), and the others then replace their folders in it. A check asks each source that can move; a fetch fetches
+ * the sources that moved (all of them the first time), filters each by its own include/exclude paths, and copies
+ * the others from the version in use. The version is a hash of the sources' versions.
  */
 function severalFetcher(sources: readonly ContentFetchConfig[], credentialsOf: (index: number) => Credentials): Fetcher {
-  const parts = sources.map((source, i) => ({ into: intoOf(source), fetcher: makeFetcher(source, credentialsOf(i))! }));
-  const versions: Array<string | undefined> = parts.map(() => undefined);
-  const movedParts = new Set<number>(parts.map((_, i) => i));
+  const parts = sources
+    .map((source, i) => ({ index: i, into: intoOf(source), fetcher: makeFetcher(source, credentialsOf(i))! }))
+    // the root first: the others' folders go into it
+    .sort((a, b) => Number(b.into === '.') - Number(a.into === '.') || a.index - b.index);
+  const versions: Array<string | undefined> = sources.map(() => undefined);
+  const movedParts = new Set<number>(parts.map((p) => p.index));
   return {
     what: parts.map((p) => p.fetcher.what).join(' + '),
     filters: {},
     follows: () => parts.some((p) => p.fetcher.follows()),
     moved: async () => {
-      for (const [i, part] of parts.entries()) {
-        if (versions[i] === undefined || (part.fetcher.follows() && (await part.fetcher.moved(versions[i])))) movedParts.add(i);
+      for (const part of parts) {
+        const known = versions[part.index];
+        if (known === undefined || (part.fetcher.follows() && (await part.fetcher.moved(known)))) movedParts.add(part.index);
       }
       return movedParts.size > 0;
     },
     fetch: async (dest, current) => {
-      fs.mkdirSync(dest, { recursive: true });
       const next = [...versions];
-      let files = 0;
       let changed = false;
-      for (const [i, part] of parts.entries()) {
-        const target = path.join(dest, ...part.into.split('/'));
-        const kept = current ? path.join(current, ...part.into.split('/')) : undefined;
-        let fetched: { version: string; files: number } | undefined;
-        if (movedParts.has(i) || !kept || !fs.existsSync(kept)) {
-          const raw = `${dest}.part-${i}`;
+      if (parts[0].into !== '.') fs.mkdirSync(dest, { recursive: true });
+      for (const part of parts) {
+        const root = part.into === '.';
+        const target = root ? dest : path.join(dest, ...part.into.split('/'));
+        const kept = current && (root ? current : path.join(current, ...part.into.split('/')));
+        const keepable = kept !== undefined && fs.existsSync(kept);
+        if (movedParts.has(part.index) || !keepable) {
+          const raw = `${dest}.part-${part.index}`;
           try {
-            fetched = await part.fetcher.fetch(raw);
-            if (fetched && fetched.version !== versions[i]) {
+            const fetched = await part.fetcher.fetch(raw);
+            if (fetched && fetched.version !== versions[part.index]) {
+              applyPathFilters(raw, part.fetcher.filters);
+              fs.rmSync(target, { recursive: true, force: true });
               fs.mkdirSync(path.dirname(target), { recursive: true });
               fs.renameSync(raw, target);
-              files += fetched.files - applyPathFilters(target, part.fetcher.filters);
-              next[i] = fetched.version;
+              next[part.index] = fetched.version;
               changed = true;
               continue;
             }
@@ -294,17 +303,17 @@ function severalFetcher(sources: readonly ContentFetchConfig[], credentialsOf: (
             fs.rmSync(raw, { recursive: true, force: true });
           }
         }
-        // unchanged: the folder of the version in use, as it is (filtered already)
-        if (!kept || !fs.existsSync(kept)) throw new Error(`content source ${part.fetcher.what} said it is unchanged, but nothing of it is here`);
+        // unchanged: as it is in the version in use (filtered already)
+        if (!keepable) throw new Error(`content source ${part.fetcher.what} said it is unchanged, but nothing of it is here`);
+        fs.rmSync(target, { recursive: true, force: true });
         fs.mkdirSync(path.dirname(target), { recursive: true });
         fs.cpSync(kept, target, { recursive: true, verbatimSymlinks: true });
-        files += countFiles(target);
       }
       movedParts.clear();
       if (!changed) return undefined;
       versions.splice(0, versions.length, ...next);
       const version = `sha256:${createHash('sha256').update(next.join('\n')).digest('hex')}`;
-      return { version, files };
+      return { version, files: countFiles(dest) };
     },
   };
 }

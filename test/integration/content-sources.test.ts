@@ -237,21 +237,22 @@ describe('HTTP archives', () => {
     expect(fs.readdirSync(workshopDir)).toEqual([]);
   });
 
-  test('several sources, each into its own folder with its own credentials and filters; only what moved is fetched again', async () => {
+  test('several sources: one fills the root, another replaces a folder of it; own credentials and filters; only what moved is fetched again', async () => {
     archive = makeArchive(page('archive'));
     const bare = createBareRepo(repos, 'several');
     commitFiles(bare, 'main', { 'app/main.go': 'package main // one\n', 'app/notes.md': 'internal\n' });
     const s = await sync(
       {
         sources: [
-          { git: { url: `${daemon.url}/several.git`, ref: 'main', path: 'app', excludePaths: ['/notes.md'], into: 'exercises/app' } },
-          { http: { url: `${base}/lab.tar.gz`, path: 'lab-main/workshop', excludePaths: ['**/draft.md'], into: 'workshop' } },
+          { git: { url: `${daemon.url}/several.git`, ref: 'main', path: 'app', excludePaths: ['/notes.md'], into: 'exercises' } },
+          { http: { url: `${base}/lab.tar.gz`, path: 'lab-main', excludePaths: ['/notes', '**/draft.md'] } },
         ],
       },
       // the second source's Secret; the git daemon is anonymous
       { credentials: [undefined, CREDENTIALS] },
     );
-    expect(tree(s.dir)).toEqual(['exercises/app/main.go', 'workshop/content/_index.md']);
+    // the archive's exercises/ folder is the repository's now
+    expect(tree(s.dir)).toEqual(['README.md', 'exercises/main.go', 'workshop/content/_index.md']);
     const first = s.contentDigest;
 
     // a push to the branch: the repository's folder is fetched again, the archive answers 304 and is kept as it was
@@ -259,9 +260,14 @@ describe('HTTP archives', () => {
     seen.length = 0;
     expect(await s.update()).toBe(true);
     expect(seen).toEqual([{ status: 304, authorized: true }]);
-    expect(tree(s.dir)).toEqual(['exercises/app/main.go', 'workshop/content/_index.md']);
-    expect(fs.readFileSync(path.join(s.dir, 'exercises/app/main.go'), 'utf8')).toBe('package main // two\n');
+    expect(tree(s.dir)).toEqual(['README.md', 'exercises/main.go', 'workshop/content/_index.md']);
+    expect(fs.readFileSync(path.join(s.dir, 'exercises/main.go'), 'utf8')).toBe('package main // two\n');
     expect(s.contentDigest).not.toBe(first);
+    // a new archive: the root is fetched again, the repository's folder is kept in it
+    archive = makeArchive({ ...page('three'), 'exercises/hello.txt': 'replaced anyway\n' });
+    expect(await s.update()).toBe(true);
+    expect(tree(s.dir)).toEqual(['README.md', 'exercises/main.go', 'workshop/content/_index.md']);
+    expect(fs.readFileSync(path.join(s.dir, 'workshop/content/_index.md'), 'utf8')).toContain('version three');
     // nothing moved: no change
     expect(await s.update()).toBe(false);
   });

@@ -146,8 +146,16 @@ describe('SSH keys, sha256 pins and several sources', () => {
     expect(() => ContentSource.several([image, ContentSource.git('https://github.com/acme/app.git', 'main', { into: 'exercises/app' })])).toThrow(
       "ContentSource.several: sources[1] into 'exercises/app' overlaps the folder 'exercises' of an earlier source; give each its own folder",
     );
-    expect(() => ContentSource.several([image, ContentSource.git('https://github.com/acme/app.git')])).toThrow(
-      "ContentSource.several: sources[1] needs 'into': the folder of the content it fills, e.g. 'exercises/app'",
+    // one source may fill the root, the others their folders in it; not two roots
+    const root = ContentSource.git('https://github.com/acme/app.git');
+    expect(ContentSource.several([root, image]).toJson()).toEqual({
+      sources: [
+        { git: { url: 'https://github.com/acme/app.git', ref: 'main', path: '.' } },
+        { image: { ref: 'ghcr.io/acme/lab-files:1.0', into: 'exercises' } },
+      ],
+    });
+    expect(() => ContentSource.several([root, image, root])).toThrow(
+      "ContentSource.several: sources[2] has no 'into', as an earlier one: only one source fills the root; give the others a folder, e.g. 'exercises/app'",
     );
     expect(() => ContentSource.image('ghcr.io/acme/lab-files:1.0', { into: '../up' })).toThrow(
       `ContentSource.image: into "../up" must be a folder inside the content such as exercises/app (relative, no '..')`,
@@ -162,7 +170,7 @@ describe('SSH keys, sha256 pins and several sources', () => {
     const sources = [{ image: { ref: 'r.example/x:1', into: 'workshop' } }, { git: { url: 'https://x/y.git', into: 'exercises' } }];
     expect(parseConfig({ ...base, content: { sources } }).content).toEqual({ sources });
     expect(() => parseConfig({ ...base, content: { sources: [sources[0], { git: { url: 'https://x/y.git', into: 'workshop/app' } }] } })).toThrow(
-      `dashboard.json: 'content.sources[1].into' ("workshop/app") must be a folder of its own: 'workshop' is filled by an earlier source, and sources may not overlap`,
+      `dashboard.json: 'content.sources[1].into' ("workshop/app") must be a folder of its own: 'workshop' is filled by an earlier source, and sources may not overlap (one may fill the root, '.')`,
     );
     expect(() => parseConfig({ ...base, content: { sources: [] } })).toThrow(
       `dashboard.json: 'content.sources' ([]) must be a non-empty list of {image|git|http: {…, into}}`,
