@@ -20,7 +20,16 @@ import { startDashboard } from '../../src/dashboard/index.js';
 import { publishContent } from '../../src/oci/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
-import { commitFiles, createBareRepo, type GitDaemon, type GitHttpServer, startGitDaemon, startGitHttp } from '../support/git-servers.js';
+import {
+  commitFiles,
+  createBareRepo,
+  type GitDaemon,
+  type GitHttpServer,
+  type GitSshServer,
+  startGitDaemon,
+  startGitHttp,
+  startGitSsh,
+} from '../support/git-servers.js';
 import { waitFor } from '../support/portal-fixture.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
 
@@ -155,6 +164,59 @@ describe('Git content over smart HTTP with credentials (git http-backend)', () =
     );
     expect(wrong?.message).toMatch(/git ls-remote failed/);
     expect(wrong?.message).not.toContain('wrong-token-value');
+  });
+});
+
+describe('Git content over SSH with a deploy key (OpenSSH sshd)', () => {
+  let sshd: GitSshServer;
+  beforeAll(async () => {
+    sshd = await startGitSsh(repos);
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  test("with the key and the server's known host key the branch is fetched and followed", async () => {
+    const bare = createBareRepo(repos, 'over-ssh');
+    commitFiles(bare, 'main', page('ssh-one'));
+    const url = `${sshd.url}/over-ssh.git`;
+    const s = await sync(
+      { git: { url, ref: 'main', excludePaths: ['/notes', '**/draft.md'] } },
+      {
+        credentials: [{ sshPrivateKey: sshd.privateKey, sshKnownHosts: sshd.knownHosts }],
+      },
+    );
+    expect(tree(s.dir)).toEqual(['README.md', 'exercises/hello.txt', 'workshop/content/_index.md']);
+    expect(fs.readFileSync(path.join(s.dir, 'exercises/hello.txt'), 'utf8')).toBe('hello ssh-one\n');
+    commitFiles(bare, 'main', page('ssh-two'));
+    expect(await s.update()).toBe(true);
+    expect(fs.readFileSync(path.join(s.dir, 'exercises/hello.txt'), 'utf8')).toBe('hello ssh-two\n');
+  });
+
+  test('refused: no known hosts (before connecting), a host key other than the one known, a key the server does not know', async () => {
+    createBareRepo(repos, 'guarded');
+    const url = `${sshd.url}/guarded.git`;
+    const before = sshd.connections();
+    await expect(sync({ git: { url } }, { credentials: [{ sshPrivateKey: sshd.privateKey }] })).rejects.toThrow(
+      `${url} is reached over SSH, and the server's host key is not known: put the known_hosts line(s) of the server into the credentials Secret as 'ssh-knownhosts' (and the key as 'ssh-privatekey')`,
+    );
+    expect(sshd.connections()).toBe(before);
+
+    // another server's key under this one's name: a man in the middle
+    const other = fs.mkdtempSync(path.join(root, 'other-key-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(other, 'key')]);
+    const otherHost = fs.readFileSync(path.join(other, 'key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const wrongHost = sshd.knownHosts.replace(/ssh-ed25519 \S+/, otherHost);
+    await expect(sync({ git: { url } }, { credentials: [{ sshPrivateKey: sshd.privateKey, sshKnownHosts: wrongHost }] })).rejects.toThrow(
+      /Host key verification failed/,
+    );
+
+    // a key the server does not know (with the right host key): refused by the server, and the key is never in the message
+    const stranger = fs.readFileSync(path.join(other, 'key'), 'utf8');
+    const refused = sync({ git: { url } }, { credentials: [{ sshPrivateKey: stranger, sshKnownHosts: sshd.knownHosts }] });
+    await expect(refused).rejects.toThrow(/Permission denied \(publickey\)/);
+    const message = await refused.catch((error: Error) => error.message);
+    expect(message).not.toContain(stranger.split('\n')[1]);
   });
 });
 

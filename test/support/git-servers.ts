@@ -195,3 +195,80 @@ export async function startGitHttp(root: string, auth: { username: string; passw
       }),
   };
 }
+
+export interface GitSshServer {
+  /** `ssh://<user>@127.0.0.1:<port><root>`: append `/<name>.git`. */
+  readonly url: string;
+  /** The client's private key (OpenSSH format), whose public half is the only one authorized. */
+  readonly privateKey: string;
+  /** The known_hosts line of this server (`[127.0.0.1]:<port> ssh-ed25519 …`). */
+  readonly knownHosts: string;
+  /** Connections sshd accepted so far. */
+  connections(): number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Debian's OpenSSH server on loopback, serving the bare repositories below `root` to one client key (git runs
+ * git-upload-pack over it, as with GitHub's deploy keys): its own host key, configuration and port, no PAM, no
+ * passwords. sshd needs its privilege separation directory (/run/sshd); made if missing, removed again at stop.
+ */
+export async function startGitSsh(root: string): Promise<GitSshServer> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'git-sshd-'));
+  const keygen = (file: string) =>
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', path.basename(file), '-f', path.join(dir, file)]);
+  keygen('host_key');
+  keygen('client_key');
+  const user = os.userInfo().username;
+  fs.writeFileSync(path.join(dir, 'authorized_keys'), `restrict ${fs.readFileSync(path.join(dir, 'client_key.pub'), 'utf8')}`, { mode: 0o600 });
+  const madePrivsep = !fs.existsSync('/run/sshd');
+  if (madePrivsep) fs.mkdirSync('/run/sshd', { mode: 0o755 });
+  const port = await freePort();
+  const config = [
+    `Port ${port}`,
+    'ListenAddress 127.0.0.1',
+    `HostKey ${dir}/host_key`,
+    `PidFile ${dir}/sshd.pid`,
+    `AuthorizedKeysFile ${dir}/authorized_keys`,
+    `AllowUsers ${user}`,
+    'StrictModes no',
+    'UsePAM no',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'PubkeyAuthentication yes',
+    'PermitRootLogin prohibit-password',
+    'LogLevel VERBOSE',
+  ].join('\n');
+  fs.writeFileSync(path.join(dir, 'sshd_config'), `${config}\n`);
+  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => {
+    log += d;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    if (madePrivsep) fs.rmSync('/run/sshd', { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  // up once it says it listens (its log), which a connection attempt would also show, but without counting as one
+  while (!/Server listening on 127\.0\.0\.1 port/.test(log)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`sshd did not start: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const hostKey = fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  return {
+    url: `ssh://${user}@127.0.0.1:${port}${root}`,
+    privateKey: fs.readFileSync(path.join(dir, 'client_key'), 'utf8'),
+    knownHosts: `[127.0.0.1]:${port} ${hostKey}`,
+    connections: () => (log.match(/Connection from 127\.0\.0\.1/g) ?? []).length,
+    stop,
+  };
+}

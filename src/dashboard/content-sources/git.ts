@@ -110,9 +110,12 @@ async function git(args: string[], auth: GitAuth, cwd?: string, timeoutMs = 120_
     return await new Promise<string>((resolve, reject) => {
       execFile('git', args, { cwd, env: gitEnv(auth, home), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (error) {
+          // git's own advice after an ssh failure would push out what ssh said (host key, permission)
           const said = String(stderr || error.message)
             .trim()
             .split('\n')
+            .map((line) => line.trim())
+            .filter((line) => line && !/^(Please make sure you have the correct access rights|and the repository exists\.)$/.test(line))
             .slice(-3)
             .join(' / ');
           reject(new GitError(`git ${args[0]} failed: ${said}`));
