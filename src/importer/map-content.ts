@@ -4,7 +4,10 @@ import type { Fields } from './fields.js';
 import { variablesProblem } from './values.js';
 
 export interface MappedContent {
-  /** `ContentSource.image(...)`, `.git(...)` or `.http(...)` (perhaps with a comment), or undefined for content in the image. */
+  /**
+   * `ContentSource.image(...)`, `.git(...)`, `.http(...)` or `.several([...])` (perhaps with a comment), or undefined
+   * for content in the image.
+   */
   content?: Code | Commented;
   /** A workshop image other than Educates' base image. */
   workshopImage?: string;
@@ -14,8 +17,9 @@ export interface MappedContent {
 const EDUCATES_IMAGES = /^(base|jdk8|jdk11|jdk17|jdk21|conda)-environment(:.*)?$/;
 
 /**
- * Maps where the workshop comes from: `spec.workshop.files` (vendir items: the first image or git item becomes
- * the content source), `spec.workshop.image`, and their deprecated forms `spec.content.image` / `.files`.
+ * Maps where the workshop comes from: `spec.workshop.files` (vendir items: each image, git or http item is a
+ * content source into its `path`; several become `ContentSource.several`), `spec.workshop.image`, and their
+ * deprecated forms `spec.content.image` / `.files`.
  */
 export function mapContent(spec: Fields, version: string, imageRepository: string): MappedContent {
   const result: MappedContent = {};
@@ -45,12 +49,27 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
     }
   }
 
+  // every vendir item is a source, into its own folder (`path`); several become ContentSource.several
+  const sources: Array<{ code: Code | Commented; into: string }> = [];
   for (const item of workshop?.children('files') ?? []) {
-    if (result.content) {
-      item.unsupportedAll('cdk8s-workshops takes the content from one source; merge the others into it');
+    const into = (item.string('path') ?? '.').replace(/^\.\//, '').replace(/\/+$/, '') || '.';
+    const clash = sources.find(
+      (s) => s.into === into || (s.into !== '.' && into !== '.' && (into.startsWith(`${s.into}/`) || s.into.startsWith(`${into}/`))),
+    );
+    if (clash) {
+      item.unsupportedAll(
+        `its path '${into}' overlaps the folder '${clash.into}' of an earlier item: each source fills a folder of its own (one may fill the root)`,
+      );
       continue;
     }
-    result.content = mapFilesItem(item, version, imageRepository, spec);
+    const code = mapFilesItem(item, version, imageRepository, spec, into);
+    if (code) sources.push({ code, into });
+  }
+  if (sources.length === 1) result.content = sources[0].code;
+  else if (sources.length > 1) {
+    const comments = sources.flatMap((s) => (s.code instanceof Commented ? [s.code.comment] : []));
+    const several = factory('ContentSource', 'several', [sources.map((s) => (s.code instanceof Commented ? s.code.value : s.code))]);
+    result.content = comments.length ? new Commented(several, comments.join('; ')) : several;
   }
   workshop?.unsupported('packages', 'cdk8s-workshops installs no packages into sessions: add them to the workshop image');
   workshop?.finish();
@@ -74,13 +93,10 @@ export function mapContent(spec: Fields, version: string, imageRepository: strin
 }
 
 /** One vendir content item as a content source, or undefined (reported) when it cannot be one. */
-function mapFilesItem(item: Fields, version: string, imageRepository: string, spec: Fields): Code | Commented | undefined {
-  const target = item.string('path');
-  if (target !== undefined && target !== '.' && target !== './') {
-    item.report.unsupported(item.resource, item.pathOf('path'), target, 'the content is unpacked at the root of the workshop files');
-  }
+function mapFilesItem(item: Fields, version: string, imageRepository: string, spec: Fields, into: string): Code | Commented | undefined {
+  item.take('path');
   item.unsupported('legalPaths', 'cdk8s-workshops keeps no legal files apart: list them in includePaths');
-  const filters: Record<string, unknown> = {};
+  const filters: Record<string, unknown> = into === '.' ? {} : { into };
   for (const key of ['includePaths', 'excludePaths'] as const) {
     const globs = item.strings(key);
     if (globs?.length) filters[key] = globs;
@@ -136,10 +152,11 @@ function mapFilesItem(item: Fields, version: string, imageRepository: string, sp
     const http = item.child('http')!;
     const url = http.string('url');
     const options = { ...(newRoot ? { path: newRoot } : {}), ...filters, ...credentialsOf(http, spec) };
-    http.unsupported(
-      'sha256',
-      'an archive is not checked against a fixed digest: serve it from a URL that does not change, or publish it as an OCI image',
-    );
+    const sha256 = http.string('sha256');
+    if (sha256 !== undefined) {
+      if (/^(sha256:)?[0-9a-f]{64}$/.test(sha256)) Object.assign(options, { sha256 });
+      else http.report.unsupported(http.resource, http.pathOf('sha256'), sha256, 'not a sha256: 64 lower-case hexadecimal digits');
+    }
     http.unsupported('disableUnpack', 'the archive is always unpacked (a tar.gz)');
     http.finish();
     code = attempt(item, 'http', () => {

@@ -518,6 +518,37 @@ describe('importEducates on single features', () => {
     expect(reasons(http.unsupported)['spec.workshop.files[0].http.secretRef']).toBe(
       'the credentials Secret must be one spec.environment.secrets copies (with its namespace), so that cdk8s-workshops can copy it too',
     );
+    expect(reasons(http.unsupported)['spec.workshop.files[0].http.sha256']).toBe('not a sha256: 64 lower-case hexadecimal digits');
+  });
+
+  test('several vendir items: each into its path, an http archive pinned by its sha256; overlapping paths are named', () => {
+    const digest = 'f'.repeat(64);
+    const { source, unsupported } = importSpec({
+      workshop: {
+        files: [
+          { image: { url: 'ghcr.io/acme/lab-files:1.0' }, includePaths: ['/workshop/**'] },
+          { path: 'exercises/app', git: { url: 'https://github.com/acme/app.git', ref: 'origin/main' } },
+          { path: './exercises/data/', http: { url: 'https://example.com/data.tar.gz', sha256: digest } },
+          { path: 'exercises/app/sub', git: { url: 'https://github.com/acme/other.git' } },
+        ],
+      },
+    });
+    expect(source).toContain(
+      [
+        '  content: ContentSource.several([',
+        "    ContentSource.image('ghcr.io/acme/lab-files:1.0', { includePaths: ['/workshop/**'] }),",
+        "    ContentSource.git('https://github.com/acme/app.git', 'main', { into: 'exercises/app' }),",
+        "    ContentSource.http('https://example.com/data.tar.gz', {",
+        "      into: 'exercises/data',",
+        `      sha256: '${digest}',`,
+        '    }),',
+        '  ]),',
+      ].join('\n'),
+    );
+    expect(reasons(unsupported)).toEqual({
+      'spec.workshop.files[3]':
+        "its path 'exercises/app/sub' overlaps the folder 'exercises/app' of an earlier item: each source fills a folder of its own (one may fill the root)",
+    });
   });
 
   test('request.objects become objects of the request scope, parameters and all; a Namespace there or an unknown variable is named', () => {
