@@ -12,6 +12,7 @@ import * as http from 'node:http';
 
 import { createProxyServer } from 'http-proxy-3';
 
+import { html, raw } from '../content/html.js';
 import { CliError } from './errors.js';
 
 /** What the waiting page shows (and /healthz answers with, as JSON, while no dashboard runs). */
@@ -72,8 +73,6 @@ export interface FrontDoorOptions {
   readonly ended?: (host: string) => EndedSession | undefined;
 }
 
-const escape = (value: unknown) => String(value ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /** Why a session ended, in words (status.reason of src/runtime/session.ts). */
 export function endedWhy(ended: EndedSession): string {
   switch (ended.reason) {
@@ -97,30 +96,30 @@ export function endedWhy(ended: EndedSession): string {
 
 /** The page of an ended session's host: in the portal's style, what happened and the way back to the portal. */
 export function endedPage(portalUrl: string, ended: EndedSession): string {
-  return `<!doctype html>
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Session ended · Local development</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escape(portalUrl)}/static/portal.css">
+<link rel="stylesheet" href="${portalUrl}/static/portal.css">
 </head>
 <body>
 <header class="site-header" role="banner"><div class="bar">
-<a class="brand" href="${escape(portalUrl)}/">Workshops</a>
-<nav aria-label="Main"><a href="${escape(portalUrl)}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
+<a class="brand" href="${portalUrl}/">Workshops</a>
+<nav aria-label="Main"><a href="${portalUrl}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
 </div></header>
 <main id="main" tabindex="-1">
 <h1 id="title">This session has ended</h1>
-<section class="panel" id="ended" aria-labelledby="title" data-session="${escape(ended.session)}">
-<p>Session <strong>${escape(ended.session)}</strong> has ended: ${escape(endedWhy(ended))}. Its dashboard and terminals are gone.</p>
-<p><a class="button" id="back-to-portal" href="${escape(portalUrl)}/workshops/catalog/">Back to the workshops</a></p>
+<section class="panel" id="ended" aria-labelledby="title" data-session="${ended.session}">
+<p>Session <strong>${ended.session}</strong> has ended: ${endedWhy(ended)}. Its dashboard and terminals are gone.</p>
+<p><a class="button" id="back-to-portal" href="${portalUrl}/workshops/catalog/">Back to the workshops</a></p>
 </section>
 </main>
 </body>
 </html>
-`;
+`.toString();
 }
 
 /**
@@ -140,15 +139,15 @@ export const ENDED_WATCH = `<script>
 
 /** The waiting page: the portal's style sheet, a header like the portal's, and the steps the command goes through. */
 export function waitingPage(portalUrl: string, session?: string): string {
-  const who = session ? `session ${escape(session)}` : 'your session';
-  return `<!doctype html>
+  const who = session ? `session ${session}` : 'your session';
+  return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Waiting for ${who} · Local development</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="${escape(portalUrl)}/static/portal.css">
+<link rel="stylesheet" href="${portalUrl}/static/portal.css">
 <style>
 .step.failed { color: var(--danger, #b42318); font-weight: 600; }
 .step.failed::before { border-color: var(--danger, #b42318); background: var(--danger, #b42318); animation: none; }
@@ -157,8 +156,8 @@ export function waitingPage(portalUrl: string, session?: string): string {
 </head>
 <body>
 <header class="site-header" role="banner"><div class="bar">
-<a class="brand" href="${escape(portalUrl)}/">Workshops</a>
-<nav aria-label="Main"><a href="${escape(portalUrl)}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
+<a class="brand" href="${portalUrl}/">Workshops</a>
+<nav aria-label="Main"><a href="${portalUrl}/workshops/catalog/">Workshops</a><span class="who">Local development</span></nav>
 </div></header>
 <main id="main" tabindex="-1">
 <h1 id="title">Waiting for ${who}</h1>
@@ -223,18 +222,18 @@ process on this machine and opens it here as soon as it is up.</p>
 </script>
 </body>
 </html>
-`;
+`.toString();
 }
 
 /** The banner put at the top of the dashboard's own page. */
 export function bannerHtml(banner: LocalBanner): string {
-  return (
-    `<div id="local-dev-banner" role="note" style="position:fixed;left:.5rem;bottom:.5rem;z-index:2147483647;max-width:calc(100vw - 1rem);` +
+  const style =
+    'position:fixed;left:.5rem;bottom:.5rem;z-index:2147483647;max-width:calc(100vw - 1rem);' +
     'padding:.25rem .75rem;border-radius:999px;background:#9a6700;color:#fff;font:600 .8rem/1.4 system-ui,sans-serif;' +
-    'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis">' +
-    `Local development: terminals are shells on this machine (home ${escape(banner.homeDir)})` +
-    `${banner.namespace ? `, kubectl in namespace ${escape(banner.namespace)}` : ''}</div>${ENDED_WATCH}`
-  );
+    'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
+  return html`<div id="local-dev-banner" role="note" style="${style}">Local development: terminals are shells on this machine (home ${banner.homeDir})${
+    banner.namespace ? `, kubectl in namespace ${banner.namespace}` : ''
+  }</div>${raw(ENDED_WATCH)}`.toString();
 }
 
 function injectBanner(html: string, banner: LocalBanner): string {

@@ -58,11 +58,11 @@ test('a failing dashboard is tried again after 1, 2, 4, 8, then every 10 s', () 
 test("the waiting page uses the portal's style sheet and escapes what it shows", () => {
   const page = waitingPage('http://127.0.0.1:8080', 's<1>');
   expect(page).toContain('<link rel="stylesheet" href="http://127.0.0.1:8080/static/portal.css">');
-  expect(page).toContain('Waiting for session s&#60;1&#62;');
+  expect(page).toContain('Waiting for session s&lt;1&gt;');
   expect(page).not.toContain('s<1>');
   const banner = bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' });
   expect(banner).toMatch(
-    />Local development: terminals are shells on this machine \(home \/tmp\/&#60;h&#62;\), kubectl in namespace ns1<\/div><script>/,
+    />Local development: terminals are shells on this machine \(home \/tmp\/&lt;h&gt;\), kubectl in namespace ns1<\/div><script>/,
   );
   // and the page leaves for the "ended" page once its host says the session ended
   expect(banner).toMatch(/fetch\('\/healthz'.*s\.status === 'ended'\) location\.reload\(\)/s);
@@ -73,9 +73,7 @@ test("an ended session's page says why, escapes what it shows, and links back to
   expect(page).toContain('<h1 id="title">This session has ended</h1>');
   expect(page).toContain('Session <strong>labs-x-s001</strong> has ended: an administrator ended it.');
   expect(page).toContain('<a class="button" id="back-to-portal" href="http://127.0.0.1:8080/workshops/catalog/">Back to the workshops</a>');
-  expect(endedPage('http://p', { session: '<b>', phase: 'deleted' })).toContain(
-    'Session <strong>&#60;b&#62;</strong> has ended: it no longer exists.',
-  );
+  expect(endedPage('http://p', { session: '<b>', phase: 'deleted' })).toContain('Session <strong>&lt;b&gt;</strong> has ended: it no longer exists.');
   expect(endedWhy({ session: 's', phase: 'Expired', reason: 'Expired' })).toBe('its time ran out');
   expect(endedWhy({ session: 's', phase: 'Terminating', reason: 'TerminatedByUser' })).toBe('you ended it');
   expect(endedWhy({ session: 's', phase: 'Failed', reason: 'StartupTimeout' })).toBe('failed: StartupTimeout');
