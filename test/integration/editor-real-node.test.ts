@@ -6,7 +6,9 @@
  * the Editor tab on the editor's own host (the dashboard proxies code-server in the same pod).
  * GIVEN files in the learner's home, WHEN she clicks the instructions' editor actions, THEN the editor opens, selects,
  * replaces, inserts into YAML and runs a command, and the files in her home in the pod change (saved by uid 1001).
- * The listener of the extension refuses the learner's container (no token there).
+ * The listener of the extension refuses the learner's container (no token there). When code-server stops, the
+ * session stays up; the Editor tab says which application is not answering and why, and shows VS Code again (the
+ * actions working) once the container's start script has started it again.
  *
  * One real node per machine: this file takes it through real-node.ts's lock (or uses the suite's, with
  * CDK8S_WORKSHOPS_REAL_NODE=1).
@@ -265,3 +267,43 @@ test("the editor's listener refuses the learner's own container: no token there,
   );
   expect(status).toBe('401');
 });
+
+test(
+  'when code-server stops, the session stays up, the Editor tab says what is not answering and why, and VS Code comes back by itself',
+  async () => {
+    const editorLog = async () => k('-n', ENVIRONMENT, 'logs', podName, '-c', 'editor');
+    const listening = async () => (await inPod('editor', 'exec 3<>/dev/tcp/127.0.0.1/10085 && echo up').catch(() => '')).trim() === 'up';
+    // the image's start script starts code-server again after 1 s, then (ending again within 30 s) 10 s, then 30 s
+    for (const delay of [1, 10, 30]) {
+      await eventually('code-server listening', listening, 120_000);
+      await inPod('editor', 'pkill -TERM -P 1 -f out/node/entry.js');
+      await eventually(
+        `the editor container saying it starts code-server again in ${delay} s`,
+        async () => (await editorLog()).includes(`starting it again in ${delay} s`),
+        60_000,
+      );
+    }
+    // the container runs on and the pod stays Ready: the learner's session (the dashboard's host) is still there
+    const pod = JSON.parse(await k('get', 'pod', '-n', ENVIRONMENT, podName, '-o', 'json')) as Json;
+    expect(pod.status.containerStatuses.find((c: Json) => c.name === 'editor')).toMatchObject({ restartCount: 0, state: { running: {} } });
+    expect(pod.status.conditions.find((c: Json) => c.type === 'Ready').status).toBe('True');
+    await page.reload();
+    await expect(page.locator('#page-title').innerText()).resolves.toBe('Editing on the real node');
+
+    // the Editor tab, opened now, says which application does not answer and why
+    await page.locator('button[data-tab="Editor"]').click();
+    const frame = page.frameLocator('iframe[title="Editor"]');
+    const down = frame.locator('main.route-down[data-route="editor"]');
+    await down.waitFor({ timeout: 20_000 });
+    await expect(down.locator('h1').innerText()).resolves.toBe('The editor application is not answering');
+    await expect(down.innerText()).resolves.toContain(
+      "This tab shows the session's editor application, but nothing is listening on port 10085 of the session.",
+    );
+
+    // the page tries again by itself: VS Code appears once code-server runs again, and the actions work in it
+    await frame.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+    await done('open deployment');
+    expect(await editorState()).toMatchObject({ file: '/home/workshop/exercises/deployment.yaml' });
+  },
+  8 * 60_000,
+);

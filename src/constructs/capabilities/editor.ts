@@ -68,9 +68,9 @@ export class Editor extends Capability {
       ],
       ports: [{ name: 'editor', containerPort: EDITOR_PORT }],
       resources: { requests: { cpu: '50m', memory }, limits: { cpu: '500m', memory } },
-      // code-server listens on the pod's loopback only (the dashboard proxies it), where a tcpSocket probe (made to
-      // the pod's IP) never reaches: the probe connects from inside the container, with bash's /dev/tcp.
-      readinessProbe: { exec: { command: ['bash', '-c', `exec 3<>/dev/tcp/127.0.0.1/${EDITOR_PORT}`] }, periodSeconds: 10 },
+      // No readiness probe: the pod's readiness routes the learner's whole session (the dashboard's host), and an
+      // editor that stops must not take it along. The image's start script starts code-server again; meanwhile the
+      // Editor tab says that nothing listens on its port, and the dashboard's editor actions wait for it.
       securityContext: restrictedContainer(), // the learner's uid and group, as the dashboard's shells
       volumeMounts: [
         { name: 'workshop-home', mountPath: '/home/workshop' },
