@@ -46,7 +46,17 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
 
   const props: Record<string, unknown> = {};
   const { maximum, defaults } = readPortalSection(spec.child('portal') ?? new Fields({}, 'spec.portal', resource.label, report), props);
-  spec.unsupported('analytics', 'cdk8s-workshops sends no analytics to third parties');
+  const analytics = spec.child('analytics');
+  if (analytics) {
+    const webhook = analytics.child('webhook');
+    const url = webhook?.string('url');
+    webhook?.finish();
+    if (url !== undefined && /^https?:\/\//.test(url)) props.analyticsWebhookUrl = url;
+    else if (url !== undefined) report.unsupported(resource.label, 'spec.analytics.webhook.url', url, 'the webhook must be an http or https URL');
+    for (const key of ['google', 'clarity', 'amplitude'])
+      analytics.unsupported(key, 'cdk8s-workshops sends no analytics to third parties; the webhook gets every event');
+    analytics.finish();
+  }
 
   const entries: Array<{ workshop: WorkshopModel; alias?: string; settings: Settings; path: string }> = [];
   for (const entry of spec.children('workshops')) {
@@ -207,11 +217,24 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
     env: explicitDefaults.env,
     registry: explicitDefaults.registry,
   };
+  // portal labels (Educates' list of {name, value}) and the index URL learners return to
+  const labels: Record<string, string> = {};
+  for (const label of portal.children('labels')) {
+    const name = label.string('name');
+    const value = label.string('value') ?? '';
+    label.finish();
+    if (name) labels[name] = value;
+    else portal.report.unsupported(portal.resource, label.path, label.value, 'a portal label needs a name');
+  }
+  if (Object.keys(labels).length) props.labels = labels;
+  const index = portal.string('index');
+  if (index !== undefined && /^https?:\/\//.test(index)) props.indexUrl = index;
+  else if (index !== undefined)
+    portal.report.unsupported(portal.resource, portal.pathOf('index'), index, 'the index URL must be an http or https URL');
   for (const [key, reason] of Object.entries({
-    labels: 'the library has no portal labels',
-    password: 'cdk8s-workshops has no event access code yet',
-    index: 'the portal is its own catalog',
-    theme: 'the portal has one look',
+    password:
+      'an access code is never written into the manifests: put it into a Secret in the portal namespace and set accessCode: { secret, key } on the TrainingPortal',
+    theme: "Educates' themes are named resources: give the TrainingPortal a theme: { css } instead",
     cookies: 'the portal sets its own cookies',
     credentials: 'the portal generates its admin credentials',
     clients: 'the portal generates its OAuth clients',

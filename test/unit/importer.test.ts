@@ -160,7 +160,13 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
     const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
     const { source, unsupported } = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml') });
     expect(unsupported).toEqual([
-      { resource: 'TrainingPortal labs', field: 'spec.portal.password', value: 'let-me-in', reason: 'cdk8s-workshops has no event access code yet' },
+      {
+        resource: 'TrainingPortal labs',
+        field: 'spec.portal.password',
+        value: 'let-me-in',
+        reason:
+          'an access code is never written into the manifests: put it into a Secret in the portal namespace and set accessCode: { secret, key } on the TrainingPortal',
+      },
       // a computed field sorts with the entry it belongs to
       {
         resource: 'TrainingPortal labs',
@@ -325,8 +331,10 @@ describe('importEducates on single features', () => {
           registration: { type: 'one-step', enabled: false },
           catalog: { visibility: 'private' },
           credentials: { admin: { username: 'boss' } },
+          labels: [{ name: 'event', value: 'kubecon' }],
+          index: 'https://events.example.com/',
         },
-        analytics: { google: { trackingId: 'G-1' } },
+        analytics: { google: { trackingId: 'G-1' }, webhook: { url: 'https://hooks.example.com/educates' } },
         workshops: [{ name: 'lab' }],
       },
     });
@@ -344,6 +352,9 @@ describe('importEducates on single features', () => {
         "  tlsSecret: { namespace: 'certs', name: 'wildcard' },",
         "  // Educates' default: no limit per learner (the library's default is one session)",
         '  registeredSessions: 0,',
+        "  labels: { event: 'kubecon' },",
+        "  indexUrl: 'https://events.example.com/',",
+        "  analyticsWebhookUrl: 'https://hooks.example.com/educates',",
         '  workshopDefaults: { capacity: 3, expires: Duration.minutes(20) },',
         '});',
         'portal.addWorkshop(lab);',
@@ -352,7 +363,7 @@ describe('importEducates on single features', () => {
     expect(reasons(unsupported)).toEqual({
       'spec.portal.registration.enabled': 'learners can always register; use an identity provider to restrict who may',
       'spec.portal.credentials': 'the portal generates its admin credentials',
-      'spec.analytics': 'cdk8s-workshops sends no analytics to third parties',
+      'spec.analytics.google': 'cdk8s-workshops sends no analytics to third parties; the webhook gets every event',
     });
     const none = importEducates({ workshopYaml, portalYaml: portalYaml.replace('capacity: 3', 'title: Event') });
     expect(reasons(none.unsupported)['spec.workshops[0].capacity']).toBe(
