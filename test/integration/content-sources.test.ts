@@ -435,4 +435,50 @@ describe('the session dashboard with Git content', () => {
     expect(await forced.json()).toEqual({ updated: false, digest: second });
     await context.close();
   });
+
+  test('starts with ContentSource.several: the instructions from one repository, an exercise folder from another', async () => {
+    commitFiles(createBareRepo(repos, 'several-root'), 'main', page('root'));
+    commitFiles(createBareRepo(repos, 'several-app'), 'main', { 'src/main.go': 'package main\n' });
+    const source = ContentSource.several([
+      ContentSource.git(`${daemon.url}/several-root.git`, 'main', { excludePaths: ['/exercises/**'] }),
+      ContentSource.git(`${daemon.url}/several-app.git`, 'main', { path: 'src', into: 'exercises/app' }),
+    ]);
+    const configFile = path.join(root, 'dashboard-several.json');
+    fs.writeFileSync(configFile, JSON.stringify({ workshop: { name: 'labs-several', title: 'Several' }, content: source.toJson(), settings: {} }));
+    const pulled = path.join(root, 'dashboard-several-pulled');
+    const several = await startDashboard({
+      sessionName: 'labs-several-s001',
+      portalUrl: portal.url,
+      portalApiUrl: portal.url,
+      clientSecret: CONFIG_PASSWORD,
+      workshopDir: pulled,
+      configFile,
+      host: '127.0.0.1',
+      port: 0,
+      shell: '/bin/sh',
+      homeDir: fs.mkdtempSync(path.join(root, 'home-')),
+      insecureCookies: true,
+      contentPollSeconds: 0,
+      logLevel: 'warn',
+    });
+    try {
+      portal.addSession({ name: 'labs-several-s001', owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(several.url).origin] });
+      const [version] = fs.readdirSync(pulled).filter((d) => /^[0-9a-f]{16}$/.test(d));
+      expect(tree(path.join(pulled, version))).toEqual([
+        'README.md',
+        'exercises/app/main.go',
+        'notes/author.md',
+        'workshop/content/_index.md',
+        'workshop/content/draft.md',
+      ]);
+      const context = await browser.newContext();
+      const tab = await context.newPage();
+      await tab.goto(`${portal.url}/login?user=alice&next=/accounts/login/`);
+      await tab.goto(several.url);
+      await expect(tab.locator('#page-title').innerText()).resolves.toBe('Version root');
+      await context.close();
+    } finally {
+      await several.close();
+    }
+  });
 });
