@@ -134,6 +134,17 @@ export class SessionRuntime {
   }
 
   /**
+   * The session as the API server has it now, for a request the watch cache cannot answer yet: with several portal
+   * replicas, the one that allocated a session has it at once, the others only once their watch delivers it. The
+   * cache learns the answer too.
+   */
+  public async freshSession(name: string): Promise<WorkshopSession | undefined> {
+    const session = await this.store.read(name);
+    if (session) this.state.sessions.observe(session);
+    return session;
+  }
+
+  /**
    * Records that the learner used the session: the first time it becomes Active; an Idle session becomes Active
    * again. Frequent reports are written at most every 15 seconds.
    */

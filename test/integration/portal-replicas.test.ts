@@ -5,6 +5,8 @@
  */
 import * as http from 'node:http';
 
+import { jest } from '@jest/globals';
+
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
 import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { HttpClient, robotToken } from '../support/portal-http.js';
@@ -71,6 +73,64 @@ test('a learner registered and started on replica A has the same session on repl
   const again = await onB.submit(`/workshops/environment/${fixture.environment('w')}/`);
   expect(again.location).toBe(`/workshops/session/${name}/?enter=1`);
   expect(b.runtime.state.sessionsOf(fixture.environment('w')).filter((s) => s.status?.user === 'learner-ann')).toHaveLength(1);
+});
+
+test("a Start served by A and the session page by B, before B's watch has the allocation, is the learner's page", async () => {
+  const onA = new HttpClient(a.url);
+  const registered = await onA.request('POST', '/accounts/register/', {
+    body: {
+      _csrf: await onA.csrf('/accounts/register/'),
+      username: 'learner-bea',
+      email: 'bea@example.com',
+      password: 'a-long-password-bea',
+      confirm: 'a-long-password-bea',
+    },
+    headers: { accept: 'text/html' },
+  });
+  expect([302, 303]).toContain(registered.status);
+  await waitFor('a ready reserve on B', () =>
+    b.runtime.state.sessionsOf(fixture.environment('w')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user),
+  );
+  // B's cache is held where it was before the Start (a watch a moment behind): the reserve without a learner, or
+  // no session at all for one allocated on demand
+  const cached = b.runtime.session.bind(b.runtime);
+  const behind = jest.spyOn(b.runtime, 'session').mockImplementation((name) => {
+    const session = cached(name);
+    return session && { ...session, status: { ...session.status!, user: undefined } };
+  });
+  try {
+    const started = await onA.submit(`/workshops/environment/${fixture.environment('w')}/`);
+    expect(started.status).toBe(303);
+    const name = /\/workshops\/session\/([^/]+)\//.exec(started.location!)![1];
+    const onB = new HttpClient(b.url);
+    onA.copyCookiesTo(onB);
+    const page = await onB.get(`/workshops/session/${name}/`, { accept: 'text/html' });
+    expect(page.status).toBe(200);
+    expect(page.text).not.toContain('Not your session');
+    const polled = await onB.get(`/workshops/session/${name}/progress/`, { accept: 'application/json' });
+    expect(polled.status).toBe(200);
+    behind.mockImplementation(() => undefined);
+    expect((await onB.get(`/workshops/session/${name}/`, { accept: 'text/html' })).status).toBe(200);
+    // someone else asking for it is still refused
+    behind.mockRestore();
+    const stranger = new HttpClient(b.url);
+    const guest = await stranger.request('POST', '/accounts/register/', {
+      body: {
+        _csrf: await stranger.csrf('/accounts/register/'),
+        username: 'learner-cid',
+        email: 'cid@example.com',
+        password: 'a-long-password-cid',
+        confirm: 'a-long-password-cid',
+      },
+      headers: { accept: 'text/html' },
+    });
+    expect([302, 303]).toContain(guest.status);
+    await waitFor('B to see the allocation', () => b.runtime.session(name)?.status?.user === 'learner-bea');
+    const refused = await stranger.get(`/workshops/session/${name}/`, { accept: 'text/html' });
+    expect(refused.status).toBe(403);
+  } finally {
+    behind.mockRestore();
+  }
 });
 
 test("the admin's sign-in on A is valid on B, and a robot token from B works on A", async () => {

@@ -72,7 +72,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   });
 
   app.get<SessionParams>('/workshops/session/:session/', { preHandler: requireUser }, async (request, reply) => {
-    const found = owned(ctx, request, reply);
+    const found = await owned(ctx, request, reply);
     if (!found) return reply;
     const session = found;
     const phase = phaseOf(session);
@@ -87,7 +87,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   });
 
   app.get<SessionParams>('/workshops/session/:session/progress/', { preHandler: requireUser }, async (request, reply) => {
-    const session = ctx.runtime.session(request.params.session);
+    const session = await sessionFor(ctx, request);
     if (!session) return reply.code(404).send({ error: 'not-found', message: `no session '${request.params.session.slice(0, 80)}'` });
     if (accessTo(request.identity, session) === 'denied')
       return reply.code(403).send({ error: 'forbidden', message: 'this session belongs to another learner' });
@@ -95,14 +95,14 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   });
 
   app.post<SessionParams>('/workshops/session/:session/extend/', { preHandler: [requireUser, verifyCsrf] }, async (request, reply) => {
-    const session = owned(ctx, request, reply);
+    const session = await owned(ctx, request, reply);
     if (!session) return reply;
     const result = await ctx.runtime.extend(session.metadata.name);
     return reply.redirect(`/workshops/session/${session.metadata.name}/?notice=${'session' in result ? 'extended' : 'not-extended'}`, 303);
   });
 
   app.get<SessionParams>('/workshops/session/:session/delete/', { preHandler: requireUser }, async (request, reply) => {
-    const session = owned(ctx, request, reply);
+    const session = await owned(ctx, request, reply);
     if (!session) return reply;
     const notification = notificationOf(request);
     const environment = ctx.runtime.state.environment(session.spec.environment);
@@ -116,7 +116,7 @@ export function registerSessionPages(app: FastifyInstance, ctx: PortalContext): 
   });
 
   app.post<SessionParams>('/workshops/session/:session/delete/', { preHandler: [requireUser, verifyCsrf] }, async (request, reply) => {
-    const session = owned(ctx, request, reply);
+    const session = await owned(ctx, request, reply);
     if (!session) return reply;
     const access = accessTo(request.identity, session);
     if (isLive(session)) await ctx.runtime.terminate(session.metadata.name, access === 'owner' ? 'TerminatedByUser' : 'TerminatedByAdmin');
@@ -173,9 +173,23 @@ async function allocateFor(ctx: PortalContext, request: FastifyRequest, reply: F
   return reply.redirect('/workshops/catalog/?notification=session-unavailable', 303);
 }
 
+/**
+ * The session a request names, for the signed-in user: from the cache, or from the API server when the cache does
+ * not know it or does not yet show this user as its learner — another replica may have allocated it a moment ago
+ * (a Start served by one replica, the redirected page by another).
+ */
+async function sessionFor(ctx: PortalContext, request: FastifyRequest<SessionParams>): Promise<WorkshopSession | undefined> {
+  const cached = ctx.runtime.session(request.params.session);
+  // a session that already has a learner keeps that learner: only an unknown or unallocated one can be stale here,
+  // so a learner asking for someone else's session costs the API server nothing
+  if (cached && (cached.status?.user || accessTo(request.identity, cached) !== 'denied')) return cached;
+  if (!request.identity || !/^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/.test(request.params.session)) return cached;
+  return (await ctx.runtime.freshSession(request.params.session)) ?? cached;
+}
+
 /** The session if the signed-in user may use it; otherwise the refusal page has been sent. */
-function owned(ctx: PortalContext, request: FastifyRequest<SessionParams>, reply: FastifyReply): WorkshopSession | undefined {
-  const session = ctx.runtime.session(request.params.session);
+async function owned(ctx: PortalContext, request: FastifyRequest<SessionParams>, reply: FastifyReply): Promise<WorkshopSession | undefined> {
+  const session = await sessionFor(ctx, request);
   if (!session) {
     void reply.redirect('/workshops/catalog/?notification=session-invalid', 303);
     return undefined;
