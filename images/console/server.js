@@ -38,12 +38,20 @@ fs.writeFileSync(kubeconfig, [
   'current-context: session', '',
 ].join('\n'), { mode: 0o600 });
 
+// USER too: the pod's uid has no /etc/passwd entry, and k9s (built without cgo) then finds its user in $USER and
+// $HOME, or exits at once ("user: Current requires cgo or $USER set in environment").
 const env = {
   PATH: process.env.PATH, TERM: 'xterm-256color', COLORTERM: 'truecolor', LANG: 'C.UTF-8',
-  HOME: STATE, KUBECONFIG: kubeconfig,
+  HOME: STATE, USER: process.env.USER || 'console', KUBECONFIG: kubeconfig,
   XDG_CONFIG_HOME: path.join(STATE, 'config'), XDG_DATA_HOME: path.join(STATE, 'data'),
   XDG_STATE_HOME: path.join(STATE, 'state'), XDG_CACHE_HOME: path.join(STATE, 'cache'),
 };
+// No look-up of k9s's latest release on github.com from a learner's pod (k9s does one at each start otherwise).
+const k9sConfig = path.join(env.XDG_CONFIG_HOME, 'k9s', 'config.yaml');
+if (!fs.existsSync(k9sConfig)) {
+  fs.mkdirSync(path.dirname(k9sConfig), { recursive: true });
+  fs.writeFileSync(k9sConfig, 'k9s:\n  skipLatestRevCheck: true\n');
+}
 const command = ['k9s', '--namespace', NAMESPACE, '--logoless', '--command', 'pods'];
 
 const files = {

@@ -7,7 +7,6 @@
  *
  * Run it with the real node in the suite's cluster: CDK8S_WORKSHOPS_REAL_NODE=1 (needs root; scripts/cluster/README.md).
  */
-import * as http from 'node:http';
 
 import { jest } from '@jest/globals';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -25,77 +24,14 @@ const CONTENT_REPOSITORY = 'cdk8s-workshops/hello-terminal-files:1.0.0';
 /** The example with the Docker and ImageRegistry capabilities: docker-in-docker beside the dashboard, a registry per session. */
 const BUILDS_ENVIRONMENT = 'labs-container-builds';
 const BUILDS_CONTENT_REPOSITORY = 'cdk8s-workshops/container-builds-files:1.0.0';
+/** The example with the Console (k9s in a web terminal), the Editor and its own per-session app, Service and Ingress. */
 const FUNDAMENTALS_ENVIRONMENT = 'labs-k8s-fundamentals';
+const FUNDAMENTALS_CONTENT_REPOSITORY = 'cdk8s-workshops/k8s-fundamentals-files:1.0.0';
 
 let cluster: RealCluster;
 let browser: Browser | undefined;
 
 type Json = Record<string, any>;
-
-async function k(...args: string[]): Promise<string> {
-  const result = await cluster.node.kubectl(args, { timeoutMs: 120_000 });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-async function getJson(...args: string[]): Promise<Json> {
-  return JSON.parse(await k(...args, '-o', 'json'));
-}
-async function apply(objects: Json[]): Promise<void> {
-  const result = await cluster.node.kubectl(['apply', '-f', '-'], {
-    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-    timeoutMs: 120_000,
-  });
-  if (result.code !== 0) throw new Error(`kubectl apply of dist/: ${result.stderr.trim()}`);
-}
-
-/** GET through Traefik with the given Host: status and body. */
-function viaIngress(host: string, urlPath: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: cluster.ingressPort, path: urlPath, headers: { host }, timeout: 10_000 }, (res) => {
-      let body = '';
-      res
-        .setEncoding('utf8')
-        .on('data', (d: string) => (body += d))
-        .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET http://${host}${urlPath} through Traefik timed out`)));
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-/** Why pods matching `selector` in `namespace` are not Ready yet: phases, waiting reasons and recent events. */
-async function podTrouble(namespace: string, selector: string): Promise<string> {
-  const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
-  const lines = pods.map(
-    (p) =>
-      `${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}: ${p.status.phase} ${(p.status.containerStatuses ?? [])
-        .map((c: Json) => JSON.stringify(c.state))
-        .join(' ')} ${(p.status.conditions ?? [])
-        .filter((c: Json) => c.status !== 'True')
-        .map((c: Json) => `${c.type}: ${c.message ?? c.reason ?? ''}`)
-        .join('; ')}`,
-  );
-  const events = await k('-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp');
-  return `${lines.join('\n') || '(no pods)'}\nevents:\n${events.split('\n').slice(-15).join('\n')}`;
-}
-
-/** Waits until the pods matching `selector` are all Ready (at least one); on time-out says why, naming the pods. */
-async function podsReady(what: string, namespace: string, selector: string, timeoutMs: number): Promise<Json[]> {
-  try {
-    return await eventually(
-      what,
-      async () => {
-        const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
-        const ready = pods.length > 0 && pods.every((p) => (p.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True'));
-        return ready ? pods : undefined;
-      },
-      timeoutMs,
-    );
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${await podTrouble(namespace, selector).catch((e) => `(${e.message})`)}`);
-  }
-}
 
 beforeAll(async () => {
   cluster = await startRealCluster({ ingressDomain: DOMAIN });
@@ -103,6 +39,7 @@ beforeAll(async () => {
   for (const [example, repository] of [
     ['hello-terminal', CONTENT_REPOSITORY],
     ['container-builds', BUILDS_CONTENT_REPOSITORY],
+    ['k8s-fundamentals', FUNDAMENTALS_CONTENT_REPOSITORY],
   ]) {
     const published = await workshops(['publish', `examples/${example}`, '--image', `${cluster.registry.host}/${repository}`]);
     if (published.code !== 0) throw new Error(`workshops publish examples/${example}: ${published.stderr.trim()}`);
@@ -110,13 +47,16 @@ beforeAll(async () => {
 
   const objects = realDist(distObjects(), {
     registry: cluster.registry.host,
-    activeEnvironments: [ENVIRONMENT, BUILDS_ENVIRONMENT],
+    activeEnvironments: [ENVIRONMENT, BUILDS_ENVIRONMENT, FUNDAMENTALS_ENVIRONMENT],
+    // one reserved session of k8s-fundamentals, not its five (each with a console and an editor)
+    pools: { [FUNDAMENTALS_ENVIRONMENT]: { initial: 1, reserved: 1 } },
     // the portal calls a session Ready only once Traefik routes its host (src/runtime/route-readiness.ts)
     ingressProbeAddress: NODE_INGRESS_ADDRESS,
     // container-builds names its content by a Git URL, which dashboards do not pull yet: its published artifact instead
     content: {
       [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT_REPOSITORY}`,
       [BUILDS_ENVIRONMENT]: `${cluster.podRegistry}/${BUILDS_CONTENT_REPOSITORY}`,
+      [FUNDAMENTALS_ENVIRONMENT]: `${cluster.podRegistry}/${FUNDAMENTALS_CONTENT_REPOSITORY}`,
     },
     // Docker Hub's images of the Docker and ImageRegistry capabilities: the ones scripts/images builds from Debian
     images: {
@@ -124,10 +64,7 @@ beforeAll(async () => {
       'registry:2.8.3': `${cluster.registry.host}/cdk8s-workshops/registry:0.1.0`,
     },
   });
-  const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
-  await apply(crds);
-  await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
-  await apply(objects.filter((o) => o.kind !== 'CustomResourceDefinition'));
+  await cluster.applyDist(objects);
 }, 60 * 60_000);
 
 afterAll(async () => {
@@ -153,7 +90,7 @@ afterAll(async () => {
 
 test('the portal runs as the synthesized Deployment on the real node, under its own ServiceAccount, and answers through Traefik', async () => {
   const started = Date.now();
-  const pods = await podsReady('the portal pods to be Ready', PORTAL_NAMESPACE, `app.kubernetes.io/name=training-portal`, 10 * 60_000);
+  const pods = await cluster.podsReady('the portal pods to be Ready', PORTAL_NAMESPACE, `app.kubernetes.io/name=training-portal`, 10 * 60_000);
   console.log(`portal pods Ready ${((Date.now() - started) / 1000).toFixed(1)} s after dist/ was applied`);
   for (const pod of pods) {
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
@@ -161,7 +98,7 @@ test('the portal runs as the synthesized Deployment on the real node, under its 
     expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/training-portal:0.1.0`);
   }
   // the process in the pod holds the token of its own ServiceAccount, not an admin's credentials
-  const subject = await k(
+  const subject = await cluster.k(
     '-n',
     PORTAL_NAMESPACE,
     'exec',
@@ -174,18 +111,18 @@ test('the portal runs as the synthesized Deployment on the real node, under its 
   );
   expect(subject.trim()).toBe(`system:serviceaccount:${PORTAL_NAMESPACE}:training-portal`);
   // and with it, the portal wrote its credentials Secret (the ServiceAccount's Role allows exactly that)
-  await getJson('-n', PORTAL_NAMESPACE, 'get', 'secret', 'training-portal-credentials');
+  await cluster.getJson('-n', PORTAL_NAMESPACE, 'get', 'secret', 'training-portal-credentials');
 
   const health = await eventually(
     `http://${PORTAL_HOST}/healthz through Traefik`,
     async () => {
-      const r = await viaIngress(PORTAL_HOST, '/healthz');
+      const r = await cluster.viaIngress(PORTAL_HOST, '/healthz');
       return r.status === 200 ? r : undefined;
     },
     60_000,
   );
   expect(health.status).toBe(200);
-  const catalog = await viaIngress(PORTAL_HOST, '/');
+  const catalog = await cluster.viaIngress(PORTAL_HOST, '/');
   expect(catalog.status).toBeLessThan(500);
 });
 
@@ -197,11 +134,11 @@ test(
   "the reserved session's dashboard pod becomes Ready on the real node with the content pulled from the registry, and its host is routed",
   async () => {
     const session = `${ENVIRONMENT}-s001`;
-    const [pod] = await podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
+    const [pod] = await cluster.podsReady(`the dashboard pod of ${session} to be Ready`, ENVIRONMENT, dashboardSelector(session), 10 * 60_000);
     expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
     expect(pod.spec.serviceAccountName).toBe(session);
     expect(pod.spec.containers[0].image).toBe(`${cluster.registry.host}/cdk8s-workshops/session-dashboard:0.1.0`);
-    const logs = await k('-n', ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'dashboard');
+    const logs = await cluster.k('-n', ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'dashboard');
     // the dashboard's content sync logs what it fetched and from where (src/dashboard/content-sync.ts)
     expect(logs).toContain(`"source":"${cluster.podRegistry}/${CONTENT_REPOSITORY}"`);
     expect(logs).toContain('workshop content fetched');
@@ -209,7 +146,7 @@ test(
     const answer = await eventually(
       `http://${sessionHost(session)}/ through Traefik`,
       async () => {
-        const r = await viaIngress(sessionHost(session), '/');
+        const r = await cluster.viaIngress(sessionHost(session), '/');
         return r.status === 302 ? r : undefined;
       },
       60_000,
@@ -229,7 +166,7 @@ async function secondsToReady(session: string): Promise<string> {
   const history = await eventually(
     `${session} to record Ready in its history`,
     async () => {
-      const h = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.history as History | undefined;
+      const h = (await cluster.getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.history as History | undefined;
       return h?.some((e) => e.phase === 'Ready') && h.some((e) => e.phase === 'Creating') ? h : undefined;
     },
     120_000,
@@ -240,7 +177,7 @@ async function secondsToReady(session: string): Promise<string> {
 
 test('container-builds reaches Ready on the real node: docker-in-docker beside the dashboard builds an image, and the session has its registry', async () => {
   const session = `${BUILDS_ENVIRONMENT}-s001`;
-  const [pod] = await podsReady(
+  const [pod] = await cluster.podsReady(
     `the dashboard pod of ${session} (dashboard + docker daemon) to be Ready`,
     BUILDS_ENVIRONMENT,
     dashboardSelector(session),
@@ -250,10 +187,10 @@ test('container-builds reaches Ready on the real node: docker-in-docker beside t
   expect(pod.spec.containers.map((c: Json) => c.name)).toEqual(expect.arrayContaining(['dashboard', 'docker']));
   await eventually(
     `${session} to be Ready`,
-    async () => (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.phase === 'Ready',
+    async () => (await cluster.getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).status?.phase === 'Ready',
     5 * 60_000,
   );
-  const [registryPod] = await podsReady(`the registry of ${session}`, session, 'app.kubernetes.io/name=registry', 5 * 60_000);
+  const [registryPod] = await cluster.podsReady(`the registry of ${session}`, session, 'app.kubernetes.io/name=registry', 5 * 60_000);
   expect(registryPod.spec.nodeName).toBe(REAL_NODE_NAME);
   // the learner's docker CLI talks to the daemon in the sidecar, which builds
   const build = await cluster.node.kubectl(
@@ -412,7 +349,7 @@ describe('in Chromium, through Traefik', () => {
     );
     expect(a.session).not.toBe(b.session);
     for (const learner of [a, b]) {
-      const [pod] = await podsReady(`the dashboard pod of ${learner.session}`, ENVIRONMENT, dashboardSelector(learner.session), 60_000);
+      const [pod] = await cluster.podsReady(`the dashboard pod of ${learner.session}`, ENVIRONMENT, dashboardSelector(learner.session), 60_000);
       expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
       // the instructions came from the registry artifact, with the session's values
       await learner.page.locator('.page-body').getByText('This is the session dashboard').waitFor();
@@ -420,8 +357,8 @@ describe('in Chromium, through Traefik', () => {
   });
 
   test("a terminal:execute action runs in the pod; kubectl sees her namespace and is refused another session's Secrets", async () => {
-    await apply([webPod(a.session)]);
-    await k('-n', a.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
+    await cluster.apply([webPod(a.session)]);
+    await cluster.k('-n', a.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
 
     await a.page.locator('.terminal[data-terminal="1"]').click();
     await a.page.keyboard.type('clear\n');
@@ -431,7 +368,7 @@ describe('in Chromium, through Traefik', () => {
       (await rows.innerText()).replace(/\n/g, '').includes(`Hello from session ${a.session}`),
     );
     // the shell runs in the dashboard pod, not on this machine
-    const pod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0];
+    const pod = (await cluster.getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0];
     expect(await inTerminal(a.page, 'hostname', pod.metadata.name.slice(0, 20))).toContain(pod.metadata.name.slice(0, 20));
 
     const pods = await inTerminal(a.page, 'kubectl get pods', /web\s+1\/1\s+Running/);
@@ -441,14 +378,15 @@ describe('in Chromium, through Traefik', () => {
   });
 
   test('a pod of one session cannot open a TCP connection to a pod of another session, and reaches its own', async () => {
-    await apply([webPod(b.session)]);
-    await k('-n', b.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
+    await cluster.apply([webPod(b.session)]);
+    await cluster.k('-n', b.session, 'wait', '--for=condition=Ready', 'pod/web', '--timeout=120s');
     const ip = async (namespace: string, selector: string) =>
-      (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items[0].status.podIP as string;
+      (await cluster.getJson('-n', namespace, 'get', 'pods', '-l', selector)).items[0].status.podIP as string;
     const ownWeb = await ip(a.session, 'app=web');
     const otherWeb = await ip(b.session, 'app=web');
     const otherDashboard = await ip(ENVIRONMENT, dashboardSelector(b.session));
-    const dashboardPod = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0].metadata.name as string;
+    const dashboardPod = (await cluster.getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', dashboardSelector(a.session))).items[0].metadata
+      .name as string;
     const curl = async (url: string) => {
       const r = await cluster.node.kubectl(
         ['-n', ENVIRONMENT, 'exec', dashboardPod, '-c', 'dashboard', '--', 'curl', '-sS', '-m', '3', '-o', '/dev/null', '-w', '%{http_code}', url],
@@ -478,7 +416,7 @@ describe('in Chromium, through Traefik', () => {
 
   test('End session: the session namespace and everything the session owns are gone', async () => {
     const session = a.session;
-    const uid = (await getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).metadata.uid as string;
+    const uid = (await cluster.getJson('get', 'workshopsessions.training.cdk8s-workshops.dev', session)).metadata.uid as string;
     const page = a.page;
     await page.goto(`http://${PORTAL_HOST}/workshops/session/${session}/`);
     await page.getByRole('button', { name: 'End session', exact: true }).first().click();
@@ -496,7 +434,7 @@ describe('in Chromium, through Traefik', () => {
       `what ${session} owns in ${ENVIRONMENT} to be gone`,
       async () => {
         const left = (
-          await getJson('-n', ENVIRONMENT, 'get', 'deployments,services,ingresses,configmaps,secrets,serviceaccounts,networkpolicies,pods')
+          await cluster.getJson('-n', ENVIRONMENT, 'get', 'deployments,services,ingresses,configmaps,secrets,serviceaccounts,networkpolicies,pods')
         ).items as Json[];
         const owned = left.filter(
           (o) =>
@@ -510,7 +448,7 @@ describe('in Chromium, through Traefik', () => {
     const r = await cluster.node.kubectl(['get', 'workshopsessions.training.cdk8s-workshops.dev', session]);
     expect(r.stderr).toContain('NotFound');
     // the other learner's session is untouched
-    expect((await getJson('get', 'namespace', b.session)).status.phase).toBe('Active');
+    expect((await cluster.getJson('get', 'namespace', b.session)).status.phase).toBe('Active');
   });
 });
 
@@ -518,3 +456,200 @@ describe('in Chromium, through Traefik', () => {
 function learnerContainer(pod: Json): string {
   return pod.spec.containers.some((c: Json) => c.name === 'workshop') ? 'workshop' : 'dashboard';
 }
+
+/**
+ * Run in the console's container (`node -e K9S_SCREEN <regexp> <seconds>`): opens the console server's /pty
+ * WebSocket as its page does, and prints k9s's screen as text (escape sequences dropped) once it matches the
+ * regular expression (exit 0), or when the seconds are up (exit 1).
+ */
+const K9S_SCREEN = `const WebSocket=require('/opt/console/node_modules/ws');const [pattern,seconds]=process.argv.slice(1);
+const re=new RegExp(pattern.slice(1,-1));let text='';
+const strip=(s)=>s.replace(/\\x1b\\[[0-9;?]*[ -\\/]*[@-~]/g,' ').replace(/\\x1b[\\]P_^][^\\x07\\x1b]*(\\x07|\\x1b\\\\)/g,'').replace(/\\x1b[()][0-9A-Za-z]/g,'').replace(/\\x1b./g,'');
+const done=(code)=>{console.log(strip(text));process.exit(code);};
+const ws=new WebSocket('ws://127.0.0.1:'+(process.env.CONSOLE_PORT||10083)+'/pty?cols=160&rows=40');
+ws.on('message',(d)=>{text+=d.toString();if(re.test(strip(text)))setTimeout(()=>done(0),1000);});
+ws.on('close',(code,reason)=>{text+='\\n(closed '+code+' '+reason+')';done(1);});ws.on('error',(e)=>{text+='\\n('+e.message+')';done(1);});
+setTimeout(()=>done(1),Number(seconds)*1000);`;
+
+describe('k8s-fundamentals on the real node', () => {
+  let learner: Learner;
+  let pod: Json;
+  /** The console container's log and the end of k9s's own log (in its state directory), for a failure's message. */
+  const consoleTrouble = async () => {
+    const logs = await cluster.k('-n', FUNDAMENTALS_ENVIRONMENT, 'logs', pod.metadata.name, '-c', 'console').catch((e) => e.message);
+    const k9sLog = await cluster.node.kubectl(
+      [
+        '-n',
+        FUNDAMENTALS_ENVIRONMENT,
+        'exec',
+        pod.metadata.name,
+        '-c',
+        'console',
+        '--',
+        'sh',
+        '-c',
+        'id; ls -la /tmp/console /tmp/console/state/k9s; tail -n 30 /tmp/console/state/k9s/k9s.log',
+      ],
+      { timeoutMs: 60_000 },
+    );
+    return `console log:\n${logs}\nk9s log:\n${k9sLog.stdout}${k9sLog.stderr}`;
+  };
+  const inLearnerContainer = (script: string) =>
+    cluster.node.kubectl(['-n', FUNDAMENTALS_ENVIRONMENT, 'exec', pod.metadata.name, '-c', learnerContainer(pod), '--', 'bash', '-c', script], {
+      timeoutMs: 120_000,
+    });
+
+  test(
+    "a learner's session reaches Ready with the console, the editor and its own app, Service and Ingress",
+    async () => {
+      // the portal first (when this test runs alone)
+      await cluster.podsReady('the portal pods to be Ready', PORTAL_NAMESPACE, 'app.kubernetes.io/name=training-portal', 10 * 60_000);
+      await eventually(
+        `http://${PORTAL_HOST}/healthz through Traefik`,
+        async () => (await cluster.viaIngress(PORTAL_HOST, '/healthz')).status === 200,
+        120_000,
+      );
+      learner = await startLearner({ title: 'Kubernetes Fundamentals', environment: FUNDAMENTALS_ENVIRONMENT });
+      const session = learner.session;
+      [pod] = await cluster.podsReady(`the dashboard pod of ${session}`, FUNDAMENTALS_ENVIRONMENT, dashboardSelector(session), 60_000);
+      expect(pod.spec.nodeName).toBe(REAL_NODE_NAME);
+      expect(pod.spec.containers.map((c: Json) => c.name)).toEqual(expect.arrayContaining(['console', 'editor']));
+      expect(pod.spec.containers.find((c: Json) => c.name === 'console').image).toBe(`${cluster.registry.host}/cdk8s-workshops/console:0.1.0`);
+      expect(pod.spec.containers.find((c: Json) => c.name === 'editor').image).toBe(`${cluster.registry.host}/cdk8s-workshops/editor:0.1.0`);
+      // the session's own objects, created by the runtime in its namespace
+      await cluster.k('-n', session, 'wait', '--for=condition=Available', 'deployment/hello', '--timeout=300s');
+      const { matchLabels } = (await cluster.getJson('-n', session, 'get', 'deployment', 'hello')).spec.selector as {
+        matchLabels: Record<string, string>;
+      };
+      const helloSelector = Object.entries(matchLabels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(',');
+      const [helloPod] = await cluster.podsReady(`the hello app of ${session}`, session, helloSelector, 60_000);
+      expect(helloPod.spec.nodeName).toBe(REAL_NODE_NAME);
+      await cluster.getJson('-n', session, 'get', 'service', 'hello');
+      const ingress = await cluster.getJson('-n', session, 'get', 'ingress', 'hello');
+      const helloHost = `hello-${session}.${DOMAIN}`;
+      expect(ingress.spec.rules[0].host).toBe(helloHost);
+      // its app answers at its own host, through Traefik, for the browser and for the learner's pod
+      const answer = await eventually(
+        `http://${helloHost}/ through Traefik`,
+        async () => {
+          const r = await cluster.viaIngress(helloHost, '/');
+          return r.status === 200 ? r : undefined;
+        },
+        120_000,
+      );
+      expect(answer.body).toContain(session);
+      const fromPod = await inLearnerContainer(`curl -sS -m 10 http://${helloHost}/`);
+      expect(fromPod).toMatchObject({ code: 0 });
+      expect(fromPod.stdout).toContain(session);
+      console.log(`${session}: Start → dashboard ${learner.secondsToDashboard.toFixed(1)} s`);
+    },
+    15 * 60_000,
+  );
+
+  test(
+    "the Console tab shows k9s on her namespace, as her session's ServiceAccount",
+    async () => {
+      const session = learner.session;
+      // the console's container holds the session ServiceAccount's token, and only that
+      const subject = await cluster.k(
+        '-n',
+        FUNDAMENTALS_ENVIRONMENT,
+        'exec',
+        pod.metadata.name,
+        '-c',
+        'console',
+        '--',
+        'node',
+        '-e',
+        "const t=require('fs').readFileSync('/var/run/secrets/kubernetes.io/serviceaccount/token','utf8');" +
+          "console.log(JSON.parse(Buffer.from(t.split('.')[1],'base64url')).sub)",
+      );
+      expect(subject.trim()).toBe(`system:serviceaccount:${FUNDAMENTALS_ENVIRONMENT}:${session}`);
+      // k9s, as the console's own server runs it for a WebSocket on /pty, in the pod: its pod view of the session
+      // namespace lists the hello app's pod
+      const screen = await cluster.node.kubectl(
+        [
+          '-n',
+          FUNDAMENTALS_ENVIRONMENT,
+          'exec',
+          pod.metadata.name,
+          '-c',
+          'console',
+          '--',
+          'node',
+          '-e',
+          K9S_SCREEN,
+          '/hello-[a-z0-9]+-[a-z0-9]+/',
+          '120',
+        ],
+        { timeoutMs: 180_000 },
+      );
+      if (screen.code !== 0) throw new Error(`k9s did not list the hello pod:\n${screen.stdout}${screen.stderr}\n${await consoleTrouble()}`);
+      expect(screen.stdout).toContain(session);
+      // the same in the Console tab, through Traefik and the dashboard's route with its owner check
+      await learner.page.getByRole('tab', { name: 'Console' }).click();
+      const frame = learner.page.frameLocator('iframe[title="Console"]');
+      const rows = frame.locator('.xterm-rows');
+      let last = '';
+      const shown = await eventually(
+        'k9s to list the hello pod in the Console tab',
+        async () => {
+          last = await rows.innerText({ timeout: 5000 });
+          return /hello-[a-z0-9]+-[a-z0-9]+/.test(last) && last.includes(session) ? last : undefined;
+        },
+        180_000,
+      ).catch(async (error) => {
+        const ended = await frame
+          .locator('#ended')
+          .innerText({ timeout: 5000 })
+          .catch(() => '(none)');
+        const url =
+          learner.page
+            .frames()
+            .find((f) => f.url().includes('console-'))
+            ?.url() ?? '(no console frame)';
+        throw new Error(
+          `${(error as Error).message}\nframe ${url}; overlay: ${ended}; the terminal shows:\n${last.slice(0, 3000)}\n${await consoleTrouble()}`,
+        );
+      });
+      expect(shown).toMatch(/Running/);
+    },
+    5 * 60_000,
+  );
+
+  test(
+    'its examiner test, clicked in the instructions, runs in the pod: it fails, she scales hello to three in her terminal, it passes',
+    async () => {
+      // the test as the content artifact brought it into the learner's container
+      const found = await inLearnerContainer('find /opt/workshop -path "*/workshop/examiner/tests/hello-scaled" 2>/dev/null | head -1');
+      expect(found.stdout.trim()).toMatch(/\/workshop\/examiner\/tests\/hello-scaled$/);
+      // the Services page holds the check (what its pager link opens)
+      const page = learner.page;
+      const check = page.locator('[data-action="examiner:execute-test"]');
+      await page.goto(new URL('/page/02-services', page.url()).toString());
+      await check.waitFor();
+      const run = async () => {
+        await check.click();
+        return eventually(
+          'the check to finish',
+          async () => {
+            const state = await check.getAttribute('data-state');
+            return state === 'done' || state === 'failed' ? state : undefined;
+          },
+          120_000,
+        );
+      };
+      expect(await run()).toBe('failed');
+      await page
+        .getByRole('tab', { name: 'Terminal' })
+        .click()
+        .catch(() => undefined);
+      await inTerminal(page, 'kubectl scale deployment hello --replicas=3', 'deployment.apps/hello scaled');
+      await eventually('the check to pass once three replicas are ready', async () => (await run()) === 'done', 180_000);
+      expect(await check.locator('.action-status').innerText()).toBe('Passed');
+    },
+    5 * 60_000,
+  );
+});

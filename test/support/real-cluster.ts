@@ -14,13 +14,14 @@
  * take turns through its lock file (see real-node.ts).
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
 import { parseAllDocuments } from 'yaml';
 
 import { ROOT, run } from './cli.js';
-import { REAL_NODE_PLACEMENT, type RealNode, useRealNode } from './real-node.js';
+import { eventually, REAL_NODE_PLACEMENT, type RealNode, useRealNode } from './real-node.js';
 import { startRegistry, type TestRegistry } from './registry.js';
 
 /** The node's address on its bridge: what pods reach the host on (scripts/cluster/README.md, "How it is wired"). */
@@ -43,7 +44,110 @@ export interface RealCluster {
   readonly ingressDomain?: string;
   /** Seconds each preparation step took, for the report. */
   readonly timings: Record<string, number>;
+  /** kubectl as the admin: its stdout, or an error naming the command and kubectl's message. */
+  k(...args: string[]): Promise<string>;
+  /** `kubectl … -o json`, parsed. */
+  getJson(...args: string[]): Promise<Json>;
+  /** `kubectl apply` of the objects as one List. */
+  apply(objects: object[]): Promise<void>;
+  /** dist/'s objects (or realDist's): the CustomResourceDefinitions first, once Established, then the rest. */
+  applyDist(objects: Json[]): Promise<void>;
+  /** A request through Traefik's loopback port with the given Host (GET unless `method` says otherwise). */
+  viaIngress(host: string, urlPath: string, request?: IngressRequest): Promise<{ status: number; body: string }>;
+  /** Waits until the pods matching `selector` are all Ready (at least one); on time-out says why, naming them. */
+  podsReady(what: string, namespace: string, selector: string, timeoutMs: number): Promise<Json[]>;
   release(): Promise<void>;
+}
+
+export interface IngressRequest {
+  readonly method?: string;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+  /** @default 30_000 */
+  readonly timeoutMs?: number;
+}
+
+/** The kubectl and ingress helpers of a RealCluster (one copy for the tests and the bench that use it). */
+function helpers(node: RealNode, ingressPort: number): Pick<RealCluster, 'k' | 'getJson' | 'apply' | 'applyDist' | 'viaIngress' | 'podsReady'> {
+  const k = async (...args: string[]) => {
+    const result = await node.kubectl(args, { timeoutMs: 300_000 });
+    if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr.trim()}`);
+    return result.stdout;
+  };
+  const getJson = async (...args: string[]) => JSON.parse(await k(...args, '-o', 'json')) as Json;
+  const apply = async (objects: object[]) => {
+    const result = await node.kubectl(['apply', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
+      timeoutMs: 300_000,
+    });
+    if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr.trim()}`);
+  };
+  /** Why pods matching `selector` are not Ready yet: phases, waiting reasons and recent events. */
+  const podTrouble = async (namespace: string, selector: string) => {
+    const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
+    const lines = pods.map(
+      (p) =>
+        `${p.metadata.name} on ${p.spec.nodeName ?? '(unscheduled)'}: ${p.status.phase} ${(p.status.containerStatuses ?? [])
+          .map((c: Json) => `${c.name} ${JSON.stringify(c.state)} ready=${c.ready}`)
+          .join(' ')} ${(p.status.conditions ?? [])
+          .filter((c: Json) => c.status !== 'True')
+          .map((c: Json) => `${c.type}: ${c.message ?? c.reason ?? ''}`)
+          .join('; ')}`,
+    );
+    const events = await k('-n', namespace, 'get', 'events', '--sort-by=.lastTimestamp');
+    return `${lines.join('\n') || '(no pods)'}\nevents:\n${events.split('\n').slice(-15).join('\n')}`;
+  };
+  return {
+    k,
+    getJson,
+    apply,
+    applyDist: async (objects) => {
+      const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+      await apply(crds);
+      await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
+      await apply(objects.filter((o) => o.kind !== 'CustomResourceDefinition'));
+    },
+    viaIngress: (host, urlPath, request = {}) =>
+      new Promise((resolve, reject) => {
+        const method = request.method ?? 'GET';
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port: ingressPort,
+            method,
+            path: urlPath,
+            headers: { host, ...request.headers },
+            timeout: request.timeoutMs ?? 30_000,
+          },
+          (res) => {
+            let body = '';
+            res
+              .setEncoding('utf8')
+              .on('data', (d: string) => (body += d))
+              .on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
+        req.on('timeout', () => req.destroy(new Error(`${method} http://${host}${urlPath} through Traefik timed out`)));
+        req.on('error', reject);
+        req.end(request.body);
+      }),
+    podsReady: async (what, namespace, selector, timeoutMs) => {
+      try {
+        return await eventually(
+          what,
+          async () => {
+            const pods = (await getJson('-n', namespace, 'get', 'pods', '-l', selector)).items as Json[];
+            const ready =
+              pods.length > 0 && pods.every((p) => (p.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True'));
+            return ready ? pods : undefined;
+          },
+          timeoutMs,
+        );
+      } catch (error) {
+        throw new Error(`${(error as Error).message}\n${await podTrouble(namespace, selector).catch((e) => `(${e.message})`)}`);
+      }
+    },
+  };
 }
 
 async function script(file: string, args: string[], timeoutMs: number, log?: (stderr: string) => void): Promise<string> {
@@ -160,7 +264,16 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
       undo.push(() => script('scripts/cluster/node-dns.sh', [node.stateDir, 'remove', domain], 60_000));
     }
     console.log(`real cluster prepared; seconds per step: ${JSON.stringify(timings)}`);
-    return { node, registry, podRegistry: `${NODE_IP}:${podForward.port}`, ingressPort, ingressDomain: options.ingressDomain, timings, release };
+    return {
+      node,
+      registry,
+      podRegistry: `${NODE_IP}:${podForward.port}`,
+      ingressPort,
+      ingressDomain: options.ingressDomain,
+      timings,
+      ...helpers(node, ingressPort),
+      release,
+    };
   } catch (error) {
     await release();
     throw error;
@@ -198,6 +311,11 @@ export interface RealDistOptions {
   readonly registry: string;
   /** The environments that keep their synthesized pool; the others get `initial: 0, reserved: 0`. */
   readonly activeEnvironments: readonly string[];
+  /**
+   * Per active environment, a smaller pool than the synthesized one (e.g. k8s-fundamentals' 5 reserved sessions,
+   * each with a console and an editor, are more than a test needs on a 2-core machine).
+   */
+  readonly pools?: Readonly<Record<string, { initial: number; reserved: number }>>;
   /** Per environment: the content artifact its dashboards pull (a registry pods reach, over plain http). */
   readonly content?: Readonly<Record<string, string>>;
   /**
@@ -254,6 +372,7 @@ export function realDist(objects: Json[], options: RealDistOptions): Json[] {
       const nested = [...(object.spec.session?.objects ?? []), ...(object.spec.environment?.objects ?? [])] as Json[];
       nested.forEach(place);
       if (!options.activeEnvironments.includes(name)) object.spec.pool = { ...object.spec.pool, initial: 0, reserved: 0 };
+      else if (options.pools?.[name]) object.spec.pool = { ...object.spec.pool, ...options.pools[name] };
       const content = options.content?.[name];
       if (content) {
         object.spec.workshop.content = { image: { ref: content } };
