@@ -8,7 +8,6 @@
  * asks the portal's REST API (as its robot) for a session per learner and measures until the session's dashboard
  * answers /healthz in its pod through Traefik. Prints the figures; no targets.
  */
-import * as http from 'node:http';
 import * as path from 'node:path';
 
 import { run, workshops } from '../test/support/cli.js';
@@ -23,49 +22,17 @@ const CONTENT = 'cdk8s-workshops/hello-terminal-files:1.0.0';
 type Json = Record<string, any>;
 let cluster: RealCluster;
 
-function viaIngress(
-  method: string,
-  host: string,
-  urlPath: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port: cluster.ingressPort, method, path: urlPath, headers: { host, ...headers }, timeout: 30_000 },
-      (res) => {
-        let text = '';
-        res
-          .setEncoding('utf8')
-          .on('data', (d: string) => (text += d))
-          .on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${method} http://${host}${urlPath} timed out`)));
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function k(...args: string[]): Promise<string> {
-  const r = await cluster.node.kubectl(args, { timeoutMs: 300_000 });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr.trim()}`);
-  return r.stdout;
-}
-
 async function robotToken(): Promise<string> {
-  const secret = JSON.parse(await k('-n', 'labs-ui', 'get', 'secret', 'training-portal-credentials', '-o', 'json')).data as Record<string, string>;
+  const secret = (await cluster.getJson('-n', 'labs-ui', 'get', 'secret', 'training-portal-credentials')).data as Record<string, string>;
   const v = (key: string) => Buffer.from(secret[key], 'base64').toString();
-  const answer = await viaIngress(
-    'POST',
-    PORTAL_HOST,
-    '/oauth2/token/',
-    {
+  const answer = await cluster.viaIngress(PORTAL_HOST, '/oauth2/token/', {
+    method: 'POST',
+    headers: {
       authorization: `Basic ${Buffer.from(`${v('robot-client-id')}:${v('robot-client-secret')}`).toString('base64')}`,
       'content-type': 'application/x-www-form-urlencoded',
     },
-    new URLSearchParams({ grant_type: 'password', username: v('robot-username'), password: v('robot-password') }).toString(),
-  );
+    body: new URLSearchParams({ grant_type: 'password', username: v('robot-username'), password: v('robot-password') }).toString(),
+  });
   const token = answer.status === 200 ? (JSON.parse(answer.body) as Json).access_token : undefined;
   if (!token) throw new Error(`robot token: ${answer.status} ${answer.body}`);
   return token;
@@ -92,17 +59,16 @@ async function round(label: string, count: number, token: string): Promise<numbe
   const started = Date.now();
   const times = await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const asked = await viaIngress(
-        'POST',
+      const asked = await cluster.viaIngress(
         PORTAL_HOST,
         `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
-        { authorization: `Bearer ${token}` },
+        { method: 'POST', headers: { authorization: `Bearer ${token}` } },
       );
       if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
       const name = (JSON.parse(asked.body) as Json).name as string;
       await eventually(
         `the dashboard of ${name} to answer`,
-        async () => (await viaIngress('GET', `${name}.${DOMAIN}`, '/healthz')).status === 200,
+        async () => (await cluster.viaIngress(`${name}.${DOMAIN}`, '/healthz')).status === 200,
         15 * 60_000,
       );
       return (Date.now() - started) / 1000;
@@ -114,7 +80,7 @@ async function round(label: string, count: number, token: string): Promise<numbe
 /** Creating → Ready of each session of the environment (its status history), sorted. */
 async function secondsToReady(): Promise<number[]> {
   const sessions = JSON.parse(
-    await k(
+    await cluster.k(
       'get',
       'workshopsessions.training.cdk8s-workshops.dev',
       '-l',
@@ -135,11 +101,10 @@ async function secondsToReady(): Promise<number[]> {
 async function kwokRound(label: string, count: number, token: string): Promise<void> {
   await Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const asked = await viaIngress(
-        'POST',
+      const asked = await cluster.viaIngress(
         PORTAL_HOST,
         `/workshops/environment/${ENVIRONMENT}/request/?index_url=${encodeURIComponent('https://lms.example.com/')}&user=${label}-${i}`,
-        { authorization: `Bearer ${token}` },
+        { method: 'POST', headers: { authorization: `Bearer ${token}` } },
       );
       if (asked.status !== 200) throw new Error(`request for ${label}-${i}: ${asked.status} ${asked.body}`);
     }),
@@ -148,7 +113,7 @@ async function kwokRound(label: string, count: number, token: string): Promise<v
     `${count} sessions to be Ready`,
     async () => {
       const sessions = JSON.parse(
-        await k(
+        await cluster.k(
           'get',
           'workshopsessions.training.cdk8s-workshops.dev',
           '-l',
@@ -165,7 +130,7 @@ async function kwokRound(label: string, count: number, token: string): Promise<v
 
 /** Ends every session of the environment (deleting the WorkshopSessions; GC takes what they own) and waits for the pods to go. */
 async function endAll(): Promise<void> {
-  await k(
+  await cluster.k(
     'delete',
     'workshopsessions.training.cdk8s-workshops.dev',
     '-l',
@@ -174,14 +139,15 @@ async function endAll(): Promise<void> {
   );
   await eventually(
     "the sessions' pods to be gone",
-    async () => JSON.parse(await k('-n', ENVIRONMENT, 'get', 'pods', '-o', 'json')).items.length === 0,
+    async () => JSON.parse(await cluster.k('-n', ENVIRONMENT, 'get', 'pods', '-o', 'json')).items.length === 0,
     10 * 60_000,
   );
   // and their namespaces: the portal reuses session names, and a name whose namespace is still being deleted fails
   // the new session (409 AlreadyExists "object is being deleted")
   await eventually(
     'the session namespaces to be gone',
-    async () => JSON.parse(await k('get', 'namespaces', '-l', 'training.cdk8s-workshops.dev/component=session', '-o', 'json')).items.length === 0,
+    async () =>
+      JSON.parse(await cluster.k('get', 'namespaces', '-l', 'training.cdk8s-workshops.dev/component=session', '-o', 'json')).items.length === 0,
     10 * 60_000,
   );
 }
@@ -196,17 +162,8 @@ async function main() {
       activeEnvironments: [],
       content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` },
     });
-    const list = (items: Json[]) => JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
-    const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
-    for (const [items, what] of [
-      [crds, 'CRDs'],
-      [objects.filter((o) => o.kind !== 'CustomResourceDefinition'), 'dist/'],
-    ] as const) {
-      if (what === 'dist/') await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
-      const r = await cluster.node.kubectl(['apply', '-f', '-'], { input: list(items as Json[]), timeoutMs: 120_000 });
-      if (r.code !== 0) throw new Error(`kubectl apply ${what}: ${r.stderr}`);
-    }
-    await k('-n', 'labs-ui', 'rollout', 'status', 'deployment/training-portal', '--timeout=600s');
+    await cluster.applyDist(objects);
+    await cluster.k('-n', 'labs-ui', 'rollout', 'status', 'deployment/training-portal', '--timeout=600s');
     const token = await eventually('the robot token', () => robotToken().catch(() => undefined), 120_000);
 
     const results: Array<[string, number[]]> = [];
@@ -232,8 +189,7 @@ async function main() {
       content: { [ENVIRONMENT]: `${cluster.podRegistry}/${CONTENT}` },
       realNode: false,
     }).filter((o) => o.kind === 'WorkshopEnvironment' && o.metadata.name === ENVIRONMENT);
-    const applied = await cluster.node.kubectl(['apply', '-f', '-'], { input: list(kwokOnly), timeoutMs: 120_000 });
-    if (applied.code !== 0) throw new Error(`kubectl apply (kwok-only environment): ${applied.stderr}`);
+    await cluster.apply(kwokOnly);
     for (const count of [1, 20]) {
       await kwokRound(`k${count}`, count, token);
       ready.push([`kwok nodes, ${count} learner(s)`, await secondsToReady()]);
