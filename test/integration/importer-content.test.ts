@@ -1,7 +1,8 @@
 /**
  * An imported Educates workshop that uses what the importer used to drop, end to end: its Git content source (a
  * private repository served by `git http-backend` behind Basic authentication, a vendir secretRef copied by
- * environment.secrets, include/exclude paths, a new root) and its request.objects with request parameters. The
+ * environment.secrets, include/exclude paths, a new root, a second item into a folder of its own) and its
+ * request.objects with request parameters. The
  * generated module is run with tsx against this repository's sources; what it synthesizes is applied to the control
  * plane and run by the runtime as the portal's ServiceAccount; the session's dashboard settings, as synthesized, fetch
  * the content with the Secret's values.
@@ -99,13 +100,16 @@ test("the session's dashboard settings, as synthesized, fetch the private conten
   const config = parseConfig(JSON.parse(configMap.data['dashboard.json']));
   const workshopDir = fs.mkdtempSync(path.join(repos, 'pulled-'));
   await expect(new ContentSync({ source: config.content, workshopDir, pollSeconds: 0 }).start()).rejects.toThrow(/git ls-remote failed/);
-  const sync = new ContentSync({
-    source: config.content,
-    workshopDir,
-    pollSeconds: 0,
-    registryUsername: TOKEN.username,
-    registryPassword: TOKEN.password,
-  });
+  // each of the two items reads the Secret under its own names in the dashboard container
+  const deployment = (environment().spec.session.objects as Json[]).find((o) => o.kind === 'Deployment')!;
+  const dashboardEnv = (deployment.spec.template.spec.containers as Json[]).find((c) => c.name === 'dashboard')!.env as Json[];
+  expect(dashboardEnv.filter((e) => e.name.startsWith('CONTENT_')).map((e) => [e.name, e.valueFrom.secretKeyRef.name])).toEqual([
+    ['CONTENT_REGISTRY_USERNAME', 'content-token'],
+    ['CONTENT_REGISTRY_PASSWORD', 'content-token'],
+    ['CONTENT_REGISTRY_USERNAME_1', 'content-token'],
+    ['CONTENT_REGISTRY_PASSWORD_1', 'content-token'],
+  ]);
+  const sync = new ContentSync({ source: config.content, workshopDir, pollSeconds: 0, credentials: [TOKEN, TOKEN] });
   await sync.start();
   sync.stop();
   const found: string[] = [];
@@ -117,7 +121,7 @@ test("the session's dashboard settings, as synthesized, fetch the private conten
     }
   };
   walk('');
-  expect(found.sort()).toEqual(['exercises/start.txt', 'workshop/content/_index.md']);
+  expect(found.sort()).toEqual(['exercises/other/README.md', 'exercises/start.txt', 'workshop/content/_index.md']);
 });
 
 test('applied and run by the runtime as the portal: allocation creates the request objects with the parameters', async () => {
