@@ -48,7 +48,10 @@ import { type ControlPlane, startControlPlane, stopControlPlane } from '../test/
 import { startFaultProxy } from '../test/support/fault-proxy.js';
 import { applyFixture, type Fixture, runtimeFor, synthPortal } from '../test/support/portal-fixture.js';
 
-const STATE_DIR = '/tmp/cdk8s-workshops-bench-cluster';
+/** The control plane's state; BENCH_STATE_DIR for a private one (several people measuring on one machine). */
+const STATE_DIR = process.env.BENCH_STATE_DIR || '/tmp/cdk8s-workshops-bench-cluster';
+/** `BENCH_ONLY=pool`: figure 2 alone (the allocation latency), without the bursts, the timers and the memory figure. */
+const ONLY = process.env.BENCH_ONLY || undefined;
 /** Where src/ and the memory child are transpiled to plain JavaScript, to measure the runtime as it is deployed. */
 const JS_DIR = '/tmp/cdk8s-workshops-bench-runtime-js';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -563,24 +566,60 @@ interface PoolResult {
   readonly sequential: number[];
   readonly sequentialWaits: number[];
   readonly sequentialTimes: number[];
-  readonly floor?: { concurrent: number[]; concurrentWallMs: number; paced: number[]; pacedWallMs: number; sequential: number[] };
+  readonly floor?: {
+    concurrent: number[];
+    concurrentWallMs: number;
+    paced: number[];
+    pacedWallMs: number;
+    sequential: number[];
+    concurrentHttp2?: number[];
+  };
   /** The runtime's connections to the API server: idle ones before the allocations, all after. */
   readonly socketsBefore: { free: number; busy: number };
   readonly socketsAfter: { free: number; busy: number };
   /** This process's event loop during the allocations: how late timers ran (ms). */
   readonly loopDelayP99Ms: number;
   readonly loopDelayMaxMs: number;
+  /**
+   * The API server's own time for WorkshopSession status PUTs (its request-duration histogram), during the concurrent
+   * allocations and during the floor's 100 concurrent writes: p50/p99 as bucket bounds.
+   */
+  readonly serverAllocations?: string;
+  readonly serverFloor?: string;
+}
+
+/** The API server's request-duration histogram of WorkshopSession status PUTs (bucket bound → cumulative count). */
+function putStatusHistogram(kubeconfig: string): Map<string, number> {
+  const text = execFileSync('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', '/metrics'], { maxBuffer: 256 * 1024 * 1024 }).toString();
+  const buckets = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('apiserver_request_duration_seconds_bucket{')) continue;
+    if (!/verb="PUT"/.test(line) || !/resource="workshopsessions"/.test(line) || !/subresource="status"/.test(line)) continue;
+    const le = /le="([^"]+)"/.exec(line)?.[1];
+    if (le) buckets.set(le, (buckets.get(le) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return buckets;
+}
+
+/** p50 and p99 of the requests between two histogram readings, as the bucket bounds they fall under. */
+function histogramDelta(before: Map<string, number>, after: Map<string, number>): string {
+  const bounds = [...after.keys()].sort((a, b) => (a === '+Inf' ? 1 : b === '+Inf' ? -1 : Number(a) - Number(b)));
+  const counts = bounds.map((le) => (after.get(le) ?? 0) - (before.get(le) ?? 0));
+  const total = counts.at(-1) ?? 0;
+  if (!total) return 'no requests seen';
+  const under = (q: number) => bounds[counts.findIndex((c) => c >= q * total)];
+  return `${total} requests, p50 ≤ ${under(0.5)} s, p99 ≤ ${under(0.99)} s`;
 }
 
 /** Sockets of the runtime's paced client (its keep-alive agent): idle ones, and ones in use (watches included). */
 async function socketsOf(runtime: SessionRuntime): Promise<{ free: number; busy: number }> {
-  const connection = (
+  const pool = (
     runtime.state.client as unknown as {
-      connection?: Promise<{ agent: { freeSockets: Record<string, unknown[]>; sockets: Record<string, unknown[]> } }>;
+      agent?: { agent: { freeSockets: Record<string, unknown[]>; sockets: Record<string, unknown[]> } };
     }
-  ).connection;
-  if (!connection) return { free: 0, busy: 0 };
-  const { agent } = await connection;
+  ).agent;
+  if (!pool) return { free: 0, busy: 0 };
+  const { agent } = pool;
   const count = (pool: Record<string, unknown[]>) => Object.values(pool).reduce((n, list) => n + list.length, 0);
   return { free: count(agent.freeSockets), busy: count(agent.sockets) };
 }
@@ -621,7 +660,7 @@ function instrumentPacer(runtime: SessionRuntime, only: Priority | 'all' = Prior
   };
 }
 
-async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: Fixture): Promise<PoolResult> {
+async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: Fixture, kubeconfig: string): Promise<PoolResult> {
   const environment = fixture.environment(POOL.name);
   console.log(
     `== 2. Allocation from a Ready pool: ${POOL_ALLOCATIONS} concurrent allocate() calls; ${environment}: reserved ${POOL.reserved}, capacity ${POOL.capacity} ==`,
@@ -646,6 +685,7 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
     return { latency, source };
   };
   const socketsBefore = await socketsOf(runtime);
+  const serverBefore = putStatusHistogram(kubeconfig);
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   probe.on();
@@ -662,6 +702,7 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
   probe.off();
   loop.disable();
   const socketsAfter = await socketsOf(runtime);
+  const serverAllocations = histogramDelta(serverBefore, putStatusHistogram(kubeconfig));
   if (!done) throw new Error(`the ${POOL_ALLOCATIONS} allocations did not all return within ${s(ALLOCATION_TIMEOUT_MS, 0)}`);
   const requests = diffCounts(await requestCounts(runtime), requestsBefore);
 
@@ -679,9 +720,9 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
 
   // for information: the API server alone — the same write (a WorkshopSession status PUT) from an unpaced client,
   // 100 at once and then one at a time, on objects of a portal no runtime watches
-  let floor: PoolResult['floor'];
+  let floor: Awaited<ReturnType<typeof apiServerFloor>> | undefined;
   try {
-    floor = await apiServerFloor(client);
+    floor = await apiServerFloor(client, kubeconfig);
   } catch (error) {
     console.log(`  API server floor not measured: ${(error as Error).message}`);
   }
@@ -701,11 +742,21 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
     socketsAfter,
     loopDelayP99Ms: loop.percentile(99) / 1e6,
     loopDelayMaxMs: loop.max / 1e6,
+    serverAllocations,
+    serverFloor: floor?.server,
   };
 }
 
-async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResult['floor']>> {
-  const floorClient = client.withOptions({});
+async function apiServerFloor(
+  client: KubeClient,
+  kubeconfig: string,
+): Promise<NonNullable<PoolResult['floor']> & { server: string; concurrentHttp2: number[] }> {
+  // HTTP/1.1 on warm connections, one per write in flight, as this figure was always taken (the runtime's client
+  // speaks HTTP/2 since; the same 100 writes over one HTTP/2 connection are measured too, for information)
+  process.env.DISABLE_HTTP2 = '1';
+  const floorClient = KubeClient.fromKubeconfig(kubeconfig);
+  delete process.env.DISABLE_HTTP2;
+  const http2Client = client.withOptions({});
   const collection = floorClient.pathFor(API_VERSION, 'WorkshopSession');
   const objects = await inBatches(
     Array.from({ length: 2 * POOL_ALLOCATIONS + POOL_SEQUENTIAL }, (_, i) => i + 1),
@@ -716,23 +767,32 @@ async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResul
       return { created, status };
     },
   );
-  const put = async ({ created, status }: { created: WorkshopSession; status: Record<string, unknown> }) => {
+  // each write carries the object as the last write left it (some objects are written twice)
+  const put = async (object: { created: WorkshopSession; status: Record<string, unknown> }, through = floorClient) => {
     const p0 = performance.now();
-    await floorClient.request('PUT', `${floorClient.pathFor(API_VERSION, 'WorkshopSession', created.metadata.name)}/status`, {
-      body: { ...created, status },
-    });
+    object.created = await through.request<WorkshopSession>(
+      'PUT',
+      `${floorClient.pathFor(API_VERSION, 'WorkshopSession', object.created.metadata.name)}/status`,
+      {
+        body: { ...object.created, status: object.status },
+      },
+    );
     return performance.now() - p0;
   };
   // open the connections first (up to the agent's 64 sockets), as the runtime's are by the time it allocates
   await Promise.all(objects.map(({ created }) => floorClient.get(API_VERSION, 'WorkshopSession', created.metadata.name)));
   await sleep(1000);
+  const serverBefore = putStatusHistogram(kubeconfig);
   const t0 = performance.now();
-  const concurrent = await Promise.all(objects.slice(0, POOL_ALLOCATIONS).map(put));
+  const concurrent = await Promise.all(objects.slice(0, POOL_ALLOCATIONS).map((o) => put(o)));
   const concurrentWallMs = performance.now() - t0;
+  const server = histogramDelta(serverBefore, putStatusHistogram(kubeconfig));
+  await sleep(1000);
+  const pacedObjects = objects.slice(POOL_ALLOCATIONS, 2 * POOL_ALLOCATIONS);
+  const concurrentHttp2 = await Promise.all(pacedObjects.map((o) => put(o, http2Client)));
   await sleep(1000);
   // 32 at a time, like the runtime's pacer
   const t1 = performance.now();
-  const pacedObjects = objects.slice(POOL_ALLOCATIONS, 2 * POOL_ALLOCATIONS);
   const paced = await inBatches(pacedObjects, 32, async (o) => {
     await put(o);
     return performance.now() - t1;
@@ -746,7 +806,7 @@ async function apiServerFloor(client: KubeClient): Promise<NonNullable<PoolResul
   }
   await floorClient.request('DELETE', collection, { query: { labelSelector: `${Labels.PORTAL}=${FLOOR_PORTAL}` } });
   await floorClient.close();
-  return { concurrent, concurrentWallMs, paced, pacedWallMs, sequential };
+  return { concurrent, concurrentWallMs, paced, pacedWallMs, sequential, server, concurrentHttp2 };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -994,7 +1054,13 @@ function reportBurst(label: string, burst: BurstResult | undefined, burstError: 
 
 async function main(): Promise<void> {
   const started = performance.now();
+  if (ONLY !== undefined && ONLY !== 'pool') throw new Error(`BENCH_ONLY '${ONLY}' is not known: 'pool' (figure 2 alone), or unset for every figure`);
   console.log(`cdk8s-workshops session runtime benchmark — node ${process.version}, ${process.platform}/${process.arch}`);
+  console.log(
+    `machine: ${cpus().length} CPUs, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (1/5/15 min) at the start`,
+  );
   console.log(`starting a control plane in ${STATE_DIR} ...`);
   const cp = await startControlPlane(STATE_DIR);
   if (!/^https:\/\/127\.0\.0\.1:\d+$/.test(cp.server)) {
@@ -1010,7 +1076,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', stopping);
   process.once('SIGTERM', stopping);
   try {
-    const memory = await benchMemory(client, cp);
+    const memory = ONLY ? undefined : await benchMemory(client, cp);
 
     bcryptMs = bcryptCost();
     const runtimeOf = (fixture: Fixture, pacing: Pacing) => {
@@ -1036,14 +1102,16 @@ async function main(): Promise<void> {
     await applyFixture(client, fixedFixture);
     let fixedBurst: BurstResult | undefined;
     let fixedBurstError: string | undefined;
-    runtime = runtimeOf(fixedFixture, 'fixed');
-    await runtime.start();
-    try {
-      fixedBurst = await benchBurst(runtime, fixedFixture);
-    } catch (error) {
-      fixedBurstError = (error as Error).message;
+    if (!ONLY) {
+      runtime = runtimeOf(fixedFixture, 'fixed');
+      await runtime.start();
+      try {
+        fixedBurst = await benchBurst(runtime, fixedFixture);
+      } catch (error) {
+        fixedBurstError = (error as Error).message;
+      }
+      await Promise.race([runtime.stop().catch(() => undefined), sleep(10_000)]);
     }
-    await Promise.race([runtime.stop().catch(() => undefined), sleep(10_000)]);
 
     // 1 with the adaptive pacer, and 2 with the same runtime
     const fixture = synthPortal(PORTAL, [BURST, POOL], { maximum: PORTAL_MAXIMUM });
@@ -1055,14 +1123,14 @@ async function main(): Promise<void> {
     let burst: BurstResult | undefined;
     let burstError: string | undefined;
     try {
-      burst = await benchBurst(runtime, fixture);
+      if (!ONLY) burst = await benchBurst(runtime, fixture);
     } catch (error) {
       burstError = (error as Error).message;
     }
     let pool: PoolResult | undefined;
     let poolError: string | undefined;
     try {
-      pool = await benchPool(client, runtime, fixture);
+      pool = await benchPool(client, runtime, fixture, cp.kubeconfigPath);
     } catch (error) {
       poolError = (error as Error).message;
     }
@@ -1071,10 +1139,12 @@ async function main(): Promise<void> {
 
     // 4: the runtime before and after, each in a child process on plain node
     const timers: TimerResult[] = [];
-    for (const [label, commit] of [
-      [`before: the runtime of ${BEFORE_COMMIT}`, BEFORE_COMMIT],
-      ['after: this checkout', undefined],
-    ] as const) {
+    for (const [label, commit] of ONLY
+      ? []
+      : ([
+          [`before: the runtime of ${BEFORE_COMMIT}`, BEFORE_COMMIT],
+          ['after: this checkout', undefined],
+        ] as const)) {
       const out = `${JS_DIR}-timers-${commit ?? 'now'}`;
       try {
         const entry = commit ? transpileCommit(commit, out) : transpileForNode(out, ROOT, 'bench/sessions-timers.ts');
@@ -1087,15 +1157,22 @@ async function main(): Promise<void> {
     }
 
     console.log('== Results ==');
-    // 1
-    reportBurst('fixed pacer', fixedBurst, fixedBurstError);
-    reportBurst('adaptive pacer', burst, burstError);
-    const burstTime = (x?: BurstResult) =>
-      x ? (x.allReady ? s(x.burstMs) : `not all Ready (${x.readyCount}/${BURST_LEARNERS}) after ${s(x.burstMs)}`) : 'FAILED';
     console.log(
-      `burst: ${BURST_LEARNERS} learners, time until all Ready: fixed pacer (QPS ${QPS}) ${burstTime(fixedBurst)} | adaptive pacer ${burstTime(burst)}` +
-        ` (the adaptive run comes second, with the fixed run's ${BURST_LEARNERS} sessions still in the cluster)`,
+      `machine: load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' / ')} (1/5/15 min) at the end, ${cpus().length} CPUs`,
     );
+    // 1
+    if (!ONLY) {
+      reportBurst('fixed pacer', fixedBurst, fixedBurstError);
+      reportBurst('adaptive pacer', burst, burstError);
+      const burstTime = (x?: BurstResult) =>
+        x ? (x.allReady ? s(x.burstMs) : `not all Ready (${x.readyCount}/${BURST_LEARNERS}) after ${s(x.burstMs)}`) : 'FAILED';
+      console.log(
+        `burst: ${BURST_LEARNERS} learners, time until all Ready: fixed pacer (QPS ${QPS}) ${burstTime(fixedBurst)} | adaptive pacer ${burstTime(burst)}` +
+          ` (the adaptive run comes second, with the fixed run's ${BURST_LEARNERS} sessions still in the cluster)`,
+      );
+    }
     // 2
     if (pool) {
       const p50 = percentile(pool.latencies, 50);
@@ -1141,7 +1218,13 @@ async function main(): Promise<void> {
           `    32 at a time (as the pacer), time from the start until each was answered: ${dist(f.paced)}; all done in ${f.pacedWallMs.toFixed(0)} ms`,
         );
         console.log(`    one at a time: ${dist(f.sequential)}`);
+        if (f.concurrentHttp2)
+          console.log(`    all at once over one HTTP/2 connection (as the runtime's client sends them): ${dist(f.concurrentHttp2)}`);
       }
+      console.log(
+        `  the API server's own time for these status PUTs (its request-duration histogram): during the allocations ${pool.serverAllocations ?? 'not read'}; ` +
+          `during the floor's concurrent writes ${pool.serverFloor ?? 'not read'}`,
+      );
     } else {
       console.log(`pool: FAILED: ${poolError}  MISS`);
     }
@@ -1170,9 +1253,13 @@ async function main(): Promise<void> {
           `heapUsed ${mb(c.afterGc.heapUsed)} (+${mb(c.afterGc.heapUsed - c.baseline.heapUsed)}), heapTotal ${mb(c.afterGc.heapTotal)}, external ${mb(c.afterGc.external)}; peak RSS while running ${mb(c.peakRss)}`,
       );
     };
-    if (memory.tsx) memoryLine('for information: the same process under tsx', memory.tsx);
+    if (!memory) {
+      // BENCH_ONLY: not measured
+    } else if (memory.tsx) memoryLine('for information: the same process under tsx', memory.tsx);
     else console.log(`memory (under tsx): FAILED: ${memory.tsxError}`);
-    if (memory.deployed) {
+    if (!memory) {
+      // BENCH_ONLY: not measured
+    } else if (memory.deployed) {
       const c = memory.deployed;
       memoryLine('plain node, runtime as deployed', c);
       const ok = c.stillCached >= MEMORY_SESSIONS && c.afterGc.rss < TARGET_RSS_MB * 1e6;

@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as http from 'node:http';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 
 import { type Cluster, KubeConfig, type User } from '@kubernetes/client-node';
@@ -245,6 +246,68 @@ function tokenFileOf(path: string, config: KubeConfig): string | undefined {
  * Whether an error is worth another try: throttling (429), the server or a proxy failing (5xx), timeouts and
  * dropped connections. Server-side apply's 500 for an object that does not fit the schema is permanent.
  */
+/**
+ * Requests (not watches) go over one HTTP/2 connection per cluster and TLS material, shared by every client of one
+ * kubeconfig (`withOptions`), as client-go multiplexes its requests: a burst of a hundred learners' writes travels on
+ * the connection already open, instead of opening (TCP, then TLS) a connection for each request in flight. Off for
+ * plain-http servers and with DISABLE_HTTP2 set (client-go's switch); a server that does not negotiate h2 is spoken
+ * to over HTTP/1.1 from then on.
+ */
+class Http2Connections {
+  /** True when requests go over HTTP/1.1 (the keep-alive agent) instead. */
+  public unsupported: boolean;
+  private current?: { session: http2.ClientHttp2Session; tlsKey: string; streams: number };
+
+  constructor(server: string) {
+    this.unsupported = !server.startsWith('https:') || ['1', 'true'].includes((process.env.DISABLE_HTTP2 ?? '').toLowerCase());
+  }
+
+  /** The connection for this TLS material, opened now if there is none (or the last one is closing). */
+  public session(server: string, resolved: Resolved): { session: http2.ClientHttp2Session; streams: number } {
+    const known = this.current;
+    if (known && known.tlsKey === resolved.tlsKey && !known.session.closed && !known.session.destroyed) return known;
+    // made with other TLS material (a rotated client certificate): streams under way finish, new ones go to the new one
+    known?.session.close();
+    const { ca, cert, key, rejectUnauthorized, servername } = resolved.tls;
+    const session = http2.connect(server, { ca, cert, key, rejectUnauthorized, servername });
+    const entry = { session, tlsKey: resolved.tlsKey, streams: 0 };
+    // a failure of the connection reaches each stream under way, which reports it (and is retried)
+    session.on('error', () => undefined);
+    session.once('connect', (_session, socket) => {
+      if ((socket as { alpnProtocol?: string | false }).alpnProtocol !== 'h2') {
+        this.unsupported = true;
+        session.destroy();
+      }
+    });
+    const forget = () => {
+      if (this.current === entry) this.current = undefined;
+    };
+    session.once('goaway', forget);
+    session.once('close', forget);
+    // an idle connection does not keep the process alive; one with requests under way does (see begin/end)
+    session.unref();
+    this.current = entry;
+    return entry;
+  }
+
+  public begin(entry: { session: http2.ClientHttp2Session; streams: number }): void {
+    if (entry.streams++ === 0 && !entry.session.destroyed) entry.session.ref();
+  }
+
+  public end(entry: { session: http2.ClientHttp2Session; streams: number }): void {
+    if (--entry.streams === 0 && !entry.session.destroyed) entry.session.unref();
+  }
+
+  /** Closes the connection once its requests under way are answered. */
+  public close(): void {
+    this.current?.session.close();
+    this.current = undefined;
+  }
+}
+
+/** One set of HTTP/2 connections per set of credentials: the clients that share credentials share them too. */
+const http2Connections = new WeakMap<Credentials, Http2Connections>();
+
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof KubeError)) return false;
   if (error.status === 0 || error.status === 429) return true;
@@ -269,6 +332,7 @@ export class KubeClient {
   /** Connection pools made so far (for tests: a rotated token keeps the pool). */
   public pools = 0;
   public readonly credentials: Credentials;
+  private readonly http2: Http2Connections;
 
   constructor(
     private readonly config: KubeConfig,
@@ -279,6 +343,9 @@ export class KubeClient {
     if (!cluster) throw new Error('the kubeconfig has no current cluster');
     this.server = cluster.server.replace(/\/$/, '');
     this.credentials = credentials ?? new Credentials(config);
+    let connections = http2Connections.get(this.credentials);
+    if (!connections) http2Connections.set(this.credentials, (connections = new Http2Connections(this.server)));
+    this.http2 = connections;
   }
 
   /** The same cluster and credentials (shared, read again together) with other options (pacing, retries, metrics). */
@@ -359,10 +426,12 @@ export class KubeClient {
     });
   }
 
-  private async requestOnce<T>(method: string, path: string, options: RequestOptions, { agent, headers }: Connection): Promise<T> {
+  private async requestOnce<T>(method: string, path: string, options: RequestOptions, connection: Connection): Promise<T> {
+    const { agent, headers } = connection;
     const url = new URL(this.server + path);
     for (const [key, value] of Object.entries(options.query ?? {})) if (value !== undefined) url.searchParams.set(key, String(value));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    if (!this.http2.unsupported) return this.requestOverHttp2<T>(method, path, url, body, options, connection);
     const transport = url.protocol === 'https:' ? https : http;
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(
@@ -417,6 +486,79 @@ export class KubeClient {
       });
       if (body !== undefined) req.write(body);
       req.end();
+    });
+  }
+
+  /** One request as a stream of the shared HTTP/2 connection; answers and failures as over HTTP/1.1. */
+  private requestOverHttp2<T>(
+    method: string,
+    path: string,
+    url: URL,
+    body: string | undefined,
+    options: RequestOptions,
+    connection: Connection,
+  ): Promise<T> {
+    const entry = this.http2.session(this.server, connection.resolved);
+    const headers: http2.OutgoingHttpHeaders = {
+      ':method': method,
+      ':path': `${url.pathname}${url.search}`,
+      accept: 'application/json',
+    };
+    for (const [name, value] of Object.entries(connection.headers)) headers[name.toLowerCase()] = value;
+    if (body !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+      headers['content-length'] = Buffer.byteLength(body);
+    }
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const fail = (error: KubeError) => {
+        if (settled) return;
+        settled = true;
+        this.options.onResponse?.(method, 0);
+        reject(error);
+      };
+      let stream: http2.ClientHttp2Stream;
+      try {
+        stream = entry.session.request(headers, { endStream: body === undefined });
+      } catch (error) {
+        fail(new KubeError(0, 'ConnectionError', `${method} ${path}: ${(error as Error).message}`));
+        return;
+      }
+      this.http2.begin(entry);
+      let status = 0;
+      let retryAfter: number | undefined;
+      const chunks: Buffer[] = [];
+      stream.on('response', (answer) => {
+        status = Number(answer[':status'] ?? 0);
+        const after = Number(answer['retry-after']);
+        retryAfter = answer['retry-after'] !== undefined && Number.isFinite(after) ? after : undefined;
+      });
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        if (settled) return;
+        settled = true;
+        const text = Buffer.concat(chunks).toString('utf8');
+        this.options.onResponse?.(method, status);
+        if (status >= 200 && status < 300) {
+          try {
+            resolve((text ? JSON.parse(text) : undefined) as T);
+          } catch (error) {
+            reject(new KubeError(0, 'ConnectionError', `${method} ${path}: the answer is not JSON (${(error as Error).message})`));
+          }
+          return;
+        }
+        reject(answerError(method, path, status, http.STATUS_CODES[status] ?? 'Error', text, retryAfter));
+      });
+      stream.setTimeout(30_000, () => {
+        fail(new KubeError(0, 'Timeout', `${method} ${path}: no answer within 30s`));
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+      });
+      stream.on('error', (error) => fail(new KubeError(0, 'ConnectionError', `${method} ${path}: ${error.message}`)));
+      stream.on('close', () => {
+        this.http2.end(entry);
+        fail(new KubeError(0, 'ConnectionError', `${method} ${path}: the stream closed before the answer was complete`));
+      });
+      if (body !== undefined) stream.end(body);
     });
   }
 
@@ -489,10 +631,11 @@ export class KubeClient {
     }
   }
 
-  /** Closes idle connections, so that a process can exit. */
+  /** Closes idle connections, so that a process can exit (the shared HTTP/2 one once its requests are answered). */
   public async close(): Promise<void> {
     this.agent?.agent.destroy();
     this.agent = undefined;
+    this.http2.close();
   }
 
   /** The credentials in force and the pool of connections, kept while the TLS material stays the same. */
@@ -513,7 +656,7 @@ export class KubeClient {
         for (const sockets of Object.values(old.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
       }
     }
-    return { agent: this.agent.agent, headers: resolved.headers, generation: resolved.generation };
+    return { agent: this.agent.agent, headers: resolved.headers, generation: resolved.generation, resolved };
   }
 }
 
@@ -521,4 +664,19 @@ interface Connection {
   readonly agent: https.Agent | http.Agent;
   readonly headers: Record<string, string>;
   readonly generation: number;
+  readonly resolved: Resolved;
+}
+
+/** The KubeError of an answer that is not a success: the Status object's reason and message when there is one. */
+function answerError(method: string, path: string, status: number, statusText: string, text: string, retryAfter?: number): KubeError {
+  let reason = statusText;
+  let message = text;
+  try {
+    const parsed = JSON.parse(text) as { reason?: string; message?: string };
+    reason = parsed.reason ?? reason;
+    message = parsed.message ?? text;
+  } catch {
+    // not a Status object: keep the raw text
+  }
+  return new KubeError(status, reason, `${method} ${path}: ${status} ${reason}: ${message}`, retryAfter);
 }

@@ -82,11 +82,17 @@ describe('pools', () => {
     expect(session.status!.history!.map((h) => h.phase)).toEqual(['Creating', 'Starting', 'Ready']);
     const ns = await client.get('v1', 'Namespace', session.metadata.name);
     expect(ns!.metadata.ownerReferences![0]).toMatchObject({ kind: 'WorkshopSession', name: session.metadata.name, uid: session.metadata.uid });
-    // an event records each phase change
-    const events = await client.request<{ items: Array<{ reason: string }> }>('GET', '/api/v1/namespaces/default/events', {
-      query: { fieldSelector: `involvedObject.name=${session.metadata.name}` },
-    });
-    expect(events.items.map((e) => e.reason).sort()).toEqual(['Creating', 'Ready', 'Starting']);
+    // an event records each phase change (written in the background, after the change itself: waited for)
+    const reasons = async () =>
+      (
+        await client.request<{ items: Array<{ reason: string }> }>('GET', '/api/v1/namespaces/default/events', {
+          query: { fieldSelector: `involvedObject.name=${session.metadata.name}` },
+        })
+      ).items
+        .map((e) => e.reason)
+        .sort();
+    await waitFor('an Event for each of the three phases', async () => (await reasons()).length >= 3, 30_000);
+    expect(await reasons()).toEqual(['Creating', 'Ready', 'Starting']);
   });
 
   test('allocation takes a Ready reserve, and the pool tops up to reserved only once allocations eat into initial', async () => {
