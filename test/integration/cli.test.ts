@@ -115,7 +115,8 @@ describe('synth and validate on the examples', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`^synthesized 7 files with \\d+ objects into ${out}/`));
     expect(run.stdout).toMatch(/WorkshopEnvironment\s+3\n/);
-    expect(run.stdout).toMatch(/CustomResourceDefinition\s+2\n/);
+    expect(run.stdout).toMatch(/CustomResourceDefinition\s+3\n/);
+    expect(run.stdout).toMatch(/TrainingPortal\s+1\n/);
     // the same bytes as the committed dist/
     for (const file of ['cluster/crds.k8s.yaml', 'labs/hello-terminal/environment.k8s.yaml']) {
       expect(fs.readFileSync(path.join(out, file), 'utf8')).toBe(fs.readFileSync(path.join(ROOT, 'dist', file), 'utf8'));

@@ -97,8 +97,8 @@ async function burst(client: KubeClient, requests: number) {
 }
 
 describe('adaptive pacing', () => {
-  const run = async (options: PacerOptions, requests = 600, shared = true) => {
-    const stub = await server({ workers: 6, queue: 12 });
+  const run = async (options: PacerOptions, requests = 600, shared = true, serviceMs?: number) => {
+    const stub = await server({ workers: 6, queue: 12 }, serviceMs);
     const pacer = new Pacer({ concurrency: 64, ...options });
     const client = new KubeClient(stub.config, { pacer, retryForMs: 120_000 });
     try {
@@ -136,7 +136,9 @@ describe('adaptive pacing', () => {
   });
 
   test('(for contrast) a fixed pacer above the capacity meets a 429 storm', async () => {
-    const fixed = await run({ pacing: 'fixed', qps: 10_000, concurrency: 32 }, 150, false);
+    // a slower server (40 ms a request) so that the 32 requests in flight overlap however busy this machine is: at
+    // 4 ms, a loaded machine sent them so far apart that the server kept up with them
+    const fixed = await run({ pacing: 'fixed', qps: 10_000, concurrency: 32 }, 150, false, 40);
     expect(fixed.first.throttled).toBeGreaterThan(50);
   });
 });
