@@ -10,7 +10,7 @@ import { apiGroupOf, lookupKind } from './kinds.js';
 import { describeManifest, type Manifest } from './manifest.js';
 import { API_GROUP, API_VERSION, checkDnsLabel, Labels, MANAGED_BY } from './names.js';
 import { type PortalSettings, portalSettings, type PortalSettingsProps } from './portal-settings.js';
-import { type PolicyRule, uncoveredPermissions } from './session-role.js';
+import { k8sPolicyRule, type PolicyRule, uncoveredPermissions } from './session-role.js';
 import { PORTAL_ACCESS_BINDING, portalSessionRoleName } from './session-template.js';
 import { substituteVariables } from './variables.js';
 import type { Workshop } from './workshop.js';
@@ -333,12 +333,12 @@ export class TrainingPortal extends Chart {
     const subject = [{ kind: 'ServiceAccount', name: 'training-portal', namespace: ns }];
     new k8s.KubeClusterRole(this, 'ClusterRole', {
       metadata: { name: `${MANAGED_BY}-portal-${this.name}` },
-      rules: Lazy.any({ produce: () => this.rbac().cluster }) as k8s.PolicyRule[],
+      rules: Lazy.any({ produce: () => this.rbac().cluster.map(k8sPolicyRule) }) as k8s.PolicyRule[],
     });
     // bound in each session namespace by the session's own first RoleBinding (see SessionTemplate), nowhere else
     new k8s.KubeClusterRole(this, 'SessionClusterRole', {
       metadata: { name: portalSessionRoleName(this.name) },
-      rules: Lazy.any({ produce: () => this.rbac().session }) as k8s.PolicyRule[],
+      rules: Lazy.any({ produce: () => this.rbac().session.map(k8sPolicyRule) }) as k8s.PolicyRule[],
     });
     // a record of every phase change, visible with kubectl describe: events of cluster-scoped objects go to `default`
     new k8s.KubeRole(this, 'EventsRole', {
@@ -537,19 +537,15 @@ export class TrainingPortal extends Chart {
       .flatMap(
         (n) =>
           [
-            {
-              apiVersion: 'rbac.authorization.k8s.io/v1',
-              kind: 'Role',
+            k8s.KubeRole.manifest({
               metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
-              rules: n.rules,
-            },
-            {
-              apiVersion: 'rbac.authorization.k8s.io/v1',
-              kind: 'RoleBinding',
+              rules: n.rules.map(k8sPolicyRule),
+            }),
+            k8s.KubeRoleBinding.manifest({
               metadata: { name, namespace: n.namespace, labels: { [Labels.PORTAL]: this.name } },
               roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
               subjects: [{ kind: 'ServiceAccount', name: 'training-portal', namespace: this.portalNamespace }],
-            },
+            }),
           ] as Manifest[],
       );
   }
