@@ -12,6 +12,7 @@ import * as http from 'node:http';
 
 import { createProxyServer } from 'http-proxy-3';
 
+import { browserScripts } from '../content/browser-scripts.js';
 import { html, raw } from '../content/html.js';
 import { CliError } from './errors.js';
 
@@ -122,20 +123,22 @@ export function endedPage(portalUrl: string, ended: EndedSession): string {
 `.toString();
 }
 
+/** The compiled scripts of src/browser the local loop's pages carry inline (its front doors serve no files of their own). */
+let localScripts: Map<string, string> | undefined;
+function inlineScript(name: string): string {
+  localScripts ??= browserScripts(['local-ended-watch.js', 'local-waiting.js']);
+  const code = localScripts.get(name) ?? '';
+  if (/<\/script/i.test(code)) throw new Error(`lib/browser/${name} contains '</script', which would end its inline script early`);
+  return `<script type="module">\n${code}</script>`;
+}
+
 /**
- * Put into the dashboard's page with the banner: when the session ends (the End button, expiry, an admin), its host
- * stops serving the dashboard and answers /healthz with "ended"; the page then loads the ended page instead of
- * showing a dashboard whose terminals no longer answer.
+ * Put into the dashboard's page with the banner: when the session ends, its host answers /healthz with "ended" and
+ * the page loads the ended page (src/browser/local-ended-watch.ts).
  */
-export const ENDED_WATCH = `<script>
-(() => {
-  const look = () => fetch('/healthz', { cache: 'no-store' })
-    .then((r) => r.json())
-    .then((s) => { if (s && s.status === 'ended') location.reload(); else setTimeout(look, 2000); })
-    .catch(() => setTimeout(look, 2000));
-  setTimeout(look, 2000);
-})();
-</script>`;
+export function endedWatch(): string {
+  return inlineScript('local-ended-watch.js');
+}
 
 /** The waiting page: the portal's style sheet, a header like the portal's, and the steps the command goes through. */
 export function waitingPage(portalUrl: string, session?: string): string {
@@ -161,7 +164,7 @@ export function waitingPage(portalUrl: string, session?: string): string {
 </div></header>
 <main id="main" tabindex="-1">
 <h1 id="title">Waiting for ${who}</h1>
-<section class="panel" id="door" aria-labelledby="title" data-state="waiting">
+<section class="panel" id="door" aria-labelledby="title" data-state="waiting" data-stuck-after="${FAILURES_SHOWN_AS_STUCK}">
 <ol class="steps" aria-live="polite">
 <li class="step current" data-step="session">The portal gives you a session</li>
 <li class="step" data-step="dashboard">Its dashboard starts on this machine</li>
@@ -171,55 +174,7 @@ export function waitingPage(portalUrl: string, session?: string): string {
 process on this machine and opens it here as soon as it is up.</p>
 </section>
 </main>
-<script>
-(() => {
-  const door = document.getElementById('door');
-  const problem = document.getElementById('problem');
-  const title = document.getElementById('title');
-  const steps = { session: document.querySelector('[data-step=session]'), dashboard: document.querySelector('[data-step=dashboard]') };
-  const stuckAfter = ${FAILURES_SHOWN_AS_STUCK};
-  let unreachable = 0;
-  const set = (step, state) => { steps[step].className = 'step ' + state; };
-  const say = (html) => { problem.hidden = !html; problem.innerHTML = html || ''; };
-  const text = (s) => String(s == null ? '' : s).replace(/[&<>"']/g, (c) => '&#' + c.charCodeAt(0) + ';');
-  const poll = async () => {
-    let next = 150;
-    try {
-      const response = await fetch('/healthz', { cache: 'no-store' });
-      if (response.ok) { location.reload(); return; }
-      unreachable = 0;
-      const s = await response.json();
-      if (s.status === 'ended') { location.reload(); return; }
-      door.dataset.state = s.status;
-      if (s.status === 'waiting') { set('session', 'current'); set('dashboard', 'todo'); say(''); }
-      else if (s.status === 'starting') { set('session', 'done'); set('dashboard', 'current'); say(''); }
-      else if (s.status === 'failed') {
-        set('session', 'done');
-        const stuck = s.failures >= stuckAfter;
-        set('dashboard', stuck ? 'failed' : 'current');
-        if (stuck) title.textContent = 'Your session\\u2019s dashboard did not start';
-        const retry = s.retryAt ? Math.max(0, Math.round((Date.parse(s.retryAt) - Date.now()) / 1000)) : 0;
-        say('<p><strong>Starting the dashboard of ' + text(s.session) + ' failed' + (s.failures > 1 ? ' ' + s.failures + ' times in a row' : '') + ':</strong></p>'
-          + '<p><code>' + text(s.error) + '</code></p>'
-          + '<p>' + (stuck ? 'This needs the developer: fix it (the command\\u2019s output says the same), and this page opens the dashboard once it starts. ' : '')
-          + 'The command tries again' + (retry ? ' in ' + retry + ' s' : ' now') + '.</p>');
-        next = 1000;
-      }
-    } catch (e) {
-      unreachable += 1;
-      if (unreachable >= 3) {
-        door.dataset.state = 'unreachable';
-        set('dashboard', 'failed');
-        title.textContent = 'The local dashboard command is not running';
-        say('<p><code>workshops sessions dashboard</code> does not answer on this port any more. Start it again; this page opens the dashboard once it is up.</p>');
-      }
-      next = 1000;
-    }
-    setTimeout(poll, next);
-  };
-  poll();
-})();
-</script>
+${raw(inlineScript('local-waiting.js'))}
 </body>
 </html>
 `.toString();
@@ -233,7 +188,7 @@ export function bannerHtml(banner: LocalBanner): string {
     'box-shadow:0 1px 4px rgba(0,0,0,.3);pointer-events:none;white-space:nowrap;overflow:hidden;text-overflow:ellipsis';
   return html`<div id="local-dev-banner" role="note" style="${style}">Local development: terminals are shells on this machine (home ${banner.homeDir})${
     banner.namespace ? `, kubectl in namespace ${banner.namespace}` : ''
-  }</div>${raw(ENDED_WATCH)}`.toString();
+  }</div>${raw(endedWatch())}`.toString();
 }
 
 function injectBanner(html: string, banner: LocalBanner): string {

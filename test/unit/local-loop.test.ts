@@ -62,10 +62,13 @@ test("the waiting page uses the portal's style sheet and escapes what it shows",
   expect(page).not.toContain('s<1>');
   const banner = bannerHtml({ homeDir: '/tmp/<h>', namespace: 'ns1' });
   expect(banner).toMatch(
-    />Local development: terminals are shells on this machine \(home \/tmp\/&lt;h&gt;\), kubectl in namespace ns1<\/div><script>/,
+    />Local development: terminals are shells on this machine \(home \/tmp\/&lt;h&gt;\), kubectl in namespace ns1<\/div><script type="module">/,
   );
   // and the page leaves for the "ended" page once its host says the session ended
-  expect(banner).toMatch(/fetch\('\/healthz'.*s\.status === 'ended'\) location\.reload\(\)/s);
+  expect(banner).toMatch(/fetch\('\/healthz'.*health\.status === 'ended'\)\s*location\.reload\(\)/s);
+  // its script is the compiled src/browser module, and the waiting page's too (with the count it shows as stuck)
+  expect(page).toMatch(/<script type="module">.*getElementById\('door'\)/s);
+  expect(page).toContain(`data-stuck-after="${FAILURES_SHOWN_AS_STUCK}"`);
 });
 
 test("an ended session's page says why, escapes what it shows, and links back to the portal's workshops", () => {

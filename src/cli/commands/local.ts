@@ -256,7 +256,7 @@ async function frontProxy(
   context: { environments: readonly string[]; kubeconfig: string; portalUrl: string },
 ): Promise<{ close(): Promise<void> }> {
   const { createProxyServer } = await import('http-proxy-3');
-  const { ENDED_WATCH, endedPage, injectAfterBody } = await import('../dev-front-door.js');
+  const { endedWatch, endedPage, injectAfterBody } = await import('../dev-front-door.js');
   const { connect } = await import('../kube.js');
   const { API_VERSION } = await import('../../constructs/names.js');
   const target = `http://127.0.0.1:${ingressPort}`;
@@ -315,7 +315,7 @@ async function frontProxy(
         delete headers['content-length'];
         delete headers['transfer-encoding'];
         res.writeHead(proxyRes.statusCode ?? 200, headers);
-        res.end(injectAfterBody(Buffer.concat(chunks).toString('utf8'), ENDED_WATCH));
+        res.end(injectAfterBody(Buffer.concat(chunks).toString('utf8'), endedWatch()));
       });
       proxyRes.on('error', () => res.destroy());
       return;
