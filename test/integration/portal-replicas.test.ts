@@ -47,17 +47,7 @@ afterAll(async () => {
 
 test('a learner registered and started on replica A has the same session on replica B', async () => {
   const onA = new HttpClient(a.url);
-  const registered = await onA.request('POST', '/accounts/register/', {
-    body: {
-      _csrf: await onA.csrf('/accounts/register/'),
-      username: 'learner-ann',
-      email: 'ann@example.com',
-      password: 'a-long-password-ann',
-      confirm: 'a-long-password-ann',
-    },
-    headers: { accept: 'text/html' },
-  });
-  expect([302, 303]).toContain(registered.status);
+  await onA.register('learner-ann', 'ann@example.com', 'a-long-password-ann');
   const started = await onA.submit(`/workshops/environment/${fixture.environment('w')}/`);
   expect(started.status).toBe(303);
   const name = /\/workshops\/session\/([^/]+)\//.exec(started.location!)![1];
@@ -77,17 +67,7 @@ test('a learner registered and started on replica A has the same session on repl
 
 test("a Start served by A and the session page by B, before B's watch has the allocation, is the learner's page", async () => {
   const onA = new HttpClient(a.url);
-  const registered = await onA.request('POST', '/accounts/register/', {
-    body: {
-      _csrf: await onA.csrf('/accounts/register/'),
-      username: 'learner-bea',
-      email: 'bea@example.com',
-      password: 'a-long-password-bea',
-      confirm: 'a-long-password-bea',
-    },
-    headers: { accept: 'text/html' },
-  });
-  expect([302, 303]).toContain(registered.status);
+  await onA.register('learner-bea', 'bea@example.com', 'a-long-password-bea');
   await waitFor('a ready reserve on B', () =>
     b.runtime.state.sessionsOf(fixture.environment('w')).some((s) => phaseOf(s) === 'Ready' && !s.status?.user),
   );
@@ -114,17 +94,7 @@ test("a Start served by A and the session page by B, before B's watch has the al
     // someone else asking for it is still refused
     behind.mockRestore();
     const stranger = new HttpClient(b.url);
-    const guest = await stranger.request('POST', '/accounts/register/', {
-      body: {
-        _csrf: await stranger.csrf('/accounts/register/'),
-        username: 'learner-cid',
-        email: 'cid@example.com',
-        password: 'a-long-password-cid',
-        confirm: 'a-long-password-cid',
-      },
-      headers: { accept: 'text/html' },
-    });
-    expect([302, 303]).toContain(guest.status);
+    await stranger.register('learner-cid', 'cid@example.com', 'a-long-password-cid');
     await waitFor('B to see the allocation', () => b.runtime.session(name)?.status?.user === 'learner-bea');
     const refused = await stranger.get(`/workshops/session/${name}/`, { accept: 'text/html' });
     expect(refused.status).toBe(403);

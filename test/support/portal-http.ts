@@ -75,6 +75,17 @@ export class HttpClient {
     return this.request('POST', path, { body: { _csrf, ...fields }, headers: { accept: 'text/html' } });
   }
 
+  /** Registers an account through the portal's form (and so signs in as it); throws with the page when refused. */
+  public async register(username: string, email: string, password: string): Promise<void> {
+    const _csrf = await this.csrf('/accounts/register/');
+    const answer = await this.request('POST', '/accounts/register/', {
+      body: { _csrf, username, email, password, confirm: password },
+      headers: { accept: 'text/html' },
+    });
+    if (answer.status !== 302 && answer.status !== 303)
+      throw new Error(`registration of ${username} failed: ${answer.status} ${answer.text.slice(0, 200)}`);
+  }
+
   public async signIn(username: string, password: string): Promise<void> {
     const _csrf = await this.csrf('/accounts/login/');
     const answer = await this.request('POST', '/accounts/login/', { body: { _csrf, username, password }, headers: { accept: 'text/html' } });
