@@ -22,6 +22,7 @@ import { parseAllDocuments } from 'yaml';
 import { ContentSource, Editor, Registration, Terminal, TrainingPortal, Workshop, WorkshopApp } from '../../src/constructs/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { scratchFolders, workshops } from '../support/cli.js';
+import { DEPLOYMENT_YAML, editorAction } from '../support/editor-fixtures.js';
 import { NODE_INGRESS_ADDRESS, type RealCluster, realDist, startRealCluster } from '../support/real-cluster.js';
 import { eventually, REAL_NODE_NAME } from '../support/real-node.js';
 
@@ -41,39 +42,20 @@ let browser: Browser | undefined;
 let page: Page;
 let podName: string;
 
-/** A clickable action block in the instructions, titled so the test can find it. */
-function action(name: string, title: string, fields: string): string {
-  return `\`\`\`editor:${name}\ntitle: ${title}\n${fields.trim()}\n\`\`\`\n\n`;
-}
-
 const INSTRUCTIONS = [
   '---\ntitle: Editing on the real node\n---\n\nThe editor, driven from here.\n\n',
-  action('open-file', 'open deployment', 'file: ~/exercises/deployment.yaml\nline: 3'),
-  action('select-matching-text', 'select image', 'file: ~/exercises/deployment.yaml\ntext: "image: (.*)"\nisRegex: true\ngroup: 1'),
-  action('replace-text-selection', 'replace image', 'file: ~/exercises/deployment.yaml\ntext: nginx:1.27'),
-  action(
+  editorAction('open-file', 'open deployment', 'file: ~/exercises/deployment.yaml\nline: 3'),
+  editorAction('select-matching-text', 'select image', 'file: ~/exercises/deployment.yaml\ntext: "image: (.*)"\nisRegex: true\ngroup: 1'),
+  editorAction('replace-text-selection', 'replace image', 'file: ~/exercises/deployment.yaml\ntext: nginx:1.27'),
+  editorAction(
     'insert-value-into-yaml',
     'add sidecar',
     'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers\nvalue:\n- name: sidecar\n  image: busybox:1.36',
   ),
-  action('append-lines-to-file', 'create notes', 'file: ~/exercises/new/notes.txt\ntext: |\n  written by the editor'),
-  action('execute-command', 'close editors', 'command: workbench.action.closeAllEditors'),
-  action('open-file', 'open missing', 'file: ~/exercises/missing.txt'),
+  editorAction('append-lines-to-file', 'create notes', 'file: ~/exercises/new/notes.txt\ntext: |\n  written by the editor'),
+  editorAction('execute-command', 'close editors', 'command: workbench.action.closeAllEditors'),
+  editorAction('open-file', 'open missing', 'file: ~/exercises/missing.txt'),
 ].join('');
-
-const DEPLOYMENT = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: web # the application',
-  'spec:',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '      - name: web',
-  '        image: nginx:latest',
-  '',
-].join('\n');
 
 async function k(...args: string[]): Promise<string> {
   const result = await cluster.node.kubectl(args, { timeoutMs: 120_000 });
@@ -219,7 +201,7 @@ test(
   'the instructions drive the editor on the real node: the files in her home change, saved by the learner',
   async () => {
     expect(podName).toBeDefined();
-    await inPod('workshop', `mkdir -p ~/exercises && cat > ~/exercises/deployment.yaml <<'EOF'\n${DEPLOYMENT}EOF`);
+    await inPod('workshop', `mkdir -p ~/exercises && cat > ~/exercises/deployment.yaml <<'EOF'\n${DEPLOYMENT_YAML}EOF`);
 
     // the first action brings the Editor tab forward: VS Code starts, and with its window our extension
     const first = Date.now();
@@ -238,7 +220,7 @@ test(
     await done('add sidecar');
     expect(await inPod('workshop', 'cat ~/exercises/deployment.yaml; stat -c %u:%g ~/exercises/deployment.yaml')).toBe(
       [
-        ...DEPLOYMENT.replace('nginx:latest', 'nginx:1.27').trimEnd().split('\n'),
+        ...DEPLOYMENT_YAML.replace('nginx:latest', 'nginx:1.27').trimEnd().split('\n'),
         '      - name: sidecar',
         '        image: busybox:1.36',
         '1001:1001',

@@ -20,6 +20,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
+import { DEPLOYMENT_YAML, editorAction } from '../support/editor-fixtures.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { imagesScript } from '../support/images.js';
 import { waitFor } from '../support/portal-fixture.js';
@@ -98,61 +99,43 @@ function request(
   });
 }
 
-/** A clickable action block in the instructions, titled so the test can find it. */
-function action(name: string, title: string, fields: string): string {
-  return `\`\`\`editor:${name}\ntitle: ${title}\n${fields.trim()}\n\`\`\`\n\n`;
-}
-
 const PAGE = [
   '---\ntitle: Editing\n---\n\nThe editor, driven from here.\n\n',
-  action('open-file', 'open sample', 'file: ~/exercises/sample.txt\nline: 3'),
-  action('select-matching-text', 'select exact', 'file: ~/exercises/sample.txt\ntext: "int main()"'),
-  action('select-matching-text', 'select regex group', 'file: ~/exercises/deployment.yaml\ntext: "image: (.*)"\nisRegex: true\ngroup: 1'),
-  action('select-matching-text', 'select lines around', 'file: ~/exercises/sample.txt\ntext: "int main()"\nbefore: 1\nafter: 1'),
-  action('select-matching-text', 'select in range', 'file: ~/exercises/sample.txt\ntext: line\nstart: 6\nstop: 8'),
-  action('replace-text-selection', 'replace image', 'file: ~/exercises/deployment.yaml\ntext: nginx:1.27'),
-  action('append-lines-to-file', 'append lines', 'file: ~/exercises/sample.txt\ntext: |\n  appended one\n  appended two'),
-  action('append-lines-to-file', 'create file', 'file: ~/exercises/new/created.txt\ntext: |\n  a new file'),
-  action('insert-lines-before-line', 'insert before 2', 'file: ~/exercises/sample.txt\nline: 2\ntext: |\n  inserted'),
-  action('append-lines-after-match', 'after match', 'file: ~/exercises/sample.txt\nmatch: "int main()"\ntext: |\n  after main'),
-  action(
+  editorAction('open-file', 'open sample', 'file: ~/exercises/sample.txt\nline: 3'),
+  editorAction('select-matching-text', 'select exact', 'file: ~/exercises/sample.txt\ntext: "int main()"'),
+  editorAction('select-matching-text', 'select regex group', 'file: ~/exercises/deployment.yaml\ntext: "image: (.*)"\nisRegex: true\ngroup: 1'),
+  editorAction('select-matching-text', 'select lines around', 'file: ~/exercises/sample.txt\ntext: "int main()"\nbefore: 1\nafter: 1'),
+  editorAction('select-matching-text', 'select in range', 'file: ~/exercises/sample.txt\ntext: line\nstart: 6\nstop: 8'),
+  editorAction('replace-text-selection', 'replace image', 'file: ~/exercises/deployment.yaml\ntext: nginx:1.27'),
+  editorAction('append-lines-to-file', 'append lines', 'file: ~/exercises/sample.txt\ntext: |\n  appended one\n  appended two'),
+  editorAction('append-lines-to-file', 'create file', 'file: ~/exercises/new/created.txt\ntext: |\n  a new file'),
+  editorAction('insert-lines-before-line', 'insert before 2', 'file: ~/exercises/sample.txt\nline: 2\ntext: |\n  inserted'),
+  editorAction('append-lines-after-match', 'after match', 'file: ~/exercises/sample.txt\nmatch: "int main()"\ntext: |\n  after main'),
+  editorAction(
     'insert-value-into-yaml',
     'yaml containers',
     'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers\nvalue:\n- name: sidecar\n  image: busybox:1.36',
   ),
-  action(
+  editorAction(
     'insert-value-into-yaml',
     'yaml probe',
     'file: ~/exercises/deployment.yaml\npath: spec.template.spec.containers[0]\nvalue:\n  readinessProbe:\n    httpGet:\n      port: 8080',
   ),
-  action('execute-command', 'close editors', 'command: workbench.action.closeAllEditors'),
-  action('open-file', 'open missing', 'file: ~/exercises/missing.txt'),
-  action('select-matching-text', 'select absent', 'file: ~/exercises/sample.txt\ntext: "not in the file"'),
-  action('insert-lines-before-line', 'bad line', 'file: ~/exercises/sample.txt\nline: 0\ntext: x'),
-  action('insert-lines-before-line', 'line as text', 'file: ~/exercises/sample.txt\nline: three\ntext: x'),
-  action('insert-value-into-yaml', 'yaml bad path', 'file: ~/exercises/deployment.yaml\npath: spec.nothing.here\nvalue:\n  a: 1'),
-  action('execute-command', 'unknown command', 'command: no.such.command'),
+  editorAction('execute-command', 'close editors', 'command: workbench.action.closeAllEditors'),
+  editorAction('open-file', 'open missing', 'file: ~/exercises/missing.txt'),
+  editorAction('select-matching-text', 'select absent', 'file: ~/exercises/sample.txt\ntext: "not in the file"'),
+  editorAction('insert-lines-before-line', 'bad line', 'file: ~/exercises/sample.txt\nline: 0\ntext: x'),
+  editorAction('insert-lines-before-line', 'line as text', 'file: ~/exercises/sample.txt\nline: three\ntext: x'),
+  editorAction('insert-value-into-yaml', 'yaml bad path', 'file: ~/exercises/deployment.yaml\npath: spec.nothing.here\nvalue:\n  a: 1'),
+  editorAction('execute-command', 'unknown command', 'command: no.such.command'),
 ].join('');
 
 const SAMPLE = ['#include <stdio.h>', '', 'int main() {', '  return 0;', 'line five', 'line six', 'line seven', '}', ''].join('\n');
-const DEPLOYMENT = [
-  'apiVersion: apps/v1',
-  'kind: Deployment',
-  'metadata:',
-  '  name: web # the application',
-  'spec:',
-  '  template:',
-  '    spec:',
-  '      containers:',
-  '      - name: web',
-  '        image: nginx:latest',
-  '',
-].join('\n');
 
 function writeFiles(): void {
   fs.mkdirSync(path.join(home, 'exercises'), { recursive: true });
   fs.writeFileSync(path.join(home, 'exercises/sample.txt'), SAMPLE);
-  fs.writeFileSync(path.join(home, 'exercises/deployment.yaml'), DEPLOYMENT);
+  fs.writeFileSync(path.join(home, 'exercises/deployment.yaml'), DEPLOYMENT_YAML);
   fs.rmSync(path.join(home, 'exercises/new'), { recursive: true, force: true });
   for (const entry of fs.readdirSync(home, { recursive: true }) as string[]) fs.chownSync(path.join(home, entry), 1001, 1001);
 }
@@ -302,7 +285,7 @@ test('replace-text-selection replaces what was selected, saves the file and sele
   writeFiles();
   expect((await click('select regex group')).state).toBe('done');
   expect((await click('replace image')).state).toBe('done');
-  expect(readHome('exercises/deployment.yaml')).toBe(DEPLOYMENT.replace('nginx:latest', 'nginx:1.27'));
+  expect(readHome('exercises/deployment.yaml')).toBe(DEPLOYMENT_YAML.replace('nginx:latest', 'nginx:1.27'));
   const state = await editorState();
   expect(state).toMatchObject({ file: `${HOME}/exercises/deployment.yaml`, dirty: false, selection: { text: 'nginx:1.27' } });
 });
