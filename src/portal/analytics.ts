@@ -11,7 +11,8 @@
  *   someone removed it by hand) and `Session/Deleted`;
  * - `Environment/Created`, `Environment/Terminate` (marked for deletion), `Environment/Deleted`;
  * - `User/Create` and `User/Delete` of local accounts (one Secret each, see auth/accounts.ts).
- * Events of a request (a dashboard's event, a new REST user, a new guest of an anonymous portal: `User/Create`)
+ * Events of a request (a dashboard's event, a new REST user, a new guest of an anonymous portal or the first sign-in
+ * of an OpenID Connect identity: `User/Create`)
  * are sent by the replica that served it, which is one.
  * Delivery is in the background with bounded retries and a bounded queue: a slow or broken webhook never holds
  * up a learner.

@@ -140,6 +140,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     tokenStoreLimits: options.tokenStoreLimits,
     logger: log,
     onGuestCreated: (identity) => analytics.emit({ name: 'User/Create', user: identity.id }),
+    onFirstSignIn: (identity) => analytics.emit({ name: 'User/Create', user: identity.id }),
     sessionAccess: (name, identity) => {
       const session = runtime.session(name);
       if (!session || !isLive(session)) return 'unknown';

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 
+import { Labels } from '../../src/constructs/index.js';
 import { html } from '../../src/content/html.js';
 import { type AuthOptions, registerAuth } from '../../src/portal/auth/index.js';
 import { csrfField } from '../../src/portal/web/layout.js';
@@ -49,6 +50,7 @@ async function portal(portalName: string, options: Partial<AuthOptions> = {}, po
 
 let plain: string;
 let sso: string;
+const firstSignIns: string[] = [];
 
 beforeAll(async () => {
   await preparePortalNamespace(admin, 'pab');
@@ -61,7 +63,10 @@ beforeAll(async () => {
   plain = await portal('pab');
   sso = await portal(
     'pab',
-    { oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, name: 'Test SSO' } },
+    {
+      oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, name: 'Test SSO' },
+      onFirstSignIn: (identity) => firstSignIns.push(identity.id),
+    },
     ssoPort,
   );
   browser = await launchBrowser();
@@ -125,7 +130,7 @@ test('a learner registers, signs out and signs in again; an unauthenticated visi
   await page.context().close();
 });
 
-test("OpenID Connect: sign in through the provider's own login and consent pages", async () => {
+async function signInWithSso(): Promise<Page> {
   const page = await fresh();
   await page.goto(`${sso}/private/`);
   await page.click('text=Sign in with Test SSO');
@@ -135,9 +140,30 @@ test("OpenID Connect: sign in through the provider's own login and consent pages
   await page.click('button[type=submit]');
   if (page.url().startsWith(provider.issuer)) await page.click('button[type=submit]'); // consent
   await page.waitForURL(`${sso}/private/`);
+  return page;
+}
+
+test("OpenID Connect: sign in through the provider's own login and consent pages", async () => {
+  const page = await signInWithSso();
   expect(await whoIs(page)).toBe(`oidc:${new URL(provider.issuer).host}:grace`);
   expect(await page.textContent('#kind')).toBe('oidc');
   await page.context().close();
+});
+
+test('OpenID Connect: the first sign-in of an identity is reported once (User/Create), a later one not again', async () => {
+  const id = `oidc:${new URL(provider.issuer).host}:grace`;
+  // the first sign-in may have been the test above: either way, exactly one report for this identity so far
+  if (!firstSignIns.includes(id)) await (await signInWithSso()).context().close();
+  expect(firstSignIns.filter((s) => s === id)).toHaveLength(1);
+  await (await signInWithSso()).context().close();
+  expect(firstSignIns.filter((s) => s === id)).toHaveLength(1);
+  // the record every replica sees, made with the portal's own ServiceAccount: the identity, nothing secret
+  const records = await admin.list<{ data?: Record<string, string> }>('v1', 'ConfigMap', {
+    namespace: NAMESPACE,
+    labelSelector: `${Labels.COMPONENT}=portal-user`,
+  });
+  expect(records.map((r) => r.data?.id)).toContain(id);
+  expect(Object.keys(records.find((r) => r.data?.id === id)!.data!).sort()).toEqual(['firstSignIn', 'id']);
 });
 
 test('OpenID Connect: a learner who cancels at the provider comes back to a page that says so, still signed out', async () => {

@@ -17,6 +17,7 @@ import { AuthContext } from './context.js';
 import { text } from './forms.js';
 import { createGuards } from './guards.js';
 import { loadKeyRing } from './keys.js';
+import { KnownUsers } from './known-users.js';
 import { OAuth2Server } from './oauth2.js';
 import { registerOidc } from './oidc.js';
 import { TokenStore } from './token-store.js';
@@ -72,7 +73,7 @@ export async function registerAuth(app: FastifyInstance, options: AuthOptions): 
   registerAccountRoutes(app, ctx, accounts, verifyCsrf);
   registerAccessCode(app, ctx, verifyCsrf);
   oauth2.register(app);
-  registerOidc(app, ctx);
+  registerOidc(app, ctx, new KnownUsers(options.client, options.portalNamespace, options.portalName));
 
   return {
     requireUser,

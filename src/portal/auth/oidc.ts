@@ -10,6 +10,7 @@ import * as oidc from 'openid-client';
 import type { AuthContext } from './context.js';
 import { cookieName as secureCookieName, cookieOptions } from './cookies.js';
 import { text } from './forms.js';
+import type { KnownUsers } from './known-users.js';
 import { messagePage } from './pages.js';
 import type { Identity } from './types.js';
 
@@ -25,7 +26,7 @@ interface Transaction {
   exp: number;
 }
 
-export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
+export function registerOidc(app: FastifyInstance, ctx: AuthContext, knownUsers: KnownUsers): void {
   const settings = ctx.options.oidc;
   if (!settings || ctx.registration !== 'one-step') return;
   const provider = settings.name ?? 'single sign-on';
@@ -129,6 +130,12 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext): void {
       return fail(request, reply, 401, `The answer from ${provider} could not be verified. Start again from the sign-in page.`);
     }
     ctx.signIn(request, Object.fromEntries(Object.entries(identity).filter(([, v]) => v !== undefined)) as unknown as Identity);
+    try {
+      if (await knownUsers.remember(identity)) ctx.options.onFirstSignIn?.(identity);
+    } catch (error) {
+      // the learner is signed in all the same; only the analytics event of a first sign-in is lost
+      ctx.options.logger?.warn({ err: (error as Error).message }, 'cannot record a first OpenID Connect sign-in: no User/Create for it');
+    }
     return reply.redirect(transaction.next, 303);
   });
 }

@@ -76,6 +76,11 @@ export interface AuthOptions {
   readonly logger?: Logger;
   /** Called once for each guest identity made (anonymous registration): the portal's `User/Create`. */
   readonly onGuestCreated?: (identity: Identity) => void;
+  /**
+   * Called once for each OpenID Connect identity, at its first sign-in to this portal on any replica (known-users.ts):
+   * the portal's `User/Create` for learners whose account lives at the provider.
+   */
+  readonly onFirstSignIn?: (identity: Identity) => void;
 }
 
 export interface RateLimitOptions {
