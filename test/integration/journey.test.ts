@@ -113,7 +113,8 @@ test('a learner starts from the catalog, is sent into the locally run dashboard,
   const card = page.locator('li.card', { hasText: 'Workshop lab' });
   const started = Date.now();
   await card.getByRole('button', { name: 'Start workshop' }).click();
-  await page.waitForSelector('ol.steps');
+  // (no wait for the progress page's steps: from a ready reserve the page may move on before they can be seen,
+  // which made this test fail in a full run; portal-pages.test.ts covers the progress page)
   await page.waitForURL(`${dashboardUrl}/`, { timeout: 90_000 });
   const atDashboardPort = Date.now();
   const session = `${fixture.environment('lab')}-s001`;
