@@ -260,6 +260,18 @@ async function frontProxy(
   const { connect } = await import('../kube.js');
   const { API_VERSION } = await import('../../constructs/names.js');
   const target = `http://127.0.0.1:${ingressPort}`;
+  // How each session ended, as the watch saw it: the runtime deletes a WorkshopSession soon after it ends, often
+  // before its tab asks, and the ended page should still say why.
+  const { Informer } = await import('../../runtime/informer.js');
+  const watching = await connect(context.kubeconfig);
+  const sessions = new Informer(watching, API_VERSION, 'WorkshopSession');
+  const endings = new Map<string, { phase: string; reason?: string }>();
+  sessions.on('change', (_type: string, changed: unknown) => {
+    const object = changed as { metadata: { name: string }; status?: { phase?: string; reason?: string } };
+    const phase = object.status?.phase;
+    if (phase && ['Terminating', 'Failed', 'Expired'].includes(phase)) endings.set(object.metadata.name, { phase, reason: object.status?.reason });
+  });
+  await sessions.start();
   const sessionOf = (host: string | undefined) => {
     const label = new RegExp(`^([a-z0-9-]+)\\.${LOCAL_DOMAIN.replace(/\./g, '\\.')}(:\\d+)?$`).exec(String(host ?? '').toLowerCase())?.[1];
     return label && context.environments.some((e) => label.startsWith(`${e}-`)) ? label : undefined;
@@ -286,6 +298,8 @@ async function frontProxy(
             const found = await client.get<{ status?: { phase?: string; reason?: string } }>(API_VERSION, 'WorkshopSession', session);
             phase = found ? (found.status?.phase ?? 'Requested') : 'deleted';
             reason = found?.status?.reason;
+            const seen = endings.get(session);
+            if (!found && seen) ({ phase, reason } = seen);
           } finally {
             await client.close();
           }
@@ -343,6 +357,8 @@ async function frontProxy(
   return {
     close: () =>
       new Promise<void>((resolve) => {
+        sessions.stop();
+        void watching.close();
         server.close(() => resolve());
         server.closeAllConnections();
         proxy.close();
