@@ -13,7 +13,7 @@ import * as crypto from 'node:crypto';
 
 import { type Run, workshops } from '../support/cli.js';
 import { distObjects, type RealCluster, realDist, startRealCluster } from '../support/real-cluster.js';
-import { eventually, REAL_NODE_NAME } from '../support/real-node.js';
+import { REAL_NODE_NAME } from '../support/real-node.js';
 
 const ENVIRONMENT = 'labs-container-builds';
 const CONTENT_REPOSITORY = 'cdk8s-workshops/container-builds-files:1.0.0';
@@ -26,22 +26,6 @@ const DASHBOARD_PORT = 10080;
 type Json = Record<string, any>;
 let cluster: RealCluster;
 let pod: Json;
-
-async function k(...args: string[]): Promise<string> {
-  const result = await cluster.node.kubectl(args, { timeoutMs: 120_000 });
-  if (result.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${result.stderr.trim()}`);
-  return result.stdout;
-}
-async function getJson(...args: string[]): Promise<Json> {
-  return JSON.parse(await k(...args, '-o', 'json'));
-}
-async function apply(objects: Json[]): Promise<void> {
-  const result = await cluster.node.kubectl(['apply', '-f', '-'], {
-    input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
-    timeoutMs: 120_000,
-  });
-  if (result.code !== 0) throw new Error(`kubectl apply: ${result.stderr.trim()}`);
-}
 
 /** `kubectl exec` as the admin into one container of the session's workshop pod (as that container's user). */
 async function execIn(container: 'dashboard' | 'workshop', command: string[]): Promise<Run> {
@@ -107,12 +91,9 @@ beforeAll(async () => {
       'registry:2.8.3': `${cluster.registry.host}/cdk8s-workshops/registry:0.1.0`,
     },
   });
-  const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
-  await apply(crds);
-  await k('wait', '--for=condition=Established', '--timeout=60s', ...crds.map((c) => `crd/${c.metadata.name}`));
-  await apply(objects.filter((o) => o.kind !== 'CustomResourceDefinition'));
+  await cluster.applyDist(objects);
   // another learner's session namespace, as the admin lays one out, with a Secret of hers
-  await apply([
+  await cluster.apply([
     {
       apiVersion: 'v1',
       kind: 'Namespace',
@@ -125,18 +106,8 @@ beforeAll(async () => {
   ]);
 
   const selector = `app.kubernetes.io/name=workshop,training.cdk8s-workshops.dev/session.name=${SESSION}`;
-  pod = await eventually(
-    `the workshop pod of ${SESSION} to be Ready`,
-    async () => {
-      const [found] = (await getJson('-n', ENVIRONMENT, 'get', 'pods', '-l', selector)).items as Json[];
-      return found && (found.status.conditions ?? []).some((c: Json) => c.type === 'Ready' && c.status === 'True') ? found : undefined;
-    },
-    15 * 60_000,
-  ).catch(async (error) => {
-    const events = await k('-n', ENVIRONMENT, 'get', 'events', '--sort-by=.lastTimestamp').catch(() => '');
-    throw new Error(`${(error as Error).message}\n${events.split('\n').slice(-20).join('\n')}`);
-  });
-  const secret = await getJson('-n', ENVIRONMENT, 'get', 'secret', `${SESSION}-session`);
+  [pod] = await cluster.podsReady(`the workshop pod of ${SESSION} to be Ready`, ENVIRONMENT, selector, 15 * 60_000);
+  const secret = await cluster.getJson('-n', ENVIRONMENT, 'get', 'secret', `${SESSION}-session`);
   const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
   secrets = { CONFIG_PASSWORD: decode(secret.data.CONFIG_PASSWORD), SERVICES_PASSWORD: decode(secret.data.SERVICES_PASSWORD) };
 }, 60 * 60_000);
@@ -220,8 +191,9 @@ test("from the learner's side, no /proc/*/environ or /proc/*/cmdline holds CONFI
 
 test('the learner can neither signal the dashboard nor take its port', async () => {
   const restarts = async () =>
-    ((await getJson('-n', ENVIRONMENT, 'get', 'pod', pod.metadata.name)).status.containerStatuses as Json[]).find((c) => c.name === 'dashboard')!
-      .restartCount as number;
+    ((await cluster.getJson('-n', ENVIRONMENT, 'get', 'pod', pod.metadata.name)).status.containerStatuses as Json[]).find(
+      (c) => c.name === 'dashboard',
+    )!.restartCount as number;
   const before = await restarts();
   // pid 1 of her process namespace is her own agent (the kernel ignores SIGKILL to it from inside); every other
   // process she may signal is hers
@@ -369,7 +341,7 @@ describe('kubectl as the learner, from her container', () => {
     expect(created.output).toMatch(/deployment.apps\/web created/);
     expect(created.output).toMatch(/service\/web created/);
     expect(created.output).toMatch(/ingress.networking.k8s.io\/web created/);
-    expect((await getJson('-n', SESSION, 'get', 'ingress', 'web')).spec.rules[0].host).toBe(host);
+    expect((await cluster.getJson('-n', SESSION, 'get', 'ingress', 'web')).spec.rules[0].host).toBe(host);
     expect(await learnerKubectl(['delete', '-f', '-', '--wait=false'], objects)).toMatchObject({ exitCode: 0 });
   });
 });
