@@ -457,24 +457,8 @@ export class KubeClient {
               resolve((text ? JSON.parse(text) : undefined) as T);
               return;
             }
-            let reason = res.statusMessage ?? 'Error';
-            let message = text;
-            try {
-              const parsed = JSON.parse(text) as { reason?: string; message?: string };
-              reason = parsed.reason ?? reason;
-              message = parsed.message ?? text;
-            } catch {
-              // not a Status object: keep the raw text
-            }
             const retryAfter = Number(res.headers['retry-after']);
-            reject(
-              new KubeError(
-                status,
-                reason,
-                `${method} ${path}: ${status} ${reason}: ${message}`,
-                Number.isFinite(retryAfter) ? retryAfter : undefined,
-              ),
-            );
+            reject(answerError(method, path, status, res.statusMessage ?? 'Error', text, Number.isFinite(retryAfter) ? retryAfter : undefined));
           });
           res.on('error', reject);
         },
