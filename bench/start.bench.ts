@@ -77,19 +77,20 @@ async function round(label: string, count: number, token: string): Promise<numbe
   return times.sort((a, b) => a - b);
 }
 
+/** The environment's WorkshopSessions as the API server has them now. */
+async function environmentSessions(): Promise<Json[]> {
+  const list = await cluster.getJson(
+    'get',
+    'workshopsessions.training.cdk8s-workshops.dev',
+    '-l',
+    `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
+  );
+  return list.items as Json[];
+}
+
 /** Creating → Ready of each session of the environment (its status history), sorted. */
 async function secondsToReady(): Promise<number[]> {
-  const sessions = JSON.parse(
-    await cluster.k(
-      'get',
-      'workshopsessions.training.cdk8s-workshops.dev',
-      '-l',
-      `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
-      '-o',
-      'json',
-    ),
-  ).items as Json[];
-  return sessions
+  return (await environmentSessions())
     .map((s) => {
       const at = (phase: string) => Date.parse(s.status.history.find((h: Json) => h.phase === phase).time);
       return (at('Ready') - at('Creating')) / 1000;
@@ -112,16 +113,7 @@ async function kwokRound(label: string, count: number, token: string): Promise<v
   await eventually(
     `${count} sessions to be Ready`,
     async () => {
-      const sessions = JSON.parse(
-        await cluster.k(
-          'get',
-          'workshopsessions.training.cdk8s-workshops.dev',
-          '-l',
-          `training.cdk8s-workshops.dev/environment.name=${ENVIRONMENT}`,
-          '-o',
-          'json',
-        ),
-      ).items as Json[];
+      const sessions = await environmentSessions();
       return sessions.length === count && sessions.every((s) => s.status?.history?.some((h: Json) => h.phase === 'Ready'));
     },
     10 * 60_000,
