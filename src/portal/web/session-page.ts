@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
+import { isDnsLabel } from '../../constructs/names.js';
 import { html } from '../../content/html.js';
 import { isLive, phaseOf, type WorkshopSession } from '../../runtime/index.js';
 import { accessTo } from '../access.js';
@@ -183,7 +184,8 @@ async function sessionFor(ctx: PortalContext, request: FastifyRequest<SessionPar
   // a session that already has a learner keeps that learner: only an unknown or unallocated one can be stale here,
   // so a learner asking for someone else's session costs the API server nothing
   if (cached && (cached.status?.user || accessTo(request.identity, cached) !== 'denied')) return cached;
-  if (!request.identity || !/^[a-z0-9]([-a-z0-9]{0,251}[a-z0-9])?$/.test(request.params.session)) return cached;
+  // a session's name is its namespace's: anything else cannot be one, and costs no request
+  if (!request.identity || !isDnsLabel(request.params.session)) return cached;
   return (await ctx.runtime.freshSession(request.params.session)) ?? cached;
 }
 
