@@ -260,8 +260,8 @@ async function frontProxy(
   const { connect } = await import('../kube.js');
   const { API_VERSION } = await import('../../constructs/names.js');
   const target = `http://127.0.0.1:${ingressPort}`;
-  // How each session ended, as the watch saw it: the runtime deletes a WorkshopSession soon after it ends, often
-  // before its tab asks, and the ended page should still say why.
+  // One client for the proxy's lookups and its watch of how each session ended: the runtime deletes a WorkshopSession
+  // soon after it ends, often before its tab asks, and the ended page should still say why.
   const { Informer } = await import('../../runtime/informer.js');
   const watching = await connect(context.kubeconfig);
   const sessions = new Informer(watching, API_VERSION, 'WorkshopSession');
@@ -293,16 +293,11 @@ async function frontProxy(
         let phase = 'deleted';
         let reason: string | undefined;
         try {
-          const client = await connect(context.kubeconfig);
-          try {
-            const found = await client.get<{ status?: { phase?: string; reason?: string } }>(API_VERSION, 'WorkshopSession', session);
-            phase = found ? (found.status?.phase ?? 'Requested') : 'deleted';
-            reason = found?.status?.reason;
-            const seen = endings.get(session);
-            if (!found && seen) ({ phase, reason } = seen);
-          } finally {
-            await client.close();
-          }
+          const found = await watching.get<{ status?: { phase?: string; reason?: string } }>(API_VERSION, 'WorkshopSession', session);
+          phase = found ? (found.status?.phase ?? 'Requested') : 'deleted';
+          reason = found?.status?.reason;
+          const seen = endings.get(session);
+          if (!found && seen) ({ phase, reason } = seen);
         } catch {
           phase = 'unknown';
         }
