@@ -41,6 +41,11 @@ const dashboard = await startDashboard({
   agentSocket: process.env.WORKSHOP_AGENT_SOCKET || undefined,
   pulledContentDir: process.env.WORKSHOP_PULLED_DIR || undefined,
   insecureCookies: protocol !== 'https',
+  // the other sites that may frame the portal (the portal's frameAncestors, set on this container by synthesis)
+  frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean),
   contentPollSeconds: process.env.CONTENT_POLL_SECONDS ? Number(process.env.CONTENT_POLL_SECONDS) : undefined,
   insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',
   registryUsername: process.env.CONTENT_REGISTRY_USERNAME,

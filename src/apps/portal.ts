@@ -9,10 +9,11 @@
 //   SECURE_COOKIES (default true), PORTAL_TRUSTED_PROXIES (comma-separated addresses/CIDRs of the ingress hops whose
 //   X-Forwarded-For is believed; default none), PORTAL_ACCESS_CODE (the event access code; overrides portal.json's
 //   password), PORTAL_FRAME_ANCESTORS (comma-separated origins that may frame the portal), PORTAL_INDEX_URL (where
-//   learners go when their session ends), PORTAL_THEME_CSS (path of a style sheet the pages link), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
+//   learners go when their session ends), PORTAL_COOKIE_DOMAIN (the session cookie's Domain), PORTAL_THEME_CSS (path of a style sheet the pages link), ANALYTICS_WEBHOOK_URL, RUNTIME_QPS, RUNTIME_CONCURRENCY, RUNTIME_LEASE_SECONDS,
 //   RUNTIME_IDLE_AFTER_SECONDS, LOG_LEVEL.
 import * as fs from 'node:fs';
 
+import { cookieDomainProblem } from '../constructs/portal-settings.js';
 import { createPortal, CREDENTIALS_SECRET, ensurePortalCredentials, limitsOf, type PortalConfig, readPortalConfig } from '../portal/index.js';
 import { createLogger, KubeClient, SessionRuntime } from '../runtime/index.js';
 import { reportPortalReadiness } from '../runtime/portal-conditions.js';
@@ -40,6 +41,13 @@ async function main() {
   if (accessCode !== undefined && !accessCode.trim()) fail('PORTAL_ACCESS_CODE is set but empty: give the Secret key a code, or unset it');
   const indexUrl = process.env.PORTAL_INDEX_URL || undefined;
   if (indexUrl && !/^https?:\/\/[^/]/.test(indexUrl)) fail(`PORTAL_INDEX_URL must be an http(s) URL, not '${indexUrl}'`);
+  const cookieDomain = process.env.PORTAL_COOKIE_DOMAIN || undefined;
+  if (cookieDomain) {
+    const hostname = new URL(publicUrl).hostname;
+    const ingressDomain = config.ingress?.domain ?? fail('PORTAL_COOKIE_DOMAIN needs the ingress domain in portal.json (ingress.domain)');
+    const problem = cookieDomainProblem(cookieDomain, { hostname, ingressDomain });
+    if (problem) fail(`PORTAL_COOKIE_DOMAIN (${JSON.stringify(cookieDomain)}) ${problem}`);
+  }
   let themeCss: string | undefined;
   if (process.env.PORTAL_THEME_CSS) {
     try {
@@ -47,6 +55,17 @@ async function main() {
     } catch (error) {
       fail(`PORTAL_THEME_CSS (${process.env.PORTAL_THEME_CSS}) cannot be read: ${(error as Error).message}`);
     }
+  }
+  const secureCookies = flag('SECURE_COOKIES', true);
+  const frameAncestors = (process.env.PORTAL_FRAME_ANCESTORS ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  if (frameAncestors.length && !secureCookies) {
+    log.warn(
+      { frameAncestors },
+      "PORTAL_FRAME_ANCESTORS is set but cookies are not Secure (plain http): browsers keep no portal cookie inside another site's frame, so an embedded portal cannot sign anyone in",
+    );
   }
   const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 
@@ -89,7 +108,8 @@ async function main() {
     portalName,
     portalNamespace,
     publicUrl,
-    secureCookies: flag('SECURE_COOKIES', true),
+    secureCookies,
+    cookieDomain,
     admin,
     robots: [robot],
     oidc,
@@ -104,10 +124,7 @@ async function main() {
       .filter(Boolean),
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
     accessCode,
-    frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    frameAncestors,
     indexUrl,
     themeCss,
     logger: log,

@@ -57,6 +57,22 @@ export interface PortalSettingsProps {
    * @default - the portal's catalog
    */
   readonly indexUrl?: string;
+  /**
+   * The domain the browser sends the portal's session cookie to (`Domain=`; Educates' `portal.cookies.domain`), for
+   * an operator's own sites beside the portal. It must contain the portal's host name and must not overlap the
+   * ingress domain: every session host and every learner's application is under that domain and would receive the
+   * cookie. Over https the cookie is then named `__Secure-<portal>-session` (a `__Host-` cookie cannot have a domain).
+   * @default - host-only (`__Host-<portal>-session`): only the portal's own host receives it
+   */
+  readonly cookieDomain?: string;
+}
+
+/** Where the portal is served, which decides what a cookie domain may be. */
+export interface PortalHosts {
+  /** The portal's own host name. */
+  readonly hostname: string;
+  /** The domain under which sessions (and learners' applications) get host names. */
+  readonly ingressDomain: string;
 }
 
 export interface EnvVar {
@@ -76,12 +92,14 @@ export interface PortalSettings {
    * (they read the files once, at start).
    */
   readonly podAnnotations: Record<string, string>;
+  /** The checked frameAncestors (sessions' dashboards, shown in the portal's pages, allow them too). */
+  readonly frameAncestors: string[];
 }
 
 /** Where the portal's ConfigMap is mounted in its pod. */
 export const PORTAL_CONFIG_DIR = '/opt/portal/config';
 
-export function portalSettings(where: string, props: PortalSettingsProps): PortalSettings {
+export function portalSettings(where: string, props: PortalSettingsProps, hosts: PortalHosts): PortalSettings {
   const env: EnvVar[] = [];
   const config: Record<string, unknown> = {};
   const files: Record<string, string> = {};
@@ -137,14 +155,18 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
     env.push({ name: 'PORTAL_THEME_CSS', value: `${PORTAL_CONFIG_DIR}/theme.css` });
   }
 
-  if (props.frameAncestors !== undefined) {
-    const origins = props.frameAncestors.map((origin, i) => frameAncestor(where, `frameAncestors[${i}]`, origin));
-    if (origins.length) env.push({ name: 'PORTAL_FRAME_ANCESTORS', value: origins.join(',') });
-  }
+  const frameAncestors = (props.frameAncestors ?? []).map((origin, i) => frameAncestor(where, `frameAncestors[${i}]`, origin));
+  if (frameAncestors.length) env.push({ name: 'PORTAL_FRAME_ANCESTORS', value: frameAncestors.join(',') });
 
   if (props.indexUrl !== undefined) {
     httpUrl(where, 'indexUrl', props.indexUrl);
     env.push({ name: 'PORTAL_INDEX_URL', value: props.indexUrl });
+  }
+
+  if (props.cookieDomain !== undefined) {
+    const problem = cookieDomainProblem(props.cookieDomain, hosts);
+    if (problem) throw new Error(`${where}: 'cookieDomain' (${JSON.stringify(props.cookieDomain)}) ${problem}`);
+    env.push({ name: 'PORTAL_COOKIE_DOMAIN', value: props.cookieDomain });
   }
   const podAnnotations: Record<string, string> = Object.keys(files).length
     ? {
@@ -154,7 +176,33 @@ export function portalSettings(where: string, props: PortalSettingsProps): Porta
           .slice(0, 16),
       }
     : {};
-  return { env, config, files, podAnnotations };
+  return { env, config, files, podAnnotations, frameAncestors };
+}
+
+/**
+ * Why `domain` cannot be the portal's cookie domain, or undefined when it can: a DNS name of two labels or more
+ * that the portal's host is in (browsers drop a cookie whose domain does not contain the host that set it), and
+ * that neither contains nor lies inside the ingress domain, whose hosts belong to sessions and learners' apps.
+ * The portal process checks its PORTAL_COOKIE_DOMAIN with the same rule.
+ */
+export function cookieDomainProblem(domain: string, hosts: PortalHosts): string | undefined {
+  if (typeof domain !== 'string' || !isDnsSubdomain(domain) || !domain.includes('.') || /^[0-9.]+$/.test(domain)) {
+    return 'must be a DNS domain of two labels or more, without a leading dot, such as events.example.com';
+  }
+  const within = (host: string, parent: string) => host === parent || host.endsWith(`.${parent}`);
+  const host = hosts.hostname.toLowerCase();
+  if (!within(host, domain)) {
+    return `must be the portal's host name (${host}) or a domain above it: a browser drops a cookie for a domain its host is not in`;
+  }
+  const ingress = hosts.ingressDomain.toLowerCase();
+  if (within(ingress, domain) || within(domain, ingress)) {
+    return (
+      `overlaps the ingress domain (${ingress}), where every session host and every learner's application lives: ` +
+      `they would all receive the portal's cookie. Give the portal a host name outside ${ingress} ('hostname') and a ` +
+      `cookie domain that does not overlap it, or leave 'cookieDomain' unset (the cookie stays with the portal's host)`
+    );
+  }
+  return undefined;
 }
 
 function secretKey(where: string, field: string, ref: SecretKeyReference): { name: string; key: string } {

@@ -157,7 +157,9 @@ function environmentObjects(portal: TrainingPortal, entry: PortalWorkshop): Mani
     object.metadata.labels = { ...object.metadata.labels, [Labels.WORKSHOP]: workshop.name };
     return applyIngressSettings(portal, object);
   });
-  const sessionObjects = substituteVariables(resolved.sessionObjects, values).map((object) => applyIngressSettings(portal, object));
+  const sessionObjects = substituteVariables(resolved.sessionObjects, values).map((object) =>
+    applyPortalSettings(portal, applyIngressSettings(portal, object)),
+  );
   const requestObjects = substituteVariables(resolved.requestObjects, values).map((object) => applyIngressSettings(portal, object));
   checkHostLengths(portal, entry, [...sessionObjects, ...requestObjects]);
   checkAdmission(portal, entry, [...sessionObjects, ...requestObjects]);
@@ -229,6 +231,26 @@ function applyIngressSettings(portal: TrainingPortal, object: Manifest): Manifes
     spec.tls = [{ hosts, secretName: portal.tlsSecret.name }];
   }
   object.spec = spec;
+  return object;
+}
+
+/**
+ * What a session's dashboard must know of its portal: the portal's address (its `hostname` may be any name, not
+ * only `<portal>-ui.<ingress domain>`), where the dashboard sends the learner to sign in and back, and the other
+ * sites that may frame the portal, which then frame the dashboard the portal shows too. The portal's values win
+ * over a workshop's own.
+ */
+function applyPortalSettings(portal: TrainingPortal, object: Manifest): Manifest {
+  if (object.kind !== 'Deployment') return object;
+  type Container = { name: string; env?: Array<{ name: string; value?: string }> };
+  const containers = (object.spec as { template?: { spec?: { containers?: Container[] } } } | undefined)?.template?.spec?.containers ?? [];
+  const frameAncestors = portal.frameAncestors;
+  for (const container of containers.filter((c) => c.name === 'dashboard')) {
+    const env = (container.env ?? []).filter((e) => e.name !== 'PORTAL_URL' && e.name !== 'PORTAL_FRAME_ANCESTORS');
+    env.push({ name: 'PORTAL_URL', value: portal.url });
+    if (frameAncestors.length) env.push({ name: 'PORTAL_FRAME_ANCESTORS', value: frameAncestors.join(',') });
+    container.env = env;
+  }
   return object;
 }
 

@@ -20,6 +20,9 @@ import { resolveWorkshop } from './workshop-template.js';
 /** The portal's image; the Dockerfile in this repository builds it. */
 export const DEFAULT_PORTAL_IMAGE = 'ghcr.io/cdk8s-workshops/training-portal:0.1.0';
 
+/** The ingress domain of a portal that sets none: loopback addresses (`*.127-0-0-1.test`) for a local cluster. */
+export const DEFAULT_INGRESS_DOMAIN = 'workshops.127-0-0-1.test';
+
 /** How learners get an account. */
 export enum Registration {
   /** Learners register with a user name and password in one step (and may sign in with OpenID Connect if set up). */
@@ -185,7 +188,7 @@ export class TrainingPortal extends Chart {
     this.name = name;
     this.portalNamespace = `${name}-ui`;
     this.title = props.title ?? 'Workshops';
-    this.ingressDomain = props.ingressDomain ?? 'workshops.127-0-0-1.test';
+    this.ingressDomain = props.ingressDomain ?? DEFAULT_INGRESS_DOMAIN;
     if (!/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(this.ingressDomain)) {
       throw new Error(
         `TrainingPortal '${name}': 'ingressDomain' (${JSON.stringify(this.ingressDomain)}) must be a DNS domain such as workshops.example.com`,
@@ -206,9 +209,19 @@ export class TrainingPortal extends Chart {
     if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`TrainingPortal '${name}': 'replicas' (${replicas}) must be a whole number ≥ 1`);
     const registered = count(where, 'registeredSessions', props.registeredSessions ?? 1);
     const anonymous = count(where, 'anonymousSessions', props.anonymousSessions ?? registered);
-    this.settings = portalSettings(where, props);
+    this.settings = portalSettings(where, props, { hostname: this.hostname, ingressDomain: this.ingressDomain });
     this.buildObjects(replicas, registered, anonymous);
     this.node.addValidation({ validate: () => this.rbac().problems });
+  }
+
+  /** The portal's browser-facing address, e.g. `https://labs-ui.workshops.example.com`. */
+  public get url(): string {
+    return `${this.ingressProtocol}://${this.hostname}`;
+  }
+
+  /** The origins of other sites that may frame the portal (and so the sessions' dashboards it shows). Returns a copy. */
+  public get frameAncestors(): string[] {
+    return [...this.settings.frameAncestors];
   }
 
   /** The workshops listed so far with their effective settings. Returns a copy. */
@@ -432,7 +445,7 @@ export class TrainingPortal extends Chart {
                   { name: 'PORTAL_NAME', value: this.name },
                   { name: 'PORTAL_NAMESPACE', value: ns },
                   { name: 'PORTAL_CONFIG', value: '/opt/portal/config/portal.json' },
-                  { name: 'PORTAL_URL', value: `${this.ingressProtocol}://${this.hostname}` },
+                  { name: 'PORTAL_URL', value: this.url },
                   { name: 'PORT', value: '8080' },
                   // cookies marked Secure only when the portal is served over https
                   { name: 'SECURE_COOKIES', value: String(this.ingressProtocol === 'https') },

@@ -49,6 +49,8 @@ export interface AuthOptions {
   readonly clientSecret: string;
   readonly portal: PortalClient;
   readonly secureCookies: boolean;
+  /** Other sites may frame the portal (and so this dashboard): cookies are SameSite=None when Secure. @default false */
+  readonly framedByOtherSites?: boolean;
   /** The session's routes: those proxied by the dashboard with sign-in get their visitors signed in. @default none */
   readonly routes?: readonly DashboardRouteConfig[];
 }
@@ -348,6 +350,11 @@ export class DashboardAuth {
   }
 
   private cookieOptions() {
+    // in another site's frame: SameSite=None (a Lax cookie is not sent there) and Partitioned (kept by browsers that
+    // block other sites' cookies), as the portal's
+    if (this.options.framedByOtherSites && this.options.secureCookies) {
+      return { path: '/', httpOnly: true, sameSite: 'none' as const, secure: true, partitioned: true };
+    }
     return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: this.options.secureCookies };
   }
 

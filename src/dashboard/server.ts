@@ -64,6 +64,12 @@ export interface DashboardOptions {
   readonly pulledContentDir?: string;
   /** Cookies without `Secure`, for plain-HTTP development and tests. @default false */
   readonly insecureCookies?: boolean;
+  /**
+   * Origins of other sites that may frame the portal (its frameAncestors): the portal shows this dashboard in its
+   * pages, so they may frame it too, and its cookies are then SameSite=None so that they reach it in such a frame.
+   * @default - only the portal
+   */
+  readonly frameAncestors?: readonly string[];
   /** Seconds between checks for newly published content (image content only); 0 turns it off. @default 30 */
   readonly contentPollSeconds?: number;
   /** Pull content over plain HTTP (a local registry). @default false */
@@ -106,6 +112,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     clientSecret: options.clientSecret,
     portal,
     secureCookies: !options.insecureCookies,
+    framedByOtherSites: (options.frameAncestors ?? []).length > 0,
     routes: config.routes,
   });
 
@@ -236,8 +243,12 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       reply
         .type('text/html; charset=utf-8')
         .header('cache-control', 'no-store')
-        // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking).
-        .header('content-security-policy', `frame-ancestors 'self' ${new URL(options.portalUrl).origin}`)
+        // The portal shows the dashboard in a frame of its own; no other site may frame it (clickjacking), but those
+        // allowed to frame the portal (every ancestor of a frame must be allowed).
+        .header(
+          'content-security-policy',
+          `frame-ancestors ${["'self'", new URL(options.portalUrl).origin, ...(options.frameAncestors ?? [])].join(' ')}`,
+        )
         .send(
           renderDashboard({
             config,

@@ -38,6 +38,8 @@ export interface PortalOptions {
   readonly publicUrl: string;
   /** @default true */
   readonly secureCookies?: boolean;
+  /** The session cookie's domain, already checked (constructs/portal-settings.ts cookieDomainProblem). @default - host-only */
+  readonly cookieDomain?: string;
   readonly admin?: { readonly username: string; readonly password: string };
   readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string; readonly name?: string };
   readonly robots?: readonly RobotClient[];
@@ -132,6 +134,8 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     registration: config.registration,
     accessCode: options.accessCode ?? config.password,
     secureCookies: options.secureCookies,
+    cookieDomain: options.cookieDomain,
+    frameAncestors: options.frameAncestors,
     admin: options.admin,
     oidc: options.oidc,
     robots: options.robots,

@@ -5,7 +5,7 @@
  * token service started here issues RS256 JWTs signed with a throw-away certificate made by openssl). Fails loudly
  * when the binary is missing (scripts/system/install.sh installs it) or when it does not answer in time.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createSign, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import bcrypt from 'bcryptjs';
+
+import { selfSignedCertificate } from './self-signed.js';
 
 export const REGISTRY_BINARY = process.env.CDK8S_WORKSHOPS_REGISTRY_BINARY ?? '/usr/bin/docker-registry';
 
@@ -125,25 +127,8 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<TestReg
   }
   let caFile: string | undefined;
   if (opts.tls) {
-    caFile = join(dir, 'tls.crt');
-    const keyFile = join(dir, 'tls.key');
-    openssl([
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      caFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ]);
+    const { certFile, keyFile } = selfSignedCertificate(dir, 'tls', '127.0.0.1', ['IP:127.0.0.1']);
+    caFile = certFile;
     lines.splice(lines.indexOf('http:') + 3, 0, '  tls:', `    certificate: ${caFile}`, `    key: ${keyFile}`);
   }
   const config = join(dir, 'config.yml');
@@ -209,23 +194,7 @@ async function waitUntilServing(url: string, child: ChildProcess, stderr: () => 
  * token's signature with the certificate chain in its `x5c` header, anchored in `rootcertbundle`.
  */
 async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims: object): string }> {
-  const keyPath = join(dir, 'token.key');
-  const certPath = join(dir, 'token.crt');
-  openssl([
-    'req',
-    '-x509',
-    '-newkey',
-    'rsa:2048',
-    '-nodes',
-    '-keyout',
-    keyPath,
-    '-out',
-    certPath,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=cdk8s-workshops-test-token-issuer',
-  ]);
+  const { certFile: certPath, keyFile: keyPath } = selfSignedCertificate(dir, 'token', 'cdk8s-workshops-test-token-issuer');
   const key = await readFile(keyPath, 'utf8');
   const der = new X509Certificate(await readFile(certPath)).raw.toString('base64');
   const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
@@ -236,12 +205,4 @@ async function tokenSigner(dir: string): Promise<{ certPath: string; sign(claims
       return `${signingInput}.${createSign('RSA-SHA256').update(signingInput).sign(key).toString('base64url')}`;
     },
   };
-}
-
-function openssl(args: string[]): void {
-  try {
-    execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  } catch (error) {
-    throw new Error(`openssl ${args[0]} failed (is openssl installed? scripts/system/install.sh): ${(error as Error).message}`);
-  }
 }

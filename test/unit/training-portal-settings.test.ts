@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { App } from 'cdk8s';
 import { parseAllDocuments } from 'yaml';
 
-import { type Manifest, Registration, synthesize, TrainingPortal, type TrainingPortalProps } from '../../src/constructs/index.js';
+import { type Manifest, Registration, synthesize, Terminal, TrainingPortal, type TrainingPortalProps, Workshop } from '../../src/constructs/index.js';
 
 type Env = { name: string; value?: string; valueFrom?: unknown };
 
@@ -177,5 +177,62 @@ describe('TrainingPortal settings', () => {
     expect(bad({ indexUrl: 'javascript:alert(1)' })).toThrow(
       `TrainingPortal 'labs': 'indexUrl' ("javascript:alert(1)") must be an http or https URL without user or password`,
     );
+  });
+
+  describe('cookieDomain', () => {
+    const hosts = { ingressDomain: 'workshops.example.com', hostname: 'labs.events.example.com' };
+
+    test("a domain above the portal's host, apart from the sessions' domain, becomes PORTAL_COOKIE_DOMAIN", () => {
+      for (const cookieDomain of ['events.example.com', 'labs.events.example.com']) {
+        expect(portal({ ...hosts, cookieDomain }).env).toContainEqual({ name: 'PORTAL_COOKIE_DOMAIN', value: cookieDomain });
+      }
+      expect(portal(hosts).env.map((e) => e.name)).not.toContain('PORTAL_COOKIE_DOMAIN');
+    });
+
+    test("a domain that overlaps the sessions' domain is refused: learners' apps would receive the portal's cookie", () => {
+      // the default portal host is under the ingress domain: no cookie domain can be above it and apart
+      expect(() => portal({ ingressDomain: 'workshops.example.com', cookieDomain: 'example.com' })).toThrow(
+        `TrainingPortal 'labs': 'cookieDomain' ("example.com") overlaps the ingress domain (workshops.example.com), where every session host and every learner's application lives`,
+      );
+      expect(() => portal({ ingressDomain: 'workshops.example.com', cookieDomain: 'labs-ui.workshops.example.com' })).toThrow(
+        `'cookieDomain' ("labs-ui.workshops.example.com") overlaps the ingress domain (workshops.example.com)`,
+      );
+      expect(() => portal({ ingressDomain: 'example.com', hostname: 'labs.example.com', cookieDomain: 'example.com' })).toThrow(
+        `'cookieDomain' ("example.com") overlaps the ingress domain (example.com)`,
+      );
+    });
+
+    test("a domain the portal's host is not in, or that is not a domain, is refused naming what is allowed", () => {
+      expect(() => portal({ ...hosts, cookieDomain: 'other.example.org' })).toThrow(
+        `TrainingPortal 'labs': 'cookieDomain' ("other.example.org") must be the portal's host name (labs.events.example.com) or a domain above it: a browser drops a cookie for a domain its host is not in`,
+      );
+      for (const cookieDomain of ['com', '.events.example.com', 'Events.Example.com', '10.0.0.1', '']) {
+        expect(() => portal({ ...hosts, cookieDomain })).toThrow(
+          `'cookieDomain' (${JSON.stringify(cookieDomain)}) must be a DNS domain of two labels or more, without a leading dot, such as events.example.com`,
+        );
+      }
+    });
+  });
+
+  test("a session's dashboard gets the portal's address and frame ancestors, whatever the workshop set", () => {
+    const app = new App();
+    const p = new TrainingPortal(app, 'labs', {
+      ingressDomain: 'workshops.example.com',
+      hostname: 'labs.events.example.com',
+      tlsSecret: { namespace: 'certs', name: 'wildcard' },
+      frameAncestors: ['https://lms.example.org'],
+    });
+    p.addWorkshop(new Workshop(app, 'lab', { title: 'Lab', description: 'A lab', capabilities: [new Terminal()] }), { capacity: 2 });
+    const environment = synthesize(app)
+      .flatMap((f) => f.objects)
+      .find((o) => o.kind === 'WorkshopEnvironment')! as unknown as { spec: { session: { objects: Manifest[] } } };
+    const deployment = environment.spec.session.objects.find((o) => o.kind === 'Deployment')! as unknown as {
+      spec: { template: { spec: { containers: Array<{ name: string; env: Env[] }> } } };
+    };
+    const env = (name: string) => deployment.spec.template.spec.containers.find((c) => c.name === name)!.env;
+    expect(env('dashboard')).toContainEqual({ name: 'PORTAL_URL', value: 'https://labs.events.example.com' });
+    expect(env('dashboard')).toContainEqual({ name: 'PORTAL_FRAME_ANCESTORS', value: 'https://lms.example.org' });
+    // the learner's container has no use for them
+    expect(env('workshop').map((e) => e.name)).not.toContain('PORTAL_FRAME_ANCESTORS');
   });
 });

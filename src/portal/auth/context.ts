@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 import { htmlPage, wantsHtml } from '../errors.js';
 import type { Page } from '../web/layout.js';
-import { clearSession, cookieName, type CookieSession, type CookieSettings, newSession, readSession, writeSession } from './cookies.js';
+import { clearSession, cookieName, type CookieSession, type CookieSettings, newSession, readSession, sameSiteFor, writeSession } from './cookies.js';
 import { csrfTokenFor } from './csrf.js';
 import type { KeyRing } from './keys.js';
 import { messagePage } from './pages.js';
@@ -35,7 +35,14 @@ export class AuthContext {
     public readonly keys: KeyRing,
   ) {
     const secure = options.secureCookies ?? true;
-    this.cookie = { name: cookieName(`${options.portalName}-session`, secure), secure, maxAgeSeconds: options.cookieMaxAgeSeconds ?? 86_400 };
+    const domain = options.cookieDomain || undefined;
+    this.cookie = {
+      name: cookieName(`${options.portalName}-session`, secure, domain),
+      secure,
+      maxAgeSeconds: options.cookieMaxAgeSeconds ?? 86_400,
+      domain,
+      sameSite: sameSiteFor((options.frameAncestors ?? []).length > 0, secure),
+    };
     this.registration = options.registration ?? 'one-step';
   }
 

@@ -26,6 +26,14 @@ export interface CookieSettings {
   readonly name: string;
   readonly secure: boolean;
   readonly maxAgeSeconds: number;
+  /** The cookie domain the operator chose (`Domain=`); undefined keeps the cookie with the portal's host. */
+  readonly domain?: string;
+  /**
+   * 'none' when other sites may frame the portal (its frameAncestors): a browser sends a Lax cookie to a frame only
+   * when the page around it is of the same site, so an embedded portal would forget every sign-in. Needs Secure;
+   * such a cookie is also Partitioned.
+   */
+  readonly sameSite: 'lax' | 'none';
 }
 
 const PURPOSE = 'session-cookie';
@@ -59,14 +67,35 @@ export function clearSession(reply: FastifyReply, settings: CookieSettings): voi
 /**
  * Over https a cookie's name carries the `__Host-` prefix: browsers then take it only with Secure, Path=/ and no
  * Domain, so a sibling host (a learner's app at `x-<session>.<domain>`) cannot plant a Domain cookie of that name
- * that the portal would read (a session fixation, or a CSRF id of the attacker's choosing). Plain http (local
- * development, tests) cannot have the prefix and keeps the bare name.
+ * that the portal would read (a session fixation, or a CSRF id of the attacker's choosing). With a cookie domain
+ * (which cannot overlap the sessions' domain: constructs/portal-settings.ts) the prefix is `__Secure-`, which
+ * still keeps plain-http pages from setting it. Plain http (local development, tests) cannot have a prefix and
+ * keeps the bare name.
  */
-export function cookieName(name: string, secure: boolean): string {
-  return secure ? `__Host-${name}` : name;
+export function cookieName(name: string, secure: boolean, domain?: string): string {
+  if (!secure) return name;
+  return domain ? `__Secure-${name}` : `__Host-${name}`;
 }
 
-/** HttpOnly (no script reads it), SameSite=Lax (no cross-site POST carries it), Secure unless turned off for http. */
-export function cookieOptions(settings: { secure: boolean }, maxAgeSeconds: number) {
-  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: settings.secure, maxAge: maxAgeSeconds };
+/**
+ * HttpOnly (no script reads it), SameSite=Lax unless the portal may be framed by other sites, Secure unless turned
+ * off for http, and the operator's cookie domain if there is one.
+ */
+export function cookieOptions(settings: { secure: boolean; sameSite?: 'lax' | 'none'; domain?: string }, maxAgeSeconds: number) {
+  return {
+    path: '/',
+    httpOnly: true,
+    sameSite: settings.sameSite ?? ('lax' as const),
+    secure: settings.secure,
+    maxAge: maxAgeSeconds,
+    ...(settings.domain ? { domain: settings.domain } : {}),
+    // Partitioned (CHIPS): browsers that block other sites' cookies (Chromium's incognito, Safari, Firefox's strict
+    // mode) keep it, for this top-level site only; a learner in the frame signs in there once
+    ...(settings.sameSite === 'none' ? { partitioned: true } : {}),
+  };
+}
+
+/** SameSite=None for a portal that other sites may frame, when it can (browsers take None only with Secure). */
+export function sameSiteFor(framedByOtherSites: boolean, secure: boolean): 'lax' | 'none' {
+  return framedByOtherSites && secure ? 'none' : 'lax';
 }

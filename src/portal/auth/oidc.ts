@@ -33,6 +33,8 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext, knownUsers:
   // `__Host-` cookies must have Path=/: the transaction cookie then goes to every path, over https only
   const cookieName = secureCookieName(`${ctx.options.portalName}-oidc`, ctx.cookie.secure);
   const cookiePath = ctx.cookie.secure ? '/' : COOKIE_PATH;
+  // host-only whatever the session cookie's domain (only the callback reads it), SameSite as the session cookie's
+  const transactionCookie = { secure: ctx.cookie.secure, sameSite: ctx.cookie.sameSite };
   const redirectUri = new URL('/accounts/oidc/callback/', ctx.options.publicUrl).toString();
   const issuer = new URL(settings.issuer);
   let discovered: Promise<oidc.Configuration> | undefined;
@@ -77,7 +79,10 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext, knownUsers:
       next: ctx.safeNext(text(request.query, 'next')),
       exp: Math.floor(Date.now() / 1000) + TRANSACTION_SECONDS,
     };
-    reply.setCookie(cookieName, ctx.keys.sign(PURPOSE, { ...transaction }), { ...cookieOptions(ctx.cookie, TRANSACTION_SECONDS), path: cookiePath });
+    reply.setCookie(cookieName, ctx.keys.sign(PURPOSE, { ...transaction }), {
+      ...cookieOptions(transactionCookie, TRANSACTION_SECONDS),
+      path: cookiePath,
+    });
     const target = oidc.buildAuthorizationUrl(config, {
       redirect_uri: redirectUri,
       scope: 'openid email profile',
@@ -91,7 +96,7 @@ export function registerOidc(app: FastifyInstance, ctx: AuthContext, knownUsers:
 
   app.get('/accounts/oidc/callback/', async (request, reply) => {
     const verified = ctx.keys.verify<Transaction>(PURPOSE, request.cookies[cookieName]);
-    reply.clearCookie(cookieName, { ...cookieOptions(ctx.cookie, 0), path: cookiePath });
+    reply.clearCookie(cookieName, { ...cookieOptions(transactionCookie, 0), path: cookiePath });
     if (!('payload' in verified)) {
       return fail(
         request,

@@ -47,6 +47,13 @@ export interface AuthOptions {
   readonly accessCode?: string;
   /** Mark cookies Secure. Turn off only for plain-http local development and tests. @default true */
   readonly secureCookies?: boolean;
+  /**
+   * The session cookie's domain (checked by the caller: constructs/portal-settings.ts cookieDomainProblem).
+   * @default - host-only
+   */
+  readonly cookieDomain?: string;
+  /** Origins of other sites that may frame the portal: its cookies are then SameSite=None (over https). @default - none */
+  readonly frameAncestors?: readonly string[];
   readonly admin?: { readonly username: string; readonly password: string };
   readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly clientSecret: string; readonly name?: string };
   readonly robots?: readonly RobotClient[];
