@@ -1,13 +1,15 @@
 import { type ImportedName, importsOf } from './code.js';
 import { commentText, printLiteral, quote } from './literal.js';
 import type { PortalModel, Statement, WorkshopModel } from './model.js';
-import type { UnsupportedField } from './types.js';
+import type { ImportTodo, UnsupportedField } from './types.js';
 
 export interface ModuleModel {
   readonly sourceName?: string;
   readonly workshops: WorkshopModel[];
   readonly portals: PortalModel[];
   readonly unsupported: UnsupportedField[];
+  /** Steps to take before deploying. */
+  readonly todo: readonly ImportTodo[];
   /** Workshops no portal lists, by name. */
   readonly unlisted: string[];
 }
@@ -81,6 +83,13 @@ function header(module: ModuleModel): string[] {
     }
   } else {
     lines.push('Everything in the input was carried over.');
+  }
+  if (module.todo.length) {
+    lines.push('', `Before deploying (${module.todo.length}):`);
+    for (const entry of module.todo) {
+      const [first, ...rest] = commentText(`- ${entry.resource}: ${entry.field}: ${entry.action}`, WIDTH - 3);
+      lines.push(first, ...rest.map((line) => `  ${line}`));
+    }
   }
   // every line comes from commentText: nothing in it can end the block
   return ['/**', ...lines.map((line) => (line ? ` * ${line}` : ' *')), ' */'];

@@ -43,7 +43,8 @@ export function importEducates(options: ImportOptions): ImportResult {
   const listed = new Set(portals.flatMap((p) => p.entries.map((e) => e.workshop)));
   const unlisted = workshops.filter((w) => !listed.has(w.variable)).map((w) => w.name);
   const unsupported = inDocumentOrder(report.entries, resources);
-  return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, unlisted }), unsupported };
+  const todo = report.todo;
+  return { source: emitModule({ sourceName: options.sourceName, workshops, portals, unsupported, todo, unlisted }), unsupported, todo };
 }
 
 /** Maps the resources with `$(image_repository)` standing for `imageRepository`. */

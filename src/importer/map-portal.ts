@@ -1,3 +1,5 @@
+import { cookieDomainProblem } from '../constructs/portal-settings.js';
+import { DEFAULT_INGRESS_DOMAIN } from '../constructs/training-portal.js';
 import { Commented, duration, lib } from './code.js';
 import { Fields } from './fields.js';
 import type { PortalEntryModel, PortalModel, WorkshopModel } from './model.js';
@@ -45,7 +47,11 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
   }
 
   const props: Record<string, unknown> = {};
-  const { maximum, defaults } = readPortalSection(spec.child('portal') ?? new Fields({}, 'spec.portal', resource.label, report), props);
+  const { maximum, defaults } = readPortalSection(
+    spec.child('portal') ?? new Fields({}, 'spec.portal', resource.label, report),
+    props,
+    resource.name,
+  );
   const analytics = spec.child('analytics');
   if (analytics) {
     const webhook = analytics.child('webhook');
@@ -143,7 +149,7 @@ export function mapPortal(resource: EducatesResource, report: Report, variable: 
 }
 
 /** `spec.portal`: title, logo, host, TLS, session limits, registration, catalog and the workshop defaults. */
-function readPortalSection(portal: Fields, props: Record<string, unknown>): { maximum: number; defaults: Settings } {
+function readPortalSection(portal: Fields, props: Record<string, unknown>, name: string): { maximum: number; defaults: Settings } {
   const report = portal.report;
   props.title = portal.string('title');
   const logo = portal.string('logo');
@@ -184,14 +190,8 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
     if (type === 'anonymous') props.registration = lib('Registration', 'Registration.ANONYMOUS');
     else if (type !== undefined && type !== 'one-step')
       report.unsupported(portal.resource, registration.pathOf('type'), type, 'allowed are one-step and anonymous');
-    if (registration.boolean('enabled') === false) {
-      report.unsupported(
-        portal.resource,
-        registration.pathOf('enabled'),
-        false,
-        'learners can always register; use an identity provider to restrict who may',
-      );
-    }
+    // Educates: nobody registers, only the admin signs in to the web pages (learners come through a REST front end)
+    if (registration.boolean('enabled') === false) props.registration = lib('Registration', 'Registration.DISABLED');
     registration.finish();
   }
   const catalog = portal.child('catalog');
@@ -231,11 +231,20 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
   if (index !== undefined && /^https?:\/\//.test(index)) props.indexUrl = index;
   else if (index !== undefined)
     portal.report.unsupported(portal.resource, portal.pathOf('index'), index, 'the index URL must be an http or https URL');
+  // the event access code: never written into the manifests, so the portal reads it from a Secret the user creates
+  if (portal.string('password') !== undefined) {
+    const secret = `${name}-access-code`;
+    props.accessCode = new Commented({ secret, key: 'code' }, `the event access code, from a Secret in ${name}-ui (see "Before deploying" above)`);
+    report.todoFor(
+      portal.resource,
+      portal.pathOf('password'),
+      `create the Secret ${secret} in the namespace ${name}-ui holding the event access code under the key code: ` +
+        `kubectl -n ${name}-ui create secret generic ${secret} --from-literal=code=<the code>`,
+    );
+  }
+  readCookieDomain(portal, props);
   for (const [key, reason] of Object.entries({
-    password:
-      'an access code is never written into the manifests: put it into a Secret in the portal namespace and set accessCode: { secret, key } on the TrainingPortal',
     theme: "Educates' themes are named resources: give the TrainingPortal a theme: { css } instead",
-    cookies: 'the portal sets its own cookies',
     credentials: 'the portal generates its admin credentials',
     clients: 'the portal generates its OAuth clients',
     updates: 'Argo CD applies changed workshops; running sessions finish on the old one',
@@ -243,6 +252,26 @@ function readPortalSection(portal: Fields, props: Record<string, unknown>): { ma
     portal.unsupported(key, reason);
   portal.finish();
   return { maximum, defaults };
+}
+
+/**
+ * `portal.cookies.domain`, when the library would take it: the portal needs a host name of its own outside the
+ * ingress domain, since a cookie domain over the sessions' hosts would hand the portal's cookie to learners' apps
+ * (Educates' usual value, the ingress domain itself, is such a one).
+ */
+function readCookieDomain(portal: Fields, props: Record<string, unknown>): void {
+  const cookies = portal.child('cookies');
+  if (!cookies) return;
+  const written = cookies.string('domain');
+  cookies.finish();
+  if (written === undefined) return;
+  const domain = written.replace(/^\./, '').toLowerCase();
+  const hostname = typeof props.hostname === 'string' ? props.hostname : undefined;
+  const problem = hostname
+    ? cookieDomainProblem(domain, { hostname, ingressDomain: DEFAULT_INGRESS_DOMAIN })
+    : "a cookie domain needs the portal on a host name of its own (spec.portal.ingress.hostname) outside the ingress domain, where every session host and learner's application is; the cookie stays with the portal's host";
+  if (problem) portal.report.unsupported(portal.resource, cookies.pathOf('domain'), written, hostname ? `'cookieDomain' ${problem}` : problem);
+  else props.cookieDomain = domain;
 }
 
 /** A portal for workshops given without one, set up as `educates deploy-workshop` sets up its `educates-cli` portal. */

@@ -1,4 +1,4 @@
-import type { UnsupportedField } from './types.js';
+import type { ImportTodo, UnsupportedField } from './types.js';
 
 const MAX_VALUE_LENGTH = 200;
 
@@ -9,6 +9,18 @@ export class Report {
   /** The entries so far. Returns a copy. */
   public get entries(): UnsupportedField[] {
     return [...this._entries];
+  }
+
+  private readonly _todo: ImportTodo[] = [];
+
+  /** The steps to do before deploying, so far. Returns a copy. */
+  public get todo(): ImportTodo[] {
+    return [...this._todo];
+  }
+
+  /** Records a step the user must take for `field` of `resource` to work as it did (never with a secret value). */
+  public todoFor(resource: string, field: string, action: string): void {
+    this._todo.push({ resource: printable(resource), field: printable(field), action: printable(action) });
   }
 
   /** Records that `field` of `resource` is not carried over. */

@@ -20,9 +20,21 @@ export interface UnsupportedField {
   readonly resource: string;
 }
 
+/** Something the user must do before the generated module deploys as the input did (e.g. create a Secret). */
+export interface ImportTodo {
+  /** The resource the step comes from, e.g. `TrainingPortal labs`. */
+  readonly resource: string;
+  /** The field of the input that asks for it, e.g. `spec.portal.password`. */
+  readonly field: string;
+  /** What to do, with the command where there is one (never a secret value). */
+  readonly action: string;
+}
+
 export interface ImportResult {
   /** A TypeScript module that builds the equivalent workshops and portal with 'cdk8s-workshops' and synthesizes them. */
   readonly source: string;
   /** Every field that was not carried over, in the order of the input (resources, then fields depth-first). */
   readonly unsupported: UnsupportedField[];
+  /** What to do before deploying, in the order of the input. */
+  readonly todo: ImportTodo[];
 }

@@ -158,15 +158,19 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
 
   test('a TrainingPortal with three workshops: limits, registration, catalog, defaults and per-workshop settings as Educates computes them', () => {
     const workshopYaml = ['hugo-lab.yaml', 'container-builds.yaml', 'shared-services.yaml'].map(fixture).join('\n---\n');
-    const { source, unsupported } = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml') });
-    expect(unsupported).toEqual([
+    const { source, unsupported, todo } = importEducates({ workshopYaml, portalYaml: fixture('portal.yaml') });
+    // the access code becomes a Secret reference, and the Secret a step before deploying; its value is nowhere
+    expect(source).toContain("  accessCode: { secret: 'labs-access-code', key: 'code' },");
+    expect(todo).toEqual([
       {
         resource: 'TrainingPortal labs',
         field: 'spec.portal.password',
-        value: 'let-me-in',
-        reason:
-          'an access code is never written into the manifests: put it into a Secret in the portal namespace and set accessCode: { secret, key } on the TrainingPortal',
+        action:
+          'create the Secret labs-access-code in the namespace labs-ui holding the event access code under the key code: kubectl -n labs-ui create secret generic labs-access-code --from-literal=code=<the code>',
       },
+    ]);
+    expect(`${source}${JSON.stringify(todo)}${JSON.stringify(unsupported)}`).not.toContain('let-me-in');
+    expect(unsupported).toEqual([
       // a computed field sorts with the entry it belongs to
       {
         resource: 'TrainingPortal labs',
@@ -190,6 +194,8 @@ describe('importEducates maps Educates workshops to cdk8s-workshops code', () =>
         '  anonymousSessions: 1,',
         '  registration: Registration.ANONYMOUS,',
         '  catalogVisibility: CatalogVisibility.PUBLIC,',
+        '  // the event access code, from a Secret in labs-ui (see "Before deploying" above)',
+        "  accessCode: { secret: 'labs-access-code', key: 'code' },",
         '  workshopDefaults: {',
         '    reserved: 1,',
         '    orphaned: Duration.minutes(5),',
@@ -329,6 +335,7 @@ describe('importEducates on single features', () => {
           expires: '20m',
           ingress: { hostname: 'event.labs.example.com', tlsCertificateRef: { name: 'wildcard', namespace: 'certs' } },
           registration: { type: 'one-step', enabled: false },
+          cookies: { domain: '.labs.example.com' },
           catalog: { visibility: 'private' },
           credentials: { admin: { username: 'boss' } },
           labels: [{ name: 'event', value: 'kubecon' }],
@@ -352,8 +359,10 @@ describe('importEducates on single features', () => {
         "  tlsSecret: { namespace: 'certs', name: 'wildcard' },",
         "  // Educates' default: no limit per learner (the library's default is one session)",
         '  registeredSessions: 0,',
+        '  registration: Registration.DISABLED,',
         "  labels: { event: 'kubecon' },",
         "  indexUrl: 'https://events.example.com/',",
+        "  cookieDomain: 'labs.example.com',",
         "  analyticsWebhookUrl: 'https://hooks.example.com/educates',",
         '  workshopDefaults: { capacity: 3, expires: Duration.minutes(20) },',
         '});',
@@ -361,10 +370,24 @@ describe('importEducates on single features', () => {
       ].join('\n'),
     );
     expect(reasons(unsupported)).toEqual({
-      'spec.portal.registration.enabled': 'learners can always register; use an identity provider to restrict who may',
       'spec.portal.credentials': 'the portal generates its admin credentials',
       'spec.analytics.google': 'cdk8s-workshops sends no analytics to third parties; the webhook gets every event',
     });
+    // a cookie domain over the sessions' domain (Educates' usual one) or without a host of the portal's own is named
+    const noHost = importEducates({ workshopYaml, portalYaml: portalYaml.replace('hostname: event.labs.example.com', 'hostname: event') });
+    expect(reasons(noHost.unsupported)['spec.portal.cookies.domain']).toBe(
+      "a cookie domain needs the portal on a host name of its own (spec.portal.ingress.hostname) outside the ingress domain, where every session host and learner's application is; the cookie stays with the portal's host",
+    );
+    const overSessions = importEducates({
+      workshopYaml,
+      portalYaml: portalYaml
+        .replace('hostname: event.labs.example.com', 'hostname: event.workshops.127-0-0-1.test')
+        .replace('domain: .labs.example.com', 'domain: workshops.127-0-0-1.test'),
+    });
+    expect(reasons(overSessions.unsupported)['spec.portal.cookies.domain']).toMatch(
+      /^'cookieDomain' overlaps the ingress domain \(workshops\.127-0-0-1\.test\)/,
+    );
+    expect(overSessions.source).not.toContain("  cookieDomain: '");
     const none = importEducates({ workshopYaml, portalYaml: portalYaml.replace('capacity: 3', 'title: Event') });
     expect(reasons(none.unsupported)['spec.workshops[0].capacity']).toBe(
       'Educates gives a workshop no sessions when neither capacity nor sessions.maximum is set; imported with capacity 1',

@@ -43,6 +43,7 @@ export function importCommand(): Command {
           `unsupported: ${field.resource}: ${field.field}${field.value !== undefined ? ` = ${field.value}` : ''}: ${field.reason}\n`,
         );
       }
+      for (const step of result.todo) process.stderr.write(`to do before deploying: ${step.resource}: ${step.field}: ${step.action}\n`);
       if (options.output) {
         fs.mkdirSync(path.dirname(path.resolve(options.output)), { recursive: true });
         fs.writeFileSync(options.output, result.source);
