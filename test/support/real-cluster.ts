@@ -15,11 +15,11 @@
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 
 import { parseAllDocuments } from 'yaml';
 
+import { tcpForward } from '../../src/cli/tcp-forward.js';
 import { ROOT, run } from './cli.js';
 import { eventually, REAL_NODE_PLACEMENT, type RealNode, useRealNode } from './real-node.js';
 import { startRegistry, type TestRegistry } from './registry.js';
@@ -171,30 +171,6 @@ function imageTimings(log: string, timings: Record<string, number>): void {
   }
 }
 
-/** A TCP forward from `host:0` to `target` (host:port); resolves with the port it listens on. */
-async function forward(host: string, target: string): Promise<{ port: number; close(): Promise<void> }> {
-  const [targetHost, targetPort] = [target.slice(0, target.lastIndexOf(':')), Number(target.slice(target.lastIndexOf(':') + 1))];
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((incoming) => {
-    const outgoing = net.connect(targetPort, targetHost);
-    for (const s of [incoming, outgoing]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    incoming.pipe(outgoing).pipe(incoming);
-  });
-  await new Promise<void>((resolve, reject) => server.listen(0, host, resolve).on('error', reject));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        sockets.forEach((s) => s.destroy());
-        server.close(() => resolve());
-      }),
-  };
-}
-
 /**
  * The real node, a registry it pulls from with the project's images in it, and Traefik. Each step fails loudly,
  * naming the component. `release()` undoes what this started (and the node, if it was started here).
@@ -227,7 +203,8 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
     const registry = await timed('registry', () => startRegistry());
     undo.push(() => registry.stop());
     await node.addRegistry(registry.host);
-    const podForward = await forward(NODE_IP, registry.host);
+    const colon = registry.host.lastIndexOf(':');
+    const podForward = await tcpForward(NODE_IP, 0, registry.host.slice(0, colon), Number(registry.host.slice(colon + 1)));
     undo.push(() => podForward.close());
     // build (a no-op when cached) and push; the tag is the project's version, as dist/ names it
     await timed('images build and push', async () => {

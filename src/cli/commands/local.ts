@@ -16,7 +16,6 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as path from 'node:path';
 
 import { Command } from 'commander';
@@ -26,6 +25,7 @@ import type { Manifest } from '../../constructs/manifest.js';
 import { readDist } from '../dist.js';
 import { CliError } from '../errors.js';
 import { packageRoot, packageVersion } from '../package-info.js';
+import { type TcpForward, tcpForward } from '../tcp-forward.js';
 import { parsePort } from './serve.js';
 
 /** The node's address on its bridge, where pods reach this machine (scripts/cluster/README.md "How it is wired"). */
@@ -205,37 +205,13 @@ function script(file: string, args: string[], env: NodeJS.ProcessEnv = process.e
   });
 }
 
-/** A TCP forward from host:port to target host:port; `port` 0 picks one. */
-async function forward(host: string, port: number, targetHost: string, targetPort: number): Promise<{ port: number; close(): Promise<void> }> {
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((incoming) => {
-    const outgoing = net.connect(targetPort, targetHost);
-    for (const s of [incoming, outgoing]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => s.destroy());
-    }
-    incoming.pipe(outgoing).pipe(incoming);
+/** A TCP forward (src/cli/tcp-forward.ts) whose busy port is named as the local loop's. */
+async function forward(host: string, port: number, targetHost: string, targetPort: number): Promise<TcpForward> {
+  return tcpForward(host, port, targetHost, targetPort).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE'
+      ? new CliError(`${host}:${port} is in use: the local loop's hosts (http://<name>.${LOCAL_DOMAIN}/) need it; stop what listens there`)
+      : error;
   });
-  await new Promise<void>((resolve, reject) =>
-    server
-      .listen(port, host, resolve)
-      .on('error', (error: NodeJS.ErrnoException) =>
-        reject(
-          error.code === 'EADDRINUSE'
-            ? new CliError(`${host}:${port} is in use: the local loop's hosts (http://<name>.${LOCAL_DOMAIN}/) need it; stop what listens there`)
-            : error,
-        ),
-      ),
-  );
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    close: () =>
-      new Promise((resolve) => {
-        sockets.forEach((s) => s.destroy());
-        server.close(() => resolve());
-      }),
-  };
 }
 
 async function freePort(): Promise<number> {
