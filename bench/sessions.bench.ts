@@ -58,13 +58,23 @@ const ROOT = new URL('..', import.meta.url).pathname;
 
 const QPS = 50;
 const PORTAL = 'bench';
-const PORTAL_MAXIMUM = 400;
+/** The burst's sessions and every round of the pool's (see POOL). */
+const PORTAL_MAXIMUM = 640;
 const BURST = { name: 'burst', capacity: 200, reserved: 20 };
 const BURST_LEARNERS = 200;
-/** 100 reserves for the concurrent allocations, and 10 more for sequential ones (the latency of one on its own). */
-const POOL = { name: 'pool', capacity: 110, reserved: 110 };
 const POOL_ALLOCATIONS = 100;
 const POOL_SEQUENTIAL = 10;
+/**
+ * Figure 2 is taken in rounds (allocations, then the API server alone), the pool refilled between them: on a small
+ * shared machine one round's p99 moves by half either way with what else the host does, so the verdict is the
+ * median of the rounds' ratios.
+ */
+const POOL_ROUNDS = 3;
+/**
+ * 100 reserves for the concurrent allocations and 10 more for sequential ones (the latency of one on its own), and
+ * room for every round's sessions beside the reserves.
+ */
+const POOL = { name: 'pool', capacity: (POOL_ROUNDS + 1) * (POOL_ALLOCATIONS + POOL_SEQUENTIAL), reserved: POOL_ALLOCATIONS + POOL_SEQUENTIAL };
 /** For the API server's own figure: unrelated WorkshopSessions (a portal no runtime watches) whose status is written. */
 const FLOOR_PORTAL = 'benchfloor';
 const MEMORY_PORTAL = 'benchmem';
@@ -660,10 +670,10 @@ function instrumentPacer(runtime: SessionRuntime, only: Priority | 'all' = Prior
   };
 }
 
-async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: Fixture, kubeconfig: string): Promise<PoolResult> {
+async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: Fixture, kubeconfig: string, round: number): Promise<PoolResult> {
   const environment = fixture.environment(POOL.name);
   console.log(
-    `== 2. Allocation from a Ready pool: ${POOL_ALLOCATIONS} concurrent allocate() calls; ${environment}: reserved ${POOL.reserved}, capacity ${POOL.capacity} ==`,
+    `== 2. Allocation from a Ready pool, round ${round} of ${POOL_ROUNDS}: ${POOL_ALLOCATIONS} concurrent allocate() calls; ${environment}: reserved ${POOL.reserved}, capacity ${POOL.capacity} ==`,
   );
   const file = fixture.files.find((f) => f.path.includes(`/${POOL.name}/`))!;
   for (const object of file.objects) await client.apply(object);
@@ -692,7 +702,7 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
   const t0 = performance.now();
   const all = Promise.all(
     Array.from({ length: POOL_ALLOCATIONS }, async (_, i) => {
-      const { latency, source } = await allocate(`pool-learner-${String(i + 1).padStart(3, '0')}`);
+      const { latency, source } = await allocate(`pool-r${round}-learner-${String(i + 1).padStart(3, '0')}`);
       latencies.push(latency);
       sources[source] = (sources[source] ?? 0) + 1;
     }),
@@ -712,14 +722,17 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
   single.on();
   const sequential: number[] = [];
   for (let i = 0; i < POOL_SEQUENTIAL; i++) {
-    const { latency, source } = await allocate(`pool-single-${i + 1}`);
+    const { latency, source } = await allocate(`pool-r${round}-single-${i + 1}`);
     if (source === 'pool') sequential.push(latency);
     await sleep(100);
   }
   single.off();
 
   // for information: the API server alone — the same write (a WorkshopSession status PUT) from an unpaced client,
-  // 100 at once and then one at a time, on objects of a portal no runtime watches
+  // 100 at once and then one at a time, on objects of a portal no runtime watches; once the pool is refilled and
+  // the server idle again, as it was when the allocations began (the refill's writes would slow the floor's)
+  await waitForReserves(runtime, environment, POOL.reserved);
+  await sleep(3000);
   let floor: Awaited<ReturnType<typeof apiServerFloor>> | undefined;
   try {
     floor = await apiServerFloor(client, kubeconfig);
@@ -747,12 +760,17 @@ async function benchPool(client: KubeClient, runtime: SessionRuntime, fixture: F
   };
 }
 
+/** A round's allocation p99 over the API server's own p99 for the same writes at once (Infinity without the latter). */
+function poolRatio(result: PoolResult): number {
+  return result.floor ? percentile(result.latencies, 99) / percentile(result.floor.concurrent, 99) : Infinity;
+}
+
 async function apiServerFloor(
   client: KubeClient,
   kubeconfig: string,
 ): Promise<NonNullable<PoolResult['floor']> & { server: string; concurrentHttp2: number[] }> {
   // HTTP/1.1 on warm connections, one per write in flight, as this figure was always taken (the runtime's client
-  // speaks HTTP/2 since; the same 100 writes over one HTTP/2 connection are measured too, for information)
+  // speaks HTTP/2 since; the same 100 writes over its HTTP/2 connections are measured too, for information)
   process.env.DISABLE_HTTP2 = '1';
   const floorClient = KubeClient.fromKubeconfig(kubeconfig);
   delete process.env.DISABLE_HTTP2;
@@ -1128,9 +1146,13 @@ async function main(): Promise<void> {
       burstError = (error as Error).message;
     }
     let pool: PoolResult | undefined;
+    const pools: PoolResult[] = [];
     let poolError: string | undefined;
     try {
-      pool = await benchPool(client, runtime, fixture, cp.kubeconfigPath);
+      for (let round = 1; round <= POOL_ROUNDS; round++) pools.push(await benchPool(client, runtime, fixture, cp.kubeconfigPath, round));
+      // the round whose ratio is the median is shown in full
+      const byRatio = [...pools].sort((a, b) => poolRatio(a) - poolRatio(b));
+      pool = byRatio[Math.floor(byRatio.length / 2)];
     } catch (error) {
       poolError = (error as Error).message;
     }
@@ -1187,10 +1209,20 @@ async function main(): Promise<void> {
       console.log(`pool: allocation p99 = ${p99.toFixed(1)} ms  target < ${TARGET_P99_MS} ms  ${verdict(p99 < TARGET_P99_MS)}`);
       if (pool.floor) {
         const floorP99 = percentile(pool.floor.concurrent, 99);
-        const ratio = p99 / floorP99;
+        const ratios = pools.map(poolRatio);
         console.log(
-          `pool: allocation p99 ${p99.toFixed(1)} ms beside the API server alone, the same ${pool.floor.concurrent.length} writes at once: p99 ${floorP99.toFixed(1)} ms; ` +
-            `ratio ${ratio.toFixed(2)}  target ≤ ${TARGET_ALLOCATION_RATIO}  ${verdict(ratio <= TARGET_ALLOCATION_RATIO)}`,
+          `pool: rounds (allocations, then the API server alone, ${pools.length} times): ` +
+            pools
+              .map(
+                (r) =>
+                  `${percentile(r.latencies, 99).toFixed(0)}/${r.floor ? percentile(r.floor.concurrent, 99).toFixed(0) : '?'} ms = ${poolRatio(r).toFixed(2)}`,
+              )
+              .join(', '),
+        );
+        console.log(
+          `pool: allocation p99 ${p99.toFixed(1)} ms beside the API server alone, the same ${pool.floor.concurrent.length} writes at once: p99 ${floorP99.toFixed(1)} ms ` +
+            `(the median round); ratio ${poolRatio(pool).toFixed(2)}  target ≤ ${TARGET_ALLOCATION_RATIO}  ${verdict(poolRatio(pool) <= TARGET_ALLOCATION_RATIO)}` +
+            ` (rounds within: ${ratios.filter((r) => r <= TARGET_ALLOCATION_RATIO).length} of ${ratios.length})`,
         );
       }
       console.log(
@@ -1219,7 +1251,7 @@ async function main(): Promise<void> {
         );
         console.log(`    one at a time: ${dist(f.sequential)}`);
         if (f.concurrentHttp2)
-          console.log(`    all at once over one HTTP/2 connection (as the runtime's client sends them): ${dist(f.concurrentHttp2)}`);
+          console.log(`    all at once over the runtime client's HTTP/2 connections (up to 8, as it sends them): ${dist(f.concurrentHttp2)}`);
       }
       console.log(
         `  the API server's own time for these status PUTs (its request-duration histogram): during the allocations ${pool.serverAllocations ?? 'not read'}; ` +

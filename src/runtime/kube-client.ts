@@ -243,34 +243,47 @@ function tokenFileOf(path: string, config: KubeConfig): string | undefined {
 }
 
 /**
- * Whether an error is worth another try: throttling (429), the server or a proxy failing (5xx), timeouts and
- * dropped connections. Server-side apply's 500 for an object that does not fit the schema is permanent.
- */
-/**
- * Requests (not watches) go over one HTTP/2 connection per cluster and TLS material, shared by every client of one
+ * Requests (not watches) go over HTTP/2 connections per cluster and TLS material, shared by every client of one
  * kubeconfig (`withOptions`), as client-go multiplexes its requests: a burst of a hundred learners' writes travels on
- * the connection already open, instead of opening (TCP, then TLS) a connection for each request in flight. Off for
+ * connections already open, instead of opening (TCP, then TLS) a connection for each request in flight. One
+ * connection carries everything while it is not busy; past BUSY_STREAMS requests in flight on each, another is
+ * opened, up to MAX_CONNECTIONS, and a request takes the least busy: one connection's frames are read and written
+ * in turn by the API server, so a burst on one waits on itself (measured in bench:sessions, figure 2). Off for
  * plain-http servers and with DISABLE_HTTP2 set (client-go's switch); a server that does not negotiate h2 is spoken
  * to over HTTP/1.1 from then on.
  */
 class Http2Connections {
   /** True when requests go over HTTP/1.1 (the keep-alive agent) instead. */
   public unsupported: boolean;
-  private current?: { session: http2.ClientHttp2Session; tlsKey: string; streams: number };
+  private open: Http2Connection[] = [];
 
-  constructor(server: string) {
+  constructor(
+    server: string,
+    private readonly limits: { readonly maxConnections: number; readonly busyStreams: number } = { maxConnections: 8, busyStreams: 1 },
+  ) {
     this.unsupported = !server.startsWith('https:') || ['1', 'true'].includes((process.env.DISABLE_HTTP2 ?? '').toLowerCase());
   }
 
-  /** The connection for this TLS material, opened now if there is none (or the last one is closing). */
-  public session(server: string, resolved: Resolved): { session: http2.ClientHttp2Session; streams: number } {
-    const known = this.current;
-    if (known && known.tlsKey === resolved.tlsKey && !known.session.closed && !known.session.destroyed) return known;
-    // made with other TLS material (a rotated client certificate): streams under way finish, new ones go to the new one
-    known?.session.close();
+  /** How many connections are open now (for tests and figures). */
+  public get size(): number {
+    return this.open.length;
+  }
+
+  /** The least busy connection for this TLS material, a new one if every one is busy (or none is usable). */
+  public session(server: string, resolved: Resolved): Http2Connection {
+    // made with other TLS material (a rotated client certificate): streams under way finish, new ones go to new ones
+    for (const entry of this.open.filter((e) => e.tlsKey !== resolved.tlsKey)) entry.session.close();
+    this.open = this.open.filter((e) => e.tlsKey === resolved.tlsKey && !e.session.closed && !e.session.destroyed);
+    let least: Http2Connection | undefined;
+    for (const entry of this.open) if (!least || entry.streams < least.streams) least = entry;
+    if (least && (least.streams < this.limits.busyStreams || this.open.length >= this.limits.maxConnections)) return least;
+    return this.connect(server, resolved);
+  }
+
+  private connect(server: string, resolved: Resolved): Http2Connection {
     const { ca, cert, key, rejectUnauthorized, servername } = resolved.tls;
     const session = http2.connect(server, { ca, cert, key, rejectUnauthorized, servername });
-    const entry = { session, tlsKey: resolved.tlsKey, streams: 0 };
+    const entry: Http2Connection = { session, tlsKey: resolved.tlsKey, streams: 0 };
     // a failure of the connection reaches each stream under way, which reports it (and is retried)
     session.on('error', () => undefined);
     session.once('connect', (_session, socket) => {
@@ -280,34 +293,45 @@ class Http2Connections {
       }
     });
     const forget = () => {
-      if (this.current === entry) this.current = undefined;
+      this.open = this.open.filter((e) => e !== entry);
     };
     session.once('goaway', forget);
     session.once('close', forget);
     // an idle connection does not keep the process alive; one with requests under way does (see begin/end)
     session.unref();
-    this.current = entry;
+    this.open.push(entry);
     return entry;
   }
 
-  public begin(entry: { session: http2.ClientHttp2Session; streams: number }): void {
+  public begin(entry: Http2Connection): void {
     if (entry.streams++ === 0 && !entry.session.destroyed) entry.session.ref();
   }
 
-  public end(entry: { session: http2.ClientHttp2Session; streams: number }): void {
+  public end(entry: Http2Connection): void {
     if (--entry.streams === 0 && !entry.session.destroyed) entry.session.unref();
   }
 
-  /** Closes the connection once its requests under way are answered. */
+  /** Closes the connections once their requests under way are answered. */
   public close(): void {
-    this.current?.session.close();
-    this.current = undefined;
+    for (const entry of this.open) entry.session.close();
+    this.open = [];
   }
+}
+
+interface Http2Connection {
+  readonly session: http2.ClientHttp2Session;
+  readonly tlsKey: string;
+  /** Requests in flight on it. */
+  streams: number;
 }
 
 /** One set of HTTP/2 connections per set of credentials: the clients that share credentials share them too. */
 const http2Connections = new WeakMap<Credentials, Http2Connections>();
 
+/**
+ * Whether an error is worth another try: throttling (429), the server or a proxy failing (5xx), timeouts and
+ * dropped connections. Server-side apply's 500 for an object that does not fit the schema is permanent.
+ */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof KubeError)) return false;
   if (error.status === 0 || error.status === 429) return true;
@@ -509,6 +533,14 @@ export class KubeClient {
         return;
       }
       this.http2.begin(entry);
+      // the stream counts as in flight until its answer is complete (its 'close' comes a turn later, when the
+      // caller may already have sent the next request, which would then find the connection busy)
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.http2.end(entry);
+      };
       let status = 0;
       let retryAfter: number | undefined;
       const chunks: Buffer[] = [];
@@ -519,6 +551,7 @@ export class KubeClient {
       });
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('end', () => {
+        release();
         if (settled) return;
         settled = true;
         const text = Buffer.concat(chunks).toString('utf8');
@@ -539,7 +572,7 @@ export class KubeClient {
       });
       stream.on('error', (error) => fail(new KubeError(0, 'ConnectionError', `${method} ${path}: ${error.message}`)));
       stream.on('close', () => {
-        this.http2.end(entry);
+        release();
         fail(new KubeError(0, 'ConnectionError', `${method} ${path}: the stream closed before the answer was complete`));
       });
       if (body !== undefined) stream.end(body);

@@ -5,7 +5,9 @@
  *   extension) have a lane of their own, bounded only by `interactiveConcurrency`: they never wait for a rate
  *   budget, nor behind pool refills.
  * - LEARNER work (creating the session a learner waits for), BACKGROUND work (refills, timers, cleanup) and LOW
- *   (Events, a courtesy) share the paced lane, in that order.
+ *   (Events, a courtesy) share the paced lane, in that order; while learners' INTERACTIVE requests are in flight,
+ *   background and low work keep to YIELD_LIMIT in flight, so that a burst of allocations is not answered behind
+ *   the pool refills it causes.
  *
  * The paced lane is `adaptive` by default: it finds what the API server can take, as client-go's flow control and
  * the server's API Priority and Fairness intend, instead of a fixed rate. A concurrency limit grows while answers
@@ -51,6 +53,11 @@ interface Waiter {
 /** `adaptive`: the latency, relative to the fastest of late, at which the server is taken to be queueing. */
 const TOLERANCE = 2;
 const MIN_LIMIT = 4;
+/**
+ * Background and low work in flight while learners' own (INTERACTIVE) requests are: a few, so that it still
+ * advances under a steady trickle of learners' requests, not so many that it slows their answers at the server.
+ */
+const YIELD_LIMIT = 4;
 /** The longest pause a Retry-After causes the paced lane. */
 const MAX_PAUSE_MS = 5_000;
 
@@ -180,6 +187,17 @@ export class Pacer {
     this.refilledAt = now;
   }
 
+  /**
+   * The next paced request: a learner's first; background and low work only up to YIELD_LIMIT in flight while
+   * learners' own requests are (they would share the API server with the answers learners wait for).
+   */
+  private nextPaced(): Waiter | undefined {
+    const learner = this.queues[Priority.LEARNER].shift();
+    if (learner) return learner;
+    if (this.interactiveInFlight > 0 && this.inFlight >= YIELD_LIMIT) return undefined;
+    return this.queues[Priority.BACKGROUND].shift() ?? this.queues[Priority.LOW].shift();
+  }
+
   private dispatch(): void {
     // learners' own requests: their lane, whatever the rest is doing
     while (this.queues[0].length && this.interactiveInFlight < this.interactiveConcurrency) {
@@ -192,7 +210,7 @@ export class Pacer {
       wait = this.pausedUntil - now;
     } else if (this.pacing === 'adaptive') {
       while (this.inFlight < Math.floor(this.limit)) {
-        const next = this.queues[1].shift() ?? this.queues[2].shift() ?? this.queues[3].shift();
+        const next = this.nextPaced();
         if (!next) break;
         this.inFlight++;
         next.resolve();
@@ -200,7 +218,7 @@ export class Pacer {
     } else {
       this.refill();
       while (this.inFlight < this.concurrency && this.tokens >= 1) {
-        const next = this.queues[1].shift() ?? this.queues[2].shift() ?? this.queues[3].shift();
+        const next = this.nextPaced();
         if (!next) break;
         this.tokens -= 1;
         this.inFlight++;

@@ -33,6 +33,33 @@ test("a learner's request does not wait for the rate budget nor behind backgroun
   expect(order).toEqual(['learner', 'background 1', 'background 2']);
 });
 
+test("background work keeps to a few in flight while learners' requests are, a learner's session creation does not", async () => {
+  const pacer = new Pacer({ initialConcurrency: 16, concurrency: 32 });
+  const learner = held();
+  const interactive = pacer.run(Priority.INTERACTIVE, learner.work);
+  const started = { background: 0, creation: 0 };
+  const jobs = Array.from({ length: 10 }, () => held());
+  const background = jobs.map((job) =>
+    pacer.run(Priority.BACKGROUND, () => {
+      started.background++;
+      return job.work();
+    }),
+  );
+  const creations = Array.from({ length: 6 }, () =>
+    pacer.run(Priority.LEARNER, async () => {
+      started.creation++;
+    }),
+  );
+  await Promise.all(creations);
+  expect(started).toEqual({ background: 4, creation: 6 });
+  // the learner has her answer: the refills go on at the full limit
+  learner.finish();
+  await interactive;
+  expect(started.background).toBe(10);
+  jobs.forEach((job) => job.finish());
+  await Promise.all(background);
+});
+
 test("the learners' lane has its own bound", async () => {
   const pacer = new Pacer({ interactiveConcurrency: 2 });
   const jobs = [held(), held(), held()];
