@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { contentCredentialsFromEnv } from '../dashboard/content-sync.js';
 import { startDashboard } from '../dashboard/index.js';
 import { sessionValuesFromEnv } from '../dashboard/session-values.js';
+import { envList } from './env.js';
 
 const CONFIG_FILE = process.env.DASHBOARD_CONFIG ?? '/opt/workshop/config/dashboard.json';
 
@@ -42,10 +43,7 @@ const dashboard = await startDashboard({
   pulledContentDir: process.env.WORKSHOP_PULLED_DIR || undefined,
   insecureCookies: protocol !== 'https',
   // the other sites that may frame the portal (the portal's frameAncestors, set on this container by synthesis)
-  frameAncestors: (process.env.PORTAL_FRAME_ANCESTORS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean),
+  frameAncestors: envList('PORTAL_FRAME_ANCESTORS'),
   contentPollSeconds: process.env.CONTENT_POLL_SECONDS ? Number(process.env.CONTENT_POLL_SECONDS) : undefined,
   insecureRegistry: process.env.CONTENT_REGISTRY_INSECURE === 'true',
   registryUsername: process.env.CONTENT_REGISTRY_USERNAME,

@@ -1,6 +1,14 @@
-// Reading a process's configuration from the environment, shared by the runtime and portal processes: a wrong
-// value ends the process with exit code 2 and a message naming the variable and the value.
+// Reading a process's configuration from the environment, shared by the runtime, portal and dashboard processes:
+// a wrong value ends the process with exit code 2 and a message naming the variable and the value.
 import type { Logger } from '../runtime/index.js';
+
+/** A comma-separated list in the environment variable `name`: its entries trimmed, empty ones left out. */
+export function envList(name: string): string[] {
+  return (process.env[name] ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+}
 
 export function envReader(log: Logger) {
   const fail = (message: string): never => {

@@ -17,7 +17,7 @@ import { cookieDomainProblem } from '../constructs/portal-settings.js';
 import { createPortal, CREDENTIALS_SECRET, ensurePortalCredentials, limitsOf, type PortalConfig, readPortalConfig } from '../portal/index.js';
 import { createLogger, KubeClient, SessionRuntime } from '../runtime/index.js';
 import { reportPortalReadiness } from '../runtime/portal-conditions.js';
-import { envReader } from './env.js';
+import { envList, envReader } from './env.js';
 
 const log = createLogger('portal', process.env.LOG_LEVEL);
 const { fail, runtimeTuning } = envReader(log);
@@ -57,10 +57,7 @@ async function main() {
     }
   }
   const secureCookies = flag('SECURE_COOKIES', true);
-  const frameAncestors = (process.env.PORTAL_FRAME_ANCESTORS ?? '')
-    .split(',')
-    .map((o) => o.trim())
-    .filter(Boolean);
+  const frameAncestors = envList('PORTAL_FRAME_ANCESTORS');
   if (frameAncestors.length && !secureCookies) {
     log.warn(
       { frameAncestors },
@@ -113,15 +110,9 @@ async function main() {
     admin,
     robots: [robot],
     oidc,
-    devDashboardOrigins: (process.env.PORTAL_DEV_DASHBOARD_ORIGINS ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    devDashboardOrigins: envList('PORTAL_DEV_DASHBOARD_ORIGINS'),
     devSessionUrl,
-    trustedProxies: (process.env.PORTAL_TRUSTED_PROXIES ?? '')
-      .split(',')
-      .map((o) => o.trim())
-      .filter(Boolean),
+    trustedProxies: envList('PORTAL_TRUSTED_PROXIES'),
     analyticsWebhook: process.env.ANALYTICS_WEBHOOK_URL,
     accessCode,
     frameAncestors,

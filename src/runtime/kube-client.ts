@@ -264,11 +264,6 @@ class Http2Connections {
     this.unsupported = !server.startsWith('https:') || ['1', 'true'].includes((process.env.DISABLE_HTTP2 ?? '').toLowerCase());
   }
 
-  /** How many connections are open now (for tests and figures). */
-  public get size(): number {
-    return this.open.length;
-  }
-
   /** The least busy connection for this TLS material, a new one if every one is busy (or none is usable). */
   public session(server: string, resolved: Resolved): Http2Connection {
     // made with other TLS material (a rotated client certificate): streams under way finish, new ones go to new ones
