@@ -37,6 +37,8 @@ export class RouteProxy {
   private readonly byName = new Map<string, DashboardRouteConfig>();
   /** The route of each request on its way, for the page that says its application is down. */
   private readonly routeOfRequest = new WeakMap<IncomingMessage, DashboardRouteConfig>();
+  /** The WebSockets passed through now: the server no longer counts them as its connections once upgraded. */
+  private readonly sockets = new Set<Duplex>();
 
   constructor(private readonly options: RouteProxyOptions) {
     for (const route of options.routes) {
@@ -93,6 +95,8 @@ export class RouteProxy {
       return true;
     }
     this.prepare(request, wanted);
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     this.proxy.ws(request, socket, head, { target: this.origin(wanted.route) });
     return true;
   }
@@ -140,7 +144,10 @@ export class RouteProxy {
     return `http://${route.service ?? '127.0.0.1'}:${route.port}`;
   }
 
+  /** Stops proxying: the WebSockets open through it end now (a stopping dashboard does not wait for an editor). */
   public close(): void {
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
     this.proxy.close();
   }
 }

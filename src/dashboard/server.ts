@@ -126,6 +126,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const app = Fastify({
     logger: { level: options.logLevel ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] },
     trustProxy: true,
+    // A dashboard stops when its session ends: requests still open (a proxied stream, a long poll) end with it.
+    forceCloseConnections: true,
     // Route traffic streams straight through to its application, before fastify reads any body.
     serverFactory: (handler) => {
       const server = http.createServer((req, res) => {

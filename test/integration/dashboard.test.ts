@@ -24,10 +24,13 @@ let dashboard: { url: string; close(): Promise<void> };
 let browser: Browser;
 let app: http.Server;
 let workDir: string;
+let configFile: string;
 
 /** A tiny application behind a session route: answers HTTP and echoes WebSocket messages. */
 async function startRouteApp(): Promise<{ server: http.Server; port: number }> {
   const server = http.createServer((req, res) => {
+    // a stream that never ends (a log follower, a long poll)
+    if (req.url === '/hold') return void res.writeHead(200, { 'content-type': 'text/plain' }).write('held\n');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ path: req.url, cookie: req.headers.cookie ?? null }));
   });
@@ -91,7 +94,7 @@ beforeAll(async () => {
   writeWorkshop(content);
   const routeApp = await startRouteApp();
   app = routeApp.server;
-  const configFile = path.join(workDir, 'dashboard.json');
+  configFile = path.join(workDir, 'dashboard.json');
   fs.writeFileSync(
     configFile,
     JSON.stringify({
@@ -577,5 +580,38 @@ describe('the session dashboard', () => {
     await waitFor('the edit to show', async () => (await page.locator('.page-body').innerText()).includes('The second page, edited.'));
     expect(await page.evaluate('window.__samePage')).toBe(true);
     await context.close();
+  });
+
+  test('a dashboard that stops ends the WebSockets and streams open through its routes, and does not wait for them', async () => {
+    const stopping = await startDashboard({
+      sessionName: SESSION,
+      portalUrl: portal.url,
+      portalApiUrl: portal.url,
+      clientSecret: CONFIG_PASSWORD,
+      workshopDir: path.join(workDir, 'content'),
+      configFile,
+      host: '127.0.0.1',
+      port: 0,
+      shell: '/bin/sh',
+      logLevel: 'silent',
+    });
+    const ws = new WebSocket(`${stopping.url.replace('http', 'ws')}/proxy/open/socket`);
+    const ended = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve, reject) => {
+      ws.on('open', () => ws.send('ping'));
+      ws.on('message', (data) => (String(data) === 'echo:ping' ? resolve() : reject(new Error(`echoed ${data}`))));
+      ws.on('error', reject);
+    });
+    const stream = await new Promise<http.IncomingMessage>((resolve, reject) =>
+      http.get(`${stopping.url}/proxy/open/hold`, resolve).on('error', reject),
+    );
+    expect(stream.statusCode).toBe(200);
+    const streamEnded = new Promise<void>((resolve) => stream.on('close', () => resolve()).resume());
+
+    // without ending them, close() would wait for the learner's editor and log followers for ever
+    await stopping.close();
+    await ended;
+    await streamEnded;
+    expect(ws.readyState).toBe(WebSocket.CLOSED);
   });
 });
