@@ -10,6 +10,10 @@ const common = {
 export default {
   // integration tests wait for a real control plane (deployments becoming Available, garbage collection)
   testTimeout: 180_000,
+  // On two cores Jest runs the test files in its own process (in band): one handle a test leaves open (a stuck child
+  // process, a socket) would keep it alive after the summary, and CI would wait out its limit instead of reporting.
+  // The failure that left the handle is already in the summary; exit after it.
+  forceExit: true,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

@@ -24,6 +24,7 @@ import { DEPLOYMENT_YAML, editorAction } from '../support/editor-fixtures.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { imagesScript } from '../support/images.js';
 import { waitFor } from '../support/portal-fixture.js';
+import { tearDown } from '../support/teardown.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SESSION = 'labs-w05-s001';
@@ -49,7 +50,7 @@ function sh(script: string, timeoutMs = 120_000): Promise<string> {
     execFile(
       'bash',
       ['-c', `source scripts/images/common.sh; ${script}`],
-      { cwd: ROOT, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) =>
         error ? reject(new Error(`${script.split(' ').slice(0, 3).join(' ')}: ${error.message}\n${stderr}`)) : resolve(stdout.trim()),
     );
@@ -242,12 +243,15 @@ beforeAll(async () => {
 }, 60 * 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await dashboard?.close();
-  await portal?.close();
-  await sh(`podman rm -f ${container} >/dev/null 2>&1 || true`).catch(() => undefined);
-  if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
-});
+  await tearDown([
+    ['closing Chromium', () => browser?.close()],
+    ['closing the dashboard', () => dashboard?.close()],
+    ['closing the portal', () => portal?.close()],
+    // -t 0: the editor has nothing to save; a stop that waits for it only holds the run
+    ['removing the editor container', () => sh(`podman rm -f -t 0 ${container} >/dev/null 2>&1 || true`, 30_000)],
+    ['removing the work directory', () => workDir && fs.rmSync(workDir, { recursive: true, force: true })],
+  ]);
+}, 200_000);
 
 test('open-file brings the Editor tab forward and opens the file at the line', async () => {
   expect(await click('open sample')).toEqual({ state: 'done', message: 'Done' });
