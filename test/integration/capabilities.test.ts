@@ -20,11 +20,12 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { createLocalAgent, serveAgent } from '../../src/dashboard/agent/index.js';
-import { startDashboard } from '../../src/dashboard/index.js';
+import type { Dashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
 import { freePort, startRegistry, type TestRegistry } from '../support/registry.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const SESSION = 'caps-w01-s001';
 const CONFIG_PASSWORD = 'config-password-for-capability-tests';
@@ -35,7 +36,7 @@ const UPLOAD_LIMIT = 64 * 1024;
 let portal: FakePortal;
 let recorder: http.Server;
 const forwarded: Array<{ authorization?: string; body: { event: { name: string; data: Record<string, unknown> } } }> = [];
-let dashboard: Awaited<ReturnType<typeof startDashboard>>;
+let dashboard: Dashboard;
 let registry: TestRegistry;
 let browser: Browser;
 let workDir: string;
@@ -167,19 +168,13 @@ beforeAll(async () => {
 
   portal = await startFakePortal();
   recorder = await startRecorder(portal.url);
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
     portalApiUrl: `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: content,
     configFile,
-    host: '127.0.0.1',
-    port: 0,
-    shell: '/bin/sh',
     homeDir: home,
-    insecureCookies: true,
-    logLevel: 'warn',
   });
   dashboardPort = new URL(dashboard.url).port;
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
@@ -600,7 +595,7 @@ describe("as in the workshop pod: the learner's side behind the agent's socket",
   let podHome: string;
   let agentServer: Awaited<ReturnType<typeof serveAgent>>;
   let learnerAgent: ReturnType<typeof createLocalAgent>;
-  let podDashboard: Awaited<ReturnType<typeof startDashboard>>;
+  let podDashboard: Dashboard;
 
   beforeAll(async () => {
     podHome = path.join(workDir, 'pod-home');
@@ -624,18 +619,12 @@ describe("as in the workshop pod: the learner's side behind the agent's socket",
         },
       }),
     );
-    podDashboard = await startDashboard({
+    podDashboard = await startTestDashboard(portal, {
       sessionName: POD_SESSION,
-      portalUrl: portal.url,
-      portalApiUrl: portal.url,
       clientSecret: CONFIG_PASSWORD,
       workshopDir: path.join(workDir, 'content'),
       configFile,
-      host: '127.0.0.1',
-      port: 0,
       agentSocket: socket,
-      insecureCookies: true,
-      logLevel: 'warn',
     });
     portal.addSession({ name: POD_SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(podDashboard.url).origin] });
   });

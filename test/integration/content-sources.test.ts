@@ -16,7 +16,6 @@ import type { Browser } from 'playwright-core';
 
 import { ContentSource } from '../../src/constructs/index.js';
 import { ContentSync, type ContentSyncOptions } from '../../src/dashboard/content-sync.js';
-import { startDashboard } from '../../src/dashboard/index.js';
 import { publishContent } from '../../src/oci/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
@@ -32,6 +31,7 @@ import {
 } from '../support/git-servers.js';
 import { waitFor } from '../support/portal-fixture.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 let root: string;
 let repos: string;
@@ -399,20 +399,13 @@ describe('the session dashboard with Git content', () => {
     );
     const home = fs.mkdtempSync(path.join(root, 'home-'));
     portal = await startFakePortal();
-    dashboard = await startDashboard({
+    dashboard = await startTestDashboard(portal, {
       sessionName: SESSION,
-      portalUrl: portal.url,
-      portalApiUrl: portal.url,
       clientSecret: CONFIG_PASSWORD,
       workshopDir: path.join(root, 'dashboard-pulled'),
       configFile,
-      host: '127.0.0.1',
-      port: 0,
-      shell: '/bin/sh',
       homeDir: home,
-      insecureCookies: true,
       contentPollSeconds: 1,
-      logLevel: 'warn',
     });
     portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
     browser = await launchBrowser();
@@ -446,20 +439,13 @@ describe('the session dashboard with Git content', () => {
     const configFile = path.join(root, 'dashboard-several.json');
     fs.writeFileSync(configFile, JSON.stringify({ workshop: { name: 'labs-several', title: 'Several' }, content: source.toJson(), settings: {} }));
     const pulled = path.join(root, 'dashboard-several-pulled');
-    const several = await startDashboard({
+    const several = await startTestDashboard(portal, {
       sessionName: 'labs-several-s001',
-      portalUrl: portal.url,
-      portalApiUrl: portal.url,
       clientSecret: CONFIG_PASSWORD,
       workshopDir: pulled,
       configFile,
-      host: '127.0.0.1',
-      port: 0,
-      shell: '/bin/sh',
       homeDir: fs.mkdtempSync(path.join(root, 'home-')),
-      insecureCookies: true,
       contentPollSeconds: 0,
-      logLevel: 'warn',
     });
     try {
       portal.addSession({ name: 'labs-several-s001', owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(several.url).origin] });

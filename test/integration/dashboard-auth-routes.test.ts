@@ -18,10 +18,10 @@ import { Signer } from '@fastify/cookie';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
 import { deriveKey } from '../../src/dashboard/auth.js';
-import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const SESSION = 'labs-w02-s001';
 const CONFIG_PASSWORD = 'config-password-for-route-tests-0123456789';
@@ -146,19 +146,13 @@ beforeAll(async () => {
   );
 
   portal = await startFakePortal({ ingressDomain: DOMAIN });
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: path.join(workDir, 'content'),
     configFile,
-    host: '127.0.0.1',
     port: Number(port),
-    shell: '/bin/sh',
     homeDir: path.join(workDir, 'home'),
-    insecureCookies: true,
-    logLevel: 'warn',
   });
   hosts.main = `${SESSION}.${DOMAIN}:${port}`;
   for (const name of ['app', 'other', 'open', 'service'] as const) hosts[name] = `${name}-${SESSION}.${DOMAIN}:${port}`;

@@ -9,12 +9,12 @@ import * as path from 'node:path';
 
 import type { Browser, Page } from 'playwright-core';
 
-import { startDashboard } from '../../src/dashboard/index.js';
 import { publishContent } from '../../src/oci/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
 import { startRegistry, type TestRegistry } from '../support/registry.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const SESSION = 'labs-w02-s001';
 const CONFIG_PASSWORD = 'another-config-password-0123456789';
@@ -62,21 +62,14 @@ beforeAll(async () => {
   const home = path.join(workDir, 'home');
   fs.mkdirSync(home);
   portal = await startFakePortal();
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: path.join(workDir, 'pulled'),
     configFile,
-    host: '127.0.0.1',
-    port: 0,
-    shell: '/bin/sh',
     homeDir: home,
-    insecureCookies: true,
     insecureRegistry: true,
     contentPollSeconds: 1,
-    logLevel: 'warn',
   });
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
   browser = await launchBrowser();

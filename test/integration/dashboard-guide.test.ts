@@ -12,10 +12,10 @@ import * as path from 'node:path';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const SESSION = 'labs-w02-s001';
 const CONFIG_PASSWORD = 'config-password-for-guide-tests-0123';
@@ -92,19 +92,12 @@ beforeAll(async () => {
     }),
   );
   portal = await startFakePortal();
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: path.join(workDir, 'content'),
     configFile,
-    host: '127.0.0.1',
-    port: 0,
-    shell: '/bin/sh',
     homeDir: path.join(workDir, 'home'),
-    insecureCookies: true,
-    logLevel: 'warn',
   });
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [new URL(dashboard.url).origin] });
   browser = await launchBrowser();

@@ -10,12 +10,12 @@ import * as path from 'node:path';
 
 import type { Browser, BrowserContext } from 'playwright-core';
 
-import { startDashboard } from '../../src/dashboard/index.js';
 import { KubeClient, phaseOf } from '../../src/runtime/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { applyFixture, type Fixture, seconds, synthPortal, waitFor } from '../support/portal-fixture.js';
 import { robotToken } from '../support/portal-http.js';
 import { freePort, ROBOT, startTestPortal, type TestPortal } from '../support/portal-server.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const client = KubeClient.fromKubeconfig(process.env.KUBECONFIG);
 let fixture: Fixture;
@@ -72,19 +72,13 @@ beforeAll(async () => {
   requested.mallory = await requestSession(token, 'mallory');
   const secrets = await waitFor('the session secrets', () => portal.runtime.secretsFor(requested.alice.name));
 
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: requested.alice.name,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: secrets.config_password,
     workshopDir: path.join(workDir, 'content'),
-    host: '127.0.0.1',
     port: dashboardPort,
-    shell: '/bin/sh',
     homeDir: path.join(workDir, 'home'),
-    insecureCookies: true,
     activityIntervalMs: 200,
-    logLevel: 'warn',
   });
   browser = await launchBrowser();
 });

@@ -11,10 +11,11 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
 
-import { type DashboardOptions, startDashboard } from '../../src/dashboard/index.js';
+import { type Dashboard, type DashboardOptions, startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const SESSION = 'labs-w01-s001';
 const CONFIG_PASSWORD = 'config-password-for-tests-0123456789';
@@ -138,21 +139,14 @@ beforeAll(async () => {
   );
 
   portal = await startFakePortal();
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: content,
     configFile,
-    host: '127.0.0.1',
-    port: 0,
     variables: { session_namespace: SESSION, ingress_domain: 'workshops.test' },
-    shell: '/bin/sh',
     homeDir: home,
-    insecureCookies: true,
     activityIntervalMs: 200,
-    logLevel: 'warn',
   });
   const port = new URL(dashboard.url).port;
   portal.addSession({
@@ -277,7 +271,7 @@ describe('the session dashboard', () => {
     const learnerValues = { SERVICES_PASSWORD: 'services-password-for-the-learner', REGISTRY_PASSWORD: 'session-registry-password' };
     const saved = { ...process.env };
     Object.assign(process.env, secrets, learnerValues);
-    let withSecrets: Awaited<ReturnType<typeof startDashboard>>;
+    let withSecrets: Dashboard;
     try {
       withSecrets = await startDashboard(sameSession());
     } finally {

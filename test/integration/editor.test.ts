@@ -18,13 +18,13 @@ import { fileURLToPath } from 'node:url';
 
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 
-import { startDashboard } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { DEPLOYMENT_YAML, editorAction } from '../support/editor-fixtures.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { imagesScript } from '../support/images.js';
 import { waitFor } from '../support/portal-fixture.js';
 import { tearDown } from '../support/teardown.js';
+import { startTestDashboard } from '../support/test-dashboard.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SESSION = 'labs-w05-s001';
@@ -218,19 +218,13 @@ beforeAll(async () => {
     }),
   );
   portal = await startFakePortal({ ingressDomain: DOMAIN });
-  dashboard = await startDashboard({
+  dashboard = await startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: path.join(workDir, 'content'),
     configFile,
-    host: '127.0.0.1',
     port: dashboardPort,
-    shell: '/bin/sh',
     homeDir: home,
-    insecureCookies: true,
-    logLevel: 'warn',
   });
   mainHost = `${SESSION}.${DOMAIN}:${dashboardPort}`;
   portal.addSession({ name: SESSION, owner: 'alice', configPassword: CONFIG_PASSWORD, origins: [] });
