@@ -238,11 +238,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await tearDown([
-    ['closing Chromium', () => browser?.close()],
+    ['closing Chromium', () => browser?.close(), 'tool'],
     ['closing the dashboard', () => dashboard?.close()],
     ['closing the portal', () => portal?.close()],
     // -t 0: the editor has nothing to save; a stop that waits for it only holds the run
-    ['removing the editor container', () => sh(`podman rm -f -t 0 ${container} >/dev/null 2>&1 || true`, 30_000)],
+    ['removing the editor container', () => sh(`podman rm -f -t 0 ${container} >/dev/null 2>&1 || true`, 30_000), 'tool'],
     ['removing the work directory', () => workDir && fs.rmSync(workDir, { recursive: true, force: true })],
   ]);
 }, 200_000);
