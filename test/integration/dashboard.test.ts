@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { WebSocket, WebSocketServer } from 'ws';
 
-import { type Dashboard, type DashboardOptions, startDashboard } from '../../src/dashboard/index.js';
+import type { Dashboard, DashboardOptions } from '../../src/dashboard/index.js';
 import { launchBrowser } from '../support/browser.js';
 import { type FakePortal, startFakePortal } from '../support/fake-portal.js';
 import { waitFor } from '../support/portal-fixture.js';
@@ -86,23 +86,16 @@ async function terminalText(page: Page, id = '1'): Promise<string> {
   return page.locator(`.terminal[data-terminal="${id}"] .xterm-rows`).innerText();
 }
 
-/** A second dashboard of the same session, for the tests that restart or stop one: the first one's options. */
-function sameSession(overrides: Partial<DashboardOptions> = {}): DashboardOptions {
-  return {
+/** A second dashboard of the same session, for the tests that restart or stop one: the first one's content. */
+function startSameSession(overrides: Partial<DashboardOptions> = {}): Promise<Dashboard> {
+  return startTestDashboard(portal, {
     sessionName: SESSION,
-    portalUrl: portal.url,
-    portalApiUrl: portal.url,
     clientSecret: CONFIG_PASSWORD,
     workshopDir: path.join(workDir, 'content'),
     configFile,
-    host: '127.0.0.1',
-    port: 0,
-    shell: '/bin/sh',
     homeDir: path.join(workDir, 'home'),
-    insecureCookies: true,
-    logLevel: 'warn',
     ...overrides,
-  };
+  });
 }
 
 beforeAll(async () => {
@@ -176,11 +169,11 @@ describe('the session dashboard', () => {
   });
 
   test('fails loudly when it cannot start: a port in use, a broken dashboard.json', async () => {
-    const base = sameSession({ configFile: undefined, logLevel: 'silent' });
-    await expect(startDashboard({ ...base, port: Number(new URL(dashboard.url).port) })).rejects.toThrow(/EADDRINUSE|address already in use/);
+    const base = { configFile: undefined, logLevel: 'silent' };
+    await expect(startSameSession({ ...base, port: Number(new URL(dashboard.url).port) })).rejects.toThrow(/EADDRINUSE|address already in use/);
     const broken = path.join(workDir, 'broken.json');
     fs.writeFileSync(broken, JSON.stringify({ workshop: { name: 'x', title: 'X' }, routes: [{ name: 'a', host: 'a-x.example.com', port: 0 }] }));
-    await expect(startDashboard({ ...base, port: 0, configFile: broken })).rejects.toThrow(
+    await expect(startSameSession({ ...base, configFile: broken })).rejects.toThrow(
       `${broken}: 'routes[0].port' (0) must be a whole number from 1 to 65535`,
     );
   });
@@ -244,12 +237,12 @@ describe('the session dashboard', () => {
     await page.goto(dashboard.url);
     const cookie = (await context.cookies(dashboard.url)).find((c) => c.name === `dashboard-${SESSION}`)!;
     await context.close();
-    const restarted = await startDashboard(sameSession());
+    const restarted = await startSameSession();
     try {
       const headers = { cookie: `${cookie.name}=${cookie.value}` };
       expect((await fetch(restarted.url, { headers, redirect: 'manual' })).status).toBe(200);
       // A cookie signed with another session's password means nothing here.
-      const other = await startDashboard(sameSession({ clientSecret: 'a-different-config-password', configFile: undefined }));
+      const other = await startSameSession({ clientSecret: 'a-different-config-password', configFile: undefined });
       expect((await fetch(other.url, { headers, redirect: 'manual' })).status).toBe(302);
       await other.close();
     } finally {
@@ -273,7 +266,7 @@ describe('the session dashboard', () => {
     Object.assign(process.env, secrets, learnerValues);
     let withSecrets: Dashboard;
     try {
-      withSecrets = await startDashboard(sameSession());
+      withSecrets = await startSameSession();
     } finally {
       for (const name of [...Object.keys(secrets), ...Object.keys(learnerValues)]) {
         if (saved[name] === undefined) delete process.env[name];
@@ -552,7 +545,7 @@ describe('the session dashboard', () => {
   });
 
   test('a dashboard that stops ends the WebSockets and streams open through its routes, and does not wait for them', async () => {
-    const stopping = await startDashboard(sameSession({ logLevel: 'silent' }));
+    const stopping = await startSameSession({ logLevel: 'silent' });
     const ws = new WebSocket(`${stopping.url.replace('http', 'ws')}/proxy/open/socket`);
     const ended = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
