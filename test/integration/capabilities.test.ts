@@ -435,6 +435,23 @@ describe("the session's git server", () => {
     await context.close();
   });
 
+  test("a first push's answer comes after HEAD names its branch, so a clone right after it checks out", async () => {
+    // the push's client exits when the answer ends; HEAD must already name the pushed branch by then (a branch
+    // that is neither git init's default nor main, so HEAD has to be moved)
+    const project = path.join(workDir, 'trunk-project');
+    fs.mkdirSync(project);
+    for (const args of [
+      ['init', '-q', '-b', 'trunk'],
+      ['-c', 'user.email=l@example.com', '-c', 'user.name=Learner', 'commit', '-q', '--allow-empty', '-m', 'first'],
+    ])
+      expect(await sh('git', args, { cwd: project })).toEqual({ code: 0, out: '' });
+    for (const n of [1, 2, 3]) {
+      const pushed = await sh('git', ['push', '-q', inside(`trunk-${n}.git`), 'trunk'], { cwd: project, env: { GIT_TERMINAL_PROMPT: '0' } });
+      expect(pushed).toEqual({ code: 0, out: '' });
+      expect(fs.readFileSync(path.join(workDir, 'git-repositories', `trunk-${n}.git`, 'HEAD'), 'utf8')).toBe('ref: refs/heads/trunk\n');
+    }
+  });
+
   test('cloning a repository that was never pushed says so', async () => {
     const result = await sh('git', ['ls-remote', inside('nothing.git')], { env: { GIT_TERMINAL_PROMPT: '0' } });
     expect(result.code).not.toBe(0);

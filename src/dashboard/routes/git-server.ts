@@ -96,8 +96,13 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
       await initRepository(repository);
       log.info({ repository: match[1] }, 'git server: created a repository for its first push');
     }
+    // after a push, HEAD is set before the answer ends: the client's `git push` returns only then, and a clone
+    // right after it must find HEAD naming a branch that exists
     const receiving = match[2] === '/git-receive-pack';
-    await cgi(req, res, {
+    const beforeEnd = receiving
+      ? () => pointHead(repository).catch((error) => log.warn({ message: (error as Error).message }, 'git server: cannot set HEAD'))
+      : undefined;
+    await cgi(req, res, beforeEnd, {
       GIT_PROJECT_ROOT: repositories,
       GIT_HTTP_EXPORT_ALL: '1',
       PATH_INFO: url.pathname,
@@ -109,7 +114,6 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
       ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
       ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
     });
-    if (receiving) await pointHead(repository).catch((error) => log.warn({ message: (error as Error).message }, 'git server: cannot set HEAD'));
   };
 
   const host = typeof settings.host === 'string' ? settings.host : '127.0.0.1';
@@ -161,8 +165,16 @@ function run(command: string, args: string[]): Promise<string> {
   });
 }
 
-/** Runs `git http-backend` for one request: the request body to its stdin, its CGI answer back as HTTP. */
-function cgi(req: http.IncomingMessage, res: http.ServerResponse, env: Record<string, string>): Promise<void> {
+/**
+ * Runs `git http-backend` for one request: the request body to its stdin, its CGI answer back as HTTP.
+ * `beforeEnd` runs after the program exits and before the answer's end is sent.
+ */
+function cgi(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  beforeEnd: (() => Promise<void>) | undefined,
+  env: Record<string, string>,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['http-backend'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...env },
@@ -208,10 +220,13 @@ function cgi(req: http.IncomingMessage, res: http.ServerResponse, env: Record<st
       if (!headersDone) {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`git http-backend failed (exit ${code}): ${stderr.trim()}\n`);
-      } else {
-        res.end();
+        resolve();
+        return;
       }
-      resolve();
+      void (beforeEnd ?? (() => Promise.resolve()))().then(() => {
+        res.end();
+        resolve();
+      });
     });
     res.on('close', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
