@@ -247,7 +247,11 @@ describe('file uploads', () => {
     await expect(frame.locator('.upload-limits').innerText()).resolves.toBe('At most 3 files at a time, each up to 64 KiB.');
     await frame.getByRole('link', { name: 'uploads/' }).click();
     await frame.getByRole('link', { name: 'batch/' }).click();
-    await expect(frame.locator('label[for="upload-files"]').innerText()).resolves.toBe('Upload files to ~/uploads/batch/');
+    // the click starts the frame's navigation; the old page's label answers until the new page is in
+    const label = frame.locator('label[for="upload-files"]');
+    await waitFor("the folder's page", async () => (await label.innerText()) === 'Upload files to ~/uploads/batch/').catch(async (error) => {
+      throw new Error(`${(error as Error).message}; the label says ${JSON.stringify(await label.innerText())}`);
+    });
     await frame.locator('#upload-files').setInputFiles([
       { name: 'tab-1.txt', mimeType: 'text/plain', buffer: Buffer.from('one') },
       { name: 'tab-2.txt', mimeType: 'text/plain', buffer: Buffer.from('two') },
