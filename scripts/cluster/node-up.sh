@@ -50,6 +50,10 @@ fail() {
     log "---- last lines of $LOGS/$f.log"
     tail -n 20 "$LOGS/$f.log" >&2 || true
   done
+  if iptables -w -t nat -S KUBE-SERVICES >/dev/null 2>&1; then
+    log "---- iptables -t nat -S KUBE-SERVICES (kube-proxy's Services)"
+    iptables -w -t nat -S KUBE-SERVICES 2>&1 | head -n 30 >&2 || true
+  fi
   exit 1
 }
 
@@ -62,12 +66,13 @@ run() { # run <name> <command> args...: detached, own session, log in LOGS/<name
 }
 alive() { kill -0 "$(cat "$PIDS/node-$1.pid" 2>/dev/null)" 2>/dev/null; }
 wait_for() { # wait_for <seconds> <description> <process names to watch> -- <command...>
-  local deadline=$((SECONDS + $1)) what="$2" names="$3"
+  local seconds="$1" what="$2" names="$3"
+  local deadline=$((SECONDS + seconds))
   shift 4
   until "$@" >/dev/null 2>&1; do
     local n
     for n in $names; do alive "$n" || fail "$n exited while waiting for $what (log: $LOGS/$n.log)"; done
-    [ $SECONDS -lt $deadline ] || fail "timed out after $1 s waiting for $what"
+    [ $SECONDS -lt $deadline ] || fail "timed out after $seconds s waiting for $what"
     sleep 0.3
   done
 }
@@ -333,6 +338,10 @@ metricsBindAddress: ""
 nodePortAddresses: ["$REAL_NODE_IP/32"]
 conntrack:
   maxPerCore: 0
+# how soon a failed sync is retried, and how often its canary chains are checked (both 30 s by default): kube-router
+# rewrites the whole filter table, and a sync that loses a chain to it recovers within this
+iptables:
+  syncPeriod: 10s
 EOF
 run kube-proxy "$NODE_BIN_DIR/kube-proxy" --config="$NODE_DIR/kube-proxy.yaml" --v=1
 
@@ -439,6 +448,13 @@ import $NODE_DIR/coredns.d/*.server
 EOF
 run coredns "$NODE_BIN_DIR/coredns" -conf "$NODE_DIR/Corefile"
 
+# kube-proxy's chains are in before kube-router starts: kube-router replaces the whole filter table with its
+# iptables-save, changed (iptables-restore -T filter, no --noflush), so a chain kube-proxy made between its save
+# and its restore is lost, and kube-proxy's first sync fails ("Chain 'KUBE-EXTERNAL-SERVICES' does not exist").
+# The rule for the cluster DNS Service is the sign (read whole: `iptables | grep -q` fails on SIGPIPE under pipefail).
+kube_proxy_ready() { [[ "$(iptables -w -t nat -S KUBE-SERVICES 2>/dev/null)" == *"-d $DNS_SERVICE_IP/32"* ]]; }
+wait_for 60 "kube-proxy to program the Services" "kube-proxy" -- kube_proxy_ready
+
 run kube-router "$NODE_BIN_DIR/kube-router" \
   --kubeconfig="$NODE_DIR/kube-router.kubeconfig" \
   --hostname-override="$NODE_NAME" \
@@ -449,10 +465,8 @@ run kube-router "$NODE_BIN_DIR/kube-router" \
   --v=1
 
 coredns_ready() { curl -fsS --max-time 2 "http://127.0.0.1:$READY_PORT/ready"; }
-kube_proxy_ready() { iptables -w -t nat -S KUBE-SERVICES | grep -q -- "-d $DNS_SERVICE_IP/32"; }
 kube_router_ready() { iptables -w -S KUBE-ROUTER-FORWARD; }
 wait_for 60 "CoreDNS to be ready" "coredns" -- coredns_ready
-wait_for 60 "kube-proxy to program the Services" "kube-proxy" -- kube_proxy_ready
 wait_for 60 "kube-router's firewall chains" "kube-router" -- kube_router_ready
 for n in containerd kubelet kube-proxy apiserver-forward coredns kube-router; do
   alive "$n" || fail "$n is not running"
