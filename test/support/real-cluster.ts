@@ -190,8 +190,9 @@ export async function startRealCluster(options: { ingressDomain?: string } = {})
     for (const step of undo.reverse()) await step().catch((error) => console.error(`real cluster clean-up: ${(error as Error).message}`));
   };
   try {
-    // up.sh --real-node sometimes gives up on CoreDNS becoming ready (seen 2 times in 5 starts on a loaded
-    // 2-core machine, scripts/cluster/node-up.sh): one more try, said out loud
+    // up.sh --real-node has given up on CoreDNS becoming ready on a loaded 2-core machine (once seen 2 times in 5
+    // starts), and on kube-proxy when kube-router took its chains (2 in 15; fixed in node-up.sh since, 0 in 15):
+    // one more try, said out loud with up.sh's reason
     const node = await timed('real node', () =>
       useRealNode().catch((error) => {
         console.warn(`the real node did not start, trying once more: ${(error as Error).message.split('\n')[0]}`);

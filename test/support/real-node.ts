@@ -63,7 +63,9 @@ async function script(name: string, args: string[]): Promise<string> {
 async function scriptRun(name: string, args: string[]): Promise<Run> {
   const result = await run('bash', [path.join(SCRIPTS, name), ...args], { timeoutMs: 30 * 60_000 });
   if (result.code !== 0) {
-    throw new Error(`scripts/cluster/${name} ${args.join(' ')} failed (exit code ${result.code}):\n${result.stderr.slice(-4000)}`);
+    // the script's own ERROR line first: the logs' last lines it prints after it can be longer than the tail kept
+    const reason = result.stderr.split('\n').find((l) => l.includes(' ERROR: ')) ?? '';
+    throw new Error(`scripts/cluster/${name} ${args.join(' ')} failed (exit code ${result.code}): ${reason.trim()}\n${result.stderr.slice(-4000)}`);
   }
   return result;
 }
