@@ -339,7 +339,9 @@ nodePortAddresses: ["$REAL_NODE_IP/32"]
 conntrack:
   maxPerCore: 0
 # how soon a failed sync is retried, and how often its canary chains are checked (both 30 s by default): kube-router
-# rewrites the whole filter table, and a sync that loses a chain to it recovers within this
+# rewrites the whole filter table, and a later sync that loses a chain to it recovers within this. Not the first
+# sync: v1.34 runs it directly, not through its retrying runner, and drops its error (pkg/proxy/iptables/proxier.go,
+# OnServiceSynced), so a first sync that fails leaves the Services unprogrammed until the next change of a Service
 iptables:
   syncPeriod: 10s
 EOF
@@ -450,7 +452,8 @@ run coredns "$NODE_BIN_DIR/coredns" -conf "$NODE_DIR/Corefile"
 
 # kube-proxy's chains are in before kube-router starts: kube-router replaces the whole filter table with its
 # iptables-save, changed (iptables-restore -T filter, no --noflush), so a chain kube-proxy made between its save
-# and its restore is lost, and kube-proxy's first sync fails ("Chain 'KUBE-EXTERNAL-SERVICES' does not exist").
+# and its restore is lost, and kube-proxy's first sync fails ("Chain 'KUBE-EXTERNAL-SERVICES' does not exist"),
+# never to be retried (above).
 # The rule for the cluster DNS Service is the sign (read whole: `iptables | grep -q` fails on SIGPIPE under pipefail).
 kube_proxy_ready() { [[ "$(iptables -w -t nat -S KUBE-SERVICES 2>/dev/null)" == *"-d $DNS_SERVICE_IP/32"* ]]; }
 wait_for 60 "kube-proxy to program the Services" "kube-proxy" -- kube_proxy_ready
