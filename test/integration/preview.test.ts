@@ -135,6 +135,8 @@ test('workshop:copy copies its text; other actions say what would run in the ses
   await page.goto(`${preview.url}03-actions/`);
 
   await page.locator('[data-action="workshop:copy"]').click();
+  // the toast comes when the clipboard's promise settles, after the click has returned
+  await page.locator('#preview-toast', { hasText: /\S/ }).waitFor();
   await expect(page.locator('#preview-toast').textContent()).resolves.toBe('Copied to the clipboard');
   await expect(page.evaluate('navigator.clipboard.readText()')).resolves.toBe('kubectl get pods');
 
