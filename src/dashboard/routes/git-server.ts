@@ -102,18 +102,23 @@ export async function startGitServer(options: GitServerOptions): Promise<GitServ
     const beforeEnd = receiving
       ? () => pointHead(repository).catch((error) => log.warn({ message: (error as Error).message }, 'git server: cannot set HEAD'))
       : undefined;
-    await cgi(req, res, beforeEnd, {
-      GIT_PROJECT_ROOT: repositories,
-      GIT_HTTP_EXPORT_ALL: '1',
-      PATH_INFO: url.pathname,
-      QUERY_STRING: url.search.slice(1),
-      REQUEST_METHOD: req.method ?? 'GET',
-      CONTENT_TYPE: req.headers['content-type'] ?? '',
-      REMOTE_USER: options.username!,
-      REMOTE_ADDR: req.socket.remoteAddress ?? '',
-      ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
-      ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
-    });
+    await cgi(
+      req,
+      res,
+      {
+        GIT_PROJECT_ROOT: repositories,
+        GIT_HTTP_EXPORT_ALL: '1',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        REQUEST_METHOD: req.method ?? 'GET',
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: options.username!,
+        REMOTE_ADDR: req.socket.remoteAddress ?? '',
+        ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: String(req.headers['content-encoding']) } : {}),
+        ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
+      },
+      beforeEnd,
+    );
   };
 
   const host = typeof settings.host === 'string' ? settings.host : '127.0.0.1';
@@ -169,12 +174,7 @@ function run(command: string, args: string[]): Promise<string> {
  * Runs `git http-backend` for one request: the request body to its stdin, its CGI answer back as HTTP.
  * `beforeEnd` runs after the program exits and before the answer's end is sent.
  */
-function cgi(
-  req: http.IncomingMessage,
-  res: http.ServerResponse,
-  beforeEnd: (() => Promise<void>) | undefined,
-  env: Record<string, string>,
-): Promise<void> {
+function cgi(req: http.IncomingMessage, res: http.ServerResponse, env: Record<string, string>, beforeEnd?: () => Promise<void>): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn('git', ['http-backend'], {
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: os.tmpdir(), ...env },
@@ -223,7 +223,7 @@ function cgi(
         resolve();
         return;
       }
-      void (beforeEnd ?? (() => Promise.resolve()))().then(() => {
+      void Promise.resolve(beforeEnd?.()).then(() => {
         res.end();
         resolve();
       });
